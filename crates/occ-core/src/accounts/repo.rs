@@ -1,0 +1,281 @@
+//! Account storage: small named functions over a connection, constant SQL with bound values.
+
+use libsql::named_params;
+use serde::{Deserialize, Serialize};
+
+use super::{Account, AccountChanges, AccountFields};
+use crate::audit::{self, Actor};
+use crate::domain::{AccountId, new_id, now};
+use crate::error::{AppError, AppResult, EntityRef};
+use crate::http::Page;
+use crate::store::{Conn, Row, col};
+
+const ENTITY: &str = "account";
+
+/// The columns every query returns, in the order [`decode`] reads them.
+macro_rules! columns {
+    () => {
+        "id, name, domain, industry, sub_industry, employee_count, country, timezone, website, \
+         linkedin_url, tech_stack, notes, created_at, updated_at"
+    };
+}
+
+fn decode(row: &Row) -> AppResult<Account> {
+    let tech_stack: String = col(row, 10)?;
+    Ok(Account {
+        id: col(row, 0)?,
+        name: col(row, 1)?,
+        domain: col(row, 2)?,
+        industry: col(row, 3)?,
+        sub_industry: col(row, 4)?,
+        employee_count: col(row, 5)?,
+        country: col(row, 6)?,
+        timezone: col(row, 7)?,
+        website: col(row, 8)?,
+        linkedin_url: col(row, 9)?,
+        tech_stack: serde_json::from_str(&tech_stack).map_err(|e| AppError::Internal(e.into()))?,
+        notes: col(row, 11)?,
+        created_at: col(row, 12)?,
+        updated_at: col(row, 13)?,
+    })
+}
+
+fn json_list(items: &[String]) -> AppResult<String> {
+    serde_json::to_string(items).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// A duplicate domain becomes a 409 that names the account holding it.
+async fn on_duplicate_domain(conn: &Conn, err: AppError, domain: Option<&str>) -> AppError {
+    let AppError::Conflict { fields, .. } = &err else { return err };
+    if !fields.iter().any(|f| f.field == "domain") {
+        return err;
+    }
+    let Some(domain) = domain else { return err };
+    let existing = conn
+        .query_opt("SELECT id FROM accounts WHERE domain = ?1", [domain], |row| col::<String>(row, 0))
+        .await
+        .ok()
+        .flatten();
+    let message = format!("an account with domain {domain} already exists");
+    AppError::Conflict {
+        fields: vec![crate::error::FieldError::new("domain", "unique", message.clone())],
+        message,
+        conflicts_with: existing.map(|id| EntityRef { entity: ENTITY, id }),
+    }
+}
+
+/// Inserts an account (four calls: the transaction, the audit entry, the row).
+pub async fn insert(conn: &Conn, actor: &Actor, fields: &AccountFields) -> AppResult<Account> {
+    let id = new_id();
+    let at = now();
+    let tech_stack = json_list(&fields.tech_stack)?;
+    let domain = fields.domain.as_ref().map(|d| d.as_str());
+    let result = conn
+        .immediate(async |conn| {
+            audit::record(conn, actor, "account.create", ENTITY, &id).await?;
+            conn.query_one(
+                ENTITY,
+                concat!(
+                    "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, \
+                     timezone, website, linkedin_url, tech_stack, notes, created_at, updated_at) \
+                     VALUES (:id, :name, :domain, :industry, :sub_industry, :employee_count, :country, :timezone, \
+                     :website, :linkedin_url, :tech_stack, :notes, :at, :at) RETURNING ",
+                    columns!()
+                ),
+                named_params! {
+                    ":id": id.as_str(), ":name": fields.name.as_str(), ":domain": domain,
+                    ":industry": fields.industry.as_deref(), ":sub_industry": fields.sub_industry.as_deref(),
+                    ":employee_count": fields.employee_count, ":country": fields.country.as_deref(),
+                    ":timezone": fields.timezone.as_deref(), ":website": fields.website.as_deref(),
+                    ":linkedin_url": fields.linkedin_url.as_deref(), ":tech_stack": tech_stack.as_str(),
+                    ":notes": fields.notes.as_deref(), ":at": at.as_str(),
+                },
+                decode,
+            )
+            .await
+        })
+        .await;
+    match result {
+        Ok(account) => Ok(account),
+        Err(err) => Err(on_duplicate_domain(conn, err, domain).await),
+    }
+}
+
+/// One account.
+pub async fn get(conn: &Conn, id: AccountId) -> AppResult<Account> {
+    conn.query_one(ENTITY, concat!("SELECT ", columns!(), " FROM accounts WHERE id = ?1"), [id], decode).await
+}
+
+/// Applies `changes` (four calls); `NotFound` when there is no such account.
+pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &AccountChanges) -> AppResult<Account> {
+    let id = id.to_string();
+    let set = |present: bool| i64::from(present);
+    let domain = changes.domain.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str()));
+    let tech_stack = changes.tech_stack.as_deref().map(json_list).transpose()?;
+    let result = conn
+        .immediate(async |conn| {
+            audit::record(conn, actor, "account.update", ENTITY, &id).await?;
+            conn.query_one(
+                ENTITY,
+                concat!(
+                    "UPDATE accounts SET \
+                     name = CASE WHEN :set_name THEN :name ELSE name END, \
+                     domain = CASE WHEN :set_domain THEN :domain ELSE domain END, \
+                     industry = CASE WHEN :set_industry THEN :industry ELSE industry END, \
+                     sub_industry = CASE WHEN :set_sub_industry THEN :sub_industry ELSE sub_industry END, \
+                     employee_count = CASE WHEN :set_employee_count THEN :employee_count ELSE employee_count END, \
+                     country = CASE WHEN :set_country THEN :country ELSE country END, \
+                     timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
+                     website = CASE WHEN :set_website THEN :website ELSE website END, \
+                     linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
+                     tech_stack = CASE WHEN :set_tech_stack THEN :tech_stack ELSE tech_stack END, \
+                     notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
+                     updated_at = :at \
+                     WHERE id = :id RETURNING ",
+                    columns!()
+                ),
+                named_params! {
+                    ":id": id.as_str(), ":at": now(),
+                    ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
+                    ":set_domain": set(changes.domain.is_some()), ":domain": domain,
+                    ":set_industry": set(changes.industry.is_some()), ":industry": changes.industry.clone().flatten(),
+                    ":set_sub_industry": set(changes.sub_industry.is_some()), ":sub_industry": changes.sub_industry.clone().flatten(),
+                    ":set_employee_count": set(changes.employee_count.is_some()), ":employee_count": changes.employee_count.flatten(),
+                    ":set_country": set(changes.country.is_some()), ":country": changes.country.clone().flatten(),
+                    ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
+                    ":set_website": set(changes.website.is_some()), ":website": changes.website.clone().flatten(),
+                    ":set_linkedin_url": set(changes.linkedin_url.is_some()), ":linkedin_url": changes.linkedin_url.clone().flatten(),
+                    ":set_tech_stack": set(tech_stack.is_some()), ":tech_stack": tech_stack.clone(),
+                    ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
+                },
+                decode,
+            )
+            .await
+        })
+        .await;
+    match result {
+        Ok(account) => Ok(account),
+        Err(err) => Err(on_duplicate_domain(conn, err, domain).await),
+    }
+}
+
+/// Deletes an account (four calls); its contacts stay, without an account.
+pub async fn delete(conn: &Conn, actor: &Actor, id: AccountId) -> AppResult<()> {
+    let id = id.to_string();
+    conn.immediate(async |conn| {
+        audit::record(conn, actor, "account.delete", ENTITY, &id).await?;
+        conn.query_one(ENTITY, "DELETE FROM accounts WHERE id = ?1 RETURNING id", [id.as_str()], |row| col::<String>(row, 0))
+            .await
+    })
+    .await
+    .map(|_| ())
+}
+
+/// The sorts a list may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// By name, case-insensitive.
+    Name,
+    /// By domain (accounts without one first).
+    Domain,
+    /// By creation time.
+    CreatedAt,
+    /// By last change.
+    UpdatedAt,
+}
+
+impl Sort {
+    /// The `sort` allow-list, default first.
+    pub const ALLOWED: &'static [(&'static str, Sort)] = &[
+        ("name", Sort::Name),
+        ("domain", Sort::Domain),
+        ("created_at", Sort::CreatedAt),
+        ("updated_at", Sort::UpdatedAt),
+    ];
+}
+
+/// What a list asks for.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Industries to keep (any of them, case-insensitive); empty keeps all.
+    pub industries: Vec<String>,
+    /// Text to find in name or domain.
+    pub q: Option<String>,
+    /// Sort and direction.
+    pub sort: Sort,
+    /// Descending.
+    pub descending: bool,
+    /// Page size.
+    pub limit: u32,
+    /// Where the previous page ended: (sort key, id).
+    pub after: Option<Cursor>,
+}
+
+/// A keyset position: the last row's sort key and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor(pub String, pub String);
+
+/// One list statement per sort and direction: constant text, the key as a literal.
+macro_rules! list_sql {
+    ($key:literal, $cmp:literal, $dir:literal) => {
+        concat!(
+            "SELECT ", columns!(), ", ", $key, " FROM accounts \
+             WHERE (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
+             AND (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
+             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') \
+             AND (:after_id IS NULL OR (", $key, ", id) ", $cmp, " (:after_key, :after_id)) \
+             ORDER BY ", $key, " ", $dir, ", id ", $dir, " LIMIT :limit"
+        )
+    };
+}
+
+fn list_statement(sort: Sort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (Sort::Name, false) => list_sql!("name COLLATE NOCASE", ">", "ASC"),
+        (Sort::Name, true) => list_sql!("name COLLATE NOCASE", "<", "DESC"),
+        (Sort::Domain, false) => list_sql!("ifnull(domain, '')", ">", "ASC"),
+        (Sort::Domain, true) => list_sql!("ifnull(domain, '')", "<", "DESC"),
+        (Sort::CreatedAt, false) => list_sql!("created_at", ">", "ASC"),
+        (Sort::CreatedAt, true) => list_sql!("created_at", "<", "DESC"),
+        (Sort::UpdatedAt, false) => list_sql!("updated_at", ">", "ASC"),
+        (Sort::UpdatedAt, true) => list_sql!("updated_at", "<", "DESC"),
+    }
+}
+
+/// Quotes text as one FTS5 phrase, so the user's words are searched, never parsed as syntax.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+fn like_prefix(q: &str) -> String {
+    let escaped: String = q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("{escaped}%")
+}
+
+/// One page of accounts (one call).
+pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
+    // The trigram index finds substrings of three or more characters; shorter text is matched
+    // as a prefix of the name or domain.
+    let (fts, prefix) = match query.q.as_deref() {
+        Some(q) if q.chars().count() >= 3 => (Some(fts_phrase(q)), None),
+        Some(q) => (None, Some(like_prefix(q))),
+        None => (None, None),
+    };
+    let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
+    let (after_key, after_id) = match &query.after {
+        Some(Cursor(key, id)) => (Some(key.as_str()), Some(id.as_str())),
+        None => (None, None),
+    };
+    let rows = conn
+        .query_all(
+            list_statement(query.sort, query.descending),
+            named_params! {
+                ":industries": industries, ":fts": fts, ":prefix": prefix,
+                ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(query.limit) + 1,
+            },
+            |row| Ok((decode(row)?, col::<String>(row, 14)?)),
+        )
+        .await?;
+    let page = Page::from_rows(rows, query.limit, |(account, key)| Cursor(key.clone(), account.id.clone()))?;
+    Ok(Page { items: page.items.into_iter().map(|(account, _)| account).collect(), next_cursor: page.next_cursor })
+}

@@ -1,0 +1,265 @@
+//! The one configuration struct, loaded once per process from the environment.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A value that must never reach a log: its `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    /// An embedded libSQL file on this machine.
+    Local(PathBuf),
+    /// A libSQL server (Turso, or `sqld`) reached over HTTP(S).
+    Remote {
+        /// The server's URL (`libsql://` is rewritten to `https://`).
+        url: String,
+        /// The bearer token, if the server needs one.
+        auth_token: Option<Secret>,
+    },
+}
+
+/// SQLite journal mode for the embedded database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalMode {
+    /// Write-ahead logging: readers never block the writer (the default).
+    Wal,
+    /// The rollback journal, for file systems where WAL cannot work.
+    Delete,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (production, Vercel).
+    Json,
+    /// Human-readable lines (a terminal).
+    Pretty,
+}
+
+/// Everything OCC reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The database to use.
+    pub database: DatabaseLocation,
+    /// The journal mode of an embedded database.
+    pub journal_mode: JournalMode,
+    /// Origins allowed to call the API from another site (none by default).
+    pub allowed_origins: Vec<String>,
+    /// The log line format.
+    pub log_format: LogFormat,
+}
+
+/// A configuration value that is missing or invalid; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// The embedded database used when nothing else is configured.
+pub const DEFAULT_DATABASE_URL: &str = "file:data/occ.db";
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let (url_var, url) = match (get("OCC_DATABASE_URL"), get("TURSO_DATABASE_URL")) {
+            (Some(url), _) => ("OCC_DATABASE_URL", url),
+            (None, Some(url)) => ("TURSO_DATABASE_URL", url),
+            (None, None) => ("OCC_DATABASE_URL", DEFAULT_DATABASE_URL.to_owned()),
+        };
+        let auth_token = get("OCC_DATABASE_AUTH_TOKEN")
+            .or_else(|| get("TURSO_AUTH_TOKEN"))
+            .map(Secret::new);
+        let database = parse_database_url(url_var, url.trim(), auth_token)?;
+
+        let journal_mode = match get("OCC_JOURNAL_MODE").as_deref().map(str::to_ascii_lowercase) {
+            None => JournalMode::Wal,
+            Some(v) if v == "wal" => JournalMode::Wal,
+            Some(v) if v == "delete" => JournalMode::Delete,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "OCC_JOURNAL_MODE",
+                    problem: format!("must be wal or delete, not {other:?}"),
+                });
+            }
+        };
+
+        let allowed_origins = match get("OCC_ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(parse_origin)
+                .collect::<Result<_, _>>()?,
+        };
+
+        let log_format = match get("OCC_LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "OCC_LOG_FORMAT",
+                    problem: format!("must be json or pretty, not {other:?}"),
+                });
+            }
+        };
+
+        Ok(Self { database, journal_mode, allowed_origins, log_format })
+    }
+
+    /// A configuration for an embedded database file, everything else at its default.
+    pub fn local(path: impl Into<PathBuf>) -> Self {
+        Self {
+            database: DatabaseLocation::Local(path.into()),
+            journal_mode: JournalMode::Wal,
+            allowed_origins: Vec::new(),
+            log_format: LogFormat::Json,
+        }
+    }
+}
+
+fn parse_database_url(
+    variable: &'static str,
+    url: &str,
+    auth_token: Option<Secret>,
+) -> Result<DatabaseLocation, ConfigError> {
+    let invalid = |problem: &str| ConfigError { variable, problem: problem.to_owned() };
+    if let Some(path) = url.strip_prefix("file:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err(invalid("a file: URL needs a path, such as file:data/occ.db"));
+        }
+        return Ok(DatabaseLocation::Local(PathBuf::from(path)));
+    }
+    let remote = if let Some(rest) = url.strip_prefix("libsql://") {
+        format!("https://{rest}")
+    } else if url.starts_with("https://") || url.starts_with("http://") {
+        url.to_owned()
+    } else {
+        return Err(invalid(
+            "must start with file:, libsql://, https:// or http:// (for example file:data/occ.db)",
+        ));
+    };
+    if remote.split("://").nth(1).is_none_or(|host| host.is_empty()) {
+        return Err(invalid("the URL has no host"));
+    }
+    Ok(DatabaseLocation::Remote { url: remote, auth_token })
+}
+
+fn parse_origin(origin: &str) -> Result<String, ConfigError> {
+    let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+        && !origin.trim_end_matches('/').contains(['*', ' '])
+        && origin.split("://").nth(1).is_some_and(|host| !host.is_empty() && !host.contains('/'));
+    if ok {
+        Ok(origin.trim_end_matches('/').to_owned())
+    } else {
+        Err(ConfigError {
+            variable: "OCC_ALLOWED_ORIGINS",
+            problem: format!(
+                "{origin:?} is not an origin; give a comma-separated list such as https://app.example.com (no wildcards, no paths)"
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_the_embedded_database_and_no_origins() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.database, DatabaseLocation::Local(PathBuf::from("data/occ.db")));
+        assert!(c.allowed_origins.is_empty());
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.journal_mode, JournalMode::Wal);
+    }
+
+    #[test]
+    fn a_libsql_url_selects_remote_and_turso_variables_are_fallbacks() {
+        let c = config(&[("TURSO_DATABASE_URL", "libsql://db.turso.io"), ("TURSO_AUTH_TOKEN", "t0k")])
+            .expect("valid");
+        assert_eq!(
+            c.database,
+            DatabaseLocation::Remote { url: "https://db.turso.io".into(), auth_token: Some(Secret::new("t0k")) }
+        );
+        let c = config(&[
+            ("OCC_DATABASE_URL", "http://127.0.0.1:8080"),
+            ("TURSO_DATABASE_URL", "libsql://ignored.turso.io"),
+        ])
+        .expect("valid");
+        assert!(matches!(c.database, DatabaseLocation::Remote { ref url, .. } if url == "http://127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        let cases = [
+            ("OCC_DATABASE_URL", "postgres://x"),
+            ("OCC_DATABASE_URL", "file:"),
+            ("OCC_LOG_FORMAT", "xml"),
+            ("OCC_ALLOWED_ORIGINS", "*"),
+            ("OCC_ALLOWED_ORIGINS", "https://ok.example.com, https://bad.example.com/path"),
+            ("OCC_JOURNAL_MODE", "memory"),
+        ];
+        for (var, value) in cases {
+            let err = config(&[(var, value)]).expect_err(value);
+            assert_eq!(err.variable, var, "{value}");
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = config(&[("OCC_DATABASE_URL", "libsql://db.turso.io"), ("OCC_DATABASE_AUTH_TOKEN", "very-secret")])
+            .expect("valid");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn origins_are_trimmed_and_listed() {
+        let c = config(&[("OCC_ALLOWED_ORIGINS", "https://a.example.com/, http://localhost:5173")]).expect("valid");
+        assert_eq!(c.allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
+    }
+}

@@ -1,0 +1,17 @@
+//! Domain types: values that have passed validation (parse, don't validate), ids, closed sets.
+
+mod closed_enum;
+pub mod enums;
+mod ids;
+mod web;
+
+pub use closed_enum::UnknownVariant;
+pub use ids::{AccountId, new_id};
+pub use web::{DomainName, parse_timezone};
+
+use chrono::{SecondsFormat, Utc};
+
+/// The current time as stored and served: RFC 3339, UTC, milliseconds, `Z`.
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}

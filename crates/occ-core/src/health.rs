@@ -1,0 +1,48 @@
+//! `GET /api/v1/health`: is the database reachable, is its schema the one this build needs.
+
+use bytes::Bytes;
+use ::http::{Request, Response};
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Routes};
+use crate::store::migrate;
+
+/// The health family's routes.
+pub fn routes() -> Routes {
+    Routes::new().get("/api/v1/health", handler!(health))
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    database: &'static str,
+    schema_version: SchemaVersion,
+}
+
+#[derive(Debug, Serialize)]
+struct SchemaVersion {
+    applied: i64,
+    expected: i64,
+}
+
+async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let unreachable = |e: AppError| {
+        tracing::error!(error = %e, "health: database unreachable");
+        AppError::Unavailable("the database is unreachable".to_owned())
+    };
+    let conn = ctx.store.connect().await.map_err(unreachable)?;
+    let applied = migrate::applied_version(&conn).await.map_err(unreachable)?;
+    let expected = migrate::expected_version();
+    if applied < expected {
+        return Err(http::schema_behind(applied, expected));
+    }
+    http::ok(&Health {
+        status: "ok",
+        version: crate::VERSION,
+        database: "ok",
+        schema_version: SchemaVersion { applied, expected },
+    })
+}

@@ -1,0 +1,234 @@
+//! The HTTP core shared by every route family and both ways of running OCC (the local server
+//! and the Vercel functions): the context, the families, and the one request pipeline.
+
+mod extract;
+mod headers;
+mod respond;
+mod router;
+pub mod server;
+
+use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use http::{HeaderValue, Method, Request, Response};
+use http_body_util::{BodyExt as _, Limited};
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::store::{self, Store, migrate};
+
+pub use extract::{Patch, Query, body_json, path_id};
+pub use respond::{DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort, with_status};
+pub use router::{BoxFuture, HandlerFn, PathParams, RoutePattern, Routes};
+
+use router::Matched;
+
+/// Everything a handler may use, built once per process (per cold start) and shared.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    schema_ok: AtomicBool,
+}
+
+impl Ctx {
+    /// Opens the store and builds the context.
+    pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
+        let store = Store::open(&config).await?;
+        Ok(Arc::new(Self { config, store, schema_ok: AtomicBool::new(false) }))
+    }
+
+    /// Fails with 503 while the database's schema is behind this build. Checked once per
+    /// process; a database that is behind is checked again on the next request, so a deploy
+    /// step that migrates it clears the error without a restart.
+    async fn ensure_schema(&self, conn: &store::Conn) -> AppResult<()> {
+        if self.schema_ok.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let applied = migrate::applied_version(conn).await?;
+        let expected = migrate::expected_version();
+        if applied < expected {
+            return Err(schema_behind(applied, expected));
+        }
+        self.schema_ok.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// A connection for this request, after the schema check.
+    pub async fn conn(&self) -> AppResult<store::Conn> {
+        let conn = self.store.connect().await?;
+        self.ensure_schema(&conn).await?;
+        Ok(conn)
+    }
+}
+
+/// The 503 answered while the database is behind the code.
+pub fn schema_behind(applied: i64, expected: i64) -> AppError {
+    AppError::Unavailable(format!(
+        "the database schema is at version {applied} but this build needs version {expected}; run `occ migrate up` against it"
+    ))
+}
+
+/// A route family: the routes one Vercel function serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `/api/v1/health`.
+    Health,
+    /// `/api/v1/accounts`.
+    Accounts,
+}
+
+impl Family {
+    /// Every family (what `occ serve` mounts).
+    pub const ALL: &'static [Family] = &[Family::Health, Family::Accounts];
+
+    /// This family's route table.
+    pub fn routes(self) -> Routes {
+        match self {
+            Family::Health => crate::health::routes(),
+            Family::Accounts => crate::accounts::routes(),
+        }
+    }
+
+    /// The route table of several families together.
+    pub fn routes_of(families: &[Family]) -> Routes {
+        families.iter().fold(Routes::new(), |all, f| all.merge(f.routes()))
+    }
+}
+
+/// Facts about the request that every layer may read, in its extensions.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// The request id: the caller's `x-request-id` if it is sane, else a new one.
+    pub request_id: String,
+    /// The client's address, as far as it is known.
+    pub client_ip: Option<IpAddr>,
+}
+
+impl RequestMeta {
+    /// The meta of a request that went through [`handle`].
+    pub fn of<B>(req: &Request<B>) -> AppResult<&RequestMeta> {
+        req.extensions()
+            .get::<RequestMeta>()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request meta missing")))
+    }
+}
+
+/// The largest body a route accepts: 4 MiB for import chunks, 1 MiB elsewhere.
+pub fn body_limit(path: &str) -> usize {
+    if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") { 4 << 20 } else { 1 << 20 }
+}
+
+fn request_id<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map_or_else(crate::domain::new_id, str::to_owned)
+}
+
+fn client_ip<B>(req: &Request<B>, peer: Option<IpAddr>) -> Option<IpAddr> {
+    // Behind Vercel the platform sets x-forwarded-for (replacing what the client sent); the
+    // local server has the socket's address.
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse().ok());
+    peer.filter(|ip| !ip.is_loopback()).or(forwarded).or(peer)
+}
+
+/// Answers one API request: the whole pipeline, in the order ARCHITECTURE.md gives. Never
+/// fails and never panics outward: every error and panic becomes an envelope response.
+pub async fn handle<B>(ctx: &Ctx, routes: &Routes, req: Request<B>, peer: Option<IpAddr>) -> Response<Bytes>
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let meta = RequestMeta { request_id: request_id(&req), client_ip: client_ip(&req, peer) };
+    let method = req.method().clone();
+    let https = headers::is_https(&req);
+    let origin = req.headers().get(http::header::ORIGIN).cloned();
+
+    let (outcome, db_calls) = store::count_calls(
+        AssertUnwindSafe(pipeline(ctx, routes, req, meta.clone())).catch_unwind(),
+    )
+    .await;
+    let (pattern, result) = match outcome {
+        Ok(done) => done,
+        Err(_panic) => ("(panic)", Err(AppError::Internal(anyhow::anyhow!("handler panicked")))),
+    };
+    let mut response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            if let AppError::Internal(cause) = &err {
+                tracing::error!(request_id = %meta.request_id, route = pattern, error = format!("{cause:#}"), "request failed");
+            }
+            err.to_response(&meta.request_id)
+        }
+    };
+    if method == Method::HEAD {
+        *response.body_mut() = Bytes::new();
+    }
+    let h = response.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(&meta.request_id) {
+        h.insert("x-request-id", id);
+    }
+    h.insert("x-db-calls", HeaderValue::from(db_calls));
+    headers::api_security(h, https);
+    headers::cors(h, &ctx.config.allowed_origins, origin.as_ref());
+
+    tracing::info!(
+        method = %method,
+        route = pattern,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        db_calls,
+        request_id = %meta.request_id,
+        "request"
+    );
+    response
+}
+
+async fn pipeline<B>(
+    ctx: &Ctx,
+    routes: &Routes,
+    req: Request<B>,
+    meta: RequestMeta,
+) -> (&'static str, AppResult<Response<Bytes>>)
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    if let Some(preflight) = headers::preflight(&req, &ctx.config.allowed_origins) {
+        return ("(preflight)", Ok(preflight));
+    }
+    let (handler, pattern, params) = match routes.find(req.method(), req.uri().path()) {
+        Matched::Handler { handler, pattern, params } => (handler, pattern, params),
+        Matched::WrongMethod { pattern, allowed } => return (pattern, Err(router::method_not_allowed(allowed))),
+        Matched::NotFound => return ("(none)", Err(AppError::NotFound("route"))),
+    };
+    let limit = body_limit(req.uri().path());
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return (pattern, Err(AppError::PayloadTooLarge { limit }));
+        }
+        Err(err) => return (pattern, Err(AppError::BadRequest(format!("the body could not be read: {err}")))),
+    };
+    let mut req = Request::from_parts(parts, bytes);
+    req.extensions_mut().insert(params);
+    req.extensions_mut().insert(RoutePattern(pattern));
+    req.extensions_mut().insert(meta);
+    (pattern, handler(ctx, req).await)
+}

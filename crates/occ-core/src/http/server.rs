@@ -1,0 +1,125 @@
+//! The local server behind `occ serve` and the tests: every family's routes under `/api`, the
+//! single-page app from `public/` for everything else (with `index.html` as the fallback).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use super::{Ctx, Family, Routes, handle, headers};
+
+/// A bound, not yet running, local server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    app: Arc<App>,
+}
+
+#[derive(Debug)]
+struct App {
+    ctx: Arc<Ctx>,
+    routes: Routes,
+    public_dir: PathBuf,
+}
+
+impl Server {
+    /// Binds `addr` (port 0 picks a free port) for all families and the app in `public_dir`.
+    pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, public_dir: PathBuf) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let routes = Family::routes_of(Family::ALL);
+        Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }) })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                () = &mut shutdown => return,
+            };
+            let (stream, peer) = match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    tracing::warn!(error = %err, "accept failed");
+                    continue;
+                }
+            };
+            let app = self.app.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(app.answer(req, peer).await) }
+                });
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    }
+}
+
+impl App {
+    async fn answer(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let path = req.uri().path();
+        let response = if path == "/api" || path.starts_with("/api/") {
+            handle(&self.ctx, &self.routes, req, Some(peer.ip())).await
+        } else {
+            let https = headers::is_https(&req);
+            let mut response = static_file(&self.public_dir, req.method(), path).await;
+            headers::static_security(response.headers_mut(), https);
+            response
+        };
+        response.map(Full::new)
+    }
+}
+
+/// A file of the app, or `index.html` for any path that is not a file (client-side routes).
+async fn static_file(root: &Path, method: &Method, path: &str) -> Response<Bytes> {
+    if method != Method::GET && method != Method::HEAD {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    }
+    let relative = Path::new(path.trim_start_matches('/'));
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return plain(StatusCode::NOT_FOUND, "not found");
+    }
+    let candidate = root.join(relative);
+    let (file, bytes) = match tokio::fs::read(&candidate).await {
+        Ok(bytes) if !relative.as_os_str().is_empty() => (candidate, bytes),
+        _ if relative.extension().is_some() => return plain(StatusCode::NOT_FOUND, "not found"),
+        _ => {
+            let index = root.join("index.html");
+            match tokio::fs::read(&index).await {
+                Ok(bytes) => (index, bytes),
+                Err(_) => return plain(StatusCode::NOT_FOUND, "the app is not built into this folder"),
+            }
+        }
+    };
+    let mime = mime_guess::from_path(&file).first_or_octet_stream();
+    let mut response = Response::new(if method == Method::HEAD { Bytes::new() } else { Bytes::from(bytes) });
+    let h = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(mime.essence_str()) {
+        h.insert(header::CONTENT_TYPE, value);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from_static(text.as_bytes()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}

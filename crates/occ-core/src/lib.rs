@@ -1,0 +1,20 @@
+//! OCC's core: configuration, the libSQL store and its migrations, the domain types, and the
+//! HTTP handlers of every route family. Binaries (the `occ` CLI and the Vercel functions in
+//! `api/`) only wire these together.
+
+pub mod accounts;
+pub mod audit;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod seed;
+pub mod store;
+pub mod telemetry;
+
+pub use config::Config;
+pub use error::{AppError, AppResult};
+
+/// The application version, reported by the health check.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

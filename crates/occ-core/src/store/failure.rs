@@ -1,0 +1,120 @@
+//! The one place where database failures become `AppError`s. The embedded engine and a remote
+//! server word their errors differently (a SQLite error code locally, a Hrana error whose text
+//! holds the SQLite message remotely), so both are read through the message SQLite writes.
+
+use crate::error::{AppError, FieldError};
+
+/// What kind of database failure an error is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbFailure {
+    /// A UNIQUE or PRIMARY KEY constraint on `table.column`.
+    Unique {
+        /// The table.
+        table: String,
+        /// The (first) column.
+        column: String,
+    },
+    /// A foreign key points at nothing, or a delete would orphan children.
+    ForeignKey,
+    /// A CHECK constraint (or a trigger's `RAISE(ABORT, ...)`) refused the row.
+    Check(String),
+    /// A NOT NULL column got NULL.
+    NotNull {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// The database is locked by another writer for longer than the busy timeout.
+    Busy,
+    /// Anything else.
+    Other,
+}
+
+/// Classifies a libSQL error.
+pub fn classify(err: &libsql::Error) -> DbFailure {
+    let text = match err {
+        libsql::Error::SqliteFailure(_, msg) => msg.clone(),
+        libsql::Error::RemoteSqliteFailure(_, _, msg) => msg.clone(),
+        other => other.to_string(),
+    };
+    classify_message(&text)
+}
+
+fn classify_message(text: &str) -> DbFailure {
+    let table_column = |rest: &str| {
+        let first = rest.split([',', '`', '\'', '"', '\n']).next().unwrap_or_default().trim();
+        let (table, column) = first.split_once('.').unwrap_or(("", first));
+        (table.to_owned(), column.to_owned())
+    };
+    if text.contains("audit context missing") {
+        // A change without its audit entry is a bug, not the client's fault.
+        DbFailure::Other
+    } else if let Some((_, rest)) = text.split_once("UNIQUE constraint failed: ") {
+        let (table, column) = table_column(rest);
+        DbFailure::Unique { table, column }
+    } else if let Some((_, rest)) = text.split_once("NOT NULL constraint failed: ") {
+        let (table, column) = table_column(rest);
+        DbFailure::NotNull { table, column }
+    } else if text.contains("FOREIGN KEY constraint failed") {
+        DbFailure::ForeignKey
+    } else if let Some((_, rest)) = text.split_once("CHECK constraint failed: ") {
+        DbFailure::Check(rest.split(['`', '\n']).next().unwrap_or_default().trim().to_owned())
+    } else if text.contains("SQLITE_CONSTRAINT") {
+        DbFailure::Check(String::new())
+    } else if text.contains("database is locked") || text.contains("SQLITE_BUSY") {
+        DbFailure::Busy
+    } else {
+        DbFailure::Other
+    }
+}
+
+/// The default mapping: duplicates are 409, other constraint failures 422, a busy database
+/// 503, anything else a 500 (logged where it is answered, never shown).
+pub fn map_db_error(err: libsql::Error) -> AppError {
+    match classify(&err) {
+        DbFailure::Unique { column, .. } => AppError::Conflict {
+            message: format!("{column} is already in use"),
+            fields: vec![FieldError::new(column, "unique", "is already in use")],
+            conflicts_with: None,
+        },
+        DbFailure::ForeignKey => AppError::Conflict {
+            message: "the change refers to a record that does not exist, or would orphan records that refer to this one"
+                .to_owned(),
+            fields: Vec::new(),
+            conflicts_with: None,
+        },
+        DbFailure::Check(_) => AppError::Validation(vec![FieldError::new(
+            "body",
+            "constraint",
+            "a value is outside what the database accepts",
+        )]),
+        DbFailure::NotNull { column, .. } => AppError::invalid(column, "required", "is required"),
+        DbFailure::Busy => AppError::Unavailable("the database is busy; retry shortly".to_owned()),
+        DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_and_remote_wordings_classify_alike() {
+        let cases = [
+            ("UNIQUE constraint failed: accounts.domain", DbFailure::Unique { table: "accounts".into(), column: "domain".into() }),
+            (
+                "SQLite error: SQLITE_CONSTRAINT: UNIQUE constraint failed: accounts.domain",
+                DbFailure::Unique { table: "accounts".into(), column: "domain".into() },
+            ),
+            ("FOREIGN KEY constraint failed", DbFailure::ForeignKey),
+            ("NOT NULL constraint failed: accounts.name", DbFailure::NotNull { table: "accounts".into(), column: "name".into() }),
+            ("CHECK constraint failed: length(name) BETWEEN 1 AND 200", DbFailure::Check("length(name) BETWEEN 1 AND 200".into())),
+            ("database is locked", DbFailure::Busy),
+            ("no such table: nope", DbFailure::Other),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(classify_message(text), expected, "{text}");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The libSQL store: one `Store` per process (an embedded file or a remote server), a counted
+//! connection per request, and the one mapping from database failures to `AppError`.
+
+mod calls;
+mod failure;
+pub mod migrate;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use libsql::params::IntoParams;
+
+use crate::config::{Config, DatabaseLocation, JournalMode};
+use crate::error::{AppError, AppResult};
+
+pub use calls::{count_calls, current_calls};
+pub use failure::{DbFailure, classify, map_db_error};
+pub use libsql::{Row, Value};
+
+/// How long an embedded connection waits for a lock before giving up with "busy".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database, opened once per process.
+pub struct Store {
+    db: libsql::Database,
+    local: bool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("local", &self.local).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the configured database. An embedded file (and its folder) is created when
+    /// missing and switched to the configured journal mode; a remote one is only located.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        match &config.database {
+            DatabaseLocation::Local(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("while creating the database folder {}", dir.display()))?;
+                }
+                let db = libsql::Builder::new_local(path)
+                    .build()
+                    .await
+                    .with_context(|| format!("while opening the database file {}", path.display()))?;
+                let store = Self { db, local: true };
+                let conn = store.raw_connection()?;
+                let mode = match config.journal_mode {
+                    JournalMode::Wal => "PRAGMA journal_mode = WAL",
+                    JournalMode::Delete => "PRAGMA journal_mode = DELETE",
+                };
+                let mut rows = conn.query(mode, ()).await.context("while setting the journal mode")?;
+                while rows.next().await?.is_some() {}
+                Ok(store)
+            }
+            DatabaseLocation::Remote { url, auth_token } => {
+                let token = auth_token.as_ref().map(|t| t.expose().to_owned()).unwrap_or_default();
+                let db = libsql::Builder::new_remote(url.clone(), token)
+                    .build()
+                    .await
+                    .context("while locating the remote database")?;
+                Ok(Self { db, local: false })
+            }
+        }
+    }
+
+    /// Whether this is the embedded database.
+    pub fn is_local(&self) -> bool {
+        self.local
+    }
+
+    fn raw_connection(&self) -> anyhow::Result<libsql::Connection> {
+        let conn = self.db.connect().context("while connecting to the database")?;
+        if self.local {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+        }
+        Ok(conn)
+    }
+
+    /// A new connection for one request (or one command). Dropping it closes it, which also
+    /// rolls back a transaction left open by an early return.
+    pub async fn connect(&self) -> AppResult<Conn> {
+        let conn = self.raw_connection()?;
+        if self.local {
+            // Connection set-up on the embedded file is not a network round trip, so it is not
+            // counted. A remote server enforces foreign keys on its own connections.
+            conn.execute("PRAGMA foreign_keys = ON", ()).await?;
+        }
+        Ok(Conn { inner: conn })
+    }
+}
+
+/// A connection whose every statement is counted as one database call (see ARCHITECTURE.md:
+/// on serverless, each is a network round trip).
+pub struct Conn {
+    inner: libsql::Connection,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Conn")
+    }
+}
+
+impl Conn {
+    /// Runs a statement that returns no rows; answers the number of rows changed.
+    pub async fn execute(&self, sql: &str, params: impl IntoParams) -> AppResult<u64> {
+        calls::count();
+        Ok(self.inner.execute(sql, params).await?)
+    }
+
+    /// Runs a statement and decodes every row it returns. All rows are read, so a
+    /// `RETURNING` statement always runs to the end and its errors surface here.
+    pub async fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl IntoParams,
+        decode: impl Fn(&Row) -> AppResult<T>,
+    ) -> AppResult<Vec<T>> {
+        calls::count();
+        let mut rows = self.inner.query(sql, params).await?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(decode(&row)?);
+        }
+        Ok(out)
+    }
+
+    /// Runs a statement expected to return at most one row.
+    pub async fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: impl IntoParams,
+        decode: impl Fn(&Row) -> AppResult<T>,
+    ) -> AppResult<Option<T>> {
+        Ok(self.query_all(sql, params, decode).await?.into_iter().next())
+    }
+
+    /// Runs a statement that must return a row; no row is `NotFound(what)`.
+    pub async fn query_one<T>(
+        &self,
+        what: &'static str,
+        sql: &str,
+        params: impl IntoParams,
+        decode: impl Fn(&Row) -> AppResult<T>,
+    ) -> AppResult<T> {
+        self.query_opt(sql, params, decode).await?.ok_or(AppError::NotFound(what))
+    }
+
+    /// Runs several statements without parameters (migrations). One call.
+    pub async fn execute_script(&self, sql: &str) -> AppResult<()> {
+        calls::count();
+        let mut batch = self.inner.execute_batch(sql).await?;
+        while let Some(rows) = batch.next_stmt_row() {
+            if let Some(mut rows) = rows {
+                while rows.next().await?.is_some() {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (two more calls), rolling back when it
+    /// fails. Keep the work short: the write lock is held until it returns.
+    pub async fn immediate<T>(&self, work: impl AsyncFnOnce(&Conn) -> AppResult<T>) -> AppResult<T> {
+        self.execute("BEGIN IMMEDIATE", ()).await?;
+        match work(self).await {
+            Ok(value) => {
+                if let Err(err) = self.execute("COMMIT", ()).await {
+                    self.rollback().await;
+                    return Err(err);
+                }
+                Ok(value)
+            }
+            Err(err) => {
+                self.rollback().await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn rollback(&self) {
+        if !self.inner.is_autocommit() {
+            if let Err(err) = self.execute("ROLLBACK", ()).await {
+                tracing::warn!(error = %err, "rollback failed; the connection is dropped");
+            }
+        }
+    }
+}
+
+/// A Rust value a column can be read as. (libsql's own conversion panics on a type mismatch;
+/// this one answers an error that names the column.)
+pub trait FromColumn: Sized {
+    /// Converts the value, or says what was expected.
+    fn from_column(value: Value) -> Result<Self, &'static str>;
+}
+
+impl FromColumn for String {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Text(s) => Ok(s),
+            _ => Err("text"),
+        }
+    }
+}
+
+impl FromColumn for i64 {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Integer(n) => Ok(n),
+            _ => Err("an integer"),
+        }
+    }
+}
+
+impl FromColumn for f64 {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Real(n) => Ok(n),
+            Value::Integer(n) => Ok(n as f64),
+            _ => Err("a number"),
+        }
+    }
+}
+
+impl FromColumn for bool {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Integer(n) => Ok(n != 0),
+            _ => Err("a boolean (0 or 1)"),
+        }
+    }
+}
+
+impl FromColumn for Vec<u8> {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Blob(b) => Ok(b),
+            _ => Err("a blob"),
+        }
+    }
+}
+
+impl<T: FromColumn> FromColumn for Option<T> {
+    fn from_column(value: Value) -> Result<Self, &'static str> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_column(other).map(Some),
+        }
+    }
+}
+
+/// Reads column `idx` of a row; a type mismatch is an internal error naming the column.
+pub fn col<T: FromColumn>(row: &Row, idx: i32) -> AppResult<T> {
+    let value = row.get_value(idx).with_context(|| format!("while reading column {idx}"))?;
+    T::from_column(value).map_err(|expected| {
+        AppError::Internal(anyhow::anyhow!("column {idx} ({:?}) is not {expected}", row.column_name(idx)))
+    })
+}

@@ -1,0 +1,43 @@
+// A labelled form control with its hint and its inline error, wired for screen readers:
+// the error is linked with aria-describedby and the control is marked aria-invalid.
+import { html } from '../preact.js';
+
+/**
+ * `as`: 'input' (default), 'textarea' or 'select'. Other props go to the control.
+ * `error`: a message or a list of messages (from `ApiError.fieldErrors()`).
+ */
+export function Field({ id, name, label, error, hint, required, as = 'input', className = '', children, ...control }) {
+  const messages = Array.isArray(error) ? error : error ? [error] : [];
+  const hintId = hint ? `${id}-hint` : null;
+  const errorId = messages.length ? `${id}-error` : null;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const props = {
+    id,
+    name,
+    class: `control ${messages.length ? 'control-invalid' : ''}`,
+    'aria-invalid': messages.length ? 'true' : undefined,
+    'aria-describedby': describedBy,
+    'aria-required': required ? 'true' : undefined,
+    ...control,
+  };
+  let input;
+  if (as === 'textarea') input = html`<textarea ...${props}></textarea>`;
+  else if (as === 'select') input = html`<select ...${props}>${children}</select>`;
+  else input = html`<input ...${props} />`;
+
+  return html`
+    <div class=${`field ${className}`} data-testid=${`field-${name}`}>
+      <div class="field-label-row">
+        <label class="field-label" for=${id}>${label}</label>
+        ${required ? html`<span class="required" aria-hidden="true" title="Required">*</span>` : null}
+      </div>
+      ${input}
+      ${messages.length
+        ? html`<div class="field-error" id=${errorId} data-testid=${`field-error-${name}`}>
+            ${messages.map((m, i) => html`<div key=${i}>${m}</div>`)}
+          </div>`
+        : null}
+      ${hint && html`<div class="field-hint" id=${hintId}>${hint}</div>`}
+    </div>
+  `;
+}

@@ -1,0 +1,62 @@
+// A dense data table whose rows open a detail page, and the Previous/Next pager for
+// cursor-paged lists.
+import { html } from '../preact.js';
+import { navigate } from '../router.js';
+
+/**
+ * `columns`: [{ key, label, render?(row), className?, numeric? }]
+ * `rowHref(row)`: where a row leads; the first column's cell is a real link, and a click
+ * anywhere else on the row follows it too.
+ */
+export function DataTable({ columns, rows, rowKey = (r) => r.id, rowHref, caption, busy, testid = 'data-table' }) {
+  const onRowClick = (event, row) => {
+    if (!rowHref || event.target.closest('a, button, input, select, textarea')) return;
+    if (window.getSelection && String(window.getSelection())) return; // selecting text
+    navigate(rowHref(row));
+  };
+  return html`
+    <div class=${`table-wrap ${busy ? 'is-busy' : ''}`} aria-busy=${busy ? 'true' : 'false'}>
+      <table class="table" data-testid=${testid}>
+        ${caption && html`<caption class="visually-hidden">${caption}</caption>`}
+        <thead>
+          <tr>
+            ${columns.map(
+              (c) => html`<th key=${c.key} scope="col" class=${`${c.className || ''} ${c.numeric ? 'num' : ''}`}>${c.label}</th>`,
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (row) => html`
+              <tr key=${rowKey(row)} class=${rowHref ? 'row-link' : ''} onClick=${(e) => onRowClick(e, row)} data-testid="row">
+                ${columns.map((c, i) => {
+                  const content = c.render ? c.render(row) : row[c.key];
+                  const shown = content === null || content === undefined || content === '' ? html`<span class="muted">—</span>` : content;
+                  return html`<td key=${c.key} class=${`${c.className || ''} ${c.numeric ? 'num' : ''}`}>
+                    ${i === 0 && rowHref ? html`<a class="row-anchor" href=${rowHref(row)}>${shown}</a>` : shown}
+                  </td>`;
+                })}
+              </tr>
+            `,
+          )}
+        </tbody>
+      </table>
+    </div>
+  `;
+}
+
+export function Pager({ label, hasPrev, hasNext, onPrev, onNext, busy }) {
+  return html`
+    <nav class="pager" aria-label="Pagination" data-testid="pager">
+      <span class="pager-label" data-testid="pager-label">${label}</span>
+      <div class="pager-buttons">
+        <button type="button" class="btn btn-sm" data-testid="page-prev" disabled=${!hasPrev || busy} onClick=${onPrev}>
+          ← Previous
+        </button>
+        <button type="button" class="btn btn-sm" data-testid="page-next" disabled=${!hasNext || busy} onClick=${onNext}>
+          Next →
+        </button>
+      </div>
+    </nav>
+  `;
+}

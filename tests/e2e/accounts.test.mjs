@@ -1,0 +1,347 @@
+// Browser tests of the OCC web app against a running server (`occ serve --demo`).
+//
+//   OCC_E2E_URL      base URL of the app, required (for example http://127.0.0.1:3917)
+//   OCC_CHROMIUM     chromium binary, default /usr/bin/chromium
+//   OCC_E2E_SCREENS  screenshot directory, default ../../target/e2e-screens from this file
+//
+// Run: cd tests/e2e && npm ci --ignore-scripts && OCC_E2E_URL=http://127.0.0.1:3917 node --test
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, constants, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.OCC_E2E_URL || '').replace(/\/+$/, '');
+const CHROMIUM = process.env.OCC_CHROMIUM || '/usr/bin/chromium';
+const SCREENS = process.env.OCC_E2E_SCREENS
+  ? path.resolve(process.env.OCC_E2E_SCREENS)
+  : path.resolve(HERE, '../../target/e2e-screens');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const WAIT_MS = 10_000;
+
+let browser;
+
+before(async () => {
+  if (!BASE) {
+    throw new Error(
+      'OCC_E2E_URL is not set: start the app (occ serve --demo --addr 127.0.0.1:3917) and run with OCC_E2E_URL=http://127.0.0.1:3917',
+    );
+  }
+  try {
+    await access(CHROMIUM, constants.X_OK);
+  } catch {
+    throw new Error(`no chromium at ${CHROMIUM}: install it (apt-get install chromium) or set OCC_CHROMIUM`);
+  }
+  await mkdir(SCREENS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+/** A unique suffix per run, so tests can rerun against the same database. */
+function uniqueStamp() {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+function screenshotPath(name) {
+  return path.join(SCREENS, `${name}.png`);
+}
+
+/**
+ * Runs `fn(page)` in a fresh browser context. Collects uncaught page errors and console errors
+ * (a Content-Security-Policy violation is one) and fails on them; on any failure it saves a
+ * screenshot named FAILED-<name>.png and says where.
+ */
+async function withPage(name, { viewport = DESKTOP, mobile = false } = {}, fn) {
+  const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught error in the page: ${e.message}`));
+  page.on('console', (msg) => {
+    // The browser logs every non-2xx fetch; the tests provoke some (422) on purpose.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${msg.text()}`);
+    }
+  });
+  try {
+    await fn(page);
+    assert.deepEqual(problems, [], `the page reported errors:\n  ${problems.join('\n  ')}`);
+  } catch (e) {
+    const shot = screenshotPath(`FAILED-${name}`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    e.message = `${e.message}\n(screenshot of the page: ${shot}; page URL: ${page.url()})`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Waits for `locator` to be visible, failing with `what` in the message. */
+async function expectVisible(locator, what) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  } catch {
+    assert.fail(`expected to see ${what} within ${WAIT_MS} ms, but it did not appear`);
+  }
+}
+
+async function expectHidden(locator, what) {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout: WAIT_MS });
+  } catch {
+    assert.fail(`expected ${what} to be hidden, but it is visible`);
+  }
+}
+
+/** Waits until `locator`'s text is `expected` (trimmed), failing with both texts. */
+async function expectText(locator, expected, what) {
+  const deadline = Date.now() + WAIT_MS;
+  let actual = null;
+  while (Date.now() < deadline) {
+    actual = await locator
+      .first()
+      .textContent({ timeout: 500 })
+      .catch(() => null);
+    if (actual !== null && actual.trim() === expected) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`expected ${what} to read ${JSON.stringify(expected)}, found ${JSON.stringify(actual && actual.trim())}`);
+}
+
+async function waitForPath(page, pattern, what) {
+  try {
+    await page.waitForURL((url) => pattern.test(url.pathname), { timeout: WAIT_MS });
+  } catch {
+    assert.fail(`expected to arrive at ${what}, but the page is at ${new URL(page.url()).pathname}`);
+  }
+}
+
+/** Fills the account form's fields by their visible labels. */
+async function fillAccountForm(page, fields) {
+  for (const [label, value] of Object.entries(fields)) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+}
+
+test('the app opens and the Status screen shows the database is ok', async () => {
+  await withPage('status', {}, async (page) => {
+    const response = await page.goto(`${BASE}/`);
+    assert.ok(response && response.ok(), `GET / answered ${response && response.status()}, expected the app's index.html`);
+    await expectVisible(page.getByTestId('accounts-list'), 'the accounts list as the start page');
+    await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts or the empty state');
+    await page.screenshot({ path: screenshotPath('accounts-list') });
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(links, ['Accounts', 'Status'], `the navigation should list exactly the screens that exist`);
+
+    await page.getByTestId('nav-status').click();
+    await waitForPath(page, /^\/status$/, 'the Status screen (/status)');
+    await expectVisible(page.getByTestId('health'), 'the health details');
+    await expectText(page.getByTestId('health-status'), 'ok', 'the service status');
+    await expectText(page.getByTestId('health-database'), 'ok', 'the database status');
+    const schema = (await page.getByTestId('health-schema').textContent()) || '';
+    assert.match(schema, /up to date/, `the schema version should be up to date, the screen says ${JSON.stringify(schema)}`);
+    assert.ok(((await page.getByTestId('health-version').textContent()) || '').trim(), 'the version should be shown');
+    await page.screenshot({ path: screenshotPath('status'), fullPage: true });
+  });
+});
+
+test('an account created through the form is found in the list by search', async () => {
+  const stamp = uniqueStamp();
+  const name = `E2E Account ${stamp}`;
+  const domain = `e2e-${stamp}.example.com`;
+  await withPage('create-and-search', {}, async (page) => {
+    await page.goto(`${BASE}/accounts`);
+    await page.getByTestId('new-account').click();
+    await waitForPath(page, /^\/accounts\/new$/, 'the new-account form');
+    await fillAccountForm(page, {
+      Name: name,
+      Domain: domain,
+      Industry: 'Software',
+      Employees: '120',
+      Country: 'DE',
+      'Time zone': 'Europe/Berlin',
+      'Tech stack': 'snowflake, dbt',
+      Notes: 'Created by the browser test.',
+    });
+    await page.screenshot({ path: screenshotPath('account-form'), fullPage: true });
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    await waitForPath(page, /^\/accounts\/[^/]+$/, "the new account's detail page");
+    assert.notEqual(new URL(page.url()).pathname, '/accounts/new', 'the form should have been left after creating');
+    await expectText(page.getByTestId('account-name'), name, 'the detail page heading');
+    await expectText(page.getByTestId('account-domain'), domain, 'the domain on the detail page');
+    await expectText(page.getByTestId('account-industry'), 'Software', 'the industry on the detail page');
+    const chips = (await page.getByTestId('account-tech_stack').locator('.chip').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(chips, ['snowflake', 'dbt'], 'the tech stack should be saved as a list');
+    await page.screenshot({ path: screenshotPath('account-detail'), fullPage: true });
+
+    await page.getByTestId('nav-accounts').click();
+    await waitForPath(page, /^\/accounts$/, 'the accounts list');
+    await page.getByLabel('Search accounts').fill(stamp);
+    await page.waitForURL((url) => url.searchParams.get('q') === stamp, { timeout: WAIT_MS }).catch(() => {
+      assert.fail(`the search should be kept in the URL as q=${stamp}, the URL is ${page.url()}`);
+    });
+    const row = page.getByTestId('row').filter({ hasText: name });
+    await expectVisible(row, `a row for "${name}" after searching for "${stamp}"`);
+    assert.equal(await page.getByTestId('row').count(), 1, 'only the new account should match its unique search');
+    await page.screenshot({ path: screenshotPath('accounts-search'), fullPage: true });
+
+    // The search survives a reload, and the row leads to the detail page.
+    await page.reload();
+    assert.equal(await page.getByLabel('Search accounts').inputValue(), stamp, 'the search box should keep its text after a reload');
+    await expectVisible(row, 'the row again after a reload');
+    await row.getByRole('link').click();
+    await waitForPath(page, /^\/accounts\/[^/]+$/, 'the detail page from the list row');
+    await expectText(page.getByTestId('account-name'), name, 'the detail page heading opened from the list');
+  });
+});
+
+test('a malformed domain is shown as an error next to the domain field', async () => {
+  await withPage('domain-error', {}, async (page) => {
+    await page.goto(`${BASE}/accounts/new`);
+    await fillAccountForm(page, { Name: `E2E Bad Domain ${uniqueStamp()}`, Domain: 'not a domain' });
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    const error = page.getByTestId('field-error-domain');
+    await expectVisible(error, 'an error message under the Domain field');
+    const message = ((await error.textContent()) || '').trim();
+    assert.ok(message.length > 0, 'the domain error should say what is wrong');
+    assert.equal(new URL(page.url()).pathname, '/accounts/new', 'the form should stay open when the server rejects it');
+
+    const input = page.getByLabel('Domain', { exact: true });
+    assert.equal(await input.getAttribute('aria-invalid'), 'true', 'the domain input should be marked aria-invalid');
+    const errorId = await error.getAttribute('id');
+    const describedBy = (await input.getAttribute('aria-describedby')) || '';
+    assert.ok(describedBy.split(' ').includes(errorId), `the domain input should be described by its error (#${errorId}), aria-describedby is "${describedBy}"`);
+    const inputBox = await input.boundingBox();
+    const errorBox = await error.boundingBox();
+    assert.ok(
+      inputBox && errorBox && errorBox.y >= inputBox.y && errorBox.y - (inputBox.y + inputBox.height) < 48 && Math.abs(errorBox.x - inputBox.x) < 24,
+      `the error should sit right under the domain input (input ${JSON.stringify(inputBox)}, error ${JSON.stringify(errorBox)})`,
+    );
+    assert.equal(await page.getByTestId('field-error-name').count(), 0, 'the name field should have no error');
+    assert.ok(await page.getByTestId('submit').isEnabled(), 'the submit button should be enabled again after the error');
+    await page.screenshot({ path: screenshotPath('account-form-domain-error'), fullPage: true });
+  });
+});
+
+test('on a phone the menu button opens the navigation and the list is shown', async () => {
+  await withPage('phone', { viewport: PHONE, mobile: true }, async (page) => {
+    await page.goto(`${BASE}/accounts`);
+    const menu = page.getByTestId('menu-button');
+    await expectVisible(menu, 'the menu button on a 390 px wide screen');
+    await expectHidden(page.getByTestId('nav-status'), 'the navigation (behind the menu button)');
+    await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts list or its empty state');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page should not scroll sideways on a phone, it is ${overflow} px too wide`);
+    await page.screenshot({ path: screenshotPath('phone-accounts') });
+
+    await menu.click();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'true', 'the menu button should report aria-expanded=true when open');
+    await expectVisible(page.getByTestId('nav-status'), 'the Status link in the opened menu');
+    await page.screenshot({ path: screenshotPath('phone-menu') });
+    await page.getByTestId('nav-status').click();
+    await waitForPath(page, /^\/status$/, 'the Status screen from the phone menu');
+    await expectHidden(page.getByTestId('nav-status'), 'the menu after choosing a screen');
+    await expectText(page.getByTestId('health-database'), 'ok', 'the database status on a phone');
+    await page.screenshot({ path: screenshotPath('phone-status') });
+  });
+});
+
+test('an account can be edited, with a cleared field, and deleted after confirming', async () => {
+  const stamp = uniqueStamp();
+  const name = `E2E Edit ${stamp}`;
+  await withPage('edit-and-delete', {}, async (page) => {
+    await page.goto(`${BASE}/accounts/new`);
+    await fillAccountForm(page, { Name: name, Domain: `e2e-edit-${stamp}.example.com`, Industry: 'Retail', Country: 'FR' });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await waitForPath(page, /^\/accounts\/[^/]+$/, "the new account's detail page");
+    await expectText(page.getByTestId('account-name'), name, 'the detail page heading');
+    const detailPath = new URL(page.url()).pathname;
+
+    await page.getByTestId('edit-account').click();
+    await waitForPath(page, /^\/accounts\/[^/]+\/edit$/, 'the edit form');
+    assert.equal(await page.getByLabel('Industry', { exact: true }).inputValue(), 'Retail', 'the edit form should be filled in');
+    const patches = [];
+    page.on('request', (r) => r.method() === 'PATCH' && patches.push(r.postDataJSON()));
+    await fillAccountForm(page, { Industry: 'Fintech', Country: '' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitForPath(page, /^\/accounts\/[^/]+$/, 'the detail page after saving');
+    assert.deepEqual(patches, [{ industry: 'Fintech', country: null }], 'the PATCH should carry only the changed fields, a cleared one as null');
+    await expectText(page.getByTestId('account-industry'), 'Fintech', 'the edited industry');
+    await expectText(page.getByTestId('account-country'), '—', 'the cleared country');
+
+    await page.getByTestId('delete-account').click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await expectVisible(dialog, 'the delete confirmation dialog');
+    await page.screenshot({ path: screenshotPath('account-delete-confirm') });
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await waitForPath(page, /^\/accounts$/, 'the accounts list after deleting');
+
+    await page.goto(`${BASE}${detailPath}`);
+    await expectVisible(page.getByTestId('not-found'), 'the not-found state for the deleted account');
+    await page.screenshot({ path: screenshotPath('account-not-found') });
+  });
+});
+
+test('paging follows the cursors with Next and Previous, keeping the filter in the URL', async () => {
+  const stamp = uniqueStamp();
+  const industry = `E2E Paging ${stamp}`;
+  const total = 27; // one page of 25 and a second of 2
+  await withPage('paging', {}, async (page) => {
+    for (let i = 0; i < total; i += 1) {
+      const name = `E2E Page ${stamp} ${String(i).padStart(2, '0')}`;
+      const res = await page.request.post(`${BASE}/api/v1/accounts`, { data: { name, industry } });
+      assert.equal(res.status(), 201, `POST /api/v1/accounts for ${name} answered ${res.status()}: ${await res.text()}`);
+    }
+    const rowNames = async () => (await page.getByTestId('row').locator('td:first-child').allTextContents()).map((t) => t.trim());
+    const waitForRows = async (n, what) => {
+      const deadline = Date.now() + WAIT_MS;
+      while (Date.now() < deadline && (await page.getByTestId('row').count()) !== n) await page.waitForTimeout(100);
+      assert.equal(await page.getByTestId('row').count(), n, `expected ${n} rows ${what}`);
+    };
+
+    await page.goto(`${BASE}/accounts?industry=${encodeURIComponent(industry)}`);
+    assert.equal(await page.getByLabel('Industry').inputValue(), industry, 'the industry filter should be read from the URL');
+    await waitForRows(25, 'on the first page');
+    const first = await rowNames();
+    assert.equal(first[0], `E2E Page ${stamp} 00`, 'the list should be sorted by name by default');
+    assert.ok(await page.getByTestId('page-prev').isDisabled(), 'Previous should be disabled on the first page');
+
+    await page.getByTestId('page-next').click();
+    await page.waitForURL((url) => url.searchParams.has('cursor'), { timeout: WAIT_MS }).catch(() => {
+      assert.fail(`Next should put the cursor in the URL, the URL is ${page.url()}`);
+    });
+    await waitForRows(2, 'on the second page');
+    assert.deepEqual(await rowNames(), [`E2E Page ${stamp} 25`, `E2E Page ${stamp} 26`], 'the second page should hold the last two accounts');
+    assert.equal(new URL(page.url()).searchParams.get('industry'), industry, 'the filter should stay in the URL while paging');
+    assert.ok(await page.getByTestId('page-next').isDisabled(), 'Next should be disabled on the last page');
+    await expectText(page.getByTestId('pager-label'), '26–27', 'the range of the second page');
+    await page.screenshot({ path: screenshotPath('accounts-page-2') });
+
+    await page.getByTestId('page-prev').click();
+    await waitForRows(25, 'after going back to the first page');
+    assert.deepEqual(await rowNames(), first, 'Previous should show the first page again');
+    assert.equal(new URL(page.url()).searchParams.has('cursor'), false, 'the first page has no cursor in the URL');
+  });
+});
