@@ -56,7 +56,8 @@ CREATE TABLE accounts (
 CREATE INDEX accounts_name ON accounts (name COLLATE NOCASE, id);
 CREATE INDEX accounts_created ON accounts (created_at, id);
 CREATE INDEX accounts_updated ON accounts (updated_at, id);
-CREATE INDEX accounts_industry_name ON accounts (industry, name COLLATE NOCASE, id);
+CREATE INDEX accounts_domain_sort ON accounts (ifnull(domain, ''), id);
+CREATE INDEX accounts_industry_name ON accounts (industry COLLATE NOCASE, name COLLATE NOCASE, id);
 
 -- Text search over name and domain (trigram: matches any substring of three or more characters).
 CREATE VIRTUAL TABLE accounts_fts USING fts5 (
@@ -156,7 +157,7 @@ CREATE TABLE sessions (
     last_seen_at     TEXT NOT NULL,
     created_at       TEXT NOT NULL
 ) STRICT;
--- My sessions, and ending every session of a disabled user.
+-- A user's sessions: listing them, ending the others, ending all when the user is disabled.
 CREATE INDEX idx_sessions_user ON sessions (user_id, created_at);
 -- Pruning expired sessions.
 CREATE INDEX idx_sessions_expires ON sessions (expires_at);
@@ -173,7 +174,7 @@ CREATE TABLE api_tokens (
     revoked_at    TEXT,
     created_at    TEXT NOT NULL
 ) STRICT;
--- My tokens.
+-- A user's tokens.
 CREATE INDEX idx_api_tokens_user ON api_tokens (user_id, created_at);
 
 -- Fixed-window counters for the login and API rate limits, held in the database so every
@@ -221,10 +222,10 @@ CREATE TABLE contacts (
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL
 ) STRICT;
--- Plan 2c: lookups by address (suppression checks, import de-duplication); also the
--- unique when present rule (NULLs are distinct in a unique index).
+-- Plan 2c: lookups by address (suppression checks, import de-duplication). Unique, so it also
+-- makes an email unique when present (NULLs are distinct in a unique index).
 CREATE UNIQUE INDEX idx_contacts_email ON contacts (email);
--- Import de-duplication by LinkedIn URL; unique when present.
+-- Import de-duplication by LinkedIn URL; also makes it unique when present.
 CREATE UNIQUE INDEX idx_contacts_linkedin_url ON contacts (linkedin_url);
 -- Plan 2c: the common filter (status, stage) sorted by priority; id makes it a keyset.
 CREATE INDEX idx_contacts_active_pipeline ON contacts (status, stage, priority_score DESC, id);
@@ -234,7 +235,7 @@ CREATE INDEX idx_contacts_priority ON contacts (priority_score DESC, id);
 CREATE INDEX idx_contacts_stage_priority ON contacts (stage, priority_score DESC, id);
 -- An account's people (prep card, colleague auto-exit) and SET NULL when an account goes.
 CREATE INDEX idx_contacts_account ON contacts (account_id);
--- My contacts sorted by priority, and the bdr ownership check.
+-- The owner filter (my contacts) sorted by priority, and the bdr ownership check.
 CREATE INDEX idx_contacts_owner ON contacts (owner_id, priority_score DESC, id);
 -- Today: contacts whose next action is due; also the next-action sort.
 CREATE INDEX idx_contacts_next_action ON contacts (next_action_at, id) WHERE next_action_at IS NOT NULL;

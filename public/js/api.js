@@ -7,12 +7,14 @@ const API_BASE = '/api/v1';
 /** An error answer from the API, parsed from the envelope
  *  `{"error": {"code", "message", "fields": [{field, rule, message}]}, "request_id"}`. */
 export class ApiError extends Error {
-  constructor({ status, code, message, fields = [], requestId = null, retryAfter = null }) {
+  constructor({ status, code, message, fields = [], requestId = null, retryAfter = null, conflictsWith = null }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields;
+    /** On a 409: `{entity, id}` of the record this one collides with, when the server says. */
+    this.conflictsWith = conflictsWith;
     this.requestId = requestId;
     this.retryAfter = retryAfter;
   }
@@ -63,6 +65,7 @@ function errorFrom(response, body) {
       fields: Array.isArray(err.fields) ? err.fields : [],
       requestId,
       retryAfter,
+      conflictsWith: err.conflicts_with && typeof err.conflicts_with === 'object' ? err.conflicts_with : null,
     });
   }
   return new ApiError({

@@ -1,1 +1,9 @@
+//! The API test binary: every test starts the real server on a free port with a fresh
+//! database, in the mode `OCC_TEST_DB` selects (`file`, the default, or `remote`).
 
+mod accounts;
+mod functions;
+mod helpers;
+mod http_core;
+mod migrations;
+mod spa;

@@ -245,6 +245,30 @@ test('a malformed domain is shown as an error next to the domain field', async (
   });
 });
 
+test('a duplicate domain (409) is shown next to the domain field with a link to the existing account', async () => {
+  const stamp = uniqueStamp();
+  const domain = `e2e-dup-${stamp}.example.com`;
+  await withPage('duplicate-domain', {}, async (page) => {
+    const res = await page.request.post(`${BASE}/api/v1/accounts`, { data: { name: `E2E Original ${stamp}`, domain } });
+    assert.equal(res.status(), 201, `creating the first account answered ${res.status()}: ${await res.text()}`);
+    const original = await res.json();
+
+    await page.goto(`${BASE}/accounts/new`);
+    await fillAccountForm(page, { Name: `E2E Copy ${stamp}`, Domain: domain.toUpperCase() });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const error = page.getByTestId('field-error-domain');
+    await expectVisible(error, 'the duplicate-domain error under the Domain field');
+    assert.match((await error.textContent()) || '', /already/i, 'the error should say that the domain is already used');
+    assert.equal(new URL(page.url()).pathname, '/accounts/new', 'the form should stay open on a conflict');
+    await page.screenshot({ path: screenshotPath('account-form-duplicate-domain') });
+    const link = error.getByTestId('conflict-link');
+    if ((await link.count()) > 0) {
+      await link.click();
+      await waitForPath(page, new RegExp(`^/accounts/${original.id}$`), 'the existing account from the conflict link');
+    }
+  });
+});
+
 test('on a phone the menu button opens the navigation and the list is shown', async () => {
   await withPage('phone', { viewport: PHONE, mobile: true }, async (page) => {
     await page.goto(`${BASE}/accounts`);

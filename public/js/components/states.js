@@ -21,7 +21,8 @@ export function Empty({ title, children, action, testid = 'empty' }) {
 }
 
 /** Shows an `ApiError` (or any Error): its message, code and the request id to quote. */
-export function ErrorState({ error, title = 'Something went wrong', onRetry }) {
+/** `action` replaces the "Try again" button when retrying cannot help. */
+export function ErrorState({ error, title = 'Something went wrong', onRetry, action }) {
   const requestId = error && error.requestId;
   return html`
     <div class="state state-error" role="alert" data-testid="error-state">
@@ -35,7 +36,9 @@ export function ErrorState({ error, title = 'Something went wrong', onRetry }) {
             html`<div><dt>Request id</dt><dd><code data-testid="error-request-id">${requestId}</code></dd></div>`}
           </dl>`
         : null}
-      ${onRetry && html`<div class="state-action"><button type="button" class="btn" onClick=${onRetry}>Try again</button></div>`}
+      ${action
+        ? html`<div class="state-action">${action}</div>`
+        : onRetry && html`<div class="state-action"><button type="button" class="btn" onClick=${onRetry}>Try again</button></div>`}
     </div>
   `;
 }

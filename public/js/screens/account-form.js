@@ -124,6 +124,13 @@ function serverErrors(error) {
     else other.push(...messages.map((m) => `${field}: ${m}`));
   }
   if (error.status === 409 && !Object.keys(inline).length) inline.domain = [error.message];
+  const other409 = error.conflictsWith;
+  if (error.status === 409 && inline.domain && other409 && other409.entity === 'account' && other409.id) {
+    inline.domain = [
+      ...inline.domain,
+      html`<a href=${`/accounts/${encodeURIComponent(other409.id)}`} data-testid="conflict-link">Open the existing account</a>`,
+    ];
+  }
   return { inline, other };
 }
 

@@ -119,7 +119,15 @@ export function AccountsListScreen({ location }) {
 
   let body;
   if (state.error) {
-    body = html`<${ErrorState} error=${state.error} title="Could not load accounts" onRetry=${() => setReload((n) => n + 1)} />`;
+    // A cursor the server no longer accepts (edited URL, changed data): retrying cannot help.
+    const badCursor = filters.cursor && state.error.fields.some((f) => f.field === 'cursor');
+    const restart = html`<button type="button" class="btn" onClick=${() => setFilter({})}>Start from the first page</button>`;
+    body = html`<${ErrorState}
+      error=${state.error}
+      title="Could not load accounts"
+      onRetry=${() => setReload((n) => n + 1)}
+      action=${badCursor ? restart : null}
+    />`;
   } else if (!state.data) {
     body = html`<${Loading} label="Loading accounts…" />`;
   } else if (!items.length && !filters.cursor) {

@@ -69,7 +69,9 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
         p => format!("{p}."),
     };
     if let Some(name) = text.strip_prefix("unknown field ").and_then(quoted) {
-        FieldError::new(format!("{parent}{name}"), "unknown", "is not a field of this resource")
+        // The path of an unknown field already ends with the field itself.
+        let field = if path == "." || path.is_empty() { name } else { path.to_owned() };
+        FieldError::new(field, "unknown", "is not a field of this resource")
     } else if let Some(name) = text.strip_prefix("missing field ").and_then(quoted) {
         FieldError::new(format!("{parent}{name}"), "required", "is required")
     } else {

@@ -1,0 +1,83 @@
+//! The Vercel function binaries, started as real processes: each serves its own family and
+//! answers 404 for another family's path.
+
+use std::process::{Child, Command, Stdio};
+
+use occ_core::store::migrate;
+
+use crate::helpers::{TestDb, free_port, wait_for_port};
+
+struct Function {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(binary: &str, db: &TestDb) -> Function {
+    let port = free_port();
+    let child = Command::new(binary)
+        .env("VERCEL_DEV_PORT", port.to_string())
+        .env("OCC_DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the function");
+    wait_for_port(port, binary);
+    Function { child, port }
+}
+
+async fn status(port: u16, path: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn each_function_serves_its_own_family_only() {
+    let db = TestDb::new();
+    migrate::up(&db.conn().await, None).await.expect("migrate");
+
+    let health = start(env!("CARGO_BIN_EXE_health"), &db);
+    let (code, body) = status(health.port, "/api/v1/health").await;
+    assert_eq!((code, body["status"].as_str()), (200, Some("ok")));
+    let (code, body) = status(health.port, "/api/v1/accounts").await;
+    assert_eq!(code, 404, "the health function does not serve accounts");
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let accounts = start(env!("CARGO_BIN_EXE_accounts"), &db);
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("http://127.0.0.1:{}/api/v1/accounts", accounts.port))
+        .json(&serde_json::json!({"name": "Acme", "domain": "acme.com"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status().as_u16(), 201);
+    let (code, body) = status(accounts.port, "/api/v1/accounts").await;
+    assert_eq!(code, 200);
+    assert_eq!(body["items"][0]["domain"], "acme.com");
+    assert_eq!(status(accounts.port, "/api/v1/health").await.0, 404, "the accounts function does not serve health");
+    let (code, body) = status(accounts.port, "/api/v1/accounts/not-an-id").await;
+    assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[tokio::test]
+async fn a_function_refuses_to_start_with_an_invalid_configuration() {
+    let output = Command::new(env!("CARGO_BIN_EXE_accounts"))
+        .env("OCC_DATABASE_URL", "postgres://nope")
+        .env("VERCEL_DEV_PORT", free_port().to_string())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OCC_DATABASE_URL"), "{stderr}");
+}

