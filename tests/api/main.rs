@@ -7,3 +7,4 @@ mod helpers;
 mod http_core;
 mod migrations;
 mod spa;
+mod vercel;

@@ -21,6 +21,8 @@ const SCREENS = process.env.OCC_E2E_SCREENS
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const WAIT_MS = 10_000;
+/** An account's detail page, and not the new-account form. */
+const DETAIL_PATH = /^\/accounts\/(?!new$)[^/]+$/;
 
 let browser;
 
@@ -134,6 +136,14 @@ async function waitForPath(page, pattern, what) {
   }
 }
 
+/** Waits until the list shows exactly `n` rows (the previous page stays visible while loading). */
+async function waitForRowCount(page, n, what) {
+  const rows = page.getByTestId('row');
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline && (await rows.count()) !== n) await page.waitForTimeout(100);
+  assert.equal(await rows.count(), n, `expected ${n} rows ${what}`);
+}
+
 /** Fills the account form's fields by their visible labels. */
 async function fillAccountForm(page, fields) {
   for (const [label, value] of Object.entries(fields)) {
@@ -186,8 +196,7 @@ test('an account created through the form is found in the list by search', async
     await page.screenshot({ path: screenshotPath('account-form'), fullPage: true });
     await page.getByRole('button', { name: 'Create account' }).click();
 
-    await waitForPath(page, /^\/accounts\/[^/]+$/, "the new account's detail page");
-    assert.notEqual(new URL(page.url()).pathname, '/accounts/new', 'the form should have been left after creating');
+    await waitForPath(page, DETAIL_PATH, "the new account's detail page");
     await expectText(page.getByTestId('account-name'), name, 'the detail page heading');
     await expectText(page.getByTestId('account-domain'), domain, 'the domain on the detail page');
     await expectText(page.getByTestId('account-industry'), 'Software', 'the industry on the detail page');
@@ -201,9 +210,9 @@ test('an account created through the form is found in the list by search', async
     await page.waitForURL((url) => url.searchParams.get('q') === stamp, { timeout: WAIT_MS }).catch(() => {
       assert.fail(`the search should be kept in the URL as q=${stamp}, the URL is ${page.url()}`);
     });
+    await waitForRowCount(page, 1, `for the unique search "${stamp}": only the new account matches it`);
     const row = page.getByTestId('row').filter({ hasText: name });
     await expectVisible(row, `a row for "${name}" after searching for "${stamp}"`);
-    assert.equal(await page.getByTestId('row').count(), 1, 'only the new account should match its unique search');
     await page.screenshot({ path: screenshotPath('accounts-search'), fullPage: true });
 
     // The search survives a reload, and the row leads to the detail page.
@@ -211,7 +220,7 @@ test('an account created through the form is found in the list by search', async
     assert.equal(await page.getByLabel('Search accounts').inputValue(), stamp, 'the search box should keep its text after a reload');
     await expectVisible(row, 'the row again after a reload');
     await row.getByRole('link').click();
-    await waitForPath(page, /^\/accounts\/[^/]+$/, 'the detail page from the list row');
+    await waitForPath(page, DETAIL_PATH, 'the detail page from the list row');
     await expectText(page.getByTestId('account-name'), name, 'the detail page heading opened from the list');
   });
 });
@@ -299,7 +308,7 @@ test('an account can be edited, with a cleared field, and deleted after confirmi
     await page.goto(`${BASE}/accounts/new`);
     await fillAccountForm(page, { Name: name, Domain: `e2e-edit-${stamp}.example.com`, Industry: 'Retail', Country: 'FR' });
     await page.getByRole('button', { name: 'Create account' }).click();
-    await waitForPath(page, /^\/accounts\/[^/]+$/, "the new account's detail page");
+    await waitForPath(page, DETAIL_PATH, "the new account's detail page");
     await expectText(page.getByTestId('account-name'), name, 'the detail page heading');
     const detailPath = new URL(page.url()).pathname;
 
@@ -310,7 +319,7 @@ test('an account can be edited, with a cleared field, and deleted after confirmi
     page.on('request', (r) => r.method() === 'PATCH' && patches.push(r.postDataJSON()));
     await fillAccountForm(page, { Industry: 'Fintech', Country: '' });
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await waitForPath(page, /^\/accounts\/[^/]+$/, 'the detail page after saving');
+    await waitForPath(page, DETAIL_PATH, 'the detail page after saving');
     assert.deepEqual(patches, [{ industry: 'Fintech', country: null }], 'the PATCH should carry only the changed fields, a cleared one as null');
     await expectText(page.getByTestId('account-industry'), 'Fintech', 'the edited industry');
     await expectText(page.getByTestId('account-country'), '—', 'the cleared country');
@@ -339,11 +348,7 @@ test('paging follows the cursors with Next and Previous, keeping the filter in t
       assert.equal(res.status(), 201, `POST /api/v1/accounts for ${name} answered ${res.status()}: ${await res.text()}`);
     }
     const rowNames = async () => (await page.getByTestId('row').locator('td:first-child').allTextContents()).map((t) => t.trim());
-    const waitForRows = async (n, what) => {
-      const deadline = Date.now() + WAIT_MS;
-      while (Date.now() < deadline && (await page.getByTestId('row').count()) !== n) await page.waitForTimeout(100);
-      assert.equal(await page.getByTestId('row').count(), n, `expected ${n} rows ${what}`);
-    };
+    const waitForRows = (n, what) => waitForRowCount(page, n, what);
 
     await page.goto(`${BASE}/accounts?industry=${encodeURIComponent(industry)}`);
     assert.equal(await page.getByLabel('Industry').inputValue(), industry, 'the industry filter should be read from the URL');

@@ -60,7 +60,9 @@ async fn seed(config: occ_core::Config, demo: bool) -> anyhow::Result<()> {
     let conn = store.connect().await?;
     match occ_core::seed::demo(&conn).await? {
         Some(summary) => println!("loaded demo data: {summary}"),
-        None => println!("the database already has data; demo data is only loaded into an empty one"),
+        None => {
+            println!("the database already has data; demo data is only loaded into an empty one")
+        }
     }
     Ok(())
 }

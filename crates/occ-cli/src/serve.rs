@@ -41,10 +41,10 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
             );
         }
     }
-    if args.demo {
-        if let Some(summary) = occ_core::seed::demo(&conn).await? {
-            println!("loaded demo data: {summary}");
-        }
+    if args.demo
+        && let Some(summary) = occ_core::seed::demo(&conn).await?
+    {
+        println!("loaded demo data: {summary}");
     }
     drop(conn);
 
@@ -53,7 +53,10 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
         .await
         .with_context(|| format!("while listening on {}", args.addr))?;
     let addr = server.local_addr()?;
-    println!("OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)", public.display());
+    println!(
+        "OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)",
+        public.display()
+    );
     server.run(shutdown()).await;
     Ok(())
 }
@@ -72,7 +75,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -1,7 +1,7 @@
 //! `GET /api/v1/health`: is the database reachable, is its schema the one this build needs.
 
-use bytes::Bytes;
 use ::http::{Request, Response};
+use bytes::Bytes;
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};

@@ -1,1 +1,78 @@
-fn main() {}
+//! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `cargo xtask ci`: everything CI checks: formatting, clippy, the Rust tests against an
+//!   embedded database and against a real libSQL server, and the browser tests.
+//! - `cargo xtask e2e`: only the browser tests.
+//! - `cargo xtask install-hook`: a git pre-commit hook that runs fmt and clippy.
+
+mod e2e;
+mod tools;
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = tools::project_root();
+    std::env::set_current_dir(&root).context("while entering the project folder")?;
+    match task.as_str() {
+        "ci" => ci(),
+        "e2e" => e2e::run(),
+        "install-hook" => install_hook(),
+        _ => {
+            eprintln!("usage: cargo xtask <ci|e2e|install-hook>");
+            bail!("unknown task {task:?}")
+        }
+    }
+}
+
+fn ci() -> Result<()> {
+    tools::step("format", &mut cargo(&["fmt", "--all", "--", "--check"]))?;
+    tools::step(
+        "clippy",
+        &mut cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    tools::step(
+        "tests (embedded database)",
+        cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"),
+    )?;
+    let sqld = tools::ensure_sqld()?;
+    tools::step(
+        "tests (remote libSQL server)",
+        cargo(&["test", "--locked", "-p", "occ-api", "--test", "api"])
+            .env("OCC_TEST_DB", "remote")
+            .env("OCC_SQLD", &sqld),
+    )?;
+    e2e::run()?;
+    println!("\nxtask ci: all checks passed");
+    Ok(())
+}
+
+/// A `cargo` command with the given arguments.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.args(args);
+    command
+}
+
+fn install_hook() -> Result<()> {
+    let hook = std::path::Path::new(".git/hooks/pre-commit");
+    std::fs::write(hook, "#!/bin/sh\nset -e\ncargo fmt --all -- --check\ncargo clippy --workspace --all-targets -- -D warnings\n")
+        .context("while writing .git/hooks/pre-commit")?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(hook, std::fs::Permissions::from_mode(0o755))?;
+    }
+    println!("installed .git/hooks/pre-commit (fmt and clippy)");
+    Ok(())
+}

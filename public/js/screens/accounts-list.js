@@ -148,7 +148,9 @@ export function AccountsListScreen({ location }) {
     const first = pageIndex * PAGE_SIZE + 1;
     const label = !items.length
       ? 'No more accounts'
-      : known
+      : !filters.cursor && !state.data.next_cursor
+        ? `${formatInt(items.length)} account${items.length === 1 ? '' : 's'}`
+        : known
         ? `${formatInt(first)}–${formatInt(first + items.length - 1)}`
         : `${items.length} accounts`;
     body = html`

@@ -1,7 +1,7 @@
 //! Account handlers: parse, check, call the repository, respond.
 
-use bytes::Bytes;
 use ::http::{Request, Response};
+use bytes::Bytes;
 
 use super::repo::{self, ListQuery, Sort};
 use super::{CreateAccount, PatchAccount};
@@ -11,7 +11,9 @@ use crate::error::AppResult;
 use crate::http::{self, Ctx, Query, RequestMeta};
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
-    Ok(Actor::system(Some(RequestMeta::of(req)?.request_id.clone())))
+    Ok(Actor::system(Some(
+        RequestMeta::of(req)?.request_id.clone(),
+    )))
 }
 
 fn account_id(req: &Request<Bytes>) -> AppResult<AccountId> {

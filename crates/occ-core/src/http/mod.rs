@@ -23,7 +23,10 @@ use crate::error::{AppError, AppResult};
 use crate::store::{self, Store, migrate};
 
 pub use extract::{Patch, Query, body_json, path_id};
-pub use respond::{DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort, with_status};
+pub use respond::{
+    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort,
+    with_status,
+};
 pub use router::{BoxFuture, HandlerFn, PathParams, RoutePattern, Routes};
 
 use router::Matched;
@@ -42,7 +45,11 @@ impl Ctx {
     /// Opens the store and builds the context.
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
-        Ok(Arc::new(Self { config, store, schema_ok: AtomicBool::new(false) }))
+        Ok(Arc::new(Self {
+            config,
+            store,
+            schema_ok: AtomicBool::new(false),
+        }))
     }
 
     /// Fails with 503 while the database's schema is behind this build. Checked once per
@@ -89,6 +96,14 @@ impl Family {
     /// Every family (what `occ serve` mounts).
     pub const ALL: &'static [Family] = &[Family::Health, Family::Accounts];
 
+    /// The function file in `api/` that serves this family (`api/<name>.rs`).
+    pub fn function_name(self) -> &'static str {
+        match self {
+            Family::Health => "health",
+            Family::Accounts => "accounts",
+        }
+    }
+
     /// This family's route table.
     pub fn routes(self) -> Routes {
         match self {
@@ -99,7 +114,9 @@ impl Family {
 
     /// The route table of several families together.
     pub fn routes_of(families: &[Family]) -> Routes {
-        families.iter().fold(Routes::new(), |all, f| all.merge(f.routes()))
+        families
+            .iter()
+            .fold(Routes::new(), |all, f| all.merge(f.routes()))
     }
 }
 
@@ -123,14 +140,22 @@ impl RequestMeta {
 
 /// The largest body a route accepts: 4 MiB for import chunks, 1 MiB elsewhere.
 pub fn body_limit(path: &str) -> usize {
-    if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") { 4 << 20 } else { 1 << 20 }
+    if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") {
+        4 << 20
+    } else {
+        1 << 20
+    }
 }
 
 fn request_id<B>(req: &Request<B>) -> String {
     req.headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map_or_else(crate::domain::new_id, str::to_owned)
 }
 
@@ -148,13 +173,21 @@ fn client_ip<B>(req: &Request<B>, peer: Option<IpAddr>) -> Option<IpAddr> {
 
 /// Answers one API request: the whole pipeline, in the order ARCHITECTURE.md gives. Never
 /// fails and never panics outward: every error and panic becomes an envelope response.
-pub async fn handle<B>(ctx: &Ctx, routes: &Routes, req: Request<B>, peer: Option<IpAddr>) -> Response<Bytes>
+pub async fn handle<B>(
+    ctx: &Ctx,
+    routes: &Routes,
+    req: Request<B>,
+    peer: Option<IpAddr>,
+) -> Response<Bytes>
 where
     B: http_body::Body<Data = Bytes> + Send,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let meta = RequestMeta { request_id: request_id(&req), client_ip: client_ip(&req, peer) };
+    let meta = RequestMeta {
+        request_id: request_id(&req),
+        client_ip: client_ip(&req, peer),
+    };
     let method = req.method().clone();
     let https = headers::is_https(&req);
     let origin = req.headers().get(http::header::ORIGIN).cloned();
@@ -165,7 +198,10 @@ where
     .await;
     let (pattern, result) = match outcome {
         Ok(done) => done,
-        Err(_panic) => ("(panic)", Err(AppError::Internal(anyhow::anyhow!("handler panicked")))),
+        Err(_panic) => (
+            "(panic)",
+            Err(AppError::Internal(anyhow::anyhow!("handler panicked"))),
+        ),
     };
     let mut response = match result {
         Ok(response) => response,
@@ -213,22 +249,94 @@ where
         return ("(preflight)", Ok(preflight));
     }
     let (handler, pattern, params) = match routes.find(req.method(), req.uri().path()) {
-        Matched::Handler { handler, pattern, params } => (handler, pattern, params),
-        Matched::WrongMethod { pattern, allowed } => return (pattern, Err(router::method_not_allowed(allowed))),
+        Matched::Handler {
+            handler,
+            pattern,
+            params,
+        } => (handler, pattern, params),
+        Matched::WrongMethod { pattern, allowed } => {
+            return (pattern, Err(router::method_not_allowed(allowed)));
+        }
         Matched::NotFound => return ("(none)", Err(AppError::NotFound("route"))),
     };
     let limit = body_limit(req.uri().path());
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(err)
+            if err
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             return (pattern, Err(AppError::PayloadTooLarge { limit }));
         }
-        Err(err) => return (pattern, Err(AppError::BadRequest(format!("the body could not be read: {err}")))),
+        Err(err) => {
+            return (
+                pattern,
+                Err(AppError::BadRequest(format!(
+                    "the body could not be read: {err}"
+                ))),
+            );
+        }
     };
     let mut req = Request::from_parts(parts, bytes);
     req.extensions_mut().insert(params);
     req.extensions_mut().insert(RoutePattern(pattern));
     req.extensions_mut().insert(meta);
     (pattern, handler(ctx, req).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler;
+
+    async fn boom(_ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+        panic!("secret detail from {}", req.uri());
+    }
+
+    async fn calls_twice(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+        let conn = ctx.store.connect().await?;
+        conn.query_all("SELECT 1", (), |_| Ok(())).await?;
+        conn.query_all("SELECT 2", (), |_| Ok(())).await?;
+        Ok(no_content())
+    }
+
+    async fn test_ctx() -> (tempfile::TempDir, Arc<Ctx>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ctx = Ctx::new(Config::local(dir.path().join("t.db"))).await.expect("ctx");
+        (dir, ctx)
+    }
+
+    fn request(path: &str) -> Request<http_body_util::Full<Bytes>> {
+        Request::builder().uri(path).body(http_body_util::Full::new(Bytes::new())).expect("request")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_with_an_opaque_500() {
+        let (_dir, ctx) = test_ctx().await;
+        let routes = Routes::new().get("/api/v1/boom", handler!(boom));
+        let response = handle(&ctx, &routes, request("/api/v1/boom"), None).await;
+        assert_eq!(response.status(), 500);
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(!body.contains("secret"), "{body}");
+        assert!(body.contains("\"code\":\"internal\""), "{body}");
+        assert!(response.headers().contains_key("x-request-id"));
+    }
+
+    #[tokio::test]
+    async fn database_calls_are_counted_per_request() {
+        let (_dir, ctx) = test_ctx().await;
+        let routes = Routes::new().get("/api/v1/twice", handler!(calls_twice));
+        let response = handle(&ctx, &routes, request("/api/v1/twice"), None).await;
+        assert_eq!(response.headers()["x-db-calls"], "2");
+        let again = handle(&ctx, &routes, request("/api/v1/twice"), None).await;
+        assert_eq!(again.headers()["x-db-calls"], "2", "each request starts from zero");
+    }
+
+    #[test]
+    fn only_import_chunks_may_send_four_mebibytes() {
+        assert_eq!(body_limit("/api/v1/imports/01/chunks/3"), 4 << 20);
+        assert_eq!(body_limit("/api/v1/accounts"), 1 << 20);
+    }
 }

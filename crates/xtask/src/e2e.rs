@@ -1,0 +1,94 @@
+//! The browser tests: `occ serve --demo` on a temp database, driven by Playwright in Debian's
+//! chromium, with screenshots under target/e2e-screens.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::tools::{apt_install, have, project_root, step};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromium() -> Result<PathBuf> {
+    if let Ok(path) = std::env::var("OCC_CHROMIUM") {
+        return Ok(PathBuf::from(path));
+    }
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if PathBuf::from(candidate).exists() {
+            return Ok(PathBuf::from(candidate));
+        }
+    }
+    apt_install(
+        &["chromium", "fonts-dejavu-core"],
+        "the browser tests need chromium",
+    )?;
+    Ok(PathBuf::from("/usr/bin/chromium"))
+}
+
+/// Builds and starts the server, runs the browser tests against it.
+pub fn run() -> Result<()> {
+    let root = project_root();
+    let browser = chromium()?;
+    if !have("npm") || !have("node") {
+        bail!("the browser tests need Node.js 20 or newer with npm");
+    }
+    let e2e = root.join("tests/e2e");
+    step(
+        "install playwright-core",
+        Command::new("npm")
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+            .current_dir(&e2e),
+    )?;
+    step(
+        "build occ",
+        &mut crate::cargo(&["build", "--locked", "-p", "occ-cli"]),
+    )?;
+
+    let dir = root.join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join("e2e.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    let _server = Server(
+        Command::new(root.join("target/debug/occ"))
+            .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+            .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
+            .env("OCC_PUBLIC_DIR", root.join("public"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("while starting occ serve")?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("occ serve did not start; see target/e2e/server.log");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let screens = root.join("target/e2e-screens");
+    std::fs::create_dir_all(&screens)?;
+    step(
+        "browser tests",
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .current_dir(&e2e)
+            .env("OCC_E2E_URL", format!("http://127.0.0.1:{port}"))
+            .env("OCC_CHROMIUM", &browser)
+            .env("OCC_E2E_SCREENS", &screens),
+    )
+}
