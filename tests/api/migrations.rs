@@ -10,18 +10,9 @@ async fn migrations_go_up_down_and_up_again_and_verify() {
     let conn = db.conn().await;
     assert_eq!(migrate::applied_version(&conn).await.expect("version"), 0);
     let applied = migrate::up(&conn, None).await.expect("up");
-    assert_eq!(
-        applied,
-        (1..=migrate::expected_version()).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        migrate::verify(&conn).await.expect("verify"),
-        Vec::<String>::new()
-    );
-    assert!(
-        migrate::up(&conn, None).await.expect("up again").is_empty(),
-        "applying twice does nothing"
-    );
+    assert_eq!(applied, (1..=migrate::expected_version()).collect::<Vec<_>>());
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+    assert!(migrate::up(&conn, None).await.expect("up again").is_empty(), "applying twice does nothing");
 
     let reverted = migrate::down(&conn, 0).await.expect("down");
     assert_eq!(reverted.len(), migrate::expected_version() as usize);
@@ -34,23 +25,12 @@ async fn migrations_go_up_down_and_up_again_and_verify() {
         )
         .await
         .expect("schema");
-    assert_eq!(
-        left,
-        Vec::<String>::new(),
-        "down removes everything up created"
-    );
+    assert_eq!(left, Vec::<String>::new(), "down removes everything up created");
 
     migrate::up(&conn, None).await.expect("up after down");
-    assert_eq!(
-        migrate::verify(&conn).await.expect("verify"),
-        Vec::<String>::new()
-    );
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
     let status = migrate::status(&conn).await.expect("status");
-    assert!(
-        status
-            .iter()
-            .all(|s| s.applied_at.is_some() && !s.checksum_changed)
-    );
+    assert!(status.iter().all(|s| s.applied_at.is_some() && !s.checksum_changed));
 }
 
 #[tokio::test]
@@ -58,24 +38,11 @@ async fn a_changed_migration_file_is_refused() {
     let db = TestDb::new();
     let conn = db.conn().await;
     migrate::up(&conn, None).await.expect("up");
-    conn.execute(
-        "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1",
-        (),
-    )
-    .await
-    .expect("tamper");
+    conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", ()).await.expect("tamper");
     let err = migrate::up(&conn, None).await.expect_err("refused");
-    assert!(
-        err.to_string().contains("changed after it was applied"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("changed after it was applied"), "{err}");
     let problems = migrate::verify(&conn).await.expect("verify");
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("changed after it was applied")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("changed after it was applied")), "{problems:?}");
     assert!(migrate::status(&conn).await.expect("status")[0].checksum_changed);
 }
 
@@ -84,9 +51,7 @@ async fn verify_names_a_missing_index() {
     let db = TestDb::new();
     let conn = db.conn().await;
     migrate::up(&conn, None).await.expect("up");
-    conn.execute("DROP INDEX accounts_created", ())
-        .await
-        .expect("drop");
+    conn.execute("DROP INDEX accounts_created", ()).await.expect("drop");
     let problems = migrate::verify(&conn).await.expect("verify");
     assert_eq!(problems, ["missing from the database: accounts_created"]);
 }

@@ -30,10 +30,7 @@ pub async fn run(config: occ_core::Config, action: MigrateAction) -> anyhow::Res
         MigrateAction::Up { to } => {
             let applied = migrate::up(&conn, to).await?;
             if applied.is_empty() {
-                println!(
-                    "nothing to apply; the schema is at version {}",
-                    migrate::applied_version(&conn).await?
-                );
+                println!("nothing to apply; the schema is at version {}", migrate::applied_version(&conn).await?);
             }
             for version in applied {
                 println!("applied {}", label(version));
@@ -61,10 +58,7 @@ pub async fn run(config: occ_core::Config, action: MigrateAction) -> anyhow::Res
         MigrateAction::Verify => {
             let problems = migrate::verify(&conn).await?;
             if problems.is_empty() {
-                println!(
-                    "ok: schema version {}, every table and index present",
-                    migrate::expected_version()
-                );
+                println!("ok: schema version {}, every table and index present", migrate::expected_version());
             } else {
                 for p in &problems {
                     eprintln!("problem: {p}");
@@ -77,9 +71,6 @@ pub async fn run(config: occ_core::Config, action: MigrateAction) -> anyhow::Res
 }
 
 fn label(version: i64) -> String {
-    let name = migrate::MIGRATIONS
-        .iter()
-        .find(|m| m.version == version)
-        .map_or("", |m| m.name);
+    let name = migrate::MIGRATIONS.iter().find(|m| m.version == version).map_or("", |m| m.name);
     format!("{version:04}_{name}")
 }

@@ -53,10 +53,7 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
         .await
         .with_context(|| format!("while listening on {}", args.addr))?;
     let addr = server.local_addr()?;
-    println!(
-        "OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)",
-        public.display()
-    );
+    println!("OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)", public.display());
     server.run(shutdown()).await;
     Ok(())
 }
@@ -75,8 +72,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -16,22 +16,13 @@ pub struct Actor {
 impl Actor {
     /// The actor for changes made without a signed-in user.
     pub fn system(request_id: Option<String>) -> Self {
-        Self {
-            name: "system".to_owned(),
-            request_id,
-        }
+        Self { name: "system".to_owned(), request_id }
     }
 }
 
 /// Opens the audit entry of one change to one row; the change must follow in the same
 /// transaction (the table's guard trigger refuses a change without one).
-pub async fn record(
-    conn: &Conn,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-) -> AppResult<()> {
+pub async fn record(conn: &Conn, actor: &Actor, action: &str, entity: &str, entity_id: &str) -> AppResult<()> {
     conn.execute(
         "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         libsql::params![

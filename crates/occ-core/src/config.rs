@@ -99,15 +99,10 @@ impl Config {
             (None, Some(url)) => ("TURSO_DATABASE_URL", url),
             (None, None) => ("OCC_DATABASE_URL", DEFAULT_DATABASE_URL.to_owned()),
         };
-        let auth_token = get("OCC_DATABASE_AUTH_TOKEN")
-            .or_else(|| get("TURSO_AUTH_TOKEN"))
-            .map(Secret::new);
+        let auth_token = get("OCC_DATABASE_AUTH_TOKEN").or_else(|| get("TURSO_AUTH_TOKEN")).map(Secret::new);
         let database = parse_database_url(url_var, url.trim(), auth_token)?;
 
-        let journal_mode = match get("OCC_JOURNAL_MODE")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-        {
+        let journal_mode = match get("OCC_JOURNAL_MODE").as_deref().map(str::to_ascii_lowercase) {
             None => JournalMode::Wal,
             Some(v) if v == "wal" => JournalMode::Wal,
             Some(v) if v == "delete" => JournalMode::Delete,
@@ -121,12 +116,9 @@ impl Config {
 
         let allowed_origins = match get("OCC_ALLOWED_ORIGINS") {
             None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(parse_origin)
-                .collect::<Result<_, _>>()?,
+            Some(list) => {
+                list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(parse_origin).collect::<Result<_, _>>()?
+            }
         };
 
         let log_format = match get("OCC_LOG_FORMAT").as_deref() {
@@ -140,12 +132,7 @@ impl Config {
             }
         };
 
-        Ok(Self {
-            database,
-            journal_mode,
-            allowed_origins,
-            log_format,
-        })
+        Ok(Self { database, journal_mode, allowed_origins, log_format })
     }
 
     /// A configuration for an embedded database file, everything else at its default.
@@ -164,16 +151,11 @@ fn parse_database_url(
     url: &str,
     auth_token: Option<Secret>,
 ) -> Result<DatabaseLocation, ConfigError> {
-    let invalid = |problem: &str| ConfigError {
-        variable,
-        problem: problem.to_owned(),
-    };
+    let invalid = |problem: &str| ConfigError { variable, problem: problem.to_owned() };
     if let Some(path) = url.strip_prefix("file:") {
         let path = path.strip_prefix("//").unwrap_or(path);
         if path.is_empty() {
-            return Err(invalid(
-                "a file: URL needs a path, such as file:data/occ.db",
-            ));
+            return Err(invalid("a file: URL needs a path, such as file:data/occ.db"));
         }
         return Ok(DatabaseLocation::Local(PathBuf::from(path)));
     }
@@ -182,31 +164,19 @@ fn parse_database_url(
     } else if url.starts_with("https://") || url.starts_with("http://") {
         url.to_owned()
     } else {
-        return Err(invalid(
-            "must start with file:, libsql://, https:// or http:// (for example file:data/occ.db)",
-        ));
+        return Err(invalid("must start with file:, libsql://, https:// or http:// (for example file:data/occ.db)"));
     };
-    if remote
-        .split("://")
-        .nth(1)
-        .is_none_or(|host| host.is_empty())
-    {
+    if remote.split("://").nth(1).is_none_or(|host| host.is_empty()) {
         return Err(invalid("the URL has no host"));
     }
-    Ok(DatabaseLocation::Remote {
-        url: remote,
-        auth_token,
-    })
+    Ok(DatabaseLocation::Remote { url: remote, auth_token })
 }
 
 fn parse_origin(origin: &str) -> Result<String, ConfigError> {
     let trimmed = origin.trim_end_matches('/');
     let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
         && !trimmed.contains(['*', ' '])
-        && trimmed
-            .split("://")
-            .nth(1)
-            .is_some_and(|host| !host.is_empty() && !host.contains('/'));
+        && trimmed.split("://").nth(1).is_some_and(|host| !host.is_empty() && !host.contains('/'));
     if ok {
         Ok(trimmed.to_owned())
     } else {
@@ -225,20 +195,14 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_to_the_embedded_database_and_no_origins() {
         let c = config(&[]).expect("defaults are valid");
-        assert_eq!(
-            c.database,
-            DatabaseLocation::Local(PathBuf::from("data/occ.db"))
-        );
+        assert_eq!(c.database, DatabaseLocation::Local(PathBuf::from("data/occ.db")));
         assert!(c.allowed_origins.is_empty());
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.journal_mode, JournalMode::Wal);
@@ -246,26 +210,17 @@ mod tests {
 
     #[test]
     fn a_libsql_url_selects_remote_and_turso_variables_are_fallbacks() {
-        let c = config(&[
-            ("TURSO_DATABASE_URL", "libsql://db.turso.io"),
-            ("TURSO_AUTH_TOKEN", "t0k"),
-        ])
-        .expect("valid");
+        let c = config(&[("TURSO_DATABASE_URL", "libsql://db.turso.io"), ("TURSO_AUTH_TOKEN", "t0k")]).expect("valid");
         assert_eq!(
             c.database,
-            DatabaseLocation::Remote {
-                url: "https://db.turso.io".into(),
-                auth_token: Some(Secret::new("t0k"))
-            }
+            DatabaseLocation::Remote { url: "https://db.turso.io".into(), auth_token: Some(Secret::new("t0k")) }
         );
         let c = config(&[
             ("OCC_DATABASE_URL", "http://127.0.0.1:8080"),
             ("TURSO_DATABASE_URL", "libsql://ignored.turso.io"),
         ])
         .expect("valid");
-        assert!(
-            matches!(c.database, DatabaseLocation::Remote { ref url, .. } if url == "http://127.0.0.1:8080")
-        );
+        assert!(matches!(c.database, DatabaseLocation::Remote { ref url, .. } if url == "http://127.0.0.1:8080"));
     }
 
     #[test]
@@ -275,10 +230,7 @@ mod tests {
             ("OCC_DATABASE_URL", "file:"),
             ("OCC_LOG_FORMAT", "xml"),
             ("OCC_ALLOWED_ORIGINS", "*"),
-            (
-                "OCC_ALLOWED_ORIGINS",
-                "https://ok.example.com, https://bad.example.com/path",
-            ),
+            ("OCC_ALLOWED_ORIGINS", "https://ok.example.com, https://bad.example.com/path"),
             ("OCC_JOURNAL_MODE", "memory"),
         ];
         for (var, value) in cases {
@@ -290,11 +242,8 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let c = config(&[
-            ("OCC_DATABASE_URL", "libsql://db.turso.io"),
-            ("OCC_DATABASE_AUTH_TOKEN", "very-secret"),
-        ])
-        .expect("valid");
+        let c = config(&[("OCC_DATABASE_URL", "libsql://db.turso.io"), ("OCC_DATABASE_AUTH_TOKEN", "very-secret")])
+            .expect("valid");
         let printed = format!("{c:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
         assert!(printed.contains("[redacted]"));
@@ -302,14 +251,7 @@ mod tests {
 
     #[test]
     fn origins_are_trimmed_and_listed() {
-        let c = config(&[(
-            "OCC_ALLOWED_ORIGINS",
-            "https://a.example.com/, http://localhost:5173",
-        )])
-        .expect("valid");
-        assert_eq!(
-            c.allowed_origins,
-            ["https://a.example.com", "http://localhost:5173"]
-        );
+        let c = config(&[("OCC_ALLOWED_ORIGINS", "https://a.example.com/, http://localhost:5173")]).expect("valid");
+        assert_eq!(c.allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
     }
 }

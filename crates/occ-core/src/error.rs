@@ -21,16 +21,8 @@ pub struct FieldError {
 
 impl FieldError {
     /// A field error.
-    pub fn new(
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.into(),
-            message: message.into(),
-        }
+    pub fn new(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), rule: rule.into(), message: message.into() }
     }
 }
 
@@ -112,11 +104,7 @@ struct Body<'a> {
 
 impl AppError {
     /// A 422 for one field.
-    pub fn invalid(
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, rule, message)])
     }
 
@@ -171,9 +159,7 @@ impl AppError {
                 _ => format!("{} fields are invalid", fields.len()),
             },
             Self::Conflict { message, .. } => message.clone(),
-            Self::Internal(_) => {
-                "internal error; the request id identifies it in the logs".to_owned()
-            }
+            Self::Internal(_) => "internal error; the request id identifies it in the logs".to_owned(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; retry after {retry_after_secs} seconds")
             }
@@ -192,32 +178,20 @@ impl AppError {
             _ => None,
         };
         let envelope = Envelope {
-            error: Body {
-                code: self.code(),
-                message: self.public_message(),
-                fields,
-                conflicts_with,
-            },
+            error: Body { code: self.code(), message: self.public_message(), fields, conflicts_with },
             request_id,
         };
         let body = serde_json::to_vec(&envelope).unwrap_or_default();
         let mut response = Response::new(Bytes::from(body));
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             Self::MethodNotAllowed(allowed) => {
-                let list = allowed
-                    .iter()
-                    .map(Method::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
                 if let Ok(value) = HeaderValue::from_str(&list) {
                     headers.insert(header::ALLOW, value);
                 }
@@ -264,10 +238,7 @@ mod tests {
 
     #[test]
     fn rate_limits_say_when_to_retry() {
-        let response = AppError::RateLimited {
-            retry_after_secs: 30,
-        }
-        .to_response("r");
+        let response = AppError::RateLimited { retry_after_secs: 30 }.to_response("r");
         assert_eq!(response.headers()[header::RETRY_AFTER], "30");
     }
 }

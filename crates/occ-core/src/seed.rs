@@ -8,54 +8,25 @@ use crate::error::AppResult;
 use crate::store::{Conn, col};
 
 const INDUSTRIES: &[(&str, &[&str])] = &[
-    (
-        "Fintech",
-        &[
-            "Payments",
-            "Lending",
-            "Banking infrastructure",
-            "Wealth management",
-        ],
-    ),
-    (
-        "Healthcare",
-        &["Digital health", "Medical devices", "Health insurance"],
-    ),
-    (
-        "SaaS",
-        &[
-            "Developer tools",
-            "HR software",
-            "Marketing automation",
-            "Data infrastructure",
-        ],
-    ),
+    ("Fintech", &["Payments", "Lending", "Banking infrastructure", "Wealth management"]),
+    ("Healthcare", &["Digital health", "Medical devices", "Health insurance"]),
+    ("SaaS", &["Developer tools", "HR software", "Marketing automation", "Data infrastructure"]),
     ("E-commerce", &["Marketplaces", "D2C brands", "Retail tech"]),
-    (
-        "Logistics",
-        &["Freight", "Last-mile delivery", "Supply chain software"],
-    ),
-    (
-        "Cybersecurity",
-        &["Identity", "Cloud security", "Endpoint security"],
-    ),
-    (
-        "Manufacturing",
-        &["Industrial automation", "Electronics", "Automotive parts"],
-    ),
+    ("Logistics", &["Freight", "Last-mile delivery", "Supply chain software"]),
+    ("Cybersecurity", &["Identity", "Cloud security", "Endpoint security"]),
+    ("Manufacturing", &["Industrial automation", "Electronics", "Automotive parts"]),
     ("Education", &["EdTech", "Corporate learning"]),
     ("Insurance", &["Insurtech", "Commercial lines"]),
     ("Media", &["Streaming", "Publishing", "Adtech"]),
 ];
 
 const NAME_STARTS: &[&str] = &[
-    "North", "Blue", "Bright", "Clear", "Iron", "Silver", "Cloud", "Swift", "Prime", "Harbor",
-    "Summit", "Cedar", "Nova", "Atlas", "Vector", "Quantum", "Echo", "Pioneer", "Granite", "Lumen",
-    "Orbit", "Beacon", "Maple", "Delta",
+    "North", "Blue", "Bright", "Clear", "Iron", "Silver", "Cloud", "Swift", "Prime", "Harbor", "Summit", "Cedar",
+    "Nova", "Atlas", "Vector", "Quantum", "Echo", "Pioneer", "Granite", "Lumen", "Orbit", "Beacon", "Maple", "Delta",
 ];
 const NAME_ENDS: &[&str] = &[
-    "ledger", "path", "works", "stack", "field", "labs", "grid", "scale", "forge", "line", "point",
-    "bridge", "wave", "yard", "mind", "loop", "base", "shift",
+    "ledger", "path", "works", "stack", "field", "labs", "grid", "scale", "forge", "line", "point", "bridge", "wave",
+    "yard", "mind", "loop", "base", "shift",
 ];
 const PLACES: &[(&str, &str)] = &[
     ("United States", "America/New_York"),
@@ -88,14 +59,13 @@ const TECH: &[&str] = &[
     "PostgreSQL",
 ];
 const FIRST_NAMES: &[&str] = &[
-    "Ava", "Liam", "Mia", "Noah", "Emma", "Lucas", "Sofia", "Ethan", "Olivia", "Mateo", "Chloe",
-    "Leo", "Priya", "Arjun", "Hannah", "Jonas", "Lena", "Marco", "Yuki", "Kenji", "Fatima", "Omar",
-    "Grace", "Daniel", "Sara", "Tom", "Nora", "Felix", "Ines", "Hugo",
+    "Ava", "Liam", "Mia", "Noah", "Emma", "Lucas", "Sofia", "Ethan", "Olivia", "Mateo", "Chloe", "Leo", "Priya",
+    "Arjun", "Hannah", "Jonas", "Lena", "Marco", "Yuki", "Kenji", "Fatima", "Omar", "Grace", "Daniel", "Sara", "Tom",
+    "Nora", "Felix", "Ines", "Hugo",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Garcia", "Müller", "Schmidt", "Dubois", "Martin", "Rossi", "Nguyen",
-    "Patel", "Kim", "Tanaka", "Silva", "Jansen", "Cohen", "O'Brien", "Novak", "Larsen", "Khan",
-    "Walker", "Fischer", "Moreau",
+    "Smith", "Johnson", "Garcia", "Müller", "Schmidt", "Dubois", "Martin", "Rossi", "Nguyen", "Patel", "Kim", "Tanaka",
+    "Silva", "Jansen", "Cohen", "O'Brien", "Novak", "Larsen", "Khan", "Walker", "Fischer", "Moreau",
 ];
 /// (title, seniority, department)
 const TITLES: &[(&str, &str, &str)] = &[
@@ -173,26 +143,15 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
     let mut contacts = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     while accounts.len() < 40 {
-        let name = format!(
-            "{}{}",
-            pick(&mut rng, NAME_STARTS),
-            pick(&mut rng, NAME_ENDS)
-        );
+        let name = format!("{}{}", pick(&mut rng, NAME_STARTS), pick(&mut rng, NAME_ENDS));
         if !names.insert(name.clone()) {
             continue;
         }
         let (industry, subs) = pick(&mut rng, INDUSTRIES);
         let (country, timezone) = pick(&mut rng, PLACES);
-        let domain = format!(
-            "{}.{}",
-            slug(&name),
-            if rng.u8(..4) == 0 { "io" } else { "com" }
-        );
-        let employees =
-            [12, 35, 80, 150, 320, 600, 1200, 2500, 8000][rng.usize(..9)] + rng.i64(0..10);
-        let mut tech: Vec<&str> = (0..rng.usize(2..6))
-            .map(|_| *pick(&mut rng, TECH))
-            .collect();
+        let domain = format!("{}.{}", slug(&name), if rng.u8(..4) == 0 { "io" } else { "com" });
+        let employees = [12, 35, 80, 150, 320, 600, 1200, 2500, 8000][rng.usize(..9)] + rng.i64(0..10);
+        let mut tech: Vec<&str> = (0..rng.usize(2..6)).map(|_| *pick(&mut rng, TECH)).collect();
         tech.sort_unstable();
         tech.dedup();
         let id = new_id();
@@ -235,14 +194,8 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
 
 /// Loads the demo data into an empty database; `None` when it already holds accounts.
 pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
-    let has_data = conn
-        .query_one(
-            "accounts",
-            "SELECT EXISTS (SELECT 1 FROM accounts)",
-            (),
-            |row| col::<bool>(row, 0),
-        )
-        .await?;
+    let has_data =
+        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
     if has_data {
         return Ok(None);
     }
@@ -287,11 +240,7 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
         Ok(())
     })
     .await?;
-    Ok(Some(format!(
-        "{} accounts, {} contacts",
-        accounts.len(),
-        contacts.len()
-    )))
+    Ok(Some(format!("{} accounts, {} contacts", accounts.len(), contacts.len())))
 }
 
 #[cfg(test)]
@@ -307,13 +256,8 @@ mod tests {
         assert_eq!(c1.len(), c2.len());
         assert_eq!(a1.len(), 40);
         assert!((200..=500).contains(&c1.len()), "{}", c1.len());
-        let industries: std::collections::BTreeSet<_> =
-            a1.iter().map(|a| a["industry"].to_string()).collect();
-        let stages: std::collections::BTreeSet<_> =
-            c1.iter().map(|c| c["stage"].to_string()).collect();
-        assert!(
-            industries.len() >= 6 && stages.len() >= 10,
-            "{industries:?} {stages:?}"
-        );
+        let industries: std::collections::BTreeSet<_> = a1.iter().map(|a| a["industry"].to_string()).collect();
+        let stages: std::collections::BTreeSet<_> = c1.iter().map(|c| c["stage"].to_string()).collect();
+        assert!(industries.len() >= 6 && stages.len() >= 10, "{industries:?} {stages:?}");
     }
 }

@@ -28,10 +28,7 @@ fn chromium() -> Result<PathBuf> {
             return Ok(PathBuf::from(candidate));
         }
     }
-    apt_install(
-        &["chromium", "fonts-dejavu-core"],
-        "the browser tests need chromium",
-    )?;
+    apt_install(&["chromium", "fonts-dejavu-core"], "the browser tests need chromium")?;
     Ok(PathBuf::from("/usr/bin/chromium"))
 }
 
@@ -45,14 +42,9 @@ pub fn run() -> Result<()> {
     let e2e = root.join("tests/e2e");
     step(
         "install playwright-core",
-        Command::new("npm")
-            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
-            .current_dir(&e2e),
+        Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&e2e),
     )?;
-    step(
-        "build occ",
-        &mut crate::cargo(&["build", "--locked", "-p", "occ-cli"]),
-    )?;
+    step("build occ", &mut crate::cargo(&["build", "--locked", "-p", "occ-cli"]))?;
 
     let dir = root.join("target/e2e");
     std::fs::create_dir_all(&dir)?;

@@ -29,22 +29,8 @@ fn main() -> Result<()> {
 
 fn ci() -> Result<()> {
     tools::step("format", &mut cargo(&["fmt", "--all", "--", "--check"]))?;
-    tools::step(
-        "clippy",
-        &mut cargo(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    tools::step(
-        "tests (embedded database)",
-        cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"),
-    )?;
+    tools::step("clippy", &mut cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
+    tools::step("tests (embedded database)", cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"))?;
     let sqld = tools::ensure_sqld()?;
     tools::step(
         "tests (remote libSQL server)",
@@ -66,8 +52,11 @@ pub fn cargo(args: &[&str]) -> Command {
 
 fn install_hook() -> Result<()> {
     let hook = std::path::Path::new(".git/hooks/pre-commit");
-    std::fs::write(hook, "#!/bin/sh\nset -e\ncargo fmt --all -- --check\ncargo clippy --workspace --all-targets -- -D warnings\n")
-        .context("while writing .git/hooks/pre-commit")?;
+    std::fs::write(
+        hook,
+        "#!/bin/sh\nset -e\ncargo fmt --all -- --check\ncargo clippy --workspace --all-targets -- -D warnings\n",
+    )
+    .context("while writing .git/hooks/pre-commit")?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

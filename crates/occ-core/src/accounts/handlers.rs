@@ -11,9 +11,7 @@ use crate::error::AppResult;
 use crate::http::{self, Ctx, Query, RequestMeta};
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
-    Ok(Actor::system(Some(
-        RequestMeta::of(req)?.request_id.clone(),
-    )))
+    Ok(Actor::system(Some(RequestMeta::of(req)?.request_id.clone())))
 }
 
 fn account_id(req: &Request<Bytes>) -> AppResult<AccountId> {

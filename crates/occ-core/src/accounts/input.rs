@@ -126,15 +126,9 @@ impl Check {
 
     /// Optional text: trimmed, blank means none, at most `max` characters.
     fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
-        let value = value
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())?;
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
         if value.chars().count() > max {
-            self.fail(
-                field,
-                "max_length",
-                format!("must be at most {max} characters"),
-            );
+            self.fail(field, "max_length", format!("must be at most {max} characters"));
             return None;
         }
         Some(value)
@@ -154,9 +148,7 @@ impl Check {
 
     fn domain(&mut self, value: Option<String>) -> Option<DomainName> {
         let value = value.filter(|v| !v.trim().is_empty())?;
-        DomainName::parse(&value)
-            .map_err(|m| self.fail("domain", "format", m))
-            .ok()
+        DomainName::parse(&value).map_err(|m| self.fail("domain", "format", m)).ok()
     }
 
     fn employee_count(&mut self, value: Option<i64>) -> Option<i64> {
@@ -170,25 +162,15 @@ impl Check {
 
     fn timezone(&mut self, value: Option<String>) -> Option<String> {
         let value = self.text("timezone", value, 64)?;
-        parse_timezone(&value)
-            .map_err(|m| self.fail("timezone", "format", m))
-            .ok()
+        parse_timezone(&value).map_err(|m| self.fail("timezone", "format", m)).ok()
     }
 
     fn website(&mut self, value: Option<String>) -> Option<String> {
         let value = self.text("website", value, 2048)?;
-        let url = if value.contains("://") {
-            value
-        } else {
-            format!("https://{value}")
-        };
+        let url = if value.contains("://") { value } else { format!("https://{value}") };
         let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
         if !scheme_ok || DomainName::parse(&url).is_err() || url.contains(char::is_whitespace) {
-            self.fail(
-                "website",
-                "format",
-                "must be a web address such as https://acme.com",
-            );
+            self.fail("website", "format", "must be a web address such as https://acme.com");
             return None;
         }
         Some(url)
@@ -196,24 +178,11 @@ impl Check {
 
     fn linkedin_url(&mut self, value: Option<String>) -> Option<String> {
         let value = self.text("linkedin_url", value, 2048)?;
-        let url = if value.contains("://") {
-            value
-        } else {
-            format!("https://{value}")
-        };
+        let url = if value.contains("://") { value } else { format!("https://{value}") };
         let host_ok = DomainName::parse(&url)
             .is_ok_and(|d| d.as_str() == "linkedin.com" || d.as_str().ends_with(".linkedin.com"));
-        let path = url
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split_once('/'))
-            .map(|(_, p)| p)
-            .unwrap_or_default();
-        if !host_ok
-            || !(path.starts_with("company/")
-                || path.starts_with("school/")
-                || path.starts_with("showcase/"))
-        {
+        let path = url.split("://").nth(1).and_then(|r| r.split_once('/')).map(|(_, p)| p).unwrap_or_default();
+        if !host_ok || !(path.starts_with("company/") || path.starts_with("school/") || path.starts_with("showcase/")) {
             self.fail(
                 "linkedin_url",
                 "format",
@@ -221,11 +190,7 @@ impl Check {
             );
             return None;
         }
-        let path = path
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('/');
+        let path = path.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
         Some(format!("https://www.linkedin.com/{path}"))
     }
 
@@ -237,11 +202,7 @@ impl Check {
                 continue;
             }
             if item.chars().count() > 60 {
-                self.fail(
-                    "tech_stack",
-                    "max_length",
-                    "each technology must be at most 60 characters",
-                );
+                self.fail("tech_stack", "max_length", "each technology must be at most 60 characters");
                 return Vec::new();
             }
             if !out.iter().any(|t| t.eq_ignore_ascii_case(&item)) {
@@ -249,22 +210,14 @@ impl Check {
             }
         }
         if out.len() > 100 {
-            self.fail(
-                "tech_stack",
-                "max_items",
-                "must list at most 100 technologies",
-            );
+            self.fail("tech_stack", "max_items", "must list at most 100 technologies");
             return Vec::new();
         }
         out
     }
 
     fn finish<T>(self, value: T) -> AppResult<T> {
-        if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(AppError::Validation(self.0))
-        }
+        if self.0.is_empty() { Ok(value) } else { Err(AppError::Validation(self.0)) }
     }
 }
 
@@ -352,30 +305,16 @@ mod tests {
             name: "  Acme  ".into(),
             website: Some("www.Acme.com/about".into()),
             linkedin_url: Some("linkedin.com/company/acme/?trk=x".into()),
-            tech_stack: Some(vec![
-                "dbt".into(),
-                " DBT ".into(),
-                "Snowflake".into(),
-                "".into(),
-            ]),
+            tech_stack: Some(vec!["dbt".into(), " DBT ".into(), "Snowflake".into(), "".into()]),
             industry: Some("   ".into()),
             ..Default::default()
         }
         .validate()
         .expect("valid");
         assert_eq!(fields.name, "Acme");
-        assert_eq!(
-            fields.domain.as_ref().map(DomainName::as_str),
-            Some("acme.com")
-        );
-        assert_eq!(
-            fields.website.as_deref(),
-            Some("https://www.Acme.com/about")
-        );
-        assert_eq!(
-            fields.linkedin_url.as_deref(),
-            Some("https://www.linkedin.com/company/acme")
-        );
+        assert_eq!(fields.domain.as_ref().map(DomainName::as_str), Some("acme.com"));
+        assert_eq!(fields.website.as_deref(), Some("https://www.Acme.com/about"));
+        assert_eq!(fields.linkedin_url.as_deref(), Some("https://www.linkedin.com/company/acme"));
         assert_eq!(fields.tech_stack, ["dbt", "Snowflake"]);
         assert_eq!(fields.industry, None);
     }
@@ -403,44 +342,21 @@ mod tests {
             ("timezone", "format"),
         ];
         expected.sort();
-        assert_eq!(
-            got,
-            expected
-                .into_iter()
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(got, expected.into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect::<Vec<_>>());
     }
 
     #[test]
     fn patch_tells_unchanged_from_cleared_and_refuses_clearing_the_name() {
-        let changes = PatchAccount {
-            industry: Patch::Null,
-            domain: Patch::Value("https://B.io".into()),
-            ..Default::default()
-        }
-        .validate()
-        .expect("valid");
+        let changes =
+            PatchAccount { industry: Patch::Null, domain: Patch::Value("https://B.io".into()), ..Default::default() }
+                .validate()
+                .expect("valid");
         assert_eq!(changes.industry, Some(None));
-        assert_eq!(
-            changes.domain,
-            Some(Some(DomainName::parse("b.io").expect("domain")))
-        );
+        assert_eq!(changes.domain, Some(Some(DomainName::parse("b.io").expect("domain"))));
         assert_eq!(changes.country, None);
-        assert!(
-            PatchAccount::default()
-                .validate()
-                .expect("valid")
-                .is_empty()
-        );
+        assert!(PatchAccount::default().validate().expect("valid").is_empty());
         assert_eq!(
-            errors(
-                PatchAccount {
-                    name: Patch::Null,
-                    ..Default::default()
-                }
-                .validate()
-            ),
+            errors(PatchAccount { name: Patch::Null, ..Default::default() }.validate()),
             [("name".into(), "required".into())]
         );
     }

@@ -54,21 +54,13 @@ async fn on_duplicate_domain(conn: &Conn, err: AppError, domain: Option<&str>) -
     }
     let Some(domain) = domain else { return err };
     let existing = conn
-        .query_opt(
-            "SELECT id FROM accounts WHERE domain = ?1",
-            [domain],
-            |row| col::<String>(row, 0),
-        )
+        .query_opt("SELECT id FROM accounts WHERE domain = ?1", [domain], |row| col::<String>(row, 0))
         .await
         .ok()
         .flatten();
     let message = format!("an account with domain {domain} already exists");
     AppError::Conflict {
-        fields: vec![crate::error::FieldError::new(
-            "domain",
-            "unique",
-            message.clone(),
-        )],
+        fields: vec![crate::error::FieldError::new("domain", "unique", message.clone())],
         message,
         conflicts_with: existing.map(|id| EntityRef { entity: ENTITY, id }),
     }
@@ -113,28 +105,14 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &AccountFields) -> AppRe
 
 /// One account.
 pub async fn get(conn: &Conn, id: AccountId) -> AppResult<Account> {
-    conn.query_one(
-        ENTITY,
-        concat!("SELECT ", columns!(), " FROM accounts WHERE id = ?1"),
-        [id],
-        decode,
-    )
-    .await
+    conn.query_one(ENTITY, concat!("SELECT ", columns!(), " FROM accounts WHERE id = ?1"), [id], decode).await
 }
 
 /// Applies `changes` (four calls); `NotFound` when there is no such account.
-pub async fn update(
-    conn: &Conn,
-    actor: &Actor,
-    id: AccountId,
-    changes: &AccountChanges,
-) -> AppResult<Account> {
+pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &AccountChanges) -> AppResult<Account> {
     let id = id.to_string();
     let set = |present: bool| i64::from(present);
-    let domain = changes
-        .domain
-        .as_ref()
-        .and_then(|d| d.as_ref().map(|d| d.as_str()));
+    let domain = changes.domain.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str()));
     let tech_stack = changes.tech_stack.as_deref().map(json_list).transpose()?;
     let result = conn
         .immediate(async |conn| {
@@ -188,12 +166,9 @@ pub async fn delete(conn: &Conn, actor: &Actor, id: AccountId) -> AppResult<()> 
     let id = id.to_string();
     conn.immediate(async |conn| {
         audit::record(conn, actor, "account.delete", ENTITY, &id).await?;
-        conn.query_one(
-            ENTITY,
-            "DELETE FROM accounts WHERE id = ?1 RETURNING id",
-            [id.as_str()],
-            |row| col::<String>(row, 0),
-        )
+        conn.query_one(ENTITY, "DELETE FROM accounts WHERE id = ?1 RETURNING id", [id.as_str()], |row| {
+            col::<String>(row, 0)
+        })
         .await
     })
     .await
@@ -248,12 +223,26 @@ pub struct Cursor(pub String, pub String);
 macro_rules! list_sql {
     ($key:literal, $cmp:literal, $dir:literal) => {
         concat!(
-            "SELECT ", columns!(), ", ", $key, " FROM accounts \
+            "SELECT ",
+            columns!(),
+            ", ",
+            $key,
+            " FROM accounts \
              WHERE (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
              AND (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
              AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') \
-             AND (:after_id IS NULL OR (", $key, ", id) ", $cmp, " (:after_key, :after_id)) \
-             ORDER BY ", $key, " ", $dir, ", id ", $dir, " LIMIT :limit"
+             AND (:after_id IS NULL OR (",
+            $key,
+            ", id) ",
+            $cmp,
+            " (:after_key, :after_id)) \
+             ORDER BY ",
+            $key,
+            " ",
+            $dir,
+            ", id ",
+            $dir,
+            " LIMIT :limit"
         )
     };
 }
@@ -277,16 +266,8 @@ fn fts_phrase(q: &str) -> String {
 }
 
 fn like_prefix(q: &str) -> String {
-    let escaped: String = q
-        .chars()
-        .flat_map(|c| {
-            if matches!(c, '%' | '_' | '\\') {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    let escaped: String =
+        q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
     format!("{escaped}%")
 }
 
@@ -299,11 +280,7 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
         Some(q) => (None, Some(like_prefix(q))),
         None => (None, None),
     };
-    let industries = if query.industries.is_empty() {
-        None
-    } else {
-        Some(json_list(&query.industries)?)
-    };
+    let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
     let (after_key, after_id) = match &query.after {
         Some(Cursor(key, id)) => (Some(key.as_str()), Some(id.as_str())),
         None => (None, None),
@@ -318,11 +295,6 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
             |row| Ok((decode(row)?, col::<String>(row, 14)?)),
         )
         .await?;
-    let page = Page::from_rows(rows, query.limit, |(account, key)| {
-        Cursor(key.clone(), account.id.clone())
-    })?;
-    Ok(Page {
-        items: page.items.into_iter().map(|(account, _)| account).collect(),
-        next_cursor: page.next_cursor,
-    })
+    let page = Page::from_rows(rows, query.limit, |(account, key)| Cursor(key.clone(), account.id.clone()))?;
+    Ok(Page { items: page.items.into_iter().map(|(account, _)| account).collect(), next_cursor: page.next_cursor })
 }

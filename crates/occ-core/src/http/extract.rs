@@ -40,16 +40,10 @@ impl<T> Patch<T> {
 /// Parses a JSON body into `T`. Malformed JSON is a 400; a wrong, missing or unknown field is
 /// a 422 naming the field (types use `#[serde(deny_unknown_fields)]`).
 pub fn body_json<T: DeserializeOwned>(req: &Request<Bytes>) -> AppResult<T> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(AppError::BadRequest(
-            "the body must be JSON, sent with content-type: application/json".to_owned(),
-        ));
+        return Err(AppError::BadRequest("the body must be JSON, sent with content-type: application/json".to_owned()));
     }
     parse_json(req.body())
 }
@@ -60,9 +54,7 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => {
-                AppError::Validation(vec![field_error(&path, &inner)])
-            }
+            serde_json::error::Category::Data => AppError::Validation(vec![field_error(&path, &inner)]),
             _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
         }
     })
@@ -78,20 +70,12 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
     };
     if let Some(name) = text.strip_prefix("unknown field ").and_then(quoted) {
         // The path of an unknown field already ends with the field itself.
-        let field = if path == "." || path.is_empty() {
-            name
-        } else {
-            path.to_owned()
-        };
+        let field = if path == "." || path.is_empty() { name } else { path.to_owned() };
         FieldError::new(field, "unknown", "is not a field of this resource")
     } else if let Some(name) = text.strip_prefix("missing field ").and_then(quoted) {
         FieldError::new(format!("{parent}{name}"), "required", "is required")
     } else {
-        let field = if path == "." {
-            "body".to_owned()
-        } else {
-            path.to_owned()
-        };
+        let field = if path == "." { "body".to_owned() } else { path.to_owned() };
         FieldError::new(field, "type", text)
     }
 }
@@ -107,24 +91,14 @@ impl Query {
     /// Parses the request's query string.
     pub fn of<B>(req: &Request<B>) -> Self {
         let raw = req.uri().query().unwrap_or_default();
-        let pairs = form_urlencoded::parse(raw.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Self {
-            pairs,
-            known: Vec::new(),
-        }
+        let pairs = form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        Self { pairs, known: Vec::new() }
     }
 
     /// The last value of `name`, trimmed, if given and not blank.
     pub fn one(&mut self, name: &'static str) -> Option<String> {
         self.known.push(name);
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
     /// Every value of a multi-valued filter: `name=a&name=b` and `name=a,b` alike.
@@ -145,19 +119,9 @@ impl Query {
             .pairs
             .iter()
             .filter(|(k, _)| !self.known.contains(&k.as_str()))
-            .map(|(k, _)| {
-                FieldError::new(
-                    k.clone(),
-                    "unknown",
-                    "is not a query parameter of this route",
-                )
-            })
+            .map(|(k, _)| FieldError::new(k.clone(), "unknown", "is not a query parameter of this route"))
             .collect();
-        if unknown.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation(unknown))
-        }
+        if unknown.is_empty() { Ok(()) } else { Err(AppError::Validation(unknown)) }
     }
 }
 
@@ -168,11 +132,7 @@ pub fn path_id<B, T>(
     what: &'static str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> AppResult<T> {
-    req.extensions()
-        .get::<PathParams>()
-        .and_then(|p| p.get(name))
-        .and_then(parse)
-        .ok_or(AppError::NotFound(what))
+    req.extensions().get::<PathParams>().and_then(|p| p.get(name)).and_then(parse).ok_or(AppError::NotFound(what))
 }
 
 #[cfg(test)]
@@ -215,11 +175,7 @@ mod tests {
         for (body, field, rule) in cases {
             match err(body) {
                 AppError::Validation(fields) => {
-                    assert_eq!(
-                        (fields[0].field.as_str(), fields[0].rule.as_str()),
-                        (field, rule),
-                        "{body}"
-                    );
+                    assert_eq!((fields[0].field.as_str(), fields[0].rule.as_str()), (field, rule), "{body}");
                 }
                 other => panic!("{body}: expected 422, got {other:?}"),
             }
@@ -230,10 +186,7 @@ mod tests {
 
     #[test]
     fn query_accepts_repeated_and_comma_separated_values_and_refuses_unknown_names() {
-        let req = Request::builder()
-            .uri("/x?stage=a,b&stage=c&q=%20hi%20&typo=1")
-            .body(())
-            .expect("request");
+        let req = Request::builder().uri("/x?stage=a,b&stage=c&q=%20hi%20&typo=1").body(()).expect("request");
         let mut q = Query::of(&req);
         assert_eq!(q.many("stage"), ["a", "b", "c"]);
         assert_eq!(q.one("q").as_deref(), Some("hi"));

@@ -24,8 +24,7 @@ use crate::store::{self, Store, migrate};
 
 pub use extract::{Patch, Query, body_json, path_id};
 pub use respond::{
-    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort,
-    with_status,
+    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort, with_status,
 };
 pub use router::{BoxFuture, HandlerFn, PathParams, RoutePattern, Routes};
 
@@ -45,11 +44,7 @@ impl Ctx {
     /// Opens the store and builds the context.
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
-        Ok(Arc::new(Self {
-            config,
-            store,
-            schema_ok: AtomicBool::new(false),
-        }))
+        Ok(Arc::new(Self { config, store, schema_ok: AtomicBool::new(false) }))
     }
 
     /// Fails with 503 while the database's schema is behind this build. Checked once per
@@ -114,9 +109,7 @@ impl Family {
 
     /// The route table of several families together.
     pub fn routes_of(families: &[Family]) -> Routes {
-        families
-            .iter()
-            .fold(Routes::new(), |all, f| all.merge(f.routes()))
+        families.iter().fold(Routes::new(), |all, f| all.merge(f.routes()))
     }
 }
 
@@ -132,30 +125,20 @@ pub struct RequestMeta {
 impl RequestMeta {
     /// The meta of a request that went through [`handle`].
     pub fn of<B>(req: &Request<B>) -> AppResult<&RequestMeta> {
-        req.extensions()
-            .get::<RequestMeta>()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request meta missing")))
+        req.extensions().get::<RequestMeta>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("request meta missing")))
     }
 }
 
 /// The largest body a route accepts: 4 MiB for import chunks, 1 MiB elsewhere.
 pub fn body_limit(path: &str) -> usize {
-    if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") {
-        4 << 20
-    } else {
-        1 << 20
-    }
+    if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") { 4 << 20 } else { 1 << 20 }
 }
 
 fn request_id<B>(req: &Request<B>) -> String {
     req.headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            (1..=64).contains(&v.len())
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
+        .filter(|v| (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .map_or_else(crate::domain::new_id, str::to_owned)
 }
 
@@ -173,35 +156,22 @@ fn client_ip<B>(req: &Request<B>, peer: Option<IpAddr>) -> Option<IpAddr> {
 
 /// Answers one API request: the whole pipeline, in the order ARCHITECTURE.md gives. Never
 /// fails and never panics outward: every error and panic becomes an envelope response.
-pub async fn handle<B>(
-    ctx: &Ctx,
-    routes: &Routes,
-    req: Request<B>,
-    peer: Option<IpAddr>,
-) -> Response<Bytes>
+pub async fn handle<B>(ctx: &Ctx, routes: &Routes, req: Request<B>, peer: Option<IpAddr>) -> Response<Bytes>
 where
     B: http_body::Body<Data = Bytes> + Send,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let meta = RequestMeta {
-        request_id: request_id(&req),
-        client_ip: client_ip(&req, peer),
-    };
+    let meta = RequestMeta { request_id: request_id(&req), client_ip: client_ip(&req, peer) };
     let method = req.method().clone();
     let https = headers::is_https(&req);
     let origin = req.headers().get(http::header::ORIGIN).cloned();
 
-    let (outcome, db_calls) = store::count_calls(
-        AssertUnwindSafe(pipeline(ctx, routes, req, meta.clone())).catch_unwind(),
-    )
-    .await;
+    let (outcome, db_calls) =
+        store::count_calls(AssertUnwindSafe(pipeline(ctx, routes, req, meta.clone())).catch_unwind()).await;
     let (pattern, result) = match outcome {
         Ok(done) => done,
-        Err(_panic) => (
-            "(panic)",
-            Err(AppError::Internal(anyhow::anyhow!("handler panicked"))),
-        ),
+        Err(_panic) => ("(panic)", Err(AppError::Internal(anyhow::anyhow!("handler panicked")))),
     };
     let mut response = match result {
         Ok(response) => response,
@@ -249,11 +219,7 @@ where
         return ("(preflight)", Ok(preflight));
     }
     let (handler, pattern, params) = match routes.find(req.method(), req.uri().path()) {
-        Matched::Handler {
-            handler,
-            pattern,
-            params,
-        } => (handler, pattern, params),
+        Matched::Handler { handler, pattern, params } => (handler, pattern, params),
         Matched::WrongMethod { pattern, allowed } => {
             return (pattern, Err(router::method_not_allowed(allowed)));
         }
@@ -263,20 +229,11 @@ where
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err)
-            if err
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
+        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
             return (pattern, Err(AppError::PayloadTooLarge { limit }));
         }
         Err(err) => {
-            return (
-                pattern,
-                Err(AppError::BadRequest(format!(
-                    "the body could not be read: {err}"
-                ))),
-            );
+            return (pattern, Err(AppError::BadRequest(format!("the body could not be read: {err}"))));
         }
     };
     let mut req = Request::from_parts(parts, bytes);

@@ -21,10 +21,7 @@ pub fn with_status<T: Serialize>(status: StatusCode, value: &T) -> AppResult<Res
     let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)
 }
 
@@ -55,21 +52,14 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows: the extra row only says that a next page
     /// exists, and the cursor is made from the last row kept.
-    pub fn from_rows<K: Serialize>(
-        mut rows: Vec<T>,
-        limit: u32,
-        key: impl Fn(&T) -> K,
-    ) -> AppResult<Self> {
+    pub fn from_rows<K: Serialize>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> AppResult<Self> {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next_cursor = match rows.last() {
             Some(last) if more => Some(encode_cursor(&key(last))?),
             _ => None,
         };
-        Ok(Self {
-            items: rows,
-            next_cursor,
-        })
+        Ok(Self { items: rows, next_cursor })
     }
 }
 
@@ -84,11 +74,7 @@ pub fn limit(query: &mut Query) -> AppResult<u32> {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => match text.parse::<u32>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(AppError::invalid(
-                "limit",
-                "range",
-                format!("must be a whole number from 1 to {MAX_LIMIT}"),
-            )),
+            _ => Err(AppError::invalid("limit", "range", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
         },
     }
 }
@@ -104,19 +90,10 @@ pub fn cursor<K: DeserializeOwned>(query: &mut Query) -> AppResult<Option<K>> {
     let Some(text) = query.one("cursor") else {
         return Ok(None);
     };
-    let invalid = || {
-        AppError::invalid(
-            "cursor",
-            "format",
-            "is not a cursor this list returned; start again without it",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(text.as_bytes())
-        .map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|_| invalid())
+    let invalid =
+        || AppError::invalid("cursor", "format", "is not a cursor this list returned; start again without it");
+    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map(Some).map_err(|_| invalid())
 }
 
 /// Reads `sort`, `field` or `-field`, from an allow-list of `(name, value)`; the default is the
@@ -132,21 +109,10 @@ pub fn sort<S: Copy>(query: &mut Query, allowed: &[(&'static str, S)]) -> AppRes
         Some(name) => (name, true),
         None => (text.as_str(), false),
     };
-    allowed
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| (*s, descending))
-        .ok_or_else(|| {
-            let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
-            AppError::invalid(
-                "sort",
-                "allowed",
-                format!(
-                    "must be one of {} (prefix - for descending)",
-                    names.join(", ")
-                ),
-            )
-        })
+    allowed.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s, descending)).ok_or_else(|| {
+        let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+        AppError::invalid("sort", "allowed", format!("must be one of {} (prefix - for descending)", names.join(", ")))
+    })
 }
 
 #[cfg(test)]
@@ -155,12 +121,7 @@ mod tests {
     use http::Request;
 
     fn query(q: &str) -> Query {
-        Query::of(
-            &Request::builder()
-                .uri(format!("/x?{q}"))
-                .body(())
-                .expect("request"),
-        )
+        Query::of(&Request::builder().uri(format!("/x?{q}")).body(()).expect("request"))
     }
 
     #[test]
@@ -168,18 +129,14 @@ mod tests {
         assert_eq!(limit(&mut query("")).ok(), Some(50));
         assert_eq!(limit(&mut query("limit=200")).ok(), Some(200));
         for bad in ["limit=0", "limit=201", "limit=-1", "limit=ten", "limit=1.5"] {
-            assert!(
-                matches!(limit(&mut query(bad)), Err(AppError::Validation(_))),
-                "{bad}"
-            );
+            assert!(matches!(limit(&mut query(bad)), Err(AppError::Validation(_))), "{bad}");
         }
     }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let c = encode_cursor(&("Acme", "0193")).expect("encode");
-        let back: Option<(String, String)> =
-            cursor(&mut query(&format!("cursor={c}"))).expect("decode");
+        let back: Option<(String, String)> = cursor(&mut query(&format!("cursor={c}"))).expect("decode");
         assert_eq!(back, Some(("Acme".into(), "0193".into())));
         assert!(cursor::<(String, String)>(&mut query("cursor=%%%")).is_err());
         assert!(cursor::<(String, String)>(&mut query("cursor=bm9wZQ")).is_err());

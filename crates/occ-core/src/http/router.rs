@@ -13,8 +13,7 @@ use crate::error::{AppError, AppResult};
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A handler: `async fn(&Ctx, Request<Bytes>) -> AppResult<Response<Bytes>>`, boxed by [`handler!`].
-pub type HandlerFn =
-    for<'a> fn(&'a Ctx, Request<Bytes>) -> BoxFuture<'a, AppResult<Response<Bytes>>>;
+pub type HandlerFn = for<'a> fn(&'a Ctx, Request<Bytes>) -> BoxFuture<'a, AppResult<Response<Bytes>>>;
 
 /// Turns an `async fn(&Ctx, Request<Bytes>) -> AppResult<Response<Bytes>>` into a [`HandlerFn`].
 #[macro_export]
@@ -23,8 +22,7 @@ macro_rules! handler {
         fn boxed<'a>(
             ctx: &'a $crate::http::Ctx,
             req: ::http::Request<::bytes::Bytes>,
-        ) -> $crate::http::BoxFuture<'a, $crate::AppResult<::http::Response<::bytes::Bytes>>>
-        {
+        ) -> $crate::http::BoxFuture<'a, $crate::AppResult<::http::Response<::bytes::Bytes>>> {
             Box::pin($f(ctx, req))
         }
         boxed as $crate::http::HandlerFn
@@ -38,10 +36,7 @@ pub struct PathParams(Vec<(String, String)>);
 impl PathParams {
     /// The value of `{name}` in the route pattern.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -65,16 +60,9 @@ pub struct Routes {
 /// What the table says about a request.
 pub(crate) enum Matched {
     /// A handler for this path and method.
-    Handler {
-        handler: HandlerFn,
-        pattern: &'static str,
-        params: PathParams,
-    },
+    Handler { handler: HandlerFn, pattern: &'static str, params: PathParams },
     /// The path exists, the method does not.
-    WrongMethod {
-        pattern: &'static str,
-        allowed: Vec<Method>,
-    },
+    WrongMethod { pattern: &'static str, allowed: Vec<Method> },
     /// No such path.
     NotFound,
 }
@@ -92,13 +80,8 @@ impl Routes {
             Some(entry) => entry.methods.push((method, handler)),
             None => {
                 #[allow(clippy::expect_used)]
-                self.matcher
-                    .insert(pattern, self.entries.len())
-                    .expect("route patterns are valid and distinct");
-                self.entries.push(Entry {
-                    pattern,
-                    methods: vec![(method, handler)],
-                });
+                self.matcher.insert(pattern, self.entries.len()).expect("route patterns are valid and distinct");
+                self.entries.push(Entry { pattern, methods: vec![(method, handler)] });
             }
         }
         self
@@ -139,24 +122,10 @@ impl Routes {
             return Matched::NotFound;
         };
         let entry = &self.entries[*found.value];
-        let params = PathParams(
-            found
-                .params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        );
-        let wanted = if method == Method::HEAD {
-            &Method::GET
-        } else {
-            method
-        };
+        let params = PathParams(found.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect());
+        let wanted = if method == Method::HEAD { &Method::GET } else { method };
         match entry.methods.iter().find(|(m, _)| m == wanted) {
-            Some((_, handler)) => Matched::Handler {
-                handler: *handler,
-                pattern: entry.pattern,
-                params,
-            },
+            Some((_, handler)) => Matched::Handler { handler: *handler, pattern: entry.pattern, params },
             None => Matched::WrongMethod {
                 pattern: entry.pattern,
                 allowed: entry.methods.iter().map(|(m, _)| m.clone()).collect(),

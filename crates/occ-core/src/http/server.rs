@@ -33,21 +33,10 @@ struct App {
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port) for all families and the app in `public_dir`.
-    pub async fn bind(
-        ctx: Arc<Ctx>,
-        addr: SocketAddr,
-        public_dir: PathBuf,
-    ) -> std::io::Result<Self> {
+    pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, public_dir: PathBuf) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let routes = Family::routes_of(Family::ALL);
-        Ok(Self {
-            listener,
-            app: Arc::new(App {
-                ctx,
-                routes,
-                public_dir,
-            }),
-        })
+        Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }) })
     }
 
     /// The bound address.
@@ -76,9 +65,7 @@ impl Server {
                     let app = app.clone();
                     async move { Ok::<_, Infallible>(app.answer(req, peer).await) }
                 });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     }
@@ -105,10 +92,7 @@ async fn static_file(root: &Path, method: &Method, path: &str) -> Response<Bytes
         return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     }
     let relative = Path::new(path.trim_start_matches('/'));
-    if relative
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
         return plain(StatusCode::NOT_FOUND, "not found");
     }
     let candidate = root.join(relative);
@@ -120,20 +104,13 @@ async fn static_file(root: &Path, method: &Method, path: &str) -> Response<Bytes
             match tokio::fs::read(&index).await {
                 Ok(bytes) => (index, bytes),
                 Err(_) => {
-                    return plain(
-                        StatusCode::NOT_FOUND,
-                        "the app is not built into this folder",
-                    );
+                    return plain(StatusCode::NOT_FOUND, "the app is not built into this folder");
                 }
             }
         }
     };
     let mime = mime_guess::from_path(&file).first_or_octet_stream();
-    let mut response = Response::new(if method == Method::HEAD {
-        Bytes::new()
-    } else {
-        Bytes::from(bytes)
-    });
+    let mut response = Response::new(if method == Method::HEAD { Bytes::new() } else { Bytes::from(bytes) });
     let h = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(mime.essence_str()) {
         h.insert(header::CONTENT_TYPE, value);
@@ -145,9 +122,6 @@ async fn static_file(root: &Path, method: &Method, path: &str) -> Response<Bytes
 fn plain(status: StatusCode, text: &'static str) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from_static(text.as_bytes()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }

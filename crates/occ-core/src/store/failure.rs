@@ -43,11 +43,7 @@ pub fn classify(err: &libsql::Error) -> DbFailure {
 
 fn classify_message(text: &str) -> DbFailure {
     let table_column = |rest: &str| {
-        let first = rest
-            .split([',', '`', '\'', '"', '\n'])
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let first = rest.split([',', '`', '\'', '"', '\n']).next().unwrap_or_default().trim();
         let (table, column) = first.split_once('.').unwrap_or(("", first));
         (table.to_owned(), column.to_owned())
     };
@@ -63,13 +59,7 @@ fn classify_message(text: &str) -> DbFailure {
     } else if text.contains("FOREIGN KEY constraint failed") {
         DbFailure::ForeignKey
     } else if let Some((_, rest)) = text.split_once("CHECK constraint failed: ") {
-        DbFailure::Check(
-            rest.split(['`', '\n'])
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        )
+        DbFailure::Check(rest.split(['`', '\n']).next().unwrap_or_default().trim().to_owned())
     } else if text.contains("SQLITE_CONSTRAINT") {
         DbFailure::Check(String::new())
     } else if text.contains("database is locked") || text.contains("SQLITE_BUSY") {
@@ -89,8 +79,9 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
             conflicts_with: None,
         },
         DbFailure::ForeignKey => AppError::Conflict {
-            message: "the change refers to a record that does not exist, or would orphan records that refer to this one"
-                .to_owned(),
+            message:
+                "the change refers to a record that does not exist, or would orphan records that refer to this one"
+                    .to_owned(),
             fields: Vec::new(),
             conflicts_with: None,
         },
@@ -114,25 +105,16 @@ mod tests {
         let cases = [
             (
                 "UNIQUE constraint failed: accounts.domain",
-                DbFailure::Unique {
-                    table: "accounts".into(),
-                    column: "domain".into(),
-                },
+                DbFailure::Unique { table: "accounts".into(), column: "domain".into() },
             ),
             (
                 "SQLite error: SQLITE_CONSTRAINT: UNIQUE constraint failed: accounts.domain",
-                DbFailure::Unique {
-                    table: "accounts".into(),
-                    column: "domain".into(),
-                },
+                DbFailure::Unique { table: "accounts".into(), column: "domain".into() },
             ),
             ("FOREIGN KEY constraint failed", DbFailure::ForeignKey),
             (
                 "NOT NULL constraint failed: accounts.name",
-                DbFailure::NotNull {
-                    table: "accounts".into(),
-                    column: "name".into(),
-                },
+                DbFailure::NotNull { table: "accounts".into(), column: "name".into() },
             ),
             (
                 "CHECK constraint failed: length(name) BETWEEN 1 AND 200",

@@ -85,18 +85,9 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 /// Creates the bookkeeping table if needed and reads what has been applied.
 pub async fn applied(conn: &Conn) -> AppResult<Vec<Applied>> {
     conn.execute(CREATE_TABLE, ()).await?;
-    conn.query_all(
-        "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
-        (),
-        |row| {
-            Ok(Applied {
-                version: col(row, 0)?,
-                name: col(row, 1)?,
-                checksum: col(row, 2)?,
-                applied_at: col(row, 3)?,
-            })
-        },
-    )
+    conn.query_all("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version", (), |row| {
+        Ok(Applied { version: col(row, 0)?, name: col(row, 1)?, checksum: col(row, 2)?, applied_at: col(row, 3)? })
+    })
     .await
 }
 
@@ -104,12 +95,9 @@ pub async fn applied(conn: &Conn) -> AppResult<Vec<Applied>> {
 /// database). Used by the health check and the cold-start check.
 pub async fn applied_version(conn: &Conn) -> AppResult<i64> {
     let version = conn
-        .query_one(
-            "schema version",
-            "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0)",
-            (),
-            |row| col::<i64>(row, 0),
-        )
+        .query_one("schema version", "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0)", (), |row| {
+            col::<i64>(row, 0)
+        })
         .await;
     match version {
         Ok(v) => Ok(v),
@@ -133,10 +121,7 @@ pub async fn status(conn: &Conn) -> AppResult<Vec<Status>> {
             }
         })
         .collect();
-    for a in applied
-        .iter()
-        .filter(|a| MIGRATIONS.iter().all(|m| m.version != a.version))
-    {
+    for a in applied.iter().filter(|a| MIGRATIONS.iter().all(|m| m.version != a.version)) {
         out.push(Status {
             version: a.version,
             name: a.name.clone(),
@@ -208,21 +193,11 @@ pub async fn down(conn: &Conn, to: i64) -> anyhow::Result<Vec<i64>> {
             .ok_or_else(|| anyhow!("no down script for migration {}", a.version))?;
         conn.immediate(async |conn| {
             conn.execute_script(m.down).await?;
-            conn.execute(
-                "DELETE FROM schema_migrations WHERE version = ?1",
-                [m.version],
-            )
-            .await?;
+            conn.execute("DELETE FROM schema_migrations WHERE version = ?1", [m.version]).await?;
             Ok(())
         })
         .await
-        .map_err(|e| {
-            anyhow!(
-                "reverting migration {:04}_{} failed and was rolled back: {e:#}",
-                m.version,
-                m.name
-            )
-        })?;
+        .map_err(|e| anyhow!("reverting migration {:04}_{} failed and was rolled back: {e:#}", m.version, m.name))?;
         done.push(m.version);
     }
     Ok(done)
@@ -242,9 +217,7 @@ pub fn expected_objects(up_to: i64) -> BTreeSet<String> {
             };
             let created = match (at(0), at(1), at(2)) {
                 (Some("CREATE"), Some("TABLE" | "INDEX" | "TRIGGER"), _) => name_after(2),
-                (Some("CREATE"), Some("UNIQUE" | "VIRTUAL"), Some("INDEX" | "TABLE")) => {
-                    name_after(3)
-                }
+                (Some("CREATE"), Some("UNIQUE" | "VIRTUAL"), Some("INDEX" | "TABLE")) => name_after(3),
                 _ => None,
             };
             let dropped = match (at(0), at(1)) {
@@ -263,10 +236,7 @@ pub fn expected_objects(up_to: i64) -> BTreeSet<String> {
 }
 
 fn strip_comments(sql: &str) -> String {
-    sql.lines()
-        .map(|l| l.split("--").next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
+    sql.lines().map(|l| l.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
 /// Checks that the database is at the expected version, that no applied file changed, and
@@ -279,17 +249,10 @@ pub async fn verify(conn: &Conn) -> AppResult<Vec<String>> {
     }
     let version = applied.last().map_or(0, |a| a.version);
     if version != expected_version() {
-        problems.push(format!(
-            "schema version is {version}, this build expects {}",
-            expected_version()
-        ));
+        problems.push(format!("schema version is {version}, this build expects {}", expected_version()));
     }
     let present: BTreeSet<String> = conn
-        .query_all(
-            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'index', 'trigger')",
-            (),
-            |row| col(row, 0),
-        )
+        .query_all("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index', 'trigger')", (), |row| col(row, 0))
         .await?
         .into_iter()
         .collect();
@@ -312,33 +275,17 @@ mod tests {
             .filter(|n| n.ends_with(".up.sql"))
             .collect();
         files.sort();
-        let listed: Vec<String> = MIGRATIONS
-            .iter()
-            .map(|m| format!("{:04}_{}.up.sql", m.version, m.name))
-            .collect();
-        assert_eq!(
-            files, listed,
-            "add every migrations/NNNN_name.up.sql to MIGRATIONS"
-        );
+        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{:04}_{}.up.sql", m.version, m.name)).collect();
+        assert_eq!(files, listed, "add every migrations/NNNN_name.up.sql to MIGRATIONS");
         for pair in MIGRATIONS.windows(2) {
-            assert_eq!(
-                pair[1].version,
-                pair[0].version + 1,
-                "versions are consecutive"
-            );
+            assert_eq!(pair[1].version, pair[0].version + 1, "versions are consecutive");
         }
     }
 
     #[test]
     fn expected_objects_include_tables_indexes_and_triggers() {
         let names = expected_objects(expected_version());
-        for name in [
-            "accounts",
-            "audit_log",
-            "accounts_fts",
-            "accounts_name",
-            "accounts_after_insert",
-        ] {
+        for name in ["accounts", "audit_log", "accounts_fts", "accounts_name", "accounts_after_insert"] {
             assert!(names.contains(name), "{name} in {names:?}");
         }
     }

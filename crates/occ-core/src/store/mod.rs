@@ -28,9 +28,7 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("local", &self.local)
-            .finish_non_exhaustive()
+        f.debug_struct("Store").field("local", &self.local).finish_non_exhaustive()
     }
 }
 
@@ -41,34 +39,25 @@ impl Store {
         match &config.database {
             DatabaseLocation::Local(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| {
-                        format!("while creating the database folder {}", dir.display())
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("while creating the database folder {}", dir.display()))?;
                 }
                 let db = libsql::Builder::new_local(path)
                     .build()
                     .await
-                    .with_context(|| {
-                        format!("while opening the database file {}", path.display())
-                    })?;
+                    .with_context(|| format!("while opening the database file {}", path.display()))?;
                 let store = Self { db, local: true };
                 let conn = store.raw_connection()?;
                 let mode = match config.journal_mode {
                     JournalMode::Wal => "PRAGMA journal_mode = WAL",
                     JournalMode::Delete => "PRAGMA journal_mode = DELETE",
                 };
-                let mut rows = conn
-                    .query(mode, ())
-                    .await
-                    .context("while setting the journal mode")?;
+                let mut rows = conn.query(mode, ()).await.context("while setting the journal mode")?;
                 while rows.next().await?.is_some() {}
                 Ok(store)
             }
             DatabaseLocation::Remote { url, auth_token } => {
-                let token = auth_token
-                    .as_ref()
-                    .map(|t| t.expose().to_owned())
-                    .unwrap_or_default();
+                let token = auth_token.as_ref().map(|t| t.expose().to_owned()).unwrap_or_default();
                 let db = libsql::Builder::new_remote(url.clone(), token)
                     .build()
                     .await
@@ -84,10 +73,7 @@ impl Store {
     }
 
     fn raw_connection(&self) -> anyhow::Result<libsql::Connection> {
-        let conn = self
-            .db
-            .connect()
-            .context("while connecting to the database")?;
+        let conn = self.db.connect().context("while connecting to the database")?;
         if self.local {
             conn.busy_timeout(BUSY_TIMEOUT)?;
         }
@@ -150,11 +136,7 @@ impl Conn {
         params: impl IntoParams,
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<Option<T>> {
-        Ok(self
-            .query_all(sql, params, decode)
-            .await?
-            .into_iter()
-            .next())
+        Ok(self.query_all(sql, params, decode).await?.into_iter().next())
     }
 
     /// Runs a statement that must return a row; no row is `NotFound(what)`.
@@ -165,9 +147,7 @@ impl Conn {
         params: impl IntoParams,
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<T> {
-        self.query_opt(sql, params, decode)
-            .await?
-            .ok_or(AppError::NotFound(what))
+        self.query_opt(sql, params, decode).await?.ok_or(AppError::NotFound(what))
     }
 
     /// Runs several statements without parameters (migrations). One call.
@@ -184,10 +164,7 @@ impl Conn {
 
     /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (two more calls), rolling back when it
     /// fails. Keep the work short: the write lock is held until it returns.
-    pub async fn immediate<T>(
-        &self,
-        work: impl AsyncFnOnce(&Conn) -> AppResult<T>,
-    ) -> AppResult<T> {
+    pub async fn immediate<T>(&self, work: impl AsyncFnOnce(&Conn) -> AppResult<T>) -> AppResult<T> {
         self.execute("BEGIN IMMEDIATE", ()).await?;
         match work(self).await {
             Ok(value) => {
@@ -277,13 +254,8 @@ impl<T: FromColumn> FromColumn for Option<T> {
 
 /// Reads column `idx` of a row; a type mismatch is an internal error naming the column.
 pub fn col<T: FromColumn>(row: &Row, idx: i32) -> AppResult<T> {
-    let value = row
-        .get_value(idx)
-        .with_context(|| format!("while reading column {idx}"))?;
+    let value = row.get_value(idx).with_context(|| format!("while reading column {idx}"))?;
     T::from_column(value).map_err(|expected| {
-        AppError::Internal(anyhow::anyhow!(
-            "column {idx} ({:?}) is not {expected}",
-            row.column_name(idx)
-        ))
+        AppError::Internal(anyhow::anyhow!("column {idx} ({:?}) is not {expected}", row.column_name(idx)))
     })
 }
