@@ -6,5 +6,6 @@ mod functions;
 mod helpers;
 mod http_core;
 mod migrations;
+mod seed;
 mod spa;
 mod vercel;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::tools::{apt_install, have, project_root, step};
+use crate::tools::{Tally, apt_install, have, project_root, step, test_step};
 
 struct Server(Child);
 
@@ -33,7 +33,7 @@ fn chromium() -> Result<PathBuf> {
 }
 
 /// Builds and starts the server, runs the browser tests against it.
-pub fn run() -> Result<()> {
+pub fn run(tally: &mut Tally) -> Result<()> {
     let root = project_root();
     let browser = chromium()?;
     if !have("npm") || !have("node") {
@@ -74,7 +74,7 @@ pub fn run() -> Result<()> {
     }
     let screens = root.join("target/e2e-screens");
     std::fs::create_dir_all(&screens)?;
-    step(
+    test_step(
         "browser tests",
         Command::new("node")
             .args(["--test", "--test-concurrency=1"])
@@ -82,5 +82,6 @@ pub fn run() -> Result<()> {
             .env("OCC_E2E_URL", format!("http://127.0.0.1:{port}"))
             .env("OCC_CHROMIUM", &browser)
             .env("OCC_E2E_SCREENS", &screens),
+        tally,
     )
 }

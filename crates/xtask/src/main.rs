@@ -18,7 +18,10 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root).context("while entering the project folder")?;
     match task.as_str() {
         "ci" => ci(),
-        "e2e" => e2e::run(),
+        "e2e" => {
+            let mut tally = tools::Tally::default();
+            e2e::run(&mut tally)
+        }
         "install-hook" => install_hook(),
         _ => {
             eprintln!("usage: cargo xtask <ci|e2e|install-hook>");
@@ -28,19 +31,30 @@ fn main() -> Result<()> {
 }
 
 fn ci() -> Result<()> {
+    let mut tally = tools::Tally::default();
+    let result = ci_steps(&mut tally);
+    // One plain closing line that any CI reader understands.
+    println!("\nci: {} passed, {} failed", tally.passed, tally.failed);
+    result
+}
+
+fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
     tools::step("format", &mut cargo(&["fmt", "--all", "--", "--check"]))?;
     tools::step("clippy", &mut cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
-    tools::step("tests (embedded database)", cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"))?;
+    tools::test_step(
+        "tests (embedded database)",
+        cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"),
+        tally,
+    )?;
     let sqld = tools::ensure_sqld()?;
-    tools::step(
+    tools::test_step(
         "tests (remote libSQL server)",
         cargo(&["test", "--locked", "-p", "occ-api", "--test", "api"])
             .env("OCC_TEST_DB", "remote")
             .env("OCC_SQLD", &sqld),
+        tally,
     )?;
-    e2e::run()?;
-    println!("\nxtask ci: all checks passed");
-    Ok(())
+    e2e::run(tally)
 }
 
 /// A `cargo` command with the given arguments.

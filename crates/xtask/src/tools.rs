@@ -30,6 +30,60 @@ pub fn step(name: &str, command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Passed and failed test counts, summed over the runners' summary lines.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    /// Tests that passed.
+    pub passed: u64,
+    /// Tests that failed.
+    pub failed: u64,
+}
+
+impl Tally {
+    fn read(&mut self, line: &str) {
+        let number_before = |text: &str, word: &str| {
+            text.split(';').find_map(|part| part.trim().strip_suffix(word).and_then(|n| n.trim().parse::<u64>().ok()))
+        };
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let rest = rest.split_once(". ").map_or(rest, |(_, r)| r);
+            self.passed += number_before(rest, "passed").unwrap_or(0);
+            self.failed += number_before(rest, "failed").unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("# pass ").and_then(|n| n.trim().parse::<u64>().ok()) {
+            self.passed += n;
+        } else if let Some(n) = line.strip_prefix("# fail ").and_then(|n| n.trim().parse::<u64>().ok()) {
+            self.failed += n;
+        }
+    }
+}
+
+/// Runs a test step like [`step`], echoing its output and adding its counts to `tally`.
+pub fn test_step(name: &str, command: &mut Command, tally: &mut Tally) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {name}: {command:?}"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line?;
+            println!("{line}");
+            tally.read(&line);
+        }
+    }
+    let status = child.wait()?;
+    println!(
+        "<== {name}: {} in {:.0}s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
 /// Whether a program can be started.
 pub fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())

@@ -1,0 +1,42 @@
+//! Demo data: loaded once into an empty database, through the audited paths.
+
+use occ_core::store::{col, migrate};
+
+use crate::helpers::{TestDb, spawn_app};
+
+#[tokio::test]
+async fn demo_data_fills_an_empty_database_once_and_is_listed_by_the_api() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    let summary = occ_core::seed::demo(&conn).await.expect("seed").expect("an empty database is seeded");
+    assert!(summary.contains("40 accounts"), "{summary}");
+    assert_eq!(occ_core::seed::demo(&conn).await.expect("seed again"), None, "a second run changes nothing");
+
+    let count = |sql: &'static str| {
+        let conn = &conn;
+        async move { conn.query_one("count", sql, (), |row| col::<i64>(row, 0)).await.expect(sql) }
+    };
+    assert_eq!(count("SELECT count(*) FROM accounts").await, 40);
+    assert!((200..=500).contains(&count("SELECT count(*) FROM contacts").await));
+    assert!(count("SELECT count(DISTINCT stage) FROM contacts").await >= 10);
+    assert!(count("SELECT count(DISTINCT industry) FROM accounts").await >= 6);
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE actor = 'seed' AND after IS NOT NULL").await, 40);
+    assert_eq!(count("SELECT count(*) FROM contacts WHERE account_id IS NULL").await, 0);
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn seeded_accounts_are_searchable() {
+    let app = spawn_app().await;
+    occ_core::seed::demo(&app.db.conn().await).await.expect("seed");
+    let page = app.get("/api/v1/accounts?limit=200").await;
+    assert_eq!(page.body["items"].as_array().map(Vec::len), Some(40));
+    let first = page.body["items"][0]["name"].as_str().expect("name").to_owned();
+    let found = app.get(&format!("/api/v1/accounts?q={}", &first[1..5])).await;
+    assert!(
+        found.body["items"].as_array().expect("items").iter().any(|a| a["name"] == first.as_str()),
+        "{}",
+        found.text
+    );
+}
