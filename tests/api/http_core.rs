@@ -126,3 +126,14 @@ async fn cors_headers_go_only_to_allowed_origins() {
         .await;
     assert_eq!(none.header("access-control-allow-origin"), None, "no origins are allowed by default");
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_without_a_database_call() {
+    let app = spawn_app().await;
+    let answer = app.get("/api/v1/openapi.json").await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.body["openapi"].as_str().expect("version").starts_with("3."));
+    assert!(answer.body["paths"]["/api/v1/accounts/{id}"]["patch"].is_object());
+    assert!(answer.body["components"]["schemas"]["ErrorResponse"].is_object());
+    assert_eq!(answer.db_calls(), 0);
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub type AppResult<T> = Result<T, AppError>;
 
 /// One field's validation failure: which field, which rule, and a sentence for a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field's name as the client sent it (`email`, `send_window.start_hour`, `limit`).
     pub field: String,
@@ -27,7 +27,7 @@ impl FieldError {
 }
 
 /// A pointer to a record: its kind and id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EntityRef {
     /// The kind of record (`account`, `contact`).
     pub entity: &'static str,

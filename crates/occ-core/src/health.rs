@@ -11,24 +11,32 @@ use crate::store::migrate;
 
 /// The health family's routes.
 pub fn routes() -> Routes {
-    Routes::new().get("/api/v1/health", handler!(health))
+    Routes::new().get("/api/v1/health", handler!(health)).get("/api/v1/openapi.json", handler!(openapi))
 }
 
-#[derive(Debug, Serialize)]
-struct Health {
+/// The health report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
     status: &'static str,
     version: &'static str,
     database: &'static str,
     schema_version: SchemaVersion,
 }
 
-#[derive(Debug, Serialize)]
-struct SchemaVersion {
+/// The schema version the database has and the one this build needs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SchemaVersion {
     applied: i64,
     expected: i64,
 }
 
-async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// Whether the service and its database are ready.
+#[utoipa::path(get, path = "/api/v1/health", tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "The database is unreachable or behind this build", body = crate::openapi::ErrorResponse),
+    ))]
+pub(crate) async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let unreachable = |e: AppError| {
         tracing::error!(error = %e, "health: database unreachable");
         AppError::Unavailable("the database is unreachable".to_owned())
@@ -45,4 +53,11 @@ async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
         database: "ok",
         schema_version: SchemaVersion { applied, expected },
     })
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub(crate) async fn openapi(_ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&crate::openapi::document())
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod openapi;
 pub mod seed;
 pub mod store;
 pub mod telemetry;

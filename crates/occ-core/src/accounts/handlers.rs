@@ -4,11 +4,12 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 
 use super::repo::{self, ListQuery, Sort};
-use super::{CreateAccount, PatchAccount};
+use super::{Account, CreateAccount, PatchAccount};
 use crate::audit::Actor;
 use crate::domain::AccountId;
 use crate::error::AppResult;
-use crate::http::{self, Ctx, Query, RequestMeta};
+use crate::http::{self, Ctx, Page, Query, RequestMeta};
+use crate::openapi::ErrorResponse;
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
     Ok(Actor::system(Some(RequestMeta::of(req)?.request_id.clone())))
@@ -18,14 +19,34 @@ fn account_id(req: &Request<Bytes>) -> AppResult<AccountId> {
     http::path_id(req, "id", "account", AccountId::parse)
 }
 
-pub(super) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// Create an account.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccount,
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = Account),
+        (status = 409, description = "The domain belongs to another account", body = ErrorResponse),
+        (status = 422, description = "A field breaks a rule", body = ErrorResponse),
+    ))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let fields = http::body_json::<CreateAccount>(&req)?.validate()?;
     let conn = ctx.conn().await?;
     let account = repo::insert(&conn, &actor(&req)?, &fields).await?;
     http::created(&format!("/api/v1/accounts/{}", account.id), &account)
 }
 
-pub(super) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// List accounts, one page at a time.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
+    params(
+        ("industry" = Option<Vec<String>>, Query, description = "Industries to keep, any case (repeat or comma-separate)"),
+        ("q" = Option<String>, Query, description = "Text found in the name or domain"),
+        ("sort" = Option<String>, Query, description = "name, domain, created_at or updated_at; prefix - for descending"),
+        ("limit" = Option<u32>, Query, description = "1-200, default 50"),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page", body = Page<Account>),
+        (status = 422, description = "A parameter breaks a rule", body = ErrorResponse),
+    ))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let (sort, descending) = http::sort(&mut q, Sort::ALLOWED)?;
     let query = ListQuery {
@@ -41,13 +62,29 @@ pub(super) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     http::ok(&repo::list(&conn, &query).await?)
 }
 
-pub(super) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// One account.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = Account),
+        (status = 404, description = "No such account", body = ErrorResponse),
+    ))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = account_id(&req)?;
     let conn = ctx.conn().await?;
     http::ok(&repo::get(&conn, id).await?)
 }
 
-pub(super) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// Change an account: absent fields are unchanged, `null` clears.
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = PatchAccount,
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The changed account", body = Account),
+        (status = 404, description = "No such account", body = ErrorResponse),
+        (status = 409, description = "The domain belongs to another account", body = ErrorResponse),
+        (status = 422, description = "A field breaks a rule, or is unknown", body = ErrorResponse),
+    ))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = account_id(&req)?;
     let changes = http::body_json::<PatchAccount>(&req)?.validate()?;
     let conn = ctx.conn().await?;
@@ -59,7 +96,14 @@ pub(super) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     http::ok(&account)
 }
 
-pub(super) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+/// Delete an account; its contacts stay, without an account.
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such account", body = ErrorResponse),
+    ))]
+pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = account_id(&req)?;
     let conn = ctx.conn().await?;
     repo::delete(&conn, &actor(&req)?, id).await?;

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::Patch;
 
 /// `POST /api/v1/accounts`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     /// Required.
@@ -46,31 +46,42 @@ pub struct CreateAccount {
 }
 
 /// `PATCH /api/v1/accounts/{id}`: absent fields are unchanged, `null` clears.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct PatchAccount {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub domain: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub industry: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub sub_industry: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub employee_count: Patch<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub country: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub timezone: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub website: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub linkedin_url: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub tech_stack: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
 }
 

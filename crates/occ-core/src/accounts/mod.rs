@@ -1,6 +1,6 @@
 //! Accounts: the companies OCC prospects into. Routes, the resource, and its rules.
 
-mod handlers;
+pub(crate) mod handlers;
 mod input;
 pub mod repo;
 
@@ -22,7 +22,7 @@ pub fn routes() -> Routes {
 }
 
 /// An account as the API answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Account {
     /// UUIDv7.
     pub id: String,

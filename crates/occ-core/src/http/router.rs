@@ -137,6 +137,11 @@ impl Routes {
     pub fn patterns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.entries.iter().map(|e| e.pattern)
     }
+
+    /// Every (method, pattern) in the table.
+    pub fn operations(&self) -> impl Iterator<Item = (Method, &'static str)> + '_ {
+        self.entries.iter().flat_map(|e| e.methods.iter().map(|(m, _)| (m.clone(), e.pattern)))
+    }
 }
 
 /// A 405 for `allowed`.

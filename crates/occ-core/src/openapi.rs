@@ -1,0 +1,93 @@
+//! The OpenAPI description of the API, served at `/api/v1/openapi.json`. Every route is listed
+//! here; a test checks that none of the routers' routes is missing.
+
+use serde::Serialize;
+use utoipa::OpenApi;
+
+use crate::error::{EntityRef, FieldError};
+
+/// The error envelope every non-2xx response carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    /// What went wrong.
+    pub error: ErrorDetail,
+    /// The request's id, for the logs.
+    pub request_id: String,
+}
+
+/// The body of the error envelope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `validation_failed`, `not_found`, `conflict`, ...
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The fields at fault (422, 409).
+    pub fields: Option<Vec<FieldError>>,
+    /// The existing record a 409 collides with.
+    pub conflicts_with: Option<EntityRef>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OCC API", description = "The Outreach Command Center's HTTP API. Errors share one envelope; lists are `{items, next_cursor}`."),
+    paths(
+        crate::health::health,
+        crate::health::openapi,
+        crate::accounts::handlers::create,
+        crate::accounts::handlers::list,
+        crate::accounts::handlers::get,
+        crate::accounts::handlers::update,
+        crate::accounts::handlers::delete,
+    ),
+    components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
+    tags(
+        (name = "health", description = "Readiness and this description"),
+        (name = "accounts", description = "Companies"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = crate::VERSION.to_owned();
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Family;
+
+    #[test]
+    fn every_route_is_described() {
+        let doc = serde_json::to_value(document()).expect("json");
+        for family in Family::ALL {
+            for (method, pattern) in family.routes().operations() {
+                let operation = &doc["paths"][pattern][method.as_str().to_ascii_lowercase()];
+                assert!(operation.is_object(), "{method} {pattern} is missing from the OpenAPI document");
+            }
+        }
+        assert_eq!(doc["info"]["version"], crate::VERSION);
+    }
+
+    #[test]
+    fn described_routes_exist() {
+        let doc = serde_json::to_value(document()).expect("json");
+        let routes: Vec<(String, &str)> = Family::ALL
+            .iter()
+            .flat_map(|f| {
+                f.routes().operations().map(|(m, p)| (m.as_str().to_ascii_lowercase(), p)).collect::<Vec<_>>()
+            })
+            .collect();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("operations").keys() {
+                assert!(
+                    routes.iter().any(|(m, p)| m == method && p == path),
+                    "{method} {path} is described but not routed"
+                );
+            }
+        }
+    }
+}
