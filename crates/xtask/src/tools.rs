@@ -14,20 +14,9 @@ pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Runs one step, printing its name and time; fails with the step's name.
+/// Runs one step, echoing its output and printing its name and time; fails with the step's name.
 pub fn step(name: &str, command: &mut Command) -> Result<()> {
-    println!("\n==> {name}");
-    let started = Instant::now();
-    let status = command.status().with_context(|| format!("could not start {name}: {command:?}"))?;
-    println!(
-        "<== {name}: {} in {:.0}s",
-        if status.success() { "ok" } else { "FAILED" },
-        started.elapsed().as_secs_f64()
-    );
-    if !status.success() {
-        bail!("{name} failed ({status})");
-    }
-    Ok(())
+    test_step(name, command, &mut Tally::default())
 }
 
 /// Passed and failed test counts, summed over the runners' summary lines.
@@ -56,7 +45,7 @@ impl Tally {
     }
 }
 
-/// Runs a test step like [`step`], echoing its output and adding its counts to `tally`.
+/// Runs a step, echoing its output and adding the test counts it prints to `tally`.
 pub fn test_step(name: &str, command: &mut Command, tally: &mut Tally) -> Result<()> {
     use std::io::{BufRead, BufReader};
     println!("\n==> {name}");

@@ -26,7 +26,7 @@ pub use extract::{Patch, Query, body_json, path_id};
 pub use respond::{
     DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort, with_status,
 };
-pub use router::{BoxFuture, HandlerFn, PathParams, RoutePattern, Routes};
+pub use router::{BoxFuture, HandlerFn, PathParams, Routes};
 
 use router::Matched;
 
@@ -221,7 +221,7 @@ where
     let (handler, pattern, params) = match routes.find(req.method(), req.uri().path()) {
         Matched::Handler { handler, pattern, params } => (handler, pattern, params),
         Matched::WrongMethod { pattern, allowed } => {
-            return (pattern, Err(router::method_not_allowed(allowed)));
+            return (pattern, Err(AppError::MethodNotAllowed(allowed)));
         }
         Matched::NotFound => return ("(none)", Err(AppError::NotFound("route"))),
     };
@@ -238,7 +238,6 @@ where
     };
     let mut req = Request::from_parts(parts, bytes);
     req.extensions_mut().insert(params);
-    req.extensions_mut().insert(RoutePattern(pattern));
     req.extensions_mut().insert(meta);
     (pattern, handler(ctx, req).await)
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 
 use super::Ctx;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// A handler's future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -39,10 +39,6 @@ impl PathParams {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
-
-/// The matched route's pattern (for logs), in the request's extensions.
-#[derive(Debug, Clone, Copy)]
-pub struct RoutePattern(pub &'static str);
 
 #[derive(Debug)]
 struct Entry {
@@ -142,9 +138,4 @@ impl Routes {
     pub fn operations(&self) -> impl Iterator<Item = (Method, &'static str)> + '_ {
         self.entries.iter().flat_map(|e| e.methods.iter().map(|(m, _)| (m.clone(), e.pattern)))
     }
-}
-
-/// A 405 for `allowed`.
-pub(crate) fn method_not_allowed(allowed: Vec<Method>) -> AppError {
-    AppError::MethodNotAllowed(allowed)
 }
