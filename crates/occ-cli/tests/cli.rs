@@ -1,0 +1,46 @@
+//! The `occ` binary itself: migrations and demo data from the command line.
+
+use std::process::{Command, Output};
+
+fn occ(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_occ"))
+        .args(args)
+        .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run occ")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn migrate_status_verify_seed_and_down_work_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("nested/occ.db");
+
+    assert!(stdout(&occ(&db, &["migrate", "status"])).contains("0001_init"), "pending migrations are listed");
+    assert!(stdout(&occ(&db, &["migrate", "status"])).contains("pending"));
+    assert!(!occ(&db, &["migrate", "verify"]).status.success(), "verify fails before migrating");
+    assert!(stdout(&occ(&db, &["migrate", "up"])).contains("applied 0001_init"));
+    assert!(stdout(&occ(&db, &["migrate", "up"])).contains("nothing to apply"));
+    assert!(stdout(&occ(&db, &["migrate", "status"])).contains("applied 20"));
+    assert!(stdout(&occ(&db, &["migrate", "verify"])).starts_with("ok"));
+    assert!(stdout(&occ(&db, &["seed", "--demo"])).contains("40 accounts"));
+    assert!(stdout(&occ(&db, &["seed", "--demo"])).contains("already has data"));
+    assert!(stdout(&occ(&db, &["migrate", "down", "--to", "0"])).contains("reverted 0001_init"));
+    assert!(stdout(&occ(&db, &["migrate", "status"])).contains("pending"));
+}
+
+#[test]
+fn a_bad_configuration_stops_with_the_variable_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_occ"))
+        .args(["migrate", "status"])
+        .env("OCC_LOG_FORMAT", "xml")
+        .output()
+        .expect("run occ");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("OCC_LOG_FORMAT"));
+}
