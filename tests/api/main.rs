@@ -2,6 +2,7 @@
 //! database, in the mode `OCC_TEST_DB` selects (`file`, the default, or `remote`).
 
 mod accounts;
+mod backup;
 mod functions;
 mod helpers;
 mod http_core;

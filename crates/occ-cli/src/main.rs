@@ -21,6 +21,12 @@ enum Command {
         #[command(subcommand)]
         action: migrate::MigrateAction,
     },
+    /// Copy the database: a new file for the embedded one, a SQL dump for a remote one.
+    Backup {
+        /// Where to write it (default: backups/occ-<time>.db or .sql).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Load data into the database.
     Seed {
         /// Realistic demo data (only into an empty database).
@@ -44,6 +50,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Seed { demo } => seed(config, demo).await,
+        Command::Backup { out } => backup(config, out).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -63,6 +70,31 @@ async fn seed(config: occ_core::Config, demo: bool) -> anyhow::Result<()> {
         None => {
             println!("the database already has data; demo data is only loaded into an empty one")
         }
+    }
+    Ok(())
+}
+
+async fn backup(config: occ_core::Config, out: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use occ_core::store::backup;
+
+    let store = occ_core::store::Store::open(&config).await?;
+    let conn = store.connect().await?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let extension = if store.is_local() { "db" } else { "sql" };
+    let out = out.unwrap_or_else(|| format!("backups/occ-{stamp}.{extension}").into());
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("while creating {}", dir.display()))?;
+    }
+    if store.is_local() {
+        backup::vacuum_into(&conn, &out).await?;
+        println!("backed up the database to {}", out.display());
+    } else {
+        let file = std::fs::File::create_new(&out).with_context(|| format!("while creating {}", out.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        let rows = backup::dump(&conn, &mut writer).await?;
+        std::io::Write::flush(&mut writer)?;
+        println!("dumped {rows} rows to {} (load it with: sqlite3 new.db < {})", out.display(), out.display());
     }
     Ok(())
 }

@@ -44,3 +44,17 @@ fn a_bad_configuration_stops_with_the_variable_named() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("OCC_LOG_FORMAT"));
 }
+
+#[test]
+fn backup_copies_the_embedded_database_into_a_new_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("occ.db");
+    stdout(&occ(&db, &["migrate", "up"]));
+    stdout(&occ(&db, &["seed", "--demo"]));
+    let copy = dir.path().join("copies/backup.db");
+    let copy_arg = copy.to_str().expect("utf-8 path");
+    assert!(stdout(&occ(&db, &["backup", "--out", copy_arg])).contains("backed up"));
+    assert!(stdout(&occ(&copy, &["migrate", "verify"])).starts_with("ok"), "the copy is a whole database");
+    assert!(stdout(&occ(&copy, &["seed", "--demo"])).contains("already has data"), "with the data in it");
+    assert!(!occ(&db, &["backup", "--out", copy_arg]).status.success(), "an existing file is never overwritten");
+}

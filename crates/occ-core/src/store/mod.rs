@@ -1,6 +1,7 @@
 //! The libSQL store: one `Store` per process (an embedded file or a remote server), a counted
 //! connection per request, and the one mapping from database failures to `AppError`.
 
+pub mod backup;
 mod calls;
 mod failure;
 pub mod migrate;
