@@ -17,38 +17,28 @@ pub struct CreateAccount {
     #[serde(default)]
     pub domain: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub industry: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub sub_industry: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub employee_count: Option<i64>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub country: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub timezone: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub website: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub linkedin_url: Option<String>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub tech_stack: Option<Vec<String>>,
     #[serde(default)]
-    #[allow(missing_docs)]
     pub notes: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: absent fields are unchanged, `null` clears.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct PatchAccount {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -87,7 +77,6 @@ pub struct PatchAccount {
 
 /// A complete, valid account (what an insert stores).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct AccountFields {
     pub name: String,
     pub domain: Option<DomainName>,
@@ -104,7 +93,6 @@ pub struct AccountFields {
 
 /// A valid set of changes: `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct AccountChanges {
     pub name: Option<String>,
     pub domain: Option<Option<DomainName>>,
