@@ -27,11 +27,15 @@ CREATE TABLE audit_log (
     entity_id   TEXT NOT NULL,
     before      TEXT CHECK (before IS NULL OR json_valid(before)),
     after       TEXT CHECK (after IS NULL OR json_valid(after)),
-    request_id  TEXT
+    request_id  TEXT,
+    -- The user behind the actor (directly, or through one of their API tokens). Users are
+    -- disabled, never deleted; SET NULL only guards erasure of a user record.
+    user_id     TEXT REFERENCES users (id) ON DELETE SET NULL
 ) STRICT;
-CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
-CREATE INDEX audit_log_at ON audit_log (at);
-CREATE INDEX audit_log_actor_at ON audit_log (actor, at);
+-- The audit screen: newest first, optionally by entity or by user.
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, at);
+CREATE INDEX audit_log_at ON audit_log (at, id);
+CREATE INDEX audit_log_user_at ON audit_log (user_id, at, id);
 
 -- ---------------------------------------------------------------------------------------------
 -- Accounts: the companies OCC prospects into.
@@ -146,15 +150,18 @@ CREATE TABLE users (
     updated_at     TEXT NOT NULL
 ) STRICT;
 
--- Cookie sessions. Only hashes of the session secret and of the CSRF token are stored.
+-- Cookie sessions. Only the hash of the session secret is stored; the CSRF token is derived
+-- from the secret, so it needs no column. rate_window/rate_count are the session's request
+-- budget, counted in the same statement that authenticates it.
 CREATE TABLE sessions (
     id               TEXT PRIMARY KEY,
     user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     secret_hash      TEXT NOT NULL UNIQUE,
-    csrf_token_hash  TEXT NOT NULL,
     user_agent       TEXT CHECK (user_agent IS NULL OR length(user_agent) <= 500),
     expires_at       TEXT NOT NULL,
     last_seen_at     TEXT NOT NULL,
+    rate_window      TEXT,
+    rate_count       INTEGER NOT NULL DEFAULT 0 CHECK (rate_count >= 0),
     created_at       TEXT NOT NULL
 ) STRICT;
 -- A user's sessions: listing them, ending the others, ending all when the user is disabled.
@@ -172,10 +179,56 @@ CREATE TABLE api_tokens (
     expires_at    TEXT,
     last_used_at  TEXT,
     revoked_at    TEXT,
+    -- The token's request budget, counted in the statement that authenticates it.
+    rate_window   TEXT,
+    rate_count    INTEGER NOT NULL DEFAULT 0 CHECK (rate_count >= 0),
     created_at    TEXT NOT NULL
 ) STRICT;
 -- A user's tokens.
 CREATE INDEX idx_api_tokens_user ON api_tokens (user_id, created_at);
+
+-- Users are audited like accounts (a pending audit row per change, filled by these triggers;
+-- the password hash never enters the audit log, only whether it changed).
+CREATE TRIGGER users_audit_guard_insert BEFORE INSERT ON users
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'user' AND entity_id = NEW.id AND before IS NULL AND after IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'audit context missing for user');
+END;
+CREATE TRIGGER users_audit_guard_update BEFORE UPDATE OF email, name, role, password_hash, disabled ON users
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'user' AND entity_id = OLD.id AND before IS NULL AND after IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'audit context missing for user');
+END;
+-- There is always an active admin: demoting or disabling the last one is refused.
+CREATE TRIGGER users_keep_an_admin BEFORE UPDATE OF role, disabled ON users
+WHEN OLD.role = 'admin' AND OLD.disabled = 0 AND (NEW.role <> 'admin' OR NEW.disabled = 1)
+    AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 AND id <> OLD.id)
+BEGIN
+    SELECT RAISE(ABORT, 'last active admin');
+END;
+CREATE TRIGGER users_after_insert AFTER INSERT ON users BEGIN
+    UPDATE audit_log SET after = json_object(
+        'email', NEW.email, 'name', NEW.name, 'role', NEW.role, 'disabled', NEW.disabled)
+    WHERE entity = 'user' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
+END;
+CREATE TRIGGER users_after_update AFTER UPDATE OF email, name, role, password_hash, disabled ON users BEGIN
+    UPDATE audit_log SET
+        before = json_object('email', OLD.email, 'name', OLD.name, 'role', OLD.role, 'disabled', OLD.disabled),
+        after = json_object('email', NEW.email, 'name', NEW.name, 'role', NEW.role, 'disabled', NEW.disabled,
+            'password_changed', json(CASE WHEN NEW.password_hash <> OLD.password_hash THEN 'true' ELSE 'false' END))
+    WHERE entity = 'user' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
+END;
+-- Disabling a user ends their sessions and revokes their tokens in the same write.
+CREATE TRIGGER users_disabled_ends_access AFTER UPDATE OF disabled ON users
+WHEN NEW.disabled = 1 AND OLD.disabled = 0
+BEGIN
+    DELETE FROM sessions WHERE user_id = NEW.id;
+    UPDATE api_tokens SET revoked_at = NEW.updated_at WHERE user_id = NEW.id AND revoked_at IS NULL;
+END;
+-- Signing in records the time on the user (one write for the login; last_login_at is not audited).
+CREATE TRIGGER sessions_record_login AFTER INSERT ON sessions BEGIN
+    UPDATE users SET last_login_at = NEW.created_at WHERE id = NEW.user_id;
+END;
 
 -- Fixed-window counters for the login and API rate limits, held in the database so every
 -- function instance shares them. Bucket is for example 'login:ip:203.0.113.7' or 'user:<id>'.

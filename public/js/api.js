@@ -1,13 +1,16 @@
 // The one API client: every call to /api goes through `request`, which parses JSON, turns
 // every non-2xx answer (and network failures) into an `ApiError`, and keeps the request id
-// the server sets on each response.
+// the server sets on each response. It also owns the signed-in session: the user and the
+// CSRF token (kept in memory only), the X-CSRF-Token header on every state-changing call, and
+// what happens on 401 (go to the sign-in page) and 403 (say which role cannot do this).
+import { navigate } from './router.js';
 
 const API_BASE = '/api/v1';
 
 /** An error answer from the API, parsed from the envelope
  *  `{"error": {"code", "message", "fields": [{field, rule, message}]}, "request_id"}`. */
 export class ApiError extends Error {
-  constructor({ status, code, message, fields = [], requestId = null, retryAfter = null, conflictsWith = null }) {
+  constructor({ status, code, message, fields = [], requestId = null, retryAfter = null, conflictsWith = null, detail = null }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -16,7 +19,10 @@ export class ApiError extends Error {
     /** On a 409: `{entity, id}` of the record this one collides with, when the server says. */
     this.conflictsWith = conflictsWith;
     this.requestId = requestId;
+    /** On a 429: seconds to wait, from the Retry-After header (a number, or null). */
     this.retryAfter = retryAfter;
+    /** The server's own message when `message` was rewritten for people (a 403). */
+    this.detail = detail;
   }
 
   /** The field errors grouped by top-level field name: `tech_stack[2]` counts as `tech_stack`. */
@@ -55,7 +61,7 @@ async function readJson(response) {
 
 function errorFrom(response, body) {
   const requestId = (body && body.request_id) || response.headers.get('x-request-id');
-  const retryAfter = response.headers.get('retry-after');
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
   const err = body && typeof body === 'object' ? body.error : null;
   if (err && typeof err === 'object') {
     return new ApiError({
@@ -77,20 +83,74 @@ function errorFrom(response, body) {
   });
 }
 
-/**
- * Calls the API. Resolves with the parsed JSON body (null for 204), rejects with `ApiError`.
- * An aborted call rejects with the browser's AbortError, which callers ignore.
- */
-export async function request(method, path, { query, body, signal } = {}) {
+/** Retry-After is seconds or an HTTP date; either becomes whole seconds from now. */
+function parseRetryAfter(value) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+// ---- The session: who is signed in, and the CSRF token for their cookie session ----
+
+let session = { user: null, csrfToken: null, via: null };
+const sessionListeners = new Set();
+
+/** `{ user, csrfToken, via }`; `user` is null when nobody is signed in. */
+export function getSession() {
+  return session;
+}
+
+/** Calls `fn(session)` on every sign-in, sign-out and refresh; returns the unsubscribe. */
+export function onSessionChange(fn) {
+  sessionListeners.add(fn);
+  return () => sessionListeners.delete(fn);
+}
+
+function setSession(next) {
+  session = next;
+  for (const fn of sessionListeners) fn(session);
+}
+
+function clearSession() {
+  if (session.user || session.csrfToken) setSession({ user: null, csrfToken: null, via: null });
+}
+
+/** `/login?next=<where we are>`, so signing in comes back here. */
+export function loginPath(next = window.location.pathname + window.location.search) {
+  return next && next !== '/' && !next.startsWith('/login') ? `/login?next=${encodeURIComponent(next)}` : '/login';
+}
+
+/** Leaves for the sign-in page (once, even when several calls fail together). */
+function toLogin() {
+  clearSession();
+  if (window.location.pathname !== '/login') navigate(loginPath(), { replace: true });
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+function isCsrfRefusal(error) {
+  return error.status === 403 && /csrf/i.test(`${error.code} ${error.message}`);
+}
+
+/** A 403 in words people understand, keeping the server's own message as `detail`. */
+function forbidden(error) {
+  const role = session.user && session.user.role;
+  error.detail = error.message;
+  error.message = role ? `Your role (${role}) can't do this.` : "You don't have permission to do this.";
+  return error;
+}
+
+async function send(method, path, { query, body, signal }) {
   const headers = { accept: 'application/json' };
   const init = { method, headers, signal, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  let response;
+  if (!SAFE_METHODS.has(method) && session.csrfToken) headers['x-csrf-token'] = session.csrfToken;
   try {
-    response = await fetch(buildUrl(path, query), init);
+    return await fetch(buildUrl(path, query), init);
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError({
@@ -99,8 +159,39 @@ export async function request(method, path, { query, body, signal } = {}) {
       message: 'Could not reach the server. Check your connection and try again.',
     });
   }
+}
+
+/**
+ * Calls the API. Resolves with the parsed JSON body (null for 204), rejects with `ApiError`.
+ * An aborted call rejects with the browser's AbortError, which callers ignore.
+ *
+ * On a 401 the session is over: the app goes to the sign-in page and the returned promise
+ * never settles, because the screen that made the call is leaving and has nothing to show.
+ * `signIn: true` marks the calls that are themselves about signing in (login, me), whose 401
+ * is an answer for the caller. A 403 for a missing or stale CSRF token is retried once after
+ * asking the server for the current token.
+ */
+export async function request(method, path, { query, body, signal, signIn = false, retried = false } = {}) {
+  const response = await send(method, path, { query, body, signal });
   const parsed = await readJson(response);
-  if (!response.ok) throw errorFrom(response, parsed);
+  if (!response.ok) {
+    const error = errorFrom(response, parsed);
+    if (error.status === 401 && !signIn) {
+      toLogin();
+      return new Promise(() => {});
+    }
+    if (isCsrfRefusal(error) && !retried && !signIn) {
+      const fresh = await auth.me().catch(() => null);
+      if (!fresh) {
+        toLogin();
+        return new Promise(() => {});
+      }
+      return request(method, path, { query, body, signal, retried: true });
+    }
+    // A 403 while signing in (a disabled user) says why in the server's words.
+    if (error.status === 403 && !signIn) throw forbidden(error);
+    throw error;
+  }
   if (parsed === undefined) {
     throw new ApiError({
       status: response.status,
@@ -128,4 +219,55 @@ export const accounts = {
   create: (body) => request('POST', '/accounts', { body }),
   update: (id, body) => request('PATCH', `/accounts/${encodeURIComponent(id)}`, { body }),
   remove: (id) => request('DELETE', `/accounts/${encodeURIComponent(id)}`),
+};
+
+export const auth = {
+  /** Who is signed in; also refreshes the CSRF token. Rejects with the 401 when nobody is. */
+  me: async (opts = {}) => {
+    try {
+      const data = await request('GET', '/auth/me', { ...opts, signIn: true });
+      setSession({ user: data.user, csrfToken: data.csrf_token || null, via: data.via || null });
+      return data;
+    } catch (e) {
+      if (e && e.status === 401) clearSession();
+      throw e;
+    }
+  },
+  login: async (email, password) => {
+    const data = await request('POST', '/auth/login', { body: { email, password }, signIn: true });
+    setSession({ user: data.user, csrfToken: data.csrf_token || null, via: 'session' });
+    return data;
+  },
+  /** Ends this session; the local session is cleared whatever the server answers. */
+  logout: async () => {
+    try {
+      await request('POST', '/auth/logout', { signIn: true });
+    } finally {
+      clearSession();
+    }
+  },
+  changePassword: (current_password, new_password) =>
+    request('POST', '/auth/password', { body: { current_password, new_password } }),
+  sessions: (opts) => request('GET', '/auth/sessions', opts),
+  endOtherSessions: () => request('POST', '/auth/sessions/end-others'),
+};
+
+export const users = {
+  /** `params`: limit, cursor. Admins only. */
+  list: (params, opts = {}) => request('GET', '/users', { ...opts, query: params }),
+  create: (body) => request('POST', '/users', { body }),
+  /** `body`: any of name, role, disabled, password (a temporary password). */
+  update: (id, body) => request('PATCH', `/users/${encodeURIComponent(id)}`, { body }),
+};
+
+export const tokens = {
+  list: (opts) => request('GET', '/tokens', opts),
+  /** `body`: { name, scopes, expires_at }; answers `{ token, secret }`, the secret only this once. */
+  create: (body) => request('POST', '/tokens', { body }),
+  revoke: (id) => request('DELETE', `/tokens/${encodeURIComponent(id)}`),
+};
+
+export const audit = {
+  /** `params`: entity, entity_id, actor, since, until, limit, cursor. Managers and admins. */
+  list: (params, opts = {}) => request('GET', '/audit', { ...opts, query: params }),
 };

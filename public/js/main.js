@@ -1,35 +1,74 @@
-// Entry point: the route table and the app frame.
-import { html, render, useEffect, useRef } from './preact.js';
-import { matchRoute, useLocation } from './router.js';
+// Entry point: the route table and the app frame. Before any screen shows, the app asks
+// /auth/me who is signed in (which also hands over the CSRF token); signed out, every page
+// but /login leads to /login?next=<that page>.
+import { html, render, useEffect, useRef, useState } from './preact.js';
+import { matchRoute, navigate, useLocation } from './router.js';
+import { auth, loginPath } from './api.js';
+import { canManageUsers, canReadAudit, canWriteAccounts, useUser } from './access.js';
 import { Layout } from './components/layout.js';
-import { NotFound } from './components/states.js';
+import { ErrorState, Forbidden, Loading, NotFound } from './components/states.js';
+import { LoginScreen } from './screens/login.js';
 import { StatusScreen } from './screens/status.js';
 import { AccountsListScreen } from './screens/accounts-list.js';
 import { AccountDetailScreen } from './screens/account-detail.js';
 import { AccountCreateScreen, AccountEditScreen } from './screens/account-form.js';
+import { AuditScreen } from './screens/audit.js';
+import { ProfileScreen } from './screens/settings-profile.js';
+import { TokensScreen } from './screens/settings-tokens.js';
+import { UsersScreen } from './screens/settings-users.js';
 
 // The start page is the accounts list; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
   window.history.replaceState(window.history.state, '', `/accounts${window.location.search}`);
 }
 
-// Order matters: /accounts/new before /accounts/:id.
+// Order matters: /accounts/new before /accounts/:id. `allow(user)` guards a page by role;
+// `public` pages show without signing in and without the app frame.
 const ROUTES = [
+  { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
   { path: '/', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
   { path: '/accounts', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
-  { path: '/accounts/new', screen: AccountCreateScreen, title: 'New account' },
+  { path: '/accounts/new', screen: AccountCreateScreen, title: 'New account', allow: canWriteAccounts },
   { path: '/accounts/:id', screen: AccountDetailScreen, title: 'Account' },
-  { path: '/accounts/:id/edit', screen: AccountEditScreen, title: 'Edit account' },
+  { path: '/accounts/:id/edit', screen: AccountEditScreen, title: 'Edit account', allow: canWriteAccounts },
+  { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
+  { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
+  { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },
+  { path: '/settings/tokens', screen: TokensScreen, title: 'API tokens · Settings' },
+  { path: '/settings/users', screen: UsersScreen, title: 'Users · Settings', allow: canManageUsers },
   { path: '/status', screen: StatusScreen, title: 'Status' },
 ];
 
+/** Asks the server once who is signed in; a 401 is an answer (nobody), anything else an error. */
+function useStartup() {
+  const [state, setState] = useState({ ready: false, error: null });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    setState({ ready: false, error: null });
+    auth
+      .me()
+      .then(() => setState({ ready: true, error: null }))
+      .catch((error) => setState(error.status === 401 ? { ready: true, error: null } : { ready: false, error }));
+  }, [attempt]);
+  return { ...state, retry: () => setAttempt((n) => n + 1) };
+}
+
 function App() {
   const location = useLocation();
+  const user = useUser();
+  const startup = useStartup();
   const match = matchRoute(ROUTES, location.path);
+  const route = match && match.route;
   const firstRender = useRef(true);
+  const mustSignIn = startup.ready && !user && !(route && route.public);
 
   useEffect(() => {
-    document.title = `${match ? match.route.title : 'Not found'} · OCC`;
+    if (mustSignIn) navigate(loginPath(), { replace: true });
+    else if (startup.ready && route && route.redirect) navigate(route.redirect, { replace: true });
+  }, [mustSignIn, startup.ready, route]);
+
+  useEffect(() => {
+    document.title = `${route ? route.title : 'Not found'} · OCC`;
     // After a navigation (not the first load), start at the top and move focus to the
     // content, so keyboard and screen-reader users land on the new screen.
     if (firstRender.current) {
@@ -41,14 +80,29 @@ function App() {
     if (main) main.focus({ preventScroll: true });
   }, [location.path]);
 
-  let content;
-  if (match) {
-    const Screen = match.route.screen;
-    content = html`<${Screen} key=${(match.route.key || match.route.path) + JSON.stringify(match.params)} params=${match.params} location=${location} />`;
-  } else {
-    content = html`<section class="page"><${NotFound} /></section>`;
+  if (startup.error) {
+    return html`<div class="boot">
+      <${ErrorState} error=${startup.error} title="Could not reach OCC" onRetry=${startup.retry} />
+    </div>`;
   }
-  return html`<${Layout} path=${location.path}>${content}<//>`;
+  if (!startup.ready || mustSignIn || (route && route.redirect)) {
+    return html`<div class="boot"><${Loading} label="Starting OCC…" /></div>`;
+  }
+  if (route && route.public) {
+    const Screen = route.screen;
+    return html`<${Screen} location=${location} />`;
+  }
+
+  let content;
+  if (!match) {
+    content = html`<section class="page"><${NotFound} /></section>`;
+  } else if (route.allow && !route.allow(user)) {
+    content = html`<section class="page page-narrow"><${Forbidden} role=${user.role} /></section>`;
+  } else {
+    const Screen = route.screen;
+    content = html`<${Screen} key=${(route.key || route.path) + JSON.stringify(match.params)} params=${match.params} location=${location} user=${user} />`;
+  }
+  return html`<${Layout} path=${location.path} user=${user}>${content}<//>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -5,7 +5,10 @@ use std::process::{Child, Command, Stdio};
 
 use occ_core::store::migrate;
 
-use crate::helpers::{TestDb, free_port, wait_for_port};
+use occ_core::access::Scope;
+use occ_core::domain::enums::Role;
+
+use crate::helpers::{TestDb, create_token, create_user, free_port, wait_for_port};
 
 struct Function {
     child: Child,
@@ -34,8 +37,13 @@ fn start(binary: &str, db: &TestDb) -> Function {
     Function { child, port }
 }
 
-async fn status(port: u16, path: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.expect("request");
+async fn status(port: u16, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
 }
@@ -43,12 +51,16 @@ async fn status(port: u16, path: &str) -> (u16, serde_json::Value) {
 #[tokio::test]
 async fn each_function_serves_its_own_family_only() {
     let db = TestDb::new();
-    migrate::up(&db.conn().await, None).await.expect("migrate");
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    let admin = create_user(&conn, "admin@test.example", Role::Admin).await;
+    let token = create_token(&conn, &admin, &[Scope::Admin]).await;
+    let token = token.as_str();
 
     let health = start(env!("CARGO_BIN_EXE_health"), &db);
-    let (code, body) = status(health.port, "/api/v1/health").await;
+    let (code, body) = status(health.port, "/api/v1/health", token).await;
     assert_eq!((code, body["status"].as_str()), (200, Some("ok")));
-    let (code, body) = status(health.port, "/api/v1/accounts").await;
+    let (code, body) = status(health.port, "/api/v1/accounts", token).await;
     assert_eq!(code, 404, "the health function does not serve accounts");
     assert_eq!(body["error"]["code"], "not_found");
 
@@ -57,15 +69,20 @@ async fn each_function_serves_its_own_family_only() {
     let created = client
         .post(format!("http://127.0.0.1:{}/api/v1/accounts", accounts.port))
         .json(&serde_json::json!({"name": "Acme", "domain": "acme.com"}))
+        .bearer_auth(token)
         .send()
         .await
         .expect("create");
     assert_eq!(created.status().as_u16(), 201);
-    let (code, body) = status(accounts.port, "/api/v1/accounts").await;
+    let (code, body) = status(accounts.port, "/api/v1/accounts", token).await;
     assert_eq!(code, 200);
     assert_eq!(body["items"][0]["domain"], "acme.com");
-    assert_eq!(status(accounts.port, "/api/v1/health").await.0, 404, "the accounts function does not serve health");
-    let (code, body) = status(accounts.port, "/api/v1/accounts/not-an-id").await;
+    assert_eq!(
+        status(accounts.port, "/api/v1/health", token).await.0,
+        404,
+        "the accounts function does not serve health"
+    );
+    let (code, body) = status(accounts.port, "/api/v1/accounts/not-an-id", token).await;
     assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 

@@ -6,7 +6,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use occ_core::access::Scope;
+use occ_core::audit::Actor;
+use occ_core::auth::{tokens, users};
 use occ_core::config::{Config, DatabaseLocation};
+use occ_core::domain::EmailAddress;
+use occ_core::domain::enums::Role;
 use occ_core::http::{Ctx, server::Server};
 use occ_core::store::{Conn, Store, migrate};
 use serde_json::Value;
@@ -117,12 +122,34 @@ impl TestDb {
     }
 }
 
-/// A running server with its own database.
+/// A running server with its own database, and an admin's API token that the plain request
+/// helpers send.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: TestDb,
+    pub admin_token: String,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The password of every user the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+fn password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| occ_core::access::secrets::hash_password(PASSWORD).expect("hash"))
+}
+
+/// Creates a user with `role` (password [`PASSWORD`]) and answers its id.
+pub async fn create_user(conn: &Conn, email: &str, role: Role) -> String {
+    let email = EmailAddress::parse(email).expect("email");
+    let name = email.as_str().split('@').next().unwrap_or("user").to_owned();
+    users::insert(conn, &Actor::system(None), &email, &name, role, password_hash()).await.expect("user").id
+}
+
+/// Creates an API token for a user and answers its secret.
+pub async fn create_token(conn: &Conn, user_id: &str, scopes: &[Scope]) -> String {
+    tokens::create_token(conn, &Actor::system(None), user_id, "test", scopes, None).await.expect("token").secret
 }
 
 /// What a request answered.
@@ -174,6 +201,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> 
     if migrate {
         migrate::up(&db.conn().await, None).await.expect("migrate");
     }
+    let admin_token = if migrate {
+        let conn = db.conn().await;
+        let admin = create_user(&conn, "admin@test.example", Role::Admin).await;
+        create_token(&conn, &admin, &[Scope::Admin]).await
+    } else {
+        String::new()
+    };
     let ctx = Ctx::new(config).await.expect("context");
     let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
     let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
@@ -182,7 +216,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> 
     tokio::spawn(server.run(async {
         let _ = rx.await;
     }));
-    TestApp { addr, client: reqwest::Client::new(), db, _shutdown: tx }
+    TestApp { addr, client: reqwest::Client::new(), db, admin_token, _shutdown: tx }
 }
 
 impl TestApp {
@@ -190,7 +224,13 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Sends a request as the admin.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        self.send_raw(request.bearer_auth(&self.admin_token)).await
+    }
+
+    /// Sends a request as it is, without credentials unless it has its own.
+    pub async fn send_raw(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -213,6 +253,14 @@ impl TestApp {
 
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.client.delete(self.url(path))).await
+    }
+
+    /// A token for a new user with `role` and `scopes`.
+    pub async fn token_for(&self, role: Role, scopes: &[Scope]) -> String {
+        let conn = self.db.conn().await;
+        let email = format!("{}-{}@test.example", role, uuid::Uuid::now_v7().simple());
+        let user = create_user(&conn, &email, role).await;
+        create_token(&conn, &user, scopes).await
     }
 
     /// Creates an account and answers its JSON; panics unless it was created.

@@ -30,8 +30,12 @@ async fn a_database_behind_the_code_answers_503_with_a_clear_message() {
         );
     }
     // Once the deploy step migrates it, the same process recovers without a restart.
-    occ_core::store::migrate::up(&app.db.conn().await, None).await.expect("migrate");
-    assert_eq!(app.get("/api/v1/accounts").await.status, 200);
+    let conn = app.db.conn().await;
+    occ_core::store::migrate::up(&conn, None).await.expect("migrate");
+    let user = crate::helpers::create_user(&conn, "late@test.example", occ_core::domain::enums::Role::Viewer).await;
+    let token = crate::helpers::create_token(&conn, &user, &[occ_core::access::Scope::Read]).await;
+    let answer = app.send_raw(app.client.get(app.url("/api/v1/accounts")).bearer_auth(token)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The API test binary: every test starts the real server on a free port with a fresh
 //! database, in the mode `OCC_TEST_DB` selects (`file`, the default, or `remote`).
 
+mod access;
 mod accounts;
 mod backup;
 mod functions;

@@ -63,8 +63,8 @@ async fn the_schema_enforces_foreign_keys_and_checks() {
     migrate::up(&conn, None).await.expect("up");
     let err = conn
         .execute(
-            "INSERT INTO sessions (id, user_id, secret_hash, csrf_token_hash, expires_at, last_seen_at, created_at) \
-             VALUES ('s', 'nobody', 'h', 'c', 'x', 'x', 'x')",
+            "INSERT INTO sessions (id, user_id, secret_hash, expires_at, last_seen_at, created_at) \
+             VALUES ('s', 'nobody', 'h', 'x', 'x', 'x')",
             (),
         )
         .await
@@ -72,11 +72,11 @@ async fn the_schema_enforces_foreign_keys_and_checks() {
     assert_eq!(err.status().as_u16(), 409, "{err:?}");
     let err = conn
         .execute(
-            "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) \
-             VALUES ('u', 'a@b.co', 'A', 'superuser', 'h', 'x', 'x')",
+            "INSERT INTO signals (id, account_id, kind, strength, occurred_at, created_at) \
+             VALUES ('g', NULL, 'rumour', 3, 'x', 'x')",
             (),
         )
         .await
-        .expect_err("a role outside the CHECK list is refused");
+        .expect_err("a kind outside the CHECK list is refused");
     assert_eq!(err.status().as_u16(), 422, "{err:?}");
 }

@@ -1,155 +1,38 @@
-// Browser tests of the OCC web app against a running server (`occ serve --demo`).
+// Browser tests of the OCC web app against a running server (`occ serve --demo`), signed in as
+// OCC_E2E_EMAIL (see helpers.mjs for every variable).
 //
-//   OCC_E2E_URL      base URL of the app, required (for example http://127.0.0.1:3917)
-//   OCC_CHROMIUM     chromium binary, default /usr/bin/chromium
-//   OCC_E2E_SCREENS  screenshot directory, default ../../target/e2e-screens from this file
-//
-// Run: cd tests/e2e && npm ci --ignore-scripts && OCC_E2E_URL=http://127.0.0.1:3917 node --test
-import { after, before, test } from 'node:test';
+// Run: cd tests/e2e && npm ci --ignore-scripts &&
+//   OCC_E2E_URL=http://127.0.0.1:3917 OCC_E2E_EMAIL=demo@occ.local OCC_E2E_PASSWORD=... node --test
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, constants, mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  BASE,
+  PHONE,
+  WAIT_MS,
+  api,
+  expectHidden,
+  expectText,
+  expectVisible,
+  expectedNav,
+  fillByLabel,
+  navLinks,
+  screenshotPath,
+  setup,
+  sharedUser,
+  uniqueStamp,
+  waitForPath,
+  waitForRowCount,
+  withPage,
+} from './helpers.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.OCC_E2E_URL || '').replace(/\/+$/, '');
-const CHROMIUM = process.env.OCC_CHROMIUM || '/usr/bin/chromium';
-const SCREENS = process.env.OCC_E2E_SCREENS
-  ? path.resolve(process.env.OCC_E2E_SCREENS)
-  : path.resolve(HERE, '../../target/e2e-screens');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const WAIT_MS = 10_000;
 /** An account's detail page, and not the new-account form. */
 const DETAIL_PATH = /^\/accounts\/(?!new$)[^/]+$/;
 
-let browser;
-
-before(async () => {
-  if (!BASE) {
-    throw new Error(
-      'OCC_E2E_URL is not set: start the app (occ serve --demo --addr 127.0.0.1:3917) and run with OCC_E2E_URL=http://127.0.0.1:3917',
-    );
-  }
-  try {
-    await access(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(`no chromium at ${CHROMIUM}: install it (apt-get install chromium) or set OCC_CHROMIUM`);
-  }
-  await mkdir(SCREENS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-});
-
-/** A unique suffix per run, so tests can rerun against the same database. */
-function uniqueStamp() {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
-
-function screenshotPath(name) {
-  return path.join(SCREENS, `${name}.png`);
-}
-
-/**
- * Runs `fn(page)` in a fresh browser context. Collects uncaught page errors and console errors
- * (a Content-Security-Policy violation is one) and fails on them; on any failure it saves a
- * screenshot named FAILED-<name>.png and says where.
- */
-async function withPage(name, { viewport = DESKTOP, mobile = false } = {}, fn) {
-  const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`uncaught error in the page: ${e.message}`));
-  page.on('console', (msg) => {
-    // The browser logs every non-2xx fetch; the tests provoke some (422) on purpose.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
-      problems.push(`console error: ${msg.text()}`);
-    }
-  });
-  try {
-    await fn(page);
-    assert.deepEqual(problems, [], `the page reported errors:\n  ${problems.join('\n  ')}`);
-  } catch (e) {
-    const shot = screenshotPath(`FAILED-${name}`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    e.message = `${e.message}\n(screenshot of the page: ${shot}; page URL: ${page.url()})`;
-    throw e;
-  } finally {
-    await context.close();
-  }
-}
-
-/** Waits for `locator` to be visible, failing with `what` in the message. */
-async function expectVisible(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: WAIT_MS });
-  } catch {
-    assert.fail(`expected to see ${what} within ${WAIT_MS} ms, but it did not appear`);
-  }
-}
-
-async function expectHidden(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'hidden', timeout: WAIT_MS });
-  } catch {
-    assert.fail(`expected ${what} to be hidden, but it is visible`);
-  }
-}
-
-/** Waits until `locator`'s text is `expected` (trimmed), failing with both texts. */
-async function expectText(locator, expected, what) {
-  const deadline = Date.now() + WAIT_MS;
-  let actual = null;
-  while (Date.now() < deadline) {
-    actual = await locator
-      .first()
-      .textContent({ timeout: 500 })
-      .catch(() => null);
-    if (actual !== null && actual.trim() === expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`expected ${what} to read ${JSON.stringify(expected)}, found ${JSON.stringify(actual && actual.trim())}`);
-}
-
-async function waitForPath(page, pattern, what) {
-  try {
-    await page.waitForURL((url) => pattern.test(url.pathname), { timeout: WAIT_MS });
-  } catch {
-    assert.fail(`expected to arrive at ${what}, but the page is at ${new URL(page.url()).pathname}`);
-  }
-}
-
-/** Waits until the list shows exactly `n` rows (the previous page stays visible while loading). */
-async function waitForRowCount(page, n, what) {
-  const rows = page.getByTestId('row');
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline && (await rows.count()) !== n) await page.waitForTimeout(100);
-  assert.equal(await rows.count(), n, `expected ${n} rows ${what}`);
-}
+// Signs in once (OCC_E2E_EMAIL) before the tests; every test's page starts signed in.
+setup();
 
 /** Fills the account form's fields by their visible labels. */
-async function fillAccountForm(page, fields) {
-  for (const [label, value] of Object.entries(fields)) {
-    await page.getByLabel(label, { exact: true }).fill(value);
-  }
-}
+const fillAccountForm = fillByLabel;
 
 test('the app opens and the Status screen shows the database is ok', async () => {
   await withPage('status', {}, async (page) => {
@@ -159,9 +42,9 @@ test('the app opens and the Status screen shows the database is ok', async () =>
     await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts or the empty state');
     await page.screenshot({ path: screenshotPath('accounts-list') });
 
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
-    assert.deepEqual(links, ['Accounts', 'Status'], `the navigation should list exactly the screens that exist`);
+    const user = sharedUser();
+    await expectText(page.getByTestId('user-name'), user.name || user.email, 'the signed-in user in the sidebar');
+    assert.deepEqual(await navLinks(page), expectedNav(user.role), `the navigation should list the screens a ${user.role} may open`);
 
     await page.getByTestId('nav-status').click();
     await waitForPath(page, /^\/status$/, 'the Status screen (/status)');
@@ -258,7 +141,7 @@ test('a duplicate domain (409) is shown next to the domain field with a link to 
   const stamp = uniqueStamp();
   const domain = `e2e-dup-${stamp}.example.com`;
   await withPage('duplicate-domain', {}, async (page) => {
-    const res = await page.request.post(`${BASE}/api/v1/accounts`, { data: { name: `E2E Original ${stamp}`, domain } });
+    const res = await api(page, 'POST', '/accounts', { name: `E2E Original ${stamp}`, domain });
     assert.equal(res.status(), 201, `creating the first account answered ${res.status()}: ${await res.text()}`);
     const original = await res.json();
 
@@ -344,7 +227,7 @@ test('paging follows the cursors with Next and Previous, keeping the filter in t
   await withPage('paging', {}, async (page) => {
     for (let i = 0; i < total; i += 1) {
       const name = `E2E Page ${stamp} ${String(i).padStart(2, '0')}`;
-      const res = await page.request.post(`${BASE}/api/v1/accounts`, { data: { name, industry } });
+      const res = await api(page, 'POST', '/accounts', { name, industry });
       assert.equal(res.status(), 201, `POST /api/v1/accounts for ${name} answered ${res.status()}: ${await res.text()}`);
     }
     const rowNames = async () => (await page.getByTestId('row').locator('td:first-child').allTextContents()).map((t) => t.trim());

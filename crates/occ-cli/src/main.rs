@@ -1,5 +1,6 @@
 //! `occ`: run OCC locally, migrate a database, load demo data.
 
+mod access;
 mod migrate;
 mod serve;
 
@@ -27,6 +28,16 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Create or disable users.
+    User {
+        #[command(subcommand)]
+        action: access::UserAction,
+    },
+    /// Create API tokens.
+    Token {
+        #[command(subcommand)]
+        action: access::TokenAction,
+    },
     /// Load data into the database.
     Seed {
         /// Realistic demo data (only into an empty database).
@@ -51,6 +62,8 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Seed { demo } => seed(config, demo).await,
         Command::Backup { out } => backup(config, out).await,
+        Command::User { action } => access::user(config, action).await,
+        Command::Token { action } => access::token(config, action).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -41,11 +41,19 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
             );
         }
     }
-    if args.demo
-        && let Some(summary) = occ_core::seed::demo(&conn).await?
-    {
-        println!("loaded demo data: {summary}");
-    }
+    let demo_login = if args.demo {
+        if let Some(summary) = occ_core::seed::demo(&conn).await? {
+            println!("loaded demo data: {summary}");
+        }
+        let password = match std::env::var("OCC_DEMO_PASSWORD") {
+            Ok(password) if !password.is_empty() => password,
+            _ => occ_core::access::secrets::random_secret()?.chars().take(16).collect(),
+        };
+        occ_core::seed::demo_admin(&conn, &password).await?;
+        Some(password)
+    } else {
+        None
+    };
     drop(conn);
 
     let public = args.public.unwrap_or_else(default_public_dir);
@@ -54,6 +62,9 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
         .with_context(|| format!("while listening on {}", args.addr))?;
     let addr = server.local_addr()?;
     println!("OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)", public.display());
+    if let Some(password) = demo_login {
+        println!("Demo login: {} / {password}", occ_core::seed::DEMO_EMAIL);
+    }
     server.run(shutdown()).await;
     Ok(())
 }

@@ -68,6 +68,9 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// The log line format.
     pub log_format: LogFormat,
+    /// The key that encrypts secrets at rest (`OCC_SECRET_KEY`); checked at start when set,
+    /// required only by the features that store secrets (see `crypto::SecretBox`).
+    pub secret_key: Option<Secret>,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -132,7 +135,12 @@ impl Config {
             }
         };
 
-        Ok(Self { database, journal_mode, allowed_origins, log_format })
+        let secret_key = get("OCC_SECRET_KEY").map(Secret::new);
+        if let Some(key) = &secret_key {
+            crate::crypto::SecretBox::from_key(Some(key))?;
+        }
+
+        Ok(Self { database, journal_mode, allowed_origins, log_format, secret_key })
     }
 
     /// A configuration for an embedded database file, everything else at its default.
@@ -142,6 +150,7 @@ impl Config {
             journal_mode: JournalMode::Wal,
             allowed_origins: Vec::new(),
             log_format: LogFormat::Json,
+            secret_key: None,
         }
     }
 }
@@ -232,6 +241,7 @@ mod tests {
             ("OCC_ALLOWED_ORIGINS", "*"),
             ("OCC_ALLOWED_ORIGINS", "https://ok.example.com, https://bad.example.com/path"),
             ("OCC_JOURNAL_MODE", "memory"),
+            ("OCC_SECRET_KEY", "not-base64-of-32-bytes"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).expect_err(value);

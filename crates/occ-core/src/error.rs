@@ -163,6 +163,10 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; retry after {retry_after_secs} seconds")
             }
+            Self::BadRequest(message) | Self::Forbidden(message) | Self::Unavailable(message) => message.clone(),
+            Self::Unauthorized => {
+                "sign in first: send a session cookie or an API token (Authorization: Bearer ...)".to_owned()
+            }
             other => other.to_string(),
         }
     }
@@ -189,6 +193,9 @@ impl AppError {
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"occ\""));
             }
             Self::MethodNotAllowed(allowed) => {
                 let list = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");

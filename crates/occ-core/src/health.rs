@@ -4,6 +4,7 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::access::Access;
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
@@ -11,7 +12,11 @@ use crate::store::migrate;
 
 /// The health family's routes.
 pub fn routes() -> Routes {
-    Routes::new().get("/api/v1/health", handler!(health)).get("/api/v1/openapi.json", handler!(openapi))
+    Routes::new().get("/api/v1/health", Access::Public, handler!(health)).get(
+        "/api/v1/openapi.json",
+        Access::Public,
+        handler!(openapi),
+    )
 }
 
 /// The health report.

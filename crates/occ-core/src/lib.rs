@@ -2,9 +2,12 @@
 //! HTTP handlers of every route family. Binaries (the `occ` CLI and the Vercel functions in
 //! `api/`) only wire these together.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod health;

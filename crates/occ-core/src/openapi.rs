@@ -30,7 +30,10 @@ pub struct ErrorDetail {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "OCC API", description = "The Outreach Command Center's HTTP API. Errors share one envelope; lists are `{items, next_cursor}`."),
+    info(title = "OCC API", description = "The Outreach Command Center's HTTP API. Errors share one envelope; lists are `{items, next_cursor}`. \
+        Every route but health, openapi.json and login needs a session cookie (with X-CSRF-Token on changes) or `Authorization: Bearer <API token>`."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []), ("session" = [])),
     paths(
         crate::health::health,
         crate::health::openapi,
@@ -39,14 +42,48 @@ pub struct ErrorDetail {
         crate::accounts::handlers::get,
         crate::accounts::handlers::update,
         crate::accounts::handlers::delete,
+        crate::auth::session::login,
+        crate::auth::session::logout,
+        crate::auth::session::me,
+        crate::auth::session::change_password,
+        crate::auth::session::list_sessions,
+        crate::auth::session::end_other_sessions,
+        crate::auth::users::list,
+        crate::auth::users::get,
+        crate::auth::users::create,
+        crate::auth::users::update,
+        crate::auth::tokens::list,
+        crate::auth::tokens::create,
+        crate::auth::tokens::revoke,
+        crate::audit::list::list,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
         (name = "health", description = "Readiness and this description"),
         (name = "accounts", description = "Companies"),
+        (name = "auth", description = "Signing in and out; one's own password and sessions"),
+        (name = "users", description = "Users and roles (admins)"),
+        (name = "tokens", description = "API tokens for scripts"),
+        (name = "audit", description = "Who changed what (managers and admins)"),
     )
 )]
 struct ApiDoc;
+
+/// Declares the two ways to sign in.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components
+            .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("occ_session"))));
+    }
+}
 
 /// The OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
@@ -64,7 +101,7 @@ mod tests {
     fn every_route_is_described() {
         let doc = serde_json::to_value(document()).expect("json");
         for family in Family::ALL {
-            for (method, pattern) in family.routes().operations() {
+            for (method, pattern, _) in family.routes().operations() {
                 let operation = &doc["paths"][pattern][method.as_str().to_ascii_lowercase()];
                 assert!(operation.is_object(), "{method} {pattern} is missing from the OpenAPI document");
             }
@@ -78,7 +115,7 @@ mod tests {
         let routes: Vec<(String, &str)> = Family::ALL
             .iter()
             .flat_map(|f| {
-                f.routes().operations().map(|(m, p)| (m.as_str().to_ascii_lowercase(), p)).collect::<Vec<_>>()
+                f.routes().operations().map(|(m, p, _)| (m.as_str().to_ascii_lowercase(), p)).collect::<Vec<_>>()
             })
             .collect();
         for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -192,6 +192,35 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
     (accounts, contacts)
 }
 
+/// The demo admin's sign-in address.
+pub const DEMO_EMAIL: &str = "demo@occ.local";
+
+/// Makes sure the demo admin exists, enabled, with `password` (set anew each time, so the
+/// login printed by `occ serve --demo` always works).
+pub async fn demo_admin(conn: &Conn, password: &str) -> AppResult<()> {
+    use crate::auth::users::{self, EndSessions, UserChanges};
+    use crate::domain::{EmailAddress, enums::Role};
+
+    let email = EmailAddress::parse(DEMO_EMAIL).map_err(|m| crate::AppError::Internal(anyhow::anyhow!(m)))?;
+    let hash = crate::access::secrets::hash_password(password)?;
+    let actor = crate::audit::Actor { name: "seed".to_owned(), user_id: None, request_id: None };
+    match users::find_by_email(conn, &email).await? {
+        None => {
+            users::insert(conn, &actor, &email, "Demo Admin", Role::Admin, &hash).await?;
+        }
+        Some((user, _)) => {
+            let changes = UserChanges {
+                role: Some(Role::Admin),
+                disabled: Some(false),
+                password_hash: Some(hash),
+                ..UserChanges::default()
+            };
+            users::update_user(conn, &actor, &user.id, &changes, EndSessions::None).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Loads the demo data into an empty database; `None` when it already holds accounts.
 pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
     let has_data =

@@ -10,6 +10,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::tools::{Tally, apt_install, have, project_root, step, test_step};
 
+/// The demo admin's password for the browser tests' server (a throwaway database).
+const DEMO_PASSWORD: &str = "e2e-demo-password-1";
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -58,6 +61,7 @@ pub fn run(tally: &mut Tally) -> Result<()> {
         Command::new(root.join("target/debug/occ"))
             .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
+            .env("OCC_DEMO_PASSWORD", DEMO_PASSWORD)
             .env("OCC_PUBLIC_DIR", root.join("public"))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -81,7 +85,9 @@ pub fn run(tally: &mut Tally) -> Result<()> {
             .current_dir(&e2e)
             .env("OCC_E2E_URL", format!("http://127.0.0.1:{port}"))
             .env("OCC_CHROMIUM", &browser)
-            .env("OCC_E2E_SCREENS", &screens),
+            .env("OCC_E2E_SCREENS", &screens)
+            .env("OCC_E2E_EMAIL", "demo@occ.local")
+            .env("OCC_E2E_PASSWORD", DEMO_PASSWORD),
         tally,
     )
 }

@@ -1,7 +1,8 @@
 // A modal confirmation built on <dialog>, which traps focus and closes on Escape natively.
 import { html, useEffect, useRef } from '../preact.js';
 
-export function ConfirmDialog({ open, title, children, confirmLabel = 'Confirm', danger, busy, onConfirm, onCancel }) {
+/** `id` names the dialog's title element; give each dialog on one page its own. */
+export function ConfirmDialog({ id = 'confirm', open, title, children, confirmLabel = 'Confirm', danger, busy, onConfirm, onCancel }) {
   const ref = useRef(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -14,7 +15,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Confirm',
     <dialog
       ref=${ref}
       class="dialog"
-      aria-labelledby="confirm-title"
+      aria-labelledby=${`${id}-title`}
       data-testid="confirm-dialog"
       onCancel=${(e) => {
         e.preventDefault();
@@ -29,7 +30,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Confirm',
           onConfirm();
         }}
       >
-        <h2 id="confirm-title" class="dialog-title">${title}</h2>
+        <h2 id=${`${id}-title`} class="dialog-title">${title}</h2>
         <div class="dialog-text">${children}</div>
         <div class="dialog-actions">
           <button type="button" class="btn" onClick=${onCancel} disabled=${busy} data-testid="confirm-cancel">Cancel</button>

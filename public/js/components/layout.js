@@ -1,11 +1,16 @@
-// The app frame: a sidebar of the screens that exist, which collapses behind a menu button on
-// narrow screens, and the main area.
+// The app frame: a sidebar of the screens the signed-in user may open, with who they are and
+// Sign out at its foot; it collapses behind a menu button on narrow screens. Then the main area.
 import { html, useEffect, useState } from '../preact.js';
-import { Toasts } from './toast.js';
+import { auth, isAbort } from '../api.js';
+import { canReadAudit, roleLabel } from '../access.js';
+import { navigate } from '../router.js';
+import { Toasts, toast } from './toast.js';
 
 const NAV = [
-  { href: '/accounts', label: 'Accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
-  { href: '/status', label: 'Status', match: (p) => p.startsWith('/status'), icon: 'pulse' },
+  { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
+  { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
+  { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
+  { href: '/status', label: 'Status', testid: 'nav-status', match: (p) => p.startsWith('/status'), icon: 'pulse' },
 ];
 
 const ICONS = {
@@ -13,13 +18,52 @@ const ICONS = {
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,
   menu: html`<path d="M4 7h16M4 12h16M4 17h16"/>`,
   close: html`<path d="M6 6l12 12M18 6L6 18"/>`,
+  history: html`<path d="M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5M12 7v5l3 3"/>`,
+  settings: html`<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>`,
+  logout: html`<path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l-5-5 5-5M5 12h11"/>`,
 };
 
 export function Icon({ name }) {
   return html`<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">${ICONS[name]}</svg>`;
 }
 
-export function Layout({ path, children }) {
+function initials(user) {
+  const source = (user.name || user.email || '?').trim();
+  const parts = source.split(/[\s@._-]+/).filter(Boolean);
+  return ((parts[0] || '?')[0] + (parts.length > 1 ? parts[1][0] : '')).toUpperCase();
+}
+
+/** The signed-in user's name and role, and Sign out. */
+function UserCard({ user }) {
+  const [busy, setBusy] = useState(false);
+  const signOut = async () => {
+    setBusy(true);
+    try {
+      await auth.logout();
+    } catch (e) {
+      // The local session is gone either way; say so only if the server could not be told.
+      if (!isAbort(e) && e.status !== 401) toast(`Signed out here, but the server said: ${e.message}`, { kind: 'info' });
+    }
+    navigate('/login', { replace: true });
+  };
+  return html`
+    <div class="user-card" data-testid="user-card">
+      <a class="user-link" href="/settings/profile" title=${user.email}>
+        <span class="avatar" aria-hidden="true">${initials(user)}</span>
+        <span class="user-text">
+          <span class="user-name" data-testid="user-name">${user.name || user.email}</span>
+          <span class="user-role" data-testid="user-role">${roleLabel(user.role)}</span>
+        </span>
+      </a>
+      <button type="button" class="btn btn-sm btn-ghost sign-out" onClick=${signOut} disabled=${busy} data-testid="sign-out">
+        <${Icon} name="logout" />
+        <span>${busy ? 'Signing out…' : 'Sign out'}</span>
+      </button>
+    </div>
+  `;
+}
+
+export function Layout({ path, user, children }) {
   const [open, setOpen] = useState(false);
 
   // Close the phone menu after navigating and on Escape.
@@ -63,13 +107,13 @@ export function Layout({ path, children }) {
           <span class="brand-name">Outreach Command Center</span>
         </a>
         <ul class="nav-list">
-          ${NAV.map(
+          ${NAV.filter((item) => !item.show || item.show(user)).map(
             (item) => html`
               <li key=${item.href}>
                 <a
                   class="nav-link"
                   href=${item.href}
-                  data-testid=${`nav-${item.label.toLowerCase()}`}
+                  data-testid=${item.testid}
                   aria-current=${item.match(path) ? 'page' : undefined}
                 >
                   <${Icon} name=${item.icon} />
@@ -79,6 +123,7 @@ export function Layout({ path, children }) {
             `,
           )}
         </ul>
+        ${user && html`<${UserCard} user=${user} />`}
       </nav>
       <div class="scrim" aria-hidden="true" onClick=${() => setOpen(false)}></div>
       <main id="main" class="main" tabindex="-1">${children}</main>

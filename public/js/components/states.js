@@ -53,3 +53,15 @@ export function NotFound({ title = 'Page not found', children, backHref = '/acco
     </div>
   `;
 }
+
+/** A page the signed-in user's role may not open (the server would answer 403). */
+export function Forbidden({ role, children, backHref = '/accounts', backLabel = 'Go to accounts' }) {
+  return html`
+    <div class="state state-empty" data-testid="forbidden">
+      <div class="state-code" aria-hidden="true">403</div>
+      <div class="state-title">Not available for your role</div>
+      <div class="state-text">${children || `Your role (${role || 'unknown'}) can't open this page.`}</div>
+      <div class="state-action"><a class="btn" href=${backHref}>${backLabel}</a></div>
+    </div>
+  `;
+}

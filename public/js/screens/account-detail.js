@@ -1,4 +1,5 @@
-// Account detail: every field of one account, with Edit and Delete (after a confirmation).
+// Account detail: every field of one account, with Edit and Delete (after a confirmation) for
+// the roles that may use them.
 import { html, useEffect, useState } from '../preact.js';
 import { accounts, isAbort } from '../api.js';
 import { navigate } from '../router.js';
@@ -7,6 +8,7 @@ import { ConfirmDialog } from '../components/confirm.js';
 import { ErrorState, Loading, NotFound } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatDateTime, formatInt, safeHref } from '../format.js';
+import { canDeleteAccounts, canWriteAccounts } from '../access.js';
 
 function localTime(timeZone) {
   try {
@@ -50,7 +52,7 @@ export function AccountNotFound() {
   <//>`;
 }
 
-export function AccountDetailScreen({ params }) {
+export function AccountDetailScreen({ params, user }) {
   const { loading, account, error, notFound, retry } = useAccount(params.id);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -78,10 +80,16 @@ export function AccountDetailScreen({ params }) {
 
   const tz = a.timezone ? localTime(a.timezone) : null;
   const domainHref = a.domain ? safeHref(`https://${a.domain}`) : null;
-  const actions = html`
-    <a class="btn" href=${`/accounts/${encodeURIComponent(a.id)}/edit`} data-testid="edit-account">Edit</a>
-    <button type="button" class="btn btn-danger-ghost" onClick=${() => setConfirming(true)} data-testid="delete-account">Delete</button>
-  `;
+  const canEdit = canWriteAccounts(user);
+  const canDelete = canDeleteAccounts(user);
+  const actions =
+    canEdit || canDelete
+      ? html`
+          ${canEdit && html`<a class="btn" href=${`/accounts/${encodeURIComponent(a.id)}/edit`} data-testid="edit-account">Edit</a>`}
+          ${canDelete &&
+          html`<button type="button" class="btn btn-danger-ghost" onClick=${() => setConfirming(true)} data-testid="delete-account">Delete</button>`}
+        `
+      : null;
 
   const rows = [
     ['Domain', 'domain', domainHref ? html`<a href=${domainHref} target="_blank" rel="noopener noreferrer">${a.domain}</a>` : a.domain],

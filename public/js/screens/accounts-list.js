@@ -8,6 +8,7 @@ import { PageHeader } from '../components/layout.js';
 import { DataTable, Pager } from '../components/table.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { formatDate, formatInt } from '../format.js';
+import { canWriteAccounts } from '../access.js';
 
 export const PAGE_SIZE = 25;
 const DEBOUNCE_MS = 300;
@@ -48,7 +49,7 @@ const COLUMNS = [
 ];
 
 /** A text input that updates the URL once typing pauses, and follows the URL on Back. */
-function useDebouncedParam(urlValue, apply) {
+export function useDebouncedParam(urlValue, apply) {
   const [value, setValue] = useState(urlValue);
   const sent = useRef(urlValue);
   useEffect(() => {
@@ -68,7 +69,7 @@ function useDebouncedParam(urlValue, apply) {
   return [value, setValue];
 }
 
-export function AccountsListScreen({ location }) {
+export function AccountsListScreen({ location, user }) {
   const filters = readFilters(location.query);
   const prevCursors = Array.isArray(location.state.cursors) ? location.state.cursors : [];
   const [state, setState] = useState({ loading: true, data: null, error: null });
@@ -113,8 +114,12 @@ export function AccountsListScreen({ location }) {
   };
 
   const filtered = Boolean(filters.q || filters.industry);
-  const newButton = html`<a class="btn btn-primary" href="/accounts/new" data-testid="new-account">New account</a>`;
-  const emptyNewButton = html`<a class="btn btn-primary" href="/accounts/new" data-testid="empty-new-account">New account</a>`;
+  // Viewers read only: no New account button for them (the server would answer 403).
+  const canWrite = canWriteAccounts(user);
+  const newButton = canWrite ? html`<a class="btn btn-primary" href="/accounts/new" data-testid="new-account">New account</a>` : null;
+  const emptyNewButton = canWrite
+    ? html`<a class="btn btn-primary" href="/accounts/new" data-testid="empty-new-account">New account</a>`
+    : null;
   const items = (state.data && state.data.items) || [];
 
   let body;
@@ -140,7 +145,9 @@ export function AccountsListScreen({ location }) {
           Try a shorter search, or another industry.
         <//>`
       : html`<${Empty} title="No accounts yet" testid="accounts-empty" action=${emptyNewButton}>
-          Accounts are the companies you prospect. Add the first one to get started.
+          ${canWrite
+            ? 'Accounts are the companies you prospect. Add the first one to get started.'
+            : 'Accounts are the companies the team prospects. None have been added yet.'}
         <//>`;
   } else {
     const pageIndex = prevCursors.length;

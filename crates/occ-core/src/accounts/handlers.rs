@@ -5,6 +5,7 @@ use bytes::Bytes;
 
 use super::repo::{self, ListQuery, Sort};
 use super::{Account, CreateAccount, PatchAccount};
+use crate::access::Principal;
 use crate::audit::Actor;
 use crate::domain::AccountId;
 use crate::error::AppResult;
@@ -12,7 +13,7 @@ use crate::http::{self, Ctx, Page, Query, RequestMeta};
 use crate::openapi::ErrorResponse;
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
-    Ok(Actor::system(Some(RequestMeta::of(req)?.request_id.clone())))
+    Ok(Principal::of(req)?.actor(&RequestMeta::of(req)?.request_id))
 }
 
 fn account_id(req: &Request<Bytes>) -> AppResult<AccountId> {

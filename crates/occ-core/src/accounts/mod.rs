@@ -6,6 +6,8 @@ pub mod repo;
 
 use serde::Serialize;
 
+use crate::access::Access::Signed;
+use crate::access::Action::{DeleteData, ReadData, WriteData};
 use crate::handler;
 use crate::http::Routes;
 
@@ -14,11 +16,11 @@ pub use input::{AccountChanges, AccountFields, CreateAccount, PatchAccount};
 /// The accounts family's routes.
 pub fn routes() -> Routes {
     Routes::new()
-        .post("/api/v1/accounts", handler!(handlers::create))
-        .get("/api/v1/accounts", handler!(handlers::list))
-        .get("/api/v1/accounts/{id}", handler!(handlers::get))
-        .patch("/api/v1/accounts/{id}", handler!(handlers::update))
-        .delete("/api/v1/accounts/{id}", handler!(handlers::delete))
+        .post("/api/v1/accounts", Signed(WriteData), handler!(handlers::create))
+        .get("/api/v1/accounts", Signed(ReadData), handler!(handlers::list))
+        .get("/api/v1/accounts/{id}", Signed(ReadData), handler!(handlers::get))
+        .patch("/api/v1/accounts/{id}", Signed(WriteData), handler!(handlers::update))
+        .delete("/api/v1/accounts/{id}", Signed(DeleteData), handler!(handlers::delete))
 }
 
 /// An account as the API answers it.

@@ -52,3 +52,18 @@ id_type!(
     /// The id of an account.
     AccountId
 );
+
+id_type!(
+    /// The id of a user.
+    UserId
+);
+
+id_type!(
+    /// The id of a session.
+    SessionId
+);
+
+id_type!(
+    /// The id of an API token.
+    TokenId
+);

@@ -6,8 +6,8 @@ mod ids;
 mod web;
 
 pub use closed_enum::UnknownVariant;
-pub use ids::{AccountId, new_id};
-pub use web::{DomainName, parse_timezone};
+pub use ids::{AccountId, SessionId, TokenId, UserId, new_id};
+pub use web::{DomainName, EmailAddress, parse_timezone};
 
 use chrono::{SecondsFormat, Utc};
 

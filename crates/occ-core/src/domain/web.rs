@@ -55,6 +55,37 @@ impl fmt::Display for DomainName {
     }
 }
 
+/// An email address, trimmed and lower-cased, with a domain that [`DomainName`] accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses an email address; the error says what is wrong.
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let text = input.trim().to_lowercase();
+        const RULE: &str = "must be an email address such as ana@acme.com";
+        let Some((local, domain)) = text.rsplit_once('@') else { return Err(RULE) };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let domain_ok = DomainName::parse(domain).is_ok()
+            && !domain.ends_with('.')
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if text.len() > 254 || !local_ok || !domain_ok {
+            return Err(RULE);
+        }
+        Ok(Self(text))
+    }
+
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Checks an IANA time zone name (`Europe/Berlin`, `UTC`) and answers its canonical spelling.
 pub fn parse_timezone(input: &str) -> Result<String, &'static str> {
     input
@@ -88,6 +119,15 @@ mod tests {
     fn invalid_domains_are_refused() {
         for input in ["", "not a domain", "acme", "acme..com", "-acme.com", "192.168.0.1", "https://", "acme_.com"] {
             assert!(DomainName::parse(input).is_err(), "{input:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(EmailAddress::parse(" Ana.Lopez@Acme.COM ").map(|e| e.0), Ok("ana.lopez@acme.com".to_owned()));
+        for bad in ["", "ana", "@acme.com", "ana@", "ana@acme", "a b@acme.com", "ana..x@acme.com", "ana@www.acme.com/x"]
+        {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
     }
 

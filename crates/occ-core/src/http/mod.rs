@@ -2,7 +2,7 @@
 //! and the Vercel functions): the context, the families, and the one request pipeline.
 
 mod extract;
-mod headers;
+pub mod headers;
 mod respond;
 mod router;
 pub mod server;
@@ -18,6 +18,7 @@ use futures_util::FutureExt as _;
 use http::{HeaderValue, Method, Request, Response};
 use http_body_util::{BodyExt as _, Limited};
 
+use crate::access::{self, Access, Action, Principal, Via, secrets};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::store::{self, Store, migrate};
@@ -83,19 +84,25 @@ pub fn schema_behind(applied: i64, expected: i64) -> AppError {
 pub enum Family {
     /// `/api/v1/health`.
     Health,
+    /// `/api/v1/auth`, `/api/v1/users`, `/api/v1/tokens`.
+    Auth,
     /// `/api/v1/accounts`.
     Accounts,
+    /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
+    Insights,
 }
 
 impl Family {
     /// Every family (what `occ serve` mounts).
-    pub const ALL: &'static [Family] = &[Family::Health, Family::Accounts];
+    pub const ALL: &'static [Family] = &[Family::Health, Family::Auth, Family::Accounts, Family::Insights];
 
     /// The function file in `api/` that serves this family (`api/<name>.rs`).
     pub fn function_name(self) -> &'static str {
         match self {
             Family::Health => "health",
+            Family::Auth => "auth",
             Family::Accounts => "accounts",
+            Family::Insights => "insights",
         }
     }
 
@@ -103,7 +110,9 @@ impl Family {
     pub fn routes(self) -> Routes {
         match self {
             Family::Health => crate::health::routes(),
+            Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes(),
+            Family::Insights => crate::audit::routes(),
         }
     }
 
@@ -218,8 +227,8 @@ where
     if let Some(preflight) = headers::preflight(&req, &ctx.config.allowed_origins) {
         return ("(preflight)", Ok(preflight));
     }
-    let (handler, pattern, params) = match routes.find(req.method(), req.uri().path()) {
-        Matched::Handler { handler, pattern, params } => (handler, pattern, params),
+    let (handler, access, pattern, params) = match routes.find(req.method(), req.uri().path()) {
+        Matched::Handler { handler, access, pattern, params } => (handler, access, pattern, params),
         Matched::WrongMethod { pattern, allowed } => {
             return (pattern, Err(AppError::MethodNotAllowed(allowed)));
         }
@@ -237,9 +246,35 @@ where
         }
     };
     let mut req = Request::from_parts(parts, bytes);
+    if let Access::Signed(action) = access {
+        match signed_in(ctx, &req, action).await {
+            Ok(principal) => {
+                req.extensions_mut().insert(principal);
+            }
+            Err(err) => return (pattern, Err(err)),
+        }
+    }
     req.extensions_mut().insert(params);
     req.extensions_mut().insert(meta);
     (pattern, handler(ctx, req).await)
+}
+
+/// Authentication (with the rate limit, one call), the CSRF check for cookie sessions, and the
+/// permission check, in that order.
+async fn signed_in(ctx: &Ctx, req: &Request<Bytes>, action: Action) -> AppResult<Principal> {
+    let conn = ctx.conn().await?;
+    let principal = access::authenticate(&conn, req.headers()).await?;
+    if let Via::Session { secret, .. } = &principal.via {
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !safe && !secrets::constant_time_eq(sent, &secrets::csrf_token(secret)) {
+            return Err(AppError::Forbidden(
+                "missing or wrong CSRF token: send the X-CSRF-Token header given by /api/v1/auth/me".to_owned(),
+            ));
+        }
+    }
+    principal.require(action)?;
+    Ok(principal)
 }
 
 #[cfg(test)]
@@ -271,7 +306,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_is_answered_with_an_opaque_500() {
         let (_dir, ctx) = test_ctx().await;
-        let routes = Routes::new().get("/api/v1/boom", handler!(boom));
+        let routes = Routes::new().get("/api/v1/boom", Access::Public, handler!(boom));
         let response = handle(&ctx, &routes, request("/api/v1/boom"), None).await;
         assert_eq!(response.status(), 500);
         let body = String::from_utf8_lossy(response.body()).into_owned();
@@ -283,7 +318,7 @@ mod tests {
     #[tokio::test]
     async fn database_calls_are_counted_per_request() {
         let (_dir, ctx) = test_ctx().await;
-        let routes = Routes::new().get("/api/v1/twice", handler!(calls_twice));
+        let routes = Routes::new().get("/api/v1/twice", Access::Public, handler!(calls_twice));
         let response = handle(&ctx, &routes, request("/api/v1/twice"), None).await;
         assert_eq!(response.headers()["x-db-calls"], "2");
         let again = handle(&ctx, &routes, request("/api/v1/twice"), None).await;

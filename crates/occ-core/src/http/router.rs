@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 
 use super::Ctx;
+use crate::access::Access;
 use crate::error::AppResult;
 
 /// A handler's future.
@@ -43,7 +44,7 @@ impl PathParams {
 #[derive(Debug)]
 struct Entry {
     pattern: &'static str,
-    methods: Vec<(Method, HandlerFn)>,
+    methods: Vec<(Method, Access, HandlerFn)>,
 }
 
 /// A route table.
@@ -55,8 +56,8 @@ pub struct Routes {
 
 /// What the table says about a request.
 pub(crate) enum Matched {
-    /// A handler for this path and method.
-    Handler { handler: HandlerFn, pattern: &'static str, params: PathParams },
+    /// A handler for this path and method, and what it requires of the caller.
+    Handler { handler: HandlerFn, access: Access, pattern: &'static str, params: PathParams },
     /// The path exists, the method does not.
     WrongMethod { pattern: &'static str, allowed: Vec<Method> },
     /// No such path.
@@ -69,45 +70,45 @@ impl Routes {
         Self::default()
     }
 
-    /// Adds `method pattern -> handler`. Panics on a malformed or conflicting pattern, which is
-    /// a programming error found by the first test that builds the table.
-    pub fn route(mut self, method: Method, pattern: &'static str, handler: HandlerFn) -> Self {
+    /// Adds `method pattern -> handler`, which `access` guards. Panics on a malformed or
+    /// conflicting pattern, a programming error found by the first test that builds the table.
+    pub fn route(mut self, method: Method, pattern: &'static str, access: Access, handler: HandlerFn) -> Self {
         match self.entries.iter_mut().find(|e| e.pattern == pattern) {
-            Some(entry) => entry.methods.push((method, handler)),
+            Some(entry) => entry.methods.push((method, access, handler)),
             None => {
                 #[allow(clippy::expect_used)]
                 self.matcher.insert(pattern, self.entries.len()).expect("route patterns are valid and distinct");
-                self.entries.push(Entry { pattern, methods: vec![(method, handler)] });
+                self.entries.push(Entry { pattern, methods: vec![(method, access, handler)] });
             }
         }
         self
     }
 
     /// Shorthand for `route(GET, ...)`.
-    pub fn get(self, pattern: &'static str, handler: HandlerFn) -> Self {
-        self.route(Method::GET, pattern, handler)
+    pub fn get(self, pattern: &'static str, access: Access, handler: HandlerFn) -> Self {
+        self.route(Method::GET, pattern, access, handler)
     }
 
     /// Shorthand for `route(POST, ...)`.
-    pub fn post(self, pattern: &'static str, handler: HandlerFn) -> Self {
-        self.route(Method::POST, pattern, handler)
+    pub fn post(self, pattern: &'static str, access: Access, handler: HandlerFn) -> Self {
+        self.route(Method::POST, pattern, access, handler)
     }
 
     /// Shorthand for `route(PATCH, ...)`.
-    pub fn patch(self, pattern: &'static str, handler: HandlerFn) -> Self {
-        self.route(Method::PATCH, pattern, handler)
+    pub fn patch(self, pattern: &'static str, access: Access, handler: HandlerFn) -> Self {
+        self.route(Method::PATCH, pattern, access, handler)
     }
 
     /// Shorthand for `route(DELETE, ...)`.
-    pub fn delete(self, pattern: &'static str, handler: HandlerFn) -> Self {
-        self.route(Method::DELETE, pattern, handler)
+    pub fn delete(self, pattern: &'static str, access: Access, handler: HandlerFn) -> Self {
+        self.route(Method::DELETE, pattern, access, handler)
     }
 
     /// Merges another table into this one.
     pub fn merge(mut self, other: Routes) -> Self {
         for entry in other.entries {
-            for (method, handler) in entry.methods {
-                self = self.route(method, entry.pattern, handler);
+            for (method, access, handler) in entry.methods {
+                self = self.route(method, entry.pattern, access, handler);
             }
         }
         self
@@ -120,11 +121,13 @@ impl Routes {
         let entry = &self.entries[*found.value];
         let params = PathParams(found.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect());
         let wanted = if method == Method::HEAD { &Method::GET } else { method };
-        match entry.methods.iter().find(|(m, _)| m == wanted) {
-            Some((_, handler)) => Matched::Handler { handler: *handler, pattern: entry.pattern, params },
+        match entry.methods.iter().find(|(m, _, _)| m == wanted) {
+            Some((_, access, handler)) => {
+                Matched::Handler { handler: *handler, access: *access, pattern: entry.pattern, params }
+            }
             None => Matched::WrongMethod {
                 pattern: entry.pattern,
-                allowed: entry.methods.iter().map(|(m, _)| m.clone()).collect(),
+                allowed: entry.methods.iter().map(|(m, _, _)| m.clone()).collect(),
             },
         }
     }
@@ -134,8 +137,8 @@ impl Routes {
         self.entries.iter().map(|e| e.pattern)
     }
 
-    /// Every (method, pattern) in the table.
-    pub fn operations(&self) -> impl Iterator<Item = (Method, &'static str)> + '_ {
-        self.entries.iter().flat_map(|e| e.methods.iter().map(|(m, _)| (m.clone(), e.pattern)))
+    /// Every (method, pattern, access) in the table.
+    pub fn operations(&self) -> impl Iterator<Item = (Method, &'static str, Access)> + '_ {
+        self.entries.iter().flat_map(|e| e.methods.iter().map(|(m, a, _)| (m.clone(), e.pattern, *a)))
     }
 }

@@ -25,11 +25,18 @@ pub enum DbFailure {
         /// The column.
         column: String,
     },
+    /// A trigger refused a change that breaks a business rule (`RAISE(ABORT, ...)`); the text
+    /// is the public explanation.
+    Refused(&'static str),
     /// The database is locked by another writer for longer than the busy timeout.
     Busy,
     /// Anything else.
     Other,
 }
+
+/// The business rules that triggers enforce: the trigger's message, and what the client is told.
+const REFUSALS: &[(&str, &str)] =
+    &[("last active admin", "this is the last active admin; make another user admin first")];
 
 /// Classifies a libSQL error.
 pub fn classify(err: &libsql::Error) -> DbFailure {
@@ -50,6 +57,8 @@ fn classify_message(text: &str) -> DbFailure {
     if text.contains("audit context missing") {
         // A change without its audit entry is a bug, not the client's fault.
         DbFailure::Other
+    } else if let Some((_, public)) = REFUSALS.iter().find(|(phrase, _)| text.contains(phrase)) {
+        DbFailure::Refused(public)
     } else if let Some((_, rest)) = text.split_once("UNIQUE constraint failed: ") {
         let (table, column) = table_column(rest);
         DbFailure::Unique { table, column }
@@ -91,6 +100,9 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
             "a value is outside what the database accepts",
         )]),
         DbFailure::NotNull { column, .. } => AppError::invalid(column, "required", "is required"),
+        DbFailure::Refused(message) => {
+            AppError::Conflict { message: message.to_owned(), fields: Vec::new(), conflicts_with: None }
+        }
         DbFailure::Busy => AppError::Unavailable("the database is busy; retry shortly".to_owned()),
         DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
     }
@@ -121,6 +133,7 @@ mod tests {
                 DbFailure::Check("length(name) BETWEEN 1 AND 200".into()),
             ),
             ("database is locked", DbFailure::Busy),
+            ("SQLITE_CONSTRAINT: last active admin", DbFailure::Refused(REFUSALS[0].1)),
             ("no such table: nope", DbFailure::Other),
         ];
         for (text, expected) in cases {

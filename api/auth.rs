@@ -1,0 +1,6 @@
+//! Vercel function: `/api/v1/auth`, `/api/v1/users`, `/api/v1/tokens`.
+
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    occ_api::run(occ_core::http::Family::Auth).await
+}

@@ -1,0 +1,66 @@
+//! Login rate limits, held in the database so every serverless instance shares them: fixed
+//! 15-minute windows per client address and per email address, bumped in one statement.
+
+use chrono::{DateTime, Timelike, Utc};
+
+use crate::error::{AppError, AppResult};
+use crate::store::{Conn, col};
+
+/// Login attempts allowed per email address per window.
+pub const LOGIN_PER_EMAIL: i64 = 10;
+/// Login attempts allowed per client address per window (offices share one address).
+pub const LOGIN_PER_IP: i64 = 30;
+const WINDOW_MINUTES: u32 = 15;
+
+fn window(now: DateTime<Utc>) -> (String, u64) {
+    let start_minute = now.minute() - now.minute() % WINDOW_MINUTES;
+    let start =
+        now.with_minute(start_minute).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
+    let end = start + chrono::Duration::minutes(i64::from(WINDOW_MINUTES));
+    let retry_after = u64::try_from((end - now).num_seconds()).unwrap_or(1).max(1);
+    (start.format("%Y-%m-%dT%H:%M").to_string(), retry_after)
+}
+
+/// The bucket of an email address.
+pub fn email_bucket(email: &str) -> String {
+    format!("login:email:{}", super::secrets::hash_secret(&email.to_ascii_lowercase()))
+}
+
+/// Counts one login attempt for `ip` and `email` (one call); 429 when either is over its limit.
+pub async fn login_attempt(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
+    let (window, retry_after) = window(Utc::now());
+    let ip_bucket = format!("login:ip:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    let counts = conn
+        .query_all(
+            "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
+             ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count",
+            libsql::params![ip_bucket.as_str(), email_bucket(email), window.as_str()],
+            |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?)),
+        )
+        .await?;
+    let over = counts.iter().any(|(bucket, count)| {
+        let limit = if *bucket == ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
+        *count > limit
+    });
+    if over { Err(AppError::RateLimited { retry_after_secs: retry_after }) } else { Ok(()) }
+}
+
+/// Forgets an email's failed attempts after it signs in.
+pub async fn login_succeeded(conn: &Conn, email: &str) -> AppResult<()> {
+    conn.execute("DELETE FROM rate_limits WHERE bucket = ?1", [email_bucket(email)]).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn windows_are_aligned_quarter_hours() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 22, 30).single().expect("time");
+        let (start, retry) = window(now);
+        assert_eq!(start, "2026-11-25T10:15");
+        assert_eq!(retry, 7 * 60 + 30);
+    }
+}

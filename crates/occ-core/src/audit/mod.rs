@@ -1,0 +1,72 @@
+//! The audit log's write side. The application records who did what (this module); the
+//! audited tables' triggers record the row before and after (migrations/0001_init.up.sql).
+
+pub(crate) mod list;
+
+use crate::access::Access::Signed;
+use crate::access::Action::ReadAudit;
+use crate::error::AppResult;
+use crate::handler;
+use crate::http::Routes;
+use crate::store::Conn;
+
+pub use list::AuditEntry;
+
+/// The audit log's routes (in the insights family).
+pub fn routes() -> Routes {
+    Routes::new().get("/api/v1/audit", Signed(ReadAudit), handler!(list::list))
+}
+
+/// Who is acting, and in which request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `user:<id>`, `token:<id>`, `system` (the CLI, the worker) or `seed`.
+    pub name: String,
+    /// The user behind the actor, if any.
+    pub user_id: Option<String>,
+    /// The request id, when the change comes from a request.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The actor for changes made without a signed-in user (the CLI, the worker).
+    pub fn system(request_id: Option<String>) -> Self {
+        Self { name: "system".to_owned(), user_id: None, request_id }
+    }
+}
+
+/// Opens the audit entry of one change to one row; the change must follow in the same
+/// transaction (the table's guard trigger refuses a change without one).
+pub async fn record(conn: &Conn, actor: &Actor, action: &str, entity: &str, entity_id: &str) -> AppResult<()> {
+    record_with(conn, actor, action, entity, entity_id, None, None).await
+}
+
+/// Records a change to a table without audit triggers, with the before and after given.
+pub async fn record_with(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, before, after) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        libsql::params![
+            crate::domain::new_id(),
+            crate::domain::now(),
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            action,
+            entity,
+            entity_id,
+            actor.request_id.as_deref(),
+            before.map(serde_json::Value::to_string),
+            after.map(serde_json::Value::to_string)
+        ],
+    )
+    .await?;
+    Ok(())
+}
