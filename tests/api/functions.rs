@@ -84,6 +84,17 @@ async fn each_function_serves_its_own_family_only() {
     );
     let (code, body) = status(accounts.port, "/api/v1/accounts/not-an-id", token).await;
     assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
+
+    let auth = start(env!("CARGO_BIN_EXE_auth"), &db);
+    let (code, body) = status(auth.port, "/api/v1/auth/me", token).await;
+    assert_eq!((code, body["user"]["email"].as_str()), (200, Some("admin@test.example")));
+    assert_eq!(status(auth.port, "/api/v1/auth/me", "occ_wrong").await.0, 401);
+    assert_eq!(status(auth.port, "/api/v1/accounts", token).await.0, 404);
+
+    let insights = start(env!("CARGO_BIN_EXE_insights"), &db);
+    let (code, body) = status(insights.port, "/api/v1/audit?entity=account", token).await;
+    assert_eq!((code, body["items"][0]["action"].as_str()), (200, Some("account.create")));
+    assert_eq!(status(insights.port, "/api/v1/users", token).await.0, 404);
 }
 
 #[tokio::test]

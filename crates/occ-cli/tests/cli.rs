@@ -58,3 +58,49 @@ fn backup_copies_the_embedded_database_into_a_new_file() {
     assert!(stdout(&occ(&copy, &["seed", "--demo"])).contains("already has data"), "with the data in it");
     assert!(!occ(&db, &["backup", "--out", copy_arg]).status.success(), "an existing file is never overwritten");
 }
+
+#[test]
+fn users_and_tokens_are_created_from_the_command_line_without_a_password_argument() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("occ.db");
+    stdout(&occ(&db, &["migrate", "up"]));
+    let create = |email: &str, password_env: Option<&str>, stdin: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_occ"));
+        command
+            .args(["user", "create", "--email", email, "--name", "Ana", "--role", "admin"])
+            .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
+            .env_remove("OCC_PASSWORD")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(password) = password_env {
+            command.env("OCC_PASSWORD", password);
+        }
+        let mut child = command.spawn().expect("run occ");
+        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), stdin.as_bytes()).expect("write");
+        child.wait_with_output().expect("output")
+    };
+    assert!(
+        stdout(&create("ana@example.com", Some("a long enough password"), ""))
+            .contains("created ana@example.com (admin)")
+    );
+    assert!(stdout(&create("ben@example.com", None, "another long password\n")).contains("created ben@example.com"));
+    let short = create("cy@example.com", Some("short"), "");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12"));
+    let dup = create("ana@example.com", Some("a long enough password"), "");
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+
+    let token =
+        stdout(&occ(&db, &["token", "create", "--email", "ana@example.com", "--name", "ci", "--scopes", "read,write"]));
+    assert!(token.trim().starts_with("occ_") && token.trim().len() > 40, "{token}");
+    assert!(
+        !occ(&db, &["token", "create", "--email", "ana@example.com", "--name", "x", "--scopes", "root"])
+            .status
+            .success()
+    );
+    assert!(stdout(&occ(&db, &["user", "disable", "--email", "ben@example.com"])).contains("disabled ben@example.com"));
+    let last = occ(&db, &["user", "disable", "--email", "ana@example.com"]);
+    assert!(!last.status.success(), "the last active admin stays");
+    assert!(String::from_utf8_lossy(&last.stderr).contains("last active admin"));
+}

@@ -70,7 +70,7 @@ pub enum AppError {
         limit: usize,
     },
     /// 422: the request was read but its values break the rules; every field at fault is named.
-    #[error("validation failed")]
+    #[error("{}", describe_fields(.0))]
     Validation(Vec<FieldError>),
     /// 429: too many requests; try again after this many seconds.
     #[error("rate limited")]
@@ -84,6 +84,11 @@ pub enum AppError {
     /// 500: a bug or an outage; logged with its cause, answered without details.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+fn describe_fields(fields: &[FieldError]) -> String {
+    let parts: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+    format!("validation failed: {}", parts.join("; "))
 }
 
 #[derive(Serialize)]
