@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod contacts;
 pub mod crypto;
 pub mod domain;
 pub mod error;

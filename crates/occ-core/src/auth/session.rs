@@ -1,6 +1,6 @@
 //! Signing in and out, and one's own account: `/api/v1/auth/*`.
 
-use ::http::{HeaderValue, Request, Response, header};
+use ::http::{Request, Response, header};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -146,9 +146,7 @@ pub(crate) async fn me(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Byt
         Via::Session { secret, .. } => (Some(secrets::csrf_token(secret)), "session"),
         Via::Token { .. } => (None, "token"),
     };
-    let mut response = http::ok(&Me { user, csrf_token, via })?;
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    http::ok(&Me { user, csrf_token, via })
 }
 
 /// `POST /api/v1/auth/password`.

@@ -325,8 +325,12 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             }
         },
     };
-    let end = if changes.password_hash.is_some() { EndSessions::All } else { EndSessions::None };
     let conn = ctx.conn().await?;
+    if changes.name.is_none() && changes.role.is_none() && changes.disabled.is_none() && changes.password_hash.is_none()
+    {
+        return http::ok(&get_user(&conn, &id).await?);
+    }
+    let end = if changes.password_hash.is_some() { EndSessions::All } else { EndSessions::None };
     let user = update_user(&conn, &actor(&req)?, &id, &changes, end).await?;
     http::ok(&user)
 }
