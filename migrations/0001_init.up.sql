@@ -208,14 +208,18 @@ BEGIN
 END;
 CREATE TRIGGER users_after_insert AFTER INSERT ON users BEGIN
     UPDATE audit_log SET after = json_object(
-        'email', NEW.email, 'name', NEW.name, 'role', NEW.role, 'disabled', NEW.disabled)
+        'email', NEW.email, 'name', NEW.name, 'role', NEW.role, 'disabled', json(iif(NEW.disabled, 'true', 'false')))
     WHERE entity = 'user' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
 END;
 CREATE TRIGGER users_after_update AFTER UPDATE OF email, name, role, password_hash, disabled ON users BEGIN
     UPDATE audit_log SET
-        before = json_object('email', OLD.email, 'name', OLD.name, 'role', OLD.role, 'disabled', OLD.disabled),
-        after = json_object('email', NEW.email, 'name', NEW.name, 'role', NEW.role, 'disabled', NEW.disabled,
-            'password_changed', json(CASE WHEN NEW.password_hash <> OLD.password_hash THEN 'true' ELSE 'false' END))
+        before = json_object('email', OLD.email, 'name', OLD.name, 'role', OLD.role,
+            'disabled', json(iif(OLD.disabled, 'true', 'false'))),
+        -- The hash itself never enters the log; a changed password shows as password_changed.
+        after = json_patch(
+            json_object('email', NEW.email, 'name', NEW.name, 'role', NEW.role,
+                'disabled', json(iif(NEW.disabled, 'true', 'false'))),
+            iif(NEW.password_hash <> OLD.password_hash, '{"password_changed": true}', '{}'))
     WHERE entity = 'user' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
 END;
 -- Disabling a user ends their sessions and revokes their tokens in the same write.

@@ -208,10 +208,13 @@ async fn wrong_passwords_are_401_and_too_many_lock_the_email_with_429() {
     assert_eq!(locked.status, 429, "{}", locked.text);
     let retry: u64 = locked.header("retry-after").expect("retry-after").parse().expect("seconds");
     assert!((1..=900).contains(&retry), "{retry}");
-    // Other addresses are not locked out by one address's failures.
+    // Other addresses are not locked out by one address's failures, and successful sign-ins
+    // do not use up the client address's allowance.
     let conn = app.db.conn().await;
     create_user(&conn, "other@test.example", Role::Bdr).await;
-    login(&app, "other@test.example", PASSWORD).await;
+    for _ in 0..25 {
+        login(&app, "other@test.example", PASSWORD).await;
+    }
 }
 
 #[tokio::test]
@@ -320,6 +323,11 @@ async fn admins_manage_users_and_disabling_one_ends_their_sessions_and_tokens() 
 
     let users = app.get("/api/v1/users").await;
     assert_eq!(users.body["items"].as_array().map(Vec::len), Some(2));
+    let audit = app.get(&format!("/api/v1/audit?entity=user&entity_id={id}")).await;
+    let disabling = &audit.body["items"][0];
+    assert_eq!((&disabling["before"]["disabled"], &disabling["after"]["disabled"]), (&json!(false), &json!(true)));
+    assert!(disabling["after"].get("password_changed").is_none(), "only a changed password is noted");
+    assert!(!audit.text.contains("argon2"), "no password hash in the audit log");
 }
 
 #[tokio::test]

@@ -44,6 +44,9 @@ pub enum AppError {
     /// 401: no valid session or token.
     #[error("authentication required")]
     Unauthorized,
+    /// 401: a sign-in with a wrong email or password (which of the two is not said).
+    #[error("the email or password is wrong")]
+    BadCredentials,
     /// 403: signed in, but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -127,7 +130,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -144,7 +147,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::BadCredentials => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",

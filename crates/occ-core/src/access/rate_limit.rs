@@ -26,10 +26,14 @@ pub fn email_bucket(email: &str) -> String {
     format!("login:email:{}", super::secrets::hash_secret(&email.to_ascii_lowercase()))
 }
 
+fn ip_bucket(ip: Option<std::net::IpAddr>) -> String {
+    format!("login:ip:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()))
+}
+
 /// Counts one login attempt for `ip` and `email` (one call); 429 when either is over its limit.
 pub async fn login_attempt(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
     let (window, retry_after) = window(Utc::now());
-    let ip_bucket = format!("login:ip:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    let ip_bucket = ip_bucket(ip);
     let counts = conn
         .query_all(
             "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
@@ -45,9 +49,17 @@ pub async fn login_attempt(conn: &Conn, ip: Option<std::net::IpAddr>, email: &st
     if over { Err(AppError::RateLimited { retry_after_secs: retry_after }) } else { Ok(()) }
 }
 
-/// Forgets an email's failed attempts after it signs in.
-pub async fn login_succeeded(conn: &Conn, email: &str) -> AppResult<()> {
-    conn.execute("DELETE FROM rate_limits WHERE bucket = ?1", [email_bucket(email)]).await?;
+/// After a successful sign-in only failures should count: the email's attempts are forgotten
+/// and this attempt is taken back from the address's count (one call).
+pub async fn login_succeeded(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
+    let (window, _) = window(Utc::now());
+    let email_bucket = email_bucket(email);
+    conn.execute(
+        "UPDATE rate_limits SET count = CASE WHEN bucket = ?1 THEN 0 ELSE max(count - 1, 0) END \
+         WHERE window_start = ?3 AND bucket IN (?1, ?2)",
+        libsql::params![email_bucket.as_str(), ip_bucket(ip), window.as_str()],
+    )
+    .await?;
     Ok(())
 }
 

@@ -53,7 +53,7 @@ pub struct SessionInfo {
 }
 
 fn refused() -> AppError {
-    AppError::Unauthorized
+    AppError::BadCredentials
 }
 
 /// Starts a session for a user (one call); answers its secret.
@@ -97,7 +97,8 @@ pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     check_origin(ctx, &req)?;
     let body: Login = http::body_json(&req)?;
     let conn = ctx.conn().await?;
-    rate_limit::login_attempt(&conn, RequestMeta::of(&req)?.client_ip, body.email.trim()).await?;
+    let client_ip = RequestMeta::of(&req)?.client_ip;
+    rate_limit::login_attempt(&conn, client_ip, body.email.trim()).await?;
     let Ok(email) = EmailAddress::parse(&body.email) else {
         secrets::verify_password(&body.password, None);
         return Err(refused());
@@ -118,7 +119,7 @@ pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     }
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let secret = create_session(&conn, &user.id, user_agent).await?;
-    rate_limit::login_succeeded(&conn, email.as_str()).await?;
+    rate_limit::login_succeeded(&conn, client_ip, email.as_str()).await?;
     let me = Me { csrf_token: Some(secrets::csrf_token(&secret)), via: "session", user };
     let mut response = http::ok(&me)?;
     response.headers_mut().insert(header::SET_COOKIE, cookie::set(&secret, SESSION_DAYS * 86_400, secure_cookie(&req)));
