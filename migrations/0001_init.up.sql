@@ -326,6 +326,60 @@ CREATE TRIGGER contacts_fts_after_delete AFTER DELETE ON contacts BEGIN
     VALUES ('delete', OLD.rowid, OLD.first_name, OLD.last_name, OLD.title, OLD.email);
 END;
 
+-- Contacts are audited like accounts. The guard covers the fields people edit; the score,
+-- touch times and the account link are left out so that scoring, sending and the SET NULL of
+-- a deleted account (audited as the account's deletion) need no entry per contact.
+CREATE TRIGGER contacts_audit_guard_insert BEFORE INSERT ON contacts
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'contact' AND entity_id = NEW.id AND before IS NULL AND after IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'audit context missing for contact');
+END;
+CREATE TRIGGER contacts_audit_guard_update BEFORE UPDATE OF
+    first_name, last_name, title, seniority, department, persona, email, linkedin_url, phone, timezone, stage, status, owner_id, notes ON contacts
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'contact' AND entity_id = OLD.id AND before IS NULL AND after IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'audit context missing for contact');
+END;
+CREATE TRIGGER contacts_audit_guard_delete BEFORE DELETE ON contacts
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'contact' AND entity_id = OLD.id AND before IS NULL AND after IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'audit context missing for contact');
+END;
+CREATE TRIGGER contacts_audit_after_insert AFTER INSERT ON contacts BEGIN
+    UPDATE audit_log SET after = json_object(
+        'account_id', NEW.account_id, 'first_name', NEW.first_name, 'last_name', NEW.last_name,
+        'title', NEW.title, 'seniority', NEW.seniority, 'department', NEW.department,
+        'persona', NEW.persona, 'email', NEW.email, 'linkedin_url', NEW.linkedin_url,
+        'phone', NEW.phone, 'timezone', NEW.timezone, 'stage', NEW.stage, 'status', NEW.status,
+        'owner_id', NEW.owner_id, 'notes', NEW.notes)
+    WHERE entity = 'contact' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
+END;
+CREATE TRIGGER contacts_audit_after_update AFTER UPDATE OF
+    account_id, first_name, last_name, title, seniority, department, persona, email, linkedin_url, phone, timezone, stage, status, owner_id, notes ON contacts BEGIN
+    UPDATE audit_log SET before = json_object(
+        'account_id', OLD.account_id, 'first_name', OLD.first_name, 'last_name', OLD.last_name,
+        'title', OLD.title, 'seniority', OLD.seniority, 'department', OLD.department,
+        'persona', OLD.persona, 'email', OLD.email, 'linkedin_url', OLD.linkedin_url,
+        'phone', OLD.phone, 'timezone', OLD.timezone, 'stage', OLD.stage, 'status', OLD.status,
+        'owner_id', OLD.owner_id, 'notes', OLD.notes),
+    after = json_object(
+        'account_id', NEW.account_id, 'first_name', NEW.first_name, 'last_name', NEW.last_name,
+        'title', NEW.title, 'seniority', NEW.seniority, 'department', NEW.department,
+        'persona', NEW.persona, 'email', NEW.email, 'linkedin_url', NEW.linkedin_url,
+        'phone', NEW.phone, 'timezone', NEW.timezone, 'stage', NEW.stage, 'status', NEW.status,
+        'owner_id', NEW.owner_id, 'notes', NEW.notes)
+    WHERE entity = 'contact' AND entity_id = NEW.id AND before IS NULL AND after IS NULL;
+END;
+CREATE TRIGGER contacts_audit_after_delete AFTER DELETE ON contacts BEGIN
+    UPDATE audit_log SET before = json_object(
+        'account_id', OLD.account_id, 'first_name', OLD.first_name, 'last_name', OLD.last_name,
+        'title', OLD.title, 'seniority', OLD.seniority, 'department', OLD.department,
+        'persona', OLD.persona, 'email', OLD.email, 'linkedin_url', OLD.linkedin_url,
+        'phone', OLD.phone, 'timezone', OLD.timezone, 'stage', OLD.stage, 'status', OLD.status,
+        'owner_id', OLD.owner_id, 'notes', OLD.notes)
+    WHERE entity = 'contact' AND entity_id = OLD.id AND before IS NULL AND after IS NULL;
+END;
+
 -- ---------------------------------------------------------------------------------------------
 -- ICP scoring history: a row every time a contact's score changes (plan 2e, option B).
 -- Append-only, so no updated_at.

@@ -21,7 +21,14 @@ async fn demo_data_fills_an_empty_database_once_and_is_listed_by_the_api() {
     assert!((200..=500).contains(&count("SELECT count(*) FROM contacts").await));
     assert!(count("SELECT count(DISTINCT stage) FROM contacts").await >= 10);
     assert!(count("SELECT count(DISTINCT industry) FROM accounts").await >= 6);
-    assert_eq!(count("SELECT count(*) FROM audit_log WHERE actor = 'seed' AND after IS NOT NULL").await, 40);
+    assert_eq!(
+        count("SELECT count(*) FROM audit_log WHERE actor = 'seed' AND entity = 'account' AND after IS NOT NULL").await,
+        40
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM audit_log WHERE actor = 'seed' AND entity = 'contact' AND after IS NOT NULL").await,
+        count("SELECT count(*) FROM contacts").await
+    );
     assert_eq!(count("SELECT count(*) FROM contacts WHERE account_id IS NULL").await, 0);
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
 }

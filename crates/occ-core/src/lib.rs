@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod seed;
 pub mod store;
 pub mod telemetry;
+mod validate;
 
 pub use config::Config;
 pub use error::{AppError, AppResult};

@@ -177,7 +177,7 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
             let touched = !matches!(stage, "new" | "researched" | "drafted");
             let days_ago = rng.i64(1..60);
             contacts.push(json!({
-                "id": new_id(), "account_id": id, "first_name": first, "last_name": last, "title": title,
+                "id": new_id(), "audit_id": new_id(), "account_id": id, "first_name": first, "last_name": last, "title": title,
                 "seniority": seniority, "department": department,
                 "email": format!("{handle}{}@{domain}", contacts.len()),
                 "linkedin_url": format!("https://www.linkedin.com/in/{handle}-{}", contacts.len()),
@@ -251,6 +251,13 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
              json_extract(value, '$.notes'), ?2, ?2 \
              FROM json_each(?1)",
             libsql::params![accounts_json.as_str(), at.as_str()],
+        )
+        .await?;
+        conn.execute(
+            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+             SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
+             FROM json_each(?1)",
+            libsql::params![contacts_json.as_str(), at.as_str()],
         )
         .await?;
         conn.execute(

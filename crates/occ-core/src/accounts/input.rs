@@ -3,9 +3,10 @@
 
 use serde::Deserialize;
 
-use crate::domain::{DomainName, parse_timezone};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::DomainName;
+use crate::error::AppResult;
 use crate::http::Patch;
+use crate::validate::{Check, patched};
 
 /// `POST /api/v1/accounts`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -114,35 +115,9 @@ impl AccountChanges {
     }
 }
 
-/// Collects field errors so that one response names every problem.
-#[derive(Default)]
-struct Check(Vec<FieldError>);
-
 impl Check {
-    fn fail(&mut self, field: &str, rule: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, rule, message));
-    }
-
-    /// Optional text: trimmed, blank means none, at most `max` characters.
-    fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
-        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
-        if value.chars().count() > max {
-            self.fail(field, "max_length", format!("must be at most {max} characters"));
-            return None;
-        }
-        Some(value)
-    }
-
     fn name(&mut self, value: String) -> String {
-        match self.text("name", Some(value), 200) {
-            Some(name) => name,
-            None => {
-                if !self.0.iter().any(|f| f.field == "name") {
-                    self.fail("name", "required", "must not be empty");
-                }
-                String::new()
-            }
-        }
+        self.required("name", value, 200)
     }
 
     fn domain(&mut self, value: Option<String>) -> Option<DomainName> {
@@ -157,11 +132,6 @@ impl Check {
             return None;
         }
         Some(n)
-    }
-
-    fn timezone(&mut self, value: Option<String>) -> Option<String> {
-        let value = self.text("timezone", value, 64)?;
-        parse_timezone(&value).map_err(|m| self.fail("timezone", "format", m)).ok()
     }
 
     fn website(&mut self, value: Option<String>) -> Option<String> {
@@ -213,18 +183,6 @@ impl Check {
             return Vec::new();
         }
         out
-    }
-
-    fn finish<T>(self, value: T) -> AppResult<T> {
-        if self.0.is_empty() { Ok(value) } else { Err(AppError::Validation(self.0)) }
-    }
-}
-
-fn patched<T, U>(patch: Patch<T>, check: impl FnOnce(Option<T>) -> Option<U>) -> Option<Option<U>> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(v) => Some(check(Some(v))),
     }
 }
 
@@ -290,6 +248,7 @@ impl PatchAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AppError;
 
     fn errors(result: AppResult<impl std::fmt::Debug>) -> Vec<(String, String)> {
         match result {
