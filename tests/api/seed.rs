@@ -47,3 +47,26 @@ async fn seeded_accounts_are_searchable() {
         found.text
     );
 }
+
+#[tokio::test]
+async fn deleting_an_account_keeps_its_contacts_without_an_account() {
+    let app = spawn_app().await;
+    let conn = app.db.conn().await;
+    occ_core::seed::demo(&conn).await.expect("seed");
+    let (account, people): (String, i64) = conn
+        .query_one(
+            "account",
+            "SELECT account_id, count(*) FROM contacts GROUP BY account_id ORDER BY count(*) DESC LIMIT 1",
+            (),
+            |row| Ok((col(row, 0)?, col(row, 1)?)),
+        )
+        .await
+        .expect("an account with contacts");
+    let answer = app.delete(&format!("/api/v1/accounts/{account}")).await;
+    assert_eq!(answer.status, 204, "{}", answer.text);
+    let orphans: i64 = conn
+        .query_one("count", "SELECT count(*) FROM contacts WHERE account_id IS NULL", (), |row| col(row, 0))
+        .await
+        .expect("count");
+    assert_eq!(orphans, people, "the account's people stay, without it");
+}
