@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod backup;
+mod contacts;
 mod functions;
 mod helpers;
 mod http_core;

@@ -5,26 +5,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE,
+  DETAIL_PATH,
   PHONE,
   api,
   credentials,
+  expectNav,
+  expectNoSidewaysScroll,
   expectText,
   expectVisible,
-  expectedNav,
   fillByLabel,
-  navLinks,
-  screenshotPath,
+  screenshot,
   setup,
   sharedUser,
   signInThroughApi,
   uniqueStamp,
   waitForPath,
+  waitForUrl,
   withPage,
 } from './helpers.mjs';
 
 setup();
-
-const DETAIL_PATH = /^\/accounts\/(?!new$)[^/]+$/;
 
 /** Signs in through the /login form and waits for the app. */
 async function signInThroughForm(page, { email, password } = credentials()) {
@@ -45,12 +45,11 @@ test('opening the app signed out lands on the sign-in page, without the app fram
     assert.equal(await page.getByTestId('nav').count(), 0, 'the sign-in page should have no navigation');
     assert.equal(await page.getByTestId('user-card').count(), 0, 'the sign-in page should show no user');
     assert.equal(await page.title(), 'Sign in · OCC', 'the page title');
-    await page.screenshot({ path: screenshotPath('login') });
+    await screenshot(page, 'login');
 
     await page.setViewportSize(PHONE);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the sign-in page should not scroll sideways on a phone, it is ${overflow} px too wide`);
-    await page.screenshot({ path: screenshotPath('phone-login') });
+    await expectNoSidewaysScroll(page, 'the sign-in page');
+    await screenshot(page, 'phone-login');
   });
 });
 
@@ -67,16 +66,18 @@ test('a wrong password is shown as an error in the sign-in form', async () => {
     assert.equal(new URL(page.url()).pathname, '/login', 'a failed sign-in stays on /login');
     assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(), email, 'the email should be kept');
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the wrong password should be cleared');
-    await page.screenshot({ path: screenshotPath('login-error') });
+    await screenshot(page, 'login-error');
   });
 });
 
 test('signing in shows the app with the user, and goes back to the page asked for', async () => {
   await withPage('sign-in', { signedIn: false }, async (page) => {
     await page.goto(`${BASE}/status`);
-    await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/status').catch(() => {
-      assert.fail(`a signed-out visit to /status should lead to /login?next=/status, the page is at ${page.url()}`);
-    });
+    await waitForUrl(
+      page,
+      (url) => url.pathname === '/login' && url.searchParams.get('next') === '/status',
+      'a signed-out visit to /status should lead to /login?next=/status',
+    );
     await signInThroughForm(page);
     await waitForPath(page, /^\/status$/, 'the page asked for (/status) after signing in');
 
@@ -86,8 +87,8 @@ test('signing in shows the app with the user, and goes back to the page asked fo
     assert.equal(via, 'session', 'the browser should be signed in with a session cookie');
     await expectText(page.getByTestId('user-name'), user.name || user.email, "the user's name in the sidebar");
     assert.match((await page.getByTestId('user-role').textContent()) || '', new RegExp(user.role, 'i'), "the user's role in the sidebar");
-    assert.deepEqual(await navLinks(page), expectedNav(user.role), `the navigation of a ${user.role}`);
-    await page.screenshot({ path: screenshotPath('signed-in') });
+    await expectNav(page, user.role, `the navigation of a ${user.role}`);
+    await screenshot(page, 'signed-in');
   });
 });
 
@@ -102,7 +103,7 @@ test('signing out returns to the sign-in page and the session no longer works', 
     await page.getByTestId('menu-button').click();
     await expectVisible(page.getByTestId('sign-out'), 'Sign out in the opened menu');
     await page.waitForTimeout(300); // the drawer slides in
-    await page.screenshot({ path: screenshotPath('phone-menu-signed-in') });
+    await screenshot(page, 'phone-menu-signed-in');
     await page.getByTestId('sign-out').click();
     await waitForPath(page, /^\/login$/, 'the sign-in page after signing out');
     await expectVisible(page.getByTestId('login-form'), 'the sign-in form after signing out');
@@ -114,9 +115,11 @@ test('signing out returns to the sign-in page and the session no longer works', 
     assert.equal(replay.status(), 401, `the signed-out session cookie should get 401, it got ${replay.status()}`);
 
     await page.goto(`${BASE}/accounts`);
-    await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/accounts').catch(() => {
-      assert.fail(`/accounts after signing out should lead to /login?next=/accounts, the page is at ${page.url()}`);
-    });
+    await waitForUrl(
+      page,
+      (url) => url.pathname === '/login' && url.searchParams.get('next') === '/accounts',
+      '/accounts after signing out should lead to /login?next=/accounts',
+    );
   });
 });
 
@@ -129,7 +132,7 @@ test('an API token created in Settings shows its secret once, works, and can be 
     await waitForPath(page, /^\/settings\/profile$/, 'Settings → Profile');
     await expectVisible(page.getByTestId('sessions-table'), 'your sessions');
     await expectVisible(page.getByTestId('session-current'), 'this session marked in the list');
-    await page.screenshot({ path: screenshotPath('settings-profile'), fullPage: true });
+    await screenshot(page, 'settings-profile', { fullPage: true });
 
     await page.getByTestId('settings-tokens').click();
     await waitForPath(page, /^\/settings\/tokens$/, 'Settings → API tokens');
@@ -146,7 +149,7 @@ test('an API token created in Settings shows its secret once, works, and can be 
     const row = page.getByTestId('token-row').filter({ hasText: name });
     await expectVisible(row, `the new token "${name}" in the list`);
     assert.ok(!((await page.getByTestId('tokens-table').textContent()) || '').includes(secret), 'the list must not show the secret');
-    await page.screenshot({ path: screenshotPath('settings-token-secret'), fullPage: true });
+    await screenshot(page, 'settings-token-secret', { fullPage: true });
 
     // The secret is a working bearer token.
     const viaToken = await page.request.get(`${BASE}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}`, cookie: '' } });
@@ -162,7 +165,7 @@ test('an API token created in Settings shows its secret once, works, and can be 
     await row.getByTestId('token-revoke').click();
     const dialog = page.getByTestId('confirm-dialog');
     await expectVisible(dialog, 'the revoke confirmation');
-    await page.screenshot({ path: screenshotPath('settings-token-revoke') });
+    await screenshot(page, 'settings-token-revoke');
     await dialog.getByRole('button', { name: 'Revoke token' }).click();
     await expectText(row.getByTestId('token-status'), 'Revoked', 'the token status after revoking');
     const revoked = await page.request.get(`${BASE}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}`, cookie: '' } });
@@ -193,9 +196,7 @@ test('the audit log lists the account changes of this run with the actor, and sh
     await page.getByTestId('nav-audit').click();
     await waitForPath(page, /^\/audit$/, 'the audit log');
     await page.getByLabel('Entity').fill('account');
-    await page.waitForURL((url) => url.searchParams.get('entity') === 'account').catch(() => {
-      assert.fail(`the entity filter should be kept in the URL, the URL is ${page.url()}`);
-    });
+    await waitForUrl(page, (url) => url.searchParams.get('entity') === 'account', 'the entity filter should be kept in the URL');
     const rows = page.locator(`[data-testid="audit-row"][data-entity-id="${accountId}"]`);
     await expectVisible(rows, `audit entries for the account ${accountId}`);
     const actions = (await rows.getByTestId('audit-action').allTextContents()).map((t) => t.trim());
@@ -216,16 +217,15 @@ test('the audit log lists the account changes of this run with the actor, and sh
     await expectVisible(industry, 'the changed industry in the diff');
     assert.match((await industry.textContent()) || '', /Logistics[\s\S]*Freight/, 'the diff should show Logistics before and Freight after');
     assert.equal(await diff.locator('[data-testid="diff-row"][data-field="name"]').count(), 0, 'an unchanged field is not in the diff');
-    await page.screenshot({ path: screenshotPath('audit'), fullPage: true });
+    await screenshot(page, 'audit', { fullPage: true });
 
     await page.setViewportSize(PHONE);
     await page.reload();
     await expectVisible(rows, 'the audit entries on a phone');
     await rows.first().getByTestId('audit-toggle').click();
     await expectVisible(page.getByTestId('audit-diff'), 'the changes on a phone');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the audit log should not scroll sideways on a phone, it is ${overflow} px too wide`);
-    await page.screenshot({ path: screenshotPath('phone-audit') });
+    await expectNoSidewaysScroll(page, 'the audit log');
+    await screenshot(page, 'phone-audit');
   });
 });
 
@@ -244,19 +244,19 @@ test('an admin creates a viewer in Settings → Users, and the viewer gets no wr
     await page.getByTestId('new-user').click();
     await fillByLabel(page, { Name: `E2E Viewer ${stamp}`, Email: email, 'Temporary password': password });
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
-    await page.screenshot({ path: screenshotPath('settings-user-form'), fullPage: true });
+    await screenshot(page, 'settings-user-form', { fullPage: true });
     await page.getByRole('button', { name: 'Create user' }).click();
     const row = page.locator(`[data-testid="user-row"][data-user-email="${email}"]`);
     await expectVisible(row, `the new user ${email} in the list`);
     assert.equal(await row.getByTestId('user-role').inputValue(), 'viewer', 'the new user is a viewer');
-    await page.screenshot({ path: screenshotPath('settings-users'), fullPage: true });
+    await screenshot(page, 'settings-users', { fullPage: true });
   });
 
   await withPage('viewer', { signedIn: false }, async (page) => {
     const { csrf } = await signInThroughApi(page.request, { email, password });
     await page.goto(`${BASE}/accounts`);
     await expectText(page.getByTestId('user-role'), 'Viewer', 'the role in the sidebar');
-    assert.deepEqual(await navLinks(page), expectedNav('viewer'), 'a viewer sees no Audit log');
+    await expectNav(page, 'viewer', 'a viewer sees no Audit log');
     await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts list');
     assert.equal(await page.getByTestId('new-account').count(), 0, 'a viewer gets no New account button');
 
@@ -264,13 +264,13 @@ test('an admin creates a viewer in Settings → Users, and the viewer gets no wr
     await expectVisible(page.getByTestId('account-detail'), 'the account, which a viewer may read');
     assert.equal(await page.getByTestId('edit-account').count(), 0, 'a viewer gets no Edit button');
     assert.equal(await page.getByTestId('delete-account').count(), 0, 'a viewer gets no Delete button');
-    await page.screenshot({ path: screenshotPath('viewer-account') });
+    await screenshot(page, 'viewer-account');
 
     for (const path of ['/audit', '/settings/users', `/accounts/${accountId}/edit`]) {
       await page.goto(`${BASE}${path}`);
       await expectVisible(page.getByTestId('forbidden'), `the not-allowed state on ${path}`);
     }
-    await page.screenshot({ path: screenshotPath('viewer-forbidden') });
+    await screenshot(page, 'viewer-forbidden');
     const del = await page.request.delete(`${BASE}/api/v1/accounts/${accountId}`, { headers: { 'x-csrf-token': csrf } });
     assert.equal(del.status(), 403, `the server should refuse a viewer's delete with 403, it answered ${del.status()}`);
   });

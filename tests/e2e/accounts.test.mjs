@@ -7,26 +7,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE,
+  DETAIL_PATH,
   PHONE,
-  WAIT_MS,
   api,
   expectHidden,
+  expectNav,
+  expectNoSidewaysScroll,
   expectText,
   expectVisible,
-  expectedNav,
   fillByLabel,
-  navLinks,
-  screenshotPath,
+  screenshot,
   setup,
   sharedUser,
   uniqueStamp,
   waitForPath,
   waitForRowCount,
+  waitForUrl,
   withPage,
 } from './helpers.mjs';
-
-/** An account's detail page, and not the new-account form. */
-const DETAIL_PATH = /^\/accounts\/(?!new$)[^/]+$/;
 
 // Signs in once (OCC_E2E_EMAIL) before the tests; every test's page starts signed in.
 setup();
@@ -40,11 +38,11 @@ test('the app opens and the Status screen shows the database is ok', async () =>
     assert.ok(response && response.ok(), `GET / answered ${response && response.status()}, expected the app's index.html`);
     await expectVisible(page.getByTestId('accounts-list'), 'the accounts list as the start page');
     await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts or the empty state');
-    await page.screenshot({ path: screenshotPath('accounts-list') });
+    await screenshot(page, 'accounts-list');
 
     const user = sharedUser();
     await expectText(page.getByTestId('user-name'), user.name || user.email, 'the signed-in user in the sidebar');
-    assert.deepEqual(await navLinks(page), expectedNav(user.role), `the navigation should list the screens a ${user.role} may open`);
+    await expectNav(page, user.role, `the navigation should list the screens a ${user.role} may open`);
 
     await page.getByTestId('nav-status').click();
     await waitForPath(page, /^\/status$/, 'the Status screen (/status)');
@@ -54,7 +52,7 @@ test('the app opens and the Status screen shows the database is ok', async () =>
     const schema = (await page.getByTestId('health-schema').textContent()) || '';
     assert.match(schema, /up to date/, `the schema version should be up to date, the screen says ${JSON.stringify(schema)}`);
     assert.ok(((await page.getByTestId('health-version').textContent()) || '').trim(), 'the version should be shown');
-    await page.screenshot({ path: screenshotPath('status'), fullPage: true });
+    await screenshot(page, 'status', { fullPage: true });
   });
 });
 
@@ -76,7 +74,7 @@ test('an account created through the form is found in the list by search', async
       'Tech stack': 'snowflake, dbt',
       Notes: 'Created by the browser test.',
     });
-    await page.screenshot({ path: screenshotPath('account-form'), fullPage: true });
+    await screenshot(page, 'account-form', { fullPage: true });
     await page.getByRole('button', { name: 'Create account' }).click();
 
     await waitForPath(page, DETAIL_PATH, "the new account's detail page");
@@ -85,18 +83,16 @@ test('an account created through the form is found in the list by search', async
     await expectText(page.getByTestId('account-industry'), 'Software', 'the industry on the detail page');
     const chips = (await page.getByTestId('account-tech_stack').locator('.chip').allTextContents()).map((t) => t.trim());
     assert.deepEqual(chips, ['snowflake', 'dbt'], 'the tech stack should be saved as a list');
-    await page.screenshot({ path: screenshotPath('account-detail'), fullPage: true });
+    await screenshot(page, 'account-detail', { fullPage: true });
 
     await page.getByTestId('nav-accounts').click();
     await waitForPath(page, /^\/accounts$/, 'the accounts list');
     await page.getByLabel('Search accounts').fill(stamp);
-    await page.waitForURL((url) => url.searchParams.get('q') === stamp, { timeout: WAIT_MS }).catch(() => {
-      assert.fail(`the search should be kept in the URL as q=${stamp}, the URL is ${page.url()}`);
-    });
+    await waitForUrl(page, (url) => url.searchParams.get('q') === stamp, `the search should be kept in the URL as q=${stamp}`);
     await waitForRowCount(page, 1, `for the unique search "${stamp}": only the new account matches it`);
     const row = page.getByTestId('row').filter({ hasText: name });
     await expectVisible(row, `a row for "${name}" after searching for "${stamp}"`);
-    await page.screenshot({ path: screenshotPath('accounts-search'), fullPage: true });
+    await screenshot(page, 'accounts-search', { fullPage: true });
 
     // The search survives a reload, and the row leads to the detail page.
     await page.reload();
@@ -133,7 +129,7 @@ test('a malformed domain is shown as an error next to the domain field', async (
     );
     assert.equal(await page.getByTestId('field-error-name').count(), 0, 'the name field should have no error');
     assert.ok(await page.getByTestId('submit').isEnabled(), 'the submit button should be enabled again after the error');
-    await page.screenshot({ path: screenshotPath('account-form-domain-error'), fullPage: true });
+    await screenshot(page, 'account-form-domain-error', { fullPage: true });
   });
 });
 
@@ -152,7 +148,7 @@ test('a duplicate domain (409) is shown next to the domain field with a link to 
     await expectVisible(error, 'the duplicate-domain error under the Domain field');
     assert.match((await error.textContent()) || '', /already/i, 'the error should say that the domain is already used');
     assert.equal(new URL(page.url()).pathname, '/accounts/new', 'the form should stay open on a conflict');
-    await page.screenshot({ path: screenshotPath('account-form-duplicate-domain') });
+    await screenshot(page, 'account-form-duplicate-domain');
     const link = error.getByTestId('conflict-link');
     if ((await link.count()) > 0) {
       await link.click();
@@ -168,19 +164,18 @@ test('on a phone the menu button opens the navigation and the list is shown', as
     await expectVisible(menu, 'the menu button on a 390 px wide screen');
     await expectHidden(page.getByTestId('nav-status'), 'the navigation (behind the menu button)');
     await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts list or its empty state');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the page should not scroll sideways on a phone, it is ${overflow} px too wide`);
-    await page.screenshot({ path: screenshotPath('phone-accounts') });
+    await expectNoSidewaysScroll(page, 'the page');
+    await screenshot(page, 'phone-accounts');
 
     await menu.click();
     assert.equal(await menu.getAttribute('aria-expanded'), 'true', 'the menu button should report aria-expanded=true when open');
     await expectVisible(page.getByTestId('nav-status'), 'the Status link in the opened menu');
-    await page.screenshot({ path: screenshotPath('phone-menu') });
+    await screenshot(page, 'phone-menu');
     await page.getByTestId('nav-status').click();
     await waitForPath(page, /^\/status$/, 'the Status screen from the phone menu');
     await expectHidden(page.getByTestId('nav-status'), 'the menu after choosing a screen');
     await expectText(page.getByTestId('health-database'), 'ok', 'the database status on a phone');
-    await page.screenshot({ path: screenshotPath('phone-status') });
+    await screenshot(page, 'phone-status');
   });
 });
 
@@ -210,13 +205,13 @@ test('an account can be edited, with a cleared field, and deleted after confirmi
     await page.getByTestId('delete-account').click();
     const dialog = page.getByTestId('confirm-dialog');
     await expectVisible(dialog, 'the delete confirmation dialog');
-    await page.screenshot({ path: screenshotPath('account-delete-confirm') });
+    await screenshot(page, 'account-delete-confirm');
     await dialog.getByRole('button', { name: 'Delete account' }).click();
     await waitForPath(page, /^\/accounts$/, 'the accounts list after deleting');
 
     await page.goto(`${BASE}${detailPath}`);
     await expectVisible(page.getByTestId('not-found'), 'the not-found state for the deleted account');
-    await page.screenshot({ path: screenshotPath('account-not-found') });
+    await screenshot(page, 'account-not-found');
   });
 });
 
@@ -241,15 +236,13 @@ test('paging follows the cursors with Next and Previous, keeping the filter in t
     assert.ok(await page.getByTestId('page-prev').isDisabled(), 'Previous should be disabled on the first page');
 
     await page.getByTestId('page-next').click();
-    await page.waitForURL((url) => url.searchParams.has('cursor'), { timeout: WAIT_MS }).catch(() => {
-      assert.fail(`Next should put the cursor in the URL, the URL is ${page.url()}`);
-    });
+    await waitForUrl(page, (url) => url.searchParams.has('cursor'), 'Next should put the cursor in the URL');
     await waitForRows(2, 'on the second page');
     assert.deepEqual(await rowNames(), [`E2E Page ${stamp} 25`, `E2E Page ${stamp} 26`], 'the second page should hold the last two accounts');
     assert.equal(new URL(page.url()).searchParams.get('industry'), industry, 'the filter should stay in the URL while paging');
     assert.ok(await page.getByTestId('page-next').isDisabled(), 'Next should be disabled on the last page');
     await expectText(page.getByTestId('pager-label'), '26–27', 'the range of the second page');
-    await page.screenshot({ path: screenshotPath('accounts-page-2') });
+    await screenshot(page, 'accounts-page-2');
 
     await page.getByTestId('page-prev').click();
     await waitForRows(25, 'after going back to the first page');

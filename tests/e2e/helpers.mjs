@@ -22,6 +22,8 @@ const SCREENS = process.env.OCC_E2E_SCREENS
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 export const WAIT_MS = 10_000;
+/** An account's detail page, and not the new-account form. */
+export const DETAIL_PATH = /^\/accounts\/(?!new$)[^/]+$/;
 
 let browser;
 /** The session the signed-in tests share: cookies (storage state), CSRF token and user. */
@@ -119,6 +121,11 @@ export function screenshotPath(name) {
   return path.join(SCREENS, `${name}.png`);
 }
 
+/** Saves a screenshot of `page` as <name>.png in the screenshot directory. */
+export function screenshot(page, name, { fullPage = false } = {}) {
+  return page.screenshot({ path: screenshotPath(name), fullPage });
+}
+
 /**
  * Runs `fn(page, context)` in a fresh browser context, signed in with the shared session
  * unless `signedIn` is false. Collects uncaught page errors and console errors (a
@@ -206,6 +213,15 @@ export async function waitForPath(page, pattern, what) {
   }
 }
 
+/** Waits until `test(url)` holds for the page's URL; `failure` says what went wrong, without the URL. */
+export async function waitForUrl(page, test, failure) {
+  try {
+    await page.waitForURL(test, { timeout: WAIT_MS });
+  } catch {
+    assert.fail(`${failure}, the URL is ${page.url()}`);
+  }
+}
+
 /** Waits until the list shows exactly `n` rows (the previous page stays visible while loading). */
 export async function waitForRowCount(page, n, what) {
   const rows = page.getByTestId('row');
@@ -221,13 +237,16 @@ export async function fillByLabel(page, fields) {
   }
 }
 
-/** The side navigation's links as their texts. */
-export async function navLinks(page) {
+/** Checks that the side navigation lists the screens a `role` may open, in order. */
+export async function expectNav(page, role, what) {
   const nav = page.getByRole('navigation', { name: 'Main' });
-  return (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
+  const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
+  const expected = ['Accounts', ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []), 'Settings', 'Status'];
+  assert.deepEqual(links, expected, what);
 }
 
-/** The navigation each role should see, in order. */
-export function expectedNav(role) {
-  return ['Accounts', ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []), 'Settings', 'Status'];
+/** Checks that the page is no wider than the window (does not scroll sideways). */
+export async function expectNoSidewaysScroll(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${what} should not scroll sideways on a phone, it is ${overflow} px too wide`);
 }

@@ -56,6 +56,11 @@ pub struct ErrorDetail {
         crate::auth::tokens::create,
         crate::auth::tokens::revoke,
         crate::audit::list::list,
+        crate::contacts::handlers::create,
+        crate::contacts::handlers::list,
+        crate::contacts::handlers::get,
+        crate::contacts::handlers::update,
+        crate::contacts::handlers::delete,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -65,6 +70,7 @@ pub struct ErrorDetail {
         (name = "users", description = "Users and roles (admins)"),
         (name = "tokens", description = "API tokens for scripts"),
         (name = "audit", description = "Who changed what (managers and admins)"),
+        (name = "contacts", description = "People"),
     )
 )]
 struct ApiDoc;

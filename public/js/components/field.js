@@ -1,5 +1,6 @@
 // A labelled form control with its hint and its inline error, wired for screen readers:
-// the error is linked with aria-describedby and the control is marked aria-invalid.
+// the error is linked with aria-describedby and the control is marked aria-invalid. And the
+// error of a whole form, shown above its fields.
 import { html } from '../preact.js';
 
 /**
@@ -38,6 +39,21 @@ export function Field({ id, name, label, error, hint, required, as = 'input', cl
           </div>`
         : null}
       ${hint && html`<div class="field-hint" id=${hintId}>${hint}</div>`}
+    </div>
+  `;
+}
+
+/**
+ * The form-level error: `error.message`, then `details` (more lines) and `children`, then the
+ * request id to quote. Focusable, so a failed submit can move focus to it.
+ */
+export function FormError({ error, details = [], testid = 'form-error', children }) {
+  return html`
+    <div class="form-error" role="alert" tabindex="-1" data-testid=${testid}>
+      <strong>${error.message}</strong>
+      ${details.map((d, i) => html`<div key=${i}>${d}</div>`)}
+      ${children}
+      ${error.requestId && html`<div class="muted">Request id <code>${error.requestId}</code></div>`}
     </div>
   `;
 }

@@ -43,6 +43,16 @@ export function ErrorState({ error, title = 'Something went wrong', onRetry, act
   `;
 }
 
+/**
+ * The error state of a cursor-paged list. When the server refuses the `cursor` (an edited URL,
+ * changed data) retrying cannot help, so it offers `onRestart`, the first page, instead.
+ */
+export function ListError({ error, title, cursor, onRetry, onRestart }) {
+  const badCursor = cursor && error.fields.some((f) => f.field === 'cursor');
+  const restart = html`<button type="button" class="btn" onClick=${onRestart}>Start from the first page</button>`;
+  return html`<${ErrorState} error=${error} title=${title} onRetry=${onRetry} action=${badCursor ? restart : null} />`;
+}
+
 export function NotFound({ title = 'Page not found', children, backHref = '/accounts', backLabel = 'Go to accounts' }) {
   return html`
     <div class="state state-empty" data-testid="not-found">

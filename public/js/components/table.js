@@ -1,7 +1,8 @@
 // A dense data table whose rows open a detail page, and the Previous/Next pager for
-// cursor-paged lists.
+// cursor-paged lists with its label.
 import { html } from '../preact.js';
 import { navigate } from '../router.js';
+import { formatInt } from '../format.js';
 
 /**
  * `columns`: [{ key, label, render?(row), className?, numeric? }]
@@ -43,6 +44,17 @@ export function DataTable({ columns, rows, rowKey = (r) => r.id, rowHref, captio
       </table>
     </div>
   `;
+}
+
+/**
+ * The pager's label for a page of `count` items whose first is item `first` (from 1): "No more
+ * <many>" past the end, "3 <many>" (or "1 <one>") when it is the only page, "26–50" otherwise,
+ * or "25 <many>" when where the page starts is not `known` (a link that carried a cursor).
+ */
+export function pagerLabel({ count, first, onlyPage, known = true, one, many }) {
+  if (!count) return `No more ${many}`;
+  if (onlyPage) return `${formatInt(count)} ${count === 1 ? one : many}`;
+  return known ? `${formatInt(first)}–${formatInt(first + count - 1)}` : `${count} ${many}`;
 }
 
 export function Pager({ label, hasPrev, hasNext, onPrev, onNext, busy }) {

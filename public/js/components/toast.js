@@ -24,6 +24,12 @@ export function toast(message, { kind = 'success', timeoutMs = 4000 } = {}) {
   return id;
 }
 
+/** Says in an error toast that `what` could not be done, with the request id to quote. */
+export function toastFailure(what, error) {
+  const ref = error.requestId ? ` (request ${error.requestId})` : '';
+  return toast(`Could not ${what}: ${error.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
+}
+
 export function Toasts() {
   const [list, setList] = useState(items);
   useEffect(() => {

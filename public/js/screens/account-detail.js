@@ -4,7 +4,7 @@ import { html, useEffect, useState } from '../preact.js';
 import { accounts, isAbort } from '../api.js';
 import { navigate } from '../router.js';
 import { PageHeader } from '../components/layout.js';
-import { ConfirmDialog } from '../components/confirm.js';
+import { ConfirmDialog, useConfirm } from '../components/confirm.js';
 import { ErrorState, Loading, NotFound } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatDateTime, formatInt, safeHref } from '../format.js';
@@ -54,8 +54,11 @@ export function AccountNotFound() {
 
 export function AccountDetailScreen({ params, user }) {
   const { loading, account, error, notFound, retry } = useAccount(params.id);
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
+  const remove = useConfirm(async () => {
+    await accounts.remove(account.id);
+    toast(`Deleted ${account.name}`);
+    navigate('/accounts', { replace: true });
+  }, 'delete');
 
   if (loading) return html`<section class="page page-narrow"><${Loading} label="Loading account…" /></section>`;
   if (notFound) return html`<section class="page page-narrow"><${AccountNotFound} /></section>`;
@@ -64,20 +67,6 @@ export function AccountDetailScreen({ params, user }) {
   }
 
   const a = account;
-  const onDelete = async () => {
-    setDeleting(true);
-    try {
-      await accounts.remove(a.id);
-      toast(`Deleted ${a.name}`);
-      navigate('/accounts', { replace: true });
-    } catch (e) {
-      setDeleting(false);
-      setConfirming(false);
-      const ref = e.requestId ? ` (request ${e.requestId})` : '';
-      toast(`Could not delete: ${e.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
-    }
-  };
-
   const tz = a.timezone ? localTime(a.timezone) : null;
   const domainHref = a.domain ? safeHref(`https://${a.domain}`) : null;
   const canEdit = canWriteAccounts(user);
@@ -87,7 +76,7 @@ export function AccountDetailScreen({ params, user }) {
       ? html`
           ${canEdit && html`<a class="btn" href=${`/accounts/${encodeURIComponent(a.id)}/edit`} data-testid="edit-account">Edit</a>`}
           ${canDelete &&
-          html`<button type="button" class="btn btn-danger-ghost" onClick=${() => setConfirming(true)} data-testid="delete-account">Delete</button>`}
+          html`<button type="button" class="btn btn-danger-ghost" onClick=${() => remove.ask()} data-testid="delete-account">Delete</button>`}
         `
       : null;
 
@@ -138,15 +127,7 @@ export function AccountDetailScreen({ params, user }) {
         <div><dt>Updated</dt><dd data-testid="account-updated_at" title=${a.updated_at}>${formatDateTime(a.updated_at)}</dd></div>
         <div><dt>ID</dt><dd><code data-testid="account-id">${a.id}</code></dd></div>
       </dl>
-      <${ConfirmDialog}
-        open=${confirming}
-        title="Delete this account?"
-        confirmLabel="Delete account"
-        danger
-        busy=${deleting}
-        onConfirm=${onDelete}
-        onCancel=${() => setConfirming(false)}
-      >
+      <${ConfirmDialog} title="Delete this account?" confirmLabel="Delete account" danger ...${remove.dialog}>
         <strong>${a.name}</strong> will be deleted. This cannot be undone.
       <//>
     </section>

@@ -1,11 +1,12 @@
 // Create (/accounts/new) and edit (/accounts/:id/edit) an account. Create sends the filled
 // fields; edit PATCHes only the fields that changed, with null for a cleared one. Server
 // field errors (422, and the duplicate-domain 409) are shown next to their fields.
-import { html, useEffect, useMemo, useRef, useState } from '../preact.js';
+import { html, useMemo } from '../preact.js';
 import { accounts } from '../api.js';
 import { navigate } from '../router.js';
+import { useForm } from '../use-form.js';
 import { PageHeader } from '../components/layout.js';
-import { Field } from '../components/field.js';
+import { Field, FormError } from '../components/field.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { AccountNotFound, useAccount } from './account-detail.js';
@@ -114,14 +115,14 @@ function patchBody(data, original) {
   return body;
 }
 
-/** Splits an API error into field errors we can show inline and the rest. */
-function serverErrors(error) {
+/** Splits an API error into field errors we can show inline and the rest, as lines. */
+function explainError(error) {
   const byField = error.fieldErrors ? error.fieldErrors() : {};
   const inline = {};
-  const other = [];
+  const details = [];
   for (const [field, messages] of Object.entries(byField)) {
     if (FIELD_NAMES.includes(field)) inline[field] = messages;
-    else other.push(...messages.map((m) => `${field}: ${m}`));
+    else details.push(...messages.map((m) => `${field}: ${m}`));
   }
   if (error.status === 409 && !Object.keys(inline).length) inline.domain = [error.message];
   const other409 = error.conflictsWith;
@@ -131,70 +132,35 @@ function serverErrors(error) {
       html`<a href=${`/accounts/${encodeURIComponent(other409.id)}`} data-testid="conflict-link">Open the existing account</a>`,
     ];
   }
-  return { inline, other };
+  return { inline, details };
 }
 
 function AccountForm({ account }) {
   const editing = Boolean(account);
-  const initial = useMemo(() => toForm(account), [account]);
-  const [values, setValues] = useState(initial);
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef(null);
-  const focusErrors = useRef(false);
+  const form = useForm(useMemo(() => toForm(account), [account]));
+  const { saving } = form;
 
-  useEffect(() => {
-    if (!focusErrors.current || !formRef.current) return;
-    focusErrors.current = false;
-    const first = formRef.current.querySelector('[aria-invalid="true"]');
-    if (first) first.focus();
-    else if (formError) formRef.current.querySelector('.form-error')?.focus();
-  }, [errors, formError]);
-
-  const set = (name) => (e) => {
-    const value = e.currentTarget.value;
-    setValues((v) => ({ ...v, [name]: value }));
-    if (errors[name]) setErrors((er) => ({ ...er, [name]: undefined }));
-  };
-
-  const onSubmit = async (e) => {
-    e.preventDefault();
-    if (saving) return;
-    const { data, errors: clientErrors } = parseForm(values);
-    setFormError(null);
-    if (Object.keys(clientErrors).length) {
-      focusErrors.current = true;
-      setErrors(clientErrors);
-      return;
-    }
-    setErrors({});
-    let body;
-    if (editing) {
-      body = patchBody(data, account);
-      if (!Object.keys(body).length) {
-        toast('No changes to save', { kind: 'info' });
-        navigate(`/accounts/${encodeURIComponent(account.id)}`, { replace: true });
-        return;
+  const onSubmit = form.submit({
+    validate: (values) => parseForm(values).errors,
+    save: async (values) => {
+      const { data } = parseForm(values);
+      let body;
+      if (editing) {
+        body = patchBody(data, account);
+        if (!Object.keys(body).length) {
+          toast('No changes to save', { kind: 'info' });
+          navigate(`/accounts/${encodeURIComponent(account.id)}`, { replace: true });
+          return;
+        }
+      } else {
+        body = createBody(data);
       }
-    } else {
-      body = createBody(data);
-    }
-    setSaving(true);
-    try {
       const saved = editing ? await accounts.update(account.id, body) : await accounts.create(body);
       toast(editing ? 'Account saved' : `Created ${saved.name}`);
       navigate(`/accounts/${encodeURIComponent(saved.id)}`, { replace: true });
-    } catch (error) {
-      setSaving(false);
-      const { inline, other } = serverErrors(error);
-      focusErrors.current = true;
-      setErrors(inline);
-      if (other.length || !Object.keys(inline).length) {
-        setFormError({ error, details: other });
-      }
-    }
-  };
+    },
+    explain: explainError,
+  });
 
   const cancelHref = editing ? `/accounts/${encodeURIComponent(account.id)}` : '/accounts';
   const title = editing ? `Edit ${account.name}` : 'New account';
@@ -205,13 +171,8 @@ function AccountForm({ account }) {
   return html`
     <section class="page page-narrow" data-testid="account-form-screen">
       <${PageHeader} title=${title} crumbs=${crumbs} />
-      <form ref=${formRef} class="form" noValidate onSubmit=${onSubmit} data-testid="account-form" aria-busy=${saving ? 'true' : 'false'}>
-        ${formError &&
-        html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">
-          <strong>${formError.error.message}</strong>
-          ${formError.details.map((d, i) => html`<div key=${i}>${d}</div>`)}
-          ${formError.error.requestId && html`<div class="muted">Request id <code>${formError.error.requestId}</code></div>`}
-        </div>`}
+      <form ref=${form.formRef} class="form" noValidate onSubmit=${onSubmit} data-testid="account-form" aria-busy=${saving ? 'true' : 'false'}>
+        ${form.formError && html`<${FormError} ...${form.formError} />`}
         ${SECTIONS.map(
           (section) => html`
             <fieldset class="card form-section" key=${section.title}>
@@ -221,12 +182,8 @@ function AccountForm({ account }) {
                   <${Field}
                     key=${name}
                     id=${`account-${name}`}
-                    name=${name}
                     className=${wide ? 'field-wide' : ''}
-                    value=${values[name]}
-                    error=${errors[name]}
-                    onInput=${set(name)}
-                    disabled=${saving}
+                    ...${form.field(name)}
                     ...${rest}
                   />
                 `)}

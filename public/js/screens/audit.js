@@ -4,13 +4,14 @@
 import { html, useState } from '../preact.js';
 import { audit, users } from '../api.js';
 import { canManageUsers } from '../access.js';
-import { navigate, withQuery } from '../router.js';
+import { withQuery } from '../router.js';
 import { useLoad } from '../use-load.js';
+import { urlList } from '../url-list.js';
 import { PageHeader } from '../components/layout.js';
 import { Pager } from '../components/table.js';
-import { Empty, ErrorState, Loading } from '../components/states.js';
-import { formatDateTime, formatInt, formatShortDateTime } from '../format.js';
-import { useDebouncedParam } from './accounts-list.js';
+import { TextFilter, ToolbarField, Updating } from '../components/toolbar.js';
+import { Empty, ListError, Loading } from '../components/states.js';
+import { formatDateTime, formatShortDateTime } from '../format.js';
 
 const PAGE_SIZE = 50;
 const KNOWN_ENTITIES = ['account', 'user', 'api_token'];
@@ -175,52 +176,54 @@ function AuditTable({ items, busy }) {
 
 function ActorFilter({ isAdmin, value, onChange }) {
   const people = useLoad((signal) => (isAdmin ? allUsers(signal) : Promise.resolve([])), [isAdmin]);
-  const [text, setText] = useDebouncedParam(value, (v) => onChange(v.trim()));
   if (!isAdmin) {
-    return html`<div class="toolbar-field">
-      <label class="visually-hidden" for="audit-actor">Actor (user id)</label>
-      <input
-        id="audit-actor"
-        class="control"
-        type="text"
-        placeholder="Actor (user id)"
-        autocomplete="off"
-        spellcheck="false"
-        value=${text}
-        onInput=${(e) => setText(e.currentTarget.value)}
-        data-testid="audit-actor-filter"
-      />
-    </div>`;
+    return html`<${TextFilter}
+      id="audit-actor"
+      label="Actor (user id)"
+      placeholder="Actor (user id)"
+      spellcheck="false"
+      value=${value}
+      onApply=${(v) => onChange(v.trim())}
+      data-testid="audit-actor-filter"
+    />`;
   }
   const list = people.data || [];
   const known = !value || list.some((u) => u.id === value);
-  return html`<div class="toolbar-field">
-    <label class="visually-hidden" for="audit-actor">Actor</label>
-    <select
-      id="audit-actor"
-      class="control"
-      value=${value}
-      disabled=${people.loading && !people.data}
-      onChange=${(e) => onChange(e.currentTarget.value)}
-      data-testid="audit-actor-filter"
-    >
-      <option value="">${people.error ? 'Anyone (could not load users)' : 'Anyone'}</option>
-      ${!known && html`<option value=${value}>${value}</option>`}
-      ${list.map((u) => html`<option key=${u.id} value=${u.id}>${u.name || u.email}</option>`)}
-    </select>
-  </div>`;
+  return html`<${ToolbarField}
+    id="audit-actor"
+    label="Actor"
+    as="select"
+    value=${value}
+    disabled=${people.loading && !people.data}
+    onChange=${(e) => onChange(e.currentTarget.value)}
+    data-testid="audit-actor-filter"
+  >
+    <option value="">${people.error ? 'Anyone (could not load users)' : 'Anyone'}</option>
+    ${!known && html`<option value=${value}>${value}</option>`}
+    ${list.map((u) => html`<option key=${u.id} value=${u.id}>${u.name || u.email}</option>`)}
+  <//>`;
 }
 
-export function AuditScreen({ location, user }) {
-  const filters = readFilters(location.query);
-  const prevCursors = Array.isArray(location.state.cursors) ? location.state.cursors : [];
-  const isAdmin = canManageUsers(user);
+/** A "From" or "To" day of the date range. */
+function DateFilter({ id, label, value, onChange, ...limits }) {
+  return html`<${ToolbarField}
+    id=${id}
+    label=${label}
+    showLabel
+    className="toolbar-date"
+    type="date"
+    value=${value}
+    onChange=${(e) => onChange(e.currentTarget.value)}
+    data-testid=${id}
+    ...${limits}
+  />`;
+}
 
-  const setFilter = (patch, { replace = false } = {}) => {
-    const now = readFilters(new URLSearchParams(window.location.search));
-    navigate(auditUrl({ ...now, ...patch, cursor: '' }), { replace, state: { cursors: [] } });
-  };
-  const [entity, setEntity] = useDebouncedParam(filters.entity, (v) => setFilter({ entity: v.trim() }, { replace: true }));
+const NO_FILTERS = { entity: '', actor: '', since: '', until: '' };
+
+export function AuditScreen({ location, user }) {
+  const { filters, setFilter, pager } = urlList(location, readFilters, auditUrl);
+  const isAdmin = canManageUsers(user);
 
   const list = useLoad(
     (signal) =>
@@ -245,12 +248,12 @@ export function AuditScreen({ location, user }) {
 
   let body;
   if (list.error) {
-    const badCursor = filters.cursor && list.error.fields.some((f) => f.field === 'cursor');
-    body = html`<${ErrorState}
+    body = html`<${ListError}
       error=${list.error}
       title="Could not load the audit log"
+      cursor=${filters.cursor}
       onRetry=${list.retry}
-      action=${badCursor ? html`<button type="button" class="btn" onClick=${() => setFilter({})}>Start from the first page</button>` : null}
+      onRestart=${() => setFilter({})}
     />`;
   } else if (!list.data) {
     body = html`<${Loading} label="Loading the audit log…" />`;
@@ -259,35 +262,16 @@ export function AuditScreen({ location, user }) {
       ? html`<${Empty}
           title="No entries match these filters"
           testid="audit-empty"
-          action=${html`<button type="button" class="btn" onClick=${() => setFilter({ entity: '', actor: '', since: '', until: '' })}>Clear filters</button>`}
+          action=${html`<button type="button" class="btn" onClick=${() => setFilter(NO_FILTERS)}>Clear filters</button>`}
         >
           ${badRange ? 'The “from” date is after the “to” date.' : 'Try a wider date range, or another entity or actor.'}
         <//>`
       : html`<${Empty} title="Nothing recorded yet" testid="audit-empty">Every change to the team's data shows up here with who made it.<//>`;
   } else {
-    const first = prevCursors.length * PAGE_SIZE + 1;
-    const known = !filters.cursor || prevCursors.length > 0;
-    const label = !items.length
-      ? 'No more entries'
-      : !filters.cursor && !list.data.next_cursor
-        ? `${formatInt(items.length)} entr${items.length === 1 ? 'y' : 'ies'}`
-        : known
-          ? `${formatInt(first)}–${formatInt(first + items.length - 1)}`
-          : `${items.length} entries`;
+    const next = list.data.next_cursor;
     body = html`
       <${AuditTable} items=${items} busy=${list.loading} />
-      <${Pager}
-        label=${label}
-        hasPrev=${Boolean(filters.cursor)}
-        hasNext=${Boolean(list.data.next_cursor)}
-        busy=${list.loading}
-        onPrev=${() => {
-          const cursor = prevCursors.length ? prevCursors[prevCursors.length - 1] : '';
-          navigate(auditUrl({ ...filters, cursor }), { state: { cursors: prevCursors.slice(0, -1) } });
-        }}
-        onNext=${() =>
-          navigate(auditUrl({ ...filters, cursor: list.data.next_cursor }), { state: { cursors: [...prevCursors, filters.cursor] } })}
-      />
+      <${Pager} ...${pager({ count: items.length, next, pageSize: PAGE_SIZE, busy: list.loading, one: 'entry', many: 'entries' })} />
     `;
   }
 
@@ -295,52 +279,26 @@ export function AuditScreen({ location, user }) {
     <section class="page" data-testid="audit-screen">
       <${PageHeader} title="Audit log" />
       <div class="toolbar" role="search" aria-label="Filter the audit log">
-        <div class="toolbar-field">
-          <label class="visually-hidden" for="audit-entity">Entity</label>
-          <input
-            id="audit-entity"
-            class="control"
-            type="text"
-            list="audit-entities"
-            placeholder="Entity (account, user…)"
-            autocomplete="off"
-            spellcheck="false"
-            value=${entity}
-            onInput=${(e) => setEntity(e.currentTarget.value)}
-            data-testid="audit-entity-filter"
-          />
+        <${TextFilter}
+          id="audit-entity"
+          label="Entity"
+          list="audit-entities"
+          placeholder="Entity (account, user…)"
+          spellcheck="false"
+          value=${filters.entity}
+          onApply=${(v) => setFilter({ entity: v.trim() }, { replace: true })}
+          data-testid="audit-entity-filter"
+        >
           <datalist id="audit-entities">${entities.map((e) => html`<option key=${e} value=${e}></option>`)}</datalist>
-        </div>
+        <//>
         <${ActorFilter} isAdmin=${isAdmin} value=${filters.actor} onChange=${(actor) => setFilter({ actor })} />
-        <div class="toolbar-field toolbar-date">
-          <label class="toolbar-label" for="audit-since">From</label>
-          <input
-            id="audit-since"
-            class="control"
-            type="date"
-            max=${filters.until || undefined}
-            value=${filters.since}
-            onChange=${(e) => setFilter({ since: e.currentTarget.value })}
-            data-testid="audit-since"
-          />
-        </div>
-        <div class="toolbar-field toolbar-date">
-          <label class="toolbar-label" for="audit-until">To</label>
-          <input
-            id="audit-until"
-            class="control"
-            type="date"
-            min=${filters.since || undefined}
-            value=${filters.until}
-            onChange=${(e) => setFilter({ until: e.currentTarget.value })}
-            data-testid="audit-until"
-          />
-        </div>
+        <${DateFilter} id="audit-since" label="From" max=${filters.until || undefined} value=${filters.since} onChange=${(since) => setFilter({ since })} />
+        <${DateFilter} id="audit-until" label="To" min=${filters.since || undefined} value=${filters.until} onChange=${(until) => setFilter({ until })} />
         ${filtered &&
-        html`<button type="button" class="btn btn-ghost" onClick=${() => setFilter({ entity: '', actor: '', since: '', until: '' })} data-testid="audit-clear">
+        html`<button type="button" class="btn btn-ghost" onClick=${() => setFilter(NO_FILTERS)} data-testid="audit-clear">
           Clear
         </button>`}
-        ${list.loading && list.data ? html`<span class="spinner spinner-inline" role="status" aria-label="Updating"></span>` : null}
+        <${Updating} when=${list.loading && list.data} />
       </div>
       ${body}
     </section>

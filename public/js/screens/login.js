@@ -1,10 +1,11 @@
 // Sign in (/login?next=/path): email and password, errors shown in the form, a 429 counts
 // down to when signing in may be tried again. After signing in, the app goes to `next`.
-import { html, useEffect, useRef, useState } from '../preact.js';
+import { html, useEffect, useState } from '../preact.js';
 import { auth } from '../api.js';
 import { useUser } from '../access.js';
 import { navigate } from '../router.js';
-import { Field } from '../components/field.js';
+import { fieldErrorsFor, useForm } from '../use-form.js';
+import { Field, FormError } from '../components/field.js';
 
 const HOME = '/accounts';
 
@@ -45,17 +46,16 @@ function useCountdown(until) {
   return seconds;
 }
 
+const FIELDS = ['email', 'password'];
+
 export function LoginScreen({ location }) {
   const user = useUser();
   const next = safeNext(location.query.get('next'));
-  const [values, setValues] = useState({ email: '', password: '' });
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const form = useForm({ email: '', password: '' });
+  const { values, formError, saving: busy } = form;
   const [retryAt, setRetryAt] = useState(null);
   const waitSeconds = useCountdown(retryAt);
-  const formRef = useRef(null);
-  const focusAfter = useRef(null);
+  const waiting = waitSeconds > 0;
 
   // Already signed in (a second tab, Back after signing in): go on.
   useEffect(() => {
@@ -66,64 +66,38 @@ export function LoginScreen({ location }) {
     document.getElementById(values.email ? 'login-password' : 'login-email')?.focus();
   }, []);
 
-  useEffect(() => {
-    if (!focusAfter.current || !formRef.current) return;
-    const target = formRef.current.querySelector(focusAfter.current);
-    focusAfter.current = null;
-    if (target) target.focus();
-  }, [errors, formError]);
-
-  const set = (name) => (e) => {
-    const value = e.currentTarget.value;
-    setValues((v) => ({ ...v, [name]: value }));
-    if (errors[name]) setErrors((er) => ({ ...er, [name]: undefined }));
-  };
-
-  const onSubmit = async (e) => {
-    e.preventDefault();
-    if (busy || waitSeconds > 0) return;
-    const email = values.email.trim();
-    const clientErrors = {};
-    if (!email) clientErrors.email = ['Enter your email address.'];
-    if (!values.password) clientErrors.password = ['Enter your password.'];
-    setFormError(null);
-    setErrors(clientErrors);
-    if (Object.keys(clientErrors).length) {
-      focusAfter.current = '[aria-invalid="true"]';
-      return;
-    }
-    setBusy(true);
-    try {
-      await auth.login(email, values.password);
+  const submit = form.submit({
+    validate: (v) => {
+      const errors = {};
+      if (!v.email.trim()) errors.email = ['Enter your email address.'];
+      if (!v.password) errors.password = ['Enter your password.'];
+      return errors;
+    },
+    save: async (v) => {
+      await auth.login(v.email.trim(), v.password);
       navigate(next, { replace: true });
-    } catch (error) {
-      setBusy(false);
-      const byField = error.fieldErrors ? error.fieldErrors() : {};
-      const inline = {};
-      for (const name of ['email', 'password']) if (byField[name]) inline[name] = byField[name];
+    },
+    fields: FIELDS,
+    fail: (error) => {
       if (error.status === 429) {
         const seconds = error.retryAfter ?? 60;
         setRetryAt(Date.now() + seconds * 1000);
-        setFormError({ kind: 'wait', message: error.message, requestId: null });
-        focusAfter.current = '.form-error';
-      } else if (Object.keys(inline).length) {
-        setErrors(inline);
-        focusAfter.current = '[aria-invalid="true"]';
-      } else {
-        // A 401 here can only mean wrong credentials; say so in the form's own words.
-        const wrong = error.status === 401;
-        if (wrong) setValues((v) => ({ ...v, password: '' }));
-        setFormError({
-          kind: 'error',
-          message: wrong ? 'The email or password is wrong.' : error.message,
-          requestId: wrong ? null : error.requestId,
-        });
-        focusAfter.current = error.status === 401 ? '#login-password' : '.form-error';
+        form.setFormError({ error: { message: error.message }, wait: true });
+        form.focus('.form-error');
+        return true;
       }
-    }
-  };
+      // A 401 here can only mean wrong credentials; say so in the form's own words.
+      if (error.status === 401 && !Object.keys(fieldErrorsFor(error, FIELDS)).length) {
+        form.setValue('password', '');
+        form.setFormError({ error: { message: 'The email or password is wrong.' } });
+        form.focus('#login-password');
+        return true;
+      }
+      return false;
+    },
+  });
+  const onSubmit = (e) => (waiting ? e.preventDefault() : submit(e));
 
-  const waiting = waitSeconds > 0;
   return html`
     <div class="auth-page">
       <main id="main" class="auth-main" tabindex="-1">
@@ -133,40 +107,16 @@ export function LoginScreen({ location }) {
         </div>
         <section class="auth-card" data-testid="login-screen">
           <h1 class="auth-title" data-testid="page-title">Sign in</h1>
-          <form ref=${formRef} class="form auth-form" noValidate onSubmit=${onSubmit} data-testid="login-form" aria-busy=${busy ? 'true' : 'false'}>
+          <form ref=${form.formRef} class="form auth-form" noValidate onSubmit=${onSubmit} data-testid="login-form" aria-busy=${busy ? 'true' : 'false'}>
             ${formError &&
-            html`<div class="form-error" role="alert" tabindex="-1" data-testid="login-error">
-              <strong>${formError.message}</strong>
-              ${formError.kind === 'wait' &&
+            html`<${FormError} ...${formError} testid="login-error">
+              ${formError.wait &&
               html`<div data-testid="login-retry">
                 ${waiting ? `You can try again in ${formatWait(waitSeconds)}.` : 'You can try again now.'}
               </div>`}
-              ${formError.requestId && html`<div class="muted">Request id <code>${formError.requestId}</code></div>`}
-            </div>`}
-            <${Field}
-              id="login-email"
-              name="email"
-              label="Email"
-              type="email"
-              autocomplete="username"
-              inputMode="email"
-              spellcheck=${false}
-              value=${values.email}
-              error=${errors.email}
-              onInput=${set('email')}
-              disabled=${busy}
-            />
-            <${Field}
-              id="login-password"
-              name="password"
-              label="Password"
-              type="password"
-              autocomplete="current-password"
-              value=${values.password}
-              error=${errors.password}
-              onInput=${set('password')}
-              disabled=${busy}
-            />
+            <//>`}
+            <${Field} id="login-email" label="Email" type="email" autocomplete="username" inputMode="email" spellcheck=${false} ...${form.field('email')} />
+            <${Field} id="login-password" label="Password" type="password" autocomplete="current-password" ...${form.field('password')} />
             <button type="submit" class="btn btn-primary btn-block" disabled=${busy || waiting} data-testid="login-submit">
               ${busy ? 'Signing in…' : waiting ? `Try again in ${formatWait(waitSeconds)}` : 'Sign in'}
             </button>

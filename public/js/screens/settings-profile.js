@@ -1,12 +1,13 @@
 // Settings → Profile: who you are, a form to change your own password, and your sessions with
 // "Sign out other sessions".
-import { html, useRef, useState } from '../preact.js';
+import { html } from '../preact.js';
 import { auth } from '../api.js';
 import { roleLabel } from '../access.js';
 import { useLoad } from '../use-load.js';
+import { useForm } from '../use-form.js';
 import { SettingsPage } from '../components/settings-nav.js';
-import { Field } from '../components/field.js';
-import { ConfirmDialog } from '../components/confirm.js';
+import { Field, FormError } from '../components/field.js';
+import { ConfirmDialog, useConfirm } from '../components/confirm.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatDateTime, formatShortDateTime } from '../format.js';
@@ -58,101 +59,52 @@ function AccountCard({ user }) {
 const EMPTY_PASSWORDS = { current_password: '', new_password: '', confirm: '' };
 
 function PasswordForm({ onChanged }) {
-  const [values, setValues] = useState(EMPTY_PASSWORDS);
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef(null);
+  const form = useForm(EMPTY_PASSWORDS);
+  const { saving } = form;
 
-  const focusFirstError = () =>
-    setTimeout(() => formRef.current?.querySelector('[aria-invalid="true"], .form-error')?.focus(), 0);
-
-  const set = (name) => (e) => {
-    const value = e.currentTarget.value;
-    setValues((v) => ({ ...v, [name]: value }));
-    if (errors[name]) setErrors((er) => ({ ...er, [name]: undefined }));
-  };
-
-  const onSubmit = async (e) => {
-    e.preventDefault();
-    if (saving) return;
-    const clientErrors = {};
-    if (!values.current_password) clientErrors.current_password = ['Enter your current password.'];
-    if (values.new_password.length < MIN_PASSWORD) clientErrors.new_password = [`Use at least ${MIN_PASSWORD} characters.`];
-    if (values.confirm !== values.new_password) clientErrors.confirm = ['The two new passwords differ.'];
-    setFormError(null);
-    setErrors(clientErrors);
-    if (Object.keys(clientErrors).length) {
-      focusFirstError();
-      return;
-    }
-    setSaving(true);
-    try {
-      await auth.changePassword(values.current_password, values.new_password);
-      setValues(EMPTY_PASSWORDS);
+  const onSubmit = form.submit({
+    validate: (v) => {
+      const errors = {};
+      if (!v.current_password) errors.current_password = ['Enter your current password.'];
+      if (v.new_password.length < MIN_PASSWORD) errors.new_password = [`Use at least ${MIN_PASSWORD} characters.`];
+      if (v.confirm !== v.new_password) errors.confirm = ['The two new passwords differ.'];
+      return errors;
+    },
+    save: async (v) => {
+      await auth.changePassword(v.current_password, v.new_password);
+      form.setValues(EMPTY_PASSWORDS);
       toast('Password changed. Your other sessions were signed out.');
       // The server may have renewed this session with the password; take its CSRF token.
       await auth.me().catch(() => {});
       onChanged();
-    } catch (error) {
-      const byField = error.fieldErrors ? error.fieldErrors() : {};
-      const inline = {};
-      for (const name of ['current_password', 'new_password']) if (byField[name]) inline[name] = byField[name];
-      setErrors(inline);
-      if (!Object.keys(inline).length) setFormError(error);
-      focusFirstError();
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+    fields: ['current_password', 'new_password'],
+  });
 
   return html`
-    <form ref=${formRef} class="card form-section" noValidate onSubmit=${onSubmit} data-testid="password-form" aria-busy=${saving ? 'true' : 'false'}>
+    <form ref=${form.formRef} class="card form-section" noValidate onSubmit=${onSubmit} data-testid="password-form" aria-busy=${saving ? 'true' : 'false'}>
       <h2 class="card-title">Change password</h2>
-      ${formError &&
-      html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">
-        <strong>${formError.message}</strong>
-        ${formError.requestId && html`<div class="muted">Request id <code>${formError.requestId}</code></div>`}
-      </div>`}
+      ${form.formError && html`<${FormError} ...${form.formError} />`}
       <div class="form-grid">
         <${Field}
           id="pw-current"
-          name="current_password"
           label="Current password"
           type="password"
           autocomplete="current-password"
           className="field-wide"
           required
-          value=${values.current_password}
-          error=${errors.current_password}
-          onInput=${set('current_password')}
-          disabled=${saving}
+          ...${form.field('current_password')}
         />
         <${Field}
           id="pw-new"
-          name="new_password"
           label="New password"
           type="password"
           autocomplete="new-password"
           hint=${`At least ${MIN_PASSWORD} characters.`}
           required
-          value=${values.new_password}
-          error=${errors.new_password}
-          onInput=${set('new_password')}
-          disabled=${saving}
+          ...${form.field('new_password')}
         />
-        <${Field}
-          id="pw-confirm"
-          name="confirm"
-          label="Repeat new password"
-          type="password"
-          autocomplete="new-password"
-          required
-          value=${values.confirm}
-          error=${errors.confirm}
-          onInput=${set('confirm')}
-          disabled=${saving}
-        />
+        <${Field} id="pw-confirm" label="Repeat new password" type="password" autocomplete="new-password" required ...${form.field('confirm')} />
       </div>
       <div class="form-actions">
         <span class="form-note muted">Changing it signs out your other sessions.</span>
@@ -165,25 +117,13 @@ function PasswordForm({ onChanged }) {
 }
 
 function SessionsCard({ sessions }) {
-  const [confirming, setConfirming] = useState(false);
-  const [ending, setEnding] = useState(false);
   const items = (sessions.data && sessions.data.items) || [];
   const others = items.filter((s) => !s.current).length;
-
-  const endOthers = async () => {
-    setEnding(true);
-    try {
-      const { ended } = await auth.endOtherSessions();
-      toast(ended === 1 ? 'Signed out 1 other session' : `Signed out ${ended ?? 0} other sessions`);
-      sessions.retry();
-    } catch (e) {
-      const ref = e.requestId ? ` (request ${e.requestId})` : '';
-      toast(`Could not sign out the other sessions: ${e.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
-    } finally {
-      setEnding(false);
-      setConfirming(false);
-    }
-  };
+  const endOthers = useConfirm(async () => {
+    const { ended } = await auth.endOtherSessions();
+    toast(ended === 1 ? 'Signed out 1 other session' : `Signed out ${ended ?? 0} other sessions`);
+    sessions.retry();
+  }, 'sign out the other sessions');
 
   let body;
   if (sessions.error) {
@@ -233,21 +173,13 @@ function SessionsCard({ sessions }) {
         <button
           type="button"
           class="btn btn-danger-ghost"
-          disabled=${!others || ending}
-          onClick=${() => setConfirming(true)}
+          disabled=${!others || endOthers.busy}
+          onClick=${() => endOthers.ask()}
           data-testid="end-other-sessions"
         >Sign out other sessions</button>
       </div>
       ${body}
-      <${ConfirmDialog}
-        open=${confirming}
-        title="Sign out your other sessions?"
-        confirmLabel="Sign them out"
-        danger
-        busy=${ending}
-        onConfirm=${endOthers}
-        onCancel=${() => setConfirming(false)}
-      >
+      <${ConfirmDialog} title="Sign out your other sessions?" confirmLabel="Sign them out" danger ...${endOthers.dialog}>
         Every other browser signed in as you (${others}) will need to sign in again. This one stays signed in.
       <//>
     </div>

@@ -4,9 +4,10 @@ import { html, useEffect, useRef, useState } from '../preact.js';
 import { tokens } from '../api.js';
 import { canManageUsers, canWriteAccounts } from '../access.js';
 import { useLoad } from '../use-load.js';
+import { useForm } from '../use-form.js';
 import { SettingsPage } from '../components/settings-nav.js';
-import { Field } from '../components/field.js';
-import { ConfirmDialog } from '../components/confirm.js';
+import { Field, FormError } from '../components/field.js';
+import { ConfirmDialog, useConfirm } from '../components/confirm.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatDate, formatDateTime } from '../format.js';
@@ -90,101 +91,53 @@ function SecretBox({ created, onDone }) {
   `;
 }
 
+const NEW_TOKEN = { name: '', scopes: ['read'], expires_at: '' };
+
 function CreateTokenForm({ user, onCreated }) {
   const scopes = SCOPES.filter((s) => s.allowed(user));
-  const [values, setValues] = useState({ name: '', scopes: ['read'], expires: '' });
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef(null);
-
-  const focusFirstError = () =>
-    setTimeout(() => formRef.current?.querySelector('[aria-invalid="true"], .form-error')?.focus(), 0);
+  const form = useForm(NEW_TOKEN);
+  const { values, errors, saving } = form;
 
   const toggleScope = (value) => (e) => {
     const on = e.currentTarget.checked;
-    setValues((v) => ({ ...v, scopes: on ? [...v.scopes, value] : v.scopes.filter((s) => s !== value) }));
-    if (errors.scopes) setErrors((er) => ({ ...er, scopes: undefined }));
+    form.setValue('scopes', on ? [...values.scopes, value] : values.scopes.filter((s) => s !== value));
   };
 
-  const onSubmit = async (e) => {
-    e.preventDefault();
-    if (saving) return;
-    const clientErrors = {};
-    const name = values.name.trim();
-    if (!name) clientErrors.name = ['Give the token a name, such as the program that will use it.'];
-    if (!values.scopes.length) clientErrors.scopes = ['Choose at least one scope.'];
-    let expiresAt = null;
-    if (values.expires) {
-      expiresAt = endOfDay(values.expires);
-      if (!expiresAt || Date.parse(expiresAt) <= Date.now()) clientErrors.expires_at = ['Choose a date from today on.'];
-    }
-    setErrors(clientErrors);
-    setFormError(null);
-    if (Object.keys(clientErrors).length) {
-      focusFirstError();
-      return;
-    }
-    setSaving(true);
-    try {
-      const ordered = SCOPES.map((s) => s.value).filter((s) => values.scopes.includes(s));
-      const created = await tokens.create({ name, scopes: ordered, expires_at: expiresAt });
-      setValues({ name: '', scopes: ['read'], expires: '' });
+  const onSubmit = form.submit({
+    validate: (v) => {
+      const clientErrors = {};
+      if (!v.name.trim()) clientErrors.name = ['Give the token a name, such as the program that will use it.'];
+      if (!v.scopes.length) clientErrors.scopes = ['Choose at least one scope.'];
+      if (v.expires_at) {
+        const expiresAt = endOfDay(v.expires_at);
+        if (!expiresAt || Date.parse(expiresAt) <= Date.now()) clientErrors.expires_at = ['Choose a date from today on.'];
+      }
+      return clientErrors;
+    },
+    save: async (v) => {
+      const ordered = SCOPES.map((s) => s.value).filter((s) => v.scopes.includes(s));
+      const expiresAt = v.expires_at ? endOfDay(v.expires_at) : null;
+      const created = await tokens.create({ name: v.name.trim(), scopes: ordered, expires_at: expiresAt });
+      form.setValues(NEW_TOKEN);
       onCreated(created);
-    } catch (error) {
-      const byField = error.fieldErrors ? error.fieldErrors() : {};
-      const inline = {};
-      for (const f of ['name', 'scopes', 'expires_at']) if (byField[f]) inline[f] = byField[f];
-      setErrors(inline);
-      if (!Object.keys(inline).length) setFormError(error);
-      focusFirstError();
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+  });
 
   const scopeError = errors.scopes;
   return html`
-    <form ref=${formRef} class="card form-section" noValidate onSubmit=${onSubmit} data-testid="token-form" aria-busy=${saving ? 'true' : 'false'}>
+    <form ref=${form.formRef} class="card form-section" noValidate onSubmit=${onSubmit} data-testid="token-form" aria-busy=${saving ? 'true' : 'false'}>
       <h2 class="card-title">Create a token</h2>
       <p class="card-text muted">For scripts and integrations: send it as <code>Authorization: Bearer occ_…</code>. A token can do at most what your role can.</p>
-      ${formError &&
-      html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">
-        <strong>${formError.message}</strong>
-        ${formError.requestId && html`<div class="muted">Request id <code>${formError.requestId}</code></div>`}
-      </div>`}
+      ${form.formError && html`<${FormError} ...${form.formError} />`}
       <div class="form-grid">
-        <${Field}
-          id="token-name"
-          name="name"
-          label="Name"
-          required
-          placeholder="CRM sync"
-          autocomplete="off"
-          value=${values.name}
-          error=${errors.name}
-          onInput=${(e) => {
-            const value = e.currentTarget.value;
-            setValues((v) => ({ ...v, name: value }));
-            if (errors.name) setErrors((er) => ({ ...er, name: undefined }));
-          }}
-          disabled=${saving}
-        />
+        <${Field} id="token-name" label="Name" required placeholder="CRM sync" autocomplete="off" ...${form.field('name')} />
         <${Field}
           id="token-expires"
-          name="expires_at"
           label="Expires on"
           type="date"
           min=${todayIso()}
           hint="Leave empty for a token that does not expire."
-          value=${values.expires}
-          error=${errors.expires_at}
-          onInput=${(e) => {
-            const value = e.currentTarget.value;
-            setValues((v) => ({ ...v, expires: value }));
-            if (errors.expires_at) setErrors((er) => ({ ...er, expires_at: undefined }));
-          }}
-          disabled=${saving}
+          ...${form.field('expires_at')}
         />
         <fieldset
           class="field field-wide checks"
@@ -278,23 +231,11 @@ function TokenList({ list, onRevoke }) {
 export function TokensScreen({ user }) {
   const list = useLoad((signal) => tokens.list({ signal }), []);
   const [created, setCreated] = useState(null);
-  const [revoking, setRevoking] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const onRevoke = async () => {
-    setBusy(true);
-    try {
-      await tokens.revoke(revoking.id);
-      toast(`Revoked ${revoking.name}`);
-      list.retry();
-    } catch (e) {
-      const ref = e.requestId ? ` (request ${e.requestId})` : '';
-      toast(`Could not revoke: ${e.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
-    } finally {
-      setBusy(false);
-      setRevoking(null);
-    }
-  };
+  const revoke = useConfirm(async (token) => {
+    await tokens.revoke(token.id);
+    toast(`Revoked ${token.name}`);
+    list.retry();
+  }, 'revoke');
 
   return html`
     <${SettingsPage} user=${user} section="tokens" testid="settings-tokens">
@@ -308,17 +249,9 @@ export function TokensScreen({ user }) {
         }}
       />
       <h2 class="section-title">Your tokens</h2>
-      <${TokenList} list=${list} onRevoke=${setRevoking} />
-      <${ConfirmDialog}
-        open=${Boolean(revoking)}
-        title="Revoke this token?"
-        confirmLabel="Revoke token"
-        danger
-        busy=${busy}
-        onConfirm=${onRevoke}
-        onCancel=${() => setRevoking(null)}
-      >
-        <strong>${revoking && revoking.name}</strong> stops working at once: programs that use it get 401. This cannot be undone.
+      <${TokenList} list=${list} onRevoke=${revoke.ask} />
+      <${ConfirmDialog} title="Revoke this token?" confirmLabel="Revoke token" danger ...${revoke.dialog}>
+        <strong>${revoke.subject && revoke.subject.name}</strong> stops working at once: programs that use it get 401. This cannot be undone.
       <//>
     <//>
   `;

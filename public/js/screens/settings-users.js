@@ -1,153 +1,19 @@
 // Settings → Users (admins): the team's users, paged; create a user; change a role; disable
 // or enable; set a temporary password. The server refuses (409) to remove the last admin.
-import { html, useRef, useState } from '../preact.js';
+import { html, useState } from '../preact.js';
 import { users } from '../api.js';
 import { ROLES, roleLabel } from '../access.js';
 import { useLoad } from '../use-load.js';
 import { SettingsPage } from '../components/settings-nav.js';
-import { Field } from '../components/field.js';
 import { ConfirmDialog } from '../components/confirm.js';
-import { Pager } from '../components/table.js';
+import { Pager, pagerLabel } from '../components/table.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { toast } from '../components/toast.js';
-import { formatInt, formatShortDateTime, formatDateTime } from '../format.js';
+import { toast, toastFailure } from '../components/toast.js';
+import { formatShortDateTime, formatDateTime } from '../format.js';
 import { MIN_PASSWORD } from './settings-profile.js';
+import { CreateUserForm, TemporaryPassword } from './settings-user-form.js';
 
 const PAGE_SIZE = 50;
-
-/** A random 16-character password without look-alike characters (0/O, 1/l/I). */
-function generatePassword() {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-  const bytes = new Uint32Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}
-
-function failed(what, e) {
-  const ref = e.requestId ? ` (request ${e.requestId})` : '';
-  toast(`Could not ${what}: ${e.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
-}
-
-/** A password input with a "Generate" button; shown as text so the admin can pass it on. */
-function TemporaryPassword({ id, value, error, onValue, disabled }) {
-  return html`
-    <div class="field-with-button">
-      <${Field}
-        id=${id}
-        name="password"
-        label="Temporary password"
-        type="text"
-        autocomplete="off"
-        spellcheck=${false}
-        required
-        hint=${`At least ${MIN_PASSWORD} characters. Give it to them over a safe channel; they should change it after signing in.`}
-        value=${value}
-        error=${error}
-        onInput=${(e) => onValue(e.currentTarget.value)}
-        disabled=${disabled}
-      />
-      <button type="button" class="btn" onClick=${() => onValue(generatePassword())} disabled=${disabled} data-testid=${`${id}-generate`}>
-        Generate
-      </button>
-    </div>
-  `;
-}
-
-const EMPTY_USER = { name: '', email: '', role: 'bdr', password: '' };
-
-function CreateUserForm({ onCreated, onCancel }) {
-  const [values, setValues] = useState(EMPTY_USER);
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const formRef = useRef(null);
-
-  const focusFirstError = () =>
-    setTimeout(() => formRef.current?.querySelector('[aria-invalid="true"], .form-error')?.focus(), 0);
-  const setValue = (name, value) => {
-    setValues((v) => ({ ...v, [name]: value }));
-    if (errors[name]) setErrors((er) => ({ ...er, [name]: undefined }));
-  };
-  const onInput = (name) => (e) => setValue(name, e.currentTarget.value);
-
-  const onSubmit = async (e) => {
-    e.preventDefault();
-    if (saving) return;
-    const body = { name: values.name.trim(), email: values.email.trim(), role: values.role, password: values.password };
-    const clientErrors = {};
-    if (!body.name) clientErrors.name = ['Enter their name.'];
-    if (!body.email) clientErrors.email = ['Enter their email address.'];
-    else if (!/^[^\s@]+@[^\s@]+$/.test(body.email)) clientErrors.email = ['This is not an email address.'];
-    if (body.password.length < MIN_PASSWORD) clientErrors.password = [`Use at least ${MIN_PASSWORD} characters.`];
-    setErrors(clientErrors);
-    setFormError(null);
-    if (Object.keys(clientErrors).length) {
-      focusFirstError();
-      return;
-    }
-    setSaving(true);
-    try {
-      const created = await users.create(body);
-      setValues(EMPTY_USER);
-      toast(`Created ${created.name || created.email}. Give them the temporary password.`);
-      onCreated(created);
-    } catch (error) {
-      setSaving(false);
-      const byField = error.fieldErrors ? error.fieldErrors() : {};
-      const inline = {};
-      for (const f of Object.keys(EMPTY_USER)) if (byField[f]) inline[f] = byField[f];
-      if (error.status === 409 && !Object.keys(inline).length) inline.email = [error.message];
-      setErrors(inline);
-      if (!Object.keys(inline).length) setFormError(error);
-      focusFirstError();
-    }
-  };
-
-  return html`
-    <form ref=${formRef} class="card form-section" noValidate onSubmit=${onSubmit} data-testid="user-form" aria-busy=${saving ? 'true' : 'false'}>
-      <h2 class="card-title">New user</h2>
-      ${formError &&
-      html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">
-        <strong>${formError.message}</strong>
-        ${formError.requestId && html`<div class="muted">Request id <code>${formError.requestId}</code></div>`}
-      </div>`}
-      <div class="form-grid">
-        <${Field} id="user-name" name="name" label="Name" required autocomplete="off" value=${values.name} error=${errors.name} onInput=${onInput('name')} disabled=${saving} />
-        <${Field}
-          id="user-email"
-          name="email"
-          label="Email"
-          type="email"
-          required
-          autocomplete="off"
-          spellcheck=${false}
-          value=${values.email}
-          error=${errors.email}
-          onInput=${onInput('email')}
-          disabled=${saving}
-        />
-        <${Field}
-          id="user-role"
-          name="role"
-          label="Role"
-          as="select"
-          value=${values.role}
-          error=${errors.role}
-          hint=${ROLES.find((r) => r.value === values.role)?.hint}
-          onChange=${onInput('role')}
-          disabled=${saving}
-        >
-          ${ROLES.map((r) => html`<option key=${r.value} value=${r.value}>${r.label}</option>`)}
-        <//>
-        <${TemporaryPassword} id="user-password" value=${values.password} error=${errors.password} onValue=${(v) => setValue('password', v)} disabled=${saving} />
-      </div>
-      <div class="form-actions">
-        <button type="button" class="btn" onClick=${onCancel} disabled=${saving} data-testid="user-cancel">Cancel</button>
-        <button type="submit" class="btn btn-primary" disabled=${saving} data-testid="user-submit">${saving ? 'Creating…' : 'Create user'}</button>
-      </div>
-    </form>
-  `;
-}
 
 function UsersTable({ rows, me, pending, busy, onRole, onToggle, onPassword }) {
   return html`
@@ -236,7 +102,7 @@ export function UsersScreen({ user: me }) {
       setChanged((c) => ({ ...c, [saved.id]: saved }));
       return saved;
     } catch (e) {
-      if (what) failed(what, e);
+      if (what) toastFailure(what, e);
       throw e;
     } finally {
       setPending((p) => ({ ...p, [u.id]: false }));
@@ -305,12 +171,13 @@ export function UsersScreen({ user: me }) {
   } else if (!rows.length && !cursor) {
     body = html`<${Empty} title="No users yet" testid="users-empty">Create the first one with New user.<//>`;
   } else {
-    const first = cursors.length * PAGE_SIZE + 1;
-    const label = !rows.length
-      ? 'No more users'
-      : !cursor && !list.data.next_cursor
-        ? `${formatInt(rows.length)} user${rows.length === 1 ? '' : 's'}`
-        : `${formatInt(first)}–${formatInt(first + rows.length - 1)}`;
+    const label = pagerLabel({
+      count: rows.length,
+      first: cursors.length * PAGE_SIZE + 1,
+      onlyPage: !cursor && !list.data.next_cursor,
+      one: 'user',
+      many: 'users',
+    });
     body = html`
       <${UsersTable}
         rows=${rows}

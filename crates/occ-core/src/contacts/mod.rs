@@ -1,4 +1,26 @@
-//! Contacts: the people OCC prospects. (Issue 4 builds the API on these rules.)
+//! Contacts: the people OCC prospects. Routes, the resource, and its rules.
 
+pub(crate) mod handlers;
+mod input;
+pub mod list;
 pub mod persona;
+pub mod repo;
 pub mod stage;
+
+use crate::access::Access::Signed;
+use crate::access::Action::{DeleteData, ReadData, WriteData};
+use crate::handler;
+use crate::http::Routes;
+
+pub use input::{ContactChanges, ContactFields, CreateContact, PatchContact, normalise_linkedin_profile};
+pub use repo::{AccountSummary, Contact};
+
+/// The contacts family's routes.
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/contacts", Signed(WriteData), handler!(handlers::create))
+        .get("/api/v1/contacts", Signed(ReadData), handler!(handlers::list))
+        .get("/api/v1/contacts/{id}", Signed(ReadData), handler!(handlers::get))
+        .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))
+        .delete("/api/v1/contacts/{id}", Signed(DeleteData), handler!(handlers::delete))
+}

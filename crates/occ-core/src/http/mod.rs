@@ -88,13 +88,16 @@ pub enum Family {
     Auth,
     /// `/api/v1/accounts`.
     Accounts,
+    /// `/api/v1/contacts` (and, as they land, import, imports, export).
+    Contacts,
     /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
     Insights,
 }
 
 impl Family {
     /// Every family (what `occ serve` mounts).
-    pub const ALL: &'static [Family] = &[Family::Health, Family::Auth, Family::Accounts, Family::Insights];
+    pub const ALL: &'static [Family] =
+        &[Family::Health, Family::Auth, Family::Accounts, Family::Contacts, Family::Insights];
 
     /// The function file in `api/` that serves this family (`api/<name>.rs`).
     pub fn function_name(self) -> &'static str {
@@ -102,6 +105,7 @@ impl Family {
             Family::Health => "health",
             Family::Auth => "auth",
             Family::Accounts => "accounts",
+            Family::Contacts => "contacts",
             Family::Insights => "insights",
         }
     }
@@ -112,6 +116,7 @@ impl Family {
             Family::Health => crate::health::routes(),
             Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes(),
+            Family::Contacts => crate::contacts::routes(),
             Family::Insights => crate::audit::routes(),
         }
     }

@@ -1,0 +1,105 @@
+//! Contact handlers: parse, check access (a bdr works what it owns or nobody owns), call the
+//! repository, respond.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+
+use super::list::{self, Filters};
+use super::repo::{self, Contact, Editor};
+use super::{CreateContact, PatchContact};
+use crate::access::Principal;
+use crate::domain::enums::Role;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Ctx, Page, Query, RequestMeta};
+use crate::openapi::ErrorResponse;
+
+fn contact_id(req: &Request<Bytes>) -> AppResult<String> {
+    http::path_id(req, "id", repo::ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+}
+
+/// A bdr may take a contact or let it go, never give it to someone else.
+fn check_owner_choice(principal: &Principal, owner: Option<&Option<String>>) -> AppResult<()> {
+    match owner {
+        Some(Some(id)) if principal.role == Role::Bdr && *id != principal.user_id => Err(AppError::Forbidden(
+            "a bdr may own a contact or leave it unowned, not give it to someone else".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Create a contact; by default its owner is the creator.
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = CreateContact,
+    responses((status = 201, body = Contact), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let fields = http::body_json::<CreateContact>(&req)?.validate()?;
+    check_owner_choice(principal, fields.owner_id.as_ref())?;
+    let owner = match &fields.owner_id {
+        None => Some(principal.user_id.as_str()),
+        Some(owner) => owner.as_deref(),
+    };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let contact = repo::insert(&ctx.conn().await?, &actor, &fields, owner).await?;
+    http::created(&format!("/api/v1/contacts/{}", contact.id), &contact)
+}
+
+/// List contacts, one page at a time.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts",
+    params(
+        ("account_id" = Option<String>, Query), ("stage" = Option<Vec<String>>, Query), ("status" = Option<Vec<String>>, Query),
+        ("seniority" = Option<Vec<String>>, Query), ("department" = Option<Vec<String>>, Query),
+        ("industry" = Option<Vec<String>>, Query, description = "Through the contact's account, any case"),
+        ("owner" = Option<String>, Query, description = "A user id, me, or none"),
+        ("min_priority" = Option<i64>, Query), ("has_email" = Option<bool>, Query), ("has_linkedin" = Option<bool>, Query),
+        ("touched_since" = Option<String>, Query), ("touched_before" = Option<String>, Query),
+        ("q" = Option<String>, Query, description = "Text in the name, title, email or company"),
+        ("sort" = Option<String>, Query, description = "priority (highest first), created_at or updated_at; - reverses"),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = Page<Contact>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let mut q = Query::of(&req);
+    let filters = Filters::read(&mut q, &principal.user_id)?;
+    let (sort, descending, limit, after) = list::paging(&mut q)?;
+    q.finish()?;
+    http::ok(&list::list(&ctx.conn().await?, &filters, sort, descending, limit, after).await?)
+}
+
+/// One contact.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = contact_id(&req)?;
+    http::ok(&repo::get(&ctx.conn().await?, &id).await?)
+}
+
+/// Change a contact: absent fields are unchanged, `null` clears. A bdr changes only contacts it
+/// owns or nobody owns.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = PatchContact, params(("id" = String, Path)),
+    responses((status = 200, body = Contact), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = contact_id(&req)?;
+    let changes = http::body_json::<PatchContact>(&req)?.validate()?;
+    check_owner_choice(principal, changes.owner_id.as_ref())?;
+    let conn = ctx.conn().await?;
+    if changes.is_empty() {
+        return http::ok(&repo::get(&conn, &id).await?);
+    }
+    let editor = if principal.role == Role::Bdr { Editor::Owner(&principal.user_id) } else { Editor::Anyone };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    http::ok(&repo::update(&conn, &actor, &id, &changes, editor).await?)
+}
+
+/// Delete a contact and what is only about them (managers and admins).
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = contact_id(&req)?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    repo::delete(&ctx.conn().await?, &actor, &id).await?;
+    Ok(http::no_content())
+}

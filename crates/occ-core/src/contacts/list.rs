@@ -1,0 +1,280 @@
+//! The contact list: every filter of the Contacts screen, one constant statement per sort.
+
+use libsql::named_params;
+use serde::{Deserialize, Serialize};
+
+use super::repo::{Contact, contact_columns, decode};
+use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Page, Query};
+use crate::store::{Conn, col};
+
+/// Whose contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// This user's.
+    User(String),
+    /// Nobody's.
+    Nobody,
+}
+
+/// The sorts a list may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Highest priority first (the default).
+    Priority,
+    /// By creation time.
+    CreatedAt,
+    /// By last change.
+    UpdatedAt,
+}
+
+impl Sort {
+    /// The `sort` allow-list, default first.
+    pub const ALLOWED: &'static [(&'static str, Sort)] =
+        &[("priority", Sort::Priority), ("created_at", Sort::CreatedAt), ("updated_at", Sort::UpdatedAt)];
+}
+
+/// Every filter of the list; empty lists and `None` filter nothing.
+#[derive(Debug, Clone, Default)]
+#[allow(missing_docs)]
+pub struct Filters {
+    pub account_id: Option<String>,
+    pub stages: Vec<Stage>,
+    pub statuses: Vec<ContactStatus>,
+    pub seniorities: Vec<Seniority>,
+    pub departments: Vec<Department>,
+    pub industries: Vec<String>,
+    pub owner: Option<Owner>,
+    pub min_priority: Option<i64>,
+    pub has_email: Option<bool>,
+    pub has_linkedin: Option<bool>,
+    pub touched_since: Option<String>,
+    pub touched_before: Option<String>,
+    pub q: Option<String>,
+}
+
+/// A keyset position: the last row's sort key and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor(pub serde_json::Value, pub String);
+
+fn parse_all<T: std::str::FromStr>(field: &str, values: Vec<String>) -> AppResult<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    values.into_iter().map(|v| v.parse::<T>().map_err(|e| AppError::invalid(field, "allowed", e.to_string()))).collect()
+}
+
+fn flag(q: &mut Query, name: &'static str) -> AppResult<Option<bool>> {
+    match q.one(name).as_deref() {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(AppError::invalid(name, "format", "must be true or false")),
+    }
+}
+
+fn time(q: &mut Query, name: &'static str) -> AppResult<Option<String>> {
+    q.one(name)
+        .map(|text| {
+            chrono::DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .map_err(|_| AppError::invalid(name, "format", "must be an RFC 3339 time such as 2026-11-01T00:00:00Z"))
+        })
+        .transpose()
+}
+
+impl Filters {
+    /// Reads the filters from a query string; `me` is the caller (for `owner=me`).
+    pub fn read(q: &mut Query, me: &str) -> AppResult<Self> {
+        let owner = match q.one("owner").as_deref() {
+            None => None,
+            Some("me") => Some(Owner::User(me.to_owned())),
+            Some("none") => Some(Owner::Nobody),
+            Some(id) => Some(Owner::User(
+                uuid::Uuid::try_parse(id)
+                    .map_err(|_| AppError::invalid("owner", "format", "must be a user id, me or none"))?
+                    .to_string(),
+            )),
+        };
+        let min_priority = match q.one("min_priority") {
+            None => None,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (0..=100).contains(&n) => Some(n),
+                _ => return Err(AppError::invalid("min_priority", "range", "must be a whole number from 0 to 100")),
+            },
+        };
+        let account_id = match q.one("account_id") {
+            None => None,
+            Some(id) => Some(
+                uuid::Uuid::try_parse(&id)
+                    .map_err(|_| AppError::invalid("account_id", "format", "must be an id"))?
+                    .to_string(),
+            ),
+        };
+        Ok(Self {
+            account_id,
+            stages: parse_all("stage", q.many("stage"))?,
+            statuses: parse_all("status", q.many("status"))?,
+            seniorities: parse_all("seniority", q.many("seniority"))?,
+            departments: parse_all("department", q.many("department"))?,
+            industries: q.many("industry"),
+            owner,
+            min_priority,
+            has_email: flag(q, "has_email")?,
+            has_linkedin: flag(q, "has_linkedin")?,
+            touched_since: time(q, "touched_since")?,
+            touched_before: time(q, "touched_before")?,
+            q: q.one("q"),
+        })
+    }
+}
+
+/// The filter conditions, shared by every sort's statement.
+macro_rules! contact_filters {
+    () => {
+        "(:account_id IS NULL OR account_id = :account_id) \
+         AND (:stages IS NULL OR stage IN (SELECT value FROM json_each(:stages))) \
+         AND (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses))) \
+         AND (:seniorities IS NULL OR seniority IN (SELECT value FROM json_each(:seniorities))) \
+         AND (:departments IS NULL OR department IN (SELECT value FROM json_each(:departments))) \
+         AND (:industries IS NULL OR account_id IN (SELECT a.id FROM accounts a \
+              WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)))) \
+         AND (:owner_kind IS NULL OR (:owner_kind = 'nobody' AND owner_id IS NULL) OR owner_id = :owner_id) \
+         AND (:min_priority IS NULL OR priority_score >= :min_priority) \
+         AND (:has_email IS NULL OR (email IS NOT NULL) = :has_email) \
+         AND (:has_linkedin IS NULL OR (linkedin_url IS NOT NULL) = :has_linkedin) \
+         AND (:touched_since IS NULL OR last_touch_at >= :touched_since) \
+         AND (:touched_before IS NULL OR last_touch_at < :touched_before) \
+         AND (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts) \
+              OR account_id IN (SELECT a.id FROM accounts a WHERE a.rowid IN \
+                  (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts))) \
+         AND (:prefix IS NULL OR first_name LIKE :prefix ESCAPE '\\' OR last_name LIKE :prefix ESCAPE '\\' \
+              OR email LIKE :prefix ESCAPE '\\')"
+    };
+}
+
+const BY_PRIORITY: &str = concat!(
+    "SELECT ",
+    contact_columns!(),
+    ", priority_score FROM contacts WHERE ",
+    contact_filters!(),
+    " AND (:after_id IS NULL OR priority_score < :after_key OR (priority_score = :after_key AND id > :after_id)) \
+     ORDER BY priority_score DESC, id ASC LIMIT :limit"
+);
+const BY_PRIORITY_REVERSED: &str = concat!(
+    "SELECT ",
+    contact_columns!(),
+    ", priority_score FROM contacts WHERE ",
+    contact_filters!(),
+    " AND (:after_id IS NULL OR priority_score > :after_key OR (priority_score = :after_key AND id < :after_id)) \
+     ORDER BY priority_score ASC, id DESC LIMIT :limit"
+);
+macro_rules! by_time {
+    ($key:literal, $cmp:literal, $dir:literal) => {
+        concat!(
+            "SELECT ",
+            contact_columns!(),
+            ", ",
+            $key,
+            " FROM contacts WHERE ",
+            contact_filters!(),
+            " AND (:after_id IS NULL OR (",
+            $key,
+            ", id) ",
+            $cmp,
+            " (:after_key, :after_id)) \
+             ORDER BY ",
+            $key,
+            " ",
+            $dir,
+            ", id ",
+            $dir,
+            " LIMIT :limit"
+        )
+    };
+}
+
+fn statement(sort: Sort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (Sort::Priority, false) => BY_PRIORITY,
+        (Sort::Priority, true) => BY_PRIORITY_REVERSED,
+        (Sort::CreatedAt, false) => by_time!("created_at", ">", "ASC"),
+        (Sort::CreatedAt, true) => by_time!("created_at", "<", "DESC"),
+        (Sort::UpdatedAt, false) => by_time!("updated_at", ">", "ASC"),
+        (Sort::UpdatedAt, true) => by_time!("updated_at", "<", "DESC"),
+    }
+}
+
+fn json_list<T: Serialize>(items: &[T]) -> AppResult<Option<String>> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(items).map(Some).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// One page of contacts (one call).
+pub async fn list(
+    conn: &Conn,
+    filters: &Filters,
+    sort: Sort,
+    descending: bool,
+    limit: u32,
+    after: Option<Cursor>,
+) -> AppResult<Page<Contact>> {
+    let (fts, prefix) = match filters.q.as_deref() {
+        Some(q) if q.chars().count() >= 3 => (Some(format!("\"{}\"", q.replace('"', "\"\""))), None),
+        Some(q) => {
+            let escaped: String =
+                q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+            (None, Some(format!("{escaped}%")))
+        }
+        None => (None, None),
+    };
+    let (owner_kind, owner_id) = match &filters.owner {
+        None => (None, None),
+        Some(Owner::Nobody) => (Some("nobody"), None),
+        Some(Owner::User(id)) => (Some("user"), Some(id.as_str())),
+    };
+    let (after_key, after_id) = match after {
+        Some(Cursor(key, id)) => (Some(key), Some(id)),
+        None => (None, None),
+    };
+    let after_key: libsql::Value = match after_key {
+        Some(serde_json::Value::Number(n)) => n.as_i64().map_or(libsql::Value::Null, libsql::Value::Integer),
+        Some(serde_json::Value::String(s)) => libsql::Value::Text(s),
+        _ => libsql::Value::Null,
+    };
+    let rows = conn
+        .query_all(
+            statement(sort, descending),
+            named_params! {
+                ":account_id": filters.account_id.as_deref(),
+                ":stages": json_list(&filters.stages)?, ":statuses": json_list(&filters.statuses)?,
+                ":seniorities": json_list(&filters.seniorities)?, ":departments": json_list(&filters.departments)?,
+                ":industries": json_list(&filters.industries)?,
+                ":owner_kind": owner_kind, ":owner_id": owner_id,
+                ":min_priority": filters.min_priority, ":has_email": filters.has_email.map(i64::from),
+                ":has_linkedin": filters.has_linkedin.map(i64::from),
+                ":touched_since": filters.touched_since.as_deref(), ":touched_before": filters.touched_before.as_deref(),
+                ":fts": fts, ":prefix": prefix,
+                ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(limit) + 1,
+            },
+            |row| {
+                let key = match sort {
+                    Sort::Priority => serde_json::Value::from(col::<i64>(row, 24)?),
+                    Sort::CreatedAt | Sort::UpdatedAt => serde_json::Value::from(col::<String>(row, 24)?),
+                };
+                Ok((decode(row)?, key))
+            },
+        )
+        .await?;
+    let page = Page::from_rows(rows, limit, |(contact, key)| Cursor(key.clone(), contact.id.clone()))?;
+    Ok(Page { items: page.items.into_iter().map(|(c, _)| c).collect(), next_cursor: page.next_cursor })
+}
+
+/// Reads sort, limit and cursor.
+pub fn paging(q: &mut Query) -> AppResult<(Sort, bool, u32, Option<Cursor>)> {
+    let (sort, descending) = http::sort(q, Sort::ALLOWED)?;
+    Ok((sort, descending, http::limit(q)?, http::cursor(q)?))
+}

@@ -1,0 +1,312 @@
+//! Contact storage: small named functions over a connection, constant SQL with bound values.
+
+use libsql::named_params;
+use serde::Serialize;
+
+use super::{ContactChanges, ContactFields};
+use crate::audit::{self, Actor};
+use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, EntityRef, FieldError};
+use crate::store::{Conn, Row, col};
+
+pub(super) const ENTITY: &str = "contact";
+
+/// The company a contact works at, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AccountSummary {
+    /// The account's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its domain.
+    pub domain: Option<String>,
+}
+
+/// A contact as the API answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Contact {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    #[schema(value_type = String)]
+    pub seniority: Seniority,
+    #[schema(value_type = Option<String>)]
+    pub department: Option<Department>,
+    pub persona: Option<String>,
+    pub email: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: Option<String>,
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    #[schema(value_type = String)]
+    pub status: ContactStatus,
+    /// 0-100, from the ICP model.
+    pub priority_score: i64,
+    /// Each factor's contribution to the score.
+    #[schema(value_type = Object)]
+    pub priority_factors: serde_json::Value,
+    pub owner_id: Option<String>,
+    pub account_id: Option<String>,
+    pub account: Option<AccountSummary>,
+    pub notes: Option<String>,
+    pub last_touch_at: Option<String>,
+    pub next_action_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The columns every query returns, in the order [`decode`] reads them (the account's name
+/// and domain by primary-key lookups, so RETURNING can answer them too).
+macro_rules! contact_columns {
+    () => {
+        "id, first_name, last_name, title, seniority, department, persona, email, linkedin_url, phone, timezone, \
+         stage, status, priority_score, priority_factors, owner_id, account_id, notes, last_touch_at, next_action_at, \
+         created_at, updated_at, \
+         (SELECT a.name FROM accounts a WHERE a.id = contacts.account_id), \
+         (SELECT a.domain FROM accounts a WHERE a.id = contacts.account_id)"
+    };
+}
+pub(super) use contact_columns;
+
+fn parse<T: std::str::FromStr>(text: String) -> AppResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored value {text:?}: {e}")))
+}
+
+/// Reads a contact from the columns of [`contact_columns!`].
+pub(super) fn decode(row: &Row) -> AppResult<Contact> {
+    let department: Option<String> = col(row, 5)?;
+    let factors: String = col(row, 14)?;
+    let account_id: Option<String> = col(row, 16)?;
+    let account_name: Option<String> = col(row, 22)?;
+    Ok(Contact {
+        id: col(row, 0)?,
+        first_name: col(row, 1)?,
+        last_name: col(row, 2)?,
+        title: col(row, 3)?,
+        seniority: parse(col(row, 4)?)?,
+        department: department.map(parse).transpose()?,
+        persona: col(row, 6)?,
+        email: col(row, 7)?,
+        linkedin_url: col(row, 8)?,
+        phone: col(row, 9)?,
+        timezone: col(row, 10)?,
+        stage: parse(col(row, 11)?)?,
+        status: parse(col(row, 12)?)?,
+        priority_score: col(row, 13)?,
+        priority_factors: serde_json::from_str(&factors).map_err(|e| AppError::Internal(e.into()))?,
+        owner_id: col(row, 15)?,
+        account: match (&account_id, account_name) {
+            (Some(id), Some(name)) => Some(AccountSummary { id: id.clone(), name, domain: col(row, 23)? }),
+            _ => None,
+        },
+        account_id,
+        notes: col(row, 17)?,
+        last_touch_at: col(row, 18)?,
+        next_action_at: col(row, 19)?,
+        created_at: col(row, 20)?,
+        updated_at: col(row, 21)?,
+    })
+}
+
+/// Turns a failed write into the error a person can act on: a taken email or LinkedIn URL is a
+/// 409 naming the contact that has it; a missing account or owner is a 422 naming the field.
+async fn explain(
+    conn: &Conn,
+    err: AppError,
+    email: Option<&str>,
+    linkedin: Option<&str>,
+    account: Option<&str>,
+) -> AppError {
+    match &err {
+        AppError::Conflict { fields, .. } if !fields.is_empty() => {
+            let (field, value) = match fields[0].field.as_str() {
+                "email" => ("email", email),
+                "linkedin_url" => ("linkedin_url", linkedin),
+                _ => return err,
+            };
+            let Some(value) = value else { return err };
+            let existing = conn
+                .query_opt("SELECT id FROM contacts WHERE email = ?1 OR linkedin_url = ?1", [value], |row| {
+                    col::<String>(row, 0)
+                })
+                .await
+                .ok()
+                .flatten();
+            let message = format!("a contact with {field} {value} already exists");
+            AppError::Conflict {
+                fields: vec![FieldError::new(field, "unique", message.clone())],
+                message,
+                conflicts_with: existing.map(|id| EntityRef { entity: ENTITY, id }),
+            }
+        }
+        AppError::Conflict { fields, .. } if fields.is_empty() => {
+            // A foreign key: the account or the owner does not exist.
+            let account_missing = match account {
+                Some(id) => conn
+                    .query_opt("SELECT 1 FROM accounts WHERE id = ?1", [id], |_| Ok(()))
+                    .await
+                    .is_ok_and(|found| found.is_none()),
+                None => false,
+            };
+            if account_missing {
+                AppError::invalid("account_id", "exists", "no account has this id")
+            } else {
+                AppError::invalid("owner_id", "exists", "no user has this id")
+            }
+        }
+        _ => err,
+    }
+}
+
+/// Inserts a contact owned by `owner` (four calls).
+pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: Option<&str>) -> AppResult<Contact> {
+    let id = new_id();
+    let at = now();
+    let email = fields.email.as_ref().map(|e| e.as_str());
+    let result = conn
+        .immediate(async |conn| {
+            audit::record(conn, actor, "contact.create", ENTITY, &id).await?;
+            conn.query_one(
+                ENTITY,
+                concat!(
+                    "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
+                     email, linkedin_url, phone, timezone, stage, status, owner_id, notes, created_at, updated_at) \
+                     VALUES (:id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
+                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :at, :at) RETURNING ",
+                    contact_columns!()
+                ),
+                named_params! {
+                    ":id": id.as_str(), ":account_id": fields.account_id.as_deref(),
+                    ":first_name": fields.first_name.as_str(), ":last_name": fields.last_name.as_deref(),
+                    ":title": fields.title.as_deref(), ":seniority": fields.seniority.as_str(),
+                    ":department": fields.department.map(Department::as_str), ":persona": fields.persona.as_deref(),
+                    ":email": email, ":linkedin_url": fields.linkedin_url.as_deref(), ":phone": fields.phone.as_deref(),
+                    ":timezone": fields.timezone.as_deref(), ":stage": fields.stage.as_str(),
+                    ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
+                    ":at": at.as_str(),
+                },
+                decode,
+            )
+            .await
+        })
+        .await;
+    match result {
+        Ok(contact) => Ok(contact),
+        Err(err) => Err(explain(conn, err, email, fields.linkedin_url.as_deref(), fields.account_id.as_deref()).await),
+    }
+}
+
+/// One contact.
+pub async fn get(conn: &Conn, id: &str) -> AppResult<Contact> {
+    conn.query_one(ENTITY, concat!("SELECT ", contact_columns!(), " FROM contacts WHERE id = ?1"), [id], decode).await
+}
+
+/// Who may change a contact: anyone, or (for a bdr) only when it owns it or nobody does.
+#[derive(Debug, Clone, Copy)]
+pub enum Editor<'a> {
+    /// Managers and admins.
+    Anyone,
+    /// A bdr: the contact must be theirs or nobody's.
+    Owner(&'a str),
+}
+
+/// Applies `changes` (four calls). `NotFound` when there is no such contact; 403 when a bdr
+/// does not own it.
+pub async fn update(
+    conn: &Conn,
+    actor: &Actor,
+    id: &str,
+    changes: &ContactChanges,
+    editor: Editor<'_>,
+) -> AppResult<Contact> {
+    let set = |present: bool| i64::from(present);
+    let email = changes.email.as_ref().and_then(|e| e.as_ref().map(|e| e.as_str()));
+    let (any, me) = match editor {
+        Editor::Anyone => (1, None),
+        Editor::Owner(user) => (0, Some(user)),
+    };
+    let result = conn
+        .immediate(async |conn| {
+            audit::record(conn, actor, "contact.update", ENTITY, id).await?;
+            let updated = conn
+                .query_opt(
+                    concat!(
+                        "UPDATE contacts SET \
+                         first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
+                         last_name = CASE WHEN :set_last_name THEN :last_name ELSE last_name END, \
+                         title = CASE WHEN :set_title THEN :title ELSE title END, \
+                         seniority = CASE WHEN :set_seniority THEN :seniority ELSE seniority END, \
+                         department = CASE WHEN :set_department THEN :department ELSE department END, \
+                         persona = CASE WHEN :set_persona THEN :persona ELSE persona END, \
+                         email = CASE WHEN :set_email THEN :email ELSE email END, \
+                         linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
+                         phone = CASE WHEN :set_phone THEN :phone ELSE phone END, \
+                         timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
+                         account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
+                         owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
+                         notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
+                         updated_at = :at \
+                         WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) RETURNING ",
+                        contact_columns!()
+                    ),
+                    named_params! {
+                        ":id": id, ":at": now(), ":any": any, ":me": me,
+                        ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
+                        ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
+                        ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
+                        ":set_seniority": set(changes.seniority.is_some()), ":seniority": changes.seniority.map(Seniority::as_str),
+                        ":set_department": set(changes.department.is_some()),
+                        ":department": changes.department.flatten().map(Department::as_str),
+                        ":set_persona": set(changes.persona.is_some()), ":persona": changes.persona.clone().flatten(),
+                        ":set_email": set(changes.email.is_some()), ":email": email,
+                        ":set_linkedin_url": set(changes.linkedin_url.is_some()),
+                        ":linkedin_url": changes.linkedin_url.clone().flatten(),
+                        ":set_phone": set(changes.phone.is_some()), ":phone": changes.phone.clone().flatten(),
+                        ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
+                        ":set_account_id": set(changes.account_id.is_some()), ":account_id": changes.account_id.clone().flatten(),
+                        ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
+                        ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
+                    },
+                    decode,
+                )
+                .await?;
+            match updated {
+                Some(contact) => Ok(contact),
+                None => {
+                    let exists = conn.query_opt("SELECT 1 FROM contacts WHERE id = ?1", [id], |_| Ok(())).await?.is_some();
+                    Err(if exists {
+                        AppError::Forbidden("this contact belongs to another user".to_owned())
+                    } else {
+                        AppError::NotFound(ENTITY)
+                    })
+                }
+            }
+        })
+        .await;
+    match result {
+        Ok(contact) => Ok(contact),
+        Err(err) => {
+            let linkedin = changes.linkedin_url.as_ref().and_then(|l| l.as_deref());
+            let account = changes.account_id.as_ref().and_then(|a| a.as_deref());
+            Err(explain(conn, err, email, linkedin, account).await)
+        }
+    }
+}
+
+/// Deletes a contact (four calls) and, by cascade, everything that is only about them.
+pub async fn delete(conn: &Conn, actor: &Actor, id: &str) -> AppResult<()> {
+    conn.immediate(async |conn| {
+        audit::record(conn, actor, "contact.delete", ENTITY, id).await?;
+        conn.query_one(ENTITY, "DELETE FROM contacts WHERE id = ?1 RETURNING id", [id], |row| col::<String>(row, 0))
+            .await
+    })
+    .await
+    .map(|_| ())
+}
