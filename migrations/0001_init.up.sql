@@ -28,6 +28,8 @@ CREATE TABLE audit_log (
     before      TEXT CHECK (before IS NULL OR json_valid(before)),
     after       TEXT CHECK (after IS NULL OR json_valid(after)),
     request_id  TEXT,
+    -- Why, when the actor gave a reason (a stage override, an erasure request).
+    reason      TEXT CHECK (reason IS NULL OR length(reason) <= 2000),
     -- The user behind the actor (directly, or through one of their API tokens). Users are
     -- disabled, never deleted; SET NULL only guards erasure of a user record.
     user_id     TEXT REFERENCES users (id) ON DELETE SET NULL

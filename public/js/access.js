@@ -32,6 +32,19 @@ export const canReadAudit = (user) => LEADS.includes(roleOf(user));
 /** Settings → Users: admins only. */
 export const canManageUsers = (user) => roleOf(user) === 'admin';
 
+/** Create contacts and edit them, signals included: everyone but viewers (see canEditContact). */
+export const canWriteContacts = (user) => WRITERS.includes(roleOf(user));
+/** Delete contacts: managers and admins. */
+export const canDeleteContacts = (user) => LEADS.includes(roleOf(user));
+/** Move a contact to any stage, with a reason: managers and admins. */
+export const canOverrideStage = (user) => LEADS.includes(roleOf(user));
+/** Edit this contact: managers and admins any; a bdr those it owns or nobody owns. */
+export const canEditContact = (user, contact) => {
+  const role = roleOf(user);
+  if (LEADS.includes(role)) return true;
+  return role === 'bdr' && Boolean(contact) && (!contact.owner_id || contact.owner_id === user.id);
+};
+
 /** The signed-in user (null when signed out); re-renders the caller when it changes. */
 export function useUser() {
   const [user, setUser] = useState(() => getSession().user);

@@ -221,6 +221,26 @@ export const accounts = {
   remove: (id) => request('DELETE', `/accounts/${encodeURIComponent(id)}`),
 };
 
+export const contacts = {
+  /** `params`: the list filters (lists as comma-separated text), sort, limit, cursor. */
+  list: (params, opts = {}) => request('GET', '/contacts', { ...opts, query: params }),
+  get: (id, opts) => request('GET', `/contacts/${encodeURIComponent(id)}`, opts),
+  create: (body) => request('POST', '/contacts', { body }),
+  update: (id, body) => request('PATCH', `/contacts/${encodeURIComponent(id)}`, { body }),
+  remove: (id) => request('DELETE', `/contacts/${encodeURIComponent(id)}`),
+  /** `body`: { stage, reason?, override? }; answers the contact. */
+  setStage: (id, body) => request('POST', `/contacts/${encodeURIComponent(id)}/stage`, { body }),
+  /** `body`: { ids, stage?, status?, owner_id? }; answers `{ results: [{ id, ok, error? }] }`. */
+  bulk: (body) => request('POST', '/contacts/bulk', { body }),
+};
+
+export const signals = {
+  /** `params`: contact_id or account_id, limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
+  create: (body) => request('POST', '/signals', { body }),
+  remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),
+};
+
 export const auth = {
   /** Who is signed in; also refreshes the CSRF token. Rejects with the 401 when nobody is. */
   me: async (opts = {}) => {

@@ -298,3 +298,107 @@ async fn contact_routes_stay_within_their_database_call_budget() {
     assert!(app.get(&path).await.db_calls() <= 1 + 2);
     assert!(app.get("/api/v1/contacts?q=ana&stage=new,touched&industry=x&min_priority=1").await.db_calls() <= 1 + 2);
 }
+
+#[tokio::test]
+async fn stages_move_by_the_table_and_only_managers_override_with_a_reason() {
+    let app = spawn_app().await;
+    let contact = create(&app, json!({"first_name": "Ana"})).await;
+    assert_eq!(contact["next_stages"], json!(["researched", "drafted", "touched", "sequencing", "not_interested"]));
+    let path = format!("/api/v1/contacts/{}/stage", id(&contact));
+    let moved = app.post(&path, json!({"stage": "touched"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.body["stage"], "touched");
+    let refused = app.post(&path, json!({"stage": "opportunity"})).await;
+    assert_eq!(refused.status, 409);
+    let message = refused.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("sequencing") && message.contains("meeting_booked"),
+        "names the allowed stages: {message}"
+    );
+    assert_eq!(refused.field_errors(), [("stage".to_owned(), "transition".to_owned())]);
+
+    let no_reason = app.post(&path, json!({"stage": "opportunity", "override": true})).await;
+    assert_eq!(no_reason.field_errors(), [("reason".to_owned(), "required".to_owned())]);
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let as_bdr = app
+        .send_raw(
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(&bdr)
+                .json(&json!({"stage": "opportunity", "override": true, "reason": "x"})),
+        )
+        .await;
+    assert_eq!(as_bdr.status, 403);
+    let overridden =
+        app.post(&path, json!({"stage": "opportunity", "override": true, "reason": "signed at the conference"})).await;
+    assert_eq!(overridden.status, 200, "{}", overridden.text);
+    let log = app.get(&format!("/api/v1/audit?entity=contact&entity_id={}", id(&contact))).await;
+    let entry = &log.body["items"][0];
+    assert_eq!(entry["action"], "contact.stage_override");
+    assert_eq!(entry["reason"], "signed at the conference");
+    assert_eq!(
+        (entry["before"]["stage"].as_str(), entry["after"]["stage"].as_str()),
+        (Some("touched"), Some("opportunity"))
+    );
+}
+
+#[tokio::test]
+async fn bulk_updates_answer_per_contact_under_the_same_rules() {
+    let app = spawn_app().await;
+    let fresh = create(&app, json!({"first_name": "Fresh"})).await;
+    let touched = create(&app, json!({"first_name": "Touched"})).await;
+    app.post(&format!("/api/v1/contacts/{}/stage", id(&touched)), json!({"stage": "touched"})).await;
+    let missing = "01936b2e-0000-7000-8000-000000000000";
+    let answer = app
+        .post(
+            "/api/v1/contacts/bulk",
+            json!({"ids": [id(&fresh), id(&touched), missing, id(&fresh)], "stage": "researched"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let results = answer.body["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3, "duplicates count once");
+    assert_eq!(results[0]["ok"], true);
+    assert_eq!(results[1]["ok"], false);
+    assert!(results[1]["error"]["message"].as_str().expect("why").contains("cannot move"));
+    assert_eq!(results[2]["error"]["code"], "not_found");
+    assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&fresh))).await.body["stage"], "researched");
+    assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&touched))).await.body["stage"], "touched");
+
+    let status = app
+        .post(
+            "/api/v1/contacts/bulk",
+            json!({"ids": [id(&fresh), id(&touched)], "status": "do_not_contact", "owner_id": null}),
+        )
+        .await;
+    assert!(status.body["results"].as_array().expect("results").iter().all(|r| r["ok"] == true), "{}", status.text);
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let lift = app
+        .send_raw(
+            app.client
+                .post(app.url("/api/v1/contacts/bulk"))
+                .bearer_auth(&bdr)
+                .json(&json!({"ids": [id(&fresh)], "status": "active"})),
+        )
+        .await;
+    assert_eq!(lift.body["results"][0]["ok"], false, "a bdr cannot lift do_not_contact: {}", lift.text);
+    let log = app.get("/api/v1/audit?entity=contact").await;
+    let pending = log.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["after"].is_null() && e["before"].is_null())
+        .count();
+    assert_eq!(pending, 0, "no audit entry is left without its change");
+    for (body, field) in [
+        (json!({"ids": [], "stage": "touched"}), "ids"),
+        (json!({"ids": ["x"], "stage": "touched"}), "ids"),
+        (json!({"ids": [id(&fresh)]}), "body"),
+    ] {
+        let answer = app.post("/api/v1/contacts/bulk", body.clone()).await;
+        assert_eq!(answer.status, 422, "{body}");
+        assert_eq!(answer.field_errors()[0].0, field, "{body}");
+    }
+    let bulk = app.post("/api/v1/contacts/bulk", json!({"ids": [id(&fresh), id(&touched)], "owner_id": null})).await;
+    assert!(bulk.db_calls() <= 1 + 6, "bulk: {}", bulk.db_calls());
+}

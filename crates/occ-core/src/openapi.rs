@@ -61,6 +61,8 @@ pub struct ErrorDetail {
         crate::contacts::handlers::get,
         crate::contacts::handlers::update,
         crate::contacts::handlers::delete,
+        crate::contacts::actions::move_stage,
+        crate::contacts::actions::bulk_update,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(

@@ -30,6 +30,9 @@ pub enum Action {
     WriteData,
     /// Delete records outright.
     DeleteData,
+    /// Overrule the rules of the workflow: move a contact outside the stage table, lift a
+    /// bounce or a do-not-contact.
+    Override,
     /// Read the audit log.
     ReadAudit,
     /// Create, change and disable users.
@@ -47,6 +50,7 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::ReadData, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
     (Action::WriteData, Scope::Write, &[Admin, Manager, Bdr]),
     (Action::DeleteData, Scope::Write, &[Admin, Manager]),
+    (Action::Override, Scope::Write, &[Admin, Manager]),
     (Action::ReadAudit, Scope::Read, &[Admin, Manager]),
     (Action::ManageUsers, Scope::Admin, &[Admin]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
@@ -169,6 +173,7 @@ mod tests {
             Action::ReadData,
             Action::WriteData,
             Action::DeleteData,
+            Action::Override,
             Action::ReadAudit,
             Action::ManageUsers,
             Action::ReadSelf,

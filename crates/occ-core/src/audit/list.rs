@@ -35,6 +35,8 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
     /// The request that made it.
     pub request_id: Option<String>,
+    /// Why, when the actor said.
+    pub reason: Option<String>,
 }
 
 fn json(text: Option<String>) -> AppResult<Option<serde_json::Value>> {
@@ -54,6 +56,7 @@ fn decode(row: &Row) -> AppResult<AuditEntry> {
         before: json(col(row, 8)?)?,
         after: json(col(row, 9)?)?,
         request_id: col(row, 10)?,
+        reason: col(row, 11)?,
     })
 }
 
@@ -65,7 +68,7 @@ struct Cursor(String, String);
 macro_rules! audit_sql {
     ($index:literal) => {
         concat!(
-            "SELECT a.id, a.at, a.actor, u.name, a.user_id, a.action, a.entity, a.entity_id, a.before, a.after, a.request_id \
+            "SELECT a.id, a.at, a.actor, u.name, a.user_id, a.action, a.entity, a.entity_id, a.before, a.after, a.request_id, a.reason \
              FROM audit_log a INDEXED BY ", $index, " LEFT JOIN users u ON u.id = a.user_id \
              WHERE (:entity IS NULL OR a.entity = :entity) AND (:entity_id IS NULL OR a.entity_id = :entity_id) \
              AND (:user_id IS NULL OR a.user_id = :user_id) \

@@ -41,6 +41,34 @@ pub async fn record(conn: &Conn, actor: &Actor, action: &str, entity: &str, enti
     record_with(conn, actor, action, entity, entity_id, None, None).await
 }
 
+/// As [`record`], with the reason the actor gave.
+pub async fn record_because(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        libsql::params![
+            crate::domain::new_id(),
+            crate::domain::now(),
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            action,
+            entity,
+            entity_id,
+            actor.request_id.as_deref(),
+            reason
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records a change to a table without audit triggers, with the before and after given.
 pub async fn record_with(
     conn: &Conn,

@@ -1,5 +1,6 @@
 //! Contacts: the people OCC prospects. Routes, the resource, and its rules.
 
+pub(crate) mod actions;
 pub(crate) mod handlers;
 mod input;
 pub mod list;
@@ -19,6 +20,8 @@ pub use repo::{AccountSummary, Contact};
 pub fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/contacts", Signed(WriteData), handler!(handlers::create))
+        .post("/api/v1/contacts/bulk", Signed(WriteData), handler!(actions::bulk_update))
+        .post("/api/v1/contacts/{id}/stage", Signed(WriteData), handler!(actions::move_stage))
         .get("/api/v1/contacts", Signed(ReadData), handler!(handlers::list))
         .get("/api/v1/contacts/{id}", Signed(ReadData), handler!(handlers::get))
         .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))

@@ -55,6 +55,9 @@ pub struct Contact {
     pub notes: Option<String>,
     pub last_touch_at: Option<String>,
     pub next_action_at: Option<String>,
+    /// The stages the contact may move to without an override.
+    #[schema(value_type = Vec<String>)]
+    pub next_stages: &'static [Stage],
     pub created_at: String,
     pub updated_at: String,
 }
@@ -82,6 +85,7 @@ where
 /// Reads a contact from the columns of [`contact_columns!`].
 pub(super) fn decode(row: &Row) -> AppResult<Contact> {
     let department: Option<String> = col(row, 5)?;
+    let stage: Stage = parse(col(row, 11)?)?;
     let factors: String = col(row, 14)?;
     let account_id: Option<String> = col(row, 16)?;
     let account_name: Option<String> = col(row, 22)?;
@@ -97,7 +101,8 @@ pub(super) fn decode(row: &Row) -> AppResult<Contact> {
         linkedin_url: col(row, 8)?,
         phone: col(row, 9)?,
         timezone: col(row, 10)?,
-        stage: parse(col(row, 11)?)?,
+        stage,
+        next_stages: super::stage::allowed_next(stage),
         status: parse(col(row, 12)?)?,
         priority_score: col(row, 13)?,
         priority_factors: serde_json::from_str(&factors).map_err(|e| AppError::Internal(e.into()))?,

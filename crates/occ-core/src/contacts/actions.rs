@@ -1,0 +1,272 @@
+//! Contact actions beyond editing: moving the stage (with the stage machine, or an audited
+//! override) and bulk changes of stage, status and owner.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::repo::{self, Contact, ENTITY, contact_columns, decode};
+use super::stage::{allowed_next, may_move};
+use crate::access::{Action, Principal};
+use crate::audit;
+use crate::domain::enums::{ContactStatus, Role, Stage};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::http::{self, Ctx, Patch, RequestMeta};
+use crate::openapi::ErrorResponse;
+use crate::store::col;
+
+/// `POST /api/v1/contacts/{id}/stage`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveStage {
+    /// The new stage.
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    /// Why (required for an override).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Move outside the stage table (managers and admins).
+    #[serde(default)]
+    pub r#override: bool,
+}
+
+fn list(stages: &[Stage]) -> String {
+    if stages.is_empty() { "none".to_owned() } else { stages.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
+}
+
+/// The stages from which `to` may be reached, as JSON for `json_each`.
+fn reachable_from(to: Stage) -> String {
+    let from: Vec<&str> = Stage::ALL.iter().filter(|s| may_move(**s, to)).map(|s| s.as_str()).collect();
+    serde_json::to_string(&from).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn refused_move(from: Stage, to: Stage) -> AppError {
+    let message = format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from)));
+    AppError::Conflict {
+        fields: vec![FieldError::new("stage", "transition", message.clone())],
+        message,
+        conflicts_with: None,
+    }
+}
+
+/// Move a contact's stage. A move outside the stage table is refused (409, naming the allowed
+/// ones) unless a manager or admin overrides it with a reason, which the audit log keeps.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/stage", tag = "contacts", request_body = MoveStage, params(("id" = String, Path)),
+    responses((status = 200, body = Contact), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, description = "Not allowed from the current stage", body = ErrorResponse)))]
+pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let body: MoveStage = http::body_json(&req)?;
+    let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 2000) {
+        return Err(AppError::invalid("reason", "max_length", "must be at most 2000 characters"));
+    }
+    if body.r#override {
+        principal.require(Action::Override)?;
+        if reason.is_none() {
+            return Err(AppError::invalid("reason", "required", "an override needs a reason"));
+        }
+    }
+    let any_owner = principal.role != Role::Bdr;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let action = if body.r#override { "contact.stage_override" } else { "contact.stage" };
+    let conn = ctx.conn().await?;
+    let contact = conn
+        .immediate(async |conn| {
+            audit::record_because(conn, &actor, action, ENTITY, &id, reason).await?;
+            let moved = conn
+                .query_opt(
+                    concat!(
+                        "UPDATE contacts SET stage = :to, updated_at = :at WHERE id = :id \
+                         AND (:override OR stage IN (SELECT value FROM json_each(:from))) \
+                         AND (:any_owner OR owner_id IS NULL OR owner_id = :me) RETURNING ",
+                        contact_columns!()
+                    ),
+                    libsql::named_params! {
+                        ":to": body.stage.as_str(), ":at": now(), ":id": id.as_str(), ":override": body.r#override,
+                        ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
+                    },
+                    decode,
+                )
+                .await?;
+            if let Some(contact) = moved {
+                return Ok(contact);
+            }
+            let current = repo::get(conn, &id).await?;
+            if !any_owner && current.owner_id.as_deref().is_some_and(|o| o != principal.user_id) {
+                return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
+            }
+            Err(refused_move(current.stage, body.stage))
+        })
+        .await?;
+    http::ok(&contact)
+}
+
+/// `POST /api/v1/contacts/bulk`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkUpdate {
+    /// The contacts (1-500).
+    pub ids: Vec<String>,
+    /// A new stage (each contact must be allowed to reach it).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub stage: Option<Stage>,
+    /// A new status (lifting bounced or do_not_contact needs a manager or admin).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<ContactStatus>,
+    /// A new owner (a user id), or `null` for nobody.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub owner_id: Patch<String>,
+}
+
+/// One contact's outcome.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    /// The contact.
+    pub id: String,
+    /// Whether it changed.
+    pub ok: bool,
+    /// Why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<serde_json::Value>,
+}
+
+/// Every contact's outcome.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResults {
+    /// One per id, in the order given.
+    pub results: Vec<BulkResult>,
+}
+
+/// The most contacts one bulk request may change.
+pub const MAX_BULK: usize = 500;
+
+fn failure(code: &str, message: String) -> Option<serde_json::Value> {
+    Some(serde_json::json!({"code": code, "message": message}))
+}
+
+/// Change the stage, status or owner of many contacts at once; each contact succeeds or fails
+/// on its own, under the same rules as one at a time, in a handful of database calls.
+#[utoipa::path(post, path = "/api/v1/contacts/bulk", tag = "contacts", request_body = BulkUpdate,
+    responses((status = 200, body = BulkResults), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: BulkUpdate = http::body_json(&req)?;
+    if body.ids.is_empty() || body.ids.len() > MAX_BULK {
+        return Err(AppError::invalid("ids", "range", format!("must list 1 to {MAX_BULK} contacts")));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(body.ids.len());
+    for text in &body.ids {
+        let id = uuid::Uuid::try_parse(text.trim())
+            .map_err(|_| AppError::invalid("ids", "format", format!("{text:?} is not an id")))?;
+        let id = id.to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if body.stage.is_none() && body.status.is_none() && !body.owner_id.is_present() {
+        return Err(AppError::invalid("body", "required", "set at least one of stage, status, owner_id"));
+    }
+    let owner = match &body.owner_id {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(id) => Some(Some(
+            uuid::Uuid::try_parse(id)
+                .map_err(|_| AppError::invalid("owner_id", "format", "must be a user id"))?
+                .to_string(),
+        )),
+    };
+    let is_bdr = principal.role == Role::Bdr;
+    if is_bdr && matches!(&owner, Some(Some(id)) if *id != principal.user_id) {
+        return Err(AppError::Forbidden(
+            "a bdr may own a contact or leave it unowned, not give it to someone else".to_owned(),
+        ));
+    }
+    let may_lift = principal.may(Action::Override);
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let audit_ids: Vec<(String, String)> = ids.iter().map(|id| (new_id(), id.clone())).collect();
+    let audit_json = serde_json::to_string(&audit_ids).map_err(|e| AppError::Internal(e.into()))?;
+    let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
+    let at = now();
+    let conn = ctx.conn().await?;
+    let (changed, others) = conn
+        .immediate(async |conn| {
+            conn.execute(
+                "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+                 SELECT json_extract(value, '$[0]'), ?2, ?3, ?4, 'contact.bulk_update', 'contact', json_extract(value, '$[1]'), ?5 \
+                 FROM json_each(?1)",
+                libsql::params![audit_json.as_str(), at.as_str(), actor.name.as_str(), actor.user_id.as_deref(), actor.request_id.as_deref()],
+            )
+            .await?;
+            let changed: Vec<String> = conn
+                .query_all(
+                    "UPDATE contacts SET \
+                     stage = coalesce(:stage, stage), status = coalesce(:status, status), \
+                     owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at \
+                     WHERE id IN (SELECT value FROM json_each(:ids)) \
+                     AND (:stage IS NULL OR stage IN (SELECT value FROM json_each(:from))) \
+                     AND (:may_lift OR :status IS NULL OR status NOT IN ('bounced', 'do_not_contact') OR status = :status) \
+                     AND (NOT :is_bdr OR owner_id IS NULL OR owner_id = :me) \
+                     RETURNING id",
+                    libsql::named_params! {
+                        ":stage": body.stage.map(Stage::as_str), ":status": body.status.map(ContactStatus::as_str),
+                        ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
+                        ":ids": ids_json.as_str(), ":from": body.stage.map(reachable_from).unwrap_or_default(),
+                        ":may_lift": may_lift, ":is_bdr": is_bdr, ":me": principal.user_id.as_str(),
+                    },
+                    |row| col(row, 0),
+                )
+                .await?;
+            // Entries opened for contacts that did not change are removed, never left pending.
+            conn.execute(
+                "DELETE FROM audit_log WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) \
+                 AND before IS NULL AND after IS NULL",
+                [audit_json.as_str()],
+            )
+            .await?;
+            let others: Vec<(String, String, String, Option<String>)> = if changed.len() == ids.len() {
+                Vec::new()
+            } else {
+                conn.query_all(
+                    "SELECT id, stage, status, owner_id FROM contacts WHERE id IN (SELECT value FROM json_each(?1))",
+                    [ids_json.as_str()],
+                    |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?)),
+                )
+                .await?
+            };
+            Ok((changed, others))
+        })
+        .await?;
+    let results = ids
+        .into_iter()
+        .map(|id| {
+            if changed.contains(&id) {
+                return BulkResult { id, ok: true, error: None };
+            }
+            let error = match others.iter().find(|o| o.0 == id) {
+                None => failure("not_found", "contact not found".to_owned()),
+                Some((_, _, _, Some(owner))) if is_bdr && *owner != principal.user_id => {
+                    failure("forbidden", "this contact belongs to another user".to_owned())
+                }
+                Some((_, stage, status, _)) => {
+                    let from: Stage = stage.parse().unwrap_or(Stage::New);
+                    match body.stage {
+                        Some(to) if !may_move(from, to) => failure(
+                            "conflict",
+                            format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from))),
+                        ),
+                        _ => failure("forbidden", format!("lifting {status} needs a manager or admin")),
+                    }
+                }
+            };
+            BulkResult { id, ok: false, error }
+        })
+        .collect();
+    http::ok(&BulkResults { results })
+}
