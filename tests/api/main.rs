@@ -10,5 +10,6 @@ mod helpers;
 mod http_core;
 mod migrations;
 mod seed;
+mod signals;
 mod spa;
 mod vercel;

@@ -15,6 +15,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod seed;
+pub mod signals;
 pub mod store;
 pub mod telemetry;
 mod validate;

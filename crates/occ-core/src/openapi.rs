@@ -63,6 +63,9 @@ pub struct ErrorDetail {
         crate::contacts::handlers::delete,
         crate::contacts::actions::move_stage,
         crate::contacts::actions::bulk_update,
+        crate::signals::create,
+        crate::signals::list,
+        crate::signals::delete,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -73,6 +76,7 @@ pub struct ErrorDetail {
         (name = "tokens", description = "API tokens for scripts"),
         (name = "audit", description = "Who changed what (managers and admins)"),
         (name = "contacts", description = "People"),
+        (name = "signals", description = "Buying signals"),
     )
 )]
 struct ApiDoc;

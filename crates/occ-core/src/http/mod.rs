@@ -86,7 +86,7 @@ pub enum Family {
     Health,
     /// `/api/v1/auth`, `/api/v1/users`, `/api/v1/tokens`.
     Auth,
-    /// `/api/v1/accounts`.
+    /// `/api/v1/accounts`, `/api/v1/signals`.
     Accounts,
     /// `/api/v1/contacts` (and, as they land, import, imports, export).
     Contacts,
@@ -115,7 +115,7 @@ impl Family {
         match self {
             Family::Health => crate::health::routes(),
             Family::Auth => crate::auth::routes(),
-            Family::Accounts => crate::accounts::routes(),
+            Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
             Family::Contacts => crate::contacts::routes(),
             Family::Insights => crate::audit::routes(),
         }
