@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod backup;
 mod contacts;
+mod erasure;
 mod functions;
 mod helpers;
 mod http_core;

@@ -63,6 +63,7 @@ pub struct ErrorDetail {
         crate::contacts::handlers::delete,
         crate::contacts::actions::move_stage,
         crate::contacts::actions::bulk_update,
+        crate::contacts::erase::erase,
         crate::signals::create,
         crate::signals::list,
         crate::signals::delete,

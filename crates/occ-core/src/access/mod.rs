@@ -33,6 +33,8 @@ pub enum Action {
     /// Overrule the rules of the workflow: move a contact outside the stage table, lift a
     /// bounce or a do-not-contact.
     Override,
+    /// Erase a person's data on their request.
+    Erase,
     /// Read the audit log.
     ReadAudit,
     /// Create, change and disable users.
@@ -51,6 +53,7 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::WriteData, Scope::Write, &[Admin, Manager, Bdr]),
     (Action::DeleteData, Scope::Write, &[Admin, Manager]),
     (Action::Override, Scope::Write, &[Admin, Manager]),
+    (Action::Erase, Scope::Admin, &[Admin]),
     (Action::ReadAudit, Scope::Read, &[Admin, Manager]),
     (Action::ManageUsers, Scope::Admin, &[Admin]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
@@ -174,6 +177,7 @@ mod tests {
             Action::WriteData,
             Action::DeleteData,
             Action::Override,
+            Action::Erase,
             Action::ReadAudit,
             Action::ManageUsers,
             Action::ReadSelf,

@@ -1,6 +1,7 @@
 //! Contacts: the people OCC prospects. Routes, the resource, and its rules.
 
 pub(crate) mod actions;
+pub mod erase;
 pub(crate) mod handlers;
 mod input;
 pub mod list;
@@ -9,7 +10,7 @@ pub mod repo;
 pub mod stage;
 
 use crate::access::Access::Signed;
-use crate::access::Action::{DeleteData, ReadData, WriteData};
+use crate::access::Action::{DeleteData, Erase, ReadData, WriteData};
 use crate::handler;
 use crate::http::Routes;
 
@@ -22,6 +23,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/contacts", Signed(WriteData), handler!(handlers::create))
         .post("/api/v1/contacts/bulk", Signed(WriteData), handler!(actions::bulk_update))
         .post("/api/v1/contacts/{id}/stage", Signed(WriteData), handler!(actions::move_stage))
+        .post("/api/v1/contacts/{id}/erase", Signed(Erase), handler!(erase::erase))
         .get("/api/v1/contacts", Signed(ReadData), handler!(handlers::list))
         .get("/api/v1/contacts/{id}", Signed(ReadData), handler!(handlers::get))
         .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))

@@ -3,6 +3,7 @@
 use libsql::named_params;
 use serde::Serialize;
 
+use super::erase::{erased_hash, erased_refusal, is_erased};
 use super::{ContactChanges, ContactFields};
 use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
@@ -183,8 +184,11 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
                 concat!(
                     "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
                      email, linkedin_url, phone, timezone, stage, status, owner_id, notes, created_at, updated_at) \
-                     VALUES (:id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
-                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :at, :at) RETURNING ",
+                     SELECT :id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
+                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :at, :at \
+                     WHERE NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
+                     ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
+                     RETURNING ",
                     contact_columns!()
                 ),
                 named_params! {
@@ -195,11 +199,17 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
                     ":email": email, ":linkedin_url": fields.linkedin_url.as_deref(), ":phone": fields.phone.as_deref(),
                     ":timezone": fields.timezone.as_deref(), ":stage": fields.stage.as_str(),
                     ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
-                    ":at": at.as_str(),
+                    ":at": at.as_str(), ":email_hash": email.map(erased_hash),
+                    ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
                 },
                 decode,
             )
             .await
+            .map_err(|err| match err {
+                // No row inserted: the person was erased.
+                AppError::NotFound(_) => erased_refusal(if email.is_some() { "email" } else { "linkedin_url" }),
+                other => other,
+            })
         })
         .await;
     match result {
@@ -258,11 +268,15 @@ pub async fn update(
                          owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
                          notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
                          updated_at = :at \
-                         WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) RETURNING ",
+                         WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
+                         AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
+                         ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
+                         RETURNING ",
                         contact_columns!()
                     ),
                     named_params! {
-                        ":id": id, ":at": now(), ":any": any, ":me": me,
+                        ":id": id, ":at": now(), ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+                        ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
                         ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
                         ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
                         ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
@@ -285,6 +299,10 @@ pub async fn update(
             match updated {
                 Some(contact) => Ok(contact),
                 None => {
+                    let linkedin = changes.linkedin_url.as_ref().and_then(|l| l.as_deref());
+                    if is_erased(conn, email, linkedin).await? {
+                        return Err(erased_refusal(if email.is_some() { "email" } else { "linkedin_url" }));
+                    }
                     let exists = conn.query_opt("SELECT 1 FROM contacts WHERE id = ?1", [id], |_| Ok(())).await?.is_some();
                     Err(if exists {
                         AppError::Forbidden("this contact belongs to another user".to_owned())

@@ -92,6 +92,9 @@ impl Store {
             // In WAL mode NORMAL never corrupts the database; a power cut may lose the last
             // commits, a fair trade for not syncing on every request's session update.
             conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
+            // Deleted rows are overwritten, so an erased person does not linger in free pages.
+            let mut rows = conn.query("PRAGMA secure_delete = ON", ()).await?;
+            while rows.next().await?.is_some() {}
         }
         Ok(Conn { inner: conn })
     }
