@@ -260,26 +260,9 @@ fn list_statement(sort: Sort, descending: bool) -> &'static str {
     }
 }
 
-/// Quotes text as one FTS5 phrase, so the user's words are searched, never parsed as syntax.
-fn fts_phrase(q: &str) -> String {
-    format!("\"{}\"", q.replace('"', "\"\""))
-}
-
-fn like_prefix(q: &str) -> String {
-    let escaped: String =
-        q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-    format!("{escaped}%")
-}
-
 /// One page of accounts (one call).
 pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
-    // The trigram index finds substrings of three or more characters; shorter text is matched
-    // as a prefix of the name or domain.
-    let (fts, prefix) = match query.q.as_deref() {
-        Some(q) if q.chars().count() >= 3 => (Some(fts_phrase(q)), None),
-        Some(q) => (None, Some(like_prefix(q))),
-        None => (None, None),
-    };
+    let (fts, prefix) = crate::store::text_search(query.q.as_deref());
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
     let (after_key, after_id) = match &query.after {
         Some(Cursor(key, id)) => (Some(key.as_str()), Some(id.as_str())),

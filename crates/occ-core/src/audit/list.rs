@@ -79,16 +79,6 @@ macro_rules! audit_sql {
     };
 }
 
-fn time(q: &mut Query, name: &'static str) -> AppResult<Option<String>> {
-    q.one(name)
-        .map(|text| {
-            chrono::DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .map_err(|_| AppError::invalid(name, "format", "must be an RFC 3339 time such as 2026-11-01T00:00:00Z"))
-        })
-        .transpose()
-}
-
 /// The audit log (managers and admins).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
     params(
@@ -105,8 +95,8 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let entity = q.one("entity");
     let entity_id = q.one("entity_id");
     let user_id = q.one("actor");
-    let since = time(&mut q, "since")?;
-    let until = time(&mut q, "until")?;
+    let since = q.time("since")?;
+    let until = q.time("until")?;
     let limit = http::limit(&mut q)?;
     let after: Option<Cursor> = http::cursor(&mut q)?;
     q.finish()?;

@@ -38,7 +38,7 @@ impl Actor {
 /// Opens the audit entry of one change to one row; the change must follow in the same
 /// transaction (the table's guard trigger refuses a change without one).
 pub async fn record(conn: &Conn, actor: &Actor, action: &str, entity: &str, entity_id: &str) -> AppResult<()> {
-    record_with(conn, actor, action, entity, entity_id, None, None).await
+    insert(conn, actor, action, entity, entity_id, None, None, None).await
 }
 
 /// As [`record`], with the reason the actor gave.
@@ -50,23 +50,7 @@ pub async fn record_because(
     entity_id: &str,
     reason: Option<&str>,
 ) -> AppResult<()> {
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        libsql::params![
-            crate::domain::new_id(),
-            crate::domain::now(),
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            action,
-            entity,
-            entity_id,
-            actor.request_id.as_deref(),
-            reason
-        ],
-    )
-    .await?;
-    Ok(())
+    insert(conn, actor, action, entity, entity_id, None, None, reason).await
 }
 
 /// Records a change to a table without audit triggers, with the before and after given.
@@ -79,9 +63,23 @@ pub async fn record_with(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> AppResult<()> {
+    insert(conn, actor, action, entity, entity_id, before, after, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    reason: Option<&str>,
+) -> AppResult<()> {
     conn.execute(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, before, after) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, before, after, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         libsql::params![
             crate::domain::new_id(),
             crate::domain::now(),
@@ -92,7 +90,8 @@ pub async fn record_with(
             entity_id,
             actor.request_id.as_deref(),
             before.map(serde_json::Value::to_string),
-            after.map(serde_json::Value::to_string)
+            after.map(serde_json::Value::to_string),
+            reason
         ],
     )
     .await?;

@@ -166,15 +166,11 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let expires_at = match body.expires_at.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         None => None,
         Some(text) => {
-            let at = chrono::DateTime::parse_from_rfc3339(text)
-                .map_err(|_| {
-                    AppError::invalid("expires_at", "format", "must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
-                })?
-                .with_timezone(&chrono::Utc);
-            if at <= chrono::Utc::now() {
+            let at = http::parse_time("expires_at", text)?;
+            if at <= now() {
                 return Err(AppError::invalid("expires_at", "future", "must be in the future"));
             }
-            Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            Some(at)
         }
     };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);

@@ -74,16 +74,6 @@ fn flag(q: &mut Query, name: &'static str) -> AppResult<Option<bool>> {
     }
 }
 
-fn time(q: &mut Query, name: &'static str) -> AppResult<Option<String>> {
-    q.one(name)
-        .map(|text| {
-            chrono::DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .map_err(|_| AppError::invalid(name, "format", "must be an RFC 3339 time such as 2026-11-01T00:00:00Z"))
-        })
-        .transpose()
-}
-
 impl Filters {
     /// Reads the filters from a query string; `me` is the caller (for `owner=me`).
     pub fn read(q: &mut Query, me: &str) -> AppResult<Self> {
@@ -123,8 +113,8 @@ impl Filters {
             min_priority,
             has_email: flag(q, "has_email")?,
             has_linkedin: flag(q, "has_linkedin")?,
-            touched_since: time(q, "touched_since")?,
-            touched_before: time(q, "touched_before")?,
+            touched_since: q.time("touched_since")?,
+            touched_before: q.time("touched_before")?,
             q: q.one("q"),
         })
     }
@@ -222,15 +212,7 @@ pub async fn list(
     limit: u32,
     after: Option<Cursor>,
 ) -> AppResult<Page<Contact>> {
-    let (fts, prefix) = match filters.q.as_deref() {
-        Some(q) if q.chars().count() >= 3 => (Some(format!("\"{}\"", q.replace('"', "\"\""))), None),
-        Some(q) => {
-            let escaped: String =
-                q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-            (None, Some(format!("{escaped}%")))
-        }
-        None => (None, None),
-    };
+    let (fts, prefix) = crate::store::text_search(filters.q.as_deref());
     let (owner_kind, owner_id) = match &filters.owner {
         None => (None, None),
         Some(Owner::Nobody) => (Some("nobody"), None),

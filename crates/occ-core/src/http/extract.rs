@@ -113,6 +113,11 @@ impl Query {
             .collect()
     }
 
+    /// An RFC 3339 time, normalised to UTC with milliseconds; anything else is a 422.
+    pub fn time(&mut self, name: &'static str) -> AppResult<Option<String>> {
+        self.one(name).map(|text| parse_time(name, &text)).transpose()
+    }
+
     /// A 422 for every parameter that no `one`/`many` call asked for.
     pub fn finish(self) -> AppResult<()> {
         let unknown: Vec<FieldError> = self
@@ -123,6 +128,13 @@ impl Query {
             .collect();
         if unknown.is_empty() { Ok(()) } else { Err(AppError::Validation(unknown)) }
     }
+}
+
+/// An RFC 3339 time in the stored spelling (UTC, milliseconds, `Z`); the error names `field`.
+pub fn parse_time(field: &str, text: &str) -> AppResult<String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .map_err(|_| AppError::invalid(field, "format", "must be an RFC 3339 time such as 2026-11-01T09:00:00Z"))
 }
 
 /// The path parameter `name` parsed as an id; a malformed id cannot exist, so it is a 404.

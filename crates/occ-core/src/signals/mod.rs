@@ -116,8 +116,7 @@ impl Check {
 
     fn time(&mut self, field: &str, value: Option<String>) -> Option<String> {
         let value = value.filter(|v| !v.trim().is_empty())?;
-        chrono::DateTime::parse_from_rfc3339(value.trim())
-            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        http::parse_time(field, &value)
             .map_err(|_| self.fail(field, "format", "must be an RFC 3339 time such as 2026-11-01T09:00:00Z"))
             .ok()
     }

@@ -197,6 +197,21 @@ impl Conn {
     }
 }
 
+/// How a list searches for `q`: the trigram index for three or more characters (any substring,
+/// quoted as one phrase so the user's words are never parsed as query syntax), a prefix match
+/// for shorter text. Answers (FTS phrase, LIKE pattern); one of them is set.
+pub fn text_search(q: Option<&str>) -> (Option<String>, Option<String>) {
+    match q {
+        Some(q) if q.chars().count() >= 3 => (Some(format!("\"{}\"", q.replace('"', "\"\""))), None),
+        Some(q) => {
+            let escaped: String =
+                q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+            (None, Some(format!("{escaped}%")))
+        }
+        None => (None, None),
+    }
+}
+
 /// A Rust value a column can be read as. (libsql's own conversion panics on a type mismatch;
 /// this one answers an error that names the column.)
 pub trait FromColumn: Sized {
