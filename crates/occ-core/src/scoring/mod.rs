@@ -1,0 +1,388 @@
+//! The ICP model (SPEC.md section 2): how well a contact fits the ideal customer profile, as a
+//! 0-100 score with the contribution of every factor. Transparent on purpose: each factor's
+//! weight is a number of points, each fit a fraction, and the factors add up to the score.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::enums::{Department, Seniority, Stage};
+use crate::error::{AppError, AppResult, FieldError};
+
+crate::closed_enum! {
+    /// One part of the score.
+    pub enum Factor {
+        Industry => "industry",
+        Seniority => "seniority",
+        Department => "department",
+        CompanySize => "company_size",
+        Signals => "signals",
+        Engagement => "engagement",
+    }
+}
+
+/// The points each factor can give; they add up to 100.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Weights {
+    pub industry: u32,
+    pub seniority: u32,
+    pub department: u32,
+    pub company_size: u32,
+    pub signals: u32,
+    pub engagement: u32,
+}
+
+impl Weights {
+    fn of(&self, factor: Factor) -> u32 {
+        match factor {
+            Factor::Industry => self.industry,
+            Factor::Seniority => self.seniority,
+            Factor::Department => self.department,
+            Factor::CompanySize => self.company_size,
+            Factor::Signals => self.signals,
+            Factor::Engagement => self.engagement,
+        }
+    }
+}
+
+/// The head count the profile looks for; outside it the fit falls off in proportion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SizeRange {
+    /// The smallest ideal company.
+    pub min: i64,
+    /// The largest ideal company.
+    pub max: i64,
+}
+
+/// The whole model: weights and what the ideal customer looks like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IcpConfig {
+    /// Points per factor (adding up to 100).
+    pub weights: Weights,
+    /// Industries that fit (any case).
+    pub target_industries: Vec<String>,
+    /// Sub-industries that fit best (any case).
+    pub target_sub_industries: Vec<String>,
+    /// Departments that buy.
+    #[schema(value_type = Vec<String>)]
+    pub target_departments: Vec<Department>,
+    /// How much of the seniority points each seniority earns, in percent.
+    #[schema(value_type = Object)]
+    pub seniority_fit: BTreeMap<Seniority, u32>,
+    /// The ideal head count.
+    pub company_size: SizeRange,
+    /// After this many days a signal counts half as much.
+    pub signal_half_life_days: f64,
+}
+
+impl Default for IcpConfig {
+    fn default() -> Self {
+        let seniority_fit = [
+            (Seniority::CLevel, 100),
+            (Seniority::Vp, 90),
+            (Seniority::Director, 75),
+            (Seniority::Manager, 50),
+            (Seniority::Senior, 25),
+            (Seniority::Entry, 10),
+            (Seniority::Unknown, 0),
+        ]
+        .into_iter()
+        .collect();
+        Self {
+            weights: Weights {
+                industry: 20,
+                seniority: 20,
+                department: 15,
+                company_size: 15,
+                signals: 20,
+                engagement: 10,
+            },
+            target_industries: Vec::new(),
+            target_sub_industries: Vec::new(),
+            target_departments: vec![Department::Sales, Department::Operations, Department::Executive],
+            seniority_fit,
+            company_size: SizeRange { min: 50, max: 1000 },
+            signal_half_life_days: 30.0,
+        }
+    }
+}
+
+impl IcpConfig {
+    /// Checks the model; the error names every field at fault.
+    pub fn validate(&self) -> AppResult<()> {
+        let mut errors = Vec::new();
+        let w = &self.weights;
+        let total = w.industry + w.seniority + w.department + w.company_size + w.signals + w.engagement;
+        if total != 100 {
+            errors.push(FieldError::new("weights", "sum", format!("must add up to 100, not {total}")));
+        }
+        if self.seniority_fit.values().any(|p| *p > 100) {
+            errors.push(FieldError::new("seniority_fit", "range", "each must be from 0 to 100 (percent)"));
+        }
+        if self.company_size.min < 0 || self.company_size.min > self.company_size.max {
+            errors.push(FieldError::new("company_size", "range", "needs 0 <= min <= max"));
+        }
+        if !(1.0..=3650.0).contains(&self.signal_half_life_days) {
+            errors.push(FieldError::new("signal_half_life_days", "range", "must be from 1 to 3650 days"));
+        }
+        for (field, list) in
+            [("target_industries", &self.target_industries), ("target_sub_industries", &self.target_sub_industries)]
+        {
+            if list.len() > 200 || list.iter().any(|t| t.trim().is_empty() || t.chars().count() > 100) {
+                errors.push(FieldError::new(field, "format", "at most 200 names of 1-100 characters"));
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+    }
+}
+
+/// One signal as the model sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignalInput {
+    /// 1-5.
+    pub strength: i64,
+    /// How long ago it happened, in days (negative counts as now).
+    pub age_days: f64,
+}
+
+/// What the model reads about a contact.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Inputs {
+    pub industry: Option<String>,
+    pub sub_industry: Option<String>,
+    pub seniority: Seniority,
+    pub department: Option<Department>,
+    pub employee_count: Option<i64>,
+    pub stage: Stage,
+    /// Fresh (not expired) signals of the contact and its account.
+    pub signals: Vec<SignalInput>,
+}
+
+/// A score and what made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scored {
+    /// 0-100.
+    pub score: u32,
+    /// Each factor's points; they add up to `score`.
+    pub factors: BTreeMap<Factor, u32>,
+}
+
+fn contains(list: &[String], value: Option<&str>) -> bool {
+    value.is_some_and(|v| list.iter().any(|t| t.trim().eq_ignore_ascii_case(v.trim())))
+}
+
+/// How well each factor fits, from 0 to 1.
+pub fn fits(config: &IcpConfig, inputs: &Inputs) -> BTreeMap<Factor, f64> {
+    let industry = {
+        let industry = contains(&config.target_industries, inputs.industry.as_deref());
+        let sub = contains(&config.target_sub_industries, inputs.sub_industry.as_deref());
+        match (config.target_sub_industries.is_empty(), industry, sub) {
+            (true, true, _) => 1.0,
+            (_, true, true) => 1.0,
+            (_, true, false) => 0.7,
+            (_, false, true) => 0.5,
+            _ => 0.0,
+        }
+    };
+    let seniority = f64::from(config.seniority_fit.get(&inputs.seniority).copied().unwrap_or(0).min(100)) / 100.0;
+    let department = match inputs.department {
+        Some(d) if config.target_departments.contains(&d) => 1.0,
+        _ => 0.0,
+    };
+    let SizeRange { min, max } = config.company_size;
+    let company_size = match inputs.employee_count {
+        None => 0.0,
+        Some(n) if n >= min && n <= max => 1.0,
+        Some(n) if n < min => n.max(0) as f64 / min.max(1) as f64,
+        Some(n) => max as f64 / n as f64,
+    };
+    let signals = inputs
+        .signals
+        .iter()
+        .map(|s| {
+            (s.strength.clamp(0, 5) as f64 / 5.0) * 0.5f64.powf(s.age_days.max(0.0) / config.signal_half_life_days)
+        })
+        .sum::<f64>()
+        .min(1.0);
+    use Stage::*;
+    let engagement = match inputs.stage {
+        RepliedPositive | MeetingBooked | MeetingHeld | Opportunity => 1.0,
+        Replied | Referred | ReEngaged => 0.6,
+        Touched | Sequencing | BreakUpSent => 0.3,
+        New | Researched | Drafted | RepliedNegative | NotInterested | Dormant => 0.0,
+    };
+    [
+        (Factor::Industry, industry),
+        (Factor::Seniority, seniority),
+        (Factor::Department, department),
+        (Factor::CompanySize, company_size),
+        (Factor::Signals, signals),
+        (Factor::Engagement, engagement),
+    ]
+    .into_iter()
+    .map(|(f, v)| (f, v.clamp(0.0, 1.0)))
+    .collect()
+}
+
+/// Scores a contact: each factor earns `weight x fit` points, rounded so that the factors add
+/// up exactly to the rounded total (largest remainders get the spare points).
+pub fn score(config: &IcpConfig, inputs: &Inputs) -> Scored {
+    let raw: Vec<(Factor, f64)> =
+        fits(config, inputs).into_iter().map(|(f, fit)| (f, f64::from(config.weights.of(f)) * fit)).collect();
+    let total = raw.iter().map(|(_, r)| r).sum::<f64>().round().clamp(0.0, 100.0) as u32;
+    let mut factors: BTreeMap<Factor, u32> = raw.iter().map(|(f, r)| (*f, r.floor() as u32)).collect();
+    let mut spare = total.saturating_sub(factors.values().sum());
+    let mut by_remainder: Vec<(Factor, f64)> = raw.iter().map(|(f, r)| (*f, r - r.floor())).collect();
+    by_remainder.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (factor, _) in by_remainder {
+        if spare == 0 {
+            break;
+        }
+        if let Some(points) = factors.get_mut(&factor) {
+            *points += 1;
+            spare -= 1;
+        }
+    }
+    Scored { score: factors.values().sum(), factors }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inputs() -> Inputs {
+        Inputs {
+            industry: Some("Fintech".into()),
+            sub_industry: Some("Payments".into()),
+            seniority: Seniority::Vp,
+            department: Some(Department::Sales),
+            employee_count: Some(300),
+            stage: Stage::Touched,
+            signals: vec![SignalInput { strength: 5, age_days: 0.0 }],
+        }
+    }
+
+    fn config() -> IcpConfig {
+        IcpConfig {
+            target_industries: vec!["fintech".into()],
+            target_sub_industries: vec!["payments".into()],
+            ..IcpConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_perfect_fit_scores_high_and_explains_itself() {
+        let scored = score(&config(), &inputs());
+        // industry 20 + seniority 18 + department 15 + size 15 + signals 20 + engagement 3
+        assert_eq!(scored.score, 91);
+        assert_eq!(scored.factors[&Factor::Seniority], 18);
+        assert_eq!(scored.factors[&Factor::Engagement], 3);
+        assert_eq!(scored.factors.values().sum::<u32>(), scored.score);
+    }
+
+    #[test]
+    fn nothing_known_scores_zero() {
+        let empty = Inputs {
+            industry: None,
+            sub_industry: None,
+            seniority: Seniority::Unknown,
+            department: None,
+            employee_count: None,
+            stage: Stage::New,
+            signals: vec![],
+        };
+        assert_eq!(score(&config(), &empty).score, 0);
+    }
+
+    #[test]
+    fn old_signals_count_less_than_fresh_ones() {
+        let mut fresh = inputs();
+        fresh.signals = vec![SignalInput { strength: 3, age_days: 1.0 }];
+        let mut old = fresh.clone();
+        old.signals = vec![SignalInput { strength: 3, age_days: 90.0 }];
+        assert!(score(&config(), &fresh).factors[&Factor::Signals] > score(&config(), &old).factors[&Factor::Signals]);
+    }
+
+    #[test]
+    fn the_default_model_is_valid_and_bad_ones_name_their_fields() {
+        assert!(IcpConfig::default().validate().is_ok());
+        let mut bad = IcpConfig::default();
+        bad.weights.industry = 50;
+        bad.company_size = SizeRange { min: 10, max: 5 };
+        bad.signal_half_life_days = 0.0;
+        let Err(AppError::Validation(fields)) = bad.validate() else { panic!("422") };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["weights", "company_size", "signal_half_life_days"]);
+    }
+
+    fn arb_inputs() -> impl Strategy<Value = Inputs> {
+        (
+            proptest::option::of(proptest::sample::select(vec!["Fintech", "SaaS", "Retail"])),
+            proptest::sample::select(Seniority::ALL.to_vec()),
+            proptest::option::of(proptest::sample::select(Department::ALL.to_vec())),
+            proptest::option::of(-10i64..100_000),
+            proptest::sample::select(Stage::ALL.to_vec()),
+            proptest::collection::vec((0i64..=5, -5.0f64..400.0), 0..8),
+        )
+            .prop_map(|(industry, seniority, department, employee_count, stage, signals)| Inputs {
+                industry: industry.map(str::to_owned),
+                sub_industry: None,
+                seniority,
+                department,
+                employee_count,
+                stage,
+                signals: signals.into_iter().map(|(strength, age_days)| SignalInput { strength, age_days }).collect(),
+            })
+    }
+
+    fn arb_config() -> impl Strategy<Value = IcpConfig> {
+        proptest::collection::vec(0u32..=100, 6).prop_map(|raw| {
+            // Any split of 100 points over the six factors.
+            let mut points: Vec<u32> = raw.iter().map(|r| r * 100 / raw.iter().sum::<u32>().max(1)).collect();
+            let short = 100 - points.iter().sum::<u32>();
+            points[0] += short;
+            IcpConfig {
+                weights: Weights {
+                    industry: points[0],
+                    seniority: points[1],
+                    department: points[2],
+                    company_size: points[3],
+                    signals: points[4],
+                    engagement: points[5],
+                },
+                target_industries: vec!["Fintech".into()],
+                ..IcpConfig::default()
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn scores_stay_within_0_to_100_and_factors_add_up(config in arb_config(), inputs in arb_inputs()) {
+            let scored = score(&config, &inputs);
+            prop_assert!(scored.score <= 100);
+            prop_assert_eq!(scored.factors.values().sum::<u32>(), scored.score);
+            for (factor, points) in &scored.factors {
+                prop_assert!(*points <= config.weights.of(*factor), "{} over its weight", factor);
+            }
+        }
+
+        #[test]
+        fn a_stronger_signal_never_lowers_the_score(config in arb_config(), inputs in arb_inputs(), extra in 1i64..=5) {
+            let before = score(&config, &inputs);
+            let mut stronger = inputs.clone();
+            stronger.signals.push(SignalInput { strength: extra, age_days: 0.0 });
+            prop_assert!(score(&config, &stronger).score >= before.score);
+            if let Some(first) = stronger.signals.first_mut() {
+                first.strength = (first.strength + 1).min(5);
+            }
+            prop_assert!(score(&config, &stronger).score >= before.score);
+        }
+    }
+}
