@@ -70,3 +70,33 @@ async fn deleting_an_account_keeps_its_contacts_without_an_account() {
         .expect("count");
     assert_eq!(orphans, people, "the account's people stay, without it");
 }
+
+#[tokio::test]
+async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    let reports = std::sync::Mutex::new(Vec::new());
+    let summary = occ_core::seed::synthetic(&conn, 1_234, |done| reports.lock().expect("lock").push(done))
+        .await
+        .expect("seed")
+        .expect("an empty database is seeded");
+    assert!(summary.contains("1234 contacts"), "{summary}");
+    let reports = reports.into_inner().expect("lock");
+    assert_eq!(reports.last(), Some(&1_234));
+    assert!(reports.windows(2).all(|w| w[0] < w[1]), "progress only grows: {reports:?}");
+    let count = |sql: &'static str| {
+        let conn = &conn;
+        async move { conn.query_one("count", sql, (), |row| col::<i64>(row, 0)).await.expect(sql) }
+    };
+    assert_eq!(count("SELECT count(*) FROM contacts").await, 1_234);
+    assert_eq!(count("SELECT count(*) FROM accounts").await, 124);
+    assert!(count("SELECT count(*) FROM signals").await > 100);
+    assert_eq!(
+        count("SELECT count(*) FROM audit_log WHERE after IS NULL").await,
+        0,
+        "every row has its audit entry filled"
+    );
+    assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+    assert_eq!(occ_core::seed::synthetic(&conn, 10, |_| {}).await.expect("again"), None);
+}

@@ -38,11 +38,17 @@ enum Command {
         #[command(subcommand)]
         action: access::TokenAction,
     },
-    /// Load data into the database.
+    /// Load data into the database (only into one without accounts).
     Seed {
-        /// Realistic demo data (only into an empty database).
-        #[arg(long)]
+        /// Realistic demo data: tens of accounts, a few hundred contacts.
+        #[arg(long, conflicts_with = "synthetic")]
         demo: bool,
+        /// A large synthetic book for benchmarks (see --contacts).
+        #[arg(long)]
+        synthetic: bool,
+        /// How many contacts --synthetic makes (about a tenth as many accounts).
+        #[arg(long, default_value_t = 100_000, requires = "synthetic")]
+        contacts: usize,
     },
 }
 
@@ -60,7 +66,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Migrate { action } => migrate::run(config, action).await,
-        Command::Seed { demo } => seed(config, demo).await,
+        Command::Seed { demo, synthetic, contacts } => seed(config, demo, synthetic.then_some(contacts)).await,
         Command::Backup { out } => backup(config, out).await,
         Command::User { action } => access::user(config, action).await,
         Command::Token { action } => access::token(config, action).await,
@@ -74,15 +80,23 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn seed(config: occ_core::Config, demo: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(demo, "say what to load: occ seed --demo");
+async fn seed(config: occ_core::Config, demo: bool, synthetic: Option<usize>) -> anyhow::Result<()> {
     let store = occ_core::store::Store::open(&config).await?;
     let conn = store.connect().await?;
-    match occ_core::seed::demo(&conn).await? {
-        Some(summary) => println!("loaded demo data: {summary}"),
-        None => {
-            println!("the database already has data; demo data is only loaded into an empty one")
+    let loaded = match (demo, synthetic) {
+        (true, _) => occ_core::seed::demo(&conn).await?,
+        (false, Some(contacts)) => {
+            let started = std::time::Instant::now();
+            let loaded =
+                occ_core::seed::synthetic(&conn, contacts, |done| eprint!("\r{done} / {contacts} contacts")).await?;
+            eprintln!("\rdone in {:.1}s{}", started.elapsed().as_secs_f64(), " ".repeat(20));
+            loaded
         }
+        (false, None) => anyhow::bail!("say what to load: occ seed --demo, or occ seed --synthetic --contacts N"),
+    };
+    match loaded {
+        Some(summary) => println!("loaded {summary}"),
+        None => println!("the database already has data; seed data is only loaded into one without accounts"),
     }
     Ok(())
 }

@@ -136,14 +136,18 @@ fn slug(text: &str) -> String {
         .collect()
 }
 
-/// Builds the demo accounts and contacts (deterministic).
-fn generate() -> (Vec<Value>, Vec<Value>) {
-    let mut rng = fastrand::Rng::with_seed(0x0cc);
-    let mut accounts = Vec::new();
+/// Builds a book of `accounts` accounts with `per_account` contacts each (deterministic for a
+/// seed). Names repeat with a number once the combinations run out; domains and addresses are
+/// always unique.
+fn generate(seed: u64, accounts_wanted: usize, per_account: std::ops::Range<usize>) -> (Vec<Value>, Vec<Value>) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut accounts = Vec::with_capacity(accounts_wanted);
     let mut contacts = Vec::new();
     let mut names = std::collections::BTreeSet::new();
-    while accounts.len() < 40 {
-        let name = format!("{}{}", pick(&mut rng, NAME_STARTS), pick(&mut rng, NAME_ENDS));
+    let combinations = NAME_STARTS.len() * NAME_ENDS.len();
+    while accounts.len() < accounts_wanted {
+        let base = format!("{}{}", pick(&mut rng, NAME_STARTS), pick(&mut rng, NAME_ENDS));
+        let name = if names.len() < combinations / 2 { base } else { format!("{base} {}", accounts.len()) };
         if !names.insert(name.clone()) {
             continue;
         }
@@ -162,7 +166,7 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
             "linkedin_url": format!("https://www.linkedin.com/company/{}", slug(&name)),
             "tech_stack": tech, "notes": null,
         }));
-        for _ in 0..rng.usize(4..12) {
+        for _ in 0..rng.usize(per_account.clone()) {
             let first = pick(&mut rng, FIRST_NAMES);
             let last = pick(&mut rng, LAST_NAMES);
             let (title, seniority, department) = pick(&mut rng, TITLES);
@@ -190,6 +194,144 @@ fn generate() -> (Vec<Value>, Vec<Value>) {
         }
     }
     (accounts, contacts)
+}
+
+/// Writes accounts and contacts set-wise, each with its audit entry (five calls).
+async fn insert_book(conn: &Conn, accounts: &[Value], contacts: &[Value], at: &str) -> AppResult<()> {
+    let accounts_json = serde_json::to_string(accounts).map_err(|e| crate::AppError::Internal(e.into()))?;
+    let contacts_json = serde_json::to_string(contacts).map_err(|e| crate::AppError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+         SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'account.create', 'account', json_extract(value, '$.id') \
+         FROM json_each(?1)",
+        libsql::params![accounts_json.as_str(), at],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, timezone, \
+         website, linkedin_url, tech_stack, notes, created_at, updated_at) \
+         SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.domain'), \
+         json_extract(value, '$.industry'), json_extract(value, '$.sub_industry'), \
+         json_extract(value, '$.employee_count'), json_extract(value, '$.country'), \
+         json_extract(value, '$.timezone'), json_extract(value, '$.website'), \
+         json_extract(value, '$.linkedin_url'), json_extract(value, '$.tech_stack'), \
+         json_extract(value, '$.notes'), ?2, ?2 \
+         FROM json_each(?1)",
+        libsql::params![accounts_json.as_str(), at],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+         SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
+         FROM json_each(?1)",
+        libsql::params![contacts_json.as_str(), at],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
+         linkedin_url, timezone, stage, status, priority_score, last_touch_at, created_at, updated_at) \
+         SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
+         json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
+         json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
+         json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
+         json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
+         json_extract(value, '$.last_touch_at'), ?2, ?2 \
+         FROM json_each(?1)",
+        libsql::params![contacts_json.as_str(), at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Signals for a synthetic book: some accounts and some contacts get one or two.
+fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Value]) -> Vec<Value> {
+    const KINDS: &[(&str, &str)] = &[
+        ("funding", "Raised a new round"),
+        ("hiring", "Hiring for revenue roles"),
+        ("tech_adoption", "Adopted a tool we integrate with"),
+        ("news", "In the news"),
+        ("job_change", "Started a new role"),
+        ("website_visit", "Visited the pricing page"),
+        ("content_engagement", "Downloaded the benchmark report"),
+    ];
+    let mut signals = Vec::new();
+    let subjects = accounts.iter().map(|a| ("account_id", a)).chain(contacts.iter().map(|c| ("contact_id", c)));
+    for (key, subject) in subjects {
+        if rng.u8(..4) != 0 {
+            continue;
+        }
+        let (kind, title) = KINDS[rng.usize(..KINDS.len())];
+        let occurred = chrono::Utc::now() - chrono::Duration::days(rng.i64(0..120));
+        signals.push(json!({
+            "id": new_id(), key: subject["id"], "kind": kind, "strength": rng.i64(1..=5), "title": title,
+            "occurred_at": occurred.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        }));
+    }
+    signals
+}
+
+/// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
+/// accounts, with signals, in transactions of a few thousand rows; `progress` hears the count
+/// written so far. Only into a database without accounts.
+pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
+    let has_data =
+        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
+    if has_data {
+        return Ok(None);
+    }
+    const ACCOUNTS_PER_CHUNK: usize = 300;
+    let accounts_wanted = contacts.div_ceil(10).max(1);
+    let mut rng = fastrand::Rng::with_seed(0x5eed);
+    let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
+    let mut chunk = 0u64;
+    while written_contacts < contacts {
+        let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
+        let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
+        let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15);
+        people.truncate(contacts - written_contacts);
+        // Unique addresses across chunks: the generator numbers them within its chunk only.
+        for (i, person) in people.iter_mut().enumerate() {
+            let n = written_contacts + i;
+            let email = person["email"].as_str().unwrap_or("person@example.com").to_owned();
+            let linkedin = person["linkedin_url"].as_str().unwrap_or("https://www.linkedin.com/in/person").to_owned();
+            let (local, domain) = email.split_once('@').unwrap_or((&email, "example.com"));
+            person["email"] = json!(format!("{local}.{n}@{domain}"));
+            person["linkedin_url"] = json!(format!("{linkedin}-{n}"));
+        }
+        let accounts: Vec<Value> = accounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut a)| {
+                let n = written_accounts + i;
+                let domain = a["domain"].as_str().unwrap_or("example.com").to_owned();
+                a["domain"] = json!(format!("n{n}-{domain}"));
+                a["name"] = json!(format!("{} {n}", a["name"].as_str().unwrap_or("Company")));
+                a
+            })
+            .collect();
+        let signals = synthetic_signals(&mut rng, &accounts, &people);
+        let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
+        let at = now();
+        conn.immediate(async |conn| {
+            insert_book(conn, &accounts, &people, &at).await?;
+            conn.execute(
+                "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
+                 SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
+                 json_extract(value, '$.kind'), json_extract(value, '$.strength'), json_extract(value, '$.title'), \
+                 json_extract(value, '$.occurred_at'), ?2, ?2 FROM json_each(?1)",
+                libsql::params![signals_json.as_str(), at.as_str()],
+            )
+            .await?;
+            Ok(())
+        })
+        .await?;
+        written_accounts += accounts.len();
+        written_contacts += people.len();
+        written_signals += signals.len();
+        chunk += 1;
+        progress(written_contacts);
+    }
+    Ok(Some(format!("{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals")))
 }
 
 /// The demo admin's sign-in address.
@@ -229,53 +371,8 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
         return Ok(None);
     }
     let at = now();
-    let (accounts, contacts) = generate();
-    let accounts_json = Value::Array(accounts.clone()).to_string();
-    let contacts_json = Value::Array(contacts.clone()).to_string();
-    conn.immediate(async |conn| {
-        conn.execute(
-            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-             SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'account.create', 'account', json_extract(value, '$.id') \
-             FROM json_each(?1)",
-            libsql::params![accounts_json.as_str(), at.as_str()],
-        )
-        .await?;
-        conn.execute(
-            "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, timezone, \
-             website, linkedin_url, tech_stack, notes, created_at, updated_at) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.domain'), \
-             json_extract(value, '$.industry'), json_extract(value, '$.sub_industry'), \
-             json_extract(value, '$.employee_count'), json_extract(value, '$.country'), \
-             json_extract(value, '$.timezone'), json_extract(value, '$.website'), \
-             json_extract(value, '$.linkedin_url'), json_extract(value, '$.tech_stack'), \
-             json_extract(value, '$.notes'), ?2, ?2 \
-             FROM json_each(?1)",
-            libsql::params![accounts_json.as_str(), at.as_str()],
-        )
-        .await?;
-        conn.execute(
-            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-             SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
-             FROM json_each(?1)",
-            libsql::params![contacts_json.as_str(), at.as_str()],
-        )
-        .await?;
-        conn.execute(
-            "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-             linkedin_url, timezone, stage, status, priority_score, last_touch_at, created_at, updated_at) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
-             json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
-             json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
-             json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
-             json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-             json_extract(value, '$.last_touch_at'), ?2, ?2 \
-             FROM json_each(?1)",
-            libsql::params![contacts_json.as_str(), at.as_str()],
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    let (accounts, contacts) = generate(0x0cc, 40, 4..12);
+    conn.immediate(async |conn| insert_book(conn, &accounts, &contacts, &at).await).await?;
     Ok(Some(format!("{} accounts, {} contacts", accounts.len(), contacts.len())))
 }
 
@@ -285,8 +382,8 @@ mod tests {
 
     #[test]
     fn demo_data_is_deterministic_and_varied() {
-        let (a1, c1) = generate();
-        let (a2, c2) = generate();
+        let (a1, c1) = generate(0x0cc, 40, 4..12);
+        let (a2, c2) = generate(0x0cc, 40, 4..12);
         let names = |v: &[Value]| v.iter().map(|x| x["name"].clone()).collect::<Vec<_>>();
         assert_eq!(names(&a1), names(&a2));
         assert_eq!(c1.len(), c2.len());
