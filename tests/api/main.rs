@@ -11,6 +11,7 @@ mod helpers;
 mod http_core;
 mod migrations;
 mod seed;
+mod settings;
 mod signals;
 mod spa;
 mod vercel;

@@ -16,6 +16,7 @@ pub mod http;
 pub mod openapi;
 pub mod scoring;
 pub mod seed;
+pub mod settings;
 pub mod signals;
 pub mod store;
 pub mod telemetry;

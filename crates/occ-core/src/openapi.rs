@@ -67,6 +67,8 @@ pub struct ErrorDetail {
         crate::signals::create,
         crate::signals::list,
         crate::signals::delete,
+        crate::settings::get_icp,
+        crate::settings::put_icp,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -78,6 +80,7 @@ pub struct ErrorDetail {
         (name = "audit", description = "Who changed what (managers and admins)"),
         (name = "contacts", description = "People"),
         (name = "signals", description = "Buying signals"),
+        (name = "settings", description = "Team-wide, versioned settings"),
     )
 )]
 struct ApiDoc;

@@ -39,6 +39,8 @@ pub enum Action {
     ReadAudit,
     /// Create, change and disable users.
     ManageUsers,
+    /// Change team-wide settings (the ICP model, pacing).
+    ManageSettings,
     /// Read one's own account (`/auth/me`, own sessions, own tokens).
     ReadSelf,
     /// Change one's own account: password, sessions, tokens.
@@ -56,6 +58,7 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::Erase, Scope::Admin, &[Admin]),
     (Action::ReadAudit, Scope::Read, &[Admin, Manager]),
     (Action::ManageUsers, Scope::Admin, &[Admin]),
+    (Action::ManageSettings, Scope::Admin, &[Admin]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
     (Action::ManageSelf, Scope::Admin, &[Admin, Manager, Bdr, Viewer]),
 ];
@@ -180,6 +183,7 @@ mod tests {
             Action::Erase,
             Action::ReadAudit,
             Action::ManageUsers,
+            Action::ManageSettings,
             Action::ReadSelf,
             Action::ManageSelf,
         ];

@@ -90,6 +90,8 @@ pub enum Family {
     Accounts,
     /// `/api/v1/contacts` (and, as they land, import, imports, export).
     Contacts,
+    /// `/api/v1/settings`.
+    Settings,
     /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
     Insights,
 }
@@ -97,7 +99,7 @@ pub enum Family {
 impl Family {
     /// Every family (what `occ serve` mounts).
     pub const ALL: &'static [Family] =
-        &[Family::Health, Family::Auth, Family::Accounts, Family::Contacts, Family::Insights];
+        &[Family::Health, Family::Auth, Family::Accounts, Family::Contacts, Family::Settings, Family::Insights];
 
     /// The function file in `api/` that serves this family (`api/<name>.rs`).
     pub fn function_name(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Family {
             Family::Auth => "auth",
             Family::Accounts => "accounts",
             Family::Contacts => "contacts",
+            Family::Settings => "settings",
             Family::Insights => "insights",
         }
     }
@@ -117,6 +120,7 @@ impl Family {
             Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
             Family::Contacts => crate::contacts::routes(),
+            Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }
     }

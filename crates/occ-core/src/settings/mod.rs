@@ -1,0 +1,107 @@
+//! Settings: versioned tunables. Each change inserts a new version, so every score can name the
+//! model it was computed with. `GET/PUT /api/v1/settings/icp` holds the ICP model.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ManageSettings, ReadData};
+use crate::access::Principal;
+use crate::audit;
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::scoring::IcpConfig;
+use crate::store::{Conn, col};
+
+/// The settings family's routes.
+pub fn routes() -> Routes {
+    Routes::new().get("/api/v1/settings/icp", Signed(ReadData), handler!(get_icp)).route(
+        ::http::Method::PUT,
+        "/api/v1/settings/icp",
+        Signed(ManageSettings),
+        handler!(put_icp),
+    )
+}
+
+/// A version of a setting.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Versioned<T> {
+    /// 1, 2, ... (0: never set, the defaults).
+    pub version: i64,
+    /// The value.
+    pub value: T,
+    /// When this version was made.
+    pub created_at: Option<String>,
+    /// By whom (an audit actor).
+    pub created_by: Option<String>,
+}
+
+const ICP: &str = "icp";
+
+/// The current ICP model (one call); the defaults at version 0 when none was saved.
+pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
+    let row = conn
+        .query_opt(
+            "SELECT version, value, created_at, created_by FROM settings WHERE key = ?1 ORDER BY version DESC LIMIT 1",
+            [ICP],
+            |row| {
+                Ok((
+                    col::<i64>(row, 0)?,
+                    col::<String>(row, 1)?,
+                    col::<String>(row, 2)?,
+                    col::<Option<String>>(row, 3)?,
+                ))
+            },
+        )
+        .await?;
+    match row {
+        None => Ok(Versioned { version: 0, value: IcpConfig::default(), created_at: None, created_by: None }),
+        Some((version, value, created_at, created_by)) => Ok(Versioned {
+            version,
+            value: serde_json::from_str(&value)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored ICP model: {e}")))?,
+            created_at: Some(created_at),
+            created_by,
+        }),
+    }
+}
+
+/// The ICP model in use: weights, targets, signal half-life.
+#[utoipa::path(get, path = "/api/v1/settings/icp", tag = "settings",
+    responses((status = 200, body = Versioned<IcpConfig>)))]
+pub(crate) async fn get_icp(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&current_icp(&ctx.conn().await?).await?)
+}
+
+/// Replace the ICP model (admins); saved as a new version.
+#[utoipa::path(put, path = "/api/v1/settings/icp", tag = "settings", request_body = IcpConfig,
+    responses((status = 200, body = Versioned<IcpConfig>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn put_icp(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let config: IcpConfig = http::body_json(&req)?;
+    config.validate()?;
+    let value = serde_json::to_string(&config).map_err(|e| AppError::Internal(e.into()))?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = crate::domain::now();
+    let conn = ctx.conn().await?;
+    let version = conn
+        .immediate(async |conn| {
+            let version: i64 = conn
+                .query_one(
+                    "setting",
+                    "INSERT INTO settings (key, version, value, created_at, created_by) \
+                     SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4 FROM settings WHERE key = ?1 RETURNING version",
+                    libsql::params![ICP, value.as_str(), at.as_str(), actor.name.as_str()],
+                    |row| col(row, 0),
+                )
+                .await?;
+            let after = serde_json::json!({"version": version, "value": config});
+            audit::record_with(conn, &actor, "settings.update", "setting", ICP, None, Some(&after)).await?;
+            Ok(version)
+        })
+        .await?;
+    http::ok(&Versioned { version, value: config, created_at: Some(at), created_by: Some(actor.name) })
+}
