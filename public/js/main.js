@@ -4,7 +4,7 @@
 import { html, render, useEffect, useRef, useState } from './preact.js';
 import { matchRoute, navigate, useLocation } from './router.js';
 import { auth, loginPath } from './api.js';
-import { canManageUsers, canReadAudit, canWriteAccounts, useUser } from './access.js';
+import { canManageUsers, canReadAudit, canWriteAccounts, canWriteContacts, useUser } from './access.js';
 import { Layout } from './components/layout.js';
 import { ErrorState, Forbidden, Loading, NotFound } from './components/states.js';
 import { LoginScreen } from './screens/login.js';
@@ -12,6 +12,9 @@ import { StatusScreen } from './screens/status.js';
 import { AccountsListScreen } from './screens/accounts-list.js';
 import { AccountDetailScreen } from './screens/account-detail.js';
 import { AccountCreateScreen, AccountEditScreen } from './screens/account-form.js';
+import { ContactsListScreen } from './screens/contacts-list.js';
+import { ContactDetailScreen } from './screens/contact-detail.js';
+import { ContactCreateScreen, ContactEditScreen } from './screens/contact-form.js';
 import { AuditScreen } from './screens/audit.js';
 import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
@@ -22,7 +25,7 @@ if (window.location.pathname === '/') {
   window.history.replaceState(window.history.state, '', `/accounts${window.location.search}`);
 }
 
-// Order matters: /accounts/new before /accounts/:id. `allow(user)` guards a page by role;
+// Order matters: /accounts/new before /accounts/:id (and /contacts/new before /contacts/:id). `allow(user)` guards a page by role;
 // `public` pages show without signing in and without the app frame.
 const ROUTES = [
   { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
@@ -31,6 +34,10 @@ const ROUTES = [
   { path: '/accounts/new', screen: AccountCreateScreen, title: 'New account', allow: canWriteAccounts },
   { path: '/accounts/:id', screen: AccountDetailScreen, title: 'Account' },
   { path: '/accounts/:id/edit', screen: AccountEditScreen, title: 'Edit account', allow: canWriteAccounts },
+  { path: '/contacts', screen: ContactsListScreen, title: 'Contacts', key: 'contacts' },
+  { path: '/contacts/new', screen: ContactCreateScreen, title: 'New contact', allow: canWriteContacts },
+  { path: '/contacts/:id', screen: ContactDetailScreen, title: 'Contact' },
+  { path: '/contacts/:id/edit', screen: ContactEditScreen, title: 'Edit contact', allow: canWriteContacts },
   { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },

@@ -217,6 +217,9 @@ async fn every_list_filter_narrows_the_list() {
         ("q=northwind", &["Ana"]),
         ("q=GLOBEX", &["Bo"]),
         ("q=bo", &["Bo"]),
+        ("q=cy%20financial", &["Cy"]),
+        ("q=financial%20chief", &["Cy"]),
+        ("q=financial%20engineer", &[]),
         ("q=%22%20OR%201=1", &[]),
         ("stage=touched&industry=healthcare", &[]),
     ];

@@ -20,15 +20,18 @@ export function AccountPicker({ id, name = 'account_id', label = 'Company', valu
   useEffect(() => setSearching(!value), [value && value.id]);
 
   useEffect(() => {
-    if (!searching) return undefined;
+    if (!searching || !text.trim()) {
+      setFound({ loading: false, items: [], error: null });
+      return undefined;
+    }
     const ctrl = new AbortController();
+    setFound((f) => ({ ...f, loading: true, error: null }));
     const timer = setTimeout(() => {
-      setFound((f) => ({ ...f, loading: true, error: null }));
       accounts
         .list({ q: text.trim(), limit: 8, sort: 'name' }, { signal: ctrl.signal })
         .then((data) => setFound({ loading: false, items: data.items || [], error: null }))
         .catch((e) => !isAbort(e) && setFound({ loading: false, items: [], error: e }));
-    }, text ? DEBOUNCE_MS : 0);
+    }, DEBOUNCE_MS);
     return () => {
       clearTimeout(timer);
       ctrl.abort();
@@ -66,18 +69,19 @@ export function AccountPicker({ id, name = 'account_id', label = 'Company', valu
               class=${`control ${messages.length ? 'control-invalid' : ''}`}
               placeholder="Search accounts by name or domain…"
               autocomplete="off"
-              spellcheck="false"
+              spellcheck=${false}
               value=${text}
               disabled=${disabled}
               aria-invalid=${messages.length ? 'true' : undefined}
               aria-describedby=${describedBy}
-              aria-controls=${`${id}-results`}
+              aria-controls=${text.trim() ? `${id}-results` : undefined}
               onInput=${(e) => setText(e.currentTarget.value)}
               data-testid="account-search"
             />
             ${value && html`<button type="button" class="btn btn-sm btn-ghost" onClick=${() => setSearching(false)}>Keep ${value.name}</button>`}
           </div>
-          <ul class="picker-results" id=${`${id}-results`} aria-live="polite" data-testid="account-results">
+          ${text.trim() &&
+          html`<ul class="picker-results" id=${`${id}-results`} aria-live="polite" data-testid="account-results">
             ${found.error
               ? html`<li class="muted">Could not search accounts: ${found.error.message}</li>`
               : found.items.map(
@@ -88,7 +92,7 @@ export function AccountPicker({ id, name = 'account_id', label = 'Company', valu
                   </li>`,
                 )}
             ${!found.error && !found.loading && !found.items.length && html`<li class="muted picker-none">No account matches.</li>`}
-          </ul>`}
+          </ul>`}`}
       ${messages.length > 0 &&
       html`<div class="field-error" id=${errorId} data-testid=${`field-error-${name}`}>
         ${messages.map((m, i) => html`<div key=${i}>${m}</div>`)}

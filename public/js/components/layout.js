@@ -7,6 +7,7 @@ import { navigate } from '../router.js';
 import { Toasts, toast } from './toast.js';
 
 const NAV = [
+  { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
   { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
   { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
   { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
@@ -15,6 +16,7 @@ const NAV = [
 
 const ICONS = {
   building: html`<path d="M4 20V5a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v15M14 9h5a1 1 0 0 1 1 1v10M3 20h18M8 8h2M8 12h2M8 16h2"/>`,
+  people: html`<circle cx="9" cy="8" r="3.2"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6M16 4.6a3.2 3.2 0 0 1 0 6.3M18 14.3c1.8.8 3 2.6 3 4.7"/>`,
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,
   menu: html`<path d="M4 7h16M4 12h16M4 17h16"/>`,
   close: html`<path d="M6 6l12 12M18 6L6 18"/>`,

@@ -1,5 +1,5 @@
-// Account detail: every field of one account, with Edit and Delete (after a confirmation) for
-// the roles that may use them.
+// Account detail: every field of one account and the people who work there, with Edit and
+// Delete (after a confirmation) for the roles that may use them.
 import { html, useEffect, useState } from '../preact.js';
 import { accounts, isAbort } from '../api.js';
 import { navigate } from '../router.js';
@@ -9,6 +9,7 @@ import { ErrorState, Loading, NotFound } from '../components/states.js';
 import { toast } from '../components/toast.js';
 import { formatDateTime, formatInt, safeHref } from '../format.js';
 import { canDeleteAccounts, canWriteAccounts } from '../access.js';
+import { AccountPeople } from './account-people.js';
 
 function localTime(timeZone) {
   try {
@@ -122,6 +123,7 @@ export function AccountDetailScreen({ params, user }) {
           ? html`<p class="notes" data-testid="account-notes">${a.notes}</p>`
           : html`<p class="muted" data-testid="account-notes">No notes.</p>`}
       </div>
+      <${AccountPeople} account=${a} user=${user} />
       <dl class="meta-line">
         <div><dt>Created</dt><dd data-testid="account-created_at" title=${a.created_at}>${formatDateTime(a.created_at)}</dd></div>
         <div><dt>Updated</dt><dd data-testid="account-updated_at" title=${a.updated_at}>${formatDateTime(a.updated_at)}</dd></div>

@@ -119,7 +119,7 @@ export function AccountsListScreen({ location, user }) {
           className="toolbar-search"
           type="search"
           placeholder="Search name or domain…"
-          spellcheck="false"
+          spellcheck=${false}
           data-testid="accounts-search"
           value=${filters.q}
           onApply=${(v) => setFilter({ q: v.trim() ? v : '' }, { replace: true })}

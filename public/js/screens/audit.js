@@ -181,7 +181,7 @@ function ActorFilter({ isAdmin, value, onChange }) {
       id="audit-actor"
       label="Actor (user id)"
       placeholder="Actor (user id)"
-      spellcheck="false"
+      spellcheck=${false}
       value=${value}
       onApply=${(v) => onChange(v.trim())}
       data-testid="audit-actor-filter"
@@ -284,7 +284,7 @@ export function AuditScreen({ location, user }) {
           label="Entity"
           list="audit-entities"
           placeholder="Entity (account, user…)"
-          spellcheck="false"
+          spellcheck=${false}
           value=${filters.entity}
           onApply=${(v) => setFilter({ entity: v.trim() }, { replace: true })}
           data-testid="audit-entity-filter"

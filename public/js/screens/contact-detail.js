@@ -104,7 +104,9 @@ function ScoreCard({ contact }) {
               </li>`,
             )}
           </ul>`
-        : html`<p class="muted card-text" data-testid="score-unscored">Not scored yet.</p>`}
+        : html`<p class="muted card-text" data-testid="score-unscored">
+            ${score ? 'Not scored yet by the scoring model: there is no breakdown of this score.' : 'Not scored yet.'}
+          </p>`}
     </section>
   `;
 }

@@ -66,9 +66,10 @@ export function readFilters(query) {
   };
 }
 
-/** The path that shows `filters` (lists comma-separated, the default sort left out). */
+/** The path that shows `filters` (lists comma-separated, the default sort left out). Commas
+ *  stay readable in the URL (`stage=touched,replied`): they need no escaping in a query. */
 export function contactsUrl(filters) {
-  return withQuery('/contacts', {
+  return plainCommas('/contacts', {
     ...filters,
     stage: filters.stage.join(','),
     status: filters.status.join(','),
@@ -76,6 +77,10 @@ export function contactsUrl(filters) {
     department: filters.department.join(','),
     sort: filters.sort === DEFAULT_SORT ? '' : filters.sort,
   });
+}
+
+function plainCommas(path, query) {
+  return withQuery(path, query).replace(/%2C/gi, ',');
 }
 
 /** Whether any filter (not the sort or the page) is set. */
@@ -130,10 +135,33 @@ function FlagFilter({ id, label, yes, no, value, onChange }) {
   <//>`;
 }
 
+const PRIORITY_STEPS = ['20', '40', '50', '60', '70', '80', '90'];
+
+/** The lowest priority score to show; a value from the URL that is not a step is offered too. */
+function MinPriorityFilter({ value, onChange }) {
+  const steps = value && !PRIORITY_STEPS.includes(value) ? [...PRIORITY_STEPS, value].sort((a, b) => a - b) : PRIORITY_STEPS;
+  return html`<${ToolbarField}
+    id="contacts-min-priority"
+    label="Minimum priority"
+    as="select"
+    className="toolbar-flag"
+    value=${value}
+    onChange=${(e) => onChange(e.currentTarget.value)}
+    data-testid="contacts-min-priority"
+  >
+    <option value="">Priority: any</option>
+    ${steps.map((n) => html`<option key=${n} value=${n}>Priority ≥ ${n}</option>`)}
+  <//>`;
+}
+
 function OwnerFilter({ value, me, team, onChange }) {
   const choices = ownerChoices(me, team, value && value !== 'me' && value !== 'none' ? value : null)
     // The filter speaks the API's words for me and nobody.
-    .map((o) => (o.value === me.id ? { ...o, value: 'me' } : o.value === '' ? { ...o, value: 'none' } : o));
+    .map((o) => {
+      if (o.value === me.id) return { value: 'me', label: 'Owner: me' };
+      if (o.value === '') return { value: 'none', label: 'Owner: nobody' };
+      return { value: o.value, label: `Owner: ${o.label}` };
+    });
   return html`<${ToolbarField}
     id="contacts-owner"
     label="Owner"
@@ -154,18 +182,31 @@ export function ContactFilters({ filters, set, me, team, children }) {
   const text = (name) => (v) => set({ [name]: v.trim() ? v : '' }, { replace: true });
   const badRange = filters.touched_since && filters.touched_before && filters.touched_since >= filters.touched_before;
   return html`
-    <div class="toolbar contact-search" role="search" aria-label="Search contacts">
+    <div class="toolbar contact-search" role="search">
       <${TextFilter}
         id="contacts-q"
         label="Search contacts"
         className="toolbar-search"
         type="search"
         placeholder="Search name, title, email or company…"
-        spellcheck="false"
+        spellcheck=${false}
         data-testid="contacts-search"
         value=${filters.q}
         onApply=${text('q')}
       />
+      ${isFiltered(filters) &&
+      html`<button type="button" class="btn btn-ghost" onClick=${() => set(NO_FILTERS)} data-testid="contacts-clear">Clear filters</button>`}
+      <${ToolbarField}
+        id="contacts-sort"
+        label="Sort by"
+        as="select"
+        className="toolbar-sort"
+        value=${filters.sort}
+        onChange=${(e) => set({ sort: e.currentTarget.value })}
+        data-testid="contacts-sort"
+      >
+        ${SORTS.map((s) => html`<option key=${s.value} value=${s.value}>${s.label}</option>`)}
+      <//>
       <button
         type="button"
         class="btn filters-toggle"
@@ -201,28 +242,13 @@ export function ContactFilters({ filters, set, me, team, children }) {
       <${TextFilter}
         id="contacts-industry"
         label="Industry"
-        placeholder="Industry (comma-separated)"
+        className="toolbar-industry"
+        placeholder="Industries, comma-separated"
         data-testid="contacts-industry"
         value=${filters.industry}
         onApply=${text('industry')}
       />
-      <${TextFilter}
-        id="contacts-min-priority"
-        label="Minimum priority"
-        className="toolbar-number"
-        type="number"
-        inputMode="numeric"
-        min="0"
-        max="100"
-        step="1"
-        placeholder="Min priority"
-        data-testid="contacts-min-priority"
-        value=${filters.min_priority}
-        onApply=${(v) => {
-          const n = Number(v);
-          set({ min_priority: v.trim() && Number.isInteger(n) && n >= 0 && n <= 100 ? String(n) : '' }, { replace: true });
-        }}
-      />
+      <${MinPriorityFilter} value=${filters.min_priority} onChange=${(min_priority) => set({ min_priority })} />
       <${FlagFilter} id="contacts-has-email" label="Email" yes="With email" no="Without email" value=${filters.has_email} onChange=${(has_email) => set({ has_email })} />
       <${FlagFilter}
         id="contacts-has-linkedin"
@@ -232,42 +258,33 @@ export function ContactFilters({ filters, set, me, team, children }) {
         value=${filters.has_linkedin}
         onChange=${(has_linkedin) => set({ has_linkedin })}
       />
-      <${ToolbarField}
-        id="contacts-touched-since"
-        label="Touched since"
-        showLabel
-        className="toolbar-date"
-        type="date"
-        max=${filters.touched_before || undefined}
-        value=${filters.touched_since}
-        onChange=${(e) => set({ touched_since: e.currentTarget.value })}
-        data-testid="contacts-touched-since"
-      />
-      <${ToolbarField}
-        id="contacts-touched-before"
-        label="Touched before"
-        showLabel
-        className="toolbar-date"
-        type="date"
-        min=${filters.touched_since || undefined}
-        value=${filters.touched_before}
-        onChange=${(e) => set({ touched_before: e.currentTarget.value })}
-        data-testid="contacts-touched-before"
-      />
-      <${ToolbarField}
-        id="contacts-sort"
-        label="Sort by"
-        as="select"
-        className="toolbar-sort"
-        value=${filters.sort}
-        onChange=${(e) => set({ sort: e.currentTarget.value })}
-        data-testid="contacts-sort"
-      >
-        ${SORTS.map((s) => html`<option key=${s.value} value=${s.value}>${s.label}</option>`)}
-      <//>
-      ${isFiltered(filters) &&
-      html`<button type="button" class="btn btn-ghost" onClick=${() => set(NO_FILTERS)} data-testid="contacts-clear">Clear filters</button>`}
-      ${badRange && html`<p class="toolbar-note" role="status">“Touched since” should be before “Touched before”.</p>`}
+      <div class=${`toolbar-range ${badRange ? 'is-invalid' : ''}`} role="group" aria-labelledby="contacts-touched-label">
+        <span class="toolbar-label" id="contacts-touched-label">Last touch</span>
+        <label class="visually-hidden" for="contacts-touched-since">Touched since</label>
+        <input
+          id="contacts-touched-since"
+          class="control"
+          type="date"
+          title="Touched since (from the start of this day)"
+          max=${filters.touched_before || undefined}
+          value=${filters.touched_since}
+          onChange=${(e) => set({ touched_since: e.currentTarget.value })}
+          data-testid="contacts-touched-since"
+        />
+        <span class="toolbar-range-dash" aria-hidden="true">–</span>
+        <label class="visually-hidden" for="contacts-touched-before">Touched before</label>
+        <input
+          id="contacts-touched-before"
+          class="control"
+          type="date"
+          title="Touched before (the start of this day)"
+          min=${filters.touched_since || undefined}
+          value=${filters.touched_before}
+          onChange=${(e) => set({ touched_before: e.currentTarget.value })}
+          data-testid="contacts-touched-before"
+        />
+      </div>
+      ${badRange && html`<p class="toolbar-note" role="status">The first “last touch” day should be before the second.</p>`}
     </div>
   `;
 }

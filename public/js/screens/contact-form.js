@@ -173,12 +173,12 @@ function ContactForm({ contact, account, user }) {
         <fieldset class="card form-section">
           <legend class="card-title">Reach</legend>
           <div class="form-grid">
-            <${Field} id="contact-email" label="Email" type="email" inputMode="email" spellcheck="false" autocomplete="off" ...${form.field('email')} />
+            <${Field} id="contact-email" label="Email" type="email" inputMode="email" spellcheck=${false} autocomplete="off" ...${form.field('email')} />
             <${Field}
               id="contact-linkedin_url"
               label="LinkedIn URL"
               inputMode="url"
-              spellcheck="false"
+              spellcheck=${false}
               placeholder="https://www.linkedin.com/in/…"
               ...${form.field('linkedin_url')}
             />
@@ -187,7 +187,7 @@ function ContactForm({ contact, account, user }) {
               id="contact-timezone"
               label="Time zone"
               list="contact-timezones"
-              spellcheck="false"
+              spellcheck=${false}
               placeholder="Europe/Berlin"
               hint="Empty: the company's, then the team's."
               ...${form.field('timezone')}

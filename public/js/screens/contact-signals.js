@@ -89,7 +89,7 @@ function SignalForm({ contactId, onAdded, onCancel }) {
         <//>
         <${Field} id="signal-title" label="Title" required className="field-wide" placeholder="Raised a Series B" ...${form.field('title')} />
         <${Field} id="signal-detail" label="Detail" as="textarea" rows="2" className="field-wide" ...${form.field('detail')} />
-        <${Field} id="signal-source_url" label="Source URL" inputMode="url" spellcheck="false" placeholder="https://…" className="field-wide" ...${form.field('source_url')} />
+        <${Field} id="signal-source_url" label="Source URL" inputMode="url" spellcheck=${false} placeholder="https://…" className="field-wide" ...${form.field('source_url')} />
         <${Field} id="signal-occurred_at" label="Happened at" type="datetime-local" hint="Empty: now." ...${form.field('occurred_at')} />
         <${Field} id="signal-expires_at" label="Expires on" type="date" hint="Optional." ...${form.field('expires_at')} />
       </div>
@@ -108,10 +108,6 @@ function SignalItem({ signal: s, canEdit, onDelete }) {
       <span class="badge badge-kind">${labelOf(SIGNAL_KINDS, s.kind)}</span>
       <${Strength} value=${s.strength} />
       <strong class="signal-title" data-testid="signal-title">${s.title}</strong>
-      ${canEdit &&
-      html`<button type="button" class="btn btn-sm btn-ghost btn-danger-ghost signal-delete" onClick=${() => onDelete(s)} data-testid="signal-delete">
-        Delete<span class="visually-hidden"> signal ${s.title}</span>
-      </button>`}
     </div>
     ${s.detail && html`<p class="signal-detail">${s.detail}</p>`}
     <div class="signal-meta muted">
@@ -122,6 +118,10 @@ function SignalItem({ signal: s, canEdit, onDelete }) {
       ${href
         ? html`<a href=${href} target="_blank" rel="noopener noreferrer">Source</a>`
         : s.source_url && html`<span>${s.source_url}</span>`}
+      ${canEdit &&
+      html`<button type="button" class="btn btn-sm btn-ghost btn-danger-ghost signal-delete" onClick=${() => onDelete(s)} data-testid="signal-delete">
+        Delete<span class="visually-hidden"> signal ${s.title}</span>
+      </button>`}
     </div>
   </li>`;
 }

@@ -20,7 +20,7 @@ function choicesFor(action, me, team) {
 
 /**
  * The bar over a list with selected rows. `selected`: Map of id → contact. `onDone(report)` gets
- * `{ what, total, succeeded: [id], failed: [{ id, name, message }] }` or `{ what, error }`.
+ * `{ what, todo, total, succeeded: [id], failed: [{ id, name, message }] }` or `{ what, todo, error }`.
  */
 export function BulkBar({ selected, me, team, onDone, onClear }) {
   const [action, setAction] = useState('stage');
@@ -41,16 +41,22 @@ export function BulkBar({ selected, me, team, onDone, onClear }) {
     if (!ready || busy || !count) return;
     const ids = [...selected.keys()];
     const body = { ids };
+    // `what` says what was done, `todo` what could not be.
     let what;
+    let todo;
     if (action === 'stage') {
       body.stage = value;
       what = `Stage set to ${labelOf(STAGES, value)}`;
+      todo = `move to ${labelOf(STAGES, value)}`;
     } else if (action === 'status') {
       body.status = value;
       what = `Status set to ${labelOf(STATUSES, value)}`;
+      todo = `set the status to ${labelOf(STATUSES, value)}`;
     } else {
       body.owner_id = value || null;
-      what = `Owner set to ${choices.find((c) => c.value === value)?.label || value}`;
+      const owner = choices.find((c) => c.value === value)?.label || value;
+      what = `Owner set to ${owner}`;
+      todo = `set the owner to ${owner}`;
     }
     setBusy(true);
     try {
@@ -64,9 +70,9 @@ export function BulkBar({ selected, me, team, onDone, onClear }) {
           const message = r ? (r.error && r.error.message) || 'failed' : 'no answer for this contact';
           return { id, name: contactName(selected.get(id)), message };
         });
-      onDone({ what, total: ids.length, succeeded, failed });
+      onDone({ what, todo, total: ids.length, succeeded, failed });
     } catch (error) {
-      onDone({ what, error });
+      onDone({ what, todo, error });
     } finally {
       setBusy(false);
     }
@@ -94,11 +100,12 @@ export function BulkBar({ selected, me, team, onDone, onClear }) {
 
 /** What a bulk action did: how many succeeded, and each failure with its reason. */
 export function BulkReport({ report, onDismiss }) {
-  const { what, total, succeeded = [], failed = [], error } = report;
+  const { what, todo, total, succeeded = [], failed = [], error } = report;
   const tone = error || (failed.length && !succeeded.length) ? 'bad' : failed.length ? 'mixed' : 'ok';
   let summary;
-  if (error) summary = `${what}: the request failed. ${error.message}`;
+  if (error) summary = `Could not ${todo}: ${error.message}`;
   else if (!failed.length) summary = `${what} for all ${total} ${total === 1 ? 'contact' : 'contacts'}.`;
+  else if (!succeeded.length) summary = `Could not ${todo} for ${total === 1 ? 'the selected contact' : `any of the ${total} contacts`}.`;
   else summary = `${what} for ${succeeded.length} of ${total} contacts; ${failed.length} failed.`;
   return html`
     <div class=${`bulk-report bulk-report-${tone}`} role="status" data-testid="bulk-report">

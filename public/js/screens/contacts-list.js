@@ -14,7 +14,7 @@ import { Updating } from '../components/toolbar.js';
 import { Empty, ListError, Loading } from '../components/states.js';
 import { ScoreBar } from '../components/meter.js';
 import { StageBadge, StatusBadge, contactName } from '../contact-meta.js';
-import { formatDate, formatDateTime, formatShortDateTime } from '../format.js';
+import { formatDateTime } from '../format.js';
 import { ownerLabel, useTeam } from '../owners.js';
 import { ContactFilters, NO_FILTERS, apiQuery, contactsUrl, isFiltered, readFilters } from './contact-filters.js';
 import { BulkBar, BulkReport } from './contacts-bulk.js';
@@ -41,8 +41,20 @@ function Company({ contact }) {
   return html`<a href=${`/accounts/${encodeURIComponent(a.id)}`} title=${a.domain || a.name}>${a.name}</a>`;
 }
 
-function LastTouch({ at }) {
-  return at ? html`<span title=${formatDateTime(at)}>${formatShortDateTime(at)}</span>` : html`<span class="muted">Never</span>`;
+const thisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const otherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/** A day for a dense list: "Oct 13", with the year only when it is not this year. */
+function shortDate(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso || null;
+  return (d.getFullYear() === new Date().getFullYear() ? thisYear : otherYear).format(d);
+}
+
+function LastTouch({ at, prefix = '' }) {
+  return at
+    ? html`<span title=${formatDateTime(at)}>${prefix}${shortDate(at)}</span>`
+    : html`<span class="muted">${prefix ? 'never touched' : 'Never'}</span>`;
 }
 
 function SelectBox({ contact, checked, onToggle }) {
@@ -90,7 +102,7 @@ function ContactsTable({ items, selectable, selected, onToggle, onToggleAll, sor
             <th scope="col" class="hide-sm">Owner</th>
             <th scope="col" class="nowrap">Last touch</th>
             <${SortHeader} label="Updated" desc="-updated_at" asc="updated_at" sort=${sort} onSort=${onSort} className="hide-md" />
-            <${SortHeader} label="Added" desc="-created_at" asc="created_at" sort=${sort} onSort=${onSort} className="hide-md" />
+            <${SortHeader} label="Added" desc="-created_at" asc="created_at" sort=${sort} onSort=${onSort} className="hide-lg" />
           </tr>
         </thead>
         <tbody>
@@ -114,8 +126,8 @@ function ContactsTable({ items, selectable, selected, onToggle, onToggleAll, sor
               <td class="col-priority"><${ScoreBar} score=${c.priority_score} /></td>
               <td class="hide-sm" title=${c.owner_id || ''}>${ownerLabel(c.owner_id, me, team)}</td>
               <td class="nowrap"><${LastTouch} at=${c.last_touch_at} /></td>
-              <td class="hide-md nowrap" title=${formatDateTime(c.updated_at)}>${formatDate(c.updated_at)}</td>
-              <td class="hide-md nowrap" title=${formatDateTime(c.created_at)}>${formatDate(c.created_at)}</td>
+              <td class="hide-md nowrap" title=${formatDateTime(c.updated_at)}>${shortDate(c.updated_at)}</td>
+              <td class="hide-lg nowrap" title=${formatDateTime(c.created_at)}>${shortDate(c.created_at)}</td>
             </tr>`;
           })}
         </tbody>
@@ -126,11 +138,21 @@ function ContactsTable({ items, selectable, selected, onToggle, onToggleAll, sor
 
 /** The phone layout: a card per contact. */
 function ContactCards({ items, selectable, selected, onToggle, me, team, busy }) {
+  const onCardClick = (event, c) => {
+    if (event.target.closest('a, button, input, label')) return;
+    navigate(contactHref(c));
+  };
   return html`
     <ul class=${`contact-cards ${busy ? 'is-busy' : ''}`} aria-busy=${busy ? 'true' : 'false'} data-testid="contact-cards">
       ${items.map((c) => {
         const checked = selected.has(c.id);
-        return html`<li key=${c.id} class=${`contact-card ${checked ? 'is-selected' : ''}`} data-testid="row" data-contact-id=${c.id}>
+        return html`<li
+          key=${c.id}
+          class=${`contact-card ${checked ? 'is-selected' : ''}`}
+          onClick=${(e) => onCardClick(e, c)}
+          data-testid="row"
+          data-contact-id=${c.id}
+        >
           ${selectable && html`<div class="contact-card-select"><${SelectBox} contact=${c} checked=${checked} onToggle=${onToggle} /></div>`}
           <div class="contact-card-body">
             <div class="contact-card-top">
@@ -143,7 +165,7 @@ function ContactCards({ items, selectable, selected, onToggle, me, team, busy })
             <div class="contact-card-tags">
               <${StageBadge} stage=${c.stage} />
               ${c.status !== 'active' && html`<${StatusBadge} status=${c.status} />`}
-              <span class="contact-card-meta muted">${ownerLabel(c.owner_id, me, team)} · <${LastTouch} at=${c.last_touch_at} /></span>
+              <span class="contact-card-meta muted">${ownerLabel(c.owner_id, me, team)} · <${LastTouch} at=${c.last_touch_at} prefix="touched " /></span>
             </div>
           </div>
         </li>`;

@@ -76,7 +76,7 @@ function SecretBox({ created, onDone }) {
           class="control secret-value"
           readonly
           value=${created.secret}
-          spellcheck="false"
+          spellcheck=${false}
           autocomplete="off"
           aria-describedby="token-secret-warning"
           data-testid="token-secret"
