@@ -475,7 +475,9 @@ CREATE TABLE enrollments (
     CHECK ((status = 'exited') = (exit_reason IS NOT NULL))
 ) STRICT;
 -- One active enrollment per contact.
-CREATE UNIQUE INDEX idx_enrollments_one_active ON enrollments (contact_id) WHERE status = 'active';
+-- A paused enrollment (an out-of-office reply) is still the contact's one live enrollment, so
+-- it counts: a contact is never enrolled twice while one of them can resume.
+CREATE UNIQUE INDEX idx_enrollments_one_active ON enrollments (contact_id) WHERE status IN ('active', 'paused');
 -- The tick: active enrollments whose next step is due.
 CREATE INDEX idx_enrollments_due ON enrollments (next_due_at) WHERE status = 'active';
 -- The tick: paused enrollments whose return date has come.

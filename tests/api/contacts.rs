@@ -405,3 +405,32 @@ async fn bulk_updates_answer_per_contact_under_the_same_rules() {
     let bulk = app.post("/api/v1/contacts/bulk", json!({"ids": [id(&fresh), id(&touched)], "owner_id": null})).await;
     assert!(bulk.db_calls() <= 1 + 6, "bulk: {}", bulk.db_calls());
 }
+
+#[tokio::test]
+async fn the_reach_check_answers_per_channel_with_the_reason() {
+    use occ_core::contacts::reach::{Refusal, may_contact};
+    use occ_core::domain::enums::Channel;
+    let app = spawn_app().await;
+    let ana = create(&app, json!({"first_name": "Ana", "email": "ana@acme.com", "phone": "+1 415 555 0100"})).await;
+    let bo =
+        create(&app, json!({"first_name": "Bo", "email": "bo@blocked.example", "linkedin_url": "linkedin.com/in/bo"}))
+            .await;
+    let conn = app.db.conn().await;
+    conn.execute(
+        "INSERT INTO email_suppression (id, kind, value, reason, source, created_at) VALUES \
+         ('s1', 'domain', 'blocked.example', 'manual', 'test', '2026-01-01T00:00:00.000Z')",
+        (),
+    )
+    .await
+    .expect("suppress a domain");
+    assert_eq!(may_contact(&conn, id(&ana), Channel::Email).await.expect("ana"), Ok(()));
+    assert_eq!(may_contact(&conn, id(&ana), Channel::Call).await.expect("ana"), Ok(()));
+    assert_eq!(may_contact(&conn, id(&ana), Channel::Linkedin).await.expect("ana"), Err(Refusal::NoAddress));
+    assert_eq!(may_contact(&conn, id(&bo), Channel::Email).await.expect("bo"), Err(Refusal::Suppressed));
+    assert_eq!(may_contact(&conn, id(&bo), Channel::Linkedin).await.expect("bo"), Ok(()));
+    app.post("/api/v1/contacts/bulk", json!({"ids": [id(&ana)], "status": "do_not_contact"})).await;
+    for channel in Channel::ALL {
+        assert_eq!(may_contact(&conn, id(&ana), *channel).await.expect("ana"), Err(Refusal::DoNotContact), "{channel}");
+    }
+    assert!(may_contact(&conn, "01936b2e-0000-7000-8000-000000000000", Channel::Email).await.is_err());
+}

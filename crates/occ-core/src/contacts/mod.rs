@@ -6,6 +6,7 @@ pub(crate) mod handlers;
 mod input;
 pub mod list;
 pub mod persona;
+pub mod reach;
 pub mod repo;
 pub mod stage;
 
