@@ -390,8 +390,9 @@ CREATE TABLE icp_scores (
     contact_id      TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     score           INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
     factors         TEXT NOT NULL CHECK (json_valid(factors)),
-    -- The settings version of the ICP weights the score was computed with.
-    config_version  INTEGER NOT NULL CHECK (config_version >= 1),
+    -- The settings version of the ICP model the score was computed with (0: the built-in
+    -- defaults, before anyone saved a model).
+    config_version  INTEGER NOT NULL CHECK (config_version >= 0),
     computed_at     TEXT NOT NULL
 ) STRICT;
 -- A contact's score history, newest last.

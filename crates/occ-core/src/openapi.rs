@@ -64,6 +64,7 @@ pub struct ErrorDetail {
         crate::contacts::actions::move_stage,
         crate::contacts::actions::bulk_update,
         crate::contacts::erase::erase,
+        crate::contacts::handlers::score_history,
         crate::signals::create,
         crate::signals::list,
         crate::signals::delete,

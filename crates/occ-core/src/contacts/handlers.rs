@@ -103,3 +103,52 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     repo::delete(&ctx.conn().await?, &actor, &id).await?;
     Ok(http::no_content())
 }
+
+/// One computed score of a contact.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ScorePoint {
+    /// 0-100.
+    pub score: i64,
+    /// Each factor's points.
+    #[schema(value_type = Object)]
+    pub factors: serde_json::Value,
+    /// The ICP model version it was computed with (0: the defaults).
+    pub config_version: i64,
+    /// When.
+    pub computed_at: String,
+}
+
+/// A contact's score history, oldest first (the latest 500 changes).
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/score-history", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = Page<ScorePoint>), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn score_history(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    use crate::store::col;
+    let id = contact_id(&req)?;
+    let conn = ctx.conn().await?;
+    let rows = conn
+        .query_all(
+            "SELECT h.score, h.factors, h.config_version, h.computed_at FROM contacts c LEFT JOIN \
+             (SELECT * FROM icp_scores WHERE contact_id = ?1 ORDER BY computed_at DESC LIMIT 500) h ON 1 \
+             WHERE c.id = ?1 ORDER BY h.computed_at",
+            [id.as_str()],
+            |row| match col::<Option<i64>>(row, 0)? {
+                Some(score) => {
+                    let factors: String = col(row, 1)?;
+                    Ok(Some(ScorePoint {
+                        score,
+                        factors: serde_json::from_str(&factors).map_err(|e| AppError::Internal(e.into()))?,
+                        config_version: col(row, 2)?,
+                        computed_at: col(row, 3)?,
+                    }))
+                }
+                None => Ok(None),
+            },
+        )
+        .await?;
+    // No row: no such contact; one row without a score: a contact never scored.
+    if rows.is_empty() {
+        return Err(AppError::NotFound(repo::ENTITY));
+    }
+    let items: Vec<ScorePoint> = rows.into_iter().flatten().collect();
+    http::ok(&Page { items, next_cursor: None })
+}

@@ -25,6 +25,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/contacts/bulk", Signed(WriteData), handler!(actions::bulk_update))
         .post("/api/v1/contacts/{id}/stage", Signed(WriteData), handler!(actions::move_stage))
         .post("/api/v1/contacts/{id}/erase", Signed(Erase), handler!(erase::erase))
+        .get("/api/v1/contacts/{id}/score-history", Signed(ReadData), handler!(handlers::score_history))
         .get("/api/v1/contacts", Signed(ReadData), handler!(handlers::list))
         .get("/api/v1/contacts/{id}", Signed(ReadData), handler!(handlers::get))
         .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))
