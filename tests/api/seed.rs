@@ -30,6 +30,21 @@ async fn demo_data_fills_an_empty_database_once_and_is_listed_by_the_api() {
         count("SELECT count(*) FROM contacts").await
     );
     assert_eq!(count("SELECT count(*) FROM contacts WHERE account_id IS NULL").await, 0);
+    assert_eq!(
+        count("SELECT count(*) FROM icp_scores").await,
+        count("SELECT count(*) FROM contacts").await,
+        "each score has its history row"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM contacts WHERE priority_score <> (SELECT sum(value) FROM json_each(priority_factors))"
+        )
+        .await,
+        0,
+        "every seeded score is explained by its factors"
+    );
+    assert!(count("SELECT count(DISTINCT priority_score) FROM contacts").await > 10, "scores vary");
+    assert_eq!(count("SELECT max(version) FROM settings WHERE key = 'icp'").await, 1, "the demo's model is saved");
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
 }
 

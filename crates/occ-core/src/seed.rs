@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 
+use crate::domain::enums::{Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::AppResult;
+use crate::scoring::{self, IcpConfig, Inputs};
 use crate::store::{Conn, col};
 
 const INDUSTRIES: &[(&str, &[&str])] = &[
@@ -139,7 +141,12 @@ fn slug(text: &str) -> String {
 /// Builds a book of `accounts` accounts with `per_account` contacts each (deterministic for a
 /// seed). Names repeat with a number once the combinations run out; domains and addresses are
 /// always unique.
-fn generate(seed: u64, accounts_wanted: usize, per_account: std::ops::Range<usize>) -> (Vec<Value>, Vec<Value>) {
+fn generate(
+    seed: u64,
+    accounts_wanted: usize,
+    per_account: std::ops::Range<usize>,
+    model: &IcpConfig,
+) -> (Vec<Value>, Vec<Value>) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut accounts = Vec::with_capacity(accounts_wanted);
     let mut contacts = Vec::new();
@@ -159,9 +166,10 @@ fn generate(seed: u64, accounts_wanted: usize, per_account: std::ops::Range<usiz
         tech.sort_unstable();
         tech.dedup();
         let id = new_id();
+        let sub_industry = *pick(&mut rng, subs);
         accounts.push(json!({
             "id": id, "audit_id": new_id(), "name": name, "domain": domain, "industry": industry,
-            "sub_industry": pick(&mut rng, subs), "employee_count": employees, "country": country,
+            "sub_industry": sub_industry, "employee_count": employees, "country": country,
             "timezone": timezone, "website": format!("https://www.{domain}"),
             "linkedin_url": format!("https://www.linkedin.com/company/{}", slug(&name)),
             "tech_stack": tech, "notes": null,
@@ -180,12 +188,25 @@ fn generate(seed: u64, accounts_wanted: usize, per_account: std::ops::Range<usiz
             };
             let touched = !matches!(stage, "new" | "researched" | "drafted");
             let days_ago = rng.i64(1..60);
+            let scored = scoring::score(
+                model,
+                &Inputs {
+                    industry: Some((*industry).to_owned()),
+                    sub_industry: Some(sub_industry.to_owned()),
+                    seniority: seniority.parse().unwrap_or(Seniority::Unknown),
+                    department: department.parse().ok(),
+                    employee_count: Some(employees),
+                    stage: stage.parse().unwrap_or(Stage::New),
+                    signals: Vec::new(),
+                },
+            );
             contacts.push(json!({
                 "id": new_id(), "audit_id": new_id(), "account_id": id, "first_name": first, "last_name": last, "title": title,
                 "seniority": seniority, "department": department,
                 "email": format!("{handle}{}@{domain}", contacts.len()),
                 "linkedin_url": format!("https://www.linkedin.com/in/{handle}-{}", contacts.len()),
-                "timezone": null, "stage": stage, "status": status, "priority_score": rng.i64(5..96),
+                "timezone": null, "stage": stage, "status": status, "score_id": new_id(),
+                "priority_score": scored.score, "priority_factors": scored.factors,
                 "last_touch_at": touched.then(|| {
                     (chrono::Utc::now() - chrono::Duration::days(days_ago))
                         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -197,7 +218,13 @@ fn generate(seed: u64, accounts_wanted: usize, per_account: std::ops::Range<usiz
 }
 
 /// Writes accounts and contacts set-wise, each with its audit entry (five calls).
-async fn insert_book(conn: &Conn, accounts: &[Value], contacts: &[Value], at: &str) -> AppResult<()> {
+async fn insert_book(
+    conn: &Conn,
+    accounts: &[Value],
+    contacts: &[Value],
+    at: &str,
+    model_version: i64,
+) -> AppResult<()> {
     let accounts_json = serde_json::to_string(accounts).map_err(|e| crate::AppError::Internal(e.into()))?;
     let contacts_json = serde_json::to_string(contacts).map_err(|e| crate::AppError::Internal(e.into()))?;
     conn.execute(
@@ -229,15 +256,22 @@ async fn insert_book(conn: &Conn, accounts: &[Value], contacts: &[Value], at: &s
     .await?;
     conn.execute(
         "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-         linkedin_url, timezone, stage, status, priority_score, last_touch_at, created_at, updated_at) \
+         linkedin_url, timezone, stage, status, priority_score, priority_factors, last_touch_at, created_at, updated_at) \
          SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
          json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
          json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
          json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
          json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-         json_extract(value, '$.last_touch_at'), ?2, ?2 \
+         json(json_extract(value, '$.priority_factors')), json_extract(value, '$.last_touch_at'), ?2, ?2 \
          FROM json_each(?1)",
         libsql::params![contacts_json.as_str(), at],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO icp_scores (id, contact_id, score, factors, config_version, computed_at) \
+         SELECT json_extract(value, '$.score_id'), json_extract(value, '$.id'), json_extract(value, '$.priority_score'), \
+         json(json_extract(value, '$.priority_factors')), ?3, ?2 FROM json_each(?1)",
+        libsql::params![contacts_json.as_str(), at, model_version],
     )
     .await?;
     Ok(())
@@ -280,6 +314,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         return Ok(None);
     }
     const ACCOUNTS_PER_CHUNK: usize = 300;
+    let model = crate::settings::current_icp(conn).await?;
     let accounts_wanted = contacts.div_ceil(10).max(1);
     let mut rng = fastrand::Rng::with_seed(0x5eed);
     let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
@@ -287,7 +322,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
     while written_contacts < contacts {
         let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
-        let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15);
+        let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15, &model.value);
         people.truncate(contacts - written_contacts);
         // Unique addresses across chunks: the generator numbers them within its chunk only.
         for (i, person) in people.iter_mut().enumerate() {
@@ -313,7 +348,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
         conn.immediate(async |conn| {
-            insert_book(conn, &accounts, &people, &at).await?;
+            insert_book(conn, &accounts, &people, &at, model.version).await?;
             conn.execute(
                 "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
@@ -332,6 +367,19 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         progress(written_contacts);
     }
     Ok(Some(format!("{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals")))
+}
+
+/// The demo's ideal customer: revenue teams at mid-sized fintech and SaaS companies.
+fn demo_model() -> IcpConfig {
+    IcpConfig {
+        target_industries: vec!["Fintech".to_owned(), "SaaS".to_owned()],
+        target_sub_industries: vec![
+            "Payments".to_owned(),
+            "Developer tools".to_owned(),
+            "Data infrastructure".to_owned(),
+        ],
+        ..IcpConfig::default()
+    }
 }
 
 /// The demo admin's sign-in address.
@@ -371,8 +419,22 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
         return Ok(None);
     }
     let at = now();
-    let (accounts, contacts) = generate(0x0cc, 40, 4..12);
-    conn.immediate(async |conn| insert_book(conn, &accounts, &contacts, &at).await).await?;
+    let model = demo_model();
+    let (accounts, contacts) = generate(0x0cc, 40, 4..12, &model);
+    let value = serde_json::to_string(&model).map_err(|e| crate::AppError::Internal(e.into()))?;
+    conn.immediate(async |conn| {
+        let version: i64 = conn
+            .query_one(
+                "setting",
+                "INSERT INTO settings (key, version, value, created_at, created_by) \
+                 SELECT 'icp', coalesce(max(version), 0) + 1, ?1, ?2, 'seed' FROM settings WHERE key = 'icp' RETURNING version",
+                libsql::params![value.as_str(), at.as_str()],
+                |row| col(row, 0),
+            )
+            .await?;
+        insert_book(conn, &accounts, &contacts, &at, version).await
+    })
+    .await?;
     Ok(Some(format!("{} accounts, {} contacts", accounts.len(), contacts.len())))
 }
 
@@ -382,8 +444,8 @@ mod tests {
 
     #[test]
     fn demo_data_is_deterministic_and_varied() {
-        let (a1, c1) = generate(0x0cc, 40, 4..12);
-        let (a2, c2) = generate(0x0cc, 40, 4..12);
+        let (a1, c1) = generate(0x0cc, 40, 4..12, &demo_model());
+        let (a2, c2) = generate(0x0cc, 40, 4..12, &demo_model());
         let names = |v: &[Value]| v.iter().map(|x| x["name"].clone()).collect::<Vec<_>>();
         assert_eq!(names(&a1), names(&a2));
         assert_eq!(c1.len(), c2.len());

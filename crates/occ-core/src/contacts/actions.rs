@@ -217,7 +217,7 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                     libsql::named_params! {
                         ":stage": body.stage.map(Stage::as_str), ":status": body.status.map(ContactStatus::as_str),
                         ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
-                        ":ids": ids_json.as_str(), ":from": body.stage.map(reachable_from).unwrap_or_default(),
+                        ":ids": ids_json.as_str(), ":from": body.stage.map_or_else(|| "[]".to_owned(), reachable_from),
                         ":may_lift": may_lift, ":is_bdr": is_bdr, ":me": principal.user_id.as_str(),
                     },
                     |row| col(row, 0),
