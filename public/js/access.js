@@ -31,6 +31,8 @@ export const canDeleteAccounts = (user) => LEADS.includes(roleOf(user));
 export const canReadAudit = (user) => LEADS.includes(roleOf(user));
 /** Settings → Users: admins only. */
 export const canManageUsers = (user) => roleOf(user) === 'admin';
+/** Change settings such as the ICP model (everyone may read them): admins only. */
+export const canManageSettings = (user) => roleOf(user) === 'admin';
 
 /** Create contacts and edit them, signals included: everyone but viewers (see canEditContact). */
 export const canWriteContacts = (user) => WRITERS.includes(roleOf(user));

@@ -287,6 +287,13 @@ export const tokens = {
   revoke: (id) => request('DELETE', `/tokens/${encodeURIComponent(id)}`),
 };
 
+export const settings = {
+  /** The ICP model: `{ version (0: never saved, the defaults), value, created_at, created_by }`. */
+  icp: (opts) => request('GET', '/settings/icp', opts),
+  /** `model`: the whole ICP model (admins); answers the new version like `icp`. */
+  saveIcp: (model) => request('PUT', '/settings/icp', { body: model }),
+};
+
 export const audit = {
   /** `params`: entity, entity_id, actor, since, until, limit, cursor. Managers and admins. */
   list: (params, opts = {}) => request('GET', '/audit', { ...opts, query: params }),

@@ -19,6 +19,7 @@ import { AuditScreen } from './screens/audit.js';
 import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
 import { UsersScreen } from './screens/settings-users.js';
+import { IcpScreen } from './screens/settings-icp.js';
 
 // The start page is the accounts list; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
@@ -42,6 +43,7 @@ const ROUTES = [
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },
   { path: '/settings/tokens', screen: TokensScreen, title: 'API tokens · Settings' },
+  { path: '/settings/icp', screen: IcpScreen, title: 'ICP model · Settings' },
   { path: '/settings/users', screen: UsersScreen, title: 'Users · Settings', allow: canManageUsers },
   { path: '/status', screen: StatusScreen, title: 'Status' },
 ];

@@ -30,6 +30,7 @@ async fn the_icp_model_starts_at_the_defaults_and_each_change_is_a_new_version()
     assert_eq!(current.body["version"], 2);
     assert_eq!(current.body["value"]["target_industries"], json!(["Fintech", "SaaS"]));
     assert!(current.body["created_by"].as_str().expect("by").starts_with("token:"));
+    assert_eq!(current.body["created_by_name"], "admin", "the person behind the token");
 
     let mut bad = model.clone();
     bad["weights"]["signals"] = json!(90);

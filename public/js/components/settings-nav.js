@@ -1,5 +1,5 @@
 // The frame of every Settings page: the heading and the sub-navigation (Profile, API tokens,
-// and Users for admins).
+// ICP model, and Users for admins).
 import { html } from '../preact.js';
 import { canManageUsers } from '../access.js';
 import { PageHeader } from './layout.js';
@@ -7,6 +7,7 @@ import { PageHeader } from './layout.js';
 const SECTIONS = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
   { key: 'tokens', href: '/settings/tokens', label: 'API tokens' },
+  { key: 'icp', href: '/settings/icp', label: 'ICP model' },
   { key: 'users', href: '/settings/users', label: 'Users', show: canManageUsers },
 ];
 

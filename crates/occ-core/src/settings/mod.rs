@@ -35,8 +35,10 @@ pub struct Versioned<T> {
     pub value: T,
     /// When this version was made.
     pub created_at: Option<String>,
-    /// By whom (an audit actor).
+    /// By whom (an audit actor: `user:<id>`, `token:<id>`, `seed`).
     pub created_by: Option<String>,
+    /// The name of the user behind `created_by`.
+    pub created_by_name: Option<String>,
 }
 
 const ICP: &str = "icp";
@@ -45,7 +47,12 @@ const ICP: &str = "icp";
 pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
     let row = conn
         .query_opt(
-            "SELECT version, value, created_at, created_by FROM settings WHERE key = ?1 ORDER BY version DESC LIMIT 1",
+            "SELECT s.version, s.value, s.created_at, s.created_by, \
+             (SELECT u.name FROM users u WHERE u.id = CASE \
+                WHEN s.created_by LIKE 'user:%' THEN substr(s.created_by, 6) \
+                WHEN s.created_by LIKE 'token:%' THEN (SELECT t.user_id FROM api_tokens t WHERE t.id = substr(s.created_by, 7)) \
+              END) \
+             FROM settings s WHERE s.key = ?1 ORDER BY s.version DESC LIMIT 1",
             [ICP],
             |row| {
                 Ok((
@@ -53,18 +60,26 @@ pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
                     col::<String>(row, 1)?,
                     col::<String>(row, 2)?,
                     col::<Option<String>>(row, 3)?,
+                    col::<Option<String>>(row, 4)?,
                 ))
             },
         )
         .await?;
     match row {
-        None => Ok(Versioned { version: 0, value: IcpConfig::default(), created_at: None, created_by: None }),
-        Some((version, value, created_at, created_by)) => Ok(Versioned {
+        None => Ok(Versioned {
+            version: 0,
+            value: IcpConfig::default(),
+            created_at: None,
+            created_by: None,
+            created_by_name: None,
+        }),
+        Some((version, value, created_at, created_by, created_by_name)) => Ok(Versioned {
             version,
             value: serde_json::from_str(&value)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("stored ICP model: {e}")))?,
             created_at: Some(created_at),
             created_by,
+            created_by_name,
         }),
     }
 }
@@ -103,5 +118,11 @@ pub(crate) async fn put_icp(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             Ok(version)
         })
         .await?;
-    http::ok(&Versioned { version, value: config, created_at: Some(at), created_by: Some(actor.name) })
+    http::ok(&Versioned {
+        version,
+        value: config,
+        created_at: Some(at),
+        created_by: Some(actor.name),
+        created_by_name: Some(principal.name.clone()),
+    })
 }
