@@ -56,7 +56,13 @@ enum Command {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let config = match occ_core::Config::from_env() {
-        Ok(config) => config,
+        Ok(mut config) => {
+            // A person at a terminal reads lines; machines (Vercel, CI, log shippers) read JSON.
+            if std::env::var_os("OCC_LOG_FORMAT").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                config.log_format = occ_core::config::LogFormat::Pretty;
+            }
+            config
+        }
         Err(err) => {
             eprintln!("occ: configuration error: {err}");
             return std::process::ExitCode::from(2);
