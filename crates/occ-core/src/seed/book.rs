@@ -1,13 +1,13 @@
-//! Demo data: a realistic book of accounts and contacts for trying OCC, generated from a fixed
-//! seed (the same data every time) and written set-wise, a handful of database calls in all.
+//! The generator behind every seed: realistic companies and people, and the set-wise write
+//! that stores them with their audit entries and score history.
 
 use serde_json::{Value, json};
 
 use crate::domain::enums::{Seniority, Stage};
-use crate::domain::{new_id, now};
+use crate::domain::new_id;
 use crate::error::AppResult;
 use crate::scoring::{self, IcpConfig, Inputs};
-use crate::store::{Conn, col};
+use crate::store::Conn;
 
 const INDUSTRIES: &[(&str, &[&str])] = &[
     ("Fintech", &["Payments", "Lending", "Banking infrastructure", "Wealth management"]),
@@ -141,7 +141,7 @@ fn slug(text: &str) -> String {
 /// Builds a book of `accounts` accounts with `per_account` contacts each (deterministic for a
 /// seed). Names repeat with a number once the combinations run out; domains and addresses are
 /// always unique.
-fn generate(
+pub(super) fn generate(
     seed: u64,
     accounts_wanted: usize,
     per_account: std::ops::Range<usize>,
@@ -218,7 +218,7 @@ fn generate(
 }
 
 /// Writes accounts and contacts set-wise, each with its audit entry (five calls).
-async fn insert_book(
+pub(super) async fn insert_book(
     conn: &Conn,
     accounts: &[Value],
     contacts: &[Value],
@@ -275,184 +275,4 @@ async fn insert_book(
     )
     .await?;
     Ok(())
-}
-
-/// Signals for a synthetic book: some accounts and some contacts get one or two.
-fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Value]) -> Vec<Value> {
-    const KINDS: &[(&str, &str)] = &[
-        ("funding", "Raised a new round"),
-        ("hiring", "Hiring for revenue roles"),
-        ("tech_adoption", "Adopted a tool we integrate with"),
-        ("news", "In the news"),
-        ("job_change", "Started a new role"),
-        ("website_visit", "Visited the pricing page"),
-        ("content_engagement", "Downloaded the benchmark report"),
-    ];
-    let mut signals = Vec::new();
-    let subjects = accounts.iter().map(|a| ("account_id", a)).chain(contacts.iter().map(|c| ("contact_id", c)));
-    for (key, subject) in subjects {
-        if rng.u8(..4) != 0 {
-            continue;
-        }
-        let (kind, title) = KINDS[rng.usize(..KINDS.len())];
-        let occurred = chrono::Utc::now() - chrono::Duration::days(rng.i64(0..120));
-        signals.push(json!({
-            "id": new_id(), key: subject["id"], "kind": kind, "strength": rng.i64(1..=5), "title": title,
-            "occurred_at": occurred.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        }));
-    }
-    signals
-}
-
-/// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
-/// accounts, with signals, in transactions of a few thousand rows; `progress` hears the count
-/// written so far. Only into a database without accounts.
-pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
-    let has_data =
-        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
-    if has_data {
-        return Ok(None);
-    }
-    const ACCOUNTS_PER_CHUNK: usize = 300;
-    let model = crate::settings::current_icp(conn).await?;
-    let accounts_wanted = contacts.div_ceil(10).max(1);
-    let mut rng = fastrand::Rng::with_seed(0x5eed);
-    let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
-    let mut chunk = 0u64;
-    while written_contacts < contacts {
-        let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
-        let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
-        let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15, &model.value);
-        people.truncate(contacts - written_contacts);
-        // Unique addresses across chunks: the generator numbers them within its chunk only.
-        for (i, person) in people.iter_mut().enumerate() {
-            let n = written_contacts + i;
-            let email = person["email"].as_str().unwrap_or("person@example.com").to_owned();
-            let linkedin = person["linkedin_url"].as_str().unwrap_or("https://www.linkedin.com/in/person").to_owned();
-            let (local, domain) = email.split_once('@').unwrap_or((&email, "example.com"));
-            person["email"] = json!(format!("{local}.{n}@{domain}"));
-            person["linkedin_url"] = json!(format!("{linkedin}-{n}"));
-        }
-        let accounts: Vec<Value> = accounts
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut a)| {
-                let n = written_accounts + i;
-                let domain = a["domain"].as_str().unwrap_or("example.com").to_owned();
-                a["domain"] = json!(format!("n{n}-{domain}"));
-                a["name"] = json!(format!("{} {n}", a["name"].as_str().unwrap_or("Company")));
-                a
-            })
-            .collect();
-        let signals = synthetic_signals(&mut rng, &accounts, &people);
-        let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
-        let at = now();
-        conn.immediate(async |conn| {
-            insert_book(conn, &accounts, &people, &at, model.version).await?;
-            conn.execute(
-                "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
-                 SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
-                 json_extract(value, '$.kind'), json_extract(value, '$.strength'), json_extract(value, '$.title'), \
-                 json_extract(value, '$.occurred_at'), ?2, ?2 FROM json_each(?1)",
-                libsql::params![signals_json.as_str(), at.as_str()],
-            )
-            .await?;
-            Ok(())
-        })
-        .await?;
-        written_accounts += accounts.len();
-        written_contacts += people.len();
-        written_signals += signals.len();
-        chunk += 1;
-        progress(written_contacts);
-    }
-    Ok(Some(format!("{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals")))
-}
-
-/// The demo's ideal customer: revenue teams at mid-sized fintech and SaaS companies.
-fn demo_model() -> IcpConfig {
-    IcpConfig {
-        target_industries: vec!["Fintech".to_owned(), "SaaS".to_owned()],
-        target_sub_industries: vec![
-            "Payments".to_owned(),
-            "Developer tools".to_owned(),
-            "Data infrastructure".to_owned(),
-        ],
-        ..IcpConfig::default()
-    }
-}
-
-/// The demo admin's sign-in address.
-pub const DEMO_EMAIL: &str = "demo@occ.local";
-
-/// Makes sure the demo admin exists, enabled, with `password` (set anew each time, so the
-/// login printed by `occ serve --demo` always works).
-pub async fn demo_admin(conn: &Conn, password: &str) -> AppResult<()> {
-    use crate::auth::users::{self, EndSessions, UserChanges};
-    use crate::domain::{EmailAddress, enums::Role};
-
-    let email = EmailAddress::parse(DEMO_EMAIL).map_err(|m| crate::AppError::Internal(anyhow::anyhow!(m)))?;
-    let hash = crate::access::secrets::hash_password(password)?;
-    let actor = crate::audit::Actor { name: "seed".to_owned(), user_id: None, request_id: None };
-    match users::find_by_email(conn, &email).await? {
-        None => {
-            users::insert(conn, &actor, &email, "Demo Admin", Role::Admin, &hash).await?;
-        }
-        Some((user, _)) => {
-            let changes = UserChanges {
-                role: Some(Role::Admin),
-                disabled: Some(false),
-                password_hash: Some(hash),
-                ..UserChanges::default()
-            };
-            users::update_user(conn, &actor, &user.id, &changes, EndSessions::None).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Loads the demo data into an empty database; `None` when it already holds accounts.
-pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
-    let has_data =
-        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
-    if has_data {
-        return Ok(None);
-    }
-    let at = now();
-    let model = demo_model();
-    let (accounts, contacts) = generate(0x0cc, 40, 4..12, &model);
-    let value = serde_json::to_string(&model).map_err(|e| crate::AppError::Internal(e.into()))?;
-    conn.immediate(async |conn| {
-        let version: i64 = conn
-            .query_one(
-                "setting",
-                "INSERT INTO settings (key, version, value, created_at, created_by) \
-                 SELECT 'icp', coalesce(max(version), 0) + 1, ?1, ?2, 'seed' FROM settings WHERE key = 'icp' RETURNING version",
-                libsql::params![value.as_str(), at.as_str()],
-                |row| col(row, 0),
-            )
-            .await?;
-        insert_book(conn, &accounts, &contacts, &at, version).await
-    })
-    .await?;
-    Ok(Some(format!("{} accounts, {} contacts", accounts.len(), contacts.len())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_data_is_deterministic_and_varied() {
-        let (a1, c1) = generate(0x0cc, 40, 4..12, &demo_model());
-        let (a2, c2) = generate(0x0cc, 40, 4..12, &demo_model());
-        let names = |v: &[Value]| v.iter().map(|x| x["name"].clone()).collect::<Vec<_>>();
-        assert_eq!(names(&a1), names(&a2));
-        assert_eq!(c1.len(), c2.len());
-        assert_eq!(a1.len(), 40);
-        assert!((200..=500).contains(&c1.len()), "{}", c1.len());
-        let industries: std::collections::BTreeSet<_> = a1.iter().map(|a| a["industry"].to_string()).collect();
-        let stages: std::collections::BTreeSet<_> = c1.iter().map(|c| c["stage"].to_string()).collect();
-        assert!(industries.len() >= 6 && stages.len() >= 10, "{industries:?} {stages:?}");
-    }
 }
