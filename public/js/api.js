@@ -141,10 +141,13 @@ function forbidden(error) {
   return error;
 }
 
-async function send(method, path, { query, body, signal }) {
+async function send(method, path, { query, body, raw, signal }) {
   const headers = { accept: 'application/json' };
   const init = { method, headers, signal, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (raw) {
+    headers['content-type'] = raw.contentType;
+    init.body = raw.data;
+  } else if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -163,6 +166,7 @@ async function send(method, path, { query, body, signal }) {
 
 /**
  * Calls the API. Resolves with the parsed JSON body (null for 204), rejects with `ApiError`.
+ * `body` is sent as JSON; `raw: { data, contentType }` sends `data` (a string or Blob) as it is.
  * An aborted call rejects with the browser's AbortError, which callers ignore.
  *
  * On a 401 the session is over: the app goes to the sign-in page and the returned promise
@@ -171,8 +175,8 @@ async function send(method, path, { query, body, signal }) {
  * is an answer for the caller. A 403 for a missing or stale CSRF token is retried once after
  * asking the server for the current token.
  */
-export async function request(method, path, { query, body, signal, signIn = false, retried = false } = {}) {
-  const response = await send(method, path, { query, body, signal });
+export async function request(method, path, { query, body, raw, signal, signIn = false, retried = false } = {}) {
+  const response = await send(method, path, { query, body, raw, signal });
   const parsed = await readJson(response);
   if (!response.ok) {
     const error = errorFrom(response, parsed);
@@ -186,7 +190,7 @@ export async function request(method, path, { query, body, signal, signIn = fals
         toLogin();
         return new Promise(() => {});
       }
-      return request(method, path, { query, body, signal, retried: true });
+      return request(method, path, { query, body, raw, signal, retried: true });
     }
     // A 403 while signing in (a disabled user) says why in the server's words.
     if (error.status === 403 && !signIn) throw forbidden(error);
@@ -232,6 +236,8 @@ export const contacts = {
   setStage: (id, body) => request('POST', `/contacts/${encodeURIComponent(id)}/stage`, { body }),
   /** `body`: { ids, stage?, status?, owner_id? }; answers `{ results: [{ id, ok, error? }] }`. */
   bulk: (body) => request('POST', '/contacts/bulk', { body }),
+  /** The scores computed for the contact, oldest first: `{ items: [{ score, factors, config_version, computed_at }] }`. */
+  scoreHistory: (id, opts) => request('GET', `/contacts/${encodeURIComponent(id)}/score-history`, opts),
 };
 
 export const signals = {
@@ -239,6 +245,21 @@ export const signals = {
   list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
   create: (body) => request('POST', '/signals', { body }),
   remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),
+};
+
+export const imports = {
+  /** `body`: { filename, total_chunks, mode, mapping? }; answers the new import job. */
+  create: (body) => request('POST', '/imports', { body }),
+  get: (id, opts) => request('GET', `/imports/${encodeURIComponent(id)}`, opts),
+  /** Sends part `n` of the file (a Blob or text: whole CSV records; part 0 starts with the header). */
+  putChunk: (id, n, data, opts = {}) =>
+    request('PUT', `/imports/${encodeURIComponent(id)}/chunks/${n}`, { ...opts, raw: { data, contentType: 'text/csv' } }),
+  /** `body`: { mapping?, mode? }, before the real run. */
+  update: (id, body) => request('PATCH', `/imports/${encodeURIComponent(id)}`, { body }),
+  /** One bounded step of the dry run (`dryRun`) or the real run; answers the job. */
+  run: (id, dryRun, opts = {}) => request('POST', `/imports/${encodeURIComponent(id)}/run`, { ...opts, body: { dry_run: dryRun } }),
+  /** `params`: phase (dry_run | run), outcome, limit, cursor; answers `{ items, next_cursor }`. */
+  rows: (id, params, opts = {}) => request('GET', `/imports/${encodeURIComponent(id)}/rows`, { ...opts, query: params }),
 };
 
 export const auth = {

@@ -15,6 +15,7 @@ import { AccountCreateScreen, AccountEditScreen } from './screens/account-form.j
 import { ContactsListScreen } from './screens/contacts-list.js';
 import { ContactDetailScreen } from './screens/contact-detail.js';
 import { ContactCreateScreen, ContactEditScreen } from './screens/contact-form.js';
+import { ImportJobScreen, ImportStartScreen } from './screens/import.js';
 import { AuditScreen } from './screens/audit.js';
 import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
@@ -39,6 +40,8 @@ const ROUTES = [
   { path: '/contacts/new', screen: ContactCreateScreen, title: 'New contact', allow: canWriteContacts },
   { path: '/contacts/:id', screen: ContactDetailScreen, title: 'Contact' },
   { path: '/contacts/:id/edit', screen: ContactEditScreen, title: 'Edit contact', allow: canWriteContacts },
+  { path: '/import', screen: ImportStartScreen, title: 'Import', allow: canWriteContacts },
+  { path: '/import/:id', screen: ImportJobScreen, title: 'Import', allow: canWriteContacts },
   { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },

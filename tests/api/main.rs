@@ -10,6 +10,7 @@ mod functions;
 mod helpers;
 mod http_core;
 mod migrations;
+mod scoring;
 mod seed;
 mod settings;
 mod signals;

@@ -241,7 +241,14 @@ export async function fillByLabel(page, fields) {
 export async function expectNav(page, role, what) {
   const nav = page.getByRole('navigation', { name: 'Main' });
   const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
-  const expected = ['Contacts', 'Accounts', ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []), 'Settings', 'Status'];
+  const expected = [
+    'Contacts',
+    ...(role === 'viewer' ? [] : ['Import']),
+    'Accounts',
+    ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []),
+    'Settings',
+    'Status',
+  ];
   assert.deepEqual(links, expected, what);
 }
 

@@ -70,6 +70,8 @@ pub struct ErrorDetail {
         crate::signals::delete,
         crate::settings::get_icp,
         crate::settings::put_icp,
+        crate::settings::rescore_progress,
+        crate::settings::rescore,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(

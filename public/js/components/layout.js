@@ -2,12 +2,13 @@
 // Sign out at its foot; it collapses behind a menu button on narrow screens. Then the main area.
 import { html, useEffect, useState } from '../preact.js';
 import { auth, isAbort } from '../api.js';
-import { canReadAudit, roleLabel } from '../access.js';
+import { canReadAudit, canWriteContacts, roleLabel } from '../access.js';
 import { navigate } from '../router.js';
 import { Toasts, toast } from './toast.js';
 
 const NAV = [
   { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
+  { href: '/import', label: 'Import', testid: 'nav-import', match: (p) => p === '/import' || p.startsWith('/import/'), icon: 'upload', show: canWriteContacts },
   { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
   { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
   { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
@@ -20,6 +21,7 @@ const ICONS = {
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,
   menu: html`<path d="M4 7h16M4 12h16M4 17h16"/>`,
   close: html`<path d="M6 6l12 12M18 6L6 18"/>`,
+  upload: html`<path d="M12 15V4M7.5 8.5 12 4l4.5 4.5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4"/>`,
   history: html`<path d="M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5M12 7v5l3 3"/>`,
   settings: html`<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>`,
   logout: html`<path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l-5-5 5-5M5 12h11"/>`,

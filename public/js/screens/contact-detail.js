@@ -1,6 +1,6 @@
 // Contact detail: every field (the company links to its account), the stage control, the
-// priority score with what it is made of, the buying signals, and Edit and Delete for the
-// roles that may use them.
+// priority score with what it is made of and its history, the buying signals, and Edit and
+// Delete for the roles that may use them.
 import { html, useEffect, useState } from '../preact.js';
 import { contacts as contactsApi, isAbort } from '../api.js';
 import { canDeleteContacts, canEditContact } from '../access.js';
@@ -8,13 +8,13 @@ import { navigate } from '../router.js';
 import { PageHeader } from '../components/layout.js';
 import { ConfirmDialog, useConfirm } from '../components/confirm.js';
 import { ErrorState, Loading, NotFound } from '../components/states.js';
-import { Meter, scoreTone } from '../components/meter.js';
 import { toast } from '../components/toast.js';
 import { DEPARTMENTS, SENIORITIES, StatusBadge, contactName, labelOf } from '../contact-meta.js';
 import { formatDateTime, safeHref } from '../format.js';
 import { ownerLabel, useTeam } from '../owners.js';
 import { StageControl } from './contact-stage.js';
 import { SignalsCard } from './contact-signals.js';
+import { ScoreCard } from './contact-score.js';
 
 /** Loads one contact; `notFound` on a 404; `replace(contact)` shows a contact the server answered. */
 export function useContact(id) {
@@ -65,50 +65,6 @@ function Value({ children }) {
 function ExternalLink({ url }) {
   const href = safeHref(url);
   return href ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${url}</a>` : url;
-}
-
-/** `industry_fit` → "Industry fit". */
-function factorLabel(key) {
-  const words = String(key).replace(/[_-]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function ScoreCard({ contact }) {
-  const score = Number(contact.priority_score) || 0;
-  const raw = contact.priority_factors && typeof contact.priority_factors === 'object' ? contact.priority_factors : {};
-  const factors = Object.entries(raw)
-    .map(([key, points]) => ({ key, points: Number(points) }))
-    .filter((f) => Number.isFinite(f.points))
-    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
-  const largest = Math.max(1, ...factors.map((f) => Math.abs(f.points)));
-  return html`
-    <section class="card card-padded" aria-labelledby="score-title" data-testid="score-card">
-      <h2 class="card-title" id="score-title">Priority score</h2>
-      <div class="score-big">
-        <span class="score-big-number" data-testid="score-value">${score}</span><span class="muted"> / 100</span>
-      </div>
-      <${Meter} value=${score} tone=${scoreTone(score)} label=${`Priority ${score} of 100`} className="score-big-meter" />
-      ${factors.length
-        ? html`<ul class="factors" aria-label="What the score is made of" data-testid="score-factors">
-            ${factors.map(
-              (f) => html`<li key=${f.key} class="factor" data-testid="score-factor" data-factor=${f.key}>
-                <span class="factor-name">${factorLabel(f.key)}</span>
-                <${Meter}
-                  value=${f.points}
-                  max=${largest}
-                  tone=${f.points < 0 ? 'negative' : 'factor'}
-                  label=${`${factorLabel(f.key)}: ${f.points} points`}
-                  className="factor-meter"
-                />
-                <span class="factor-points">${f.points > 0 ? '+' : ''}${f.points}</span>
-              </li>`,
-            )}
-          </ul>`
-        : html`<p class="muted card-text" data-testid="score-unscored">
-            ${score ? 'Not scored yet by the scoring model: there is no breakdown of this score.' : 'Not scored yet.'}
-          </p>`}
-    </section>
-  `;
 }
 
 export function ContactDetailScreen({ params, user }) {

@@ -8,6 +8,7 @@ use crate::audit::{self, Actor};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::Page;
+use crate::scoring::recompute::{self, Context, Model, group_context_sql, model_sql, score_group};
 use crate::store::{Conn, Row, col};
 
 const ENTITY: &str = "account";
@@ -114,10 +115,12 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
     let set = |present: bool| i64::from(present);
     let domain = changes.domain.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str()));
     let tech_stack = changes.tech_stack.as_deref().map(json_list).transpose()?;
+    let rescores = changes.industry.is_some() || changes.sub_industry.is_some() || changes.employee_count.is_some();
+    let at = now();
     let result = conn
         .immediate(async |conn| {
             audit::record(conn, actor, "account.update", ENTITY, &id).await?;
-            conn.query_one(
+            let (account, people, model) = conn.query_one(
                 ENTITY,
                 concat!(
                     "UPDATE accounts SET \
@@ -134,10 +137,14 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
                      notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
                      updated_at = :at \
                      WHERE id = :id RETURNING ",
-                    columns!()
+                    columns!(),
+                    ", CASE WHEN :rescores THEN ",
+                    group_context_sql!("c.account_id = accounts.id"),
+                    " END, ",
+                    model_sql!()
                 ),
                 named_params! {
-                    ":id": id.as_str(), ":at": now(),
+                    ":id": id.as_str(), ":at": at.as_str(), ":now": at.as_str(), ":rescores": rescores,
                     ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
                     ":set_domain": set(changes.domain.is_some()), ":domain": domain,
                     ":set_industry": set(changes.industry.is_some()), ":industry": changes.industry.clone().flatten(),
@@ -150,9 +157,13 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
                     ":set_tech_stack": set(tech_stack.is_some()), ":tech_stack": tech_stack.clone(),
                     ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
                 },
-                decode,
+                |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?, Model::decode(col(row, 15)?)?)),
             )
-            .await
+            .await?;
+            // Its people's scores follow the company's industry and size.
+            let scores = score_group(people.as_deref(), &model, &at, |c| c)?;
+            recompute::store(conn, model.version, &scores).await?;
+            Ok(account)
         })
         .await;
     match result {
@@ -161,18 +172,26 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
     }
 }
 
-/// Deletes an account (four calls); its contacts stay, without an account.
+/// Deletes an account (five calls with people, four without); its contacts stay, without an
+/// account, and are rescored without the company's facts and signals.
 pub async fn delete(conn: &Conn, actor: &Actor, id: AccountId) -> AppResult<()> {
+    const PEOPLE: &str = concat!(group_context_sql!("c.account_id = :entity_id"), ", ", model_sql!());
     let id = id.to_string();
+    let at = now();
     conn.immediate(async |conn| {
-        audit::record(conn, actor, "account.delete", ENTITY, &id).await?;
+        let (people, model) =
+            audit::record_returning(conn, actor, "account.delete", ENTITY, &id, None, PEOPLE, Vec::new(), |row| {
+                Ok((col::<Option<String>>(row, 0)?, Model::decode(col(row, 1)?)?))
+            })
+            .await?;
         conn.query_one(ENTITY, "DELETE FROM accounts WHERE id = ?1 RETURNING id", [id.as_str()], |row| {
             col::<String>(row, 0)
         })
-        .await
+        .await?;
+        let scores = score_group(people.as_deref(), &model, &at, Context::without_account)?;
+        recompute::store(conn, model.version, &scores).await
     })
     .await
-    .map(|_| ())
 }
 
 /// The sorts a list may ask for.

@@ -66,6 +66,40 @@ pub async fn record_with(
     insert(conn, actor, action, entity, entity_id, before, after, None).await
 }
 
+/// Opens an audit entry as [`record_because`] does and reads, in the same call, what
+/// `returning` selects: SQL that may use the entry's parameters (`:entity_id`, `:now`) and
+/// `extra`. The read sees the database before the change that follows.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_returning<T>(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    reason: Option<&str>,
+    returning: &'static str,
+    extra: Vec<(String, libsql::Value)>,
+    decode: impl Fn(&crate::store::Row) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut params: Vec<(String, libsql::Value)> = vec![
+        (":id".into(), crate::domain::new_id().into()),
+        (":now".into(), crate::domain::now().into()),
+        (":actor".into(), actor.name.clone().into()),
+        (":user_id".into(), actor.user_id.clone().into()),
+        (":action".into(), action.into()),
+        (":entity".into(), entity.into()),
+        (":entity_id".into(), entity_id.into()),
+        (":request_id".into(), actor.request_id.clone().into()),
+        (":reason".into(), reason.map(str::to_owned).into()),
+    ];
+    params.extend(extra);
+    let sql = format!(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
+         VALUES (:id, :now, :actor, :user_id, :action, :entity, :entity_id, :request_id, :reason) RETURNING {returning}"
+    );
+    conn.query_one("audit entry", &sql, libsql::params::Params::Named(params), decode).await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     conn: &Conn,

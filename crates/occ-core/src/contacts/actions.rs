@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::repo::{self, Contact, ENTITY, contact_columns, decode};
 use super::stage::{allowed_next, may_move};
 use crate::access::{Action, Principal};
-use crate::audit;
 use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
 use crate::openapi::ErrorResponse;
+use crate::scoring::recompute::{self, Context, Model, context_sql, model_sql};
 use crate::store::col;
 
 /// `POST /api/v1/contacts/{id}/stage`.
@@ -72,20 +72,26 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let any_owner = principal.role != Role::Bdr;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let action = if body.r#override { "contact.stage_override" } else { "contact.stage" };
+    let at = now();
     let conn = ctx.conn().await?;
     let contact = conn
         .immediate(async |conn| {
-            audit::record_because(conn, &actor, action, ENTITY, &id, reason).await?;
+            let (context, model) = recompute::open_contact_change(conn, &actor, action, &id, reason, None).await?;
+            let mut inputs = context.inputs(&at);
+            inputs.stage = body.stage;
+            let scored = model.score(&inputs);
             let moved = conn
                 .query_opt(
                     concat!(
-                        "UPDATE contacts SET stage = :to, updated_at = :at WHERE id = :id \
+                        "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
+                         priority_version = :version, updated_at = :at WHERE id = :id \
                          AND (:override OR stage IN (SELECT value FROM json_each(:from))) \
                          AND (:any_owner OR owner_id IS NULL OR owner_id = :me) RETURNING ",
                         contact_columns!()
                     ),
                     libsql::named_params! {
-                        ":to": body.stage.as_str(), ":at": now(), ":id": id.as_str(), ":override": body.r#override,
+                        ":to": body.stage.as_str(), ":at": at.as_str(), ":id": id.as_str(), ":override": body.r#override,
+                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                         ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
                     },
                     decode,
@@ -122,6 +128,22 @@ pub struct BulkUpdate {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub owner_id: Patch<String>,
+}
+
+/// Each contact's score at `stage`, keyed by id: `{id: [score, factors, model version]}`.
+fn new_scores(contexts: Vec<(String, Option<String>, Option<String>)>, stage: Stage, now: &str) -> AppResult<String> {
+    let mut scores = serde_json::Map::new();
+    let Some(model) = contexts.first().map(|c| Model::decode(c.2.clone())).transpose()? else {
+        return Ok("{}".to_owned());
+    };
+    for (id, context, _) in contexts {
+        let Some(context) = context else { continue };
+        let mut inputs = Context::decode(&context)?.inputs(now);
+        inputs.stage = stage;
+        let scored = model.score(&inputs);
+        scores.insert(id, serde_json::json!([scored.score, scored.factors_json(), model.version]));
+    }
+    Ok(serde_json::Value::Object(scores).to_string())
 }
 
 /// One contact's outcome.
@@ -197,18 +219,37 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
     let conn = ctx.conn().await?;
     let (changed, others) = conn
         .immediate(async |conn| {
-            conn.execute(
-                "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-                 SELECT json_extract(value, '$[0]'), ?2, ?3, ?4, 'contact.bulk_update', 'contact', json_extract(value, '$[1]'), ?5 \
-                 FROM json_each(?1)",
-                libsql::params![audit_json.as_str(), at.as_str(), actor.name.as_str(), actor.user_id.as_deref(), actor.request_id.as_deref()],
-            )
-            .await?;
+            // The entries, and what scoring each contact at its new stage needs.
+            let contexts = conn
+                .query_all(
+                    concat!(
+                        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+                         SELECT json_extract(value, '$[0]'), :now, :actor, :user_id, 'contact.bulk_update', 'contact', \
+                         json_extract(value, '$[1]'), :request_id FROM json_each(:audit) \
+                         RETURNING entity_id, (SELECT ",
+                        context_sql!("c", "c.account_id"),
+                        " FROM contacts c WHERE c.id = entity_id), ",
+                        model_sql!()
+                    ),
+                    libsql::named_params! {
+                        ":audit": audit_json.as_str(), ":now": at.as_str(), ":actor": actor.name.as_str(),
+                        ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(),
+                    },
+                    |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                )
+                .await?;
+            let scores = match body.stage {
+                Some(stage) => new_scores(contexts, stage, &at)?,
+                None => "{}".to_owned(),
+            };
             let changed: Vec<String> = conn
                 .query_all(
                     "UPDATE contacts SET \
                      stage = coalesce(:stage, stage), status = coalesce(:status, status), \
-                     owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at \
+                     owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at, \
+                     priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
+                     priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
+                     priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
                      WHERE id IN (SELECT value FROM json_each(:ids)) \
                      AND (:stage IS NULL OR stage IN (SELECT value FROM json_each(:from))) \
                      AND (:may_lift OR :status IS NULL OR status NOT IN ('bounced', 'do_not_contact') OR status = :status) \
@@ -219,6 +260,7 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                         ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
                         ":ids": ids_json.as_str(), ":from": body.stage.map_or_else(|| "[]".to_owned(), reachable_from),
                         ":may_lift": may_lift, ":is_bdr": is_bdr, ":me": principal.user_id.as_str(),
+                        ":scores": scores.as_str(),
                     },
                     |row| col(row, 0),
                 )

@@ -9,6 +9,7 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
+use crate::scoring::recompute;
 use crate::store::{Conn, Row, col};
 
 pub(super) const ENTITY: &str = "contact";
@@ -178,14 +179,23 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
     let email = fields.email.as_ref().map(|e| e.as_str());
     let result = conn
         .immediate(async |conn| {
-            audit::record(conn, actor, "contact.create", ENTITY, &id).await?;
+            let account = Some(fields.account_id.as_deref());
+            let (context, model) =
+                recompute::open_contact_change(conn, actor, "contact.create", &id, None, account).await?;
+            let mut inputs = context.inputs(&at);
+            inputs.seniority = fields.seniority;
+            inputs.department = fields.department;
+            inputs.stage = fields.stage;
+            let scored = model.score(&inputs);
             conn.query_one(
                 ENTITY,
                 concat!(
                     "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
-                     email, linkedin_url, phone, timezone, stage, status, owner_id, notes, created_at, updated_at) \
+                     email, linkedin_url, phone, timezone, stage, status, owner_id, notes, priority_score, priority_factors, \
+                     priority_version, created_at, updated_at) \
                      SELECT :id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
-                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :at, :at \
+                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :score, :factors, \
+                     :version, :at, :at \
                      WHERE NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
                      ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
                      RETURNING ",
@@ -201,6 +211,7 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
                     ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
                     ":at": at.as_str(), ":email_hash": email.map(erased_hash),
                     ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
+                    ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                 },
                 decode,
             )
@@ -247,9 +258,19 @@ pub async fn update(
         Editor::Anyone => (1, None),
         Editor::Owner(user) => (0, Some(user)),
     };
+    let at = now();
     let result = conn
         .immediate(async |conn| {
-            audit::record(conn, actor, "contact.update", ENTITY, id).await?;
+            let account = changes.account_id.as_ref().map(|a| a.as_deref());
+            let (context, model) = recompute::open_contact_change(conn, actor, "contact.update", id, None, account).await?;
+            let mut inputs = context.inputs(&at);
+            if let Some(seniority) = changes.seniority {
+                inputs.seniority = seniority;
+            }
+            if let Some(department) = changes.department {
+                inputs.department = department;
+            }
+            let scored = model.score(&inputs);
             let updated = conn
                 .query_opt(
                     concat!(
@@ -267,6 +288,7 @@ pub async fn update(
                          account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
                          owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
                          notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
+                         priority_score = :score, priority_factors = :factors, priority_version = :version, \
                          updated_at = :at \
                          WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
                          AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
@@ -275,7 +297,8 @@ pub async fn update(
                         contact_columns!()
                     ),
                     named_params! {
-                        ":id": id, ":at": now(), ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+                        ":id": id, ":at": at.as_str(), ":any": any,
+                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version, ":me": me, ":email_hash": email.map(erased_hash),
                         ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
                         ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
                         ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),

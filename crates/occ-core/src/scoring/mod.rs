@@ -2,6 +2,8 @@
 //! 0-100 score with the contribution of every factor. Transparent on purpose: each factor's
 //! weight is a number of points, each fit a fraction, and the factors add up to the score.
 
+pub mod recompute;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

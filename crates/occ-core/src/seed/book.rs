@@ -205,8 +205,7 @@ pub(super) fn generate(
                 "seniority": seniority, "department": department,
                 "email": format!("{handle}{}@{domain}", contacts.len()),
                 "linkedin_url": format!("https://www.linkedin.com/in/{handle}-{}", contacts.len()),
-                "timezone": null, "stage": stage, "status": status, "score_id": new_id(),
-                "priority_score": scored.score, "priority_factors": scored.factors,
+                "timezone": null, "stage": stage, "status": status,                 "priority_score": scored.score, "priority_factors": scored.factors,
                 "last_touch_at": touched.then(|| {
                     (chrono::Utc::now() - chrono::Duration::days(days_ago))
                         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -217,7 +216,8 @@ pub(super) fn generate(
     (accounts, contacts)
 }
 
-/// Writes accounts and contacts set-wise, each with its audit entry (five calls).
+/// Writes accounts and contacts set-wise, each with its audit entry (four calls); the score
+/// history follows from the database's trigger.
 pub(super) async fn insert_book(
     conn: &Conn,
     accounts: &[Value],
@@ -256,21 +256,15 @@ pub(super) async fn insert_book(
     .await?;
     conn.execute(
         "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-         linkedin_url, timezone, stage, status, priority_score, priority_factors, last_touch_at, created_at, updated_at) \
+         linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
+         created_at, updated_at) \
          SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
          json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
          json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
          json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
          json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-         json(json_extract(value, '$.priority_factors')), json_extract(value, '$.last_touch_at'), ?2, ?2 \
+         json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), ?2, ?2 \
          FROM json_each(?1)",
-        libsql::params![contacts_json.as_str(), at],
-    )
-    .await?;
-    conn.execute(
-        "INSERT INTO icp_scores (id, contact_id, score, factors, config_version, computed_at) \
-         SELECT json_extract(value, '$.score_id'), json_extract(value, '$.id'), json_extract(value, '$.priority_score'), \
-         json(json_extract(value, '$.priority_factors')), ?3, ?2 FROM json_each(?1)",
         libsql::params![contacts_json.as_str(), at, model_version],
     )
     .await?;

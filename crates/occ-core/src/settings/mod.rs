@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::access::Access::Signed;
-use crate::access::Action::{ManageSettings, ReadData};
+use crate::access::Action::{ManageSettings, ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
 use crate::error::{AppError, AppResult};
@@ -14,16 +14,43 @@ use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
 use crate::scoring::IcpConfig;
+use crate::scoring::recompute::{self, Progress};
 use crate::store::{Conn, col};
 
 /// The settings family's routes.
 pub fn routes() -> Routes {
-    Routes::new().get("/api/v1/settings/icp", Signed(ReadData), handler!(get_icp)).route(
-        ::http::Method::PUT,
-        "/api/v1/settings/icp",
-        Signed(ManageSettings),
-        handler!(put_icp),
-    )
+    Routes::new()
+        .get("/api/v1/settings/icp", Signed(ReadData), handler!(get_icp))
+        .route(::http::Method::PUT, "/api/v1/settings/icp", Signed(ManageSettings), handler!(put_icp))
+        .get("/api/v1/settings/icp/rescore", Signed(ReadData), handler!(rescore_progress))
+        .post("/api/v1/settings/icp/rescore", Signed(WriteData), handler!(rescore))
+}
+
+/// Contacts rescored per transaction.
+const RESCORE_CHUNK: u32 = 500;
+/// How long one rescore request keeps working: well inside a serverless function's limit.
+const RESCORE_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How far rescoring everyone with the current model has come.
+#[utoipa::path(get, path = "/api/v1/settings/icp/rescore", tag = "settings",
+    responses((status = 200, body = Progress)))]
+pub(crate) async fn rescore_progress(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&recompute::progress(&ctx.conn().await?).await?)
+}
+
+/// Rescore contacts still scored with an older model, for about two seconds, in chunks of 500
+/// (each its own transaction, so an interrupted request loses nothing); call again until `done`.
+#[utoipa::path(post, path = "/api/v1/settings/icp/rescore", tag = "settings",
+    responses((status = 200, body = Progress)))]
+pub(crate) async fn rescore(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let conn = ctx.conn().await?;
+    let started = std::time::Instant::now();
+    while started.elapsed() < RESCORE_BUDGET {
+        if recompute::rescore_behind(&conn, RESCORE_CHUNK).await? < RESCORE_CHUNK as usize {
+            break;
+        }
+    }
+    http::ok(&recompute::progress(&conn).await?)
 }
 
 /// A version of a setting.
@@ -91,7 +118,8 @@ pub(crate) async fn get_icp(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Respon
     http::ok(&current_icp(&ctx.conn().await?).await?)
 }
 
-/// Replace the ICP model (admins); saved as a new version.
+/// Replace the ICP model (admins); saved as a new version. Everyone is then rescored with it
+/// by `POST /api/v1/settings/icp/rescore` (the Settings screen drives it with a progress bar).
 #[utoipa::path(put, path = "/api/v1/settings/icp", tag = "settings", request_body = IcpConfig,
     responses((status = 200, body = Versioned<IcpConfig>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn put_icp(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

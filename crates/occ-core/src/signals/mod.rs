@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
+use crate::scoring::recompute::{self, Model, group_context_sql, model_sql, score_group};
 use crate::store::{Conn, Row, col};
 use crate::validate::Check;
 
@@ -72,6 +73,33 @@ fn decode(row: &Row) -> AppResult<Signal> {
         created_at: col(row, 10)?,
         expired: col(row, 11)?,
     })
+}
+
+/// After a signal is written or deleted (RETURNING): the people whose score it moves (the
+/// contact, or everyone at the account), as the database now is, and the model.
+macro_rules! affected {
+    () => {
+        concat!(
+            group_context_sql!("c.id = signals.contact_id OR c.account_id = signals.account_id"),
+            ", ",
+            model_sql!()
+        )
+    };
+}
+
+/// The people a signal's change affects and the model, after [`signal_columns!`].
+struct Affected {
+    group: Option<String>,
+    model: Model,
+}
+
+fn decode_affected(row: &Row) -> AppResult<(Signal, Affected)> {
+    Ok((decode(row)?, Affected { group: col(row, 12)?, model: Model::decode(col(row, 13)?)? }))
+}
+
+async fn rescore(conn: &Conn, affected: &Affected, now: &str) -> AppResult<()> {
+    let scores = score_group(affected.group.as_deref(), &affected.model, now, |c| c)?;
+    recompute::store(conn, affected.model.version, &scores).await
 }
 
 /// `POST /api/v1/signals`.
@@ -185,14 +213,16 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let result = conn
         .immediate(async |conn| {
-            let signal = conn
+            let (signal, affected) = conn
                 .query_one(
                     ENTITY,
                     concat!(
                         "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, detail, source_url, \
                          occurred_at, expires_at, created_at, updated_at) VALUES (:id, :contact_id, :account_id, :kind, \
                          :strength, :title, :detail, :source_url, :occurred_at, :expires_at, :now, :now) RETURNING ",
-                        signal_columns!()
+                        signal_columns!(),
+                        ", ",
+                        affected!()
                     ),
                     libsql::named_params! {
                         ":id": new_id(), ":contact_id": new.contact_id.as_deref(), ":account_id": new.account_id.as_deref(),
@@ -200,10 +230,11 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         ":detail": new.detail.as_deref(), ":source_url": new.source_url.as_deref(),
                         ":occurred_at": new.occurred_at.as_str(), ":expires_at": new.expires_at.as_deref(), ":now": at.as_str(),
                     },
-                    decode,
+                    decode_affected,
                 )
                 .await?;
             audit::record_with(conn, &actor, "signal.create", ENTITY, &signal.id, None, Some(&audit_view(&signal))).await?;
+            rescore(conn, &affected, &at).await?;
             Ok(signal)
         })
         .await;
@@ -271,18 +302,20 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let principal = Principal::of(&req)?;
     let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = now();
     ctx.conn()
         .await?
         .immediate(async |conn| {
-            let signal = conn
+            let (signal, affected) = conn
                 .query_one(
                     ENTITY,
-                    concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!()),
-                    libsql::named_params! {":id": id.as_str(), ":now": now()},
-                    decode,
+                    concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!(), ", ", affected!()),
+                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    decode_affected,
                 )
                 .await?;
-            audit::record_with(conn, &actor, "signal.delete", ENTITY, &id, Some(&audit_view(&signal)), None).await
+            audit::record_with(conn, &actor, "signal.delete", ENTITY, &id, Some(&audit_view(&signal)), None).await?;
+            rescore(conn, &affected, &at).await
         })
         .await?;
     Ok(http::no_content())

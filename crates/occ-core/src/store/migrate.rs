@@ -34,7 +34,8 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Append-only: a landed entry is never edited.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_init", "init")];
+pub const MIGRATIONS: &[Migration] =
+    &[migration!(1, "0001_init", "init"), migration!(2, "0002_scores_imports", "scores_imports")];
 
 impl Migration {
     /// SHA-256 of the up script, hex.

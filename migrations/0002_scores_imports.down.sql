@@ -1,0 +1,4 @@
+DROP TRIGGER contacts_score_history_update;
+DROP TRIGGER contacts_score_history_insert;
+DROP INDEX idx_contacts_priority_version;
+ALTER TABLE contacts DROP COLUMN priority_version;

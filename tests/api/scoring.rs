@@ -1,0 +1,203 @@
+//! Scores follow the data: a contact is scored when created and rescored when its title, stage,
+//! account, signals or its company's facts change, in the same transaction; a new model version
+//! rescores everyone in chunks. Each changed score adds a history row.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn id(value: &Value) -> &str {
+    value["id"].as_str().expect("id")
+}
+
+fn factor(contact: &Value, name: &str) -> i64 {
+    contact["priority_factors"][name].as_i64().unwrap_or_else(|| panic!("{name} in {contact}"))
+}
+
+/// The factors add up to the score.
+fn check_sum(contact: &Value) {
+    let factors = contact["priority_factors"].as_object().expect("factors");
+    assert_eq!(factors.len(), 6, "every factor: {contact}");
+    let sum: i64 = factors.values().map(|v| v.as_i64().expect("points")).sum();
+    assert_eq!(sum, contact["priority_score"].as_i64().expect("score"), "{contact}");
+}
+
+async fn contact(app: &TestApp, path_id: &str) -> Value {
+    app.get(&format!("/api/v1/contacts/{path_id}")).await.body
+}
+
+async fn history(app: &TestApp, contact_id: &str) -> Vec<Value> {
+    app.get(&format!("/api/v1/contacts/{contact_id}/score-history")).await.body["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+/// A model that targets fintech; saved as version 1.
+async fn save_model(app: &TestApp, weights: Value) -> Value {
+    let saved = app
+        .send(app.client.put(app.url("/api/v1/settings/icp")).bearer_auth(&app.admin_token).json(&json!({
+            "weights": weights,
+            "target_industries": ["Fintech"], "target_sub_industries": [],
+            "target_departments": ["sales"],
+            "seniority_fit": {"c_level": 100, "vp": 90, "director": 75, "manager": 50, "senior": 25, "entry": 10, "unknown": 0},
+            "company_size": {"min": 50, "max": 1000}, "signal_half_life_days": 30.0
+        })))
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    saved.body
+}
+
+const WEIGHTS: fn() -> Value = || {
+    json!({"industry": 20, "seniority": 20, "department": 15, "company_size": 15, "signals": 20, "engagement": 10})
+};
+
+#[tokio::test]
+async fn a_contact_is_scored_when_created_and_when_its_title_or_stage_changes() {
+    let app = spawn_app().await;
+    save_model(&app, WEIGHTS()).await;
+    let acme = app.create_account(json!({"name": "Acme", "industry": "Fintech", "employee_count": 300})).await;
+    let created = app
+        .post("/api/v1/contacts", json!({"first_name": "Ana", "title": "Sales Manager", "account_id": acme["id"]}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(created.db_calls() <= 5, "authentication and four calls: {}", created.db_calls());
+    let ana = created.body;
+    check_sum(&ana);
+    // industry 20 + manager 10 + sales 15 + size 15.
+    assert_eq!(ana["priority_score"], 60, "{ana}");
+    assert_eq!(history(&app, id(&ana)).await.len(), 1, "the first score is history");
+
+    let promoted = app.patch(&format!("/api/v1/contacts/{}", id(&ana)), json!({"title": "VP Sales"})).await;
+    assert_eq!(promoted.status, 200, "{}", promoted.text);
+    assert!(promoted.db_calls() <= 5, "authentication and four calls: {}", promoted.db_calls());
+    assert_eq!(factor(&promoted.body, "seniority"), 18);
+    assert_eq!(promoted.body["priority_score"], 68);
+    check_sum(&promoted.body);
+
+    let touched = app.post(&format!("/api/v1/contacts/{}/stage", id(&ana)), json!({"stage": "touched"})).await;
+    assert_eq!(touched.status, 200, "{}", touched.text);
+    assert_eq!(factor(&touched.body, "engagement"), 3);
+    assert_eq!(touched.body["priority_score"], 71);
+
+    // A change that moves no factor adds no history.
+    let noted = app.patch(&format!("/api/v1/contacts/{}", id(&ana)), json!({"notes": "Met at a fair"})).await;
+    assert_eq!(noted.body["priority_score"], 71);
+    let scores: Vec<i64> =
+        history(&app, id(&ana)).await.iter().map(|p| p["score"].as_i64().expect("score")).collect();
+    assert_eq!(scores, [60, 68, 71]);
+    assert!(history(&app, id(&ana)).await.iter().all(|p| p["config_version"] == 1));
+
+    // Bulk stage changes rescore too.
+    let bulk = app.post("/api/v1/contacts/bulk", json!({"ids": [id(&ana)], "stage": "replied"})).await;
+    assert_eq!(bulk.body["results"][0]["ok"], true, "{}", bulk.text);
+    let replied = contact(&app, id(&ana)).await;
+    assert_eq!(factor(&replied, "engagement"), 6);
+    check_sum(&replied);
+}
+
+#[tokio::test]
+async fn signals_and_company_facts_move_the_scores_of_the_people_they_concern() {
+    let app = spawn_app().await;
+    save_model(&app, WEIGHTS()).await;
+    let acme = app.create_account(json!({"name": "Acme", "industry": "Retail", "employee_count": 300})).await;
+    let mut people = Vec::new();
+    for name in ["Ana", "Bo"] {
+        let created =
+            app.post("/api/v1/contacts", json!({"first_name": name, "title": "CEO", "account_id": acme["id"]})).await;
+        people.push(id(&created.body).to_owned());
+    }
+    let before = contact(&app, &people[0]).await;
+    assert_eq!(factor(&before, "signals"), 0);
+    assert_eq!(factor(&before, "industry"), 0);
+
+    // A signal about Ana moves only Ana.
+    let own = app
+        .post("/api/v1/signals", json!({"contact_id": people[0], "kind": "job_change", "strength": 5, "title": "New CEO"}))
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(factor(&contact(&app, &people[0]).await, "signals"), 20);
+    assert_eq!(factor(&contact(&app, &people[1]).await, "signals"), 0);
+
+    // A signal about the company moves everyone there.
+    let funding = app
+        .post("/api/v1/signals", json!({"account_id": acme["id"], "kind": "funding", "strength": 3, "title": "Series A"}))
+        .await;
+    assert_eq!(funding.status, 201, "{}", funding.text);
+    assert_eq!(factor(&contact(&app, &people[1]).await, "signals"), 12);
+
+    // Deleting it takes it back.
+    assert_eq!(app.delete(&format!("/api/v1/signals/{}", id(&funding.body))).await.status, 204);
+    assert_eq!(factor(&contact(&app, &people[1]).await, "signals"), 0);
+
+    // The company becomes a target: its people follow.
+    let retargeted = app.patch(&format!("/api/v1/accounts/{}", id(&acme)), json!({"industry": "Fintech"})).await;
+    assert_eq!(retargeted.status, 200, "{}", retargeted.text);
+    for person in &people {
+        let now = contact(&app, person).await;
+        assert_eq!(factor(&now, "industry"), 20, "{now}");
+        check_sum(&now);
+    }
+
+    // Moving Bo to no company drops the company's facts.
+    let moved = app.patch(&format!("/api/v1/contacts/{}", people[1]), json!({"account_id": null})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!((factor(&moved.body, "industry"), factor(&moved.body, "company_size")), (0, 0));
+
+    // Deleting the company rescores Ana without it, keeping her own signal.
+    assert_eq!(app.delete(&format!("/api/v1/accounts/{}", id(&acme))).await.status, 204);
+    let alone = contact(&app, &people[0]).await;
+    assert_eq!((factor(&alone, "industry"), factor(&alone, "signals")), (0, 20), "{alone}");
+    check_sum(&alone);
+}
+
+#[tokio::test]
+async fn expired_signals_do_not_count() {
+    let app = spawn_app().await;
+    let ana = app.post("/api/v1/contacts", json!({"first_name": "Ana"})).await.body;
+    let old = app
+        .post(
+            "/api/v1/signals",
+            json!({"contact_id": ana["id"], "kind": "news", "strength": 5, "title": "Old news",
+                   "occurred_at": "2026-01-01T00:00:00Z", "expires_at": "2026-02-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(old.status, 201, "{}", old.text);
+    assert_eq!(factor(&contact(&app, id(&ana)).await, "signals"), 0);
+}
+
+#[tokio::test]
+async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
+    let app = spawn_app().await;
+    let acme = app.create_account(json!({"name": "Acme", "industry": "Fintech", "employee_count": 300})).await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        let body = json!({"first_name": format!("P{n}"), "title": "Head of Sales", "account_id": acme["id"]});
+        ids.push(id(&app.post("/api/v1/contacts", body).await.body).to_owned());
+    }
+    let idle = app.get("/api/v1/settings/icp/rescore").await;
+    assert_eq!(idle.body, json!({"version": 0, "scored": 7, "total": 7, "done": true}));
+
+    // All the weight on the industry: everyone at a fintech gets 100.
+    save_model(&app, json!({"industry": 100, "seniority": 0, "department": 0, "company_size": 0, "signals": 0, "engagement": 0}))
+        .await;
+    let behind = app.get("/api/v1/settings/icp/rescore").await;
+    assert_eq!(behind.body, json!({"version": 1, "scored": 0, "total": 7, "done": false}));
+    let conn = app.db.conn().await;
+    // In chunks: three, then the rest.
+    assert_eq!(occ_core::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk"), 3);
+    let partial = app.get("/api/v1/settings/icp/rescore").await;
+    assert_eq!((partial.body["scored"].as_i64(), partial.body["done"].as_bool()), (Some(3), Some(false)));
+    let finished = app.post("/api/v1/settings/icp/rescore", json!({})).await;
+    assert_eq!(finished.status, 200, "{}", finished.text);
+    assert_eq!(finished.body, json!({"version": 1, "scored": 7, "total": 7, "done": true}));
+    for person in &ids {
+        let now = contact(&app, person).await;
+        assert_eq!(now["priority_score"], 100, "{now}");
+        let last = history(&app, person).await.pop().expect("history");
+        assert_eq!((last["score"].as_i64(), last["config_version"].as_i64()), (Some(100), Some(1)));
+    }
+    // Nothing left: another call changes nothing.
+    assert_eq!(app.post("/api/v1/settings/icp/rescore", json!({})).await.body["done"], true);
+    assert_eq!(history(&app, &ids[0]).await.len(), 2);
+}
