@@ -7,7 +7,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt as _;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::BodyExt as _;
 use occ_core::http::{Ctx, Family, Routes, handle};
 use vercel_runtime::{Error, Request, Response, ResponseBody};
 
@@ -28,7 +28,7 @@ pub async fn run(family: Family) -> Result<(), Error> {
 async fn answer(ctx: &Ctx, routes: &Routes, req: Request) -> Response<ResponseBody> {
     let response = AssertUnwindSafe(handle(ctx, routes, req, None)).catch_unwind().await;
     match response {
-        Ok(response) => response.map(|body| ResponseBody(Full::new(body).map_err(|e| match e {}).boxed())),
+        Ok(response) => occ_core::http::server::body(response).map(|body| ResponseBody(body.map_err(Error::from).boxed())),
         Err(_) => {
             tracing::error!("panic escaped the request pipeline");
             let mut response =

@@ -6,6 +6,7 @@ mod accounts;
 mod backup;
 mod contacts;
 mod erasure;
+mod export;
 mod functions;
 mod helpers;
 mod http_core;

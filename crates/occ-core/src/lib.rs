@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod health;
 pub mod http;
 pub mod openapi;

@@ -72,6 +72,8 @@ pub struct ErrorDetail {
         crate::settings::put_icp,
         crate::settings::rescore_progress,
         crate::settings::rescore,
+        crate::export::export_contacts,
+        crate::export::export_accounts,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(

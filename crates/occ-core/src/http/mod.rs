@@ -6,6 +6,7 @@ pub mod headers;
 mod respond;
 mod router;
 pub mod server;
+mod stream;
 
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
@@ -25,9 +26,10 @@ use crate::store::{self, Store, migrate};
 
 pub use extract::{Patch, Query, body_json, parse_time, path_id};
 pub use respond::{
-    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, encode_cursor, limit, no_content, ok, sort, with_status,
+    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, decode_cursor, encode_cursor, limit, no_content, ok, sort, with_status,
 };
 pub use router::{BoxFuture, HandlerFn, PathParams, Routes};
+pub use stream::{ByteStream, SharedStream, streamed, take_stream};
 
 use router::Matched;
 
@@ -119,7 +121,7 @@ impl Family {
             Family::Health => crate::health::routes(),
             Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
-            Family::Contacts => crate::contacts::routes(),
+            Family::Contacts => crate::contacts::routes().merge(crate::export::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }
@@ -202,6 +204,7 @@ where
     };
     if method == Method::HEAD {
         *response.body_mut() = Bytes::new();
+        take_stream(&mut response);
     }
     let h = response.headers_mut();
     if let Ok(id) = HeaderValue::from_str(&meta.request_id) {

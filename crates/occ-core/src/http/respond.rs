@@ -90,10 +90,15 @@ pub fn cursor<K: DeserializeOwned>(query: &mut Query) -> AppResult<Option<K>> {
     let Some(text) = query.one("cursor") else {
         return Ok(None);
     };
+    decode_cursor(&text).map(Some)
+}
+
+/// Reads a cursor made by [`encode_cursor`].
+pub fn decode_cursor<K: DeserializeOwned>(text: &str) -> AppResult<K> {
     let invalid =
         || AppError::invalid("cursor", "format", "is not a cursor this list returned; start again without it");
     let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map(Some).map_err(|_| invalid())
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
 /// Reads `sort`, `field` or `-field`, from an allow-list of `(name, value)`; the default is the

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::Full;
+use futures_util::TryStreamExt as _;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -72,7 +75,7 @@ impl Server {
 }
 
 impl App {
-    async fn answer(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    async fn answer(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<BoxBody<Bytes, std::io::Error>> {
         let path = req.uri().path();
         let response = if path == "/api" || path.starts_with("/api/") {
             handle(&self.ctx, &self.routes, req, Some(peer.ip())).await
@@ -82,7 +85,15 @@ impl App {
             headers::static_security(response.headers_mut(), https);
             response
         };
-        response.map(Full::new)
+        body(response)
+    }
+}
+
+/// The body to send: the streamed one when the handler made one, else the bytes.
+pub fn body(mut response: Response<Bytes>) -> Response<BoxBody<Bytes, std::io::Error>> {
+    match super::take_stream(&mut response) {
+        Some(stream) => response.map(|_| StreamBody::new(stream.map_ok(Frame::data)).boxed()),
+        None => response.map(|bytes| Full::new(bytes).map_err(|never| match never {}).boxed()),
     }
 }
 
