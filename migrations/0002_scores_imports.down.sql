@@ -1,3 +1,7 @@
+DROP TABLE import_rows;
+DROP TABLE import_chunks;
+DROP TABLE imports;
+
 DROP TRIGGER contacts_score_history_update;
 DROP TRIGGER contacts_score_history_insert;
 DROP INDEX idx_contacts_priority_version;

@@ -10,6 +10,7 @@ mod export;
 mod functions;
 mod helpers;
 mod http_core;
+mod imports;
 mod migrations;
 mod scoring;
 mod seed;

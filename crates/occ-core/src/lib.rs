@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod health;
 pub mod http;
+pub mod imports;
 pub mod openapi;
 pub mod scoring;
 pub mod seed;

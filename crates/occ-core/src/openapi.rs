@@ -74,6 +74,14 @@ pub struct ErrorDetail {
         crate::settings::rescore,
         crate::export::export_contacts,
         crate::export::export_accounts,
+        crate::imports::create,
+        crate::imports::list,
+        crate::imports::get,
+        crate::imports::update,
+        crate::imports::put_chunk,
+        crate::imports::run,
+        crate::imports::rows,
+        crate::imports::import_now,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -86,6 +94,7 @@ pub struct ErrorDetail {
         (name = "contacts", description = "People"),
         (name = "signals", description = "Buying signals"),
         (name = "settings", description = "Team-wide, versioned settings"),
+        (name = "imports", description = "CSV import of contacts with their companies"),
     )
 )]
 struct ApiDoc;

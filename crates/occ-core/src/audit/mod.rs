@@ -66,6 +66,28 @@ pub async fn record_with(
     insert(conn, actor, action, entity, entity_id, before, after, None).await
 }
 
+/// Opens the audit entries of one action on many rows (one call); the changes must follow in
+/// the same transaction.
+pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {
+    let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
+    let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+         SELECT value ->> 0, ?2, ?3, ?4, ?5, ?6, value ->> 1, ?7 FROM json_each(?1)",
+        libsql::params![
+            json,
+            crate::domain::now(),
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            action,
+            entity,
+            actor.request_id.as_deref()
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Opens an audit entry as [`record_because`] does and reads, in the same call, what
 /// `returning` selects: SQL that may use the entry's parameters (`:entity_id`, `:now`) and
 /// `extra`. The read sees the database before the change that follows.

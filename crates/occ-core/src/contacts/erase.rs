@@ -77,11 +77,16 @@ pub(crate) async fn erase(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     .map_err(|e| AppError::Internal(e.into()))?;
     conn.immediate(async |conn| {
         audit::record_because(conn, &actor, "contact.erase", ENTITY, &id, reason).await?;
-        // What does not go with the contact by cascade: notes on kept opportunities, provider
-        // events and plain suppression entries that name the address.
+        // What does not go with the contact by cascade: notes on kept opportunities, import
+        // reports, provider events and plain suppression entries that name the address.
         conn.execute(
             "UPDATE opportunities SET notes = NULL WHERE contact_id = ?1 AND notes IS NOT NULL",
             [id.as_str()],
+        )
+        .await?;
+        conn.execute(
+            "DELETE FROM import_rows WHERE contact_id = ?1 OR email = ?2 OR linkedin_url = ?3",
+            libsql::params![id.as_str(), contact.email.as_deref(), contact.linkedin_url.as_deref()],
         )
         .await?;
         conn.execute(

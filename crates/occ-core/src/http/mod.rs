@@ -121,7 +121,9 @@ impl Family {
             Family::Health => crate::health::routes(),
             Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
-            Family::Contacts => crate::contacts::routes().merge(crate::export::routes()),
+            Family::Contacts => {
+                crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
+            }
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

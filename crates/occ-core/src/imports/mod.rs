@@ -1,0 +1,554 @@
+//! CSV import of contacts with their companies, as a job: create it, upload the file in chunks,
+//! check the guessed column mapping, take a dry run (a row-by-row report, nothing written),
+//! then the real run, each in bounded steps a client drives and can resume. `POST /api/v1/import`
+//! does it all in one request for a file within the body limit.
+
+pub mod parse;
+pub mod row;
+pub mod step;
+
+use std::collections::BTreeMap;
+
+use ::http::{Method, Request, Response, header};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::domain::enums::Role;
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use parse::{FIELDS, check_mapping, guess, read_chunk};
+use row::Columns;
+use step::{Importer, Phase, PhaseKind};
+
+const ENTITY: &str = "import";
+
+/// The most chunks a file may come in (4 GiB at 4 MiB each: far beyond any real list).
+pub const MAX_CHUNKS: i64 = 1000;
+
+/// The import routes (in the contacts family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/imports", Signed(WriteData), handler!(create))
+        .get("/api/v1/imports", Signed(ReadData), handler!(list))
+        .get("/api/v1/imports/{id}", Signed(ReadData), handler!(get))
+        .patch("/api/v1/imports/{id}", Signed(WriteData), handler!(update))
+        .route(Method::PUT, "/api/v1/imports/{id}/chunks/{n}", Signed(WriteData), handler!(put_chunk))
+        .post("/api/v1/imports/{id}/run", Signed(WriteData), handler!(run))
+        .get("/api/v1/imports/{id}/rows", Signed(ReadData), handler!(rows))
+        .post("/api/v1/import", Signed(WriteData), handler!(import_now))
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Chunks are missing.
+    Uploading,
+    /// Every chunk is in; the real run has not started.
+    Ready,
+    /// The real run is under way.
+    Running,
+    /// The real run is finished; the job is read-only.
+    Done,
+}
+
+/// An import job.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Import {
+    /// Its id.
+    pub id: String,
+    /// The file's name.
+    pub filename: String,
+    /// Where it is.
+    pub status: Status,
+    /// `create` skips people already in OCC as duplicates; `upsert` updates them.
+    pub mode: String,
+    /// The chunks the file comes in.
+    pub total_chunks: i64,
+    /// The chunks received (all of them are dropped once the real run is done).
+    pub received_chunks: i64,
+    /// Data rows received (header excluded).
+    pub rows: i64,
+    /// The header row.
+    pub headers: Vec<String>,
+    /// Header to field, or null for a column that is ignored.
+    #[schema(value_type = Object)]
+    pub mapping: BTreeMap<String, Option<String>>,
+    /// The fields a column can be mapped to.
+    pub fields: &'static [&'static str],
+    /// The dry run's progress and counts.
+    pub dry_run: Option<Phase>,
+    /// The real run's progress and counts.
+    pub run: Option<Phase>,
+    /// Who created it.
+    pub created_by: Option<String>,
+    /// When.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+}
+
+macro_rules! import_columns {
+    () => {
+        "imports.id, imports.filename, imports.mode, imports.total_chunks, imports.headers, imports.mapping, imports.dry_run, \
+         imports.run, imports.created_by, imports.created_at, imports.updated_at, \
+         (SELECT count(*) FROM import_chunks c WHERE c.import_id = imports.id), \
+         (SELECT coalesce(sum(records), 0) FROM import_chunks c WHERE c.import_id = imports.id)"
+    };
+}
+
+fn json_of<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored import: {e}")))
+}
+
+fn decode(row: &Row) -> AppResult<Import> {
+    let phase = |i: i32| -> AppResult<Option<Phase>> { col::<Option<String>>(row, i)?.map(|t| json_of(&t)).transpose() };
+    let total_chunks: i64 = col(row, 3)?;
+    let received_chunks: i64 = col(row, 11)?;
+    let run = phase(7)?;
+    let status = match &run {
+        Some(run) if run.done => Status::Done,
+        Some(_) => Status::Running,
+        None if received_chunks == total_chunks => Status::Ready,
+        None => Status::Uploading,
+    };
+    let received_rows: i64 = col(row, 12)?;
+    Ok(Import {
+        id: col(row, 0)?,
+        filename: col(row, 1)?,
+        status,
+        mode: col(row, 2)?,
+        total_chunks,
+        received_chunks,
+        rows: run.as_ref().map_or(received_rows, |r| r.total.max(received_rows)),
+        headers: json_of(&col::<String>(row, 4)?)?,
+        mapping: json_of(&col::<String>(row, 5)?)?,
+        fields: FIELDS,
+        dry_run: phase(6)?,
+        run,
+        created_by: col(row, 8)?,
+        created_at: col(row, 9)?,
+        updated_at: col(row, 10)?,
+    })
+}
+
+/// One job (one call).
+pub async fn load(conn: &Conn, id: &str) -> AppResult<Import> {
+    conn.query_one(ENTITY, concat!("SELECT ", import_columns!(), " FROM imports WHERE id = ?1"), [id], decode).await
+}
+
+fn import_id(req: &Request<Bytes>) -> AppResult<String> {
+    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+}
+
+fn mode_of(text: Option<&str>) -> AppResult<&'static str> {
+    match text {
+        None | Some("create") => Ok("create"),
+        Some("upsert") => Ok("upsert"),
+        Some(_) => Err(AppError::invalid("mode", "one_of", "must be create or upsert")),
+    }
+}
+
+/// `POST /api/v1/imports`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateImport {
+    /// The file's name, for people to recognise it.
+    pub filename: String,
+    /// How many chunks the file comes in (1-1000).
+    pub total_chunks: i64,
+    /// `create` (the default) or `upsert`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Header to field (or null to ignore); guessed from the header row when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub mapping: Option<BTreeMap<String, Option<String>>>,
+}
+
+/// Start an import job.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", request_body = CreateImport,
+    responses((status = 201, body = Import), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: CreateImport = http::body_json(&req)?;
+    let import = create_job(&ctx.conn().await?, principal, body).await?;
+    http::created(&format!("/api/v1/imports/{}", import.id), &import)
+}
+
+async fn create_job(conn: &Conn, principal: &Principal, body: CreateImport) -> AppResult<Import> {
+    let filename = body.filename.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+    if filename.is_empty() || filename.chars().count() > 255 {
+        return Err(AppError::invalid("filename", "length", "must be 1 to 255 characters"));
+    }
+    if !(1..=MAX_CHUNKS).contains(&body.total_chunks) {
+        return Err(AppError::invalid("total_chunks", "range", format!("must be from 1 to {MAX_CHUNKS}")));
+    }
+    let mode = mode_of(body.mode.as_deref())?;
+    let mapping = body.mapping.unwrap_or_default();
+    check_mapping(&[], &mapping)?;
+    let mapping = serde_json::to_string(&mapping).map_err(|e| AppError::Internal(e.into()))?;
+    let at = now();
+    conn.query_one(
+        ENTITY,
+        concat!(
+            "INSERT INTO imports (id, filename, mode, total_chunks, mapping, created_by, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING ",
+            import_columns!()
+        ),
+        libsql::params![new_id(), filename, mode, body.total_chunks, mapping, principal.user_id.as_str(), at],
+        decode,
+    )
+    .await
+}
+
+/// Recent import jobs, newest first.
+#[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
+    responses((status = 200, body = Page<Import>)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    Query::of(&req).finish()?;
+    let items = ctx
+        .conn()
+        .await?
+        .query_all(concat!("SELECT ", import_columns!(), " FROM imports ORDER BY created_at DESC, id DESC LIMIT 50"), (), decode)
+        .await?;
+    http::ok(&Page { items, next_cursor: None })
+}
+
+/// An import job: its mapping, progress and counts.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = Import), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&load(&ctx.conn().await?, &import_id(&req)?).await?)
+}
+
+/// `PATCH /api/v1/imports/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchImport {
+    /// Header to field, or null to ignore the column.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub mapping: Option<BTreeMap<String, Option<String>>>,
+    /// `create` or `upsert`.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+fn started(import: &Import) -> AppError {
+    AppError::conflict("status", format!("the import is {:?}; it can no longer change", import.status).to_lowercase())
+}
+
+/// Change the mapping or the mode before the real run; the dry run's report is then stale and
+/// is dropped.
+#[utoipa::path(patch, path = "/api/v1/imports/{id}", tag = "imports", request_body = PatchImport, params(("id" = String, Path)),
+    responses((status = 200, body = Import), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = import_id(&req)?;
+    let body: PatchImport = http::body_json(&req)?;
+    let mode = body.mode.as_deref().map(|m| mode_of(Some(m))).transpose()?;
+    let conn = ctx.conn().await?;
+    let import = load(&conn, &id).await?;
+    if import.run.is_some() {
+        return Err(started(&import));
+    }
+    if let Some(mapping) = &body.mapping {
+        check_mapping(&import.headers, mapping)?;
+    }
+    let mapping = body.mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
+    let at = now();
+    conn.immediate(async |conn| {
+        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()]).await?;
+        conn.query_one(
+            ENTITY,
+            concat!(
+                "UPDATE imports SET mapping = coalesce(?2, mapping), mode = coalesce(?3, mode), dry_run = NULL, \
+                 updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING ",
+                import_columns!()
+            ),
+            libsql::params![id.as_str(), mapping, mode, at],
+            decode,
+        )
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound(_) => started(&import),
+            other => other,
+        })
+    })
+    .await
+    .and_then(|import| http::ok(&import))
+}
+
+/// Upload chunk `n` (from 0) of the file: CSV text of at most 4 MiB, split at a line end;
+/// chunk 0 starts with the header row. Sending the same chunk again replaces it.
+#[utoipa::path(put, path = "/api/v1/imports/{id}/chunks/{n}", tag = "imports",
+    params(("id" = String, Path), ("n" = i64, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = Import), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn put_chunk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = import_id(&req)?;
+    let n: i64 = http::path_id(&req, "n", "chunk", |t| t.parse::<i64>().ok().filter(|n| *n >= 0))?;
+    let import = put(&ctx.conn().await?, &id, n, req.body()).await?;
+    http::ok(&import)
+}
+
+async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::invalid("body", "utf8", "the file is not UTF-8 text; save it as CSV UTF-8"))?;
+    let chunk = read_chunk(text, n == 0).map_err(|e| AppError::invalid("body", "csv", format!("chunk {n}: {e}")))?;
+    let import = load(conn, id).await?;
+    if import.run.is_some() {
+        return Err(started(&import));
+    }
+    if n >= import.total_chunks {
+        return Err(AppError::invalid("n", "range", format!("this import has chunks 0 to {}", import.total_chunks - 1)));
+    }
+    // The header row sets the columns; a mapping that no longer fits them is guessed again.
+    let (headers, mapping) = match &chunk.headers {
+        Some(headers) => {
+            let fits = !import.mapping.is_empty() && check_mapping(headers, &import.mapping).is_ok();
+            let mapping = if fits { import.mapping.clone() } else { guess(headers) };
+            (Some(headers.clone()), Some(mapping))
+        }
+        None => (None, None),
+    };
+    let headers = headers.map(|h| serde_json::to_string(&h)).transpose().map_err(|e| AppError::Internal(e.into()))?;
+    let mapping = mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
+    let at = now();
+    conn.immediate(async |conn| {
+        let open = conn
+            .query_opt(
+                "UPDATE imports SET headers = coalesce(?2, headers), mapping = coalesce(?3, mapping), dry_run = NULL, \
+                 updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
+                libsql::params![id, headers, mapping, at],
+                |_| Ok(()),
+            )
+            .await?;
+        if open.is_none() {
+            return Err(started(&import));
+        }
+        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id]).await?;
+        conn.execute(
+            "INSERT INTO import_chunks (import_id, n, body, records, lines) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (import_id, n) DO UPDATE SET body = excluded.body, records = excluded.records, lines = excluded.lines",
+            libsql::params![id, n, text, chunk.records.len() as i64, chunk.lines as i64],
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    load(conn, id).await
+}
+
+/// `POST /api/v1/imports/{id}/run`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunImport {
+    /// Decide and report every row without writing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+fn importer<'a>(principal: &'a Principal, actor: &'a crate::audit::Actor) -> Importer<'a> {
+    Importer { actor, user_id: &principal.user_id, owns_only: principal.role == Role::Bdr }
+}
+
+/// Starts a phase if it has not started (or, for a finished dry run, starts it again).
+async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> {
+    let current = match phase {
+        PhaseKind::DryRun => &import.dry_run,
+        PhaseKind::Run => &import.run,
+    };
+    let restart = phase == PhaseKind::DryRun && current.as_ref().is_some_and(|p| p.done);
+    if current.is_some() && !restart {
+        return Ok(());
+    }
+    if import.run.is_some() {
+        return Err(started(import));
+    }
+    if import.received_chunks < import.total_chunks {
+        let message = format!("{} of {} chunks are uploaded", import.received_chunks, import.total_chunks);
+        return Err(AppError::conflict("chunks", message));
+    }
+    if !Columns::new(&import.headers, &import.mapping).has_name() {
+        return Err(AppError::invalid("mapping", "required", "map a column to first_name or full_name"));
+    }
+    let fresh = serde_json::to_string(&Phase { total: import.rows, ..Phase::default() })
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let at = now();
+    conn.immediate(async |conn| {
+        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2", [import.id.as_str(), phase.as_str()])
+            .await?;
+        conn.query_one(
+            ENTITY,
+            "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
+             run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
+            libsql::params![import.id.as_str(), phase.as_str(), fresh, at],
+            |_| Ok(()),
+        )
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound(_) => started(import),
+            other => other,
+        })
+    })
+    .await
+}
+
+/// Take the next step of the dry run or the real run (starting it when needed) and answer the
+/// job: call again while the phase is not `done`, showing its progress. A finished dry run
+/// called again starts over; the real run runs once.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/run", tag = "imports", request_body = RunImport, params(("id" = String, Path)),
+    responses((status = 200, body = Import), (status = 409, description = "Chunks missing, or already run", body = ErrorResponse),
+        (status = 422, body = ErrorResponse)))]
+pub(crate) async fn run(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = import_id(&req)?;
+    let body: RunImport = if req.body().is_empty() { RunImport::default() } else { http::body_json(&req)? };
+    let phase = if body.dry_run { PhaseKind::DryRun } else { PhaseKind::Run };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let import = load(&conn, &id).await?;
+    start(&conn, &import, phase).await?;
+    step::step(&conn, &id, phase, &importer(principal, &actor)).await?;
+    http::ok(&load(&conn, &id).await?)
+}
+
+/// One line of an import's report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportRow {
+    /// The data row (1: the first after the header).
+    pub row: i64,
+    /// Its line in the file.
+    pub line: i64,
+    /// created, updated, skipped_duplicate, invalid or suppressed.
+    pub outcome: String,
+    /// Why, for anything but created and updated.
+    pub reason: Option<String>,
+    /// The person's name.
+    pub name: Option<String>,
+    /// Their address.
+    pub email: Option<String>,
+    /// Their company.
+    pub company: Option<String>,
+    /// The contact it created or updated (or the existing one it duplicates).
+    pub contact_id: Option<String>,
+}
+
+async fn report(
+    conn: &Conn,
+    id: &str,
+    phase: PhaseKind,
+    outcome: Option<&str>,
+    limit: u32,
+    after: i64,
+) -> AppResult<Page<ReportRow>> {
+    let rows = conn
+        .query_all(
+            "SELECT row, line, outcome, reason, name, email, company, contact_id FROM import_rows \
+             WHERE import_id = ?1 AND phase = ?2 AND (?3 IS NULL OR outcome = ?3) AND row > ?4 ORDER BY row LIMIT ?5",
+            libsql::params![id, phase.as_str(), outcome, after, i64::from(limit) + 1],
+            |row| {
+                Ok(ReportRow {
+                    row: col(row, 0)?,
+                    line: col(row, 1)?,
+                    outcome: col(row, 2)?,
+                    reason: col(row, 3)?,
+                    name: col(row, 4)?,
+                    email: col(row, 5)?,
+                    company: col(row, 6)?,
+                    contact_id: col(row, 7)?,
+                })
+            },
+        )
+        .await?;
+    Page::from_rows(rows, limit, |r| r.row)
+}
+
+/// An import's row-by-row report for one phase (the real run's once it started, else the dry
+/// run's), optionally only one outcome.
+#[utoipa::path(get, path = "/api/v1/imports/{id}/rows", tag = "imports",
+    params(("id" = String, Path), ("phase" = Option<String>, Query, description = "dry_run or run"),
+        ("outcome" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<ReportRow>), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn rows(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = import_id(&req)?;
+    let mut q = Query::of(&req);
+    let phase = q
+        .one("phase")
+        .map(|p| p.parse::<PhaseKind>().map_err(|e| AppError::invalid("phase", "one_of", e.to_string())))
+        .transpose()?;
+    let outcome = q
+        .one("outcome")
+        .map(|o| o.parse::<step::Outcome>().map_err(|e| AppError::invalid("outcome", "one_of", e.to_string())))
+        .transpose()?;
+    let limit = http::limit(&mut q)?;
+    let after: Option<i64> = http::cursor(&mut q)?;
+    q.finish()?;
+    let conn = ctx.conn().await?;
+    let import = load(&conn, &id).await?;
+    let phase = phase.unwrap_or(if import.run.is_some() { PhaseKind::Run } else { PhaseKind::DryRun });
+    http::ok(&report(&conn, &id, phase, outcome.map(step::Outcome::as_str), limit, after.unwrap_or(0)).await?)
+}
+
+/// What `POST /api/v1/import` answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    /// The job, finished.
+    pub import: Import,
+    /// Every row's outcome.
+    pub rows: Vec<ReportRow>,
+}
+
+/// Import a CSV file within the body limit (1 MiB) in one request: sent as the body with
+/// `content-type: text/csv`, columns mapped by their headers. `?dry_run=true` only reports;
+/// `?mode=upsert` updates people already in OCC.
+#[utoipa::path(post, path = "/api/v1/import", tag = "imports",
+    params(("dry_run" = Option<bool>, Query), ("mode" = Option<String>, Query), ("filename" = Option<String>, Query)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportResult), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn import_now(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(essence.as_deref(), Some("text/csv" | "text/plain")) {
+        return Err(AppError::BadRequest("send the file as the body, with content-type: text/csv".to_owned()));
+    }
+    let mut q = Query::of(&req);
+    let dry_run = match q.one("dry_run").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::invalid("dry_run", "format", "must be true or false")),
+    };
+    let mode = q.one("mode");
+    let filename = q.one("filename").unwrap_or_else(|| "import.csv".to_owned());
+    q.finish()?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let job = create_job(&conn, principal, CreateImport { filename, total_chunks: 1, mode, mapping: None }).await?;
+    let import = put(&conn, &job.id, 0, req.body()).await?;
+    let phase = if dry_run { PhaseKind::DryRun } else { PhaseKind::Run };
+    start(&conn, &import, phase).await?;
+    while !step::step(&conn, &job.id, phase, &importer(principal, &actor)).await?.done {}
+    let mut rows = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = report(&conn, &job.id, phase, None, 5_000, after).await?;
+        after = page.items.last().map_or(after, |r| r.row);
+        rows.extend(page.items);
+        if page.next_cursor.is_none() {
+            break;
+        }
+    }
+    http::ok(&ImportResult { import: load(&conn, &job.id).await?, rows })
+}
