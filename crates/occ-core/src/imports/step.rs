@@ -16,7 +16,8 @@ use crate::contacts::erase::erased_hash;
 use crate::domain::enums::Department;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
-use crate::scoring::recompute;
+use crate::scoring::Scored;
+use crate::scoring::recompute::{self, AccountFacts, Context, Model, model_sql};
 use crate::store::{Conn, col};
 
 /// Rows per step: a few hundred milliseconds of work, well inside a serverless function's time.
@@ -107,9 +108,12 @@ struct Known {
     /// Existing contacts by address and by profile: (id, owner).
     by_email: HashMap<String, (String, Option<String>)>,
     by_linkedin: HashMap<String, (String, Option<String>)>,
-    /// Existing accounts by domain and by lower-case name.
+    /// Existing accounts by domain and by lower-case name, and what scoring their people needs.
     account_by_domain: HashMap<String, String>,
     account_by_name: HashMap<String, String>,
+    account_facts: HashMap<String, (AccountFacts, Vec<(i64, String)>)>,
+    /// The ICP model new people are scored with.
+    model: Option<Model>,
     /// Suppressed addresses and domains, with the reason; erased people's hashes.
     suppressed_email: HashMap<String, String>,
     suppressed_domain: HashMap<String, String>,
@@ -119,6 +123,8 @@ struct Known {
     earlier_linkedin: HashMap<String, i64>,
     /// Companies earlier rows of this phase created.
     earlier_domains: HashSet<String>,
+    /// When the lookups were made.
+    now: String,
 }
 
 fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> AppResult<T> {
@@ -133,6 +139,8 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
 }
 
 type ContactRow = (String, Option<String>, Option<String>, Option<String>);
+type AccountRow =
+    (String, Option<String>, String, Option<String>, Option<String>, Option<i64>, Vec<(i64, String)>);
 type SuppressionRow = (String, Option<String>, Option<String>, String);
 
 async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<Candidate, (String, Label)>]) -> AppResult<Known> {
@@ -143,14 +151,17 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
     let names: Vec<String> = valid().filter_map(|c| c.company.as_ref().map(|a| a.name.to_lowercase())).collect();
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
-    let (contacts, accounts, named, suppression, earlier, earlier_domains) = conn
+    let now = now();
+    let (contacts, accounts, suppression, earlier, earlier_domains, model) = conn
         .query_one(
             "import lookups",
-            "SELECT \
+            concat!("SELECT \
              (SELECT json_group_array(json_array(id, email, linkedin_url, owner_id)) FROM contacts \
               WHERE email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins))), \
-             (SELECT json_group_array(json_array(id, domain)) FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains))), \
-             (SELECT json_group_array(json_array(id, lower(name))) FROM accounts WHERE lower(name) IN (SELECT value FROM json_each(:names))), \
+             (SELECT json_group_array(json_array(id, domain, lower(name), industry, sub_industry, employee_count, \
+              (SELECT json_group_array(json_array(sx.strength, sx.occurred_at)) FROM signals sx WHERE sx.account_id = accounts.id \
+               AND (sx.expires_at IS NULL OR sx.expires_at > :now)))) \
+              FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) OR lower(name) IN (SELECT value FROM json_each(:names))), \
              (SELECT json_group_array(json_array(kind, value, value_hash, reason)) FROM email_suppression \
               WHERE (kind = 'email' AND value IN (SELECT value FROM json_each(:emails))) \
               OR (kind = 'domain' AND value IN (SELECT value FROM json_each(:email_domains))) \
@@ -159,11 +170,13 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
               WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
               AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))), \
              (SELECT json_group_array(domain) FROM import_rows \
-              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains)))",
+              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), ",
+            model_sql!()
+            ),
             libsql::named_params! {
                 ":emails": json_list(&emails), ":linkedins": json_list(&linkedins), ":domains": json_list(&domains),
                 ":names": json_list(&names), ":email_domains": json_list(&email_domains), ":hashes": json_list(&hashes),
-                ":id": import_id, ":phase": phase.as_str(),
+                ":id": import_id, ":phase": phase.as_str(), ":now": now.as_str(),
             },
             |row| {
                 Ok((
@@ -177,7 +190,7 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
             },
         )
         .await?;
-    let mut known = Known::default();
+    let mut known = Known { now, ..Known::default() };
     for (id, email, linkedin, owner) in parse_json::<Vec<ContactRow>>(contacts)? {
         if let Some(email) = email {
             known.by_email.insert(email, (id.clone(), owner.clone()));
@@ -186,10 +199,14 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
             known.by_linkedin.insert(linkedin, (id, owner));
         }
     }
-    known.account_by_domain = parse_json::<Vec<(String, String)>>(accounts)?.into_iter().map(|(id, d)| (d, id)).collect();
-    for (id, name) in parse_json::<Vec<(String, String)>>(named)? {
-        known.account_by_name.entry(name).or_insert(id);
+    for (id, domain, name, industry, sub_industry, employees, signals) in parse_json::<Vec<AccountRow>>(accounts)? {
+        if let Some(domain) = domain {
+            known.account_by_domain.insert(domain, id.clone());
+        }
+        known.account_by_name.entry(name).or_insert_with(|| id.clone());
+        known.account_facts.insert(id, ((industry, sub_industry, employees), signals));
     }
+    known.model = Some(Model::decode(model)?);
     for (kind, value, hash, reason) in parse_json::<Vec<SuppressionRow>>(suppression)? {
         match (kind.as_str(), value, hash) {
             (_, None, Some(hash)) if reason == "erased" => {
@@ -222,11 +239,30 @@ struct NewAccount {
     fields: AccountFields,
 }
 
-/// A contact a step writes.
+/// A contact a step writes; a new one with its score.
 struct Write {
     id: String,
     candidate: Candidate,
     account_id: Option<String>,
+    scored: Option<Scored>,
+}
+
+/// A new person's score: from the row, and the company's facts and fresh signals.
+fn score_new(known: &Known, candidate: &Candidate, account_id: Option<&str>) -> Option<Scored> {
+    let model = known.model.as_ref()?;
+    let (facts, signals) = match (account_id.and_then(|id| known.account_facts.get(id)), &candidate.company) {
+        (Some((facts, signals)), _) => (facts.clone(), signals.clone()),
+        (None, Some(c)) => ((c.industry.clone(), c.sub_industry.clone(), c.employee_count), Vec::new()),
+        (None, None) => ((None, None, None), Vec::new()),
+    };
+    let context = Context {
+        seniority: Some(candidate.contact.seniority),
+        department: candidate.contact.department,
+        stage: Some(candidate.contact.stage),
+        account: account_id.map(|_| facts),
+        signals: signals.into_iter().map(|(strength, at)| (strength, at, 0)).collect(),
+    };
+    Some(model.score(&context.inputs(&known.now)))
 }
 
 /// The step's decisions.
@@ -359,7 +395,8 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
         let mut line = report(outcome, None, label, Some(id.clone()));
         line.account_created = account_created;
         plan.reports.push(line);
-        let write = Write { id, candidate, account_id };
+        let scored = if outcome == Outcome::Created { score_new(known, &candidate, account_id.as_deref()) } else { None };
+        let write = Write { id, candidate, account_id, scored };
         match outcome {
             Outcome::Updated => plan.updates.push(write),
             _ => plan.creates.push(write),
@@ -369,7 +406,7 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
 }
 
 /// Writes the step's companies and people, each with its audit entry, and scores the people.
-async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str) -> AppResult<()> {
+async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, model_version: i64) -> AppResult<()> {
     if !plan.new_accounts.is_empty() {
         let ids: Vec<String> = plan.new_accounts.iter().map(|a| a.id.clone()).collect();
         audit::record_many(conn, importer.actor, "account.import", "account", &ids).await?;
@@ -408,6 +445,8 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str) -> A
             "phone": c.phone.as_ref().filter(|_| given("phone")),
             "timezone": c.timezone.as_ref().filter(|_| given("timezone")),
             "notes": c.notes.as_ref().filter(|_| given("notes")),
+            "score": w.scored.as_ref().map(|s| s.score),
+            "factors": w.scored.as_ref().map(Scored::factors_json),
         })
     };
     if !plan.creates.is_empty() {
@@ -416,13 +455,13 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str) -> A
         let rows: Vec<Value> = plan.creates.iter().map(|w| person(w, false)).collect();
         conn.execute(
             "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-             linkedin_url, phone, timezone, notes, owner_id, created_at, updated_at) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), json_extract(value, '$.first_name'), \
-             json_extract(value, '$.last_name'), json_extract(value, '$.title'), json_extract(value, '$.seniority'), \
-             json_extract(value, '$.department'), json_extract(value, '$.email'), json_extract(value, '$.linkedin_url'), \
-             json_extract(value, '$.phone'), json_extract(value, '$.timezone'), json_extract(value, '$.notes'), ?2, ?3, ?3 \
-             FROM json_each(?1)",
-            libsql::params![Value::Array(rows).to_string(), importer.user_id, at],
+             linkedin_url, phone, timezone, notes, owner_id, priority_score, priority_factors, priority_version, \
+             created_at, updated_at) \
+             SELECT value ->> 'id', value ->> 'account_id', value ->> 'first_name', value ->> 'last_name', value ->> 'title', \
+             value ->> 'seniority', value ->> 'department', value ->> 'email', value ->> 'linkedin_url', value ->> 'phone', \
+             value ->> 'timezone', value ->> 'notes', ?2, coalesce(value ->> 'score', 0), coalesce(value ->> 'factors', '{}'), \
+             ?4, ?3, ?3 FROM json_each(?1)",
+            libsql::params![Value::Array(rows).to_string(), importer.user_id, at, model_version],
         )
         .await?;
     }
@@ -447,7 +486,8 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str) -> A
         )
         .await?;
     }
-    let people: Vec<String> = plan.creates.iter().chain(plan.updates.iter()).map(|w| w.id.clone()).collect();
+    // New people were scored as they were written; updated ones are rescored as they now are.
+    let people: Vec<String> = plan.updates.iter().map(|w| w.id.clone()).collect();
     recompute::rescore(conn, &people).await?;
     Ok(())
 }
@@ -543,7 +583,8 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
         let known = look_up(conn, import_id, phase, &results).await?;
         let plan = plan(rows, &known, mode == "upsert", importer);
         if phase == PhaseKind::Run {
-            write(conn, &plan, importer, &at).await?;
+            let version = known.model.as_ref().map_or(0, |m| m.version);
+            write(conn, &plan, importer, &at, version).await?;
         }
         save_report(conn, import_id, phase, &plan.reports).await?;
         for report in &plan.reports {
