@@ -174,16 +174,24 @@ async fn upsert_updates_people_already_in_occ_and_create_skips_them() {
 #[tokio::test]
 async fn erased_and_suppressed_people_are_never_imported() {
     let app = spawn_app().await;
-    let ana = app
-        .post("/api/v1/contacts", json!({"first_name": "Ana", "email": "ana@acme.com", "linkedin_url": "https://linkedin.com/in/ana"}))
-        .await
-        .body;
-    assert_eq!(app.post(&format!("/api/v1/contacts/{}/erase", id(&ana)), json!({})).await.status, 204);
+    let first = app
+        .send(
+            app.client
+                .post(app.url("/api/v1/import"))
+                .header("content-type", "text/csv")
+                .body("first_name,email,linkedin_url\nAna,ana@acme.com,https://linkedin.com/in/ana\n"),
+        )
+        .await;
+    let ana = first.body["rows"][0]["contact_id"].as_str().expect("imported").to_owned();
+    assert_eq!(count(&app, "SELECT count(*) FROM import_rows WHERE email = 'ana@acme.com'").await, 1);
+    assert_eq!(app.post(&format!("/api/v1/contacts/{ana}/erase"), json!({})).await.status, 204);
+    assert_eq!(count(&app, "SELECT count(*) FROM import_rows WHERE email = 'ana@acme.com'").await, 0, "the report forgets her");
     app.post("/api/v1/contacts", json!({"first_name": "Keep"})).await;
     let conn = app.db.conn().await;
     conn.execute(
         "INSERT INTO email_suppression (id, kind, value, reason, source, created_at) \
-         VALUES ('d1', 'domain', 'blocked.example', 'manual', 'test', '2026-11-01T00:00:00.000Z')",
+         VALUES ('d1', 'domain', 'blocked.example', 'manual', 'test', '2026-11-01T00:00:00.000Z'), \
+         ('l1', 'linkedin', 'https://www.linkedin.com/in/no-thanks', 'manual', 'test', '2026-11-01T00:00:00.000Z')",
         (),
     )
     .await
@@ -191,7 +199,8 @@ async fn erased_and_suppressed_people_are_never_imported() {
     let csv = "name,email,linkedin\n\
                Ana L,ANA@acme.com,\n\
                Ana Profile,,https://www.linkedin.com/in/ana/\n\
-               Bo,bo@blocked.example,\n";
+               Bo,bo@blocked.example,\n\
+               Cy,,linkedin.com/in/no-thanks\n";
     let answer = app
         .send(app.client.post(app.url("/api/v1/import")).header("content-type", "text/csv").body(csv))
         .await;
@@ -201,7 +210,7 @@ async fn erased_and_suppressed_people_are_never_imported() {
         .iter()
         .map(|r| (r["outcome"].as_str().expect("outcome"), r["reason"].as_str().unwrap_or_default()))
         .collect();
-    assert_eq!(outcomes.iter().map(|o| o.0).collect::<Vec<_>>(), ["suppressed", "suppressed", "suppressed"], "{}", answer.text);
+    assert_eq!(outcomes.iter().map(|o| o.0).collect::<Vec<_>>(), ["suppressed"; 4], "{}", answer.text);
     assert!(outcomes[0].1.contains("erased"), "{outcomes:?}");
     assert!(outcomes[2].1.contains("blocked.example"), "{outcomes:?}");
     assert_eq!(count(&app, "SELECT count(*) FROM contacts").await, 1);

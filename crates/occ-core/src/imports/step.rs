@@ -117,6 +117,7 @@ struct Known {
     /// Suppressed addresses and domains, with the reason; erased people's hashes.
     suppressed_email: HashMap<String, String>,
     suppressed_domain: HashMap<String, String>,
+    suppressed_linkedin: HashMap<String, String>,
     erased: HashSet<String>,
     /// Earlier rows of this phase that took a person, by address and profile: the row.
     earlier_email: HashMap<String, i64>,
@@ -165,6 +166,7 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
              (SELECT json_group_array(json_array(kind, value, value_hash, reason)) FROM email_suppression \
               WHERE (kind = 'email' AND value IN (SELECT value FROM json_each(:emails))) \
               OR (kind = 'domain' AND value IN (SELECT value FROM json_each(:email_domains))) \
+              OR (kind = 'linkedin' AND value IN (SELECT value FROM json_each(:linkedins))) \
               OR (kind IN ('email', 'linkedin') AND value_hash IN (SELECT value FROM json_each(:hashes)))), \
              (SELECT json_group_array(json_array(email, linkedin_url, row)) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
@@ -217,6 +219,9 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<
             }
             ("domain", Some(value), _) => {
                 known.suppressed_domain.insert(value, reason);
+            }
+            ("linkedin", Some(value), _) => {
+                known.suppressed_linkedin.insert(value, reason);
             }
             _ => {}
         }
@@ -312,17 +317,20 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
             plan.reports.push(report(Outcome::Suppressed, Some(reason), label, None));
             continue;
         }
-        if let Some(email) = &email {
-            let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
-            let reason = match (known.suppressed_email.get(email), known.suppressed_domain.get(domain)) {
-                (Some(reason), _) => Some(format!("{email} is on the suppression list ({reason})")),
-                (None, Some(reason)) => Some(format!("the domain {domain} is on the suppression list ({reason})")),
-                (None, None) => None,
-            };
-            if let Some(reason) = reason {
-                plan.reports.push(report(Outcome::Suppressed, Some(reason), label, None));
-                continue;
-            }
+        let domain = email.as_deref().and_then(|e| e.rsplit_once('@')).map_or("", |(_, d)| d);
+        let suppressed = email
+            .as_ref()
+            .and_then(|e| known.suppressed_email.get(e).map(|r| format!("{e} is on the suppression list ({r})")))
+            .or_else(|| {
+                known.suppressed_domain.get(domain).map(|r| format!("the domain {domain} is on the suppression list ({r})"))
+            })
+            .or_else(|| {
+                let l = linkedin.as_ref()?;
+                known.suppressed_linkedin.get(l).map(|r| format!("{l} is on the suppression list ({r})"))
+            });
+        if let Some(reason) = suppressed {
+            plan.reports.push(report(Outcome::Suppressed, Some(reason), label, None));
+            continue;
         }
 
         // The same person earlier in the file.
