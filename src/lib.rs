@@ -28,7 +28,9 @@ pub async fn run(family: Family) -> Result<(), Error> {
 async fn answer(ctx: &Ctx, routes: &Routes, req: Request) -> Response<ResponseBody> {
     let response = AssertUnwindSafe(handle(ctx, routes, req, None)).catch_unwind().await;
     match response {
-        Ok(response) => occ_core::http::server::body(response).map(|body| ResponseBody(body.map_err(Error::from).boxed())),
+        Ok(response) => {
+            occ_core::http::server::body(response).map(|body| ResponseBody(body.map_err(Error::from).boxed()))
+        }
         Err(_) => {
             tracing::error!("panic escaped the request pipeline");
             let mut response =

@@ -248,6 +248,8 @@ export const signals = {
 };
 
 export const imports = {
+  /** The team's recent imports, newest first: `{ items }`. */
+  list: (opts) => request('GET', '/imports', opts),
   /** `body`: { filename, total_chunks, mode, mapping? }; answers the new import job. */
   create: (body) => request('POST', '/imports', { body }),
   get: (id, opts) => request('GET', `/imports/${encodeURIComponent(id)}`, opts),
@@ -313,6 +315,10 @@ export const settings = {
   icp: (opts) => request('GET', '/settings/icp', opts),
   /** `model`: the whole ICP model (admins); answers the new version like `icp`. */
   saveIcp: (model) => request('PUT', '/settings/icp', { body: model }),
+  /** How far rescoring everyone with the current model has come: `{version, scored, total, done}`. */
+  rescoreProgress: (opts) => request('GET', '/settings/icp/rescore', opts),
+  /** Rescores the contacts still behind for a couple of seconds; answers the progress. */
+  rescore: () => request('POST', '/settings/icp/rescore'),
 };
 
 export const audit = {

@@ -28,7 +28,10 @@ async fn contacts_export_with_the_list_filters_and_escapes_formulas() {
         ("Bo", "Engineer", "+44 20 7946 0000"),
     ] {
         let created = app
-            .post("/api/v1/contacts", json!({"first_name": first, "title": title, "notes": notes, "account_id": acme["id"]}))
+            .post(
+                "/api/v1/contacts",
+                json!({"first_name": first, "title": title, "notes": notes, "account_id": acme["id"]}),
+            )
             .await;
         assert_eq!(created.status, 201, "{}", created.text);
     }

@@ -56,9 +56,7 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
         .await
         .expect("suppress");
 
-    let job = app
-        .post("/api/v1/imports", json!({"filename": "C:\\exports\\leads.csv", "total_chunks": 2}))
-        .await;
+    let job = app.post("/api/v1/imports", json!({"filename": "C:\\exports\\leads.csv", "total_chunks": 2})).await;
     assert_eq!(job.status, 201, "{}", job.text);
     let import = id(&job.body).to_owned();
     assert_eq!((job.body["status"].as_str(), job.body["filename"].as_str()), (Some("uploading"), Some("leads.csv")));
@@ -81,7 +79,12 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
     assert_eq!(uploaded.status, 200, "{}", uploaded.text);
     // Sending a chunk again replaces it.
     let again = put_chunk(&app, &import, 0, first).await;
-    assert_eq!((again.body["status"].as_str(), again.body["rows"].as_i64()), (Some("ready"), Some(7)), "{}", again.text);
+    assert_eq!(
+        (again.body["status"].as_str(), again.body["rows"].as_i64()),
+        (Some("ready"), Some(7)),
+        "{}",
+        again.text
+    );
     assert_eq!(put_chunk(&app, &import, 2, second).await.status, 422, "no chunk 2");
 
     let mapping = &again.body["mapping"];
@@ -90,8 +93,11 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
         &json!({"Full Name": "full_name", "Job Title": "title", "E-mail": "email", "Company": "company",
                 "Website": "website", "Employees": "employee_count", "Favourite colour": null})
     );
-    let bad = app.patch(&format!("/api/v1/imports/{import}"), json!({"mapping": {"Company": "email", "E-mail": "email"}})).await;
+    let bad = app
+        .patch(&format!("/api/v1/imports/{import}"), json!({"mapping": {"Company": "email", "E-mail": "email"}}))
+        .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
+    assert_eq!(bad.field_errors(), [("mapping.E-mail".to_owned(), "unique".to_owned())], "named by its column");
     let fixed = app.patch(&format!("/api/v1/imports/{import}"), json!({"mapping": mapping})).await;
     assert_eq!(fixed.status, 200, "{}", fixed.text);
 
@@ -107,8 +113,15 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
     assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, 0);
     let rows = report(&app, &import, "phase=dry_run").await;
     let outcomes: Vec<&str> = rows.iter().map(|r| r["outcome"].as_str().expect("outcome")).collect();
-    assert_eq!(outcomes, ["created", "created", "invalid", "skipped_duplicate", "suppressed", "skipped_duplicate", "created"]);
-    assert_eq!((rows[2]["row"].as_i64(), rows[2]["line"].as_i64()), (Some(3), Some(5)), "blank line skipped, lines kept");
+    assert_eq!(
+        outcomes,
+        ["created", "created", "invalid", "skipped_duplicate", "suppressed", "skipped_duplicate", "created"]
+    );
+    assert_eq!(
+        (rows[2]["row"].as_i64(), rows[2]["line"].as_i64()),
+        (Some(3), Some(5)),
+        "blank line skipped, lines kept"
+    );
     assert!(rows[2]["reason"].as_str().is_some_and(|r| r.starts_with("email:")), "{}", rows[2]);
     assert_eq!(rows[3]["contact_id"], existing["id"]);
     assert!(rows[3]["reason"].as_str().is_some_and(|r| r.contains("old@acme.com already exists")), "{}", rows[3]);
@@ -120,6 +133,7 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
     // The real run writes, scores and audits.
     let done = run_all(&app, &import, false).await;
     assert_eq!(done["status"], "done", "{done}");
+    assert_eq!((done["received_chunks"].as_i64(), done["rows"].as_i64()), (Some(2), Some(7)), "{done}");
     assert_eq!(done["run"]["counts"], dry["dry_run"]["counts"], "the dry run foretold the run");
     let created = report(&app, &import, "outcome=created").await;
     assert_eq!(created.len(), 3);
@@ -145,7 +159,10 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
 #[tokio::test]
 async fn upsert_updates_people_already_in_occ_and_create_skips_them() {
     let app = spawn_app().await;
-    let ana = app.post("/api/v1/contacts", json!({"first_name": "Ana", "email": "ana@acme.com", "title": "Engineer"})).await.body;
+    let ana = app
+        .post("/api/v1/contacts", json!({"first_name": "Ana", "email": "ana@acme.com", "title": "Engineer"}))
+        .await
+        .body;
     let csv = "first_name,email,title,phone\nAna,ana@acme.com,Chief Revenue Officer,+44 20 7946 0000\n";
     let url = |query: &str| app.url(&format!("/api/v1/import?{query}"));
     let skipped = app.send(app.client.post(url("")).header("content-type", "text/csv").body(csv)).await;
@@ -185,7 +202,11 @@ async fn erased_and_suppressed_people_are_never_imported() {
     let ana = first.body["rows"][0]["contact_id"].as_str().expect("imported").to_owned();
     assert_eq!(count(&app, "SELECT count(*) FROM import_rows WHERE email = 'ana@acme.com'").await, 1);
     assert_eq!(app.post(&format!("/api/v1/contacts/{ana}/erase"), json!({})).await.status, 204);
-    assert_eq!(count(&app, "SELECT count(*) FROM import_rows WHERE email = 'ana@acme.com'").await, 0, "the report forgets her");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM import_rows WHERE email = 'ana@acme.com'").await,
+        0,
+        "the report forgets her"
+    );
     app.post("/api/v1/contacts", json!({"first_name": "Keep"})).await;
     let conn = app.db.conn().await;
     conn.execute(
@@ -201,9 +222,8 @@ async fn erased_and_suppressed_people_are_never_imported() {
                Ana Profile,,https://www.linkedin.com/in/ana/\n\
                Bo,bo@blocked.example,\n\
                Cy,,linkedin.com/in/no-thanks\n";
-    let answer = app
-        .send(app.client.post(app.url("/api/v1/import")).header("content-type", "text/csv").body(csv))
-        .await;
+    let answer =
+        app.send(app.client.post(app.url("/api/v1/import")).header("content-type", "text/csv").body(csv)).await;
     let outcomes: Vec<(&str, &str)> = answer.body["rows"]
         .as_array()
         .expect("rows")
@@ -255,7 +275,7 @@ async fn bad_requests_name_the_field() {
         (json!({"filename": "", "total_chunks": 1}), "filename"),
         (json!({"filename": "a.csv", "total_chunks": 0}), "total_chunks"),
         (json!({"filename": "a.csv", "total_chunks": 1, "mode": "merge"}), "mode"),
-        (json!({"filename": "a.csv", "total_chunks": 1, "mapping": {"A": "shoe_size"}}), "mapping"),
+        (json!({"filename": "a.csv", "total_chunks": 1, "mapping": {"A": "shoe_size"}}), "mapping.A"),
     ] {
         let answer = app.post("/api/v1/imports", body.clone()).await;
         assert_eq!(answer.status, 422, "{body}: {}", answer.text);
@@ -264,7 +284,8 @@ async fn bad_requests_name_the_field() {
     let job = app.post("/api/v1/imports", json!({"filename": "a.csv", "total_chunks": 1})).await.body;
     let import = id(&job).to_owned();
     let url = app.url(&format!("/api/v1/imports/{import}/chunks/0"));
-    let latin1 = app.send(app.client.put(url).header("content-type", "text/csv").body(vec![b'n', b'\n', 0xe9, b'\n'])).await;
+    let latin1 =
+        app.send(app.client.put(url).header("content-type", "text/csv").body(vec![b'n', b'\n', 0xe9, b'\n'])).await;
     assert_eq!(latin1.status, 422, "{}", latin1.text);
     assert!(latin1.text.contains("UTF-8"), "{}", latin1.text);
     assert_eq!(put_chunk(&app, &import, 0, "Email,Phone\nx@y.com,1\n").await.status, 200);
@@ -274,7 +295,12 @@ async fn bad_requests_name_the_field() {
     assert_eq!(app.get("/api/v1/imports/01936b2e-0000-7000-8000-000000000000").await.status, 404);
     let viewer = app.token_for(occ_core::domain::enums::Role::Viewer, &[occ_core::access::Scope::Read]).await;
     let refused = app
-        .send_raw(app.client.post(app.url("/api/v1/imports")).bearer_auth(viewer).json(&json!({"filename": "a", "total_chunks": 1})))
+        .send_raw(
+            app.client
+                .post(app.url("/api/v1/imports"))
+                .bearer_auth(viewer)
+                .json(&json!({"filename": "a", "total_chunks": 1})),
+        )
         .await;
     assert_eq!(refused.status, 403);
 }

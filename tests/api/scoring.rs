@@ -48,9 +48,8 @@ async fn save_model(app: &TestApp, weights: Value) -> Value {
     saved.body
 }
 
-const WEIGHTS: fn() -> Value = || {
-    json!({"industry": 20, "seniority": 20, "department": 15, "company_size": 15, "signals": 20, "engagement": 10})
-};
+const WEIGHTS: fn() -> Value =
+    || json!({"industry": 20, "seniority": 20, "department": 15, "company_size": 15, "signals": 20, "engagement": 10});
 
 #[tokio::test]
 async fn a_contact_is_scored_when_created_and_when_its_title_or_stage_changes() {
@@ -83,8 +82,7 @@ async fn a_contact_is_scored_when_created_and_when_its_title_or_stage_changes() 
     // A change that moves no factor adds no history.
     let noted = app.patch(&format!("/api/v1/contacts/{}", id(&ana)), json!({"notes": "Met at a fair"})).await;
     assert_eq!(noted.body["priority_score"], 71);
-    let scores: Vec<i64> =
-        history(&app, id(&ana)).await.iter().map(|p| p["score"].as_i64().expect("score")).collect();
+    let scores: Vec<i64> = history(&app, id(&ana)).await.iter().map(|p| p["score"].as_i64().expect("score")).collect();
     assert_eq!(scores, [60, 68, 71]);
     assert!(history(&app, id(&ana)).await.iter().all(|p| p["config_version"] == 1));
 
@@ -113,7 +111,10 @@ async fn signals_and_company_facts_move_the_scores_of_the_people_they_concern() 
 
     // A signal about Ana moves only Ana.
     let own = app
-        .post("/api/v1/signals", json!({"contact_id": people[0], "kind": "job_change", "strength": 5, "title": "New CEO"}))
+        .post(
+            "/api/v1/signals",
+            json!({"contact_id": people[0], "kind": "job_change", "strength": 5, "title": "New CEO"}),
+        )
         .await;
     assert_eq!(own.status, 201, "{}", own.text);
     assert_eq!(factor(&contact(&app, &people[0]).await, "signals"), 20);
@@ -121,7 +122,10 @@ async fn signals_and_company_facts_move_the_scores_of_the_people_they_concern() 
 
     // A signal about the company moves everyone there.
     let funding = app
-        .post("/api/v1/signals", json!({"account_id": acme["id"], "kind": "funding", "strength": 3, "title": "Series A"}))
+        .post(
+            "/api/v1/signals",
+            json!({"account_id": acme["id"], "kind": "funding", "strength": 3, "title": "Series A"}),
+        )
         .await;
     assert_eq!(funding.status, 201, "{}", funding.text);
     assert_eq!(factor(&contact(&app, &people[1]).await, "signals"), 12);
@@ -179,8 +183,11 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     assert_eq!(idle.body, json!({"version": 0, "scored": 7, "total": 7, "done": true}));
 
     // All the weight on the industry: everyone at a fintech gets 100.
-    save_model(&app, json!({"industry": 100, "seniority": 0, "department": 0, "company_size": 0, "signals": 0, "engagement": 0}))
-        .await;
+    save_model(
+        &app,
+        json!({"industry": 100, "seniority": 0, "department": 0, "company_size": 0, "signals": 0, "engagement": 0}),
+    )
+    .await;
     let behind = app.get("/api/v1/settings/icp/rescore").await;
     assert_eq!(behind.body, json!({"version": 1, "scored": 0, "total": 7, "done": false}));
     let conn = app.db.conn().await;

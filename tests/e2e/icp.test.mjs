@@ -84,6 +84,17 @@ test('an admin changes the ICP weights and a target industry, and saves a new ve
     await expectText(page.getByTestId('icp-save'), `Save as version ${version + 2}`, 'the save button after saving');
     assert.equal(await versionOf(page), version + 1, 'saving makes a new version');
     await expectText(page.getByTestId('icp-saved-by'), `you (${sharedUser().name || sharedUser().email})`, 'who saved the version');
+    // Everyone is rescored with the new version while the page is open.
+    await page
+      .waitForFunction(
+        (v) => document.querySelector('[data-testid="rescore-done"]')?.textContent.includes(`scored with version ${v}.`),
+        version + 1,
+        { timeout: 30_000 },
+      )
+      .catch(() => assert.fail('every contact should be rescored with the new version while the page is open'));
+    const progress = await page.evaluate(async () => (await fetch('/api/v1/settings/icp/rescore')).json());
+    assert.equal(progress.done, true, `the server agrees: ${JSON.stringify(progress)}`);
+    assert.equal(progress.scored, progress.total, 'nobody left behind');
     await screenshot(page, 'icp-saved', { fullPage: true });
 
     await page.reload();

@@ -11,11 +11,11 @@ use bytes::Bytes;
 use crate::access::Access::Signed;
 use crate::access::Action::ReadData;
 use crate::access::Principal;
-use crate::accounts::repo::{self as accounts, ListQuery};
 use crate::accounts::Account;
+use crate::accounts::repo::{self as accounts, ListQuery};
 use crate::audit;
-use crate::contacts::list::{self as contacts, Filters};
 use crate::contacts::Contact;
+use crate::contacts::list::{self as contacts, Filters};
 use crate::error::AppResult;
 use crate::handler;
 use crate::http::{self, ByteStream, Ctx, Query, RequestMeta, Routes};
@@ -27,16 +27,22 @@ const PAGE: u32 = 500;
 
 /// The export routes (in the contacts family).
 pub fn routes() -> Routes {
-    Routes::new()
-        .get("/api/v1/export/contacts", Signed(ReadData), handler!(export_contacts))
-        .get("/api/v1/export/accounts", Signed(ReadData), handler!(export_accounts))
+    Routes::new().get("/api/v1/export/contacts", Signed(ReadData), handler!(export_contacts)).get(
+        "/api/v1/export/accounts",
+        Signed(ReadData),
+        handler!(export_accounts),
+    )
 }
 
 /// A cell a spreadsheet shows as text: one starting with `=`, `+`, `-` or `@` (or a tab or a
 /// carriage return, which some spreadsheets skip before reading a formula) gets a leading
 /// apostrophe.
 pub fn cell(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { Cow::Owned(format!("'{text}")) } else { Cow::Borrowed(text) }
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn opt(text: &Option<String>) -> Cow<'_, str> {
@@ -61,7 +67,12 @@ fn csv_chunk(first: bool, header: Option<&[&str]>, rows: &[Vec<Cow<'_, str>>]) -
 }
 
 /// Pages of a list, turned into CSV chunks as the client reads them.
-fn stream_pages<T, F, Fut>(first: (Vec<T>, Option<String>), header: &'static [&'static str], row: fn(&T) -> Vec<Cow<'_, str>>, next: F) -> ByteStream
+fn stream_pages<T, F, Fut>(
+    first: (Vec<T>, Option<String>),
+    header: &'static [&'static str],
+    row: fn(&T) -> Vec<Cow<'_, str>>,
+    next: F,
+) -> ByteStream
 where
     T: Send + 'static,
     F: Fn(String) -> Fut + Send + 'static,
@@ -104,9 +115,29 @@ async fn audit_export(conn: &Conn, req: &Request<Bytes>, what: &'static str) -> 
 }
 
 const CONTACT_HEADER: &[&str] = &[
-    "id", "first_name", "last_name", "title", "seniority", "department", "persona", "email", "linkedin_url", "phone",
-    "timezone", "stage", "status", "priority_score", "owner_id", "account_id", "company", "domain", "notes",
-    "last_touch_at", "next_action_at", "created_at", "updated_at",
+    "id",
+    "first_name",
+    "last_name",
+    "title",
+    "seniority",
+    "department",
+    "persona",
+    "email",
+    "linkedin_url",
+    "phone",
+    "timezone",
+    "stage",
+    "status",
+    "priority_score",
+    "owner_id",
+    "account_id",
+    "company",
+    "domain",
+    "notes",
+    "last_touch_at",
+    "next_action_at",
+    "created_at",
+    "updated_at",
 ];
 
 fn contact_row(c: &Contact) -> Vec<Cow<'_, str>> {
@@ -166,8 +197,20 @@ pub(crate) async fn export_contacts(ctx: &Ctx, req: Request<Bytes>) -> AppResult
 }
 
 const ACCOUNT_HEADER: &[&str] = &[
-    "id", "name", "domain", "industry", "sub_industry", "employee_count", "country", "timezone", "website",
-    "linkedin_url", "tech_stack", "notes", "created_at", "updated_at",
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "sub_industry",
+    "employee_count",
+    "country",
+    "timezone",
+    "website",
+    "linkedin_url",
+    "tech_stack",
+    "notes",
+    "created_at",
+    "updated_at",
 ];
 
 fn account_row(a: &Account) -> Vec<Cow<'_, str>> {

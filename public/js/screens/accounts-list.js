@@ -6,6 +6,7 @@ import { withQuery } from '../router.js';
 import { useLoad } from '../use-load.js';
 import { urlList } from '../url-list.js';
 import { PageHeader } from '../components/layout.js';
+import { ExportButton } from '../export-link.js';
 import { DataTable, Pager } from '../components/table.js';
 import { TextFilter, ToolbarField, Updating } from '../components/toolbar.js';
 import { Empty, ListError, Loading } from '../components/states.js';
@@ -111,7 +112,14 @@ export function AccountsListScreen({ location, user }) {
 
   return html`
     <section class="page" data-testid="accounts-list">
-      <${PageHeader} title="Accounts" actions=${newButton} />
+      <${PageHeader}
+        title="Accounts"
+        actions=${html`<${ExportButton}
+            kind="accounts"
+            query=${{ q: filters.q.trim(), industry: filters.industry.trim(), sort: filters.sort }}
+            filtered=${filtered}
+          />${newButton}`}
+      />
       <div class="toolbar" role="search">
         <${TextFilter}
           id="accounts-q"

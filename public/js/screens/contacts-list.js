@@ -18,6 +18,7 @@ import { formatDateTime } from '../format.js';
 import { ownerLabel, useTeam } from '../owners.js';
 import { ContactFilters, NO_FILTERS, apiQuery, contactsUrl, isFiltered, readFilters } from './contact-filters.js';
 import { BulkBar, BulkReport } from './contacts-bulk.js';
+import { ExportButton } from '../export-link.js';
 
 export const PAGE_SIZE = 50;
 
@@ -249,7 +250,10 @@ export function ContactsListScreen({ location, user }) {
 
   return html`
     <section class="page page-wide" data-testid="contacts-list">
-      <${PageHeader} title="Contacts" actions=${newButton} />
+      <${PageHeader}
+        title="Contacts"
+        actions=${html`<${ExportButton} kind="contacts" query=${query} filtered=${filtered} />${newButton}`}
+      />
       <${ContactFilters} filters=${filters} set=${setFilter} me=${user} team=${team}>
         <${Updating} when=${state.loading && state.data} />
       <//>

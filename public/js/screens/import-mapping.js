@@ -98,7 +98,6 @@ function FieldSelect({ id, header, value, onChange, error, disabled, fields }) {
 }
 
 function Samples({ values }) {
-  if (!values) return html`<span class="muted">—</span>`;
   if (!values.length) return html`<span class="muted">Empty in the first rows</span>`;
   return html`<ul class="samples" data-testid="mapping-samples">
     ${values.map((v, i) => html`<li key=${i} class="sample" title=${v}>${v}</li>`)}
@@ -182,7 +181,7 @@ export function MappingStep({ job, samples, onSaved, onBack }) {
         ${rows.map(
           (r) => html`<li key=${r.index} class="mapping-card" data-testid="mapping-row" data-header=${r.header}>
             <label class="mapping-card-name" for=${`map-${r.index}`}>${headerName(r.header)}</label>
-            <${Samples} values=${r.samples} />
+            ${samples && html`<${Samples} values=${r.samples} />`}
             ${select(r)}
           </li>`,
         )}
@@ -193,7 +192,7 @@ export function MappingStep({ job, samples, onSaved, onBack }) {
           <thead>
             <tr>
               <th scope="col">Column in the file</th>
-              <th scope="col">Sample values</th>
+              ${samples && html`<th scope="col">Sample values</th>`}
               <th scope="col">Import as</th>
             </tr>
           </thead>
@@ -201,7 +200,7 @@ export function MappingStep({ job, samples, onSaved, onBack }) {
             ${rows.map(
               (r) => html`<tr key=${r.index} data-testid="mapping-row" data-header=${r.header}>
                 <th scope="row" class="mapping-name"><label for=${`map-${r.index}`}>${headerName(r.header)}</label></th>
-                <td class="cell-wrap"><${Samples} values=${r.samples} /></td>
+                ${samples && html`<td class="cell-wrap"><${Samples} values=${r.samples} /></td>`}
                 <td class="mapping-field">${select(r)}</td>
               </tr>`,
             )}

@@ -35,9 +35,10 @@ export function PhaseProgress({ phase, label, testid }) {
   return html`<${ProgressBar} label=${label} value=${processed} max=${phase ? total : undefined} unit="rows" testid=${testid} />`;
 }
 
-/** The counts of a phase by outcome. */
-export function Counts({ phase, testid }) {
+/** The counts of a phase by outcome, and the companies it created when the server says. */
+export function Counts({ phase, testid, dryRun = false }) {
   const counts = (phase && phase.counts) || {};
+  const companies = Number(counts.accounts_created);
   return html`<dl class="import-counts" data-testid=${testid}>
     ${OUTCOMES.map((o) => {
       const n = Number(counts[o.key]) || 0;
@@ -46,37 +47,55 @@ export function Counts({ phase, testid }) {
         <dd>${formatInt(n)}</dd>
       </div>`;
     })}
-  </dl>`;
+  </dl>
+  ${Number.isFinite(companies) &&
+  companies > 0 &&
+  html`<p class="card-text muted" data-testid=${`${testid}-companies`}>
+    ${formatInt(companies)} new ${companies === 1 ? 'company' : 'companies'} ${dryRun ? 'would be' : companies === 1 ? 'was' : 'were'} created for these people.
+  </p>`}`;
 }
 
 export function OutcomeBadge({ outcome }) {
   return html`<span class=${`badge outcome-badge outcome-${outcome}`} data-testid="outcome-badge" data-outcome=${outcome}>${outcomeLabel(outcome)}</span>`;
 }
 
-/** The report rows of `phase`, filtered by `outcome` ('' for all), with "Load more". */
+/**
+ * The report rows of `phase`, filtered by `outcome` ('' for all), with "Load more". After a
+ * change of filter the rows shown stay, dimmed (`loading`), until the new ones arrive.
+ */
 function useReportRows(id, phase, outcome) {
-  const [state, setState] = useState({ loading: true, items: [], next: null, error: null });
+  const key = `${phase}|${outcome}`;
+  const [state, setState] = useState({ key: null, loading: true, items: [], next: null, error: null });
   const [tick, setTick] = useState(0);
   const load = (cursor, signal) => {
     setState((s) => ({ ...s, loading: true, error: null }));
     return importsApi.rows(id, { phase, outcome, limit: PAGE_SIZE, cursor }, { signal }).then(
       (data) =>
         setState((s) => ({
+          key,
           loading: false,
           items: cursor ? [...s.items, ...((data && data.items) || [])] : (data && data.items) || [],
           next: (data && data.next_cursor) || null,
           error: null,
         })),
-      (error) => !isAbort(error) && setState((s) => ({ ...s, loading: false, error })),
+      (error) =>
+        !isAbort(error) &&
+        setState((s) => ({ key, loading: false, items: cursor ? s.items : [], next: cursor ? s.next : null, error })),
     );
   };
   useEffect(() => {
     const ctrl = new AbortController();
-    setState({ loading: true, items: [], next: null, error: null });
     load('', ctrl.signal);
     return () => ctrl.abort();
   }, [id, phase, outcome, tick]);
-  return { ...state, retry: () => setTick((n) => n + 1), more: () => load(state.next) };
+  return { ...state, loading: state.loading || state.key !== key, retry: () => setTick((n) => n + 1), more: () => load(state.next) };
+}
+
+/** Where a report row is: its line in the file when the server says (`byLine`), else its data row. */
+function Where({ row, byLine, prefix = '' }) {
+  return byLine
+    ? html`<span title=${`Data row ${formatInt(row.row)}`}>${prefix}${formatInt(row.line)}</span>`
+    : html`<span>${prefix}${formatInt(row.row)}</span>`;
 }
 
 function Person({ row }) {
@@ -106,11 +125,12 @@ export function ReportRows({ id, phase, counts }) {
   } else if (!rows.items.length) {
     body = html`<p class="muted card-text" data-testid="report-empty">No rows${outcome ? ` ${OUTCOMES.find((o) => o.key === outcome).one}` : ''}.</p>`;
   } else {
+    const byLine = rows.items.every((r) => Number.isFinite(r.line));
     const list = phone
       ? html`<ul class=${`report-cards ${rows.loading ? 'is-busy' : ''}`} data-testid="report-table" aria-label="The report row by row">
           ${rows.items.map(
             (r) => html`<li key=${`${r.row}-${r.outcome}`} class="report-card" data-testid="report-row" data-row=${r.row} data-outcome=${r.outcome}>
-              <div class="report-card-top"><span class="muted">Row ${formatInt(r.row)}</span><${OutcomeBadge} outcome=${r.outcome} /></div>
+              <div class="report-card-top"><span class="muted"><${Where} row=${r} byLine=${byLine} prefix=${byLine ? 'Line ' : 'Row '} /></span><${OutcomeBadge} outcome=${r.outcome} /></div>
               <${Person} row=${r} />
               ${r.company && html`<span class="cell-line muted">${r.company}</span>`}
               ${r.reason && html`<span class="report-reason" data-testid="report-reason">${r.reason}</span>`}
@@ -122,7 +142,7 @@ export function ReportRows({ id, phase, counts }) {
             <caption class="visually-hidden">The report row by row${outcome ? `: ${outcomeLabel(outcome)}` : ''}</caption>
             <thead>
               <tr>
-                <th scope="col" class="num">Row</th>
+                <th scope="col" class="num">${byLine ? 'Line' : 'Row'}</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">Person</th>
                 <th scope="col" class="hide-sm">Company</th>
@@ -132,7 +152,7 @@ export function ReportRows({ id, phase, counts }) {
             <tbody>
               ${rows.items.map(
                 (r) => html`<tr key=${`${r.row}-${r.outcome}`} data-testid="report-row" data-row=${r.row} data-outcome=${r.outcome}>
-                  <td class="num">${formatInt(r.row)}</td>
+                  <td class="num"><${Where} row=${r} byLine=${byLine} /></td>
                   <td><${OutcomeBadge} outcome=${r.outcome} /></td>
                   <td class="cell-wrap cell-person"><${Person} row=${r} /></td>
                   <td class="hide-sm">${r.company || html`<span class="muted">—</span>`}</td>
@@ -155,7 +175,7 @@ export function ReportRows({ id, phase, counts }) {
   }
 
   return html`
-    <div class="report" data-testid=${`report-${phase}`}>
+    <div class="report" data-testid=${`report-${phase}`} aria-busy=${rows.loading ? 'true' : 'false'}>
       <div class="report-filter" role="group" aria-label="Show rows" data-testid="report-filter">
         ${choices.map(
           (c) => html`<button

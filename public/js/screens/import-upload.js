@@ -26,8 +26,18 @@ export function startedImport(id) {
   return started.get(id) || null;
 }
 
-export function rememberImport(id, local) {
-  started.set(id, local);
+/** Keeps `local` for import `id`; `job` is the job just created, for `takeNewJob`. */
+export function rememberImport(id, local, job) {
+  started.set(id, { ...local, job });
+}
+
+/** The job the start page has just created, once: later visits (Back) load it afresh. */
+export function takeNewJob(id) {
+  const local = started.get(id);
+  if (!local || !local.job) return null;
+  const { job } = local;
+  local.job = null;
+  return job;
 }
 
 /** 1536 → "1.5 KB". */

@@ -7,8 +7,9 @@ import { navigate } from '../router.js';
 import { PageHeader } from '../components/layout.js';
 import { FormError } from '../components/field.js';
 import { ErrorState, Loading, NotFound } from '../components/states.js';
-import { formatInt } from '../format.js';
-import { MODES, ResumeUpload, UploadForm, UploadProgress, fieldDetails, rememberImport, startedImport, useUploader } from './import-upload.js';
+import { formatInt, formatShortDateTime } from '../format.js';
+import { useLoad } from '../use-load.js';
+import { MODES, ResumeUpload, UploadForm, UploadProgress, fieldDetails, rememberImport, startedImport, takeNewJob, useUploader } from './import-upload.js';
 import { MappingStep } from './import-mapping.js';
 import { Counts, PhaseProgress, ReportRows, writtenRows } from './import-report.js';
 
@@ -48,11 +49,47 @@ function modeLabel(mode) {
   return found ? found.label : mode;
 }
 
+const STATUS_LABELS = {
+  uploading: 'Upload not finished',
+  ready: 'Not imported yet',
+  running: 'Import not finished',
+  done: 'Imported',
+};
+
+/** The team's latest imports, to go back to one (finish it, or read its report). */
+function RecentImports() {
+  const state = useLoad((signal) => importsApi.list({ signal }), []);
+  const items = ((state.data && state.data.items) || []).slice(0, 10);
+  if (state.error) {
+    return html`<p class="card-text muted" role="alert">
+      Could not load the recent imports: ${state.error.message}
+      <button type="button" class="btn btn-sm btn-ghost" onClick=${state.retry}>Try again</button>
+    </p>`;
+  }
+  if (!items.length) return null;
+  return html`<section class="card card-padded" aria-labelledby="recent-imports-title" data-testid="recent-imports">
+    <h2 class="card-title" id="recent-imports-title">Recent imports</h2>
+    <ul class="recent-imports">
+      ${items.map((j) => {
+        const created = j.run && j.run.counts ? Number(j.run.counts.created) || 0 : null;
+        return html`<li key=${j.id} class="recent-import" data-testid="recent-import">
+          <a class="recent-import-name" href=${`/import/${encodeURIComponent(j.id)}`}>${j.filename}</a>
+          <span class=${`badge ${j.status === 'done' ? 'badge-ok' : 'badge-muted'}`} data-testid="recent-import-status">${STATUS_LABELS[j.status] || j.status}</span>
+          <span class="muted recent-import-meta">
+            ${`${formatInt(j.rows || 0)} ${j.rows === 1 ? 'row' : 'rows'}${created !== null ? ` · ${formatInt(created)} created` : ''} · `}
+            <span title=${j.created_at}>${formatShortDateTime(j.created_at)}</span>
+          </span>
+        </li>`;
+      })}
+    </ul>
+  </section>`;
+}
+
 /** /import: step 1, the file and the mode; then on to /import/{id}. */
 export function ImportStartScreen() {
   const start = async ({ local, mode }) => {
     const job = await importsApi.create({ filename: local.file.name, total_chunks: local.chunks.length, mode });
-    rememberImport(job.id, { ...local, job });
+    rememberImport(job.id, local, job);
     navigate(`/import/${encodeURIComponent(job.id)}`);
   };
   return html`
@@ -60,16 +97,18 @@ export function ImportStartScreen() {
       <${PageHeader} title="Import contacts" />
       <${Steps} current="upload" />
       <${UploadForm} onStart=${start} />
+      <${RecentImports} />
     </section>
   `;
 }
 
 /**
  * Runs a phase to its end: POST /run again and again while the phase is not done, each answer
- * going to `onJob`. State: `running` ('dry_run', 'run' or null) and the `error` that stopped it.
+ * going to `onJob`. State: `running` ('dry_run', 'run' or null), and the `error` that stopped
+ * the `phase` it was running.
  */
 function useRunner(id, onJob) {
-  const [state, setState] = useState({ running: null, error: null });
+  const [state, setState] = useState({ running: null, error: null, phase: null });
   const ctrl = useRef(null);
   useEffect(() => () => ctrl.current && ctrl.current.abort(), []);
   const drive = async (dryRun) => {
@@ -77,7 +116,7 @@ function useRunner(id, onJob) {
     if (ctrl.current) ctrl.current.abort();
     const mine = new AbortController();
     ctrl.current = mine;
-    setState({ running: key, error: null });
+    setState({ running: key, error: null, phase: key });
     let last = -1;
     let stalls = 0;
     try {
@@ -91,20 +130,20 @@ function useRunner(id, onJob) {
         last = processed;
         if (stalls >= MAX_STALLS) throw new Error(`The ${dryRun ? 'dry run' : 'import'} is not moving on (${formatInt(processed)} rows done). Try to continue in a moment.`);
       }
-      setState({ running: null, error: null });
+      setState({ running: null, error: null, phase: key });
     } catch (error) {
-      if (!isAbort(error)) setState({ running: null, error });
+      if (!isAbort(error)) setState({ running: null, error, phase: key });
     }
   };
   return { ...state, drive };
 }
 
-/** Loads the job unless this page has just created it (and has it, fresher than a GET). */
-function useJob(id, local) {
-  const [state, setState] = useState(() => ({ job: local ? local.job : null, error: null, loading: !local }));
+/** Loads the job, unless `created` is the job the start page has just created (as fresh as a GET). */
+function useJob(id, created) {
+  const [state, setState] = useState(() => ({ job: created, error: null, loading: !created }));
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    if (local && tick === 0) return undefined;
+    if (created && tick === 0) return undefined;
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
     importsApi
@@ -143,7 +182,7 @@ function DryRunStep({ job, runner, onBackToMapping, onImport }) {
       <h2 class="card-title" id="dry-run-title">3. Dry run</h2>
       <p class="card-text muted">Every row is checked as the import would write it. Nothing is saved yet.</p>
       ${runner.error && html`<${RunError} error=${runner.error} onRetry=${() => runner.drive(true)} label="Continue the dry run" />`}
-      ${!done && html`<${PhaseProgress} phase=${phase} label="Checking rows" testid="dry-run-progress" />`}
+      ${!done && (phase || running) && html`<${PhaseProgress} phase=${phase} label="Checking rows" testid="dry-run-progress" />`}
       ${!done &&
       !running &&
       !runner.error &&
@@ -152,7 +191,7 @@ function DryRunStep({ job, runner, onBackToMapping, onImport }) {
       </div>`}
       ${done &&
       html`
-        <${Counts} phase=${phase} testid="dry-run-counts" />
+        <${Counts} phase=${phase} testid="dry-run-counts" dryRun />
         <${ReportRows} key=${`dry_run-${job.updated_at}`} id=${job.id} phase="dry_run" counts=${phase.counts || {}} />
       `}
       <div class="form-actions">
@@ -176,7 +215,7 @@ function RunStep({ job, runner }) {
     <section class="card card-padded" aria-labelledby="run-title" data-testid="run">
       <h2 class="card-title" id="run-title">4. Import</h2>
       ${runner.error && html`<${RunError} error=${runner.error} onRetry=${() => runner.drive(false)} label="Continue the import" />`}
-      ${!done && html`<${PhaseProgress} phase=${phase} label="Importing rows" testid="run-progress" />`}
+      ${!done && (phase || running) && html`<${PhaseProgress} phase=${phase} label="Importing rows" testid="run-progress" />`}
       ${!done &&
       !running &&
       !runner.error &&
@@ -202,7 +241,8 @@ function RunStep({ job, runner }) {
 export function ImportJobScreen({ params }) {
   const id = params.id;
   const [local, setLocal] = useState(() => startedImport(id));
-  const { job, error, loading, setJob, retry } = useJob(id, local);
+  const [created] = useState(() => takeNewJob(id));
+  const { job, error, loading, setJob, retry } = useJob(id, created);
   const uploader = useUploader(id, setJob);
   const runner = useRunner(id, setJob);
   const [view, setView] = useState(null); // 'mapping' while the dry run is done but the mapping is open again
@@ -225,7 +265,8 @@ export function ImportJobScreen({ params }) {
   }
   if (loading || !job) return html`<section class="page page-narrow"><${Loading} label="Loading the import…" /></section>`;
 
-  const step = runner.running || view || stepOf(job);
+  // A run that failed before its phase began on the server still shows where it failed.
+  const step = runner.running || view || (runner.error && runner.phase) || stepOf(job);
   const samples = local ? local.samples : null;
 
   let body;
@@ -234,7 +275,11 @@ export function ImportJobScreen({ params }) {
       <h2 class="card-title" id="upload-title">1. Upload</h2>
       ${local
         ? html`<${UploadProgress} local=${local} uploader=${uploader} onRetry=${() => uploader.send(local, uploader.part)} />`
-        : html`<${ResumeUpload} job=${job} onLocal=${(l) => { sending.current = false; setLocal(l); }} />`}
+        : html`<${ResumeUpload} job=${job} onLocal=${(l) => {
+            rememberImport(id, l, null);
+            sending.current = false;
+            setLocal(l);
+          }} />`}
     </section>`;
   } else if (step === 'mapping') {
     body = html`<${MappingStep}

@@ -2,15 +2,16 @@
 // and a bar of the split), the target industries, sub-industries and departments, the seniority
 // fit, the ideal head count and the signal half-life. Everyone may read it; admins save it as a
 // new version, or load the defaults back into the form first.
-import { html, useState } from '../preact.js';
+import { html, useEffect, useState } from '../preact.js';
 import { settings } from '../api.js';
-import { canManageSettings } from '../access.js';
+import { canManageSettings, canWriteContacts } from '../access.js';
 import { DEPARTMENTS, SENIORITIES } from '../contact-meta.js';
 import { useLoad } from '../use-load.js';
 import { useForm } from '../use-form.js';
 import { SettingsPage } from '../components/settings-nav.js';
 import { Field, FormError } from '../components/field.js';
 import { TagInput } from '../components/tag-input.js';
+import { ProgressBar } from '../components/progress.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { toast, toastFailure } from '../components/toast.js';
 import { formatDateTime } from '../format.js';
@@ -182,6 +183,57 @@ function VersionLine({ current, user }) {
   </p>`;
 }
 
+/**
+ * Rescoring everyone with the model in use: the server works through the contacts still
+ * scored with an older version a couple of seconds per request, and this drives it while the
+ * page is open (anyone who may write; a reader only sees the progress).
+ */
+function Rescore({ version, user }) {
+  const [progress, setProgress] = useState(null);
+  const [error, setError] = useState(null);
+  const [attempt, setAttempt] = useState(0);
+  const drive = canWriteContacts(user);
+  useEffect(() => {
+    let stopped = false;
+    setError(null);
+    (async () => {
+      try {
+        let now = await settings.rescoreProgress();
+        if (!stopped) setProgress(now);
+        while (drive && !stopped && !now.done) {
+          now = await settings.rescore();
+          if (!stopped) setProgress(now);
+        }
+      } catch (e) {
+        if (!stopped) setError(e);
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [version, attempt]);
+
+  if (error) {
+    return html`<p class="form-error" role="alert" data-testid="rescore-error">
+      Rescoring stopped: ${error.message}
+      <button type="button" class="btn btn-sm" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
+    </p>`;
+  }
+  if (!progress || !progress.total) return null;
+  if (progress.done) {
+    return html`<p class="muted card-text" data-testid="rescore-done">
+      All ${progress.total.toLocaleString()} contacts are scored with ${progress.version ? `version ${progress.version}` : 'the defaults'}.
+    </p>`;
+  }
+  return html`<${ProgressBar}
+    value=${progress.scored}
+    max=${progress.total}
+    label=${`Rescoring with version ${progress.version}`}
+    unit="contacts"
+    testid="rescore"
+  />`;
+}
+
 function IcpForm({ initial, user, canEdit }) {
   const [current, setCurrent] = useState(initial);
   const [resetting, setResetting] = useState(false);
@@ -233,6 +285,7 @@ function IcpForm({ initial, user, canEdit }) {
   return html`
     <div class="card card-padded icp-intro">
       <${VersionLine} current=${current} user=${user} />
+      <${Rescore} version=${current.version} user=${user} />
       <p class="card-text">
         Each contact gets a score from 0 to 100. Each factor earns up to its weight in points, scaled by how well the
         contact fits: industry in the targets, seniority by the percentages below, department in the targets, head count

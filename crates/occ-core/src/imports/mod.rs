@@ -72,7 +72,7 @@ pub struct Import {
     pub mode: String,
     /// The chunks the file comes in.
     pub total_chunks: i64,
-    /// The chunks received (all of them are dropped once the real run is done).
+    /// The chunks received.
     pub received_chunks: i64,
     /// Data rows received (header excluded).
     pub rows: i64,
@@ -109,7 +109,8 @@ fn json_of<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
 }
 
 fn decode(row: &Row) -> AppResult<Import> {
-    let phase = |i: i32| -> AppResult<Option<Phase>> { col::<Option<String>>(row, i)?.map(|t| json_of(&t)).transpose() };
+    let phase =
+        |i: i32| -> AppResult<Option<Phase>> { col::<Option<String>>(row, i)?.map(|t| json_of(&t)).transpose() };
     let total_chunks: i64 = col(row, 3)?;
     let received_chunks: i64 = col(row, 11)?;
     let run = phase(7)?;
@@ -119,6 +120,8 @@ fn decode(row: &Row) -> AppResult<Import> {
         None if received_chunks == total_chunks => Status::Ready,
         None => Status::Uploading,
     };
+    // The chunks are dropped once the run is done: they were all received.
+    let received_chunks = if status == Status::Done { total_chunks } else { received_chunks };
     let received_rows: i64 = col(row, 12)?;
     Ok(Import {
         id: col(row, 0)?,
@@ -217,7 +220,11 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let items = ctx
         .conn()
         .await?
-        .query_all(concat!("SELECT ", import_columns!(), " FROM imports ORDER BY created_at DESC, id DESC LIMIT 50"), (), decode)
+        .query_all(
+            concat!("SELECT ", import_columns!(), " FROM imports ORDER BY created_at DESC, id DESC LIMIT 50"),
+            (),
+            decode,
+        )
         .await?;
     http::ok(&Page { items, next_cursor: None })
 }
@@ -262,7 +269,8 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     if let Some(mapping) = &body.mapping {
         check_mapping(&import.headers, mapping)?;
     }
-    let mapping = body.mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
+    let mapping =
+        body.mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
     let at = now();
     conn.immediate(async |conn| {
         conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()]).await?;
@@ -307,7 +315,11 @@ async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
         return Err(started(&import));
     }
     if n >= import.total_chunks {
-        return Err(AppError::invalid("n", "range", format!("this import has chunks 0 to {}", import.total_chunks - 1)));
+        return Err(AppError::invalid(
+            "n",
+            "range",
+            format!("this import has chunks 0 to {}", import.total_chunks - 1),
+        ));
     }
     // The header row sets the columns; a mapping that no longer fits them is guessed again.
     let (headers, mapping) = match &chunk.headers {

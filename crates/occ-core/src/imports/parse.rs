@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 
 /// What a column can be imported as: the contact's fields, then its company's.
 pub const FIELDS: &[&str] = &[
@@ -36,21 +36,50 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("email", &["email", "e_mail", "email_address", "work_email", "business_email", "mail", "contact_email"]),
     (
         "linkedin_url",
-        &["linkedin", "linkedin_url", "linkedin_profile", "profile_url", "person_linkedin_url", "linkedin_profile_url", "li_url"],
+        &[
+            "linkedin",
+            "linkedin_url",
+            "linkedin_profile",
+            "profile_url",
+            "person_linkedin_url",
+            "linkedin_profile_url",
+            "li_url",
+        ],
     ),
     ("phone", &["phone", "phone_number", "mobile", "mobile_phone", "telephone", "tel", "direct_phone", "work_phone"]),
     ("timezone", &["timezone", "time_zone", "tz"]),
     ("notes", &["notes", "note", "comments", "comment", "description"]),
     ("seniority", &["seniority", "level", "seniority_level"]),
     ("department", &["department", "dept", "function", "departments"]),
-    ("company", &["company", "company_name", "account", "account_name", "organization", "organisation", "employer", "organization_name"]),
+    (
+        "company",
+        &[
+            "company",
+            "company_name",
+            "account",
+            "account_name",
+            "organization",
+            "organisation",
+            "employer",
+            "organization_name",
+        ],
+    ),
     ("domain", &["domain", "company_domain", "website_domain", "email_domain"]),
     ("website", &["website", "company_website", "url", "web", "homepage", "site", "company_url"]),
     ("industry", &["industry", "vertical", "sector", "company_industry"]),
     ("sub_industry", &["sub_industry", "subindustry", "segment", "sub_sector"]),
     (
         "employee_count",
-        &["employees", "employee_count", "headcount", "company_size", "size", "num_employees", "number_of_employees", "staff"],
+        &[
+            "employees",
+            "employee_count",
+            "headcount",
+            "company_size",
+            "size",
+            "num_employees",
+            "number_of_employees",
+            "staff",
+        ],
     ),
     ("country", &["country", "company_country", "hq_country", "location_country"]),
 ];
@@ -87,30 +116,26 @@ pub fn guess(headers: &[String]) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
-/// Checks a mapping against the headers: every key a header, every value a field, no field twice.
+/// Checks a mapping against the headers: every key a header, every value a field, no field
+/// twice. Each problem is named `mapping.<header>`, so a screen can show it by its column.
 pub fn check_mapping(headers: &[String], mapping: &BTreeMap<String, Option<String>>) -> AppResult<()> {
+    let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (header, field) in mapping {
+        let name = format!("mapping.{header}");
         if !headers.is_empty() && !headers.contains(header) {
-            return Err(AppError::invalid("mapping", "header", format!("the file has no column {header:?}")));
+            errors.push(FieldError::new(name, "header", format!("the file has no column {header:?}")));
+            continue;
         }
         let Some(field) = field else { continue };
         if !FIELDS.contains(&field.as_str()) {
-            return Err(AppError::invalid(
-                "mapping",
-                "field",
-                format!("{field:?} is not a field; use one of {} or null", FIELDS.join(", ")),
-            ));
-        }
-        if let Some(other) = seen.insert(field, header) {
-            return Err(AppError::invalid(
-                "mapping",
-                "unique",
-                format!("{field} is mapped from both {other:?} and {header:?}"),
-            ));
+            let message = format!("{field:?} is not a field; use one of {} or null", FIELDS.join(", "));
+            errors.push(FieldError::new(name, "field", message));
+        } else if let Some(other) = seen.insert(field, header) {
+            errors.push(FieldError::new(name, "unique", format!("{field} is already mapped from {other:?}")));
         }
     }
-    Ok(())
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }
 
 /// One data row: its fields and the line it starts on within its chunk (1-based).
@@ -155,8 +180,7 @@ fn header_names(raw: Vec<String>) -> Vec<String> {
 /// order mark). Fails with a reason when the text is not CSV.
 pub fn read_chunk(text: &str, first: bool) -> Result<Chunk, String> {
     let text = if first { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut headers = None;
     let mut records = Vec::new();
     // Lines are counted here: the reader's own count lags after a CRLF.
@@ -221,7 +245,10 @@ mod tests {
                     Bo,\"O\"\"Neil\",bo@acme.com,\"Two\r\nlines\"\r\n\
                     Cy,,cy@acme.com";
         let chunk = read_chunk(text, true).expect("reads");
-        assert_eq!(chunk.headers.as_deref(), Some(&["First Name", "Last Name", "Email", "Company"].map(String::from)[..]));
+        assert_eq!(
+            chunk.headers.as_deref(),
+            Some(&["First Name", "Last Name", "Email", "Company"].map(String::from)[..])
+        );
         assert_eq!(chunk.records.len(), 3, "blank rows are left out");
         assert_eq!(chunk.records[0].fields[3], "Acme, Inc.");
         assert_eq!(chunk.records[1].fields[1], "O\"Neil");
@@ -236,7 +263,7 @@ mod tests {
         assert_eq!((chunk.headers, chunk.records.len(), chunk.lines), (None, 1, 1));
         let bad = read_chunk("a,b\n\u{0}ok,\"unterminated\n", true);
         assert!(bad.is_ok(), "the csv reader is lenient with quotes: {bad:?}");
-        assert_eq!(read_chunk("", true).unwrap_err(), "the first chunk has no header row");
+        assert_eq!(read_chunk("", true).expect_err("no header"), "the first chunk has no header row");
     }
 
     #[test]

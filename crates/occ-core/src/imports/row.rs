@@ -66,9 +66,25 @@ pub struct Candidate {
 
 /// Webmail domains: an address there says nothing about the person's company.
 const WEBMAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "icloud.com",
-    "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.com",
-    "zoho.com", "fastmail.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "web.de",
+    "mail.com",
+    "yandex.com",
+    "zoho.com",
+    "fastmail.com",
 ];
 
 fn enum_value<T: std::str::FromStr>(field: &str, text: Option<String>, reasons: &mut Vec<String>) -> Option<T>
@@ -105,8 +121,20 @@ fn reasons_of(err: AppError) -> Vec<String> {
     }
 }
 
+/// A row that cannot be imported: why, and what the report shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Every reason, joined.
+    pub reason: String,
+    /// What the report shows.
+    pub label: Label,
+}
+
+/// A row read: a candidate, or why not.
+pub type Read = Result<Candidate, Box<Rejected>>;
+
 /// Reads one row. The error is the reason it is invalid, with what the report shows of it.
-pub fn candidate(fields: &[String], columns: &Columns) -> Result<Candidate, (String, Label)> {
+pub fn candidate(fields: &[String], columns: &Columns) -> Read {
     let get = |field: &str| columns.get(fields, field);
     let mut reasons = Vec::new();
     let (first_name, last_name) = match (get("first_name"), get("last_name"), get("full_name")) {
@@ -122,7 +150,9 @@ pub fn candidate(fields: &[String], columns: &Columns) -> Result<Candidate, (Str
     let mut label = Label {
         name: Some([first_name.as_str(), last_name.as_deref().unwrap_or("")].join(" ").trim().to_owned())
             .filter(|n| !n.is_empty()),
-        email: email.as_deref().map(|e| EmailAddress::parse(e).map_or_else(|_| e.to_owned(), |e| e.as_str().to_owned())),
+        email: email
+            .as_deref()
+            .map(|e| EmailAddress::parse(e).map_or_else(|_| e.to_owned(), |e| e.as_str().to_owned())),
         linkedin_url: linkedin_url.clone(),
         company: get("company"),
         domain: None,
@@ -214,7 +244,7 @@ pub fn candidate(fields: &[String], columns: &Columns) -> Result<Candidate, (Str
     }
     match contact {
         Some(contact) if reasons.is_empty() => Ok(Candidate { contact, given, company, label }),
-        _ => Err((reasons.join("; "), label)),
+        _ => Err(Box::new(Rejected { reason: reasons.join("; "), label })),
     }
 }
 
@@ -236,25 +266,29 @@ mod tests {
     #[test]
     fn a_good_row_becomes_a_contact_at_its_company() {
         let (_, cols) = columns(&["Name", "Title", "Email", "Company", "Employees"]);
-        let c = candidate(&row(&["Ana Maria Lopez", "VP Sales", "Ana@Acme.com", "Acme", "51-200"]), &cols).expect("valid");
+        let c =
+            candidate(&row(&["Ana Maria Lopez", "VP Sales", "Ana@Acme.com", "Acme", "51-200"]), &cols).expect("valid");
         assert_eq!((c.contact.first_name.as_str(), c.contact.last_name.as_deref()), ("Ana", Some("Maria Lopez")));
         assert_eq!(c.contact.seniority, Seniority::Vp, "from the title");
         assert_eq!(c.label.email.as_deref(), Some("ana@acme.com"));
         let company = c.company.expect("company");
-        assert_eq!((company.name.as_str(), company.domain.map(|d| d.as_str().to_owned())), ("Acme", Some("acme.com".into())));
+        assert_eq!(
+            (company.name.as_str(), company.domain.map(|d| d.as_str().to_owned())),
+            ("Acme", Some("acme.com".into()))
+        );
         assert_eq!(company.employee_count, Some(125));
     }
 
     #[test]
     fn a_bad_row_says_every_reason() {
         let (_, cols) = columns(&["First Name", "Email", "Seniority", "Employees", "Company"]);
-        let (reason, label) =
-            candidate(&row(&["Bo", "not-an-address", "emperor", "lots", "Acme"]), &cols).expect_err("invalid");
+        let Rejected { reason, label } =
+            *candidate(&row(&["Bo", "not-an-address", "emperor", "lots", "Acme"]), &cols).expect_err("invalid");
         assert!(reason.contains("email:"), "{reason}");
         assert!(reason.contains("seniority:"), "{reason}");
         assert!(reason.contains("employee_count:"), "{reason}");
         assert_eq!(label.name.as_deref(), Some("Bo"));
-        let (reason, _) = candidate(&row(&["", "x@y.com", "", "", ""]), &cols).expect_err("no name");
+        let reason = candidate(&row(&["", "x@y.com", "", "", ""]), &cols).expect_err("no name").reason;
         assert!(reason.starts_with("first_name: required"), "{reason}");
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::parse::read_chunk;
-use super::row::{Candidate, Columns, Label, candidate};
+use super::row::{Candidate, Columns, Label, Read, candidate};
 use crate::accounts::AccountFields;
 use crate::audit::{self, Actor};
 use crate::contacts::erase::erased_hash;
@@ -131,7 +131,9 @@ struct Known {
 fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> AppResult<T> {
     match text {
         None => Ok(T::default()),
-        Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(anyhow::anyhow!("import lookup: {e}"))),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| AppError::Internal(anyhow::anyhow!("import lookup: {e}")))
+        }
     }
 }
 
@@ -140,11 +142,10 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
 }
 
 type ContactRow = (String, Option<String>, Option<String>, Option<String>);
-type AccountRow =
-    (String, Option<String>, String, Option<String>, Option<String>, Option<i64>, Vec<(i64, String)>);
+type AccountRow = (String, Option<String>, String, Option<String>, Option<String>, Option<i64>, Vec<(i64, String)>);
 type SuppressionRow = (String, Option<String>, Option<String>, String);
 
-async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Result<Candidate, (String, Label)>]) -> AppResult<Known> {
+async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) -> AppResult<Known> {
     let valid = || rows.iter().filter_map(|r| r.as_ref().ok());
     let emails: Vec<&str> = valid().filter_map(|c| c.contact.email.as_ref().map(|e| e.as_str())).collect();
     let linkedins: Vec<&str> = valid().filter_map(|c| c.contact.linkedin_url.as_deref()).collect();
@@ -284,7 +285,10 @@ fn duplicate_reason(field: &str, value: &str) -> String {
 }
 
 /// Decides every row of a step, in order.
-fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known, upsert: bool, importer: &Importer<'_>) -> Plan {
+/// A row read, with its row number and its line in the file.
+type Numbered = (i64, i64, Read);
+
+fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &Importer<'_>) -> Plan {
     let mut plan = Plan::default();
     let mut seen_email: HashMap<String, i64> = HashMap::new();
     let mut seen_linkedin: HashMap<String, i64> = HashMap::new();
@@ -301,7 +305,8 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
             contact_id,
         };
         let candidate = match result {
-            Err((reason, label)) => {
+            Err(rejected) => {
+                let super::row::Rejected { reason, label } = *rejected;
                 plan.reports.push(report(Outcome::Invalid, Some(reason), label, None));
                 continue;
             }
@@ -322,7 +327,10 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
             .as_ref()
             .and_then(|e| known.suppressed_email.get(e).map(|r| format!("{e} is on the suppression list ({r})")))
             .or_else(|| {
-                known.suppressed_domain.get(domain).map(|r| format!("the domain {domain} is on the suppression list ({r})"))
+                known
+                    .suppressed_domain
+                    .get(domain)
+                    .map(|r| format!("the domain {domain} is on the suppression list ({r})"))
             })
             .or_else(|| {
                 let l = linkedin.as_ref()?;
@@ -403,7 +411,8 @@ fn plan(rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)>, known: &Known
         let mut line = report(outcome, None, label, Some(id.clone()));
         line.account_created = account_created;
         plan.reports.push(line);
-        let scored = if outcome == Outcome::Created { score_new(known, &candidate, account_id.as_deref()) } else { None };
+        let scored =
+            if outcome == Outcome::Created { score_new(known, &candidate, account_id.as_deref()) } else { None };
         let write = Write { id, candidate, account_id, scored };
         match outcome {
             Outcome::Updated => plan.updates.push(write),
@@ -507,10 +516,20 @@ async fn save_report(conn: &Conn, import_id: &str, phase: PhaseKind, reports: &[
     let rows: Vec<Value> = reports
         .iter()
         .map(|r| {
-            json!([r.row, r.line, r.outcome.as_str(), r.reason, r.label.name, r.label.email, r.label.linkedin_url,
-                r.label.company, r.label.domain, r.account_created,
+            json!([
+                r.row,
+                r.line,
+                r.outcome.as_str(),
+                r.reason,
+                r.label.name,
+                r.label.email,
+                r.label.linkedin_url,
+                r.label.company,
+                r.label.domain,
+                r.account_created,
                 // A dry run's new people do not exist.
-                r.contact_id.as_ref().filter(|_| phase == PhaseKind::Run || r.outcome != Outcome::Created)])
+                r.contact_id.as_ref().filter(|_| phase == PhaseKind::Run || r.outcome != Outcome::Created)
+            ])
         })
         .collect();
     conn.execute(
@@ -576,7 +595,7 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
         let columns = Columns::new(&headers, &mapping);
         let chunk = read_chunk(&body, n == 0).map_err(|e| AppError::Internal(anyhow::anyhow!("stored chunk {n}: {e}")))?;
         let skip = usize::try_from(state.processed - before_records).unwrap_or(0);
-        let rows: Vec<(i64, i64, Result<Candidate, (String, Label)>)> = chunk
+        let rows: Vec<Numbered> = chunk
             .records
             .iter()
             .enumerate()
@@ -587,7 +606,7 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
             })
             .collect();
         let taken = rows.len() as i64;
-        let results: Vec<Result<Candidate, (String, Label)>> = rows.iter().map(|r| r.2.clone()).collect();
+        let results: Vec<Read> = rows.iter().map(|r| r.2.clone()).collect();
         let known = look_up(conn, import_id, phase, &results).await?;
         let plan = plan(rows, &known, mode == "upsert", importer);
         if phase == PhaseKind::Run {

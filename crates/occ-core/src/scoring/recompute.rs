@@ -35,11 +35,25 @@ pub(crate) use model_sql;
 macro_rules! context_sql {
     ($c:literal, $account:literal) => {
         concat!(
-            "json_object('seniority', ", $c, ".seniority, 'department', ", $c, ".department, 'stage', ", $c, ".stage, \
+            "json_object('seniority', ",
+            $c,
+            ".seniority, 'department', ",
+            $c,
+            ".department, 'stage', ",
+            $c,
+            ".stage, \
              'account', json((SELECT json_array(ax.industry, ax.sub_industry, ax.employee_count) FROM accounts ax \
-             WHERE ax.id = ", $account, ")), \
-             'signals', json((SELECT json_group_array(json_array(sx.strength, sx.occurred_at, sx.contact_id IS ", $c, ".id)) \
-             FROM signals sx WHERE (sx.contact_id = ", $c, ".id OR sx.account_id = ", $account, ") \
+             WHERE ax.id = ",
+            $account,
+            ")), \
+             'signals', json((SELECT json_group_array(json_array(sx.strength, sx.occurred_at, sx.contact_id IS ",
+            $c,
+            ".id)) \
+             FROM signals sx WHERE (sx.contact_id = ",
+            $c,
+            ".id OR sx.account_id = ",
+            $account,
+            ") \
              AND (sx.expires_at IS NULL OR sx.expires_at > :now))))"
         )
     };
@@ -182,10 +196,8 @@ pub async fn store(conn: &Conn, version: i64, scores: &[(String, Scored)]) -> Ap
     if scores.is_empty() {
         return Ok(());
     }
-    let rows: Vec<serde_json::Value> = scores
-        .iter()
-        .map(|(id, scored)| serde_json::json!([id, scored.score, scored.factors_json()]))
-        .collect();
+    let rows: Vec<serde_json::Value> =
+        scores.iter().map(|(id, scored)| serde_json::json!([id, scored.score, scored.factors_json()])).collect();
     let json = serde_json::Value::Array(rows).to_string();
     conn.execute(
         "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
@@ -277,11 +289,9 @@ pub struct Progress {
 pub async fn progress(conn: &Conn) -> AppResult<Progress> {
     conn.query_one(
         "setting",
-        concat!(
-            "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
-             (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
-             AS version) v"
-        ),
+        "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
+         (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
+         AS version) v",
         (),
         |row| {
             let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
@@ -338,7 +348,7 @@ mod tests {
         let text = r#"{"seniority":"vp","department":"sales","stage":"touched",
             "account":["Fintech","Payments",300],
             "signals":[[5,"2026-11-01T00:00:00.000Z",1],[3,"2026-11-01T00:00:00.000Z",0]]}"#;
-        let context = Context::decode(text).unwrap();
+        let context = Context::decode(text).expect("context");
         assert!(context.found());
         let inputs = context.inputs("2026-11-11T00:00:00.000Z");
         assert_eq!(inputs.employee_count, Some(300));
@@ -350,9 +360,10 @@ mod tests {
 
     #[test]
     fn a_missing_contact_reads_as_not_found() {
-        let context = Context::decode(r#"{"seniority":null,"department":null,"stage":null,"account":null,"signals":[]}"#)
-            .unwrap();
+        let context =
+            Context::decode(r#"{"seniority":null,"department":null,"stage":null,"account":null,"signals":[]}"#)
+                .expect("context");
         assert!(!context.found());
-        assert_eq!(Model::decode(None).unwrap().version, 0);
+        assert_eq!(Model::decode(None).expect("defaults").version, 0);
     }
 }
