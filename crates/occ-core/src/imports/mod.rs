@@ -395,20 +395,27 @@ async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> 
         .map_err(|e| AppError::Internal(e.into()))?;
     let at = now();
     conn.immediate(async |conn| {
-        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2", [import.id.as_str(), phase.as_str()])
+        let began = conn
+            .query_opt(
+                "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
+                 run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
+                libsql::params![import.id.as_str(), phase.as_str(), fresh, at],
+                |_| Ok(()),
+            )
             .await?;
-        conn.query_one(
-            ENTITY,
-            "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
-             run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
-            libsql::params![import.id.as_str(), phase.as_str(), fresh, at],
-            |_| Ok(()),
-        )
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound(_) => started(import),
-            other => other,
-        })
+        match (began, phase) {
+            (Some(()), _) => {
+                conn.execute(
+                    "DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2",
+                    [import.id.as_str(), phase.as_str()],
+                )
+                .await?;
+                Ok(())
+            }
+            // Another request started the run a moment ago: carry on with it.
+            (None, PhaseKind::Run) => Ok(()),
+            (None, PhaseKind::DryRun) => Err(started(import)),
+        }
     })
     .await
 }
