@@ -194,7 +194,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// A server whose configuration `adjust` may change; `migrate` false leaves the database empty.
+/// `OCC_TEST_LOG=1` shows the servers' logs (with `--no-capture`).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> TestApp {
+    if std::env::var_os("OCC_TEST_LOG").is_some() {
+        occ_core::telemetry::init(occ_core::config::LogFormat::Pretty);
+    }
     let db = TestDb::new();
     let mut config = db.config();
     adjust(&mut config);

@@ -256,13 +256,14 @@ async fn a_large_file_imports_in_resumable_steps_without_duplicates() {
     // start it once.
     let (first, other) = tokio::join!(run(&app, &import, false), run(&app, &import, false));
     assert_eq!((first.status, other.status), (200, 200), "{} {}", first.text, other.text);
-    let mut steps: Vec<i64> =
-        [&first, &other].iter().map(|a| a.body["run"]["processed"].as_i64().expect("processed")).collect();
-    steps.sort_unstable();
-    assert_eq!(steps[0], 2_000, "a step is at most 2,000 rows");
-    assert!(steps[1] > 2_000, "the second took the next step: {steps:?}");
-    assert_eq!(first.body["status"], "running");
-    assert_eq!(app.get(&format!("/api/v1/imports/{import}")).await.body["run"]["processed"], steps[1]);
+    let processed = |a: &Answer| a.body["run"]["processed"].as_i64().expect("processed");
+    let now = app.get(&format!("/api/v1/imports/{import}")).await.body;
+    assert_eq!(now["status"], "running");
+    let polled = now["run"]["processed"].as_i64().expect("processed");
+    assert!((2_000..=4_000).contains(&polled), "one or two steps of at most 2,000 rows: {polled}");
+    assert!(
+        processed(&first) >= 2_000 && processed(&other) >= 2_000 && processed(&first).max(processed(&other)) <= polled
+    );
     // Two clients driving it at once take turns; nobody is imported twice.
     let (x, y) = tokio::join!(run(&app, &import, false), run(&app, &import, false));
     assert_eq!((x.status, y.status), (200, 200));

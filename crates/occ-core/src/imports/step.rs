@@ -126,6 +126,8 @@ struct Known {
     earlier_domains: HashSet<String>,
     /// When the lookups were made.
     now: String,
+    /// The phase's progress as the transaction sees it.
+    state: Option<String>,
 }
 
 fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> AppResult<T> {
@@ -154,7 +156,7 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
     let now = now();
-    let (contacts, accounts, suppression, earlier, earlier_domains, model) = conn
+    let (contacts, accounts, suppression, earlier, earlier_domains, state, model) = conn
         .query_one(
             "import lookups",
             concat!("SELECT \
@@ -173,7 +175,8 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
               WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
               AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))), \
              (SELECT json_group_array(domain) FROM import_rows \
-              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), ",
+              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), \
+             (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id), ",
             model_sql!()
             ),
             libsql::named_params! {
@@ -189,11 +192,12 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
                     col::<Option<String>>(row, 3)?,
                     col::<Option<String>>(row, 4)?,
                     col::<Option<String>>(row, 5)?,
+                    col::<Option<String>>(row, 6)?,
                 ))
             },
         )
         .await?;
-    let mut known = Known { now, ..Known::default() };
+    let mut known = Known { now, state, ..Known::default() };
     for (id, email, linkedin, owner) in parse_json::<Vec<ContactRow>>(contacts)? {
         if let Some(email) = email {
             known.by_email.insert(email, (id.clone(), owner.clone()));
@@ -543,71 +547,83 @@ async fn save_report(conn: &Conn, import_id: &str, phase: PhaseKind, reports: &[
     Ok(())
 }
 
-/// Takes the next step of a started phase (one transaction) and answers the phase's progress.
-/// A finished phase is answered as it is.
+/// Takes the next step of a started phase and answers the phase's progress; a finished phase
+/// is answered as it is. The chunk is read and its rows checked before the write transaction,
+/// which then holds the lock only for the lookups and the writes (a remote database ends a
+/// transaction held for more than a few seconds). If another request took this step
+/// meanwhile, this one does nothing.
 pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Importer<'_>) -> AppResult<Phase> {
     let at = now();
+    let found = conn
+        .query_opt(
+            "SELECT i.mode, i.headers, i.mapping, CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END, \
+             p.n, p.before_records, p.before_lines, \
+             (SELECT body FROM import_chunks WHERE import_id = i.id AND n = p.n) \
+             FROM imports i LEFT JOIN ( \
+               SELECT n, records, sum(records) OVER w - records AS before_records, sum(lines) OVER w - lines AS before_lines \
+               FROM import_chunks WHERE import_id = :id WINDOW w AS (ORDER BY n) \
+             ) p ON p.before_records + p.records > \
+               coalesce(CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END ->> '$.processed', 0) \
+             WHERE i.id = :id ORDER BY p.n LIMIT 1",
+            libsql::named_params! {":id": import_id, ":phase": phase.as_str()},
+            |row| {
+                Ok((
+                    col::<String>(row, 0)?,
+                    col::<String>(row, 1)?,
+                    col::<String>(row, 2)?,
+                    col::<Option<String>>(row, 3)?,
+                    col::<Option<i64>>(row, 4)?,
+                    col::<Option<i64>>(row, 5)?,
+                    col::<Option<i64>>(row, 6)?,
+                    col::<Option<String>>(row, 7)?,
+                ))
+            },
+        )
+        .await?;
+    let Some((mode, headers, mapping, state, n, before_records, before_lines, body)) = found else {
+        return Err(AppError::NotFound("import"));
+    };
+    let mut state: Phase = match state {
+        Some(text) => parse_json(Some(text))?,
+        None => return Err(AppError::conflict("dry_run", format!("the {phase} has not started"))),
+    };
+    if state.done {
+        return Ok(state);
+    }
+    let (Some(n), Some(before_records), Some(before_lines), Some(body)) = (n, before_records, before_lines, body)
+    else {
+        // No chunk holds the next row: every row is done.
+        let before = state.processed;
+        state.done = true;
+        conn.immediate(async |conn| save_state(conn, import_id, phase, before, &state, &at).await).await?;
+        return Ok(state);
+    };
+    let headers: Vec<String> = parse_json(Some(headers))?;
+    let mapping = parse_json(Some(mapping))?;
+    let columns = Columns::new(&headers, &mapping);
+    let chunk = read_chunk(&body, n == 0).map_err(|e| AppError::Internal(anyhow::anyhow!("stored chunk {n}: {e}")))?;
+    drop(body);
+    let skip = usize::try_from(state.processed - before_records).unwrap_or(0);
+    let rows: Vec<Numbered> = chunk
+        .records
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .take(STEP_ROWS)
+        .map(|(i, record)| {
+            (before_records + i as i64 + 1, before_lines + record.line as i64, candidate(&record.fields, &columns))
+        })
+        .collect();
+    let taken = rows.len() as i64;
+    let results: Vec<Read> = rows.iter().map(|r| r.2.clone()).collect();
     conn.immediate(async |conn| {
-        let found = conn
-            .query_opt(
-                "SELECT i.mode, i.headers, i.mapping, CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END, \
-                 p.n, p.before_records, p.before_lines, \
-                 (SELECT body FROM import_chunks WHERE import_id = i.id AND n = p.n) \
-                 FROM imports i LEFT JOIN ( \
-                   SELECT n, records, sum(records) OVER w - records AS before_records, sum(lines) OVER w - lines AS before_lines \
-                   FROM import_chunks WHERE import_id = :id WINDOW w AS (ORDER BY n) \
-                 ) p ON p.before_records + p.records > \
-                   coalesce(CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END ->> '$.processed', 0) \
-                 WHERE i.id = :id ORDER BY p.n LIMIT 1",
-                libsql::named_params! {":id": import_id, ":phase": phase.as_str()},
-                |row| {
-                    Ok((
-                        col::<String>(row, 0)?,
-                        col::<String>(row, 1)?,
-                        col::<String>(row, 2)?,
-                        col::<Option<String>>(row, 3)?,
-                        col::<Option<i64>>(row, 4)?,
-                        col::<Option<i64>>(row, 5)?,
-                        col::<Option<i64>>(row, 6)?,
-                        col::<Option<String>>(row, 7)?,
-                    ))
-                },
-            )
-            .await?;
-        let Some((mode, headers, mapping, state, n, before_records, before_lines, body)) = found else {
-            return Err(AppError::NotFound("import"));
-        };
-        let mut state: Phase = match state {
-            Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(e.into()))?,
-            None => return Err(AppError::conflict("dry_run", format!("the {phase} has not started"))),
-        };
-        if state.done {
-            return Ok(state);
-        }
-        let (Some(n), Some(before_records), Some(before_lines), Some(body)) = (n, before_records, before_lines, body) else {
-            // No chunk holds the next row: every row is done.
-            state.done = true;
-            save_state(conn, import_id, phase, &state, &at).await?;
-            return Ok(state);
-        };
-        let headers: Vec<String> = serde_json::from_str(&headers).map_err(|e| AppError::Internal(e.into()))?;
-        let mapping = serde_json::from_str(&mapping).map_err(|e| AppError::Internal(e.into()))?;
-        let columns = Columns::new(&headers, &mapping);
-        let chunk = read_chunk(&body, n == 0).map_err(|e| AppError::Internal(anyhow::anyhow!("stored chunk {n}: {e}")))?;
-        let skip = usize::try_from(state.processed - before_records).unwrap_or(0);
-        let rows: Vec<Numbered> = chunk
-            .records
-            .iter()
-            .enumerate()
-            .skip(skip)
-            .take(STEP_ROWS)
-            .map(|(i, record)| {
-                (before_records + i as i64 + 1, before_lines + record.line as i64, candidate(&record.fields, &columns))
-            })
-            .collect();
-        let taken = rows.len() as i64;
-        let results: Vec<Read> = rows.iter().map(|r| r.2.clone()).collect();
         let known = look_up(conn, import_id, phase, &results).await?;
+        let current: Phase = parse_json(known.state.clone())?;
+        if current.processed != state.processed || current.done {
+            // Another request took this step first.
+            return Ok(current);
+        }
+        let before = state.processed;
         let plan = plan(rows, &known, mode == "upsert", importer);
         if phase == PhaseKind::Run {
             let version = known.model.as_ref().map_or(0, |m| m.version);
@@ -620,19 +636,28 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
         }
         state.processed += taken;
         state.done = state.processed >= state.total;
-        save_state(conn, import_id, phase, &state, &at).await?;
+        save_state(conn, import_id, phase, before, &state, &at).await?;
         Ok(state)
     })
     .await
 }
 
-async fn save_state(conn: &Conn, import_id: &str, phase: PhaseKind, state: &Phase, at: &str) -> AppResult<()> {
+/// Records a phase's progress, unless another request moved it on from `before`.
+async fn save_state(
+    conn: &Conn,
+    import_id: &str,
+    phase: PhaseKind,
+    before: i64,
+    state: &Phase,
+    at: &str,
+) -> AppResult<()> {
     let text = serde_json::to_string(state).map_err(|e| AppError::Internal(e.into()))?;
     let finished = phase == PhaseKind::Run && state.done;
     conn.execute(
         "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
-         run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1",
-        libsql::params![import_id, phase.as_str(), text, at],
+         run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 \
+         WHERE id = ?1 AND (CASE WHEN ?2 = 'run' THEN run ELSE dry_run END) ->> '$.processed' = ?5",
+        libsql::params![import_id, phase.as_str(), text, at, before],
     )
     .await?;
     if finished {
