@@ -1,4 +1,4 @@
-//! Vercel function: `/api/v1/contacts` (and, as they land, import, imports, export).
+//! Vercel function: `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`.
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {

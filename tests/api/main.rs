@@ -14,6 +14,7 @@ mod imports;
 mod migrations;
 mod scoring;
 mod seed;
+mod sequences;
 mod settings;
 mod signals;
 mod spa;

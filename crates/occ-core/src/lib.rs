@@ -18,6 +18,7 @@ pub mod imports;
 pub mod openapi;
 pub mod scoring;
 pub mod seed;
+pub mod sequences;
 pub mod settings;
 pub mod signals;
 pub mod store;

@@ -82,6 +82,11 @@ pub struct ErrorDetail {
         crate::imports::run,
         crate::imports::rows,
         crate::imports::import_now,
+        crate::sequences::create,
+        crate::sequences::list,
+        crate::sequences::get,
+        crate::sequences::update,
+        crate::sequences::delete,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -95,6 +100,7 @@ pub struct ErrorDetail {
         (name = "signals", description = "Buying signals"),
         (name = "settings", description = "Team-wide, versioned settings"),
         (name = "imports", description = "CSV import of contacts with their companies"),
+        (name = "sequences", description = "Cadences of steps on email, LinkedIn and calls"),
     )
 )]
 struct ApiDoc;

@@ -91,8 +91,11 @@ pub enum Family {
     Auth,
     /// `/api/v1/accounts`, `/api/v1/signals`.
     Accounts,
-    /// `/api/v1/contacts` (and, as they land, import, imports, export).
+    /// `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`.
     Contacts,
+    /// `/api/v1/sequences` (and, as they land, enrollments, drafts, touchpoints, replies,
+    /// follow-ups and tasks).
+    Outreach,
     /// `/api/v1/settings`.
     Settings,
     /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
@@ -101,8 +104,15 @@ pub enum Family {
 
 impl Family {
     /// Every family (what `occ serve` mounts).
-    pub const ALL: &'static [Family] =
-        &[Family::Health, Family::Auth, Family::Accounts, Family::Contacts, Family::Settings, Family::Insights];
+    pub const ALL: &'static [Family] = &[
+        Family::Health,
+        Family::Auth,
+        Family::Accounts,
+        Family::Contacts,
+        Family::Outreach,
+        Family::Settings,
+        Family::Insights,
+    ];
 
     /// The function file in `api/` that serves this family (`api/<name>.rs`).
     pub fn function_name(self) -> &'static str {
@@ -111,6 +121,7 @@ impl Family {
             Family::Auth => "auth",
             Family::Accounts => "accounts",
             Family::Contacts => "contacts",
+            Family::Outreach => "outreach",
             Family::Settings => "settings",
             Family::Insights => "insights",
         }
@@ -125,6 +136,7 @@ impl Family {
             Family::Contacts => {
                 crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
             }
+            Family::Outreach => crate::sequences::routes(),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

@@ -1,0 +1,127 @@
+//! Message templates: text with merge fields such as `{{first_name}}` and `{{company}}`. A
+//! field without a value for the contact stays in the text as written and is reported, so the
+//! reviewer flags the draft and it is never sent as it is.
+
+use std::collections::BTreeMap;
+
+/// The merge fields a template may use.
+pub const MERGE_FIELDS: &[&str] =
+    &["first_name", "last_name", "full_name", "title", "company", "signal", "sender_name", "sender_first_name"];
+
+/// One piece of a template: text as it is, or a merge field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    /// The field's name (trimmed) and the placeholder as written.
+    Field(&'a str, &'a str),
+}
+
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open + 2..].find("}}") else { break };
+        let name = rest[open + 2..open + 2 + close].trim();
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            out.push(Piece::Text(&rest[..open + 2]));
+            rest = &rest[open + 2..];
+            continue;
+        }
+        out.push(Piece::Text(&rest[..open]));
+        out.push(Piece::Field(name, &rest[open..open + 2 + close + 2]));
+        rest = &rest[open + 2 + close + 2..];
+    }
+    out.push(Piece::Text(rest));
+    out
+}
+
+/// The merge fields a template uses that OCC does not know, in order, once each.
+pub fn unknown_fields(template: &str) -> Vec<String> {
+    let mut unknown: Vec<String> = Vec::new();
+    for piece in pieces(template) {
+        if let Piece::Field(name, _) = piece
+            && !MERGE_FIELDS.contains(&name)
+            && !unknown.iter().any(|u| u == name)
+        {
+            unknown.push(name.to_owned());
+        }
+    }
+    unknown
+}
+
+/// A template filled in: the text, and the fields left unresolved (no value for this contact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The text, with unresolved placeholders left as written.
+    pub text: String,
+    /// The fields that had no value.
+    pub unresolved: Vec<String>,
+}
+
+/// Fills in `template` with `values` (field -> text; an empty value counts as missing).
+pub fn render(template: &str, values: &BTreeMap<&str, String>) -> Rendered {
+    let mut text = String::with_capacity(template.len() + 64);
+    let mut unresolved: Vec<String> = Vec::new();
+    for piece in pieces(template) {
+        match piece {
+            Piece::Text(t) => text.push_str(t),
+            Piece::Field(name, written) => match values.get(name).filter(|v| !v.trim().is_empty()) {
+                Some(value) => text.push_str(value),
+                None => {
+                    text.push_str(written);
+                    if !unresolved.iter().any(|u| u == name) {
+                        unresolved.push(name.to_owned());
+                    }
+                }
+            },
+        }
+    }
+    Rendered { text, unresolved }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn values() -> BTreeMap<&'static str, String> {
+        [("first_name", "Ana".to_owned()), ("company", "Acme".to_owned()), ("signal", String::new())].into()
+    }
+
+    #[test]
+    fn fields_are_filled_and_missing_ones_stay_and_are_named() {
+        let out = render("Hi {{first_name}}, about {{ company }}: {{signal}} {{signal}}", &values());
+        assert_eq!(out.text, "Hi Ana, about Acme: {{signal}} {{signal}}");
+        assert_eq!(out.unresolved, ["signal"]);
+    }
+
+    #[test]
+    fn braces_that_are_not_fields_are_text() {
+        let out = render("{{}} {{ two words }} {{first_name} {{first_name}}", &values());
+        assert_eq!(out.text, "{{}} {{ two words }} {{first_name} Ana");
+        assert!(out.unresolved.is_empty());
+        assert_eq!(render("open {{ and never closed", &values()).text, "open {{ and never closed");
+    }
+
+    #[test]
+    fn unknown_fields_are_named_once() {
+        assert_eq!(unknown_fields("{{first_name}} {{shoe_size}} {{shoe_size}} {{colour}}"), ["shoe_size", "colour"]);
+        assert!(unknown_fields("{{first_name}} {{company}}").is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn text_without_braces_is_unchanged(text in "[^{}]{0,200}") {
+            let out = render(&text, &values());
+            prop_assert_eq!(out.text, text);
+            prop_assert!(out.unresolved.is_empty());
+        }
+
+        #[test]
+        fn rendering_never_panics_and_known_values_never_leave_placeholders(text in ".{0,200}") {
+            let out = render(&text, &values());
+            prop_assert!(!out.unresolved.iter().any(|u| u == "first_name" || u == "company"));
+        }
+    }
+}
