@@ -10,6 +10,7 @@ pub mod config;
 pub mod contacts;
 pub mod crypto;
 pub mod domain;
+pub mod enrollments;
 pub mod error;
 pub mod export;
 pub mod health;

@@ -87,6 +87,12 @@ pub struct ErrorDetail {
         crate::sequences::get,
         crate::sequences::update,
         crate::sequences::delete,
+        crate::enrollments::enroll,
+        crate::enrollments::list,
+        crate::enrollments::get,
+        crate::enrollments::pause,
+        crate::enrollments::resume,
+        crate::enrollments::exit,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -101,6 +107,7 @@ pub struct ErrorDetail {
         (name = "settings", description = "Team-wide, versioned settings"),
         (name = "imports", description = "CSV import of contacts with their companies"),
         (name = "sequences", description = "Cadences of steps on email, LinkedIn and calls"),
+        (name = "enrollments", description = "Contacts walking sequences"),
     )
 )]
 struct ApiDoc;

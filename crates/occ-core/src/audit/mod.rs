@@ -66,6 +66,21 @@ pub async fn record_with(
     insert(conn, actor, action, entity, entity_id, before, after, None).await
 }
 
+/// As [`record_with`], with the reason the actor gave.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_with_because(
+    conn: &Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    insert(conn, actor, action, entity, entity_id, before, after, reason).await
+}
+
 /// Opens the audit entries of one action on many rows (one call); the changes must follow in
 /// the same transaction.
 pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {

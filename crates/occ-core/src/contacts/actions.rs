@@ -130,6 +130,66 @@ pub struct BulkUpdate {
     pub owner_id: Patch<String>,
 }
 
+/// Moves each of `ids` to `to` where the stage machine allows it from its current stage (an
+/// event moving contacts on: enrolled, first touch, break-up), rescored, each with an audit
+/// entry; the others stay as they are. Three calls; run it inside the caller's transaction.
+/// Answers the contacts moved.
+pub(crate) async fn advance(
+    conn: &crate::store::Conn,
+    actor: &crate::audit::Actor,
+    ids: &[String],
+    to: Stage,
+    action: &str,
+) -> AppResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = now();
+    let audit_ids: Vec<(String, &String)> = ids.iter().map(|id| (new_id(), id)).collect();
+    let audit_json = serde_json::to_string(&audit_ids).map_err(|e| AppError::Internal(e.into()))?;
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    let contexts = conn
+        .query_all(
+            concat!(
+                "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+                 SELECT value ->> 0, :now, :actor, :user_id, :action, 'contact', value ->> 1, :request_id \
+                 FROM json_each(:audit) RETURNING entity_id, (SELECT ",
+                context_sql!("c", "c.account_id"),
+                " FROM contacts c WHERE c.id = entity_id), ",
+                model_sql!()
+            ),
+            libsql::named_params! {
+                ":audit": audit_json.as_str(), ":now": at.as_str(), ":actor": actor.name.as_str(),
+                ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(), ":action": action,
+            },
+            |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<Option<String>>(row, 2)?)),
+        )
+        .await?;
+    let scores = new_scores(contexts, to, &at)?;
+    let moved: Vec<String> = conn
+        .query_all(
+            "UPDATE contacts SET stage = :stage, updated_at = :at, \
+             priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
+             priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
+             priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
+             WHERE id IN (SELECT value FROM json_each(:ids)) AND stage IN (SELECT value FROM json_each(:from)) \
+             RETURNING id",
+            libsql::named_params! {
+                ":stage": to.as_str(), ":at": at.as_str(), ":scores": scores.as_str(), ":ids": ids_json.as_str(),
+                ":from": reachable_from(to),
+            },
+            |row| col(row, 0),
+        )
+        .await?;
+    // Entries opened for contacts that did not move are removed, never left pending.
+    conn.execute(
+        "DELETE FROM audit_log WHERE id IN (SELECT value ->> 0 FROM json_each(?1)) AND before IS NULL AND after IS NULL",
+        [audit_json.as_str()],
+    )
+    .await?;
+    Ok(moved)
+}
+
 /// Each contact's score at `stage`, keyed by id: `{id: [score, factors, model version]}`.
 fn new_scores(contexts: Vec<(String, Option<String>, Option<String>)>, stage: Stage, now: &str) -> AppResult<String> {
     let mut scores = serde_json::Map::new();

@@ -136,7 +136,7 @@ impl Family {
             Family::Contacts => {
                 crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
             }
-            Family::Outreach => crate::sequences::routes(),
+            Family::Outreach => crate::sequences::routes().merge(crate::enrollments::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

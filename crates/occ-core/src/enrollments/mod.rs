@@ -1,0 +1,482 @@
+//! Enrollments: a contact walking a sequence. One live (active or paused) enrollment per
+//! contact; steps come due by day offset in the contact's time zone (see `due`); a person may
+//! pause, resume or end one; the worker tick turns due steps into drafts.
+
+pub mod due;
+
+use ::http::{Request, Response, StatusCode};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit;
+use crate::contacts::actions::advance;
+use crate::domain::enums::{ContactStatus, EnrollmentStatus, ExitReason, Role, SequenceStatus, Stage};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+
+const ENTITY: &str = "enrollment";
+
+/// The most contacts one request may enroll.
+pub const MAX_ENROLL: usize = 500;
+
+/// The enrollments' routes (in the outreach family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/enrollments", Signed(WriteData), handler!(enroll))
+        .get("/api/v1/enrollments", Signed(ReadData), handler!(list))
+        .get("/api/v1/enrollments/{id}", Signed(ReadData), handler!(get))
+        .post("/api/v1/enrollments/{id}/pause", Signed(WriteData), handler!(pause))
+        .post("/api/v1/enrollments/{id}/resume", Signed(WriteData), handler!(resume))
+        .post("/api/v1/enrollments/{id}/exit", Signed(WriteData), handler!(exit))
+}
+
+/// A contact in a sequence.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Enrollment {
+    /// Its id.
+    pub id: String,
+    /// The contact.
+    pub contact_id: String,
+    /// The sequence.
+    pub sequence_id: String,
+    /// The sequence's name.
+    pub sequence_name: String,
+    /// The position of the next step to fire.
+    pub current_step: i64,
+    /// The sequence's steps.
+    pub steps_total: i64,
+    /// When the next step is due.
+    pub next_due_at: Option<String>,
+    /// active, paused, completed or exited.
+    #[schema(value_type = String)]
+    pub status: EnrollmentStatus,
+    /// Why it exited.
+    #[schema(value_type = Option<String>)]
+    pub exit_reason: Option<ExitReason>,
+    /// Paused until then (an out-of-office reply); null: until resumed.
+    pub paused_until: Option<String>,
+    /// Who enrolled the contact.
+    pub enrolled_by: Option<String>,
+    /// When it completed or exited.
+    pub ended_at: Option<String>,
+    /// When the contact was enrolled.
+    pub created_at: String,
+    /// Its last change.
+    pub updated_at: String,
+}
+
+macro_rules! enrollment_columns {
+    () => {
+        "e.id, e.contact_id, e.sequence_id, (SELECT s.name FROM sequences s WHERE s.id = e.sequence_id), e.current_step, \
+         (SELECT count(*) FROM sequence_steps t WHERE t.sequence_id = e.sequence_id), e.next_due_at, e.status, \
+         e.exit_reason, e.paused_until, e.enrolled_by, e.ended_at, e.created_at, e.updated_at"
+    };
+}
+
+fn parse<T: std::str::FromStr>(text: String) -> AppResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored enrollment: {e}")))
+}
+
+fn decode(row: &Row) -> AppResult<Enrollment> {
+    Ok(Enrollment {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        sequence_id: col(row, 2)?,
+        sequence_name: col(row, 3)?,
+        current_step: col(row, 4)?,
+        steps_total: col(row, 5)?,
+        next_due_at: col(row, 6)?,
+        status: parse(col(row, 7)?)?,
+        exit_reason: col::<Option<String>>(row, 8)?.map(parse).transpose()?,
+        paused_until: col(row, 9)?,
+        enrolled_by: col(row, 10)?,
+        ended_at: col(row, 11)?,
+        created_at: col(row, 12)?,
+        updated_at: col(row, 13)?,
+    })
+}
+
+/// One enrollment (one call).
+pub async fn load(conn: &Conn, id: &str) -> AppResult<Enrollment> {
+    conn.query_one(
+        ENTITY,
+        concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"),
+        [id],
+        decode,
+    )
+    .await
+}
+
+/// `POST /api/v1/enrollments`: the sequence, and one contact, a list, or a batch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enroll {
+    /// The sequence.
+    pub sequence_id: String,
+    /// One contact.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// Several contacts (up to 500).
+    #[serde(default)]
+    pub contact_ids: Option<Vec<String>>,
+    /// Every member of a batch.
+    #[serde(default)]
+    pub batch_id: Option<String>,
+}
+
+/// One contact's outcome.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrollResult {
+    /// The contact.
+    pub contact_id: String,
+    /// Whether it was enrolled.
+    pub ok: bool,
+    /// The new enrollment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrollment_id: Option<String>,
+    /// Why not: `{code, message}` (not_found, forbidden, do_not_contact, bounced, already_enrolled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<serde_json::Value>,
+}
+
+/// Every contact's outcome.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrollResults {
+    /// One per contact.
+    pub results: Vec<EnrollResult>,
+}
+
+fn uuid_text(field: &str, text: &str) -> AppResult<String> {
+    uuid::Uuid::try_parse(text.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| AppError::invalid(field, "format", format!("{text:?} is not an id")))
+}
+
+/// What the database says about a contact to enroll.
+#[derive(Debug, Deserialize)]
+struct Candidate(String, String, Option<String>, String, Option<String>);
+
+fn failure(code: &str, message: impl Into<String>) -> Option<serde_json::Value> {
+    Some(serde_json::json!({"code": code, "message": message.into()}))
+}
+
+/// Enroll one contact, a list, or a batch in a sequence. Each contact succeeds or fails on its
+/// own (a contact is in one live sequence at a time; bounced and do-not-contact people are never
+/// enrolled; a bdr enrolls only contacts it owns or nobody owns). Enrolled contacts move to the
+/// sequencing stage where the stage machine allows it. One contact answers 201 with the
+/// enrollment, or the error; a list or a batch answers 200 with every outcome.
+#[utoipa::path(post, path = "/api/v1/enrollments", tag = "enrollments", request_body = Enroll,
+    responses((status = 201, body = Enrollment), (status = 200, body = EnrollResults), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: Enroll = http::body_json(&req)?;
+    let sequence_id = uuid_text("sequence_id", &body.sequence_id)?;
+    let single = body.contact_id.is_some();
+    let given = usize::from(body.contact_id.is_some())
+        + usize::from(body.contact_ids.is_some())
+        + usize::from(body.batch_id.is_some());
+    if given != 1 {
+        return Err(AppError::invalid("contact_id", "one_of", "give exactly one of contact_id, contact_ids, batch_id"));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for text in body.contact_id.iter().chain(body.contact_ids.iter().flatten()) {
+        let id = uuid_text(if single { "contact_id" } else { "contact_ids" }, text)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if body.contact_ids.is_some() && (ids.is_empty() || ids.len() > MAX_ENROLL) {
+        return Err(AppError::invalid("contact_ids", "range", format!("must list 1 to {MAX_ENROLL} contacts")));
+    }
+    let batch = body.batch_id.as_deref().map(|b| uuid_text("batch_id", b)).transpose()?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = chrono::Utc::now();
+    let conn = ctx.conn().await?;
+    let results = conn
+        .immediate(async |conn| {
+            let (sequence, first_offset, candidates, batch_found) = conn
+                .query_one(
+                    "sequence",
+                    "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence), \
+                     (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1), \
+                     (SELECT json_group_array(json_array(c.id, c.status, c.owner_id, \
+                        coalesce(c.timezone, a.timezone, \
+                          (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
+                        (SELECT sq.name FROM enrollments e JOIN sequences sq ON sq.id = e.sequence_id \
+                         WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')))) \
+                      FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
+                      WHERE c.id IN (SELECT value FROM json_each(:ids)) \
+                      OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)), \
+                     (SELECT count(*) FROM batches WHERE id = :batch)",
+                    libsql::named_params! {
+                        ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(),
+                        ":ids": serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?,
+                    },
+                    |row| {
+                        Ok((
+                            col::<Option<String>>(row, 0)?,
+                            col::<Option<i64>>(row, 1)?,
+                            col::<Option<String>>(row, 2)?,
+                            col::<i64>(row, 3)?,
+                        ))
+                    },
+                )
+                .await?;
+            let (status, name): (String, String) = match sequence {
+                None => return Err(AppError::invalid("sequence_id", "exists", "no sequence has this id")),
+                Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(e.into()))?,
+            };
+            if status != SequenceStatus::Active.as_str() {
+                let message = format!("the sequence {name:?} is {status}; make it active to enroll contacts");
+                return Err(AppError::Conflict { fields: vec![FieldError::new("sequence_id", "status", message.clone())], message, conflicts_with: None });
+            }
+            let Some(first_offset) = first_offset else {
+                return Err(AppError::conflict("sequence_id", "the sequence has no steps"));
+            };
+            if batch.is_some() && batch_found == 0 {
+                return Err(AppError::invalid("batch_id", "exists", "no batch has this id"));
+            }
+            let candidates: Vec<Candidate> = match candidates {
+                Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(e.into()))?,
+                None => Vec::new(),
+            };
+            if batch.is_some() {
+                ids = candidates.iter().map(|c| c.0.clone()).collect();
+            }
+            let mut results: Vec<EnrollResult> = Vec::with_capacity(ids.len());
+            let mut rows: Vec<serde_json::Value> = Vec::new();
+            for id in &ids {
+                let error = match candidates.iter().find(|c| &c.0 == id) {
+                    None => failure("not_found", "contact not found"),
+                    Some(Candidate(_, status, owner, tz, live)) => {
+                        let status: ContactStatus = status.parse().unwrap_or(ContactStatus::DoNotContact);
+                        if principal.role == Role::Bdr && owner.as_deref().is_some_and(|o| o != principal.user_id) {
+                            failure("forbidden", "this contact belongs to another user")
+                        } else if matches!(status, ContactStatus::Bounced | ContactStatus::DoNotContact) {
+                            failure(status.as_str(), format!("the contact is {status} and is never contacted"))
+                        } else if let Some(live) = live {
+                            failure("already_enrolled", format!("the contact is already in the sequence {live:?}"))
+                        } else {
+                            let enrollment = new_id();
+                            let next = due::due_at(at, first_offset, due::zone(tz));
+                            rows.push(serde_json::json!([enrollment, id, due::stored(next)]));
+                            results.push(EnrollResult { contact_id: id.clone(), ok: true, enrollment_id: Some(enrollment), error: None });
+                            continue;
+                        }
+                    }
+                };
+                results.push(EnrollResult { contact_id: id.clone(), ok: false, enrollment_id: None, error });
+            }
+            let created = due::stored(at);
+            let inserted: Vec<String> = conn
+                .query_all(
+                    "INSERT INTO enrollments (id, contact_id, sequence_id, current_step, next_due_at, status, enrolled_by, \
+                     created_at, updated_at) \
+                     SELECT value ->> 0, value ->> 1, ?2, 1, value ->> 2, 'active', ?3, ?4, ?4 FROM json_each(?1) WHERE true \
+                     ON CONFLICT DO NOTHING RETURNING contact_id",
+                    libsql::params![serde_json::Value::Array(rows).to_string(), sequence_id.as_str(), actor.user_id.as_deref(), created],
+                    |row| col(row, 0),
+                )
+                .await?;
+            // Enrolled by someone else a moment ago: the unique index kept the first.
+            for result in results.iter_mut().filter(|r| r.ok && !inserted.contains(&r.contact_id)) {
+                result.ok = false;
+                result.enrollment_id = None;
+                result.error = failure("already_enrolled", "the contact was just enrolled in another sequence");
+            }
+            advance(conn, &actor, &inserted, Stage::Sequencing, "contact.enrolled").await?;
+            Ok(results)
+        })
+        .await?;
+    if !single {
+        return http::ok(&EnrollResults { results });
+    }
+    let Some(result) = results.into_iter().next() else { return Err(AppError::NotFound("contact")) };
+    match (result.enrollment_id, result.error) {
+        (Some(id), _) => {
+            let enrollment = load(&conn, &id).await?;
+            http::created(&format!("/api/v1/enrollments/{id}"), &enrollment)
+        }
+        (None, error) => {
+            let error = error.unwrap_or_default();
+            let code = error["code"].as_str().unwrap_or_default();
+            let message = error["message"].as_str().unwrap_or_default().to_owned();
+            Err(match code {
+                "not_found" => AppError::invalid("contact_id", "exists", message),
+                "forbidden" => AppError::Forbidden(message),
+                "already_enrolled" => AppError::conflict("contact_id", message),
+                _ => AppError::invalid("contact_id", code, message),
+            })
+        }
+    }
+}
+
+/// A contact's or a sequence's enrollments, newest first.
+#[utoipa::path(get, path = "/api/v1/enrollments", tag = "enrollments",
+    params(("contact_id" = Option<String>, Query), ("sequence_id" = Option<String>, Query),
+        ("status" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Enrollment>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let contact = q.one("contact_id").map(|c| uuid_text("contact_id", &c)).transpose()?;
+    let sequence = q.one("sequence_id").map(|s| uuid_text("sequence_id", &s)).transpose()?;
+    if contact.is_none() && sequence.is_none() {
+        return Err(AppError::invalid("contact_id", "required", "give contact_id or sequence_id"));
+    }
+    let status = q
+        .one("status")
+        .map(|s| s.parse::<EnrollmentStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
+        .transpose()?;
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                enrollment_columns!(),
+                " FROM enrollments e WHERE (?1 IS NULL OR e.contact_id = ?1) AND (?2 IS NULL OR e.sequence_id = ?2) \
+                 AND (?3 IS NULL OR e.status = ?3) AND (?4 IS NULL OR (e.created_at, e.id) < (?4, ?5)) \
+                 ORDER BY e.created_at DESC, e.id DESC LIMIT ?6"
+            ),
+            libsql::params![
+                contact,
+                sequence,
+                status.map(EnrollmentStatus::as_str),
+                after_at,
+                after_id,
+                i64::from(limit) + 1
+            ],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |e| (e.created_at.clone(), e.id.clone()))?)
+}
+
+fn enrollment_id(req: &Request<Bytes>) -> AppResult<String> {
+    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+}
+
+/// One enrollment.
+#[utoipa::path(get, path = "/api/v1/enrollments/{id}", tag = "enrollments", params(("id" = String, Path)),
+    responses((status = 200, body = Enrollment), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&load(&ctx.conn().await?, &enrollment_id(&req)?).await?)
+}
+
+/// `POST /api/v1/enrollments/{id}/pause`, `/resume`, `/exit`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Pause: resume by itself then (RFC 3339); absent: until resumed.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Why (kept in the audit log).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A person's change to an enrollment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Pause,
+    Resume,
+    Exit,
+}
+
+async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = enrollment_id(&req)?;
+    let body: Change = if req.body().is_empty() { Change::default() } else { http::body_json(&req)? };
+    let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 2000) {
+        return Err(AppError::invalid("reason", "max_length", "must be at most 2000 characters"));
+    }
+    let until = match (&body.until, what) {
+        (Some(text), Move::Pause) => Some(http::parse_time("until", text)?),
+        (Some(_), _) => return Err(AppError::invalid("until", "not_allowed", "only a pause has an end")),
+        (None, _) => None,
+    };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = now();
+    let conn = ctx.conn().await?;
+    let changed = conn
+        .immediate(async |conn| {
+            let before = load(conn, &id).await?;
+            if principal.role == Role::Bdr {
+                let owner: Option<String> = conn
+                    .query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0))
+                    .await?;
+                if owner.is_some_and(|o| o != principal.user_id) {
+                    return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
+                }
+            }
+            let (from, sql, action): (&[EnrollmentStatus], &str, &str) = match what {
+                Move::Pause => (
+                    &[EnrollmentStatus::Active],
+                    "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
+                    "enrollment.pause",
+                ),
+                Move::Resume => (
+                    &[EnrollmentStatus::Paused],
+                    "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
+                    "enrollment.resume",
+                ),
+                Move::Exit => (
+                    &[EnrollmentStatus::Active, EnrollmentStatus::Paused],
+                    "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
+                     ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
+                    "enrollment.exit",
+                ),
+            };
+            if !from.contains(&before.status) {
+                let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+                let message = format!("the enrollment is {}; this needs it {}", before.status, allowed.join(" or "));
+                return Err(AppError::Conflict { fields: vec![FieldError::new("status", "transition", message.clone())], message, conflicts_with: None });
+            }
+            conn.execute(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()]).await?;
+            let after = load(conn, &id).await?;
+            let view = |e: &Enrollment| serde_json::json!({"status": e.status, "exit_reason": e.exit_reason, "paused_until": e.paused_until, "contact_id": e.contact_id});
+            let (before, after_view) = (view(&before), view(&after));
+            audit::record_with_because(conn, &actor, action, ENTITY, &id, Some(&before), Some(&after_view), reason).await?;
+            Ok(after)
+        })
+        .await?;
+    http::with_status(StatusCode::OK, &changed)
+}
+
+/// Pause an active enrollment: no step fires until it is resumed (or `until` comes).
+#[utoipa::path(post, path = "/api/v1/enrollments/{id}/pause", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
+    responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
+pub(crate) async fn pause(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    change(ctx, req, Move::Pause).await
+}
+
+/// Resume a paused enrollment; a step that came due meanwhile fires at the next tick.
+#[utoipa::path(post, path = "/api/v1/enrollments/{id}/resume", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
+    responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
+pub(crate) async fn resume(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    change(ctx, req, Move::Resume).await
+}
+
+/// Take a contact out of the sequence (exit reason `manual`; the reason is kept in the audit log).
+#[utoipa::path(post, path = "/api/v1/enrollments/{id}/exit", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
+    responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
+pub(crate) async fn exit(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    change(ctx, req, Move::Exit).await
+}
