@@ -1,3 +1,5 @@
+DROP INDEX idx_message_drafts_enrollment_step;
+
 DROP TABLE import_rows;
 DROP TABLE import_chunks;
 DROP TABLE imports;

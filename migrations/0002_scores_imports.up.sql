@@ -1,4 +1,5 @@
--- Scores follow the data, and CSV imports run as resumable jobs.
+-- Scores follow the data, CSV imports run as resumable jobs, and a sequence step is drafted
+-- once per enrollment.
 
 -- ---------------------------------------------------------------------------------------------
 -- The ICP model version a contact's score was computed with. Rescoring everyone after a model
@@ -88,3 +89,8 @@ CREATE INDEX idx_import_rows_linkedin ON import_rows (import_id, phase, linkedin
 CREATE INDEX idx_import_rows_domain ON import_rows (import_id, phase, domain) WHERE account_created = 1;
 -- SET NULL when a contact is deleted, and erasure.
 CREATE INDEX idx_import_rows_contact ON import_rows (contact_id) WHERE contact_id IS NOT NULL;
+
+-- ---------------------------------------------------------------------------------------------
+-- The tick drafts each step of an enrollment once, even when two ticks run at once.
+CREATE UNIQUE INDEX idx_message_drafts_enrollment_step ON message_drafts (enrollment_id, step_id)
+WHERE enrollment_id IS NOT NULL AND step_id IS NOT NULL;

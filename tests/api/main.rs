@@ -20,3 +20,4 @@ mod settings;
 mod signals;
 mod spa;
 mod vercel;
+mod worker;

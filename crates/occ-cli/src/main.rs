@@ -28,6 +28,12 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Run the background tick: sequence steps due become drafts, pauses end.
+    Worker {
+        /// Run one tick and stop (for cron and scripts).
+        #[arg(long)]
+        once: bool,
+    },
     /// Create or disable users.
     User {
         #[command(subcommand)]
@@ -74,6 +80,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Seed { demo, synthetic, contacts } => seed(config, demo, synthetic.then_some(contacts)).await,
         Command::Backup { out } => backup(config, out).await,
+        Command::Worker { once } => worker(config, once).await,
         Command::User { action } => access::user(config, action).await,
         Command::Token { action } => access::token(config, action).await,
     };
@@ -83,6 +90,21 @@ async fn main() -> std::process::ExitCode {
             eprintln!("occ: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
+    let store = occ_core::store::Store::open(&config).await?;
+    loop {
+        let report = occ_core::worker::tick(&store.connect().await?, chrono::Utc::now()).await?;
+        if once {
+            println!("{}", serde_json::to_string(&report)?);
+            return Ok(());
+        }
+        if report != occ_core::worker::TickReport::default() {
+            tracing::info!(?report, "tick");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
 }
 

@@ -57,6 +57,7 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
     drop(conn);
 
     let public = args.public.unwrap_or_else(default_public_dir);
+    tokio::spawn(ticking(ctx.clone()));
     let server = Server::bind(ctx, args.addr, public.clone())
         .await
         .with_context(|| format!("while listening on {}", args.addr))?;
@@ -67,6 +68,25 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
     }
     server.run(shutdown()).await;
     Ok(())
+}
+
+/// How often the local server runs the tick.
+const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The background tick: sequence steps due become drafts, pauses end. A failed tick is logged
+/// and the next one tries again.
+async fn ticking(ctx: std::sync::Arc<Ctx>) {
+    let mut every = tokio::time::interval(TICK_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let result = async { occ_core::worker::tick(&ctx.conn().await?, chrono::Utc::now()).await }.await;
+        match result {
+            Ok(report) if report != occ_core::worker::TickReport::default() => tracing::info!(?report, "tick"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "tick failed"),
+        }
+    }
 }
 
 fn default_public_dir() -> PathBuf {

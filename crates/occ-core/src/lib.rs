@@ -10,6 +10,7 @@ pub mod config;
 pub mod contacts;
 pub mod crypto;
 pub mod domain;
+pub mod drafts;
 pub mod enrollments;
 pub mod error;
 pub mod export;
@@ -25,6 +26,7 @@ pub mod signals;
 pub mod store;
 pub mod telemetry;
 mod validate;
+pub mod worker;
 
 pub use config::Config;
 pub use error::{AppError, AppResult};
