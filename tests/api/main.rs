@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod backup;
 mod contacts;
+mod drafts;
 mod enrollments;
 mod erasure;
 mod export;

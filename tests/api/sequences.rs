@@ -168,7 +168,7 @@ async fn edits_keep_the_steps_of_contacts_already_in_the_sequence() {
 }
 
 #[tokio::test]
-async fn only_managers_and_admins_switch_autopilot_and_it_is_audited() {
+async fn only_managers_and_admins_manage_sequences_and_autopilot_is_audited() {
     let app = spawn_app().await;
     let seq = create(&app, "Auto").await;
     let path = format!("/api/v1/sequences/{}", id(&seq));
@@ -178,7 +178,13 @@ async fn only_managers_and_admins_switch_autopilot_and_it_is_audited() {
     assert_eq!(refused.status, 403, "{}", refused.text);
     let renamed =
         app.send_raw(app.client.patch(app.url(&path)).bearer_auth(&bdr).json(&json!({"name": "Auto 2"}))).await;
-    assert_eq!(renamed.status, 200, "a bdr edits sequences: {}", renamed.text);
+    assert_eq!(renamed.status, 403, "sequences are the managers': {}", renamed.text);
+    let read = app.send_raw(app.client.get(app.url(&path)).bearer_auth(&bdr)).await;
+    assert_eq!(read.status, 200, "everyone reads them");
+    let manager = app.token_for(Role::Manager, &[Scope::Write]).await;
+    let managed =
+        app.send_raw(app.client.patch(app.url(&path)).bearer_auth(&manager).json(&json!({"name": "Auto 2"}))).await;
+    assert_eq!(managed.status, 200, "{}", managed.text);
     let on = app.patch(&path, json!({"autopilot": true})).await;
     assert_eq!(on.body["autopilot"], true, "{}", on.text);
     let log = app.get(&format!("/api/v1/audit?entity=sequence&entity_id={}", id(&seq))).await;

@@ -93,6 +93,15 @@ pub struct ErrorDetail {
         crate::enrollments::pause,
         crate::enrollments::resume,
         crate::enrollments::exit,
+        crate::drafts::create,
+        crate::drafts::list,
+        crate::drafts::get,
+        crate::drafts::update,
+        crate::drafts::submit,
+        crate::drafts::approve,
+        crate::drafts::reject,
+        crate::drafts::archive,
+        crate::drafts::bulk,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -108,6 +117,7 @@ pub struct ErrorDetail {
         (name = "imports", description = "CSV import of contacts with their companies"),
         (name = "sequences", description = "Cadences of steps on email, LinkedIn and calls"),
         (name = "enrollments", description = "Contacts walking sequences"),
+        (name = "drafts", description = "Messages written, reviewed and approved before sending"),
     )
 )]
 struct ApiDoc;

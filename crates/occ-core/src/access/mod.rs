@@ -41,6 +41,8 @@ pub enum Action {
     ManageUsers,
     /// Change team-wide settings (the ICP model, pacing).
     ManageSettings,
+    /// Create, change and retire sequences, and switch their autopilot.
+    ManageSequences,
     /// Read one's own account (`/auth/me`, own sessions, own tokens).
     ReadSelf,
     /// Change one's own account: password, sessions, tokens.
@@ -59,6 +61,7 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::ReadAudit, Scope::Read, &[Admin, Manager]),
     (Action::ManageUsers, Scope::Admin, &[Admin]),
     (Action::ManageSettings, Scope::Admin, &[Admin]),
+    (Action::ManageSequences, Scope::Write, &[Admin, Manager]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
     (Action::ManageSelf, Scope::Admin, &[Admin, Manager, Bdr, Viewer]),
 ];
@@ -184,6 +187,7 @@ mod tests {
             Action::ReadAudit,
             Action::ManageUsers,
             Action::ManageSettings,
+            Action::ManageSequences,
             Action::ReadSelf,
             Action::ManageSelf,
         ];
@@ -205,6 +209,8 @@ mod tests {
             (Manager, Action::ReadAudit, true),
             (Manager, Action::ManageUsers, false),
             (Admin, Action::ManageUsers, true),
+            (Bdr, Action::ManageSequences, false),
+            (Manager, Action::ManageSequences, true),
         ];
         for (role, action, expected) in cases {
             assert_eq!(principal(role, session()).may(action), expected, "{role} {action:?}");

@@ -37,27 +37,55 @@ impl Refusal {
     }
 }
 
+/// What [`decide`] needs about the contact row `$c` for the channel whose name is the SQL
+/// expression `$channel`, as one JSON array (for statements that read it along with other
+/// things; decode it with [`Facts::decide`]).
+macro_rules! reach_facts_sql {
+    ($c:literal, $channel:literal) => {
+        concat!(
+            "json_array(", $c, ".status, ", $c, ".email IS NOT NULL, ", $c, ".linkedin_url IS NOT NULL, ", $c,
+            ".phone IS NOT NULL, CASE ", $channel, " \
+               WHEN 'email' THEN EXISTS (SELECT 1 FROM email_suppression rs WHERE \
+                 (rs.kind = 'email' AND rs.value = ", $c, ".email) OR \
+                 (rs.kind = 'domain' AND rs.value = substr(", $c, ".email, instr(", $c, ".email, '@') + 1))) \
+               WHEN 'linkedin' THEN EXISTS (SELECT 1 FROM email_suppression rs WHERE rs.kind = 'linkedin' AND rs.value = ", $c, ".linkedin_url) \
+               ELSE 0 END)"
+        )
+    };
+}
+pub(crate) use reach_facts_sql;
+
+/// What [`reach_facts_sql!`] read: status, whether there is an email, a profile, a phone, and
+/// whether the channel's address is suppressed (SQLite's 1 and 0).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Facts(String, i64, i64, i64, i64);
+
+impl Facts {
+    /// Reads [`reach_facts_sql!`]'s value.
+    pub fn decode(text: &str) -> AppResult<Self> {
+        serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("reach facts: {e}")))
+    }
+
+    /// The answer for `channel`.
+    pub fn decide(&self, channel: Channel) -> AppResult<Result<(), Refusal>> {
+        let status: ContactStatus =
+            self.0.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored status: {e}")))?;
+        Ok(decide(status, channel, self.1 != 0, self.2 != 0, self.3 != 0, self.4 != 0))
+    }
+}
+
 /// Whether `contact_id` may be contacted on `channel` now (one call). `NotFound` when there is
 /// no such contact.
 pub async fn may_contact(conn: &Conn, contact_id: &str, channel: Channel) -> AppResult<Result<(), Refusal>> {
-    let (status, email, linkedin, phone, suppressed): (String, Option<String>, Option<String>, Option<String>, bool) = conn
+    let facts: String = conn
         .query_one(
             "contact",
-            "SELECT c.status, c.email, c.linkedin_url, c.phone, \
-             CASE ?2 \
-               WHEN 'email' THEN EXISTS (SELECT 1 FROM email_suppression s WHERE \
-                 (s.kind = 'email' AND s.value = c.email) OR \
-                 (s.kind = 'domain' AND s.value = substr(c.email, instr(c.email, '@') + 1))) \
-               WHEN 'linkedin' THEN EXISTS (SELECT 1 FROM email_suppression s WHERE s.kind = 'linkedin' AND s.value = c.linkedin_url) \
-               ELSE 0 END \
-             FROM contacts c WHERE c.id = ?1",
+            concat!("SELECT ", reach_facts_sql!("c", "?2"), " FROM contacts c WHERE c.id = ?1"),
             libsql::params![contact_id, channel.as_str()],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?, col(row, 4)?)),
+            |row| col(row, 0),
         )
         .await?;
-    let status: ContactStatus =
-        status.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored status: {e}")))?;
-    Ok(decide(status, channel, email.is_some(), linkedin.is_some(), phone.is_some(), suppressed))
+    Facts::decode(&facts)?.decide(channel)
 }
 
 /// The rule itself, without the database.

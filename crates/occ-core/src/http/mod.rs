@@ -136,7 +136,9 @@ impl Family {
             Family::Contacts => {
                 crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
             }
-            Family::Outreach => crate::sequences::routes().merge(crate::enrollments::routes()),
+            Family::Outreach => {
+                crate::sequences::routes().merge(crate::enrollments::routes()).merge(crate::drafts::routes())
+            }
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
-use crate::access::Action::{DeleteData, Override, ReadData, WriteData};
+use crate::access::Action::{ManageSequences, ReadData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::domain::enums::{Channel, SequenceStatus, StepKind};
@@ -34,11 +34,11 @@ pub const CONNECT_NOTE_MAX: usize = 300;
 /// The sequences' routes (in the outreach family).
 pub fn routes() -> Routes {
     Routes::new()
-        .post("/api/v1/sequences", Signed(WriteData), handler!(create))
+        .post("/api/v1/sequences", Signed(ManageSequences), handler!(create))
         .get("/api/v1/sequences", Signed(ReadData), handler!(list))
         .get("/api/v1/sequences/{id}", Signed(ReadData), handler!(get))
-        .patch("/api/v1/sequences/{id}", Signed(WriteData), handler!(update))
-        .delete("/api/v1/sequences/{id}", Signed(DeleteData), handler!(delete))
+        .patch("/api/v1/sequences/{id}", Signed(ManageSequences), handler!(update))
+        .delete("/api/v1/sequences/{id}", Signed(ManageSequences), handler!(delete))
 }
 
 /// One step of a sequence.
@@ -199,7 +199,7 @@ pub struct PatchSequence {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub status: Option<SequenceStatus>,
-    /// Managers and admins; audited.
+    /// Drafts that pass the reviewer are approved without a person; audited.
     #[serde(default)]
     pub autopilot: Option<bool>,
     /// The whole list of steps: keep an existing step's `id` to edit it in place.
@@ -386,7 +386,7 @@ fn sequence_id(req: &Request<Bytes>) -> AppResult<String> {
     http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
 }
 
-/// Create a sequence with its steps.
+/// Create a sequence with its steps (managers and admins).
 #[utoipa::path(post, path = "/api/v1/sequences", tag = "sequences", request_body = CreateSequence,
     responses((status = 201, body = Sequence), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
@@ -473,9 +473,9 @@ pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
     http::ok(&load(&ctx.conn().await?, &sequence_id(&req)?).await?)
 }
 
-/// Change a sequence. `steps` replaces the list (keep a step's `id` to edit it in place);
-/// while contacts are in the sequence, steps can be edited and added at the end only.
-/// Switching autopilot needs a manager or admin.
+/// Change a sequence (managers and admins, like every change to sequences). `steps` replaces
+/// the list (keep a step's `id` to edit it in place); while contacts are in the sequence, steps
+/// can be edited and added at the end only. Switching autopilot is audited as such.
 #[utoipa::path(patch, path = "/api/v1/sequences/{id}", tag = "sequences", request_body = PatchSequence, params(("id" = String, Path)),
     responses((status = 200, body = Sequence), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
@@ -483,9 +483,6 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let principal = Principal::of(&req)?;
     let id = sequence_id(&req)?;
     let body: PatchSequence = http::body_json(&req)?;
-    if body.autopilot.is_some() {
-        principal.require(Override)?;
-    }
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();

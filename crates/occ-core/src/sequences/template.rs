@@ -50,6 +50,20 @@ pub fn unknown_fields(template: &str) -> Vec<String> {
     unknown
 }
 
+/// Every merge field still written in a text, in order, once each: a message with any left is
+/// not ready to send.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for piece in pieces(text) {
+        if let Piece::Field(name, _) = piece
+            && !found.iter().any(|f| f == name)
+        {
+            found.push(name.to_owned());
+        }
+    }
+    found
+}
+
 /// A template filled in: the text, and the fields left unresolved (no value for this contact).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -102,6 +116,12 @@ mod tests {
         assert_eq!(out.text, "{{}} {{ two words }} {{first_name} Ana");
         assert!(out.unresolved.is_empty());
         assert_eq!(render("open {{ and never closed", &values()).text, "open {{ and never closed");
+    }
+
+    #[test]
+    fn placeholders_left_in_a_message_are_found() {
+        assert_eq!(placeholders("Hi {{first_name}}, {{ company }} {{first_name}} {{}}"), ["first_name", "company"]);
+        assert!(placeholders("Hi Ana").is_empty());
     }
 
     #[test]
