@@ -14,6 +14,7 @@ mod helpers;
 mod http_core;
 mod imports;
 mod migrations;
+mod replies;
 mod scoring;
 mod seed;
 mod sequences;

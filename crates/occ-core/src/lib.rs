@@ -18,6 +18,7 @@ pub mod health;
 pub mod http;
 pub mod imports;
 pub mod openapi;
+pub mod replies;
 pub mod scoring;
 pub mod seed;
 pub mod sequences;

@@ -102,6 +102,10 @@ pub struct ErrorDetail {
         crate::drafts::reject,
         crate::drafts::archive,
         crate::drafts::bulk,
+        crate::replies::create,
+        crate::replies::list,
+        crate::replies::get,
+        crate::replies::correct,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -118,6 +122,7 @@ pub struct ErrorDetail {
         (name = "sequences", description = "Cadences of steps on email, LinkedIn and calls"),
         (name = "enrollments", description = "Contacts walking sequences"),
         (name = "drafts", description = "Messages written, reviewed and approved before sending"),
+        (name = "replies", description = "Answers, classified, with their consequences"),
     )
 )]
 struct ApiDoc;

@@ -136,9 +136,10 @@ impl Family {
             Family::Contacts => {
                 crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
             }
-            Family::Outreach => {
-                crate::sequences::routes().merge(crate::enrollments::routes()).merge(crate::drafts::routes())
-            }
+            Family::Outreach => crate::sequences::routes()
+                .merge(crate::enrollments::routes())
+                .merge(crate::drafts::routes())
+                .merge(crate::replies::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

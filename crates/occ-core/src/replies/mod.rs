@@ -1,0 +1,507 @@
+//! Replies: logged by a person (LinkedIn, calls) or by the email events ingestion, classified
+//! (`classify`), and followed by their consequences (SPEC.md section 2): the contact's stage, its
+//! enrollments, its drafts, suppression for an unsubscribe, a follow-up for "not now". A person
+//! may correct the intent; the consequences of the corrected intent follow.
+
+pub mod classify;
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit::{self, Actor};
+use crate::contacts::actions::advance;
+use crate::domain::enums::{Channel, ReplyIntent, Role, Stage};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "reply";
+
+/// How long an out-of-office pauses a sequence when the reply gives no date.
+pub const DEFAULT_AWAY_DAYS: i64 = 7;
+/// When a "not now" is followed up.
+pub const NOT_NOW_DAYS: i64 = 90;
+
+/// The replies' routes (in the outreach family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/replies", Signed(WriteData), handler!(create))
+        .get("/api/v1/replies", Signed(ReadData), handler!(list))
+        .get("/api/v1/replies/{id}", Signed(ReadData), handler!(get))
+        .patch("/api/v1/replies/{id}", Signed(WriteData), handler!(correct))
+}
+
+/// A reply.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Reply {
+    pub id: String,
+    pub contact_id: String,
+    pub touchpoint_id: Option<String>,
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// positive, negative, neutral, referral, out_of_office, unsubscribe, question, not_now.
+    #[schema(value_type = Option<String>)]
+    pub intent: Option<ReplyIntent>,
+    pub confidence: Option<f64>,
+    pub subject: Option<String>,
+    pub body: String,
+    /// Out-of-office: back on this day.
+    pub return_date: Option<String>,
+    /// Referral: the person to contact instead (offered as a new contact).
+    pub referral_name: Option<String>,
+    pub referral_email: Option<String>,
+    pub replied_at: String,
+    pub classified_at: Option<String>,
+    pub handled_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What a reply changed.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Effects {
+    /// The contact's stage after it, if it moved.
+    #[schema(value_type = Option<String>)]
+    pub stage: Option<Stage>,
+    /// Enrollments ended (the contact's, and for a positive reply its colleagues').
+    pub enrollments_exited: usize,
+    /// Out-of-office: the contact's sequence is paused until then.
+    pub paused_until: Option<String>,
+    /// Drafts that will not be sent now.
+    pub drafts_archived: usize,
+    /// Unsubscribe: the contact is do-not-contact and the address suppressed.
+    pub suppressed: bool,
+    /// Not now: the follow-up created.
+    pub followup_id: Option<String>,
+}
+
+/// A reply with what it changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplyResult {
+    /// The reply.
+    pub reply: Reply,
+    /// Its consequences.
+    pub effects: Effects,
+}
+
+macro_rules! reply_columns {
+    () => {
+        "id, contact_id, touchpoint_id, channel, intent, confidence, subject, body, return_date, referral_name, \
+         referral_email, replied_at, classified_at, handled_at, created_at, updated_at"
+    };
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("stored reply: {e}"))
+}
+
+fn decode(row: &Row) -> AppResult<Reply> {
+    Ok(Reply {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        touchpoint_id: col(row, 2)?,
+        channel: col::<String>(row, 3)?.parse().map_err(internal)?,
+        intent: col::<Option<String>>(row, 4)?.map(|i| i.parse()).transpose().map_err(internal)?,
+        confidence: col(row, 5)?,
+        subject: col(row, 6)?,
+        body: col(row, 7)?,
+        return_date: col(row, 8)?,
+        referral_name: col(row, 9)?,
+        referral_email: col(row, 10)?,
+        replied_at: col(row, 11)?,
+        classified_at: col(row, 12)?,
+        handled_at: col(row, 13)?,
+        created_at: col(row, 14)?,
+        updated_at: col(row, 15)?,
+    })
+}
+
+/// One reply (one call).
+pub async fn load(conn: &Conn, id: &str) -> AppResult<Reply> {
+    conn.query_one(ENTITY, concat!("SELECT ", reply_columns!(), " FROM replies WHERE id = ?1"), [id], decode).await
+}
+
+/// The stage a reply of `intent` moves its contact to.
+pub fn stage_for(intent: ReplyIntent) -> Option<Stage> {
+    match intent {
+        ReplyIntent::Positive => Some(Stage::RepliedPositive),
+        ReplyIntent::Negative => Some(Stage::RepliedNegative),
+        ReplyIntent::Neutral | ReplyIntent::Question => Some(Stage::Replied),
+        ReplyIntent::Referral => Some(Stage::Referred),
+        ReplyIntent::NotNow => Some(Stage::Dormant),
+        ReplyIntent::OutOfOffice | ReplyIntent::Unsubscribe => None,
+    }
+}
+
+/// Applies the consequences of `intent` for the reply's contact (inside the caller's
+/// transaction). `corrected`: a person corrected the intent, so the stage is set even where
+/// the stage table would not lead there (audited as a correction).
+async fn apply(
+    conn: &Conn,
+    actor: &Actor,
+    reply: &Reply,
+    intent: ReplyIntent,
+    return_date: Option<NaiveDate>,
+    corrected: bool,
+) -> AppResult<Effects> {
+    let at = now();
+    let mut effects = Effects::default();
+    let ids = vec![reply.contact_id.clone()];
+    if let Some(target) = stage_for(intent) {
+        let moved = if corrected {
+            let reason = format!("reply {} corrected to {intent}", reply.id);
+            audit::record_because(conn, actor, "contact.stage_correction", "contact", &reply.contact_id, Some(&reason))
+                .await?;
+            let moved = conn
+                .query_opt(
+                    "UPDATE contacts SET stage = ?2, updated_at = ?3 WHERE id = ?1 AND stage <> ?2 RETURNING id",
+                    libsql::params![reply.contact_id.as_str(), target.as_str(), at.as_str()],
+                    |row| col::<String>(row, 0),
+                )
+                .await?;
+            if moved.is_none() {
+                conn.execute(
+                    "DELETE FROM audit_log WHERE entity = 'contact' AND entity_id = ?1 AND before IS NULL AND after IS NULL",
+                    [reply.contact_id.as_str()],
+                )
+                .await?;
+            } else {
+                crate::scoring::recompute::rescore(conn, &ids).await?;
+            }
+            moved.is_some()
+        } else {
+            // A reply before any recorded touch: the contact was touched first.
+            advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
+            !advance(conn, actor, &ids, target, "contact.replied").await?.is_empty()
+        };
+        if moved {
+            effects.stage = Some(target);
+        }
+    }
+    if intent == ReplyIntent::OutOfOffice {
+        let until = return_date.unwrap_or_else(|| (Utc::now() + Duration::days(DEFAULT_AWAY_DAYS)).date_naive());
+        let until = format!("{until}T09:00:00.000Z");
+        let paused = conn
+            .query_all(
+                "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 \
+                 WHERE contact_id = ?1 AND status = 'active' RETURNING id",
+                libsql::params![reply.contact_id.as_str(), until.as_str(), at.as_str()],
+                |row| col::<String>(row, 0),
+            )
+            .await?;
+        if !paused.is_empty() {
+            effects.paused_until = Some(until);
+        }
+        return Ok(effects);
+    }
+    let reason = if intent == ReplyIntent::Unsubscribe { "unsubscribed" } else { "replied" };
+    effects.enrollments_exited += conn
+        .query_all(
+            "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
+             ended_at = ?3, updated_at = ?3 WHERE contact_id = ?1 AND status IN ('active', 'paused') RETURNING id",
+            libsql::params![reply.contact_id.as_str(), reason, at.as_str()],
+            |row| col::<String>(row, 0),
+        )
+        .await?
+        .len();
+    if intent == ReplyIntent::Positive {
+        // A colleague at the same company said yes: the others leave their sequences.
+        effects.enrollments_exited += conn
+            .query_all(
+                "UPDATE enrollments SET status = 'exited', exit_reason = 'colleague_replied', paused_until = NULL, \
+                 next_due_at = NULL, ended_at = ?2, updated_at = ?2 \
+                 WHERE status IN ('active', 'paused') AND contact_id IN (SELECT o.id FROM contacts o \
+                   JOIN contacts c ON c.account_id = o.account_id WHERE c.id = ?1 AND o.id <> ?1) RETURNING id",
+                libsql::params![reply.contact_id.as_str(), at.as_str()],
+                |row| col::<String>(row, 0),
+            )
+            .await?
+            .len();
+    }
+    // Nothing waiting to be sent goes out after an answer.
+    effects.drafts_archived = conn
+        .query_all(
+            "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(notes, 'archived: the contact replied'), \
+             updated_at = ?2 WHERE contact_id = ?1 AND approval_status IN ('draft', 'pending', 'approved') RETURNING id",
+            libsql::params![reply.contact_id.as_str(), at.as_str()],
+            |row| col::<String>(row, 0),
+        )
+        .await?
+        .len();
+    if intent == ReplyIntent::Unsubscribe {
+        audit::record_because(
+            conn,
+            actor,
+            "contact.unsubscribed",
+            "contact",
+            &reply.contact_id,
+            Some("unsubscribe reply"),
+        )
+        .await?;
+        let email: Option<String> = conn
+            .query_one(
+                "contact",
+                "UPDATE contacts SET status = 'do_not_contact', updated_at = ?2 WHERE id = ?1 RETURNING email",
+                libsql::params![reply.contact_id.as_str(), at.as_str()],
+                |row| col(row, 0),
+            )
+            .await?;
+        if let Some(email) = email {
+            conn.execute(
+                "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, created_at) \
+                 VALUES (?1, 'email', ?2, NULL, 'unsubscribe', 'reply', ?3) ON CONFLICT DO NOTHING",
+                libsql::params![new_id(), email, at.as_str()],
+            )
+            .await?;
+        }
+        effects.suppressed = true;
+    }
+    if intent == ReplyIntent::NotNow {
+        let id = new_id();
+        let due = (Utc::now() + Duration::days(NOT_NOW_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        conn.execute(
+            "INSERT INTO followups (id, contact_id, reply_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, 'pending', ?5, 'They said not now: follow up in 90 days', c.owner_id, ?6, ?6 \
+             FROM contacts c WHERE c.id = ?2",
+            libsql::params![id.as_str(), reply.contact_id.as_str(), reply.id.as_str(), reply.channel.as_str(), due, at.as_str()],
+        )
+        .await?;
+        effects.followup_id = Some(id);
+    }
+    Ok(effects)
+}
+
+/// `POST /api/v1/replies`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReply {
+    /// Who replied.
+    pub contact_id: String,
+    /// email, linkedin or call.
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// What they said.
+    pub body: String,
+    /// Email subject.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// When (RFC 3339; default now).
+    #[serde(default)]
+    pub replied_at: Option<String>,
+    /// The intent, when the person logging it knows; otherwise the classifier decides.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub intent: Option<ReplyIntent>,
+}
+
+fn check_owner(principal: &Principal, owner: Option<&str>) -> AppResult<()> {
+    if principal.role == Role::Bdr && owner.is_some_and(|o| o != principal.user_id) {
+        return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
+    }
+    Ok(())
+}
+
+/// Log a reply: classified (unless `intent` is given), and its consequences follow at once.
+#[utoipa::path(post, path = "/api/v1/replies", tag = "replies", request_body = CreateReply,
+    responses((status = 201, body = ReplyResult), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: CreateReply = http::body_json(&req)?;
+    let mut c = Check::default();
+    let contact_id = uuid::Uuid::try_parse(body.contact_id.trim()).map(|u| u.to_string()).ok();
+    if contact_id.is_none() {
+        c.fail("contact_id", "format", "must be an id");
+    }
+    let text = c.required("body", body.body, 100_000);
+    let subject = c.text("subject", body.subject, 500);
+    let replied_at = match body.replied_at.as_deref() {
+        Some(t) => http::parse_time("replied_at", t)
+            .map_err(|_| c.fail("replied_at", "format", "must be an RFC 3339 time"))
+            .ok(),
+        None => Some(now()),
+    };
+    c.finish(())?;
+    let (contact_id, replied_at) = (contact_id.unwrap_or_default(), replied_at.unwrap_or_else(now));
+    let today =
+        chrono::DateTime::parse_from_rfc3339(&replied_at).map_or_else(|_| Utc::now().date_naive(), |t| t.date_naive());
+    let found = classify::classify(subject.as_deref(), &text, today);
+    let (intent, confidence) = match body.intent {
+        Some(intent) => (intent, 1.0),
+        None => (found.intent, found.confidence),
+    };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let result = conn
+        .immediate(async |conn| {
+            let owner: Option<Option<String>> = conn
+                .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
+                .await?;
+            let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
+            check_owner(principal, owner.as_deref())?;
+            let id = new_id();
+            let return_date = found.return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
+            let reply = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
+                         referral_name, referral_email, replied_at, classified_at, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12) RETURNING ",
+                        reply_columns!()
+                    ),
+                    libsql::params![
+                        id.as_str(),
+                        contact_id.as_str(),
+                        body.channel.as_str(),
+                        intent.as_str(),
+                        confidence,
+                        subject.as_deref(),
+                        text.as_str(),
+                        return_date.map(|d| d.to_string()),
+                        found.referral_name.clone().filter(|_| intent == ReplyIntent::Referral),
+                        found.referral_email.clone().filter(|_| intent == ReplyIntent::Referral),
+                        replied_at.as_str(),
+                        at.as_str()
+                    ],
+                    decode,
+                )
+                .await?;
+            let view = serde_json::json!({"contact_id": contact_id, "channel": body.channel, "intent": intent, "confidence": confidence});
+            audit::record_with(conn, &actor, "reply.create", ENTITY, &id, None, Some(&view)).await?;
+            let effects = apply(conn, &actor, &reply, intent, return_date, false).await?;
+            Ok(ReplyResult { reply, effects })
+        })
+        .await?;
+    http::created(&format!("/api/v1/replies/{}", result.reply.id), &result)
+}
+
+/// Replies, newest first: a contact's, or those waiting for a person (`unhandled=true`).
+#[utoipa::path(get, path = "/api/v1/replies", tag = "replies",
+    params(("contact_id" = Option<String>, Query), ("intent" = Option<String>, Query), ("limit" = Option<u32>, Query),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Reply>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let contact = q
+        .one("contact_id")
+        .map(|c| {
+            uuid::Uuid::try_parse(c.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| AppError::invalid("contact_id", "format", "must be an id"))
+        })
+        .transpose()?;
+    let intent = q
+        .one("intent")
+        .map(|i| i.parse::<ReplyIntent>().map_err(|e| AppError::invalid("intent", "one_of", e.to_string())))
+        .transpose()?;
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                reply_columns!(),
+                " FROM replies WHERE (?1 IS NULL OR contact_id = ?1) AND (?2 IS NULL OR intent = ?2) \
+                 AND (?3 IS NULL OR (replied_at, id) < (?3, ?4)) ORDER BY replied_at DESC, id DESC LIMIT ?5"
+            ),
+            libsql::params![contact, intent.map(ReplyIntent::as_str), after_at, after_id, i64::from(limit) + 1],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |r| (r.replied_at.clone(), r.id.clone()))?)
+}
+
+fn reply_id(req: &Request<Bytes>) -> AppResult<String> {
+    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+}
+
+/// One reply.
+#[utoipa::path(get, path = "/api/v1/replies/{id}", tag = "replies", params(("id" = String, Path)),
+    responses((status = 200, body = Reply), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&load(&ctx.conn().await?, &reply_id(&req)?).await?)
+}
+
+/// `PATCH /api/v1/replies/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectReply {
+    /// The right intent.
+    #[schema(value_type = String)]
+    pub intent: ReplyIntent,
+    /// Out-of-office: the day they are back (YYYY-MM-DD).
+    #[serde(default)]
+    pub return_date: Option<String>,
+}
+
+/// Correct a reply's intent; the consequences of the corrected intent follow (the stage is set
+/// to the intent's, audited as a correction; sequences exit or pause; an unsubscribe
+/// suppresses).
+#[utoipa::path(patch, path = "/api/v1/replies/{id}", tag = "replies", request_body = CorrectReply, params(("id" = String, Path)),
+    responses((status = 200, body = ReplyResult), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 422, body = ErrorResponse)))]
+pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = reply_id(&req)?;
+    let body: CorrectReply = http::body_json(&req)?;
+    let return_date = body
+        .return_date
+        .as_deref()
+        .map(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid("return_date", "format", "must be a date such as 2026-12-03"))
+        })
+        .transpose()?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let result = conn
+        .immediate(async |conn| {
+            let before = load(conn, &id).await?;
+            let owner: Option<String> =
+                conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
+            check_owner(principal, owner.as_deref())?;
+            let return_date = return_date.filter(|_| body.intent == ReplyIntent::OutOfOffice);
+            let reply = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "UPDATE replies SET intent = ?2, confidence = 1.0, return_date = ?3, classified_at = ?4, updated_at = ?4 \
+                         WHERE id = ?1 RETURNING ",
+                        reply_columns!()
+                    ),
+                    libsql::params![id.as_str(), body.intent.as_str(), return_date.map(|d| d.to_string()), at.as_str()],
+                    decode,
+                )
+                .await?;
+            audit::record_with(
+                conn,
+                &actor,
+                "reply.correct",
+                ENTITY,
+                &id,
+                Some(&serde_json::json!({"intent": before.intent})),
+                Some(&serde_json::json!({"intent": body.intent})),
+            )
+            .await?;
+            let effects = apply(conn, &actor, &reply, body.intent, return_date, true).await?;
+            Ok(ReplyResult { reply, effects })
+        })
+        .await?;
+    http::ok(&result)
+}
