@@ -155,3 +155,37 @@ async fn a_corrected_intent_brings_its_own_consequences() {
     let listed = app.get(&format!("/api/v1/replies?contact_id={}", id(&ana))).await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn follow_ups_are_scheduled_listed_by_due_time_and_finished_once() {
+    let app = spawn_app().await;
+    let ana = app.post("/api/v1/contacts", json!({"first_name": "Ana"})).await.body;
+    let later = app
+        .post("/api/v1/followups", json!({"contact_id": ana["id"], "channel": "call", "due_at": "2026-12-10T09:00:00Z", "reason": "After the board meeting"}))
+        .await;
+    assert_eq!(later.status, 201, "{}", later.text);
+    let sooner = app
+        .post(
+            "/api/v1/followups",
+            json!({"contact_id": ana["id"], "channel": "email", "due_at": "2026-12-01T09:00:00Z"}),
+        )
+        .await;
+    let listed = app.get("/api/v1/followups?owner=me").await;
+    let ids: Vec<&str> = listed.body["items"].as_array().expect("items").iter().map(id).collect();
+    assert_eq!(ids, [id(&sooner.body), id(&later.body)], "soonest first");
+    assert_eq!(listed.body["items"][0]["contact_name"], "Ana");
+    let due = app.get("/api/v1/followups?due_before=2026-12-05T00:00:00Z").await;
+    assert_eq!(due.body["items"].as_array().map(Vec::len), Some(1));
+    let path = format!("/api/v1/followups/{}", id(&sooner.body));
+    let done = app.patch(&path, json!({"status": "done"})).await;
+    assert_eq!(
+        (done.body["status"].as_str(), done.body["completed_at"].is_string()),
+        (Some("done"), true),
+        "{}",
+        done.text
+    );
+    assert_eq!(app.patch(&path, json!({"status": "skipped"})).await.status, 409, "finished once");
+    assert_eq!(app.patch(&path, json!({"status": "pending"})).await.status, 422);
+    let bad = app.post("/api/v1/followups", json!({"contact_id": ana["id"], "channel": "fax", "due_at": "soon"})).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+}

@@ -14,6 +14,7 @@ pub mod drafts;
 pub mod enrollments;
 pub mod error;
 pub mod export;
+pub mod followups;
 pub mod health;
 pub mod http;
 pub mod imports;

@@ -106,6 +106,9 @@ pub struct ErrorDetail {
         crate::replies::list,
         crate::replies::get,
         crate::replies::correct,
+        crate::followups::create,
+        crate::followups::list,
+        crate::followups::update,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(
@@ -123,6 +126,7 @@ pub struct ErrorDetail {
         (name = "enrollments", description = "Contacts walking sequences"),
         (name = "drafts", description = "Messages written, reviewed and approved before sending"),
         (name = "replies", description = "Answers, classified, with their consequences"),
+        (name = "followups", description = "Scheduled next actions"),
     )
 )]
 struct ApiDoc;

@@ -139,7 +139,8 @@ impl Family {
             Family::Outreach => crate::sequences::routes()
                 .merge(crate::enrollments::routes())
                 .merge(crate::drafts::routes())
-                .merge(crate::replies::routes()),
+                .merge(crate::replies::routes())
+                .merge(crate::followups::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
         }

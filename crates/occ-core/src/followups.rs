@@ -1,0 +1,274 @@
+//! Follow-ups: scheduled next actions, made by people, by a "not now" reply (90 days later) and
+//! later by the follow-up planner. Pending until done, skipped or cancelled.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit;
+use crate::domain::enums::{Channel, FollowupStatus, Role};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "followup";
+
+/// The follow-ups' routes (in the outreach family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/followups", Signed(WriteData), handler!(create))
+        .get("/api/v1/followups", Signed(ReadData), handler!(list))
+        .patch("/api/v1/followups/{id}", Signed(WriteData), handler!(update))
+}
+
+/// A scheduled next action.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Followup {
+    pub id: String,
+    pub contact_id: String,
+    /// The contact's name.
+    pub contact_name: String,
+    /// The reply that caused it, if any.
+    pub reply_id: Option<String>,
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// pending, done, skipped or cancelled.
+    #[schema(value_type = String)]
+    pub status: FollowupStatus,
+    pub due_at: String,
+    pub reason: Option<String>,
+    pub owner_id: Option<String>,
+    pub completed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+macro_rules! followup_columns {
+    () => {
+        "followups.id, followups.contact_id, \
+         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = followups.contact_id), \
+         followups.reply_id, followups.channel, followups.status, followups.due_at, followups.reason, followups.owner_id, \
+         followups.completed_at, followups.created_at, followups.updated_at"
+    };
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("stored follow-up: {e}"))
+}
+
+fn decode(row: &Row) -> AppResult<Followup> {
+    Ok(Followup {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        contact_name: col::<Option<String>>(row, 2)?.unwrap_or_default(),
+        reply_id: col(row, 3)?,
+        channel: col::<String>(row, 4)?.parse().map_err(internal)?,
+        status: col::<String>(row, 5)?.parse().map_err(internal)?,
+        due_at: col(row, 6)?,
+        reason: col(row, 7)?,
+        owner_id: col(row, 8)?,
+        completed_at: col(row, 9)?,
+        created_at: col(row, 10)?,
+        updated_at: col(row, 11)?,
+    })
+}
+
+async fn load(conn: &Conn, id: &str) -> AppResult<Followup> {
+    conn.query_one(ENTITY, concat!("SELECT ", followup_columns!(), " FROM followups WHERE id = ?1"), [id], decode).await
+}
+
+/// `POST /api/v1/followups`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFollowup {
+    /// Whom to follow up.
+    pub contact_id: String,
+    /// email, linkedin or call.
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// When (RFC 3339).
+    pub due_at: String,
+    /// Why, for the person who will do it.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+fn check_owner(principal: &Principal, owner: Option<&str>) -> AppResult<()> {
+    if principal.role == Role::Bdr && owner.is_some_and(|o| o != principal.user_id) {
+        return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
+    }
+    Ok(())
+}
+
+/// Schedule a follow-up; it belongs to the contact's owner (or to you, for an unowned contact).
+#[utoipa::path(post, path = "/api/v1/followups", tag = "followups", request_body = CreateFollowup,
+    responses((status = 201, body = Followup), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: CreateFollowup = http::body_json(&req)?;
+    let mut c = Check::default();
+    let contact_id = uuid::Uuid::try_parse(body.contact_id.trim()).map(|u| u.to_string()).ok();
+    if contact_id.is_none() {
+        c.fail("contact_id", "format", "must be an id");
+    }
+    let due_at = http::parse_time("due_at", &body.due_at)
+        .map_err(|_| c.fail("due_at", "format", "must be an RFC 3339 time"))
+        .ok();
+    let reason = c.text("reason", body.reason, 2000);
+    c.finish(())?;
+    let (contact_id, due_at) = (contact_id.unwrap_or_default(), due_at.unwrap_or_default());
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let id = new_id();
+    let at = now();
+    let followup = conn
+        .immediate(async |conn| {
+            let owner: Option<Option<String>> =
+                conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0)).await?;
+            let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
+            check_owner(principal, owner.as_deref())?;
+            let followup = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "INSERT INTO followups (id, contact_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7) RETURNING ",
+                        followup_columns!()
+                    ),
+                    libsql::params![
+                        id.as_str(),
+                        contact_id.as_str(),
+                        body.channel.as_str(),
+                        due_at.as_str(),
+                        reason.as_deref(),
+                        owner.unwrap_or_else(|| principal.user_id.clone()),
+                        at.as_str()
+                    ],
+                    decode,
+                )
+                .await?;
+            let view = serde_json::json!({"contact_id": contact_id, "due_at": due_at, "channel": body.channel});
+            audit::record_with(conn, &actor, "followup.create", ENTITY, &id, None, Some(&view)).await?;
+            Ok(followup)
+        })
+        .await?;
+    http::created(&format!("/api/v1/followups/{id}"), &followup)
+}
+
+/// Follow-ups by due time: pending ones by default; `contact_id`, `status`, `due_before`, `owner`
+/// (a user id or `me`).
+#[utoipa::path(get, path = "/api/v1/followups", tag = "followups",
+    params(("contact_id" = Option<String>, Query), ("status" = Option<String>, Query), ("due_before" = Option<String>, Query),
+        ("owner" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Followup>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let mut q = Query::of(&req);
+    let contact = q
+        .one("contact_id")
+        .map(|c| {
+            uuid::Uuid::try_parse(c.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| AppError::invalid("contact_id", "format", "must be an id"))
+        })
+        .transpose()?;
+    let status = q
+        .one("status")
+        .map(|s| s.parse::<FollowupStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
+        .transpose()?
+        .unwrap_or(FollowupStatus::Pending);
+    let due_before = q.one("due_before").map(|t| http::parse_time("due_before", &t)).transpose()?;
+    let owner = q.one("owner").map(|o| if o == "me" { principal.user_id.clone() } else { o });
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                followup_columns!(),
+                " FROM followups WHERE status = ?1 AND (?2 IS NULL OR contact_id = ?2) AND (?3 IS NULL OR due_at < ?3) \
+                 AND (?4 IS NULL OR owner_id = ?4) AND (?5 IS NULL OR (due_at, id) > (?5, ?6)) ORDER BY due_at, id LIMIT ?7"
+            ),
+            libsql::params![status.as_str(), contact, due_before, owner, after_at, after_id, i64::from(limit) + 1],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |f| (f.due_at.clone(), f.id.clone()))?)
+}
+
+/// `PATCH /api/v1/followups/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchFollowup {
+    /// done, skipped or cancelled (from pending only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<FollowupStatus>,
+    /// A new time (pending only).
+    #[serde(default)]
+    pub due_at: Option<String>,
+    /// Why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Finish (done, skipped, cancelled) or reschedule a pending follow-up.
+#[utoipa::path(patch, path = "/api/v1/followups/{id}", tag = "followups", request_body = PatchFollowup, params(("id" = String, Path)),
+    responses((status = 200, body = Followup), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let body: PatchFollowup = http::body_json(&req)?;
+    let mut c = Check::default();
+    if body.status == Some(FollowupStatus::Pending) {
+        c.fail("status", "one_of", "a follow-up can be done, skipped or cancelled");
+    }
+    let due_at = body.due_at.as_deref().and_then(|t| {
+        http::parse_time("due_at", t).map_err(|_| c.fail("due_at", "format", "must be an RFC 3339 time")).ok()
+    });
+    let reason = c.text("reason", body.reason, 2000);
+    c.finish(())?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let followup = conn
+        .immediate(async |conn| {
+            let before = load(conn, &id).await?;
+            let owner: Option<String> =
+                conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
+            check_owner(principal, owner.as_deref())?;
+            if before.status != FollowupStatus::Pending {
+                let message = format!("the follow-up is {}; only a pending one changes", before.status);
+                return Err(AppError::Conflict { fields: vec![FieldError::new("status", "transition", message.clone())], message, conflicts_with: None });
+            }
+            let after = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "UPDATE followups SET status = coalesce(?2, status), due_at = coalesce(?3, due_at), reason = coalesce(?4, reason), \
+                         completed_at = CASE WHEN ?2 IS NOT NULL THEN ?5 END, updated_at = ?5 WHERE id = ?1 RETURNING ",
+                        followup_columns!()
+                    ),
+                    libsql::params![id.as_str(), body.status.map(FollowupStatus::as_str), due_at, reason, at.as_str()],
+                    decode,
+                )
+                .await?;
+            let view = |f: &Followup| serde_json::json!({"status": f.status, "due_at": f.due_at});
+            audit::record_with(conn, &actor, "followup.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after))).await?;
+            Ok(after)
+        })
+        .await?;
+    http::ok(&followup)
+}
