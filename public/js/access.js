@@ -53,3 +53,8 @@ export function useUser() {
   useEffect(() => onSessionChange((s) => setUser(s.user)), []);
   return user;
 }
+
+/** Review drafts (approve, reject, edit): everyone but viewers. */
+export const canReviewDrafts = (user) => WRITERS.includes(roleOf(user));
+/** Create and change sequences (everyone may read them): managers and admins. */
+export const canWriteSequences = (user) => LEADS.includes(roleOf(user));

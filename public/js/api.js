@@ -325,3 +325,32 @@ export const audit = {
   /** `params`: entity, entity_id, actor, since, until, limit, cursor. Managers and admins. */
   list: (params, opts = {}) => request('GET', '/audit', { ...opts, query: params }),
 };
+
+export const sequences = {
+  /** `params`: limit, cursor; answers `{ items, next_cursor }`, each with its steps and enrolled counts. */
+  list: (params, opts = {}) => request('GET', '/sequences', { ...opts, query: params }),
+  get: (id, opts) => request('GET', `/sequences/${encodeURIComponent(id)}`, opts),
+  /** `body`: { name, description?, status?, steps: [{ day_offset, kind, subject?, template, is_break_up }] }. */
+  create: (body) => request('POST', '/sequences', { body }),
+  /** `body`: any of name, description, status, autopilot, steps (the whole list; a kept step keeps its id). */
+  update: (id, body) => request('PATCH', `/sequences/${encodeURIComponent(id)}`, { body }),
+  remove: (id) => request('DELETE', `/sequences/${encodeURIComponent(id)}`),
+};
+
+export const enrollments = {
+  /** `params`: contact_id or sequence_id. */
+  list: (params, opts = {}) => request('GET', '/enrollments', { ...opts, query: params }),
+  /** `body`: { sequence_id, contact_id | contact_ids | batch_id }. */
+  create: (body) => request('POST', '/enrollments', { body }),
+};
+
+export const drafts = {
+  /** `params`: contact_id, approval_status (comma separated), channel, limit, cursor. Default: pending, oldest first. */
+  list: (params, opts = {}) => request('GET', '/drafts', { ...opts, query: params }),
+  /** `body`: any of subject, body, notes; the draft is reviewed again. */
+  update: (id, body) => request('PATCH', `/drafts/${encodeURIComponent(id)}`, { body }),
+  /** `action`: approve | reject | submit | archive; `body`: { notes? }. */
+  act: (id, action, body = {}) => request('POST', `/drafts/${encodeURIComponent(id)}/${action}`, { body }),
+  /** `body`: { ids, action: approve | reject | archive, notes? }; answers `{ results: [{ id, ok, error? }] }`. */
+  bulk: (body) => request('POST', '/drafts/bulk', { body }),
+};

@@ -4,7 +4,7 @@
 import { html, render, useEffect, useRef, useState } from './preact.js';
 import { matchRoute, navigate, useLocation } from './router.js';
 import { auth, loginPath } from './api.js';
-import { canManageUsers, canReadAudit, canWriteAccounts, canWriteContacts, useUser } from './access.js';
+import { canManageUsers, canReadAudit, canReviewDrafts, canWriteAccounts, canWriteContacts, canWriteSequences, useUser } from './access.js';
 import { Layout } from './components/layout.js';
 import { ErrorState, Forbidden, Loading, NotFound } from './components/states.js';
 import { LoginScreen } from './screens/login.js';
@@ -17,6 +17,9 @@ import { ContactDetailScreen } from './screens/contact-detail.js';
 import { ContactCreateScreen, ContactEditScreen } from './screens/contact-form.js';
 import { ImportJobScreen, ImportStartScreen } from './screens/import.js';
 import { AuditScreen } from './screens/audit.js';
+import { ReviewScreen } from './screens/review.js';
+import { SequencesListScreen } from './screens/sequences-list.js';
+import { SequenceCreateScreen, SequenceEditScreen } from './screens/sequence-editor.js';
 import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
 import { UsersScreen } from './screens/settings-users.js';
@@ -27,7 +30,7 @@ if (window.location.pathname === '/') {
   window.history.replaceState(window.history.state, '', `/accounts${window.location.search}`);
 }
 
-// Order matters: /accounts/new before /accounts/:id (and /contacts/new before /contacts/:id). `allow(user)` guards a page by role;
+// Order matters: /accounts/new before /accounts/:id (and /contacts/new, /sequences/new likewise). `allow(user)` guards a page by role;
 // `public` pages show without signing in and without the app frame.
 const ROUTES = [
   { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
@@ -42,6 +45,10 @@ const ROUTES = [
   { path: '/contacts/:id/edit', screen: ContactEditScreen, title: 'Edit contact', allow: canWriteContacts },
   { path: '/import', screen: ImportStartScreen, title: 'Import', allow: canWriteContacts },
   { path: '/import/:id', screen: ImportJobScreen, title: 'Import', allow: canWriteContacts },
+  { path: '/review', screen: ReviewScreen, title: 'Review', allow: canReviewDrafts },
+  { path: '/sequences', screen: SequencesListScreen, title: 'Sequences' },
+  { path: '/sequences/new', screen: SequenceCreateScreen, title: 'New sequence', allow: canWriteSequences },
+  { path: '/sequences/:id', screen: SequenceEditScreen, title: 'Sequence' },
   { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },

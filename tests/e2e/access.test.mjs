@@ -266,7 +266,18 @@ test('an admin creates a viewer in Settings → Users, and the viewer gets no wr
     assert.equal(await page.getByTestId('delete-account').count(), 0, 'a viewer gets no Delete button');
     await screenshot(page, 'viewer-account');
 
-    for (const path of ['/audit', '/settings/users', `/accounts/${accountId}/edit`]) {
+    // Sequences: readable, with no New sequence button, and the editor read-only.
+    await page.goto(`${BASE}/sequences`);
+    await expectVisible(page.locator('[data-testid="sequences-table"], [data-testid="sequences-empty"]'), 'the sequences list');
+    assert.equal(await page.getByTestId('new-sequence').count(), 0, 'a viewer gets no New sequence button');
+    if ((await page.getByTestId('row').count()) > 0) {
+      await page.getByTestId('row').first().locator('a').first().click();
+      await expectVisible(page.getByTestId('read-only'), 'the read-only note in the sequence editor');
+      assert.equal(await page.getByTestId('seq-save').count(), 0, 'a viewer gets no Save button');
+      assert.equal(await page.getByTestId('add-step').count(), 0, 'a viewer gets no Add step button');
+    }
+
+    for (const path of ['/audit', '/settings/users', `/accounts/${accountId}/edit`, '/review', '/sequences/new']) {
       await page.goto(`${BASE}${path}`);
       await expectVisible(page.getByTestId('forbidden'), `the not-allowed state on ${path}`);
     }

@@ -245,6 +245,8 @@ export async function expectNav(page, role, what) {
     'Contacts',
     ...(role === 'viewer' ? [] : ['Import']),
     'Accounts',
+    ...(role === 'viewer' ? [] : ['Review']),
+    'Sequences',
     ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []),
     'Settings',
     'Status',

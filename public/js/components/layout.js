@@ -2,7 +2,7 @@
 // Sign out at its foot; it collapses behind a menu button on narrow screens. Then the main area.
 import { html, useEffect, useState } from '../preact.js';
 import { auth, isAbort } from '../api.js';
-import { canReadAudit, canWriteContacts, roleLabel } from '../access.js';
+import { canReadAudit, canReviewDrafts, canWriteContacts, roleLabel } from '../access.js';
 import { navigate } from '../router.js';
 import { Toasts, toast } from './toast.js';
 
@@ -10,6 +10,8 @@ const NAV = [
   { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
   { href: '/import', label: 'Import', testid: 'nav-import', match: (p) => p === '/import' || p.startsWith('/import/'), icon: 'upload', show: canWriteContacts },
   { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
+  { href: '/review', label: 'Review', testid: 'nav-review', match: (p) => p.startsWith('/review'), icon: 'inbox', show: canReviewDrafts },
+  { href: '/sequences', label: 'Sequences', testid: 'nav-sequences', match: (p) => p.startsWith('/sequences'), icon: 'steps' },
   { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
   { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
   { href: '/status', label: 'Status', testid: 'nav-status', match: (p) => p.startsWith('/status'), icon: 'pulse' },
@@ -18,6 +20,8 @@ const NAV = [
 const ICONS = {
   building: html`<path d="M4 20V5a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v15M14 9h5a1 1 0 0 1 1 1v10M3 20h18M8 8h2M8 12h2M8 16h2"/>`,
   people: html`<circle cx="9" cy="8" r="3.2"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6M16 4.6a3.2 3.2 0 0 1 0 6.3M18 14.3c1.8.8 3 2.6 3 4.7"/>`,
+  inbox: html`<path d="M4 13l2.5-8h11L20 13M4 13v6h16v-6M4 13h5l1 2h4l1-2h5"/>`,
+  steps: html`<path d="M5 6h3M5 12h3M5 18h3M11 6h8M11 12h8M11 18h8"/>`,
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,
   menu: html`<path d="M4 7h16M4 12h16M4 17h16"/>`,
   close: html`<path d="M6 6l12 12M18 6L6 18"/>`,
