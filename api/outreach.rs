@@ -1,5 +1,5 @@
-//! Vercel function: `/api/v1/sequences` (and, as they land, enrollments, drafts, touchpoints,
-//! replies, follow-ups and tasks).
+//! Vercel function: `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`,
+//! `/api/v1/replies`, `/api/v1/followups` (and, as they land, touchpoints and tasks).
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {

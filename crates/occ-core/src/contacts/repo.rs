@@ -297,8 +297,8 @@ pub async fn update(
                         contact_columns!()
                     ),
                     named_params! {
-                        ":id": id, ":at": at.as_str(), ":any": any,
-                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version, ":me": me, ":email_hash": email.map(erased_hash),
+                        ":id": id, ":at": at.as_str(), ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                         ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
                         ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
                         ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),

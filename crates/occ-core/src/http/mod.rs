@@ -93,8 +93,8 @@ pub enum Family {
     Accounts,
     /// `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`.
     Contacts,
-    /// `/api/v1/sequences` (and, as they land, enrollments, drafts, touchpoints, replies,
-    /// follow-ups and tasks).
+    /// `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`, `/api/v1/replies`,
+    /// `/api/v1/followups` (and, as they land, touchpoints and tasks).
     Outreach,
     /// `/api/v1/settings`.
     Settings,
