@@ -86,9 +86,13 @@ async fn approval_is_refused_while_unresolved_or_when_the_person_may_not_be_cont
     assert_eq!(refused.status, 422, "{}", refused.text);
     assert!(refused.field_errors().contains(&("body".to_owned(), "unresolved".to_owned())));
 
-    let ok = draft(&app, &ana, json!({"submit": true})).await;
+    // Do-not-contact archives what was waiting; a draft written afterwards cannot be approved.
+    let waiting = draft(&app, &ana, json!({"submit": true})).await;
     app.post("/api/v1/contacts/bulk", json!({"ids": [ana["id"]], "status": "do_not_contact"})).await;
-    let blocked = app.post(&format!("/api/v1/drafts/{}/approve", id(&ok)), json!({})).await;
+    let archived = app.get(&format!("/api/v1/drafts/{}", id(&waiting))).await;
+    assert_eq!(archived.body["approval_status"], "archived", "{}", archived.text);
+    let late = draft(&app, &ana, json!({"submit": true})).await;
+    let blocked = app.post(&format!("/api/v1/drafts/{}/approve", id(&late)), json!({})).await;
     assert_eq!(blocked.status, 409, "{}", blocked.text);
     assert!(blocked.text.contains("asked not to be contacted"), "{}", blocked.text);
 

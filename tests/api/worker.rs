@@ -159,12 +159,19 @@ async fn pauses_end_and_people_who_may_not_be_contacted_leave() {
     assert_eq!(paused.status, 200, "{}", paused.text);
     app.post("/api/v1/contacts/bulk", json!({"ids": [id(&bo)], "status": "bounced"})).await;
 
+    // Bo leaves at once, not at his next step.
+    let left = enrollment(&app, id(&bo)).await;
+    assert_eq!((left["status"].as_str(), left["exit_reason"].as_str()), (Some("exited"), Some("bounced")));
     let conn = app.db.conn().await;
     let now = Utc::now() + Duration::seconds(1);
     let first = tick(&conn, now).await.expect("tick");
-    assert_eq!((first.drafted, first.exited, first.resumed), (0, 1, 0), "{first:?}");
-    let left = enrollment(&app, id(&bo)).await;
-    assert_eq!((left["status"].as_str(), left["exit_reason"].as_str()), (Some("exited"), Some("bounced")));
+    assert_eq!((first.drafted, first.exited, first.resumed), (0, 0, 0), "{first:?}");
+    // A status set behind the API's back is still caught at the next step.
+    conn.execute("UPDATE enrollments SET status = 'active', exit_reason = NULL, ended_at = NULL, next_due_at = ?2 WHERE contact_id = ?1",
+        libsql::params![id(&bo), occ_core::enrollments::due::stored(now)])
+        .await
+        .expect("back in");
+    assert_eq!(tick(&conn, now).await.expect("tick").exited, 1);
     let later = tick(&conn, now + Duration::days(2)).await.expect("tick");
     assert_eq!((later.resumed, later.drafted), (1, 1), "{later:?}");
     assert_eq!(enrollment(&app, id(&ana)).await["status"], "active");

@@ -190,6 +190,34 @@ pub(crate) async fn advance(
     Ok(moved)
 }
 
+/// People who bounced or asked not to be contacted leave every sequence at once, and nothing
+/// written for them is sent (two calls).
+pub(crate) async fn stop_outreach(
+    conn: &crate::store::Conn,
+    ids: &[String],
+    status: ContactStatus,
+    at: &str,
+) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    conn.execute(
+        "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
+         ended_at = ?3, updated_at = ?3 WHERE contact_id IN (SELECT value FROM json_each(?1)) AND status IN ('active', 'paused')",
+        libsql::params![ids_json.as_str(), status.as_str(), at],
+    )
+    .await?;
+    conn.execute(
+        "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
+         notes = coalesce(notes, 'archived: the contact is ' || ?2) \
+         WHERE contact_id IN (SELECT value FROM json_each(?1)) AND approval_status IN ('draft', 'pending', 'approved')",
+        libsql::params![ids_json.as_str(), status.as_str(), at],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Each contact's score at `stage`, keyed by id: `{id: [score, factors, model version]}`.
 fn new_scores(contexts: Vec<(String, Option<String>, Option<String>)>, stage: Stage, now: &str) -> AppResult<String> {
     let mut scores = serde_json::Map::new();
@@ -332,6 +360,9 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                 [audit_json.as_str()],
             )
             .await?;
+            if let Some(status @ (ContactStatus::Bounced | ContactStatus::DoNotContact)) = body.status {
+                stop_outreach(conn, &changed, status, &at).await?;
+            }
             let others: Vec<(String, String, String, Option<String>)> = if changed.len() == ids.len() {
                 Vec::new()
             } else {
