@@ -101,7 +101,8 @@ async fn due_steps_become_reviewed_drafts_once_and_the_enrollment_walks_to_the_e
     let day3 = tick(&conn, now + Duration::days(3)).await.expect("tick");
     assert_eq!(day3.drafted, 2);
     assert_eq!(drafts(&app, id(&ana)).await[1]["channel"], "linkedin");
-    let day6 = tick(&conn, now + Duration::days(6)).await.expect("tick");
+    // Step 2 fired a day late (day 3), so step 3 keeps its three-day gap: day 6 at 09:00.
+    let day6 = tick(&conn, now + Duration::days(7)).await.expect("tick");
     assert_eq!((day6.drafted, day6.completed), (2, 2), "{day6:?}");
     let done = enrollment(&app, id(&ana)).await;
     assert_eq!((done["status"].as_str(), done["next_due_at"].as_str()), (Some("completed"), None));
@@ -175,4 +176,20 @@ async fn pauses_end_and_people_who_may_not_be_contacted_leave() {
     let later = tick(&conn, now + Duration::days(2)).await.expect("tick");
     assert_eq!((later.resumed, later.drafted), (1, 1), "{later:?}");
     assert_eq!(enrollment(&app, id(&ana)).await["status"], "active");
+}
+
+#[tokio::test]
+async fn a_late_tick_keeps_the_gap_between_steps() {
+    let app = spawn_app().await;
+    let seq = sequence(&app, "Late").await;
+    let ana = person(&app, "Ana", true).await;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&ana)})).await;
+    // The worker was down for ten days: step 1 fires, step 2 (two days later in the sequence)
+    // waits two days from now instead of firing at once.
+    let late = Utc::now() + Duration::days(10);
+    let report = tick(&app.db.conn().await, late).await.expect("tick");
+    assert_eq!(report.drafted, 1, "{report:?}");
+    let e = enrollment(&app, id(&ana)).await;
+    let due = chrono::DateTime::parse_from_rfc3339(e["next_due_at"].as_str().expect("due")).expect("time");
+    assert!(due > late + Duration::days(1), "{due} should be about two days after {late}");
 }

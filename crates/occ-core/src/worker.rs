@@ -44,6 +44,8 @@ struct Due {
     autopilot: bool,
     step: Option<(String, StepKind, Option<String>, String)>,
     next_offset: Option<i64>,
+    /// This step's day offset.
+    offset: Option<i64>,
     status: String,
     values: BTreeMap<&'static str, String>,
     timezone: String,
@@ -87,6 +89,7 @@ fn decode(row: &Row) -> AppResult<Due> {
         autopilot: col(row, 4)?,
         step,
         next_offset: col(row, 9)?,
+        offset: col(row, 18)?,
         status: col(row, 10)?,
         values,
         timezone: col(row, 15)?,
@@ -139,7 +142,7 @@ async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResult<(TickRepo
                    (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
                  (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
                    AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1), \
-                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)) \
+                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)), t.day_offset \
                  FROM enrollments e JOIN sequences s ON s.id = e.sequence_id JOIN contacts c ON c.id = e.contact_id \
                  LEFT JOIN accounts a ON a.id = c.account_id \
                  LEFT JOIN sequence_steps t ON t.sequence_id = e.sequence_id AND t.position = e.current_step \
@@ -204,7 +207,11 @@ async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResult<(TickRepo
             let enrolled = DateTime::parse_from_rfc3339(&due.enrolled_at).map_or(now, |t| t.with_timezone(&Utc));
             match due.next_offset {
                 Some(offset) => {
-                    let next = due::due_at(enrolled, offset, due::zone(&due.timezone)).max(now);
+                    // On schedule, and never closer to this step than the sequence's gap (a tick
+                    // that ran late does not fire two steps at once).
+                    let zone = due::zone(&due.timezone);
+                    let gap = offset - due.offset.unwrap_or(offset);
+                    let next = due::due_at(enrolled, offset, zone).max(due::due_at(now, gap, zone));
                     moves.push(serde_json::json!([due.enrollment, due.current_step, "active", null, due::stored(next), due.current_step + 1]));
                 }
                 None => {
