@@ -193,3 +193,24 @@ async fn a_late_tick_keeps_the_gap_between_steps() {
     let due = chrono::DateTime::parse_from_rfc3339(e["next_due_at"].as_str().expect("due")).expect("time");
     assert!(due > late + Duration::days(1), "{due} should be about two days after {late}");
 }
+
+#[tokio::test]
+async fn the_cron_tick_runs_for_the_holder_of_the_secret_only() {
+    let secret = "cron-secret-for-tests-0123456789";
+    let app =
+        crate::helpers::spawn_app_with(|c| c.cron_secret = Some(occ_core::config::Secret::new(secret)), true).await;
+    let seq = sequence(&app, "Cron").await;
+    let ana = person(&app, "Ana", true).await;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&ana)})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let url = app.url("/api/cron/tick");
+    assert_eq!(app.send_raw(app.client.get(&url)).await.status, 401);
+    assert_eq!(app.send_raw(app.client.get(&url).bearer_auth("cron-secret-for-tests-0123456780")).await.status, 401);
+    let ran = app.send_raw(app.client.get(&url).bearer_auth(secret)).await;
+    assert_eq!(ran.status, 200, "{}", ran.text);
+    assert_eq!(ran.body["drafted"], 1, "{}", ran.text);
+
+    let off = spawn_app().await;
+    let answer = off.send_raw(off.client.get(off.url("/api/cron/tick")).bearer_auth(secret)).await;
+    assert_eq!(answer.status, 503, "{}", answer.text);
+}

@@ -71,6 +71,9 @@ pub struct Config {
     /// The key that encrypts secrets at rest (`OCC_SECRET_KEY`); checked at start when set,
     /// required only by the features that store secrets (see `crypto::SecretBox`).
     pub secret_key: Option<Secret>,
+    /// The bearer secret of the cron tick (`CRON_SECRET`, at least 16 characters); without it
+    /// `/api/cron/tick` answers 503.
+    pub cron_secret: Option<Secret>,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -140,7 +143,12 @@ impl Config {
             crate::crypto::SecretBox::from_key(Some(key))?;
         }
 
-        Ok(Self { database, journal_mode, allowed_origins, log_format, secret_key })
+        let cron_secret = get("CRON_SECRET").map(Secret::new);
+        if cron_secret.as_ref().is_some_and(|s| s.expose().trim().len() < 16) {
+            return Err(ConfigError { variable: "CRON_SECRET", problem: "must be at least 16 characters".to_owned() });
+        }
+
+        Ok(Self { database, journal_mode, allowed_origins, log_format, secret_key, cron_secret })
     }
 
     /// A configuration for an embedded database file, everything else at its default.
@@ -151,6 +159,7 @@ impl Config {
             allowed_origins: Vec::new(),
             log_format: LogFormat::Json,
             secret_key: None,
+            cron_secret: None,
         }
     }
 }

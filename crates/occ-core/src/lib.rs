@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod contacts;
+pub mod cron;
 pub mod crypto;
 pub mod domain;
 pub mod drafts;

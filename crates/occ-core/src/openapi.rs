@@ -109,6 +109,7 @@ pub struct ErrorDetail {
         crate::followups::create,
         crate::followups::list,
         crate::followups::update,
+        crate::cron::run,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
     tags(

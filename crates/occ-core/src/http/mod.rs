@@ -100,6 +100,8 @@ pub enum Family {
     Settings,
     /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
     Insights,
+    /// `/api/cron/tick`, behind `CRON_SECRET`.
+    Cron,
 }
 
 impl Family {
@@ -112,6 +114,7 @@ impl Family {
         Family::Outreach,
         Family::Settings,
         Family::Insights,
+        Family::Cron,
     ];
 
     /// The function file in `api/` that serves this family (`api/<name>.rs`).
@@ -124,6 +127,7 @@ impl Family {
             Family::Outreach => "outreach",
             Family::Settings => "settings",
             Family::Insights => "insights",
+            Family::Cron => "cron",
         }
     }
 
@@ -143,6 +147,7 @@ impl Family {
                 .merge(crate::followups::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes(),
+            Family::Cron => crate::cron::routes(),
         }
     }
 
