@@ -116,7 +116,13 @@ impl AppError {
         Self::Validation(vec![FieldError::new(field, rule, message)])
     }
 
-    /// A 409 about one field.
+    /// A 409: the request is sound, but the record's state forbids it; `rule` says why.
+    pub fn refused(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Conflict { fields: vec![FieldError::new(field, rule, message.clone())], message, conflicts_with: None }
+    }
+
+    /// A 409 about a value that must be unique.
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Conflict {

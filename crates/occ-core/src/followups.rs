@@ -9,9 +9,9 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
-use crate::domain::enums::{Channel, FollowupStatus, Role};
+use crate::domain::enums::{Channel, FollowupStatus};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
@@ -101,13 +101,6 @@ pub struct CreateFollowup {
     pub reason: Option<String>,
 }
 
-fn check_owner(principal: &Principal, owner: Option<&str>) -> AppResult<()> {
-    if principal.role == Role::Bdr && owner.is_some_and(|o| o != principal.user_id) {
-        return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
-    }
-    Ok(())
-}
-
 /// Schedule a follow-up; it belongs to the contact's owner (or to you, for an unowned contact).
 #[utoipa::path(post, path = "/api/v1/followups", tag = "followups", request_body = CreateFollowup,
     responses((status = 201, body = Followup), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
@@ -134,7 +127,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let owner: Option<Option<String>> =
                 conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0)).await?;
             let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
-            check_owner(principal, owner.as_deref())?;
+            principal.require_owner(owner.as_deref())?;
             let followup = conn
                 .query_one(
                     ENTITY,
@@ -172,14 +165,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
-    let contact = q
-        .one("contact_id")
-        .map(|c| {
-            uuid::Uuid::try_parse(c.trim())
-                .map(|u| u.to_string())
-                .map_err(|_| AppError::invalid("contact_id", "format", "must be an id"))
-        })
-        .transpose()?;
+    let contact = q.id("contact_id")?;
     let status = q
         .one("status")
         .map(|s| s.parse::<FollowupStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
@@ -248,10 +234,10 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let before = load(conn, &id).await?;
             let owner: Option<String> =
                 conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
-            check_owner(principal, owner.as_deref())?;
+            principal.require_owner(owner.as_deref())?;
             if before.status != FollowupStatus::Pending {
                 let message = format!("the follow-up is {}; only a pending one changes", before.status);
-                return Err(AppError::Conflict { fields: vec![FieldError::new("status", "transition", message.clone())], message, conflicts_with: None });
+                return Err(AppError::refused("status", "transition", message));
             }
             let after = conn
                 .query_one(

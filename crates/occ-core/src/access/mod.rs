@@ -126,6 +126,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A bdr works only contacts it owns or nobody owns (SPEC.md section 4); managers and admins
+    /// work every contact. `owner` is the contact's owner.
+    pub fn require_owner(&self, owner: Option<&str>) -> AppResult<()> {
+        if self.role == Role::Bdr && owner.is_some_and(|o| o != self.user_id) {
+            return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
+        }
+        Ok(())
+    }
+
     /// Whether this caller may do `action`: its role must allow it, and a token's scope must
     /// reach the action's scope.
     pub fn may(&self, action: Action) -> bool {

@@ -15,9 +15,9 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::reach::{Facts, reach_facts_sql};
-use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel, Role};
+use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
@@ -156,13 +156,6 @@ async fn recipient(
     .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))
 }
 
-fn check_owner(principal: &Principal, owner: Option<&str>) -> AppResult<()> {
-    if principal.role == Role::Bdr && owner.is_some_and(|o| o != principal.user_id) {
-        return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
-    }
-    Ok(())
-}
-
 fn reviewed(
     channel: Channel,
     subject: Option<&str>,
@@ -245,7 +238,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let contact_id = contact_id.unwrap_or_default();
     let conn = ctx.conn().await?;
     let (owner, title, company, signal) = recipient(&conn, &contact_id).await?;
-    check_owner(principal, owner.as_deref())?;
+    principal.require_owner(owner.as_deref())?;
     let report = reviewed(body.channel, subject.as_deref(), &text, (title, company, signal));
     let status = if body.submit { ApprovalStatus::Pending } else { ApprovalStatus::Draft };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
@@ -292,14 +285,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     responses((status = 200, body = Page<Draft>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
-    let contact = q
-        .one("contact_id")
-        .map(|c| {
-            uuid::Uuid::try_parse(c.trim())
-                .map(|u| u.to_string())
-                .map_err(|_| AppError::invalid("contact_id", "format", "must be an id"))
-        })
-        .transpose()?;
+    let contact = q.id("contact_id")?;
     let mut statuses = Vec::new();
     for text in q.many("approval_status") {
         statuses.push(
@@ -370,11 +356,7 @@ fn refused(from: ApprovalStatus, to: ApprovalStatus) -> AppError {
     let allowed: Vec<&str> = approval::allowed_next(from).iter().map(|s| s.as_str()).collect();
     let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
     let message = format!("a draft that is {from} cannot become {to}; allowed: {allowed}");
-    AppError::Conflict {
-        fields: vec![FieldError::new("approval_status", "transition", message.clone())],
-        message,
-        conflicts_with: None,
-    }
+    AppError::refused("approval_status", "transition", message)
 }
 
 /// Edit a draft (reviewed again). An approved draft that is edited needs approving again; a
@@ -393,7 +375,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         .immediate(async |conn| {
             let before = load(conn, &id).await?;
             let (owner, title, company, signal) = recipient(conn, &before.contact_id).await?;
-            check_owner(principal, owner.as_deref())?;
+            principal.require_owner(owner.as_deref())?;
             if !approval::editable(before.approval_status) {
                 return Err(refused(before.approval_status, ApprovalStatus::Pending));
             }
@@ -475,7 +457,7 @@ async fn decide(
         type Read = (String, String, Option<String>, Option<String>, serde_json::Value);
         let (status, channel, unresolved, owner, reach): Read = serde_json::from_str(&facts).map_err(internal)?;
         let (status, channel): (ApprovalStatus, Channel) = (status.parse().map_err(internal)?, channel.parse().map_err(internal)?);
-        check_owner(principal, owner.as_deref())?;
+        principal.require_owner(owner.as_deref())?;
         if !approval::may_move(status, to) {
             return Err(refused(status, to));
         }
@@ -487,7 +469,7 @@ async fn decide(
             }
             if let Err(refusal) = Facts::decode(&reach.to_string())?.decide(channel)? {
                 let message = format!("cannot approve: {}", refusal.message(channel));
-                return Err(AppError::Conflict { fields: vec![FieldError::new("contact_id", "reach", message.clone())], message, conflicts_with: None });
+                return Err(AppError::refused("contact_id", "reach", message));
             }
         }
         let reviewer = matches!(to, ApprovalStatus::Approved | ApprovalStatus::Rejected);

@@ -15,7 +15,7 @@ use crate::audit;
 use crate::contacts::actions::advance;
 use crate::domain::enums::{ContactStatus, EnrollmentStatus, ExitReason, Role, SequenceStatus, Stage};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
@@ -240,10 +240,10 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             };
             if status != SequenceStatus::Active.as_str() {
                 let message = format!("the sequence {name:?} is {status}; make it active to enroll contacts");
-                return Err(AppError::Conflict { fields: vec![FieldError::new("sequence_id", "status", message.clone())], message, conflicts_with: None });
+                return Err(AppError::refused("sequence_id", "status", message));
             }
             let Some(first_offset) = first_offset else {
-                return Err(AppError::conflict("sequence_id", "the sequence has no steps"));
+                return Err(AppError::refused("sequence_id", "no_steps", "the sequence has no steps"));
             };
             if batch.is_some() && batch_found == 0 {
                 return Err(AppError::invalid("batch_id", "exists", "no batch has this id"));
@@ -316,7 +316,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             Err(match code {
                 "not_found" => AppError::invalid("contact_id", "exists", message),
                 "forbidden" => AppError::Forbidden(message),
-                "already_enrolled" => AppError::conflict("contact_id", message),
+                "already_enrolled" => AppError::refused("contact_id", "already_enrolled", message),
                 _ => AppError::invalid("contact_id", code, message),
             })
         }
@@ -330,8 +330,8 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     responses((status = 200, body = Page<Enrollment>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
-    let contact = q.one("contact_id").map(|c| uuid_text("contact_id", &c)).transpose()?;
-    let sequence = q.one("sequence_id").map(|s| uuid_text("sequence_id", &s)).transpose()?;
+    let contact = q.id("contact_id")?;
+    let sequence = q.id("sequence_id")?;
     if contact.is_none() && sequence.is_none() {
         return Err(AppError::invalid("contact_id", "required", "give contact_id or sequence_id"));
     }
@@ -422,9 +422,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
                 let owner: Option<String> = conn
                     .query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0))
                     .await?;
-                if owner.is_some_and(|o| o != principal.user_id) {
-                    return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
-                }
+                principal.require_owner(owner.as_deref())?;
             }
             let (from, sql, action): (&[EnrollmentStatus], &str, &str) = match what {
                 Move::Pause => (
@@ -447,7 +445,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
             if !from.contains(&before.status) {
                 let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
                 let message = format!("the enrollment is {}; this needs it {}", before.status, allowed.join(" or "));
-                return Err(AppError::Conflict { fields: vec![FieldError::new("status", "transition", message.clone())], message, conflicts_with: None });
+                return Err(AppError::refused("status", "transition", message));
             }
             conn.execute(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()]).await?;
             let after = load(conn, &id).await?;

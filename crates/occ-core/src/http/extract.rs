@@ -101,6 +101,17 @@ impl Query {
         self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
+    /// An id parameter: absent, or a UUID in its usual spelling (a 422 naming it otherwise).
+    pub fn id(&mut self, name: &'static str) -> AppResult<Option<String>> {
+        self.one(name)
+            .map(|text| {
+                uuid::Uuid::try_parse(&text)
+                    .map(|u| u.to_string())
+                    .map_err(|_| AppError::invalid(name, "format", "must be an id"))
+            })
+            .transpose()
+    }
+
     /// Every value of a multi-valued filter: `name=a&name=b` and `name=a,b` alike.
     pub fn many(&mut self, name: &'static str) -> Vec<String> {
         self.known.push(name);

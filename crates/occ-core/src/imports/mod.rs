@@ -250,7 +250,11 @@ pub struct PatchImport {
 }
 
 fn started(import: &Import) -> AppError {
-    AppError::conflict("status", format!("the import is {:?}; it can no longer change", import.status).to_lowercase())
+    AppError::refused(
+        "status",
+        "transition",
+        format!("the import is {:?}; it can no longer change", import.status).to_lowercase(),
+    )
 }
 
 /// Change the mapping or the mode before the real run; the dry run's report is then stale and
@@ -386,7 +390,7 @@ async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> 
     }
     if import.received_chunks < import.total_chunks {
         let message = format!("{} of {} chunks are uploaded", import.received_chunks, import.total_chunks);
-        return Err(AppError::conflict("chunks", message));
+        return Err(AppError::refused("chunks", "missing", message));
     }
     if !Columns::new(&import.headers, &import.mapping).has_name() {
         return Err(AppError::invalid("mapping", "required", "map a column to first_name or full_name"));

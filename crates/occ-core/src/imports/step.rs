@@ -585,7 +585,7 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
     };
     let mut state: Phase = match state {
         Some(text) => parse_json(Some(text))?,
-        None => return Err(AppError::conflict("dry_run", format!("the {phase} has not started"))),
+        None => return Err(AppError::refused("dry_run", "not_started", format!("the {phase} has not started"))),
     };
     if state.done {
         return Ok(state);

@@ -15,7 +15,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::advance;
-use crate::domain::enums::{Channel, ReplyIntent, Role, Stage};
+use crate::domain::enums::{Channel, ReplyIntent, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -304,13 +304,6 @@ pub struct CreateReply {
     pub intent: Option<ReplyIntent>,
 }
 
-fn check_owner(principal: &Principal, owner: Option<&str>) -> AppResult<()> {
-    if principal.role == Role::Bdr && owner.is_some_and(|o| o != principal.user_id) {
-        return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
-    }
-    Ok(())
-}
-
 /// Log a reply: classified (unless `intent` is given), and its consequences follow at once.
 #[utoipa::path(post, path = "/api/v1/replies", tag = "replies", request_body = CreateReply,
     responses((status = 201, body = ReplyResult), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
@@ -348,7 +341,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
                 .await?;
             let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
-            check_owner(principal, owner.as_deref())?;
+            principal.require_owner(owner.as_deref())?;
             let id = new_id();
             let return_date = found.return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
             let reply = conn
@@ -393,14 +386,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     responses((status = 200, body = Page<Reply>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
-    let contact = q
-        .one("contact_id")
-        .map(|c| {
-            uuid::Uuid::try_parse(c.trim())
-                .map(|u| u.to_string())
-                .map_err(|_| AppError::invalid("contact_id", "format", "must be an id"))
-        })
-        .transpose()?;
+    let contact = q.id("contact_id")?;
     let intent = q
         .one("intent")
         .map(|i| i.parse::<ReplyIntent>().map_err(|e| AppError::invalid("intent", "one_of", e.to_string())))
@@ -475,7 +461,7 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             let before = load(conn, &id).await?;
             let owner: Option<String> =
                 conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
-            check_owner(principal, owner.as_deref())?;
+            principal.require_owner(owner.as_deref())?;
             let return_date = return_date.filter(|_| body.intent == ReplyIntent::OutOfOffice);
             let reply = conn
                 .query_one(

@@ -315,11 +315,7 @@ fn check_live_edit(live: i64, existing: &[Step], steps: &[CheckedStep]) -> AppRe
          reordered or changed to another kind; archive it and create a new one instead",
         if live == 1 { " is" } else { "s are" }
     );
-    Err(AppError::Conflict {
-        fields: vec![FieldError::new("steps", "in_use", message.clone())],
-        message,
-        conflicts_with: None,
-    })
+    Err(AppError::refused("steps", "in_use", message))
 }
 
 fn steps_json(steps: &[CheckedStep]) -> String {
@@ -571,11 +567,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     "{ever} enrollment{} keep this sequence's history; archive it instead",
                     if ever == 1 { "" } else { "s" }
                 );
-                return Err(AppError::Conflict {
-                    fields: vec![FieldError::new("id", "in_use", message.clone())],
-                    message,
-                    conflicts_with: None,
-                });
+                return Err(AppError::refused("id", "in_use", message));
             }
             conn.execute("DELETE FROM sequences WHERE id = ?1", [id.as_str()]).await?;
             audit::record_with(conn, &actor, "sequence.delete", ENTITY, &id, Some(&audit_view(&before)), None).await
