@@ -6,6 +6,7 @@ pub(crate) mod handlers;
 mod input;
 pub mod list;
 pub mod persona;
+pub(crate) mod pipeline;
 pub mod reach;
 pub mod repo;
 pub mod stage;
@@ -30,4 +31,5 @@ pub fn routes() -> Routes {
         .get("/api/v1/contacts/{id}", Signed(ReadData), handler!(handlers::get))
         .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))
         .delete("/api/v1/contacts/{id}", Signed(DeleteData), handler!(handlers::delete))
+        .get("/api/v1/pipeline", Signed(ReadData), handler!(pipeline::board))
 }

@@ -75,7 +75,7 @@ macro_rules! contact_columns {
          (SELECT a.domain FROM accounts a WHERE a.id = contacts.account_id)"
     };
 }
-pub(super) use contact_columns;
+pub(crate) use contact_columns;
 
 fn parse<T: std::str::FromStr>(text: String) -> AppResult<T>
 where
@@ -85,7 +85,7 @@ where
 }
 
 /// Reads a contact from the columns of [`contact_columns!`].
-pub(super) fn decode(row: &Row) -> AppResult<Contact> {
+pub(crate) fn decode(row: &Row) -> AppResult<Contact> {
     let department: Option<String> = col(row, 5)?;
     let stage: Stage = parse(col(row, 11)?)?;
     let factors: String = col(row, 14)?;

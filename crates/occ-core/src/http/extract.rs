@@ -35,6 +35,14 @@ impl<T> Patch<T> {
     pub fn is_present(&self) -> bool {
         !matches!(self, Patch::Absent)
     }
+
+    /// The value sent, if any (absent and `null` alike are none).
+    pub fn value(self) -> Option<T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            Patch::Absent | Patch::Null => None,
+        }
+    }
 }
 
 /// Parses a JSON body into `T`. Malformed JSON is a 400; a wrong, missing or unknown field is
@@ -92,6 +100,14 @@ impl Query {
     pub fn of<B>(req: &Request<B>) -> Self {
         let raw = req.uri().query().unwrap_or_default();
         let pairs = form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        Self { pairs, known: Vec::new() }
+    }
+
+    /// Parses a query string given as text (a saved filter), without the leading `?`.
+    pub fn parse(raw: &str) -> Self {
+        let pairs = form_urlencoded::parse(raw.trim_start_matches('?').as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         Self { pairs, known: Vec::new() }
     }
 

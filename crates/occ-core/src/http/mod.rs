@@ -137,16 +137,19 @@ impl Family {
             Family::Health => crate::health::routes(),
             Family::Auth => crate::auth::routes(),
             Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
-            Family::Contacts => {
-                crate::contacts::routes().merge(crate::export::routes()).merge(crate::imports::routes())
-            }
+            Family::Contacts => crate::contacts::routes()
+                .merge(crate::export::routes())
+                .merge(crate::imports::routes())
+                .merge(crate::batches::routes()),
             Family::Outreach => crate::sequences::routes()
                 .merge(crate::enrollments::routes())
                 .merge(crate::drafts::routes())
                 .merge(crate::replies::routes())
-                .merge(crate::followups::routes()),
+                .merge(crate::followups::routes())
+                .merge(crate::opportunities::routes())
+                .merge(crate::touchpoints::routes()),
             Family::Settings => crate::settings::routes(),
-            Family::Insights => crate::audit::routes(),
+            Family::Insights => crate::audit::routes().merge(crate::queue::routes()).merge(crate::prep::routes()),
             Family::Cron => crate::cron::routes(),
         }
     }

@@ -34,8 +34,11 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Append-only: a landed entry is never edited.
-pub const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_init", "init"), migration!(2, "0002_scores_imports", "scores_imports")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_init", "init"),
+    migration!(2, "0002_scores_imports", "scores_imports"),
+    migration!(3, "0003_outreach_day", "outreach_day"),
+];
 
 impl Migration {
     /// SHA-256 of the up script, hex.

@@ -1,0 +1,523 @@
+//! Batches: named prospect lists, built from a saved contact filter (the contacts list's query
+//! string, with its sort and a limit: "the top 50 active fintech contacts by priority") or from
+//! chosen contacts, with unique membership. A whole batch can be enrolled in a sequence.
+//!
+//! Lifecycle: draft → active | archived; active → paused | completed | archived; paused →
+//! active | completed | archived; completed → archived. Members change until it is completed.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit;
+use crate::contacts::list::{self, Filters, Sort};
+use crate::domain::enums::{BatchStatus, Role};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "batch";
+/// The most members a batch is built with from a filter, or changed by in one request.
+pub const MAX_MEMBERS: u32 = 1000;
+
+/// The batches' routes (in the contacts family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/batches", Signed(WriteData), handler!(create))
+        .get("/api/v1/batches", Signed(ReadData), handler!(list))
+        .get("/api/v1/batches/{id}", Signed(ReadData), handler!(get))
+        .patch("/api/v1/batches/{id}", Signed(WriteData), handler!(update))
+        .get("/api/v1/batches/{id}/members", Signed(ReadData), handler!(members))
+        .post("/api/v1/batches/{id}/members", Signed(WriteData), handler!(add_members))
+        .delete("/api/v1/batches/{id}/members", Signed(WriteData), handler!(remove_members))
+}
+
+/// The statuses a batch in `from` may move to.
+pub fn next_statuses(from: BatchStatus) -> &'static [BatchStatus] {
+    use BatchStatus::*;
+    match from {
+        Draft => &[Active, Archived],
+        Active => &[Paused, Completed, Archived],
+        Paused => &[Active, Completed, Archived],
+        Completed => &[Archived],
+        Archived => &[],
+    }
+}
+
+/// A prospect list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Batch {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// draft, active, paused, completed or archived.
+    #[schema(value_type = String)]
+    pub status: BatchStatus,
+    /// The statuses it may move to next.
+    #[schema(value_type = Vec<String>)]
+    pub next_statuses: Vec<BatchStatus>,
+    /// The contacts-list query string it was built from (`""` for a hand-picked batch).
+    pub query: String,
+    pub owner_id: Option<String>,
+    pub member_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+macro_rules! batch_columns {
+    () => {
+        "batches.id, batches.name, batches.description, batches.status, coalesce(batches.saved_filter ->> '$.query', ''), \
+         batches.owner_id, (SELECT count(*) FROM batch_prospects p WHERE p.batch_id = batches.id), batches.created_at, batches.updated_at"
+    };
+}
+
+fn decode(row: &Row) -> AppResult<Batch> {
+    let status: BatchStatus =
+        col::<String>(row, 3)?.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored batch: {e}")))?;
+    Ok(Batch {
+        id: col(row, 0)?,
+        name: col(row, 1)?,
+        description: col(row, 2)?,
+        status,
+        next_statuses: next_statuses(status).to_vec(),
+        query: col(row, 4)?,
+        owner_id: col(row, 5)?,
+        member_count: col(row, 6)?,
+        created_at: col(row, 7)?,
+        updated_at: col(row, 8)?,
+    })
+}
+
+async fn load(conn: &Conn, id: &str) -> AppResult<Batch> {
+    conn.query_one(ENTITY, concat!("SELECT ", batch_columns!(), " FROM batches WHERE id = ?1"), [id], decode).await
+}
+
+fn batch_id(req: &Request<Bytes>) -> AppResult<String> {
+    Ok(http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string())
+}
+
+/// A bdr changes the batches it owns or nobody owns; managers and admins change every batch.
+fn require_batch_owner(principal: &Principal, batch: &Batch) -> AppResult<()> {
+    if principal.role == Role::Bdr && batch.owner_id.as_deref().is_some_and(|o| o != principal.user_id) {
+        return Err(AppError::Forbidden("this batch belongs to another user".to_owned()));
+    }
+    Ok(())
+}
+
+/// Contact ids from a request body: 1 to [`MAX_MEMBERS`], each an id, duplicates dropped.
+fn contact_ids(field: &str, ids: &[String]) -> AppResult<Vec<String>> {
+    if ids.is_empty() || ids.len() > MAX_MEMBERS as usize {
+        return Err(AppError::invalid(field, "length", format!("must list 1 to {MAX_MEMBERS} contacts")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let id = uuid::Uuid::try_parse(id.trim())
+            .map_err(|_| AppError::invalid(format!("{field}[{i}]"), "format", "must be an id"))?
+            .to_string();
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// The contacts a saved filter selects, best first by its sort, at most `limit` (one call).
+async fn select(conn: &Conn, query: &str, me: &str, limit: u32) -> AppResult<Vec<String>> {
+    let in_query = |e: AppError| match e {
+        AppError::Validation(fields) => AppError::Validation(
+            fields.into_iter().map(|f| FieldError::new(format!("query.{}", f.field), f.rule, f.message)).collect(),
+        ),
+        other => other,
+    };
+    let mut q = Query::parse(query);
+    let filters = Filters::read(&mut q, me).map_err(in_query)?;
+    let (sort, descending): (Sort, bool) = http::sort(&mut q, Sort::ALLOWED).map_err(in_query)?;
+    q.finish().map_err(in_query)?;
+    let page = list::list(conn, &filters, sort, descending, limit, None).await?;
+    Ok(page.items.into_iter().map(|c| c.id).collect())
+}
+
+/// Appends `ids` to the batch after its last member, skipping members already in it; answers
+/// the ones added (one call).
+async fn append(conn: &Conn, batch: &str, ids: &[String], at: &str) -> AppResult<Vec<String>> {
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    conn.query_all(
+        "INSERT INTO batch_prospects (id, batch_id, contact_id, position, created_at) \
+         SELECT lower(hex(randomblob(16))), ?1, c.id, \
+           (SELECT coalesce(max(position) + 1, 0) FROM batch_prospects WHERE batch_id = ?1) + j.key, ?3 \
+         FROM json_each(?2) j JOIN contacts c ON c.id = j.value WHERE true \
+         ON CONFLICT (batch_id, contact_id) DO NOTHING RETURNING contact_id",
+        libsql::params![batch, ids_json.as_str(), at],
+        |row| col(row, 0),
+    )
+    .await
+}
+
+/// `POST /api/v1/batches`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBatch {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A contacts-list query string (filters and `sort`, as on `GET /api/v1/contacts`), such as
+    /// `industry=Fintech&status=active&stage=new&sort=priority`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// How many contacts the query takes (1-1000, default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Hand-picked contacts, added after the query's.
+    #[serde(default)]
+    pub contact_ids: Vec<String>,
+}
+
+/// Build a batch from a saved filter (the first `limit` contacts in its sort) and/or chosen
+/// contacts. It starts as a draft, owned by its maker.
+#[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = CreateBatch,
+    responses((status = 201, body = Batch), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: CreateBatch = http::body_json(&req)?;
+    let mut c = Check::default();
+    let name = c.required("name", body.name, 200);
+    let description = c.text("description", body.description, 5000);
+    let query = c.text("query", body.query, 2000);
+    let limit = body.limit.unwrap_or(50);
+    if !(1..=MAX_MEMBERS).contains(&limit) {
+        c.fail("limit", "range", format!("must be from 1 to {MAX_MEMBERS}"));
+    }
+    c.finish(())?;
+    let chosen = if body.contact_ids.is_empty() { Vec::new() } else { contact_ids("contact_ids", &body.contact_ids)? };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let id = new_id();
+    let at = now();
+    let saved = serde_json::json!({"query": query.clone().unwrap_or_default(), "limit": limit}).to_string();
+    let batch = conn
+        .immediate(async |conn| {
+            let mut ids = match &query {
+                Some(query) => select(conn, query, &principal.user_id, limit).await?,
+                None => Vec::new(),
+            };
+            ids.extend(chosen.iter().filter(|c| !ids.contains(c)).cloned().collect::<Vec<_>>());
+            conn.execute(
+                "INSERT INTO batches (id, name, description, status, saved_filter, owner_id, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?6)",
+                libsql::params![
+                    id.as_str(),
+                    name.as_str(),
+                    description,
+                    saved.as_str(),
+                    principal.user_id.as_str(),
+                    at.as_str()
+                ],
+            )
+            .await?;
+            let added = if ids.is_empty() { Vec::new() } else { append(conn, &id, &ids, &at).await? };
+            let view = serde_json::json!({"name": name, "query": query, "limit": limit, "members": added.len()});
+            audit::record_with(conn, &actor, "batch.create", ENTITY, &id, None, Some(&view)).await?;
+            load(conn, &id).await
+        })
+        .await?;
+    http::created(&format!("/api/v1/batches/{id}"), &batch)
+}
+
+/// Batches, newest first; `status` filters.
+#[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
+    params(("status" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Batch>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let status = q
+        .one("status")
+        .map(|s| s.parse::<BatchStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
+        .transpose()?;
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM batches WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ),
+            libsql::params![status.map(BatchStatus::as_str), after_at, after_id, i64::from(limit) + 1],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |b| (b.created_at.clone(), b.id.clone()))?)
+}
+
+/// One batch.
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches", params(("id" = String, Path)),
+    responses((status = 200, body = Batch), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = batch_id(&req)?;
+    http::ok(&load(&ctx.conn().await?, &id).await?)
+}
+
+/// `PATCH /api/v1/batches/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBatch {
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// One of the batch's `next_statuses`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<BatchStatus>,
+}
+
+/// Rename a batch or move its status along the lifecycle (409 outside `next_statuses`).
+#[utoipa::path(patch, path = "/api/v1/batches/{id}", tag = "batches", request_body = PatchBatch, params(("id" = String, Path)),
+    responses((status = 200, body = Batch), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = batch_id(&req)?;
+    let body: PatchBatch = http::body_json(&req)?;
+    let mut c = Check::default();
+    let name = body.name.map(|n| c.required("name", n, 200));
+    let description = c.text("description", body.description, 5000);
+    c.finish(())?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let batch = conn
+        .immediate(async |conn| {
+            let before = load(conn, &id).await?;
+            require_batch_owner(principal, &before)?;
+            let moved = body.status.filter(|s| *s != before.status);
+            if let Some(to) = moved
+                && !before.next_statuses.contains(&to)
+            {
+                let allowed: Vec<&str> = before.next_statuses.iter().map(|s| s.as_str()).collect();
+                let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+                let message = format!("a batch that is {} cannot become {to}; allowed: {allowed}", before.status);
+                return Err(AppError::refused("status", "transition", message));
+            }
+            let after = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "UPDATE batches SET name = coalesce(?2, name), description = coalesce(?3, description), \
+                         status = coalesce(?4, status), updated_at = ?5 WHERE id = ?1 RETURNING ",
+                        batch_columns!()
+                    ),
+                    libsql::params![id.as_str(), name, description, moved.map(BatchStatus::as_str), at.as_str()],
+                    decode,
+                )
+                .await?;
+            let view = |b: &Batch| serde_json::json!({"name": b.name, "status": b.status});
+            audit::record_with(conn, &actor, "batch.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)))
+                .await?;
+            Ok(after)
+        })
+        .await?;
+    http::ok(&batch)
+}
+
+/// A member of a batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Member {
+    pub contact_id: String,
+    /// Its place in the batch (the filter's order when it was built).
+    pub position: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub account_name: Option<String>,
+    pub stage: String,
+    pub status: String,
+    pub priority_score: i64,
+}
+
+/// A batch's members in order.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/members", tag = "batches",
+    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Member>), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = batch_id(&req)?;
+    let mut q = Query::of(&req);
+    let limit = http::limit(&mut q)?;
+    let after: Option<i64> = http::cursor(&mut q)?;
+    q.finish()?;
+    let conn = ctx.conn().await?;
+    let rows = conn
+        .query_all(
+            "SELECT c.id, p.position, c.first_name, c.last_name, c.title, a.name, c.stage, c.status, c.priority_score, \
+               (SELECT 1 FROM batches WHERE id = ?1) \
+             FROM (SELECT 1) LEFT JOIN batch_prospects p ON p.batch_id = ?1 AND (?2 IS NULL OR p.position > ?2) \
+             LEFT JOIN contacts c ON c.id = p.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
+             ORDER BY p.position LIMIT ?3",
+            libsql::params![id.as_str(), after, i64::from(limit) + 1],
+            |row| {
+                let exists: Option<i64> = col(row, 9)?;
+                let member = match col::<Option<String>>(row, 0)? {
+                    None => None,
+                    Some(contact_id) => Some(Member {
+                        contact_id,
+                        position: col(row, 1)?,
+                        first_name: col(row, 2)?,
+                        last_name: col(row, 3)?,
+                        title: col(row, 4)?,
+                        account_name: col(row, 5)?,
+                        stage: col(row, 6)?,
+                        status: col(row, 7)?,
+                        priority_score: col(row, 8)?,
+                    }),
+                };
+                Ok((exists.is_some(), member))
+            },
+        )
+        .await?;
+    if !rows.first().is_some_and(|(exists, _)| *exists) {
+        return Err(AppError::NotFound(ENTITY));
+    }
+    let members: Vec<Member> = rows.into_iter().filter_map(|(_, m)| m).collect();
+    http::ok(&Page::from_rows(members, limit, |m| m.position)?)
+}
+
+/// `POST` and `DELETE /api/v1/batches/{id}/members`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberChange {
+    /// The contacts (1-1000).
+    pub contact_ids: Vec<String>,
+}
+
+/// One contact's outcome: added, already_member or not_found; removed or not_member.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct MemberOutcome {
+    pub contact_id: String,
+    pub outcome: &'static str,
+}
+
+/// The outcome of a member change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct MemberResults {
+    pub results: Vec<MemberOutcome>,
+    /// The batch's size afterwards.
+    pub member_count: i64,
+}
+
+/// Checks that the batch may change its members, for this caller.
+async fn open_for_change(conn: &Conn, principal: &Principal, id: &str) -> AppResult<Batch> {
+    let batch = load(conn, id).await?;
+    require_batch_owner(principal, &batch)?;
+    if matches!(batch.status, BatchStatus::Completed | BatchStatus::Archived) {
+        let message = format!("the batch is {}; its members no longer change", batch.status);
+        return Err(AppError::refused("status", "open", message));
+    }
+    Ok(batch)
+}
+
+/// Add contacts; adding a member twice is a no-op that says so (`already_member`).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/members", tag = "batches", request_body = MemberChange,
+    params(("id" = String, Path)),
+    responses((status = 200, body = MemberResults), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn add_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = batch_id(&req)?;
+    let ids = contact_ids("contact_ids", &http::body_json::<MemberChange>(&req)?.contact_ids)?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let results = conn
+        .immediate(async |conn| {
+            let batch = open_for_change(conn, principal, &id).await?;
+            let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
+            let known: Vec<String> = conn
+                .query_all(
+                    "SELECT c.id FROM json_each(?1) j JOIN contacts c ON c.id = j.value",
+                    [ids_json.as_str()],
+                    |row| col(row, 0),
+                )
+                .await?;
+            let added = append(conn, &id, &ids, &at).await?;
+            let results: Vec<MemberOutcome> = ids
+                .iter()
+                .map(|c| MemberOutcome {
+                    contact_id: c.clone(),
+                    outcome: if added.contains(c) {
+                        "added"
+                    } else if known.contains(c) {
+                        "already_member"
+                    } else {
+                        "not_found"
+                    },
+                })
+                .collect();
+            if !added.is_empty() {
+                let view = serde_json::json!({"added": added});
+                audit::record_with(conn, &actor, "batch.members_add", ENTITY, &id, None, Some(&view)).await?;
+            }
+            Ok(MemberResults { results, member_count: batch.member_count + added.len() as i64 })
+        })
+        .await?;
+    http::ok(&results)
+}
+
+/// Remove contacts from a batch (`removed` or `not_member` each).
+#[utoipa::path(delete, path = "/api/v1/batches/{id}/members", tag = "batches", request_body = MemberChange,
+    params(("id" = String, Path)),
+    responses((status = 200, body = MemberResults), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn remove_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = batch_id(&req)?;
+    let ids = contact_ids("contact_ids", &http::body_json::<MemberChange>(&req)?.contact_ids)?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let results = conn
+        .immediate(async |conn| {
+            let batch = open_for_change(conn, principal, &id).await?;
+            let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
+            let removed: Vec<String> = conn
+                .query_all(
+                    "DELETE FROM batch_prospects WHERE batch_id = ?1 AND contact_id IN (SELECT value FROM json_each(?2)) \
+                     RETURNING contact_id",
+                    libsql::params![id.as_str(), ids_json.as_str()],
+                    |row| col(row, 0),
+                )
+                .await?;
+            let results = ids
+                .iter()
+                .map(|c| MemberOutcome {
+                    contact_id: c.clone(),
+                    outcome: if removed.contains(c) { "removed" } else { "not_member" },
+                })
+                .collect();
+            if !removed.is_empty() {
+                let view = serde_json::json!({"removed": removed});
+                audit::record_with(conn, &actor, "batch.members_remove", ENTITY, &id, Some(&view), None).await?;
+            }
+            Ok(MemberResults { results, member_count: batch.member_count - removed.len() as i64 })
+        })
+        .await?;
+    http::ok(&results)
+}

@@ -1,0 +1,151 @@
+//! The Pipeline board: every stage with its count and its best contacts by priority, and the
+//! stage machine's moves, so the board knows where a card may be dropped. One call.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::stage::allowed_next;
+use crate::access::Principal;
+use crate::domain::enums::Stage;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Ctx, Query};
+use crate::openapi::ErrorResponse;
+use crate::store::col;
+
+/// The most cards a column shows.
+pub const MAX_PER_STAGE: u32 = 100;
+
+/// A card on the board.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Card {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub priority_score: i64,
+    pub owner_id: Option<String>,
+    pub status: String,
+    pub stage: String,
+}
+
+/// A column: a stage, how many contacts are in it, and the best of them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Column {
+    #[schema(value_type = String)]
+    pub stage: Stage,
+    pub count: i64,
+    pub contacts: Vec<Card>,
+}
+
+/// The board.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    /// Every stage, in the machine's order.
+    pub stages: Vec<Column>,
+    /// Per stage, the stages a contact in it may move to.
+    #[schema(value_type = Object)]
+    pub transitions: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The board: per stage its count and its top contacts by priority (`per_stage`, default 25,
+/// at most 100); `owner` is a user id, `me` or `none`.
+#[utoipa::path(get, path = "/api/v1/pipeline", tag = "contacts",
+    params(("owner" = Option<String>, Query), ("per_stage" = Option<u32>, Query)),
+    responses((status = 200, body = Board), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let mut q = Query::of(&req);
+    let owner = q.one("owner");
+    let (owner_kind, owner_id) = match owner.as_deref() {
+        None => (None, None),
+        Some("none") => (Some("nobody"), None),
+        Some("me") => (Some("user"), Some(principal.user_id.clone())),
+        Some(id) => (
+            Some("user"),
+            Some(
+                uuid::Uuid::try_parse(id)
+                    .map_err(|_| AppError::invalid("owner", "format", "must be a user id, me or none"))?
+                    .to_string(),
+            ),
+        ),
+    };
+    let per_stage = match q.one("per_stage") {
+        None => 25,
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if (1..=MAX_PER_STAGE).contains(&n) => n,
+            _ => return Err(AppError::invalid("per_stage", "range", format!("must be from 1 to {MAX_PER_STAGE}"))),
+        },
+    };
+    q.finish()?;
+    let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+    let stages_json = serde_json::to_string(&stages).map_err(|e| AppError::Internal(e.into()))?;
+    // Counts come as rows without a contact; cards follow, each column from its own index range.
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            "WITH owned(kind, id) AS (SELECT :owner_kind, :owner_id) \
+             SELECT s.value, (SELECT count(*) FROM contacts c, owned o WHERE c.stage = s.value \
+                 AND (o.kind IS NULL OR (o.kind = 'nobody' AND c.owner_id IS NULL) OR c.owner_id = o.id)), \
+               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+             FROM json_each(:stages) s \
+             UNION ALL \
+             SELECT c.stage, NULL, c.id, c.first_name, c.last_name, c.title, c.account_id, a.name, c.priority_score, \
+               c.owner_id, c.status \
+             FROM json_each(:stages) s JOIN contacts c ON c.id IN (SELECT x.id FROM contacts x, owned o \
+                 WHERE x.stage = s.value AND (o.kind IS NULL OR (o.kind = 'nobody' AND x.owner_id IS NULL) OR x.owner_id = o.id) \
+                 ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) \
+             LEFT JOIN accounts a ON a.id = c.account_id",
+            libsql::named_params! {
+                ":owner_kind": owner_kind, ":owner_id": owner_id, ":stages": stages_json.as_str(),
+                ":per_stage": i64::from(per_stage),
+            },
+            |row| {
+                let stage: String = col(row, 0)?;
+                let count: Option<i64> = col(row, 1)?;
+                let card = match col::<Option<String>>(row, 2)? {
+                    None => None,
+                    Some(id) => Some(Card {
+                        id,
+                        first_name: col(row, 3)?,
+                        last_name: col(row, 4)?,
+                        title: col(row, 5)?,
+                        account_id: col(row, 6)?,
+                        account_name: col(row, 7)?,
+                        priority_score: col(row, 8)?,
+                        owner_id: col(row, 9)?,
+                        status: col(row, 10)?,
+                        stage: stage.clone(),
+                    }),
+                };
+                Ok((stage, count, card))
+            },
+        )
+        .await?;
+    let mut columns: Vec<Column> =
+        Stage::ALL.iter().map(|s| Column { stage: *s, count: 0, contacts: Vec::new() }).collect();
+    for (stage, count, card) in rows {
+        let Some(column) = columns.iter_mut().find(|c| c.stage.as_str() == stage) else { continue };
+        if let Some(count) = count {
+            column.count = count;
+        }
+        if let Some(card) = card {
+            column.contacts.push(card);
+        }
+    }
+    for column in &mut columns {
+        column.contacts.sort_by(|a, b| b.priority_score.cmp(&a.priority_score).then_with(|| a.id.cmp(&b.id)));
+    }
+    let transitions = Stage::ALL
+        .iter()
+        .map(|s| {
+            (s.as_str().to_owned(), serde_json::json!(allowed_next(*s).iter().map(|t| t.as_str()).collect::<Vec<_>>()))
+        })
+        .collect();
+    http::ok(&Board { stages: columns, transitions })
+}

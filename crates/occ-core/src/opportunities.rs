@@ -1,0 +1,512 @@
+//! Meetings and the opportunities they become. A contact has at most one open opportunity
+//! (booked, held or created); its status moves forward by [`next_statuses`], and the contact's
+//! stage follows each move (booked → meeting_booked, held → meeting_held, created →
+//! opportunity, disqualified → not_interested, lost → dormant) where the stage machine allows.
+//! Booking a meeting ends the contact's sequence and archives what was waiting to be sent.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit::{self, Actor};
+use crate::contacts::actions::advance;
+use crate::domain::enums::{OpportunityStatus, Stage};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "opportunity";
+
+/// The opportunities' routes (in the outreach family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/opportunities", Signed(WriteData), handler!(create))
+        .get("/api/v1/opportunities", Signed(ReadData), handler!(list))
+        .get("/api/v1/opportunities/{id}", Signed(ReadData), handler!(get))
+        .patch("/api/v1/opportunities/{id}", Signed(WriteData), handler!(update))
+}
+
+/// The statuses an opportunity in `from` may move to.
+pub fn next_statuses(from: OpportunityStatus) -> &'static [OpportunityStatus] {
+    use OpportunityStatus::*;
+    match from {
+        MeetingBooked => &[MeetingHeld, Disqualified, Lost],
+        MeetingHeld => &[OpportunityCreated, Disqualified, Lost],
+        OpportunityCreated => &[Lost],
+        Disqualified | Lost => &[],
+    }
+}
+
+/// Whether `status` is still open (the contact's one live opportunity).
+pub fn is_open(status: OpportunityStatus) -> bool {
+    matches!(
+        status,
+        OpportunityStatus::MeetingBooked | OpportunityStatus::MeetingHeld | OpportunityStatus::OpportunityCreated
+    )
+}
+
+/// The contact stages an opportunity reaching `status` walks its contact through, in order
+/// (each applied where the stage machine allows it from where the contact stands).
+pub fn stages_for(status: OpportunityStatus) -> &'static [Stage] {
+    match status {
+        OpportunityStatus::MeetingBooked => &[Stage::Touched, Stage::MeetingBooked],
+        OpportunityStatus::MeetingHeld => &[Stage::Touched, Stage::MeetingBooked, Stage::MeetingHeld],
+        OpportunityStatus::OpportunityCreated => {
+            &[Stage::Touched, Stage::MeetingBooked, Stage::MeetingHeld, Stage::Opportunity]
+        }
+        OpportunityStatus::Disqualified => &[Stage::NotInterested],
+        OpportunityStatus::Lost => &[Stage::Dormant],
+    }
+}
+
+/// A meeting or opportunity.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Opportunity {
+    pub id: String,
+    pub contact_id: Option<String>,
+    pub contact_name: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    /// meeting_booked, meeting_held, opportunity_created, disqualified or lost.
+    #[schema(value_type = String)]
+    pub status: OpportunityStatus,
+    /// The statuses it may move to next.
+    #[schema(value_type = Vec<String>)]
+    pub next_statuses: Vec<OpportunityStatus>,
+    pub meeting_at: Option<String>,
+    /// The amount in minor units (cents), with its currency.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub notes: Option<String>,
+    pub owner_id: Option<String>,
+    /// The reply it was booked from.
+    pub reply_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The columns [`decode`] reads, for `SELECT` and `RETURNING`.
+macro_rules! opportunity_columns {
+    () => {
+        "opportunities.id, opportunities.contact_id, \
+         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = opportunities.contact_id), \
+         opportunities.account_id, (SELECT a.name FROM accounts a WHERE a.id = opportunities.account_id), \
+         opportunities.status, opportunities.meeting_at, opportunities.amount_minor, opportunities.currency, \
+         opportunities.notes, opportunities.owner_id, opportunities.reply_id, opportunities.created_at, opportunities.updated_at"
+    };
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("stored opportunity: {e}"))
+}
+
+/// Reads a row of [`opportunity_columns`].
+pub(crate) fn decode(row: &Row) -> AppResult<Opportunity> {
+    let status: OpportunityStatus = col::<String>(row, 5)?.parse().map_err(internal)?;
+    Ok(Opportunity {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        contact_name: col(row, 2)?,
+        account_id: col(row, 3)?,
+        account_name: col(row, 4)?,
+        status,
+        next_statuses: next_statuses(status).to_vec(),
+        meeting_at: col(row, 6)?,
+        amount_minor: col(row, 7)?,
+        currency: col(row, 8)?,
+        notes: col(row, 9)?,
+        owner_id: col(row, 10)?,
+        reply_id: col(row, 11)?,
+        created_at: col(row, 12)?,
+        updated_at: col(row, 13)?,
+    })
+}
+
+async fn load(conn: &Conn, id: &str) -> AppResult<Opportunity> {
+    conn.query_one(
+        ENTITY,
+        concat!("SELECT ", opportunity_columns!(), " FROM opportunities WHERE id = ?1"),
+        [id],
+        decode,
+    )
+    .await
+}
+
+/// Checks an amount and its currency: both or neither, the amount not negative, the currency
+/// three letters (upper-cased).
+fn money(c: &mut Check, amount: Option<i64>, currency: Option<String>) -> (Option<i64>, Option<String>) {
+    let currency = currency.map(|v| v.trim().to_ascii_uppercase()).filter(|v| !v.is_empty());
+    if let Some(code) = &currency
+        && (code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        c.fail("currency", "format", "must be a three-letter ISO 4217 code such as USD");
+    }
+    if amount.is_some_and(|a| a < 0) {
+        c.fail("amount_minor", "range", "must not be negative");
+    }
+    match (amount, &currency) {
+        (Some(_), None) => c.fail("currency", "required", "an amount needs its currency"),
+        (None, Some(_)) => c.fail("amount_minor", "required", "a currency needs an amount"),
+        _ => {}
+    }
+    (amount, currency)
+}
+
+/// Moves the contact's stage along with the opportunity's status, and when a meeting is booked
+/// ends the contact's sequence and archives what was waiting to be sent.
+async fn follow(conn: &Conn, actor: &Actor, contact_id: &str, status: OpportunityStatus, at: &str) -> AppResult<()> {
+    let ids = vec![contact_id.to_owned()];
+    for stage in stages_for(status) {
+        advance(conn, actor, &ids, *stage, "contact.opportunity").await?;
+    }
+    if is_open(status) {
+        conn.execute(
+            "UPDATE enrollments SET status = 'exited', exit_reason = 'meeting_booked', paused_until = NULL, \
+             next_due_at = NULL, ended_at = ?2, updated_at = ?2 WHERE contact_id = ?1 AND status IN ('active', 'paused')",
+            libsql::params![contact_id, at],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?2, \
+             notes = coalesce(notes, 'archived: a meeting was booked') \
+             WHERE contact_id = ?1 AND approval_status IN ('draft', 'pending', 'approved')",
+            libsql::params![contact_id, at],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Books a meeting with the contact (a call that booked one): a new meeting_booked opportunity
+/// unless one is open already, with its consequences. Inside the caller's transaction; answers
+/// the new opportunity's id.
+pub(crate) async fn book(
+    conn: &Conn,
+    actor: &Actor,
+    contact_id: &str,
+    booked_by: &str,
+    at: &str,
+) -> AppResult<Option<String>> {
+    let id = new_id();
+    let booked = conn
+        .query_opt(
+            "INSERT INTO opportunities (id, contact_id, account_id, status, owner_id, created_at, updated_at) \
+             SELECT ?1, c.id, c.account_id, 'meeting_booked', coalesce(c.owner_id, ?3), ?4, ?4 FROM contacts c WHERE c.id = ?2 \
+             ON CONFLICT DO NOTHING RETURNING id",
+            libsql::params![id.as_str(), contact_id, booked_by, at],
+            |row| col::<String>(row, 0),
+        )
+        .await?;
+    if booked.is_some() {
+        let view = serde_json::json!({"contact_id": contact_id, "status": OpportunityStatus::MeetingBooked});
+        audit::record_with(conn, actor, "opportunity.create", ENTITY, &id, None, Some(&view)).await?;
+        follow(conn, actor, contact_id, OpportunityStatus::MeetingBooked, at).await?;
+    }
+    Ok(booked)
+}
+
+/// `POST /api/v1/opportunities`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOpportunity {
+    /// The contact the meeting is with.
+    pub contact_id: String,
+    /// The reply it was booked from (marked handled).
+    #[serde(default)]
+    pub reply_id: Option<String>,
+    /// meeting_booked (the default), meeting_held or opportunity_created.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<OpportunityStatus>,
+    /// When the meeting is (RFC 3339).
+    #[serde(default)]
+    pub meeting_at: Option<String>,
+    /// The amount in minor units, with `currency`.
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+    /// ISO 4217, with `amount_minor`.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Book a meeting (or record a held meeting or a created opportunity) with a contact. The
+/// contact's stage follows, its sequence ends, and the reply it came from is handled. A
+/// contact has one open opportunity at a time (409).
+#[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", request_body = CreateOpportunity,
+    responses((status = 201, body = Opportunity), (status = 403, body = ErrorResponse), (status = 409, body = ErrorResponse),
+        (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: CreateOpportunity = http::body_json(&req)?;
+    let mut c = Check::default();
+    let id_of = |c: &mut Check, field: &str, text: &str| {
+        uuid::Uuid::try_parse(text.trim())
+            .map(|u| u.to_string())
+            .map_err(|_| c.fail(field, "format", "must be an id"))
+            .ok()
+    };
+    let contact_id = id_of(&mut c, "contact_id", &body.contact_id).unwrap_or_default();
+    let reply_id = body.reply_id.as_deref().and_then(|r| id_of(&mut c, "reply_id", r));
+    let status = body.status.unwrap_or(OpportunityStatus::MeetingBooked);
+    if !is_open(status) {
+        c.fail("status", "one_of", "a new opportunity is meeting_booked, meeting_held or opportunity_created");
+    }
+    let meeting_at = body.meeting_at.as_deref().and_then(|t| {
+        http::parse_time("meeting_at", t).map_err(|_| c.fail("meeting_at", "format", "must be an RFC 3339 time")).ok()
+    });
+    let (amount, currency) = money(&mut c, body.amount_minor, body.currency);
+    let notes = c.text("notes", body.notes, 20000);
+    c.finish(())?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let id = new_id();
+    let at = now();
+    let opportunity = conn
+        .immediate(async |conn| {
+            let contact: Option<(Option<String>, Option<String>, Option<String>)> = conn
+                .query_opt(
+                    "SELECT c.owner_id, c.account_id, \
+                       (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
+                          AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) \
+                     FROM contacts c WHERE c.id = ?1",
+                    [contact_id.as_str()],
+                    |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
+                )
+                .await?;
+            let Some((owner, account_id, open)) = contact else {
+                return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
+            };
+            principal.require_owner(owner.as_deref())?;
+            if let Some(open) = open {
+                let message = format!("this contact already has an open opportunity ({open}); move that one instead");
+                return Err(AppError::refused("contact_id", "one_open", message));
+            }
+            if let Some(reply_id) = &reply_id {
+                let handled = conn
+                    .query_opt(
+                        "UPDATE replies SET handled_at = coalesce(handled_at, ?3), handled_by = coalesce(handled_by, ?4), \
+                         updated_at = ?3 WHERE id = ?1 AND contact_id = ?2 RETURNING id",
+                        libsql::params![reply_id.as_str(), contact_id.as_str(), at.as_str(), principal.user_id.as_str()],
+                        |row| col::<String>(row, 0),
+                    )
+                    .await?;
+                if handled.is_none() {
+                    return Err(AppError::invalid("reply_id", "exists", "no reply from this contact has this id"));
+                }
+            }
+            let created = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, currency, notes, \
+                         owner_id, reply_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING ",
+                        opportunity_columns!()
+                    ),
+                    libsql::params![
+                        id.as_str(),
+                        contact_id.as_str(),
+                        account_id,
+                        status.as_str(),
+                        meeting_at,
+                        amount,
+                        currency,
+                        notes,
+                        owner.unwrap_or_else(|| principal.user_id.clone()),
+                        reply_id,
+                        at.as_str()
+                    ],
+                    decode,
+                )
+                .await?;
+            let view = serde_json::json!({"contact_id": contact_id, "status": status, "meeting_at": created.meeting_at});
+            audit::record_with(conn, &actor, "opportunity.create", ENTITY, &id, None, Some(&view)).await?;
+            follow(conn, &actor, &contact_id, status, &at).await?;
+            Ok(created)
+        })
+        .await?;
+    http::created(&format!("/api/v1/opportunities/{id}"), &opportunity)
+}
+
+/// Opportunities, latest change first; filters `status` (one or more), `contact_id`, `owner`
+/// (a user id or `me`).
+#[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities",
+    params(("status" = Option<String>, Query), ("contact_id" = Option<String>, Query), ("owner" = Option<String>, Query),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Opportunity>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let mut q = Query::of(&req);
+    let statuses = q
+        .many("status")
+        .into_iter()
+        .map(|s| s.parse::<OpportunityStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
+        .collect::<AppResult<Vec<_>>>()?;
+    let contact = q.id("contact_id")?;
+    let owner = match q.one("owner") {
+        Some(o) if o == "me" => Some(principal.user_id.clone()),
+        Some(o) => Some(
+            uuid::Uuid::try_parse(&o)
+                .map_err(|_| AppError::invalid("owner", "format", "must be a user id or me"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let statuses = (!statuses.is_empty())
+        .then(|| serde_json::to_string(&statuses))
+        .transpose()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                opportunity_columns!(),
+                " FROM opportunities WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1))) \
+                 AND (?2 IS NULL OR contact_id = ?2) AND (?3 IS NULL OR owner_id = ?3) \
+                 AND (?4 IS NULL OR (updated_at, id) < (?4, ?5)) ORDER BY updated_at DESC, id DESC LIMIT ?6"
+            ),
+            libsql::params![statuses, contact, owner, after_at, after_id, i64::from(limit) + 1],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |o| (o.updated_at.clone(), o.id.clone()))?)
+}
+
+fn opportunity_id(req: &Request<Bytes>) -> AppResult<String> {
+    Ok(http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string())
+}
+
+/// One opportunity.
+#[utoipa::path(get, path = "/api/v1/opportunities/{id}", tag = "opportunities", params(("id" = String, Path)),
+    responses((status = 200, body = Opportunity), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = opportunity_id(&req)?;
+    http::ok(&load(&ctx.conn().await?, &id).await?)
+}
+
+/// `PATCH /api/v1/opportunities/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOpportunity {
+    /// One of the opportunity's `next_statuses`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<OpportunityStatus>,
+    /// A new meeting time, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub meeting_at: Patch<String>,
+    /// A new amount (with `currency`), or `null` with `currency: null`.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub amount_minor: Patch<i64>,
+    /// ISO 4217.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub currency: Patch<String>,
+    /// Notes, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub notes: Patch<String>,
+}
+
+/// Move an opportunity's status (the contact's stage follows), reschedule its meeting, set its
+/// amount or notes. A status move outside `next_statuses` is refused (409).
+#[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", request_body = PatchOpportunity,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Opportunity), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = opportunity_id(&req)?;
+    let body: PatchOpportunity = http::body_json(&req)?;
+    let mut c = Check::default();
+    let meeting_at = crate::validate::patched(body.meeting_at, |t| {
+        t.and_then(|t| {
+            http::parse_time("meeting_at", &t)
+                .map_err(|_| c.fail("meeting_at", "format", "must be an RFC 3339 time"))
+                .ok()
+        })
+    });
+    let money_sent = body.amount_minor.is_present() || body.currency.is_present();
+    let (amount, currency) = money(&mut c, body.amount_minor.value(), body.currency.value());
+    let notes = crate::validate::patched(body.notes, |n| c.text("notes", n, 20000));
+    c.finish(())?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let opportunity = conn
+        .immediate(async |conn| {
+            let before = load(conn, &id).await?;
+            let owner: Option<String> = match &before.contact_id {
+                Some(contact) => conn
+                    .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact.as_str()], |row| col(row, 0))
+                    .await?
+                    .flatten(),
+                None => before.owner_id.clone(),
+            };
+            principal.require_owner(owner.as_deref())?;
+            let moved = body.status.filter(|s| *s != before.status);
+            if let Some(to) = moved
+                && !next_statuses(before.status).contains(&to)
+            {
+                let allowed: Vec<&str> = next_statuses(before.status).iter().map(|s| s.as_str()).collect();
+                let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+                let message = format!("an opportunity that is {} cannot move to {to}; allowed: {allowed}", before.status);
+                return Err(AppError::refused("status", "transition", message));
+            }
+            let after = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "UPDATE opportunities SET status = coalesce(?2, status), \
+                         meeting_at = CASE WHEN ?3 THEN ?4 ELSE meeting_at END, \
+                         amount_minor = CASE WHEN ?5 THEN ?6 ELSE amount_minor END, \
+                         currency = CASE WHEN ?5 THEN ?7 ELSE currency END, \
+                         notes = CASE WHEN ?8 THEN ?9 ELSE notes END, updated_at = ?10 WHERE id = ?1 RETURNING ",
+                        opportunity_columns!()
+                    ),
+                    libsql::params![
+                        id.as_str(),
+                        moved.map(OpportunityStatus::as_str),
+                        meeting_at.is_some(),
+                        meeting_at.flatten(),
+                        money_sent,
+                        amount,
+                        currency,
+                        notes.is_some(),
+                        notes.flatten(),
+                        at.as_str()
+                    ],
+                    decode,
+                )
+                .await?;
+            let view = |o: &Opportunity| {
+                serde_json::json!({"status": o.status, "meeting_at": o.meeting_at, "amount_minor": o.amount_minor, "currency": o.currency})
+            };
+            audit::record_with(conn, &actor, "opportunity.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)))
+                .await?;
+            if let (Some(to), Some(contact)) = (moved, &before.contact_id) {
+                follow(conn, &actor, contact, to, &at).await?;
+            }
+            Ok(after)
+        })
+        .await?;
+    http::ok(&opportunity)
+}

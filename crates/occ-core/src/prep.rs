@@ -1,0 +1,344 @@
+//! The prep card: everything a BDR reads before a call or a meeting, in one response and one
+//! statement: the contact and its score factors, the account's facts, fresh signals first, the
+//! sequence it walks, its open opportunity, the whole history (touches, replies, drafts,
+//! follow-ups, stage changes), talking points (the researcher agent's when it has run, else
+//! drawn from the facts) and the suggested next step.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::ReadData;
+use crate::contacts::repo::{self, Contact, contact_columns};
+use crate::domain::now;
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::col;
+
+/// The prep card's route (in the insights family).
+pub fn routes() -> Routes {
+    Routes::new().get("/api/v1/prep/{contact_id}", Signed(ReadData), handler!(card))
+}
+
+/// The most history entries a card carries.
+pub const TIMELINE_LIMIT: i64 = 100;
+
+/// The company's facts.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct AccountFacts {
+    pub id: String,
+    pub name: String,
+    pub domain: Option<String>,
+    pub industry: Option<String>,
+    pub sub_industry: Option<String>,
+    pub employee_count: Option<i64>,
+    pub country: Option<String>,
+    pub timezone: Option<String>,
+    pub website: Option<String>,
+    pub linkedin_url: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    pub tech_stack: serde_json::Value,
+}
+
+/// A buying signal on the contact or its company.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct SignalFact {
+    pub id: String,
+    pub kind: String,
+    pub strength: i64,
+    pub title: String,
+    pub source_url: Option<String>,
+    pub occurred_at: String,
+    pub expires_at: Option<String>,
+    /// Not expired.
+    pub fresh: bool,
+    /// On the company rather than the person.
+    pub account_level: bool,
+}
+
+/// The sequence the contact walks.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct EnrollmentFact {
+    pub id: String,
+    pub sequence_id: String,
+    pub sequence_name: Option<String>,
+    pub status: String,
+    pub current_step: i64,
+    pub steps: i64,
+    pub next_due_at: Option<String>,
+    pub paused_until: Option<String>,
+}
+
+/// The open opportunity.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct OpportunityFact {
+    pub id: String,
+    pub status: String,
+    pub meeting_at: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// One thing that happened, newest first.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct TimelineEntry {
+    pub at: String,
+    /// touch, reply, draft, followup, stage or opportunity.
+    pub kind: String,
+    pub id: String,
+    pub channel: Option<String>,
+    /// What it was: the touch's kind, the reply's intent, the draft's status, "new → touched".
+    pub title: String,
+    /// The subject, an excerpt, the call's outcome.
+    pub detail: Option<String>,
+    /// The touch's, draft's or follow-up's status; a reply: waiting or handled.
+    pub status: Option<String>,
+}
+
+/// What to do next.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NextStep {
+    /// answer_reply, prepare_meeting, review_draft, send_email, do_task, follow_up, wait,
+    /// enroll, re_engage or none.
+    pub action: String,
+    /// Why, in words.
+    pub reason: String,
+    /// When, if it has a time.
+    pub due_at: Option<String>,
+    /// The record to act on (a reply, draft, follow-up or opportunity).
+    pub target_id: Option<String>,
+}
+
+/// The prep card.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct PrepCard {
+    pub contact: Contact,
+    pub account: Option<AccountFacts>,
+    /// Fresh first, strongest first.
+    pub signals: Vec<SignalFact>,
+    pub enrollment: Option<EnrollmentFact>,
+    pub opportunity: Option<OpportunityFact>,
+    pub timeline: Vec<TimelineEntry>,
+    pub talking_points: Vec<String>,
+    pub next_step: NextStep,
+}
+
+const CARD_SQL: &str = concat!(
+    "SELECT ",
+    contact_columns!(),
+    ", (SELECT json_object('id', a.id, 'name', a.name, 'domain', a.domain, 'industry', a.industry, 'sub_industry', a.sub_industry, \
+          'employee_count', a.employee_count, 'country', a.country, 'timezone', a.timezone, 'website', a.website, \
+          'linkedin_url', a.linkedin_url, 'tech_stack', json(a.tech_stack)) FROM accounts a WHERE a.id = contacts.account_id), \
+     (SELECT json_group_array(json(s)) FROM (SELECT json_object('id', g.id, 'kind', g.kind, 'strength', g.strength, 'title', g.title, \
+          'source_url', g.source_url, 'occurred_at', g.occurred_at, 'expires_at', g.expires_at, \
+          'fresh', json(CASE WHEN g.expires_at IS NULL OR g.expires_at > :now THEN 'true' ELSE 'false' END), \
+          'account_level', json(CASE WHEN g.contact_id IS NULL THEN 'true' ELSE 'false' END)) AS s \
+        FROM (SELECT * FROM signals WHERE contact_id = contacts.id UNION ALL \
+              SELECT * FROM signals WHERE account_id = contacts.account_id AND contact_id IS NULL) g \
+        ORDER BY (g.expires_at IS NULL OR g.expires_at > :now) DESC, g.strength DESC, g.occurred_at DESC LIMIT 20)), \
+     (SELECT json_object('id', e.id, 'sequence_id', e.sequence_id, 'sequence_name', q.name, 'status', e.status, \
+          'current_step', e.current_step, 'steps', (SELECT count(*) FROM sequence_steps st WHERE st.sequence_id = e.sequence_id), \
+          'next_due_at', e.next_due_at, 'paused_until', e.paused_until) \
+        FROM enrollments e LEFT JOIN sequences q ON q.id = e.sequence_id WHERE e.contact_id = contacts.id \
+        ORDER BY e.status IN ('active', 'paused') DESC, e.created_at DESC LIMIT 1), \
+     (SELECT json_object('id', o.id, 'status', o.status, 'meeting_at', o.meeting_at, 'amount_minor', o.amount_minor, \
+          'currency', o.currency, 'notes', o.notes) FROM opportunities o WHERE o.contact_id = contacts.id \
+        AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), \
+     (SELECT json_group_array(json(t)) FROM (SELECT json_object('at', at, 'kind', kind, 'id', id, 'channel', channel, 'title', title, \
+          'detail', detail, 'status', status) AS t FROM ( \
+        SELECT coalesce(p.sent_at, p.created_at) AS at, 'touch' AS kind, p.id, p.channel, p.kind AS title, \
+          coalesce(p.subject, p.call_outcome, substr(p.notes, 1, 200)) AS detail, p.status \
+          FROM touchpoints p WHERE p.contact_id = contacts.id \
+        UNION ALL SELECT r.replied_at, 'reply', r.id, r.channel, coalesce(r.intent, 'unclassified'), substr(r.body, 1, 300), \
+          CASE WHEN r.handled_at IS NULL THEN 'waiting' ELSE 'handled' END FROM replies r WHERE r.contact_id = contacts.id \
+        UNION ALL SELECT d.created_at, 'draft', d.id, d.channel, d.approval_status, coalesce(d.subject, substr(d.body, 1, 200)), \
+          d.approval_status FROM message_drafts d WHERE d.contact_id = contacts.id \
+        UNION ALL SELECT f.due_at, 'followup', f.id, f.channel, 'follow-up', f.reason, f.status \
+          FROM followups f WHERE f.contact_id = contacts.id \
+        UNION ALL SELECT o.created_at, 'opportunity', o.id, NULL, o.status, o.notes, o.status \
+          FROM opportunities o WHERE o.contact_id = contacts.id \
+        UNION ALL SELECT l.at, 'stage', l.id, NULL, (l.before ->> '$.stage') || ' → ' || (l.after ->> '$.stage'), l.reason, NULL \
+          FROM audit_log l WHERE l.entity = 'contact' AND l.entity_id = contacts.id \
+          AND (l.before ->> '$.stage') IS NOT (l.after ->> '$.stage') AND l.before IS NOT NULL \
+        ) ORDER BY at DESC LIMIT :timeline)), \
+     (SELECT ar.output -> '$.talking_points' FROM agent_runs ar WHERE ar.contact_id = contacts.id AND ar.agent = 'researcher' \
+        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) \
+     FROM contacts WHERE contacts.id = :id"
+);
+
+/// Where the card's own columns start, after [`contact_columns!`]'s.
+const EXTRA: i32 = 24;
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("prep card: {e}"))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> AppResult<Option<T>> {
+    text.map(|t| serde_json::from_str(&t)).transpose().map_err(internal)
+}
+
+/// A contact's prep card (one call).
+#[utoipa::path(get, path = "/api/v1/prep/{contact_id}", tag = "queue", params(("contact_id" = String, Path)),
+    responses((status = 200, body = PrepCard), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = http::path_id(&req, "contact_id", "contact", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let at = now();
+    let card = ctx
+        .conn()
+        .await?
+        .query_one(
+            "contact",
+            CARD_SQL,
+            libsql::named_params! { ":id": id.as_str(), ":now": at.as_str(), ":timeline": TIMELINE_LIMIT },
+            |row| {
+                let contact = repo::decode(row)?;
+                let account: Option<AccountFacts> = parse(col(row, EXTRA)?)?;
+                let signals: Vec<SignalFact> = parse(col(row, EXTRA + 1)?)?.unwrap_or_default();
+                let enrollment: Option<EnrollmentFact> = parse(col(row, EXTRA + 2)?)?;
+                let opportunity: Option<OpportunityFact> = parse(col(row, EXTRA + 3)?)?;
+                let timeline: Vec<TimelineEntry> = parse(col(row, EXTRA + 4)?)?.unwrap_or_default();
+                let researched: Option<Vec<String>> =
+                    parse::<serde_json::Value>(col(row, EXTRA + 5)?)?.and_then(|v| serde_json::from_value(v).ok());
+                let talking_points = researched
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| talking_points(&contact, account.as_ref(), &signals));
+                let next_step = next_step(&contact, enrollment.as_ref(), opportunity.as_ref(), &timeline);
+                Ok(PrepCard { contact, account, signals, enrollment, opportunity, timeline, talking_points, next_step })
+            },
+        )
+        .await?;
+    http::ok(&card)
+}
+
+/// Talking points drawn from the facts, for when the researcher agent has not run.
+pub fn talking_points(contact: &Contact, account: Option<&AccountFacts>, signals: &[SignalFact]) -> Vec<String> {
+    let mut points: Vec<String> = signals
+        .iter()
+        .filter(|s| s.fresh)
+        .take(3)
+        .map(|s| {
+            let whose = if s.account_level { account.map_or("their company", |a| a.name.as_str()) } else { "they" };
+            format!(
+                "{} ({}, {}): {}",
+                s.kind.replace('_', " "),
+                whose,
+                &s.occurred_at[..s.occurred_at.len().min(10)],
+                s.title
+            )
+        })
+        .collect();
+    if let Some(a) = account {
+        let size = a.employee_count.map(|n| format!(" with about {n} people")).unwrap_or_default();
+        let industry = a.industry.as_deref().map(|i| format!(" in {i}")).unwrap_or_default();
+        points.push(format!("{} is a company{industry}{size}", a.name));
+        if let Some(stack) = a.tech_stack.as_array().filter(|s| !s.is_empty()) {
+            let tools: Vec<&str> = stack.iter().filter_map(|t| t.as_str()).take(5).collect();
+            points.push(format!("They use {}", tools.join(", ")));
+        }
+    }
+    if let Some(title) = &contact.title {
+        points.push(format!("{} is {title}: speak to what that role is measured on", contact.first_name));
+    }
+    points
+}
+
+/// The suggested next step, from what is open.
+pub fn next_step(
+    contact: &Contact,
+    enrollment: Option<&EnrollmentFact>,
+    opportunity: Option<&OpportunityFact>,
+    timeline: &[TimelineEntry],
+) -> NextStep {
+    let step = |action: &str, reason: String, due_at: Option<String>, target_id: Option<String>| NextStep {
+        action: action.to_owned(),
+        reason,
+        due_at,
+        target_id,
+    };
+    let status = contact.status.as_str();
+    if status == "bounced" || status == "do_not_contact" {
+        return step("none", format!("The contact is {}: do not contact them", status.replace('_', " ")), None, None);
+    }
+    let open = |kind: &str, statuses: &[&str]| {
+        timeline.iter().find(|e| e.kind == kind && e.status.as_deref().is_some_and(|s| statuses.contains(&s)))
+    };
+    if let Some(reply) = open("reply", &["waiting"]) {
+        let verb = if reply.title == "positive" { "said yes: book the meeting" } else { "replied: answer them" };
+        return step(
+            "answer_reply",
+            format!("They {verb} ({} on {})", reply.title, reply.channel.as_deref().unwrap_or("email")),
+            None,
+            Some(reply.id.clone()),
+        );
+    }
+    if let Some(o) = opportunity.filter(|o| o.status == "meeting_booked") {
+        return step(
+            "prepare_meeting",
+            "A meeting is booked: read this card and plan the agenda".to_owned(),
+            o.meeting_at.clone(),
+            Some(o.id.clone()),
+        );
+    }
+    if let Some(d) = open("draft", &["pending"]) {
+        return step("review_draft", "A draft awaits review".to_owned(), None, Some(d.id.clone()));
+    }
+    if let Some(d) = open("draft", &["approved"]) {
+        let (action, what) = match d.channel.as_deref() {
+            Some("email") => ("send_email", "An approved email is ready to send"),
+            Some("call") => ("do_task", "An approved call is waiting: make it"),
+            _ => ("do_task", "An approved LinkedIn task is waiting: do it"),
+        };
+        return step(action, what.to_owned(), None, Some(d.id.clone()));
+    }
+    if let Some(f) = timeline
+        .iter()
+        .filter(|e| e.kind == "followup" && e.status.as_deref() == Some("pending"))
+        .min_by(|a, b| a.at.cmp(&b.at))
+    {
+        return step(
+            "follow_up",
+            f.detail.clone().unwrap_or_else(|| "A follow-up is scheduled".to_owned()),
+            Some(f.at.clone()),
+            Some(f.id.clone()),
+        );
+    }
+    match enrollment {
+        Some(e) if e.status == "active" => {
+            let name = e.sequence_name.as_deref().unwrap_or("the sequence");
+            return step(
+                "wait",
+                format!("Step {} of {} in {name} is next", e.current_step + 1, e.steps),
+                e.next_due_at.clone(),
+                Some(e.id.clone()),
+            );
+        }
+        Some(e) if e.status == "paused" => {
+            return step(
+                "wait",
+                "Their sequence is paused (out of office)".to_owned(),
+                e.paused_until.clone(),
+                Some(e.id.clone()),
+            );
+        }
+        _ => {}
+    }
+    match contact.stage.as_str() {
+        "dormant" | "not_interested" | "replied_negative" => {
+            step("re_engage", "Quiet for now: re-engage when a new signal appears".to_owned(), None, None)
+        }
+        "meeting_held" | "opportunity" | "meeting_booked" => {
+            step("none", "In the hands of the account executive".to_owned(), None, None)
+        }
+        _ => step("enroll", "Not in a sequence: enroll them, or write a first message".to_owned(), None, None),
+    }
+}

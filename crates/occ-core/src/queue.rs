@@ -1,0 +1,589 @@
+//! Today: one ranked list of what to do now, across every kind of work (SPEC.md section 2):
+//! positive replies first, meetings in the next 24 hours, other replies, follow-ups due, calls,
+//! drafts awaiting review, LinkedIn tasks within today's limits, emails ready to send, and
+//! high-priority contacts nobody has researched. Each item says why it is there and carries the
+//! ids to act on it; it can be done or snoozed. Two calls: the items, and the day's counts.
+//!
+//! Items are named `<kind>:<id>`: `reply:`, `meeting:` (an opportunity), `followup:`,
+//! `draft:` (review, email, LinkedIn and call tasks) and `contact:` (research).
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit;
+use crate::contacts::actions::advance;
+use crate::domain::enums::{Role, Stage};
+use crate::domain::now;
+use crate::enrollments::due::stored;
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, col};
+use crate::touchpoints::{self, RecordTouch};
+
+/// The queue's routes (in the insights family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/api/v1/queue", Signed(ReadData), handler!(list))
+        .post("/api/v1/queue/{item}/done", Signed(WriteData), handler!(done))
+        .post("/api/v1/queue/{item}/snooze", Signed(WriteData), handler!(snooze))
+}
+
+/// LinkedIn's default limits (SPEC.md section 2), until settings say otherwise.
+pub const CONNECTIONS_PER_DAY: i64 = 20;
+/// Connection requests a week.
+pub const CONNECTIONS_PER_WEEK: i64 = 100;
+/// Messages a day.
+pub const MESSAGES_PER_DAY: i64 = 50;
+/// How long a snooze lasts unless the caller says.
+pub const DEFAULT_SNOOZE_HOURS: i64 = 4;
+
+/// One thing to do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Item {
+    /// `<kind>:<id>`, for done and snooze.
+    pub id: String,
+    /// reply_positive, meeting, reply, followup, call, review, linkedin, email or research.
+    pub kind: String,
+    /// Why it is here, for a person.
+    pub reason: String,
+    /// When it became due (or happens, for a meeting).
+    pub due_at: String,
+    /// Its rank: higher first.
+    pub priority: i64,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub account_name: Option<String>,
+    pub channel: Option<String>,
+    pub reply_id: Option<String>,
+    pub draft_id: Option<String>,
+    pub followup_id: Option<String>,
+    pub opportunity_id: Option<String>,
+    /// A short excerpt: the reply, the draft, the follow-up's reason.
+    pub excerpt: Option<String>,
+}
+
+/// The day's numbers.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Counts {
+    pub replies_waiting: i64,
+    pub meetings_next_24h: i64,
+    pub followups_due: i64,
+    pub drafts_pending: i64,
+    pub emails_ready: i64,
+    pub linkedin_ready: i64,
+    pub calls_ready: i64,
+    /// Done today (in `tz`): touches by channel and replies received.
+    pub emails_sent_today: i64,
+    pub linkedin_done_today: i64,
+    pub calls_done_today: i64,
+    pub replies_today: i64,
+    /// LinkedIn against its limits.
+    pub connections_today: i64,
+    pub connections_daily_limit: i64,
+    pub connections_this_week: i64,
+    pub connections_weekly_limit: i64,
+    pub messages_today: i64,
+    pub messages_daily_limit: i64,
+}
+
+/// The queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Queue {
+    /// Ranked, highest first.
+    pub items: Vec<Item>,
+    /// The day's numbers.
+    pub counts: Counts,
+}
+
+/// The day and ISO week around `at` in `tz`, as stored times: (day start, day end, week start).
+pub fn day_window(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (String, String, String) {
+    let local = at.with_timezone(&tz).date_naive();
+    let start_of = |d: chrono::NaiveDate| {
+        tz.from_local_datetime(&d.and_time(NaiveTime::MIN)).earliest().map_or(at, |t| t.with_timezone(&Utc))
+    };
+    let week = local - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    (stored(start_of(local)), stored(start_of(local + Duration::days(1))), stored(start_of(week)))
+}
+
+/// The limits from the pacing settings, with the defaults.
+macro_rules! linkedin_limit {
+    ($key:literal, $default:expr) => {
+        concat!(
+            "coalesce((SELECT st.value ->> '$.",
+            $key,
+            "' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), ",
+            $default,
+            ")"
+        )
+    };
+}
+
+/// Whether the item (an SQL expression) is snoozed for this user now.
+macro_rules! not_snoozed {
+    ($item:expr) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM queue_snoozes z WHERE z.user_id = :me AND z.item = ",
+            $item,
+            " AND z.until > :now)"
+        )
+    };
+}
+
+/// The contact is the caller's to work (or `:team` asks for everyone's).
+macro_rules! in_scope {
+    () => {
+        "(:team OR c.owner_id IS NULL OR c.owner_id = :me)"
+    };
+}
+
+/// Every arm yields: item, kind, due_at, priority, contact id, channel, reply, draft,
+/// follow-up, opportunity, excerpt, detail.
+const ITEMS_SQL: &str = concat!(
+    "WITH used AS (SELECT \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect') AS connects_today, \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect') AS connects_week, \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind <> 'linkedin_connect') AS messages_today), \
+     room AS (SELECT max(0, min(",
+    linkedin_limit!("linkedin_connections_daily", 20),
+    " - connects_today, ",
+    linkedin_limit!("linkedin_connections_weekly", 100),
+    " - connects_week)) AS connects, max(0, ",
+    linkedin_limit!("linkedin_messages_daily", 50),
+    " - messages_today) AS messages FROM used), \
+     items(item, kind, due_at, priority, contact_id, channel, reply_id, draft_id, followup_id, opportunity_id, excerpt, detail) AS ( \
+     SELECT * FROM (SELECT 'reply:' || r.id, CASE r.intent WHEN 'positive' THEN 'reply_positive' ELSE 'reply' END, r.replied_at, \
+         CASE r.intent WHEN 'positive' THEN 100 WHEN 'question' THEN 85 WHEN 'referral' THEN 80 WHEN 'neutral' THEN 75 ELSE 45 END, \
+         r.contact_id, r.channel, r.id, NULL, NULL, NULL, substr(r.body, 1, 160), r.intent \
+       FROM replies r JOIN contacts c ON c.id = r.contact_id \
+       WHERE r.handled_at IS NULL AND r.intent IN ('positive', 'question', 'referral', 'neutral', 'negative', 'not_now') AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'reply:' || r.id"),
+    " ORDER BY r.replied_at LIMIT :per_kind) \
+     UNION ALL SELECT * FROM (SELECT 'meeting:' || o.id, 'meeting', o.meeting_at, 95, o.contact_id, NULL, NULL, NULL, NULL, o.id, \
+         substr(o.notes, 1, 160), NULL \
+       FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
+       WHERE o.status = 'meeting_booked' AND o.meeting_at >= :recent AND o.meeting_at < :tomorrow AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'meeting:' || o.id"),
+    " ORDER BY o.meeting_at LIMIT :per_kind) \
+     UNION ALL SELECT * FROM (SELECT 'followup:' || f.id, 'followup', f.due_at, CASE WHEN f.due_at < :day_start THEN 72 ELSE 70 END, \
+         f.contact_id, f.channel, NULL, NULL, f.id, NULL, f.reason, NULL \
+       FROM followups f JOIN contacts c ON c.id = f.contact_id \
+       WHERE f.status = 'pending' AND f.due_at < :day_end AND c.status NOT IN ('bounced', 'do_not_contact') AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'followup:' || f.id"),
+    " ORDER BY f.due_at LIMIT :per_kind) \
+     UNION ALL SELECT * FROM (SELECT 'draft:' || d.id, 'review', d.created_at, 60, d.contact_id, d.channel, NULL, d.id, NULL, NULL, \
+         coalesce(d.subject, substr(d.body, 1, 160)), CAST(json_array_length(d.quality_report, '$.flags') AS TEXT) \
+       FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+       WHERE d.approval_status = 'pending' AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'draft:' || d.id"),
+    " ORDER BY d.created_at LIMIT :per_kind) \
+     UNION ALL SELECT * FROM (SELECT 'draft:' || d.id, CASE d.channel WHEN 'call' THEN 'call' ELSE 'email' END, d.updated_at, \
+         CASE d.channel WHEN 'call' THEN 65 ELSE 50 END, d.contact_id, d.channel, NULL, d.id, NULL, NULL, \
+         coalesce(d.subject, substr(d.body, 1, 160)), NULL \
+       FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+       WHERE d.approval_status = 'approved' AND d.channel IN ('email', 'call') AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'draft:' || d.id"),
+    " ORDER BY d.created_at LIMIT :per_kind) \
+     UNION ALL SELECT item, kind, due, prio, contact, channel, r, d, f, o, excerpt, detail FROM ( \
+       SELECT 'draft:' || d.id AS item, 'linkedin' AS kind, d.updated_at AS due, 55 AS prio, d.contact_id AS contact, \
+         d.channel AS channel, NULL AS r, d.id AS d, NULL AS f, NULL AS o, substr(d.body, 1, 160) AS excerpt, \
+         coalesce(s.kind, 'linkedin_message') AS detail, \
+         row_number() OVER (PARTITION BY coalesce(s.kind, 'linkedin_message') = 'linkedin_connect' ORDER BY d.created_at) AS n \
+       FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
+       WHERE d.approval_status = 'approved' AND d.channel = 'linkedin' AND ",
+    in_scope!(),
+    " AND ",
+    not_snoozed!("'draft:' || d.id"),
+    ") WHERE n <= (SELECT CASE WHEN detail = 'linkedin_connect' THEN connects ELSE messages END FROM room) AND n <= :per_kind \
+     UNION ALL SELECT * FROM (SELECT 'contact:' || c.id, 'research', c.updated_at, 20 + c.priority_score / 5, c.id, NULL, NULL, NULL, \
+         NULL, NULL, c.title, CAST(c.priority_score AS TEXT) \
+       FROM contacts c WHERE c.status = 'active' AND c.stage = 'new' AND c.priority_score >= :research_score AND ",
+    in_scope!(),
+    " AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')) AND ",
+    not_snoozed!("'contact:' || c.id"),
+    " ORDER BY c.priority_score DESC, c.id LIMIT 10)) \
+     SELECT i.*, trim(c.first_name || ' ' || coalesce(c.last_name, '')), a.name, c.priority_score, \
+       (SELECT connects FROM room), (SELECT messages FROM room) \
+     FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
+     ORDER BY i.priority DESC, c.priority_score DESC, i.due_at LIMIT :limit"
+);
+
+/// The day's counts, in scope (one statement).
+const COUNTS_SQL: &str = concat!(
+    "SELECT \
+       (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.handled_at IS NULL \
+          AND r.intent IN ('positive', 'question', 'referral', 'neutral', 'negative', 'not_now') AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.status = 'meeting_booked' \
+          AND o.meeting_at >= :recent AND o.meeting_at < :tomorrow AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.status = 'pending' AND f.due_at < :day_end AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'pending' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'email' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'linkedin' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'call' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') AND r.replied_at >= :day_start \
+          AND r.replied_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_connections_daily", 20),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_connections_weekly", 100),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind <> 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_messages_daily", 50)
+);
+
+/// The minimum score for a new contact to be offered for research.
+pub const RESEARCH_SCORE: i64 = 70;
+
+fn reason(
+    kind: &str,
+    channel: Option<&str>,
+    detail: Option<&str>,
+    excerpt: Option<&str>,
+    due_at: &str,
+    room: (i64, i64),
+) -> String {
+    let quoted = |t: Option<&str>| t.map(|t| format!(": “{}”", t.trim())).unwrap_or_default();
+    let channel = channel.unwrap_or("email");
+    match kind {
+        "reply_positive" => format!("Positive reply on {channel}{}", quoted(excerpt)),
+        "reply" => {
+            let intent = detail.unwrap_or("new").replace('_', " ");
+            format!("Reply ({intent}) on {channel} waiting for you{}", quoted(excerpt))
+        }
+        "meeting" => format!("Meeting at {due_at}: open the prep card"),
+        "followup" => format!("Follow-up by {channel} due{}", excerpt.map(|e| format!(": {e}")).unwrap_or_default()),
+        "review" => match detail.filter(|f| *f != "0") {
+            Some(flags) => format!("Draft awaiting your review ({flags} reviewer flag(s))"),
+            None => "Draft awaiting your review (the reviewer found nothing)".to_owned(),
+        },
+        "email" => format!("Approved email ready to send{}", quoted(excerpt)),
+        "call" => "Call to make (approved script)".to_owned(),
+        "linkedin" if detail == Some("linkedin_connect") => {
+            format!("LinkedIn connection request to send ({} left today)", room.0)
+        }
+        "linkedin" => format!("LinkedIn message to send ({} left today)", room.1),
+        "research" => format!("High-priority contact (score {}) not yet researched", detail.unwrap_or("?")),
+        _ => kind.to_owned(),
+    }
+}
+
+/// Today's queue, ranked; `scope=team` shows everyone's work (default: yours and nobody's);
+/// `tz` (IANA) sets the day for "due today" and the counts (default UTC); `limit` 1-200.
+#[utoipa::path(get, path = "/api/v1/queue", tag = "queue",
+    params(("scope" = Option<String>, Query), ("tz" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    responses((status = 200, body = Queue), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let mut q = Query::of(&req);
+    let team = match q.one("scope").as_deref() {
+        None | Some("mine") => principal.role == Role::Viewer,
+        Some("team") => true,
+        Some(_) => return Err(AppError::invalid("scope", "one_of", "must be mine or team")),
+    };
+    let tz = match q.one("tz") {
+        None => chrono_tz::UTC,
+        Some(name) => name.parse().map_err(|_| AppError::invalid("tz", "format", "must be an IANA time zone"))?,
+    };
+    let limit = http::limit(&mut q)?;
+    q.finish()?;
+    let at = Utc::now();
+    let (day_start, day_end, week_start) = day_window(at, tz);
+    let conn = ctx.conn().await?;
+    let params = || {
+        libsql::named_params! {
+            ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
+            ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
+            ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
+            ":research_score": RESEARCH_SCORE,
+        }
+    };
+    let items = conn
+        .query_all(ITEMS_SQL, params(), |row| {
+            let kind: String = col(row, 1)?;
+            let due_at: String = col::<Option<String>>(row, 2)?.unwrap_or_default();
+            let channel: Option<String> = col(row, 5)?;
+            let excerpt: Option<String> = col(row, 10)?;
+            let detail: Option<String> = col(row, 11)?;
+            let room = (col::<i64>(row, 15)?, col::<i64>(row, 16)?);
+            Ok(Item {
+                id: col(row, 0)?,
+                reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), &due_at, room),
+                kind,
+                due_at,
+                priority: col(row, 3)?,
+                contact_id: col(row, 4)?,
+                contact_name: col(row, 12)?,
+                account_name: col(row, 13)?,
+                channel,
+                reply_id: col(row, 6)?,
+                draft_id: col(row, 7)?,
+                followup_id: col(row, 8)?,
+                opportunity_id: col(row, 9)?,
+                excerpt,
+            })
+        })
+        .await?;
+    let counts = conn
+        .query_one("queue", COUNTS_SQL, params(), |row| {
+            Ok(Counts {
+                replies_waiting: col(row, 0)?,
+                meetings_next_24h: col(row, 1)?,
+                followups_due: col(row, 2)?,
+                drafts_pending: col(row, 3)?,
+                emails_ready: col(row, 4)?,
+                linkedin_ready: col(row, 5)?,
+                calls_ready: col(row, 6)?,
+                emails_sent_today: col(row, 7)?,
+                linkedin_done_today: col(row, 8)?,
+                calls_done_today: col(row, 9)?,
+                replies_today: col(row, 10)?,
+                connections_today: col(row, 11)?,
+                connections_daily_limit: col(row, 12)?,
+                connections_this_week: col(row, 13)?,
+                connections_weekly_limit: col(row, 14)?,
+                messages_today: col(row, 15)?,
+                messages_daily_limit: col(row, 16)?,
+            })
+        })
+        .await?;
+    http::ok(&Queue { items, counts })
+}
+
+/// An item's name, read from the path: its kind and the id it points at.
+fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
+    http::path_id(req, "item", "queue item", |text| {
+        let (kind, id) = text.split_once(':')?;
+        let id = uuid::Uuid::try_parse(id).ok()?.to_string();
+        ["reply", "meeting", "followup", "draft", "contact"].contains(&kind).then(|| (kind.to_owned(), id))
+    })
+}
+
+/// What `done` did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DoneResult {
+    /// The item.
+    pub item: String,
+    /// handled (a reply), done (a follow-up), recorded (a task or email: its touchpoint),
+    /// prepared (a meeting), researched (a contact).
+    pub outcome: String,
+    /// The touchpoint recorded for a task.
+    pub touchpoint_id: Option<String>,
+}
+
+/// `POST /api/v1/queue/{item}/done`: for a call, how it went.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Done {
+    /// Calls: connected, voicemail, no_answer, wrong_number or meeting_booked.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub call_outcome: Option<crate::domain::enums::CallOutcome>,
+    /// Calls: seconds.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// What happened.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Mark an item done: a reply is handled, a follow-up done, a task or an email recorded as sent
+/// (its touchpoint), a meeting prepared, a contact researched. A draft awaiting review is
+/// approved or rejected in Review instead (409).
+#[utoipa::path(post, path = "/api/v1/queue/{item}/done", tag = "queue", request_body = Option<Done>, params(("item" = String, Path)),
+    responses((status = 200, body = DoneResult), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse)))]
+pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let (kind, id) = item(&req)?;
+    let body: Done = if req.body().is_empty() { Done::default() } else { http::body_json(&req)? };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let name = format!("{kind}:{id}");
+    let conn = ctx.conn().await?;
+    let at = now();
+    let result = conn
+        .immediate(async |conn| {
+            let owner = |sql: &'static str| facts(conn, sql, &id);
+            let (outcome, touchpoint_id) = match kind.as_str() {
+                "reply" => {
+                    let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    conn.execute(
+                        "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
+                         WHERE id = ?1",
+                        libsql::params![id.as_str(), at.as_str(), principal.user_id.as_str()],
+                    )
+                    .await?;
+                    audit::record(conn, &actor, "reply.handled", "reply", &id).await?;
+                    ("handled", None)
+                }
+                "followup" => {
+                    let (_, owner) =
+                        owner("SELECT f.id, c.owner_id FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    let changed = conn
+                        .execute(
+                            "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                            libsql::params![id.as_str(), at.as_str()],
+                        )
+                        .await?;
+                    if changed == 0 {
+                        return Err(AppError::refused("status", "transition", "the follow-up is no longer pending"));
+                    }
+                    audit::record(conn, &actor, "followup.done", "followup", &id).await?;
+                    ("done", None)
+                }
+                "draft" => {
+                    let (status, _) = owner("SELECT approval_status, NULL FROM message_drafts WHERE id = ?1").await?;
+                    if status == "pending" || status == "draft" {
+                        return Err(AppError::refused(
+                            "approval_status",
+                            "transition",
+                            "this draft awaits review: approve or reject it in Review",
+                        ));
+                    }
+                    let touch = RecordTouch {
+                        draft_id: Some(id.clone()),
+                        call_outcome: body.call_outcome,
+                        duration_seconds: body.duration_seconds,
+                        notes: body.notes.clone(),
+                        ..RecordTouch::default()
+                    };
+                    let (touch, _) = touchpoints::record(conn, principal, &actor, touch).await?;
+                    ("recorded", Some(touch.id))
+                }
+                "meeting" => {
+                    let (meeting_at, owner) = owner(
+                        "SELECT coalesce(o.meeting_at, o.created_at), c.owner_id FROM opportunities o \
+                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = ?1",
+                    )
+                    .await?;
+                    principal.require_owner(owner.as_deref())?;
+                    // Prepared: it leaves this user's queue for good (the window ends with the meeting).
+                    let until = DateTime::parse_from_rfc3339(&meeting_at)
+                        .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
+                        .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
+                    put_off(conn, &principal.user_id, &name, &until, &at).await?;
+                    ("prepared", None)
+                }
+                _ => {
+                    let (_, owner) = owner("SELECT id, owner_id FROM contacts WHERE id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    advance(conn, &actor, std::slice::from_ref(&id), Stage::Researched, "contact.researched").await?;
+                    ("researched", None)
+                }
+            };
+            Ok(DoneResult { item: name.clone(), outcome: outcome.to_owned(), touchpoint_id })
+        })
+        .await?;
+    http::ok(&result)
+}
+
+/// The item's row: a fact and the contact's owner (404 when it is gone).
+async fn facts(conn: &Conn, sql: &str, id: &str) -> AppResult<(String, Option<String>)> {
+    conn.query_opt(sql, [id], |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?)))
+        .await?
+        .ok_or(AppError::NotFound("queue item"))
+}
+
+async fn put_off(conn: &Conn, user: &str, item: &str, until: &str, at: &str) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO queue_snoozes (user_id, item, until, created_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (user_id, item) DO UPDATE SET until = excluded.until, created_at = excluded.created_at",
+        libsql::params![user, item, until, at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /api/v1/queue/{item}/snooze`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snooze {
+    /// Until when (RFC 3339, in the future, within 30 days).
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Or for how many hours (1-720). Without either: 4 hours.
+    #[serde(default)]
+    pub hours: Option<i64>,
+}
+
+/// When a snoozed item comes back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Snoozed {
+    /// The item.
+    pub item: String,
+    /// When it returns to the queue.
+    pub until: String,
+}
+
+/// Put an item off until later (for you only).
+#[utoipa::path(post, path = "/api/v1/queue/{item}/snooze", tag = "queue", request_body = Option<Snooze>, params(("item" = String, Path)),
+    responses((status = 200, body = Snoozed), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn snooze(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let (kind, id) = item(&req)?;
+    let body: Snooze = if req.body().is_empty() { Snooze::default() } else { http::body_json(&req)? };
+    let at = Utc::now();
+    let until = match (body.until, body.hours) {
+        (Some(_), Some(_)) => return Err(AppError::invalid("until", "one_of", "give until or hours, not both")),
+        (Some(text), None) => {
+            let until = DateTime::parse_from_rfc3339(text.trim())
+                .map_err(|_| AppError::invalid("until", "format", "must be an RFC 3339 time"))?
+                .with_timezone(&Utc);
+            if until <= at || until > at + Duration::days(30) {
+                return Err(AppError::invalid("until", "range", "must be in the future and within 30 days"));
+            }
+            until
+        }
+        (None, Some(hours)) if (1..=720).contains(&hours) => at + Duration::hours(hours),
+        (None, Some(_)) => return Err(AppError::invalid("hours", "range", "must be from 1 to 720")),
+        (None, None) => at + Duration::hours(DEFAULT_SNOOZE_HOURS),
+    };
+    let name = format!("{kind}:{id}");
+    let until = stored(until);
+    put_off(&ctx.conn().await?, &principal.user_id, &name, &until, &stored(at)).await?;
+    http::ok(&Snoozed { item: name, until })
+}

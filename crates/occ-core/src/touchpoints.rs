@@ -1,0 +1,407 @@
+//! Touchpoints: every outbound action. A BDR records the LinkedIn and call tasks they did, and
+//! the emails they sent themselves, from the approved draft (the draft becomes `sent`) or ad hoc.
+//! The idempotency key is unique: the same draft is recorded once however often it is marked
+//! done, and an ad-hoc touch can carry the caller's own key. The contact's stage follows the
+//! first touch (touched) and the break-up step (break_up_sent); a call that booked a meeting
+//! books it. Email that OCC sends itself is recorded by the sender.
+
+use ::http::{Request, Response, StatusCode};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit::{self, Actor};
+use crate::contacts::actions::advance;
+use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, Stage, TouchpointKind};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "touchpoint";
+
+/// The touchpoints' routes (in the outreach family).
+pub fn routes() -> Routes {
+    Routes::new().post("/api/v1/touchpoints", Signed(WriteData), handler!(create)).get(
+        "/api/v1/touchpoints",
+        Signed(ReadData),
+        handler!(list),
+    )
+}
+
+/// An outbound action.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Touchpoint {
+    pub id: String,
+    pub contact_id: String,
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    /// email, linkedin_connect, linkedin_message, linkedin_inmail or call.
+    #[schema(value_type = String)]
+    pub kind: TouchpointKind,
+    /// scheduled, reserved, sending, sent, failed, unknown or cancelled.
+    pub status: String,
+    pub draft_id: Option<String>,
+    pub enrollment_id: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub sent_at: Option<String>,
+    pub call_outcome: Option<String>,
+    pub duration_seconds: Option<i64>,
+    pub notes: Option<String>,
+    pub idempotency_key: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+}
+
+macro_rules! touchpoint_columns {
+    () => {
+        "touchpoints.id, touchpoints.contact_id, touchpoints.channel, touchpoints.kind, touchpoints.status, touchpoints.draft_id, \
+         touchpoints.enrollment_id, touchpoints.subject, touchpoints.body, touchpoints.sent_at, touchpoints.call_outcome, \
+         touchpoints.duration_seconds, touchpoints.notes, touchpoints.idempotency_key, touchpoints.created_by, touchpoints.created_at"
+    };
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("stored touchpoint: {e}"))
+}
+
+fn decode(row: &Row) -> AppResult<Touchpoint> {
+    Ok(Touchpoint {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        channel: col::<String>(row, 2)?.parse().map_err(internal)?,
+        kind: col::<String>(row, 3)?.parse().map_err(internal)?,
+        status: col(row, 4)?,
+        draft_id: col(row, 5)?,
+        enrollment_id: col(row, 6)?,
+        subject: col(row, 7)?,
+        body: col(row, 8)?,
+        sent_at: col(row, 9)?,
+        call_outcome: col(row, 10)?,
+        duration_seconds: col(row, 11)?,
+        notes: col(row, 12)?,
+        idempotency_key: col(row, 13)?,
+        created_by: col(row, 14)?,
+        created_at: col(row, 15)?,
+    })
+}
+
+/// `POST /api/v1/touchpoints`: a task done or a message sent by hand.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordTouch {
+    /// The approved draft that was sent or done (it becomes `sent`). Without it, `contact_id`
+    /// and `kind` describe an ad-hoc touch.
+    #[serde(default)]
+    pub draft_id: Option<String>,
+    /// Whom (ad hoc).
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// email, linkedin_connect, linkedin_message, linkedin_inmail or call (ad hoc; for a
+    /// LinkedIn draft without a step, which LinkedIn action it was).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<TouchpointKind>,
+    /// Calls: connected, voicemail, no_answer, wrong_number or meeting_booked (which books
+    /// the meeting).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub call_outcome: Option<CallOutcome>,
+    /// Calls: how long, in seconds.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// What happened.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// When it happened (RFC 3339; default now).
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    /// An ad-hoc touch's key: the same key records once.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// What was done, checked.
+struct Checked {
+    draft_id: Option<String>,
+    contact_id: Option<String>,
+    kind: Option<TouchpointKind>,
+    call_outcome: Option<CallOutcome>,
+    duration_seconds: Option<i64>,
+    notes: Option<String>,
+    sent_at: String,
+    key: Option<String>,
+}
+
+fn check(body: RecordTouch) -> AppResult<Checked> {
+    let mut c = Check::default();
+    let id = |c: &mut Check, field: &str, text: Option<String>| {
+        text.and_then(|t| {
+            uuid::Uuid::try_parse(t.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| c.fail(field, "format", "must be an id"))
+                .ok()
+        })
+    };
+    let draft_id = id(&mut c, "draft_id", body.draft_id);
+    let contact_id = id(&mut c, "contact_id", body.contact_id);
+    if draft_id.is_none() && !c.failed("draft_id") && (contact_id.is_none() || body.kind.is_none()) {
+        c.fail("draft_id", "required", "give draft_id, or contact_id and kind for an ad-hoc touch");
+    }
+    let is_call = body.kind == Some(TouchpointKind::Call);
+    if (body.call_outcome.is_some() || body.duration_seconds.is_some()) && body.kind.is_some() && !is_call {
+        c.fail("call_outcome", "channel", "call_outcome and duration_seconds are for calls");
+    }
+    if body.duration_seconds.is_some_and(|d| !(0..=86_400).contains(&d)) {
+        c.fail("duration_seconds", "range", "must be from 0 to 86400");
+    }
+    let notes = c.text("notes", body.notes, 20000);
+    let key = c.text("idempotency_key", body.idempotency_key, 200);
+    let sent_at = match body.sent_at {
+        Some(t) => {
+            http::parse_time("sent_at", &t).map_err(|_| c.fail("sent_at", "format", "must be an RFC 3339 time")).ok()
+        }
+        None => Some(now()),
+    };
+    c.finish(Checked {
+        draft_id,
+        contact_id,
+        kind: body.kind,
+        call_outcome: body.call_outcome,
+        duration_seconds: body.duration_seconds,
+        notes,
+        sent_at: sent_at.unwrap_or_default(),
+        key,
+    })
+}
+
+/// The approved draft being recorded, with what recording it needs.
+struct DraftFacts {
+    contact_id: String,
+    channel: Channel,
+    status: ApprovalStatus,
+    step_kind: Option<String>,
+    break_up: bool,
+    owner: Option<String>,
+}
+
+/// Records a touch inside the caller's transaction; answers it and whether it is new (a
+/// replayed key answers the touch recorded first).
+pub(crate) async fn record(
+    conn: &Conn,
+    principal: &Principal,
+    actor: &Actor,
+    body: RecordTouch,
+) -> AppResult<(Touchpoint, bool)> {
+    let t = check(body)?;
+    let at = now();
+    let (contact_id, kind, key, break_up, draft) = match &t.draft_id {
+        Some(draft_id) => {
+            let facts = conn
+                .query_opt(
+                    "SELECT d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id \
+                     FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+                     LEFT JOIN sequence_steps s ON s.id = d.step_id WHERE d.id = ?1",
+                    [draft_id.as_str()],
+                    |row| {
+                        Ok(DraftFacts {
+                            contact_id: col(row, 0)?,
+                            channel: col::<String>(row, 1)?.parse().map_err(internal)?,
+                            status: col::<String>(row, 2)?.parse().map_err(internal)?,
+                            step_kind: col(row, 3)?,
+                            break_up: col::<i64>(row, 4)? != 0,
+                            owner: col(row, 5)?,
+                        })
+                    },
+                )
+                .await?
+                .ok_or_else(|| AppError::invalid("draft_id", "exists", "no draft has this id"))?;
+            principal.require_owner(facts.owner.as_deref())?;
+            let kind = match (facts.channel, t.kind, facts.step_kind.as_deref()) {
+                (Channel::Email, _, _) => TouchpointKind::Email,
+                (Channel::Call, _, _) => TouchpointKind::Call,
+                (Channel::Linkedin, Some(k), _) if k.as_str().starts_with("linkedin") => k,
+                (Channel::Linkedin, _, Some("linkedin_connect")) => TouchpointKind::LinkedinConnect,
+                (Channel::Linkedin, _, _) => TouchpointKind::LinkedinMessage,
+            };
+            if kind != TouchpointKind::Call && (t.call_outcome.is_some() || t.duration_seconds.is_some()) {
+                return Err(AppError::invalid(
+                    "call_outcome",
+                    "channel",
+                    "call_outcome and duration_seconds are for calls",
+                ));
+            }
+            if facts.status != ApprovalStatus::Approved && facts.status != ApprovalStatus::Sent {
+                let message = format!("the draft is {}; only an approved draft is sent or done", facts.status);
+                return Err(AppError::refused("approval_status", "transition", message));
+            }
+            (facts.contact_id, kind, format!("draft:{draft_id}"), facts.break_up, Some(draft_id.clone()))
+        }
+        None => {
+            let contact_id = t.contact_id.clone().unwrap_or_default();
+            let owner: Option<Option<String>> = conn
+                .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
+                .await?;
+            let Some(owner) = owner else {
+                return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
+            };
+            principal.require_owner(owner.as_deref())?;
+            let kind = t.kind.unwrap_or(TouchpointKind::Call);
+            let key = t.key.clone().map_or_else(|| format!("manual:{}", new_id()), |k| format!("manual:{k}"));
+            (contact_id, kind, key, false, None)
+        }
+    };
+    let inserted = conn
+        .query_opt(
+            concat!(
+                "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
+                   subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+                 SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
+                   d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
+                 FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 \
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING ",
+                touchpoint_columns!()
+            ),
+            libsql::params![
+                new_id(),
+                contact_id.as_str(),
+                kind_channel(kind).as_str(),
+                kind.as_str(),
+                key.as_str(),
+                t.sent_at.as_str(),
+                t.call_outcome.map(CallOutcome::as_str),
+                t.duration_seconds,
+                t.notes.as_deref(),
+                principal.user_id.as_str(),
+                at.as_str(),
+                draft.as_deref()
+            ],
+            decode,
+        )
+        .await?;
+    let Some(touch) = inserted else {
+        let first = conn
+            .query_one(
+                ENTITY,
+                concat!("SELECT ", touchpoint_columns!(), " FROM touchpoints WHERE idempotency_key = ?1"),
+                [key.as_str()],
+                decode,
+            )
+            .await?;
+        return Ok((first, false));
+    };
+    if let Some(draft) = &draft {
+        conn.execute(
+            "UPDATE message_drafts SET approval_status = 'sent', updated_at = ?2 WHERE id = ?1 AND approval_status = 'approved'",
+            libsql::params![draft.as_str(), at.as_str()],
+        )
+        .await?;
+    }
+    conn.execute(
+        "UPDATE contacts SET last_touch_at = max(coalesce(last_touch_at, ''), ?2) WHERE id = ?1",
+        libsql::params![contact_id.as_str(), t.sent_at.as_str()],
+    )
+    .await?;
+    if let Some(event) = linkedin_event(kind) {
+        conn.execute(
+            "INSERT INTO linkedin_events (id, kind, contact_id, touchpoint_id, user_id, note, occurred_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            libsql::params![
+                new_id(),
+                event,
+                contact_id.as_str(),
+                touch.id.as_str(),
+                principal.user_id.as_str(),
+                t.notes.as_deref(),
+                t.sent_at.as_str(),
+                at.as_str()
+            ],
+        )
+        .await?;
+    }
+    let view =
+        serde_json::json!({"contact_id": contact_id, "kind": kind, "draft_id": draft, "call_outcome": t.call_outcome});
+    audit::record_with(conn, actor, "touchpoint.create", ENTITY, &touch.id, None, Some(&view)).await?;
+    let ids = vec![contact_id.clone()];
+    advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
+    if break_up {
+        advance(conn, actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
+    }
+    if t.call_outcome == Some(CallOutcome::MeetingBooked) {
+        crate::opportunities::book(conn, actor, &contact_id, &principal.user_id, &at).await?;
+    }
+    Ok((touch, true))
+}
+
+fn kind_channel(kind: TouchpointKind) -> Channel {
+    match kind {
+        TouchpointKind::Email => Channel::Email,
+        TouchpointKind::Call => Channel::Call,
+        TouchpointKind::LinkedinConnect | TouchpointKind::LinkedinMessage | TouchpointKind::LinkedinInmail => {
+            Channel::Linkedin
+        }
+    }
+}
+
+fn linkedin_event(kind: TouchpointKind) -> Option<&'static str> {
+    match kind {
+        TouchpointKind::LinkedinConnect => Some("connection_sent"),
+        TouchpointKind::LinkedinMessage => Some("message_sent"),
+        TouchpointKind::LinkedinInmail => Some("inmail_sent"),
+        TouchpointKind::Email | TouchpointKind::Call => None,
+    }
+}
+
+/// Record a task done or a message sent by hand: from its approved draft (which becomes sent)
+/// or ad hoc. 201 when recorded; 200 with the first record when the same draft or key was
+/// recorded before.
+#[utoipa::path(post, path = "/api/v1/touchpoints", tag = "touchpoints", request_body = RecordTouch,
+    responses((status = 201, body = Touchpoint), (status = 200, description = "Recorded before", body = Touchpoint),
+        (status = 403, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let body: RecordTouch = http::body_json(&req)?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let (touch, new) = conn.immediate(async |conn| record(conn, principal, &actor, body.clone()).await).await?;
+    if new {
+        http::created(&format!("/api/v1/touchpoints/{}", touch.id), &touch)
+    } else {
+        http::with_status(StatusCode::OK, &touch)
+    }
+}
+
+/// A contact's touchpoints, newest first (`contact_id` required).
+#[utoipa::path(get, path = "/api/v1/touchpoints", tag = "touchpoints",
+    params(("contact_id" = String, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Touchpoint>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let contact = q.id("contact_id")?.ok_or_else(|| AppError::invalid("contact_id", "required", "name the contact"))?;
+    let limit = http::limit(&mut q)?;
+    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                touchpoint_columns!(),
+                " FROM touchpoints WHERE contact_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ),
+            libsql::params![contact, after_at, after_id, i64::from(limit) + 1],
+            decode,
+        )
+        .await?;
+    http::ok(&Page::from_rows(rows, limit, |t| (t.created_at.clone(), t.id.clone()))?)
+}

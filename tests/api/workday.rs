@@ -1,0 +1,406 @@
+//! A BDR's day through the API: a batch built from a filter is enrolled, the tick drafts, drafts
+//! are approved and recorded as sent, a positive reply tops Today and ends the sequences at its
+//! company, a meeting follows and becomes an opportunity, and the contact's stage moves at
+//! every step. Then the Today queue, the prep card, tasks, batches and the Pipeline board alone.
+
+use occ_core::access::Scope;
+use occ_core::domain::enums::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn id(value: &Value) -> &str {
+    value["id"].as_str().expect("id")
+}
+
+const EMAIL: &str = "Hi {{first_name}}, teams like yours usually double outbound after a round; we help keep reply rates \
+                     up without more headcount. Worth a short call next week? If you would rather not hear from me, reply stop.";
+
+async fn contact(app: &TestApp, name: &str, account: &Value) -> Value {
+    let email = format!("{}@{}", name.to_lowercase(), account["domain"].as_str().unwrap_or("example.com"));
+    let linkedin = format!("https://www.linkedin.com/in/{}-{}", name.to_lowercase(), uuid::Uuid::now_v7().simple());
+    let body = json!({"first_name": name, "email": email, "account_id": account["id"], "linkedin_url": linkedin, "phone": "+1 415 555 0100"});
+    let answer = app.post("/api/v1/contacts", body).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.body
+}
+
+async fn stage(app: &TestApp, contact: &Value) -> String {
+    app.get(&format!("/api/v1/contacts/{}", id(contact))).await.body["stage"].as_str().expect("stage").to_owned()
+}
+
+async fn tick(app: &TestApp) {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(1);
+    occ_core::worker::tick(&app.db.conn().await, at).await.expect("tick");
+}
+
+async fn queue(app: &TestApp) -> Value {
+    let answer = app.get("/api/v1/queue?scope=team").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(answer.db_calls() <= 1 + 2, "authentication and two calls: {}", answer.db_calls());
+    answer.body
+}
+
+fn items_of<'a>(queue: &'a Value, kind: &str) -> Vec<&'a Value> {
+    queue["items"].as_array().expect("items").iter().filter(|i| i["kind"] == kind).collect()
+}
+
+async fn drafts_of(app: &TestApp, contact: &Value) -> Vec<Value> {
+    app.get(&format!("/api/v1/drafts?contact_id={}", id(contact))).await.body["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+#[tokio::test]
+async fn the_whole_loop_from_a_batch_to_an_opportunity() {
+    let app = spawn_app().await;
+    let steps = json!([
+        {"day_offset": 0, "kind": "email", "subject": "Outbound after the round", "template": EMAIL},
+        {"day_offset": 3, "kind": "email", "subject": "Closing the loop", "template": EMAIL, "is_break_up": true}
+    ]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Series B", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let other = app.create_account(json!({"name": "Other", "domain": "other.com"})).await;
+    let ana = contact(&app, "Ana", &acme).await;
+    let bo = contact(&app, "Bo", &acme).await;
+    let cy = contact(&app, "Cy", &other).await;
+
+    // A batch from a saved filter (Acme's people by priority), and Cy by hand.
+    let query = format!("account_id={}&sort=priority", id(&acme));
+    let made = app.post("/api/v1/batches", json!({"name": "Acme first", "query": query, "limit": 50})).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let batch = made.body;
+    assert_eq!((batch["member_count"].as_i64(), batch["status"].as_str()), (Some(2), Some("draft")));
+    let members = format!("/api/v1/batches/{}/members", id(&batch));
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let added = app.post(&members, json!({"contact_ids": [id(&cy), id(&ana), unknown]})).await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let outcomes: Vec<&str> =
+        added.body["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["added", "already_member", "not_found"]);
+    assert_eq!(added.body["member_count"], 3);
+    let active = app.patch(&format!("/api/v1/batches/{}", id(&batch)), json!({"status": "active"})).await;
+    assert_eq!(active.body["status"], "active", "{}", active.text);
+
+    // Enroll the batch: everyone is sequencing.
+    let enrolled = app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "batch_id": id(&batch)})).await;
+    assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+    for person in [&ana, &bo, &cy] {
+        assert_eq!(stage(&app, person).await, "sequencing");
+    }
+
+    // The tick drafts the first step; the drafts wait for review in Today.
+    tick(&app).await;
+    let today = queue(&app).await;
+    assert_eq!(items_of(&today, "review").len(), 3, "{today}");
+    assert_eq!(today["counts"]["drafts_pending"], 3);
+    let ana_draft = drafts_of(&app, &ana).await[0].clone();
+    let bo_draft = drafts_of(&app, &bo).await[0].clone();
+    let done_review = app.post(&format!("/api/v1/queue/draft:{}/done", id(&ana_draft)), json!({})).await;
+    assert_eq!(done_review.status, 409, "a draft awaiting review is decided in Review: {}", done_review.text);
+    for d in [&ana_draft, &bo_draft] {
+        let approved = app.post(&format!("/api/v1/drafts/{}/approve", id(d)), json!({})).await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+    }
+    let today = queue(&app).await;
+    assert_eq!(items_of(&today, "email").len(), 2, "approved emails are ready to send: {today}");
+
+    // Marked sent: from Today, and by hand (twice: recorded once).
+    let sent = app.post(&format!("/api/v1/queue/draft:{}/done", id(&ana_draft)), json!({})).await;
+    assert_eq!((sent.status, sent.body["outcome"].as_str()), (200, Some("recorded")), "{}", sent.text);
+    let by_hand = app.post("/api/v1/touchpoints", json!({"draft_id": id(&bo_draft)})).await;
+    assert_eq!(by_hand.status, 201, "{}", by_hand.text);
+    let again = app.post("/api/v1/touchpoints", json!({"draft_id": id(&bo_draft)})).await;
+    assert_eq!((again.status, again.body["id"].clone()), (200, by_hand.body["id"].clone()));
+    let touches = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&ana))).await.body;
+    assert_eq!(touches["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (touches["items"][0]["kind"].as_str(), touches["items"][0]["status"].as_str()),
+        (Some("email"), Some("sent"))
+    );
+    assert_eq!(drafts_of(&app, &ana).await[0]["approval_status"], "sent");
+    assert!(app.get(&format!("/api/v1/contacts/{}", id(&ana))).await.body["last_touch_at"].is_string());
+
+    // Ana says yes: her sequence and Bo's end, Cy's goes on, and her reply tops Today.
+    let reply = app
+        .post(
+            "/api/v1/replies",
+            json!({"contact_id": id(&ana), "channel": "email", "body": "Sounds great, let's talk Tuesday."}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(stage(&app, &ana).await, "replied_positive");
+    let exits: Vec<(String, String)> = {
+        let mut out = Vec::new();
+        for person in [&ana, &bo, &cy] {
+            let e = app.get(&format!("/api/v1/enrollments?contact_id={}", id(person))).await.body["items"][0].clone();
+            out.push((e["status"].as_str().unwrap().to_owned(), e["exit_reason"].as_str().unwrap_or("").to_owned()));
+        }
+        out
+    };
+    assert_eq!(
+        exits,
+        [
+            ("exited".into(), "replied".into()),
+            ("exited".into(), "colleague_replied".into()),
+            ("active".into(), String::new())
+        ]
+    );
+    let today = queue(&app).await;
+    let top = &today["items"][0];
+    assert_eq!((top["kind"].as_str(), top["contact_id"].as_str()), (Some("reply_positive"), Some(id(&ana))), "{today}");
+    assert!(top["reason"].as_str().unwrap().contains("Positive reply"), "{top}");
+
+    // The prep card has the history and says what to do.
+    let prep = app.get(&format!("/api/v1/prep/{}", id(&ana))).await;
+    assert_eq!(prep.status, 200, "{}", prep.text);
+    assert!(prep.db_calls() <= 1 + 2, "{}", prep.db_calls());
+    let kinds: Vec<&str> =
+        prep.body["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for kind in ["touch", "reply", "draft", "stage"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(prep.body["next_step"]["action"], "answer_reply");
+    assert_eq!(prep.body["account"]["name"], "Acme");
+
+    // A meeting from the reply: the reply is handled, the stage follows.
+    let meeting_at = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+    let booked = app
+        .post(
+            "/api/v1/opportunities",
+            json!({"contact_id": id(&ana), "reply_id": top["reply_id"], "meeting_at": meeting_at}),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    let opp = booked.body;
+    assert_eq!((opp["status"].as_str(), opp["account_name"].as_str()), (Some("meeting_booked"), Some("Acme")));
+    assert_eq!(stage(&app, &ana).await, "meeting_booked");
+    let twice = app.post("/api/v1/opportunities", json!({"contact_id": id(&ana)})).await;
+    assert_eq!(twice.status, 409, "one open opportunity per contact: {}", twice.text);
+    let today = queue(&app).await;
+    assert!(items_of(&today, "reply_positive").is_empty(), "handled: {today}");
+    assert_eq!(items_of(&today, "meeting")[0]["opportunity_id"], opp["id"]);
+    assert_eq!(app.get(&format!("/api/v1/prep/{}", id(&ana))).await.body["next_step"]["action"], "prepare_meeting");
+
+    // Held, then an opportunity with an amount; a move backwards is refused.
+    let path = format!("/api/v1/opportunities/{}", id(&opp));
+    let held = app.patch(&path, json!({"status": "meeting_held"})).await;
+    assert_eq!(held.status, 200, "{}", held.text);
+    assert_eq!(stage(&app, &ana).await, "meeting_held");
+    let created =
+        app.patch(&path, json!({"status": "opportunity_created", "amount_minor": 1_200_000, "currency": "usd"})).await;
+    assert_eq!(
+        (created.body["currency"].as_str(), created.body["amount_minor"].as_i64()),
+        (Some("USD"), Some(1_200_000))
+    );
+    assert_eq!(stage(&app, &ana).await, "opportunity");
+    let back = app.patch(&path, json!({"status": "meeting_booked"})).await;
+    assert_eq!(back.status, 409, "{}", back.text);
+    assert_eq!(back.field_errors(), [("status".to_owned(), "transition".to_owned())]);
+    let listed = app.get("/api/v1/opportunities?status=opportunity_created").await.body;
+    assert_eq!(listed["items"][0]["id"], opp["id"]);
+
+    // The board agrees.
+    let board = app.get("/api/v1/pipeline").await;
+    assert!(board.db_calls() <= 1 + 2);
+    let column =
+        |name: &str| board.body["stages"].as_array().unwrap().iter().find(|c| c["stage"] == name).unwrap().clone();
+    assert_eq!(column("opportunity")["count"], 1);
+    assert_eq!(column("sequencing")["count"], 2, "Bo (exited, still sequencing) and Cy");
+    assert_eq!(board.body["transitions"]["new"][0], "researched");
+}
+
+#[tokio::test]
+async fn tasks_done_record_touches_and_move_stages() {
+    let app = spawn_app().await;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let dee = contact(&app, "Dee", &acme).await;
+    let linkedin = app
+        .post(
+            "/api/v1/drafts",
+            json!({"contact_id": id(&dee), "channel": "linkedin", "body": "Hi Dee, saw the Acme news. Would love to connect.", "submit": true}),
+        )
+        .await
+        .body;
+    app.post(&format!("/api/v1/drafts/{}/approve", id(&linkedin)), json!({})).await;
+    let today = queue(&app).await;
+    let task = items_of(&today, "linkedin")[0].clone();
+    assert!(task["reason"].as_str().unwrap().contains("LinkedIn message"), "{task}");
+    let done = app.post(&format!("/api/v1/queue/{}/done", task["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(stage(&app, &dee).await, "touched", "the first touch");
+    let events: i64 = app
+        .db
+        .conn()
+        .await
+        .query_one("linkedin_events", "SELECT count(*) FROM linkedin_events WHERE kind = 'message_sent'", (), |r| {
+            occ_core::store::col(r, 0)
+        })
+        .await
+        .expect("count");
+    assert_eq!(events, 1);
+
+    // A call that booked a meeting books it.
+    let call = app
+        .post(
+            "/api/v1/drafts",
+            json!({"contact_id": id(&dee), "channel": "call", "body": "Ask about the new team.", "submit": true}),
+        )
+        .await
+        .body;
+    app.post(&format!("/api/v1/drafts/{}/approve", id(&call)), json!({})).await;
+    let wrong = app.post("/api/v1/touchpoints", json!({"draft_id": id(&linkedin), "call_outcome": "connected"})).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    let called = app
+        .post(
+            &format!("/api/v1/queue/draft:{}/done", id(&call)),
+            json!({"call_outcome": "meeting_booked", "duration_seconds": 300}),
+        )
+        .await;
+    assert_eq!(called.status, 200, "{}", called.text);
+    assert_eq!(stage(&app, &dee).await, "meeting_booked");
+    let opps = app.get(&format!("/api/v1/opportunities?contact_id={}", id(&dee))).await.body;
+    assert_eq!(opps["items"][0]["status"], "meeting_booked");
+
+    // An ad-hoc touch with its own key records once.
+    let eve = contact(&app, "Eve", &acme).await;
+    let body =
+        json!({"contact_id": id(&eve), "kind": "call", "call_outcome": "voicemail", "idempotency_key": "call-1"});
+    assert_eq!(app.post("/api/v1/touchpoints", body.clone()).await.status, 201);
+    assert_eq!(app.post("/api/v1/touchpoints", body).await.status, 200);
+    assert_eq!(stage(&app, &eve).await, "touched");
+    let missing = app.post("/api/v1/touchpoints", json!({"contact_id": id(&eve)})).await;
+    assert_eq!(missing.field_errors(), [("draft_id".to_owned(), "required".to_owned())]);
+}
+
+#[tokio::test]
+async fn the_break_up_step_moves_the_stage() {
+    let app = spawn_app().await;
+    let steps =
+        json!([{"day_offset": 0, "kind": "email", "subject": "Last note", "template": EMAIL, "is_break_up": true}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "One", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let fay = contact(&app, "Fay", &acme).await;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&fay)})).await;
+    tick(&app).await;
+    let d = drafts_of(&app, &fay).await[0].clone();
+    app.post(&format!("/api/v1/drafts/{}/approve", id(&d)), json!({})).await;
+    let sent = app.post("/api/v1/touchpoints", json!({"draft_id": id(&d)})).await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(stage(&app, &fay).await, "break_up_sent");
+}
+
+#[tokio::test]
+async fn the_queue_snoozes_keeps_linkedin_within_its_limit_and_offers_research() {
+    let app = spawn_app().await;
+    let conn = app.db.conn().await;
+    conn.execute(
+        "INSERT INTO settings (key, version, value, created_at) VALUES ('pacing', 1, '{\"linkedin_connections_daily\": 1}', '2026-01-01T00:00:00.000Z')",
+        (),
+    )
+    .await
+    .expect("settings");
+    let steps =
+        json!([{"day_offset": 0, "kind": "linkedin_connect", "template": "Hi {{first_name}}, would love to connect."}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Connect", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let gus = contact(&app, "Gus", &acme).await;
+    let hal = contact(&app, "Hal", &acme).await;
+    let ids = json!([id(&gus), id(&hal)]);
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_ids": ids})).await;
+    tick(&app).await;
+    for person in [&gus, &hal] {
+        let d = drafts_of(&app, person).await[0].clone();
+        let approved = app.post(&format!("/api/v1/drafts/{}/approve", id(&d)), json!({})).await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+    }
+    let today = queue(&app).await;
+    let tasks = items_of(&today, "linkedin");
+    assert_eq!(tasks.len(), 1, "one connection request left today: {today}");
+    assert_eq!(
+        (today["counts"]["linkedin_ready"].as_i64(), today["counts"]["connections_daily_limit"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let first = tasks[0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/queue/{first}/done"), json!({})).await;
+    let today = queue(&app).await;
+    assert!(items_of(&today, "linkedin").is_empty(), "the limit is reached: {today}");
+    assert_eq!(today["counts"]["connections_today"], 1);
+
+    // Snoozed items leave the caller's queue until the snooze ends.
+    let ivy = app.post("/api/v1/contacts", json!({"first_name": "Ivy", "account_id": acme["id"]})).await.body;
+    let followup = app
+        .post(
+            "/api/v1/followups",
+            json!({"contact_id": id(&ivy), "channel": "call", "due_at": chrono::Utc::now().to_rfc3339()}),
+        )
+        .await
+        .body;
+    let item = format!("followup:{}", id(&followup));
+    assert!(queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
+    let snoozed = app.post(&format!("/api/v1/queue/{item}/snooze"), json!({"hours": 2})).await;
+    assert_eq!(snoozed.status, 200, "{}", snoozed.text);
+    assert!(!queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
+    let bad = app.post(&format!("/api/v1/queue/{item}/snooze"), json!({"hours": 0})).await;
+    assert_eq!(bad.field_errors(), [("hours".to_owned(), "range".to_owned())]);
+    assert_eq!(app.post("/api/v1/queue/nonsense/snooze", json!({})).await.status, 404);
+    let done = app.post(&format!("/api/v1/queue/{item}/done"), json!({})).await;
+    assert_eq!(done.body["outcome"], "done", "{}", done.text);
+
+    // A strong new contact nobody works yet is offered for research.
+    conn.execute("INSERT INTO audit_log (id, at, actor, action, entity, entity_id) VALUES ('a1', '2026-01-01T00:00:00.000Z', 'test', 'contact.update', 'contact', ?1)", [id(&ivy)])
+        .await
+        .expect("audit context");
+    conn.execute("UPDATE contacts SET priority_score = 90 WHERE id = ?1", [id(&ivy)]).await.expect("score");
+    let today = queue(&app).await;
+    let research = items_of(&today, "research");
+    assert_eq!(research[0]["contact_id"], ivy["id"], "{today}");
+    let researched = app.post(&format!("/api/v1/queue/{}/done", research[0]["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(researched.body["outcome"], "researched", "{}", researched.text);
+    assert_eq!(stage(&app, &ivy).await, "researched");
+}
+
+#[tokio::test]
+async fn batches_follow_their_lifecycle_and_their_owners() {
+    let app = spawn_app().await;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let jo = contact(&app, "Jo", &acme).await;
+    let bad = app.post("/api/v1/batches", json!({"name": "x", "query": "stage=nowhere"})).await;
+    assert_eq!(bad.field_errors(), [("query.stage".to_owned(), "allowed".to_owned())]);
+    let limit = app.post("/api/v1/batches", json!({"name": "x", "limit": 0})).await;
+    assert_eq!(limit.field_errors(), [("limit".to_owned(), "range".to_owned())]);
+    let batch = app.post("/api/v1/batches", json!({"name": "Hand-picked", "contact_ids": [id(&jo)]})).await.body;
+    let path = format!("/api/v1/batches/{}", id(&batch));
+    assert_eq!(batch["member_count"], 1);
+    let page = app.get(&format!("{path}/members")).await.body;
+    assert_eq!(
+        (page["items"][0]["contact_id"].as_str(), page["items"][0]["first_name"].as_str()),
+        (Some(id(&jo)), Some("Jo"))
+    );
+
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let theirs = app.send_raw(app.client.patch(app.url(&path)).bearer_auth(&bdr).json(&json!({"name": "Mine"}))).await;
+    assert_eq!(theirs.status, 403, "{}", theirs.text);
+
+    let skip = app.patch(&path, json!({"status": "completed"})).await;
+    assert_eq!(skip.status, 409, "draft cannot complete: {}", skip.text);
+    for status in ["active", "completed"] {
+        assert_eq!(app.patch(&path, json!({"status": status})).await.body["status"], status);
+    }
+    let closed = app.post(&format!("{path}/members"), json!({"contact_ids": [id(&jo)]})).await;
+    assert_eq!(closed.status, 409, "{}", closed.text);
+    let removed =
+        app.send(app.client.delete(app.url(&format!("{path}/members"))).json(&json!({"contact_ids": [id(&jo)]}))).await;
+    assert_eq!(removed.status, 409, "a completed batch keeps its members: {}", removed.text);
+
+    let open = app.post("/api/v1/batches", json!({"name": "Open", "contact_ids": [id(&jo)]})).await.body;
+    let members = format!("/api/v1/batches/{}/members", id(&open));
+    let removed =
+        app.send(app.client.delete(app.url(&members)).json(&json!({"contact_ids": [id(&jo), id(&jo)]}))).await;
+    assert_eq!(removed.body["results"], json!([{"contact_id": id(&jo), "outcome": "removed"}]), "{}", removed.text);
+    assert_eq!(removed.body["member_count"], 0);
+    assert_eq!(app.get(&format!("/api/v1/batches/{}/members", uuid::Uuid::now_v7())).await.status, 404);
+    let listed = app.get("/api/v1/batches?status=draft").await.body;
+    assert_eq!(listed["items"][0]["id"], open["id"]);
+}
