@@ -404,3 +404,26 @@ async fn batches_follow_their_lifecycle_and_their_owners() {
     let listed = app.get("/api/v1/batches?status=draft").await.body;
     assert_eq!(listed["items"][0]["id"], open["id"]);
 }
+
+#[tokio::test]
+async fn today_and_the_prep_card_read_through_indexes() {
+    let app = spawn_app().await;
+    let conn = app.db.conn().await;
+    // Scans of the statements' own CTEs and subqueries are fine; a table scan is not.
+    let derived = ["SCAN CONSTANT ROW", "SCAN used", "SCAN room", "SCAN i", "SCAN g"];
+    for (name, sql) in [
+        ("queue items", occ_core::queue::ITEMS_SQL),
+        ("queue counts", occ_core::queue::COUNTS_SQL),
+        ("prep card", occ_core::prep::CARD_SQL),
+    ] {
+        let plan = conn
+            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
+            .await
+            .expect("plan");
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|line| line.starts_with("SCAN ") && !line.starts_with("SCAN (subquery") && !derived.contains(&line.as_str()))
+            .collect();
+        assert!(scans.is_empty(), "{name} scans a table: {scans:?}\n{}", plan.join("\n"));
+    }
+}

@@ -133,7 +133,7 @@ pub struct PrepCard {
     pub next_step: NextStep,
 }
 
-const CARD_SQL: &str = concat!(
+pub const CARD_SQL: &str = concat!(
     "SELECT ",
     contact_columns!(),
     ", (SELECT json_object('id', a.id, 'name', a.name, 'domain', a.domain, 'industry', a.industry, 'sub_industry', a.sub_industry, \

@@ -147,7 +147,7 @@ macro_rules! in_scope {
 
 /// Every arm yields: item, kind, due_at, priority, contact id, channel, reply, draft,
 /// follow-up, opportunity, excerpt, detail.
-const ITEMS_SQL: &str = concat!(
+pub const ITEMS_SQL: &str = concat!(
     "WITH used AS (SELECT \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
           AND t.kind = 'linkedin_connect') AS connects_today, \
@@ -230,7 +230,7 @@ const ITEMS_SQL: &str = concat!(
 );
 
 /// The day's counts, in scope (one statement).
-const COUNTS_SQL: &str = concat!(
+pub const COUNTS_SQL: &str = concat!(
     "SELECT \
        (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.handled_at IS NULL \
           AND r.intent IN ('positive', 'question', 'referral', 'neutral', 'negative', 'not_now') AND ",
