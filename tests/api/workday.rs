@@ -427,3 +427,26 @@ async fn today_and_the_prep_card_read_through_indexes() {
         assert!(scans.is_empty(), "{name} scans a table: {scans:?}\n{}", plan.join("\n"));
     }
 }
+
+#[tokio::test]
+async fn a_booked_meeting_ends_the_sequence_and_archives_what_waited() {
+    let app = spawn_app().await;
+    let steps = json!([{"day_offset": 0, "kind": "email", "subject": "Hello", "template": EMAIL},
+                       {"day_offset": 4, "kind": "call", "template": "Call {{first_name}}"}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Two", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let kim = contact(&app, "Kim", &acme).await;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&kim)})).await;
+    tick(&app).await;
+    let booked = app.post("/api/v1/opportunities", json!({"contact_id": id(&kim), "currency": "USD"})).await;
+    assert_eq!(booked.field_errors(), [("amount_minor".to_owned(), "required".to_owned())]);
+    let booked = app.post("/api/v1/opportunities", json!({"contact_id": id(&kim)})).await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    let e = app.get(&format!("/api/v1/enrollments?contact_id={}", id(&kim))).await.body["items"][0].clone();
+    assert_eq!((e["status"].as_str(), e["exit_reason"].as_str()), (Some("exited"), Some("meeting_booked")));
+    assert_eq!(drafts_of(&app, &kim).await[0]["approval_status"], "archived");
+    assert_eq!(stage(&app, &kim).await, "meeting_booked");
+    let lost = app.patch(&format!("/api/v1/opportunities/{}", id(&booked.body)), json!({"status": "lost"})).await;
+    assert_eq!(lost.body["next_statuses"], json!([]), "{}", lost.text);
+    assert_eq!(stage(&app, &kim).await, "dormant");
+}

@@ -521,3 +521,26 @@ pub(crate) async fn remove_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<
         .await?;
     http::ok(&results)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_batch_can_be_archived_and_archived_is_the_end() {
+        for status in BatchStatus::ALL {
+            let ends = *status == BatchStatus::Archived;
+            assert_eq!(next_statuses(*status).is_empty(), ends, "{status}");
+            assert!(ends || next_statuses(*status).contains(&BatchStatus::Archived), "{status}");
+            assert!(!next_statuses(*status).contains(&BatchStatus::Draft), "nothing goes back to draft");
+        }
+    }
+
+    #[test]
+    fn member_ids_are_checked_and_deduplicated() {
+        let a = uuid::Uuid::now_v7().to_string();
+        assert_eq!(contact_ids("contact_ids", &[a.clone(), a.to_uppercase()]).expect("ids"), [a]);
+        assert!(contact_ids("contact_ids", &[]).is_err());
+        assert!(contact_ids("contact_ids", &["nope".to_owned()]).is_err());
+    }
+}

@@ -510,3 +510,43 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         .await?;
     http::ok(&opportunity)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::stage::may_move;
+
+    #[test]
+    fn statuses_only_move_forward_and_end() {
+        let all = OpportunityStatus::ALL;
+        for from in all {
+            for to in next_statuses(*from) {
+                assert!(!next_statuses(*to).contains(from), "{from} and {to} would loop");
+            }
+        }
+        assert!(next_statuses(OpportunityStatus::Lost).is_empty());
+        assert!(next_statuses(OpportunityStatus::Disqualified).is_empty());
+        assert!(all.iter().filter(|s| is_open(**s)).all(|s| !next_statuses(*s).is_empty()));
+    }
+
+    #[test]
+    fn the_contact_walks_legal_stages_to_each_status() {
+        // From a contact who replied positively, each status's walk is legal where it applies.
+        for status in OpportunityStatus::ALL {
+            let mut stage = Stage::RepliedPositive;
+            for next in stages_for(*status) {
+                if may_move(stage, *next) {
+                    stage = *next;
+                }
+            }
+            let expected = match status {
+                OpportunityStatus::MeetingBooked => Stage::MeetingBooked,
+                OpportunityStatus::MeetingHeld => Stage::MeetingHeld,
+                OpportunityStatus::OpportunityCreated => Stage::Opportunity,
+                OpportunityStatus::Disqualified => Stage::NotInterested,
+                OpportunityStatus::Lost => Stage::Dormant,
+            };
+            assert_eq!(stage, expected, "{status}");
+        }
+    }
+}

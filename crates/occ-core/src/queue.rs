@@ -587,3 +587,29 @@ pub(crate) async fn snooze(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     put_off(&ctx.conn().await?, &principal.user_id, &name, &until, &stored(at)).await?;
     http::ok(&Snoozed { item: name, until })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_and_week_follow_the_time_zone() {
+        // Thursday 26 November 2026, 03:00 UTC is still Wednesday evening in New York.
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
+        let (start, end, week) = day_window(at, chrono_tz::America::New_York);
+        assert_eq!(start, "2026-11-25T05:00:00.000Z");
+        assert_eq!(end, "2026-11-26T05:00:00.000Z");
+        assert_eq!(week, "2026-11-23T05:00:00.000Z", "the ISO week starts on Monday");
+        let (start, _, week) = day_window(at, chrono_tz::UTC);
+        assert_eq!((start.as_str(), week.as_str()), ("2026-11-26T00:00:00.000Z", "2026-11-23T00:00:00.000Z"));
+    }
+
+    #[test]
+    fn every_kind_explains_itself() {
+        for kind in ["reply_positive", "reply", "meeting", "followup", "review", "email", "call", "linkedin", "research"] {
+            let text = reason(kind, Some("email"), Some("3"), Some("hello"), "2026-11-26T09:00:00.000Z", (2, 5));
+            assert!(text.len() > 10 && text != kind, "{kind}: {text}");
+        }
+        assert!(reason("linkedin", None, Some("linkedin_connect"), None, "", (2, 5)).contains("2 left"));
+    }
+}
