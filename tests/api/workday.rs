@@ -289,6 +289,11 @@ async fn the_break_up_step_moves_the_stage() {
     let sent = app.post("/api/v1/touchpoints", json!({"draft_id": id(&d)})).await;
     assert_eq!(sent.status, 201, "{}", sent.text);
     assert_eq!(stage(&app, &fay).await, "break_up_sent");
+    // The sequence ended without an answer: the engine plans the next try.
+    let planned = app.get(&format!("/api/v1/followups?contact_id={}", id(&fay))).await.body["items"][0].clone();
+    let due = chrono::DateTime::parse_from_rfc3339(planned["due_at"].as_str().expect("due_at")).expect("time");
+    let days = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+    assert!((29..=30).contains(&days), "{planned}");
 }
 
 #[tokio::test]
@@ -422,7 +427,9 @@ async fn today_and_the_prep_card_read_through_indexes() {
             .expect("plan");
         let scans: Vec<&String> = plan
             .iter()
-            .filter(|line| line.starts_with("SCAN ") && !line.starts_with("SCAN (subquery") && !derived.contains(&line.as_str()))
+            .filter(|line| {
+                line.starts_with("SCAN ") && !line.starts_with("SCAN (subquery") && !derived.contains(&line.as_str())
+            })
             .collect();
         assert!(scans.is_empty(), "{name} scans a table: {scans:?}\n{}", plan.join("\n"));
     }

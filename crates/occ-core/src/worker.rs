@@ -124,6 +124,25 @@ pub async fn tick(conn: &Conn, now: DateTime<Utc>) -> AppResult<TickReport> {
     }
 }
 
+/// Days after a sequence ends without an answer when its contact is due another try.
+pub const NURTURE_DAYS: i64 = 30;
+
+/// The sequence engine's next action: whoever finished a sequence without answering gets a
+/// follow-up [`NURTURE_DAYS`] later (one call).
+async fn plan_followups(conn: &Conn, enrollments: &[String], now: DateTime<Utc>) -> AppResult<()> {
+    let ids = serde_json::to_string(enrollments).map_err(|e| AppError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO followups (id, contact_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
+         SELECT lower(hex(randomblob(16))), e.contact_id, 'email', 'pending', ?2, \
+           'The sequence ended without an answer: try a new angle, or let them rest', c.owner_id, ?3, ?3 \
+         FROM enrollments e JOIN contacts c ON c.id = e.contact_id \
+         WHERE e.id IN (SELECT value FROM json_each(?1)) AND c.status IN ('active', 'dormant')",
+        libsql::params![ids, due::stored(now + chrono::Duration::days(NURTURE_DAYS)), due::stored(now)],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Takes up to [`STEPS_PER_BATCH`] due steps in one transaction: each becomes a draft (written
 /// from its template and reviewed; approved at once when the sequence is on autopilot and the
 /// review passes), and its enrollment moves to the next step, completes, or ends when the
@@ -236,15 +255,23 @@ async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResult<(TickRepo
         if !moves.is_empty() {
             // [enrollment, the step it was at, new status, exit reason, next due, next step]; only
             // an enrollment still at that step moves (another tick may have taken it).
-            conn.execute(
-                "UPDATE enrollments SET status = j.value ->> 2, exit_reason = j.value ->> 3, next_due_at = j.value ->> 4, \
-                 current_step = coalesce(j.value ->> 5, current_step), \
-                 ended_at = CASE WHEN j.value ->> 2 IN ('completed', 'exited') THEN ?2 END, updated_at = ?2 \
-                 FROM json_each(?1) AS j WHERE enrollments.id = j.value ->> 0 AND enrollments.current_step = j.value ->> 1 \
-                 AND enrollments.status = 'active'",
-                libsql::params![serde_json::Value::Array(moves).to_string(), at.as_str()],
-            )
-            .await?;
+            let finished: Vec<String> = conn
+                .query_all(
+                    "UPDATE enrollments SET status = j.value ->> 2, exit_reason = j.value ->> 3, next_due_at = j.value ->> 4, \
+                     current_step = coalesce(j.value ->> 5, current_step), \
+                     ended_at = CASE WHEN j.value ->> 2 IN ('completed', 'exited') THEN ?2 END, updated_at = ?2 \
+                     FROM json_each(?1) AS j WHERE enrollments.id = j.value ->> 0 AND enrollments.current_step = j.value ->> 1 \
+                     AND enrollments.status = 'active' RETURNING enrollments.id, enrollments.status",
+                    libsql::params![serde_json::Value::Array(moves).to_string(), at.as_str()],
+                    |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?)),
+                )
+                .await?
+                .into_iter()
+                .filter_map(|(id, status)| (status == "completed").then_some(id))
+                .collect();
+            if !finished.is_empty() {
+                plan_followups(conn, &finished, now).await?;
+            }
         }
         Ok((report, taken))
     })

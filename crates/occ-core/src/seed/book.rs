@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::domain::enums::{Seniority, Stage};
 use crate::domain::new_id;
 use crate::error::AppResult;
-use crate::scoring::{self, IcpConfig, Inputs};
+use crate::scoring::{self, IcpConfig, Inputs, SignalInput};
 use crate::store::Conn;
 
 const INDUSTRIES: &[(&str, &[&str])] = &[
@@ -216,6 +216,26 @@ pub(super) fn generate(
     (accounts, contacts)
 }
 
+/// Scores a generated contact again at `account`, after the demo moved its stage or gave its
+/// company `signals`, so its stored score (and the one history row) explains what it shows.
+pub(super) fn rescore(model: &IcpConfig, account: &Value, contact: &mut Value, signals: &[SignalInput]) {
+    let text = |value: &Value| value.as_str().map(str::to_owned);
+    let scored = scoring::score(
+        model,
+        &Inputs {
+            industry: text(&account["industry"]),
+            sub_industry: text(&account["sub_industry"]),
+            seniority: contact["seniority"].as_str().and_then(|s| s.parse().ok()).unwrap_or(Seniority::Unknown),
+            department: contact["department"].as_str().and_then(|s| s.parse().ok()),
+            employee_count: account["employee_count"].as_i64(),
+            stage: contact["stage"].as_str().and_then(|s| s.parse().ok()).unwrap_or(Stage::New),
+            signals: signals.to_vec(),
+        },
+    );
+    contact["priority_score"] = json!(scored.score);
+    contact["priority_factors"] = json!(scored.factors);
+}
+
 /// Writes accounts and contacts set-wise, each with its audit entry (four calls); the score
 /// history follows from the database's trigger.
 pub(super) async fn insert_book(
@@ -257,13 +277,14 @@ pub(super) async fn insert_book(
     conn.execute(
         "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
          linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
-         created_at, updated_at) \
+         next_action_at, created_at, updated_at) \
          SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
          json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
          json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
          json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
          json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-         json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), ?2, ?2 \
+         json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), \
+         json_extract(value, '$.next_action_at'), ?2, ?2 \
          FROM json_each(?1)",
         libsql::params![contacts_json.as_str(), at, model_version],
     )

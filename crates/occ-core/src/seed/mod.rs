@@ -1,13 +1,18 @@
-//! Demo data: a realistic book of accounts and contacts for trying OCC, generated from a fixed
-//! seed (the same data every time) and written set-wise, a handful of database calls in all.
+//! Demo data: a realistic book of accounts and contacts for trying OCC, with a BDR's day of
+//! outreach on top (sequences, sends, drafts, replies, follow-ups, meetings, batches), generated
+//! from a fixed seed (the same data every time, relative to now) and written set-wise, a handful
+//! of database calls in all.
 
-use crate::domain::now;
+use crate::enrollments::due::stored;
 use crate::error::AppResult;
 use crate::scoring::IcpConfig;
 use crate::store::{Conn, col};
 
 mod book;
+mod copy;
+mod outreach;
 mod synthetic;
+mod walk;
 
 pub use synthetic::synthetic;
 
@@ -62,9 +67,11 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
     if has_data {
         return Ok(None);
     }
-    let at = now();
+    let started = chrono::Utc::now();
+    let at = stored(started);
     let model = demo_model();
-    let (accounts, contacts) = generate(0x0cc, 40, 4..12, &model);
+    let (accounts, mut contacts) = generate(0x0cc, 40, 4..12, &model);
+    let outreach = outreach::plan(0x0cc, &accounts, &mut contacts, &model, started);
     let value = serde_json::to_string(&model).map_err(|e| crate::AppError::Internal(e.into()))?;
     conn.immediate(async |conn| {
         let version: i64 = conn
@@ -76,10 +83,24 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
                 |row| col(row, 0),
             )
             .await?;
-        insert_book(conn, &accounts, &contacts, &at, version).await
+        insert_book(conn, &accounts, &contacts, &at, version).await?;
+        outreach.insert(conn).await
     })
     .await?;
-    Ok(Some(format!("{} accounts, {} contacts", accounts.len(), contacts.len())))
+    Ok(Some(format!(
+        "{} accounts, {} contacts, {} sequences, {} enrollments, {} touchpoints, {} drafts, {} replies, \
+         {} follow-ups, {} opportunities, {} batches",
+        accounts.len(),
+        contacts.len(),
+        outreach.count("sequences"),
+        outreach.count("enrollments"),
+        outreach.count("touchpoints"),
+        outreach.count("message_drafts"),
+        outreach.count("replies"),
+        outreach.count("followups"),
+        outreach.count("opportunities"),
+        outreach.count("batches"),
+    )))
 }
 
 #[cfg(test)]

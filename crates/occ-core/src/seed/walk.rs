@@ -1,0 +1,288 @@
+//! One contact's walk through a demo sequence, as the real paths would have left it: the
+//! enrollment, each sent step as a sent draft and its touchpoint (LinkedIn ones with their
+//! events), the next step's draft, the reply with its consequences, the opportunity and the
+//! follow-up, and the contact's stage, last touch and next action.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use super::copy::{CALLS, REPLIES, SEQUENCES, StepCopy};
+use super::outreach::{Fate, Outreach, Walk, YES, stage_of};
+use crate::domain::enums::{Channel, ReplyIntent};
+use crate::domain::new_id;
+use crate::drafts::review::{Recipient, review};
+use crate::enrollments::due::{due_at, stored, zone};
+use crate::replies::{NOT_NOW_DAYS, classify::classify};
+use crate::sequences::template::render;
+
+/// What every row of one walk needs to know.
+struct Walker<'a> {
+    contact: Value,
+    email: Value,
+    values: BTreeMap<&'static str, String>,
+    steps: &'static [StepCopy],
+    step_ids: &'a [String],
+    enrollment: String,
+    enrolled: DateTime<Utc>,
+    tz: Tz,
+    now: DateTime<Utc>,
+}
+
+/// A step's message as drafted: (draft id, channel, step kind, subject, body).
+type Drafted = (String, Channel, &'static str, Option<String>, String);
+
+impl Walker<'_> {
+    /// When step `position` fell (or falls) due.
+    fn due(&self, position: usize) -> DateTime<Utc> {
+        due_at(self.enrolled, self.steps[position - 1].0, self.tz)
+    }
+
+    /// The latest time anything in the past may carry.
+    fn latest(&self) -> DateTime<Utc> {
+        self.now - Duration::minutes(10)
+    }
+
+    /// Step `position`'s draft at `status`, written at `at` from the step's template and
+    /// reviewed as the tick reviews it.
+    fn draft(&self, out: &mut Outreach, position: usize, status: &str, at: DateTime<Utc>) -> Drafted {
+        let (_, kind, subject, body, _) = self.steps[position - 1];
+        let channel = match kind {
+            "email" => Channel::Email,
+            "call" => Channel::Call,
+            _ => Channel::Linkedin,
+        };
+        let body = render(body, &self.values);
+        let subject = subject.map(|s| render(s, &self.values).text);
+        let recipient = Recipient {
+            company: self.values.get("company").map(String::as_str),
+            title: self.values.get("title").map(String::as_str),
+            signal: self.values.get("signal").map(String::as_str),
+        };
+        let report =
+            review(channel, kind == "linkedin_connect", subject.as_deref(), &body.text, &body.unresolved, &recipient);
+        let id = new_id();
+        let reviewed = (status != "pending").then(|| stored((at + Duration::minutes(15)).min(self.latest())));
+        out.audited(
+            "message_drafts",
+            "draft",
+            json!({"id": id, "contact_id": self.contact, "channel": channel,
+            "step_id": self.step_ids[position - 1], "enrollment_id": self.enrollment, "subject": subject,
+            "body": body.text, "author_kind": "agent", "quality_report": serde_json::to_string(&report).ok(),
+            "approval_status": status, "reviewed_at": reviewed, "created_at": stored(at), "updated_at": stored(at)}),
+        );
+        (id, channel, kind, subject, body.text)
+    }
+
+    /// Sends step `position`: its draft, the touchpoint (an email threads on `thread`), and the
+    /// LinkedIn events of a connection request (`accepted` a day later, or not). Answers the
+    /// touchpoint's id, the email's subject and when it went.
+    fn send(
+        &self,
+        out: &mut Outreach,
+        position: usize,
+        thread: &mut Vec<String>,
+        accepted: bool,
+    ) -> (String, Option<String>, DateTime<Utc>) {
+        let at = (self.due(position) + Duration::minutes(25)).min(self.latest());
+        let (draft, channel, kind, subject, body) = self.draft(out, position, "sent", at - Duration::minutes(20));
+        let n = out.next_send();
+        let touch = new_id();
+        let email = channel == Channel::Email;
+        let message = email.then(|| format!("<demo-{n}@occ.local>"));
+        let call = (channel == Channel::Call).then(|| CALLS[out.rng.usize(..CALLS.len())]);
+        out.push(
+            "touchpoints",
+            json!({"id": touch, "contact_id": self.contact, "channel": channel, "kind": kind,
+            "status": "sent", "draft_id": draft, "enrollment_id": self.enrollment,
+            "to_address": if email { self.email.clone() } else { Value::Null }, "subject": subject, "body": body,
+            "message_id": message, "in_reply_to": if email { thread.first().cloned() } else { None },
+            "thread_references": if email { json!(thread).to_string() } else { "[]".to_owned() },
+            "idempotency_key": format!("demo:{n}"), "scheduled_at": stored(at), "sent_at": stored(at),
+            "attempts": 1, "call_outcome": call.map(|c| c.0), "duration_seconds": call.map(|c| c.1),
+            "notes": call.map(|c| c.2), "created_at": stored(at), "updated_at": stored(at)}),
+        );
+        if kind == "linkedin_connect" {
+            let mut event = |kind: &str, note: Option<&str>, at: DateTime<Utc>| {
+                out.push(
+                    "linkedin_events",
+                    json!({"id": new_id(), "kind": kind, "contact_id": self.contact,
+                    "touchpoint_id": touch, "note": note, "occurred_at": stored(at), "created_at": stored(at)}),
+                );
+            };
+            event("connection_sent", Some(&body), at);
+            if accepted {
+                event("connection_accepted", None, (at + Duration::hours(20)).min(self.latest()));
+            }
+        }
+        thread.extend(message);
+        (touch, subject.filter(|_| email), at)
+    }
+
+    /// The reply `n` of `REPLIES` at `at` to the email `answered` (touchpoint, subject),
+    /// classified as the classifier does; a "not now" gets its follow-up in 90 days. Answers
+    /// the out-of-office's end of pause, the follow-up's due time and the reply's id.
+    fn reply(
+        &self,
+        out: &mut Outreach,
+        (n, at, handled): (usize, DateTime<Utc>, bool),
+        answered: Option<(String, Option<String>)>,
+    ) -> (Option<String>, Option<String>, String) {
+        let (_, subject, body) = REPLIES[n];
+        let body = body.replace("{back}", &(self.now + Duration::days(5)).date_naive().to_string());
+        let (touch, sent_subject) = answered.unzip();
+        let subject = subject
+            .map(str::to_owned)
+            .or_else(|| sent_subject.flatten().map(|s| if s.starts_with("Re:") { s } else { format!("Re: {s}") }));
+        let found = classify(subject.as_deref(), &body, at.date_naive());
+        let id = new_id();
+        let handled = handled.then(|| stored((at + Duration::hours(1)).min(self.latest())));
+        out.audited(
+            "replies",
+            "reply",
+            json!({"id": id, "contact_id": self.contact, "touchpoint_id": touch,
+            "channel": "email", "intent": found.intent.as_str(), "confidence": found.confidence, "subject": subject,
+            "body": body, "message_id": format!("<demo-reply-{id}@example.com>"),
+            "return_date": found.return_date.map(|d| d.to_string()), "replied_at": stored(at),
+            "classified_at": stored(at + Duration::minutes(1)), "handled_at": handled,
+            "created_at": stored(at), "updated_at": stored(at)}),
+        );
+        let mut followup = None;
+        if found.intent == ReplyIntent::NotNow {
+            let due = stored(at + Duration::days(NOT_NOW_DAYS));
+            out.audited("followups", "followup", json!({"id": new_id(), "contact_id": self.contact, "reply_id": id,
+                "channel": "email", "status": "pending", "due_at": due,
+                "reason": "They said not now: follow up in 90 days", "created_at": stored(at), "updated_at": stored(at)}));
+            followup = Some(due);
+        }
+        (found.return_date.map(|d| format!("{d}T09:00:00.000Z")), followup, id)
+    }
+
+    /// A meeting at 10:00 local `meeting` days from now, booked `days` ago, at `status`.
+    /// The reply it was booked from is `reply`.
+    fn opportunity(
+        &self,
+        out: &mut Outreach,
+        account: &Value,
+        reply: Option<&str>,
+        (status, days, meeting): (&str, i64, i64),
+    ) -> String {
+        let day = (self.now + Duration::days(meeting)).with_timezone(&self.tz).date_naive();
+        let ten = day.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default());
+        let meeting_at = self.tz.from_local_datetime(&ten).earliest().map_or(self.now, |t| t.with_timezone(&Utc));
+        let created = stored(self.now - Duration::days(days) + Duration::hours(2));
+        let amount = (status == "opportunity_created").then_some(4_800_000);
+        out.audited(
+            "opportunities",
+            "opportunity",
+            json!({"id": new_id(), "contact_id": self.contact,
+            "account_id": account["id"], "status": status, "meeting_at": stored(meeting_at), "amount_minor": amount,
+            "currency": amount.map(|_| "USD"), "notes": "Booked from their reply to the sequence.", "reply_id": reply,
+            "created_at": created, "updated_at": created}),
+        );
+        stored(meeting_at)
+    }
+}
+
+/// Writes one walk for `contact` at `account` (whose freshest signal is `signal`) through
+/// `sequence` (its id and step ids), and moves the contact to where the walk leaves it.
+pub(super) fn walk(
+    out: &mut Outreach,
+    &(seq, days_ago, sent, draft, fate, followup): &Walk,
+    (sequence, step_ids): &(String, Vec<String>),
+    contact: &mut Value,
+    account: &Value,
+    signal: &str,
+    now: DateTime<Utc>,
+) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let values = [
+        ("first_name", text(&contact["first_name"])),
+        ("last_name", text(&contact["last_name"])),
+        ("title", text(&contact["title"])),
+        ("company", text(&account["name"])),
+        ("signal", signal.to_owned()),
+    ];
+    let walker = Walker {
+        contact: contact["id"].clone(),
+        email: contact["email"].clone(),
+        values: values.into_iter().collect(),
+        steps: SEQUENCES[seq].2,
+        step_ids,
+        enrollment: new_id(),
+        enrolled: now - Duration::days(days_ago) - Duration::hours(2),
+        tz: zone(account["timezone"].as_str().unwrap_or("UTC")),
+        now,
+    };
+    let (mut thread, mut answered, mut last_touch) = (Vec::new(), None, None);
+    for position in 1..=sent {
+        let accepted = matches!(fate, Fate::Replied { reply: 0, .. });
+        let (touch, subject, at) = walker.send(out, position, &mut thread, accepted);
+        if subject.is_some() {
+            answered = Some((touch, subject));
+        }
+        last_touch = Some(stored(at));
+    }
+    if let Some(status) = draft {
+        walker.draft(out, sent + 1, status, walker.due(sent + 1).min(walker.latest()));
+    }
+    let reply = match fate {
+        Fate::Replied { reply, hours, handled } => Some((reply, now - Duration::hours(hours), handled)),
+        Fate::Paused(Some(reply)) => Some((reply, now - Duration::hours(6), false)),
+        Fate::Meeting { days, .. } => Some((YES, now - Duration::days(days), true)),
+        _ => None,
+    };
+    let (paused_until, mut next_action, reply_id) = match reply {
+        Some(reply) => {
+            let (paused_until, next_action, id) = walker.reply(out, reply, answered);
+            (paused_until, next_action, Some(id))
+        }
+        None => (None, None, None),
+    };
+    let replied_at = reply.map(|r| stored(r.1));
+    let (status, exit, current, next, ended) = match fate {
+        Fate::Active => {
+            let current = sent + 1 + usize::from(draft.is_some());
+            next_action = Some(stored(walker.due(current)));
+            ("active", None, current, next_action.clone(), None)
+        }
+        Fate::Paused(_) => {
+            let current = sent + 1 + usize::from(draft.is_some());
+            ("paused", None, current, Some(stored(walker.due(current))), None)
+        }
+        Fate::Completed => ("completed", None, walker.steps.len(), None, last_touch.clone()),
+        Fate::Replied { .. } | Fate::Meeting { .. } => ("exited", Some("replied"), sent + 1, None, replied_at),
+    };
+    let created = stored(walker.enrolled);
+    let updated = ended.clone().unwrap_or_else(|| created.clone());
+    out.audited(
+        "enrollments",
+        "enrollment",
+        json!({"id": walker.enrollment, "contact_id": walker.contact,
+        "sequence_id": sequence, "current_step": current, "next_due_at": next, "status": status,
+        "exit_reason": exit, "paused_until": paused_until, "ended_at": ended,
+        "created_at": created, "updated_at": updated}),
+    );
+    if let Fate::Meeting { status, days, meeting } = fate {
+        let meeting_at = walker.opportunity(out, account, reply_id.as_deref(), (status, days, meeting));
+        if status == "meeting_booked" {
+            next_action = Some(meeting_at);
+        }
+    }
+    if let Some((channel, hours, reason)) = followup {
+        let (due, created) = (stored(now + Duration::hours(hours)), stored(now - Duration::days(2)));
+        out.audited(
+            "followups",
+            "followup",
+            json!({"id": new_id(), "contact_id": walker.contact, "reply_id": null,
+            "channel": channel, "status": "pending", "due_at": due, "reason": reason,
+            "created_at": created, "updated_at": created}),
+        );
+        next_action = Some(due);
+    }
+    contact["stage"] = json!(stage_of(fate));
+    contact["last_touch_at"] = json!(last_touch);
+    contact["next_action_at"] = json!(next_action);
+}
