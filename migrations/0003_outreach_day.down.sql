@@ -6,4 +6,7 @@ DROP INDEX idx_opportunities_one_open;
 DROP INDEX idx_opportunities_reply;
 ALTER TABLE opportunities DROP COLUMN reply_id;
 
+DROP TRIGGER touchpoints_after_update_sent;
+DROP TRIGGER touchpoints_after_insert_sent;
+
 DROP TABLE queue_snoozes;

@@ -109,6 +109,7 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
     // Marked sent: from Today, and by hand (twice: recorded once).
     let sent = app.post(&format!("/api/v1/queue/draft:{}/done", id(&ana_draft)), json!({})).await;
     assert_eq!((sent.status, sent.body["outcome"].as_str()), (200, Some("recorded")), "{}", sent.text);
+    assert!(sent.db_calls() <= 1 + 4, "a touch within the write budget: {}", sent.db_calls());
     let by_hand = app.post("/api/v1/touchpoints", json!({"draft_id": id(&bo_draft)})).await;
     assert_eq!(by_hand.status, 201, "{}", by_hand.text);
     let again = app.post("/api/v1/touchpoints", json!({"draft_id": id(&bo_draft)})).await;

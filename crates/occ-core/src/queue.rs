@@ -476,14 +476,6 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                     ("done", None)
                 }
                 "draft" => {
-                    let (status, _) = owner("SELECT approval_status, NULL FROM message_drafts WHERE id = ?1").await?;
-                    if status == "pending" || status == "draft" {
-                        return Err(AppError::refused(
-                            "approval_status",
-                            "transition",
-                            "this draft awaits review: approve or reject it in Review",
-                        ));
-                    }
                     let touch = RecordTouch {
                         draft_id: Some(id.clone()),
                         call_outcome: body.call_outcome,
@@ -606,7 +598,9 @@ mod tests {
 
     #[test]
     fn every_kind_explains_itself() {
-        for kind in ["reply_positive", "reply", "meeting", "followup", "review", "email", "call", "linkedin", "research"] {
+        for kind in
+            ["reply_positive", "reply", "meeting", "followup", "review", "email", "call", "linkedin", "research"]
+        {
             let text = reason(kind, Some("email"), Some("3"), Some("hello"), "2026-11-26T09:00:00.000Z", (2, 5));
             assert!(text.len() > 10 && text != kind, "{kind}: {text}");
         }

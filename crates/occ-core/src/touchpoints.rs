@@ -14,6 +14,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::advance;
+use crate::contacts::stage::may_move;
 use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
@@ -182,18 +183,22 @@ fn check(body: RecordTouch) -> AppResult<Checked> {
     })
 }
 
-/// The approved draft being recorded, with what recording it needs.
-struct DraftFacts {
-    contact_id: String,
-    channel: Channel,
-    status: ApprovalStatus,
-    step_kind: Option<String>,
-    break_up: bool,
-    owner: Option<String>,
-}
+/// What recording a touch needs to know about its draft (if any) and contact.
+#[derive(Debug, Deserialize)]
+struct Facts(String, Option<Channel>, Option<ApprovalStatus>, Option<String>, i64, Option<String>, Stage);
+
+/// The facts, read while the audit entry is opened: `[contact, channel, approval status, step
+/// kind, break-up, owner, stage]` from the draft, or from the contact for an ad-hoc touch.
+const FACTS_SQL: &str = "CASE WHEN :draft IS NOT NULL THEN \
+     (SELECT json_array(d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id, c.stage) \
+      FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
+      WHERE d.id = :draft) \
+   ELSE (SELECT json_array(c.id, NULL, NULL, NULL, 0, c.owner_id, c.stage) FROM contacts c WHERE c.id = :contact) END";
 
 /// Records a touch inside the caller's transaction; answers it and whether it is new (a
-/// replayed key answers the touch recorded first).
+/// replayed key answers the touch recorded first). Two calls when nothing else follows: the
+/// audit entry (reading the facts) and the touch, whose triggers mark the draft sent, date the
+/// contact's last touch and record a LinkedIn event.
 pub(crate) async fn record(
     conn: &Conn,
     principal: &Principal,
@@ -202,62 +207,55 @@ pub(crate) async fn record(
 ) -> AppResult<(Touchpoint, bool)> {
     let t = check(body)?;
     let at = now();
-    let (contact_id, kind, key, break_up, draft) = match &t.draft_id {
-        Some(draft_id) => {
-            let facts = conn
-                .query_opt(
-                    "SELECT d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id \
-                     FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
-                     LEFT JOIN sequence_steps s ON s.id = d.step_id WHERE d.id = ?1",
-                    [draft_id.as_str()],
-                    |row| {
-                        Ok(DraftFacts {
-                            contact_id: col(row, 0)?,
-                            channel: col::<String>(row, 1)?.parse().map_err(internal)?,
-                            status: col::<String>(row, 2)?.parse().map_err(internal)?,
-                            step_kind: col(row, 3)?,
-                            break_up: col::<i64>(row, 4)? != 0,
-                            owner: col(row, 5)?,
-                        })
-                    },
-                )
-                .await?
-                .ok_or_else(|| AppError::invalid("draft_id", "exists", "no draft has this id"))?;
-            principal.require_owner(facts.owner.as_deref())?;
-            let kind = match (facts.channel, t.kind, facts.step_kind.as_deref()) {
+    let id = new_id();
+    let facts: Option<String> = audit::record_returning(
+        conn,
+        actor,
+        "touchpoint.create",
+        ENTITY,
+        &id,
+        None,
+        FACTS_SQL,
+        vec![(":draft".to_owned(), t.draft_id.clone().into()), (":contact".to_owned(), t.contact_id.clone().into())],
+        |row| col(row, 0),
+    )
+    .await?;
+    let Some(facts) = facts else {
+        return Err(match &t.draft_id {
+            Some(_) => AppError::invalid("draft_id", "exists", "no draft has this id"),
+            None => AppError::invalid("contact_id", "exists", "no contact has this id"),
+        });
+    };
+    let Facts(contact_id, channel, status, step_kind, break_up, owner, stage) =
+        serde_json::from_str(&facts).map_err(internal)?;
+    principal.require_owner(owner.as_deref())?;
+    let (kind, key) = match (&t.draft_id, channel) {
+        (Some(draft_id), Some(channel)) => {
+            let kind = match (channel, t.kind, step_kind.as_deref()) {
                 (Channel::Email, _, _) => TouchpointKind::Email,
                 (Channel::Call, _, _) => TouchpointKind::Call,
-                (Channel::Linkedin, Some(k), _) if k.as_str().starts_with("linkedin") => k,
+                (Channel::Linkedin, Some(k), _) if kind_channel(k) == Channel::Linkedin => k,
                 (Channel::Linkedin, _, Some("linkedin_connect")) => TouchpointKind::LinkedinConnect,
                 (Channel::Linkedin, _, _) => TouchpointKind::LinkedinMessage,
             };
-            if kind != TouchpointKind::Call && (t.call_outcome.is_some() || t.duration_seconds.is_some()) {
-                return Err(AppError::invalid(
-                    "call_outcome",
-                    "channel",
-                    "call_outcome and duration_seconds are for calls",
-                ));
-            }
-            if facts.status != ApprovalStatus::Approved && facts.status != ApprovalStatus::Sent {
-                let message = format!("the draft is {}; only an approved draft is sent or done", facts.status);
+            if status != Some(ApprovalStatus::Approved) && status != Some(ApprovalStatus::Sent) {
+                let status = status.map_or("unknown".to_owned(), |s| s.to_string());
+                let message = match status.as_str() {
+                    "draft" | "pending" => format!("the draft is {status}: approve or reject it in Review first"),
+                    _ => format!("the draft is {status}; only an approved draft is sent or done"),
+                };
                 return Err(AppError::refused("approval_status", "transition", message));
             }
-            (facts.contact_id, kind, format!("draft:{draft_id}"), facts.break_up, Some(draft_id.clone()))
+            (kind, format!("draft:{draft_id}"))
         }
-        None => {
-            let contact_id = t.contact_id.clone().unwrap_or_default();
-            let owner: Option<Option<String>> = conn
-                .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
-                .await?;
-            let Some(owner) = owner else {
-                return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
-            };
-            principal.require_owner(owner.as_deref())?;
-            let kind = t.kind.unwrap_or(TouchpointKind::Call);
+        _ => {
             let key = t.key.clone().map_or_else(|| format!("manual:{}", new_id()), |k| format!("manual:{k}"));
-            (contact_id, kind, key, false, None)
+            (t.kind.unwrap_or(TouchpointKind::Call), key)
         }
     };
+    if kind != TouchpointKind::Call && (t.call_outcome.is_some() || t.duration_seconds.is_some()) {
+        return Err(AppError::invalid("call_outcome", "channel", "call_outcome and duration_seconds are for calls"));
+    }
     let inserted = conn
         .query_opt(
             concat!(
@@ -270,7 +268,7 @@ pub(crate) async fn record(
                 touchpoint_columns!()
             ),
             libsql::params![
-                new_id(),
+                id.as_str(),
                 contact_id.as_str(),
                 kind_channel(kind).as_str(),
                 kind.as_str(),
@@ -281,12 +279,14 @@ pub(crate) async fn record(
                 t.notes.as_deref(),
                 principal.user_id.as_str(),
                 at.as_str(),
-                draft.as_deref()
+                t.draft_id.as_deref()
             ],
             decode,
         )
         .await?;
     let Some(touch) = inserted else {
+        // Recorded before: the entry opened for this attempt goes, and the first record answers.
+        conn.execute("DELETE FROM audit_log WHERE entity = 'touchpoint' AND entity_id = ?1", [id.as_str()]).await?;
         let first = conn
             .query_one(
                 ENTITY,
@@ -297,41 +297,11 @@ pub(crate) async fn record(
             .await?;
         return Ok((first, false));
     };
-    if let Some(draft) = &draft {
-        conn.execute(
-            "UPDATE message_drafts SET approval_status = 'sent', updated_at = ?2 WHERE id = ?1 AND approval_status = 'approved'",
-            libsql::params![draft.as_str(), at.as_str()],
-        )
-        .await?;
-    }
-    conn.execute(
-        "UPDATE contacts SET last_touch_at = max(coalesce(last_touch_at, ''), ?2) WHERE id = ?1",
-        libsql::params![contact_id.as_str(), t.sent_at.as_str()],
-    )
-    .await?;
-    if let Some(event) = linkedin_event(kind) {
-        conn.execute(
-            "INSERT INTO linkedin_events (id, kind, contact_id, touchpoint_id, user_id, note, occurred_at, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            libsql::params![
-                new_id(),
-                event,
-                contact_id.as_str(),
-                touch.id.as_str(),
-                principal.user_id.as_str(),
-                t.notes.as_deref(),
-                t.sent_at.as_str(),
-                at.as_str()
-            ],
-        )
-        .await?;
-    }
-    let view =
-        serde_json::json!({"contact_id": contact_id, "kind": kind, "draft_id": draft, "call_outcome": t.call_outcome});
-    audit::record_with(conn, actor, "touchpoint.create", ENTITY, &touch.id, None, Some(&view)).await?;
     let ids = vec![contact_id.clone()];
-    advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
-    if break_up {
+    if may_move(stage, Stage::Touched) {
+        advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
+    }
+    if break_up != 0 {
         advance(conn, actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
     }
     if t.call_outcome == Some(CallOutcome::MeetingBooked) {
@@ -347,15 +317,6 @@ fn kind_channel(kind: TouchpointKind) -> Channel {
         TouchpointKind::LinkedinConnect | TouchpointKind::LinkedinMessage | TouchpointKind::LinkedinInmail => {
             Channel::Linkedin
         }
-    }
-}
-
-fn linkedin_event(kind: TouchpointKind) -> Option<&'static str> {
-    match kind {
-        TouchpointKind::LinkedinConnect => Some("connection_sent"),
-        TouchpointKind::LinkedinMessage => Some("message_sent"),
-        TouchpointKind::LinkedinInmail => Some("inmail_sent"),
-        TouchpointKind::Email | TouchpointKind::Call => None,
     }
 }
 

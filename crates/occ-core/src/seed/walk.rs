@@ -104,18 +104,14 @@ impl Walker<'_> {
             "attempts": 1, "call_outcome": call.map(|c| c.0), "duration_seconds": call.map(|c| c.1),
             "notes": call.map(|c| c.2), "created_at": stored(at), "updated_at": stored(at)}),
         );
-        if kind == "linkedin_connect" {
-            let mut event = |kind: &str, note: Option<&str>, at: DateTime<Utc>| {
-                out.push(
-                    "linkedin_events",
-                    json!({"id": new_id(), "kind": kind, "contact_id": self.contact,
-                    "touchpoint_id": touch, "note": note, "occurred_at": stored(at), "created_at": stored(at)}),
-                );
-            };
-            event("connection_sent", Some(&body), at);
-            if accepted {
-                event("connection_accepted", None, (at + Duration::hours(20)).min(self.latest()));
-            }
+        // The request's own event is written by the database with the touch; the acceptance is not.
+        if kind == "linkedin_connect" && accepted {
+            let at = stored((at + Duration::hours(20)).min(self.latest()));
+            out.push(
+                "linkedin_events",
+                json!({"id": new_id(), "kind": "connection_accepted", "contact_id": self.contact,
+                "touchpoint_id": touch, "note": null, "occurred_at": at, "created_at": at}),
+            );
         }
         thread.extend(message);
         (touch, subject.filter(|_| email), at)
