@@ -11,7 +11,7 @@ CREATE TABLE queue_snoozes (
     until       TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     PRIMARY KEY (user_id, item)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 -- Pruning snoozes that have run out.
 CREATE INDEX idx_queue_snoozes_until ON queue_snoozes (until);
 

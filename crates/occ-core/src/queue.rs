@@ -2,7 +2,7 @@
 //! positive replies first, meetings in the next 24 hours, other replies, follow-ups due, calls,
 //! drafts awaiting review, LinkedIn tasks within today's limits, emails ready to send, and
 //! high-priority contacts nobody has researched. Each item says why it is there and carries the
-//! ids to act on it; it can be done or snoozed. Two calls: the items, and the day's counts.
+//! ids to act on it; it can be done or snoozed. One call: the items with the day's counts.
 //!
 //! Items are named `<kind>:<id>`: `reply:`, `meeting:` (an opportunity), `followup:`,
 //! `draft:` (review, email, LinkedIn and call tasks) and `contact:` (research).
@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, col};
+use crate::store::{Conn, Row, col};
 use crate::touchpoints::{self, RecordTouch};
 
 /// The queue's routes (in the insights family).
@@ -71,7 +71,7 @@ pub struct Item {
 }
 
 /// The day's numbers.
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Counts {
     pub replies_waiting: i64,
@@ -145,9 +145,59 @@ macro_rules! in_scope {
     };
 }
 
-/// Every arm yields: item, kind, due_at, priority, contact id, channel, reply, draft,
-/// follow-up, opportunity, excerpt, detail.
-pub const ITEMS_SQL: &str = concat!(
+/// The day's counts, in scope: a select list.
+macro_rules! counts_select {
+    () => {
+        concat!(
+    "       (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.handled_at IS NULL \
+          AND r.intent IN ('positive', 'question', 'referral', 'neutral', 'negative', 'not_now') AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.status = 'meeting_booked' \
+          AND o.meeting_at >= :recent AND o.meeting_at < :tomorrow AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.status = 'pending' AND f.due_at < :day_end AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'pending' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'email' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'linkedin' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
+          AND d.channel = 'call' AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
+       (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') AND r.replied_at >= :day_start \
+          AND r.replied_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_connections_daily", 20),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_connections_weekly", 100),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind <> 'linkedin_connect'), ",
+    linkedin_limit!("linkedin_messages_daily", 50)
+)
+    };
+}
+
+/// The queue in one statement: the ranked items (each arm yields item, kind, due_at, priority,
+/// contact id, channel, reply, draft, follow-up, opportunity, excerpt, detail; then the
+/// contact's name, company and score), each row with the day's counts and LinkedIn's room; one
+/// row of counts alone when there is nothing to do.
+pub const QUEUE_SQL: &str = concat!(
     "WITH used AS (SELECT \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
           AND t.kind = 'linkedin_connect') AS connects_today, \
@@ -222,56 +272,16 @@ pub const ITEMS_SQL: &str = concat!(
     in_scope!(),
     " AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')) AND ",
     not_snoozed!("'contact:' || c.id"),
-    " ORDER BY c.priority_score DESC, c.id LIMIT 10)) \
-     SELECT i.*, trim(c.first_name || ' ' || coalesce(c.last_name, '')), a.name, c.priority_score, \
-       (SELECT connects FROM room), (SELECT messages FROM room) \
-     FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
-     ORDER BY i.priority DESC, c.priority_score DESC, i.due_at LIMIT :limit"
-);
-
-/// The day's counts, in scope (one statement).
-pub const COUNTS_SQL: &str = concat!(
-    "SELECT \
-       (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.handled_at IS NULL \
-          AND r.intent IN ('positive', 'question', 'referral', 'neutral', 'negative', 'not_now') AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id WHERE o.status = 'meeting_booked' \
-          AND o.meeting_at >= :recent AND o.meeting_at < :tomorrow AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.status = 'pending' AND f.due_at < :day_end AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'pending' AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
-          AND d.channel = 'email' AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
-          AND d.channel = 'linkedin' AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.approval_status = 'approved' \
-          AND d.channel = 'call' AND ",
-    in_scope!(),
-    "), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') AND r.replied_at >= :day_start \
-          AND r.replied_at < :day_end), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect'), ",
-    linkedin_limit!("linkedin_connections_daily", 20),
-    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect'), ",
-    linkedin_limit!("linkedin_connections_weekly", 100),
-    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind <> 'linkedin_connect'), ",
-    linkedin_limit!("linkedin_messages_daily", 50)
+    " ORDER BY c.priority_score DESC, c.id LIMIT 10)), \
+     ranked AS (SELECT i.*, trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, a.name AS account_name, \
+         c.priority_score AS score \
+       FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
+       ORDER BY i.priority DESC, c.priority_score DESC, i.due_at LIMIT :limit), \
+     counts AS (SELECT ",
+    counts_select!(),
+    ") \
+     SELECT ranked.*, counts.*, (SELECT connects FROM room), (SELECT messages FROM room) \
+     FROM counts LEFT JOIN ranked ON true ORDER BY ranked.priority DESC, ranked.score DESC, ranked.due_at"
 );
 
 /// The minimum score for a new contact to be offered for research.
@@ -332,64 +342,70 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let at = Utc::now();
     let (day_start, day_end, week_start) = day_window(at, tz);
     let conn = ctx.conn().await?;
-    let params = || {
-        libsql::named_params! {
-            ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
-            ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
-            ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
-            ":research_score": RESEARCH_SCORE,
-        }
+    let params = libsql::named_params! {
+        ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
+        ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
+        ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
+        ":research_score": RESEARCH_SCORE,
     };
-    let items = conn
-        .query_all(ITEMS_SQL, params(), |row| {
-            let kind: String = col(row, 1)?;
-            let due_at: String = col::<Option<String>>(row, 2)?.unwrap_or_default();
-            let channel: Option<String> = col(row, 5)?;
-            let excerpt: Option<String> = col(row, 10)?;
-            let detail: Option<String> = col(row, 11)?;
-            let room = (col::<i64>(row, 15)?, col::<i64>(row, 16)?);
-            Ok(Item {
-                id: col(row, 0)?,
-                reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), &due_at, room),
-                kind,
-                due_at,
-                priority: col(row, 3)?,
-                contact_id: col(row, 4)?,
-                contact_name: col(row, 12)?,
-                account_name: col(row, 13)?,
-                channel,
-                reply_id: col(row, 6)?,
-                draft_id: col(row, 7)?,
-                followup_id: col(row, 8)?,
-                opportunity_id: col(row, 9)?,
-                excerpt,
-            })
-        })
-        .await?;
-    let counts = conn
-        .query_one("queue", COUNTS_SQL, params(), |row| {
-            Ok(Counts {
-                replies_waiting: col(row, 0)?,
-                meetings_next_24h: col(row, 1)?,
-                followups_due: col(row, 2)?,
-                drafts_pending: col(row, 3)?,
-                emails_ready: col(row, 4)?,
-                linkedin_ready: col(row, 5)?,
-                calls_ready: col(row, 6)?,
-                emails_sent_today: col(row, 7)?,
-                linkedin_done_today: col(row, 8)?,
-                calls_done_today: col(row, 9)?,
-                replies_today: col(row, 10)?,
-                connections_today: col(row, 11)?,
-                connections_daily_limit: col(row, 12)?,
-                connections_this_week: col(row, 13)?,
-                connections_weekly_limit: col(row, 14)?,
-                messages_today: col(row, 15)?,
-                messages_daily_limit: col(row, 16)?,
-            })
-        })
-        .await?;
+    let rows =
+        conn.query_all(QUEUE_SQL, params, |row| Ok((decode_item(row)?, decode_counts(row, ITEM_COLUMNS)?))).await?;
+    let counts = rows.first().map(|(_, c)| c.clone()).unwrap_or_default();
+    let items = rows.into_iter().filter_map(|(item, _)| item).collect();
     http::ok(&Queue { items, counts })
+}
+
+/// The columns of an item in [`QUEUE_SQL`]'s rows; the counts and LinkedIn's room follow.
+const ITEM_COLUMNS: i32 = 15;
+
+/// An item from a row of [`QUEUE_SQL`] (none in the row of counts alone).
+fn decode_item(row: &Row) -> AppResult<Option<Item>> {
+    let Some(id) = col::<Option<String>>(row, 0)? else { return Ok(None) };
+    let kind: String = col(row, 1)?;
+    let due_at: String = col::<Option<String>>(row, 2)?.unwrap_or_default();
+    let channel: Option<String> = col(row, 5)?;
+    let excerpt: Option<String> = col(row, 10)?;
+    let detail: Option<String> = col(row, 11)?;
+    let room = (col::<i64>(row, ITEM_COLUMNS + 17)?, col::<i64>(row, ITEM_COLUMNS + 18)?);
+    Ok(Some(Item {
+        id,
+        reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), &due_at, room),
+        kind,
+        due_at,
+        priority: col(row, 3)?,
+        contact_id: col(row, 4)?,
+        contact_name: col(row, 12)?,
+        account_name: col(row, 13)?,
+        channel,
+        reply_id: col(row, 6)?,
+        draft_id: col(row, 7)?,
+        followup_id: col(row, 8)?,
+        opportunity_id: col(row, 9)?,
+        excerpt,
+    }))
+}
+
+/// The counts from a row of [`QUEUE_SQL`], starting at column `at`.
+fn decode_counts(row: &Row, at: i32) -> AppResult<Counts> {
+    Ok(Counts {
+        replies_waiting: col(row, at)?,
+        meetings_next_24h: col(row, at + 1)?,
+        followups_due: col(row, at + 2)?,
+        drafts_pending: col(row, at + 3)?,
+        emails_ready: col(row, at + 4)?,
+        linkedin_ready: col(row, at + 5)?,
+        calls_ready: col(row, at + 6)?,
+        emails_sent_today: col(row, at + 7)?,
+        linkedin_done_today: col(row, at + 8)?,
+        calls_done_today: col(row, at + 9)?,
+        replies_today: col(row, at + 10)?,
+        connections_today: col(row, at + 11)?,
+        connections_daily_limit: col(row, at + 12)?,
+        connections_this_week: col(row, at + 13)?,
+        connections_weekly_limit: col(row, at + 14)?,
+        messages_today: col(row, at + 15)?,
+        messages_daily_limit: col(row, at + 16)?,
+    })
 }
 
 /// An item's name, read from the path: its kind and the id it points at.
