@@ -354,3 +354,55 @@ export const drafts = {
   /** `body`: { ids, action: approve | reject | archive, notes? }; answers `{ results: [{ id, ok, error? }] }`. */
   bulk: (body) => request('POST', '/drafts/bulk', { body }),
 };
+
+export const pipeline = {
+  /** `params`: owner (me), per_stage; answers `{ stages: [{ stage, count, contacts }], transitions: { from: [to] } }`. */
+  get: (params, opts = {}) => request('GET', '/pipeline', { ...opts, query: params }),
+};
+
+export const opportunities = {
+  /** `params`: status, contact_id, owner, limit, cursor; answers `{ items, next_cursor }`. */
+  list: (params, opts = {}) => request('GET', '/opportunities', { ...opts, query: params }),
+  /** `body`: { contact_id, reply_id?, status?, meeting_at?, amount_minor?, currency?, notes? }; 409 when one is open. */
+  create: (body) => request('POST', '/opportunities', { body }),
+  /** `body`: any of status (one of `next_statuses`), meeting_at, amount_minor, currency, notes. */
+  update: (id, body) => request('PATCH', `/opportunities/${encodeURIComponent(id)}`, { body }),
+};
+
+export const batches = {
+  /** `params`: status, limit, cursor; answers `{ items, next_cursor }`. */
+  list: (params, opts = {}) => request('GET', '/batches', { ...opts, query: params }),
+  get: (id, opts) => request('GET', `/batches/${encodeURIComponent(id)}`, opts),
+  /** `body`: { name, description?, query? (a contacts-list query string), limit?, contact_ids? }. */
+  create: (body) => request('POST', '/batches', { body }),
+  /** `body`: any of name, description, status (one of `next_statuses`). */
+  update: (id, body) => request('PATCH', `/batches/${encodeURIComponent(id)}`, { body }),
+  /** `params`: limit, cursor; answers `{ items: [{ contact_id, position, first_name, … }], next_cursor }`. */
+  members: (id, params, opts = {}) => request('GET', `/batches/${encodeURIComponent(id)}/members`, { ...opts, query: params }),
+  /** Answers `{ results: [{ contact_id, outcome: added | already_member | not_found }] }`. */
+  addMembers: (id, contactIds) => request('POST', `/batches/${encodeURIComponent(id)}/members`, { body: { contact_ids: contactIds } }),
+  /** Answers `{ results: [{ contact_id, outcome: removed | not_member }] }`. */
+  removeMembers: (id, contactIds) => request('DELETE', `/batches/${encodeURIComponent(id)}/members`, { body: { contact_ids: contactIds } }),
+};
+
+/** A queue item's name (`<kind>:<id>`) for a path: the server reads the colon as it is, not `%3A`. */
+const itemPath = (item) => String(item).split(':').map(encodeURIComponent).join(':');
+
+export const queue = {
+  /** `params`: scope (mine | team), tz (IANA), limit; answers `{ items, counts }`, items ranked. */
+  list: (params, opts = {}) => request('GET', '/queue', { ...opts, query: params }),
+  /** `item`: `<kind>:<id>`; `body` (calls): { call_outcome?, duration_seconds?, notes? }; answers `{ item, outcome, touchpoint_id }`. */
+  done: (item, body = {}) => request('POST', `/queue/${itemPath(item)}/done`, { body }),
+  /** `body`: { hours } or { until }; answers `{ item, until }`. */
+  snooze: (item, body) => request('POST', `/queue/${itemPath(item)}/snooze`, { body }),
+};
+
+export const prep = {
+  /** A contact's prep card: `{ contact, account, signals, enrollment, opportunity, timeline, talking_points, next_step }`. */
+  get: (contactId, opts) => request('GET', `/prep/${encodeURIComponent(contactId)}`, opts),
+};
+
+export const replies = {
+  /** `body`: { contact_id, channel, body, subject?, replied_at?, intent? }; answers `{ reply, effects }`. */
+  create: (body) => request('POST', '/replies', { body }),
+};

@@ -40,3 +40,39 @@ export function safeHref(url) {
     return null;
   }
 }
+
+/** How far `iso` is from now, in words: "in 2 h", "3 h ago", "now", "in 2 d". */
+export function formatRelative(iso, now = Date.now()) {
+  if (!iso) return null;
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return iso;
+  const seconds = Math.round((t - now) / 1000);
+  const abs = Math.abs(seconds);
+  let text;
+  if (abs < 60) return 'now';
+  if (abs < 3600) text = `${Math.round(abs / 60)} min`;
+  else if (abs < 48 * 3600) text = `${Math.round(abs / 3600)} h`;
+  else text = `${Math.round(abs / 86400)} d`;
+  return seconds > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A datetime-local input's value (local wall time) as an RFC 3339 instant, or null. */
+export function localInputToIso(value) {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** A datetime-local input's value for `date` in the browser's time zone. */
+export function toLocalInput(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Tomorrow at `hour` o'clock, local time. */
+export function nextMorning(hour = 9, from = new Date()) {
+  const d = new Date(from);
+  d.setDate(d.getDate() + 1);
+  d.setHours(hour, 0, 0, 0);
+  return d;
+}

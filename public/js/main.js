@@ -24,17 +24,24 @@ import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
 import { UsersScreen } from './screens/settings-users.js';
 import { IcpScreen } from './screens/settings-icp.js';
+import { PipelineScreen } from './screens/pipeline.js';
+import { OpportunitiesScreen } from './screens/opportunities.js';
+import { BatchesListScreen } from './screens/batches-list.js';
+import { BatchCreateScreen } from './screens/batch-form.js';
+import { BatchDetailScreen } from './screens/batch-detail.js';
+import { TodayScreen } from './screens/today.js';
 
-// The start page is the accounts list; one URL for it keeps reloads and the nav simple.
+// The start page is Today; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
-  window.history.replaceState(window.history.state, '', `/accounts${window.location.search}`);
+  window.history.replaceState(window.history.state, '', `/today${window.location.search}`);
 }
 
-// Order matters: /accounts/new before /accounts/:id (and /contacts/new, /sequences/new likewise). `allow(user)` guards a page by role;
+// Order matters: /accounts/new before /accounts/:id (and /contacts/new, /sequences/new, /batches/new likewise). `allow(user)` guards a page by role;
 // `public` pages show without signing in and without the app frame.
 const ROUTES = [
   { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
-  { path: '/', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
+  { path: '/', screen: TodayScreen, title: 'Today', key: 'today' },
+  { path: '/today', screen: TodayScreen, title: 'Today', key: 'today' },
   { path: '/accounts', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
   { path: '/accounts/new', screen: AccountCreateScreen, title: 'New account', allow: canWriteAccounts },
   { path: '/accounts/:id', screen: AccountDetailScreen, title: 'Account' },
@@ -43,12 +50,17 @@ const ROUTES = [
   { path: '/contacts/new', screen: ContactCreateScreen, title: 'New contact', allow: canWriteContacts },
   { path: '/contacts/:id', screen: ContactDetailScreen, title: 'Contact' },
   { path: '/contacts/:id/edit', screen: ContactEditScreen, title: 'Edit contact', allow: canWriteContacts },
+  { path: '/pipeline', screen: PipelineScreen, title: 'Pipeline', key: 'pipeline' },
+  { path: '/opportunities', screen: OpportunitiesScreen, title: 'Opportunities', key: 'opportunities' },
   { path: '/import', screen: ImportStartScreen, title: 'Import', allow: canWriteContacts },
   { path: '/import/:id', screen: ImportJobScreen, title: 'Import', allow: canWriteContacts },
   { path: '/review', screen: ReviewScreen, title: 'Review', allow: canReviewDrafts },
   { path: '/sequences', screen: SequencesListScreen, title: 'Sequences' },
   { path: '/sequences/new', screen: SequenceCreateScreen, title: 'New sequence', allow: canWriteSequences },
   { path: '/sequences/:id', screen: SequenceEditScreen, title: 'Sequence' },
+  { path: '/batches', screen: BatchesListScreen, title: 'Batches', key: 'batches' },
+  { path: '/batches/new', screen: BatchCreateScreen, title: 'New batch', allow: canWriteContacts },
+  { path: '/batches/:id', screen: BatchDetailScreen, title: 'Batch' },
   { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },

@@ -20,7 +20,8 @@ function notify(kind) {
 export function navigate(to, { replace = false, state = null } = {}) {
   const target = new URL(to, window.location.origin);
   const here = window.location.pathname + window.location.search;
-  const next = target.pathname + target.search;
+  // The hash is kept (/contacts/1#prep), so a screen can scroll to the part it names.
+  const next = target.pathname + target.search + target.hash;
   if (replace || next === here) {
     window.history.replaceState(state, '', next);
   } else {
@@ -40,8 +41,10 @@ document.addEventListener('click', (event) => {
   if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
   const url = new URL(anchor.href, window.location.href);
   if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
+  // A link to a part of this page (#main): the browser scrolls to it.
+  if (url.hash && url.pathname === window.location.pathname && url.search === window.location.search) return;
   event.preventDefault();
-  navigate(url.pathname + url.search);
+  navigate(url.pathname + url.search + url.hash);
 });
 
 /** The current location; re-renders the caller on every navigation. */

@@ -228,6 +228,7 @@ async fn tasks_done_record_touches_and_move_stages() {
     let today = queue(&app).await;
     let task = items_of(&today, "linkedin")[0].clone();
     assert!(task["reason"].as_str().unwrap().contains("LinkedIn message"), "{task}");
+    assert_eq!(task["linkedin_url"], dee["linkedin_url"], "the profile to open");
     let done = app.post(&format!("/api/v1/queue/{}/done", task["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(done.status, 200, "{}", done.text);
     assert_eq!(stage(&app, &dee).await, "touched", "the first touch");
@@ -345,7 +346,8 @@ async fn the_queue_snoozes_keeps_linkedin_within_its_limit_and_offers_research()
         .body;
     let item = format!("followup:{}", id(&followup));
     assert!(queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
-    let snoozed = app.post(&format!("/api/v1/queue/{item}/snooze"), json!({"hours": 2})).await;
+    let encoded = item.replace(':', "%3A");
+    let snoozed = app.post(&format!("/api/v1/queue/{encoded}/snooze"), json!({"hours": 2})).await;
     assert_eq!(snoozed.status, 200, "{}", snoozed.text);
     assert!(!queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
     let bad = app.post(&format!("/api/v1/queue/{item}/snooze"), json!({"hours": 0})).await;

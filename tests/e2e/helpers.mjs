@@ -242,11 +242,15 @@ export async function expectNav(page, role, what) {
   const nav = page.getByRole('navigation', { name: 'Main' });
   const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
   const expected = [
+    'Today',
     'Contacts',
+    'Pipeline',
     ...(role === 'viewer' ? [] : ['Import']),
     'Accounts',
+    'Opportunities',
     ...(role === 'viewer' ? [] : ['Review']),
     'Sequences',
+    'Batches',
     ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []),
     'Settings',
     'Status',

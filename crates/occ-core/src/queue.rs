@@ -61,6 +61,10 @@ pub struct Item {
     pub contact_id: String,
     pub contact_name: String,
     pub account_name: Option<String>,
+    /// For LinkedIn tasks: the profile to open.
+    pub linkedin_url: Option<String>,
+    /// For calls: the number to dial.
+    pub phone: Option<String>,
     pub channel: Option<String>,
     pub reply_id: Option<String>,
     pub draft_id: Option<String>,
@@ -81,12 +85,13 @@ pub struct Counts {
     pub emails_ready: i64,
     pub linkedin_ready: i64,
     pub calls_ready: i64,
-    /// Done today (in `tz`): touches by channel and replies received.
+    /// Done today (in `tz`; yours, or the team's with `scope=team`): touches by channel and
+    /// replies received.
     pub emails_sent_today: i64,
     pub linkedin_done_today: i64,
     pub calls_done_today: i64,
     pub replies_today: i64,
-    /// LinkedIn against its limits.
+    /// Your LinkedIn account against its limits (each person sends from their own).
     pub connections_today: i64,
     pub connections_daily_limit: i64,
     pub connections_this_week: i64,
@@ -175,19 +180,24 @@ macro_rules! counts_select {
           AND d.channel = 'call' AND ",
     in_scope!(),
     "), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end), \
-       (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') AND r.replied_at >= :day_start \
-          AND r.replied_at < :day_end), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND (:team OR t.created_by = :me)), \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect'), ",
+          AND (:team OR t.created_by = :me)), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND (:team OR t.created_by = :me)), \
+       (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.channel IN ('email', 'linkedin', 'call') \
+          AND r.replied_at >= :day_start AND r.replied_at < :day_end AND ",
+    in_scope!(),
+    "), \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me), ",
     linkedin_limit!("linkedin_connections_daily", 20),
     ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect'), ",
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me), ",
     linkedin_limit!("linkedin_connections_weekly", 100),
     ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind <> 'linkedin_connect'), ",
+          AND t.kind <> 'linkedin_connect' AND t.created_by = :me), ",
     linkedin_limit!("linkedin_messages_daily", 50)
 )
     };
@@ -200,11 +210,11 @@ macro_rules! counts_select {
 pub const QUEUE_SQL: &str = concat!(
     "WITH used AS (SELECT \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect') AS connects_today, \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me) AS connects_today, \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
-          AND t.kind = 'linkedin_connect') AS connects_week, \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me) AS connects_week, \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND t.kind <> 'linkedin_connect') AS messages_today), \
+          AND t.kind <> 'linkedin_connect' AND t.created_by = :me) AS messages_today), \
      room AS (SELECT max(0, min(",
     linkedin_limit!("linkedin_connections_daily", 20),
     " - connects_today, ",
@@ -274,7 +284,7 @@ pub const QUEUE_SQL: &str = concat!(
     not_snoozed!("'contact:' || c.id"),
     " ORDER BY c.priority_score DESC, c.id LIMIT 10)), \
      ranked AS (SELECT i.*, trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, a.name AS account_name, \
-         c.priority_score AS score \
+         c.priority_score AS score, c.linkedin_url AS linkedin_url, c.phone AS phone \
        FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
        ORDER BY i.priority DESC, c.priority_score DESC, i.due_at LIMIT :limit), \
      counts AS (SELECT ",
@@ -287,14 +297,9 @@ pub const QUEUE_SQL: &str = concat!(
 /// The minimum score for a new contact to be offered for research.
 pub const RESEARCH_SCORE: i64 = 70;
 
-fn reason(
-    kind: &str,
-    channel: Option<&str>,
-    detail: Option<&str>,
-    excerpt: Option<&str>,
-    due_at: &str,
-    room: (i64, i64),
-) -> String {
+/// Why an item is in the queue, in words; `room` is what LinkedIn's limits leave today
+/// (connection requests, messages).
+fn reason(kind: &str, channel: Option<&str>, detail: Option<&str>, excerpt: Option<&str>, room: (i64, i64)) -> String {
     let quoted = |t: Option<&str>| t.map(|t| format!(": “{}”", t.trim())).unwrap_or_default();
     let channel = channel.unwrap_or("email");
     match kind {
@@ -303,7 +308,7 @@ fn reason(
             let intent = detail.unwrap_or("new").replace('_', " ");
             format!("Reply ({intent}) on {channel} waiting for you{}", quoted(excerpt))
         }
-        "meeting" => format!("Meeting at {due_at}: open the prep card"),
+        "meeting" => "Meeting within 24 hours: read the prep card".to_owned(),
         "followup" => format!("Follow-up by {channel} due{}", excerpt.map(|e| format!(": {e}")).unwrap_or_default()),
         "review" => match detail.filter(|f| *f != "0") {
             Some(flags) => format!("Draft awaiting your review ({flags} reviewer flag(s))"),
@@ -356,7 +361,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 }
 
 /// The columns of an item in [`QUEUE_SQL`]'s rows; the counts and LinkedIn's room follow.
-const ITEM_COLUMNS: i32 = 15;
+const ITEM_COLUMNS: i32 = 17;
 
 /// An item from a row of [`QUEUE_SQL`] (none in the row of counts alone).
 fn decode_item(row: &Row) -> AppResult<Option<Item>> {
@@ -369,13 +374,15 @@ fn decode_item(row: &Row) -> AppResult<Option<Item>> {
     let room = (col::<i64>(row, ITEM_COLUMNS + 17)?, col::<i64>(row, ITEM_COLUMNS + 18)?);
     Ok(Some(Item {
         id,
-        reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), &due_at, room),
+        reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), room),
         kind,
         due_at,
         priority: col(row, 3)?,
         contact_id: col(row, 4)?,
         contact_name: col(row, 12)?,
         account_name: col(row, 13)?,
+        linkedin_url: col(row, 15)?,
+        phone: col(row, 16)?,
         channel,
         reply_id: col(row, 6)?,
         draft_id: col(row, 7)?,
@@ -411,6 +418,8 @@ fn decode_counts(row: &Row, at: i32) -> AppResult<Counts> {
 /// An item's name, read from the path: its kind and the id it points at.
 fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
     http::path_id(req, "item", "queue item", |text| {
+        // `draft%3A…` is the same name as `draft:…`.
+        let text = text.replacen("%3A", ":", 1).replacen("%3a", ":", 1);
         let (kind, id) = text.split_once(':')?;
         let id = uuid::Uuid::try_parse(id).ok()?.to_string();
         ["reply", "meeting", "followup", "draft", "contact"].contains(&kind).then(|| (kind.to_owned(), id))
@@ -617,9 +626,9 @@ mod tests {
         for kind in
             ["reply_positive", "reply", "meeting", "followup", "review", "email", "call", "linkedin", "research"]
         {
-            let text = reason(kind, Some("email"), Some("3"), Some("hello"), "2026-11-26T09:00:00.000Z", (2, 5));
+            let text = reason(kind, Some("email"), Some("3"), Some("hello"), (2, 5));
             assert!(text.len() > 10 && text != kind, "{kind}: {text}");
         }
-        assert!(reason("linkedin", None, Some("linkedin_connect"), None, "", (2, 5)).contains("2 left"));
+        assert!(reason("linkedin", None, Some("linkedin_connect"), None, (2, 5)).contains("2 left"));
     }
 }

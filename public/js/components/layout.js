@@ -7,11 +7,15 @@ import { navigate } from '../router.js';
 import { Toasts, toast } from './toast.js';
 
 const NAV = [
+  { href: '/today', label: 'Today', testid: 'nav-today', match: (p) => p === '/' || p.startsWith('/today'), icon: 'today' },
   { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
+  { href: '/pipeline', label: 'Pipeline', testid: 'nav-pipeline', match: (p) => p.startsWith('/pipeline'), icon: 'board' },
   { href: '/import', label: 'Import', testid: 'nav-import', match: (p) => p === '/import' || p.startsWith('/import/'), icon: 'upload', show: canWriteContacts },
-  { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p === '/' || p.startsWith('/accounts'), icon: 'building' },
+  { href: '/accounts', label: 'Accounts', testid: 'nav-accounts', match: (p) => p.startsWith('/accounts'), icon: 'building' },
+  { href: '/opportunities', label: 'Opportunities', testid: 'nav-opportunities', match: (p) => p.startsWith('/opportunities'), icon: 'target' },
   { href: '/review', label: 'Review', testid: 'nav-review', match: (p) => p.startsWith('/review'), icon: 'inbox', show: canReviewDrafts },
   { href: '/sequences', label: 'Sequences', testid: 'nav-sequences', match: (p) => p.startsWith('/sequences'), icon: 'steps' },
+  { href: '/batches', label: 'Batches', testid: 'nav-batches', match: (p) => p.startsWith('/batches'), icon: 'layers' },
   { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
   { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
   { href: '/status', label: 'Status', testid: 'nav-status', match: (p) => p.startsWith('/status'), icon: 'pulse' },
@@ -23,6 +27,10 @@ const ICONS = {
   inbox: html`<path d="M4 13l2.5-8h11L20 13M4 13v6h16v-6M4 13h5l1 2h4l1-2h5"/>`,
   steps: html`<path d="M5 6h3M5 12h3M5 18h3M11 6h8M11 12h8M11 18h8"/>`,
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,
+  board: html`<rect x="3" y="4" width="5" height="16" rx="1"/><rect x="10" y="4" width="5" height="11" rx="1"/><rect x="17" y="4" width="4" height="7" rx="1"/>`,
+  target: html`<circle cx="12" cy="12" r="8"/><circle cx="12" cy="12" r="4"/><circle cx="12" cy="12" r="0.5"/>`,
+  layers: html`<path d="M12 4 3 8.5l9 4.5 9-4.5L12 4zM3 12.5l9 4.5 9-4.5M3 16.5l9 4.5 9-4.5"/>`,
+  today: html`<rect x="4" y="5" width="16" height="15" rx="1.5"/><path d="M4 10h16M8 3v4M16 3v4M8.5 14.5l2 2 4-4"/>`,
   menu: html`<path d="M4 7h16M4 12h16M4 17h16"/>`,
   close: html`<path d="M6 6l12 12M18 6L6 18"/>`,
   upload: html`<path d="M12 15V4M7.5 8.5 12 4l4.5 4.5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4"/>`,
@@ -93,7 +101,7 @@ export function Layout({ path, user, children }) {
     <a class="skip-link" href="#main">Skip to content</a>
     <div class=${`shell ${open ? 'nav-open' : ''}`}>
       <header class="topbar">
-        <a class="brand" href="/accounts" aria-label="OCC home">
+        <a class="brand" href="/today" aria-label="OCC home">
           <span class="brand-mark" aria-hidden="true">O</span>
           <span class="brand-name">OCC</span>
         </a>
@@ -110,7 +118,7 @@ export function Layout({ path, user, children }) {
         </button>
       </header>
       <nav id="primary-nav" class="sidebar" aria-label="Main" data-testid="nav">
-        <a class="brand sidebar-brand" href="/accounts">
+        <a class="brand sidebar-brand" href="/today">
           <span class="brand-mark" aria-hidden="true">O</span>
           <span class="brand-name">Outreach Command Center</span>
         </a>

@@ -1,7 +1,8 @@
-// Contact detail: every field (the company links to its account), the stage control, the
-// priority score with what it is made of and its history, the buying signals, and Edit and
-// Delete for the roles that may use them.
-import { html, useEffect, useState } from '../preact.js';
+// Contact detail: every field (the company links to its account), the prep card (next step,
+// talking points, company facts, signals, sequence, opportunity; #prep lands on it) and the
+// timeline, the stage control, the priority score with what it is made of and its history, the
+// buying signals, and Edit, Delete, Log reply and Book meeting for the roles that may use them.
+import { html, useEffect, useRef, useState } from '../preact.js';
 import { contacts as contactsApi, isAbort } from '../api.js';
 import { canDeleteContacts, canEditContact } from '../access.js';
 import { navigate } from '../router.js';
@@ -15,6 +16,8 @@ import { ownerLabel, useTeam } from '../owners.js';
 import { StageControl } from './contact-stage.js';
 import { SignalsCard } from './contact-signals.js';
 import { ScoreCard } from './contact-score.js';
+import { PrepCard, Timeline, usePrep } from './contact-prep.js';
+import { BookMeetingDialog, LogReplyDialog } from './contact-actions.js';
 
 /** Loads one contact; `notFound` on a 404; `replace(contact)` shows a contact the server answered. */
 export function useContact(id) {
@@ -67,9 +70,25 @@ function ExternalLink({ url }) {
   return href ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${url}</a>` : url;
 }
 
+/** On /contacts/{id}#prep, scrolls the prep card into view once it has loaded. */
+function useScrollToPrep(loaded) {
+  const done = useRef(false);
+  useEffect(() => {
+    if (done.current || !loaded || window.location.hash !== '#prep') return;
+    const card = document.getElementById('prep');
+    if (!card) return;
+    done.current = true;
+    card.scrollIntoView({ block: 'start' });
+    card.focus({ preventScroll: true });
+  }, [loaded]);
+}
+
 export function ContactDetailScreen({ params, user }) {
   const { loading, contact, error, notFound, retry, replace, refresh } = useContact(params.id);
   const team = useTeam(user);
+  const prep = usePrep(params.id);
+  const [dialog, setDialog] = useState(null);
+  useScrollToPrep(Boolean(prep.data && contact));
   const remove = useConfirm(async () => {
     await contactsApi.remove(contact.id);
     toast(`Deleted ${contactName(contact)}`);
@@ -86,9 +105,20 @@ export function ContactDetailScreen({ params, user }) {
   const name = contactName(c);
   const canEdit = canEditContact(user, c);
   const canDelete = canDeleteContacts(user);
+  const openOpp = prep.data && prep.data.opportunity;
+  const waitingReply = prep.data && prep.data.next_step.action === 'answer_reply' ? prep.data.next_step.target_id : null;
+  const afterChange = () => {
+    prep.retry();
+    refresh();
+  };
   const actions =
     canEdit || canDelete
       ? html`
+          ${canEdit &&
+          html`<button type="button" class="btn" onClick=${() => setDialog('reply')} data-testid="log-reply">Log reply</button>`}
+          ${canEdit &&
+          !openOpp &&
+          html`<button type="button" class="btn" onClick=${() => setDialog('meeting')} data-testid="book-meeting">Book meeting</button>`}
           ${canEdit && html`<a class="btn" href=${`/contacts/${encodeURIComponent(c.id)}/edit`} data-testid="edit-contact">Edit</a>`}
           ${canDelete &&
           html`<button type="button" class="btn btn-danger-ghost" onClick=${() => remove.ask()} data-testid="delete-contact">Delete</button>`}
@@ -140,16 +170,26 @@ export function ContactDetailScreen({ params, user }) {
               )}
             </dl>
           </div>
+          <${Timeline} state=${prep} />
           <div class="card">
             <h2 class="card-title">Notes</h2>
             ${c.notes
               ? html`<p class="notes" data-testid="contact-notes">${c.notes}</p>`
               : html`<p class="muted" data-testid="contact-notes">No notes.</p>`}
           </div>
-          <${SignalsCard} contactId=${c.id} canEdit=${canEdit} onChanged=${refresh} />
+          <${SignalsCard} contactId=${c.id} canEdit=${canEdit} onChanged=${afterChange} />
         </div>
         <div class="detail-side">
-          <${StageControl} contact=${c} user=${user} canEdit=${canEdit} onMoved=${replace} />
+          <${PrepCard} state=${prep} />
+          <${StageControl}
+            contact=${c}
+            user=${user}
+            canEdit=${canEdit}
+            onMoved=${(moved) => {
+              replace(moved);
+              prep.retry();
+            }}
+          />
           <${ScoreCard} contact=${c} />
         </div>
       </div>
@@ -158,6 +198,15 @@ export function ContactDetailScreen({ params, user }) {
         <div><dt>Updated</dt><dd title=${c.updated_at}>${formatDateTime(c.updated_at)}</dd></div>
         <div><dt>ID</dt><dd><code data-testid="contact-id">${c.id}</code></dd></div>
       </dl>
+      ${canEdit &&
+      html`<${LogReplyDialog} contactId=${c.id} open=${dialog === 'reply'} onClose=${() => setDialog(null)} onLogged=${afterChange} />
+        <${BookMeetingDialog}
+          contactId=${c.id}
+          replyId=${waitingReply}
+          open=${dialog === 'meeting'}
+          onClose=${() => setDialog(null)}
+          onBooked=${afterChange}
+        />`}
       <${ConfirmDialog} title="Delete this contact?" confirmLabel="Delete contact" danger ...${remove.dialog}>
         <strong>${name}</strong> will be deleted with their signals and history. This cannot be undone.
       <//>

@@ -7,7 +7,7 @@ import { navigate } from '../router.js';
 import { fieldErrorsFor, useForm } from '../use-form.js';
 import { Field, FormError } from '../components/field.js';
 
-const HOME = '/accounts';
+const HOME = '/today';
 
 /** Where to go after signing in: only a path on this site, never back to /login. */
 export function safeNext(raw) {
