@@ -3,8 +3,8 @@
 // meeting) takes it off the list at once and refreshes the numbers; a refusal brings it back
 // with the server's message in a toast. Viewers see the list without the actions.
 // Keyboard: j/k move, d done (a call opens its form), s snoozes for 4 hours.
-import { html, useEffect, useRef, useState } from '../preact.js';
-import { contacts as contactsApi, opportunities as opportunitiesApi, queue as queueApi } from '../api.js';
+import { html, useEffect, useState } from '../preact.js';
+import { opportunities as opportunitiesApi, queue as queueApi } from '../api.js';
 import { canWriteContacts } from '../access.js';
 import { navigate, withQuery } from '../router.js';
 import { useLoad } from '../use-load.js';
@@ -24,25 +24,6 @@ function browserTimeZone() {
   }
 }
 
-/** The LinkedIn profiles of the contacts with a LinkedIn task, fetched once each. */
-function useLinkedinUrls(items) {
-  const [urls, setUrls] = useState({});
-  const asked = useRef(new Set());
-  useEffect(() => {
-    const wanted = [...new Set(items.filter((i) => i.kind === 'linkedin').map((i) => i.contact_id))]
-      .filter((id) => !asked.current.has(id))
-      .slice(0, 25);
-    for (const id of wanted) {
-      asked.current.add(id);
-      contactsApi
-        .get(id)
-        .then((c) => setUrls((u) => ({ ...u, [id]: c.linkedin_url || null })))
-        .catch(() => {});
-    }
-  }, [items]);
-  return urls;
-}
-
 function typing(target) {
   return target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
@@ -58,7 +39,6 @@ export function TodayScreen({ location, user }) {
   const canAct = canWriteContacts(user);
 
   const items = ((state.data && state.data.items) || []).filter((i) => !hidden.has(i.id));
-  const linkedinUrls = useLinkedinUrls(items);
   const focusIndex = Math.max(0, items.findIndex((i) => i.id === focusId));
   const focused = items.length ? items[Math.min(focusIndex, items.length - 1)] : null;
 
@@ -175,7 +155,7 @@ export function TodayScreen({ location, user }) {
           item=${item}
           focused=${focused && focused.id === item.id}
           canAct=${canAct}
-          linkedinUrl=${linkedinUrls[item.contact_id]}
+          linkedinUrl=${item.linkedin_url}
           panel=${panel.id === item.id ? panel.panel : null}
           onOpen=${(p) => setPanel({ id: p ? item.id : null, panel: p })}
           onFocus=${() => setFocusId(item.id)}
