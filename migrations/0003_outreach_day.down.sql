@@ -2,6 +2,7 @@ DROP INDEX idx_batch_prospects_position;
 DROP INDEX idx_batches_created;
 
 DROP INDEX idx_opportunities_updated;
+DROP TRIGGER opportunities_after_insert_open;
 DROP INDEX idx_opportunities_one_open;
 DROP INDEX idx_opportunities_reply;
 ALTER TABLE opportunities DROP COLUMN reply_id;

@@ -54,6 +54,17 @@ CREATE INDEX idx_opportunities_reply ON opportunities (reply_id) WHERE reply_id 
 -- requests race.
 CREATE UNIQUE INDEX idx_opportunities_one_open ON opportunities (contact_id)
     WHERE status IN ('meeting_booked', 'meeting_held', 'opportunity_created');
+-- A booked meeting ends the contact's sequence, and nothing written for it goes out.
+CREATE TRIGGER opportunities_after_insert_open AFTER INSERT ON opportunities
+WHEN NEW.contact_id IS NOT NULL AND NEW.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')
+BEGIN
+    UPDATE enrollments SET status = 'exited', exit_reason = 'meeting_booked', paused_until = NULL, next_due_at = NULL,
+        ended_at = NEW.created_at, updated_at = NEW.created_at
+    WHERE contact_id = NEW.contact_id AND status IN ('active', 'paused');
+    UPDATE message_drafts SET approval_status = 'archived', updated_at = NEW.created_at,
+        notes = coalesce(notes, 'archived: a meeting was booked')
+    WHERE contact_id = NEW.contact_id AND approval_status IN ('draft', 'pending', 'approved');
+END;
 -- The opportunities list, latest change first.
 CREATE INDEX idx_opportunities_updated ON opportunities (updated_at, id);
 

@@ -13,6 +13,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::advance;
+use crate::contacts::stage::may_move;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
@@ -160,27 +161,30 @@ fn money(c: &mut Check, amount: Option<i64>, currency: Option<String>) -> (Optio
     (amount, currency)
 }
 
-/// Moves the contact's stage along with the opportunity's status, and when a meeting is booked
-/// ends the contact's sequence and archives what was waiting to be sent.
-async fn follow(conn: &Conn, actor: &Actor, contact_id: &str, status: OpportunityStatus, at: &str) -> AppResult<()> {
+/// Moves the contact's stage along with the opportunity's status: each stage of the walk that
+/// the stage machine allows from where the contact stands (`from`, when known, saves the calls
+/// of the moves that cannot happen). Booking a meeting ends the contact's sequence and archives
+/// what was waiting to be sent; the database does that when the opportunity is inserted.
+async fn follow(
+    conn: &Conn,
+    actor: &Actor,
+    contact_id: &str,
+    from: Option<Stage>,
+    status: OpportunityStatus,
+) -> AppResult<()> {
     let ids = vec![contact_id.to_owned()];
-    for stage in stages_for(status) {
-        advance(conn, actor, &ids, *stage, "contact.opportunity").await?;
-    }
-    if is_open(status) {
-        conn.execute(
-            "UPDATE enrollments SET status = 'exited', exit_reason = 'meeting_booked', paused_until = NULL, \
-             next_due_at = NULL, ended_at = ?2, updated_at = ?2 WHERE contact_id = ?1 AND status IN ('active', 'paused')",
-            libsql::params![contact_id, at],
-        )
-        .await?;
-        conn.execute(
-            "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?2, \
-             notes = coalesce(notes, 'archived: a meeting was booked') \
-             WHERE contact_id = ?1 AND approval_status IN ('draft', 'pending', 'approved')",
-            libsql::params![contact_id, at],
-        )
-        .await?;
+    let mut stage = from;
+    for next in stages_for(status) {
+        match stage {
+            Some(current) if !may_move(current, *next) => continue,
+            Some(_) => {
+                advance(conn, actor, &ids, *next, "contact.opportunity").await?;
+                stage = Some(*next);
+            }
+            None => {
+                advance(conn, actor, &ids, *next, "contact.opportunity").await?;
+            }
+        }
     }
     Ok(())
 }
@@ -208,7 +212,7 @@ pub(crate) async fn book(
     if booked.is_some() {
         let view = serde_json::json!({"contact_id": contact_id, "status": OpportunityStatus::MeetingBooked});
         audit::record_with(conn, actor, "opportunity.create", ENTITY, &id, None, Some(&view)).await?;
-        follow(conn, actor, contact_id, OpportunityStatus::MeetingBooked, at).await?;
+        follow(conn, actor, contact_id, None, OpportunityStatus::MeetingBooked).await?;
     }
     Ok(booked)
 }
@@ -274,36 +278,41 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let opportunity = conn
         .immediate(async |conn| {
-            let contact: Option<(Option<String>, Option<String>, Option<String>)> = conn
-                .query_opt(
-                    "SELECT c.owner_id, c.account_id, \
-                       (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
-                          AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) \
-                     FROM contacts c WHERE c.id = ?1",
-                    [contact_id.as_str()],
-                    |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
-                )
-                .await?;
-            let Some((owner, account_id, open)) = contact else {
+            let facts: Option<String> = audit::record_returning(
+                conn,
+                &actor,
+                "opportunity.create",
+                ENTITY,
+                &id,
+                None,
+                "(SELECT json_array(c.owner_id, c.account_id, (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
+                   AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), c.stage, \
+                   (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)) \
+                 FROM contacts c WHERE c.id = :contact)",
+                vec![(":contact".to_owned(), contact_id.clone().into()), (":reply".to_owned(), reply_id.clone().into())],
+                |row| col(row, 0),
+            )
+            .await?;
+            let Some(facts) = facts else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
+            let (owner, account_id, open, stage, replied): (Option<String>, Option<String>, Option<String>, Stage, i64) =
+                serde_json::from_str(&facts).map_err(internal)?;
             principal.require_owner(owner.as_deref())?;
             if let Some(open) = open {
                 let message = format!("this contact already has an open opportunity ({open}); move that one instead");
                 return Err(AppError::refused("contact_id", "one_open", message));
             }
             if let Some(reply_id) = &reply_id {
-                let handled = conn
-                    .query_opt(
-                        "UPDATE replies SET handled_at = coalesce(handled_at, ?3), handled_by = coalesce(handled_by, ?4), \
-                         updated_at = ?3 WHERE id = ?1 AND contact_id = ?2 RETURNING id",
-                        libsql::params![reply_id.as_str(), contact_id.as_str(), at.as_str(), principal.user_id.as_str()],
-                        |row| col::<String>(row, 0),
-                    )
-                    .await?;
-                if handled.is_none() {
+                if replied == 0 {
                     return Err(AppError::invalid("reply_id", "exists", "no reply from this contact has this id"));
                 }
+                conn.execute(
+                    "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), \
+                     updated_at = ?2 WHERE id = ?1",
+                    libsql::params![reply_id.as_str(), at.as_str(), principal.user_id.as_str()],
+                )
+                .await?;
             }
             let created = conn
                 .query_one(
@@ -329,9 +338,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     decode,
                 )
                 .await?;
-            let view = serde_json::json!({"contact_id": contact_id, "status": status, "meeting_at": created.meeting_at});
-            audit::record_with(conn, &actor, "opportunity.create", ENTITY, &id, None, Some(&view)).await?;
-            follow(conn, &actor, &contact_id, status, &at).await?;
+            follow(conn, &actor, &contact_id, Some(stage), status).await?;
             Ok(created)
         })
         .await?;
@@ -453,14 +460,22 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let opportunity = conn
         .immediate(async |conn| {
-            let before = load(conn, &id).await?;
-            let owner: Option<String> = match &before.contact_id {
-                Some(contact) => conn
-                    .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact.as_str()], |row| col(row, 0))
-                    .await?
-                    .flatten(),
-                None => before.owner_id.clone(),
-            };
+            let (before, contact) = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "SELECT ",
+                        opportunity_columns!(),
+                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) \
+                         FROM opportunities WHERE id = ?1"
+                    ),
+                    [id.as_str()],
+                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
+                )
+                .await?;
+            let contact: Option<(Option<String>, Stage)> =
+                contact.map(|c| serde_json::from_str(&c)).transpose().map_err(internal)?;
+            let owner = contact.as_ref().map_or(before.owner_id.clone(), |(owner, _)| owner.clone());
             principal.require_owner(owner.as_deref())?;
             let moved = body.status.filter(|s| *s != before.status);
             if let Some(to) = moved
@@ -502,8 +517,8 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             };
             audit::record_with(conn, &actor, "opportunity.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)))
                 .await?;
-            if let (Some(to), Some(contact)) = (moved, &before.contact_id) {
-                follow(conn, &actor, contact, to, &at).await?;
+            if let (Some(to), Some(contact_id)) = (moved, &before.contact_id) {
+                follow(conn, &actor, contact_id, contact.map(|(_, stage)| stage), to).await?;
             }
             Ok(after)
         })
