@@ -77,7 +77,7 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
     let added = app.post(&members, json!({"contact_ids": [id(&cy), id(&ana), unknown]})).await;
     assert_eq!(added.status, 200, "{}", added.text);
     let outcomes: Vec<&str> =
-        added.body["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+        added.body["results"].as_array().expect("array").iter().map(|r| r["outcome"].as_str().expect("text")).collect();
     assert_eq!(outcomes, ["added", "already_member", "not_found"]);
     assert_eq!(added.body["member_count"], 3);
     let active = app.patch(&format!("/api/v1/batches/{}", id(&batch)), json!({"status": "active"})).await;
@@ -115,7 +115,7 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
     let again = app.post("/api/v1/touchpoints", json!({"draft_id": id(&bo_draft)})).await;
     assert_eq!((again.status, again.body["id"].clone()), (200, by_hand.body["id"].clone()));
     let touches = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&ana))).await.body;
-    assert_eq!(touches["items"].as_array().unwrap().len(), 1);
+    assert_eq!(touches["items"].as_array().expect("array").len(), 1);
     assert_eq!(
         (touches["items"][0]["kind"].as_str(), touches["items"][0]["status"].as_str()),
         (Some("email"), Some("sent"))
@@ -136,7 +136,10 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
         let mut out = Vec::new();
         for person in [&ana, &bo, &cy] {
             let e = app.get(&format!("/api/v1/enrollments?contact_id={}", id(person))).await.body["items"][0].clone();
-            out.push((e["status"].as_str().unwrap().to_owned(), e["exit_reason"].as_str().unwrap_or("").to_owned()));
+            out.push((
+                e["status"].as_str().expect("text").to_owned(),
+                e["exit_reason"].as_str().unwrap_or("").to_owned(),
+            ));
         }
         out
     };
@@ -151,14 +154,14 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
     let today = queue(&app).await;
     let top = &today["items"][0];
     assert_eq!((top["kind"].as_str(), top["contact_id"].as_str()), (Some("reply_positive"), Some(id(&ana))), "{today}");
-    assert!(top["reason"].as_str().unwrap().contains("Positive reply"), "{top}");
+    assert!(top["reason"].as_str().expect("text").contains("Positive reply"), "{top}");
 
     // The prep card has the history and says what to do.
     let prep = app.get(&format!("/api/v1/prep/{}", id(&ana))).await;
     assert_eq!(prep.status, 200, "{}", prep.text);
     assert!(prep.db_calls() <= 1 + 2, "{}", prep.db_calls());
     let kinds: Vec<&str> =
-        prep.body["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        prep.body["timeline"].as_array().expect("array").iter().map(|e| e["kind"].as_str().expect("text")).collect();
     for kind in ["touch", "reply", "draft", "stage"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
@@ -205,8 +208,9 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
     // The board agrees.
     let board = app.get("/api/v1/pipeline").await;
     assert!(board.db_calls() <= 1 + 2);
-    let column =
-        |name: &str| board.body["stages"].as_array().unwrap().iter().find(|c| c["stage"] == name).unwrap().clone();
+    let column = |name: &str| {
+        board.body["stages"].as_array().expect("array").iter().find(|c| c["stage"] == name).expect("present").clone()
+    };
     assert_eq!(column("opportunity")["count"], 1);
     assert_eq!(column("sequencing")["count"], 2, "Bo (exited, still sequencing) and Cy");
     assert_eq!(board.body["transitions"]["new"][0], "researched");
@@ -227,9 +231,9 @@ async fn tasks_done_record_touches_and_move_stages() {
     app.post(&format!("/api/v1/drafts/{}/approve", id(&linkedin)), json!({})).await;
     let today = queue(&app).await;
     let task = items_of(&today, "linkedin")[0].clone();
-    assert!(task["reason"].as_str().unwrap().contains("LinkedIn message"), "{task}");
+    assert!(task["reason"].as_str().expect("text").contains("LinkedIn message"), "{task}");
     assert_eq!(task["linkedin_url"], dee["linkedin_url"], "the profile to open");
-    let done = app.post(&format!("/api/v1/queue/{}/done", task["id"].as_str().unwrap()), json!({})).await;
+    let done = app.post(&format!("/api/v1/queue/{}/done", task["id"].as_str().expect("text")), json!({})).await;
     assert_eq!(done.status, 200, "{}", done.text);
     assert_eq!(stage(&app, &dee).await, "touched", "the first touch");
     let events: i64 = app
@@ -329,7 +333,7 @@ async fn the_queue_snoozes_keeps_linkedin_within_its_limit_and_offers_research()
         (today["counts"]["linkedin_ready"].as_i64(), today["counts"]["connections_daily_limit"].as_i64()),
         (Some(2), Some(1))
     );
-    let first = tasks[0]["id"].as_str().unwrap().to_owned();
+    let first = tasks[0]["id"].as_str().expect("text").to_owned();
     app.post(&format!("/api/v1/queue/{first}/done"), json!({})).await;
     let today = queue(&app).await;
     assert!(items_of(&today, "linkedin").is_empty(), "the limit is reached: {today}");
@@ -345,11 +349,11 @@ async fn the_queue_snoozes_keeps_linkedin_within_its_limit_and_offers_research()
         .await
         .body;
     let item = format!("followup:{}", id(&followup));
-    assert!(queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
+    assert!(queue(&app).await["items"].as_array().expect("array").iter().any(|i| i["id"] == item.as_str()));
     let encoded = item.replace(':', "%3A");
     let snoozed = app.post(&format!("/api/v1/queue/{encoded}/snooze"), json!({"hours": 2})).await;
     assert_eq!(snoozed.status, 200, "{}", snoozed.text);
-    assert!(!queue(&app).await["items"].as_array().unwrap().iter().any(|i| i["id"] == item.as_str()));
+    assert!(!queue(&app).await["items"].as_array().expect("array").iter().any(|i| i["id"] == item.as_str()));
     let bad = app.post(&format!("/api/v1/queue/{item}/snooze"), json!({"hours": 0})).await;
     assert_eq!(bad.field_errors(), [("hours".to_owned(), "range".to_owned())]);
     assert_eq!(app.post("/api/v1/queue/nonsense/snooze", json!({})).await.status, 404);
@@ -364,7 +368,8 @@ async fn the_queue_snoozes_keeps_linkedin_within_its_limit_and_offers_research()
     let today = queue(&app).await;
     let research = items_of(&today, "research");
     assert_eq!(research[0]["contact_id"], ivy["id"], "{today}");
-    let researched = app.post(&format!("/api/v1/queue/{}/done", research[0]["id"].as_str().unwrap()), json!({})).await;
+    let researched =
+        app.post(&format!("/api/v1/queue/{}/done", research[0]["id"].as_str().expect("text")), json!({})).await;
     assert_eq!(researched.body["outcome"], "researched", "{}", researched.text);
     assert_eq!(stage(&app, &ivy).await, "researched");
 }

@@ -323,12 +323,7 @@ pub fn next_step(
             );
         }
         Some(e) if e.status == "paused" => {
-            return step(
-                "wait",
-                "Their sequence is paused (out of office)".to_owned(),
-                e.paused_until.clone(),
-                Some(e.id.clone()),
-            );
+            return step("wait", "Their sequence is paused".to_owned(), e.paused_until.clone(), Some(e.id.clone()));
         }
         _ => {}
     }

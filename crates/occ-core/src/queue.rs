@@ -612,7 +612,7 @@ mod tests {
     #[test]
     fn the_day_and_week_follow_the_time_zone() {
         // Thursday 26 November 2026, 03:00 UTC is still Wednesday evening in New York.
-        let at = Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).single().expect("a time");
         let (start, end, week) = day_window(at, chrono_tz::America::New_York);
         assert_eq!(start, "2026-11-25T05:00:00.000Z");
         assert_eq!(end, "2026-11-26T05:00:00.000Z");
