@@ -1,3 +1,5 @@
+ALTER TABLE email_identities DROP COLUMN signature;
+
 DROP INDEX idx_batch_prospects_position;
 DROP INDEX idx_batches_created;
 

@@ -1,5 +1,5 @@
 -- The working day: Today's snoozed items, opportunities that remember the reply they came
--- from (one open opportunity per contact), and the lists' orders.
+-- from (one open opportunity per contact), the lists' orders, and identities' signatures.
 
 -- ---------------------------------------------------------------------------------------------
 -- A Today item a user put off until later. Items are named `<kind>:<id>` (reply:…, draft:…,
@@ -72,3 +72,7 @@ CREATE INDEX idx_opportunities_updated ON opportunities (updated_at, id);
 CREATE INDEX idx_batches_created ON batches (created_at, id);
 -- A batch's members in order.
 CREATE INDEX idx_batch_prospects_position ON batch_prospects (batch_id, position);
+
+-- ---------------------------------------------------------------------------------------------
+-- The signature an identity's messages end with.
+ALTER TABLE email_identities ADD COLUMN signature TEXT CHECK (signature IS NULL OR length(signature) <= 5000);

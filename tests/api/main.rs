@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod backup;
+mod channels;
 mod contacts;
 mod demo;
 mod drafts;

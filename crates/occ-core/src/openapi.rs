@@ -127,6 +127,16 @@ pub struct ErrorDetail {
         crate::queue::done,
         crate::queue::snooze,
         crate::prep::card,
+        crate::identities::create,
+        crate::identities::list,
+        crate::identities::get,
+        crate::identities::update,
+        crate::identities::delete,
+        crate::sender::test_send,
+        crate::suppression::create,
+        crate::suppression::import,
+        crate::suppression::list,
+        crate::suppression::delete,
         crate::cron::run,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
@@ -150,6 +160,8 @@ pub struct ErrorDetail {
         (name = "touchpoints", description = "Every outbound action: tasks done, messages sent"),
         (name = "batches", description = "Prospect lists built from saved filters"),
         (name = "queue", description = "Today's work, ranked, and the prep card"),
+        (name = "identities", description = "Sender mailboxes and their pacing"),
+        (name = "suppression", description = "Who and what is never contacted"),
     )
 )]
 struct ApiDoc;

@@ -43,6 +43,10 @@ pub enum Action {
     ManageSettings,
     /// Create, change and retire sequences, and switch their autopilot.
     ManageSequences,
+    /// Create and change the sender mailboxes.
+    ManageIdentities,
+    /// Take an entry off the suppression list.
+    LiftSuppression,
     /// Read one's own account (`/auth/me`, own sessions, own tokens).
     ReadSelf,
     /// Change one's own account: password, sessions, tokens.
@@ -62,6 +66,8 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::ManageUsers, Scope::Admin, &[Admin]),
     (Action::ManageSettings, Scope::Admin, &[Admin]),
     (Action::ManageSequences, Scope::Write, &[Admin, Manager]),
+    (Action::ManageIdentities, Scope::Write, &[Admin, Manager]),
+    (Action::LiftSuppression, Scope::Admin, &[Admin]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
     (Action::ManageSelf, Scope::Admin, &[Admin, Manager, Bdr, Viewer]),
 ];

@@ -3,7 +3,7 @@
 pub(crate) mod actions;
 pub mod erase;
 pub(crate) mod handlers;
-mod input;
+pub(crate) mod input;
 pub mod list;
 pub mod persona;
 pub(crate) mod pipeline;

@@ -91,14 +91,19 @@ pub enum Family {
     Auth,
     /// `/api/v1/accounts`, `/api/v1/signals`.
     Accounts,
-    /// `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`.
+    /// `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`,
+    /// `/api/v1/batches`, `/api/v1/pipeline`.
     Contacts,
     /// `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`, `/api/v1/replies`,
-    /// `/api/v1/followups` (and, as they land, touchpoints and tasks).
+    /// `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`.
     Outreach,
+    /// `/api/v1/identities`, `/api/v1/suppression` (and, as they land, pacing, email events,
+    /// unsubscribe).
+    Channels,
     /// `/api/v1/settings`.
     Settings,
-    /// `/api/v1/audit` (and, as they land, dashboard, queue, prep, analytics).
+    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep` (and, as they land, dashboard and
+    /// analytics).
     Insights,
     /// `/api/cron/tick`, behind `CRON_SECRET`.
     Cron,
@@ -112,6 +117,7 @@ impl Family {
         Family::Accounts,
         Family::Contacts,
         Family::Outreach,
+        Family::Channels,
         Family::Settings,
         Family::Insights,
         Family::Cron,
@@ -125,6 +131,7 @@ impl Family {
             Family::Accounts => "accounts",
             Family::Contacts => "contacts",
             Family::Outreach => "outreach",
+            Family::Channels => "channels",
             Family::Settings => "settings",
             Family::Insights => "insights",
             Family::Cron => "cron",
@@ -148,6 +155,7 @@ impl Family {
                 .merge(crate::followups::routes())
                 .merge(crate::opportunities::routes())
                 .merge(crate::touchpoints::routes()),
+            Family::Channels => crate::identities::routes().merge(crate::suppression::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes().merge(crate::queue::routes()).merge(crate::prep::routes()),
             Family::Cron => crate::cron::routes(),

@@ -1,0 +1,229 @@
+//! Channels: sender identities (the password sealed and never shown, a test message through a
+//! real SMTP server) and the suppression list (added once, covering the people it names, lifted
+//! only by admins, never for an erased person).
+
+use std::sync::{Arc, Mutex};
+
+use occ_core::access::Scope;
+use occ_core::config::Secret;
+use occ_core::domain::enums::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, free_port, spawn_app, spawn_app_with, wait_for_port};
+
+fn id(value: &Value) -> &str {
+    value["id"].as_str().expect("id")
+}
+
+/// A real SMTP server on a free port that keeps every message it accepts.
+pub struct Mailbox {
+    pub port: u16,
+    pub messages: Arc<Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct Keep {
+    messages: Arc<Mutex<Vec<String>>>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Keep {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> mailin_embedded::Response {
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let text = String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned();
+        self.messages.lock().expect("lock").push(text);
+        mailin_embedded::response::OK
+    }
+}
+
+impl Mailbox {
+    pub fn start() -> Self {
+        let port = free_port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let mut server = mailin_embedded::Server::new(Keep { messages: messages.clone(), data: Vec::new() });
+        server.with_name("mail.test").with_addr(("127.0.0.1", port)).expect("address");
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        wait_for_port(port, "the SMTP server");
+        Self { port, messages }
+    }
+
+    pub fn received(&self) -> Vec<String> {
+        self.messages.lock().expect("lock").clone()
+    }
+}
+
+/// A key for sealing secrets, as `openssl rand -base64 32` makes.
+const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=";
+
+async fn app_with_key() -> TestApp {
+    spawn_app_with(|c| c.secret_key = Some(Secret::new(KEY.to_owned())), true).await
+}
+
+fn identity(port: u16) -> Value {
+    json!({
+        "from_name": "Ana Seller", "from_email": "Ana@Seller.example", "smtp_host": "127.0.0.1", "smtp_port": port,
+        "smtp_security": "none", "smtp_username": "ana", "smtp_password": "hunter2-very-secret", "daily_cap": 40,
+        "timezone": "Europe/Madrid", "send_window": {"start_hour": 8, "end_hour": 18, "days": [1, 2, 3, 4, 5]},
+        "min_spacing_seconds": 90, "warmup": {"start_date": "2026-11-01", "first_day": 5, "daily_increase": 3},
+        "signature": "Ana Seller\nSeller Inc."
+    })
+}
+
+#[tokio::test]
+async fn identities_keep_their_password_sealed_and_checked() {
+    let app = app_with_key().await;
+    let made = app.post("/api/v1/identities", identity(2525)).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert!(!made.text.contains("hunter2"), "the password never comes back");
+    let ident = made.body;
+    assert_eq!(
+        (ident["from_email"].as_str(), ident["has_password"].as_bool()),
+        (Some("ana@seller.example"), Some(true))
+    );
+    assert_eq!(ident["warmup"]["first_day"], 5);
+    let stored: Vec<u8> = app
+        .db
+        .conn()
+        .await
+        .query_one("identity", "SELECT password_encrypted FROM email_identities", (), |r| occ_core::store::col(r, 0))
+        .await
+        .expect("stored");
+    assert!(!String::from_utf8_lossy(&stored).contains("hunter2"), "sealed at rest");
+
+    let path = format!("/api/v1/identities/{}", id(&ident));
+    let patched = app.patch(&path, json!({"status": "paused", "warmup": null, "smtp_password": null})).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(
+        (patched.body["status"].as_str(), patched.body["warmup"].is_null(), patched.body["has_password"].as_bool()),
+        (Some("paused"), true, Some(false))
+    );
+    let bad = app
+        .patch(&path, json!({"send_window": {"start_hour": 18, "end_hour": 9, "days": [8]}, "timezone": "Mars/Base"}))
+        .await;
+    let mut fields = bad.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("send_window.days".to_owned(), "range".to_owned()),
+            ("send_window.end_hour".to_owned(), "order".to_owned()),
+            ("timezone".to_owned(), "format".to_owned())
+        ]
+    );
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let refused = app.send_raw(app.client.patch(app.url(&path)).bearer_auth(&bdr).json(&json!({"daily_cap": 1}))).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(app.get("/api/v1/identities").await.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(app.delete(&path).await.status, 204);
+}
+
+#[tokio::test]
+async fn a_password_needs_the_secret_key() {
+    let app = spawn_app().await;
+    let refused = app.post("/api/v1/identities", identity(2525)).await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert!(refused.text.contains("OCC_SECRET_KEY"));
+}
+
+#[tokio::test]
+async fn the_test_message_reports_the_smtp_conversation() {
+    let app = app_with_key().await;
+    let mailbox = Mailbox::start();
+    let mut body = identity(mailbox.port);
+    body["smtp_username"] = Value::Null;
+    body["smtp_password"] = Value::Null;
+    let ident = app.post("/api/v1/identities", body).await.body;
+    let sent = app.post(&format!("/api/v1/identities/{}/test", id(&ident)), json!({"to": "me@seller.example"})).await;
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    assert_eq!((sent.body["ok"].as_bool(), sent.body["code"].as_str()), (Some(true), Some("250")), "{}", sent.text);
+    let received = mailbox.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].contains("Subject: OCC test message"), "{}", received[0]);
+    assert!(received[0].contains("From: \"Ana Seller\" <ana@seller.example>"), "{}", received[0]);
+
+    // Nobody listening: the failure is reported, not thrown.
+    let closed = app.patch(&format!("/api/v1/identities/{}", id(&ident)), json!({"smtp_port": free_port()})).await;
+    assert_eq!(closed.status, 200);
+    let failed = app.post(&format!("/api/v1/identities/{}/test", id(&ident)), json!({"to": "me@seller.example"})).await;
+    assert_eq!((failed.status, failed.body["ok"].as_bool()), (200, Some(false)), "{}", failed.text);
+    assert!(!failed.body["message"].as_str().unwrap_or_default().is_empty());
+    let bad = app.post(&format!("/api/v1/identities/{}/test", id(&ident)), json!({"to": "nobody"})).await;
+    assert_eq!(bad.field_errors(), [("to".to_owned(), "format".to_owned())]);
+}
+
+#[tokio::test]
+async fn suppression_is_added_once_covers_people_and_is_lifted_by_admins_only() {
+    let app = spawn_app().await;
+    let steps = json!([{"day_offset": 0, "kind": "email", "subject": "Hi", "template": "Hi {{first_name}}, a short note. Reply stop to opt out."},
+                       {"day_offset": 3, "kind": "call", "template": "Call {{first_name}}"}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "S", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let ana = app
+        .post("/api/v1/contacts", json!({"first_name": "Ana", "email": "ana@acme.com", "account_id": acme["id"]}))
+        .await
+        .body;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&ana)})).await;
+    occ_core::worker::tick(&app.db.conn().await, chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .expect("tick");
+
+    let added = app
+        .post("/api/v1/suppression", json!({"domain": "https://www.ACME.com/about", "note": "their legal asked"}))
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!((added.body["kind"].as_str(), added.body["value"].as_str()), (Some("domain"), Some("acme.com")));
+    let again = app.post("/api/v1/suppression", json!({"domain": "acme.com"})).await;
+    assert_eq!((again.status, again.body["id"].clone()), (200, added.body["id"].clone()));
+    let enrollment = app.get(&format!("/api/v1/enrollments?contact_id={}", id(&ana))).await.body["items"][0].clone();
+    assert_eq!(
+        (enrollment["status"].as_str(), enrollment["exit_reason"].as_str()),
+        (Some("exited"), Some("do_not_contact"))
+    );
+    let drafts = app.get(&format!("/api/v1/drafts?contact_id={}", id(&ana))).await.body;
+    assert_eq!(drafts["items"][0]["approval_status"], "archived");
+
+    let two = app.post("/api/v1/suppression", json!({"email": "a@b.example", "domain": "b.example"})).await;
+    assert_eq!(two.field_errors(), [("email".to_owned(), "one_of".to_owned())]);
+    let bad = app.post("/api/v1/suppression", json!({"email": "not an address"})).await;
+    assert_eq!(bad.field_errors(), [("email".to_owned(), "format".to_owned())]);
+
+    let imported = app
+        .post("/api/v1/suppression/import", json!({"text": "email\nbo@other.example\n@spam.example\nhttps://linkedin.com/in/cy-x\nacme.com\n???\n", "reason": "unsubscribe"}))
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    assert_eq!((imported.body["added"].as_u64(), imported.body["already_suppressed"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(imported.body["invalid"][0]["line"], 6);
+    let found = app.get("/api/v1/suppression?q=bo@").await.body;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(found["items"][0]["reason"], "unsubscribe");
+
+    let path = format!("/api/v1/suppression/{}", id(&added.body));
+    let manager = app.token_for(Role::Manager, &[Scope::Write]).await;
+    assert_eq!(app.send_raw(app.client.delete(app.url(&path)).bearer_auth(&manager)).await.status, 403);
+    assert_eq!(app.delete(&path).await.status, 204);
+    let hashed = uuid::Uuid::now_v7().to_string();
+    app.db
+        .conn()
+        .await
+        .execute(
+            "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, created_at) \
+             VALUES (?1, 'email', NULL, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'erased', 'erasure', \
+             '2026-01-01T00:00:00.000Z')",
+            [hashed.as_str()],
+        )
+        .await
+        .expect("hash entry");
+    let kept = app.delete(&format!("/api/v1/suppression/{hashed}")).await;
+    assert_eq!(kept.status, 409, "an erased person stays suppressed: {}", kept.text);
+}
