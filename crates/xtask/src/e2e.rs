@@ -62,6 +62,8 @@ pub fn run(tally: &mut Tally) -> Result<()> {
             .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
             .env("OCC_DEMO_PASSWORD", DEMO_PASSWORD)
+            // A fixed key for the test server only, so identities can store SMTP passwords.
+            .env("OCC_SECRET_KEY", "ZTJlLW9ubHkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE=")
             .env("OCC_PUBLIC_DIR", root.join("public"))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
