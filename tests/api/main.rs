@@ -19,6 +19,7 @@ mod migrations;
 mod replies;
 mod scoring;
 mod seed;
+mod sending;
 mod sequences;
 mod settings;
 mod signals;

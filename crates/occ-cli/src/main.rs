@@ -96,7 +96,7 @@ async fn main() -> std::process::ExitCode {
 async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
     let store = occ_core::store::Store::open(&config).await?;
     loop {
-        let report = occ_core::worker::tick(&store.connect().await?, chrono::Utc::now()).await?;
+        let report = occ_core::worker::run(&store.connect().await?, &config, chrono::Utc::now()).await?;
         if once {
             println!("{}", serde_json::to_string(&report)?);
             return Ok(());

@@ -73,14 +73,14 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
 /// How often the local server runs the tick.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The background tick: sequence steps due become drafts, pauses end. A failed tick is logged
+/// The background tick: sequence steps due become drafts, pauses end, approved emails go out. A failed tick is logged
 /// and the next one tries again.
 async fn ticking(ctx: std::sync::Arc<Ctx>) {
     let mut every = tokio::time::interval(TICK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let result = async { occ_core::worker::tick(&ctx.conn().await?, chrono::Utc::now()).await }.await;
+        let result = async { occ_core::worker::run(&ctx.conn().await?, &ctx.config, chrono::Utc::now()).await }.await;
         match result {
             Ok(report) if report != occ_core::worker::TickReport::default() => tracing::info!(?report, "tick"),
             Ok(_) => {}

@@ -74,6 +74,12 @@ pub struct Config {
     /// The bearer secret of the cron tick (`CRON_SECRET`, at least 16 characters); without it
     /// `/api/cron/tick` answers 503.
     pub cron_secret: Option<Secret>,
+    /// The deployment's base URL (`OCC_PUBLIC_URL`, such as `https://occ.example.com`), for the
+    /// unsubscribe links in every email; OCC sends no email without it.
+    pub public_url: Option<String>,
+    /// An address that also takes unsubscribe requests (`OCC_UNSUBSCRIBE_MAILTO`), offered in
+    /// the List-Unsubscribe header next to the link.
+    pub unsubscribe_mailto: Option<String>,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -148,7 +154,35 @@ impl Config {
             return Err(ConfigError { variable: "CRON_SECRET", problem: "must be at least 16 characters".to_owned() });
         }
 
-        Ok(Self { database, journal_mode, allowed_origins, log_format, secret_key, cron_secret })
+        let public_url = get("OCC_PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError {
+                variable: "OCC_PUBLIC_URL",
+                problem: "must be the deployment's base URL, such as https://occ.example.com".to_owned(),
+            });
+        }
+        let unsubscribe_mailto = get("OCC_UNSUBSCRIBE_MAILTO").map(|m| m.trim().to_owned());
+        if let Some(address) = &unsubscribe_mailto
+            && crate::domain::EmailAddress::parse(address).is_err()
+        {
+            return Err(ConfigError {
+                variable: "OCC_UNSUBSCRIBE_MAILTO",
+                problem: "must be an email address".to_owned(),
+            });
+        }
+
+        Ok(Self {
+            database,
+            journal_mode,
+            allowed_origins,
+            log_format,
+            secret_key,
+            cron_secret,
+            public_url,
+            unsubscribe_mailto,
+        })
     }
 
     /// A configuration for an embedded database file, everything else at its default.
@@ -159,6 +193,8 @@ impl Config {
             allowed_origins: Vec::new(),
             log_format: LogFormat::Json,
             secret_key: None,
+            public_url: None,
+            unsubscribe_mailto: None,
             cron_secret: None,
         }
     }

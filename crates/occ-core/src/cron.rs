@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
 use crate::openapi::ErrorResponse;
-use crate::worker::{TickReport, tick};
+use crate::worker::{self, TickReport};
 
 /// The cron family's routes.
 pub fn routes() -> Routes {
@@ -24,7 +24,7 @@ fn same(a: &str, b: &str) -> bool {
     a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Run one tick: sequence steps that are due become drafts, pauses end.
+/// Run one tick: sequence steps that are due become drafts, pauses end, approved emails go out.
 #[utoipa::path(get, path = "/api/cron/tick", tag = "health",
     responses((status = 200, body = TickReport), (status = 401, body = ErrorResponse),
         (status = 503, description = "CRON_SECRET is not set", body = ErrorResponse)))]
@@ -41,7 +41,7 @@ pub(crate) async fn run(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
     if !same(given, secret.expose()) {
         return Err(AppError::Unauthorized);
     }
-    http::ok(&tick(&ctx.conn().await?, chrono::Utc::now()).await?)
+    http::ok(&worker::run(&ctx.conn().await?, &ctx.config, chrono::Utc::now()).await?)
 }
 
 #[cfg(test)]

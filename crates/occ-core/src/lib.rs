@@ -29,6 +29,7 @@ pub mod replies;
 pub mod scoring;
 pub mod seed;
 pub mod sender;
+pub mod sending;
 pub mod sequences;
 pub mod settings;
 pub mod signals;
@@ -36,6 +37,7 @@ pub mod store;
 pub mod suppression;
 pub mod telemetry;
 pub mod touchpoints;
+pub mod unsubscribe;
 mod validate;
 pub mod worker;
 

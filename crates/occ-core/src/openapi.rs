@@ -137,6 +137,8 @@ pub struct ErrorDetail {
         crate::suppression::import,
         crate::suppression::list,
         crate::suppression::delete,
+        crate::unsubscribe::page,
+        crate::unsubscribe::confirm,
         crate::cron::run,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),

@@ -63,6 +63,11 @@ impl Sender {
         Ok(Self { identity, password })
     }
 
+    /// An identity with its password already opened.
+    pub fn with_password(identity: Identity, password: Option<String>) -> Self {
+        Self { identity, password }
+    }
+
     /// The SMTP transport for this identity.
     pub fn transport(&self) -> AppResult<AsyncSmtpTransport<Tokio1Executor>> {
         let host = self.identity.smtp_host.as_str();

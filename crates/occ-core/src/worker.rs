@@ -33,6 +33,8 @@ pub struct TickReport {
     pub completed: usize,
     /// Enrollments ended because the contact may no longer be contacted.
     pub exited: usize,
+    /// What the sender did with approved emails.
+    pub send: crate::sending::SendReport,
 }
 
 /// A due step, with everything needed to draft it.
@@ -99,7 +101,15 @@ fn decode(row: &Row) -> AppResult<Due> {
     })
 }
 
-/// Runs one tick at `now`.
+/// Runs one whole tick at `now`: the sequence steps ([`tick`]), then the sender
+/// ([`crate::sending::send_due`]).
+pub async fn run(conn: &Conn, config: &crate::Config, now: DateTime<Utc>) -> AppResult<TickReport> {
+    let mut report = tick(conn, now).await?;
+    report.send = crate::sending::send_due(conn, config, now).await?;
+    Ok(report)
+}
+
+/// Runs one tick of the sequence steps at `now`.
 pub async fn tick(conn: &Conn, now: DateTime<Utc>) -> AppResult<TickReport> {
     let at = due::stored(now);
     let resumed = conn

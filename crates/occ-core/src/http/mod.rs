@@ -155,7 +155,9 @@ impl Family {
                 .merge(crate::followups::routes())
                 .merge(crate::opportunities::routes())
                 .merge(crate::touchpoints::routes()),
-            Family::Channels => crate::identities::routes().merge(crate::suppression::routes()),
+            Family::Channels => {
+                crate::identities::routes().merge(crate::suppression::routes()).merge(crate::unsubscribe::routes())
+            }
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes().merge(crate::queue::routes()).merge(crate::prep::routes()),
             Family::Cron => crate::cron::routes(),

@@ -1,0 +1,505 @@
+//! The sender: approved email drafts go out over SMTP, at a safe pace, at most once.
+//!
+//! Each tick takes the approved emails whose recipients are inside their local business hours,
+//! picks for each an active identity inside its send window with room left today (the daily cap,
+//! or the warm-up allowance while ramping) and past its spacing, the least used first. Then, in
+//! one transaction, it writes the touchpoint as `sending` (its idempotency key unique; the same
+//! statement re-checks that the draft is still approved, the person still active and nothing
+//! suppresses the address or its domain), reserves the identity's and the recipient domain's
+//! slots for the day, and moves the identity's next send time. Only then does it talk SMTP, and
+//! it records the outcome after. A crash in between leaves the touchpoint `sending`; the next
+//! ticks turn it `unknown` after a while, for a person to resolve, and never send it again.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MessageBuilder};
+use lettre::{AsyncTransport, Message};
+use serde::Serialize;
+
+use crate::audit::Actor;
+use crate::config::Config;
+use crate::contacts::actions::advance;
+use crate::crypto::SecretBox;
+use crate::domain::enums::Stage;
+use crate::domain::new_id;
+use crate::enrollments::due::{stored, zone};
+use crate::error::{AppError, AppResult};
+use crate::identities::{Identity, identity_columns};
+use crate::store::{Conn, col};
+
+/// How many sends one tick attempts at most.
+pub const SENDS_PER_TICK: i64 = 25;
+/// After this long a touchpoint still `sending` is `unknown`.
+pub const STUCK_AFTER_MINUTES: i64 = 10;
+/// A draft whose sends failed this often is left for a person.
+pub const MAX_ATTEMPTS: i64 = 3;
+/// The recipients' business hours, local time, Monday to Friday.
+pub const BUSINESS_HOURS: (u32, u32) = (8, 18);
+/// The most emails one recipient domain gets in a day, across identities, unless the pacing
+/// settings say otherwise.
+pub const DOMAIN_DAILY_CAP: i64 = 10;
+
+/// What a send run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SendReport {
+    /// Accepted by the SMTP server.
+    pub sent: usize,
+    /// Refused or not delivered to the server (tried again later, up to three times).
+    pub failed: usize,
+    /// Interrupted sends now waiting for a person.
+    pub unknown: usize,
+    /// Why nothing could be sent, when sending is not configured.
+    pub skipped: Option<String>,
+}
+
+/// An identity's state for this run.
+struct Slot {
+    identity: Identity,
+    sealed: Option<Vec<u8>>,
+    next_send_at: Option<String>,
+    /// Sends reserved per local day.
+    used: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Slot {
+    fn tz(&self) -> Tz {
+        zone(&self.identity.timezone)
+    }
+
+    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.tz()).date_naive()
+    }
+
+    fn used_today(&self, now: DateTime<Utc>) -> i64 {
+        self.used.get(&self.today(now).to_string()).and_then(serde_json::Value::as_i64).unwrap_or(0)
+    }
+
+    fn cap_today(&self, now: DateTime<Utc>) -> i64 {
+        allowance(&self.identity, self.today(now))
+    }
+
+    fn open(&self, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&self.tz());
+        let w = &self.identity.send_window;
+        let hour = i64::from(local.hour());
+        w.days.contains(&i64::from(local.weekday().number_from_monday()))
+            && hour >= w.start_hour
+            && hour < w.end_hour
+            && self.next_send_at.as_deref().is_none_or(|t| t <= stored(now).as_str())
+            && self.used_today(now) < self.cap_today(now)
+    }
+}
+
+/// What an identity may send on `day`: its cap, or while warming up the ramp's allowance.
+pub fn allowance(identity: &Identity, day: NaiveDate) -> i64 {
+    let Some(w) = &identity.warmup else { return identity.daily_cap };
+    let Ok(start) = NaiveDate::parse_from_str(&w.start_date, "%Y-%m-%d") else { return identity.daily_cap };
+    if day < start {
+        return 0;
+    }
+    let days = (day - start).num_days();
+    (w.first_day + days.saturating_mul(w.daily_increase)).min(identity.daily_cap)
+}
+
+/// Whether it is business hours for a recipient in `tz`.
+pub fn business_hours(now: DateTime<Utc>, tz: Tz) -> bool {
+    let local = now.with_timezone(&tz);
+    local.weekday().number_from_monday() <= 5 && (BUSINESS_HOURS.0..BUSINESS_HOURS.1).contains(&local.hour())
+}
+
+/// An approved email waiting to go.
+struct Waiting {
+    draft: String,
+    contact: String,
+    subject: Option<String>,
+    body: String,
+    break_up: bool,
+    to: String,
+    name: String,
+    tz: String,
+    thread: Vec<String>,
+    failures: i64,
+}
+
+/// Sends what is due (see the module's description). Needs `OCC_PUBLIC_URL` (for the
+/// unsubscribe links) and `OCC_SECRET_KEY`.
+pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppResult<SendReport> {
+    let mut report = SendReport::default();
+    let at = stored(now);
+    report.unknown = conn
+        .execute(
+            "UPDATE touchpoints SET status = 'unknown', updated_at = ?1, \
+             error = 'the send was interrupted: check the mailbox''s Sent folder, then mark it sent or failed' \
+             WHERE status = 'sending' AND scheduled_at < ?2",
+            libsql::params![at.as_str(), stored(now - Duration::minutes(STUCK_AFTER_MINUTES))],
+        )
+        .await? as usize;
+    if config.public_url.is_none() || config.secret_key.is_none() {
+        report.skipped = Some("set OCC_PUBLIC_URL and OCC_SECRET_KEY to send email".to_owned());
+        return Ok(report);
+    }
+    let (team_tz, domain_cap): (String, i64) = conn
+        .query_one(
+            "settings",
+            "SELECT coalesce((SELECT value ->> '$.timezone' FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), 'UTC'), \
+             coalesce((SELECT value ->> '$.recipient_domain_daily_cap' FROM settings WHERE key = 'pacing' \
+               ORDER BY version DESC LIMIT 1), ?1)",
+            [DOMAIN_DAILY_CAP],
+            |row| Ok((col(row, 0)?, col(row, 1)?)),
+        )
+        .await?;
+    let mut slots = conn
+        .query_all(
+            concat!(
+                "SELECT ",
+                identity_columns!(),
+                ", password_encrypted, next_send_at, \
+                 (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p WHERE p.identity_id = email_identities.id \
+                   AND p.day >= ?1) FROM email_identities WHERE status = 'active'"
+            ),
+            [(now - Duration::days(2)).date_naive().to_string()],
+            |row| {
+                let used: Option<String> = col(row, 23)?;
+                Ok(Slot {
+                    identity: crate::identities::decode(row)?,
+                    sealed: col(row, 21)?,
+                    next_send_at: col(row, 22)?,
+                    used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
+                })
+            },
+        )
+        .await?;
+    if slots.is_empty() {
+        return Ok(report);
+    }
+    let waiting = conn
+        .query_all(
+            "SELECT d.id, d.contact_id, d.subject, d.body, NULL, coalesce(s.is_break_up, 0), c.email, \
+               trim(c.first_name || ' ' || coalesce(c.last_name, '')), coalesce(c.timezone, a.timezone, ?2), \
+               (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
+                  AND t.enrollment_id = d.enrollment_id AND t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
+                  ORDER BY t.sent_at) t), \
+               (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
+             FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
+             LEFT JOIN sequence_steps s ON s.id = d.step_id \
+             WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL \
+             ORDER BY d.updated_at, d.id LIMIT ?1",
+            libsql::params![SENDS_PER_TICK * 4, team_tz.as_str()],
+            |row| {
+                Ok(Waiting {
+                    draft: col(row, 0)?,
+                    contact: col(row, 1)?,
+                    subject: col(row, 2)?,
+                    body: col(row, 3)?,
+                    break_up: col::<i64>(row, 5)? != 0,
+                    to: col(row, 6)?,
+                    name: col(row, 7)?,
+                    tz: col(row, 8)?,
+                    thread: serde_json::from_str(&col::<String>(row, 9)?).unwrap_or_default(),
+                    failures: col(row, 10)?,
+                })
+            },
+        )
+        .await?;
+    let secrets = SecretBox::from_key(config.secret_key.as_ref()).map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let team_day = now.with_timezone(&zone(&team_tz)).date_naive().to_string();
+    let mut attempts = 0;
+    for email in waiting {
+        if attempts >= SENDS_PER_TICK {
+            break;
+        }
+        if email.failures >= MAX_ATTEMPTS || !business_hours(now, zone(&email.tz)) {
+            continue;
+        }
+        // The least used identity that may send now.
+        let Some(slot) = slots.iter_mut().filter(|s| s.open(now)).min_by_key(|s| s.used_today(now)) else { break };
+        attempts += 1;
+        let domain = email.to.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+        let touch = new_id();
+        let key = format!("send:{}:{}", email.draft, email.failures + 1);
+        let day = slot.today(now).to_string();
+        let spacing = slot.identity.min_spacing_seconds;
+        let jitter = if spacing > 0 { fastrand::i64(0..=spacing / 5) } else { 0 };
+        let next = stored(now + Duration::seconds(spacing + jitter));
+        let from_domain = slot.identity.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+        let message_id = format!("<{touch}@{from_domain}>");
+        let link = crate::unsubscribe::link(config, &email.contact).unwrap_or_default();
+        let body = compose_body(&email.body, slot.identity.signature.as_deref(), &link);
+        let reserved = reserve(
+            conn,
+            &Reservation {
+                touch: &touch,
+                key: &key,
+                email: &email,
+                identity: &slot.identity.id,
+                day: &day,
+                cap: slot.cap_today(now),
+                domain: &domain,
+                team_day: &team_day,
+                domain_cap,
+                next: &next,
+                now: &at,
+                message_id: &message_id,
+                body: &body,
+            },
+        )
+        .await?;
+        if !reserved {
+            continue;
+        }
+        slot.next_send_at = Some(next);
+        slot.used.insert(day, serde_json::json!(slot.used_today(now) + 1));
+        let outcome = deliver(slot, &secrets, &email, &message_id, &body, &link, config).await;
+        let (status, error) = match &outcome {
+            Ok(()) => ("sent", None),
+            Err(e) => ("failed", Some(e.chars().take(2000).collect::<String>())),
+        };
+        let done = stored(Utc::now());
+        conn.execute(
+            "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, updated_at = ?3 \
+             WHERE id = ?1 AND status = 'sending'",
+            libsql::params![touch.as_str(), status, done.as_str(), error],
+        )
+        .await?;
+        if outcome.is_ok() {
+            report.sent += 1;
+            let actor = Actor { name: "sender".to_owned(), user_id: None, request_id: None };
+            let ids = vec![email.contact.clone()];
+            advance(conn, &actor, &ids, Stage::Touched, "contact.touched").await?;
+            if email.break_up {
+                advance(conn, &actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
+            }
+        } else {
+            report.failed += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// The message's text: the draft, the identity's signature, and the opt-out line.
+pub fn compose_body(body: &str, signature: Option<&str>, link: &str) -> String {
+    let mut text = body.trim_end().to_owned();
+    if let Some(signature) = signature.filter(|s| !s.trim().is_empty()) {
+        text.push_str("\n\n-- \n");
+        text.push_str(signature.trim_end());
+    }
+    text.push_str("\n\nNot interested? Unsubscribe here: ");
+    text.push_str(link);
+    text.push('\n');
+    text
+}
+
+/// What one reservation writes.
+struct Reservation<'a> {
+    touch: &'a str,
+    key: &'a str,
+    email: &'a Waiting,
+    identity: &'a str,
+    day: &'a str,
+    cap: i64,
+    domain: &'a str,
+    team_day: &'a str,
+    domain_cap: i64,
+    next: &'a str,
+    now: &'a str,
+    message_id: &'a str,
+    body: &'a str,
+}
+
+/// The touchpoint and the day's slots, in one transaction: all of it or nothing.
+async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool> {
+    /// A reservation that cannot be made: the transaction is rolled back.
+    const FULL: &str = "no room";
+    let references = serde_json::to_string(&r.email.thread).map_err(|e| AppError::Internal(e.into()))?;
+    let result = conn
+        .immediate(async |conn| {
+            let written = conn
+                .query_opt(
+                    "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, identity_id, \
+                       to_address, subject, body, pacing_day, message_id, in_reply_to, thread_references, idempotency_key, \
+                       scheduled_at, attempts, created_at, updated_at) \
+                     SELECT ?1, c.id, 'email', 'email', 'sending', d.id, d.enrollment_id, d.variant_id, ?3, c.email, d.subject, ?4, ?5, \
+                       ?6, ?7, ?8, ?9, ?10, 1, ?10, ?10 \
+                     FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+                     WHERE d.id = ?2 AND d.approval_status = 'approved' AND c.status = 'active' AND c.email = ?11 \
+                       AND NOT EXISTS (SELECT 1 FROM email_suppression x WHERE (x.kind = 'email' AND x.value = c.email) \
+                         OR (x.kind = 'domain' AND x.value = ?12)) \
+                       AND NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
+                         AND t.status IN ('reserved', 'sending', 'sent', 'unknown')) \
+                     ON CONFLICT DO NOTHING RETURNING id",
+                    libsql::params![
+                        r.touch,
+                        r.email.draft.as_str(),
+                        r.identity,
+                        r.body,
+                        r.day,
+                        r.message_id,
+                        r.email.thread.first().cloned(),
+                        references.as_str(),
+                        r.key,
+                        r.now,
+                        r.email.to.as_str(),
+                        r.domain
+                    ],
+                    |row| col::<String>(row, 0),
+                )
+                .await?;
+            let identity = conn
+                .query_opt(
+                    "INSERT INTO pacing_identity_daily (identity_id, day, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (identity_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
+                    libsql::params![r.identity, r.day, r.cap],
+                    |row| col::<i64>(row, 0),
+                )
+                .await?;
+            let domain = conn
+                .query_opt(
+                    "INSERT INTO pacing_domain_daily (domain, day, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (domain, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
+                    libsql::params![r.domain, r.team_day, r.domain_cap],
+                    |row| col::<i64>(row, 0),
+                )
+                .await?;
+            let spaced = conn
+                .query_opt(
+                    "UPDATE email_identities SET next_send_at = ?2 WHERE id = ?1 AND status = 'active' \
+                     AND (next_send_at IS NULL OR next_send_at <= ?3) RETURNING id",
+                    libsql::params![r.identity, r.next, r.now],
+                    |row| col::<String>(row, 0),
+                )
+                .await?;
+            // A cap of zero (warm-up not started) must hold too: a first insert counts 1.
+            let within = identity.is_some_and(|n| n <= r.cap) && domain.is_some_and(|n| n <= r.domain_cap);
+            if written.is_none() || !within || spaced.is_none() {
+                return Err(AppError::Conflict { message: FULL.to_owned(), fields: Vec::new(), conflicts_with: None });
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(true),
+        Err(AppError::Conflict { message, .. }) if message == FULL => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Talks SMTP; answers what went wrong, in words.
+async fn deliver(
+    slot: &Slot,
+    secrets: &SecretBox,
+    email: &Waiting,
+    message_id: &str,
+    body: &str,
+    link: &str,
+    config: &Config,
+) -> Result<(), String> {
+    let password = match &slot.sealed {
+        None => None,
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            Some(secrets.open(&text).map_err(|e| format!("the SMTP password cannot be opened: {e}"))?)
+        }
+    };
+    let sender = crate::sender::Sender::with_password(slot.identity.clone(), password);
+    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| e.to_string())?;
+    let transport = sender.transport().map_err(|e| e.to_string())?;
+    match transport.send(message).await {
+        Ok(response) if response.is_positive() => Ok(()),
+        Ok(response) => Err(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn header(builder: MessageBuilder, name: &'static str, value: String) -> MessageBuilder {
+    builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value))
+}
+
+/// The message: threaded on the sequence's first email, with the unsubscribe headers.
+fn compose(
+    sender: &crate::sender::Sender,
+    email: &Waiting,
+    message_id: &str,
+    body: &str,
+    link: &str,
+    config: &Config,
+) -> anyhow::Result<Message> {
+    let to = Mailbox::new(Some(email.name.clone()).filter(|n| !n.is_empty()), email.to.parse()?);
+    let subject = email.subject.clone().unwrap_or_default();
+    let mut builder = Message::builder()
+        .from(sender.from().map_err(|e| anyhow::anyhow!(e.to_string()))?)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id.to_owned()));
+    if let Some(first) = email.thread.first() {
+        builder = builder.in_reply_to(first.clone());
+        builder = builder.references(email.thread.join(" "));
+    }
+    let mut unsubscribe = format!("<{link}>");
+    if let Some(mailto) = &config.unsubscribe_mailto {
+        unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
+    }
+    builder = header(builder, "List-Unsubscribe", unsubscribe);
+    builder = header(builder, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned());
+    Ok(builder.header(ContentType::TEXT_PLAIN).body(body.to_owned())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::enums::{IdentityStatus, SmtpSecurity};
+    use crate::identities::{SendWindow, Warmup};
+
+    fn identity(warmup: Option<Warmup>) -> Identity {
+        Identity {
+            id: "i".into(),
+            from_name: "A".into(),
+            from_email: "a@x.example".into(),
+            smtp_host: "h".into(),
+            smtp_port: 25,
+            smtp_security: SmtpSecurity::None,
+            smtp_username: None,
+            has_password: false,
+            daily_cap: 40,
+            timezone: "UTC".into(),
+            send_window: SendWindow { start_hour: 8, end_hour: 18, days: vec![1, 2, 3, 4, 5] },
+            min_spacing_seconds: 60,
+            warmup,
+            signature: None,
+            status: IdentityStatus::Active,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_warm_up_ramps_to_the_cap() {
+        let ramp = Warmup { start_date: "2026-11-01".into(), first_day: 5, daily_increase: 3 };
+        let i = identity(Some(ramp));
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
+        assert_eq!(allowance(&i, day("2026-10-31")), 0, "not started");
+        assert_eq!(allowance(&i, day("2026-11-01")), 5);
+        assert_eq!(allowance(&i, day("2026-11-04")), 14);
+        assert_eq!(allowance(&i, day("2026-12-31")), 40, "never past the cap");
+        assert_eq!(allowance(&identity(None), day("2026-11-01")), 40);
+    }
+
+    #[test]
+    fn business_hours_are_weekdays_in_the_recipients_zone() {
+        // Thursday 26 November 2026, 15:00 UTC: 10:00 in New York, midnight in Tokyo.
+        let at = DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").expect("time").with_timezone(&Utc);
+        assert!(business_hours(at, chrono_tz::America::New_York));
+        assert!(!business_hours(at, chrono_tz::Asia::Tokyo));
+        let saturday = DateTime::parse_from_rfc3339("2026-11-28T15:00:00Z").expect("time").with_timezone(&Utc);
+        assert!(!business_hours(saturday, chrono_tz::America::New_York));
+    }
+
+    #[test]
+    fn every_message_ends_with_the_signature_and_the_opt_out() {
+        let text = compose_body("Hi Ana,\n\nShort note.\n\n", Some("Bo\nSeller Inc."), "https://occ.example/u/1");
+        assert_eq!(
+            text,
+            "Hi Ana,\n\nShort note.\n\n-- \nBo\nSeller Inc.\n\nNot interested? Unsubscribe here: https://occ.example/u/1\n"
+        );
+    }
+}

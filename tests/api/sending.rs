@@ -1,0 +1,213 @@
+//! The sender against a real SMTP server: approved emails go out once, with the unsubscribe
+//! headers, the signature and the opt-out line, threaded on the sequence's first message; caps,
+//! suppression and interrupted sends hold; the unsubscribe link works without signing in and
+//! refuses a tampered token.
+
+use chrono::{DateTime, Utc};
+use occ_core::config::Secret;
+use serde_json::{Value, json};
+
+use crate::channels::Mailbox;
+use crate::helpers::{TestApp, spawn_app_with};
+
+fn id(value: &Value) -> &str {
+    value["id"].as_str().expect("id")
+}
+
+const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=";
+const TEMPLATE: &str = "Hi {{first_name}}, teams like {{company}} double outbound after a round. Worth a short call?";
+
+/// A Wednesday afternoon in London: business hours for the recipients below.
+fn wednesday() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-12-02T14:00:00Z").expect("time").with_timezone(&Utc)
+}
+
+fn configure(c: &mut occ_core::Config) {
+    c.secret_key = Some(Secret::new(KEY.to_owned()));
+    c.public_url = Some("https://occ.test".to_owned());
+    c.unsubscribe_mailto = Some("unsubscribe@seller.example".to_owned());
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(configure, true).await
+}
+
+async fn identity(app: &TestApp, port: u16, cap: i64) -> Value {
+    let body = json!({
+        "from_name": "Bo Seller", "from_email": "bo@seller.example", "smtp_host": "127.0.0.1", "smtp_port": port,
+        "smtp_security": "none", "daily_cap": cap, "timezone": "UTC",
+        "send_window": {"start_hour": 0, "end_hour": 24, "days": [1, 2, 3, 4, 5, 6, 7]}, "min_spacing_seconds": 0,
+        "signature": "Bo Seller\nSeller Inc."
+    });
+    let made = app.post("/api/v1/identities", body).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    made.body
+}
+
+/// People at Acme, enrolled in a two-step sequence, their first emails drafted and approved.
+async fn approved(app: &TestApp, names: &[&str]) -> (Value, Vec<Value>) {
+    let steps = json!([{"day_offset": 0, "kind": "email", "subject": "Outbound after the round", "template": TEMPLATE},
+                       {"day_offset": 3, "kind": "email", "subject": "Re: Outbound after the round", "template": TEMPLATE}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Series B", "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com", "timezone": "Europe/London"})).await;
+    let mut people = Vec::new();
+    for name in names {
+        let email = format!("{}@acme.com", name.to_lowercase());
+        let person = app
+            .post("/api/v1/contacts", json!({"first_name": name, "email": email, "account_id": acme["id"]}))
+            .await
+            .body;
+        app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&person)})).await;
+        people.push(person);
+    }
+    occ_core::worker::tick(&app.db.conn().await, Utc::now() + chrono::Duration::seconds(1)).await.expect("tick");
+    for person in &people {
+        let draft = &app.get(&format!("/api/v1/drafts?contact_id={}", id(person))).await.body["items"][0];
+        let ok = app.post(&format!("/api/v1/drafts/{}/approve", id(draft)), json!({})).await;
+        assert_eq!(ok.status, 200, "{}", ok.text);
+    }
+    (seq, people)
+}
+
+async fn send(app: &TestApp, at: DateTime<Utc>) -> occ_core::sending::SendReport {
+    let mut config = app.db.config();
+    configure(&mut config);
+    occ_core::sending::send_due(&app.db.conn().await, &config, at).await.expect("send")
+}
+
+/// A header's value, unfolded (a long header continues on lines that start with white space).
+fn header(message: &str, name: &str) -> Option<String> {
+    let mut lines = message.lines().skip_while(|l| !l.starts_with(&format!("{name}: ")));
+    let mut value = lines.next()?.split_once(": ")?.1.to_owned();
+    for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+        value.push(' ');
+        value.push_str(more.trim());
+    }
+    Some(value)
+}
+
+#[tokio::test]
+async fn an_approved_email_goes_out_once_with_its_headers_and_threads_the_follow_up() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    let (_, people) = approved(&app, &["Ana"]).await;
+    let report = send(&app, wednesday()).await;
+    assert_eq!((report.sent, report.failed), (1, 0), "{report:?}");
+    assert_eq!(send(&app, wednesday()).await.sent, 0, "never twice");
+    let received = mailbox.received();
+    assert_eq!(received.len(), 1);
+    let message = &received[0];
+    let unsubscribe = header(message, "List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(unsubscribe.starts_with("<https://occ.test/api/v1/unsubscribe/"), "{unsubscribe}");
+    assert!(unsubscribe.ends_with(", <mailto:unsubscribe@seller.example?subject=unsubscribe>"), "{unsubscribe}");
+    assert_eq!(header(message, "List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+    assert!(
+        message.contains("Bo Seller\r\nSeller Inc.") && message.contains("Unsubscribe here: https://occ.test/"),
+        "{message}"
+    );
+    let touches = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&people[0]))).await.body;
+    assert_eq!(touches["items"][0]["status"], "sent");
+    let message_id: String = app
+        .db
+        .conn()
+        .await
+        .query_one("touchpoint", "SELECT message_id FROM touchpoints", (), |r| occ_core::store::col(r, 0))
+        .await
+        .expect("message id");
+    assert_eq!(header(message, "Message-ID").as_deref(), Some(message_id.as_str()));
+    assert_eq!(
+        app.get(&format!("/api/v1/drafts?contact_id={}", id(&people[0]))).await.body["items"][0]["approval_status"],
+        "sent"
+    );
+
+    // The follow-up answers the first message.
+    let conn = app.db.conn().await;
+    conn.execute("UPDATE enrollments SET next_due_at = '2026-01-01T00:00:00.000Z'", ()).await.expect("due now");
+    occ_core::worker::tick(&conn, Utc::now()).await.expect("tick");
+    let drafts = app.get(&format!("/api/v1/drafts?contact_id={}&approval_status=pending", id(&people[0]))).await.body;
+    app.post(&format!("/api/v1/drafts/{}/approve", id(&drafts["items"][0])), json!({})).await;
+    assert_eq!(send(&app, wednesday()).await.sent, 1);
+    let follow_up = mailbox.received()[1].clone();
+    assert_eq!(header(&follow_up, "In-Reply-To").as_deref(), Some(message_id.as_str()), "{follow_up}");
+    assert_eq!(header(&follow_up, "References").as_deref(), Some(message_id.as_str()));
+}
+
+#[tokio::test]
+async fn two_senders_at_once_send_once() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    approved(&app, &["Ana"]).await;
+    let (a, b) = tokio::join!(send(&app, wednesday()), send(&app, wednesday()));
+    assert_eq!(a.sent + b.sent, 1, "{a:?} {b:?}");
+    assert_eq!(mailbox.received().len(), 1);
+}
+
+#[tokio::test]
+async fn caps_hours_suppression_and_interrupted_sends_hold() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 1).await;
+    let (_, people) = approved(&app, &["Ana", "Bo", "Cy"]).await;
+    let saturday = DateTime::parse_from_rfc3339("2026-12-05T14:00:00Z").expect("time").with_timezone(&Utc);
+    assert_eq!(send(&app, saturday).await.sent, 0, "not on the recipients' weekend");
+    // Cy's address is suppressed after approval: the send re-checks.
+    app.post("/api/v1/suppression", json!({"email": "cy@acme.com"})).await;
+    assert_eq!(send(&app, wednesday()).await.sent, 1, "the daily cap is one");
+    assert_eq!(send(&app, wednesday()).await.sent, 0, "and it holds");
+    let tomorrow = wednesday() + chrono::Duration::days(1);
+    assert_eq!(send(&app, tomorrow).await.sent, 1, "a new day, a new slot");
+    assert_eq!(send(&app, tomorrow + chrono::Duration::days(1)).await.sent, 0, "Cy stays suppressed");
+    let to: Vec<String> = mailbox.received().iter().filter_map(|m| header(m, "To")).collect();
+    assert!(to.iter().all(|t| !t.contains("cy@acme.com")), "{to:?}");
+
+    // A send interrupted between the reservation and the outcome is never sent again.
+    let conn = app.db.conn().await;
+    conn.execute(
+        "UPDATE touchpoints SET status = 'sending', sent_at = NULL, scheduled_at = '2026-12-01T00:00:00.000Z' \
+         WHERE contact_id = ?1",
+        [id(&people[0])],
+    )
+    .await
+    .expect("interrupted");
+    let report = send(&app, tomorrow + chrono::Duration::days(2)).await;
+    assert_eq!((report.unknown, report.sent), (1, 0), "{report:?}");
+    let touches = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&people[0]))).await.body;
+    assert_eq!(touches["items"][0]["status"], "unknown");
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_works_without_signing_in_and_refuses_tampering() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    let (_, people) = approved(&app, &["Ana"]).await;
+    send(&app, wednesday()).await;
+    let message = &mailbox.received()[0];
+    let unsubscribe = header(message, "List-Unsubscribe").expect("header");
+    let link = unsubscribe.split('>').next().expect("link").trim_start_matches('<');
+    let path = link.strip_prefix("https://occ.test").expect("our link").to_owned();
+    let page = app.send_raw(app.client.get(app.url(&path))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("<form method=\"post\">"), "{}", page.text);
+    let tampered = format!("{}0", &path[..path.len() - 1]);
+    assert_eq!(app.send_raw(app.client.post(app.url(&tampered))).await.status, 404);
+    let one_click = app
+        .send_raw(
+            app.client
+                .post(app.url(&path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("List-Unsubscribe=One-Click"),
+        )
+        .await;
+    assert_eq!(one_click.status, 200, "{}", one_click.text);
+    let ana = app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body;
+    assert_eq!(ana["status"], "do_not_contact");
+    let listed = app.get("/api/v1/suppression?q=ana@acme.com").await.body;
+    assert_eq!(
+        (listed["items"][0]["reason"].as_str(), listed["items"][0]["source"].as_str()),
+        (Some("unsubscribe"), Some("unsubscribe_page"))
+    );
+    assert_eq!(app.send_raw(app.client.post(app.url(&path))).await.status, 200, "twice is harmless");
+}
