@@ -1,4 +1,5 @@
-//! Vercel function: `/api/v1/identities`, `/api/v1/suppression`.
+//! Vercel function: `/api/v1/identities`, `/api/v1/suppression`, `/api/v1/unsubscribe`,
+//! `/api/v1/webhooks/email`.
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {

@@ -48,7 +48,7 @@ async fn every_route_but_the_public_ones_needs_credentials() {
     public.sort_unstable();
     public.dedup();
     // The cron tick has no session: its secret is checked by the route (tests/api/worker.rs); an
-    // unsubscribe link's signature is its authority (tests/api/sending.rs).
+    // unsubscribe link's and an email event's signatures are their authority (tests/api/sending.rs).
     assert_eq!(
         public,
         [
@@ -56,7 +56,8 @@ async fn every_route_but_the_public_ones_needs_credentials() {
             "/api/v1/auth/login",
             "/api/v1/health",
             "/api/v1/openapi.json",
-            "/api/v1/unsubscribe/{token}"
+            "/api/v1/unsubscribe/{token}",
+            "/api/v1/webhooks/email"
         ]
     );
 }

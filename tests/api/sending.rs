@@ -26,6 +26,25 @@ fn configure(c: &mut occ_core::Config) {
     c.secret_key = Some(Secret::new(KEY.to_owned()));
     c.public_url = Some("https://occ.test".to_owned());
     c.unsubscribe_mailto = Some("unsubscribe@seller.example".to_owned());
+    c.webhook_secret = Some(Secret::new(WEBHOOK_SECRET.to_owned()));
+}
+
+const WEBHOOK_SECRET: &str = "provider-shared-secret";
+
+/// Posts an email event signed as the provider does, `age` seconds ago.
+async fn event(app: &TestApp, body: Value, age: i64) -> crate::helpers::Answer {
+    let text = body.to_string();
+    let ts = (Utc::now().timestamp() - age).to_string();
+    let signature = occ_core::webhooks::sign(WEBHOOK_SECRET, &ts, text.as_bytes());
+    app.send_raw(
+        app.client
+            .post(app.url("/api/v1/webhooks/email"))
+            .header("content-type", "application/json")
+            .header("x-occ-timestamp", ts)
+            .header("x-occ-signature", signature)
+            .body(text),
+    )
+    .await
 }
 
 async fn app() -> TestApp {
@@ -210,4 +229,63 @@ async fn the_unsubscribe_link_works_without_signing_in_and_refuses_tampering() {
         (Some("unsubscribe"), Some("unsubscribe_page"))
     );
     assert_eq!(app.send_raw(app.client.post(app.url(&path))).await.status, 200, "twice is harmless");
+}
+
+#[tokio::test]
+async fn signed_email_events_suppress_count_and_reply_once_each() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    let (_, people) = approved(&app, &["Ana", "Bo", "Cy", "Di"]).await;
+    assert_eq!(send(&app, wednesday()).await.sent, 4);
+    let at = Utc::now().to_rfc3339();
+
+    let hard = json!({"id": "evt-1", "type": "bounce_hard", "email": "ANA@acme.com", "occurred_at": at});
+    let forged = app
+        .send_raw(
+            app.client
+                .post(app.url("/api/v1/webhooks/email"))
+                .header("content-type", "application/json")
+                .header("x-occ-timestamp", Utc::now().timestamp().to_string())
+                .header("x-occ-signature", "sha256=00")
+                .body(hard.to_string()),
+        )
+        .await;
+    assert_eq!((forged.status, forged.body["error"]["code"].as_str()), (401, Some("bad_signature")));
+    assert_eq!(event(&app, hard.clone(), 600).await.status, 401, "outside the replay window");
+    let taken = event(&app, hard.clone(), 0).await;
+    assert_eq!(taken.status, 200, "{}", taken.text);
+    assert_eq!((taken.body["suppressed"].as_bool(), taken.body["status"].as_str()), (Some(true), Some("bounced")));
+    assert_eq!(event(&app, hard, 0).await.body["duplicate"], true, "once per event id");
+    assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body["status"], "bounced");
+
+    // Soft bounces suppress on the third.
+    for (n, expected) in [(1, false), (2, false), (3, true)] {
+        let soft = json!({"id": format!("soft-{n}"), "type": "bounce_soft", "email": "bo@acme.com", "occurred_at": at});
+        assert_eq!(event(&app, soft, 0).await.body["suppressed"].as_bool(), Some(expected), "soft bounce {n}");
+    }
+
+    // A complaint: do not contact.
+    let complaint = json!({"id": "evt-2", "type": "complaint", "email": "cy@acme.com", "occurred_at": at});
+    assert_eq!(event(&app, complaint, 0).await.body["status"], "do_not_contact");
+
+    // A reply to the message Di got becomes a classified reply.
+    let message_id: String = app
+        .db
+        .conn()
+        .await
+        .query_one("touchpoint", "SELECT message_id FROM touchpoints WHERE to_address = 'di@acme.com'", (), |r| {
+            occ_core::store::col(r, 0)
+        })
+        .await
+        .expect("message id");
+    let reply = json!({"id": "evt-3", "type": "reply", "email": "di@acme.com", "occurred_at": at, "message_id": message_id,
+                       "subject": "Re: Outbound after the round", "text": "Sounds interesting, can we talk next week?"});
+    let answered = event(&app, reply, 0).await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    let replies = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[3]))).await.body;
+    assert_eq!(replies["items"][0]["intent"], "positive");
+    let missing =
+        event(&app, json!({"id": "evt-4", "type": "reply", "email": "di@acme.com", "occurred_at": at}), 0).await;
+    assert_eq!(missing.field_errors(), [("text".to_owned(), "required".to_owned())]);
 }

@@ -77,6 +77,9 @@ pub struct Config {
     /// The deployment's base URL (`OCC_PUBLIC_URL`, such as `https://occ.example.com`), for the
     /// unsubscribe links in every email; OCC sends no email without it.
     pub public_url: Option<String>,
+    /// The shared secret that signs email-provider webhooks (`OCC_WEBHOOK_SECRET`); without it
+    /// `/api/v1/webhooks/email` answers 503.
+    pub webhook_secret: Option<Secret>,
     /// An address that also takes unsubscribe requests (`OCC_UNSUBSCRIBE_MAILTO`), offered in
     /// the List-Unsubscribe header next to the link.
     pub unsubscribe_mailto: Option<String>,
@@ -163,6 +166,13 @@ impl Config {
                 problem: "must be the deployment's base URL, such as https://occ.example.com".to_owned(),
             });
         }
+        let webhook_secret = get("OCC_WEBHOOK_SECRET").map(Secret::new);
+        if webhook_secret.as_ref().is_some_and(|s| s.expose().trim().len() < 16) {
+            return Err(ConfigError {
+                variable: "OCC_WEBHOOK_SECRET",
+                problem: "must be at least 16 characters".to_owned(),
+            });
+        }
         let unsubscribe_mailto = get("OCC_UNSUBSCRIBE_MAILTO").map(|m| m.trim().to_owned());
         if let Some(address) = &unsubscribe_mailto
             && crate::domain::EmailAddress::parse(address).is_err()
@@ -181,6 +191,7 @@ impl Config {
             secret_key,
             cron_secret,
             public_url,
+            webhook_secret,
             unsubscribe_mailto,
         })
     }
@@ -194,6 +205,7 @@ impl Config {
             log_format: LogFormat::Json,
             secret_key: None,
             public_url: None,
+            webhook_secret: None,
             unsubscribe_mailto: None,
             cron_secret: None,
         }

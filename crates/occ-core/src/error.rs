@@ -44,6 +44,9 @@ pub enum AppError {
     /// 401: no valid session or token.
     #[error("authentication required")]
     Unauthorized,
+    /// 401: a signed request (a webhook) whose signature or timestamp does not hold; says which.
+    #[error("bad signature: {0}")]
+    BadSignature(String),
     /// 401: a sign-in with a wrong email or password (which of the two is not said).
     #[error("the email or password is wrong")]
     BadCredentials,
@@ -136,7 +139,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials | Self::BadSignature(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -154,6 +157,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized | Self::BadCredentials => "unauthorized",
+            Self::BadSignature(_) => "bad_signature",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
@@ -177,7 +181,10 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; retry after {retry_after_secs} seconds")
             }
-            Self::BadRequest(message) | Self::Forbidden(message) | Self::Unavailable(message) => message.clone(),
+            Self::BadRequest(message)
+            | Self::Forbidden(message)
+            | Self::Unavailable(message)
+            | Self::BadSignature(message) => message.clone(),
             Self::Unauthorized => {
                 "sign in first: send a session cookie or an API token (Authorization: Bearer ...)".to_owned()
             }

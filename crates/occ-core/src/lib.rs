@@ -39,6 +39,7 @@ pub mod telemetry;
 pub mod touchpoints;
 pub mod unsubscribe;
 mod validate;
+pub mod webhooks;
 pub mod worker;
 
 pub use config::Config;

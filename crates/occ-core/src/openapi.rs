@@ -139,6 +139,7 @@ pub struct ErrorDetail {
         crate::suppression::delete,
         crate::unsubscribe::page,
         crate::unsubscribe::confirm,
+        crate::webhooks::receive,
         crate::cron::run,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),

@@ -97,8 +97,8 @@ pub enum Family {
     /// `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`, `/api/v1/replies`,
     /// `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`.
     Outreach,
-    /// `/api/v1/identities`, `/api/v1/suppression` (and, as they land, pacing, email events,
-    /// unsubscribe).
+    /// `/api/v1/identities`, `/api/v1/suppression`, `/api/v1/unsubscribe`,
+    /// `/api/v1/webhooks/email`.
     Channels,
     /// `/api/v1/settings`.
     Settings,
@@ -155,9 +155,10 @@ impl Family {
                 .merge(crate::followups::routes())
                 .merge(crate::opportunities::routes())
                 .merge(crate::touchpoints::routes()),
-            Family::Channels => {
-                crate::identities::routes().merge(crate::suppression::routes()).merge(crate::unsubscribe::routes())
-            }
+            Family::Channels => crate::identities::routes()
+                .merge(crate::suppression::routes())
+                .merge(crate::unsubscribe::routes())
+                .merge(crate::webhooks::routes()),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::audit::routes().merge(crate::queue::routes()).merge(crate::prep::routes()),
             Family::Cron => crate::cron::routes(),

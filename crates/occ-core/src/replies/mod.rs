@@ -281,6 +281,72 @@ async fn apply(
     Ok(effects)
 }
 
+/// A reply arriving: logged by a person, or an email event.
+pub(crate) struct Incoming<'a> {
+    /// Who replied.
+    pub contact_id: &'a str,
+    /// On which channel.
+    pub channel: Channel,
+    /// Email subject.
+    pub subject: Option<String>,
+    /// What they said.
+    pub text: String,
+    /// When (stored spelling).
+    pub replied_at: String,
+    /// The intent when a person says it; else the classifier decides.
+    pub intent: Option<ReplyIntent>,
+    /// The message it answers, when known.
+    pub touchpoint_id: Option<String>,
+    /// The inbound message's id, so the same message is one reply.
+    pub message_id: Option<String>,
+}
+
+/// Records a reply, classified, and applies its consequences (inside the caller's transaction).
+pub(crate) async fn ingest(conn: &Conn, actor: &Actor, incoming: Incoming<'_>) -> AppResult<ReplyResult> {
+    let today = chrono::DateTime::parse_from_rfc3339(&incoming.replied_at)
+        .map_or_else(|_| Utc::now().date_naive(), |t| t.date_naive());
+    let found = classify::classify(incoming.subject.as_deref(), &incoming.text, today);
+    let (intent, confidence) = match incoming.intent {
+        Some(intent) => (intent, 1.0),
+        None => (found.intent, found.confidence),
+    };
+    let at = now();
+    let id = new_id();
+    let return_date = found.return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
+    let reply = conn
+        .query_one(
+            ENTITY,
+            concat!(
+                "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
+                 referral_name, referral_email, replied_at, classified_at, created_at, updated_at, touchpoint_id, message_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14) RETURNING ",
+                reply_columns!()
+            ),
+            libsql::params![
+                id.as_str(),
+                incoming.contact_id,
+                incoming.channel.as_str(),
+                intent.as_str(),
+                confidence,
+                incoming.subject.as_deref(),
+                incoming.text.as_str(),
+                return_date.map(|d| d.to_string()),
+                found.referral_name.clone().filter(|_| intent == ReplyIntent::Referral),
+                found.referral_email.clone().filter(|_| intent == ReplyIntent::Referral),
+                incoming.replied_at.as_str(),
+                at.as_str(),
+                incoming.touchpoint_id.as_deref(),
+                incoming.message_id.as_deref()
+            ],
+            decode,
+        )
+        .await?;
+    let view = serde_json::json!({"contact_id": incoming.contact_id, "channel": incoming.channel, "intent": intent, "confidence": confidence});
+    audit::record_with(conn, actor, "reply.create", ENTITY, &id, None, Some(&view)).await?;
+    let effects = apply(conn, actor, &reply, intent, return_date, false).await?;
+    Ok(ReplyResult { reply, effects })
+}
+
 /// `POST /api/v1/replies`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -325,55 +391,28 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     };
     c.finish(())?;
     let (contact_id, replied_at) = (contact_id.unwrap_or_default(), replied_at.unwrap_or_else(now));
-    let today =
-        chrono::DateTime::parse_from_rfc3339(&replied_at).map_or_else(|_| Utc::now().date_naive(), |t| t.date_naive());
-    let found = classify::classify(subject.as_deref(), &text, today);
-    let (intent, confidence) = match body.intent {
-        Some(intent) => (intent, 1.0),
-        None => (found.intent, found.confidence),
-    };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
-    let at = now();
     let result = conn
         .immediate(async |conn| {
             let owner: Option<Option<String>> = conn
                 .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
                 .await?;
-            let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
+            let Some(owner) = owner else {
+                return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
+            };
             principal.require_owner(owner.as_deref())?;
-            let id = new_id();
-            let return_date = found.return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
-            let reply = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
-                         referral_name, referral_email, replied_at, classified_at, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12) RETURNING ",
-                        reply_columns!()
-                    ),
-                    libsql::params![
-                        id.as_str(),
-                        contact_id.as_str(),
-                        body.channel.as_str(),
-                        intent.as_str(),
-                        confidence,
-                        subject.as_deref(),
-                        text.as_str(),
-                        return_date.map(|d| d.to_string()),
-                        found.referral_name.clone().filter(|_| intent == ReplyIntent::Referral),
-                        found.referral_email.clone().filter(|_| intent == ReplyIntent::Referral),
-                        replied_at.as_str(),
-                        at.as_str()
-                    ],
-                    decode,
-                )
-                .await?;
-            let view = serde_json::json!({"contact_id": contact_id, "channel": body.channel, "intent": intent, "confidence": confidence});
-            audit::record_with(conn, &actor, "reply.create", ENTITY, &id, None, Some(&view)).await?;
-            let effects = apply(conn, &actor, &reply, intent, return_date, false).await?;
-            Ok(ReplyResult { reply, effects })
+            let incoming = Incoming {
+                contact_id: &contact_id,
+                channel: body.channel,
+                subject: subject.clone(),
+                text: text.clone(),
+                replied_at: replied_at.clone(),
+                intent: body.intent,
+                touchpoint_id: None,
+                message_id: None,
+            };
+            ingest(conn, &actor, incoming).await
         })
         .await?;
     http::created(&format!("/api/v1/replies/{}", result.reply.id), &result)
