@@ -227,3 +227,97 @@ async fn suppression_is_added_once_covers_people_and_is_lifted_by_admins_only() 
     let kept = app.delete(&format!("/api/v1/suppression/{hashed}")).await;
     assert_eq!(kept.status, 409, "an erased person stays suppressed: {}", kept.text);
 }
+
+#[tokio::test]
+async fn pacing_limits_are_versioned_and_today_shows_every_identity() {
+    let app = app_with_key().await;
+    let defaults = app.get("/api/v1/settings/pacing").await.body;
+    assert_eq!(
+        (defaults["version"].as_i64(), defaults["value"]["linkedin_connections_daily"].as_i64()),
+        (Some(0), Some(20))
+    );
+    let bad = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/settings/pacing"))
+                .json(&json!({"timezone": "Nowhere", "linkedin_connections_weekly": 5})),
+        )
+        .await;
+    let mut fields = bad.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [("linkedin_connections_weekly".to_owned(), "order".to_owned()), ("timezone".to_owned(), "format".to_owned())]
+    );
+    let saved = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/settings/pacing"))
+                .json(&json!({"timezone": "Europe/Madrid", "linkedin_connections_daily": 1})),
+        )
+        .await;
+    assert_eq!((saved.status, saved.body["version"].as_i64()), (200, Some(1)), "{}", saved.text);
+    let manager = app.token_for(Role::Manager, &[Scope::Write]).await;
+    let refused = app
+        .send_raw(
+            app.client.put(app.url("/api/v1/settings/pacing")).bearer_auth(&manager).json(&json!({"timezone": "UTC"})),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let mut body = identity(2525);
+    body["warmup"] =
+        json!({"start_date": chrono::Utc::now().date_naive().to_string(), "first_day": 5, "daily_increase": 3});
+    app.post("/api/v1/identities", body).await;
+    let today = app.get("/api/v1/pacing").await;
+    assert_eq!(today.status, 200, "{}", today.text);
+    assert!(today.db_calls() <= 1 + 2, "{}", today.db_calls());
+    let ident = &today.body["identities"][0];
+    assert_eq!(
+        (ident["daily_cap"].as_i64(), ident["allowance"].as_i64(), ident["remaining"].as_i64()),
+        (Some(40), Some(5), Some(5))
+    );
+    let connections = &today.body["linkedin"][0];
+    assert_eq!(
+        (connections["kind"].as_str(), connections["daily_limit"].as_i64(), connections["today"].as_i64()),
+        (Some("connection_sent"), Some(1), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn linkedin_tasks_beyond_the_limit_wait_even_when_racing() {
+    let app = spawn_app().await;
+    app.send(app.client.put(app.url("/api/v1/settings/pacing")).json(&json!({"linkedin_connections_daily": 1}))).await;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let mut drafts = Vec::new();
+    for name in ["Gus", "Hal", "Ida"] {
+        let person = app
+            .post(
+                "/api/v1/contacts",
+                json!({"first_name": name, "account_id": acme["id"],
+                "linkedin_url": format!("https://www.linkedin.com/in/{}-acme", name.to_lowercase())}),
+            )
+            .await
+            .body;
+        let draft = app
+            .post("/api/v1/drafts", json!({"contact_id": id(&person), "channel": "linkedin", "body": "Hi, would love to connect.", "submit": true}))
+            .await
+            .body;
+        assert_eq!(app.post(&format!("/api/v1/drafts/{}/approve", id(&draft)), json!({})).await.status, 200);
+        drafts.push(draft);
+    }
+    let record = |d: &Value| app.post("/api/v1/touchpoints", json!({"draft_id": id(d), "kind": "linkedin_connect"}));
+    let (a, b) = tokio::join!(record(&drafts[0]), record(&drafts[1]));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text, b.text);
+    let refused = if a.status == 409 { a } else { b };
+    assert_eq!(refused.field_errors(), [("kind".to_owned(), "daily_limit".to_owned())]);
+    assert!(refused.body["error"]["message"].as_str().unwrap_or_default().contains("waits for tomorrow"));
+    // A message is under its own limit.
+    let message =
+        app.post("/api/v1/touchpoints", json!({"draft_id": id(&drafts[2]), "kind": "linkedin_message"})).await;
+    assert_eq!(message.status, 201, "{}", message.text);
+    let today = app.get("/api/v1/pacing").await.body;
+    assert_eq!((today["linkedin"][0]["today"].as_i64(), today["linkedin"][1]["today"].as_i64()), (Some(1), Some(1)));
+}

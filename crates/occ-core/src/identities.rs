@@ -32,6 +32,7 @@ pub fn routes() -> Routes {
         .patch("/api/v1/identities/{id}", Signed(ManageIdentities), handler!(update))
         .delete("/api/v1/identities/{id}", Signed(ManageIdentities), handler!(delete))
         .post("/api/v1/identities/{id}/test", Signed(ManageIdentities), handler!(crate::sender::test_send))
+        .get("/api/v1/pacing", Signed(ReadData), handler!(crate::settings::pacing::today))
 }
 
 /// When an identity sends: `[start_hour, end_hour)` local time on `days` (1 = Monday ... 7).

@@ -185,15 +185,27 @@ fn check(body: RecordTouch) -> AppResult<Checked> {
 
 /// What recording a touch needs to know about its draft (if any) and contact.
 #[derive(Debug, Deserialize)]
-struct Facts(String, Option<Channel>, Option<ApprovalStatus>, Option<String>, i64, Option<String>, Stage);
+struct Facts(
+    String,
+    Option<Channel>,
+    Option<ApprovalStatus>,
+    Option<String>,
+    i64,
+    Option<String>,
+    Stage,
+    Option<String>,
+);
 
 /// The facts, read while the audit entry is opened: `[contact, channel, approval status, step
-/// kind, break-up, owner, stage]` from the draft, or from the contact for an ad-hoc touch.
+/// kind, break-up, owner, stage, pacing settings]` from the draft, or from the contact for an
+/// ad-hoc touch.
 const FACTS_SQL: &str = "CASE WHEN :draft IS NOT NULL THEN \
-     (SELECT json_array(d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id, c.stage) \
+     (SELECT json_array(d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id, c.stage, \
+        (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)) \
       FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
       WHERE d.id = :draft) \
-   ELSE (SELECT json_array(c.id, NULL, NULL, NULL, 0, c.owner_id, c.stage) FROM contacts c WHERE c.id = :contact) END";
+   ELSE (SELECT json_array(c.id, NULL, NULL, NULL, 0, c.owner_id, c.stage, \
+        (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)) FROM contacts c WHERE c.id = :contact) END";
 
 /// Records a touch inside the caller's transaction; answers it and whether it is new (a
 /// replayed key answers the touch recorded first). Two calls when nothing else follows: the
@@ -226,7 +238,7 @@ pub(crate) async fn record(
             None => AppError::invalid("contact_id", "exists", "no contact has this id"),
         });
     };
-    let Facts(contact_id, channel, status, step_kind, break_up, owner, stage) =
+    let Facts(contact_id, channel, status, step_kind, break_up, owner, stage, pacing) =
         serde_json::from_str(&facts).map_err(internal)?;
     principal.require_owner(owner.as_deref())?;
     let (kind, key) = match (&t.draft_id, channel) {
@@ -297,6 +309,13 @@ pub(crate) async fn record(
             .await?;
         return Ok((first, false));
     };
+    // A LinkedIn action takes its slot under today's (and this week's) limits, or nothing is
+    // recorded: the whole transaction is refused.
+    if let Some(event) = linkedin_event(kind) {
+        let pacing = crate::settings::pacing::parse(pacing.as_deref());
+        crate::settings::pacing::take_linkedin_slot(conn, &pacing, &principal.user_id, event, chrono::Utc::now())
+            .await?;
+    }
     let ids = vec![contact_id.clone()];
     if may_move(stage, Stage::Touched) {
         advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
@@ -308,6 +327,15 @@ pub(crate) async fn record(
         crate::opportunities::book(conn, actor, &contact_id, &principal.user_id, &at).await?;
     }
     Ok((touch, true))
+}
+
+/// The LinkedIn event (and pacing counter) of a touch kind.
+fn linkedin_event(kind: TouchpointKind) -> Option<&'static str> {
+    match kind {
+        TouchpointKind::LinkedinConnect => Some("connection_sent"),
+        TouchpointKind::LinkedinMessage | TouchpointKind::LinkedinInmail => Some("message_sent"),
+        TouchpointKind::Email | TouchpointKind::Call => None,
+    }
 }
 
 fn kind_channel(kind: TouchpointKind) -> Channel {

@@ -17,6 +17,8 @@ use crate::scoring::IcpConfig;
 use crate::scoring::recompute::{self, Progress};
 use crate::store::{Conn, col};
 
+pub mod pacing;
+
 /// The settings family's routes.
 pub fn routes() -> Routes {
     Routes::new()
@@ -24,6 +26,8 @@ pub fn routes() -> Routes {
         .route(::http::Method::PUT, "/api/v1/settings/icp", Signed(ManageSettings), handler!(put_icp))
         .get("/api/v1/settings/icp/rescore", Signed(ReadData), handler!(rescore_progress))
         .post("/api/v1/settings/icp/rescore", Signed(WriteData), handler!(rescore))
+        .get("/api/v1/settings/pacing", Signed(ReadData), handler!(pacing::get))
+        .route(::http::Method::PUT, "/api/v1/settings/pacing", Signed(ManageSettings), handler!(pacing::put))
 }
 
 /// Contacts rescored per transaction.
@@ -72,6 +76,12 @@ const ICP: &str = "icp";
 
 /// The current ICP model (one call); the defaults at version 0 when none was saved.
 pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
+    current(conn, ICP).await
+}
+
+/// The current version of the setting `key` (one call); the defaults at version 0 when none was
+/// saved.
+pub async fn current<T: serde::de::DeserializeOwned + Default>(conn: &Conn, key: &str) -> AppResult<Versioned<T>> {
     let row = conn
         .query_opt(
             "SELECT s.version, s.value, s.created_at, s.created_by, \
@@ -80,7 +90,7 @@ pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
                 WHEN s.created_by LIKE 'token:%' THEN (SELECT t.user_id FROM api_tokens t WHERE t.id = substr(s.created_by, 7)) \
               END) \
              FROM settings s WHERE s.key = ?1 ORDER BY s.version DESC LIMIT 1",
-            [ICP],
+            [key],
             |row| {
                 Ok((
                     col::<i64>(row, 0)?,
@@ -93,17 +103,13 @@ pub async fn current_icp(conn: &Conn) -> AppResult<Versioned<IcpConfig>> {
         )
         .await?;
     match row {
-        None => Ok(Versioned {
-            version: 0,
-            value: IcpConfig::default(),
-            created_at: None,
-            created_by: None,
-            created_by_name: None,
-        }),
+        None => {
+            Ok(Versioned { version: 0, value: T::default(), created_at: None, created_by: None, created_by_name: None })
+        }
         Some((version, value, created_at, created_by, created_by_name)) => Ok(Versioned {
             version,
             value: serde_json::from_str(&value)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored ICP model: {e}")))?,
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("stored setting {key}: {e}")))?,
             created_at: Some(created_at),
             created_by,
             created_by_name,
@@ -126,10 +132,20 @@ pub(crate) async fn put_icp(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let principal = Principal::of(&req)?;
     let config: IcpConfig = http::body_json(&req)?;
     config.validate()?;
-    let value = serde_json::to_string(&config).map_err(|e| AppError::Internal(e.into()))?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let saved = save(&ctx.conn().await?, &actor, ICP, &config).await?;
+    http::ok(&Versioned { created_by_name: Some(principal.name.clone()), ..saved })
+}
+
+/// Saves `value` as the next version of the setting `key`, audited.
+pub(crate) async fn save<T: Serialize + Clone>(
+    conn: &Conn,
+    actor: &audit::Actor,
+    key: &str,
+    value: &T,
+) -> AppResult<Versioned<T>> {
+    let text = serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))?;
     let at = crate::domain::now();
-    let conn = ctx.conn().await?;
     let version = conn
         .immediate(async |conn| {
             let version: i64 = conn
@@ -137,20 +153,20 @@ pub(crate) async fn put_icp(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                     "setting",
                     "INSERT INTO settings (key, version, value, created_at, created_by) \
                      SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4 FROM settings WHERE key = ?1 RETURNING version",
-                    libsql::params![ICP, value.as_str(), at.as_str(), actor.name.as_str()],
+                    libsql::params![key, text.as_str(), at.as_str(), actor.name.as_str()],
                     |row| col(row, 0),
                 )
                 .await?;
-            let after = serde_json::json!({"version": version, "value": config});
-            audit::record_with(conn, &actor, "settings.update", "setting", ICP, None, Some(&after)).await?;
+            let after = serde_json::json!({"version": version, "value": value});
+            audit::record_with(conn, actor, "settings.update", "setting", key, None, Some(&after)).await?;
             Ok(version)
         })
         .await?;
-    http::ok(&Versioned {
+    Ok(Versioned {
         version,
-        value: config,
+        value: value.clone(),
         created_at: Some(at),
-        created_by: Some(actor.name),
-        created_by_name: Some(principal.name.clone()),
+        created_by: Some(actor.name.clone()),
+        created_by_name: None,
     })
 }

@@ -1,0 +1,287 @@
+//! Pacing: the team's limits (`GET/PUT /api/v1/settings/pacing`, versioned like every setting)
+//! and today's picture (`GET /api/v1/pacing`): every identity's cap, warm-up allowance, used,
+//! in flight and remaining, and the caller's LinkedIn usage against its limits, in one call.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Versioned;
+use crate::access::Principal;
+use crate::domain::parse_timezone;
+use crate::enrollments::due::zone;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Ctx, RequestMeta};
+use crate::identities::Identity;
+use crate::openapi::ErrorResponse;
+use crate::sending::allowance;
+use crate::store::{Conn, col};
+use crate::validate::Check;
+
+pub(crate) const PACING: &str = "pacing";
+
+/// The team's pacing limits. LinkedIn's count per person (each sends from their own account),
+/// in the team's time zone; the domain cap counts across identities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pacing {
+    /// The team's IANA time zone (contacts and accounts without one use it).
+    pub timezone: String,
+    /// Emails to one recipient domain a day, across identities.
+    pub recipient_domain_daily_cap: i64,
+    /// LinkedIn connection requests a day.
+    pub linkedin_connections_daily: i64,
+    /// LinkedIn connection requests a week (ISO, from Monday).
+    pub linkedin_connections_weekly: i64,
+    /// LinkedIn messages (and InMails) a day.
+    pub linkedin_messages_daily: i64,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".to_owned(),
+            recipient_domain_daily_cap: crate::sending::DOMAIN_DAILY_CAP,
+            linkedin_connections_daily: crate::queue::CONNECTIONS_PER_DAY,
+            linkedin_connections_weekly: crate::queue::CONNECTIONS_PER_WEEK,
+            linkedin_messages_daily: crate::queue::MESSAGES_PER_DAY,
+        }
+    }
+}
+
+impl Pacing {
+    fn validate(mut self) -> AppResult<Self> {
+        let mut c = Check::default();
+        match parse_timezone(&self.timezone) {
+            Ok(tz) => self.timezone = tz,
+            Err(m) => c.fail("timezone", "format", m),
+        }
+        for (field, value, high) in [
+            ("recipient_domain_daily_cap", self.recipient_domain_daily_cap, 10_000),
+            ("linkedin_connections_daily", self.linkedin_connections_daily, 1_000),
+            ("linkedin_connections_weekly", self.linkedin_connections_weekly, 5_000),
+            ("linkedin_messages_daily", self.linkedin_messages_daily, 1_000),
+        ] {
+            if !(0..=high).contains(&value) {
+                c.fail(field, "range", format!("must be from 0 to {high}"));
+            }
+        }
+        if self.linkedin_connections_weekly < self.linkedin_connections_daily {
+            c.fail("linkedin_connections_weekly", "order", "must be at least the daily limit");
+        }
+        c.finish(self)
+    }
+
+    /// Today and this ISO week in the team's time zone: (`YYYY-MM-DD`, `YYYY-Www`).
+    pub fn day_and_week(&self, now: DateTime<Utc>) -> (String, String) {
+        let local = now.with_timezone(&zone(&self.timezone)).date_naive();
+        let week = local.iso_week();
+        (local.to_string(), format!("{}-W{:02}", week.year(), week.week()))
+    }
+
+    /// The limit of a LinkedIn event kind per day, and per week when it has one.
+    pub fn linkedin_limits(&self, event: &str) -> (i64, Option<i64>) {
+        match event {
+            "connection_sent" => (self.linkedin_connections_daily, Some(self.linkedin_connections_weekly)),
+            _ => (self.linkedin_messages_daily, None),
+        }
+    }
+}
+
+/// Reads the stored pacing JSON (or the defaults); values a stored version lacks default.
+pub fn parse(stored: Option<&str>) -> Pacing {
+    stored.and_then(|s| serde_json::from_str::<Pacing>(s).ok()).unwrap_or_default()
+}
+
+/// The pacing limits in use.
+#[utoipa::path(get, path = "/api/v1/settings/pacing", tag = "settings", responses((status = 200, body = Versioned<Pacing>)))]
+pub(crate) async fn get(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    http::ok(&super::current::<Pacing>(&ctx.conn().await?, PACING).await?)
+}
+
+/// Replace the pacing limits (admins); saved as a new version.
+#[utoipa::path(put, path = "/api/v1/settings/pacing", tag = "settings", request_body = Pacing,
+    responses((status = 200, body = Versioned<Pacing>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn put(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let pacing = http::body_json::<Pacing>(&req)?.validate()?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let saved = super::save(&conn, &actor, PACING, &pacing).await?;
+    http::ok(&Versioned { created_by_name: Some(principal.name.clone()), ..saved })
+}
+
+/// An identity today.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IdentityToday {
+    /// The identity.
+    pub identity_id: String,
+    /// Its address.
+    pub from_email: String,
+    /// active, paused or disabled.
+    pub status: String,
+    /// Its day (in its time zone).
+    pub day: String,
+    /// Its cap once warmed up.
+    pub daily_cap: i64,
+    /// What it may send today (the warm-up's allowance while ramping).
+    pub allowance: i64,
+    /// Slots taken today (sent, failed or in flight).
+    pub used: i64,
+    /// Of those, in flight now.
+    pub sending: i64,
+    /// What is left today.
+    pub remaining: i64,
+}
+
+/// A LinkedIn limit today.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LinkedinToday {
+    /// connection_sent or message_sent.
+    pub kind: String,
+    /// Today's count (yours).
+    pub today: i64,
+    /// The daily limit.
+    pub daily_limit: i64,
+    /// This week's count, for a kind with a weekly limit.
+    pub this_week: Option<i64>,
+    /// The weekly limit.
+    pub weekly_limit: Option<i64>,
+}
+
+/// Today's pacing.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PacingToday {
+    /// The limits in use.
+    pub settings: Pacing,
+    /// Every identity.
+    pub identities: Vec<IdentityToday>,
+    /// Your LinkedIn actions against the limits.
+    pub linkedin: Vec<LinkedinToday>,
+}
+
+/// Today's pacing, one call: identities (cap, warm-up allowance, used, in flight, remaining)
+/// and your LinkedIn usage against its limits.
+#[utoipa::path(get, path = "/api/v1/pacing", tag = "identities", responses((status = 200, body = PacingToday)))]
+pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let now = Utc::now();
+    let since = (now - Duration::days(2)).date_naive().to_string();
+    let week_ago = (now - Duration::days(8)).date_naive().to_string();
+    // One row per identity (one row of NULLs without any), each with the team's settings and
+    // the caller's LinkedIn counters.
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                crate::identities::identity_columns!(),
+                ", (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p \
+                     WHERE p.identity_id = email_identities.id AND p.day >= ?1), \
+                   (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id), \
+                   (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), \
+                   (SELECT json_group_object(l.kind || '/' || l.day, l.count) FROM pacing_linkedin_daily l \
+                     WHERE l.user_id = ?2 AND l.day >= ?3), \
+                   (SELECT json_group_object(w.kind || '/' || w.week, w.count) FROM pacing_linkedin_weekly w WHERE w.user_id = ?2) \
+                 FROM (SELECT 1) LEFT JOIN email_identities ON true ORDER BY from_address"
+            ),
+            libsql::params![since.as_str(), principal.user_id.as_str(), week_ago.as_str()],
+            |row| {
+                let identity = match col::<Option<String>>(row, 0)? {
+                    Some(_) => Some((crate::identities::decode(row)?, col::<Option<String>>(row, 21)?, col::<i64>(row, 22)?)),
+                    None => None,
+                };
+                Ok((identity, col::<Option<String>>(row, 23)?, col::<String>(row, 24)?, col::<String>(row, 25)?))
+            },
+        )
+        .await?;
+    let Some((_, settings, linkedin_days, linkedin_weeks)) = rows.first().cloned() else {
+        return Err(AppError::Internal(anyhow::anyhow!("pacing: no row")));
+    };
+    let settings = parse(settings.as_deref());
+    let internal = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("pacing: {e}"));
+    let mut out = Vec::new();
+    for (identity, used, sending) in rows.into_iter().filter_map(|(identity, ..)| identity) {
+        let identity: Identity = identity;
+        let day = now.with_timezone(&zone(&identity.timezone)).date_naive();
+        let used: serde_json::Map<String, serde_json::Value> =
+            used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default();
+        let used = used.get(&day.to_string()).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let allowed = allowance(&identity, day);
+        out.push(IdentityToday {
+            identity_id: identity.id,
+            from_email: identity.from_email,
+            status: identity.status.to_string(),
+            day: day.to_string(),
+            daily_cap: identity.daily_cap,
+            allowance: allowed,
+            used,
+            sending,
+            remaining: (allowed - used).max(0),
+        });
+    }
+    let days: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&linkedin_days).map_err(internal)?;
+    let weeks: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&linkedin_weeks).map_err(internal)?;
+    let (day, week) = settings.day_and_week(now);
+    let count = |map: &serde_json::Map<String, serde_json::Value>, key: String| {
+        map.get(&key).and_then(serde_json::Value::as_i64).unwrap_or(0)
+    };
+    let linkedin = ["connection_sent", "message_sent"]
+        .into_iter()
+        .map(|kind| {
+            let (daily_limit, weekly_limit) = settings.linkedin_limits(kind);
+            LinkedinToday {
+                kind: kind.to_owned(),
+                today: count(&days, format!("{kind}/{day}")),
+                daily_limit,
+                this_week: weekly_limit.map(|_| count(&weeks, format!("{kind}/{week}"))),
+                weekly_limit,
+            }
+        })
+        .collect();
+    http::ok(&PacingToday { settings, identities: out, linkedin })
+}
+
+/// Takes a LinkedIn action's slot for `user` today (and this week) inside the caller's
+/// transaction: the counters rise only while under the limits, so two requests racing cannot
+/// pass a limit. Refused with a 409 that says when it can be done.
+pub(crate) async fn take_linkedin_slot(
+    conn: &Conn,
+    pacing: &Pacing,
+    user: &str,
+    event: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (day, week) = pacing.day_and_week(now);
+    let (daily, weekly) = pacing.linkedin_limits(event);
+    let what = if event == "connection_sent" { "connection requests" } else { "LinkedIn messages" };
+    let today = conn
+        .query_opt(
+            "INSERT INTO pacing_linkedin_daily (user_id, kind, day, count) VALUES (?1, ?2, ?3, 1) \
+             ON CONFLICT (user_id, kind, day) DO UPDATE SET count = count + 1 WHERE count < ?4 RETURNING count",
+            libsql::params![user, event, day.as_str(), daily],
+            |row| col::<i64>(row, 0),
+        )
+        .await?;
+    if today.is_none_or(|n| n > daily) {
+        let message = format!("today's limit of {daily} {what} is reached; this waits for tomorrow");
+        return Err(AppError::refused("kind", "daily_limit", message));
+    }
+    if let Some(weekly) = weekly {
+        let this_week = conn
+            .query_opt(
+                "INSERT INTO pacing_linkedin_weekly (user_id, kind, week, count) VALUES (?1, ?2, ?3, 1) \
+                 ON CONFLICT (user_id, kind, week) DO UPDATE SET count = count + 1 WHERE count < ?4 RETURNING count",
+                libsql::params![user, event, week.as_str(), weekly],
+                |row| col::<i64>(row, 0),
+            )
+            .await?;
+        if this_week.is_none_or(|n| n > weekly) {
+            let message = format!("this week's limit of {weekly} {what} is reached; this waits for Monday");
+            return Err(AppError::refused("kind", "weekly_limit", message));
+        }
+    }
+    Ok(())
+}
