@@ -121,6 +121,12 @@ async fn identities_keep_their_password_sealed_and_checked() {
             ("timezone".to_owned(), "format".to_owned())
         ]
     );
+    let empty = app.patch(&path, json!({"smtp_password": ""})).await;
+    assert_eq!(
+        empty.field_errors(),
+        [("smtp_password".to_owned(), "required".to_owned())],
+        "an empty field removes nothing"
+    );
     let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
     let refused = app.send_raw(app.client.patch(app.url(&path)).bearer_auth(&bdr).json(&json!({"daily_cap": 1}))).await;
     assert_eq!(refused.status, 403);

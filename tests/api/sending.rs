@@ -194,6 +194,11 @@ async fn caps_hours_suppression_and_interrupted_sends_hold() {
     assert_eq!((report.unknown, report.sent), (1, 0), "{report:?}");
     let touches = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&people[0]))).await.body;
     assert_eq!(touches["items"][0]["status"], "unknown");
+    // A person checks the Sent folder and resolves it.
+    let path = format!("/api/v1/touchpoints/{}/resolve", id(&touches["items"][0]));
+    let resolved = app.post(&path, json!({"status": "sent", "notes": "it is in the Sent folder"})).await;
+    assert_eq!((resolved.status, resolved.body["status"].as_str()), (200, Some("sent")), "{}", resolved.text);
+    assert_eq!(app.post(&path, json!({"status": "failed"})).await.status, 409, "resolved once");
 }
 
 #[tokio::test]
@@ -258,6 +263,15 @@ async fn signed_email_events_suppress_count_and_reply_once_each() {
     assert_eq!((taken.body["suppressed"].as_bool(), taken.body["status"].as_str()), (Some(true), Some("bounced")));
     assert_eq!(event(&app, hard, 0).await.body["duplicate"], true, "once per event id");
     assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body["status"], "bounced");
+    let timeline = app.get(&format!("/api/v1/prep/{}", id(&people[0]))).await.body["timeline"].clone();
+    assert!(
+        timeline
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| e["kind"] == "email_event" && e["title"] == "bounce_hard"),
+        "{timeline}"
+    );
 
     // Soft bounces suppress on the third.
     for (n, expected) in [(1, false), (2, false), (3, true)] {

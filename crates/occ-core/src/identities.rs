@@ -379,7 +379,13 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let password: Option<Option<Vec<u8>>> = match body.smtp_password {
         Patch::Absent => None,
         Patch::Null => Some(None),
-        Patch::Value(p) if p.is_empty() => Some(None),
+        Patch::Value(p) if p.is_empty() => {
+            return Err(AppError::invalid(
+                "smtp_password",
+                "required",
+                "send null to remove the password, or a new one",
+            ));
+        }
         Patch::Value(p) => Some(Some(seal(ctx, &p)?)),
     };
     let days = body

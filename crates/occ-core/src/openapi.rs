@@ -115,6 +115,7 @@ pub struct ErrorDetail {
         crate::opportunities::update,
         crate::touchpoints::create,
         crate::touchpoints::list,
+        crate::touchpoints::resolve,
         crate::batches::create,
         crate::batches::list,
         crate::batches::get,

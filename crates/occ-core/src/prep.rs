@@ -92,7 +92,8 @@ pub struct OpportunityFact {
 #[allow(missing_docs)]
 pub struct TimelineEntry {
     pub at: String,
-    /// touch, reply, draft, followup, stage or opportunity.
+    /// touch, reply, draft, followup, stage, opportunity or email_event (delivered, bounce_hard,
+    /// bounce_soft, complaint, unsubscribe, open, click, reply: the title).
     pub kind: String,
     pub id: String,
     pub channel: Option<String>,
@@ -167,6 +168,8 @@ pub const CARD_SQL: &str = concat!(
           FROM followups f WHERE f.contact_id = contacts.id \
         UNION ALL SELECT o.created_at, 'opportunity', o.id, NULL, o.status, o.notes, o.status \
           FROM opportunities o WHERE o.contact_id = contacts.id \
+        UNION ALL SELECT e.occurred_at, 'email_event', e.id, 'email', e.kind, NULL, NULL \
+          FROM email_events e WHERE e.contact_id = contacts.id \
         UNION ALL SELECT l.at, 'stage', l.id, NULL, (l.before ->> '$.stage') || ' → ' || (l.after ->> '$.stage'), l.reason, NULL \
           FROM audit_log l WHERE l.entity = 'contact' AND l.entity_id = contacts.id \
           AND (l.before ->> '$.stage') IS NOT (l.after ->> '$.stage') AND l.before IS NOT NULL \

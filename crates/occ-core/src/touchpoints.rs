@@ -28,11 +28,10 @@ const ENTITY: &str = "touchpoint";
 
 /// The touchpoints' routes (in the outreach family).
 pub fn routes() -> Routes {
-    Routes::new().post("/api/v1/touchpoints", Signed(WriteData), handler!(create)).get(
-        "/api/v1/touchpoints",
-        Signed(ReadData),
-        handler!(list),
-    )
+    Routes::new()
+        .post("/api/v1/touchpoints", Signed(WriteData), handler!(create))
+        .get("/api/v1/touchpoints", Signed(ReadData), handler!(list))
+        .post("/api/v1/touchpoints/{id}/resolve", Signed(WriteData), handler!(resolve))
 }
 
 /// An outbound action.
@@ -393,4 +392,70 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         )
         .await?;
     http::ok(&Page::from_rows(rows, limit, |t| (t.created_at.clone(), t.id.clone()))?)
+}
+
+/// `POST /api/v1/touchpoints/{id}/resolve`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolve {
+    /// sent (it went out: the Sent folder has it) or failed (it did not; the draft may be sent
+    /// again).
+    pub status: String,
+    /// What the person found.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Resolve an interrupted send (`unknown`): a person checked whether it went out. Only an
+/// unknown touch is resolved (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/touchpoints/{id}/resolve", tag = "touchpoints", request_body = Resolve,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Touchpoint), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let body: Resolve = http::body_json(&req)?;
+    if body.status != "sent" && body.status != "failed" {
+        return Err(AppError::invalid("status", "one_of", "must be sent or failed"));
+    }
+    let mut c = Check::default();
+    let notes = c.text("notes", body.notes, 20000);
+    c.finish(())?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = now();
+    let conn = ctx.conn().await?;
+    let touch = conn
+        .immediate(async |conn| {
+            let (status, owner): (String, Option<String>) = conn
+                .query_one(
+                    ENTITY,
+                    "SELECT t.status, c.owner_id FROM touchpoints t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+                    [id.as_str()],
+                    |row| Ok((col(row, 0)?, col(row, 1)?)),
+                )
+                .await?;
+            principal.require_owner(owner.as_deref())?;
+            if status != "unknown" {
+                return Err(AppError::refused("status", "transition", format!("the touch is {status}; only an unknown one is resolved")));
+            }
+            let touch = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN coalesce(scheduled_at, ?3) END, \
+                         notes = coalesce(?4, notes), updated_at = ?3 WHERE id = ?1 RETURNING ",
+                        touchpoint_columns!()
+                    ),
+                    libsql::params![id.as_str(), body.status.as_str(), at.as_str(), notes],
+                    decode,
+                )
+                .await?;
+            let view = serde_json::json!({"status": body.status});
+            audit::record_with(conn, &actor, "touchpoint.resolve", ENTITY, &id, Some(&serde_json::json!({"status": "unknown"})), Some(&view))
+                .await?;
+            Ok(touch)
+        })
+        .await?;
+    http::ok(&touch)
 }
