@@ -1,5 +1,6 @@
 //! Vercel function: `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`,
-//! `/api/v1/replies`, `/api/v1/followups` (and, as they land, touchpoints and tasks).
+//! `/api/v1/replies`, `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`,
+//! `/api/v1/linkedin`.
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {

@@ -1,3 +1,6 @@
+DROP INDEX idx_linkedin_events_occurred;
+DROP INDEX idx_pacing_linkedin_weekly_week;
+DROP INDEX idx_pacing_linkedin_daily_day;
 ALTER TABLE email_identities DROP COLUMN signature;
 
 DROP INDEX idx_batch_prospects_position;

@@ -76,3 +76,8 @@ CREATE INDEX idx_batch_prospects_position ON batch_prospects (batch_id, position
 -- ---------------------------------------------------------------------------------------------
 -- The signature an identity's messages end with.
 ALTER TABLE email_identities ADD COLUMN signature TEXT CHECK (signature IS NULL OR length(signature) <= 5000);
+
+-- LinkedIn's numbers: the team's day and week, and the events of a period.
+CREATE INDEX idx_pacing_linkedin_daily_day ON pacing_linkedin_daily (day);
+CREATE INDEX idx_pacing_linkedin_weekly_week ON pacing_linkedin_weekly (week);
+CREATE INDEX idx_linkedin_events_occurred ON linkedin_events (occurred_at);

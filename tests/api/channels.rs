@@ -326,4 +326,29 @@ async fn linkedin_tasks_beyond_the_limit_wait_even_when_racing() {
     assert_eq!(message.status, 201, "{}", message.text);
     let today = app.get("/api/v1/pacing").await.body;
     assert_eq!((today["linkedin"][0]["today"].as_i64(), today["linkedin"][1]["today"].as_i64()), (Some(1), Some(1)));
+
+    // The request is accepted a day later; the stats count it.
+    let accepted = app
+        .post("/api/v1/linkedin/events", json!({"contact_id": drafts[0]["contact_id"], "kind": "connection_accepted"}))
+        .await;
+    assert_eq!(accepted.status, 201, "{}", accepted.text);
+    let sent_by_hand = app
+        .post("/api/v1/linkedin/events", json!({"contact_id": drafts[0]["contact_id"], "kind": "connection_sent"}))
+        .await;
+    assert_eq!(sent_by_hand.field_errors(), [("kind".to_owned(), "one_of".to_owned())], "requests come from tasks");
+    let stats = app.get("/api/v1/linkedin/stats?days=7").await;
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    assert!(stats.db_calls() <= 1 + 2);
+    assert_eq!(
+        (stats.body["today"]["connection_sent"].as_i64(), stats.body["this_week"]["connection_sent"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (stats.body["period"]["connection_accepted"].as_i64(), stats.body["acceptance_rate"].as_f64()),
+        (Some(1), Some(1.0))
+    );
+    assert_eq!(
+        app.get("/api/v1/linkedin/stats?days=0").await.field_errors(),
+        [("days".to_owned(), "range".to_owned())]
+    );
 }

@@ -21,6 +21,7 @@ pub mod health;
 pub mod http;
 pub mod identities;
 pub mod imports;
+pub mod linkedin;
 pub mod openapi;
 pub mod opportunities;
 pub mod prep;

@@ -116,6 +116,8 @@ pub struct ErrorDetail {
         crate::touchpoints::create,
         crate::touchpoints::list,
         crate::touchpoints::resolve,
+        crate::linkedin::record,
+        crate::linkedin::stats,
         crate::batches::create,
         crate::batches::list,
         crate::batches::get,
@@ -168,6 +170,7 @@ pub struct ErrorDetail {
         (name = "batches", description = "Prospect lists built from saved filters"),
         (name = "queue", description = "Today's work, ranked, and the prep card"),
         (name = "identities", description = "Sender mailboxes and their pacing"),
+        (name = "linkedin", description = "LinkedIn worked by hand: events and numbers"),
         (name = "suppression", description = "Who and what is never contacted"),
     )
 )]

@@ -95,7 +95,7 @@ pub enum Family {
     /// `/api/v1/batches`, `/api/v1/pipeline`.
     Contacts,
     /// `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`, `/api/v1/replies`,
-    /// `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`.
+    /// `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`, `/api/v1/linkedin`.
     Outreach,
     /// `/api/v1/identities`, `/api/v1/suppression`, `/api/v1/unsubscribe`,
     /// `/api/v1/webhooks/email`.
@@ -154,7 +154,8 @@ impl Family {
                 .merge(crate::replies::routes())
                 .merge(crate::followups::routes())
                 .merge(crate::opportunities::routes())
-                .merge(crate::touchpoints::routes()),
+                .merge(crate::touchpoints::routes())
+                .merge(crate::linkedin::routes()),
             Family::Channels => crate::identities::routes()
                 .merge(crate::suppression::routes())
                 .merge(crate::unsubscribe::routes())
