@@ -303,3 +303,61 @@ async fn signed_email_events_suppress_count_and_reply_once_each() {
         event(&app, json!({"id": "evt-4", "type": "reply", "email": "di@acme.com", "occurred_at": at}), 0).await;
     assert_eq!(missing.field_errors(), [("text".to_owned(), "required".to_owned())]);
 }
+
+/// A zone where it is business hours now, if any (none at the weekend).
+fn open_zone() -> Option<&'static str> {
+    const ZONES: [&str; 9] = [
+        "Etc/GMT+10",
+        "Etc/GMT+7",
+        "Etc/GMT+4",
+        "Etc/GMT+1",
+        "Etc/GMT-2",
+        "Etc/GMT-5",
+        "Etc/GMT-8",
+        "Etc/GMT-11",
+        "Etc/GMT-14",
+    ];
+    ZONES.into_iter().find(|z| occ_core::sending::business_hours(Utc::now(), z.parse().expect("zone")))
+}
+
+#[tokio::test]
+async fn send_now_keeps_every_rule_and_says_why_when_it_cannot() {
+    let app = app().await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    let (_, people) = approved(&app, &["Ana"]).await;
+    let zone = open_zone();
+    let tz = zone.unwrap_or("Etc/GMT+10");
+    app.patch(&format!("/api/v1/contacts/{}", id(&people[0])), json!({"timezone": tz})).await;
+    let draft = app.get(&format!("/api/v1/drafts?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
+    let path = format!("/api/v1/drafts/{}/send", id(&draft));
+    let answer = app.post(&path, json!({})).await;
+    if zone.is_some() {
+        assert_eq!((answer.status, answer.body["status"].as_str()), (200, Some("sent")), "{}", answer.text);
+        assert_eq!(answer.body["touchpoint"]["status"], "sent");
+        assert_eq!(mailbox.received().len(), 1);
+        let again = app.post(&path, json!({})).await;
+        assert_eq!(again.status, 409, "sent once: {}", again.text);
+    } else {
+        assert_eq!(answer.status, 409, "{}", answer.text);
+        assert!(answer.text.contains("business hours"), "{}", answer.text);
+        assert!(mailbox.received().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn without_a_public_url_nothing_is_sent() {
+    let app = spawn_app_with(|c| c.secret_key = Some(Secret::new(KEY.to_owned())), true).await;
+    let mailbox = Mailbox::start();
+    identity(&app, mailbox.port, 40).await;
+    let (_, people) = approved(&app, &["Ana"]).await;
+    let draft = app.get(&format!("/api/v1/drafts?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
+    let refused = app.post(&format!("/api/v1/drafts/{}/send", id(&draft)), json!({})).await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert!(refused.text.contains("OCC_PUBLIC_URL"), "{}", refused.text);
+    let mut config = app.db.config();
+    config.secret_key = Some(Secret::new(KEY.to_owned()));
+    let report = occ_core::sending::send_due(&app.db.conn().await, &config, wednesday()).await.expect("send");
+    assert_eq!((report.sent, report.skipped.is_some()), (0, true));
+    assert!(mailbox.received().is_empty());
+}

@@ -101,7 +101,7 @@ async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&report)?);
             return Ok(());
         }
-        if report != occ_core::worker::TickReport::default() {
+        if report.did_anything() {
             tracing::info!(?report, "tick");
         }
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;

@@ -82,7 +82,7 @@ async fn ticking(ctx: std::sync::Arc<Ctx>) {
         every.tick().await;
         let result = async { occ_core::worker::run(&ctx.conn().await?, &ctx.config, chrono::Utc::now()).await }.await;
         match result {
-            Ok(report) if report != occ_core::worker::TickReport::default() => tracing::info!(?report, "tick"),
+            Ok(report) if report.did_anything() => tracing::info!(?report, "tick"),
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "tick failed"),
         }

@@ -116,6 +116,7 @@ pub struct ErrorDetail {
         crate::touchpoints::create,
         crate::touchpoints::list,
         crate::touchpoints::resolve,
+        crate::sending::send_now,
         crate::linkedin::record,
         crate::linkedin::stats,
         crate::batches::create,

@@ -17,6 +17,8 @@ use lettre::message::{Mailbox, MessageBuilder};
 use lettre::{AsyncTransport, Message};
 use serde::Serialize;
 
+use crate::openapi::ErrorResponse;
+
 use crate::audit::Actor;
 use crate::config::Config;
 use crate::contacts::actions::advance;
@@ -125,6 +127,12 @@ struct Waiting {
 /// Sends what is due (see the module's description). Needs `OCC_PUBLIC_URL` (for the
 /// unsubscribe links) and `OCC_SECRET_KEY`.
 pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppResult<SendReport> {
+    send(conn, config, now, None).await
+}
+
+/// Sends what is due, or only the draft `only` ("send now", under the same rules); for one
+/// draft that cannot go now, `skipped` says why.
+pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option<&str>) -> AppResult<SendReport> {
     let mut report = SendReport::default();
     let at = stored(now);
     report.unknown = conn
@@ -171,6 +179,9 @@ pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppRe
         )
         .await?;
     if slots.is_empty() {
+        if only.is_some() {
+            report.skipped = Some("no identity is active: add one under Settings > Identities".to_owned());
+        }
         return Ok(report);
     }
     let waiting = conn
@@ -184,8 +195,9 @@ pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppRe
              FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
              LEFT JOIN sequence_steps s ON s.id = d.step_id \
              WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL \
+               AND (?3 IS NULL OR d.id = ?3) \
              ORDER BY d.updated_at, d.id LIMIT ?1",
-            libsql::params![SENDS_PER_TICK * 4, team_tz.as_str()],
+            libsql::params![SENDS_PER_TICK * 4, team_tz.as_str(), only],
             |row| {
                 Ok(Waiting {
                     draft: col(row, 0)?,
@@ -205,15 +217,39 @@ pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppRe
     let secrets = SecretBox::from_key(config.secret_key.as_ref()).map_err(|e| AppError::Unavailable(e.to_string()))?;
     let team_day = now.with_timezone(&zone(&team_tz)).date_naive().to_string();
     let mut attempts = 0;
+    // Why one draft could not go ("send now"); a whole run keeps quiet about each.
+    let why = |report: &mut SendReport, reason: String| {
+        if only.is_some() {
+            report.skipped = Some(reason);
+        }
+    };
     for email in waiting {
         if attempts >= SENDS_PER_TICK {
             break;
         }
-        if email.failures >= MAX_ATTEMPTS || !business_hours(now, zone(&email.tz)) {
+        if email.failures >= MAX_ATTEMPTS {
+            why(&mut report, format!("its sends failed {MAX_ATTEMPTS} times: check the identity, then write it again"));
+            continue;
+        }
+        if !business_hours(now, zone(&email.tz)) {
+            let (from, to) = BUSINESS_HOURS;
+            why(
+                &mut report,
+                format!(
+                    "outside the recipient's business hours (Monday to Friday, {from:02}:00-{to:02}:00 in {}); it goes then",
+                    email.tz
+                ),
+            );
             continue;
         }
         // The least used identity that may send now.
-        let Some(slot) = slots.iter_mut().filter(|s| s.open(now)).min_by_key(|s| s.used_today(now)) else { break };
+        let Some(slot) = slots.iter_mut().filter(|s| s.open(now)).min_by_key(|s| s.used_today(now)) else {
+            why(
+                &mut report,
+                "no identity may send now (send window, daily cap, warm-up or spacing); it waits".to_owned(),
+            );
+            break;
+        };
         attempts += 1;
         let domain = email.to.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
         let touch = new_id();
@@ -246,6 +282,11 @@ pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppRe
         )
         .await?;
         if !reserved {
+            why(
+                &mut report,
+                "it was not reserved: sent already, no longer approved, suppressed, or the recipient's domain had its day's emails"
+                    .to_owned(),
+            );
             continue;
         }
         slot.next_send_at = Some(next);
@@ -275,6 +316,65 @@ pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppRe
         }
     }
     Ok(report)
+}
+
+/// What "send now" did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SendNow {
+    /// sent or failed.
+    pub status: String,
+    /// The touchpoint of the attempt.
+    pub touchpoint: Option<crate::touchpoints::Touchpoint>,
+}
+
+/// Send an approved email now, under every rule the sender keeps (business hours, windows, caps,
+/// warm-up, spacing, suppression). When it cannot go now the 409 says why, and it waits for the
+/// tick.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/send", tag = "drafts", params(("id" = String, Path)),
+    responses((status = 200, body = SendNow), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 503, description = "Sending is not configured", body = ErrorResponse)))]
+pub(crate) async fn send_now(
+    ctx: &crate::http::Ctx,
+    req: ::http::Request<bytes::Bytes>,
+) -> AppResult<::http::Response<bytes::Bytes>> {
+    let principal = crate::access::Principal::of(&req)?;
+    let id = crate::http::path_id(&req, "id", "draft", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let conn = ctx.conn().await?;
+    let (channel, status, owner): (String, String, Option<String>) = conn
+        .query_one(
+            "draft",
+            "SELECT d.channel, d.approval_status, c.owner_id FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+             WHERE d.id = ?1",
+            [id.as_str()],
+            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
+        )
+        .await?;
+    principal.require_owner(owner.as_deref())?;
+    if channel != "email" || status != "approved" {
+        let message = format!("only an approved email is sent; this is a {status} {channel} draft");
+        return Err(AppError::refused("approval_status", "transition", message));
+    }
+    let report = send(&conn, &ctx.config, Utc::now(), Some(&id)).await?;
+    if report.sent + report.failed == 0 {
+        let reason = report.skipped.unwrap_or_else(|| "it cannot go now".to_owned());
+        if ctx.config.public_url.is_none() || ctx.config.secret_key.is_none() {
+            return Err(AppError::Unavailable(reason));
+        }
+        return Err(AppError::refused("id", "not_now", format!("not sent: {reason}")));
+    }
+    let touchpoint = conn
+        .query_opt(
+            concat!(
+                "SELECT ",
+                crate::touchpoints::touchpoint_columns!(),
+                " FROM touchpoints WHERE draft_id = ?1 ORDER BY created_at DESC LIMIT 1"
+            ),
+            [id.as_str()],
+            crate::touchpoints::decode,
+        )
+        .await?;
+    let status = if report.sent > 0 { "sent" } else { "failed" };
+    crate::http::ok(&SendNow { status: status.to_owned(), touchpoint })
 }
 
 /// The message's text: the draft, the identity's signature, and the opt-out line.

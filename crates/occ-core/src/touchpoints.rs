@@ -60,6 +60,7 @@ pub struct Touchpoint {
     pub created_at: String,
 }
 
+/// The columns [`decode`] reads.
 macro_rules! touchpoint_columns {
     () => {
         "touchpoints.id, touchpoints.contact_id, touchpoints.channel, touchpoints.kind, touchpoints.status, touchpoints.draft_id, \
@@ -68,11 +69,14 @@ macro_rules! touchpoint_columns {
     };
 }
 
+pub(crate) use touchpoint_columns;
+
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored touchpoint: {e}"))
 }
 
-fn decode(row: &Row) -> AppResult<Touchpoint> {
+/// Reads a row of [`touchpoint_columns!`].
+pub(crate) fn decode(row: &Row) -> AppResult<Touchpoint> {
     Ok(Touchpoint {
         id: col(row, 0)?,
         contact_id: col(row, 1)?,

@@ -101,6 +101,14 @@ fn decode(row: &Row) -> AppResult<Due> {
     })
 }
 
+impl TickReport {
+    /// Whether the tick changed anything (what a log line is worth).
+    pub fn did_anything(&self) -> bool {
+        let send = &self.send;
+        self.resumed + self.drafted + self.completed + self.exited + send.sent + send.failed + send.unknown > 0
+    }
+}
+
 /// Runs one whole tick at `now`: the sequence steps ([`tick`]), then the sender
 /// ([`crate::sending::send_due`]).
 pub async fn run(conn: &Conn, config: &crate::Config, now: DateTime<Utc>) -> AppResult<TickReport> {
