@@ -58,3 +58,9 @@ export function useUser() {
 export const canReviewDrafts = (user) => WRITERS.includes(roleOf(user));
 /** Create and change sequences (everyone may read them): managers and admins. */
 export const canWriteSequences = (user) => LEADS.includes(roleOf(user));
+/** Create, change, test and delete sender identities (everyone may read them): managers and admins. */
+export const canManageIdentities = (user) => LEADS.includes(roleOf(user));
+/** Add to the suppression list and import into it: everyone but viewers. */
+export const canWriteSuppression = (user) => WRITERS.includes(roleOf(user));
+/** Lift a suppression entry: admins only. */
+export const canLiftSuppression = (user) => roleOf(user) === 'admin';

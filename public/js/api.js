@@ -175,7 +175,7 @@ async function send(method, path, { query, body, raw, signal }) {
  * is an answer for the caller. A 403 for a missing or stale CSRF token is retried once after
  * asking the server for the current token.
  */
-export async function request(method, path, { query, body, raw, signal, signIn = false, retried = false } = {}) {
+export async function request(method, path, { query, body, raw, signal, signIn = false, retried = false, withStatus = false } = {}) {
   const response = await send(method, path, { query, body, raw, signal });
   const parsed = await readJson(response);
   if (!response.ok) {
@@ -190,7 +190,7 @@ export async function request(method, path, { query, body, raw, signal, signIn =
         toLogin();
         return new Promise(() => {});
       }
-      return request(method, path, { query, body, raw, signal, retried: true });
+      return request(method, path, { query, body, raw, signal, retried: true, withStatus });
     }
     // A 403 while signing in (a disabled user) says why in the server's words.
     if (error.status === 403 && !signIn) throw forbidden(error);
@@ -204,7 +204,8 @@ export async function request(method, path, { query, body, raw, signal, signIn =
       requestId: response.headers.get('x-request-id'),
     });
   }
-  return parsed;
+  // `withStatus`: for the few answers whose status says something (201 added, 200 already there).
+  return withStatus ? { status: response.status, body: parsed } : parsed;
 }
 
 /** True for the error a cancelled fetch throws; such errors are not shown. */
@@ -405,4 +406,42 @@ export const prep = {
 export const replies = {
   /** `body`: { contact_id, channel, body, subject?, replied_at?, intent? }; answers `{ reply, effects }`. */
   create: (body) => request('POST', '/replies', { body }),
+};
+
+export const identities = {
+  /** Every sender mailbox, by address (the password never comes back, only `has_password`). */
+  list: (opts) => request('GET', '/identities', opts),
+  get: (id, opts) => request('GET', `/identities/${encodeURIComponent(id)}`, opts),
+  /** 503 when the server has no OCC_SECRET_KEY to seal `smtp_password` with. */
+  create: (body) => request('POST', '/identities', { body }),
+  /** Absent fields stay; `smtp_password: null` removes the stored password. */
+  update: (id, body) => request('PATCH', `/identities/${encodeURIComponent(id)}`, { body }),
+  remove: (id) => request('DELETE', `/identities/${encodeURIComponent(id)}`),
+  /** Sends a test message to `to`; answers `{ ok, code, message }` (200 also when it failed). */
+  test: (id, to) => request('POST', `/identities/${encodeURIComponent(id)}/test`, { body: { to } }),
+};
+
+export const suppression = {
+  /** `params`: q (a prefix), kind, reason, limit, cursor; newest first, `{ items, next_cursor }`. */
+  list: (params, opts = {}) => request('GET', '/suppression', { ...opts, query: params }),
+  /** `body`: one of email, domain, linkedin_url, with reason?, note?; answers `{ status, body }`:
+   *  201 when added, 200 with the entry already on the list. */
+  create: (body) => request('POST', '/suppression', { body, withStatus: true }),
+  /** `body`: { text, reason?, note? }; answers `{ added, already_suppressed, invalid: [{ line, value, reason }] }`. */
+  import: (body) => request('POST', '/suppression/import', { body }),
+  /** Admins; 409 for an erased person's hash. */
+  remove: (id) => request('DELETE', `/suppression/${encodeURIComponent(id)}`),
+};
+
+export const pacing = {
+  /** The team's limits: `{ version (0: never saved, the defaults), value: { timezone,
+   *  recipient_domain_daily_cap, linkedin_connections_daily, linkedin_connections_weekly,
+   *  linkedin_messages_daily }, created_at, created_by, created_by_name }`. */
+  settings: (opts) => request('GET', '/settings/pacing', opts),
+  /** `value`: the whole limits object (admins); answers the new version like `settings`. */
+  save: (value) => request('PUT', '/settings/pacing', { body: value }),
+  /** Today: `{ settings, identities: [{ identity_id, from_email, status, day, daily_cap,
+   *  allowance, used, sending, remaining }], linkedin: [{ kind, today, daily_limit, this_week,
+   *  weekly_limit }] }` (LinkedIn: the caller's own). */
+  today: (opts) => request('GET', '/pacing', opts),
 };

@@ -4,7 +4,7 @@
 import { html, render, useEffect, useRef, useState } from './preact.js';
 import { matchRoute, navigate, useLocation } from './router.js';
 import { auth, loginPath } from './api.js';
-import { canManageUsers, canReadAudit, canReviewDrafts, canWriteAccounts, canWriteContacts, canWriteSequences, useUser } from './access.js';
+import { canManageIdentities, canManageUsers, canReadAudit, canReviewDrafts, canWriteAccounts, canWriteContacts, canWriteSequences, useUser } from './access.js';
 import { Layout } from './components/layout.js';
 import { ErrorState, Forbidden, Loading, NotFound } from './components/states.js';
 import { LoginScreen } from './screens/login.js';
@@ -24,6 +24,10 @@ import { ProfileScreen } from './screens/settings-profile.js';
 import { TokensScreen } from './screens/settings-tokens.js';
 import { UsersScreen } from './screens/settings-users.js';
 import { IcpScreen } from './screens/settings-icp.js';
+import { IdentitiesScreen } from './screens/settings-identities.js';
+import { IdentityCreateScreen, IdentityDetailScreen } from './screens/settings-identity.js';
+import { SuppressionScreen } from './screens/settings-suppression.js';
+import { PacingScreen } from './screens/settings-pacing.js';
 import { PipelineScreen } from './screens/pipeline.js';
 import { OpportunitiesScreen } from './screens/opportunities.js';
 import { BatchesListScreen } from './screens/batches-list.js';
@@ -67,6 +71,11 @@ const ROUTES = [
   { path: '/settings/tokens', screen: TokensScreen, title: 'API tokens · Settings' },
   { path: '/settings/icp', screen: IcpScreen, title: 'ICP model · Settings' },
   { path: '/settings/users', screen: UsersScreen, title: 'Users · Settings', allow: canManageUsers },
+  { path: '/settings/identities', screen: IdentitiesScreen, title: 'Identities · Settings' },
+  { path: '/settings/identities/new', screen: IdentityCreateScreen, title: 'New identity · Settings', allow: canManageIdentities },
+  { path: '/settings/identities/:id', screen: IdentityDetailScreen, title: 'Identity · Settings', allow: canManageIdentities },
+  { path: '/settings/suppression', screen: SuppressionScreen, title: 'Suppression · Settings' },
+  { path: '/settings/pacing', screen: PacingScreen, title: 'Pacing · Settings' },
   { path: '/status', screen: StatusScreen, title: 'Status' },
 ];
 

@@ -1,5 +1,5 @@
 // The frame of every Settings page: the heading and the sub-navigation (Profile, API tokens,
-// ICP model, and Users for admins).
+// ICP model, Identities, Pacing, Suppression, and Users for admins).
 import { html } from '../preact.js';
 import { canManageUsers } from '../access.js';
 import { PageHeader } from './layout.js';
@@ -8,6 +8,9 @@ const SECTIONS = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
   { key: 'tokens', href: '/settings/tokens', label: 'API tokens' },
   { key: 'icp', href: '/settings/icp', label: 'ICP model' },
+  { key: 'identities', href: '/settings/identities', label: 'Identities' },
+  { key: 'pacing', href: '/settings/pacing', label: 'Pacing' },
+  { key: 'suppression', href: '/settings/suppression', label: 'Suppression' },
   { key: 'users', href: '/settings/users', label: 'Users', show: canManageUsers },
 ];
 

@@ -42,7 +42,7 @@ const SECTIONS = [
 const FIELD_NAMES = SECTIONS.flatMap((s) => s.fields.map((f) => f.name));
 
 let timezones = null;
-function timezoneList() {
+export function timezoneList() {
   if (timezones === null) {
     try {
       timezones = Intl.supportedValuesOf('timeZone');

@@ -1,7 +1,8 @@
 // Today's numbers: what is waiting (replies, meetings, follow-ups, drafts, ready tasks), what
-// was done today, and LinkedIn's usage against its daily and weekly limits as gauges.
+// was done today, LinkedIn's usage against its daily and weekly limits as gauges, and each
+// active identity's sending against today's allowance.
 import { html } from '../preact.js';
-import { Meter } from '../components/meter.js';
+import { Gauge, IdentityGauge } from '../components/gauge.js';
 import { formatInt } from '../format.js';
 
 const WAITING = [
@@ -34,18 +35,6 @@ function Count({ name, label, value }) {
   </div>`;
 }
 
-/** A LinkedIn limit: used of max, the bar turning red at the limit. */
-function Gauge({ name, label, used, max }) {
-  const full = max > 0 && used >= max;
-  return html`<div class="today-gauge" data-testid=${`gauge-${name}`} data-used=${used} data-max=${max}>
-    <div class="today-gauge-head">
-      <span>${label}</span>
-      <span class=${full ? 'today-gauge-full' : 'muted'}>${formatInt(used)} / ${formatInt(max)}</span>
-    </div>
-    <${Meter} value=${used} max=${max} tone=${full ? 'negative' : 'mid'} label=${`${label}: ${used} of ${max}`} className="today-gauge-meter" />
-  </div>`;
-}
-
 /** `counts`: the queue's `counts`. */
 export function TodayCounts({ counts }) {
   const c = counts || {};
@@ -71,4 +60,19 @@ export function TodayCounts({ counts }) {
       </div>
     </section>
   `;
+}
+
+/**
+ * "Sending today": one gauge per active identity, used of today's allowance (from
+ * `GET /api/v1/pacing`); nothing while there is none, or while it loads or failed.
+ */
+export function SendingToday({ pacing }) {
+  const active = ((pacing && pacing.identities) || []).filter((i) => i.status === 'active');
+  if (!active.length) return null;
+  return html`<section class="card card-padded today-sending" aria-labelledby="today-sending-title" data-testid="today-sending">
+    <h2 class="card-title" id="today-sending-title">Sending today</h2>
+    <div class="today-sending-gauges">
+      ${active.map((i) => html`<${IdentityGauge} key=${i.identity_id} identity=${i} />`)}
+    </div>
+  </section>`;
 }

@@ -1,17 +1,18 @@
 // Today (/today, the start page): one ranked list of what to do now, mine or the team's, with
-// the day's numbers and LinkedIn's limits on top. Acting on an item (done, snooze, book the
-// meeting) takes it off the list at once and refreshes the numbers; a refusal brings it back
-// with the server's message in a toast. Viewers see the list without the actions.
+// the day's numbers, LinkedIn's limits and each identity's sending on top. Acting on an item
+// (done, snooze, book the meeting) takes it off the list at once and refreshes the numbers; a
+// refusal brings it back with the server's message in a toast. Viewers see the list without the
+// actions.
 // Keyboard: j/k move, d done (a call opens its form), s snoozes for 4 hours.
 import { html, useEffect, useState } from '../preact.js';
-import { opportunities as opportunitiesApi, queue as queueApi } from '../api.js';
+import { opportunities as opportunitiesApi, pacing as pacingApi, queue as queueApi } from '../api.js';
 import { canWriteContacts } from '../access.js';
 import { navigate, withQuery } from '../router.js';
 import { useLoad } from '../use-load.js';
 import { PageHeader } from '../components/layout.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { toast, toastFailure } from '../components/toast.js';
-import { TodayCounts } from './today-counts.js';
+import { SendingToday, TodayCounts } from './today-counts.js';
 import { KINDS, TodayItem } from './today-item.js';
 
 const LIMIT = 200;
@@ -32,6 +33,8 @@ export function TodayScreen({ location, user }) {
   const scope = location.query.get('scope') === 'team' ? 'team' : 'mine';
   const tz = browserTimeZone();
   const state = useLoad((signal) => queueApi.list({ scope, tz, limit: LIMIT }, { signal }), [scope]);
+  // The identities' sending today, once per visit (the strip stays away when it fails).
+  const sending = useLoad((signal) => pacingApi.today({ signal }), []);
   // Items acted on and not yet gone from the server's answer.
   const [hidden, setHidden] = useState(() => new Set());
   const [focusId, setFocusId] = useState(null);
@@ -171,6 +174,7 @@ export function TodayScreen({ location, user }) {
     <section class="page" data-testid="today">
       <${PageHeader} title="Today" actions=${canAct ? scopeToggle : null} />
       ${state.data && html`<${TodayCounts} counts=${state.data.counts} />`}
+      ${state.data && html`<${SendingToday} pacing=${sending.data} />`}
       ${canAct && items.length > 0 && html`<p class="shortcut-hint muted">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>d</kbd> done, <kbd>s</kbd> snooze 4 h.</p>`}
       ${body}
     </section>
