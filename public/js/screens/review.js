@@ -343,23 +343,26 @@ export function ReviewScreen() {
     }
   };
 
-  // The keyboard shortcuts, only while nothing is being typed.
+  // The keyboard shortcuts, only while nothing is being typed. The handler is the latest
+  // render's, so a key pressed right after a move acts on the draft the page shows.
+  const onKey = useRef(null);
+  onKey.current = (e) => {
+    if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey || isTyping(e.target)) return;
+    if (!focused || mode !== 'view') return;
+    const pending = focused.approval_status === 'pending';
+    if (e.key === 'j') focusAt(index + 1);
+    else if (e.key === 'k') focusAt(index - 1);
+    else if (e.key === 'a' && pending) approve();
+    else if (e.key === 'r' && pending) setMode('reject');
+    else if (e.key === 'e') setMode('edit');
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e) => {
-      if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey || isTyping(e.target)) return;
-      if (!focused || mode !== 'view') return;
-      const pending = focused.approval_status === 'pending';
-      if (e.key === 'j') focusAt(index + 1);
-      else if (e.key === 'k') focusAt(index - 1);
-      else if (e.key === 'a' && pending) approve();
-      else if (e.key === 'r' && pending) setMode('reject');
-      else if (e.key === 'e') setMode('edit');
-      else return;
-      e.preventDefault();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  });
+    const listener = (e) => onKey.current && onKey.current(e);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, []);
 
   const reload = html`<button type="button" class="btn" onClick=${state.retry} disabled=${state.loading || busy} data-testid="review-reload">Reload queue</button>`;
 

@@ -4,7 +4,7 @@
 // refusal brings it back with the server's message in a toast. Viewers see the list without the
 // actions.
 // Keyboard: j/k move, d done (a call opens its form), s snoozes for 4 hours.
-import { html, useEffect, useState } from '../preact.js';
+import { html, useEffect, useRef, useState } from '../preact.js';
 import { opportunities as opportunitiesApi, pacing as pacingApi, queue as queueApi } from '../api.js';
 import { canWriteContacts } from '../access.js';
 import { navigate, withQuery } from '../router.js';
@@ -94,26 +94,30 @@ export function TodayScreen({ location, user }) {
     });
   }, [state.data, state.loading]);
 
+  // The handler of the latest render, so a key pressed right after a change (before effects
+  // run again) acts on what the page shows, never on a stale focus.
+  const onKey = useRef(null);
+  onKey.current = (e) => {
+    if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey || typing(e.target)) return;
+    if (document.querySelector('dialog[open]')) return;
+    if (!items.length) return;
+    const i = Math.min(focusIndex, items.length - 1);
+    if (e.key === 'j') setFocusId(items[Math.min(i + 1, items.length - 1)].id);
+    else if (e.key === 'k') setFocusId(items[Math.max(i - 1, 0)].id);
+    else if (e.key === 'd' && canAct && focused) {
+      const kind = KINDS[focused.kind];
+      if (!kind || !kind.done) return;
+      if (focused.kind === 'call') setPanel({ id: focused.id, panel: 'call' });
+      else onDone(focused, {});
+    } else if (e.key === 's' && canAct && focused) onSnooze(focused, { hours: 4 });
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e) => {
-      if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey || typing(e.target)) return;
-      if (document.querySelector('dialog[open]')) return;
-      if (!items.length) return;
-      const i = Math.min(focusIndex, items.length - 1);
-      if (e.key === 'j') setFocusId(items[Math.min(i + 1, items.length - 1)].id);
-      else if (e.key === 'k') setFocusId(items[Math.max(i - 1, 0)].id);
-      else if (e.key === 'd' && canAct && focused) {
-        const kind = KINDS[focused.kind];
-        if (!kind || !kind.done) return;
-        if (focused.kind === 'call') setPanel({ id: focused.id, panel: 'call' });
-        else onDone(focused, {});
-      } else if (e.key === 's' && canAct && focused) onSnooze(focused, { hours: 4 });
-      else return;
-      e.preventDefault();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  });
+    const listener = (e) => onKey.current && onKey.current(e);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, []);
 
   useEffect(() => {
     if (!focusId) return;
