@@ -43,7 +43,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/drafts/{id}/approve", Signed(WriteData), handler!(approve))
         .post("/api/v1/drafts/{id}/reject", Signed(WriteData), handler!(reject))
         .post("/api/v1/drafts/{id}/archive", Signed(WriteData), handler!(archive))
-        .post("/api/v1/drafts/{id}/send", Signed(WriteData), handler!(crate::sending::send_now))
+        .post("/api/v1/drafts/{id}/send", Signed(WriteData), handler!(crate::sending::now::send_now))
 }
 
 /// A message draft.

@@ -10,14 +10,12 @@
 //! it records the outcome after. A crash in between leaves the touchpoint `sending`; the next
 //! ticks turn it `unknown` after a while, for a person to resolve, and never send it again.
 
+mod message;
+pub(crate) mod now;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MessageBuilder};
-use lettre::{AsyncTransport, Message};
 use serde::Serialize;
-
-use crate::openapi::ErrorResponse;
 
 use crate::audit::Actor;
 use crate::config::Config;
@@ -29,6 +27,9 @@ use crate::enrollments::due::{stored, zone};
 use crate::error::{AppError, AppResult};
 use crate::identities::{Identity, identity_columns};
 use crate::store::{Conn, col};
+
+pub use message::compose_body;
+use message::deliver;
 
 /// How many sends one tick attempts at most.
 pub const SENDS_PER_TICK: i64 = 25;
@@ -318,78 +319,6 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
     Ok(report)
 }
 
-/// What "send now" did.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SendNow {
-    /// sent or failed.
-    pub status: String,
-    /// The touchpoint of the attempt.
-    pub touchpoint: Option<crate::touchpoints::Touchpoint>,
-}
-
-/// Send an approved email now, under every rule the sender keeps (business hours, windows, caps,
-/// warm-up, spacing, suppression). When it cannot go now the 409 says why, and it waits for the
-/// tick.
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/send", tag = "drafts", params(("id" = String, Path)),
-    responses((status = 200, body = SendNow), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
-        (status = 409, body = ErrorResponse), (status = 503, description = "Sending is not configured", body = ErrorResponse)))]
-pub(crate) async fn send_now(
-    ctx: &crate::http::Ctx,
-    req: ::http::Request<bytes::Bytes>,
-) -> AppResult<::http::Response<bytes::Bytes>> {
-    let principal = crate::access::Principal::of(&req)?;
-    let id = crate::http::path_id(&req, "id", "draft", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
-    let conn = ctx.conn().await?;
-    let (channel, status, owner): (String, String, Option<String>) = conn
-        .query_one(
-            "draft",
-            "SELECT d.channel, d.approval_status, c.owner_id FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
-             WHERE d.id = ?1",
-            [id.as_str()],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
-        )
-        .await?;
-    principal.require_owner(owner.as_deref())?;
-    if channel != "email" || status != "approved" {
-        let message = format!("only an approved email is sent; this is a {status} {channel} draft");
-        return Err(AppError::refused("approval_status", "transition", message));
-    }
-    let report = send(&conn, &ctx.config, Utc::now(), Some(&id)).await?;
-    if report.sent + report.failed == 0 {
-        let reason = report.skipped.unwrap_or_else(|| "it cannot go now".to_owned());
-        if ctx.config.public_url.is_none() || ctx.config.secret_key.is_none() {
-            return Err(AppError::Unavailable(reason));
-        }
-        return Err(AppError::refused("id", "not_now", format!("not sent: {reason}")));
-    }
-    let touchpoint = conn
-        .query_opt(
-            concat!(
-                "SELECT ",
-                crate::touchpoints::touchpoint_columns!(),
-                " FROM touchpoints WHERE draft_id = ?1 ORDER BY created_at DESC LIMIT 1"
-            ),
-            [id.as_str()],
-            crate::touchpoints::decode,
-        )
-        .await?;
-    let status = if report.sent > 0 { "sent" } else { "failed" };
-    crate::http::ok(&SendNow { status: status.to_owned(), touchpoint })
-}
-
-/// The message's text: the draft, the identity's signature, and the opt-out line.
-pub fn compose_body(body: &str, signature: Option<&str>, link: &str) -> String {
-    let mut text = body.trim_end().to_owned();
-    if let Some(signature) = signature.filter(|s| !s.trim().is_empty()) {
-        text.push_str("\n\n-- \n");
-        text.push_str(signature.trim_end());
-    }
-    text.push_str("\n\nNot interested? Unsubscribe here: ");
-    text.push_str(link);
-    text.push('\n');
-    text
-}
-
 /// What one reservation writes.
 struct Reservation<'a> {
     touch: &'a str,
@@ -482,66 +411,6 @@ async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool> {
         Err(AppError::Conflict { message, .. }) if message == FULL => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-/// Talks SMTP; answers what went wrong, in words.
-async fn deliver(
-    slot: &Slot,
-    secrets: &SecretBox,
-    email: &Waiting,
-    message_id: &str,
-    body: &str,
-    link: &str,
-    config: &Config,
-) -> Result<(), String> {
-    let password = match &slot.sealed {
-        None => None,
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            Some(secrets.open(&text).map_err(|e| format!("the SMTP password cannot be opened: {e}"))?)
-        }
-    };
-    let sender = crate::sender::Sender::with_password(slot.identity.clone(), password);
-    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| e.to_string())?;
-    let transport = sender.transport().map_err(|e| e.to_string())?;
-    match transport.send(message).await {
-        Ok(response) if response.is_positive() => Ok(()),
-        Ok(response) => Err(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-fn header(builder: MessageBuilder, name: &'static str, value: String) -> MessageBuilder {
-    builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value))
-}
-
-/// The message: threaded on the sequence's first email, with the unsubscribe headers.
-fn compose(
-    sender: &crate::sender::Sender,
-    email: &Waiting,
-    message_id: &str,
-    body: &str,
-    link: &str,
-    config: &Config,
-) -> anyhow::Result<Message> {
-    let to = Mailbox::new(Some(email.name.clone()).filter(|n| !n.is_empty()), email.to.parse()?);
-    let subject = email.subject.clone().unwrap_or_default();
-    let mut builder = Message::builder()
-        .from(sender.from().map_err(|e| anyhow::anyhow!(e.to_string()))?)
-        .to(to)
-        .subject(subject)
-        .message_id(Some(message_id.to_owned()));
-    if let Some(first) = email.thread.first() {
-        builder = builder.in_reply_to(first.clone());
-        builder = builder.references(email.thread.join(" "));
-    }
-    let mut unsubscribe = format!("<{link}>");
-    if let Some(mailto) = &config.unsubscribe_mailto {
-        unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
-    }
-    builder = header(builder, "List-Unsubscribe", unsubscribe);
-    builder = header(builder, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned());
-    Ok(builder.header(ContentType::TEXT_PLAIN).body(body.to_owned())?)
 }
 
 #[cfg(test)]

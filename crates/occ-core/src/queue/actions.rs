@@ -1,0 +1,209 @@
+//! Acting on Today's items: done (what it means depends on the kind) and snooze.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::DEFAULT_SNOOZE_HOURS;
+use crate::access::Principal;
+use crate::audit;
+use crate::contacts::actions::advance;
+use crate::domain::enums::Stage;
+use crate::domain::now;
+use crate::enrollments::due::stored;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Ctx, RequestMeta};
+use crate::openapi::ErrorResponse;
+use crate::store::{Conn, col};
+use crate::touchpoints::{self, RecordTouch};
+
+/// An item's name, read from the path: its kind and the id it points at.
+fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
+    http::path_id(req, "item", "queue item", |text| {
+        // `draft%3A…` is the same name as `draft:…`.
+        let text = text.replacen("%3A", ":", 1).replacen("%3a", ":", 1);
+        let (kind, id) = text.split_once(':')?;
+        let id = uuid::Uuid::try_parse(id).ok()?.to_string();
+        ["reply", "meeting", "followup", "draft", "contact"].contains(&kind).then(|| (kind.to_owned(), id))
+    })
+}
+
+/// What `done` did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DoneResult {
+    /// The item.
+    pub item: String,
+    /// handled (a reply), done (a follow-up), recorded (a task or email: its touchpoint),
+    /// prepared (a meeting), researched (a contact).
+    pub outcome: String,
+    /// The touchpoint recorded for a task.
+    pub touchpoint_id: Option<String>,
+}
+
+/// `POST /api/v1/queue/{item}/done`: for a call, how it went.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Done {
+    /// Calls: connected, voicemail, no_answer, wrong_number or meeting_booked.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub call_outcome: Option<crate::domain::enums::CallOutcome>,
+    /// Calls: seconds.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// What happened.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Mark an item done: a reply is handled, a follow-up done, a task or an email recorded as sent
+/// (its touchpoint), a meeting prepared, a contact researched. A draft awaiting review is
+/// approved or rejected in Review instead (409).
+#[utoipa::path(post, path = "/api/v1/queue/{item}/done", tag = "queue", request_body = Option<Done>, params(("item" = String, Path)),
+    responses((status = 200, body = DoneResult), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse)))]
+pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let (kind, id) = item(&req)?;
+    let body: Done = if req.body().is_empty() { Done::default() } else { http::body_json(&req)? };
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let name = format!("{kind}:{id}");
+    let conn = ctx.conn().await?;
+    let at = now();
+    let result = conn
+        .immediate(async |conn| {
+            let owner = |sql: &'static str| facts(conn, sql, &id);
+            let (outcome, touchpoint_id) = match kind.as_str() {
+                "reply" => {
+                    let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    conn.execute(
+                        "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
+                         WHERE id = ?1",
+                        libsql::params![id.as_str(), at.as_str(), principal.user_id.as_str()],
+                    )
+                    .await?;
+                    audit::record(conn, &actor, "reply.handled", "reply", &id).await?;
+                    ("handled", None)
+                }
+                "followup" => {
+                    let (_, owner) =
+                        owner("SELECT f.id, c.owner_id FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    let changed = conn
+                        .execute(
+                            "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                            libsql::params![id.as_str(), at.as_str()],
+                        )
+                        .await?;
+                    if changed == 0 {
+                        return Err(AppError::refused("status", "transition", "the follow-up is no longer pending"));
+                    }
+                    audit::record(conn, &actor, "followup.done", "followup", &id).await?;
+                    ("done", None)
+                }
+                "draft" => {
+                    let touch = RecordTouch {
+                        draft_id: Some(id.clone()),
+                        call_outcome: body.call_outcome,
+                        duration_seconds: body.duration_seconds,
+                        notes: body.notes.clone(),
+                        ..RecordTouch::default()
+                    };
+                    let (touch, _) = touchpoints::record(conn, principal, &actor, touch).await?;
+                    ("recorded", Some(touch.id))
+                }
+                "meeting" => {
+                    let (meeting_at, owner) = owner(
+                        "SELECT coalesce(o.meeting_at, o.created_at), c.owner_id FROM opportunities o \
+                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = ?1",
+                    )
+                    .await?;
+                    principal.require_owner(owner.as_deref())?;
+                    // Prepared: it leaves this user's queue for good (the window ends with the meeting).
+                    let until = DateTime::parse_from_rfc3339(&meeting_at)
+                        .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
+                        .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
+                    put_off(conn, &principal.user_id, &name, &until, &at).await?;
+                    ("prepared", None)
+                }
+                _ => {
+                    let (_, owner) = owner("SELECT id, owner_id FROM contacts WHERE id = ?1").await?;
+                    principal.require_owner(owner.as_deref())?;
+                    advance(conn, &actor, std::slice::from_ref(&id), Stage::Researched, "contact.researched").await?;
+                    ("researched", None)
+                }
+            };
+            Ok(DoneResult { item: name.clone(), outcome: outcome.to_owned(), touchpoint_id })
+        })
+        .await?;
+    http::ok(&result)
+}
+
+/// The item's row: a fact and the contact's owner (404 when it is gone).
+async fn facts(conn: &Conn, sql: &str, id: &str) -> AppResult<(String, Option<String>)> {
+    conn.query_opt(sql, [id], |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?)))
+        .await?
+        .ok_or(AppError::NotFound("queue item"))
+}
+
+async fn put_off(conn: &Conn, user: &str, item: &str, until: &str, at: &str) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO queue_snoozes (user_id, item, until, created_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (user_id, item) DO UPDATE SET until = excluded.until, created_at = excluded.created_at",
+        libsql::params![user, item, until, at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /api/v1/queue/{item}/snooze`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snooze {
+    /// Until when (RFC 3339, in the future, within 30 days).
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Or for how many hours (1-720). Without either: 4 hours.
+    #[serde(default)]
+    pub hours: Option<i64>,
+}
+
+/// When a snoozed item comes back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Snoozed {
+    /// The item.
+    pub item: String,
+    /// When it returns to the queue.
+    pub until: String,
+}
+
+/// Put an item off until later (for you only).
+#[utoipa::path(post, path = "/api/v1/queue/{item}/snooze", tag = "queue", request_body = Option<Snooze>, params(("item" = String, Path)),
+    responses((status = 200, body = Snoozed), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn snooze(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let (kind, id) = item(&req)?;
+    let body: Snooze = if req.body().is_empty() { Snooze::default() } else { http::body_json(&req)? };
+    let at = Utc::now();
+    let until = match (body.until, body.hours) {
+        (Some(_), Some(_)) => return Err(AppError::invalid("until", "one_of", "give until or hours, not both")),
+        (Some(text), None) => {
+            let until = DateTime::parse_from_rfc3339(text.trim())
+                .map_err(|_| AppError::invalid("until", "format", "must be an RFC 3339 time"))?
+                .with_timezone(&Utc);
+            if until <= at || until > at + Duration::days(30) {
+                return Err(AppError::invalid("until", "range", "must be in the future and within 30 days"));
+            }
+            until
+        }
+        (None, Some(hours)) if (1..=720).contains(&hours) => at + Duration::hours(hours),
+        (None, Some(_)) => return Err(AppError::invalid("hours", "range", "must be from 1 to 720")),
+        (None, None) => at + Duration::hours(DEFAULT_SNOOZE_HOURS),
+    };
+    let name = format!("{kind}:{id}");
+    let until = stored(until);
+    put_off(&ctx.conn().await?, &principal.user_id, &name, &until, &stored(at)).await?;
+    http::ok(&Snoozed { item: name, until })
+}
