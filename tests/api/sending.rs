@@ -114,6 +114,14 @@ async fn an_approved_email_goes_out_once_with_its_headers_and_threads_the_follow
     let report = send(&app, wednesday()).await;
     assert_eq!((report.sent, report.failed), (1, 0), "{report:?}");
     assert_eq!(send(&app, wednesday()).await.sent, 0, "never twice");
+    let draft = app.get(&format!("/api/v1/drafts?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
+    let by_hand = app.post("/api/v1/touchpoints", json!({"draft_id": id(&draft)})).await;
+    assert_eq!(
+        by_hand.field_errors(),
+        [("draft_id".to_owned(), "sent".to_owned())],
+        "not recorded twice: {}",
+        by_hand.text
+    );
     let received = mailbox.received();
     assert_eq!(received.len(), 1);
     let message = &received[0];

@@ -279,6 +279,8 @@ pub(crate) async fn record(
                  SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
                    d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
                  FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 \
+                   AND NOT EXISTS (SELECT 1 FROM touchpoints o WHERE ?12 IS NOT NULL AND o.draft_id = ?12 \
+                     AND o.idempotency_key <> ?5 AND o.status IN ('reserved', 'sending', 'sent', 'unknown')) \
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING ",
                 touchpoint_columns!()
             ),
@@ -301,15 +303,17 @@ pub(crate) async fn record(
         .await?;
     let Some(touch) = inserted else {
         // Recorded before: the entry opened for this attempt goes, and the first record answers.
+        // (Inside the caller's transaction: a refusal below rolls the entry back as well.)
         conn.execute("DELETE FROM audit_log WHERE entity = 'touchpoint' AND entity_id = ?1", [id.as_str()]).await?;
         let first = conn
-            .query_one(
-                ENTITY,
+            .query_opt(
                 concat!("SELECT ", touchpoint_columns!(), " FROM touchpoints WHERE idempotency_key = ?1"),
                 [key.as_str()],
                 decode,
             )
             .await?;
+        // Or the sender took it: the draft went out already, and is not recorded twice.
+        let first = first.ok_or_else(|| AppError::refused("draft_id", "sent", "this draft was sent already"))?;
         return Ok((first, false));
     };
     // A LinkedIn action takes its slot under today's (and this week's) limits, or nothing is
