@@ -37,7 +37,7 @@ async fn tick(app: &TestApp) {
 async fn queue(app: &TestApp) -> Value {
     let answer = app.get("/api/v1/queue?scope=team").await;
     assert_eq!(answer.status, 200, "{}", answer.text);
-    assert!(answer.db_calls() <= 1 + 2, "authentication and two calls: {}", answer.db_calls());
+    assert!(answer.db_calls() <= 1 + 1, "authentication and one call: {}", answer.db_calls());
     answer.body
 }
 

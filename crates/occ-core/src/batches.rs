@@ -101,7 +101,7 @@ async fn load(conn: &Conn, id: &str) -> AppResult<Batch> {
 }
 
 fn batch_id(req: &Request<Bytes>) -> AppResult<String> {
-    Ok(http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// A bdr changes the batches it owns or nobody owns; managers and admins change every batch.

@@ -215,7 +215,7 @@ pub struct PatchFollowup {
     responses((status = 200, body = Followup), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let body: PatchFollowup = http::body_json(&req)?;
     let mut c = Check::default();
     if body.status == Some(FollowupStatus::Pending) {

@@ -297,7 +297,7 @@ pub(crate) async fn list(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<
 }
 
 fn identity_id(req: &Request<Bytes>) -> AppResult<String> {
-    Ok(http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// One identity.

@@ -396,7 +396,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 }
 
 fn opportunity_id(req: &Request<Bytes>) -> AppResult<String> {
-    Ok(http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// One opportunity.

@@ -194,7 +194,7 @@ fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> AppResult<Opti
 #[utoipa::path(get, path = "/api/v1/prep/{contact_id}", tag = "queue", params(("contact_id" = String, Path)),
     responses((status = 200, body = PrepCard), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    let id = http::path_id(&req, "contact_id", "contact", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "contact_id", "contact")?;
     let at = now();
     let card = ctx
         .conn()

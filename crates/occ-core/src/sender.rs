@@ -124,7 +124,7 @@ pub struct TestResult {
     responses((status = 200, body = TestResult), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn test_send(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", "identity", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", "identity")?;
     let body: TestSend = http::body_json(&req)?;
     let to = EmailAddress::parse(&body.to).map_err(|m| AppError::invalid("to", "format", m))?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);

@@ -54,7 +54,12 @@ pub struct Entry {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, kind, value, reason, source, note, created_at";
+/// The columns [`decode`] reads.
+macro_rules! entry_columns {
+    () => {
+        "id, kind, value, reason, source, note, created_at"
+    };
+}
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored suppression: {e}"))
@@ -96,10 +101,11 @@ pub(crate) async fn add(
     let at = now();
     let added = conn
         .query_all(
-            &format!(
+            concat!(
                 "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, note, created_at) \
                  SELECT value ->> 0, value ->> 1, value ->> 2, NULL, ?2, ?3, ?4, ?5 FROM json_each(?1) WHERE true \
-                 ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+                 ON CONFLICT DO NOTHING RETURNING ",
+                entry_columns!()
             ),
             libsql::params![serde_json::Value::Array(rows).to_string(), reason.as_str(), source, note, at.as_str()],
             decode,
@@ -203,7 +209,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let existing = conn
                 .query_one(
                     ENTITY,
-                    &format!("SELECT {COLUMNS} FROM email_suppression WHERE kind = ?1 AND value = ?2"),
+                    concat!("SELECT ", entry_columns!(), " FROM email_suppression WHERE kind = ?1 AND value = ?2"),
                     libsql::params![entry.0.as_str(), entry.1.as_str()],
                     decode,
                 )
@@ -343,8 +349,10 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         .conn()
         .await?
         .query_all(
-            &format!(
-                "SELECT {COLUMNS} FROM email_suppression WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR reason = ?2) \
+            concat!(
+                "SELECT ",
+                entry_columns!(),
+                " FROM email_suppression WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR reason = ?2) \
                  AND (?3 IS NULL OR (value >= ?3 AND value < ?3 || x'f48fbfbf')) \
                  AND (?4 IS NULL OR (created_at, id) < (?4, ?5)) ORDER BY created_at DESC, id DESC LIMIT ?6"
             ),
@@ -368,12 +376,17 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         (status = 409, body = ErrorResponse)))]
 pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     conn.immediate(async |conn| {
         let entry = conn
-            .query_one(ENTITY, &format!("SELECT {COLUMNS} FROM email_suppression WHERE id = ?1"), [id.as_str()], decode)
+            .query_one(
+                ENTITY,
+                concat!("SELECT ", entry_columns!(), " FROM email_suppression WHERE id = ?1"),
+                [id.as_str()],
+                decode,
+            )
             .await?;
         if entry.reason == SuppressionReason::Erased {
             return Err(AppError::refused("reason", "erased", "an erased person stays suppressed"));

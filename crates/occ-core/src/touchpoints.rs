@@ -422,7 +422,7 @@ pub struct Resolve {
         (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let body: Resolve = http::body_json(&req)?;
     if body.status != "sent" && body.status != "failed" {
         return Err(AppError::invalid("status", "one_of", "must be sent or failed"));

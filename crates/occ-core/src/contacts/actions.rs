@@ -57,7 +57,7 @@ fn refused_move(from: Stage, to: Stage) -> AppError {
         (status = 409, description = "Not allowed from the current stage", body = ErrorResponse)))]
 pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let body: MoveStage = http::body_json(&req)?;
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > 2000) {

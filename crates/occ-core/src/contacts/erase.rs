@@ -56,7 +56,7 @@ pub struct Erase {
     responses((status = 204), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn erase(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let body: Erase = if req.body().is_empty() { Erase::default() } else { http::body_json(&req)? };
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > 2000) {

@@ -14,7 +14,7 @@ use crate::http::{self, Ctx, Page, Query, RequestMeta};
 use crate::openapi::ErrorResponse;
 
 fn contact_id(req: &Request<Bytes>) -> AppResult<String> {
-    http::path_id(req, "id", repo::ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+    http::path_uuid(req, "id", repo::ENTITY)
 }
 
 /// A bdr may take a contact or let it go, never give it to someone else.

@@ -138,7 +138,7 @@ pub async fn load(conn: &Conn, id: &str) -> AppResult<Draft> {
 }
 
 fn draft_id(req: &Request<Bytes>) -> AppResult<String> {
-    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// What the reviewer needs about the recipient, and who owns them (one call).

@@ -369,7 +369,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 }
 
 fn enrollment_id(req: &Request<Bytes>) -> AppResult<String> {
-    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// One enrollment.

@@ -174,6 +174,12 @@ pub fn path_id<B, T>(
     req.extensions().get::<PathParams>().and_then(|p| p.get(name)).and_then(parse).ok_or(AppError::NotFound(what))
 }
 
+/// The path parameter `name` as an id in its usual spelling; a malformed id is a 404 naming
+/// `what`.
+pub fn path_uuid<B>(req: &Request<B>, name: &str, what: &'static str) -> AppResult<String> {
+    path_id(req, name, what, |t| uuid::Uuid::try_parse(t).ok().map(|u| u.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

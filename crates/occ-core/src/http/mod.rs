@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::store::{self, Store, migrate};
 
-pub use extract::{Patch, Query, body_json, parse_time, path_id};
+pub use extract::{Patch, Query, body_json, parse_time, path_id, path_uuid};
 pub use respond::{
     DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, decode_cursor, encode_cursor, limit, no_content, ok, sort,
     with_status,

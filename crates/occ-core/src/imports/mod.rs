@@ -148,7 +148,7 @@ pub async fn load(conn: &Conn, id: &str) -> AppResult<Import> {
 }
 
 fn import_id(req: &Request<Bytes>) -> AppResult<String> {
-    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 fn mode_of(text: Option<&str>) -> AppResult<&'static str> {

@@ -2,8 +2,7 @@
 //! positive replies first, meetings in the next 24 hours, other replies, follow-ups due, calls,
 //! drafts awaiting review, LinkedIn tasks within today's limits, emails ready to send, and
 //! high-priority contacts nobody has researched. Each item says why it is there and carries the
-//! ids to act on it; it can be done or snoozed. Two calls: the team's pacing settings, then the
-//! items with the day's counts.
+//! ids to act on it; it can be done or snoozed. One call: the items with the day's counts.
 //!
 //! Items are named `<kind>:<id>`: `reply:`, `meeting:` (an opportunity), `followup:`,
 //! `draft:` (review, email, LinkedIn and call tasks) and `contact:` (research).
@@ -118,6 +117,19 @@ pub fn day_window(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (String, String, Stri
     (stored(start_of(local)), stored(start_of(local + Duration::days(1))), stored(start_of(week)))
 }
 
+/// The limits from the pacing settings, with the defaults.
+macro_rules! linkedin_limit {
+    ($key:literal, $default:expr) => {
+        concat!(
+            "coalesce((SELECT st.value ->> '$.",
+            $key,
+            "' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), ",
+            $default,
+            ")"
+        )
+    };
+}
+
 /// Whether the item (an SQL expression) is snoozed for this user now.
 macro_rules! not_snoozed {
     ($item:expr) => {
@@ -176,12 +188,15 @@ macro_rules! counts_select {
           AND r.replied_at >= :day_start AND r.replied_at < :day_end AND ",
     in_scope!(),
     "), \
-       coalesce((SELECT count FROM pacing_linkedin_daily WHERE user_id = :me AND kind = 'connection_sent' AND day = :li_day), 0), \
-       :connections_daily, \
-       coalesce((SELECT count FROM pacing_linkedin_weekly WHERE user_id = :me AND kind = 'connection_sent' AND week = :li_week), 0), \
-       :connections_weekly, \
-       coalesce((SELECT count FROM pacing_linkedin_daily WHERE user_id = :me AND kind = 'message_sent' AND day = :li_day), 0), \
-       :messages_daily"
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me), ",
+    linkedin_limit!("linkedin_connections_daily", 20),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me), ",
+    linkedin_limit!("linkedin_connections_weekly", 100),
+    ", (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind <> 'linkedin_connect' AND t.created_by = :me), ",
+    linkedin_limit!("linkedin_messages_daily", 50)
 )
     };
 }
@@ -192,14 +207,18 @@ macro_rules! counts_select {
 /// row of counts alone when there is nothing to do.
 pub const QUEUE_SQL: &str = concat!(
     "WITH used AS (SELECT \
-       coalesce((SELECT count FROM pacing_linkedin_daily WHERE user_id = :me AND kind = 'connection_sent' AND day = :li_day), 0) \
-         AS connects_today, \
-       coalesce((SELECT count FROM pacing_linkedin_weekly WHERE user_id = :me AND kind = 'connection_sent' AND week = :li_week), 0) \
-         AS connects_week, \
-       coalesce((SELECT count FROM pacing_linkedin_daily WHERE user_id = :me AND kind = 'message_sent' AND day = :li_day), 0) \
-         AS messages_today), \
-     room AS (SELECT max(0, min(:connections_daily - connects_today, :connections_weekly - connects_week)) AS connects, \
-       max(0, :messages_daily",
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me) AS connects_today, \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :week_start AND t.sent_at < :day_end \
+          AND t.kind = 'linkedin_connect' AND t.created_by = :me) AS connects_week, \
+       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+          AND t.kind <> 'linkedin_connect' AND t.created_by = :me) AS messages_today), \
+     room AS (SELECT max(0, min(",
+    linkedin_limit!("linkedin_connections_daily", 20),
+    " - connects_today, ",
+    linkedin_limit!("linkedin_connections_weekly", 100),
+    " - connects_week)) AS connects, max(0, ",
+    linkedin_limit!("linkedin_messages_daily", 50),
     " - messages_today) AS messages FROM used), \
      items(item, kind, due_at, priority, contact_id, channel, reply_id, draft_id, followup_id, opportunity_id, excerpt, detail) AS ( \
      SELECT * FROM (SELECT 'reply:' || r.id, CASE r.intent WHEN 'positive' THEN 'reply_positive' ELSE 'reply' END, r.replied_at, \
@@ -324,23 +343,13 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let limit = http::limit(&mut q)?;
     q.finish()?;
     let at = Utc::now();
-    let (day_start, day_end, _) = day_window(at, tz);
+    let (day_start, day_end, week_start) = day_window(at, tz);
     let conn = ctx.conn().await?;
-    // LinkedIn's limits count per person in the team's day and week, as the counters do.
-    let stored_pacing: Option<String> = conn
-        .query_opt("SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1", (), |row| {
-            col(row, 0)
-        })
-        .await?;
-    let pacing = crate::settings::pacing::parse(stored_pacing.as_deref());
-    let (li_day, li_week) = pacing.day_and_week(at);
     let params = libsql::named_params! {
         ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
-        ":day_end": day_end.as_str(), ":recent": stored(at - Duration::hours(1)),
+        ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
         ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
-        ":research_score": RESEARCH_SCORE, ":li_day": li_day.as_str(), ":li_week": li_week.as_str(),
-        ":connections_daily": pacing.linkedin_connections_daily, ":connections_weekly": pacing.linkedin_connections_weekly,
-        ":messages_daily": pacing.linkedin_messages_daily,
+        ":research_score": RESEARCH_SCORE,
     };
     let rows =
         conn.query_all(QUEUE_SQL, params, |row| Ok((decode_item(row)?, decode_counts(row, ITEM_COLUMNS)?))).await?;

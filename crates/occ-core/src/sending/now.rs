@@ -28,7 +28,7 @@ pub(crate) async fn send_now(
     req: ::http::Request<bytes::Bytes>,
 ) -> AppResult<::http::Response<bytes::Bytes>> {
     let principal = crate::access::Principal::of(&req)?;
-    let id = crate::http::path_id(&req, "id", "draft", |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = crate::http::path_uuid(&req, "id", "draft")?;
     let conn = ctx.conn().await?;
     let (channel, status, owner): (String, String, Option<String>) = conn
         .query_one(

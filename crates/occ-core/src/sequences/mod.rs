@@ -379,7 +379,7 @@ async fn name_taken(conn: &Conn, err: AppError, name: &str) -> AppError {
 }
 
 fn sequence_id(req: &Request<Bytes>) -> AppResult<String> {
-    http::path_id(req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok()).map(|id| id.to_string())
+    http::path_uuid(req, "id", ENTITY)
 }
 
 /// Create a sequence with its steps (managers and admins).

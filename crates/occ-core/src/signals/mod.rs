@@ -300,7 +300,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     responses((status = 204), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
-    let id = http::path_id(&req, "id", ENTITY, |t| uuid::Uuid::try_parse(t).ok())?.to_string();
+    let id = http::path_uuid(&req, "id", ENTITY)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();
     ctx.conn()
