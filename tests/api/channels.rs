@@ -25,6 +25,8 @@ pub struct Mailbox {
 struct Keep {
     messages: Arc<Mutex<Vec<String>>>,
     data: Vec<u8>,
+    /// The reply to each message: OK keeps it, anything else refuses it.
+    answer: mailin_embedded::Response,
 }
 
 impl mailin_embedded::Handler for Keep {
@@ -40,16 +42,22 @@ impl mailin_embedded::Handler for Keep {
 
     fn data_end(&mut self) -> mailin_embedded::Response {
         let text = String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned();
-        self.messages.lock().expect("lock").push(text);
-        mailin_embedded::response::OK
+        if self.answer.code == mailin_embedded::response::OK.code {
+            self.messages.lock().expect("lock").push(text);
+        }
+        self.answer.clone()
     }
 }
 
 impl Mailbox {
     pub fn start() -> Self {
-        let port = free_port();
+        Self::on(free_port(), mailin_embedded::response::OK)
+    }
+
+    /// A server on `port` that gives every message `answer`.
+    pub fn on(port: u16, answer: mailin_embedded::Response) -> Self {
         let messages = Arc::new(Mutex::new(Vec::new()));
-        let mut server = mailin_embedded::Server::new(Keep { messages: messages.clone(), data: Vec::new() });
+        let mut server = mailin_embedded::Server::new(Keep { messages: messages.clone(), data: Vec::new(), answer });
         server.with_name("mail.test").with_addr(("127.0.0.1", port)).expect("address");
         std::thread::spawn(move || {
             let _ = server.serve();

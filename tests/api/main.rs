@@ -20,6 +20,7 @@ mod replies;
 mod scoring;
 mod seed;
 mod sending;
+mod sending_limits;
 mod sequences;
 mod settings;
 mod signals;

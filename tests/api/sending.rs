@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::channels::Mailbox;
 use crate::helpers::{TestApp, spawn_app_with};
 
-fn id(value: &Value) -> &str {
+pub fn id(value: &Value) -> &str {
     value["id"].as_str().expect("id")
 }
 
@@ -18,7 +18,7 @@ const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=";
 const TEMPLATE: &str = "Hi {{first_name}}, teams like {{company}} double outbound after a round. Worth a short call?";
 
 /// A Wednesday afternoon in London: business hours for the recipients below.
-fn wednesday() -> DateTime<Utc> {
+pub fn wednesday() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-12-02T14:00:00Z").expect("time").with_timezone(&Utc)
 }
 
@@ -47,31 +47,46 @@ async fn event(app: &TestApp, body: Value, age: i64) -> crate::helpers::Answer {
     .await
 }
 
-async fn app() -> TestApp {
+pub async fn app() -> TestApp {
     spawn_app_with(configure, true).await
 }
 
-async fn identity(app: &TestApp, port: u16, cap: i64) -> Value {
-    let body = json!({
+pub async fn identity(app: &TestApp, port: u16, cap: i64) -> Value {
+    identity_with(app, port, cap, json!({})).await
+}
+
+/// An identity open every hour of every day, without spacing, changed by `with`.
+pub async fn identity_with(app: &TestApp, port: u16, cap: i64, with: Value) -> Value {
+    let mut body = json!({
         "from_name": "Bo Seller", "from_email": "bo@seller.example", "smtp_host": "127.0.0.1", "smtp_port": port,
         "smtp_security": "none", "daily_cap": cap, "timezone": "UTC",
         "send_window": {"start_hour": 0, "end_hour": 24, "days": [1, 2, 3, 4, 5, 6, 7]}, "min_spacing_seconds": 0,
         "signature": "Bo Seller\nSeller Inc."
     });
+    for (key, value) in with.as_object().expect("an object") {
+        body[key] = value.clone();
+    }
     let made = app.post("/api/v1/identities", body).await;
     assert_eq!(made.status, 201, "{}", made.text);
     made.body
 }
 
 /// People at Acme, enrolled in a two-step sequence, their first emails drafted and approved.
-async fn approved(app: &TestApp, names: &[&str]) -> (Value, Vec<Value>) {
+pub async fn approved(app: &TestApp, names: &[&str]) -> (Value, Vec<Value>) {
+    approved_at(app, "acme.com", names).await
+}
+
+/// People at the company with `domain` (in London), enrolled in a two-step sequence, their
+/// first emails drafted and approved.
+pub async fn approved_at(app: &TestApp, domain: &str, names: &[&str]) -> (Value, Vec<Value>) {
     let steps = json!([{"day_offset": 0, "kind": "email", "subject": "Outbound after the round", "template": TEMPLATE},
                        {"day_offset": 3, "kind": "email", "subject": "Re: Outbound after the round", "template": TEMPLATE}]);
-    let seq = app.post("/api/v1/sequences", json!({"name": "Series B", "steps": steps})).await.body;
-    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com", "timezone": "Europe/London"})).await;
+    let seq =
+        app.post("/api/v1/sequences", json!({"name": format!("Series B at {domain}"), "steps": steps})).await.body;
+    let acme = app.create_account(json!({"name": domain, "domain": domain, "timezone": "Europe/London"})).await;
     let mut people = Vec::new();
     for name in names {
-        let email = format!("{}@acme.com", name.to_lowercase());
+        let email = format!("{}@{domain}", name.to_lowercase());
         let person = app
             .post("/api/v1/contacts", json!({"first_name": name, "email": email, "account_id": acme["id"]}))
             .await
@@ -88,14 +103,14 @@ async fn approved(app: &TestApp, names: &[&str]) -> (Value, Vec<Value>) {
     (seq, people)
 }
 
-async fn send(app: &TestApp, at: DateTime<Utc>) -> occ_core::sending::SendReport {
+pub async fn send(app: &TestApp, at: DateTime<Utc>) -> occ_core::sending::SendReport {
     let mut config = app.db.config();
     configure(&mut config);
     occ_core::sending::send_due(&app.db.conn().await, &config, at).await.expect("send")
 }
 
 /// A header's value, unfolded (a long header continues on lines that start with white space).
-fn header(message: &str, name: &str) -> Option<String> {
+pub fn header(message: &str, name: &str) -> Option<String> {
     let mut lines = message.lines().skip_while(|l| !l.starts_with(&format!("{name}: ")));
     let mut value = lines.next()?.split_once(": ")?.1.to_owned();
     for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {

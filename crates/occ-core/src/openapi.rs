@@ -129,6 +129,7 @@ pub struct ErrorDetail {
         crate::contacts::pipeline::board,
         crate::queue::list,
         crate::queue::actions::done,
+        crate::queue::actions::skip,
         crate::queue::actions::snooze,
         crate::prep::card,
         crate::identities::create,

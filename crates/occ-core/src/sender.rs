@@ -1,13 +1,18 @@
-//! Sending email over SMTP with `lettre`: the transport for an identity, and the test message
-//! that checks an identity's settings and reports the SMTP conversation's outcome.
+//! Sending email over SMTP with `lettre`: one message's conversation for an identity, told
+//! apart by stage so that a failure says whether the message may have been delivered, and the
+//! test message that checks an identity's settings and reports the conversation's outcome.
 
 use std::time::Duration;
 
 use ::http::{Request, Response};
 use bytes::Bytes;
+use lettre::Message;
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::response::Response as SmtpResponse;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Principal;
@@ -23,6 +28,8 @@ use crate::store::{Conn, col};
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the goodbye after a message may take.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// An identity with its SMTP password, opened.
 pub struct Sender {
@@ -68,23 +75,73 @@ impl Sender {
         Self { identity, password }
     }
 
-    /// The SMTP transport for this identity.
-    pub fn transport(&self) -> AppResult<AsyncSmtpTransport<Tokio1Executor>> {
+    /// Connects, encrypts as the identity says and signs in: nothing of a message has gone yet.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
         let host = self.identity.smtp_host.as_str();
-        let failed = |e: lettre::transport::smtp::Error| AppError::invalid("smtp_host", "smtp", e.to_string());
-        let builder = match self.identity.smtp_security {
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(failed)?,
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(failed)?,
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        let port = u16::try_from(self.identity.smtp_port).unwrap_or(0);
+        let hello = ClientId::default();
+        let tls = || TlsParameters::new(host.to_owned());
+        let mut conn = match self.identity.smtp_security {
+            SmtpSecurity::Tls => {
+                AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, Some(tls()?), None)
+                    .await?
+            }
+            SmtpSecurity::Starttls => {
+                let mut conn =
+                    AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, None, None).await?;
+                conn.starttls(tls()?, &hello).await?;
+                conn
+            }
+            SmtpSecurity::None => {
+                AsyncSmtpConnection::connect_tokio1((host, port), Some(SMTP_TIMEOUT), &hello, None, None).await?
+            }
         };
-        let port = u16::try_from(self.identity.smtp_port)
-            .map_err(|_| AppError::invalid("smtp_port", "range", "out of range"))?;
-        let builder = builder.port(port).timeout(Some(SMTP_TIMEOUT));
-        let builder = match (&self.identity.smtp_username, &self.password) {
-            (Some(user), Some(password)) => builder.credentials(Credentials::new(user.clone(), password.clone())),
-            _ => builder,
+        if let (Some(user), Some(password)) = (&self.identity.smtp_username, &self.password) {
+            conn.auth(DEFAULT_MECHANISMS, &Credentials::new(user.clone(), password.clone())).await?;
+        }
+        Ok(conn)
+    }
+
+    /// Sends one message: the server's reply when it accepted it, or how it failed. Until the
+    /// message's content is on its way a failure means it was not sent; a break while it is
+    /// (no reply, a dropped connection, a timeout) leaves it uncertain.
+    pub async fn deliver(&self, message: &Message) -> Result<SmtpResponse, Failure> {
+        let stage = |e: lettre::transport::smtp::Error| Failure::NotSent {
+            permanent: e.is_permanent(),
+            code: e.status().map(|c| c.to_string()),
+            reason: e.to_string(),
         };
-        Ok(builder.build())
+        let late = || Failure::NotSent {
+            permanent: false,
+            code: None,
+            reason: "the SMTP server did not answer in time".to_owned(),
+        };
+        let envelope = message.envelope();
+        let bytes = message.formatted();
+        let mut conn = tokio::time::timeout(SMTP_TIMEOUT, async {
+            let mut conn = self.connect().await?;
+            let options =
+                if bytes.is_ascii() { vec![] } else { vec![MailParameter::Body(MailBodyParameter::EightBitMime)] };
+            conn.command(Mail::new(envelope.from().cloned(), options)).await?;
+            for to in envelope.to() {
+                conn.command(Rcpt::new(to.clone(), vec![])).await?;
+            }
+            conn.command(Data).await?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|_| late())?
+        .map_err(stage)?;
+        let outcome = match tokio::time::timeout(SMTP_TIMEOUT, conn.message(&bytes)).await {
+            Ok(Ok(response)) => Ok(response),
+            // The server answered no: it did not take the message.
+            Ok(Err(e)) if e.is_transient() || e.is_permanent() => Err(stage(e)),
+            Ok(Err(e)) => Err(Failure::Uncertain(e.to_string())),
+            Err(_) => Err(Failure::Uncertain("the SMTP server did not confirm the message in time".to_owned())),
+        };
+        // A goodbye, briefly: the outcome is known and a server that does not answer changes nothing.
+        let _ = tokio::time::timeout(GOODBYE_TIMEOUT, conn.quit()).await;
+        outcome
     }
 
     /// The From mailbox.
@@ -95,6 +152,32 @@ impl Sender {
             .parse()
             .map_err(|_| AppError::Internal(anyhow::anyhow!("stored identity address does not parse")))?;
         Ok(Mailbox::new(Some(self.identity.from_name.clone()), address))
+    }
+}
+
+/// How a delivery failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The message did not reach the server: no connection, TLS or sign-in failed, or the server
+    /// refused it. `permanent` (a 5xx reply): trying again will not help.
+    NotSent {
+        /// Whether the refusal was permanent.
+        permanent: bool,
+        /// The server's reply code, when it answered.
+        code: Option<String>,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The conversation broke while the message was on its way: it may have been delivered.
+    Uncertain(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotSent { reason, .. } => f.write_str(reason),
+            Self::Uncertain(reason) => write!(f, "the message may have been delivered: {reason}"),
+        }
     }
 }
 
@@ -140,13 +223,19 @@ pub(crate) async fn test_send(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
             sender.identity.from_name, sender.identity.from_email
         ))
         .map_err(|e| AppError::Internal(e.into()))?;
-    let result = match sender.transport()?.send(message).await {
+    let result = match sender.deliver(&message).await {
         Ok(response) => TestResult {
             ok: response.is_positive(),
             code: Some(response.code().to_string()),
             message: response.message().collect::<Vec<_>>().join(" "),
         },
-        Err(e) => TestResult { ok: false, code: e.status().map(|c| c.to_string()), message: e.to_string() },
+        Err(e) => {
+            let code = match &e {
+                Failure::NotSent { code, .. } => code.clone(),
+                Failure::Uncertain(_) => None,
+            };
+            TestResult { ok: false, code, message: e.to_string() }
+        }
     };
     let view = serde_json::json!({"to": to.as_str(), "ok": result.ok, "code": result.code});
     audit::record_with(&conn, &actor, "identity.test", "identity", &id, None, Some(&view)).await?;

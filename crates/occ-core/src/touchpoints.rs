@@ -58,6 +58,11 @@ pub struct Touchpoint {
     pub idempotency_key: String,
     pub created_by: Option<String>,
     pub created_at: String,
+    /// Emails: the identity that sent it, and the Message-ID it carried.
+    pub identity_id: Option<String>,
+    pub message_id: Option<String>,
+    /// What went wrong, for a send that failed or whose outcome is unknown.
+    pub error: Option<String>,
 }
 
 /// The columns [`decode`] reads.
@@ -65,7 +70,8 @@ macro_rules! touchpoint_columns {
     () => {
         "touchpoints.id, touchpoints.contact_id, touchpoints.channel, touchpoints.kind, touchpoints.status, touchpoints.draft_id, \
          touchpoints.enrollment_id, touchpoints.subject, touchpoints.body, touchpoints.sent_at, touchpoints.call_outcome, \
-         touchpoints.duration_seconds, touchpoints.notes, touchpoints.idempotency_key, touchpoints.created_by, touchpoints.created_at"
+         touchpoints.duration_seconds, touchpoints.notes, touchpoints.idempotency_key, touchpoints.created_by, touchpoints.created_at, \
+         touchpoints.identity_id, touchpoints.message_id, touchpoints.error"
     };
 }
 
@@ -94,6 +100,9 @@ pub(crate) fn decode(row: &Row) -> AppResult<Touchpoint> {
         idempotency_key: col(row, 13)?,
         created_by: col(row, 14)?,
         created_at: col(row, 15)?,
+        identity_id: col(row, 16)?,
+        message_id: col(row, 17)?,
+        error: col(row, 18)?,
     })
 }
 

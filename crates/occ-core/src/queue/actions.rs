@@ -1,4 +1,5 @@
-//! Acting on Today's items: done (what it means depends on the kind) and snooze.
+//! Acting on Today's items: done (what it means depends on the kind), skip (a task or an email
+//! that will not be done) and snooze.
 
 use ::http::{Request, Response};
 use bytes::Bytes;
@@ -206,4 +207,76 @@ pub(crate) async fn snooze(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let until = stored(until);
     put_off(&ctx.conn().await?, &principal.user_id, &name, &until, &stored(at)).await?;
     http::ok(&Snoozed { item: name, until })
+}
+
+/// `POST /api/v1/queue/{item}/skip`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Skip {
+    /// Why (kept on the draft and in the audit log); at most 500 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// What `skip` did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Skipped {
+    /// The item.
+    pub item: String,
+    /// The draft, now archived.
+    pub draft_id: String,
+}
+
+/// Skip an approved task or email (`draft:` items): it will not be done or sent, and its draft
+/// is archived with the reason. The sequence goes on with its next step. An email whose send is
+/// in flight or waiting to be checked cannot be skipped (409).
+#[utoipa::path(post, path = "/api/v1/queue/{item}/skip", tag = "queue", request_body = Option<Skip>, params(("item" = String, Path)),
+    responses((status = 200, body = Skipped), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn skip(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let (kind, id) = item(&req)?;
+    if kind != "draft" {
+        return Err(AppError::invalid("item", "one_of", "only a task or an email (a draft: item) can be skipped"));
+    }
+    let body: Skip = if req.body().is_empty() { Skip::default() } else { http::body_json(&req)? };
+    let reason = body.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(AppError::invalid("reason", "max_length", "must be at most 500 characters"));
+    }
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    conn.immediate(async |conn| {
+        let (status, owner, sending) = conn
+            .query_opt(
+                "SELECT d.approval_status, c.owner_id, EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
+                   AND t.status IN ('reserved', 'sending', 'unknown')) \
+                 FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?1",
+                [id.as_str()],
+                |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<bool>(row, 2)?)),
+            )
+            .await?
+            .ok_or(AppError::NotFound("queue item"))?;
+        principal.require_owner(owner.as_deref())?;
+        if status != "approved" {
+            return Err(AppError::refused("status", "transition", format!("the draft is {status}; only an approved one can be skipped")));
+        }
+        if sending {
+            return Err(AppError::refused(
+                "status",
+                "sending",
+                "its email is being sent or waits to be checked: mark the send sent or not sent first",
+            ));
+        }
+        audit::record_because(conn, &actor, "draft.skipped", "draft", &id, reason.as_deref()).await?;
+        conn.execute(
+            "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(?3, notes), updated_at = ?2 WHERE id = ?1",
+            libsql::params![id.as_str(), at.as_str(), reason.as_deref().map(|r| format!("Skipped: {r}"))],
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    http::ok(&Skipped { item: format!("draft:{id}"), draft_id: id })
 }

@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/api/v1/queue", Signed(ReadData), handler!(list))
         .post("/api/v1/queue/{item}/done", Signed(WriteData), handler!(actions::done))
+        .post("/api/v1/queue/{item}/skip", Signed(WriteData), handler!(actions::skip))
         .post("/api/v1/queue/{item}/snooze", Signed(WriteData), handler!(actions::snooze))
 }
 
@@ -48,7 +49,9 @@ pub const DEFAULT_SNOOZE_HOURS: i64 = 4;
 pub struct Item {
     /// `<kind>:<id>`, for done and snooze.
     pub id: String,
-    /// reply_positive, meeting, reply, followup, call, review, linkedin, email or research.
+    /// reply_positive, meeting, reply, followup, call, review, linkedin, email, send_check (an
+    /// email that may or may not have gone out), send_failed (one that could not be sent) or
+    /// research.
     pub kind: String,
     /// Why it is here, for a person.
     pub reason: String,
@@ -68,8 +71,14 @@ pub struct Item {
     pub draft_id: Option<String>,
     pub followup_id: Option<String>,
     pub opportunity_id: Option<String>,
-    /// A short excerpt: the reply, the draft, the follow-up's reason.
+    /// A short excerpt: the reply, the draft, the follow-up's reason; for a send to check or
+    /// one that failed, what went wrong.
     pub excerpt: Option<String>,
+    /// LinkedIn tasks: the message to send; calls: the script. In full.
+    pub body: Option<String>,
+    /// A send to check or one that failed: its touchpoint (`POST /touchpoints/{id}/resolve`
+    /// settles an unknown one).
+    pub touchpoint_id: Option<String>,
 }
 
 /// The day's numbers.
@@ -178,8 +187,10 @@ macro_rules! counts_select {
           AND d.channel = 'call' AND ",
     in_scope!(),
     "), \
-       (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-          AND (:team OR t.created_by = :me)), \
+       (SELECT count(*) FROM touchpoints t JOIN contacts c ON c.id = t.contact_id WHERE t.channel = 'email' \
+          AND t.sent_at >= :day_start AND t.sent_at < :day_end AND ",
+    in_scope!(),
+    "), \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
           AND (:team OR t.created_by = :me)), \
        (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
@@ -254,11 +265,17 @@ pub const QUEUE_SQL: &str = concat!(
     " AND ",
     not_snoozed!("'draft:' || d.id"),
     " ORDER BY d.created_at LIMIT :per_kind) \
-     UNION ALL SELECT * FROM (SELECT 'draft:' || d.id, CASE d.channel WHEN 'call' THEN 'call' ELSE 'email' END, d.updated_at, \
-         CASE d.channel WHEN 'call' THEN 65 ELSE 50 END, d.contact_id, d.channel, NULL, d.id, NULL, NULL, \
-         coalesce(d.subject, substr(d.body, 1, 160)), NULL \
+     UNION ALL SELECT item, kind, due, CASE kind WHEN 'send_check' THEN 90 WHEN 'send_failed' THEN 68 WHEN 'call' THEN 65 ELSE 50 END, \
+         contact, channel, r, d, f, o, CASE WHEN kind IN ('send_check', 'send_failed') THEN error ELSE excerpt END, detail FROM ( \
+       SELECT 'draft:' || d.id AS item, \
+         CASE WHEN d.channel = 'call' THEN 'call' WHEN t.status = 'unknown' THEN 'send_check' \
+           WHEN (SELECT coalesce(sum(x.attempts), 0) FROM touchpoints x WHERE x.draft_id = d.id AND x.status = 'failed') >= :max_attempts \
+           THEN 'send_failed' ELSE 'email' END AS kind, \
+         coalesce(t.updated_at, d.updated_at) AS due, d.contact_id AS contact, d.channel AS channel, NULL AS r, d.id AS d, \
+         NULL AS f, NULL AS o, coalesce(d.subject, substr(d.body, 1, 160)) AS excerpt, t.error AS error, t.id AS detail \
        FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
-       WHERE d.approval_status = 'approved' AND d.channel IN ('email', 'call') AND ",
+       LEFT JOIN touchpoints t ON t.id = (SELECT l.id FROM touchpoints l WHERE l.draft_id = d.id ORDER BY l.created_at DESC LIMIT 1) \
+       WHERE d.approval_status = 'approved' AND d.channel IN ('email', 'call') AND coalesce(t.status, '') NOT IN ('reserved', 'sending') AND ",
     in_scope!(),
     " AND ",
     not_snoozed!("'draft:' || d.id"),
@@ -282,7 +299,8 @@ pub const QUEUE_SQL: &str = concat!(
     not_snoozed!("'contact:' || c.id"),
     " ORDER BY c.priority_score DESC, c.id LIMIT 10)), \
      ranked AS (SELECT i.*, trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, a.name AS account_name, \
-         c.priority_score AS score, c.linkedin_url AS linkedin_url, c.phone AS phone \
+         c.priority_score AS score, c.linkedin_url AS linkedin_url, c.phone AS phone, \
+         CASE WHEN i.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = i.draft_id) END AS body \
        FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
        ORDER BY i.priority DESC, c.priority_score DESC, i.due_at LIMIT :limit), \
      counts AS (SELECT ",
@@ -314,6 +332,13 @@ fn reason(kind: &str, channel: Option<&str>, detail: Option<&str>, excerpt: Opti
         },
         "email" => format!("Approved email ready to send{}", quoted(excerpt)),
         "call" => "Call to make (approved script)".to_owned(),
+        "send_check" => {
+            "This email may or may not have gone out: look in the mailbox's Sent folder, then mark it sent or not sent"
+                .to_owned()
+        }
+        "send_failed" => {
+            format!("This email could not be sent{}", excerpt.map(|e| format!(": {e}")).unwrap_or_default())
+        }
         "linkedin" if detail == Some("linkedin_connect") => {
             format!("LinkedIn connection request to send ({} left today)", room.0)
         }
@@ -349,7 +374,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
         ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
         ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
-        ":research_score": RESEARCH_SCORE,
+        ":research_score": RESEARCH_SCORE, ":max_attempts": crate::sending::MAX_ATTEMPTS,
     };
     let rows =
         conn.query_all(QUEUE_SQL, params, |row| Ok((decode_item(row)?, decode_counts(row, ITEM_COLUMNS)?))).await?;
@@ -359,7 +384,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 }
 
 /// The columns of an item in [`QUEUE_SQL`]'s rows; the counts and LinkedIn's room follow.
-const ITEM_COLUMNS: i32 = 17;
+const ITEM_COLUMNS: i32 = 18;
 
 /// An item from a row of [`QUEUE_SQL`] (none in the row of counts alone).
 fn decode_item(row: &Row) -> AppResult<Option<Item>> {
@@ -370,6 +395,7 @@ fn decode_item(row: &Row) -> AppResult<Option<Item>> {
     let excerpt: Option<String> = col(row, 10)?;
     let detail: Option<String> = col(row, 11)?;
     let room = (col::<i64>(row, ITEM_COLUMNS + 17)?, col::<i64>(row, ITEM_COLUMNS + 18)?);
+    let touchpoint_id = matches!(kind.as_str(), "send_check" | "send_failed").then(|| detail.clone()).flatten();
     Ok(Some(Item {
         id,
         reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), room),
@@ -386,7 +412,9 @@ fn decode_item(row: &Row) -> AppResult<Option<Item>> {
         draft_id: col(row, 7)?,
         followup_id: col(row, 8)?,
         opportunity_id: col(row, 9)?,
+        touchpoint_id,
         excerpt,
+        body: col(row, 17)?,
     }))
 }
 

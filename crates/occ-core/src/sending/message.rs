@@ -1,13 +1,14 @@
 //! The message itself: the text with its signature and opt-out line, the headers (threading,
 //! List-Unsubscribe with one-click), and the SMTP conversation.
 
+use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MessageBuilder};
-use lettre::{AsyncTransport, Message};
 
 use super::{Slot, Waiting};
 use crate::config::Config;
 use crate::crypto::SecretBox;
+use crate::sender::Failure;
 
 /// The message's text: the draft, the identity's signature, and the opt-out line.
 pub fn compose_body(body: &str, signature: Option<&str>, link: &str) -> String {
@@ -22,7 +23,7 @@ pub fn compose_body(body: &str, signature: Option<&str>, link: &str) -> String {
     text
 }
 
-/// Talks SMTP; answers what went wrong, in words.
+/// Talks SMTP; answers how it failed.
 pub(super) async fn deliver(
     slot: &Slot,
     secrets: &SecretBox,
@@ -31,22 +32,18 @@ pub(super) async fn deliver(
     body: &str,
     link: &str,
     config: &Config,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
+    let not_sent = |reason: String| Failure::NotSent { permanent: false, code: None, reason };
     let password = match &slot.sealed {
         None => None,
         Some(bytes) => {
             let text = String::from_utf8_lossy(bytes).into_owned();
-            Some(secrets.open(&text).map_err(|e| format!("the SMTP password cannot be opened: {e}"))?)
+            Some(secrets.open(&text).map_err(|e| not_sent(format!("the SMTP password cannot be opened: {e}")))?)
         }
     };
     let sender = crate::sender::Sender::with_password(slot.identity.clone(), password);
-    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| e.to_string())?;
-    let transport = sender.transport().map_err(|e| e.to_string())?;
-    match transport.send(message).await {
-        Ok(response) if response.is_positive() => Ok(()),
-        Ok(response) => Err(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
-        Err(e) => Err(e.to_string()),
-    }
+    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| not_sent(e.to_string()))?;
+    sender.deliver(&message).await.map(drop)
 }
 
 fn header(builder: MessageBuilder, name: &'static str, value: String) -> MessageBuilder {

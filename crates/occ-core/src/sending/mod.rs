@@ -26,6 +26,7 @@ use crate::domain::new_id;
 use crate::enrollments::due::{stored, zone};
 use crate::error::{AppError, AppResult};
 use crate::identities::{Identity, identity_columns};
+use crate::sender::Failure;
 use crate::store::{Conn, col};
 
 pub use message::compose_body;
@@ -35,8 +36,11 @@ use message::deliver;
 pub const SENDS_PER_TICK: i64 = 25;
 /// After this long a touchpoint still `sending` is `unknown`.
 pub const STUCK_AFTER_MINUTES: i64 = 10;
-/// A draft whose sends failed this often is left for a person.
+/// A draft whose sends failed this often is left for a person (a permanent refusal counts as
+/// all of them at once).
 pub const MAX_ATTEMPTS: i64 = 3;
+/// A failed send is tried again after this long, times the failures so far.
+pub const RETRY_AFTER_MINUTES: i64 = 5;
 /// The recipients' business hours, local time, Monday to Friday.
 pub const BUSINESS_HOURS: (u32, u32) = (8, 18);
 /// The most emails one recipient domain gets in a day, across identities, unless the pacing
@@ -46,11 +50,15 @@ pub const DOMAIN_DAILY_CAP: i64 = 10;
 /// What a send run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SendReport {
+    /// Messages handed to an SMTP server (whatever came of it).
+    pub attempted: usize,
     /// Accepted by the SMTP server.
     pub sent: usize,
-    /// Refused or not delivered to the server (tried again later, up to three times).
+    /// Not delivered to the server: tried again later (up to three times) unless the server
+    /// refused for good.
     pub failed: usize,
-    /// Interrupted sends now waiting for a person.
+    /// Sends that may or may not have happened (interrupted, or the conversation broke while
+    /// the message was on its way), now waiting for a person.
     pub unknown: usize,
     /// Why nothing could be sent, when sending is not configured.
     pub skipped: Option<String>,
@@ -123,6 +131,7 @@ struct Waiting {
     tz: String,
     thread: Vec<String>,
     failures: i64,
+    last_failure: Option<String>,
 }
 
 /// Sends what is due (see the module's description). Needs `OCC_PUBLIC_URL` (for the
@@ -192,7 +201,8 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
                   AND t.enrollment_id = d.enrollment_id AND t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
                   ORDER BY t.sent_at) t), \
-               (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
+               (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
+               (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
              FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
              LEFT JOIN sequence_steps s ON s.id = d.step_id \
              WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL \
@@ -211,6 +221,7 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                     tz: col(row, 8)?,
                     thread: serde_json::from_str(&col::<String>(row, 9)?).unwrap_or_default(),
                     failures: col(row, 10)?,
+                    last_failure: col(row, 11)?,
                 })
             },
         )
@@ -229,7 +240,22 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
             break;
         }
         if email.failures >= MAX_ATTEMPTS {
-            why(&mut report, format!("its sends failed {MAX_ATTEMPTS} times: check the identity, then write it again"));
+            why(
+                &mut report,
+                "its sends failed for good (see the touchpoints' errors): check the identity and the address, then write it again"
+                    .to_owned(),
+            );
+            continue;
+        }
+        let retry_at = stored(now - Duration::minutes(RETRY_AFTER_MINUTES * email.failures));
+        if email.last_failure.as_deref().is_some_and(|t| t > retry_at.as_str()) {
+            why(
+                &mut report,
+                format!(
+                    "its last send failed; it is tried again {} minutes after",
+                    RETRY_AFTER_MINUTES * email.failures
+                ),
+            );
             continue;
         }
         if !business_hours(now, zone(&email.tz)) {
@@ -292,16 +318,21 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
         }
         slot.next_send_at = Some(next);
         slot.used.insert(day, serde_json::json!(slot.used_today(now) + 1));
+        report.attempted += 1;
         let outcome = deliver(slot, &secrets, &email, &message_id, &body, &link, config).await;
-        let (status, error) = match &outcome {
-            Ok(()) => ("sent", None),
-            Err(e) => ("failed", Some(e.chars().take(2000).collect::<String>())),
+        // A refusal for good uses up every attempt; an uncertain send waits for a person.
+        let (status, attempts) = match &outcome {
+            Ok(()) => ("sent", 1),
+            Err(Failure::NotSent { permanent: true, .. }) => ("failed", MAX_ATTEMPTS),
+            Err(Failure::NotSent { .. }) => ("failed", 1),
+            Err(Failure::Uncertain(_)) => ("unknown", 1),
         };
+        let error = outcome.as_ref().err().map(|e| e.to_string().chars().take(2000).collect::<String>());
         let done = stored(Utc::now());
         conn.execute(
-            "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, updated_at = ?3 \
-             WHERE id = ?1 AND status = 'sending'",
-            libsql::params![touch.as_str(), status, done.as_str(), error],
+            "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, attempts = ?5, \
+             updated_at = ?3 WHERE id = ?1 AND status = 'sending'",
+            libsql::params![touch.as_str(), status, done.as_str(), error, attempts],
         )
         .await?;
         if outcome.is_ok() {
@@ -312,6 +343,8 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
             if email.break_up {
                 advance(conn, &actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
             }
+        } else if status == "unknown" {
+            report.unknown += 1;
         } else {
             report.failed += 1;
         }

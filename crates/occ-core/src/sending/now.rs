@@ -11,7 +11,9 @@ use crate::store::col;
 /// What "send now" did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SendNow {
-    /// sent or failed.
+    /// sent, failed (tried again later unless the server refused for good) or unknown (the
+    /// conversation broke while the message was on its way: check the Sent folder, then resolve
+    /// the touchpoint).
     pub status: String,
     /// The touchpoint of the attempt.
     pub touchpoint: Option<crate::touchpoints::Touchpoint>,
@@ -45,7 +47,7 @@ pub(crate) async fn send_now(
         return Err(AppError::refused("approval_status", "transition", message));
     }
     let report = send(&conn, &ctx.config, Utc::now(), Some(&id)).await?;
-    if report.sent + report.failed == 0 {
+    if report.attempted == 0 {
         let reason = report.skipped.unwrap_or_else(|| "it cannot go now".to_owned());
         if ctx.config.public_url.is_none() || ctx.config.secret_key.is_none() {
             return Err(AppError::Unavailable(reason));
@@ -63,6 +65,6 @@ pub(crate) async fn send_now(
             crate::touchpoints::decode,
         )
         .await?;
-    let status = if report.sent > 0 { "sent" } else { "failed" };
-    crate::http::ok(&SendNow { status: status.to_owned(), touchpoint })
+    let status = touchpoint.as_ref().map_or_else(|| "failed".to_owned(), |t| t.status.clone());
+    crate::http::ok(&SendNow { status, touchpoint })
 }
