@@ -55,10 +55,16 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
             6,
         ),
         (
-            "approved emails",
+            "approved emails, one of them sent or not (a person checks)",
             "SELECT count(*) FROM message_drafts WHERE approval_status = 'approved' AND channel = 'email'",
-            3,
-            3,
+            4,
+            4,
+        ),
+        (
+            "an interrupted send to check",
+            "SELECT count(*) FROM touchpoints WHERE status = 'unknown' AND error IS NOT NULL AND sent_at IS NULL",
+            1,
+            1,
         ),
         (
             "approved LinkedIn",
@@ -80,9 +86,9 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
             80,
         ),
         (
-            "every touchpoint has its sent draft",
+            "every sent touchpoint has its sent draft",
             "SELECT count(*) FROM touchpoints t LEFT JOIN message_drafts d ON d.id = t.draft_id \
-          WHERE d.approval_status IS NOT 'sent'",
+          WHERE t.status = 'sent' AND d.approval_status IS NOT 'sent'",
             0,
             0,
         ),
@@ -232,7 +238,7 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
         (
             "touched people are past the first touch",
             "SELECT count(*) FROM contacts c WHERE EXISTS \
-          (SELECT 1 FROM touchpoints t WHERE t.contact_id = c.id) AND (c.stage IN ('new', 'researched', 'drafted') OR c.status <> 'active')",
+          (SELECT 1 FROM touchpoints t WHERE t.contact_id = c.id AND t.status = 'sent') AND (c.stage IN ('new', 'researched', 'drafted') OR c.status <> 'active')",
             0,
             0,
         ),

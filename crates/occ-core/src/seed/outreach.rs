@@ -34,7 +34,8 @@ pub(super) enum Fate {
 }
 
 /// One contact's walk: sequence, days since enrollment, steps sent, the approval status of the
-/// next step's draft (if drafted), how it stands, and a follow-up (channel, hours from now, why).
+/// next step's draft (if drafted; `interrupted` is an approved email whose send broke off), how it
+/// stands, and a follow-up (channel, hours from now, why).
 pub(super) type Walk = (usize, i64, usize, Option<&'static str>, Fate, Option<(&'static str, i64, &'static str)>);
 
 #[rustfmt::skip]
@@ -57,6 +58,8 @@ const WALKS: &[Walk] = &[
     (0, 4, 1, Some("approved"), Fate::Active, None),
     (1, 3, 1, Some("approved"), Fate::Active, None),
     (0, 11, 3, Some("approved"), Fate::Active, None),
+    // Approved, and its send was interrupted: someone must look in the Sent folder.
+    (0, 0, 0, Some("interrupted"), Fate::Active, None),
     // Paused: out of office, and by hand.
     (1, 4, 2, None, Fate::Paused(Some(2)), None),
     (0, 1, 1, None, Fate::Paused(None), None),

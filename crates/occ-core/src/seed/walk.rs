@@ -102,7 +102,7 @@ impl Walker<'_> {
             "thread_references": if email { json!(thread).to_string() } else { "[]".to_owned() },
             "idempotency_key": format!("demo:{n}"), "scheduled_at": stored(at), "sent_at": stored(at),
             "attempts": 1, "call_outcome": call.map(|c| c.0), "duration_seconds": call.map(|c| c.1),
-            "notes": call.map(|c| c.2), "created_at": stored(at), "updated_at": stored(at)}),
+            "notes": call.map(|c| c.2), "error": null, "created_at": stored(at), "updated_at": stored(at)}),
         );
         // The request's own event is written by the database with the touch; the acceptance is not.
         if kind == "linkedin_connect" && accepted {
@@ -115,6 +115,23 @@ impl Walker<'_> {
         }
         thread.extend(message);
         (touch, subject.filter(|_| email), at)
+    }
+
+    /// Step `position`'s email, approved, whose send broke off after the reservation: its
+    /// touchpoint is `unknown` until a person checks the mailbox.
+    fn interrupted(&self, out: &mut Outreach, position: usize, at: DateTime<Utc>) {
+        let (draft, _, kind, subject, body) = self.draft(out, position, "approved", at);
+        let n = out.next_send();
+        let at = stored(at + Duration::minutes(30));
+        out.push(
+            "touchpoints",
+            json!({"id": new_id(), "contact_id": self.contact, "channel": "email", "kind": kind,
+            "status": "unknown", "draft_id": draft, "enrollment_id": self.enrollment, "to_address": self.email,
+            "subject": subject, "body": body, "message_id": format!("<demo-{n}@occ.local>"), "thread_references": "[]",
+            "idempotency_key": format!("demo:{n}"), "scheduled_at": at, "attempts": 1,
+            "error": "the send was interrupted: check the mailbox's Sent folder, then mark it sent or not sent",
+            "created_at": at, "updated_at": at}),
+        );
     }
 
     /// The reply `n` of `REPLIES` at `at` to the email `answered` (touchpoint, subject),
@@ -222,7 +239,12 @@ pub(super) fn walk(
         last_touch = Some(stored(at));
     }
     if let Some(status) = draft {
-        walker.draft(out, sent + 1, status, walker.due(sent + 1).min(walker.latest()));
+        let at = walker.due(sent + 1).min(walker.latest());
+        if status == "interrupted" {
+            walker.interrupted(out, sent + 1, at);
+        } else {
+            walker.draft(out, sent + 1, status, at);
+        }
     }
     let reply = match fate {
         Fate::Replied { reply, hours, handled } => Some((reply, now - Duration::hours(hours), handled)),
