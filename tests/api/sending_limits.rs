@@ -159,25 +159,36 @@ async fn senders_racing_many_times_send_each_message_once() {
 }
 
 #[tokio::test]
-async fn an_unreachable_server_fails_visibly_and_is_tried_again_later() {
+async fn an_unreachable_server_fails_visibly_gives_its_slots_back_and_is_tried_again_later() {
     let app = app().await;
     let port = free_port();
     identity(&app, port, 40).await;
-    let (_, people) = approved(&app, &["Ana"]).await;
+    let (_, people) = approved(&app, &["Ana", "Bo"]).await;
     let report = send(&app, wednesday()).await;
-    assert_eq!((report.failed, report.sent), (1, 0), "{report:?}");
+    assert_eq!((report.attempted, report.failed), (1, 1), "one try, then the mailbox rests for the run: {report:?}");
     let failed = touches(&app, &people[0]).await;
     assert_eq!(failed[0]["status"], "failed");
     assert!(failed[0]["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", failed[0]);
-    assert_eq!(send(&app, wednesday() + Duration::minutes(1)).await.attempted, 0, "not at once");
-    assert_eq!(send(&app, wednesday() + Duration::minutes(6)).await.failed, 1, "tried again after five minutes");
-    // The server comes back.
+    // The server comes back: Bo goes at once, Ana five minutes after her failure.
     let mailbox = Mailbox::on(port, mailin_embedded::response::OK);
-    assert_eq!(send(&app, wednesday() + Duration::minutes(12)).await.attempted, 0, "ten minutes after the second");
-    assert_eq!(send(&app, wednesday() + Duration::minutes(17)).await.sent, 1);
-    assert_eq!(mailbox.received().len(), 1);
+    let report = send(&app, wednesday() + Duration::minutes(1)).await;
+    assert_eq!((report.attempted, report.sent), (1, 1), "{report:?}");
+    assert_eq!(send(&app, wednesday() + Duration::minutes(6)).await.sent, 1);
+    assert_eq!(recipients(&mailbox), ["Ana <ana@acme.com>", "Bo <bo@acme.com>"]);
     let statuses: Vec<Value> = touches(&app, &people[0]).await.iter().map(|t| t["status"].clone()).collect();
-    assert_eq!(statuses, [json!("sent"), json!("failed"), json!("failed")]);
+    assert_eq!(statuses, [json!("sent"), json!("failed")]);
+    // The failure gave its slots back: two sends counted, for the identity and for acme.com.
+    let conn = app.db.conn().await;
+    let used: (i64, i64) = conn
+        .query_one(
+            "pacing",
+            "SELECT (SELECT sum(count) FROM pacing_identity_daily), (SELECT sum(count) FROM pacing_domain_daily)",
+            (),
+            |r| Ok((occ_core::store::col(r, 0)?, occ_core::store::col(r, 1)?)),
+        )
+        .await
+        .expect("counters");
+    assert_eq!(used, (2, 2));
 }
 
 #[tokio::test]

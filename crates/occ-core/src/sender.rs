@@ -111,23 +111,21 @@ impl Sender {
             code: e.status().map(|c| c.to_string()),
             reason: e.to_string(),
         };
-        let late = || Failure::NotSent {
-            permanent: false,
-            code: None,
-            reason: "the SMTP server did not answer in time".to_owned(),
-        };
+        let late = || Failure::Mailbox("the SMTP server did not answer in time".to_owned());
         let envelope = message.envelope();
         let bytes = message.formatted();
-        let mut conn = tokio::time::timeout(SMTP_TIMEOUT, async {
-            let mut conn = self.connect().await?;
+        let mut conn = tokio::time::timeout(SMTP_TIMEOUT, self.connect())
+            .await
+            .map_err(|_| late())?
+            .map_err(|e| Failure::Mailbox(e.to_string()))?;
+        tokio::time::timeout(SMTP_TIMEOUT, async {
             let options =
                 if bytes.is_ascii() { vec![] } else { vec![MailParameter::Body(MailBodyParameter::EightBitMime)] };
             conn.command(Mail::new(envelope.from().cloned(), options)).await?;
             for to in envelope.to() {
                 conn.command(Rcpt::new(to.clone(), vec![])).await?;
             }
-            conn.command(Data).await?;
-            Ok(conn)
+            conn.command(Data).await
         })
         .await
         .map_err(|_| late())?
@@ -158,8 +156,11 @@ impl Sender {
 /// How a delivery failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// The message did not reach the server: no connection, TLS or sign-in failed, or the server
-    /// refused it. `permanent` (a 5xx reply): trying again will not help.
+    /// The mailbox could not be used (no connection, TLS or sign-in failed, no answer before the
+    /// message): nothing was sent, and the identity's other messages would fare the same.
+    Mailbox(String),
+    /// The server refused the message (sender, recipient or content), so it was not sent.
+    /// `permanent` (a 5xx reply): trying again will not help.
     NotSent {
         /// Whether the refusal was permanent.
         permanent: bool,
@@ -175,7 +176,7 @@ pub enum Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NotSent { reason, .. } => f.write_str(reason),
+            Self::Mailbox(reason) | Self::NotSent { reason, .. } => f.write_str(reason),
             Self::Uncertain(reason) => write!(f, "the message may have been delivered: {reason}"),
         }
     }
@@ -232,7 +233,7 @@ pub(crate) async fn test_send(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
         Err(e) => {
             let code = match &e {
                 Failure::NotSent { code, .. } => code.clone(),
-                Failure::Uncertain(_) => None,
+                Failure::Mailbox(_) | Failure::Uncertain(_) => None,
             };
             TestResult { ok: false, code, message: e.to_string() }
         }

@@ -33,16 +33,21 @@ pub(super) async fn deliver(
     link: &str,
     config: &Config,
 ) -> Result<(), Failure> {
-    let not_sent = |reason: String| Failure::NotSent { permanent: false, code: None, reason };
     let password = match &slot.sealed {
         None => None,
         Some(bytes) => {
             let text = String::from_utf8_lossy(bytes).into_owned();
-            Some(secrets.open(&text).map_err(|e| not_sent(format!("the SMTP password cannot be opened: {e}")))?)
+            let opened = secrets.open(&text);
+            Some(opened.map_err(|e| Failure::Mailbox(format!("the SMTP password cannot be opened: {e}")))?)
         }
     };
     let sender = crate::sender::Sender::with_password(slot.identity.clone(), password);
-    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| not_sent(e.to_string()))?;
+    // A message that cannot be written (an address that does not parse) never will be.
+    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| Failure::NotSent {
+        permanent: true,
+        code: None,
+        reason: e.to_string(),
+    })?;
     sender.deliver(&message).await.map(drop)
 }
 

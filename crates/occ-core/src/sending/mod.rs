@@ -12,6 +12,7 @@
 
 mod message;
 pub(crate) mod now;
+mod slots;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -31,16 +32,21 @@ use crate::store::{Conn, col};
 
 pub use message::compose_body;
 use message::deliver;
+use slots::{Reservation, reserve, settle};
 
 /// How many sends one tick attempts at most.
 pub const SENDS_PER_TICK: i64 = 25;
 /// After this long a touchpoint still `sending` is `unknown`.
 pub const STUCK_AFTER_MINUTES: i64 = 10;
-/// A draft whose sends failed this often is left for a person (a permanent refusal counts as
-/// all of them at once).
+/// A draft whose sends were refused this often is left for a person (a permanent refusal
+/// counts as all of them at once; a mailbox that cannot be reached counts none, and is simply
+/// tried again later).
 pub const MAX_ATTEMPTS: i64 = 3;
-/// A failed send is tried again after this long, times the failures so far.
+/// A failed send is tried again after this long, times the failures so far (at most
+/// [`RETRY_STEPS`] times).
 pub const RETRY_AFTER_MINUTES: i64 = 5;
+/// The longest wait between two tries, in steps of [`RETRY_AFTER_MINUTES`].
+pub const RETRY_STEPS: i64 = 6;
 /// The recipients' business hours, local time, Monday to Friday.
 pub const BUSINESS_HOURS: (u32, u32) = (8, 18);
 /// The most emails one recipient domain gets in a day, across identities, unless the pacing
@@ -71,6 +77,8 @@ struct Slot {
     next_send_at: Option<String>,
     /// Sends reserved per local day.
     used: serde_json::Map<String, serde_json::Value>,
+    /// Its mailbox failed in this run.
+    broken: bool,
 }
 
 impl Slot {
@@ -94,7 +102,8 @@ impl Slot {
         let local = now.with_timezone(&self.tz());
         let w = &self.identity.send_window;
         let hour = i64::from(local.hour());
-        w.days.contains(&i64::from(local.weekday().number_from_monday()))
+        !self.broken
+            && w.days.contains(&i64::from(local.weekday().number_from_monday()))
             && hour >= w.start_hour
             && hour < w.end_hour
             && self.next_send_at.as_deref().is_none_or(|t| t <= stored(now).as_str())
@@ -131,6 +140,8 @@ struct Waiting {
     tz: String,
     thread: Vec<String>,
     failures: i64,
+    /// Failed sends so far, and when the last one was tried.
+    tries: i64,
     last_failure: Option<String>,
 }
 
@@ -184,6 +195,7 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                     sealed: col(row, 21)?,
                     next_send_at: col(row, 22)?,
                     used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
+                    broken: false,
                 })
             },
         )
@@ -202,7 +214,8 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                   AND t.enrollment_id = d.enrollment_id AND t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
                   ORDER BY t.sent_at) t), \
                (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
-               (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
+               (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
+               (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
              FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
              LEFT JOIN sequence_steps s ON s.id = d.step_id \
              WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL \
@@ -222,6 +235,7 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                     thread: serde_json::from_str(&col::<String>(row, 9)?).unwrap_or_default(),
                     failures: col(row, 10)?,
                     last_failure: col(row, 11)?,
+                    tries: col(row, 12)?,
                 })
             },
         )
@@ -242,20 +256,13 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
         if email.failures >= MAX_ATTEMPTS {
             why(
                 &mut report,
-                "its sends failed for good (see the touchpoints' errors): check the identity and the address, then write it again"
-                    .to_owned(),
+                "the server refused it (see the touchpoint's error): check the address, then write it again".to_owned(),
             );
             continue;
         }
-        let retry_at = stored(now - Duration::minutes(RETRY_AFTER_MINUTES * email.failures));
-        if email.last_failure.as_deref().is_some_and(|t| t > retry_at.as_str()) {
-            why(
-                &mut report,
-                format!(
-                    "its last send failed; it is tried again {} minutes after",
-                    RETRY_AFTER_MINUTES * email.failures
-                ),
-            );
+        let delay = RETRY_AFTER_MINUTES * email.tries.min(RETRY_STEPS);
+        if email.last_failure.as_deref().is_some_and(|t| t > stored(now - Duration::minutes(delay)).as_str()) {
+            why(&mut report, format!("its last send failed; it is tried again {delay} minutes after"));
             continue;
         }
         if !business_hours(now, zone(&email.tz)) {
@@ -280,7 +287,7 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
         attempts += 1;
         let domain = email.to.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
         let touch = new_id();
-        let key = format!("send:{}:{}", email.draft, email.failures + 1);
+        let key = format!("send:{}:{}", email.draft, email.tries + 1);
         let day = slot.today(now).to_string();
         let spacing = slot.identity.min_spacing_seconds;
         let jitter = if spacing > 0 { fastrand::i64(0..=spacing / 5) } else { 0 };
@@ -317,24 +324,17 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
             continue;
         }
         slot.next_send_at = Some(next);
-        slot.used.insert(day, serde_json::json!(slot.used_today(now) + 1));
+        slot.used.insert(day.clone(), serde_json::json!(slot.used_today(now) + 1));
         report.attempted += 1;
         let outcome = deliver(slot, &secrets, &email, &message_id, &body, &link, config).await;
-        // A refusal for good uses up every attempt; an uncertain send waits for a person.
-        let (status, attempts) = match &outcome {
-            Ok(()) => ("sent", 1),
-            Err(Failure::NotSent { permanent: true, .. }) => ("failed", MAX_ATTEMPTS),
-            Err(Failure::NotSent { .. }) => ("failed", 1),
-            Err(Failure::Uncertain(_)) => ("unknown", 1),
-        };
-        let error = outcome.as_ref().err().map(|e| e.to_string().chars().take(2000).collect::<String>());
-        let done = stored(Utc::now());
-        conn.execute(
-            "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, attempts = ?5, \
-             updated_at = ?3 WHERE id = ?1 AND status = 'sending'",
-            libsql::params![touch.as_str(), status, done.as_str(), error, attempts],
-        )
-        .await?;
+        let settled = settle(conn, &touch, &outcome, &slot.identity.id, &day, &domain, &team_day).await?;
+        if settled.released {
+            slot.used.insert(day, serde_json::json!((slot.used_today(now) - 1).max(0)));
+        }
+        if matches!(outcome, Err(Failure::Mailbox(_))) {
+            // The mailbox itself failed: its other messages wait for the next run.
+            slot.broken = true;
+        }
         if outcome.is_ok() {
             report.sent += 1;
             let actor = Actor { name: "sender".to_owned(), user_id: None, request_id: None };
@@ -343,107 +343,13 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
             if email.break_up {
                 advance(conn, &actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
             }
-        } else if status == "unknown" {
+        } else if settled.status == "unknown" {
             report.unknown += 1;
         } else {
             report.failed += 1;
         }
     }
     Ok(report)
-}
-
-/// What one reservation writes.
-struct Reservation<'a> {
-    touch: &'a str,
-    key: &'a str,
-    email: &'a Waiting,
-    identity: &'a str,
-    day: &'a str,
-    cap: i64,
-    domain: &'a str,
-    team_day: &'a str,
-    domain_cap: i64,
-    next: &'a str,
-    now: &'a str,
-    message_id: &'a str,
-    body: &'a str,
-}
-
-/// The touchpoint and the day's slots, in one transaction: all of it or nothing.
-async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool> {
-    /// A reservation that cannot be made: the transaction is rolled back.
-    const FULL: &str = "no room";
-    let references = serde_json::to_string(&r.email.thread).map_err(|e| AppError::Internal(e.into()))?;
-    let result = conn
-        .immediate(async |conn| {
-            let written = conn
-                .query_opt(
-                    "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, identity_id, \
-                       to_address, subject, body, pacing_day, message_id, in_reply_to, thread_references, idempotency_key, \
-                       scheduled_at, attempts, created_at, updated_at) \
-                     SELECT ?1, c.id, 'email', 'email', 'sending', d.id, d.enrollment_id, d.variant_id, ?3, c.email, d.subject, ?4, ?5, \
-                       ?6, ?7, ?8, ?9, ?10, 1, ?10, ?10 \
-                     FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
-                     WHERE d.id = ?2 AND d.approval_status = 'approved' AND c.status = 'active' AND c.email = ?11 \
-                       AND NOT EXISTS (SELECT 1 FROM email_suppression x WHERE (x.kind = 'email' AND x.value = c.email) \
-                         OR (x.kind = 'domain' AND x.value = ?12)) \
-                       AND NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
-                         AND t.status IN ('reserved', 'sending', 'sent', 'unknown')) \
-                     ON CONFLICT DO NOTHING RETURNING id",
-                    libsql::params![
-                        r.touch,
-                        r.email.draft.as_str(),
-                        r.identity,
-                        r.body,
-                        r.day,
-                        r.message_id,
-                        r.email.thread.first().cloned(),
-                        references.as_str(),
-                        r.key,
-                        r.now,
-                        r.email.to.as_str(),
-                        r.domain
-                    ],
-                    |row| col::<String>(row, 0),
-                )
-                .await?;
-            let identity = conn
-                .query_opt(
-                    "INSERT INTO pacing_identity_daily (identity_id, day, count) VALUES (?1, ?2, 1) \
-                     ON CONFLICT (identity_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
-                    libsql::params![r.identity, r.day, r.cap],
-                    |row| col::<i64>(row, 0),
-                )
-                .await?;
-            let domain = conn
-                .query_opt(
-                    "INSERT INTO pacing_domain_daily (domain, day, count) VALUES (?1, ?2, 1) \
-                     ON CONFLICT (domain, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
-                    libsql::params![r.domain, r.team_day, r.domain_cap],
-                    |row| col::<i64>(row, 0),
-                )
-                .await?;
-            let spaced = conn
-                .query_opt(
-                    "UPDATE email_identities SET next_send_at = ?2 WHERE id = ?1 AND status = 'active' \
-                     AND (next_send_at IS NULL OR next_send_at <= ?3) RETURNING id",
-                    libsql::params![r.identity, r.next, r.now],
-                    |row| col::<String>(row, 0),
-                )
-                .await?;
-            // A cap of zero (warm-up not started) must hold too: a first insert counts 1.
-            let within = identity.is_some_and(|n| n <= r.cap) && domain.is_some_and(|n| n <= r.domain_cap);
-            if written.is_none() || !within || spaced.is_none() {
-                return Err(AppError::Conflict { message: FULL.to_owned(), fields: Vec::new(), conflicts_with: None });
-            }
-            Ok(())
-        })
-        .await;
-    match result {
-        Ok(()) => Ok(true),
-        Err(AppError::Conflict { message, .. }) if message == FULL => Ok(false),
-        Err(e) => Err(e),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,158 @@
+//! The two writes around an SMTP conversation: the reservation before it (the touchpoint and
+//! the day's slots, all or nothing) and the outcome after it (the slots given back when nothing
+//! can have been delivered).
+
+use super::{MAX_ATTEMPTS, Waiting};
+use crate::enrollments::due::stored;
+use crate::error::{AppError, AppResult};
+use crate::sender::Failure;
+use crate::store::{Conn, col};
+
+/// What one reservation writes.
+pub(super) struct Reservation<'a> {
+    pub touch: &'a str,
+    pub key: &'a str,
+    pub email: &'a Waiting,
+    pub identity: &'a str,
+    pub day: &'a str,
+    pub cap: i64,
+    pub domain: &'a str,
+    pub team_day: &'a str,
+    pub domain_cap: i64,
+    pub next: &'a str,
+    pub now: &'a str,
+    pub message_id: &'a str,
+    pub body: &'a str,
+}
+
+/// The touchpoint and the day's slots, in one transaction: all of it or nothing.
+pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool> {
+    /// A reservation that cannot be made: the transaction is rolled back.
+    const FULL: &str = "no room";
+    let references = serde_json::to_string(&r.email.thread).map_err(|e| AppError::Internal(e.into()))?;
+    let result = conn
+        .immediate(async |conn| {
+            let written = conn
+                .query_opt(
+                    "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, identity_id, \
+                       to_address, subject, body, pacing_day, message_id, in_reply_to, thread_references, idempotency_key, \
+                       scheduled_at, attempts, created_at, updated_at) \
+                     SELECT ?1, c.id, 'email', 'email', 'sending', d.id, d.enrollment_id, d.variant_id, ?3, c.email, d.subject, ?4, ?5, \
+                       ?6, ?7, ?8, ?9, ?10, 1, ?10, ?10 \
+                     FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+                     WHERE d.id = ?2 AND d.approval_status = 'approved' AND c.status = 'active' AND c.email = ?11 \
+                       AND NOT EXISTS (SELECT 1 FROM email_suppression x WHERE (x.kind = 'email' AND x.value = c.email) \
+                         OR (x.kind = 'domain' AND x.value = ?12)) \
+                       AND NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
+                         AND t.status IN ('reserved', 'sending', 'sent', 'unknown')) \
+                     ON CONFLICT DO NOTHING RETURNING id",
+                    libsql::params![
+                        r.touch,
+                        r.email.draft.as_str(),
+                        r.identity,
+                        r.body,
+                        r.day,
+                        r.message_id,
+                        r.email.thread.first().cloned(),
+                        references.as_str(),
+                        r.key,
+                        r.now,
+                        r.email.to.as_str(),
+                        r.domain
+                    ],
+                    |row| col::<String>(row, 0),
+                )
+                .await?;
+            let identity = conn
+                .query_opt(
+                    "INSERT INTO pacing_identity_daily (identity_id, day, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (identity_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
+                    libsql::params![r.identity, r.day, r.cap],
+                    |row| col::<i64>(row, 0),
+                )
+                .await?;
+            let domain = conn
+                .query_opt(
+                    "INSERT INTO pacing_domain_daily (domain, day, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (domain, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
+                    libsql::params![r.domain, r.team_day, r.domain_cap],
+                    |row| col::<i64>(row, 0),
+                )
+                .await?;
+            let spaced = conn
+                .query_opt(
+                    "UPDATE email_identities SET next_send_at = ?2 WHERE id = ?1 AND status = 'active' \
+                     AND (next_send_at IS NULL OR next_send_at <= ?3) RETURNING id",
+                    libsql::params![r.identity, r.next, r.now],
+                    |row| col::<String>(row, 0),
+                )
+                .await?;
+            // A cap of zero (warm-up not started) must hold too: a first insert counts 1.
+            let within = identity.is_some_and(|n| n <= r.cap) && domain.is_some_and(|n| n <= r.domain_cap);
+            if written.is_none() || !within || spaced.is_none() {
+                return Err(AppError::Conflict { message: FULL.to_owned(), fields: Vec::new(), conflicts_with: None });
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(true),
+        Err(AppError::Conflict { message, .. }) if message == FULL => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// How a send was recorded.
+pub(super) struct Settled {
+    /// sent, failed or unknown.
+    pub status: &'static str,
+    /// Whether its slots were given back.
+    pub released: bool,
+}
+
+/// Records the outcome of the conversation for the touchpoint `touch`. A message that did not
+/// reach the server gives its identity's and its domain's slots back; a refusal for good uses up
+/// every attempt, a mailbox that failed none; an uncertain send waits for a person.
+pub(super) async fn settle(
+    conn: &Conn,
+    touch: &str,
+    outcome: &Result<(), Failure>,
+    identity: &str,
+    day: &str,
+    domain: &str,
+    team_day: &str,
+) -> AppResult<Settled> {
+    let (status, attempts) = match outcome {
+        Ok(()) => ("sent", 1),
+        Err(Failure::Mailbox(_)) => ("failed", 0),
+        Err(Failure::NotSent { permanent: true, .. }) => ("failed", MAX_ATTEMPTS),
+        Err(Failure::NotSent { .. }) => ("failed", 1),
+        Err(Failure::Uncertain(_)) => ("unknown", 1),
+    };
+    let released = status == "failed";
+    let error = outcome.as_ref().err().map(|e| e.to_string().chars().take(2000).collect::<String>());
+    let done = stored(chrono::Utc::now());
+    conn.immediate(async |conn| {
+        conn.execute(
+            "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, attempts = ?5, \
+             updated_at = ?3 WHERE id = ?1 AND status = 'sending'",
+            libsql::params![touch, status, done.as_str(), error, attempts],
+        )
+        .await?;
+        if released {
+            conn.execute(
+                "UPDATE pacing_identity_daily SET count = max(count - 1, 0) WHERE identity_id = ?1 AND day = ?2",
+                libsql::params![identity, day],
+            )
+            .await?;
+            conn.execute(
+                "UPDATE pacing_domain_daily SET count = max(count - 1, 0) WHERE domain = ?1 AND day = ?2",
+                libsql::params![domain, team_day],
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Settled { status, released })
+}
