@@ -352,6 +352,9 @@ export const drafts = {
   update: (id, body) => request('PATCH', `/drafts/${encodeURIComponent(id)}`, { body }),
   /** `action`: approve | reject | submit | archive; `body`: { notes? }. */
   act: (id, action, body = {}) => request('POST', `/drafts/${encodeURIComponent(id)}/${action}`, { body }),
+  /** Sends an approved email now, under every sending rule; answers `{ status: sent | failed | unknown, touchpoint }`.
+   *  409 says why it cannot go now; 503 when sending is not configured. */
+  send: (id) => request('POST', `/drafts/${encodeURIComponent(id)}/send`),
   /** `body`: { ids, action: approve | reject | archive, notes? }; answers `{ results: [{ id, ok, error? }] }`. */
   bulk: (body) => request('POST', '/drafts/bulk', { body }),
 };
@@ -396,6 +399,15 @@ export const queue = {
   done: (item, body = {}) => request('POST', `/queue/${itemPath(item)}/done`, { body }),
   /** `body`: { hours } or { until }; answers `{ item, until }`. */
   snooze: (item, body) => request('POST', `/queue/${itemPath(item)}/snooze`, { body }),
+  /** A `draft:` task or email that will not be done (its draft is archived); `body`: { reason? }.
+   *  Answers `{ item, draft_id }`; 409 when the draft is not approved or its send is under way. */
+  skip: (item, body = {}) => request('POST', `/queue/${itemPath(item)}/skip`, { body }),
+};
+
+export const touchpoints = {
+  /** Settles an interrupted send (`unknown`); `body`: { status: sent | failed, notes? }.
+   *  Answers the touchpoint; 409 when it is already settled. */
+  resolve: (id, body) => request('POST', `/touchpoints/${encodeURIComponent(id)}/resolve`, { body }),
 };
 
 export const prep = {

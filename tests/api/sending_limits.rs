@@ -204,7 +204,7 @@ async fn a_refusal_for_good_is_not_tried_again_and_shows_in_today() {
     let queue = app.get("/api/v1/queue?limit=200").await.body;
     let item = queue["items"].as_array().expect("items").iter().find(|i| i["kind"] == "send_failed").expect("in Today");
     assert_eq!(item["touchpoint_id"], touch["id"]);
-    assert!(item["reason"].as_str().is_some_and(|r| r.contains("550")), "{item}");
+    assert!(item["excerpt"].as_str().is_some_and(|r| r.contains("550")), "{item}");
     // The person gives up on it: skipped, the draft is archived.
     let skipped = app
         .post(

@@ -1,8 +1,8 @@
 // Browser tests of Settings → Identities: an identity created through the form with an SMTP
 // password the API never returns, a send window the server refuses shown next to its field,
 // an edit to paused, a test send to a port where nothing listens reported as failed, Delete
-// after a confirmation, and a viewer's read-only list. A real SMTP server is not available
-// here; the Rust tests cover a successful send. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// after a confirmation, and a viewer's read-only list. A successful send to a real SMTP
+// server is in identities-smtp.test.mjs. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs. The server needs
 // OCC_SECRET_KEY to store the password: without it the test saves the identity without one.
 import { test } from 'node:test';

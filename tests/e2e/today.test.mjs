@@ -134,7 +134,7 @@ test('Today is the start page; done and snooze take items off the list and the c
     // The LinkedIn task: the message, the profile in a new tab, and "Mark done" records it.
     const liamItem = itemLocator(page, `draft:${draft.id}`);
     await expectVisible(liamItem, "Liam's LinkedIn task");
-    assert.equal((await liamItem.getByTestId('item-excerpt').textContent()).trim(), message, 'the message to send');
+    assert.equal((await liamItem.getByTestId('item-message').textContent()).trim(), message, 'the message to send, in full');
     const profile = liamItem.getByTestId('item-linkedin');
     await expectVisible(profile, 'the Open LinkedIn link');
     assert.equal(await profile.getAttribute('href'), liam.linkedin_url, 'the link opens the contact’s profile');

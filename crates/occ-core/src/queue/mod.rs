@@ -336,9 +336,7 @@ fn reason(kind: &str, channel: Option<&str>, detail: Option<&str>, excerpt: Opti
             "This email may or may not have gone out: look in the mailbox's Sent folder, then mark it sent or not sent"
                 .to_owned()
         }
-        "send_failed" => {
-            format!("This email could not be sent{}", excerpt.map(|e| format!(": {e}")).unwrap_or_default())
-        }
+        "send_failed" => "This email could not be sent: the server refused it (its answer is below)".to_owned(),
         "linkedin" if detail == Some("linkedin_connect") => {
             format!("LinkedIn connection request to send ({} left today)", room.0)
         }
