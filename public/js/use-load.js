@@ -13,10 +13,14 @@ export function useLoad(load, deps) {
   useEffect(() => {
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
+    // An answer that arrives after its inputs changed is dropped, even when the request had
+    // finished before the abort: only the latest inputs' answer may show.
     load(ctrl.signal)
-      .then((data) => setState({ loading: false, data, error: null }))
+      .then((data) => {
+        if (!ctrl.signal.aborted) setState({ loading: false, data, error: null });
+      })
       .catch((error) => {
-        if (!isAbort(error)) setState({ loading: false, data: null, error });
+        if (!ctrl.signal.aborted && !isAbort(error)) setState({ loading: false, data: null, error });
       });
     return () => ctrl.abort();
   }, [...deps, tick]);
