@@ -22,6 +22,7 @@ import {
   waitForPath,
   waitForUrl,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -44,7 +45,7 @@ test('opening the app signed out lands on the sign-in page, without the app fram
     await expectVisible(page.getByTestId('login-form'), 'the sign-in form');
     assert.equal(await page.getByTestId('nav').count(), 0, 'the sign-in page should have no navigation');
     assert.equal(await page.getByTestId('user-card').count(), 0, 'the sign-in page should show no user');
-    assert.equal(await page.title(), 'Sign in · OCC', 'the page title');
+    await expectTitle(page, 'Sign in · OCC');
     await screenshot(page, 'login');
 
     await page.setViewportSize(PHONE);

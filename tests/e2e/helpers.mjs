@@ -213,6 +213,15 @@ export async function waitForPath(page, pattern, what) {
   }
 }
 
+/** Waits until the page's title is `title`: the app sets it just after the screen renders. */
+export async function expectTitle(page, title) {
+  try {
+    await page.waitForFunction((t) => document.title === t, title, { timeout: WAIT_MS });
+  } catch {
+    assert.equal(await page.title(), title, 'the page title');
+  }
+}
+
 /** Waits until `test(url)` holds for the page's URL; `failure` says what went wrong, without the URL. */
 export async function waitForUrl(page, test, failure) {
   try {

@@ -15,6 +15,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -39,7 +40,7 @@ test('an admin changes the ICP weights and a target industry, and saves a new ve
     await page.getByTestId('settings-icp').click();
     await waitForPath(page, /^\/settings\/icp$/, 'Settings → ICP model');
     await expectVisible(page.getByTestId('icp-form'), 'the ICP model form');
-    assert.equal(await page.title(), 'ICP model · Settings · OCC', 'the page title');
+    await expectTitle(page, 'ICP model · Settings · OCC');
     const version = await versionOf(page);
     assert.ok(Number.isInteger(version) && version >= 0, `the version should be a number, it is ${version}`);
     await expectText(page.getByTestId('weights-total'), '100', 'the total of the saved weights');

@@ -22,6 +22,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -67,7 +68,7 @@ test('a manager creates an identity, sees a bad send window refused, pauses it, 
     await page.goto(`${BASE}/settings`);
     await page.getByTestId('settings-identities').click();
     await waitForPath(page, /^\/settings\/identities$/, 'Settings → Identities');
-    assert.equal(await page.title(), 'Identities · Settings · OCC', 'the page title');
+    await expectTitle(page, 'Identities · Settings · OCC');
     await page.getByTestId('new-identity').click();
     await waitForPath(page, /^\/settings\/identities\/new$/, 'the new identity form');
 

@@ -21,6 +21,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -112,7 +113,7 @@ test('a CSV file is uploaded, mapped, dry run and imported; the new people are i
     await page.goto(`${BASE}/contacts`);
     await page.getByTestId('nav-import').click();
     await waitForPath(page, /^\/import$/, 'the import page');
-    assert.equal(await page.title(), 'Import · OCC', 'the page title');
+    await expectTitle(page, 'Import · OCC');
     await expectVisible(page.getByTestId('import-upload'), 'the upload step');
     await page.getByTestId('import-file').setInputFiles(file);
     await expectText(page.getByTestId('import-file-name'), `leads-${stamp}.csv`, 'the chosen file');

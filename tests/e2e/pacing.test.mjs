@@ -20,6 +20,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -55,7 +56,7 @@ test('an admin changes the daily connection limit and the time zone, and saves a
     await page.getByTestId('settings-pacing').click();
     await waitForPath(page, /^\/settings\/pacing$/, 'Settings → Pacing');
     await expectVisible(page.getByTestId('pacing-form'), 'the pacing form');
-    assert.equal(await page.title(), 'Pacing · Settings · OCC', 'the page title');
+    await expectTitle(page, 'Pacing · Settings · OCC');
     assert.equal(await page.getByTestId('settings-pacing').getAttribute('aria-current'), 'page', 'Pacing is the current tab');
     assert.equal(await versionOf(page), before.version, 'the page shows the version in use');
     assert.equal(await page.getByTestId('pacing-timezone').inputValue(), before.value.timezone, 'the time zone in use');

@@ -17,6 +17,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -125,7 +126,7 @@ test('a reviewer approves with a, moves with j, rejects with r and a reason, and
     await waitForPath(page, /^\/review$/, 'the review screen');
     await expectVisible(page.getByTestId('draft-focused'), 'a draft in focus');
     await page.waitForFunction(() => document.title === 'Review · OCC', null, { timeout: 5000 }).catch(() => {});
-    assert.equal(await page.title(), 'Review · OCC', 'the page title');
+    await expectTitle(page, 'Review · OCC');
     await expectVisible(page.getByTestId('shortcut-hint'), 'the shortcut hint');
     for (const d of [first, second, third]) {
       await expectVisible(page.locator(`[data-testid="draft-item"][data-draft-id="${d.id}"]`), `the draft to ${d.contact_name} in the queue`);

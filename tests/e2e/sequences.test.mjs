@@ -16,6 +16,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -38,7 +39,7 @@ test('an admin creates a sequence with two steps, previews it, saves, reloads an
     await waitForPath(page, /^\/sequences\/new$/, 'the new sequence form');
     await expectVisible(page.getByTestId('sequence-form'), 'the new sequence form');
     await page.waitForFunction(() => document.title === 'New sequence · OCC', null, { timeout: 5000 }).catch(() => {});
-    assert.equal(await page.title(), 'New sequence · OCC', 'the page title');
+    await expectTitle(page, 'New sequence · OCC');
 
     await page.getByTestId('seq-name').fill(name);
     await page.getByTestId('seq-description').fill('Made by sequences.test.mjs');

@@ -19,6 +19,7 @@ import {
   uniqueStamp,
   waitForPath,
   withPage,
+  expectTitle,
 } from './helpers.mjs';
 
 setup();
@@ -56,7 +57,7 @@ test('an admin adds an address twice, imports a list with a bad line, searches b
     await page.goto(`${BASE}/settings`);
     await page.getByTestId('settings-suppression').click();
     await waitForPath(page, /^\/settings\/suppression$/, 'Settings → Suppression');
-    assert.equal(await page.title(), 'Suppression · Settings · OCC', 'the page title');
+    await expectTitle(page, 'Suppression · Settings · OCC');
 
     // Add an address.
     const add = page.getByTestId('suppression-add');
