@@ -1,6 +1,7 @@
-//! `occ`: run OCC locally, migrate a database, load demo data.
+//! `occ`: run OCC locally, migrate a database, load demo data, measure the hot endpoints.
 
 mod access;
+mod bench;
 mod migrate;
 mod serve;
 
@@ -44,6 +45,8 @@ enum Command {
         #[command(subcommand)]
         action: access::TokenAction,
     },
+    /// Measure the hot endpoints on a large synthetic book: latency and database calls.
+    Bench(bench::BenchArgs),
     /// Load data into the database (only into one without accounts).
     Seed {
         /// Realistic demo data: tens of accounts, a few hundred contacts.
@@ -74,9 +77,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    occ_core::telemetry::init(config.log_format);
+    // The benchmark prints its table; a log line per measured request would drown it.
+    if !matches!(cli.command, Command::Bench(_)) {
+        occ_core::telemetry::init(config.log_format);
+    }
     let result = match cli.command {
         Command::Serve(args) => serve::run(config, args).await,
+        Command::Bench(args) => bench::run(config, args).await,
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Seed { demo, synthetic, contacts } => seed(config, demo, synthetic.then_some(contacts)).await,
         Command::Backup { out } => backup(config, out).await,
