@@ -1,23 +1,24 @@
 //! `occ bench`: how fast the hot endpoints answer on a large book, and how many database calls
 //! each makes. The database is a synthetic one of `--contacts` people (made once, then reused:
-//! `target/bench/occ-<contacts>.db`); each endpoint runs in process through the whole request
-//! pipeline (authentication included) `--reps` times after a warm-up, and the table gives
-//! p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
+//! `target/bench/occ-<contacts>.db`); each endpoint runs `--reps` times after a warm-up, in
+//! process through the whole request pipeline (authentication included), and over HTTP against
+//! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
 use clap::Args;
 use http_body_util::Full;
-use occ_core::access::{Scope, secrets};
+use occ_core::access::{API_BUDGET_PER_MINUTE, Scope, secrets};
 use occ_core::audit::Actor;
 use occ_core::auth::{tokens, users};
 use occ_core::config::DatabaseLocation;
 use occ_core::domain::EmailAddress;
 use occ_core::domain::enums::Role;
+use occ_core::http::server::Server;
 use occ_core::http::{Ctx, Family, Routes};
 use occ_core::store::{col, migrate};
 use serde::Serialize;
@@ -70,11 +71,25 @@ pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Resul
 /// Prepares the database and measures every endpoint.
 pub async fn measure(config: occ_core::Config, contacts: usize, reps: usize) -> anyhow::Result<Vec<Measure>> {
     let ctx = Ctx::new(config).await?;
-    let token = prepare(&ctx, contacts).await?;
-    let bench = Bench { ctx, routes: Family::routes_of(Family::ALL), token, reps };
+    let user_id = prepare(&ctx, contacts).await?;
+    let server = Server::bind(ctx.clone(), "127.0.0.1:0".parse()?, PathBuf::from("public")).await?;
+    let base = format!("http://{}", server.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let mut bench = Bench {
+        ctx,
+        routes: Family::routes_of(Family::ALL),
+        user_id,
+        tokens: Mutex::new(Vec::new()),
+        current: Mutex::new((String::new(), TOKEN_REQUESTS)),
+        reps,
+        http: None,
+        client: reqwest::Client::new(),
+    };
     let sample = bench.sample().await?;
-    let mut measures = Vec::new();
-    for (name, path) in [
+    let reads = [
         ("today queue", "/api/v1/queue?scope=team".to_owned()),
         ("contacts: default view", "/api/v1/contacts".to_owned()),
         ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", sample.industry)),
@@ -86,15 +101,27 @@ pub async fn measure(config: occ_core::Config, contacts: usize, reps: usize) -> 
         ("pacing", "/api/v1/pacing".to_owned()),
         ("pipeline board", "/api/v1/pipeline".to_owned()),
         ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),
-    ] {
-        measures.push(bench.read(name, &path).await?);
+    ];
+    let mut measures = Vec::new();
+    for via_http in [false, true] {
+        bench.http = via_http.then(|| base.clone());
+        for (name, path) in &reads {
+            measures.push(bench.read(name, path).await?);
+        }
+        measures.push(bench.approve(&sample.contact).await?);
     }
-    measures.push(bench.approve(&sample.contact).await?);
+    bench.http = None;
+    let made = std::mem::take(&mut *bench.tokens.lock().map_err(|_| anyhow::anyhow!("tokens"))?);
+    for id in made {
+        bench.ok("DELETE", &format!("/api/v1/tokens/{id}"), None).await?;
+    }
+    let _ = stop.send(());
+    let _ = serving.await;
     Ok(measures)
 }
 
-/// Migrates, seeds the synthetic book when the database is empty, and answers a token for the
-/// bench's admin.
+/// Migrates, seeds the synthetic book when the database is empty, and answers the bench's
+/// admin (made once).
 async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String> {
     let conn = ctx.store.connect().await?;
     migrate::up(&conn, None).await?;
@@ -105,19 +132,20 @@ async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String> {
     {
         eprintln!("\rseeded {contacts} contacts in {:.1}s", started.elapsed().as_secs_f64());
     }
-    let actor = Actor::system(None);
     let email = EmailAddress::parse(BENCH_EMAIL).map_err(|m| anyhow::anyhow!(m))?;
     let user = match users::find_by_email(&conn, &email).await? {
         Some((user, _)) => user,
         None => {
             let hash = secrets::hash_password(&secrets::random_secret()?)?;
-            users::insert(&conn, &actor, &email, "Bench", Role::Admin, &hash).await?
+            users::insert(&conn, &Actor::system(None), &email, "Bench", Role::Admin, &hash).await?
         }
     };
-    let scopes = [Scope::Read, Scope::Write, Scope::Admin];
-    let created = tokens::create_token(&conn, &actor, &user.id, "bench", &scopes, None).await?;
-    Ok(created.secret)
+    Ok(user.id)
 }
+
+/// Requests made with one token before the next: under the API's budget per minute, which
+/// every request counts against as it would for a script.
+const TOKEN_REQUESTS: usize = (API_BUDGET_PER_MINUTE as usize) - 50;
 
 /// What the endpoints are asked about: the best contact, its company, an industry, a name to
 /// search, and the cursor of a page far down the default list.
@@ -132,8 +160,14 @@ struct Sample {
 struct Bench {
     ctx: Arc<Ctx>,
     routes: Routes,
-    token: String,
+    user_id: String,
+    /// Every token made (revoked at the end), and the one in use with its requests so far.
+    tokens: Mutex<Vec<String>>,
+    current: Mutex<(String, usize)>,
     reps: usize,
+    /// The local server's base URL when measuring over HTTP.
+    http: Option<String>,
+    client: reqwest::Client,
 }
 
 /// One answer: its status, body, calls and time.
@@ -145,20 +179,60 @@ struct Answer {
 }
 
 impl Bench {
+    /// The `authorization` value, from a new token when the one in use had its share.
+    async fn bearer(&self) -> anyhow::Result<String> {
+        fn poisoned<T>(_: T) -> anyhow::Error {
+            anyhow::anyhow!("a bench thread panicked")
+        }
+        {
+            let mut current = self.current.lock().map_err(poisoned)?;
+            if current.1 < TOKEN_REQUESTS {
+                current.1 += 1;
+                return Ok(format!("Bearer {}", current.0));
+            }
+        }
+        let conn = self.ctx.store.connect().await?;
+        let scopes = [Scope::Read, Scope::Write, Scope::Admin];
+        let created = tokens::create_token(&conn, &Actor::system(None), &self.user_id, "bench", &scopes, None).await?;
+        self.tokens.lock().map_err(poisoned)?.push(created.token.id);
+        *self.current.lock().map_err(poisoned)? = (created.secret.clone(), 1);
+        Ok(format!("Bearer {}", created.secret))
+    }
+
     async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
         let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let bearer = self.bearer().await?;
+        if let Some(base) = &self.http {
+            let req = self
+                .client
+                .request(method.parse()?, format!("{base}{path}"))
+                .header("authorization", bearer)
+                .header("content-type", "application/json")
+                .body(bytes);
+            let started = Instant::now();
+            let response = req.send().await?;
+            let (status, calls) = (response.status().as_u16(), calls_of(response.headers()));
+            let text = response.bytes().await?;
+            let millis = started.elapsed().as_secs_f64() * 1000.0;
+            let body = serde_json::from_slice(&text).unwrap_or(Value::Null);
+            return Ok(Answer { status, body, calls, millis });
+        }
         let req = http::Request::builder()
             .method(method)
             .uri(path)
-            .header("authorization", format!("Bearer {}", self.token))
+            .header("authorization", bearer)
             .header("content-type", "application/json")
             .body(Full::new(bytes))?;
         let started = Instant::now();
         let response = occ_core::http::handle(&self.ctx, &self.routes, req, None).await;
         let millis = started.elapsed().as_secs_f64() * 1000.0;
-        let calls = response.headers().get("x-db-calls").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
         let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-        Ok(Answer { status: response.status().as_u16(), body, calls, millis })
+        Ok(Answer { status: response.status().as_u16(), body, calls: calls_of(response.headers()), millis })
+    }
+
+    /// The name of a measure: over HTTP, said.
+    fn name(&self, name: &str) -> String {
+        if self.http.is_some() { format!("{name} (http)") } else { name.to_owned() }
     }
 
     async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
@@ -217,7 +291,7 @@ impl Bench {
             calls = calls.max(answer.calls);
             rows = rows_of(&answer.body);
         }
-        Ok(summarize(name, times, calls, rows, false))
+        Ok(summarize(&self.name(name), times, calls, rows, false))
     }
 
     /// Measures approving a draft: each repetition approves a fresh one, written beforehand.
@@ -242,8 +316,13 @@ impl Bench {
         for id in &drafts {
             self.ok("POST", &format!("/api/v1/drafts/{id}/archive"), Some(&json!({}))).await?;
         }
-        Ok(summarize("draft approve", times, calls, 1, true))
+        Ok(summarize(&self.name("draft approve"), times, calls, 1, true))
     }
+}
+
+/// The database calls a response reports.
+fn calls_of(headers: &http::HeaderMap) -> u64 {
+    headers.get("x-db-calls").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0)
 }
 
 /// The rows an answer carries: a list's items, or one.
@@ -266,12 +345,12 @@ fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write:
 /// The plain-text table.
 fn table(measures: &[Measure]) -> String {
     let mut out = format!(
-        "{:<24} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6}\n",
+        "{:<31} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6}\n",
         "endpoint", "p50 ms", "p95 ms", "p99 ms", "db calls", "rows", "write"
     );
     for m in measures {
         out.push_str(&format!(
-            "{:<24} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>6} {:>6}\n",
+            "{:<31} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>6} {:>6}\n",
             m.name,
             m.p50_ms,
             m.p95_ms,
@@ -303,13 +382,14 @@ mod tests {
         let mut config = occ_core::Config::from_env().expect("config");
         config.database = DatabaseLocation::Local(dir.path().join("bench.db"));
         let measures = measure(config, 300, 3).await.expect("bench");
-        assert_eq!(measures.len(), 12);
+        assert_eq!(measures.len(), 24, "each endpoint in process and over HTTP");
         for m in &measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
         let list = measures.iter().find(|m| m.name == "contacts: default view").expect("the list");
         assert!(list.rows > 1, "{list:?}");
         assert!(measures.iter().any(|m| m.write), "the approve is a write");
-        assert!(table(&measures).lines().count() == 13);
+        assert!(measures.iter().any(|m| m.name == "prep card (http)"));
+        assert_eq!(table(&measures).lines().count(), 25);
     }
 }
