@@ -32,7 +32,7 @@ use crate::store::{Conn, col};
 
 pub use message::compose_body;
 use message::deliver;
-use slots::{Reservation, reserve, settle};
+use slots::{Reservation, Slot, reserve, settle};
 
 /// How many sends one tick attempts at most.
 pub const SENDS_PER_TICK: i64 = 25;
@@ -68,47 +68,6 @@ pub struct SendReport {
     pub unknown: usize,
     /// Why nothing could be sent, when sending is not configured.
     pub skipped: Option<String>,
-}
-
-/// An identity's state for this run.
-struct Slot {
-    identity: Identity,
-    sealed: Option<Vec<u8>>,
-    next_send_at: Option<String>,
-    /// Sends reserved per local day.
-    used: serde_json::Map<String, serde_json::Value>,
-    /// Its mailbox failed in this run.
-    broken: bool,
-}
-
-impl Slot {
-    fn tz(&self) -> Tz {
-        zone(&self.identity.timezone)
-    }
-
-    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&self.tz()).date_naive()
-    }
-
-    fn used_today(&self, now: DateTime<Utc>) -> i64 {
-        self.used.get(&self.today(now).to_string()).and_then(serde_json::Value::as_i64).unwrap_or(0)
-    }
-
-    fn cap_today(&self, now: DateTime<Utc>) -> i64 {
-        allowance(&self.identity, self.today(now))
-    }
-
-    fn open(&self, now: DateTime<Utc>) -> bool {
-        let local = now.with_timezone(&self.tz());
-        let w = &self.identity.send_window;
-        let hour = i64::from(local.hour());
-        !self.broken
-            && w.days.contains(&i64::from(local.weekday().number_from_monday()))
-            && hour >= w.start_hour
-            && hour < w.end_hour
-            && self.next_send_at.as_deref().is_none_or(|t| t <= stored(now).as_str())
-            && self.used_today(now) < self.cap_today(now)
-    }
 }
 
 /// What an identity may send on `day`: its cap, or while warming up the ramp's allowance.

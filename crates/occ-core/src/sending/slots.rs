@@ -1,12 +1,57 @@
-//! The two writes around an SMTP conversation: the reservation before it (the touchpoint and
-//! the day's slots, all or nothing) and the outcome after it (the slots given back when nothing
-//! can have been delivered).
+//! An identity's room in a run, and the two writes around an SMTP conversation: the
+//! reservation before it (the touchpoint and the day's slots, all or nothing) and the outcome
+//! after it (the slots given back when nothing can have been delivered).
 
-use super::{MAX_ATTEMPTS, Waiting};
-use crate::enrollments::due::stored;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+
+use super::{MAX_ATTEMPTS, Waiting, allowance};
+use crate::enrollments::due::{stored, zone};
 use crate::error::{AppError, AppResult};
+use crate::identities::Identity;
 use crate::sender::Failure;
 use crate::store::{Conn, col};
+
+/// An identity's state for this run.
+pub(super) struct Slot {
+    pub identity: Identity,
+    pub sealed: Option<Vec<u8>>,
+    pub next_send_at: Option<String>,
+    /// Sends reserved per local day.
+    pub used: serde_json::Map<String, serde_json::Value>,
+    /// Its mailbox failed in this run.
+    pub broken: bool,
+}
+
+impl Slot {
+    pub(super) fn tz(&self) -> Tz {
+        zone(&self.identity.timezone)
+    }
+
+    pub(super) fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.tz()).date_naive()
+    }
+
+    pub(super) fn used_today(&self, now: DateTime<Utc>) -> i64 {
+        self.used.get(&self.today(now).to_string()).and_then(serde_json::Value::as_i64).unwrap_or(0)
+    }
+
+    pub(super) fn cap_today(&self, now: DateTime<Utc>) -> i64 {
+        allowance(&self.identity, self.today(now))
+    }
+
+    pub(super) fn open(&self, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&self.tz());
+        let w = &self.identity.send_window;
+        let hour = i64::from(local.hour());
+        !self.broken
+            && w.days.contains(&i64::from(local.weekday().number_from_monday()))
+            && hour >= w.start_hour
+            && hour < w.end_hour
+            && self.next_send_at.as_deref().is_none_or(|t| t <= stored(now).as_str())
+            && self.used_today(now) < self.cap_today(now)
+    }
+}
 
 /// What one reservation writes.
 pub(super) struct Reservation<'a> {
