@@ -470,3 +470,69 @@ async fn a_booked_meeting_ends_the_sequence_and_archives_what_waited() {
     assert_eq!(lost.body["next_statuses"], json!([]), "{}", lost.text);
     assert_eq!(stage(&app, &kim).await, "dormant");
 }
+
+#[tokio::test]
+async fn the_board_counts_stay_exact_and_filter_by_owner() {
+    let app = spawn_app().await;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let people = [
+        contact(&app, "Ana", &acme).await,
+        contact(&app, "Bo", &acme).await,
+        contact(&app, "Cy", &acme).await,
+        contact(&app, "Di", &acme).await,
+    ];
+    let me = app.get("/api/v1/auth/me").await.body["user"]["id"].as_str().expect("id").to_owned();
+    // Ana and Bo are mine (as what I create is); Cy is nobody's and moves on; Di leaves.
+    assert_eq!(people[0]["owner_id"], me.as_str());
+    let given = app.patch(&format!("/api/v1/contacts/{}", id(&people[2])), json!({"owner_id": null})).await;
+    assert_eq!(given.status, 200, "{}", given.text);
+    let moved = app.post(&format!("/api/v1/contacts/{}/stage", id(&people[2])), json!({"stage": "researched"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(app.delete(&format!("/api/v1/contacts/{}", id(&people[3]))).await.status, 204);
+
+    let board = |query: &'static str| {
+        let app = &app;
+        async move {
+            let answer = app.get(&format!("/api/v1/pipeline{query}")).await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            assert!(answer.db_calls() <= 1 + 2, "{} calls", answer.db_calls());
+            let mut columns = std::collections::BTreeMap::new();
+            for column in answer.body["stages"].as_array().expect("stages") {
+                let names: Vec<&str> = column["contacts"]
+                    .as_array()
+                    .expect("cards")
+                    .iter()
+                    .map(|c| c["first_name"].as_str().expect("name"))
+                    .collect();
+                let count = column["count"].as_i64().expect("count");
+                if count > 0 || !names.is_empty() {
+                    columns.insert(column["stage"].as_str().expect("stage").to_owned(), (count, names.join(" ")));
+                }
+            }
+            columns
+        }
+    };
+    let everyone = board("").await;
+    assert_eq!(everyone["new"].0, 2);
+    assert_eq!(everyone["researched"], (1, "Cy".to_owned()));
+    assert_eq!(everyone.len(), 2, "{everyone:?}");
+    let mine = board("?owner=me").await;
+    assert_eq!(mine.into_iter().collect::<Vec<_>>(), [("new".to_owned(), (2, "Ana Bo".to_owned()))]);
+    let nobodys = board("?owner=none").await;
+    assert_eq!(nobodys.into_iter().collect::<Vec<_>>(), [("researched".to_owned(), (1, "Cy".to_owned()))]);
+
+    // The kept counts agree with the contacts table.
+    let conn = app.db.conn().await;
+    let differences: i64 = conn
+        .query_one(
+            "counts",
+            "SELECT count(*) FROM (SELECT ifnull(owner_id, '') AS o, stage, count(*) AS n FROM contacts GROUP BY 1, 2) c \
+             FULL JOIN (SELECT owner_key AS o, stage, n FROM contact_stage_counts WHERE n > 0) k USING (o, stage) \
+             WHERE c.n IS NOT k.n",
+            (),
+            |row| occ_core::store::col(row, 0),
+        )
+        .await
+        .expect("compare");
+    assert_eq!(differences, 0);
+}

@@ -305,18 +305,29 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let after: Option<(String, String)> = http::cursor(&mut q)?;
     q.finish()?;
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    // A contact's drafts through its index; otherwise the statuses' (there is always one).
+    macro_rules! oldest_first {
+        ($filter:literal) => {
+            concat!(
+                "SELECT ",
+                draft_columns!(),
+                " FROM message_drafts WHERE ",
+                $filter,
+                " AND (?3 IS NULL OR channel = ?3) AND (created_at, id) > (?4, ?5) ORDER BY created_at, id LIMIT ?6"
+            )
+        };
+    }
+    let sql = if contact.is_some() {
+        oldest_first!("contact_id = ?1 AND (?2 = '[]' OR approval_status IN (SELECT value FROM json_each(?2)))")
+    } else {
+        oldest_first!("approval_status IN (SELECT value FROM json_each(?2)) AND ?1 IS NULL")
+    };
+    let (after_at, after_id) = after.unwrap_or_default();
     let rows = ctx
         .conn()
         .await?
         .query_all(
-            concat!(
-                "SELECT ",
-                draft_columns!(),
-                " FROM message_drafts WHERE (?1 IS NULL OR contact_id = ?1) \
-                 AND (?2 = '[]' OR approval_status IN (SELECT value FROM json_each(?2))) AND (?3 IS NULL OR channel = ?3) \
-                 AND (?4 IS NULL OR (created_at, id) > (?4, ?5)) ORDER BY created_at, id LIMIT ?6"
-            ),
+            sql,
             libsql::params![
                 contact,
                 serde_json::to_string(&statuses).map_err(internal)?,

@@ -179,6 +179,11 @@ fn header_names(raw: Vec<String>) -> Vec<String> {
 /// Reads a chunk of CSV text. Chunk 0 starts with the header row (and may start with a byte
 /// order mark). Fails with a reason when the text is not CSV.
 pub fn read_chunk(text: &str, first: bool) -> Result<Chunk, String> {
+    read_chunk_up_to(text, first, usize::MAX)
+}
+
+/// Reads a chunk's first `records` data records (an import step needs no more).
+pub fn read_chunk_up_to(text: &str, first: bool, records_wanted: usize) -> Result<Chunk, String> {
     let text = if first { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut headers = None;
@@ -196,6 +201,9 @@ pub fn read_chunk(text: &str, first: bool) -> Result<Chunk, String> {
         line
     };
     for result in reader.records() {
+        if records.len() >= records_wanted {
+            break;
+        }
         let record = result.map_err(|e| match e.position() {
             Some(at) => format!("line {}: {}", at.line(), e.kind_reason()),
             None => e.to_string(),
@@ -260,6 +268,9 @@ mod tests {
     #[test]
     fn later_chunks_have_no_header_and_bad_text_is_named() {
         let chunk = read_chunk("Dee,dee@x.com\n", false).expect("reads");
+        let head = read_chunk_up_to("name\nAda\nBo\nCy\n", true, 2).expect("reads");
+        assert_eq!(head.records.iter().map(|r| r.fields[0].as_str()).collect::<Vec<_>>(), ["Ada", "Bo"]);
+        assert_eq!((head.records[1].line, head.lines), (3, 4), "lines still count the whole chunk");
         assert_eq!((chunk.headers, chunk.records.len(), chunk.lines), (None, 1, 1));
         let bad = read_chunk("a,b\n\u{0}ok,\"unterminated\n", true);
         assert!(bad.is_ok(), "the csv reader is lenient with quotes: {bad:?}");

@@ -433,17 +433,30 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let limit = http::limit(&mut q)?;
     let after: Option<(String, String)> = http::cursor(&mut q)?;
     q.finish()?;
-    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    // One statement per way in, each walking its own index from the cursor (or from the top:
+    // every stored time sorts before "~").
+    macro_rules! newest_first {
+        ($filter:literal) => {
+            concat!(
+                "SELECT ",
+                reply_columns!(),
+                " FROM replies WHERE ",
+                $filter,
+                " AND (replied_at, id) < (?3, ?4) ORDER BY replied_at DESC, id DESC LIMIT ?5"
+            )
+        };
+    }
+    let sql = match (&contact, intent) {
+        (Some(_), _) => newest_first!("contact_id = ?1 AND (?2 IS NULL OR intent = ?2)"),
+        (None, Some(_)) => newest_first!("intent = ?2 AND ?1 IS NULL"),
+        (None, None) => newest_first!("?1 IS NULL AND ?2 IS NULL"),
+    };
+    let (after_at, after_id) = after.unwrap_or_else(|| ("~".to_owned(), String::new()));
     let rows = ctx
         .conn()
         .await?
         .query_all(
-            concat!(
-                "SELECT ",
-                reply_columns!(),
-                " FROM replies WHERE (?1 IS NULL OR contact_id = ?1) AND (?2 IS NULL OR intent = ?2) \
-                 AND (?3 IS NULL OR (replied_at, id) < (?3, ?4)) ORDER BY replied_at DESC, id DESC LIMIT ?5"
-            ),
+            sql,
             libsql::params![contact, intent.map(ReplyIntent::as_str), after_at, after_id, i64::from(limit) + 1],
             decode,
         )

@@ -93,6 +93,11 @@ const ORDER: &[&str] = &[
 ];
 
 impl Outreach {
+    /// How many sends were numbered so far.
+    pub(super) fn sends(&self) -> usize {
+        self.sends
+    }
+
     /// The number of the next send (its idempotency key is `demo:<n>`).
     pub(super) fn next_send(&mut self) -> usize {
         self.sends += 1;
@@ -143,8 +148,39 @@ pub(super) fn plan(
     now: DateTime<Utc>,
 ) -> Outreach {
     let mut out = Outreach { tables: BTreeMap::new(), sends: 0, rng: fastrand::Rng::with_seed(seed) };
-    let at = stored(now);
     let sequences = sequences(&mut out, now);
+    walks(&mut out, &sequences, accounts, contacts, model, now);
+    batches(&mut out, accounts, contacts, &stored(now));
+    out
+}
+
+/// The same walks over one chunk of a synthetic book: through `sequences` (made with the first
+/// chunk, whose plan answers them), with send numbers after `sends_before`, and no batches.
+pub(super) fn plan_chunk(
+    seed: u64,
+    sends_before: usize,
+    sequences: &mut Option<Vec<(String, Vec<String>)>>,
+    accounts: &[Value],
+    contacts: &mut [Value],
+    model: &IcpConfig,
+    now: DateTime<Utc>,
+) -> Outreach {
+    let mut out = Outreach { tables: BTreeMap::new(), sends: sends_before, rng: fastrand::Rng::with_seed(seed) };
+    let sequences = sequences.get_or_insert_with(|| self::sequences(&mut out, now));
+    walks(&mut out, sequences, accounts, contacts, model, now);
+    out
+}
+
+/// Every walk of [`WALKS`], each on a contact at a company no other walk uses.
+fn walks(
+    out: &mut Outreach,
+    sequences: &[(String, Vec<String>)],
+    accounts: &[Value],
+    contacts: &mut [Value],
+    model: &IcpConfig,
+    now: DateTime<Utc>,
+) {
+    let at = stored(now);
     let account_of = |id: &Value| accounts.iter().find(|a| a["id"] == *id).cloned().unwrap_or(Value::Null);
     let mut used = BTreeSet::new();
     let mut signals: BTreeMap<String, SignalInput> = BTreeMap::new();
@@ -162,7 +198,7 @@ pub(super) fn plan(
             "created_at": at, "updated_at": at}),
         );
         signals.insert(account_id, SignalInput { strength, age_days: days as f64 });
-        walk(&mut out, plan, &sequences[plan.0], &mut contacts[i], &account, title, now);
+        walk(out, plan, &sequences[plan.0], &mut contacts[i], &account, title, now);
     }
     for contact in contacts.iter_mut() {
         let account = account_of(&contact["account_id"]);
@@ -170,8 +206,6 @@ pub(super) fn plan(
             rescore(model, &account, contact, &[*signal]);
         }
     }
-    batches(&mut out, accounts, contacts, &at);
-    out
 }
 
 /// The stage a walk leaves its contact in.

@@ -35,7 +35,8 @@ fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Va
 }
 
 /// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
-/// accounts, with signals, in transactions of a few thousand rows; `progress` hears the count
+/// accounts, with signals and, in every chunk, the demo's day of outreach (two sequences
+/// shared by all), in transactions of a few thousand rows; `progress` hears the count
 /// written so far. Only into a database without accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data =
@@ -49,6 +50,8 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
     let mut rng = fastrand::Rng::with_seed(0x5eed);
     let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
     let mut chunk = 0u64;
+    let (started, mut sends, mut sequences) = (chrono::Utc::now(), 0, None);
+    let mut outreach_rows = [0; 3];
     while written_contacts < contacts {
         let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
@@ -74,11 +77,24 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
                 a
             })
             .collect();
+        // A day's outreach over every chunk: sequences walked, drafts to review and send,
+        // replies, meetings (so Today, the review queue and the pipeline have work at scale).
+        let outreach = super::outreach::plan_chunk(
+            0x5eed + chunk,
+            sends,
+            &mut sequences,
+            &accounts,
+            &mut people,
+            &model.value,
+            started,
+        );
+        sends = outreach.sends();
         let signals = synthetic_signals(&mut rng, &accounts, &people);
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
         conn.immediate(async |conn| {
             insert_book(conn, &accounts, &people, &at, model.version).await?;
+            outreach.insert(conn).await?;
             conn.execute(
                 "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
@@ -96,8 +112,15 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         written_accounts += accounts.len();
         written_contacts += people.len();
         written_signals += signals.len();
+        outreach_rows[0] += outreach.count("touchpoints");
+        outreach_rows[1] += outreach.count("message_drafts");
+        outreach_rows[2] += outreach.count("replies");
         chunk += 1;
         progress(written_contacts);
     }
-    Ok(Some(format!("{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals")))
+    let [touchpoints, drafts, replies] = outreach_rows;
+    Ok(Some(format!(
+        "{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals, \
+         {touchpoints} touchpoints, {drafts} drafts, {replies} replies"
+    )))
 }

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init", "init"),
     migration!(2, "0002_scores_imports", "scores_imports"),
     migration!(3, "0003_outreach_day", "outreach_day"),
+    migration!(4, "0004_board_counts", "board_counts"),
 ];
 
 impl Migration {

@@ -3,9 +3,11 @@
 
 pub mod backup;
 mod calls;
+mod checkpoint;
 mod failure;
 pub mod migrate;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -14,17 +16,25 @@ use libsql::params::IntoParams;
 use crate::config::{Config, DatabaseLocation, JournalMode};
 use crate::error::{AppError, AppResult};
 
-pub use calls::{count_calls, current_calls};
+pub use calls::{count_calls, current_calls, record_statements};
 pub use failure::{DbFailure, classify, map_db_error};
 pub use libsql::{Row, Value};
 
 /// How long an embedded connection waits for a lock before giving up with "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many idle embedded connections are kept for reuse.
+const IDLE_CONNECTIONS: usize = 8;
+
 /// The database, opened once per process.
 pub struct Store {
     db: libsql::Database,
     local: bool,
+    /// Idle embedded connections. Opening one reads and parses the whole schema (a few
+    /// milliseconds), so a request takes one from here when it can.
+    idle: Arc<Mutex<Vec<libsql::Connection>>>,
+    /// The embedded database's checkpoints, in WAL mode.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -47,7 +57,7 @@ impl Store {
                     .build()
                     .await
                     .with_context(|| format!("while opening the database file {}", path.display()))?;
-                let store = Self { db, local: true };
+                let mut store = Self { db, local: true, idle: Arc::default(), _checkpointer: None };
                 let conn = store.raw_connection()?;
                 let mode = match config.journal_mode {
                     JournalMode::Wal => "PRAGMA journal_mode = WAL",
@@ -55,6 +65,9 @@ impl Store {
                 };
                 let mut rows = conn.query(mode, ()).await.context("while setting the journal mode")?;
                 while rows.next().await?.is_some() {}
+                if config.journal_mode == JournalMode::Wal {
+                    store._checkpointer = Some(checkpoint::Checkpointer::start(conn)?);
+                }
                 Ok(store)
             }
             DatabaseLocation::Remote { url, auth_token } => {
@@ -63,7 +76,7 @@ impl Store {
                     .build()
                     .await
                     .context("while locating the remote database")?;
-                Ok(Self { db, local: false })
+                Ok(Self { db, local: false, idle: Arc::default(), _checkpointer: None })
             }
         }
     }
@@ -81,9 +94,13 @@ impl Store {
         Ok(conn)
     }
 
-    /// A new connection for one request (or one command). Dropping it closes it, which also
-    /// rolls back a transaction left open by an early return.
+    /// A connection for one request (or one command): an idle embedded one when there is one,
+    /// else a new one. Dropping it with a transaction left open by an early return closes it,
+    /// which rolls the transaction back.
     pub async fn connect(&self) -> AppResult<Conn> {
+        if let Some(inner) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(Conn { inner, idle: Some(self.idle.clone()) });
+        }
         let conn = self.raw_connection()?;
         if self.local {
             // Connection set-up on the embedded file is not a network round trip, so it is not
@@ -92,18 +109,39 @@ impl Store {
             // In WAL mode NORMAL never corrupts the database; a power cut may lose the last
             // commits, a fair trade for not syncing on every request's session update.
             conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
+            // The store's checkpointer copies the log back (see checkpoint.rs).
+            let mut rows = conn.query("PRAGMA wal_autocheckpoint = 0", ()).await?;
+            while rows.next().await?.is_some() {}
+            // 32 MiB of page cache, so a bulk write (an import step) is not spilled mid-way.
+            let mut rows = conn.query("PRAGMA cache_size = -32768", ()).await?;
+            while rows.next().await?.is_some() {}
             // Deleted rows are overwritten, so an erased person does not linger in free pages.
             let mut rows = conn.query("PRAGMA secure_delete = ON", ()).await?;
             while rows.next().await?.is_some() {}
         }
-        Ok(Conn { inner: conn })
+        Ok(Conn { inner: conn, idle: self.local.then(|| self.idle.clone()) })
     }
 }
 
 /// A connection whose every statement is counted as one database call (see ARCHITECTURE.md:
-/// on serverless, each is a network round trip).
+/// on serverless, each is a network round trip). An embedded one goes back to the store's idle
+/// connections when dropped, unless a transaction is still open on it: then it closes, which
+/// rolls the transaction back.
 pub struct Conn {
     inner: libsql::Connection,
+    idle: Option<Arc<Mutex<Vec<libsql::Connection>>>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(idle) = &self.idle
+            && self.inner.is_autocommit()
+            && let Ok(mut idle) = idle.lock()
+            && idle.len() < IDLE_CONNECTIONS
+        {
+            idle.push(self.inner.clone());
+        }
+    }
 }
 
 impl std::fmt::Debug for Conn {
@@ -115,7 +153,7 @@ impl std::fmt::Debug for Conn {
 impl Conn {
     /// Runs a statement that returns no rows; answers the number of rows changed.
     pub async fn execute(&self, sql: &str, params: impl IntoParams) -> AppResult<u64> {
-        calls::count();
+        calls::count(sql);
         Ok(self.inner.execute(sql, params).await?)
     }
 
@@ -127,7 +165,7 @@ impl Conn {
         params: impl IntoParams,
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<Vec<T>> {
-        calls::count();
+        calls::count(sql);
         let mut rows = self.inner.query(sql, params).await?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().await? {
@@ -159,7 +197,7 @@ impl Conn {
 
     /// Runs several statements without parameters (migrations). One call.
     pub async fn execute_script(&self, sql: &str) -> AppResult<()> {
-        calls::count();
+        calls::count(sql);
         let mut batch = self.inner.execute_batch(sql).await?;
         while let Some(rows) = batch.next_stmt_row() {
             if let Some(mut rows) = rows {

@@ -1,0 +1,127 @@
+//! The bulk jobs: importing a file as the Contacts screen does (a job, its chunk, the real run
+//! step by step) and rescoring everyone after the ICP weights change, as Settings does. Each is
+//! timed once, from its first request to its last, and reported in rows per second. They run
+//! on a copy of the book, which is deleted afterwards, so the reused book keeps its size and
+//! its model.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use bytes::Bytes;
+use occ_core::config::DatabaseLocation;
+use serde_json::json;
+
+use super::Measure;
+use super::client::{Bench, poisoned, succeeded};
+
+/// Runs both jobs on a copy of the book `bench` measures; answers their measures and the
+/// statements they ran.
+pub async fn on_a_copy(
+    bench: &Bench,
+    mut config: occ_core::Config,
+    import_rows: usize,
+) -> anyhow::Result<(Vec<Measure>, BTreeSet<String>)> {
+    let DatabaseLocation::Local(book) = &config.database else { bail!("the bench needs an embedded database") };
+    let copy = book.with_extension("scratch.db");
+    let conn = bench.ctx.store.connect().await?;
+    conn.query_all("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(())).await?;
+    remove(&copy);
+    std::fs::copy(book, &copy).with_context(|| format!("while copying the book to {}", copy.display()))?;
+    config.database = DatabaseLocation::Local(copy.clone());
+    let outcome = async {
+        let mut scratch = Bench::open(config, 0, bench.reps).await?;
+        let measures = vec![import(&scratch, import_rows).await?, rescore_all(&scratch).await?];
+        let statements = std::mem::take(&mut *scratch.statements.lock().map_err(poisoned)?);
+        scratch.revoke_tokens().await?;
+        anyhow::Ok((measures, statements))
+    }
+    .await;
+    remove(&copy);
+    outcome
+}
+
+/// Removes a database file and its journal files, if there.
+fn remove(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = PathBuf::from(db).into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Imports a file of `rows` new people at companies of about ten each.
+async fn import(bench: &Bench, rows: usize) -> anyhow::Result<Measure> {
+    let tag = occ_core::domain::new_id().to_ascii_lowercase();
+    let mut csv = String::from("first_name,last_name,email,title,company,domain\n");
+    for n in 0..rows {
+        let company = n / 10;
+        csv.push_str(&format!(
+            "Ada{n},Bench,ada{n}@co{company}-{tag}.example,VP Sales,Company {company} {tag},co{company}-{tag}.example\n"
+        ));
+    }
+    let started = Instant::now();
+    let mut calls = 0;
+    let job = bench.ok("POST", "/api/v1/imports", Some(&json!({"filename": "bench.csv", "total_chunks": 1}))).await?;
+    calls += job.calls;
+    let id = job.body["id"].as_str().context("an import id")?.to_owned();
+    let chunk = format!("/api/v1/imports/{id}/chunks/0");
+    let put = succeeded("PUT", &chunk, bench.send("PUT", &chunk, "text/csv", Bytes::from(csv)).await?)?;
+    calls += put.calls;
+    let run = format!("/api/v1/imports/{id}/run");
+    let done = loop {
+        let step = bench.ok("POST", &run, Some(&json!({"dry_run": false}))).await?;
+        calls += step.calls;
+        if step.body["run"]["done"] == true {
+            break step.body;
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let created = done["run"]["counts"]["created"].as_u64().unwrap_or_default();
+    if created != rows as u64 {
+        bail!("the import created {created} of {rows} people: {done}");
+    }
+    Ok(once(&format!("import ({rows} rows)"), seconds, calls, rows))
+}
+
+/// Moves five points between two weights of the ICP model (so every score changes), saves it
+/// as a new version, and rescores everyone with it as the Settings screen does.
+async fn rescore_all(bench: &Bench) -> anyhow::Result<Measure> {
+    let mut model = bench.ok("GET", "/api/v1/settings/icp", None).await?.body["value"].take();
+    let weights = &mut model["weights"];
+    let (signals, engagement) = (weights["signals"].as_u64().unwrap_or(0), weights["engagement"].as_u64().unwrap_or(0));
+    let (from, to) = if engagement >= 5 { ("engagement", "signals") } else { ("signals", "engagement") };
+    if signals.max(engagement) < 5 {
+        bail!("the model's signals and engagement weights are both under 5: {weights}");
+    }
+    weights[from] = json!(weights[from].as_u64().unwrap_or(0) - 5);
+    weights[to] = json!(weights[to].as_u64().unwrap_or(0) + 5);
+    let started = Instant::now();
+    let mut calls = bench.ok("PUT", "/api/v1/settings/icp", Some(&model)).await?.calls;
+    let total = loop {
+        let progress = bench.ok("POST", "/api/v1/settings/icp/rescore", None).await?;
+        calls += progress.calls;
+        if progress.body["done"] == true {
+            break progress.body["total"].as_u64().unwrap_or_default();
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(once("rescore everyone after a weights change", seconds, calls, total as usize))
+}
+
+/// A job timed once: its time in every percentile, its calls in all, its rows and their rate.
+fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
+    let millis = (seconds * 100_000.0).round() / 100.0;
+    Measure {
+        name: name.to_owned(),
+        p50_ms: millis,
+        p95_ms: millis,
+        p99_ms: millis,
+        db_calls: calls,
+        rows,
+        write: true,
+        rows_per_second: Some((rows as f64 / seconds.max(1e-9)).round()),
+        peak_memory_mb: None,
+    }
+}

@@ -1,0 +1,186 @@
+//! The bench's session: its database and admin, its tokens, and one request at a time, in
+//! process or over HTTP, timed and counted.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::bail;
+use bytes::Bytes;
+use http_body_util::Full;
+use occ_core::access::{API_BUDGET_PER_MINUTE, Scope, secrets};
+use occ_core::audit::Actor;
+use occ_core::auth::{tokens, users};
+use occ_core::domain::EmailAddress;
+use occ_core::domain::enums::Role;
+use occ_core::http::{Ctx, Family, Routes};
+use occ_core::store::{migrate, record_statements};
+use serde_json::Value;
+
+/// The bench user's address.
+const BENCH_EMAIL: &str = "bench@occ.local";
+
+/// Migrates, seeds the synthetic book when the database is empty, and answers the bench's
+/// admin (made once).
+async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String> {
+    let conn = ctx.store.connect().await?;
+    migrate::up(&conn, None).await?;
+    let started = Instant::now();
+    if occ_core::seed::synthetic(&conn, contacts, |done| eprint!("\rseeding {done} / {contacts} contacts"))
+        .await?
+        .is_some()
+    {
+        eprintln!("\rseeded {contacts} contacts in {:.1}s", started.elapsed().as_secs_f64());
+    }
+    let email = EmailAddress::parse(BENCH_EMAIL).map_err(|m| anyhow::anyhow!(m))?;
+    let user = match users::find_by_email(&conn, &email).await? {
+        Some((user, _)) => user,
+        None => {
+            let hash = secrets::hash_password(&secrets::random_secret()?)?;
+            users::insert(&conn, &Actor::system(None), &email, "Bench", Role::Admin, &hash).await?
+        }
+    };
+    Ok(user.id)
+}
+
+/// Requests made with one token before the next: under the API's budget per minute, which
+/// every request counts against as it would for a script.
+const TOKEN_REQUESTS: usize = (API_BUDGET_PER_MINUTE as usize) - 50;
+
+pub(super) struct Bench {
+    pub(super) ctx: Arc<Ctx>,
+    pub(super) routes: Routes,
+    pub(super) user_id: String,
+    /// Every token made (revoked at the end), and the one in use with its requests so far.
+    pub(super) tokens: Mutex<Vec<String>>,
+    pub(super) current: Mutex<(String, usize)>,
+    /// Every statement the in-process requests ran.
+    pub(super) statements: Mutex<BTreeSet<String>>,
+    pub(super) reps: usize,
+    /// The local server's base URL when measuring over HTTP.
+    pub(super) http: Option<String>,
+    pub(super) client: reqwest::Client,
+}
+
+/// One answer: its status, body, calls and time.
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) body: Value,
+    pub(super) calls: u64,
+    pub(super) millis: f64,
+}
+
+impl Bench {
+    /// Opens the database (made and seeded when new) as the bench's admin.
+    pub(super) async fn open(config: occ_core::Config, contacts: usize, reps: usize) -> anyhow::Result<Self> {
+        let ctx = Ctx::new(config).await?;
+        let user_id = prepare(&ctx, contacts).await?;
+        Ok(Bench {
+            ctx,
+            routes: Family::routes_of(Family::ALL),
+            user_id,
+            tokens: Mutex::new(Vec::new()),
+            current: Mutex::new((String::new(), TOKEN_REQUESTS)),
+            statements: Mutex::new(BTreeSet::new()),
+            reps,
+            http: None,
+            client: reqwest::Client::new(),
+        })
+    }
+
+    /// Revokes every token the bench made.
+    pub(super) async fn revoke_tokens(&mut self) -> anyhow::Result<()> {
+        self.http = None;
+        let made = std::mem::take(&mut *self.tokens.lock().map_err(poisoned)?);
+        for id in made {
+            self.ok("DELETE", &format!("/api/v1/tokens/{id}"), None).await?;
+        }
+        Ok(())
+    }
+
+    /// The `authorization` value, from a new token when the one in use had its share.
+    pub(super) async fn bearer(&self) -> anyhow::Result<String> {
+        {
+            let mut current = self.current.lock().map_err(poisoned)?;
+            if current.1 < TOKEN_REQUESTS {
+                current.1 += 1;
+                return Ok(format!("Bearer {}", current.0));
+            }
+        }
+        let conn = self.ctx.store.connect().await?;
+        let scopes = [Scope::Read, Scope::Write, Scope::Admin];
+        let created = tokens::create_token(&conn, &Actor::system(None), &self.user_id, "bench", &scopes, None).await?;
+        self.tokens.lock().map_err(poisoned)?.push(created.token.id);
+        *self.current.lock().map_err(poisoned)? = (created.secret.clone(), 1);
+        Ok(format!("Bearer {}", created.secret))
+    }
+
+    pub(super) async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        self.send(method, path, "application/json", bytes).await
+    }
+
+    pub(super) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: Bytes,
+    ) -> anyhow::Result<Answer> {
+        let bearer = self.bearer().await?;
+        if let Some(base) = &self.http {
+            let req = self
+                .client
+                .request(method.parse()?, format!("{base}{path}"))
+                .header("authorization", bearer)
+                .header("content-type", content_type)
+                .body(bytes);
+            let started = Instant::now();
+            let response = req.send().await?;
+            let (status, calls) = (response.status().as_u16(), calls_of(response.headers()));
+            let text = response.bytes().await?;
+            let millis = started.elapsed().as_secs_f64() * 1000.0;
+            let body = serde_json::from_slice(&text).unwrap_or(Value::Null);
+            return Ok(Answer { status, body, calls, millis });
+        }
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", bearer)
+            .header("content-type", content_type)
+            .body(Full::new(bytes))?;
+        let started = Instant::now();
+        let (response, statements) =
+            record_statements(occ_core::http::handle(&self.ctx, &self.routes, req, None)).await;
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        self.statements.lock().map_err(poisoned)?.extend(statements);
+        let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        Ok(Answer { status: response.status().as_u16(), body, calls: calls_of(response.headers()), millis })
+    }
+
+    /// The name of a measure: over HTTP, said.
+    pub(super) fn name(&self, name: &str) -> String {
+        if self.http.is_some() { format!("{name} (http)") } else { name.to_owned() }
+    }
+
+    pub(super) async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
+        succeeded(method, path, self.call(method, path, body).await?)
+    }
+}
+
+/// The answer, or an error when its status is not 2xx.
+pub(super) fn succeeded(method: &str, path: &str, answer: Answer) -> anyhow::Result<Answer> {
+    if !(200..300).contains(&answer.status) {
+        bail!("{method} {path} answered {}: {}", answer.status, answer.body);
+    }
+    Ok(answer)
+}
+
+/// The database calls a response reports.
+pub(super) fn calls_of(headers: &http::HeaderMap) -> u64 {
+    headers.get("x-db-calls").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0)
+}
+
+pub(super) fn poisoned<T>(_: T) -> anyhow::Error {
+    anyhow::anyhow!("a bench thread panicked")
+}

@@ -1,0 +1,255 @@
+//! `occ bench`: how fast the hot endpoints answer on a large book, and how many database calls
+//! each makes. The database is a synthetic one of `--contacts` people (made once, then reused:
+//! `target/bench/occ-<contacts>.db`); each endpoint runs `--reps` times after a warm-up, in
+//! process through the whole request pipeline (authentication included), and over HTTP against
+//! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
+//! Then a 10,000-row import and a rescore of everyone after a weights change (`bulk`), the
+//! query plans of every statement run in process (`plans`), and with `--cold` the start-up of
+//! the `accounts` function (`cold`).
+
+mod bulk;
+mod client;
+mod cold;
+mod endpoints;
+mod plans;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use client::{Bench, poisoned};
+use occ_core::config::DatabaseLocation;
+use occ_core::http::server::Server;
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// How many contacts the synthetic book has (about a tenth as many accounts).
+    #[arg(long, default_value_t = 100_000)]
+    contacts: usize,
+    /// Print a JSON list instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// How many times each endpoint is measured (after a warm-up of a tenth as many).
+    #[arg(long, default_value_t = 200)]
+    reps: usize,
+    /// How many rows the import file has.
+    #[arg(long, default_value_t = 10_000)]
+    import_rows: usize,
+    /// Measure the `accounts` function's cold start instead (built in release first).
+    #[arg(long)]
+    cold: bool,
+    /// How many times `--cold` starts the function.
+    #[arg(long, default_value_t = 10)]
+    starts: usize,
+}
+
+/// One endpoint's numbers.
+#[derive(Debug, Serialize)]
+pub struct Measure {
+    pub name: String,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub db_calls: u64,
+    pub rows: usize,
+    pub write: bool,
+    /// For the bulk jobs: rows (or contacts) per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_per_second: Option<f64>,
+    /// For a cold start: the process's peak resident memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_memory_mb: Option<f64>,
+}
+
+/// What a run found: the measures and the statements that read a big table without an index.
+pub struct Report {
+    pub measures: Vec<Measure>,
+    pub full_scans: Vec<plans::FullScan>,
+    /// How many distinct statements were explained.
+    pub explained: usize,
+}
+
+pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Result<()> {
+    if args.contacts == 0 || args.reps == 0 || args.starts == 0 || args.import_rows == 0 {
+        bail!("--contacts, --reps, --starts and --import-rows must be at least 1");
+    }
+    let dir = PathBuf::from("target/bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+    let path = dir.join(format!("occ-{}.db", args.contacts));
+    config.database = DatabaseLocation::Local(path.clone());
+    let sizes = Sizes { contacts: args.contacts, reps: args.reps, import_rows: args.import_rows };
+    let report = if args.cold {
+        let measures = cold::measure(config, &path, args.contacts, args.starts).await?;
+        Report { measures, full_scans: Vec::new(), explained: 0 }
+    } else {
+        measure(config, sizes).await?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report.measures)?);
+    } else {
+        print!("{}", table(&report.measures));
+    }
+    if !args.cold {
+        eprintln!("{}", plans_summary(&report));
+    }
+    Ok(())
+}
+
+/// How big a run is.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub contacts: usize,
+    pub reps: usize,
+    pub import_rows: usize,
+}
+
+/// Prepares the database and measures every endpoint, then the bulk jobs, then the plans.
+pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<Report> {
+    let Sizes { contacts, reps, import_rows } = sizes;
+    let mut bench = Bench::open(config.clone(), contacts, reps).await?;
+    let server = Server::bind(bench.ctx.clone(), "127.0.0.1:0".parse()?, PathBuf::from("public")).await?;
+    let base = format!("http://{}", server.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let sample = bench.sample().await?;
+    let reads = [
+        ("today queue", "/api/v1/queue?scope=team".to_owned()),
+        ("contacts: default view", "/api/v1/contacts".to_owned()),
+        ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", sample.industry)),
+        ("contacts: text search", format!("/api/v1/contacts?q={}", sample.search)),
+        ("contacts: deep page", format!("/api/v1/contacts?cursor={}", sample.deep_cursor)),
+        ("contact detail", format!("/api/v1/contacts/{}", sample.contact)),
+        ("prep card", format!("/api/v1/prep/{}", sample.contact)),
+        ("account detail", format!("/api/v1/accounts/{}", sample.account)),
+        ("pacing", "/api/v1/pacing".to_owned()),
+        ("pipeline board", "/api/v1/pipeline".to_owned()),
+        ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),
+        ("review queue", "/api/v1/drafts?approval_status=pending".to_owned()),
+        ("replies", "/api/v1/replies".to_owned()),
+        ("opportunities", "/api/v1/opportunities".to_owned()),
+        ("audit log", "/api/v1/audit".to_owned()),
+    ];
+    let mut measures = Vec::new();
+    for via_http in [false, true] {
+        bench.http = via_http.then(|| base.clone());
+        for (name, path) in &reads {
+            measures.push(bench.read(name, path).await?);
+        }
+        measures.push(bench.approve(&sample.contact).await?);
+        measures.push(bench.rescore_one(&sample.contact).await?);
+    }
+    bench.revoke_tokens().await?;
+    let _ = stop.send(());
+    let _ = serving.await;
+    let (bulk, more) = bulk::on_a_copy(&bench, config, import_rows).await?;
+    measures.extend(bulk);
+    let mut statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
+    statements.extend(more);
+    let conn = bench.ctx.store.connect().await?;
+    let full_scans = plans::full_scans(&conn, &statements).await?;
+    Ok(Report { measures, full_scans, explained: statements.len() })
+}
+
+/// What the plans check found, in words.
+fn plans_summary(report: &Report) -> String {
+    if report.full_scans.is_empty() {
+        return format!(
+            "query plans: {} statements explained; none reads all of {} without an index",
+            report.explained,
+            plans::WATCHED.join(", ")
+        );
+    }
+    let mut out = format!("query plans: {} statements read a big table without an index:\n", report.full_scans.len());
+    for scan in &report.full_scans {
+        out.push_str(&format!("  {} ({}): {}\n", scan.table, scan.plan_line, scan.sql));
+    }
+    out
+}
+
+fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write: bool) -> Measure {
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1;
+        (times[i] * 100.0).round() / 100.0
+    };
+    Measure {
+        name: name.to_owned(),
+        p50_ms: at(0.50),
+        p95_ms: at(0.95),
+        p99_ms: at(0.99),
+        db_calls,
+        rows,
+        write,
+        rows_per_second: None,
+        peak_memory_mb: None,
+    }
+}
+
+/// The plain-text table.
+fn table(measures: &[Measure]) -> String {
+    let mut out = format!(
+        "{:<36} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6}\n",
+        "endpoint", "p50 ms", "p95 ms", "p99 ms", "db calls", "rows", "write"
+    );
+    for m in measures {
+        out.push_str(&format!(
+            "{:<36} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>6} {:>6}",
+            m.name,
+            m.p50_ms,
+            m.p95_ms,
+            m.p99_ms,
+            m.db_calls,
+            m.rows,
+            if m.write { "yes" } else { "" }
+        ));
+        if let Some(rate) = m.rows_per_second {
+            out.push_str(&format!("  {rate:.0} rows/s"));
+        }
+        if let Some(mb) = m.peak_memory_mb {
+            out.push_str(&format!("  peak {mb:.1} MB"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_sorted_times() {
+        let times: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let m = summarize("x", times, 2, 5, false);
+        assert_eq!((m.p50_ms, m.p95_ms, m.p99_ms), (50.0, 95.0, 99.0));
+        let one = summarize("y", vec![3.0], 1, 1, true);
+        assert_eq!((one.p50_ms, one.p99_ms), (3.0, 3.0));
+    }
+
+    #[tokio::test]
+    async fn a_small_book_is_measured_end_to_end_and_every_statement_uses_an_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = occ_core::Config::from_env().expect("config");
+        config.database = DatabaseLocation::Local(dir.path().join("bench.db"));
+        let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
+        let report = measure(config, sizes).await.expect("bench");
+        let measures = &report.measures;
+        assert_eq!(measures.len(), 36, "each endpoint in process and over HTTP, then the two bulk jobs");
+        for m in measures {
+            assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
+        }
+        let list = measures.iter().find(|m| m.name == "contacts: default view").expect("the list");
+        assert!(list.rows > 1, "{list:?}");
+        assert!(measures.iter().any(|m| m.name == "prep card (http)"));
+        let import = measures.iter().find(|m| m.name == "import (250 rows)").expect("the import");
+        assert!(import.write && import.rows == 250 && import.rows_per_second.is_some_and(|r| r > 0.0), "{import:?}");
+        let rescore = measures.last().expect("the rescore");
+        assert_eq!(rescore.rows, 550, "everyone rescored, the imported people too: {rescore:?}");
+        assert_eq!(table(measures).lines().count(), 37);
+        assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
+        assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
+    }
+}
