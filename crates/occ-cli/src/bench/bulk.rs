@@ -1,58 +1,18 @@
 //! The bulk jobs: importing a file as the Contacts screen does (a job, its chunk, the real run
 //! step by step) and rescoring everyone after the ICP weights change, as Settings does. Each is
-//! timed once, from its first request to its last, and reported in rows per second. They run
-//! on a copy of the book, which is deleted afterwards, so the reused book keeps its size and
-//! its model.
+//! timed once, from its first request to its last, and reported in rows per second.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
-use occ_core::config::DatabaseLocation;
 use serde_json::json;
 
 use super::Measure;
-use super::client::{Bench, poisoned, succeeded};
-
-/// Runs both jobs on a copy of the book `bench` measures; answers their measures and the
-/// statements they ran.
-pub async fn on_a_copy(
-    bench: &Bench,
-    mut config: occ_core::Config,
-    import_rows: usize,
-) -> anyhow::Result<(Vec<Measure>, BTreeSet<String>)> {
-    let DatabaseLocation::Local(book) = &config.database else { bail!("the bench needs an embedded database") };
-    let copy = book.with_extension("scratch.db");
-    let conn = bench.ctx.store.connect().await?;
-    conn.query_all("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(())).await?;
-    remove(&copy);
-    std::fs::copy(book, &copy).with_context(|| format!("while copying the book to {}", copy.display()))?;
-    config.database = DatabaseLocation::Local(copy.clone());
-    let outcome = async {
-        let mut scratch = Bench::open(config, 0, bench.reps).await?;
-        let measures = vec![import(&scratch, import_rows).await?, rescore_all(&scratch).await?];
-        let statements = std::mem::take(&mut *scratch.statements.lock().map_err(poisoned)?);
-        scratch.revoke_tokens().await?;
-        anyhow::Ok((measures, statements))
-    }
-    .await;
-    remove(&copy);
-    outcome
-}
-
-/// Removes a database file and its journal files, if there.
-fn remove(db: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = PathBuf::from(db).into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-}
+use super::client::{Bench, succeeded};
 
 /// Imports a file of `rows` new people at companies of about ten each.
-async fn import(bench: &Bench, rows: usize) -> anyhow::Result<Measure> {
+pub async fn import(bench: &Bench, rows: usize) -> anyhow::Result<Measure> {
     let tag = occ_core::domain::new_id().to_ascii_lowercase();
     let mut csv = String::from("first_name,last_name,email,title,company,domain\n");
     for n in 0..rows {
@@ -87,7 +47,7 @@ async fn import(bench: &Bench, rows: usize) -> anyhow::Result<Measure> {
 
 /// Moves five points between two weights of the ICP model (so every score changes), saves it
 /// as a new version, and rescores everyone with it as the Settings screen does.
-async fn rescore_all(bench: &Bench) -> anyhow::Result<Measure> {
+pub async fn rescore_all(bench: &Bench) -> anyhow::Result<Measure> {
     let mut model = bench.ok("GET", "/api/v1/settings/icp", None).await?.body["value"].take();
     let weights = &mut model["weights"];
     let (signals, engagement) = (weights["signals"].as_u64().unwrap_or(0), weights["engagement"].as_u64().unwrap_or(0));

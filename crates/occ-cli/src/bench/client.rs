@@ -22,7 +22,7 @@ const BENCH_EMAIL: &str = "bench@occ.local";
 
 /// Migrates, seeds the synthetic book when the database is empty, and answers the bench's
 /// admin (made once).
-async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String> {
+pub(super) async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String> {
     let conn = ctx.store.connect().await?;
     migrate::up(&conn, None).await?;
     let started = Instant::now();
@@ -51,8 +51,7 @@ pub(super) struct Bench {
     pub(super) ctx: Arc<Ctx>,
     pub(super) routes: Routes,
     pub(super) user_id: String,
-    /// Every token made (revoked at the end), and the one in use with its requests so far.
-    pub(super) tokens: Mutex<Vec<String>>,
+    /// The token in use (made by the bench) and its requests so far.
     pub(super) current: Mutex<(String, usize)>,
     /// Every statement the in-process requests ran.
     pub(super) statements: Mutex<BTreeSet<String>>,
@@ -72,30 +71,20 @@ pub(super) struct Answer {
 
 impl Bench {
     /// Opens the database (made and seeded when new) as the bench's admin.
-    pub(super) async fn open(config: occ_core::Config, contacts: usize, reps: usize) -> anyhow::Result<Self> {
+    pub(super) async fn open(config: occ_core::Config, reps: usize) -> anyhow::Result<Self> {
         let ctx = Ctx::new(config).await?;
-        let user_id = prepare(&ctx, contacts).await?;
+        // The book is made: this finds its admin.
+        let user_id = prepare(&ctx, 0).await?;
         Ok(Bench {
             ctx,
             routes: Family::routes_of(Family::ALL),
             user_id,
-            tokens: Mutex::new(Vec::new()),
             current: Mutex::new((String::new(), TOKEN_REQUESTS)),
             statements: Mutex::new(BTreeSet::new()),
             reps,
             http: None,
             client: reqwest::Client::new(),
         })
-    }
-
-    /// Revokes every token the bench made.
-    pub(super) async fn revoke_tokens(&mut self) -> anyhow::Result<()> {
-        self.http = None;
-        let made = std::mem::take(&mut *self.tokens.lock().map_err(poisoned)?);
-        for id in made {
-            self.ok("DELETE", &format!("/api/v1/tokens/{id}"), None).await?;
-        }
-        Ok(())
     }
 
     /// The `authorization` value, from a new token when the one in use had its share.
@@ -110,7 +99,6 @@ impl Bench {
         let conn = self.ctx.store.connect().await?;
         let scopes = [Scope::Read, Scope::Write, Scope::Admin];
         let created = tokens::create_token(&conn, &Actor::system(None), &self.user_id, "bench", &scopes, None).await?;
-        self.tokens.lock().map_err(poisoned)?.push(created.token.id);
         *self.current.lock().map_err(poisoned)? = (created.secret.clone(), 1);
         Ok(format!("Bearer {}", created.secret))
     }

@@ -9,21 +9,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+use super::book::WorkingCopy;
 use super::client::{Bench, calls_of};
 use super::{Measure, summarize};
 
 /// How long one start may take before the bench gives up on it.
 const START_LIMIT: Duration = Duration::from_secs(60);
 
-pub async fn measure(
-    config: occ_core::Config,
-    database: &Path,
-    contacts: usize,
-    starts: usize,
-) -> anyhow::Result<Vec<Measure>> {
-    let mut bench = Bench::open(config, contacts, 1).await?;
+pub async fn measure(config: occ_core::Config, contacts: usize, starts: usize) -> anyhow::Result<Vec<Measure>> {
     let binary = build()?;
-    let url = format!("file:{}", std::fs::canonicalize(database)?.display());
+    let (copy, config) = WorkingCopy::of(&config, contacts).await?;
+    let bench = Bench::open(config, 1).await?;
+    let url = format!("file:{}", std::fs::canonicalize(copy.path())?.display());
     let mut times = Vec::with_capacity(starts);
     let (mut peak_kb, mut calls, mut rows) = (0, 0, 0);
     for n in 0..starts {
@@ -35,7 +32,6 @@ pub async fn measure(
         (calls, rows) = (start.calls, start.rows);
     }
     eprintln!();
-    bench.revoke_tokens().await?;
     let mut measure = summarize("cold start: accounts function", times, calls, rows, false);
     measure.peak_memory_mb = Some((peak_kb as f64 / 1024.0 * 10.0).round() / 10.0);
     Ok(vec![measure])

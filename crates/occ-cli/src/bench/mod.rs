@@ -1,12 +1,13 @@
 //! `occ bench`: how fast the hot endpoints answer on a large book, and how many database calls
-//! each makes. The database is a synthetic one of `--contacts` people (made once, then reused:
-//! `target/bench/occ-<contacts>.db`); each endpoint runs `--reps` times after a warm-up, in
+//! each makes. The database is a synthetic one of `--contacts` people (made once, then copied
+//! for each run: `book`); each endpoint runs `--reps` times after a warm-up, in
 //! process through the whole request pipeline (authentication included), and over HTTP against
 //! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
 //! Then a 10,000-row import and a rescore of everyone after a weights change (`bulk`), the
 //! query plans of every statement run in process (`plans`), and with `--cold` the start-up of
 //! the `accounts` function (`cold`).
 
+mod book;
 mod bulk;
 mod client;
 mod cold;
@@ -77,10 +78,10 @@ pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Resul
     let dir = PathBuf::from("target/bench");
     std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
     let path = dir.join(format!("occ-{}.db", args.contacts));
-    config.database = DatabaseLocation::Local(path.clone());
+    config.database = DatabaseLocation::Local(path);
     let sizes = Sizes { contacts: args.contacts, reps: args.reps, import_rows: args.import_rows };
     let report = if args.cold {
-        let measures = cold::measure(config, &path, args.contacts, args.starts).await?;
+        let measures = cold::measure(config, args.contacts, args.starts).await?;
         Report { measures, full_scans: Vec::new(), explained: 0 }
     } else {
         measure(config, sizes).await?
@@ -104,10 +105,12 @@ pub struct Sizes {
     pub import_rows: usize,
 }
 
-/// Prepares the database and measures every endpoint, then the bulk jobs, then the plans.
+/// Measures every endpoint on a copy of the book (made first when new), then the bulk jobs,
+/// then the plans.
 pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<Report> {
     let Sizes { contacts, reps, import_rows } = sizes;
-    let mut bench = Bench::open(config.clone(), contacts, reps).await?;
+    let (copy, config) = book::WorkingCopy::of(&config, contacts).await?;
+    let mut bench = Bench::open(config, reps).await?;
     let server = Server::bind(bench.ctx.clone(), "127.0.0.1:0".parse()?, PathBuf::from("public")).await?;
     let base = format!("http://{}", server.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -141,15 +144,15 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
         measures.push(bench.approve(&sample.contact).await?);
         measures.push(bench.rescore_one(&sample.contact).await?);
     }
-    bench.revoke_tokens().await?;
     let _ = stop.send(());
     let _ = serving.await;
-    let (bulk, more) = bulk::on_a_copy(&bench, config, import_rows).await?;
-    measures.extend(bulk);
-    let mut statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
-    statements.extend(more);
+    bench.http = None;
+    measures.push(bulk::import(&bench, import_rows).await?);
+    measures.push(bulk::rescore_all(&bench).await?);
+    let statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
     let conn = bench.ctx.store.connect().await?;
     let full_scans = plans::full_scans(&conn, &statements).await?;
+    drop((conn, bench, copy));
     Ok(Report { measures, full_scans, explained: statements.len() })
 }
 
@@ -191,12 +194,12 @@ fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write:
 /// The plain-text table.
 fn table(measures: &[Measure]) -> String {
     let mut out = format!(
-        "{:<36} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6}\n",
+        "{:<39} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6}\n",
         "endpoint", "p50 ms", "p95 ms", "p99 ms", "db calls", "rows", "write"
     );
     for m in measures {
         out.push_str(&format!(
-            "{:<36} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>6} {:>6}",
+            "{:<39} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>6} {:>6}",
             m.name,
             m.p50_ms,
             m.p95_ms,
@@ -205,6 +208,7 @@ fn table(measures: &[Measure]) -> String {
             m.rows,
             if m.write { "yes" } else { "" }
         ));
+        out.truncate(out.trim_end().len());
         if let Some(rate) = m.rows_per_second {
             out.push_str(&format!("  {rate:.0} rows/s"));
         }
@@ -219,6 +223,7 @@ fn table(measures: &[Measure]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use occ_core::store::col;
 
     #[test]
     fn percentiles_come_from_the_sorted_times() {
@@ -235,7 +240,7 @@ mod tests {
         let mut config = occ_core::Config::from_env().expect("config");
         config.database = DatabaseLocation::Local(dir.path().join("bench.db"));
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
-        let report = measure(config, sizes).await.expect("bench");
+        let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
         assert_eq!(measures.len(), 36, "each endpoint in process and over HTTP, then the two bulk jobs");
         for m in measures {
@@ -251,5 +256,21 @@ mod tests {
         assert_eq!(table(measures).lines().count(), 37);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
+
+        // The run worked on a copy, now gone; the book is as it was made.
+        assert!(!dir.path().join("bench.run.db").exists());
+        let store = occ_core::store::Store::open(&config).await.expect("book");
+        let conn = store.connect().await.expect("conn");
+        let written: i64 = conn
+            .query_one(
+                "count",
+                "SELECT (SELECT count(*) FROM imports) + (SELECT count(*) FROM message_drafts WHERE body LIKE '%benchmark%') \
+                 + (SELECT count(*) FROM settings WHERE key = 'icp')",
+                (),
+                |row| col(row, 0),
+            )
+            .await
+            .expect("count");
+        assert_eq!(written, 0, "no import, approval or model reached the book");
     }
 }
