@@ -10,7 +10,7 @@ CREATE TABLE contact_stage_counts (
     stage      TEXT NOT NULL,
     n          INTEGER NOT NULL CHECK (n >= 0),
     PRIMARY KEY (owner_key, stage)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 INSERT INTO contact_stage_counts (owner_key, stage, n)
 SELECT ifnull(owner_id, ''), stage, count(*) FROM contacts GROUP BY ifnull(owner_id, ''), stage;
