@@ -1,5 +1,5 @@
-//! The bench's session: its database and admin, its tokens, and one request at a time, in
-//! process or over HTTP, timed and counted.
+//! The bench's session: the book's admin, a token, and one request at a time, in process or
+//! over HTTP, timed and counted.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -47,18 +47,20 @@ pub(super) async fn prepare(ctx: &Ctx, contacts: usize) -> anyhow::Result<String
 /// every request counts against as it would for a script.
 const TOKEN_REQUESTS: usize = (API_BUDGET_PER_MINUTE as usize) - 50;
 
+/// A measuring session on a run's book, as its admin: requests in process, or over HTTP to the
+/// local server when `http` is set.
 pub(super) struct Bench {
     pub(super) ctx: Arc<Ctx>,
-    pub(super) routes: Routes,
-    pub(super) user_id: String,
+    routes: Routes,
+    user_id: String,
     /// The token in use (made by the bench) and its requests so far.
-    pub(super) current: Mutex<(String, usize)>,
+    current: Mutex<(String, usize)>,
     /// Every statement the in-process requests ran.
     pub(super) statements: Mutex<BTreeSet<String>>,
     pub(super) reps: usize,
     /// The local server's base URL when measuring over HTTP.
     pub(super) http: Option<String>,
-    pub(super) client: reqwest::Client,
+    client: reqwest::Client,
 }
 
 /// One answer: its status, body, calls and time.
@@ -70,7 +72,7 @@ pub(super) struct Answer {
 }
 
 impl Bench {
-    /// Opens the database (made and seeded when new) as the bench's admin.
+    /// Opens a run's book (already made) as the bench's admin.
     pub(super) async fn open(config: occ_core::Config, reps: usize) -> anyhow::Result<Self> {
         let ctx = Ctx::new(config).await?;
         // The book is made: this finds its admin.
@@ -103,11 +105,13 @@ impl Bench {
         Ok(format!("Bearer {}", created.secret))
     }
 
+    /// A request with a JSON body (or none).
     pub(super) async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
         let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
         self.send(method, path, "application/json", bytes).await
     }
 
+    /// A request with any body, timed; in process, the statements it ran are recorded.
     pub(super) async fn send(
         &self,
         method: &str,
@@ -151,6 +155,7 @@ impl Bench {
         if self.http.is_some() { format!("{name} (http)") } else { name.to_owned() }
     }
 
+    /// A request that must succeed (2xx).
     pub(super) async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
         succeeded(method, path, self.call(method, path, body).await?)
     }

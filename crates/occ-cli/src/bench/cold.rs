@@ -16,6 +16,8 @@ use super::{Measure, summarize};
 /// How long one start may take before the bench gives up on it.
 const START_LIMIT: Duration = Duration::from_secs(60);
 
+/// Starts the function `starts` times on a copy of the book; one measure with the start times,
+/// the calls and rows of the first answer, and the highest peak memory.
 pub async fn measure(config: occ_core::Config, contacts: usize, starts: usize) -> anyhow::Result<Vec<Measure>> {
     let binary = build()?;
     let (copy, config) = WorkingCopy::of(&config, contacts).await?;

@@ -18,6 +18,7 @@ pub(super) struct Sample {
 }
 
 impl Bench {
+    /// Picks the sample from the book, and the deep page's cursor by paging ten pages down.
     pub(super) async fn sample(&self) -> anyhow::Result<Sample> {
         let conn = self.ctx.store.connect().await?;
         let (contact, account, industry, last_name): (String, String, String, String) = conn
