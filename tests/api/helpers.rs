@@ -12,7 +12,8 @@ use occ_core::auth::{tokens, users};
 use occ_core::config::{Config, DatabaseLocation};
 use occ_core::domain::EmailAddress;
 use occ_core::domain::enums::Role;
-use occ_core::http::{Ctx, server::Server};
+use occ_core::http::Ctx;
+use occ_core::http::server::{Limits, Server};
 use occ_core::store::{Conn, Store, migrate};
 use serde_json::Value;
 
@@ -196,6 +197,11 @@ pub async fn spawn_app() -> TestApp {
 /// A server whose configuration `adjust` may change; `migrate` false leaves the database empty.
 /// `OCC_TEST_LOG=1` shows the servers' logs (with `--no-capture`).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> TestApp {
+    spawn_app_limited(adjust, migrate, Limits::default()).await
+}
+
+/// As [`spawn_app_with`], with the server's connection limits.
+pub async fn spawn_app_limited(adjust: impl FnOnce(&mut Config), migrate: bool, limits: Limits) -> TestApp {
     if std::env::var_os("OCC_TEST_LOG").is_some() {
         occ_core::telemetry::init(occ_core::config::LogFormat::Pretty);
     }
@@ -214,7 +220,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config), migrate: bool) -> 
     };
     let ctx = Ctx::new(config).await.expect("context");
     let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
-    let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
+    let server =
+        Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind").with_limits(limits);
     let addr = server.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run(async {

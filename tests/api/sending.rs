@@ -22,14 +22,14 @@ pub fn wednesday() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-12-02T14:00:00Z").expect("time").with_timezone(&Utc)
 }
 
-fn configure(c: &mut occ_core::Config) {
+pub fn configure(c: &mut occ_core::Config) {
     c.secret_key = Some(Secret::new(KEY.to_owned()));
     c.public_url = Some("https://occ.test".to_owned());
     c.unsubscribe_mailto = Some("unsubscribe@seller.example".to_owned());
     c.webhook_secret = Some(Secret::new(WEBHOOK_SECRET.to_owned()));
 }
 
-const WEBHOOK_SECRET: &str = "provider-shared-secret";
+pub const WEBHOOK_SECRET: &str = "provider-shared-secret";
 
 /// Posts an email event signed as the provider does, `age` seconds ago.
 async fn event(app: &TestApp, body: Value, age: i64) -> crate::helpers::Answer {

@@ -100,16 +100,22 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// `occ worker`: the tick every five seconds, or once. The loop never ends on a failed tick
+/// (each is logged); `--once` prints the report and exits 1 when a step or an email failed on
+/// OCC's side.
 async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
     let store = occ_core::store::Store::open(&config).await?;
     loop {
-        let report = occ_core::worker::run(&store.connect().await?, &config, chrono::Utc::now()).await?;
-        if once {
-            println!("{}", serde_json::to_string(&report)?);
-            return Ok(());
-        }
-        if report.did_anything() {
-            tracing::info!(?report, "tick");
+        match occ_core::worker::run_on(&store, &config, chrono::Utc::now()).await {
+            Ok(report) if once => {
+                println!("{}", serde_json::to_string(&report)?);
+                anyhow::ensure!(!report.has_failures(), "the tick had failures (see failed_steps and the log)");
+                return Ok(());
+            }
+            Ok(report) if report.did_anything() || report.has_failures() => tracing::info!(?report, "tick"),
+            Ok(_) => {}
+            Err(why) if once => anyhow::bail!(why),
+            Err(why) => tracing::error!(error = %why, "tick failed; the next one runs as planned"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }

@@ -8,6 +8,7 @@ use clap::Args;
 use occ_core::config::DatabaseLocation;
 use occ_core::http::{Ctx, server::Server};
 use occ_core::store::migrate;
+use occ_core::worker;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -73,18 +74,17 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
 /// How often the local server runs the tick.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The background tick: sequence steps due become drafts, pauses end, approved emails go out. A failed tick is logged
-/// and the next one tries again.
+/// The background tick: sequence steps due become drafts, pauses end, approved emails go out.
+/// Nothing stops it: a tick that fails is logged and the next one runs on time.
 async fn ticking(ctx: std::sync::Arc<Ctx>) {
     let mut every = tokio::time::interval(TICK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let result = async { occ_core::worker::run(&ctx.conn().await?, &ctx.config, chrono::Utc::now()).await }.await;
-        match result {
-            Ok(report) if report.did_anything() => tracing::info!(?report, "tick"),
+        match worker::run_on(&ctx.store, &ctx.config, chrono::Utc::now()).await {
+            Ok(report) if report.did_anything() || report.has_failures() => tracing::info!(?report, "tick"),
             Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "tick failed"),
+            Err(why) => tracing::error!(error = %why, "tick failed; the next one runs as planned"),
         }
     }
 }

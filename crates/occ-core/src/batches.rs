@@ -191,7 +191,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let body: CreateBatch = http::body_json(&req)?;
     let mut c = Check::default();
     let name = c.required("name", body.name, 200);
-    let description = c.text("description", body.description, 5000);
+    let description = c.prose("description", body.description, 5000);
     let query = c.text("query", body.query, 2000);
     let limit = body.limit.unwrap_or(50);
     if !(1..=MAX_MEMBERS).contains(&limit) {
@@ -298,7 +298,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let body: PatchBatch = http::body_json(&req)?;
     let mut c = Check::default();
     let name = body.name.map(|n| c.required("name", n, 200));
-    let description = c.text("description", body.description, 5000);
+    let description = c.prose("description", body.description, 5000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;

@@ -83,6 +83,12 @@ pub struct Config {
     /// An address that also takes unsubscribe requests (`OCC_UNSUBSCRIBE_MAILTO`), offered in
     /// the List-Unsubscribe header next to the link.
     pub unsubscribe_mailto: Option<String>,
+    /// The proxies whose `X-Forwarded-For` is believed (`OCC_TRUSTED_PROXIES`: addresses or
+    /// networks); none by default, so the client's address is the connection's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Running on Vercel (`VERCEL=1`, set by the platform), whose own `X-Vercel-Forwarded-For`
+    /// names the client.
+    pub on_vercel: bool,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -183,6 +189,14 @@ impl Config {
             });
         }
 
+        let trusted_proxies = match get("OCC_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => {
+                list.split(',').map(str::trim).filter(|p| !p.is_empty()).map(parse_proxy).collect::<Result<_, _>>()?
+            }
+        };
+        let on_vercel = get("VERCEL").is_some_and(|v| v.trim() == "1");
+
         Ok(Self {
             database,
             journal_mode,
@@ -193,7 +207,14 @@ impl Config {
             public_url,
             webhook_secret,
             unsubscribe_mailto,
+            trusted_proxies,
+            on_vercel,
         })
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn trusts_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 
     /// A configuration for an embedded database file, everything else at its default.
@@ -208,6 +229,8 @@ impl Config {
             webhook_secret: None,
             unsubscribe_mailto: None,
             cron_secret: None,
+            trusted_proxies: Vec::new(),
+            on_vercel: false,
         }
     }
 }
@@ -236,6 +259,17 @@ fn parse_database_url(
         return Err(invalid("the URL has no host"));
     }
     Ok(DatabaseLocation::Remote { url: remote, auth_token })
+}
+
+fn parse_proxy(proxy: &str) -> Result<ipnet::IpNet, ConfigError> {
+    proxy.parse::<ipnet::IpNet>().or_else(|_| proxy.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(|_| {
+        ConfigError {
+            variable: "OCC_TRUSTED_PROXIES",
+            problem: format!(
+                "{proxy:?} is not an address or a network; give a comma-separated list such as 10.0.0.0/8, 192.0.2.7"
+            ),
+        }
+    })
 }
 
 fn parse_origin(origin: &str) -> Result<String, ConfigError> {
@@ -299,6 +333,8 @@ mod tests {
             ("OCC_ALLOWED_ORIGINS", "https://ok.example.com, https://bad.example.com/path"),
             ("OCC_JOURNAL_MODE", "memory"),
             ("OCC_SECRET_KEY", "not-base64-of-32-bytes"),
+            ("OCC_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example"),
+            ("OCC_TRUSTED_PROXIES", "10.0.0.0/33"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).expect_err(value);
@@ -314,6 +350,18 @@ mod tests {
         let printed = format!("{c:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
         assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_none_by_default() {
+        let none = config(&[]).expect("defaults");
+        assert!(!none.trusts_proxy("127.0.0.1".parse().expect("ip")), "not even loopback by default");
+        let c = config(&[("OCC_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,::1"), ("VERCEL", "1")]).expect("valid");
+        assert!(c.trusts_proxy("10.1.2.3".parse().expect("ip")));
+        assert!(c.trusts_proxy("192.0.2.7".parse().expect("ip")));
+        assert!(c.trusts_proxy("::1".parse().expect("ip")));
+        assert!(!c.trusts_proxy("192.0.2.8".parse().expect("ip")));
+        assert!(c.on_vercel);
     }
 
     #[test]

@@ -69,6 +69,12 @@ pub enum AppError {
         /// The existing record the request collides with, if there is one.
         conflicts_with: Option<EntityRef>,
     },
+    /// 408: the body did not arrive in time (a client that sends it slowly or stops halfway).
+    #[error("the request's body did not arrive within {seconds} seconds")]
+    RequestTimeout {
+        /// How long the server waited.
+        seconds: u64,
+    },
     /// 413: the body is larger than this route accepts.
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge {
@@ -84,6 +90,10 @@ pub enum AppError {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
+    /// 503: the database stayed locked by other writers for longer than OCC waits; a retry a
+    /// moment later succeeds (answered with `Retry-After: 1`).
+    #[error("the database is busy; retry shortly")]
+    Busy,
     /// 503: the service cannot answer now (the database is behind the code, or unreachable).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -144,10 +154,11 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,10 +173,12 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { .. } => "conflict",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Validation(_) => "validation_failed",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
+            Self::Busy => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -214,6 +227,9 @@ impl AppError {
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            Self::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"occ\""));

@@ -115,7 +115,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let due_at = http::parse_time("due_at", &body.due_at)
         .map_err(|_| c.fail("due_at", "format", "must be an RFC 3339 time"))
         .ok();
-    let reason = c.text("reason", body.reason, 2000);
+    let reason = c.prose("reason", body.reason, 2000);
     c.finish(())?;
     let (contact_id, due_at) = (contact_id.unwrap_or_default(), due_at.unwrap_or_default());
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
@@ -224,7 +224,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let due_at = body.due_at.as_deref().and_then(|t| {
         http::parse_time("due_at", t).map_err(|_| c.fail("due_at", "format", "must be an RFC 3339 time")).ok()
     });
-    let reason = c.text("reason", body.reason, 2000);
+    let reason = c.prose("reason", body.reason, 2000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;

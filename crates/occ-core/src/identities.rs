@@ -231,7 +231,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     if let Some(w) = &body.warmup {
         check_warmup(&mut c, w);
     }
-    let signature = c.text("signature", body.signature, 5000);
+    let signature = c.prose("signature", body.signature, 5000);
     let password = body.smtp_password.filter(|p| !p.is_empty());
     if password.as_ref().is_some_and(|p| p.len() > 1000) {
         c.fail("smtp_password", "max_length", "must be at most 1000 characters");
@@ -374,7 +374,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     if let Patch::Value(w) = &body.warmup {
         check_warmup(&mut c, w);
     }
-    let signature = crate::validate::patched(body.signature, |s| c.text("signature", s, 5000));
+    let signature = crate::validate::patched(body.signature, |s| c.prose("signature", s, 5000));
     c.finish(())?;
     let password: Option<Option<Vec<u8>>> = match body.smtp_password {
         Patch::Absent => None,

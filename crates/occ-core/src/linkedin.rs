@@ -83,7 +83,7 @@ pub(crate) async fn record(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         None => Some(now()),
     }
     .unwrap_or_default();
-    let note = c.text("note", body.note, 5000);
+    let note = c.prose("note", body.note, 5000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let id = new_id();

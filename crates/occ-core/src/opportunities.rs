@@ -270,7 +270,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         http::parse_time("meeting_at", t).map_err(|_| c.fail("meeting_at", "format", "must be an RFC 3339 time")).ok()
     });
     let (amount, currency) = money(&mut c, body.amount_minor, body.currency);
-    let notes = c.text("notes", body.notes, 20000);
+    let notes = c.prose("notes", body.notes, 20000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
@@ -453,7 +453,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     });
     let money_sent = body.amount_minor.is_present() || body.currency.is_present();
     let (amount, currency) = money(&mut c, body.amount_minor.value(), body.currency.value());
-    let notes = crate::validate::patched(body.notes, |n| c.text("notes", n, 20000));
+    let notes = crate::validate::patched(body.notes, |n| c.prose("notes", n, 20000));
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;

@@ -20,6 +20,7 @@ use crate::audit;
 use crate::crypto::SecretBox;
 use crate::domain::EmailAddress;
 use crate::domain::enums::SmtpSecurity;
+use crate::domain::text::one_line;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::identities::{Identity, identity_columns};
@@ -149,7 +150,9 @@ impl Sender {
             .from_email
             .parse()
             .map_err(|_| AppError::Internal(anyhow::anyhow!("stored identity address does not parse")))?;
-        Ok(Mailbox::new(Some(self.identity.from_name.clone()), address))
+        // Folded onto one line: a line break in a stored name must not end the header early.
+        let name = one_line(&self.identity.from_name).trim().to_owned();
+        Ok(Mailbox::new(Some(name).filter(|n| !n.is_empty()), address))
     }
 }
 

@@ -195,7 +195,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     if reason == SuppressionReason::Erased {
         c.fail("reason", "one_of", "erased entries are made by erasing the person");
     }
-    let note = c.text("note", body.note, 2000);
+    let note = c.prose("note", body.note, 2000);
     let entry = c.finish(entry)?.unwrap_or((SuppressionKind::Email, String::new()));
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let source = format!("user:{}", principal.user_id);
@@ -288,7 +288,7 @@ pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         return Err(AppError::invalid("reason", "one_of", "erased entries are made by erasing the person"));
     }
     let mut c = Check::default();
-    let note = c.text("note", body.note, 2000);
+    let note = c.prose("note", body.note, 2000);
     c.finish(())?;
     let mut entries: Vec<(SuppressionKind, String)> = Vec::new();
     let mut invalid = Vec::new();

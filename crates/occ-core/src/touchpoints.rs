@@ -175,7 +175,7 @@ fn check(body: RecordTouch) -> AppResult<Checked> {
     if body.duration_seconds.is_some_and(|d| !(0..=86_400).contains(&d)) {
         c.fail("duration_seconds", "range", "must be from 0 to 86400");
     }
-    let notes = c.text("notes", body.notes, 20000);
+    let notes = c.prose("notes", body.notes, 20000);
     let key = c.text("idempotency_key", body.idempotency_key, 200);
     let sent_at = match body.sent_at {
         Some(t) => {
@@ -437,7 +437,7 @@ pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
         return Err(AppError::invalid("status", "one_of", "must be sent or failed"));
     }
     let mut c = Check::default();
-    let notes = c.text("notes", body.notes, 20000);
+    let notes = c.prose("notes", body.notes, 20000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();

@@ -2,6 +2,7 @@
 //! names every problem, and turn PATCH fields into "leave / clear / set".
 
 use crate::domain::parse_timezone;
+use crate::domain::text::{Lines, forbidden};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::Patch;
 
@@ -21,19 +22,45 @@ impl Check {
         self.0.iter().any(|f| f.field == field)
     }
 
-    /// Optional text: trimmed, blank means none, at most `max` characters.
+    /// Optional text on one line (a name, a title, a subject): trimmed, blank means none, at
+    /// most `max` characters, no control characters and no line breaks.
     pub(crate) fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        self.checked(field, value, max, Lines::One)
+    }
+
+    /// Optional text of many lines (notes, a message's body): as [`Check::text`], but tabs and
+    /// line breaks are fine.
+    pub(crate) fn prose(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        self.checked(field, value, max, Lines::Many)
+    }
+
+    fn checked(&mut self, field: &str, value: Option<String>, max: usize, lines: Lines) -> Option<String> {
         let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
         if value.chars().count() > max {
             self.fail(field, "max_length", format!("must be at most {max} characters"));
             return None;
         }
+        if let Some(found) = forbidden(&value, lines) {
+            self.fail(field, found.rule(), found.message());
+            return None;
+        }
         Some(value)
     }
 
-    /// Required text: as [`Check::text`], and blank is a `required` failure.
+    /// Required text on one line: as [`Check::text`], and blank is a `required` failure.
     pub(crate) fn required(&mut self, field: &str, value: String, max: usize) -> String {
-        match self.text(field, Some(value), max) {
+        let text = self.text(field, Some(value), max);
+        self.present(field, text)
+    }
+
+    /// Required text of many lines: as [`Check::prose`], and blank is a `required` failure.
+    pub(crate) fn required_prose(&mut self, field: &str, value: String, max: usize) -> String {
+        let text = self.prose(field, Some(value), max);
+        self.present(field, text)
+    }
+
+    fn present(&mut self, field: &str, text: Option<String>) -> String {
+        match text {
             Some(text) => text,
             None => {
                 if !self.failed(field) {

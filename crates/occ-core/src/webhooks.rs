@@ -80,7 +80,8 @@ pub struct Outcome {
 pub fn verify(secret: &str, timestamp: &str, signature: &str, body: &[u8], now: DateTime<Utc>) -> AppResult<()> {
     let refused = |why: &str| AppError::BadSignature(why.to_owned());
     let seconds: i64 = timestamp.trim().parse().map_err(|_| refused("X-OCC-Timestamp must be unix seconds"))?;
-    if (now.timestamp() - seconds).abs() > REPLAY_WINDOW_SECONDS {
+    // The distance without overflow: a timestamp near i64::MIN must not wrap into the window.
+    if now.timestamp().abs_diff(seconds) > REPLAY_WINDOW_SECONDS.unsigned_abs() {
         return Err(refused("the timestamp is outside the five-minute window"));
     }
     let hex =
@@ -245,5 +246,18 @@ mod tests {
         let stale = sign("a-webhook-secret-16", &old, body);
         assert!(verify("a-webhook-secret-16", &old, &stale, body, now).is_err(), "outside the window");
         assert!(verify("a-webhook-secret-16", &ts, "md5=00", body, now).is_err());
+    }
+
+    #[test]
+    fn a_timestamp_far_off_never_wraps_into_the_window() {
+        let now = Utc::now();
+        let body = br#"{"id":"e1"}"#;
+        for far in [now.timestamp().wrapping_add(i64::MIN), i64::MIN, i64::MAX, now.timestamp().wrapping_sub(i64::MAX)]
+        {
+            let ts = far.to_string();
+            let signed = sign("a-webhook-secret-16", &ts, body);
+            let refused = verify("a-webhook-secret-16", &ts, &signed, body, now);
+            assert!(matches!(refused, Err(AppError::BadSignature(_))), "{far}: {refused:?}");
+        }
     }
 }

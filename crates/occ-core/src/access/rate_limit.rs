@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Timelike, Utc};
 
+use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::store::{Conn, col};
 
@@ -21,9 +22,10 @@ fn window(now: DateTime<Utc>) -> (String, u64) {
     (start.format("%Y-%m-%dT%H:%M").to_string(), retry_after)
 }
 
-/// The bucket of an email address.
+/// The bucket of an email address, in its one spelling: however the address is typed, its
+/// attempts count together.
 pub fn email_bucket(email: &str) -> String {
-    format!("login:email:{}", super::secrets::hash_secret(&email.to_ascii_lowercase()))
+    format!("login:email:{}", super::secrets::hash_secret(&EmailAddress::spelling(email)))
 }
 
 fn ip_bucket(ip: Option<std::net::IpAddr>) -> String {
@@ -67,6 +69,12 @@ pub async fn login_succeeded(conn: &Conn, ip: Option<std::net::IpAddr>, email: &
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn every_spelling_of_an_address_shares_one_bucket() {
+        assert_eq!(email_bucket("\u{212A}k@T.local "), email_bucket("kk@t.local"));
+        assert_ne!(email_bucket("kk@t.local"), email_bucket("kl@t.local"));
+    }
 
     #[test]
     fn windows_are_aligned_quarter_hours() {

@@ -206,7 +206,7 @@ impl CreateAccount {
             website,
             linkedin_url: c.linkedin_url(self.linkedin_url),
             tech_stack: c.tech_stack(self.tech_stack),
-            notes: c.text("notes", self.notes, 20_000),
+            notes: c.prose("notes", self.notes, 20_000),
         };
         c.finish(fields)
     }
@@ -239,7 +239,7 @@ impl PatchAccount {
                 Patch::Null => Some(Vec::new()),
                 Patch::Value(v) => Some(c.tech_stack(Some(v))),
             },
-            notes: patched(self.notes, |v| c.text("notes", v, 20_000)),
+            notes: patched(self.notes, |v| c.prose("notes", v, 20_000)),
         };
         c.finish(changes)
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Principal, Scope, Via, secrets};
 use crate::audit::{self, Actor};
+use crate::domain::text::{Lines, forbidden};
 use crate::domain::{TokenId, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, Page, RequestMeta};
@@ -128,6 +129,9 @@ pub struct CreateToken {
 /// Checks a token name.
 pub fn parse_token_name(name: &str) -> AppResult<String> {
     let name = name.trim();
+    if let Some(found) = forbidden(name, Lines::One) {
+        return Err(AppError::invalid("name", found.rule(), found.message()));
+    }
     match name.chars().count() {
         0 => Err(AppError::invalid("name", "required", "must not be empty")),
         1..=100 => Ok(name.to_owned()),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{Principal, secrets};
 use crate::audit::{self, Actor};
 use crate::domain::enums::Role;
+use crate::domain::text::{Lines, forbidden};
 use crate::domain::{EmailAddress, UserId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta};
@@ -60,6 +61,9 @@ fn decode(row: &Row) -> AppResult<User> {
 /// A user's name: trimmed, 1-200 characters.
 pub fn parse_name(field: &str, name: &str) -> AppResult<String> {
     let name = name.trim();
+    if let Some(found) = forbidden(name, Lines::One) {
+        return Err(AppError::invalid(field, found.rule(), found.message()));
+    }
     match name.chars().count() {
         0 => Err(AppError::invalid(field, "required", "must not be empty")),
         1..=200 => Ok(name.to_owned()),

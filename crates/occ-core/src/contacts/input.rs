@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::persona;
 use crate::domain::EmailAddress;
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
+use crate::domain::text::compatible;
 use crate::error::AppResult;
 use crate::http::Patch;
 use crate::validate::{Check, patched};
@@ -149,7 +150,8 @@ impl ContactChanges {
 /// A LinkedIn profile URL in one spelling: `https://www.linkedin.com/in/<slug>`.
 pub fn normalise_linkedin_profile(input: &str) -> Result<String, &'static str> {
     const RULE: &str = "must be a LinkedIn profile such as https://www.linkedin.com/in/ana-lopez";
-    let text = input.trim();
+    let text = compatible(input);
+    let text = text.trim();
     let rest = text.split_once("://").map_or(text, |(_, r)| r);
     let (host, path) = rest.split_once('/').ok_or(RULE)?;
     let host = host.to_ascii_lowercase();
@@ -158,7 +160,7 @@ pub fn normalise_linkedin_profile(input: &str) -> Result<String, &'static str> {
     }
     let path = path.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
     let slug = path.strip_prefix("in/").ok_or(RULE)?;
-    if slug.is_empty() || slug.contains('/') || slug.chars().any(char::is_whitespace) {
+    if slug.is_empty() || slug.contains('/') || slug.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(RULE);
     }
     Ok(format!("https://www.linkedin.com/in/{}", slug.to_lowercase()))
@@ -222,7 +224,7 @@ impl CreateContact {
                 Patch::Null => Some(None),
                 Patch::Value(id) => Some(c.uuid("owner_id", Some(id))),
             },
-            notes: c.text("notes", self.notes, 20_000),
+            notes: c.prose("notes", self.notes, 20_000),
             stage: Stage::New,
             status: ContactStatus::Active,
         };
@@ -268,7 +270,7 @@ impl PatchContact {
             timezone: patched(self.timezone, |v| c.timezone(v)),
             account_id: patched(self.account_id, |v| c.uuid("account_id", v)),
             owner_id: patched(self.owner_id, |v| c.uuid("owner_id", v)),
-            notes: patched(self.notes, |v| c.text("notes", v, 20_000)),
+            notes: patched(self.notes, |v| c.prose("notes", v, 20_000)),
         };
         c.finish(changes)
     }
@@ -285,6 +287,7 @@ mod tests {
             "linkedin.com/in/Ana-Lopez",
             "https://www.linkedin.com/in/ana-lopez/?trk=x",
             "http://de.linkedin.com/in/ana-lopez#about",
+            "https://www.linkedin.com/in/ａｎａ-lopez",
         ] {
             assert_eq!(
                 normalise_linkedin_profile(input).as_deref(),
@@ -292,7 +295,14 @@ mod tests {
                 "{input}"
             );
         }
-        for bad in ["https://linkedin.com/company/acme", "https://example.com/in/ana", "linkedin.com/in/", "ana"] {
+        for bad in [
+            "https://linkedin.com/company/acme",
+            "https://example.com/in/ana",
+            "linkedin.com/in/",
+            "ana",
+            "https://www.linkedin.com/in/ana-lopez\0",
+            "https://www.linkedin.com/in/ana\u{7}lopez",
+        ] {
             assert!(normalise_linkedin_profile(bad).is_err(), "{bad}");
         }
     }

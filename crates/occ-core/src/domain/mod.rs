@@ -3,6 +3,7 @@
 mod closed_enum;
 pub mod enums;
 mod ids;
+pub mod text;
 mod web;
 
 pub use closed_enum::UnknownVariant;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::text::compatible;
+
 /// A company's domain, normalised: lower-case, no scheme, no `www.`, no port, path or query,
 /// no trailing dot. `https://www.Acme.com/about` becomes `acme.com`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -10,6 +12,7 @@ pub struct DomainName(String);
 impl DomainName {
     /// Parses and normalises a domain or a website URL; the error says what is wrong.
     pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let input = compatible(input);
         let mut rest = input.trim();
         if let Some(idx) = rest.find("://") {
             rest = &rest[idx + 3..];
@@ -55,14 +58,22 @@ impl fmt::Display for DomainName {
     }
 }
 
-/// An email address, trimmed and lower-cased, with a domain that [`DomainName`] accepts.
+/// An email address in one spelling (Unicode NFKC, trimmed, lower-cased), with a domain that
+/// [`DomainName`] accepts. Wherever an address is a key (users, contacts, suppression, the
+/// login limit) it is compared in this spelling.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);
 
 impl EmailAddress {
+    /// The one spelling of what was typed as an address, valid or not (NFKC, trimmed,
+    /// lower-cased): `K@T.local` with a Kelvin sign and `k@t.local` are the same.
+    pub fn spelling(input: &str) -> String {
+        compatible(input).trim().to_lowercase()
+    }
+
     /// Parses an email address; the error says what is wrong.
     pub fn parse(input: &str) -> Result<Self, &'static str> {
-        let text = input.trim().to_lowercase();
+        let text = Self::spelling(input);
         const RULE: &str = "must be an email address such as ana@acme.com";
         let Some((local, domain)) = text.rsplit_once('@') else { return Err(RULE) };
         let local_ok = !local.is_empty()
@@ -129,6 +140,19 @@ mod tests {
         {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_address_or_a_domain_has_one_spelling() {
+        let kelvin = EmailAddress::parse("\u{212A}k@t.local").expect("valid");
+        assert_eq!(kelvin, EmailAddress::parse("kk@t.local").expect("valid"));
+        assert_eq!(EmailAddress::parse("ａｎａ＠ａｃｍｅ．ｃｏｍ").map(|e| e.0), Ok("ana@acme.com".to_owned()));
+        assert_eq!(EmailAddress::spelling(" \u{212A}K@T.local\0"), "kk@t.local\0");
+        assert_eq!(DomainName::parse("ＡＣＭＥ.com").map(|d| d.0), Ok("acme.com".to_owned()));
+        for bad in ["ana@acme.com\0", "ana\0@acme.com", "ana@acme.com\r\nbcc: x@y.z"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(DomainName::parse("acme.com\0").is_err());
     }
 
     #[test]

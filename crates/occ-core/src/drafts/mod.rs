@@ -218,7 +218,7 @@ impl Check {
                 None
             }
         };
-        (subject, self.required("body", body, 20_000))
+        (subject, self.required_prose("body", body, 20_000))
     }
 }
 
@@ -234,7 +234,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         c.fail("contact_id", "format", "must be an id");
     }
     let (subject, text) = c.message(body.channel, body.subject, body.body);
-    let notes = c.text("notes", body.notes, 5000);
+    let notes = c.prose("notes", body.notes, 5000);
     c.finish(())?;
     let contact_id = contact_id.unwrap_or_default();
     let conn = ctx.conn().await?;
@@ -395,7 +395,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let (subject, text) =
                 c.message(before.channel, body.subject.or(before.subject.clone()), body.body.unwrap_or(before.body.clone()));
             let notes = match body.notes {
-                Some(n) => c.text("notes", Some(n), 5000),
+                Some(n) => c.prose("notes", Some(n), 5000),
                 None => before.notes.clone(),
             };
             c.finish(())?;

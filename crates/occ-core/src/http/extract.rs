@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::router::PathParams;
+use super::strict::{CONTROL, Strict};
+use crate::domain::text::{Lines, forbidden};
 use crate::error::{AppError, AppResult, FieldError};
 
 /// A PATCH field: absent (leave unchanged), `null` (clear), or a new value.
@@ -56,19 +58,24 @@ pub fn body_json<T: DeserializeOwned>(req: &Request<Bytes>) -> AppResult<T> {
     parse_json(req.body())
 }
 
+/// Parses a body strictly: one JSON value with nothing after it, an object wherever the type
+/// has a struct (see [`Strict`]), and no control characters in any string.
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| AppError::BadRequest(format!("the body is not valid JSON: {err}")))?;
+    serde_path_to_error::deserialize(Strict(value)).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => AppError::Validation(vec![field_error(&path, &inner)]),
-            _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
-        }
+        AppError::Validation(vec![field_error(&path, &err.into_inner())])
     })
 }
 
 fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
+    // A key that cannot be read has no name of its own: name the object that holds it.
+    let path = match path.strip_suffix('?').map(|p| p.trim_end_matches('.')) {
+        Some("") => ".",
+        Some(parent) => parent,
+        None => path,
+    };
     let text = err.to_string();
     let text = text.split(" at line ").next().unwrap_or_default();
     let quoted = |t: &str| t.split('`').nth(1).map(str::to_owned);
@@ -76,14 +83,16 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
         "." | "" => String::new(),
         p => format!("{p}."),
     };
+    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
     if let Some(name) = text.strip_prefix("unknown field ").and_then(quoted) {
         // The path of an unknown field already ends with the field itself.
         let field = if path == "." || path.is_empty() { name } else { path.to_owned() };
         FieldError::new(field, "unknown", "is not a field of this resource")
     } else if let Some(name) = text.strip_prefix("missing field ").and_then(quoted) {
         FieldError::new(format!("{parent}{name}"), "required", "is required")
+    } else if text.starts_with(CONTROL) {
+        FieldError::new(field, "control_characters", text)
     } else {
-        let field = if path == "." { "body".to_owned() } else { path.to_owned() };
         FieldError::new(field, "type", text)
     }
 }
@@ -145,16 +154,37 @@ impl Query {
         self.one(name).map(|text| parse_time(name, &text)).transpose()
     }
 
-    /// A 422 for every parameter that no `one`/`many` call asked for.
+    /// A 422 for every parameter that no `one`/`many` call asked for, and for every one that
+    /// holds a control character or a line break (a saved filter is read here too).
     pub fn finish(self) -> AppResult<()> {
-        let unknown: Vec<FieldError> = self
-            .pairs
-            .iter()
-            .filter(|(k, _)| !self.known.contains(&k.as_str()))
-            .map(|(k, _)| FieldError::new(k.clone(), "unknown", "is not a query parameter of this route"))
-            .collect();
-        if unknown.is_empty() { Ok(()) } else { Err(AppError::Validation(unknown)) }
+        let mut refused = refused_text(self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        refused.extend(
+            self.pairs
+                .iter()
+                .filter(|(k, _)| !self.known.contains(&k.as_str()))
+                .map(|(k, _)| FieldError::new(k.clone(), "unknown", "is not a query parameter of this route")),
+        );
+        if refused.is_empty() { Ok(()) } else { Err(AppError::Validation(refused)) }
     }
+}
+
+/// Refuses a query string whose names or values hold control characters or line breaks (a
+/// 422 naming the parameter), for every route before its handler reads it.
+pub(super) fn query_text(uri: &http::Uri) -> AppResult<()> {
+    let pairs: Vec<_> = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).collect();
+    let refused = refused_text(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    if refused.is_empty() { Ok(()) } else { Err(AppError::Validation(refused)) }
+}
+
+/// The parameters whose name or value holds a control character or a line break.
+fn refused_text<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<FieldError> {
+    pairs
+        .filter_map(|(name, value)| {
+            let found = forbidden(name, Lines::One).or_else(|| forbidden(value, Lines::One))?;
+            let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
+            Some(FieldError::new(name, found.rule(), found.message()))
+        })
+        .collect()
 }
 
 /// An RFC 3339 time in the stored spelling (UTC, milliseconds, `Z`); the error names `field`.
@@ -227,6 +257,74 @@ mod tests {
         }
         assert!(matches!(err("{not json"), AppError::BadRequest(_)));
         assert!(matches!(err(""), AppError::BadRequest(_)));
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Option<Inner>,
+        tags: Option<Vec<String>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        hour: i64,
+        zone: String,
+    }
+
+    fn strict(body: &str) -> AppError {
+        parse_json::<Outer>(body.as_bytes()).expect_err(body)
+    }
+
+    #[test]
+    fn bodies_are_read_strictly() {
+        assert!(matches!(err(r#"{"name": "Trail"}xyz"#), AppError::BadRequest(_)), "data after the value");
+        assert!(matches!(err(r#"{"name": "a"} {"name": "b"}"#), AppError::BadRequest(_)), "two values");
+        let cases = [
+            (r#"["a", "note", 5]"#.to_owned(), "body", "type"),
+            (r#"{"inner": ["America/New_York", 7]}"#.to_owned(), "inner", "type"),
+            (r#"{"inner": {"hour": 7, "zone": "UTC\u0000"}}"#.to_owned(), "inner.zone", "control_characters"),
+            (r#"{"tags": ["ok", "b\u0007ad"]}"#.to_owned(), "tags[1]", "control_characters"),
+            (r#"{"inner": {"hour": 7, "zone": "UTC\u001b"}}"#.to_owned(), "inner.zone", "control_characters"),
+            (r#"{"inner": {"hour": 7, "zone\u0000": "UTC"}}"#.to_owned(), "inner", "control_characters"),
+        ];
+        for (body, field, rule) in cases {
+            match parse_json::<Outer>(body.as_bytes()).expect_err(&body) {
+                AppError::Validation(fields) => {
+                    assert_eq!((fields[0].field.as_str(), fields[0].rule.as_str()), (field, rule), "{body}");
+                }
+                other => panic!("{body}: expected 422, got {other:?}"),
+            }
+        }
+        assert!(matches!(strict(r#"{"inner": {"hour": 7, "zone": "UTC"}} x"#), AppError::BadRequest(_)));
+        let fine: Outer = parse_json(br#"{"inner": {"hour": 7, "zone": "Hi,\r\n\tthere"}, "tags": ["a"]}"#)
+            .expect("tabs and line breaks");
+        assert_eq!(fine.inner.map(|i| i.zone).as_deref(), Some("Hi,\r\n\tthere"));
+        match err(r#"{"name": "Ana", "note": "x\u0000"}"#) {
+            AppError::Validation(fields) => assert!(fields[0].message.contains("U+0000"), "{fields:?}"),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn query_strings_with_control_characters_are_refused_naming_the_parameter() {
+        let uri = |q: &str| q.parse::<http::Uri>().expect("uri");
+        assert!(query_text(&uri("/x?q=abc&stage=new,touched")).is_ok());
+        for (query, field, rule) in [
+            ("/x?q=%00%00%00abc", "q", "control_characters"),
+            ("/x?stage=new&q=a%0Ab", "q", "single_line"),
+            ("/x?na%00me=1", "name", "control_characters"),
+        ] {
+            match query_text(&uri(query)) {
+                Err(AppError::Validation(fields)) => {
+                    assert_eq!((fields[0].field.as_str(), fields[0].rule.as_str()), (field, rule), "{query}");
+                }
+                other => panic!("{query}: expected 422, got {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod respond;
 mod router;
 pub mod server;
 mod stream;
+mod strict;
 
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
@@ -188,6 +189,9 @@ impl RequestMeta {
     }
 }
 
+/// How long a request's body may take to arrive (4 MiB at a slow 150 KiB/s).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The largest body a route accepts: 4 MiB for import chunks, 1 MiB elsewhere.
 pub fn body_limit(path: &str) -> usize {
     if path.starts_with("/api/v1/imports/") && path.contains("/chunks/") { 4 << 20 } else { 1 << 20 }
@@ -201,16 +205,32 @@ fn request_id<B>(req: &Request<B>) -> String {
         .map_or_else(crate::domain::new_id, str::to_owned)
 }
 
-fn client_ip<B>(req: &Request<B>, peer: Option<IpAddr>) -> Option<IpAddr> {
-    // Behind Vercel the platform sets x-forwarded-for (replacing what the client sent); the
-    // local server has the socket's address.
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok());
-    peer.filter(|ip| !ip.is_loopback()).or(forwarded).or(peer)
+/// The client's address. Forwarding headers are believed only from whom they can be: on
+/// Vercel the platform's own header (the function sees no peer); behind a trusted proxy
+/// (`OCC_TRUSTED_PROXIES`) the last address in `X-Forwarded-For` that is not a trusted proxy;
+/// otherwise the connection's own address, whatever the headers say.
+fn client_ip<B>(req: &Request<B>, peer: Option<IpAddr>, config: &Config) -> Option<IpAddr> {
+    let forwarded = |name: &str| -> Vec<IpAddr> {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map_while(|hop| hop.trim().parse().ok())
+            .collect()
+    };
+    match peer {
+        None if config.on_vercel => {
+            let vercel = forwarded("x-vercel-forwarded-for");
+            vercel.first().or(forwarded("x-forwarded-for").first()).copied()
+        }
+        None => None,
+        Some(ip) if config.trusts_proxy(ip) => {
+            let hops = forwarded("x-forwarded-for");
+            hops.iter().rev().find(|hop| !config.trusts_proxy(**hop)).or(hops.first()).copied().or(Some(ip))
+        }
+        Some(ip) => Some(ip),
+    }
 }
 
 /// Answers one API request: the whole pipeline, in the order ARCHITECTURE.md gives. Never
@@ -221,7 +241,7 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let meta = RequestMeta { request_id: request_id(&req), client_ip: client_ip(&req, peer) };
+    let meta = RequestMeta { request_id: request_id(&req), client_ip: client_ip(&req, peer, &ctx.config) };
     let method = req.method().clone();
     let https = headers::is_https(&req);
     let origin = req.headers().get(http::header::ORIGIN).cloned();
@@ -285,16 +305,21 @@ where
         }
         Matched::NotFound => return ("(none)", Err(AppError::NotFound("route"))),
     };
+    if let Err(err) = extract::query_text(req.uri()) {
+        return (pattern, Err(err));
+    }
     let limit = body_limit(req.uri().path());
     let (parts, body) = req.into_parts();
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+    let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit).collect()).await;
+    let bytes = match read {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(err)) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
             return (pattern, Err(AppError::PayloadTooLarge { limit }));
         }
-        Err(err) => {
+        Ok(Err(err)) => {
             return (pattern, Err(AppError::BadRequest(format!("the body could not be read: {err}"))));
         }
+        Err(_) => return (pattern, Err(AppError::RequestTimeout { seconds: BODY_TIMEOUT.as_secs() })),
     };
     let mut req = Request::from_parts(parts, bytes);
     if let Access::Signed(action) = access {
@@ -374,6 +399,30 @@ mod tests {
         assert_eq!(response.headers()["x-db-calls"], "2");
         let again = handle(&ctx, &routes, request("/api/v1/twice"), None).await;
         assert_eq!(again.headers()["x-db-calls"], "2", "each request starts from zero");
+    }
+
+    #[test]
+    fn forwarding_headers_are_believed_only_from_trusted_proxies() {
+        let req = |forwarded: &str| Request::builder().header("x-forwarded-for", forwarded).body(()).expect("request");
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        let local = Config::local("unused");
+        let spoofed = req("203.0.113.9");
+        assert_eq!(client_ip(&spoofed, Some(ip("127.0.0.1")), &local), Some(ip("127.0.0.1")), "loopback is no proxy");
+        assert_eq!(client_ip(&spoofed, None, &local), None);
+        let mut behind = Config::local("unused");
+        behind.trusted_proxies = vec!["10.0.0.0/8".parse().expect("net")];
+        let chain = req("198.51.100.1, 203.0.113.9, 10.0.0.2");
+        assert_eq!(client_ip(&chain, Some(ip("10.0.0.1")), &behind), Some(ip("203.0.113.9")), "the last untrusted hop");
+        assert_eq!(client_ip(&chain, Some(ip("192.0.2.1")), &behind), Some(ip("192.0.2.1")), "an untrusted peer");
+        assert_eq!(client_ip(&req("garbage"), Some(ip("10.0.0.1")), &behind), Some(ip("10.0.0.1")));
+        let mut vercel = Config::local("unused");
+        vercel.on_vercel = true;
+        let platform = Request::builder()
+            .header("x-vercel-forwarded-for", "198.51.100.7")
+            .header("x-forwarded-for", "203.0.113.9")
+            .body(())
+            .expect("request");
+        assert_eq!(client_ip(&platform, None, &vercel), Some(ip("198.51.100.7")));
     }
 
     #[test]

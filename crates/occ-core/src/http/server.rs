@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt as _;
@@ -15,16 +16,42 @@ use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use super::{Ctx, Family, Routes, handle, headers};
+
+/// How much the local server takes on at once, and how long it waits for a slow client.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections open at once; past it the server accepts no more until one closes (the
+    /// others wait in the system's queue).
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers (and, on a kept-alive
+    /// connection, to start the next request) before the connection is closed.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_connections: 512, header_read_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// How long the server rests after a failed accept (out of file descriptors, say) before it
+/// tries again, so that a failure that lasts does not become a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// At most one log line per this long for failed accepts; the rest are counted in the next.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// A bound, not yet running, local server.
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
+    limits: Limits,
 }
 
 #[derive(Debug)]
@@ -39,7 +66,12 @@ impl Server {
     pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, public_dir: PathBuf) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let routes = Family::routes_of(Family::ALL);
-        Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }) })
+        Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }), limits: Limits::default() })
+    }
+
+    /// The same server with other limits.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
     }
 
     /// The bound address.
@@ -50,7 +82,15 @@ impl Server {
     /// Serves until `shutdown` completes.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let open = Arc::new(Semaphore::new(self.limits.max_connections));
+        let mut failures = Throttle::new(ACCEPT_LOG_EVERY);
         loop {
+            // A free place first: at the cap, new connections wait in the system's queue.
+            let place = tokio::select! {
+                place = open.clone().acquire_owned() => place,
+                () = &mut shutdown => return,
+            };
+            let Ok(place) = place else { return };
             let accepted = tokio::select! {
                 accepted = self.listener.accept() => accepted,
                 () = &mut shutdown => return,
@@ -58,19 +98,52 @@ impl Server {
             let (stream, peer) = match accepted {
                 Ok(pair) => pair,
                 Err(err) => {
-                    tracing::warn!(error = %err, "accept failed");
+                    if let Some(also) = failures.allow(Instant::now()) {
+                        tracing::warn!(error = %err, failures_not_logged = also, "accept failed");
+                    }
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             };
             let app = self.app.clone();
+            let limits = self.limits;
             tokio::spawn(async move {
+                let _place = place;
                 let service = service_fn(move |req| {
                     let app = app.clone();
                     async move { Ok::<_, Infallible>(app.answer(req, peer).await) }
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_read_timeout)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
+    }
+}
+
+/// Lets through at most one event per period, and counts the ones held back meanwhile.
+#[derive(Debug)]
+struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+    held: u64,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Self {
+        Self { every, last: None, held: 0 }
+    }
+
+    /// Some(events held back since the last one let through) when this one may go.
+    fn allow(&mut self, now: Instant) -> Option<u64> {
+        if self.last.is_some_and(|last| now.duration_since(last) < self.every) {
+            self.held += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.held))
     }
 }
 
@@ -135,4 +208,21 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Bytes> {
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lasting_failure_is_logged_once_a_period_with_a_count_of_the_rest() {
+        let start = Instant::now();
+        let mut throttle = Throttle::new(Duration::from_secs(10));
+        assert_eq!(throttle.allow(start), Some(0));
+        for ms in 1..=1000 {
+            assert_eq!(throttle.allow(start + Duration::from_millis(ms)), None);
+        }
+        assert_eq!(throttle.allow(start + Duration::from_secs(10)), Some(1000));
+        assert_eq!(throttle.allow(start + Duration::from_secs(11)), None);
+    }
 }

@@ -313,6 +313,13 @@ pub(crate) async fn put_chunk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
 async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::invalid("body", "utf8", "the file is not UTF-8 text; save it as CSV UTF-8"))?;
+    // A NUL would cut the stored text short; other control characters make only their row
+    // invalid (each cell is checked as the API's fields are).
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        let message = format!("chunk {n}, line {line} holds a NUL character (U+0000): remove it and upload again");
+        return Err(AppError::invalid("body", "control_characters", message));
+    }
     let chunk = read_chunk(text, n == 0).map_err(|e| AppError::invalid("body", "csv", format!("chunk {n}: {e}")))?;
     let import = load(conn, id).await?;
     if import.run.is_some() {

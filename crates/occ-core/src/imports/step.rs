@@ -637,7 +637,9 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
             state.counts.accounts_created += i64::from(report.account_created);
         }
         state.processed += taken;
-        state.done = state.processed >= state.total;
+        // A chunk with fewer rows left than counted has nothing more to give: done, never a
+        // step that takes nothing forever.
+        state.done = state.processed >= state.total || taken == 0;
         save_state(conn, import_id, phase, before, &state, &at).await?;
         Ok(state)
     })

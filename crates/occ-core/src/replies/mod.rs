@@ -381,7 +381,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     if contact_id.is_none() {
         c.fail("contact_id", "format", "must be an id");
     }
-    let text = c.required("body", body.body, 100_000);
+    let text = c.required_prose("body", body.body, 100_000);
     let subject = c.text("subject", body.subject, 500);
     let replied_at = match body.replied_at.as_deref() {
         Some(t) => http::parse_time("replied_at", t)

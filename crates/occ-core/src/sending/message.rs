@@ -5,9 +5,13 @@ use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MessageBuilder};
 
-use super::{Slot, Waiting};
+use std::panic::AssertUnwindSafe;
+
+use super::Slot;
+use super::waiting::Waiting;
 use crate::config::Config;
 use crate::crypto::SecretBox;
+use crate::domain::text::one_line;
 use crate::sender::Failure;
 
 /// The message's text: the draft, the identity's signature, and the opt-out line.
@@ -42,12 +46,22 @@ pub(super) async fn deliver(
         }
     };
     let sender = crate::sender::Sender::with_password(slot.identity.clone(), password);
-    // A message that cannot be written (an address that does not parse) never will be.
-    let message = compose(&sender, email, message_id, body, link, config).map_err(|e| Failure::NotSent {
-        permanent: true,
-        code: None,
-        reason: e.to_string(),
-    })?;
+    // A message that cannot be written (an address that does not parse) never will be; nothing
+    // a contact or an identity holds may make writing it panic, and if it did the panic stays
+    // here: the send fails with a reason and its slots are given back.
+    let composed =
+        std::panic::catch_unwind(AssertUnwindSafe(|| compose(&sender, email, message_id, body, link, config)));
+    let message = match composed {
+        Ok(Ok(message)) => message,
+        Ok(Err(reason)) => return Err(reason),
+        Err(_) => {
+            return Err(Failure::NotSent {
+                permanent: true,
+                code: None,
+                reason: "the message could not be composed from this draft, contact and identity".to_owned(),
+            });
+        }
+    };
     sender.deliver(&message).await.map(drop)
 }
 
@@ -55,7 +69,9 @@ fn header(builder: MessageBuilder, name: &'static str, value: String) -> Message
     builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value))
 }
 
-/// The message: threaded on the sequence's first email, with the unsubscribe headers.
+/// The message: threaded on the sequence's first email, with the unsubscribe headers. Names and
+/// the subject are folded onto one line (stored data may predate the rule that refuses line
+/// breaks), so nothing typed can end a header early.
 fn compose(
     sender: &crate::sender::Sender,
     email: &Waiting,
@@ -63,14 +79,18 @@ fn compose(
     body: &str,
     link: &str,
     config: &Config,
-) -> anyhow::Result<Message> {
-    let to = Mailbox::new(Some(email.name.clone()).filter(|n| !n.is_empty()), email.to.parse()?);
-    let subject = email.subject.clone().unwrap_or_default();
-    let mut builder = Message::builder()
-        .from(sender.from().map_err(|e| anyhow::anyhow!(e.to_string()))?)
-        .to(to)
-        .subject(subject)
-        .message_id(Some(message_id.to_owned()));
+) -> Result<Message, Failure> {
+    let refused = |what: &str, e: &dyn std::fmt::Display| Failure::NotSent {
+        permanent: true,
+        code: None,
+        reason: format!("{what}: {e}"),
+    };
+    let from = sender.from().map_err(|e| Failure::Mailbox(format!("the identity's From cannot be written: {e}")))?;
+    let to_address = email.to.parse().map_err(|e| refused("the recipient's address cannot be written", &e))?;
+    let name = one_line(&email.name).trim().to_owned();
+    let to = Mailbox::new(Some(name).filter(|n| !n.is_empty()), to_address);
+    let subject = one_line(email.subject.as_deref().unwrap_or_default()).trim().to_owned();
+    let mut builder = Message::builder().from(from).to(to).subject(subject).message_id(Some(message_id.to_owned()));
     if let Some(first) = email.thread.first() {
         builder = builder.in_reply_to(first.clone());
         builder = builder.references(email.thread.join(" "));
@@ -81,5 +101,8 @@ fn compose(
     }
     builder = header(builder, "List-Unsubscribe", unsubscribe);
     builder = header(builder, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned());
-    Ok(builder.header(ContentType::TEXT_PLAIN).body(body.to_owned())?)
+    builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_owned())
+        .map_err(|e| refused("the message cannot be written", &e))
 }

@@ -1,7 +1,8 @@
 //! The sender: approved email drafts go out over SMTP, at a safe pace, at most once.
 //!
-//! Each tick takes the approved emails whose recipients are inside their local business hours,
-//! picks for each an active identity inside its send window with room left today (the daily cap,
+//! Each tick walks the approved emails that can go now (recipients inside their local business
+//! hours, domains with room today, no send of theirs in flight; see `waiting`), and picks for
+//! each an active identity inside its send window with room left today (the daily cap,
 //! or the warm-up allowance while ramping) and past its spacing, the least used first. Then, in
 //! one transaction, it writes the touchpoint as `sending` (its idempotency key unique; the same
 //! statement re-checks that the draft is still approved, the person still active and nothing
@@ -9,13 +10,21 @@
 //! slots for the day, and moves the identity's next send time. Only then does it talk SMTP, and
 //! it records the outcome after. A crash in between leaves the touchpoint `sending`; the next
 //! ticks turn it `unknown` after a while, for a person to resolve, and never send it again.
+//! Only a message handed to a server counts against a run's [`SENDS_PER_TICK`]; an email held
+//! back (a cap, a window, a domain) costs nothing, and one that fails on OCC's side is logged
+//! and skipped, so no email keeps the others from going.
 
 mod message;
 pub(crate) mod now;
 mod slots;
+mod waiting;
+
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
+use futures_util::FutureExt as _;
 use serde::Serialize;
 
 use crate::audit::Actor;
@@ -32,7 +41,8 @@ use crate::store::{Conn, col};
 
 pub use message::compose_body;
 use message::deliver;
-use slots::{Reservation, Slot, reserve, settle};
+use slots::{Refusal, Reservation, Slot, reserve, settle};
+use waiting::{Waiting, Walk};
 
 /// How many sends one tick attempts at most.
 pub const SENDS_PER_TICK: i64 = 25;
@@ -66,6 +76,12 @@ pub struct SendReport {
     /// Sends that may or may not have happened (interrupted, or the conversation broke while
     /// the message was on its way), now waiting for a person.
     pub unknown: usize,
+    /// Emails whose send failed on OCC's side (logged with the draft's id); the run went on
+    /// with the others.
+    pub errors: usize,
+    /// The run stopped early because the database stayed busy (another sender was writing);
+    /// what is left goes in the next run.
+    pub yielded: bool,
     /// Why nothing could be sent, when sending is not configured.
     pub skipped: Option<String>,
 }
@@ -87,28 +103,14 @@ pub fn business_hours(now: DateTime<Utc>, tz: Tz) -> bool {
     local.weekday().number_from_monday() <= 5 && (BUSINESS_HOURS.0..BUSINESS_HOURS.1).contains(&local.hour())
 }
 
-/// An approved email waiting to go.
-struct Waiting {
-    draft: String,
-    contact: String,
-    subject: Option<String>,
-    body: String,
-    break_up: bool,
-    to: String,
-    name: String,
-    tz: String,
-    thread: Vec<String>,
-    failures: i64,
-    /// Failed sends so far, and when the last one was tried.
-    tries: i64,
-    last_failure: Option<String>,
-}
-
 /// Sends what is due (see the module's description). Needs `OCC_PUBLIC_URL` (for the
 /// unsubscribe links) and `OCC_SECRET_KEY`.
 pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppResult<SendReport> {
     send(conn, config, now, None).await
 }
+
+/// The most pages of the waiting list one run reads.
+const MOST_PAGES: usize = 20;
 
 /// Sends what is due, or only the draft `only` ("send now", under the same rules); for one
 /// draft that cannot go now, `skipped` says why.
@@ -154,7 +156,7 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                     sealed: col(row, 21)?,
                     next_send_at: col(row, 22)?,
                     used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
-                    broken: false,
+                    resting: false,
                 })
             },
         )
@@ -165,99 +167,142 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
         }
         return Ok(report);
     }
-    let waiting = conn
-        .query_all(
-            "SELECT d.id, d.contact_id, d.subject, d.body, NULL, coalesce(s.is_break_up, 0), c.email, \
-               trim(c.first_name || ' ' || coalesce(c.last_name, '')), coalesce(c.timezone, a.timezone, ?2), \
-               (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
-                  AND t.enrollment_id = d.enrollment_id AND t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
-                  ORDER BY t.sent_at) t), \
-               (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
-               (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
-               (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') \
-             FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
-             LEFT JOIN sequence_steps s ON s.id = d.step_id \
-             WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL \
-               AND (?3 IS NULL OR d.id = ?3) \
-             ORDER BY d.updated_at, d.id LIMIT ?1",
-            libsql::params![SENDS_PER_TICK * 4, team_tz.as_str(), only],
-            |row| {
-                Ok(Waiting {
-                    draft: col(row, 0)?,
-                    contact: col(row, 1)?,
-                    subject: col(row, 2)?,
-                    body: col(row, 3)?,
-                    break_up: col::<i64>(row, 5)? != 0,
-                    to: col(row, 6)?,
-                    name: col(row, 7)?,
-                    tz: col(row, 8)?,
-                    thread: serde_json::from_str(&col::<String>(row, 9)?).unwrap_or_default(),
-                    failures: col(row, 10)?,
-                    last_failure: col(row, 11)?,
-                    tries: col(row, 12)?,
-                })
-            },
-        )
-        .await?;
     let secrets = SecretBox::from_key(config.secret_key.as_ref()).map_err(|e| AppError::Unavailable(e.to_string()))?;
     let team_day = now.with_timezone(&zone(&team_tz)).date_naive().to_string();
-    let mut attempts = 0;
-    // Why one draft could not go ("send now"); a whole run keeps quiet about each.
-    let why = |report: &mut SendReport, reason: String| {
-        if only.is_some() {
-            report.skipped = Some(reason);
-        }
+    let mut run = Run {
+        conn,
+        config,
+        secrets: &secrets,
+        now,
+        at: &at,
+        team_day: &team_day,
+        domain_cap,
+        slots: &mut slots,
+        full_domains: HashSet::new(),
+        report: &mut report,
+        only: only.is_some(),
     };
-    for email in waiting {
-        if attempts >= SENDS_PER_TICK {
+    if let Some(draft) = only {
+        match waiting::one(conn, draft, &team_tz).await? {
+            Some(email) => {
+                run.offer(email).await?;
+            }
+            None => run.why("it is no longer an approved email to an active person with an address".to_owned()),
+        }
+        return Ok(report);
+    }
+    let mut walk =
+        Walk { team_tz: &team_tz, team_day: &team_day, domain_cap, zones: waiting::open_zones(now)?, after: None };
+    for _ in 0..MOST_PAGES {
+        let page = waiting::next_page(conn, &walk).await?;
+        let full = page.len() == waiting::PAGE as usize;
+        walk.after = page.last().map(|w| (w.created_at.clone(), w.draft.clone()));
+        for email in page {
+            if run.report.attempted >= SENDS_PER_TICK as usize {
+                return Ok(report);
+            }
+            let draft = email.draft.clone();
+            // One email that fails (a database error, a bug) costs the run that email only.
+            match AssertUnwindSafe(run.offer(email)).catch_unwind().await {
+                Ok(Ok(Offer::Sent | Offer::Waits)) => {}
+                Ok(Ok(Offer::NoIdentity)) => return Ok(report),
+                Ok(Err(AppError::Busy)) => {
+                    tracing::warn!(draft = %draft, "the database is busy: the rest waits for the next run");
+                    run.report.yielded = true;
+                    return Ok(report);
+                }
+                Ok(Err(err)) => {
+                    run.report.errors += 1;
+                    tracing::error!(draft = %draft, error = format!("{err:#}"), "sending one email failed");
+                }
+                Err(_) => {
+                    run.report.errors += 1;
+                    tracing::error!(draft = %draft, "sending one email panicked");
+                }
+            }
+        }
+        if !full {
             break;
         }
+    }
+    Ok(report)
+}
+
+/// What became of one email offered to the run.
+enum Offer {
+    /// It was handed to an SMTP server (whatever came of it).
+    Sent,
+    /// It cannot go now; the others may.
+    Waits,
+    /// No identity may send any more in this run.
+    NoIdentity,
+}
+
+/// One send run's state.
+struct Run<'a> {
+    conn: &'a Conn,
+    config: &'a Config,
+    secrets: &'a SecretBox,
+    now: DateTime<Utc>,
+    at: &'a str,
+    team_day: &'a str,
+    domain_cap: i64,
+    slots: &'a mut Vec<Slot>,
+    /// Recipient domains that had their day's emails during this run.
+    full_domains: HashSet<String>,
+    report: &'a mut SendReport,
+    /// A "send now" of one draft: say why it cannot go.
+    only: bool,
+}
+
+impl Run<'_> {
+    /// Why one draft could not go ("send now"); a whole run keeps quiet about each.
+    fn why(&mut self, reason: String) {
+        if self.only {
+            self.report.skipped = Some(reason);
+        }
+    }
+
+    /// Sends `email` if it can go now: an identity with room, the day's slots reserved with the
+    /// touchpoint, then SMTP, then the outcome recorded. An email held back costs no attempt.
+    async fn offer(&mut self, email: Waiting) -> AppResult<Offer> {
+        let now = self.now;
         if email.failures >= MAX_ATTEMPTS {
-            why(
-                &mut report,
+            self.why(
                 "the server refused it (see the touchpoint's error): check the address, then write it again".to_owned(),
             );
-            continue;
+            return Ok(Offer::Waits);
         }
         let delay = RETRY_AFTER_MINUTES * email.tries.min(RETRY_STEPS);
         if email.last_failure.as_deref().is_some_and(|t| t > stored(now - Duration::minutes(delay)).as_str()) {
-            why(&mut report, format!("its last send failed; it is tried again {delay} minutes after"));
-            continue;
+            self.why(format!("its last send failed; it is tried again {delay} minutes after"));
+            return Ok(Offer::Waits);
         }
         if !business_hours(now, zone(&email.tz)) {
-            let (from, to) = BUSINESS_HOURS;
-            why(
-                &mut report,
-                format!(
-                    "outside the recipient's business hours (Monday to Friday, {from:02}:00-{to:02}:00 in {}); it goes then",
-                    email.tz
-                ),
-            );
-            continue;
+            self.why(waiting::outside_hours(&email.tz));
+            return Ok(Offer::Waits);
         }
-        // The least used identity that may send now.
-        let Some(slot) = slots.iter_mut().filter(|s| s.open(now)).min_by_key(|s| s.used_today(now)) else {
-            why(
-                &mut report,
-                "no identity may send now (send window, daily cap, warm-up or spacing); it waits".to_owned(),
-            );
-            break;
-        };
-        attempts += 1;
-        let domain = email.to.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
-        let touch = new_id();
-        let key = format!("send:{}:{}", email.draft, email.tries + 1);
-        let day = slot.today(now).to_string();
-        let spacing = slot.identity.min_spacing_seconds;
-        let jitter = if spacing > 0 { fastrand::i64(0..=spacing / 5) } else { 0 };
-        let next = stored(now + Duration::seconds(spacing + jitter));
-        let from_domain = slot.identity.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
-        let message_id = format!("<{touch}@{from_domain}>");
-        let link = crate::unsubscribe::link(config, &email.contact).unwrap_or_default();
-        let body = compose_body(&email.body, slot.identity.signature.as_deref(), &link);
-        let reserved = reserve(
-            conn,
-            &Reservation {
+        let domain = email.domain().to_owned();
+        if self.full_domains.contains(&domain) {
+            return Ok(Offer::Waits);
+        }
+        loop {
+            // The least used identity that may send now.
+            let Some(slot) = self.slots.iter_mut().filter(|s| s.open(now)).min_by_key(|s| s.used_today(now)) else {
+                self.why("no identity may send now (send window, daily cap, warm-up or spacing); it waits".to_owned());
+                return Ok(Offer::NoIdentity);
+            };
+            let touch = new_id();
+            let day = slot.today(now).to_string();
+            let spacing = slot.identity.min_spacing_seconds;
+            let jitter = if spacing > 0 { fastrand::i64(0..=spacing / 5) } else { 0 };
+            let next = stored(now + Duration::seconds(spacing + jitter));
+            let from_domain = slot.identity.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+            let message_id = format!("<{touch}@{from_domain}>");
+            let link = crate::unsubscribe::link(self.config, &email.contact).unwrap_or_default();
+            let body = compose_body(&email.body, slot.identity.signature.as_deref(), &link);
+            let key = format!("send:{}:{}", email.draft, email.tries + 1);
+            let reservation = Reservation {
                 touch: &touch,
                 key: &key,
                 email: &email,
@@ -265,50 +310,58 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
                 day: &day,
                 cap: slot.cap_today(now),
                 domain: &domain,
-                team_day: &team_day,
-                domain_cap,
+                team_day: self.team_day,
+                domain_cap: self.domain_cap,
                 next: &next,
-                now: &at,
+                now: self.at,
                 message_id: &message_id,
                 body: &body,
-            },
-        )
-        .await?;
-        if !reserved {
-            why(
-                &mut report,
-                "it was not reserved: sent already, no longer approved, suppressed, or the recipient's domain had its day's emails"
-                    .to_owned(),
-            );
-            continue;
-        }
-        slot.next_send_at = Some(next);
-        slot.used.insert(day.clone(), serde_json::json!(slot.used_today(now) + 1));
-        report.attempted += 1;
-        let outcome = deliver(slot, &secrets, &email, &message_id, &body, &link, config).await;
-        let settled = settle(conn, &touch, &outcome, &slot.identity.id, &day, &domain, &team_day).await?;
-        if settled.released {
-            slot.used.insert(day, serde_json::json!((slot.used_today(now) - 1).max(0)));
-        }
-        if matches!(outcome, Err(Failure::Mailbox(_))) {
-            // The mailbox itself failed: its other messages wait for the next run.
-            slot.broken = true;
-        }
-        if outcome.is_ok() {
-            report.sent += 1;
-            let actor = Actor { name: "sender".to_owned(), user_id: None, request_id: None };
-            let ids = vec![email.contact.clone()];
-            advance(conn, &actor, &ids, Stage::Touched, "contact.touched").await?;
-            if email.break_up {
-                advance(conn, &actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
+            };
+            match reserve(self.conn, &reservation).await? {
+                Ok(()) => {}
+                Err(Refusal::Identity) => {
+                    // Another sender used it meanwhile: the next identity, if any.
+                    slot.resting = true;
+                    continue;
+                }
+                Err(Refusal::Domain) => {
+                    self.full_domains.insert(domain);
+                    self.why("the recipient's domain had its day's emails; it goes tomorrow".to_owned());
+                    return Ok(Offer::Waits);
+                }
+                Err(Refusal::Taken) => {
+                    self.why("it was not reserved: sent already, no longer approved, or suppressed".to_owned());
+                    return Ok(Offer::Waits);
+                }
             }
-        } else if settled.status == "unknown" {
-            report.unknown += 1;
-        } else {
-            report.failed += 1;
+            slot.next_send_at = Some(next);
+            slot.used.insert(day.clone(), serde_json::json!(slot.used_today(now) + 1));
+            self.report.attempted += 1;
+            let outcome = deliver(slot, self.secrets, &email, &message_id, &body, &link, self.config).await;
+            let settled = settle(self.conn, &touch, &outcome, &slot.identity.id, &day, &domain, self.team_day).await?;
+            if settled.released {
+                slot.used.insert(day, serde_json::json!((slot.used_today(now) - 1).max(0)));
+            }
+            if matches!(outcome, Err(Failure::Mailbox(_))) {
+                // The mailbox itself failed: its other messages wait for the next run.
+                slot.resting = true;
+            }
+            if outcome.is_ok() {
+                self.report.sent += 1;
+                let actor = Actor { name: "sender".to_owned(), user_id: None, request_id: None };
+                let ids = vec![email.contact.clone()];
+                advance(self.conn, &actor, &ids, Stage::Touched, "contact.touched").await?;
+                if email.break_up {
+                    advance(self.conn, &actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
+                }
+            } else if settled.status == "unknown" {
+                self.report.unknown += 1;
+            } else {
+                self.report.failed += 1;
+            }
+            return Ok(Offer::Sent);
         }
     }
-    Ok(report)
 }
 
 #[cfg(test)]

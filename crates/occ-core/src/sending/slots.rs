@@ -5,7 +5,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
-use super::{MAX_ATTEMPTS, Waiting, allowance};
+use super::waiting::Waiting;
+use super::{MAX_ATTEMPTS, allowance};
 use crate::enrollments::due::{stored, zone};
 use crate::error::{AppError, AppResult};
 use crate::identities::Identity;
@@ -19,8 +20,8 @@ pub(super) struct Slot {
     pub next_send_at: Option<String>,
     /// Sends reserved per local day.
     pub used: serde_json::Map<String, serde_json::Value>,
-    /// Its mailbox failed in this run.
-    pub broken: bool,
+    /// No more sends from it in this run: its mailbox failed, or another sender filled it.
+    pub resting: bool,
 }
 
 impl Slot {
@@ -44,7 +45,7 @@ impl Slot {
         let local = now.with_timezone(&self.tz());
         let w = &self.identity.send_window;
         let hour = i64::from(local.hour());
-        !self.broken
+        !self.resting
             && w.days.contains(&i64::from(local.weekday().number_from_monday()))
             && hour >= w.start_hour
             && hour < w.end_hour
@@ -70,13 +71,22 @@ pub(super) struct Reservation<'a> {
     pub body: &'a str,
 }
 
+/// Why a reservation was not made (nothing of it was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// The draft went or changed meanwhile (another sender took it, it is no longer approved,
+    /// the person is no longer active), or something now suppresses the address.
+    Taken,
+    /// The identity had its day's emails, or another sender sent from it too recently.
+    Identity,
+    /// The recipient's domain had its day's emails.
+    Domain,
+}
+
 /// The touchpoint and the day's slots, in one transaction: all of it or nothing.
-pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool> {
-    /// A reservation that cannot be made: the transaction is rolled back.
-    const FULL: &str = "no room";
+pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Result<(), Refusal>> {
     let references = serde_json::to_string(&r.email.thread).map_err(|e| AppError::Internal(e.into()))?;
-    let result = conn
-        .immediate(async |conn| {
+    conn.declinable(async |conn| {
             let written = conn
                 .query_opt(
                     "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, identity_id, \
@@ -133,18 +143,17 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<bool>
                 )
                 .await?;
             // A cap of zero (warm-up not started) must hold too: a first insert counts 1.
-            let within = identity.is_some_and(|n| n <= r.cap) && domain.is_some_and(|n| n <= r.domain_cap);
-            if written.is_none() || !within || spaced.is_none() {
-                return Err(AppError::Conflict { message: FULL.to_owned(), fields: Vec::new(), conflicts_with: None });
-            }
-            Ok(())
+            Ok(if written.is_none() {
+                Err(Refusal::Taken)
+            } else if !identity.is_some_and(|n| n <= r.cap) || spaced.is_none() {
+                Err(Refusal::Identity)
+            } else if !domain.is_some_and(|n| n <= r.domain_cap) {
+                Err(Refusal::Domain)
+            } else {
+                Ok(())
+            })
         })
-        .await;
-    match result {
-        Ok(()) => Ok(true),
-        Err(AppError::Conflict { message, .. }) if message == FULL => Ok(false),
-        Err(e) => Err(e),
-    }
+        .await
 }
 
 /// How a send was recorded.

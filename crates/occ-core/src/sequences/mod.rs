@@ -257,7 +257,7 @@ impl Check {
             if step.channel.is_some_and(|c| c != channel_of(step.kind)) {
                 self.fail(&at("channel"), "kind", format!("a {} step is on {}", step.kind, channel_of(step.kind)));
             }
-            let template = self.required(&at("template"), step.template, 20_000);
+            let template = self.required_prose(&at("template"), step.template, 20_000);
             for field in template::unknown_fields(&template) {
                 let message =
                     format!("{{{{{field}}}}} is not a merge field; use {}", template::MERGE_FIELDS.join(", "));
@@ -390,7 +390,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let body: CreateSequence = http::body_json(&req)?;
     let mut c = Check::default();
     let name = c.required("name", body.name, 200);
-    let description = c.text("description", body.description, 5000);
+    let description = c.prose("description", body.description, 5000);
     let status = body.status.unwrap_or(SequenceStatus::Active);
     if status == SequenceStatus::Archived {
         c.fail("status", "one_of", "a new sequence is active or paused");
@@ -496,7 +496,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 Patch::Value(name) => Some(c.required("name", name, 200)),
             };
             name_sent.clone_from(&name);
-            let description = crate::validate::patched(body.description, |d| c.text("description", d, 5000));
+            let description = crate::validate::patched(body.description, |d| c.prose("description", d, 5000));
             let steps = body.steps.map(|steps| c.steps(steps, &before.steps));
             c.finish(())?;
             if let Some(steps) = &steps {

@@ -6,10 +6,10 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
-use crate::access::Action::{ReadData, WriteData};
+use crate::access::Action::{DeleteData, ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
-use crate::domain::enums::SignalKind;
+use crate::domain::enums::{Role, SignalKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -26,7 +26,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/signals", Signed(WriteData), handler!(create))
         .get("/api/v1/signals", Signed(ReadData), handler!(list))
-        .delete("/api/v1/signals/{id}", Signed(WriteData), handler!(delete))
+        .delete("/api/v1/signals/{id}", Signed(DeleteData), handler!(delete))
 }
 
 /// A buying signal.
@@ -188,7 +188,7 @@ impl CreateSignal {
             kind: self.kind,
             strength: self.strength,
             title: c.required("title", self.title, 300),
-            detail: c.text("detail", self.detail, 20_000),
+            detail: c.prose("detail", self.detail, 20_000),
             source_url,
             occurred_at,
             expires_at,
@@ -202,9 +202,10 @@ fn audit_view(s: &Signal) -> serde_json::Value {
         "title": s.title, "occurred_at": s.occurred_at, "expires_at": s.expires_at})
 }
 
-/// Record a buying signal about a contact or an account.
+/// Record a buying signal about a contact or an account. A bdr adds signals to the contacts it
+/// owns or nobody owns, and to any account.
 #[utoipa::path(post, path = "/api/v1/signals", tag = "signals", request_body = CreateSignal,
-    responses((status = 201, body = Signal), (status = 422, body = ErrorResponse)))]
+    responses((status = 201, body = Signal), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let new = http::body_json::<CreateSignal>(&req)?.validate()?;
@@ -213,6 +214,13 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let result = conn
         .immediate(async |conn| {
+            // A signal about a contact is an edit of that contact: a bdr adds them only to the
+            // people it owns or nobody owns. (Accounts are nobody's.)
+            if let (Role::Bdr, Some(contact)) = (principal.role, new.contact_id.as_deref()) {
+                let owner: Option<Option<String>> =
+                    conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact], |row| col(row, 0)).await?;
+                principal.require_owner(owner.flatten().as_deref())?;
+            }
             let (signal, affected) = conn
                 .query_one(
                     ENTITY,
@@ -295,9 +303,9 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), limit, after).await?)
 }
 
-/// Delete a signal.
+/// Delete a signal (managers and admins, as for any record).
 #[utoipa::path(delete, path = "/api/v1/signals/{id}", tag = "signals", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorResponse)))]
+    responses((status = 204), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let id = http::path_uuid(&req, "id", ENTITY)?;

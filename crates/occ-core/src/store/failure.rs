@@ -71,7 +71,12 @@ fn classify_message(text: &str) -> DbFailure {
         DbFailure::Check(rest.split(['`', '\n']).next().unwrap_or_default().trim().to_owned())
     } else if text.contains("SQLITE_CONSTRAINT") {
         DbFailure::Check(String::new())
-    } else if text.contains("database is locked") || text.contains("SQLITE_BUSY") {
+    } else if text.contains("database is locked")
+        || text.contains("SQLITE_BUSY")
+        || text.contains("TRANSACTION_TIMEOUT")
+    {
+        // A remote server ends a transaction that waited or ran too long (sqld: five seconds)
+        // and rolls it back: nothing of it was kept, and a retry a moment later succeeds.
         DbFailure::Busy
     } else {
         DbFailure::Other
@@ -79,7 +84,7 @@ fn classify_message(text: &str) -> DbFailure {
 }
 
 /// The default mapping: duplicates are 409, other constraint failures 422, a busy database
-/// 503, anything else a 500 (logged where it is answered, never shown).
+/// 503 (with Retry-After), anything else a 500 (logged where it is answered, never shown).
 pub fn map_db_error(err: libsql::Error) -> AppError {
     match classify(&err) {
         DbFailure::Unique { column, .. } => AppError::Conflict {
@@ -103,7 +108,7 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
         DbFailure::Refused(message) => {
             AppError::Conflict { message: message.to_owned(), fields: Vec::new(), conflicts_with: None }
         }
-        DbFailure::Busy => AppError::Unavailable("the database is busy; retry shortly".to_owned()),
+        DbFailure::Busy => AppError::Busy,
         DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
     }
 }
@@ -133,6 +138,10 @@ mod tests {
                 DbFailure::Check("length(name) BETWEEN 1 AND 200".into()),
             ),
             ("database is locked", DbFailure::Busy),
+            (
+                "Hrana: `stream error: `Error { message: \"Transaction timed out\", code: \"TRANSACTION_TIMEOUT\" }``",
+                DbFailure::Busy,
+            ),
             ("SQLITE_CONSTRAINT: last active admin", DbFailure::Refused(REFUSALS[0].1)),
             ("no such table: nope", DbFailure::Other),
         ];

@@ -23,6 +23,10 @@ pub use libsql::{Row, Value};
 /// How long an embedded connection waits for a lock before giving up with "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a statement outside a transaction keeps trying while other writers hold the
+/// database (an embedded connection's each try also waits up to [`BUSY_TIMEOUT`] by itself).
+pub const BUSY_PATIENCE: Duration = Duration::from_secs(10);
+
 /// How many idle embedded connections are kept for reuse.
 const IDLE_CONNECTIONS: usize = 8;
 
@@ -151,10 +155,20 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
-    /// Runs a statement that returns no rows; answers the number of rows changed.
+    /// Runs a statement that returns no rows; answers the number of rows changed. A statement
+    /// that finds the database busy may be tried again (see [`Patience`]), one call a try.
     pub async fn execute(&self, sql: &str, params: impl IntoParams) -> AppResult<u64> {
-        calls::count(sql);
-        Ok(self.inner.execute(sql, params).await?)
+        let params = params.into_params()?;
+        let mut patience = Patience::new();
+        loop {
+            calls::count(sql);
+            match self.inner.execute(sql, params.clone()).await {
+                Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
+                    tokio::time::sleep(pause).await;
+                }
+                done => return Ok(done?),
+            }
+        }
     }
 
     /// Runs a statement and decodes every row it returns. All rows are read, so a
@@ -165,13 +179,36 @@ impl Conn {
         params: impl IntoParams,
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<Vec<T>> {
-        calls::count(sql);
+        let params = params.into_params()?;
+        let mut patience = Patience::new();
+        loop {
+            calls::count(sql);
+            match self.read_all(sql, params.clone(), &decode).await {
+                Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
+                    tokio::time::sleep(pause).await;
+                }
+                done => return done?,
+            }
+        }
+    }
+
+    /// Runs the statement and decodes each row as it is read (an embedded row is only valid
+    /// until the next one is read).
+    async fn read_all<T>(
+        &self,
+        sql: &str,
+        params: libsql::params::Params,
+        decode: &impl Fn(&Row) -> AppResult<T>,
+    ) -> Result<AppResult<Vec<T>>, libsql::Error> {
         let mut rows = self.inner.query(sql, params).await?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().await? {
-            out.push(decode(&row)?);
+            match decode(&row) {
+                Ok(value) => out.push(value),
+                Err(err) => return Ok(Err(err)),
+            }
         }
-        Ok(out)
+        Ok(Ok(out))
     }
 
     /// Runs a statement expected to return at most one row.
@@ -210,14 +247,30 @@ impl Conn {
     /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (two more calls), rolling back when it
     /// fails. Keep the work short: the write lock is held until it returns.
     pub async fn immediate<T>(&self, work: impl AsyncFnOnce(&Conn) -> AppResult<T>) -> AppResult<T> {
+        match self.declinable(async |conn| work(conn).await.map(Ok::<T, std::convert::Infallible>)).await? {
+            Ok(value) => Ok(value),
+            Err(never) => match never {},
+        }
+    }
+
+    /// As [`Conn::immediate`], but the work may also decline (`Ok(Err(why))`): then nothing it
+    /// wrote is kept either, and the caller learns why.
+    pub async fn declinable<T, R>(
+        &self,
+        work: impl AsyncFnOnce(&Conn) -> AppResult<Result<T, R>>,
+    ) -> AppResult<Result<T, R>> {
         self.execute("BEGIN IMMEDIATE", ()).await?;
         match work(self).await {
-            Ok(value) => {
+            Ok(Ok(value)) => {
                 if let Err(err) = self.execute("COMMIT", ()).await {
                     self.rollback().await;
                     return Err(err);
                 }
-                Ok(value)
+                Ok(Ok(value))
+            }
+            Ok(Err(declined)) => {
+                self.rollback().await;
+                Ok(Err(declined))
             }
             Err(err) => {
                 self.rollback().await;
@@ -232,6 +285,32 @@ impl Conn {
         {
             tracing::warn!(error = %err, "rollback failed; the connection is dropped");
         }
+    }
+}
+
+/// Whether a statement that failed is tried again. A statement outside a transaction that
+/// found the database locked by another writer changed nothing, so it is tried again, with
+/// growing, jittered pauses, for up to [`BUSY_PATIENCE`] in all (`BEGIN IMMEDIATE` included:
+/// two ticks, or a cron and a worker, may well write at once). Inside a transaction the
+/// caller's work decides; past the patience the answer is [`AppError::Busy`].
+struct Patience {
+    started: std::time::Instant,
+    pause: Duration,
+}
+
+impl Patience {
+    fn new() -> Self {
+        Self { started: std::time::Instant::now(), pause: Duration::from_millis(10) }
+    }
+
+    /// How long to wait before the next try, or none when `err` is final.
+    fn again(&mut self, err: &libsql::Error, outside_transaction: bool) -> Option<Duration> {
+        let pause = self.pause + Duration::from_millis(fastrand::u64(0..=self.pause.as_millis() as u64));
+        if classify(err) != DbFailure::Busy || !outside_transaction || self.started.elapsed() + pause > BUSY_PATIENCE {
+            return None;
+        }
+        self.pause = (self.pause * 2).min(Duration::from_millis(500));
+        Some(pause)
     }
 }
 
