@@ -235,7 +235,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Batches, newest first; `status` filters.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
-    params(("status" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("status" = Option<String>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Batch>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
@@ -355,7 +355,7 @@ pub struct Member {
 
 /// A batch's members in order.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/members", tag = "batches",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = String, Path), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = batch_id(&req)?;

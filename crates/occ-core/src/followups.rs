@@ -160,7 +160,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// (a user id or `me`).
 #[utoipa::path(get, path = "/api/v1/followups", tag = "followups",
     params(("contact_id" = Option<String>, Query), ("status" = Option<String>, Query), ("due_before" = Option<String>, Query),
-        ("owner" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("owner" = Option<String>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Followup>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;

@@ -349,7 +349,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// (a user id or `me`).
 #[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities",
     params(("status" = Option<String>, Query), ("contact_id" = Option<String>, Query), ("owner" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Opportunity>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;

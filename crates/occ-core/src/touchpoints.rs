@@ -385,7 +385,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// A contact's touchpoints, newest first (`contact_id` required).
 #[utoipa::path(get, path = "/api/v1/touchpoints", tag = "touchpoints",
-    params(("contact_id" = String, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("contact_id" = String, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Touchpoint>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -112,7 +112,7 @@ pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
 /// headers). 200 with what it did; a replayed event id answers `duplicate: true`.
 #[utoipa::path(post, path = "/api/v1/webhooks/email", tag = "suppression", request_body = EmailEvent,
     params(("X-OCC-Timestamp" = String, Header), ("X-OCC-Signature" = String, Header)),
-    responses((status = 200, body = Outcome), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse),
+    responses((status = 200, body = Outcome), (status = 401, description = "The signature or its timestamp does not hold", body = ErrorResponse), (status = 422, body = ErrorResponse),
         (status = 503, description = "OCC_WEBHOOK_SECRET is not set", body = ErrorResponse)),
     security(()))]
 pub(crate) async fn receive(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

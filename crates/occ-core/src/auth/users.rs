@@ -259,7 +259,7 @@ fn user_id(req: &Request<Bytes>) -> AppResult<String> {
 
 /// List users (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<User>), (status = 403, body = crate::openapi::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -54,7 +54,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         ("touched_since" = Option<String>, Query), ("touched_before" = Option<String>, Query),
         ("q" = Option<String>, Query, description = "Text in the name, title, email or company"),
         ("sort" = Option<String>, Query, description = "priority (highest first), created_at or updated_at; - reverses"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+        crate::http::PageLimit, crate::http::PageCursor,
     ),
     responses((status = 200, body = Page<Contact>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

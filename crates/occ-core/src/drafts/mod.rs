@@ -282,7 +282,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// channel.
 #[utoipa::path(get, path = "/api/v1/drafts", tag = "drafts",
     params(("contact_id" = Option<String>, Query), ("approval_status" = Option<String>, Query, description = "Several, comma separated"),
-        ("channel" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("channel" = Option<String>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Draft>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

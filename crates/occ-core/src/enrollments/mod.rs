@@ -326,7 +326,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// A contact's or a sequence's enrollments, newest first.
 #[utoipa::path(get, path = "/api/v1/enrollments", tag = "enrollments",
     params(("contact_id" = Option<String>, Query), ("sequence_id" = Option<String>, Query),
-        ("status" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("status" = Option<String>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Enrollment>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

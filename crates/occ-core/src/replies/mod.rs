@@ -420,8 +420,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Replies, newest first: a contact's, or those waiting for a person (`unhandled=true`).
 #[utoipa::path(get, path = "/api/v1/replies", tag = "replies",
-    params(("contact_id" = Option<String>, Query), ("intent" = Option<String>, Query), ("limit" = Option<u32>, Query),
-        ("cursor" = Option<String>, Query)),
+    params(("contact_id" = Option<String>, Query), ("intent" = Option<String>, Query), crate::http::PageLimit,
+        crate::http::PageCursor),
     responses((status = 200, body = Page<Reply>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -433,7 +433,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// Sequences by name, with their steps and how many contacts are in each.
 #[utoipa::path(get, path = "/api/v1/sequences", tag = "sequences",
     params(("status" = Option<String>, Query, description = "active, paused or archived"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Sequence>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

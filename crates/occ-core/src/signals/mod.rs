@@ -278,7 +278,7 @@ pub async fn for_subject(
 /// A contact's or an account's signals, newest first.
 #[utoipa::path(get, path = "/api/v1/signals", tag = "signals",
     params(("contact_id" = Option<String>, Query), ("account_id" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Signal>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
