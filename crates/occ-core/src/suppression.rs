@@ -41,12 +41,10 @@ pub fn routes() -> Routes {
 pub struct Entry {
     pub id: String,
     /// email, domain or linkedin.
-    #[schema(value_type = String)]
     pub kind: SuppressionKind,
     /// The address, domain or profile; `null` for an erased person (kept as a hash only).
     pub value: Option<String>,
     /// hard_bounce, soft_bounce_limit, complaint, unsubscribe, manual or erased.
-    #[schema(value_type = String)]
     pub reason: SuppressionReason,
     /// Where it came from: `user:<id>`, `import`, `webhook`, `unsubscribe_page`, `reply` ...
     pub source: String,
@@ -160,7 +158,6 @@ pub struct CreateEntry {
     pub linkedin_url: Option<String>,
     /// manual (the default), unsubscribe, complaint, hard_bounce or soft_bounce_limit.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub reason: Option<SuppressionReason>,
     /// Why, in words.
     #[serde(default)]
@@ -233,7 +230,6 @@ pub struct ImportEntries {
     pub text: String,
     /// manual (the default), unsubscribe, complaint, hard_bounce or soft_bounce_limit.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub reason: Option<SuppressionReason>,
     /// Why, in words (kept on every entry).
     #[serde(default)]
@@ -326,7 +322,7 @@ pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// The list, newest first; `q` finds values starting with it, `kind` and `reason` filter.
 #[utoipa::path(get, path = "/api/v1/suppression", tag = "suppression",
-    params(("q" = Option<String>, Query), ("kind" = Option<String>, Query), ("reason" = Option<String>, Query),
+    params(("q" = Option<String>, Query), ("kind" = Option<crate::domain::enums::SuppressionKind>, Query), ("reason" = Option<crate::domain::enums::SuppressionReason>, Query),
         crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Entry>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

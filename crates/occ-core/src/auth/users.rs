@@ -25,7 +25,7 @@ pub struct User {
     /// Display name.
     pub name: String,
     /// What the user may do.
-    #[schema(value_type = String, example = "bdr")]
+    #[schema(example = "bdr")]
     pub role: Role,
     /// A disabled user cannot sign in; their sessions and tokens ended when they were disabled.
     pub disabled: bool,
@@ -221,7 +221,6 @@ pub struct CreateUser {
     /// Display name.
     pub name: String,
     /// admin, manager, bdr or viewer.
-    #[schema(value_type = String)]
     pub role: Role,
     /// The first password (at least 12 characters); the user can change it.
     pub password: String,
@@ -237,7 +236,7 @@ pub struct PatchUser {
     pub name: Patch<String>,
     /// A new role.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Role>)]
     pub role: Patch<Role>,
     /// Disable (ends every session and token) or enable.
     #[serde(default)]

@@ -157,7 +157,15 @@ pub struct ErrorDetail {
         crate::settings::pacing::today,
         crate::cron::run,
     ),
-    components(schemas(ErrorResponse, ErrorDetail, FieldError, EntityRef)),
+    // Types that only parameters name are listed here: utoipa collects what bodies name.
+    components(schemas(
+        ErrorResponse,
+        ErrorDetail,
+        FieldError,
+        EntityRef,
+        crate::imports::step::Outcome,
+        crate::imports::step::PhaseKind
+    )),
     tags(
         (name = "health", description = "Readiness and this description"),
         (name = "accounts", description = "Companies"),

@@ -57,8 +57,8 @@ fn response<'a>(doc: &'a serde_json::Value, operation: &'a serde_json::Value, st
 #[test]
 fn no_two_types_publish_the_same_schema_name() {
     // utoipa files schemas by name: two types of one name (there were two `Counts`) leave one
-    // schema, and the other type's responses are described by it. The derives are found in
-    // the source, with their `#[schema(as = ...)]` if any.
+    // schema, and the other type's responses are described by it. The derives (and the closed
+    // sets) are found in the source, with their `#[schema(as = ...)]` if any.
     fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("source folder").flatten() {
             let path = entry.path();
@@ -76,7 +76,9 @@ fn no_two_types_publish_the_same_schema_name() {
         let text = std::fs::read_to_string(&file).expect("source file");
         let lines: Vec<&str> = text.lines().collect();
         for (at, line) in lines.iter().enumerate() {
-            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+            // `closed_enum!` implements ToSchema for every closed set it declares.
+            let schema_derive = line.trim_start().starts_with("#[derive(") && line.contains("ToSchema");
+            if !(schema_derive || line.trim_start().starts_with("crate::closed_enum! {")) {
                 continue;
             }
             let mut renamed = None;
@@ -216,4 +218,44 @@ fn operation_ids_are_unique() {
             panic!("{method} {pattern} and {other} share the operationId {id}");
         }
     }
+}
+
+#[test]
+fn closed_sets_are_described_with_their_values() {
+    use crate::domain::enums::{Channel, Stage};
+    let doc = serde_json::to_value(document()).expect("json");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Stage"]["enum"], serde_json::json!(Stage::names()));
+    assert_eq!(schemas["Channel"]["enum"], serde_json::json!(Channel::names()));
+    let stage = &doc["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "stage").cloned())
+        .expect("the contacts list takes stage");
+    assert_eq!(stage["schema"]["items"]["$ref"], "#/components/schemas/Stage");
+}
+
+#[test]
+fn every_reference_resolves() {
+    // A type named only in a parameter is not collected into the components by utoipa.
+    fn walk(value: &serde_json::Value, doc: &serde_json::Value, broken: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let pointer = target.trim_start_matches('#');
+                    if doc.pointer(pointer).is_none() {
+                        broken.push(target.to_owned());
+                    }
+                }
+                map.values().for_each(|v| walk(v, doc, broken));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, doc, broken)),
+            _ => {}
+        }
+    }
+    let doc = serde_json::to_value(document()).expect("json");
+    let mut broken = Vec::new();
+    walk(&doc, &doc, &mut broken);
+    broken.sort();
+    broken.dedup();
+    assert!(broken.is_empty(), "references to nothing: {broken:?}");
 }

@@ -36,7 +36,6 @@ pub struct Signal {
     pub id: String,
     pub contact_id: Option<String>,
     pub account_id: Option<String>,
-    #[schema(value_type = String)]
     pub kind: SignalKind,
     /// 1 (weak) to 5 (strong).
     pub strength: i64,
@@ -113,7 +112,6 @@ pub struct CreateSignal {
     #[serde(default)]
     pub account_id: Option<String>,
     /// What happened.
-    #[schema(value_type = String)]
     pub kind: SignalKind,
     /// 1 (weak) to 5 (strong).
     pub strength: i64,
