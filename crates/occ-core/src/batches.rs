@@ -59,10 +59,8 @@ pub struct Batch {
     pub name: String,
     pub description: Option<String>,
     /// draft, active, paused, completed or archived.
-    #[schema(value_type = String)]
     pub status: BatchStatus,
     /// The statuses it may move to next.
-    #[schema(value_type = Vec<String>)]
     pub next_statuses: Vec<BatchStatus>,
     /// The contacts-list query string it was built from (`""` for a hand-picked batch).
     pub query: String,
@@ -235,7 +233,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Batches, newest first; `status` filters.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
-    params(("status" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("status" = Option<crate::domain::enums::BatchStatus>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Batch>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
@@ -284,7 +282,6 @@ pub struct PatchBatch {
     pub description: Option<String>,
     /// One of the batch's `next_statuses`.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<BatchStatus>,
 }
 
@@ -355,7 +352,7 @@ pub struct Member {
 
 /// A batch's members in order.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/members", tag = "batches",
-    params(("id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = String, Path), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = batch_id(&req)?;

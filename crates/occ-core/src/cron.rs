@@ -28,8 +28,9 @@ fn same(a: &str, b: &str) -> bool {
 /// A step that fails is reported in `failed_steps` (and logged under `tick_id`); the tick
 /// itself always answers.
 #[utoipa::path(get, path = "/api/cron/tick", tag = "health",
-    responses((status = 200, body = TickReport), (status = 401, body = ErrorResponse),
-        (status = 503, description = "CRON_SECRET is not set", body = ErrorResponse)))]
+    responses((status = 200, body = TickReport), (status = 401, description = "The bearer is not CRON_SECRET", body = ErrorResponse),
+        (status = 503, description = "CRON_SECRET is not set", body = ErrorResponse)),
+    security(("cron" = [])))]
 pub(crate) async fn run(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let Some(secret) = &ctx.config.cron_secret else {
         return Err(AppError::Unavailable("the cron tick is off: set CRON_SECRET".to_owned()));

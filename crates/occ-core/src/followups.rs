@@ -38,10 +38,8 @@ pub struct Followup {
     pub contact_name: String,
     /// The reply that caused it, if any.
     pub reply_id: Option<String>,
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// pending, done, skipped or cancelled.
-    #[schema(value_type = String)]
     pub status: FollowupStatus,
     pub due_at: String,
     pub reason: Option<String>,
@@ -92,7 +90,6 @@ pub struct CreateFollowup {
     /// Whom to follow up.
     pub contact_id: String,
     /// email, linkedin or call.
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// When (RFC 3339).
     pub due_at: String,
@@ -159,8 +156,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// Follow-ups by due time: pending ones by default; `contact_id`, `status`, `due_before`, `owner`
 /// (a user id or `me`).
 #[utoipa::path(get, path = "/api/v1/followups", tag = "followups",
-    params(("contact_id" = Option<String>, Query), ("status" = Option<String>, Query), ("due_before" = Option<String>, Query),
-        ("owner" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("contact_id" = Option<String>, Query), ("status" = Option<crate::domain::enums::FollowupStatus>, Query), ("due_before" = Option<String>, Query),
+        ("owner" = Option<String>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Followup>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
@@ -200,7 +197,6 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 pub struct PatchFollowup {
     /// done, skipped or cancelled (from pending only).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<FollowupStatus>,
     /// A new time (pending only).
     #[serde(default)]

@@ -70,7 +70,6 @@ pub struct Identity {
     pub smtp_host: String,
     pub smtp_port: i64,
     /// starttls, tls or none.
-    #[schema(value_type = String)]
     pub smtp_security: SmtpSecurity,
     pub smtp_username: Option<String>,
     /// Whether a password is stored (it is never shown).
@@ -84,7 +83,6 @@ pub struct Identity {
     pub warmup: Option<Warmup>,
     pub signature: Option<String>,
     /// active, paused or disabled.
-    #[schema(value_type = String)]
     pub status: IdentityStatus,
     pub created_at: String,
     pub updated_at: String,
@@ -185,7 +183,6 @@ pub struct CreateIdentity {
     pub smtp_host: String,
     pub smtp_port: i64,
     /// starttls, tls or none (local testing only).
-    #[schema(value_type = String)]
     pub smtp_security: SmtpSecurity,
     #[serde(default)]
     pub smtp_username: Option<String>,
@@ -204,7 +201,6 @@ pub struct CreateIdentity {
     pub signature: Option<String>,
     /// active (the default), paused or disabled.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<IdentityStatus>,
 }
 
@@ -322,7 +318,6 @@ pub struct PatchIdentity {
     #[serde(default)]
     pub smtp_port: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub smtp_security: Option<SmtpSecurity>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -345,7 +340,6 @@ pub struct PatchIdentity {
     #[schema(value_type = Option<String>)]
     pub signature: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<IdentityStatus>,
 }
 

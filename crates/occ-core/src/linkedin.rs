@@ -39,7 +39,6 @@ pub struct RecordEvent {
     pub contact_id: String,
     /// connection_accepted, reply_received or profile_viewed (requests and messages are recorded
     /// by marking their task done).
-    #[schema(value_type = String)]
     pub kind: LinkedinEventKind,
     /// When (RFC 3339; default now).
     #[serde(default)]

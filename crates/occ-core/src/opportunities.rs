@@ -77,10 +77,8 @@ pub struct Opportunity {
     pub account_id: Option<String>,
     pub account_name: Option<String>,
     /// meeting_booked, meeting_held, opportunity_created, disqualified or lost.
-    #[schema(value_type = String)]
     pub status: OpportunityStatus,
     /// The statuses it may move to next.
-    #[schema(value_type = Vec<String>)]
     pub next_statuses: Vec<OpportunityStatus>,
     pub meeting_at: Option<String>,
     /// The amount in minor units (cents), with its currency.
@@ -228,7 +226,6 @@ pub struct CreateOpportunity {
     pub reply_id: Option<String>,
     /// meeting_booked (the default), meeting_held or opportunity_created.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<OpportunityStatus>,
     /// When the meeting is (RFC 3339).
     #[serde(default)]
@@ -348,8 +345,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// Opportunities, latest change first; filters `status` (one or more), `contact_id`, `owner`
 /// (a user id or `me`).
 #[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities",
-    params(("status" = Option<String>, Query), ("contact_id" = Option<String>, Query), ("owner" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("status" = Option<Vec<crate::domain::enums::OpportunityStatus>>, Query, description = "Several: repeat or comma-separate"), ("contact_id" = Option<String>, Query), ("owner" = Option<String>, Query),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Opportunity>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
@@ -413,7 +410,6 @@ pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
 pub struct PatchOpportunity {
     /// One of the opportunity's `next_statuses`.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<OpportunityStatus>,
     /// A new meeting time, or `null`.
     #[serde(default)]

@@ -41,12 +41,10 @@ pub fn routes() -> Routes {
 pub struct Entry {
     pub id: String,
     /// email, domain or linkedin.
-    #[schema(value_type = String)]
     pub kind: SuppressionKind,
     /// The address, domain or profile; `null` for an erased person (kept as a hash only).
     pub value: Option<String>,
     /// hard_bounce, soft_bounce_limit, complaint, unsubscribe, manual or erased.
-    #[schema(value_type = String)]
     pub reason: SuppressionReason,
     /// Where it came from: `user:<id>`, `import`, `webhook`, `unsubscribe_page`, `reply` ...
     pub source: String,
@@ -160,7 +158,6 @@ pub struct CreateEntry {
     pub linkedin_url: Option<String>,
     /// manual (the default), unsubscribe, complaint, hard_bounce or soft_bounce_limit.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub reason: Option<SuppressionReason>,
     /// Why, in words.
     #[serde(default)]
@@ -233,7 +230,6 @@ pub struct ImportEntries {
     pub text: String,
     /// manual (the default), unsubscribe, complaint, hard_bounce or soft_bounce_limit.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub reason: Option<SuppressionReason>,
     /// Why, in words (kept on every entry).
     #[serde(default)]
@@ -251,9 +247,9 @@ pub struct RefusedLine {
     pub reason: String,
 }
 
-/// What an import did.
+/// What an import into the suppression list did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportResult {
+pub struct SuppressionImport {
     /// New entries.
     pub added: usize,
     /// Values already on the list.
@@ -279,7 +275,7 @@ fn classify(raw: &str) -> Result<(SuppressionKind, String), &'static str> {
 /// Suppress many values at once (up to 10,000): addresses, domains (`acme.com` or
 /// `@acme.com`) and LinkedIn profiles, one per line or in a CSV's first column.
 #[utoipa::path(post, path = "/api/v1/suppression/import", tag = "suppression", request_body = ImportEntries,
-    responses((status = 200, body = ImportResult), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, body = SuppressionImport), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let body: ImportEntries = http::body_json(&req)?;
@@ -321,13 +317,13 @@ pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     } else {
         conn.immediate(async |conn| add(conn, &actor, &entries, reason, "import", note.as_deref()).await).await?.len()
     };
-    http::ok(&ImportResult { added, already_suppressed: entries.len() - added, invalid })
+    http::ok(&SuppressionImport { added, already_suppressed: entries.len() - added, invalid })
 }
 
 /// The list, newest first; `q` finds values starting with it, `kind` and `reason` filter.
 #[utoipa::path(get, path = "/api/v1/suppression", tag = "suppression",
-    params(("q" = Option<String>, Query), ("kind" = Option<String>, Query), ("reason" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("q" = Option<String>, Query), ("kind" = Option<crate::domain::enums::SuppressionKind>, Query), ("reason" = Option<crate::domain::enums::SuppressionReason>, Query),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Entry>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -40,10 +40,8 @@ pub fn routes() -> Routes {
 pub struct Touchpoint {
     pub id: String,
     pub contact_id: String,
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// email, linkedin_connect, linkedin_message, linkedin_inmail or call.
-    #[schema(value_type = String)]
     pub kind: TouchpointKind,
     /// scheduled, reserved, sending, sent, failed, unknown or cancelled.
     pub status: String,
@@ -120,12 +118,10 @@ pub struct RecordTouch {
     /// email, linkedin_connect, linkedin_message, linkedin_inmail or call (ad hoc; for a
     /// LinkedIn draft without a step, which LinkedIn action it was).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub kind: Option<TouchpointKind>,
     /// Calls: connected, voicemail, no_answer, wrong_number or meeting_booked (which books
     /// the meeting).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub call_outcome: Option<CallOutcome>,
     /// Calls: how long, in seconds.
     #[serde(default)]
@@ -385,7 +381,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// A contact's touchpoints, newest first (`contact_id` required).
 #[utoipa::path(get, path = "/api/v1/touchpoints", tag = "touchpoints",
-    params(("contact_id" = String, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("contact_id" = String, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Touchpoint>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -44,7 +44,6 @@ pub struct EmailEvent {
     pub id: String,
     /// delivered, bounce_hard, bounce_soft, complaint, unsubscribe, open, click or reply.
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
     pub kind: EmailEventKind,
     /// The recipient's address (the replier's, for a reply).
     pub email: String,
@@ -63,7 +62,7 @@ pub struct EmailEvent {
 
 /// What an event did.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct Outcome {
+pub struct EventOutcome {
     /// The event was taken before: nothing was done again.
     pub duplicate: bool,
     /// The contact it concerned, when OCC knows the address.
@@ -113,7 +112,7 @@ pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
 /// headers). 200 with what it did; a replayed event id answers `duplicate: true`.
 #[utoipa::path(post, path = "/api/v1/webhooks/email", tag = "suppression", request_body = EmailEvent,
     params(("X-OCC-Timestamp" = String, Header), ("X-OCC-Signature" = String, Header)),
-    responses((status = 200, body = Outcome), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse),
+    responses((status = 200, body = EventOutcome), (status = 401, description = "The signature or its timestamp does not hold", body = ErrorResponse), (status = 422, body = ErrorResponse),
         (status = 503, description = "OCC_WEBHOOK_SECRET is not set", body = ErrorResponse)),
     security(()))]
 pub(crate) async fn receive(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
@@ -150,7 +149,7 @@ async fn ingest(
     email: &str,
     occurred_at: &str,
     payload: &str,
-) -> AppResult<Outcome> {
+) -> AppResult<EventOutcome> {
     let at = now();
     // The event, with what it refers to; a replay inserts nothing.
     let stored: Option<(Option<String>, Option<String>, i64)> = conn
@@ -176,9 +175,9 @@ async fn ingest(
         )
         .await?;
     let Some((contact, touchpoint, soft_bounces)) = stored else {
-        return Ok(Outcome { duplicate: true, ..Outcome::default() });
+        return Ok(EventOutcome { duplicate: true, ..EventOutcome::default() });
     };
-    let mut outcome = Outcome { contact_id: contact.clone(), ..Outcome::default() };
+    let mut outcome = EventOutcome { contact_id: contact.clone(), ..EventOutcome::default() };
     // The count in RETURNING includes the event just stored.
     let soft_limit = event.kind == EmailEventKind::BounceSoft && soft_bounces >= SOFT_BOUNCE_LIMIT;
     let (reason, status) = match event.kind {

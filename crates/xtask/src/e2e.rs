@@ -3,24 +3,15 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::tools::{Tally, apt_install, have, project_root, step, test_step};
+use crate::tools::{KillOnDrop, Tally, apt_install, have, project_root, step, test_step};
 
 /// The demo admin's password for the browser tests' server (a throwaway database).
 const DEMO_PASSWORD: &str = "e2e-demo-password-1";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn chromium() -> Result<PathBuf> {
     if let Ok(path) = std::env::var("OCC_CHROMIUM") {
@@ -57,7 +48,7 @@ pub fn run(tally: &mut Tally) -> Result<()> {
     }
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let log = std::fs::File::create(dir.join("server.log"))?;
-    let _server = Server(
+    let _server = KillOnDrop(
         Command::new(root.join("target/debug/occ"))
             .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("OCC_DATABASE_URL", format!("file:{}", db.display()))

@@ -1,11 +1,15 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask ci`: everything CI checks: formatting, clippy, the Rust tests against an
-//!   embedded database and against a real libSQL server, and the browser tests.
+//!   embedded database and against a real libSQL server, the schemathesis conformance run, and
+//!   the browser tests.
+//! - `cargo xtask schemathesis`: only the conformance run: schemathesis against `occ serve
+//!   --demo`, checking every answer against the OpenAPI description (see `schemathesis.rs`).
 //! - `cargo xtask e2e`: only the browser tests.
 //! - `cargo xtask install-hook`: a git pre-commit hook that runs fmt and clippy.
 
 mod e2e;
+mod schemathesis;
 mod tools;
 
 use std::process::Command;
@@ -22,9 +26,10 @@ fn main() -> Result<()> {
             let mut tally = tools::Tally::default();
             e2e::run(&mut tally)
         }
+        "schemathesis" => schemathesis::run(),
         "install-hook" => install_hook(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|e2e|install-hook>");
+            eprintln!("usage: cargo xtask <ci|schemathesis|e2e|install-hook>");
             bail!("unknown task {task:?}")
         }
     }
@@ -54,6 +59,7 @@ fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
             .env("OCC_SQLD", &sqld),
         tally,
     )?;
+    schemathesis::run()?;
     e2e::run(tally)
 }
 

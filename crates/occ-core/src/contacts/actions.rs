@@ -21,7 +21,6 @@ use crate::store::col;
 #[serde(deny_unknown_fields)]
 pub struct MoveStage {
     /// The new stage.
-    #[schema(value_type = String)]
     pub stage: Stage,
     /// Why (required for an override).
     #[serde(default)]
@@ -118,11 +117,9 @@ pub struct BulkUpdate {
     pub ids: Vec<String>,
     /// A new stage (each contact must be allowed to reach it).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub stage: Option<Stage>,
     /// A new status (lifting bounced or do_not_contact needs a manager or admin).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<ContactStatus>,
     /// A new owner (a user id), or `null` for nobody.
     #[serde(default)]

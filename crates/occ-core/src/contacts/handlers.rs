@@ -46,15 +46,15 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// List contacts, one page at a time.
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts",
     params(
-        ("account_id" = Option<String>, Query), ("stage" = Option<Vec<String>>, Query), ("status" = Option<Vec<String>>, Query),
-        ("seniority" = Option<Vec<String>>, Query), ("department" = Option<Vec<String>>, Query),
+        ("account_id" = Option<String>, Query), ("stage" = Option<Vec<crate::domain::enums::Stage>>, Query), ("status" = Option<Vec<crate::domain::enums::ContactStatus>>, Query),
+        ("seniority" = Option<Vec<crate::domain::enums::Seniority>>, Query), ("department" = Option<Vec<crate::domain::enums::Department>>, Query),
         ("industry" = Option<Vec<String>>, Query, description = "Through the contact's account, any case"),
         ("owner" = Option<String>, Query, description = "A user id, me, or none"),
         ("min_priority" = Option<i64>, Query), ("has_email" = Option<bool>, Query), ("has_linkedin" = Option<bool>, Query),
         ("touched_since" = Option<String>, Query), ("touched_before" = Option<String>, Query),
         ("q" = Option<String>, Query, description = "Text in the name, title, email or company"),
         ("sort" = Option<String>, Query, description = "priority (highest first), created_at or updated_at; - reverses"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+        crate::http::PageLimit, crate::http::PageCursor,
     ),
     responses((status = 200, body = Page<Contact>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {

@@ -23,11 +23,9 @@ pub struct CreateContact {
     pub title: Option<String>,
     /// Derived from the title when absent.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub seniority: Option<Seniority>,
     /// Derived from the title when absent.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub department: Option<Department>,
     #[serde(default)]
     pub persona: Option<String>,
@@ -68,10 +66,10 @@ pub struct PatchContact {
     #[schema(value_type = Option<String>)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Seniority>)]
     pub seniority: Patch<Seniority>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Department>)]
     pub department: Patch<Department>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]

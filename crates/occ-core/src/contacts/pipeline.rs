@@ -36,7 +36,6 @@ pub struct Card {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Column {
-    #[schema(value_type = String)]
     pub stage: Stage,
     pub count: i64,
     pub contacts: Vec<Card>,

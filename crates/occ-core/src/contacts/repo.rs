@@ -33,18 +33,14 @@ pub struct Contact {
     pub first_name: String,
     pub last_name: Option<String>,
     pub title: Option<String>,
-    #[schema(value_type = String)]
     pub seniority: Seniority,
-    #[schema(value_type = Option<String>)]
     pub department: Option<Department>,
     pub persona: Option<String>,
     pub email: Option<String>,
     pub linkedin_url: Option<String>,
     pub phone: Option<String>,
     pub timezone: Option<String>,
-    #[schema(value_type = String)]
     pub stage: Stage,
-    #[schema(value_type = String)]
     pub status: ContactStatus,
     /// 0-100, from the ICP model.
     pub priority_score: i64,

@@ -56,7 +56,6 @@ pub struct Draft {
     /// Their name, as lists show it.
     pub contact_name: String,
     /// email, linkedin or call.
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// The sequence step it was written for, if any.
     pub step_id: Option<String>,
@@ -67,14 +66,12 @@ pub struct Draft {
     /// The message (or call script).
     pub body: String,
     /// human or agent.
-    #[schema(value_type = String)]
     pub author_kind: AuthorKind,
     /// The person who wrote it.
     pub author_user_id: Option<String>,
     /// The reviewer's report.
     pub quality_report: Option<QualityReport>,
     /// draft, pending, approved, rejected, sent or archived.
-    #[schema(value_type = String)]
     pub approval_status: ApprovalStatus,
     /// The statuses it may move to.
     #[schema(value_type = Vec<String>)]
@@ -186,7 +183,6 @@ pub struct CreateDraft {
     /// The person it is for.
     pub contact_id: String,
     /// email, linkedin or call.
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// Email only (required there).
     #[serde(default)]
@@ -281,8 +277,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 /// Drafts: the Review queue by default (pending, oldest first); filter by contact, status or
 /// channel.
 #[utoipa::path(get, path = "/api/v1/drafts", tag = "drafts",
-    params(("contact_id" = Option<String>, Query), ("approval_status" = Option<String>, Query, description = "Several, comma separated"),
-        ("channel" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("contact_id" = Option<String>, Query), ("approval_status" = Option<Vec<crate::domain::enums::ApprovalStatus>>, Query, description = "Several: repeat or comma-separate"),
+        ("channel" = Option<crate::domain::enums::Channel>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Draft>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

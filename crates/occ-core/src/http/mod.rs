@@ -27,8 +27,8 @@ use crate::store::{self, Store, migrate};
 
 pub use extract::{Patch, Query, body_json, parse_time, path_id, path_uuid};
 pub use respond::{
-    DEFAULT_LIMIT, MAX_LIMIT, Page, created, cursor, decode_cursor, encode_cursor, limit, no_content, ok, sort,
-    with_status,
+    DEFAULT_LIMIT, MAX_LIMIT, Page, PageCursor, PageLimit, created, cursor, decode_cursor, encode_cursor, limit,
+    no_content, ok, sort, with_status,
 };
 pub use router::{BoxFuture, HandlerFn, PathParams, Routes};
 pub use stream::{ByteStream, SharedStream, streamed, take_stream};

@@ -68,6 +68,26 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// The largest page size.
 pub const MAX_LIMIT: u32 = 200;
 
+/// The `limit` query parameter of a list as the OpenAPI description declares it; [`limit`]
+/// reads it. (A test checks the bounds against [`MAX_LIMIT`].)
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageLimit {
+    /// How many items a page holds: 1-200, default 50.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<u32>,
+}
+
+/// The `cursor` query parameter of a list as the OpenAPI description declares it; [`cursor`]
+/// reads it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageCursor {
+    /// The `next_cursor` of the previous page; absent for the first page.
+    #[param(value_type = String, required = false)]
+    pub cursor: Option<String>,
+}
+
 /// Reads `limit` (1-200, default 50); anything else is a 422 naming `limit`.
 pub fn limit(query: &mut Query) -> AppResult<u32> {
     match query.one("limit") {

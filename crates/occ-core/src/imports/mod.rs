@@ -504,8 +504,8 @@ async fn report(
 /// An import's row-by-row report for one phase (the real run's once it started, else the dry
 /// run's), optionally only one outcome.
 #[utoipa::path(get, path = "/api/v1/imports/{id}/rows", tag = "imports",
-    params(("id" = String, Path), ("phase" = Option<String>, Query, description = "dry_run or run"),
-        ("outcome" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = String, Path), ("phase" = Option<PhaseKind>, Query),
+        ("outcome" = Option<step::Outcome>, Query), crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<ReportRow>), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn rows(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = import_id(&req)?;

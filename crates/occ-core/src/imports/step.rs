@@ -46,7 +46,7 @@ crate::closed_enum! {
 /// Rows per outcome, and the companies created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
-pub struct Counts {
+pub struct RowCounts {
     pub created: i64,
     pub updated: i64,
     pub skipped_duplicate: i64,
@@ -56,7 +56,7 @@ pub struct Counts {
     pub accounts_created: i64,
 }
 
-impl Counts {
+impl RowCounts {
     fn add(&mut self, outcome: Outcome) {
         *match outcome {
             Outcome::Created => &mut self.created,
@@ -78,7 +78,7 @@ pub struct Phase {
     /// Whether every row is done.
     pub done: bool,
     /// What became of them.
-    pub counts: Counts,
+    pub counts: RowCounts,
 }
 
 /// One line of the report.

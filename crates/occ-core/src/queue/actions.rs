@@ -48,7 +48,6 @@ pub struct DoneResult {
 pub struct Done {
     /// Calls: connected, voicemail, no_answer, wrong_number or meeting_booked.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub call_outcome: Option<crate::domain::enums::CallOutcome>,
     /// Calls: seconds.
     #[serde(default)]

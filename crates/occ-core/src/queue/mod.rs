@@ -87,7 +87,7 @@ pub struct Item {
 /// The day's numbers.
 #[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
-pub struct Counts {
+pub struct DayCounts {
     pub replies_waiting: i64,
     pub meetings_next_24h: i64,
     pub followups_due: i64,
@@ -116,7 +116,7 @@ pub struct Queue {
     /// Ranked, highest first.
     pub items: Vec<Item>,
     /// The day's numbers.
-    pub counts: Counts,
+    pub counts: DayCounts,
 }
 
 /// The day and ISO week around `at` in `tz`, as stored times: (day start, day end, week start).
@@ -168,7 +168,7 @@ fn reason(kind: &str, channel: Option<&str>, detail: Option<&str>, excerpt: Opti
 /// Today's queue, ranked; `scope=team` shows everyone's work (default: yours and nobody's);
 /// `tz` (IANA) sets the day for "due today" and the counts (default UTC); `limit` 1-200.
 #[utoipa::path(get, path = "/api/v1/queue", tag = "queue",
-    params(("scope" = Option<String>, Query), ("tz" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    params(("scope" = Option<String>, Query), ("tz" = Option<String>, Query), crate::http::PageLimit),
     responses((status = 200, body = Queue), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
@@ -236,8 +236,8 @@ fn decode_item(row: &Row) -> AppResult<Option<Item>> {
 }
 
 /// The counts from a row of [`QUEUE_SQL`], starting at column `at`.
-fn decode_counts(row: &Row, at: i32) -> AppResult<Counts> {
-    Ok(Counts {
+fn decode_counts(row: &Row, at: i32) -> AppResult<DayCounts> {
+    Ok(DayCounts {
         replies_waiting: col(row, at)?,
         meetings_next_24h: col(row, at + 1)?,
         followups_due: col(row, at + 2)?,

@@ -47,10 +47,8 @@ pub struct Reply {
     pub id: String,
     pub contact_id: String,
     pub touchpoint_id: Option<String>,
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// positive, negative, neutral, referral, out_of_office, unsubscribe, question, not_now.
-    #[schema(value_type = Option<String>)]
     pub intent: Option<ReplyIntent>,
     pub confidence: Option<f64>,
     pub subject: Option<String>,
@@ -71,7 +69,6 @@ pub struct Reply {
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Effects {
     /// The contact's stage after it, if it moved.
-    #[schema(value_type = Option<String>)]
     pub stage: Option<Stage>,
     /// Enrollments ended (the contact's, and for a positive reply its colleagues').
     pub enrollments_exited: usize,
@@ -354,7 +351,6 @@ pub struct CreateReply {
     /// Who replied.
     pub contact_id: String,
     /// email, linkedin or call.
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// What they said.
     pub body: String,
@@ -366,7 +362,6 @@ pub struct CreateReply {
     pub replied_at: Option<String>,
     /// The intent, when the person logging it knows; otherwise the classifier decides.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub intent: Option<ReplyIntent>,
 }
 
@@ -420,8 +415,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Replies, newest first: a contact's, or those waiting for a person (`unhandled=true`).
 #[utoipa::path(get, path = "/api/v1/replies", tag = "replies",
-    params(("contact_id" = Option<String>, Query), ("intent" = Option<String>, Query), ("limit" = Option<u32>, Query),
-        ("cursor" = Option<String>, Query)),
+    params(("contact_id" = Option<String>, Query), ("intent" = Option<crate::domain::enums::ReplyIntent>, Query), crate::http::PageLimit,
+        crate::http::PageCursor),
     responses((status = 200, body = Page<Reply>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
@@ -480,7 +475,6 @@ pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
 #[serde(deny_unknown_fields)]
 pub struct CorrectReply {
     /// The right intent.
-    #[schema(value_type = String)]
     pub intent: ReplyIntent,
     /// Out-of-office: the day they are back (YYYY-MM-DD).
     #[serde(default)]

@@ -70,7 +70,6 @@ pub struct IcpConfig {
     /// Sub-industries that fit best (any case).
     pub target_sub_industries: Vec<String>,
     /// Departments that buy.
-    #[schema(value_type = Vec<String>)]
     pub target_departments: Vec<Department>,
     /// How much of the seniority points each seniority earns, in percent.
     #[schema(value_type = Object)]

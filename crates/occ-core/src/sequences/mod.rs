@@ -51,10 +51,8 @@ pub struct Step {
     /// Days after enrollment, in the contact's time zone.
     pub day_offset: i64,
     /// email, linkedin or call (follows from `kind`).
-    #[schema(value_type = String)]
     pub channel: Channel,
     /// email, linkedin_connect, linkedin_message or call.
-    #[schema(value_type = String)]
     pub kind: StepKind,
     /// The subject template (email only).
     pub subject: Option<String>,
@@ -84,7 +82,6 @@ pub struct Sequence {
     /// What it is for.
     pub description: Option<String>,
     /// active, paused (no step fires) or archived.
-    #[schema(value_type = String)]
     pub status: SequenceStatus,
     /// Drafts that pass the reviewer with no flags are approved without a person.
     pub autopilot: bool,
@@ -149,11 +146,9 @@ pub struct StepInput {
     /// Days after enrollment (0-365), never before the previous step's.
     pub day_offset: i64,
     /// email, linkedin_connect, linkedin_message or call.
-    #[schema(value_type = String)]
     pub kind: StepKind,
     /// Optional; must agree with `kind`.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub channel: Option<Channel>,
     /// Required for email, absent otherwise.
     #[serde(default)]
@@ -177,7 +172,6 @@ pub struct CreateSequence {
     pub description: Option<String>,
     /// active (the default) or paused.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<SequenceStatus>,
     /// 1-20 steps, in order.
     pub steps: Vec<StepInput>,
@@ -197,7 +191,6 @@ pub struct PatchSequence {
     pub description: Patch<String>,
     /// active, paused or archived.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub status: Option<SequenceStatus>,
     /// Drafts that pass the reviewer are approved without a person; audited.
     #[serde(default)]
@@ -432,8 +425,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Sequences by name, with their steps and how many contacts are in each.
 #[utoipa::path(get, path = "/api/v1/sequences", tag = "sequences",
-    params(("status" = Option<String>, Query, description = "active, paused or archived"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("status" = Option<crate::domain::enums::SequenceStatus>, Query),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Sequence>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);

@@ -36,7 +36,6 @@ pub struct Signal {
     pub id: String,
     pub contact_id: Option<String>,
     pub account_id: Option<String>,
-    #[schema(value_type = String)]
     pub kind: SignalKind,
     /// 1 (weak) to 5 (strong).
     pub strength: i64,
@@ -113,7 +112,6 @@ pub struct CreateSignal {
     #[serde(default)]
     pub account_id: Option<String>,
     /// What happened.
-    #[schema(value_type = String)]
     pub kind: SignalKind,
     /// 1 (weak) to 5 (strong).
     pub strength: i64,
@@ -286,7 +284,7 @@ pub async fn for_subject(
 /// A contact's or an account's signals, newest first.
 #[utoipa::path(get, path = "/api/v1/signals", tag = "signals",
     params(("contact_id" = Option<String>, Query), ("account_id" = Option<String>, Query),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Signal>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
