@@ -38,6 +38,11 @@ const FORBIDDEN: Shared = Shared {
 };
 const NOT_FOUND: Shared =
     Shared { status: "404", name: "NotFound", description: "No such record (a malformed id names none either)" };
+const REQUEST_TIMEOUT: Shared = Shared {
+    status: "408",
+    name: "RequestTimeout",
+    description: "The body did not arrive in time (the server waits 30 seconds for it)",
+};
 const PAYLOAD_TOO_LARGE: Shared =
     Shared { status: "413", name: "PayloadTooLarge", description: "The body is larger than this route accepts" };
 const VALIDATION_FAILED: Shared = Shared {
@@ -50,12 +55,21 @@ const RATE_LIMITED: Shared =
 const UNAVAILABLE: Shared = Shared {
     status: "503",
     name: "Unavailable",
-    description: "The database is unreachable or its schema is behind this build, or a feature's setting is missing",
+    description: "The database is unreachable, busy with other writers for too long (with Retry-After), or its schema is behind this build, or a feature's setting is missing",
 };
 
 /// Every shared response, for `components.responses`.
-const ALL: &[Shared] =
-    &[BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, UNAVAILABLE];
+const ALL: &[Shared] = &[
+    BAD_REQUEST,
+    UNAUTHORIZED,
+    FORBIDDEN,
+    NOT_FOUND,
+    REQUEST_TIMEOUT,
+    PAYLOAD_TOO_LARGE,
+    VALIDATION_FAILED,
+    RATE_LIMITED,
+    UNAVAILABLE,
+];
 
 /// The modifier: see the module's documentation.
 pub(super) struct FromRoutes;
@@ -124,6 +138,7 @@ fn complete(operation: &mut Operation, pattern: &str, access: Access) {
     }
     if takes_body {
         add(&BAD_REQUEST);
+        add(&REQUEST_TIMEOUT);
         add(&PAYLOAD_TOO_LARGE);
     }
     if takes_body || takes_query {

@@ -140,7 +140,7 @@ fn every_operation_documents_the_errors_the_pipeline_gives() {
             expected.extend(["401", "403", "429"]);
         }
         if takes_body {
-            expected.extend(["400", "413", "422"]);
+            expected.extend(["400", "408", "413", "422"]);
         }
         if takes_query {
             expected.push("422");

@@ -145,9 +145,9 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
             // A cap of zero (warm-up not started) must hold too: a first insert counts 1.
             Ok(if written.is_none() {
                 Err(Refusal::Taken)
-            } else if !identity.is_some_and(|n| n <= r.cap) || spaced.is_none() {
+            } else if identity.is_none_or(|n| n > r.cap) || spaced.is_none() {
                 Err(Refusal::Identity)
-            } else if !domain.is_some_and(|n| n <= r.domain_cap) {
+            } else if domain.is_none_or(|n| n > r.domain_cap) {
                 Err(Refusal::Domain)
             } else {
                 Ok(())
