@@ -425,6 +425,19 @@ mod tests {
         assert_eq!(client_ip(&platform, None, &vercel), Some(ip("198.51.100.7")));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_never_arrives_is_a_408() {
+        let (_dir, ctx) = test_ctx().await;
+        let routes = Routes::new().post("/api/v1/twice", Access::Public, handler!(calls_twice));
+        let never = http_body_util::StreamBody::new(futures_util::stream::pending::<
+            Result<hyper::body::Frame<Bytes>, std::io::Error>,
+        >());
+        let req = Request::builder().method(Method::POST).uri("/api/v1/twice").body(never).expect("request");
+        let response = handle(&ctx, &routes, req, None).await;
+        assert_eq!(response.status(), 408);
+        assert!(String::from_utf8_lossy(response.body()).contains("request_timeout"));
+    }
+
     #[test]
     fn only_import_chunks_may_send_four_mebibytes() {
         assert_eq!(body_limit("/api/v1/imports/01/chunks/3"), 4 << 20);

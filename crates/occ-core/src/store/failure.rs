@@ -30,6 +30,9 @@ pub enum DbFailure {
     Refused(&'static str),
     /// The database is locked by another writer for longer than the busy timeout.
     Busy,
+    /// The server interrupted the statement (sqld does, now and then, on a reused stream);
+    /// nothing of it was kept, and a retry succeeds.
+    Interrupted,
     /// Anything else.
     Other,
 }
@@ -78,6 +81,8 @@ fn classify_message(text: &str) -> DbFailure {
         // A remote server ends a transaction that waited or ran too long (sqld: five seconds)
         // and rolls it back: nothing of it was kept, and a retry a moment later succeeds.
         DbFailure::Busy
+    } else if text.contains("SQLITE_INTERRUPT") || text.contains("interrupted") {
+        DbFailure::Interrupted
     } else {
         DbFailure::Other
     }
@@ -108,7 +113,7 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
         DbFailure::Refused(message) => {
             AppError::Conflict { message: message.to_owned(), fields: Vec::new(), conflicts_with: None }
         }
-        DbFailure::Busy => AppError::Busy,
+        DbFailure::Busy | DbFailure::Interrupted => AppError::Busy,
         DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
     }
 }
@@ -143,6 +148,10 @@ mod tests {
                 DbFailure::Busy,
             ),
             ("SQLITE_CONSTRAINT: last active admin", DbFailure::Refused(REFUSALS[0].1)),
+            (
+                "Hrana: `stream error: `Error { message: \"SQLite error: interrupted\", code: \"SQLITE_INTERRUPT\" }``",
+                DbFailure::Interrupted,
+            ),
             ("no such table: nope", DbFailure::Other),
         ];
         for (text, expected) in cases {

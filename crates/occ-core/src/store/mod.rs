@@ -164,7 +164,7 @@ impl Conn {
             calls::count(sql);
             match self.inner.execute(sql, params.clone()).await {
                 Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
-                    tokio::time::sleep(pause).await;
+                    self.recover(&err, pause).await;
                 }
                 done => return Ok(done?),
             }
@@ -185,11 +185,21 @@ impl Conn {
             calls::count(sql);
             match self.read_all(sql, params.clone(), &decode).await {
                 Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
-                    tokio::time::sleep(pause).await;
+                    self.recover(&err, pause).await;
                 }
                 done => return done?,
             }
         }
+    }
+
+    /// Waits before trying a statement again. A statement the server interrupted is tried on a
+    /// new stream: sqld, now and then, interrupts every statement of a stream for a while
+    /// (outside a transaction a new stream loses nothing; embedded, there are no streams).
+    async fn recover(&self, err: &libsql::Error, pause: Duration) {
+        if classify(err) == DbFailure::Interrupted {
+            self.inner.reset().await;
+        }
+        tokio::time::sleep(pause).await;
     }
 
     /// Runs the statement and decodes each row as it is read (an embedded row is only valid
@@ -289,7 +299,8 @@ impl Conn {
 }
 
 /// Whether a statement that failed is tried again. A statement outside a transaction that
-/// found the database locked by another writer changed nothing, so it is tried again, with
+/// found the database locked by another writer, or that the server interrupted, changed
+/// nothing, so it is tried again, with
 /// growing, jittered pauses, for up to [`BUSY_PATIENCE`] in all (`BEGIN IMMEDIATE` included:
 /// two ticks, or a cron and a worker, may well write at once). Inside a transaction the
 /// caller's work decides; past the patience the answer is [`AppError::Busy`].
@@ -306,7 +317,8 @@ impl Patience {
     /// How long to wait before the next try, or none when `err` is final.
     fn again(&mut self, err: &libsql::Error, outside_transaction: bool) -> Option<Duration> {
         let pause = self.pause + Duration::from_millis(fastrand::u64(0..=self.pause.as_millis() as u64));
-        if classify(err) != DbFailure::Busy || !outside_transaction || self.started.elapsed() + pause > BUSY_PATIENCE {
+        let transient = matches!(classify(err), DbFailure::Busy | DbFailure::Interrupted);
+        if !transient || !outside_transaction || self.started.elapsed() + pause > BUSY_PATIENCE {
             return None;
         }
         self.pause = (self.pause * 2).min(Duration::from_millis(500));

@@ -189,3 +189,33 @@ async fn plan_followups(conn: &Conn, enrollments: &[String], now: DateTime<Utc>)
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_step_that_fails_or_panics_is_noted_and_the_next_one_runs() {
+        let mut outcomes = Outcomes::default();
+        let panicked: Option<()> = outcomes
+            .guard("t1", "sequence steps", async {
+                if std::hint::black_box(true) {
+                    panic!("a bug in a step");
+                }
+                Ok(())
+            })
+            .await;
+        assert_eq!(panicked, None);
+        let failed: Option<()> = outcomes
+            .guard("t1", "sending", async { Err(AppError::Internal(anyhow::anyhow!("disk /var/x full"))) })
+            .await;
+        assert_eq!(failed, None);
+        let busy: Option<()> = outcomes.guard("t1", "sending", async { Err(AppError::Busy) }).await;
+        assert_eq!(busy, None);
+        assert_eq!(outcomes.guard("t1", "sending", async { Ok(3) }).await, Some(3), "the next step runs");
+        let steps: Vec<&str> = outcomes.failed.iter().map(|f| f.step).collect();
+        assert_eq!(steps, ["sequence steps", "sending"]);
+        assert!(outcomes.failed.iter().all(|f| !f.reason.contains("disk")), "{:?}", outcomes.failed);
+        assert_eq!(outcomes.yielded, ["sending"], "a busy database is a yield, not a failure");
+    }
+}
