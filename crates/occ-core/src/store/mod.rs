@@ -4,8 +4,10 @@
 pub mod backup;
 mod calls;
 mod checkpoint;
+mod column;
 mod failure;
 pub mod migrate;
+mod patience;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,15 +19,15 @@ use crate::config::{Config, DatabaseLocation, JournalMode};
 use crate::error::{AppError, AppResult};
 
 pub use calls::{count_calls, current_calls, record_statements};
+pub use column::{FromColumn, col};
 pub use failure::{DbFailure, classify, map_db_error};
 pub use libsql::{Row, Value};
 
+pub use patience::BUSY_PATIENCE;
+use patience::Patience;
+
 /// How long an embedded connection waits for a lock before giving up with "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long a statement outside a transaction keeps trying while other writers hold the
-/// database (an embedded connection's each try also waits up to [`BUSY_TIMEOUT`] by itself).
-pub const BUSY_PATIENCE: Duration = Duration::from_secs(10);
 
 /// How many idle embedded connections are kept for reuse.
 const IDLE_CONNECTIONS: usize = 8;
@@ -298,34 +300,6 @@ impl Conn {
     }
 }
 
-/// Whether a statement that failed is tried again. A statement outside a transaction that
-/// found the database locked by another writer, or that the server interrupted, changed
-/// nothing, so it is tried again, with
-/// growing, jittered pauses, for up to [`BUSY_PATIENCE`] in all (`BEGIN IMMEDIATE` included:
-/// two ticks, or a cron and a worker, may well write at once). Inside a transaction the
-/// caller's work decides; past the patience the answer is [`AppError::Busy`].
-struct Patience {
-    started: std::time::Instant,
-    pause: Duration,
-}
-
-impl Patience {
-    fn new() -> Self {
-        Self { started: std::time::Instant::now(), pause: Duration::from_millis(10) }
-    }
-
-    /// How long to wait before the next try, or none when `err` is final.
-    fn again(&mut self, err: &libsql::Error, outside_transaction: bool) -> Option<Duration> {
-        let pause = self.pause + Duration::from_millis(fastrand::u64(0..=self.pause.as_millis() as u64));
-        let transient = matches!(classify(err), DbFailure::Busy | DbFailure::Interrupted);
-        if !transient || !outside_transaction || self.started.elapsed() + pause > BUSY_PATIENCE {
-            return None;
-        }
-        self.pause = (self.pause * 2).min(Duration::from_millis(500));
-        Some(pause)
-    }
-}
-
 /// How a list searches for `q`: every word of three or more characters must appear somewhere
 /// in the row (the trigram index; each word quoted, so nothing the user types is parsed as
 /// query syntax); text with no such word is matched as a prefix. Answers (FTS query, LIKE
@@ -343,76 +317,6 @@ pub fn text_search(q: Option<&str>) -> (Option<String>, Option<String>) {
     let escaped: String =
         q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
     (None, Some(format!("{escaped}%")))
-}
-
-/// A Rust value a column can be read as. (libsql's own conversion panics on a type mismatch;
-/// this one answers an error that names the column.)
-pub trait FromColumn: Sized {
-    /// Converts the value, or says what was expected.
-    fn from_column(value: Value) -> Result<Self, &'static str>;
-}
-
-impl FromColumn for String {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Text(s) => Ok(s),
-            _ => Err("text"),
-        }
-    }
-}
-
-impl FromColumn for i64 {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Integer(n) => Ok(n),
-            _ => Err("an integer"),
-        }
-    }
-}
-
-impl FromColumn for f64 {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Real(n) => Ok(n),
-            Value::Integer(n) => Ok(n as f64),
-            _ => Err("a number"),
-        }
-    }
-}
-
-impl FromColumn for bool {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Integer(n) => Ok(n != 0),
-            _ => Err("a boolean (0 or 1)"),
-        }
-    }
-}
-
-impl FromColumn for Vec<u8> {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Blob(b) => Ok(b),
-            _ => Err("a blob"),
-        }
-    }
-}
-
-impl<T: FromColumn> FromColumn for Option<T> {
-    fn from_column(value: Value) -> Result<Self, &'static str> {
-        match value {
-            Value::Null => Ok(None),
-            other => T::from_column(other).map(Some),
-        }
-    }
-}
-
-/// Reads column `idx` of a row; a type mismatch is an internal error naming the column.
-pub fn col<T: FromColumn>(row: &Row, idx: i32) -> AppResult<T> {
-    let value = row.get_value(idx).with_context(|| format!("while reading column {idx}"))?;
-    T::from_column(value).map_err(|expected| {
-        AppError::Internal(anyhow::anyhow!("column {idx} ({:?}) is not {expected}", row.column_name(idx)))
-    })
 }
 
 #[cfg(test)]
