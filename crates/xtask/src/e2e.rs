@@ -4,7 +4,6 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -48,7 +47,7 @@ pub fn run(tally: &mut Tally) -> Result<()> {
     }
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let log = std::fs::File::create(dir.join("server.log"))?;
-    let _server = KillOnDrop(
+    let mut server = KillOnDrop(
         Command::new(root.join("target/debug/occ"))
             .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
             .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
@@ -62,13 +61,7 @@ pub fn run(tally: &mut Tally) -> Result<()> {
             .spawn()
             .context("while starting occ serve")?,
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("occ serve did not start; see target/e2e/server.log");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    server.wait_for(port, "target/e2e/server.log")?;
     let screens = root.join("target/e2e-screens");
     std::fs::create_dir_all(&screens)?;
     test_step(

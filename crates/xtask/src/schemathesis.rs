@@ -57,13 +57,7 @@ pub fn run() -> Result<()> {
             .spawn()
             .context("while starting occ serve")?,
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline || server.0.try_wait()?.is_some() {
-            bail!("occ serve did not start; see target/schemathesis/server.log");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    server.wait_for(port, "target/schemathesis/server.log")?;
 
     let mut tokens = Vec::with_capacity(TOKENS);
     for n in 1..=TOKENS {

@@ -157,6 +157,21 @@ pub fn ensure_schemathesis() -> Result<PathBuf> {
 /// never leaves it running.
 pub struct KillOnDrop(pub Child);
 
+impl KillOnDrop {
+    /// Waits up to a minute until the server listens on `port`; fails when it does not, or
+    /// exits first, pointing at `log`.
+    pub fn wait_for(&mut self, port: u16, log: &str) -> Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline || self.0.try_wait()?.is_some() {
+                bail!("occ serve did not start; see {log}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(())
+    }
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
