@@ -39,16 +39,18 @@ impl Waiting {
     }
 }
 
-/// What every reading of the waiting list selects, in [`decode`]'s order.
+/// What every reading of the waiting list selects, in [`decode`]'s order. (The `+` keeps the
+/// planner on a draft's or an enrollment's few touchpoints instead of walking every email or
+/// every failure in time order for a sort or a max it could do on a handful.)
 macro_rules! waiting_columns {
     () => {
         "d.id, d.contact_id, d.subject, d.body, coalesce(s.is_break_up, 0), c.email, \
          trim(c.first_name || ' ' || coalesce(c.last_name, '')), coalesce(c.timezone, a.timezone, :team_tz), \
          (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
-            AND t.enrollment_id = d.enrollment_id AND t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
+            AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
             ORDER BY t.sent_at) t), \
          (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
-         (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
+         (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND +f.status = 'failed'), \
          (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), d.created_at \
          FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
          LEFT JOIN sequence_steps s ON s.id = d.step_id \
