@@ -63,9 +63,9 @@ impl TickReport {
         self.resumed + self.drafted + self.completed + self.exited + send.sent + send.failed + send.unknown > 0
     }
 
-    /// Whether something failed on OCC's side (a step, or one email).
+    /// Whether something failed on OCC's side (a step, one due step, or one email).
     pub fn has_failures(&self) -> bool {
-        !self.failed_steps.is_empty() || self.send.errors > 0
+        !self.failed_steps.is_empty() || self.postponed > 0 || self.send.errors > 0
     }
 }
 
