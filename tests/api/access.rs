@@ -254,6 +254,71 @@ async fn a_spent_request_budget_is_429_until_the_next_minute() {
     panic!("the minute kept turning over");
 }
 
+/// The token's count of requests this minute, as the database has it.
+async fn counted(app: &TestApp) -> i64 {
+    let conn = app.db.conn().await;
+    conn.query_one("token", "SELECT rate_count FROM api_tokens", (), |row| occ_core::store::col(row, 0))
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn requests_are_authenticated_by_reads_and_counted_in_leases() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        for _ in 0..4 {
+            assert_eq!(app.get("/api/v1/accounts").await.status, 200);
+        }
+        let after_four = counted(&app).await;
+        let fifth = app.get("/api/v1/accounts").await;
+        let after = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        if before != after {
+            continue; // a new minute starts a new lease; try again
+        }
+        assert_eq!(fifth.status, 200);
+        assert_eq!(after_four, 4, "the first lease covers four requests, written once");
+        assert!(counted(&app).await > 4, "the fifth request takes a new lease");
+        return;
+    }
+    panic!("the minute kept turning over");
+}
+
+#[tokio::test]
+async fn the_request_budget_holds_across_instances() {
+    let app = spawn_app().await;
+    let other = app.another_instance().await;
+    let left = 40;
+    for _ in 0..3 {
+        let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        let conn = app.db.conn().await;
+        conn.execute(
+            "UPDATE api_tokens SET rate_window = ?1, rate_count = ?2",
+            libsql::params![before.as_str(), occ_core::access::API_BUDGET_PER_MINUTE - left],
+        )
+        .await
+        .expect("spend most of the budget");
+        let mut served = 0;
+        for i in 0..2 * left {
+            let url = if i % 2 == 0 { app.url("/api/v1/accounts") } else { other.url("/api/v1/accounts") };
+            let answer = app.send(app.client.get(url)).await;
+            match answer.status {
+                200 => served += 1,
+                429 => assert!(answer.header("retry-after").is_some()),
+                other => panic!("{other}: {}", answer.text),
+            }
+        }
+        let after = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        if before != after {
+            continue; // the minute turned over; try again
+        }
+        assert!(served <= left, "never more than the budget: {served} of {left}");
+        assert!(served >= left - 4, "leases left unused refuse only a few early: {served} of {left}");
+        return;
+    }
+    panic!("the minute kept turning over");
+}
+
 #[tokio::test]
 async fn a_revoked_or_expired_token_stops_working_at_once() {
     let app = spawn_app().await;

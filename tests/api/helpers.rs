@@ -230,7 +230,32 @@ pub async fn spawn_app_limited(adjust: impl FnOnce(&mut Config), migrate: bool, 
     TestApp { addr, client: reqwest::Client::new(), db, admin_token, _shutdown: tx }
 }
 
+/// Another server on a test app's database, as a second serverless instance is.
+pub struct Instance {
+    pub addr: SocketAddr,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
 impl TestApp {
+    /// Starts another instance of the server on this app's database.
+    pub async fn another_instance(&self) -> Instance {
+        let ctx = Ctx::new(self.db.config()).await.expect("context");
+        let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
+        let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
+        let addr = server.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        Instance { addr, _shutdown: tx }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

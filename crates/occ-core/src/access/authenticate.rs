@@ -1,6 +1,20 @@
-//! Authentication and the per-principal rate limit, in one database statement: the session or
-//! token row is found by the hash of its secret, its request count for this minute is bumped,
-//! and its user is returned, all in one `UPDATE ... RETURNING`.
+//! Authentication and the per-principal rate limit, in one database statement per request,
+//! and that statement a read for almost every request.
+//!
+//! The budget of [`API_BUDGET_PER_MINUTE`] requests is counted in the database, so every
+//! instance shares it, but an instance does not write for each request: it takes a *lease* of
+//! a few requests at a time (the session's or token's count for the minute goes up by the
+//! lease in the same `UPDATE ... RETURNING` that authenticates), and serves the requests of its
+//! lease with a plain `SELECT` that still checks the session or token on every request, so a
+//! revoked one stops at once. A lease starts at [`FIRST_LEASE`] requests, and later leases in
+//! the same minute take a quarter of what is left of the budget (at most [`LARGEST_LEASE`]), so
+//! a busy client writes about once every 30 requests and the budget is never exceeded; what
+//! an instance leased and did not use is refused early, at most a few requests as the budget
+//! runs out. `last_seen_at`/`last_used_at` are written with the lease, and only when a minute
+//! old: at most once a minute per session or token.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use ::http::{HeaderMap, header};
 use chrono::{DateTime, Timelike, Utc};
@@ -9,10 +23,80 @@ use super::secrets::{TOKEN_PREFIX, hash_secret};
 use super::{Principal, Scope, Via, cookie};
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Conn, Row, col};
 
 /// Requests a session or token may make per minute.
 pub const API_BUDGET_PER_MINUTE: i64 = 600;
+
+/// The requests an instance leases first in a minute.
+const FIRST_LEASE: i64 = 4;
+
+/// The most requests one lease takes.
+const LARGEST_LEASE: i64 = 32;
+
+/// How many sessions and tokens an instance remembers leases for; past it, the oldest
+/// minute's are forgotten (a forgotten lease is only requests not served).
+const REMEMBERED: usize = 10_000;
+
+/// An instance's leases: per session or token, what is left of its lease this minute.
+#[derive(Debug, Default)]
+pub struct Leases(Mutex<HashMap<String, Lease>>);
+
+#[derive(Debug)]
+struct Lease {
+    window: String,
+    /// Requests of the lease not yet served.
+    left: i64,
+    /// The budget not yet leased by anyone, as of this lease.
+    unleased: i64,
+}
+
+/// What an instance's lease says of a request.
+enum Served {
+    /// Served from the lease: only the credential needs checking.
+    Leased,
+    /// The budget of the minute is spent.
+    Spent,
+    /// A new lease is needed.
+    Renew,
+}
+
+impl Leases {
+    /// Serves one request from the lease of `id` for `window`, if one is left.
+    fn take(&self, id: &str, window: &str) -> Served {
+        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match leases.get_mut(id).filter(|l| l.window == window) {
+            Some(lease) if lease.left > 0 => {
+                lease.left -= 1;
+                Served::Leased
+            }
+            Some(lease) if lease.unleased == 0 => Served::Spent,
+            _ => Served::Renew,
+        }
+    }
+
+    /// How many requests the next lease of `id` takes.
+    fn size(&self, id: &str, window: &str) -> i64 {
+        let leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match leases.get(id).filter(|l| l.window == window) {
+            Some(lease) => (lease.unleased / 4).clamp(1, LARGEST_LEASE),
+            None => FIRST_LEASE,
+        }
+    }
+
+    /// Keeps a new lease of `granted` requests, one of them served now.
+    fn keep(&self, id: &str, window: &str, granted: i64, unleased: i64) {
+        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if leases.len() >= REMEMBERED {
+            leases.retain(|_, l| l.window == window);
+            if leases.len() >= REMEMBERED {
+                leases.clear();
+            }
+        }
+        let lease = Lease { window: window.to_owned(), left: (granted - 1).max(0), unleased };
+        leases.insert(id.to_owned(), lease);
+    }
+}
 
 enum Credential {
     Session(String),
@@ -38,69 +122,144 @@ fn minute(now: DateTime<Utc>) -> (String, u64) {
     (window, retry_after)
 }
 
-fn decode_user(row: &libsql::Row, first: i32) -> AppResult<(String, String, String, Role)> {
-    let role: String = col(row, first + 3)?;
-    Ok((
-        col(row, first)?,
-        col(row, first + 1)?,
-        col(row, first + 2)?,
-        role.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?,
-    ))
+/// The two kinds of credential, as SQL: the read that authenticates a request of a lease, and
+/// the write that authenticates and takes a new lease.
+struct Kind {
+    read: &'static str,
+    lease: &'static str,
 }
 
-/// Finds the caller of a request (one call): 401 without a valid session or token (expired,
-/// revoked, or its user disabled), 429 when its budget for this minute is spent.
-pub async fn authenticate(conn: &Conn, headers: &HeaderMap) -> AppResult<Principal> {
+const SESSION: Kind = Kind {
+    read: "SELECT s.id, u.id, u.email, u.name, u.role, NULL FROM sessions s JOIN users u ON u.id = s.user_id \
+           WHERE s.secret_hash = :hash AND s.expires_at > :now AND u.disabled = 0",
+    lease: "UPDATE sessions SET \
+            last_seen_at = CASE WHEN last_seen_at < :minute_ago THEN :now ELSE last_seen_at END, \
+            rate_count = CASE WHEN rate_window = :window THEN rate_count + :lease ELSE :lease END, \
+            rate_window = :window \
+            WHERE secret_hash = :hash AND expires_at > :now \
+            AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = 0) \
+            RETURNING id, user_id, \
+            (SELECT email FROM users u WHERE u.id = sessions.user_id), \
+            (SELECT name FROM users u WHERE u.id = sessions.user_id), \
+            (SELECT role FROM users u WHERE u.id = sessions.user_id), NULL, rate_count",
+};
+
+const TOKEN: Kind = Kind {
+    read: "SELECT t.id, u.id, u.email, u.name, u.role, t.scopes FROM api_tokens t JOIN users u ON u.id = t.user_id \
+           WHERE t.secret_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now) \
+           AND u.disabled = 0",
+    lease: "UPDATE api_tokens SET \
+            last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < :minute_ago THEN :now ELSE last_used_at END, \
+            rate_count = CASE WHEN rate_window = :window THEN rate_count + :lease ELSE :lease END, \
+            rate_window = :window \
+            WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now) \
+            AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.user_id AND u.disabled = 0) \
+            RETURNING id, user_id, \
+            (SELECT email FROM users u WHERE u.id = api_tokens.user_id), \
+            (SELECT name FROM users u WHERE u.id = api_tokens.user_id), \
+            (SELECT role FROM users u WHERE u.id = api_tokens.user_id), scopes, rate_count",
+};
+
+/// A session's or token's row and its user, as both statements answer them.
+struct Found {
+    id: String,
+    user_id: String,
+    email: String,
+    name: String,
+    role: Role,
+    scopes: Option<String>,
+}
+
+fn decode(row: &Row) -> AppResult<Found> {
+    let role: String = col(row, 4)?;
+    Ok(Found {
+        id: col(row, 0)?,
+        user_id: col(row, 1)?,
+        email: col(row, 2)?,
+        name: col(row, 3)?,
+        role: role.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?,
+        scopes: col(row, 5)?,
+    })
+}
+
+/// Finds the caller of a request (one call, a read unless a new lease is needed): 401 without
+/// a valid session or token (expired, revoked, or its user disabled), 429 when its budget for
+/// this minute is spent.
+pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> AppResult<Principal> {
     let Some(credential) = credential(headers) else { return Err(AppError::Unauthorized) };
     let now = Utc::now();
-    let at = crate::domain::now();
     let (window, retry_after) = minute(now);
-    let (principal, count) = match credential {
-        Credential::Session(secret) => {
+    let (kind, secret) = match &credential {
+        Credential::Session(secret) => (&SESSION, secret),
+        Credential::Token(token) => (&TOKEN, token),
+    };
+    let hash = hash_secret(secret);
+    let at = crate::domain::now();
+    // The instance knows the credential's id only once it has seen it; its lease is found by
+    // the hash of the secret, which is what the statements look it up by.
+    let found = match leases.take(&hash, &window) {
+        served @ (Served::Leased | Served::Spent) => {
             let found = conn
-                .query_opt(
-                    "UPDATE sessions SET last_seen_at = :now, \
-                     rate_count = CASE WHEN rate_window = :window THEN rate_count + 1 ELSE 1 END, \
-                     rate_window = :window \
-                     WHERE secret_hash = :hash AND expires_at > :now \
-                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = 0) \
-                     RETURNING id, rate_count, user_id, \
-                     (SELECT email FROM users u WHERE u.id = sessions.user_id), \
-                     (SELECT name FROM users u WHERE u.id = sessions.user_id), \
-                     (SELECT role FROM users u WHERE u.id = sessions.user_id)",
-                    libsql::named_params! { ":now": at.as_str(), ":window": window.as_str(), ":hash": hash_secret(&secret) },
-                    |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?, decode_user(row, 2)?)),
-                )
+                .query_opt(kind.read, libsql::named_params! { ":hash": hash.as_str(), ":now": at.as_str() }, decode)
                 .await?;
-            let Some((id, count, (user_id, email, name, role))) = found else { return Err(AppError::Unauthorized) };
-            (Principal { user_id, email, name, role, via: Via::Session { id, secret } }, count)
+            let found = found.ok_or(AppError::Unauthorized)?;
+            if matches!(served, Served::Spent) {
+                return Err(AppError::RateLimited { retry_after_secs: retry_after });
+            }
+            found
         }
-        Credential::Token(token) => {
-            let found = conn
+        Served::Renew => {
+            let size = leases.size(&hash, &window);
+            let minute_ago = (now - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let leased = conn
                 .query_opt(
-                    "UPDATE api_tokens SET last_used_at = :now, \
-                     rate_count = CASE WHEN rate_window = :window THEN rate_count + 1 ELSE 1 END, \
-                     rate_window = :window \
-                     WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now) \
-                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.user_id AND u.disabled = 0) \
-                     RETURNING id, rate_count, scopes, user_id, \
-                     (SELECT email FROM users u WHERE u.id = api_tokens.user_id), \
-                     (SELECT name FROM users u WHERE u.id = api_tokens.user_id), \
-                     (SELECT role FROM users u WHERE u.id = api_tokens.user_id)",
-                    libsql::named_params! { ":now": at.as_str(), ":window": window.as_str(), ":hash": hash_secret(&token) },
-                    |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?, col::<String>(row, 2)?, decode_user(row, 3)?)),
+                    kind.lease,
+                    libsql::named_params! {
+                        ":hash": hash.as_str(), ":now": at.as_str(), ":window": window.as_str(),
+                        ":lease": size, ":minute_ago": minute_ago.as_str(),
+                    },
+                    |row| Ok((decode(row)?, col::<i64>(row, 6)?)),
                 )
                 .await?;
-            let Some((id, count, scopes, (user_id, email, name, role))) = found else {
-                return Err(AppError::Unauthorized);
-            };
-            let scopes: Vec<Scope> = serde_json::from_str(&scopes).map_err(|e| AppError::Internal(e.into()))?;
-            let scope = scopes.into_iter().max().unwrap_or(Scope::Read);
-            (Principal { user_id, email, name, role, via: Via::Token { id, scope } }, count)
+            let (found, count) = leased.ok_or(AppError::Unauthorized)?;
+            let granted = (API_BUDGET_PER_MINUTE - (count - size)).clamp(0, size);
+            leases.keep(&hash, &window, granted, (API_BUDGET_PER_MINUTE - count).max(0));
+            if granted == 0 {
+                return Err(AppError::RateLimited { retry_after_secs: retry_after });
+            }
+            found
         }
     };
-    if count > API_BUDGET_PER_MINUTE {
-        return Err(AppError::RateLimited { retry_after_secs: retry_after });
+    let via = match credential {
+        Credential::Session(secret) => Via::Session { id: found.id, secret },
+        Credential::Token(_) => {
+            let scopes: Vec<Scope> = serde_json::from_str(found.scopes.as_deref().unwrap_or("[]"))
+                .map_err(|e| AppError::Internal(e.into()))?;
+            Via::Token { id: found.id, scope: scopes.into_iter().max().unwrap_or(Scope::Read) }
+        }
+    };
+    Ok(Principal { user_id: found.user_id, email: found.email, name: found.name, role: found.role, via })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leases_are_served_then_renewed_smaller_as_the_budget_runs_out() {
+        let leases = Leases::default();
+        assert!(matches!(leases.take("h", "w"), Served::Renew), "nothing leased yet");
+        assert_eq!(leases.size("h", "w"), FIRST_LEASE);
+        leases.keep("h", "w", FIRST_LEASE, 500);
+        for _ in 1..FIRST_LEASE {
+            assert!(matches!(leases.take("h", "w"), Served::Leased));
+        }
+        assert!(matches!(leases.take("h", "w"), Served::Renew), "the lease is used up");
+        assert_eq!(leases.size("h", "w"), LARGEST_LEASE, "plenty left: the largest lease");
+        leases.keep("h", "w", 2, 8);
+        assert_eq!(leases.size("h", "w"), 2, "a quarter of what is left");
+        assert!(matches!(leases.take("h", "next minute"), Served::Renew), "a new minute needs a new lease");
+        leases.keep("h", "w", 0, 0);
+        assert!(matches!(leases.take("h", "w"), Served::Spent), "spent until the minute turns");
     }
-    Ok(principal)
 }

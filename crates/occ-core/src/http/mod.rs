@@ -45,6 +45,8 @@ pub struct Ctx {
     pub config: Config,
     /// The database.
     pub store: Store,
+    /// This instance's leases of the request budgets (see `access::authenticate`).
+    pub leases: access::Leases,
     schema_ok: AtomicBool,
 }
 
@@ -52,7 +54,7 @@ impl Ctx {
     /// Opens the store and builds the context.
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
-        Ok(Arc::new(Self { config, store, schema_ok: AtomicBool::new(false) }))
+        Ok(Arc::new(Self { config, store, leases: access::Leases::default(), schema_ok: AtomicBool::new(false) }))
     }
 
     /// Fails with 503 while the database's schema is behind this build. Checked once per
@@ -212,7 +214,8 @@ where
     if let Ok(id) = HeaderValue::from_str(&meta.request_id) {
         h.insert("x-request-id", id);
     }
-    h.insert("x-db-calls", HeaderValue::from(db_calls));
+    h.insert("x-db-calls", HeaderValue::from(db_calls.statements));
+    h.insert("x-db-round-trips", HeaderValue::from(db_calls.round_trips));
     headers::api_security(h, https);
     headers::cors(h, &ctx.config.allowed_origins, origin.as_ref());
 
@@ -221,7 +224,8 @@ where
         route = pattern,
         status = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        db_calls,
+        db_calls = db_calls.statements,
+        db_round_trips = db_calls.round_trips,
         request_id = %meta.request_id,
         "request"
     );
@@ -282,7 +286,7 @@ where
 /// permission check, in that order.
 async fn signed_in(ctx: &Ctx, req: &Request<Bytes>, action: Action) -> AppResult<Principal> {
     let conn = ctx.conn().await?;
-    let principal = access::authenticate(&conn, req.headers()).await?;
+    let principal = access::authenticate(&conn, &ctx.leases, req.headers()).await?;
     if let Via::Session { secret, .. } = &principal.via {
         let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();

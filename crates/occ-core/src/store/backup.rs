@@ -88,7 +88,7 @@ pub async fn dump(conn: &Conn, out: &mut impl std::io::Write) -> anyhow::Result<
         let select = format!("SELECT * FROM \"{}\"", table.name);
         let rows: Vec<Vec<Value>> = conn
             .query_all(&select, (), |row| {
-                (0..row.column_count()).map(|i| row.get_value(i).map_err(Into::into)).collect::<AppResult<Vec<_>>>()
+                (0..row.column_count()).map(|i| row.get_value(i)).collect::<AppResult<Vec<_>>>()
             })
             .await?;
         for row in rows {

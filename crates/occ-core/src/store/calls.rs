@@ -1,33 +1,56 @@
 //! Counting database calls per request, in a task-local, so the count needs no plumbing and
-//! cannot be forgotten: every statement goes through `Conn`, which counts. The benchmark also
-//! records the statements themselves, to check their query plans.
+//! cannot be forgotten: every statement goes through `Conn`, which counts. Two numbers are
+//! kept: statements, and round trips (what a request costs on serverless, where each is a
+//! network call: a batch of statements is one). The benchmark also records the statements
+//! themselves, to check their query plans.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 tokio::task_local! {
-    static CALLS: Cell<u32>;
+    static CALLS: Cell<Calls>;
     static STATEMENTS: RefCell<Vec<String>>;
 }
 
-/// Counts one call, if a count is running on this task, and records its statement if a
-/// recording is.
+/// What a piece of work asked of the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// Statements run.
+    pub statements: u32,
+    /// Round trips to the database: one per statement on its own, one per batch.
+    pub round_trips: u32,
+}
+
+/// Counts one statement, if a count is running on this task, and records it if a recording is.
 pub(super) fn count(sql: &str) {
-    let _ = CALLS.try_with(|c| c.set(c.get().saturating_add(1)));
+    let _ = CALLS.try_with(|c| {
+        let mut calls = c.get();
+        calls.statements = calls.statements.saturating_add(1);
+        c.set(calls);
+    });
     let _ = STATEMENTS.try_with(|s| s.borrow_mut().push(sql.to_owned()));
 }
 
-/// The calls counted so far in the current scope (0 outside one).
-pub fn current_calls() -> u32 {
-    CALLS.try_with(Cell::get).unwrap_or(0)
+/// Counts one round trip to the database.
+pub(super) fn round_trip() {
+    let _ = CALLS.try_with(|c| {
+        let mut calls = c.get();
+        calls.round_trips = calls.round_trips.saturating_add(1);
+        c.set(calls);
+    });
 }
 
-/// Runs `work` with a fresh count; answers its output and the number of calls it made.
-pub async fn count_calls<T>(work: impl Future<Output = T>) -> (T, u32) {
+/// The statements counted so far in the current scope (0 outside one).
+pub fn current_calls() -> u32 {
+    CALLS.try_with(|c| c.get().statements).unwrap_or(0)
+}
+
+/// Runs `work` with a fresh count; answers its output and what it asked of the database.
+pub async fn count_calls<T>(work: impl Future<Output = T>) -> (T, Calls) {
     CALLS
-        .scope(Cell::new(0), async move {
+        .scope(Cell::new(Calls::default()), async move {
             let out = work.await;
-            (out, current_calls())
+            (out, CALLS.with(Cell::get))
         })
         .await
 }

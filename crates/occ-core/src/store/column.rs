@@ -1,8 +1,6 @@
 //! Reading a column into a Rust value, with an error that names the column instead of
 //! libsql's panic on a type mismatch.
 
-use anyhow::Context as _;
-
 use super::{Row, Value};
 use crate::error::{AppError, AppResult};
 
@@ -70,7 +68,7 @@ impl<T: FromColumn> FromColumn for Option<T> {
 
 /// Reads column `idx` of a row; a type mismatch is an internal error naming the column.
 pub fn col<T: FromColumn>(row: &Row, idx: i32) -> AppResult<T> {
-    let value = row.get_value(idx).with_context(|| format!("while reading column {idx}"))?;
+    let value = row.get_value(idx)?;
     T::from_column(value).map_err(|expected| {
         AppError::Internal(anyhow::anyhow!("column {idx} ({:?}) is not {expected}", row.column_name(idx)))
     })

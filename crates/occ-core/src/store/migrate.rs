@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_scores_imports", "scores_imports"),
     migration!(3, "0003_outreach_day", "outreach_day"),
     migration!(4, "0004_board_counts", "board_counts"),
+    migration!(5, "0005_batch_checks", "batch_checks"),
 ];
 
 impl Migration {

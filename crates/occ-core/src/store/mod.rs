@@ -2,26 +2,32 @@
 //! connection per request, and the one mapping from database failures to `AppError`.
 
 pub mod backup;
+mod batch;
 mod calls;
 mod checkpoint;
 mod column;
 mod failure;
 pub mod migrate;
 mod patience;
+mod remote;
+mod row;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use libsql::params::IntoParams;
+use libsql::params::{IntoParams, Params};
 
 use crate::config::{Config, DatabaseLocation, JournalMode};
 use crate::error::{AppError, AppResult};
 
-pub use calls::{count_calls, current_calls, record_statements};
+pub use batch::{Batch, Outcome, Step};
+pub use calls::{Calls, count_calls, current_calls, record_statements};
 pub use column::{FromColumn, col};
 pub use failure::{DbFailure, classify, map_db_error};
-pub use libsql::{Row, Value};
+pub use libsql::Value;
+pub use remote::STREAMS;
+pub use row::Row;
 
 pub use patience::BUSY_PATIENCE;
 use patience::Patience;
@@ -32,20 +38,26 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many idle embedded connections are kept for reuse.
 const IDLE_CONNECTIONS: usize = 8;
 
+type Idle = Arc<Mutex<Vec<libsql::Connection>>>;
+
 /// The database, opened once per process.
 pub struct Store {
-    db: libsql::Database,
-    local: bool,
-    /// Idle embedded connections. Opening one reads and parses the whole schema (a few
-    /// milliseconds), so a request takes one from here when it can.
-    idle: Arc<Mutex<Vec<libsql::Connection>>>,
+    engine: Engine,
     /// The embedded database's checkpoints, in WAL mode.
     _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
+enum Engine {
+    /// An embedded file, with its idle connections. Opening one reads and parses the whole
+    /// schema (a few milliseconds), so a request takes one from here when it can.
+    Local { db: libsql::Database, idle: Idle },
+    /// A remote server, through OCC's own client (see remote.rs).
+    Remote(Arc<remote::Remote>),
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("local", &self.local).finish_non_exhaustive()
+        f.debug_struct("Store").field("local", &self.is_local()).finish_non_exhaustive()
     }
 }
 
@@ -63,7 +75,7 @@ impl Store {
                     .build()
                     .await
                     .with_context(|| format!("while opening the database file {}", path.display()))?;
-                let mut store = Self { db, local: true, idle: Arc::default(), _checkpointer: None };
+                let mut store = Self { engine: Engine::Local { db, idle: Idle::default() }, _checkpointer: None };
                 let conn = store.raw_connection()?;
                 let mode = match config.journal_mode {
                     JournalMode::Wal => "PRAGMA journal_mode = WAL",
@@ -77,75 +89,75 @@ impl Store {
                 Ok(store)
             }
             DatabaseLocation::Remote { url, auth_token } => {
-                let token = auth_token.as_ref().map(|t| t.expose().to_owned()).unwrap_or_default();
-                let db = libsql::Builder::new_remote(url.clone(), token)
-                    .build()
-                    .await
+                let remote = remote::Remote::new(url, auth_token.as_ref().map(|t| t.expose()))
                     .context("while locating the remote database")?;
-                Ok(Self { db, local: false, idle: Arc::default(), _checkpointer: None })
+                Ok(Self { engine: Engine::Remote(Arc::new(remote)), _checkpointer: None })
             }
         }
     }
 
     /// Whether this is the embedded database.
     pub fn is_local(&self) -> bool {
-        self.local
+        matches!(self.engine, Engine::Local { .. })
     }
 
     fn raw_connection(&self) -> anyhow::Result<libsql::Connection> {
-        let conn = self.db.connect().context("while connecting to the database")?;
-        if self.local {
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-        }
+        let Engine::Local { db, .. } = &self.engine else { anyhow::bail!("a remote database has no raw connection") };
+        let conn = db.connect().context("while connecting to the database")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(conn)
     }
 
-    /// A connection for one request (or one command): an idle embedded one when there is one,
-    /// else a new one. Dropping it with a transaction left open by an early return closes it,
-    /// which rolls the transaction back.
+    /// A connection for one request (or one command): an idle one when there is one, else a
+    /// new one. Dropping it with a transaction left open by an early return closes it, which
+    /// rolls the transaction back.
     pub async fn connect(&self) -> AppResult<Conn> {
-        if let Some(inner) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-            return Ok(Conn { inner, idle: Some(self.idle.clone()) });
+        let idle = match &self.engine {
+            Engine::Remote(remote) => return Ok(Conn(Link::Remote(remote.connect().await?))),
+            Engine::Local { idle, .. } => idle,
+        };
+        if let Some(conn) = idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(Conn(Link::Local { conn, idle: idle.clone() }));
         }
         let conn = self.raw_connection()?;
-        if self.local {
-            // Connection set-up on the embedded file is not a network round trip, so it is not
-            // counted. A remote server enforces foreign keys on its own connections.
-            conn.execute("PRAGMA foreign_keys = ON", ()).await?;
-            // In WAL mode NORMAL never corrupts the database; a power cut may lose the last
-            // commits, a fair trade for not syncing on every request's session update.
-            conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
-            // The store's checkpointer copies the log back (see checkpoint.rs).
-            let mut rows = conn.query("PRAGMA wal_autocheckpoint = 0", ()).await?;
-            while rows.next().await?.is_some() {}
-            // 32 MiB of page cache, so a bulk write (an import step) is not spilled mid-way.
-            let mut rows = conn.query("PRAGMA cache_size = -32768", ()).await?;
-            while rows.next().await?.is_some() {}
-            // Deleted rows are overwritten, so an erased person does not linger in free pages.
-            let mut rows = conn.query("PRAGMA secure_delete = ON", ()).await?;
-            while rows.next().await?.is_some() {}
-        }
-        Ok(Conn { inner: conn, idle: self.local.then(|| self.idle.clone()) })
+        // Connection set-up on the embedded file is not a network round trip, so it is not
+        // counted.
+        conn.execute("PRAGMA foreign_keys = ON", ()).await?;
+        // In WAL mode NORMAL never corrupts the database; a power cut may lose the last
+        // commits, a fair trade for not syncing on every request's session update.
+        conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
+        // The store's checkpointer copies the log back (see checkpoint.rs).
+        let mut rows = conn.query("PRAGMA wal_autocheckpoint = 0", ()).await?;
+        while rows.next().await?.is_some() {}
+        // 32 MiB of page cache, so a bulk write (an import step) is not spilled mid-way.
+        let mut rows = conn.query("PRAGMA cache_size = -32768", ()).await?;
+        while rows.next().await?.is_some() {}
+        // Deleted rows are overwritten, so an erased person does not linger in free pages.
+        let mut rows = conn.query("PRAGMA secure_delete = ON", ()).await?;
+        while rows.next().await?.is_some() {}
+        Ok(Conn(Link::Local { conn, idle: idle.clone() }))
     }
 }
 
-/// A connection whose every statement is counted as one database call (see ARCHITECTURE.md:
-/// on serverless, each is a network round trip). An embedded one goes back to the store's idle
-/// connections when dropped, unless a transaction is still open on it: then it closes, which
-/// rolls the transaction back.
-pub struct Conn {
-    inner: libsql::Connection,
-    idle: Option<Arc<Mutex<Vec<libsql::Connection>>>>,
+/// A connection whose every statement is counted (see ARCHITECTURE.md: on serverless, each
+/// round trip is a network call). An embedded one goes back to the store's idle connections
+/// when dropped, unless a transaction is still open on it: then it closes, which rolls the
+/// transaction back. A remote one keeps its stream for the next request the same way.
+pub struct Conn(Link);
+
+enum Link {
+    Local { conn: libsql::Connection, idle: Idle },
+    Remote(remote::RemoteConn),
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        if let Some(idle) = &self.idle
-            && self.inner.is_autocommit()
+        if let Link::Local { conn, idle } = &self.0
+            && conn.is_autocommit()
             && let Ok(mut idle) = idle.lock()
             && idle.len() < IDLE_CONNECTIONS
         {
-            idle.push(self.inner.clone());
+            idle.push(conn.clone());
         }
     }
 }
@@ -157,6 +169,14 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
+    /// Whether no transaction is open.
+    fn is_autocommit(&self) -> bool {
+        match &self.0 {
+            Link::Local { conn, .. } => conn.is_autocommit(),
+            Link::Remote(remote) => remote.is_autocommit(),
+        }
+    }
+
     /// Runs a statement that returns no rows; answers the number of rows changed. A statement
     /// that finds the database busy may be tried again (see [`Patience`]), one call a try.
     pub async fn execute(&self, sql: &str, params: impl IntoParams) -> AppResult<u64> {
@@ -164,8 +184,15 @@ impl Conn {
         let mut patience = Patience::new();
         loop {
             calls::count(sql);
-            match self.inner.execute(sql, params.clone()).await {
-                Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
+            let done = match &self.0 {
+                Link::Local { conn, .. } => {
+                    calls::round_trip();
+                    conn.execute(sql, params.clone()).await
+                }
+                Link::Remote(remote) => remote.execute(sql, params.clone(), false).await.map(|r| r.affected_row_count),
+            };
+            match done {
+                Err(err) if let Some(pause) = patience.again(&err, self.is_autocommit()) => {
                     self.recover(&err, pause).await;
                 }
                 done => return Ok(done?),
@@ -186,7 +213,7 @@ impl Conn {
         loop {
             calls::count(sql);
             match self.read_all(sql, params.clone(), &decode).await {
-                Err(err) if let Some(pause) = patience.again(&err, self.inner.is_autocommit()) => {
+                Err(err) if let Some(pause) = patience.again(&err, self.is_autocommit()) => {
                     self.recover(&err, pause).await;
                 }
                 done => return done?,
@@ -198,8 +225,10 @@ impl Conn {
     /// new stream: sqld, now and then, interrupts every statement of a stream for a while
     /// (outside a transaction a new stream loses nothing; embedded, there are no streams).
     async fn recover(&self, err: &libsql::Error, pause: Duration) {
-        if classify(err) == DbFailure::Interrupted {
-            self.inner.reset().await;
+        if let Link::Remote(remote) = &self.0
+            && classify(err) == DbFailure::Interrupted
+        {
+            remote.reset();
         }
         tokio::time::sleep(pause).await;
     }
@@ -209,15 +238,28 @@ impl Conn {
     async fn read_all<T>(
         &self,
         sql: &str,
-        params: libsql::params::Params,
+        params: Params,
         decode: &impl Fn(&Row) -> AppResult<T>,
     ) -> Result<AppResult<Vec<T>>, libsql::Error> {
-        let mut rows = self.inner.query(sql, params).await?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().await? {
-            match decode(&row) {
-                Ok(value) => out.push(value),
-                Err(err) => return Ok(Err(err)),
+        match &self.0 {
+            Link::Local { conn, .. } => {
+                calls::round_trip();
+                let mut rows = conn.query(sql, params).await?;
+                while let Some(row) = rows.next().await? {
+                    match decode(&Row::local(row)) {
+                        Ok(value) => out.push(value),
+                        Err(err) => return Ok(Err(err)),
+                    }
+                }
+            }
+            Link::Remote(remote) => {
+                for row in remote::rows(remote.execute(sql, params, true).await?) {
+                    match decode(&row) {
+                        Ok(value) => out.push(value),
+                        Err(err) => return Ok(Err(err)),
+                    }
+                }
             }
         }
         Ok(Ok(out))
@@ -244,20 +286,29 @@ impl Conn {
         self.query_opt(sql, params, decode).await?.ok_or(AppError::NotFound(what))
     }
 
-    /// Runs several statements without parameters (migrations). One call.
+    /// Runs several statements without parameters (migrations, a restore), stopping at the
+    /// first that fails. One call.
     pub async fn execute_script(&self, sql: &str) -> AppResult<()> {
         calls::count(sql);
-        let mut batch = self.inner.execute_batch(sql).await?;
-        while let Some(rows) = batch.next_stmt_row() {
-            if let Some(mut rows) = rows {
-                while rows.next().await?.is_some() {}
+        match &self.0 {
+            Link::Local { conn, .. } => {
+                calls::round_trip();
+                let mut batch = conn.execute_batch(sql).await?;
+                while let Some(rows) = batch.next_stmt_row() {
+                    if let Some(mut rows) = rows {
+                        while rows.next().await?.is_some() {}
+                    }
+                }
             }
+            Link::Remote(remote) => remote.sequence(sql).await?,
         }
         Ok(())
     }
 
     /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (two more calls), rolling back when it
-    /// fails. Keep the work short: the write lock is held until it returns.
+    /// fails. Keep the work short: the write lock is held until it returns, and on a remote
+    /// server every statement inside is a round trip; prefer a [`Batch`] where the checks can
+    /// be written in SQL.
     pub async fn immediate<T>(&self, work: impl AsyncFnOnce(&Conn) -> AppResult<T>) -> AppResult<T> {
         match self.declinable(async |conn| work(conn).await.map(Ok::<T, std::convert::Infallible>)).await? {
             Ok(value) => Ok(value),
@@ -292,7 +343,7 @@ impl Conn {
     }
 
     async fn rollback(&self) {
-        if !self.inner.is_autocommit()
+        if !self.is_autocommit()
             && let Err(err) = self.execute("ROLLBACK", ()).await
         {
             tracing::warn!(error = %err, "rollback failed; the connection is dropped");

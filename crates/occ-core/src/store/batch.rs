@@ -1,0 +1,245 @@
+//! Writes in one round trip: the statements of a request go to the database together, inside
+//! `BEGIN IMMEDIATE` ... `COMMIT`, and commit or roll back together. The checks a write needs
+//! are written in SQL ([`Batch::require`]) rather than asked in a conversation with the server,
+//! so the write lock is held for the time the server takes to run them, never for a network
+//! round trip.
+//!
+//! On a remote server the batch is one Hrana batch, each step run only if the one before it
+//! succeeded, a `ROLLBACK` step when the `COMMIT` did not happen; on the embedded engine the
+//! same steps run one by one on the connection. Either way a batch counts as one round trip.
+
+use std::borrow::Cow;
+
+use libsql::params::{IntoParams, Params};
+use libsql_hrana::proto::{BatchCond, BatchStep, Stmt};
+
+use super::patience::Patience;
+use super::{Conn, DbFailure, Link, Row, calls, classify, remote};
+use crate::error::{AppError, AppResult};
+
+/// The statement a check becomes: it writes a row the `batch_checks` table refuses (so the
+/// step fails and the batch rolls back) exactly when the condition does not hold.
+const CHECK: &str = "INSERT INTO batch_checks (failed) SELECT 1 WHERE NOT ";
+
+/// Statements that run together, all or nothing.
+#[derive(Default)]
+pub struct Batch {
+    steps: Vec<Planned>,
+}
+
+struct Planned {
+    sql: Cow<'static, str>,
+    params: Params,
+    /// For a check: what the caller is told when it fails.
+    refusal: Option<AppError>,
+}
+
+/// A statement's place in a batch, to read its rows from the [`Outcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step(usize);
+
+/// What each statement of a batch answered.
+pub struct Outcome {
+    steps: Vec<Answered>,
+}
+
+struct Answered {
+    rows: Vec<Row>,
+    changes: u64,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.steps.iter().map(|s| &s.sql)).finish()
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.steps.iter().map(|s| (s.rows.len(), s.changes))).finish()
+    }
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a statement; its rows are read from the outcome with the answered [`Step`].
+    pub fn push(&mut self, sql: impl Into<Cow<'static, str>>, params: impl IntoParams) -> AppResult<Step> {
+        self.steps.push(Planned { sql: sql.into(), params: params.into_params()?, refusal: None });
+        Ok(Step(self.steps.len() - 1))
+    }
+
+    /// Adds a check: when `condition` (an SQL expression over the parameters, such as
+    /// `EXISTS (SELECT 1 FROM contacts WHERE id = ?1)`) is not true at this point of the
+    /// batch, nothing of the batch is kept and it answers `refusal`.
+    pub fn require(&mut self, condition: &str, params: impl IntoParams, refusal: AppError) -> AppResult<()> {
+        let sql = format!("{CHECK}({condition})");
+        self.steps.push(Planned { sql: sql.into(), params: params.into_params()?, refusal: Some(refusal) });
+        Ok(())
+    }
+
+    /// How many statements the batch has.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Whether the batch has no statement.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The error a failed step stands for: its refusal when it is a check, else the database's.
+    fn failure(&mut self, step: usize, err: libsql::Error) -> AppError {
+        let is_check = matches!(classify(&err), DbFailure::Check(ref name) if name.contains("batch_check"));
+        match self.steps.get_mut(step).and_then(|s| s.refusal.take()) {
+            Some(refusal) if is_check => refusal,
+            _ => err.into(),
+        }
+    }
+}
+
+impl Outcome {
+    /// The rows changed by a step.
+    pub fn changes(&self, step: Step) -> u64 {
+        self.steps.get(step.0).map_or(0, |s| s.changes)
+    }
+
+    /// Decodes every row a step returned.
+    pub fn rows<T>(&self, step: Step, decode: impl Fn(&Row) -> AppResult<T>) -> AppResult<Vec<T>> {
+        self.steps.get(step.0).map_or(&[][..], |s| &s.rows[..]).iter().map(decode).collect()
+    }
+
+    /// Decodes the first row a step returned, if any.
+    pub fn opt<T>(&self, step: Step, decode: impl Fn(&Row) -> AppResult<T>) -> AppResult<Option<T>> {
+        self.steps.get(step.0).and_then(|s| s.rows.first()).map(decode).transpose()
+    }
+
+    /// Decodes the row a step must have returned; no row is `NotFound(what)`.
+    pub fn one<T>(&self, what: &'static str, step: Step, decode: impl Fn(&Row) -> AppResult<T>) -> AppResult<T> {
+        self.opt(step, decode)?.ok_or(AppError::NotFound(what))
+    }
+}
+
+impl Conn {
+    /// Runs a batch: one round trip, all of it or none of it. A database busy with another
+    /// writer is waited for as a single statement is (see [`Patience`]).
+    pub async fn batch(&self, mut batch: Batch) -> AppResult<Outcome> {
+        calls::count("BEGIN IMMEDIATE");
+        for step in &batch.steps {
+            calls::count(&step.sql);
+        }
+        calls::count("COMMIT");
+        match &self.0 {
+            Link::Local { conn, .. } => {
+                calls::round_trip();
+                local(conn, &mut batch).await
+            }
+            Link::Remote(remote) => remote_batch(remote, &mut batch).await,
+        }
+    }
+}
+
+/// The batch on the embedded engine, statement by statement.
+async fn local(conn: &libsql::Connection, batch: &mut Batch) -> AppResult<Outcome> {
+    let mut patience = Patience::new();
+    loop {
+        match conn.execute("BEGIN IMMEDIATE", ()).await {
+            Err(err) if let Some(pause) = patience.again(&err, true) => tokio::time::sleep(pause).await,
+            done => {
+                done?;
+                break;
+            }
+        }
+    }
+    let mut steps = Vec::with_capacity(batch.steps.len());
+    for i in 0..batch.steps.len() {
+        let planned = &batch.steps[i];
+        match run_local(conn, &planned.sql, planned.params.clone()).await {
+            Ok(answered) => steps.push(answered),
+            Err(err) => {
+                rollback(conn).await;
+                return Err(batch.failure(i, err));
+            }
+        }
+    }
+    if let Err(err) = conn.execute("COMMIT", ()).await {
+        rollback(conn).await;
+        return Err(err.into());
+    }
+    Ok(Outcome { steps })
+}
+
+async fn run_local(conn: &libsql::Connection, sql: &str, params: Params) -> Result<Answered, libsql::Error> {
+    let before = conn.total_changes();
+    let mut rows = conn.query(sql, params).await?;
+    let names: std::sync::Arc<[String]> =
+        (0..rows.column_count()).map(|i| rows.column_name(i).unwrap_or_default().to_owned()).collect();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().await? {
+        out.push(Row::detach(&row, &names).map_err(|e| libsql::Error::Misuse(e.to_string()))?);
+    }
+    Ok(Answered { rows: out, changes: conn.total_changes() - before })
+}
+
+async fn rollback(conn: &libsql::Connection) {
+    if !conn.is_autocommit()
+        && let Err(err) = conn.execute("ROLLBACK", ()).await
+    {
+        tracing::warn!(error = %err, "rollback failed; the connection is dropped");
+    }
+}
+
+/// The batch on a remote server: `BEGIN IMMEDIATE`, each step if the one before it succeeded,
+/// `COMMIT` if they all did, `ROLLBACK` if the commit did not happen; one request.
+async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult<Outcome> {
+    let n = batch.steps.len();
+    let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
+    let mut steps = vec![BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) }];
+    for (i, planned) in batch.steps.iter().enumerate() {
+        steps.push(BatchStep {
+            condition: Some(ok(i)),
+            stmt: remote::statement(&planned.sql, planned.params.clone(), true),
+        });
+    }
+    steps.push(BatchStep { condition: Some(ok(n)), stmt: Stmt::new("COMMIT", false) });
+    steps.push(BatchStep {
+        condition: Some(BatchCond::Not { cond: Box::new(ok(n + 1)) }),
+        stmt: Stmt::new("ROLLBACK", false),
+    });
+    let mut patience = Patience::new();
+    loop {
+        let result = conn.batch(steps.clone()).await?;
+        let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(remote::step_error);
+        // The transaction never began, or its commit failed and it was rolled back: nothing
+        // was kept, so a busy database is waited for and the batch sent again.
+        let unkept = error(0)
+            .map(|e| (0, e))
+            .or_else(|| (1..=n).all(|i| error(i).is_none()).then(|| error(n + 1).map(|e| (n + 1, e))).flatten());
+        if let Some((_, err)) = &unkept
+            && let Some(pause) = patience.again(err, conn.is_autocommit())
+        {
+            if classify(err) == DbFailure::Interrupted {
+                conn.reset();
+            }
+            tokio::time::sleep(pause).await;
+            continue;
+        }
+        if let Some((_, err)) = unkept {
+            return Err(err.into());
+        }
+        if let Some((i, err)) = (1..=n).find_map(|i| error(i).map(|e| (i, e))) {
+            return Err(batch.failure(i - 1, err));
+        }
+        let mut results = result.step_results.into_iter().skip(1);
+        let steps = (0..n)
+            .map(|_| {
+                let answered = results.next().flatten().unwrap_or_default();
+                Answered { changes: answered.affected_row_count, rows: remote::rows(answered) }
+            })
+            .collect();
+        return Ok(Outcome { steps });
+    }
+}
