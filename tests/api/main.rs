@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod backup;
+mod batches_of_writes;
 mod channels;
 mod contacts;
 mod demo;
@@ -16,6 +17,7 @@ mod helpers;
 mod hostile_input;
 mod http_core;
 mod imports;
+mod load;
 mod migrations;
 mod replies;
 mod scoring;

@@ -1,0 +1,109 @@
+//! `Batch`: a request's writes go to the database together, in one round trip, and are kept
+//! all together or not at all, on the embedded engine and on a real libSQL server alike.
+
+use occ_core::error::AppError;
+use occ_core::store::{Batch, Conn, col, count_calls, migrate};
+
+use crate::helpers::TestDb;
+
+async fn migrated() -> (TestDb, Conn) {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    (db, conn)
+}
+
+async fn buckets(conn: &Conn) -> Vec<(String, i64)> {
+    conn.query_all("SELECT bucket, count FROM rate_limits ORDER BY bucket", (), |row| Ok((col(row, 0)?, col(row, 1)?)))
+        .await
+        .expect("read")
+}
+
+const INSERT: &str = "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, 'w', ?2) RETURNING bucket, count";
+
+#[tokio::test]
+async fn a_batch_is_one_round_trip_and_answers_each_statement() {
+    let (_db, conn) = migrated().await;
+    let mut batch = Batch::new();
+    let a = batch.push(INSERT, libsql::params!["a", 1]).expect("step");
+    let b = batch.push(INSERT, libsql::params!["b", 2]).expect("step");
+    let bump = batch.push("UPDATE rate_limits SET count = count + 10", ()).expect("step");
+    let (outcome, calls) = count_calls(conn.batch(batch)).await;
+    let outcome = outcome.expect("batch");
+    assert_eq!(calls.round_trips, 1, "{calls:?}");
+    assert_eq!(calls.statements, 5, "BEGIN, three statements, COMMIT: {calls:?}");
+    let first: (String, i64) = outcome.one("bucket", a, |row| Ok((col(row, 0)?, col(row, 1)?))).expect("row");
+    assert_eq!(first, ("a".to_owned(), 1));
+    assert_eq!(outcome.rows(b, |row| col::<i64>(row, 1)).expect("rows"), [2]);
+    assert_eq!(outcome.changes(bump), 2);
+    assert_eq!(buckets(&conn).await, [("a".to_owned(), 11), ("b".to_owned(), 12)]);
+}
+
+#[tokio::test]
+async fn a_failing_statement_keeps_nothing_of_the_batch() {
+    let (_db, conn) = migrated().await;
+    let mut batch = Batch::new();
+    batch.push(INSERT, libsql::params!["a", 1]).expect("step");
+    batch.push(INSERT, libsql::params!["a", 2]).expect("step");
+    let err = conn.batch(batch).await.expect_err("the second insert is a duplicate");
+    assert!(matches!(err, AppError::Conflict { .. }), "{err:?}");
+    assert!(buckets(&conn).await.is_empty(), "the first insert was rolled back");
+    // The connection is usable afterwards, outside any transaction.
+    let mut batch = Batch::new();
+    batch.push(INSERT, libsql::params!["a", 3]).expect("step");
+    conn.batch(batch).await.expect("batch");
+    assert_eq!(buckets(&conn).await, [("a".to_owned(), 3)]);
+}
+
+#[tokio::test]
+async fn a_failed_check_answers_its_refusal_and_keeps_nothing() {
+    let (_db, conn) = migrated().await;
+    let mut batch = Batch::new();
+    batch.push(INSERT, libsql::params!["a", 1]).expect("step");
+    batch
+        .require("(SELECT count FROM rate_limits WHERE bucket = ?1) > 5", ["a"], AppError::NotFound("bucket"))
+        .expect("check");
+    batch.push(INSERT, libsql::params!["b", 1]).expect("step");
+    let err = conn.batch(batch).await.expect_err("the check fails");
+    assert!(matches!(err, AppError::NotFound("bucket")), "{err:?}");
+    assert!(buckets(&conn).await.is_empty());
+
+    let mut batch = Batch::new();
+    batch.push(INSERT, libsql::params!["a", 9]).expect("step");
+    batch
+        .require("(SELECT count FROM rate_limits WHERE bucket = ?1) > 5", ["a"], AppError::NotFound("bucket"))
+        .expect("check");
+    conn.batch(batch).await.expect("the check holds");
+    assert_eq!(buckets(&conn).await, [("a".to_owned(), 9)]);
+}
+
+#[tokio::test]
+async fn racing_batches_see_each_other_and_a_check_lets_only_one_through() {
+    let (db, _conn) = migrated().await;
+    let mut racers = Vec::new();
+    for n in 0..8 {
+        let conn = db.conn().await;
+        racers.push(tokio::spawn(async move {
+            let mut batch = Batch::new();
+            batch
+                .require(
+                    "NOT EXISTS (SELECT 1 FROM rate_limits WHERE window_start = 'w')",
+                    (),
+                    AppError::NotFound("free slot"),
+                )
+                .expect("check");
+            batch.push(INSERT, libsql::params![format!("racer-{n}"), n]).expect("step");
+            conn.batch(batch).await
+        }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        match racer.await.expect("racer") {
+            Ok(_) => won += 1,
+            Err(AppError::NotFound("free slot")) => {}
+            Err(other) => panic!("a racer failed: {other:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(buckets(&db.conn().await).await.len(), 1);
+}
