@@ -19,7 +19,8 @@ async fn buckets(conn: &Conn) -> Vec<(String, i64)> {
         .expect("read")
 }
 
-const INSERT: &str = "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, 'w', ?2) RETURNING bucket, count";
+const INSERT: &str =
+    "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, 'w', ?2) RETURNING bucket, count";
 
 #[tokio::test]
 async fn a_batch_is_one_round_trip_and_answers_each_statement() {

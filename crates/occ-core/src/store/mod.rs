@@ -305,8 +305,8 @@ impl Conn {
         Ok(())
     }
 
-    /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (two more calls), rolling back when it
-    /// fails. Keep the work short: the write lock is held until it returns, and on a remote
+    /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT` (one more round trip: the `BEGIN` goes
+    /// with the first statement), rolling back when it fails. Keep the work short: the write lock is held until it returns, and on a remote
     /// server every statement inside is a round trip; prefer a [`Batch`] where the checks can
     /// be written in SQL.
     pub async fn immediate<T>(&self, work: impl AsyncFnOnce(&Conn) -> AppResult<T>) -> AppResult<T> {
@@ -322,10 +322,10 @@ impl Conn {
         &self,
         work: impl AsyncFnOnce(&Conn) -> AppResult<Result<T, R>>,
     ) -> AppResult<Result<T, R>> {
-        self.execute("BEGIN IMMEDIATE", ()).await?;
+        self.begin().await?;
         match work(self).await {
             Ok(Ok(value)) => {
-                if let Err(err) = self.execute("COMMIT", ()).await {
+                if let Err(err) = self.commit().await {
                     self.rollback().await;
                     return Err(err);
                 }
@@ -342,7 +342,45 @@ impl Conn {
         }
     }
 
+    /// Begins a write transaction. It costs no round trip of its own: on a remote server its
+    /// `BEGIN IMMEDIATE` goes with the transaction's first statement; on the embedded file it
+    /// waits for the write lock here, with the patience of any statement.
+    async fn begin(&self) -> AppResult<()> {
+        calls::count("BEGIN IMMEDIATE");
+        match &self.0 {
+            Link::Remote(remote) => remote.begin(),
+            Link::Local { conn, .. } => {
+                let mut patience = Patience::new();
+                loop {
+                    match conn.execute("BEGIN IMMEDIATE", ()).await {
+                        Err(err) if let Some(pause) = patience.again(&err, true) => tokio::time::sleep(pause).await,
+                        done => {
+                            done?;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the transaction (a transaction that ran no statement has nothing to commit).
+    async fn commit(&self) -> AppResult<()> {
+        if let Link::Remote(remote) = &self.0
+            && remote.end_unsent()
+        {
+            return Ok(());
+        }
+        self.execute("COMMIT", ()).await.map(drop)
+    }
+
     async fn rollback(&self) {
+        if let Link::Remote(remote) = &self.0
+            && remote.end_unsent()
+        {
+            return;
+        }
         if !self.is_autocommit()
             && let Err(err) = self.execute("ROLLBACK", ()).await
         {

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use libsql::params::Params;
 use libsql_hrana::proto::{
-    Batch, BatchResult, BatchStep, BatchStreamReq, ExecuteStreamReq, GetAutocommitStreamReq, PipelineReqBody,
-    PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest, StreamResponse, StreamResult,
+    Batch, BatchCond, BatchResult, BatchStep, BatchStreamReq, ExecuteStreamReq, GetAutocommitStreamReq,
+    PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest, StreamResponse,
+    StreamResult,
 };
 
 use super::Value;
@@ -113,6 +114,7 @@ impl Remote {
             stream: Mutex::new(stream),
             autocommit: AtomicBool::new(true),
             lost: AtomicBool::new(false),
+            begin_pending: AtomicBool::new(false),
             _permit: permit,
         })
     }
@@ -175,6 +177,9 @@ pub(super) struct RemoteConn {
     /// Whether a call inside a transaction got no answer: the transaction is gone with its
     /// stream, so nothing more may run as if it were still open.
     lost: AtomicBool,
+    /// Whether a transaction was begun and its `BEGIN IMMEDIATE` waits to go with the first
+    /// statement of the transaction, in the same round trip.
+    begin_pending: AtomicBool,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -196,12 +201,24 @@ impl RemoteConn {
         self.autocommit.load(Ordering::Relaxed)
     }
 
+    /// Begins a transaction: its `BEGIN IMMEDIATE` goes with the next statement.
+    pub(super) fn begin(&self) {
+        self.begin_pending.store(true, Ordering::Relaxed);
+    }
+
+    /// Ends a transaction that never sent a statement; answers whether there was one.
+    pub(super) fn end_unsent(&self) -> bool {
+        self.begin_pending.swap(false, Ordering::Relaxed)
+    }
+
     /// Lets the stream go; the next call opens a new one. Only outside a transaction.
     pub(super) fn reset(&self) {
         *self.stream.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Stream::default();
     }
 
-    /// Runs one statement; answers its columns, rows and changes.
+    /// Runs one statement; answers its columns, rows and changes. The first statement of a
+    /// transaction goes in one batch with its `BEGIN IMMEDIATE`; when the `BEGIN` fails (the
+    /// database is busy) nothing ran and the transaction is still to begin.
     pub(super) async fn execute(
         &self,
         sql: &str,
@@ -209,6 +226,25 @@ impl RemoteConn {
         want_rows: bool,
     ) -> Result<StmtResult, libsql::Error> {
         let stmt = statement(sql, params, want_rows);
+        if self.begin_pending.load(Ordering::Relaxed) {
+            let steps = vec![
+                BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) },
+                BatchStep { condition: Some(BatchCond::Ok { step: 0 }), stmt },
+            ];
+            let mut result = self.batch(steps).await?;
+            if let Some(Some(error)) = result.step_errors.first() {
+                return Err(step_error(error));
+            }
+            self.begin_pending.store(false, Ordering::Relaxed);
+            if let Some(Some(error)) = result.step_errors.get(1) {
+                return Err(step_error(error));
+            }
+            return result
+                .step_results
+                .get_mut(1)
+                .and_then(Option::take)
+                .ok_or_else(|| failure(UNREACHABLE, "the server sent no result for the statement"));
+        }
         match self.pipeline(StreamRequest::Execute(ExecuteStreamReq { stmt })).await? {
             StreamResponse::Execute(done) => Ok(done.result),
             other => Err(failure(UNREACHABLE, format!("unexpected answer to a statement: {other:?}"))),
@@ -226,6 +262,14 @@ impl RemoteConn {
 
     /// Runs a script of statements without parameters, stopping at the first that fails.
     pub(super) async fn sequence(&self, sql: &str) -> Result<(), libsql::Error> {
+        if self.begin_pending.swap(false, Ordering::Relaxed) {
+            // A script cannot be a batch's step: the transaction begins on its own.
+            let stmt = statement("BEGIN IMMEDIATE", Params::None, false);
+            if let Err(err) = self.pipeline(StreamRequest::Execute(ExecuteStreamReq { stmt })).await {
+                self.begin_pending.store(self.is_autocommit(), Ordering::Relaxed);
+                return Err(err);
+            }
+        }
         let request = SequenceStreamReq { sql: Some(sql.to_owned()), sql_id: None, replication_index: None };
         self.pipeline(StreamRequest::Sequence(request)).await.map(drop)
     }
@@ -265,7 +309,7 @@ impl RemoteConn {
             Ok(answer) => answer,
             Err(err) => {
                 // The stream is gone with the call; so is any transaction open on it.
-                if !self.is_autocommit() {
+                if !self.is_autocommit() || self.begin_pending.load(Ordering::Relaxed) {
                     self.lost.store(true, Ordering::Relaxed);
                 }
                 return Err(err);
