@@ -171,6 +171,11 @@ impl Answer {
         self.header("x-db-calls").and_then(|v| v.parse().ok()).expect("x-db-calls header")
     }
 
+    /// The round trips to the database the answer took (authentication is one).
+    pub fn round_trips(&self) -> u32 {
+        self.header("x-db-round-trips").and_then(|v| v.parse().ok()).expect("x-db-round-trips header")
+    }
+
     /// The (field, rule) pairs of an error envelope.
     pub fn field_errors(&self) -> Vec<(String, String)> {
         self.body["error"]["fields"]

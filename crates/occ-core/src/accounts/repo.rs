@@ -9,7 +9,7 @@ use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::Page;
 use crate::scoring::recompute::{self, Context, Model, group_context_sql, model_sql, score_group};
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, col};
 
 const ENTITY: &str = "account";
 
@@ -67,37 +67,32 @@ async fn on_duplicate_domain(conn: &Conn, err: AppError, domain: Option<&str>) -
     }
 }
 
-/// Inserts an account (four calls: the transaction, the audit entry, the row).
+/// Inserts an account: the audit entry and the row in one round trip.
 pub async fn insert(conn: &Conn, actor: &Actor, fields: &AccountFields) -> AppResult<Account> {
     let id = new_id();
     let at = now();
     let tech_stack = json_list(&fields.tech_stack)?;
     let domain = fields.domain.as_ref().map(|d| d.as_str());
-    let result = conn
-        .immediate(async |conn| {
-            audit::record(conn, actor, "account.create", ENTITY, &id).await?;
-            conn.query_one(
-                ENTITY,
-                concat!(
-                    "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, \
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "account.create", ENTITY, &id, None)?;
+    let inserted = batch.push(
+        concat!(
+            "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, \
                      timezone, website, linkedin_url, tech_stack, notes, created_at, updated_at) \
                      VALUES (:id, :name, :domain, :industry, :sub_industry, :employee_count, :country, :timezone, \
                      :website, :linkedin_url, :tech_stack, :notes, :at, :at) RETURNING ",
-                    columns!()
-                ),
-                named_params! {
-                    ":id": id.as_str(), ":name": fields.name.as_str(), ":domain": domain,
-                    ":industry": fields.industry.as_deref(), ":sub_industry": fields.sub_industry.as_deref(),
-                    ":employee_count": fields.employee_count, ":country": fields.country.as_deref(),
-                    ":timezone": fields.timezone.as_deref(), ":website": fields.website.as_deref(),
-                    ":linkedin_url": fields.linkedin_url.as_deref(), ":tech_stack": tech_stack.as_str(),
-                    ":notes": fields.notes.as_deref(), ":at": at.as_str(),
-                },
-                decode,
-            )
-            .await
-        })
-        .await;
+            columns!()
+        ),
+        named_params! {
+            ":id": id.as_str(), ":name": fields.name.as_str(), ":domain": domain,
+            ":industry": fields.industry.as_deref(), ":sub_industry": fields.sub_industry.as_deref(),
+            ":employee_count": fields.employee_count, ":country": fields.country.as_deref(),
+            ":timezone": fields.timezone.as_deref(), ":website": fields.website.as_deref(),
+            ":linkedin_url": fields.linkedin_url.as_deref(), ":tech_stack": tech_stack.as_str(),
+            ":notes": fields.notes.as_deref(), ":at": at.as_str(),
+        },
+    )?;
+    let result = conn.batch(batch).await.and_then(|outcome| outcome.one(ENTITY, inserted, decode));
     match result {
         Ok(account) => Ok(account),
         Err(err) => Err(on_duplicate_domain(conn, err, domain).await),
@@ -109,7 +104,8 @@ pub async fn get(conn: &Conn, id: AccountId) -> AppResult<Account> {
     conn.query_one(ENTITY, concat!("SELECT ", columns!(), " FROM accounts WHERE id = ?1"), [id], decode).await
 }
 
-/// Applies `changes` (four calls); `NotFound` when there is no such account.
+/// Applies `changes`: one round trip, or three when the company's industry or size changes and
+/// its people are rescored; `NotFound` when there is no such account.
 pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &AccountChanges) -> AppResult<Account> {
     let id = id.to_string();
     let set = |present: bool| i64::from(present);
@@ -117,13 +113,8 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
     let tech_stack = changes.tech_stack.as_deref().map(json_list).transpose()?;
     let rescores = changes.industry.is_some() || changes.sub_industry.is_some() || changes.employee_count.is_some();
     let at = now();
-    let result = conn
-        .immediate(async |conn| {
-            audit::record(conn, actor, "account.update", ENTITY, &id).await?;
-            let (account, people, model) = conn.query_one(
-                ENTITY,
-                concat!(
-                    "UPDATE accounts SET \
+    const UPDATE: &str = concat!(
+        "UPDATE accounts SET \
                      name = CASE WHEN :set_name THEN :name ELSE name END, \
                      domain = CASE WHEN :set_domain THEN :domain ELSE domain END, \
                      industry = CASE WHEN :set_industry THEN :industry ELSE industry END, \
@@ -137,35 +128,48 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
                      notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
                      updated_at = :at \
                      WHERE id = :id RETURNING ",
-                    columns!(),
-                    ", CASE WHEN :rescores THEN ",
-                    group_context_sql!("c.account_id = accounts.id"),
-                    " END, ",
-                    model_sql!()
-                ),
-                named_params! {
-                    ":id": id.as_str(), ":at": at.as_str(), ":now": at.as_str(), ":rescores": rescores,
-                    ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
-                    ":set_domain": set(changes.domain.is_some()), ":domain": domain,
-                    ":set_industry": set(changes.industry.is_some()), ":industry": changes.industry.clone().flatten(),
-                    ":set_sub_industry": set(changes.sub_industry.is_some()), ":sub_industry": changes.sub_industry.clone().flatten(),
-                    ":set_employee_count": set(changes.employee_count.is_some()), ":employee_count": changes.employee_count.flatten(),
-                    ":set_country": set(changes.country.is_some()), ":country": changes.country.clone().flatten(),
-                    ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
-                    ":set_website": set(changes.website.is_some()), ":website": changes.website.clone().flatten(),
-                    ":set_linkedin_url": set(changes.linkedin_url.is_some()), ":linkedin_url": changes.linkedin_url.clone().flatten(),
-                    ":set_tech_stack": set(tech_stack.is_some()), ":tech_stack": tech_stack.clone(),
-                    ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
-                },
-                |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?, Model::decode(col(row, 15)?)?)),
-            )
-            .await?;
+        columns!(),
+        ", CASE WHEN :rescores THEN ",
+        group_context_sql!("c.account_id = accounts.id"),
+        " END, ",
+        model_sql!()
+    );
+    let params = named_params! {
+        ":id": id.as_str(), ":at": at.as_str(), ":now": at.as_str(), ":rescores": rescores,
+        ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
+        ":set_domain": set(changes.domain.is_some()), ":domain": domain,
+        ":set_industry": set(changes.industry.is_some()), ":industry": changes.industry.clone().flatten(),
+        ":set_sub_industry": set(changes.sub_industry.is_some()), ":sub_industry": changes.sub_industry.clone().flatten(),
+        ":set_employee_count": set(changes.employee_count.is_some()), ":employee_count": changes.employee_count.flatten(),
+        ":set_country": set(changes.country.is_some()), ":country": changes.country.clone().flatten(),
+        ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
+        ":set_website": set(changes.website.is_some()), ":website": changes.website.clone().flatten(),
+        ":set_linkedin_url": set(changes.linkedin_url.is_some()), ":linkedin_url": changes.linkedin_url.clone().flatten(),
+        ":set_tech_stack": set(tech_stack.is_some()), ":tech_stack": tech_stack.clone(),
+        ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
+    };
+    let result = if rescores {
+        conn.immediate(async |conn| {
+            audit::record(conn, actor, "account.update", ENTITY, &id).await?;
+            let (account, people, model) = conn
+                .query_one(ENTITY, UPDATE, params, |row| {
+                    Ok((decode(row)?, col::<Option<String>>(row, 14)?, Model::decode(col(row, 15)?)?))
+                })
+                .await?;
             // Its people's scores follow the company's industry and size.
             let scores = score_group(people.as_deref(), &model, &at, |c| c)?;
             recompute::store(conn, model.version, &scores).await?;
             Ok(account)
         })
-        .await;
+        .await
+    } else {
+        // No score changes: the audit entry and the update in one round trip.
+        let mut batch = Batch::new();
+        audit::record_in(&mut batch, actor, "account.update", ENTITY, &id, None)?;
+        let updated = batch.push(UPDATE, params)?;
+        batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+        conn.batch(batch).await.and_then(|outcome| outcome.one(ENTITY, updated, decode))
+    };
     match result {
         Ok(account) => Ok(account),
         Err(err) => Err(on_duplicate_domain(conn, err, domain).await),

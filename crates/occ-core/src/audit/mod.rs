@@ -8,7 +8,7 @@ use crate::access::Action::ReadAudit;
 use crate::error::AppResult;
 use crate::handler;
 use crate::http::Routes;
-use crate::store::Conn;
+use crate::store::{Batch, Conn};
 
 pub use list::AuditEntry;
 
@@ -39,6 +39,33 @@ impl Actor {
 /// transaction (the table's guard trigger refuses a change without one).
 pub async fn record(conn: &Conn, actor: &Actor, action: &str, entity: &str, entity_id: &str) -> AppResult<()> {
     insert(conn, actor, action, entity, entity_id, None, None, None).await
+}
+
+/// As [`record`], as the first statement of a batch: the change follows in the same batch.
+pub fn record_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    batch.push(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        libsql::params![
+            crate::domain::new_id(),
+            crate::domain::now(),
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            action,
+            entity,
+            entity_id,
+            actor.request_id.as_deref(),
+            reason
+        ],
+    )?;
+    Ok(())
 }
 
 /// As [`record`], with the reason the actor gave.

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
 use crate::openapi::ErrorResponse;
 use crate::scoring::recompute::{self, Context, Model, context_sql, model_sql};
-use crate::store::col;
+use crate::store::{Batch, col};
 
 /// `POST /api/v1/contacts/{id}/stage`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -73,39 +73,44 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let action = if body.r#override { "contact.stage_override" } else { "contact.stage" };
     let at = now();
     let conn = ctx.conn().await?;
-    let contact = conn
-        .immediate(async |conn| {
+    let written = conn
+        .read_then_write(async |conn| {
             let (context, model) = recompute::open_contact_change(conn, &actor, action, &id, reason, None).await?;
             let mut inputs = context.inputs(&at);
             inputs.stage = body.stage;
             let scored = model.score(&inputs);
-            let moved = conn
-                .query_opt(
-                    concat!(
-                        "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
+            let mut batch = Batch::new();
+            let moved = batch.push(
+                concat!(
+                    "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
                          priority_version = :version, updated_at = :at WHERE id = :id \
                          AND (:override OR stage IN (SELECT value FROM json_each(:from))) \
                          AND (:any_owner OR owner_id IS NULL OR owner_id = :me) RETURNING ",
-                        contact_columns!()
-                    ),
-                    libsql::named_params! {
-                        ":to": body.stage.as_str(), ":at": at.as_str(), ":id": id.as_str(), ":override": body.r#override,
-                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
-                        ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
-                    },
-                    decode,
-                )
-                .await?;
-            if let Some(contact) = moved {
-                return Ok(contact);
-            }
-            let current = repo::get(conn, &id).await?;
+                    contact_columns!()
+                ),
+                libsql::named_params! {
+                    ":to": body.stage.as_str(), ":at": at.as_str(), ":id": id.as_str(), ":override": body.r#override,
+                    ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
+                    ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
+                },
+            )?;
+            // Not moved: missing, another user's, or not allowed from its stage; which one is
+            // found out after the rollback.
+            batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+            Ok((batch, moved))
+        })
+        .await;
+    let contact = match written {
+        Ok((outcome, moved)) => outcome.one(ENTITY, moved, decode)?,
+        Err(AppError::NotFound(_)) => {
+            let current = repo::get(&conn, &id).await?;
             if !any_owner && current.owner_id.as_deref().is_some_and(|o| o != principal.user_id) {
                 return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
             }
-            Err(refused_move(current.stage, body.stage))
-        })
-        .await?;
+            return Err(refused_move(current.stage, body.stage));
+        }
+        Err(err) => return Err(err),
+    };
     http::ok(&contact)
 }
 

@@ -10,7 +10,7 @@ use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
 use crate::scoring::recompute;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, col};
 
 pub(super) const ENTITY: &str = "contact";
 
@@ -168,13 +168,14 @@ async fn explain(
     }
 }
 
-/// Inserts a contact owned by `owner` (four calls).
+/// Inserts a contact owned by `owner` (two round trips: the audit entry opened with what
+/// scoring needs, then the insert with the commit).
 pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: Option<&str>) -> AppResult<Contact> {
     let id = new_id();
     let at = now();
     let email = fields.email.as_ref().map(|e| e.as_str());
-    let result = conn
-        .immediate(async |conn| {
+    let written = conn
+        .read_then_write(async |conn| {
             let account = Some(fields.account_id.as_deref());
             let (context, model) =
                 recompute::open_contact_change(conn, actor, "contact.create", &id, None, account).await?;
@@ -183,8 +184,8 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
             inputs.department = fields.department;
             inputs.stage = fields.stage;
             let scored = model.score(&inputs);
-            conn.query_one(
-                ENTITY,
+            let mut batch = Batch::new();
+            let inserted = batch.push(
                 concat!(
                     "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
                      email, linkedin_url, phone, timezone, stage, status, owner_id, notes, priority_score, priority_factors, \
@@ -209,16 +210,14 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
                     ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
                     ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                 },
-                decode,
-            )
-            .await
-            .map_err(|err| match err {
-                // No row inserted: the person was erased.
-                AppError::NotFound(_) => erased_refusal(if email.is_some() { "email" } else { "linkedin_url" }),
-                other => other,
-            })
+            )?;
+            // No row inserted: the person was erased.
+            let erased = erased_refusal(if email.is_some() { "email" } else { "linkedin_url" });
+            batch.require("changes() = 1", (), erased)?;
+            Ok((batch, inserted))
         })
         .await;
+    let result = written.and_then(|(outcome, inserted)| outcome.one(ENTITY, inserted, decode));
     match result {
         Ok(contact) => Ok(contact),
         Err(err) => Err(explain(conn, err, email, fields.linkedin_url.as_deref(), fields.account_id.as_deref()).await),
@@ -239,8 +238,9 @@ pub enum Editor<'a> {
     Owner(&'a str),
 }
 
-/// Applies `changes` (four calls). `NotFound` when there is no such contact; 403 when a bdr
-/// does not own it.
+/// Applies `changes` (two round trips: the audit entry opened with what scoring needs, then
+/// the update with the commit). `NotFound` when there is no such contact; 403 when a bdr does
+/// not own it.
 pub async fn update(
     conn: &Conn,
     actor: &Actor,
@@ -255,8 +255,8 @@ pub async fn update(
         Editor::Owner(user) => (0, Some(user)),
     };
     let at = now();
-    let result = conn
-        .immediate(async |conn| {
+    let written = conn
+        .read_then_write(async |conn| {
             let account = changes.account_id.as_ref().map(|a| a.as_deref());
             let (context, model) = recompute::open_contact_change(conn, actor, "contact.update", id, None, account).await?;
             let mut inputs = context.inputs(&at);
@@ -267,8 +267,8 @@ pub async fn update(
                 inputs.department = department;
             }
             let scored = model.score(&inputs);
-            let updated = conn
-                .query_opt(
+            let mut batch = Batch::new();
+            let updated = batch.push(
                     concat!(
                         "UPDATE contacts SET \
                          first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
@@ -312,26 +312,29 @@ pub async fn update(
                         ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
                         ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
                     },
-                    decode,
-                )
-                .await?;
-            match updated {
-                Some(contact) => Ok(contact),
-                None => {
-                    let linkedin = changes.linkedin_url.as_ref().and_then(|l| l.as_deref());
-                    if is_erased(conn, email, linkedin).await? {
-                        return Err(erased_refusal(if email.is_some() { "email" } else { "linkedin_url" }));
-                    }
-                    let exists = conn.query_opt("SELECT 1 FROM contacts WHERE id = ?1", [id], |_| Ok(())).await?.is_some();
-                    Err(if exists {
-                        AppError::Forbidden("this contact belongs to another user".to_owned())
-                    } else {
-                        AppError::NotFound(ENTITY)
-                    })
-                }
-            }
+                )?;
+            // Nothing updated: the contact is missing, another user's, or would take an erased
+            // person's address; which one is found out after the rollback.
+            batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+            Ok((batch, updated))
         })
         .await;
+    let result = match written {
+        Ok((outcome, updated)) => outcome.one(ENTITY, updated, decode),
+        Err(AppError::NotFound(_)) => {
+            let linkedin = changes.linkedin_url.as_ref().and_then(|l| l.as_deref());
+            if is_erased(conn, email, linkedin).await? {
+                return Err(erased_refusal(if email.is_some() { "email" } else { "linkedin_url" }));
+            }
+            let exists = conn.query_opt("SELECT 1 FROM contacts WHERE id = ?1", [id], |_| Ok(())).await?.is_some();
+            Err(if exists {
+                AppError::Forbidden("this contact belongs to another user".to_owned())
+            } else {
+                AppError::NotFound(ENTITY)
+            })
+        }
+        Err(err) => Err(err),
+    };
     match result {
         Ok(contact) => Ok(contact),
         Err(err) => {

@@ -124,6 +124,43 @@ impl Outcome {
 }
 
 impl Conn {
+    /// A write transaction in two round trips: `work` reads what the writes depend on (its
+    /// first statement carries the `BEGIN IMMEDIATE`, so what it reads cannot change before the
+    /// writes) and answers the writes as a [`Batch`], which goes to the database with the
+    /// `COMMIT`. A failed check or write, or an error of `work`, keeps nothing.
+    pub async fn read_then_write<T>(
+        &self,
+        work: impl AsyncFnOnce(&Conn) -> AppResult<(Batch, T)>,
+    ) -> AppResult<(Outcome, T)> {
+        self.begin().await?;
+        let (mut batch, value) = match work(self).await {
+            Ok(done) => done,
+            Err(err) => {
+                self.rollback().await;
+                return Err(err);
+            }
+        };
+        for step in &batch.steps {
+            calls::count(&step.sql);
+        }
+        calls::count("COMMIT");
+        let finished = match &self.0 {
+            Link::Local { conn, .. } => {
+                calls::round_trip();
+                finish_local(conn, &mut batch).await
+            }
+            Link::Remote(remote) if remote.end_unsent() => remote_batch(remote, &mut batch).await,
+            Link::Remote(remote) => finish_remote(remote, &mut batch).await,
+        };
+        match finished {
+            Ok(outcome) => Ok((outcome, value)),
+            Err(err) => {
+                self.rollback().await;
+                Err(err)
+            }
+        }
+    }
+
     /// Runs a batch: one round trip, all of it or none of it. A database busy with another
     /// writer is waited for as a single statement is (see [`Patience`]).
     pub async fn batch(&self, mut batch: Batch) -> AppResult<Outcome> {
@@ -172,6 +209,21 @@ async fn local(conn: &libsql::Connection, batch: &mut Batch) -> AppResult<Outcom
     Ok(Outcome { steps })
 }
 
+/// The writes of [`Conn::read_then_write`] on the embedded engine, then the `COMMIT`; on an
+/// error the caller rolls back.
+async fn finish_local(conn: &libsql::Connection, batch: &mut Batch) -> AppResult<Outcome> {
+    let mut steps = Vec::with_capacity(batch.steps.len());
+    for i in 0..batch.steps.len() {
+        let planned = &batch.steps[i];
+        match run_local(conn, &planned.sql, planned.params.clone()).await {
+            Ok(answered) => steps.push(answered),
+            Err(err) => return Err(batch.failure(i, err)),
+        }
+    }
+    conn.execute("COMMIT", ()).await?;
+    Ok(Outcome { steps })
+}
+
 async fn run_local(conn: &libsql::Connection, sql: &str, params: Params) -> Result<Answered, libsql::Error> {
     let before = conn.total_changes();
     let mut rows = conn.query(sql, params).await?;
@@ -190,6 +242,40 @@ async fn rollback(conn: &libsql::Connection) {
     {
         tracing::warn!(error = %err, "rollback failed; the connection is dropped");
     }
+}
+
+/// The writes of [`Conn::read_then_write`] on a remote server, inside the open transaction:
+/// each step if the one before it succeeded, `COMMIT` if they all did, `ROLLBACK` if the commit
+/// did not happen; one request.
+async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult<Outcome> {
+    let n = batch.steps.len();
+    let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
+    let mut steps = Vec::with_capacity(n + 2);
+    for (i, planned) in batch.steps.iter().enumerate() {
+        let stmt = remote::statement(&planned.sql, planned.params.clone(), true);
+        steps.push(BatchStep { condition: i.checked_sub(1).map(ok), stmt });
+    }
+    steps.push(BatchStep { condition: n.checked_sub(1).map(ok), stmt: Stmt::new("COMMIT", false) });
+    steps.push(BatchStep {
+        condition: Some(BatchCond::Not { cond: Box::new(ok(n)) }),
+        stmt: Stmt::new("ROLLBACK", false),
+    });
+    let result = conn.batch(steps).await?;
+    let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(remote::step_error);
+    if let Some((i, err)) = (0..n).find_map(|i| error(i).map(|e| (i, e))) {
+        return Err(batch.failure(i, err));
+    }
+    if let Some(err) = error(n) {
+        return Err(err.into());
+    }
+    let mut results = result.step_results.into_iter();
+    let steps = (0..n)
+        .map(|_| {
+            let answered = results.next().flatten().unwrap_or_default();
+            Answered { changes: answered.affected_row_count, rows: remote::rows(answered) }
+        })
+        .collect();
+    Ok(Outcome { steps })
 }
 
 /// The batch on a remote server: `BEGIN IMMEDIATE`, each step if the one before it succeeded,
