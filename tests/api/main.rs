@@ -6,6 +6,7 @@ mod accounts;
 mod backup;
 mod channels;
 mod contacts;
+mod database_token;
 mod demo;
 mod drafts;
 mod enrollments;
