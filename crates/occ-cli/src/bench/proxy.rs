@@ -80,8 +80,7 @@ async fn relay(client: TcpStream, server: SocketAddr, delay: Duration) -> anyhow
     };
     // The client's side ends when it closes; the answers' side when the server closes.
     let (read, passed, answered) = tokio::join!(reading, passing_on, answering);
-    read.and(passed).and(answered.map(|_| ()))?;
-    Ok(())
+    Ok(read.and(passed).and(answered)?)
 }
 
 #[cfg(test)]
