@@ -18,8 +18,7 @@
 //!   64 MiB. The log so stays under 256 MiB plus one transaction.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -35,41 +34,62 @@ pub(super) const LOG_LIMIT_BYTES: u64 = 256 * 1024 * 1024;
 /// again a tick later.
 const TRUNCATE_PATIENCE: Duration = Duration::from_millis(200);
 
-/// The checkpointing thread; it stops within [`EVERY`] of being dropped.
+/// The checkpointing thread. Dropped (with the store), it wakes, truncates the log a last time
+/// and stops; the drop waits for it, so a command that wrote leaves no log behind.
 #[derive(Debug)]
 pub(super) struct Checkpointer {
-    stop: Arc<AtomicBool>,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
     /// Starts checkpointing through `conn` (a connection of its own).
     pub(super) fn start(conn: libsql::Connection) -> anyhow::Result<Self> {
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let stopped = stop.clone();
         let runtime =
             tokio::runtime::Builder::new_current_thread().build().context("while starting the checkpointer")?;
         conn.busy_timeout(TRUNCATE_PATIENCE)?;
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("occ-checkpoint".to_owned())
             .spawn(move || {
                 runtime.block_on(async {
                     let mut log = Log::default();
-                    while !stopped.load(Ordering::Relaxed) {
-                        std::thread::sleep(EVERY);
+                    while !wait(&stopped) {
                         if let Err(err) = log.tick(&conn).await {
                             tracing::warn!(error = %err, "checkpoint failed; the next one tries again");
                         }
                     }
+                    if let Err(err) = checkpoint(&conn, "PRAGMA wal_checkpoint(TRUNCATE)").await {
+                        tracing::warn!(error = %err, "the last checkpoint failed; the log is copied back on the next start");
+                    }
                 });
             })
             .context("while starting the checkpointer")?;
-        Ok(Self { stop })
+        Ok(Self { stop, thread: Some(thread) })
+    }
+}
+
+/// Waits a tick, or until told to stop; answers whether to stop.
+fn wait(stop: &(Mutex<bool>, Condvar)) -> bool {
+    let (stopped, wake) = stop;
+    let Ok(guard) = stopped.lock() else { return true };
+    match wake.wait_timeout_while(guard, EVERY, |stopped| !*stopped) {
+        Ok((guard, _)) => *guard,
+        Err(_) => true,
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        let (stopped, wake) = &*self.stop;
+        if let Ok(mut stopped) = stopped.lock() {
+            *stopped = true;
+        }
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
