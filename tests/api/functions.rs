@@ -27,6 +27,7 @@ fn start(binary: &str, db: &TestDb) -> Function {
     let child = Command::new(binary)
         .env("VERCEL_DEV_PORT", port.to_string())
         .env("OCC_DATABASE_URL", db.url())
+        .env("OCC_DATABASE_AUTH_TOKEN", db.auth_token().unwrap_or_default())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -1,15 +1,21 @@
 //! `spawn_app()` and the test databases behind it: a temp file, or a real libSQL server
-//! (`sqld`) started for the one test on a free loopback port.
+//! (`sqld`) started for the one test on a free loopback port. The server checks a signed token
+//! on every request, as Turso does: each test's sqld gets a new Ed25519 public key, and OCC
+//! sends a JWT signed with its private half (`OCC_DATABASE_AUTH_TOKEN`).
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signer as _, SigningKey};
 
 use occ_core::access::Scope;
 use occ_core::audit::Actor;
 use occ_core::auth::{tokens, users};
-use occ_core::config::{Config, DatabaseLocation};
+use occ_core::config::{Config, DatabaseLocation, Secret};
 use occ_core::domain::EmailAddress;
 use occ_core::domain::enums::Role;
 use occ_core::http::Ctx;
@@ -20,7 +26,7 @@ use serde_json::Value;
 /// A fresh database for one test; dropped with the test.
 pub enum TestDb {
     File(tempfile::TempDir),
-    Remote { _dir: tempfile::TempDir, url: String, child: Child },
+    Remote { _dir: tempfile::TempDir, url: String, token: String, child: Child },
 }
 
 impl Drop for TestDb {
@@ -66,12 +72,35 @@ pub fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// A new Ed25519 key pair.
+pub fn new_signing_key() -> SigningKey {
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret).expect("random bytes");
+    SigningKey::from_bytes(&secret)
+}
+
+/// A token for a server that trusts `key`'s public half: a JWT signed with EdDSA that grants
+/// reading and writing (`"a": "rw"`) for a day, as Turso issues.
+pub fn sign_database_token(key: &SigningKey) -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT"}"#);
+    let claims = serde_json::json!({ "a": "rw", "iat": now, "exp": now + 24 * 3600 });
+    let signed = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = key.sign(signed.as_bytes());
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
 impl TestDb {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         if !remote_mode() {
             return TestDb::File(dir);
         }
+        // sqld reads the public key as the raw 32 bytes in URL-safe base64.
+        let key = new_signing_key();
+        let key_file = dir.path().join("jwt-key.pub");
+        std::fs::write(&key_file, URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())).expect("key file");
+        let token = sign_database_token(&key);
         // sqld cannot report a port it chose, so pick one and retry if another test took it.
         for _ in 0..5 {
             let port = free_port();
@@ -79,6 +108,8 @@ impl TestDb {
                 .arg("--db-path")
                 .arg(dir.path().join("db"))
                 .args(["--http-listen-addr", &format!("127.0.0.1:{port}"), "--no-welcome"])
+                .arg("--auth-jwt-key-file")
+                .arg(&key_file)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -90,7 +121,8 @@ impl TestDb {
                     break; // exited: probably the port was taken; try another
                 }
                 if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return TestDb::Remote { _dir: dir, url: format!("http://127.0.0.1:{port}"), child };
+                    let url = format!("http://127.0.0.1:{port}");
+                    return TestDb::Remote { _dir: dir, url, token, child };
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
@@ -109,11 +141,21 @@ impl TestDb {
         }
     }
 
+    /// The token a remote server needs (`OCC_DATABASE_AUTH_TOKEN`); none for a file.
+    pub fn auth_token(&self) -> Option<String> {
+        match self {
+            TestDb::File(_) => None,
+            TestDb::Remote { token, .. } => Some(token.clone()),
+        }
+    }
+
     pub fn config(&self) -> Config {
         let mut config = Config::local("unused");
         config.database = match self {
             TestDb::File(dir) => DatabaseLocation::Local(dir.path().join("occ.db")),
-            TestDb::Remote { url, .. } => DatabaseLocation::Remote { url: url.clone(), auth_token: None },
+            TestDb::Remote { url, token, .. } => {
+                DatabaseLocation::Remote { url: url.clone(), auth_token: Some(Secret::new(token.clone())) }
+            }
         };
         config
     }

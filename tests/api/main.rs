@@ -7,6 +7,7 @@ mod backup;
 mod batches_of_writes;
 mod channels;
 mod contacts;
+mod database_token;
 mod demo;
 mod drafts;
 mod enrollments;

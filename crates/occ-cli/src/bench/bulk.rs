@@ -79,6 +79,7 @@ fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
         p95_ms: millis,
         p99_ms: millis,
         db_calls: calls,
+        round_trips: None,
         rows,
         write: true,
         rows_per_second: Some((rows as f64 / seconds.max(1e-9)).round()),

@@ -63,11 +63,12 @@ pub(super) struct Bench {
     client: reqwest::Client,
 }
 
-/// One answer: its status, body, calls and time.
+/// One answer: its status, body, calls, round trips (when the store reports them) and time.
 pub(super) struct Answer {
     pub(super) status: u16,
     pub(super) body: Value,
     pub(super) calls: u64,
+    pub(super) round_trips: Option<u64>,
     pub(super) millis: f64,
 }
 
@@ -130,10 +131,11 @@ impl Bench {
             let started = Instant::now();
             let response = req.send().await?;
             let (status, calls) = (response.status().as_u16(), calls_of(response.headers()));
+            let round_trips = round_trips_of(response.headers());
             let text = response.bytes().await?;
             let millis = started.elapsed().as_secs_f64() * 1000.0;
             let body = serde_json::from_slice(&text).unwrap_or(Value::Null);
-            return Ok(Answer { status, body, calls, millis });
+            return Ok(Answer { status, body, calls, round_trips, millis });
         }
         let req = http::Request::builder()
             .method(method)
@@ -147,7 +149,8 @@ impl Bench {
         let millis = started.elapsed().as_secs_f64() * 1000.0;
         self.statements.lock().map_err(poisoned)?.extend(statements);
         let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-        Ok(Answer { status: response.status().as_u16(), body, calls: calls_of(response.headers()), millis })
+        let (calls, round_trips) = (calls_of(response.headers()), round_trips_of(response.headers()));
+        Ok(Answer { status: response.status().as_u16(), body, calls, round_trips, millis })
     }
 
     /// The name of a measure: over HTTP, said.
@@ -172,6 +175,11 @@ pub(super) fn succeeded(method: &str, path: &str, answer: Answer) -> anyhow::Res
 /// The database calls a response reports.
 pub(super) fn calls_of(headers: &http::HeaderMap) -> u64 {
     headers.get("x-db-calls").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0)
+}
+
+/// The network round trips a response reports (`x-db-round-trips`), when the store counts them.
+pub(super) fn round_trips_of(headers: &http::HeaderMap) -> Option<u64> {
+    headers.get("x-db-round-trips").and_then(|v| v.to_str().ok()?.parse().ok())
 }
 
 pub(super) fn poisoned<T>(_: T) -> anyhow::Error {

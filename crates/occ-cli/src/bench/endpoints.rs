@@ -60,14 +60,17 @@ impl Bench {
             self.ok("GET", path, None).await?;
         }
         let mut times = Vec::with_capacity(self.reps);
-        let (mut calls, mut rows) = (0, 0);
+        let (mut calls, mut rows, mut round_trips) = (0, 0, None);
         for _ in 0..self.reps {
             let answer = self.ok("GET", path, None).await?;
             times.push(answer.millis);
             calls = calls.max(answer.calls);
+            round_trips = round_trips.max(answer.round_trips);
             rows = rows_of(&answer.body);
         }
-        Ok(summarize(&self.name(name), times, calls, rows, false))
+        let mut measure = summarize(&self.name(name), times, calls, rows, false);
+        measure.round_trips = round_trips;
+        Ok(measure)
     }
 
     /// Measures approving a draft: each repetition approves a fresh one, written beforehand.
@@ -82,17 +85,20 @@ impl Bench {
             drafts.push(id);
         }
         let mut times = Vec::with_capacity(self.reps);
-        let mut calls = 0;
+        let (mut calls, mut round_trips) = (0, None);
         for id in &drafts {
             let answer = self.ok("POST", &format!("/api/v1/drafts/{id}/approve"), Some(&json!({}))).await?;
             times.push(answer.millis);
             calls = calls.max(answer.calls);
+            round_trips = round_trips.max(answer.round_trips);
         }
         // Nothing the benchmark wrote is left to be sent.
         for id in &drafts {
             self.ok("POST", &format!("/api/v1/drafts/{id}/archive"), Some(&json!({}))).await?;
         }
-        Ok(summarize(&self.name("draft approve"), times, calls, 1, true))
+        let mut measure = summarize(&self.name("draft approve"), times, calls, 1, true);
+        measure.round_trips = round_trips;
+        Ok(measure)
     }
 
     /// Measures rescoring one contact: each repetition changes the contact's seniority (which
@@ -102,7 +108,7 @@ impl Bench {
         let path = format!("/api/v1/contacts/{contact}");
         let before = self.ok("GET", &path, None).await?.body["seniority"].clone();
         let mut times = Vec::with_capacity(self.reps);
-        let mut calls = 0;
+        let (mut calls, mut round_trips) = (0, None);
         for n in 0..self.reps {
             let seniority = if n % 2 == 0 { "vp" } else { "director" };
             let answer = self.ok("PATCH", &path, Some(&json!({ "seniority": seniority }))).await?;
@@ -111,9 +117,35 @@ impl Bench {
             }
             times.push(answer.millis);
             calls = calls.max(answer.calls);
+            round_trips = round_trips.max(answer.round_trips);
         }
         self.ok("PATCH", &path, Some(&json!({ "seniority": before }))).await?;
-        Ok(summarize(&self.name("score recompute (one contact)"), times, calls, 1, true))
+        let mut measure = summarize(&self.name("score recompute (one contact)"), times, calls, 1, true);
+        measure.round_trips = round_trips;
+        Ok(measure)
+    }
+}
+
+impl Sample {
+    /// The reads every run measures, by name.
+    pub(super) fn reads(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("today queue", "/api/v1/queue?scope=team".to_owned()),
+            ("contacts: default view", "/api/v1/contacts".to_owned()),
+            ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", self.industry)),
+            ("contacts: text search", format!("/api/v1/contacts?q={}", self.search)),
+            ("contacts: deep page", format!("/api/v1/contacts?cursor={}", self.deep_cursor)),
+            ("contact detail", format!("/api/v1/contacts/{}", self.contact)),
+            ("prep card", format!("/api/v1/prep/{}", self.contact)),
+            ("account detail", format!("/api/v1/accounts/{}", self.account)),
+            ("pacing", "/api/v1/pacing".to_owned()),
+            ("pipeline board", "/api/v1/pipeline".to_owned()),
+            ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),
+            ("review queue", "/api/v1/drafts?approval_status=pending".to_owned()),
+            ("replies", "/api/v1/replies".to_owned()),
+            ("opportunities", "/api/v1/opportunities".to_owned()),
+            ("audit log", "/api/v1/audit".to_owned()),
+        ]
     }
 }
 

