@@ -22,7 +22,7 @@ use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
 use crate::sequences::template::placeholders;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 use review::{QualityReport, Recipient, review};
 
@@ -433,8 +433,8 @@ pub struct Decision {
     pub notes: Option<String>,
 }
 
-/// Moves one draft to `to` (four calls): the audit entry reads the draft and whether its person
-/// may be contacted on its channel now, then the guarded change. Answers the draft, or why not.
+/// Moves one draft to `to` (two round trips): the audit entry reads the draft and whether its
+/// person may be contacted on its channel now, then the change goes with the commit. Answers the draft, or why not.
 async fn decide(
     conn: &Conn,
     principal: &Principal,
@@ -458,7 +458,8 @@ async fn decide(
             _ => "archive",
         }
     );
-    conn.immediate(async |conn| {
+    let (outcome, draft) = conn
+        .read_then_write(async |conn| {
         let facts: Option<String> =
             audit::record_returning(conn, actor, &action, ENTITY, id, notes, FACTS, Vec::new(), |row| col(row, 0)).await?;
         let facts = facts.ok_or(AppError::NotFound(ENTITY))?;
@@ -481,9 +482,8 @@ async fn decide(
             }
         }
         let reviewer = matches!(to, ApprovalStatus::Approved | ApprovalStatus::Rejected);
-        let draft = conn
-            .query_one(
-                ENTITY,
+        let mut batch = Batch::new();
+        let draft = batch.push(
                 concat!(
                     "UPDATE message_drafts SET approval_status = ?2, notes = coalesce(?3, notes), \
                      reviewer_id = CASE WHEN ?4 THEN ?5 ELSE reviewer_id END, reviewed_at = CASE WHEN ?4 THEN ?6 ELSE reviewed_at END, \
@@ -491,12 +491,11 @@ async fn decide(
                     draft_columns!()
                 ),
                 libsql::params![id, to.as_str(), notes, reviewer, principal.user_id.as_str(), at.as_str()],
-                decode,
-            )
-            .await?;
-        Ok(draft)
+            )?;
+        Ok((batch, draft))
     })
-    .await
+    .await?;
+    outcome.one(ENTITY, draft, decode)
 }
 
 async fn decision(ctx: &Ctx, req: Request<Bytes>, to: ApprovalStatus) -> AppResult<Response<Bytes>> {
