@@ -80,3 +80,32 @@ async fn the_schema_enforces_foreign_keys_and_checks() {
         .expect_err("a kind outside the CHECK list is refused");
     assert_eq!(err.status().as_u16(), 422, "{err:?}");
 }
+
+#[tokio::test]
+async fn a_migration_that_fails_part_way_leaves_nothing_of_itself() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    let broken = migrate::Migration {
+        version: 9999,
+        name: "broken",
+        up: "CREATE TABLE half_done (x INTEGER) STRICT;\nALTER TABLE contacts ADD COLUMN half_done TEXT;\nINSERT INTO no_such_table VALUES (1);",
+        down: "",
+    };
+    let err = migrate::apply(&conn, &broken).await.expect_err("the third statement fails");
+    assert!(format!("{err:#}").contains("rolled back"), "{err:#}");
+    let leftovers: i64 = conn
+        .query_one(
+            "count",
+            "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'half_done') \
+             + (SELECT count(*) FROM pragma_table_info('contacts') WHERE name = 'half_done') \
+             + (SELECT count(*) FROM schema_migrations WHERE version = 9999)",
+            (),
+            |row| col(row, 0),
+        )
+        .await
+        .expect("count");
+    assert_eq!(leftovers, 0, "no table, no column, no record of the migration");
+    let problems = migrate::verify(&conn).await.expect("verify");
+    assert!(problems.is_empty(), "the schema is still the one the build expects: {problems:?}");
+}

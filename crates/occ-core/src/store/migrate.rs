@@ -170,21 +170,27 @@ pub async fn up(conn: &Conn, to: Option<i64>) -> anyhow::Result<Vec<i64>> {
         if applied.iter().any(|a| a.version == m.version) {
             continue;
         }
-        let now = crate::domain::now();
-        conn.immediate(async |conn| {
-            conn.execute_script(m.up).await?;
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-                libsql::params![m.version, m.name, m.checksum(), now],
-            )
-            .await?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| anyhow!("migration {:04}_{} failed and was rolled back: {e:#}", m.version, m.name))?;
+        apply(conn, m).await?;
         done.push(m.version);
     }
     Ok(done)
+}
+
+/// Applies one migration and records it, in one transaction: on either engine a migration
+/// that fails part-way leaves nothing of itself (SQLite's schema changes are transactional).
+pub async fn apply(conn: &Conn, m: &Migration) -> anyhow::Result<()> {
+    let now = crate::domain::now();
+    conn.immediate(async |conn| {
+        conn.execute_script(m.up).await?;
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            libsql::params![m.version, m.name, m.checksum(), now],
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| anyhow!("migration {:04}_{} failed and was rolled back: {e:#}", m.version, m.name))
 }
 
 /// Reverts applied migrations above `to`, newest first; answers the versions reverted.
