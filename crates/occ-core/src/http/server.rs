@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::{Ctx, Family, Routes, handle, headers};
+use crate::error::AppError;
 
 /// How much the local server takes on at once, and how long it waits for a slow client.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +112,15 @@ impl Server {
                 let _place = place;
                 let service = service_fn(move |req| {
                     let app = app.clone();
-                    async move { Ok::<_, Infallible>(app.answer(req, peer).await) }
+                    async move {
+                        // Each answer is a task of its own, so a client that goes away
+                        // mid-request does not cut its work short: a transaction on a remote
+                        // database would hold the write lock until the server gave up on it.
+                        let answer = tokio::spawn(async move { app.answer(req, peer).await }).await;
+                        Ok::<_, Infallible>(answer.unwrap_or_else(|_| {
+                            body(AppError::Internal(anyhow::anyhow!("the answer's task failed")).to_response("-"))
+                        }))
+                    }
                 });
                 let _ = http1::Builder::new()
                     .timer(TokioTimer::new())

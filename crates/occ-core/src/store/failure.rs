@@ -33,6 +33,9 @@ pub enum DbFailure {
     /// The server interrupted the statement (sqld does, now and then, on a reused stream);
     /// nothing of it was kept, and a retry succeeds.
     Interrupted,
+    /// The server did not answer (in time, or at all): nothing is known of what it did, so the
+    /// statement is not tried again.
+    Unreachable,
     /// Anything else.
     Other,
 }
@@ -57,7 +60,9 @@ fn classify_message(text: &str) -> DbFailure {
         let (table, column) = first.split_once('.').unwrap_or(("", first));
         (table.to_owned(), column.to_owned())
     };
-    if text.contains("audit context missing") {
+    if text.contains(super::remote::UNREACHABLE) {
+        DbFailure::Unreachable
+    } else if text.contains("audit context missing") {
         // A change without its audit entry is a bug, not the client's fault.
         DbFailure::Other
     } else if let Some((_, public)) = REFUSALS.iter().find(|(phrase, _)| text.contains(phrase)) {
@@ -113,7 +118,7 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
         DbFailure::Refused(message) => {
             AppError::Conflict { message: message.to_owned(), fields: Vec::new(), conflicts_with: None }
         }
-        DbFailure::Busy | DbFailure::Interrupted => AppError::Busy,
+        DbFailure::Busy | DbFailure::Interrupted | DbFailure::Unreachable => AppError::Busy,
         DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
     }
 }
@@ -152,6 +157,7 @@ mod tests {
                 "Hrana: `stream error: `Error { message: \"SQLite error: interrupted\", code: \"SQLITE_INTERRUPT\" }``",
                 DbFailure::Interrupted,
             ),
+            ("Hrana: `OCC_DATABASE_UNREACHABLE: the database did not answer in time`", DbFailure::Unreachable),
             ("no such table: nope", DbFailure::Other),
         ];
         for (text, expected) in cases {
