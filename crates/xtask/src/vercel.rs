@@ -104,7 +104,9 @@ fn prepare_database(work: &Path) -> Result<PathBuf> {
     for (name, args) in [("migrate the functions' database", ["migrate", "up"]), ("seed it", ["seed", "--demo"])] {
         tools::step(
             name,
-            crate::cargo(&["run", "--release", "--locked", "--quiet", "-p", "occ-cli", "--"])
+            // The debug profile (built by the test steps before): a release build of occ from
+            // here would alternate release artifacts with the functions' builds.
+            crate::cargo(&["run", "--locked", "--quiet", "-p", "occ-cli", "--"])
                 .args(args)
                 .env("OCC_DATABASE_URL", &url)
                 .env("OCC_DEMO_PASSWORD", DEMO_PASSWORD)

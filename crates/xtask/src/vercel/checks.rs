@@ -45,8 +45,8 @@ pub fn run(router: &Router, functions: &[Function], login: &Login) -> Result<usi
             continue;
         }
         match client.fill(path, &mut firsts)? {
-            Some(url) => client.expect("GET", &url, &[], 200)?,
-            None => println!("  skipped GET {path}: no value for its parameter in the demo data"),
+            Some((url, status)) => client.expect("GET", &url, &[], status)?,
+            None => println!("  skipped GET {path}: no list gives its parameter"),
         }
     }
     client.expect("GET", "/api/v1/accounts/00000000-0000-0000-0000-000000000000", &[], 404)?;
@@ -139,7 +139,11 @@ impl Client<'_> {
 
     /// Notes a problem unless the answer has `status` and is JSON (or CSV, for an export).
     fn expect(&mut self, method: &'static str, url: &str, headers: &[(String, String)], status: u16) -> Result<()> {
-        let answer = self.call(method, url, headers, None)?;
+        let mut answer = self.call(method, url, headers, None)?;
+        if let Some(query) = self.required_query(&answer)? {
+            // A list that needs one of its filters (`contact_id`): the first contact's.
+            answer = self.call(method, &format!("{url}?{query}"), headers, None)?;
+        }
         let csv = url.starts_with("/api/v1/export/")
             && answer.header("content-type").is_some_and(|t| t.starts_with("text/csv"));
         if answer.status != status || !(csv || answer.json().is_some()) {
@@ -151,6 +155,26 @@ impl Client<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// For a 422 that asks for a required `<thing>_id` filter, that filter with the first id of
+    /// `/api/v1/<thing>s`; a 422 for anything else (an unknown parameter) is left as it is.
+    fn required_query(&mut self, answer: &Answer) -> Result<Option<String>> {
+        if answer.status != 422 {
+            return Ok(None);
+        }
+        let fields = answer.json().map(|body| body["error"]["fields"].clone()).unwrap_or_default();
+        let required = fields.as_array().into_iter().flatten().find_map(|f| {
+            let field = f["field"].as_str()?;
+            (f["rule"] == "required")
+                .then_some(field)?
+                .strip_suffix("_id")
+                .map(|thing| (field.to_owned(), thing.to_owned()))
+        });
+        let Some((field, thing)) = required else { return Ok(None) };
+        let list = self.call("GET", &format!("/api/v1/{thing}s"), &[], None)?;
+        let first = list.json().and_then(|page| page["items"][0]["id"].as_str().map(str::to_owned));
+        Ok(first.map(|id| format!("{field}={id}")))
     }
 
     /// Notes a problem unless `url` is answered by the app's `file`, with the security headers.
@@ -170,9 +194,10 @@ impl Client<'_> {
 
     /// `path` with its parameter filled from the first item of its list (`{id}` of
     /// `/api/v1/batches/{id}/members` from `/api/v1/batches`, `{contact_id}` from the
-    /// contacts); `None` when the list is empty or the parameter has no list.
-    fn fill(&mut self, path: &str, firsts: &mut BTreeMap<String, Option<String>>) -> Result<Option<String>> {
-        let Some(open) = path.find('{') else { return Ok(Some(path.to_owned())) };
+    /// contacts), and the status to expect: 200, or 404 for an id no item has when the list is
+    /// empty (the route still reaches its function); `None` when the parameter has no list.
+    fn fill(&mut self, path: &str, firsts: &mut BTreeMap<String, Option<String>>) -> Result<Option<(String, u16)>> {
+        let Some(open) = path.find('{') else { return Ok(Some((path.to_owned(), 200))) };
         let close = path[open..].find('}').map_or(path.len(), |c| open + c);
         let list = match &path[open + 1..close] {
             "id" => path[..open].trim_end_matches('/').to_owned(),
@@ -180,10 +205,18 @@ impl Client<'_> {
             _ => return Ok(None),
         };
         if !firsts.contains_key(&list) {
-            let page = self.json("GET", &list, &[])?;
-            firsts.insert(list.clone(), page["items"][0]["id"].as_str().map(str::to_owned));
+            let mut page = self.call("GET", &list, &[], None)?;
+            if let Some(query) = self.required_query(&page)? {
+                page = self.call("GET", &format!("{list}?{query}"), &[], None)?;
+            }
+            let first = page.json().and_then(|page| page["items"][0]["id"].as_str().map(str::to_owned));
+            firsts.insert(list.clone(), first);
         }
-        Ok(firsts[&list].as_ref().map(|id| format!("{}{id}{}", &path[..open], &path[close + 1..])))
+        let (id, status) = match &firsts[&list] {
+            Some(id) => (id.as_str(), 200),
+            None => ("00000000-0000-0000-0000-000000000000", 404),
+        };
+        Ok(Some((format!("{}{id}{}", &path[..open], &path[close + 1..]), status)))
     }
 }
 
