@@ -49,6 +49,26 @@ async fn demo_data_fills_an_empty_database_once_and_is_listed_by_the_api() {
 }
 
 #[tokio::test]
+async fn seeding_the_demo_again_keeps_the_data_and_the_demo_admin_can_sign_in_after_each_run() {
+    let app = spawn_app().await;
+    let conn = app.db.conn().await;
+    let sign_in = |password: &'static str| {
+        let request = app.client.post(app.url("/api/v1/auth/login"));
+        app.send_raw(request.json(&serde_json::json!({"email": occ_core::seed::DEMO_EMAIL, "password": password})))
+    };
+    let first = occ_core::seed::demo_with_admin(&conn, "first-password-12").await.expect("seed");
+    assert!(first.is_some_and(|summary| summary.contains("40 accounts")));
+    assert_eq!(sign_in("first-password-12").await.status, 200);
+
+    let again = occ_core::seed::demo_with_admin(&conn, "second-password-34").await.expect("seed again");
+    assert_eq!(again, None, "a seeded database keeps its data");
+    let accounts = conn.query_one("count", "SELECT count(*) FROM accounts", (), |row| col::<i64>(row, 0)).await;
+    assert_eq!(accounts.expect("count"), 40);
+    assert_eq!(sign_in("second-password-34").await.status, 200, "the admin takes the new password");
+    assert_eq!(sign_in("first-password-12").await.status, 401);
+}
+
+#[tokio::test]
 async fn seeded_accounts_are_searchable() {
     let app = spawn_app().await;
     occ_core::seed::demo(&app.db.conn().await).await.expect("seed");

@@ -11,12 +11,34 @@ fn vercel_json() -> Value {
     serde_json::from_str(&text).expect("vercel.json is JSON")
 }
 
-/// Whether a Vercel `source` pattern (`/a/:p*` or a literal) matches a route pattern.
+/// Whether a Vercel `source` pattern (`/a/(.*)` or a literal) matches a route pattern.
 fn source_matches(source: &str, route: &str) -> bool {
-    match source.strip_suffix("/:path*") {
+    match source.strip_suffix("/(.*)") {
         Some(prefix) => route.starts_with(&format!("{prefix}/")),
         None => source == route,
     }
+}
+
+#[test]
+fn no_rewrite_hands_a_function_a_query_parameter() {
+    // The build turns each named parameter of a rewrite's source (`/a/:path*`) into a query
+    // parameter of its destination (`/api/f?path=$1`), which the function's strict query
+    // check refuses with 422; unnamed groups (`/a/(.*)`) are matched and passed on as nothing.
+    let config = vercel_json();
+    for rewrite in config["rewrites"].as_array().expect("rewrites") {
+        let (source, destination) = (rewrite["source"].as_str().unwrap_or_default(), &rewrite["destination"]);
+        assert!(!source.contains(':'), "{source} names a parameter that would reach {destination} as a query");
+        assert!(!destination.as_str().unwrap_or_default().contains(['?', '$']), "{destination}");
+    }
+}
+
+#[test]
+fn the_tick_is_scheduled_on_its_route() {
+    let config = vercel_json();
+    let crons = config["crons"].as_array().expect("a crons list");
+    assert!(crons.iter().any(|c| c["path"] == "/api/cron/tick"), "{crons:?}");
+    let routes = Family::Cron.routes();
+    assert!(routes.patterns().any(|p| p == "/api/cron/tick"), "the scheduled path is the cron family's route");
 }
 
 #[test]

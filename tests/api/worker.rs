@@ -195,6 +195,34 @@ async fn a_late_tick_keeps_the_gap_between_steps() {
 }
 
 #[tokio::test]
+async fn a_tick_out_of_time_starts_no_new_batch_and_the_next_tick_takes_the_rest() {
+    let app = spawn_app().await;
+    let seq = sequence(&app, "Backlog").await;
+    let mut people = Vec::new();
+    for n in 0..=occ_core::worker::STEPS_PER_BATCH {
+        let body = json!({"first_name": format!("P{n}"), "email": format!("p{n}@backlog.example")});
+        let contact = app.post("/api/v1/contacts", body).await;
+        assert_eq!(contact.status, 201, "{}", contact.text);
+        people.push(contact.body["id"].clone());
+    }
+    let enrolled = app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_ids": people})).await;
+    assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+    let conn = app.db.conn().await;
+    let now = Utc::now() + Duration::seconds(1);
+    let config = app.db.config();
+
+    let late = occ_core::worker::run_until(&conn, &config, now, std::time::Instant::now()).await;
+    let batch = occ_core::worker::STEPS_PER_BATCH as usize;
+    assert_eq!(late.drafted, batch, "the first batch is always taken: {late:?}");
+    assert_eq!(late.out_of_time_steps, ["sequence steps", "sending"], "{late:?}");
+    assert!(late.send.out_of_time && late.failed_steps.is_empty(), "{late:?}");
+
+    let next = occ_core::worker::run(&conn, &config, now).await;
+    assert_eq!(next.drafted, 1, "the next tick takes the rest: {next:?}");
+    assert!(next.out_of_time_steps.is_empty() && !next.send.out_of_time, "{next:?}");
+}
+
+#[tokio::test]
 async fn the_cron_tick_runs_for_the_holder_of_the_secret_only() {
     let secret = "cron-secret-for-tests-0123456789";
     let app =

@@ -49,7 +49,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Load data into the database (only into one without accounts).
     Seed {
-        /// Realistic demo data: tens of accounts, a few hundred contacts.
+        /// Realistic demo data (tens of accounts, a few hundred contacts) and the demo admin,
+        /// whose password is OCC_DEMO_PASSWORD (or a new one, printed). Safe to run again: a
+        /// seeded database keeps its data and gets the admin.
         #[arg(long, conflicts_with = "synthetic")]
         demo: bool,
         /// A large synthetic book for benchmarks (see --contacts).
@@ -125,7 +127,7 @@ async fn seed(config: occ_core::Config, demo: bool, synthetic: Option<usize>) ->
     let store = occ_core::store::Store::open(&config).await?;
     let conn = store.connect().await?;
     let loaded = match (demo, synthetic) {
-        (true, _) => occ_core::seed::demo(&conn).await?,
+        (true, _) => return seed_demo(&config, &conn).await,
         (false, Some(contacts)) => {
             let started = std::time::Instant::now();
             let loaded =
@@ -138,6 +140,22 @@ async fn seed(config: occ_core::Config, demo: bool, synthetic: Option<usize>) ->
     match loaded {
         Some(summary) => println!("loaded {summary}"),
         None => println!("the database already has data; seed data is only loaded into one without accounts"),
+    }
+    Ok(())
+}
+
+/// `occ seed --demo`: the data when the database is empty, and the demo admin either way. The
+/// password is printed only when it was made here; one from `OCC_DEMO_PASSWORD` stays secret.
+async fn seed_demo(config: &occ_core::Config, conn: &occ_core::store::Conn) -> anyhow::Result<()> {
+    let (password, new) = occ_core::seed::demo_password(config)?;
+    match occ_core::seed::demo_with_admin(conn, password.expose()).await? {
+        Some(summary) => println!("loaded {summary}"),
+        None => println!("already seeded: the database has accounts, so its data is left as it is"),
+    }
+    if new {
+        println!("demo admin: {} / {}", occ_core::seed::DEMO_EMAIL, password.expose());
+    } else {
+        println!("demo admin: {} (password from OCC_DEMO_PASSWORD)", occ_core::seed::DEMO_EMAIL);
     }
     Ok(())
 }

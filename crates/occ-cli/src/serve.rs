@@ -43,14 +43,10 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
         }
     }
     let demo_login = if args.demo {
-        if let Some(summary) = occ_core::seed::demo(&conn).await? {
+        let (password, _) = occ_core::seed::demo_password(&ctx.config)?;
+        if let Some(summary) = occ_core::seed::demo_with_admin(&conn, password.expose()).await? {
             println!("loaded demo data: {summary}");
         }
-        let password = match std::env::var("OCC_DEMO_PASSWORD") {
-            Ok(password) if !password.is_empty() => password,
-            _ => occ_core::access::secrets::random_secret()?.chars().take(16).collect(),
-        };
-        occ_core::seed::demo_admin(&conn, &password).await?;
         Some(password)
     } else {
         None
@@ -65,7 +61,7 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
     let addr = server.local_addr()?;
     println!("OCC is running at http://{addr}/ (app from {}; Ctrl-C stops it)", public.display());
     if let Some(password) = demo_login {
-        println!("Demo login: {} / {password}", occ_core::seed::DEMO_EMAIL);
+        println!("Demo login: {} / {}", occ_core::seed::DEMO_EMAIL, password.expose());
     }
     server.run(shutdown()).await;
     Ok(())

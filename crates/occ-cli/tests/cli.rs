@@ -29,9 +29,34 @@ fn migrate_status_verify_seed_and_down_work_from_the_command_line() {
     assert!(stdout(&occ(&db, &["migrate", "status"])).contains("applied 20"));
     assert!(stdout(&occ(&db, &["migrate", "verify"])).starts_with("ok"));
     assert!(stdout(&occ(&db, &["seed", "--demo"])).contains("40 accounts"));
-    assert!(stdout(&occ(&db, &["seed", "--demo"])).contains("already has data"));
+    assert!(stdout(&occ(&db, &["seed", "--demo"])).contains("already seeded"));
     assert!(stdout(&occ(&db, &["migrate", "down", "--to", "0"])).contains("reverted 0001_init"));
     assert!(stdout(&occ(&db, &["migrate", "status"])).contains("pending"));
+}
+
+#[test]
+fn seeding_the_demo_twice_makes_the_admin_each_time_and_never_prints_a_given_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("occ.db");
+    stdout(&occ(&db, &["migrate", "up"]));
+    let seed = || {
+        Command::new(env!("CARGO_BIN_EXE_occ"))
+            .args(["seed", "--demo"])
+            .env("OCC_DATABASE_URL", format!("file:{}", db.display()))
+            .env("OCC_DEMO_PASSWORD", "preview-password-1234")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run occ")
+    };
+    for (run, expected) in [(seed(), "40 accounts"), (seed(), "already seeded")] {
+        let printed = stdout(&run);
+        assert!(printed.contains(expected), "{printed}");
+        assert!(printed.contains("demo admin: demo@occ.local (password from OCC_DEMO_PASSWORD)"), "{printed}");
+        let everything = format!("{printed}{}", String::from_utf8_lossy(&run.stderr));
+        assert!(!everything.contains("preview-password-1234"), "the password stays secret: {everything}");
+    }
+    let without = stdout(&occ(&db, &["seed", "--demo"]));
+    assert!(without.contains("demo admin: demo@occ.local / "), "a new password is printed: {without}");
 }
 
 #[test]
@@ -55,7 +80,7 @@ fn backup_copies_the_embedded_database_into_a_new_file() {
     let copy_arg = copy.to_str().expect("utf-8 path");
     assert!(stdout(&occ(&db, &["backup", "--out", copy_arg])).contains("backed up"));
     assert!(stdout(&occ(&copy, &["migrate", "verify"])).starts_with("ok"), "the copy is a whole database");
-    assert!(stdout(&occ(&copy, &["seed", "--demo"])).contains("already has data"), "with the data in it");
+    assert!(stdout(&occ(&copy, &["seed", "--demo"])).contains("already seeded"), "with the data in it");
     assert!(!occ(&db, &["backup", "--out", copy_arg]).status.success(), "an existing file is never overwritten");
 }
 

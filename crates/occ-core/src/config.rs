@@ -75,7 +75,9 @@ pub struct Config {
     /// `/api/cron/tick` answers 503.
     pub cron_secret: Option<Secret>,
     /// The deployment's base URL (`OCC_PUBLIC_URL`, such as `https://occ.example.com`), for the
-    /// unsubscribe links in every email; OCC sends no email without it.
+    /// unsubscribe links in every email; OCC sends no email without it. On Vercel, when it is
+    /// unset, the deployment's own address (`VERCEL_BRANCH_URL`, then `VERCEL_URL`), so a
+    /// preview works without it.
     pub public_url: Option<String>,
     /// The shared secret that signs email-provider webhooks (`OCC_WEBHOOK_SECRET`); without it
     /// `/api/v1/webhooks/email` answers 503.
@@ -89,6 +91,9 @@ pub struct Config {
     /// Running on Vercel (`VERCEL=1`, set by the platform), whose own `X-Vercel-Forwarded-For`
     /// names the client.
     pub on_vercel: bool,
+    /// The demo admin's password (`OCC_DEMO_PASSWORD`) for `occ serve --demo` and `occ seed
+    /// --demo`; a new random one is made (and printed) when it is unset.
+    pub demo_password: Option<Secret>,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -163,15 +168,10 @@ impl Config {
             return Err(ConfigError { variable: "CRON_SECRET", problem: "must be at least 16 characters".to_owned() });
         }
 
-        let public_url = get("OCC_PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_owned());
-        if let Some(url) = &public_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            return Err(ConfigError {
-                variable: "OCC_PUBLIC_URL",
-                problem: "must be the deployment's base URL, such as https://occ.example.com".to_owned(),
-            });
-        }
+        let public_url = match get("OCC_PUBLIC_URL") {
+            Some(url) => Some(parse_public_url("OCC_PUBLIC_URL", &url)?),
+            None => vercel_url(&get)?,
+        };
         let webhook_secret = get("OCC_WEBHOOK_SECRET").map(Secret::new);
         if webhook_secret.as_ref().is_some_and(|s| s.expose().trim().len() < 16) {
             return Err(ConfigError {
@@ -209,6 +209,7 @@ impl Config {
             unsubscribe_mailto,
             trusted_proxies,
             on_vercel,
+            demo_password: get("OCC_DEMO_PASSWORD").map(Secret::new),
         })
     }
 
@@ -231,8 +232,35 @@ impl Config {
             cron_secret: None,
             trusted_proxies: Vec::new(),
             on_vercel: false,
+            demo_password: None,
         }
     }
+}
+
+/// A base URL (`https://occ.example.com`), without its trailing slash.
+fn parse_public_url(variable: &'static str, url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ConfigError {
+            variable,
+            problem: "must be the deployment's base URL, such as https://occ.example.com".to_owned(),
+        });
+    }
+    Ok(url.to_owned())
+}
+
+/// The deployment's own address on Vercel, which sets `VERCEL_BRANCH_URL` (the branch's
+/// lasting alias, on previews) and `VERCEL_URL` (this deployment) to a bare host name.
+fn vercel_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    ["VERCEL_BRANCH_URL", "VERCEL_URL"]
+        .into_iter()
+        .find_map(|variable| get(variable).map(|host| (variable, host)))
+        .map(|(variable, host)| {
+            let host = host.trim();
+            let url = if host.contains("://") { host.to_owned() } else { format!("https://{host}") };
+            parse_public_url(variable, &url)
+        })
+        .transpose()
 }
 
 fn parse_database_url(
@@ -341,6 +369,22 @@ mod tests {
             assert_eq!(err.variable, var, "{value}");
             assert!(err.to_string().starts_with(var), "{err}");
         }
+    }
+
+    #[test]
+    fn the_public_url_falls_back_to_the_vercel_branch_then_the_deployment_address() {
+        let url = |vars: &[(&str, &str)]| config(vars).expect("valid").public_url;
+        let branch = ("VERCEL_BRANCH_URL", "occ-git-fix-me.vercel.app");
+        let deployment = ("VERCEL_URL", "occ-abc123.vercel.app");
+        assert_eq!(url(&[]), None, "no address at all outside Vercel");
+        assert_eq!(url(&[deployment]).as_deref(), Some("https://occ-abc123.vercel.app"));
+        assert_eq!(url(&[deployment, branch]).as_deref(), Some("https://occ-git-fix-me.vercel.app"));
+        assert_eq!(
+            url(&[deployment, branch, ("OCC_PUBLIC_URL", "https://occ.example.com/")]).as_deref(),
+            Some("https://occ.example.com"),
+            "the configured address wins"
+        );
+        assert_eq!(url(&[("VERCEL_BRANCH_URL", " "), deployment]).as_deref(), Some("https://occ-abc123.vercel.app"));
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask ci`: everything CI checks: formatting, clippy, the Rust tests against an
-//!   embedded database and against a real libSQL server, the schemathesis conformance run, and
+//!   embedded database and against a real libSQL server, the schemathesis conformance run and
 //!   the browser tests.
 //! - `cargo xtask schemathesis`: only the conformance run: schemathesis against `occ serve
 //!   --demo`, checking every answer against the OpenAPI description (see `schemathesis.rs`).
 //! - `cargo xtask e2e`: only the browser tests.
+//! - `cargo xtask vercel`: only the deployment: `vercel build` as Vercel's servers run it, then
+//!   every built function started and asked through the built routes (see `vercel.rs`).
 //! - `cargo xtask install-hook`: a git pre-commit hook that runs fmt and clippy.
 
 mod e2e;
 mod schemathesis;
 mod tools;
+mod vercel;
 
 use std::process::Command;
 
@@ -27,9 +30,10 @@ fn main() -> Result<()> {
             e2e::run(&mut tally)
         }
         "schemathesis" => schemathesis::run(),
+        "vercel" => vercel::run(),
         "install-hook" => install_hook(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|schemathesis|e2e|install-hook>");
+            eprintln!("usage: cargo xtask <ci|schemathesis|e2e|vercel|install-hook>");
             bail!("unknown task {task:?}")
         }
     }

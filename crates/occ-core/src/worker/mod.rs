@@ -6,6 +6,7 @@
 mod steps;
 
 use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt as _;
@@ -18,6 +19,11 @@ use crate::store::{Conn, col};
 
 /// Due steps taken per transaction.
 pub const STEPS_PER_BATCH: u32 = 100;
+
+/// How long a tick starts new work (a batch of due steps, an email). The cron function may run
+/// 30 seconds (`maxDuration` in vercel.json); the rest is for the batch or the email under way
+/// when the time runs out. What is left waits for the next tick.
+pub const TICK_BUDGET: Duration = Duration::from_secs(20);
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -45,6 +51,9 @@ pub struct TickReport {
     /// Steps that met a database held by another writer for longer than they wait, and left
     /// their work to the next tick (not a failure: a cron and a worker may well overlap).
     pub yielded_steps: Vec<&'static str>,
+    /// Steps that stopped starting new work when the tick's time ([`TICK_BUDGET`]) ran out,
+    /// and left the rest to the next tick (not a failure: a backlog takes several ticks).
+    pub out_of_time_steps: Vec<&'static str>,
 }
 
 /// A step of the tick that failed.
@@ -69,24 +78,45 @@ impl TickReport {
     }
 }
 
-/// Runs one whole tick at `now`: the sequence steps ([`tick`]), then the sender
-/// ([`crate::sending::send_due`]). It never fails: a step that fails or panics is logged with
-/// the tick's id and reported, and the tick goes on with the next step.
+/// Runs one whole tick at `now`, starting new work for [`TICK_BUDGET`]; see [`run_until`].
 pub async fn run(conn: &Conn, config: &crate::Config, now: DateTime<Utc>) -> TickReport {
+    run_until(conn, config, now, Instant::now() + TICK_BUDGET).await
+}
+
+/// Runs one whole tick at `now`: the sequence steps ([`tick_until`]), then the sender
+/// ([`crate::sending::send_due`]), neither starting new work after `deadline`. It never fails:
+/// a step that fails or panics is logged with the tick's id and reported, and the tick goes on
+/// with the next step.
+pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, deadline: Instant) -> TickReport {
     let tick_id = new_id();
     let mut outcomes = Outcomes::default();
-    let steps = outcomes.guard(&tick_id, "sequence steps", tick(conn, now)).await;
-    let send = outcomes.guard(&tick_id, "sending", crate::sending::send_due(conn, config, now)).await;
-    let send = send.unwrap_or_default();
+    let steps = outcomes.guard(&tick_id, "sequence steps", tick_until(conn, now, deadline)).await.unwrap_or_default();
+    let mut out_of_time = steps.out_of_time_steps.clone();
+    let send = if Instant::now() < deadline {
+        outcomes.guard(&tick_id, "sending", crate::sending::send_due(conn, config, now, deadline)).await
+    } else {
+        None
+    };
+    let send = send.unwrap_or_else(|| crate::sending::SendReport {
+        out_of_time: Instant::now() >= deadline,
+        ..crate::sending::SendReport::default()
+    });
     if send.yielded {
         outcomes.yielded.push("sending");
+    }
+    if send.out_of_time {
+        out_of_time.push("sending");
+    }
+    if !out_of_time.is_empty() {
+        tracing::warn!(tick_id, steps = ?out_of_time, "the tick ran out of time; the rest is left to the next tick");
     }
     TickReport {
         tick_id,
         send,
         failed_steps: outcomes.failed,
         yielded_steps: outcomes.yielded,
-        ..steps.unwrap_or_default()
+        out_of_time_steps: out_of_time,
+        ..steps
     }
 }
 
@@ -145,8 +175,14 @@ impl Outcomes {
     }
 }
 
-/// Runs one tick of the sequence steps at `now`.
+/// Runs one tick of the sequence steps at `now`, for at most [`TICK_BUDGET`].
 pub async fn tick(conn: &Conn, now: DateTime<Utc>) -> AppResult<TickReport> {
+    tick_until(conn, now, Instant::now() + TICK_BUDGET).await
+}
+
+/// Runs one tick of the sequence steps at `now`: batches of due steps until none is left, or
+/// until `deadline` has passed (the first batch is always taken, so every tick moves on).
+pub async fn tick_until(conn: &Conn, now: DateTime<Utc>, deadline: Instant) -> AppResult<TickReport> {
     let at = due::stored(now);
     let resumed = conn
         .query_all(
@@ -166,6 +202,10 @@ pub async fn tick(conn: &Conn, now: DateTime<Utc>) -> AppResult<TickReport> {
         report.completed += batch.completed;
         report.exited += batch.exited;
         if taken < STEPS_PER_BATCH as usize {
+            return Ok(report);
+        }
+        if Instant::now() >= deadline {
+            report.out_of_time_steps.push("sequence steps");
             return Ok(report);
         }
     }

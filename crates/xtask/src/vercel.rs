@@ -1,0 +1,117 @@
+//! `cargo xtask vercel`: the deployment builds and runs by itself. Vercel's own CLI builds it
+//! (`vercel build`, offline, on the build-image path Vercel's servers take, with a local
+//! project settings file so no login is needed); then every built function is started as the
+//! platform starts it, against a migrated and seeded embedded database, and requests go
+//! through the routes of the generated `.vercel/output/config.json` (see `routes.rs`): at least
+//! one per function, every GET of the OpenAPI description, the app's files and its fallback,
+//! and an unknown API path.
+
+mod checks;
+mod functions;
+mod http;
+mod routes;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+
+use crate::tools;
+
+/// The project settings `vercel build` reads instead of asking vercel.com: a project with no
+/// framework, no build command, the app served from `public/`.
+const PROJECT_SETTINGS: &str = r#"{
+  "projectId": "prj_occ_local_build",
+  "orgId": "team_occ_local_build",
+  "settings": {
+    "framework": null,
+    "devCommand": null,
+    "installCommand": null,
+    "buildCommand": null,
+    "outputDirectory": null,
+    "rootDirectory": null,
+    "nodeVersion": "20.x"
+  }
+}
+"#;
+
+/// The demo admin's password in the database the functions use (a throwaway local file).
+const DEMO_PASSWORD: &str = "xtask-vercel-demo-password";
+
+/// The cron secret the cron function is started with.
+const CRON_SECRET: &str = "xtask-vercel-cron-secret-0123456789";
+
+/// Builds the deployment with `vercel build` and checks that what it built answers.
+pub fn run() -> Result<()> {
+    let started = Instant::now();
+    let root = tools::project_root();
+    let vercel = tools::ensure_vercel()?;
+    std::fs::create_dir_all(root.join(".vercel")).context("while creating .vercel")?;
+    std::fs::write(root.join(".vercel/project.json"), PROJECT_SETTINGS)
+        .context("while writing .vercel/project.json")?;
+    tools::step(
+        "vercel build",
+        Command::new(&vercel)
+            .args(["build", "--yes"])
+            .current_dir(&root)
+            // Vercel's servers build with plain `cargo build`; elsewhere the builder
+            // cross-compiles with cargo-zigbuild.
+            .env("VERCEL_BUILD_IMAGE", "1")
+            .env("VERCEL_TELEMETRY_DISABLED", "1")
+            // The workspace's target folder, so a second run only relinks what changed.
+            .env("CARGO_TARGET_DIR", target_dir(&root)),
+    )?;
+    let output = root.join(".vercel/output");
+    let router = routes::Router::read(&output)?;
+    let work = root.join("target/vercel");
+    let database = prepare_database(&work)?;
+    let env = [
+        ("OCC_DATABASE_URL", format!("file:{}", database.display())),
+        ("CRON_SECRET", CRON_SECRET.to_owned()),
+        ("VERCEL", "1".to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+    ];
+    let functions = functions::start_all(&root, &output.join("functions"), &work, &env)?;
+    println!("\n==> requests through .vercel/output/config.json");
+    let checked =
+        checks::run(&router, &functions, &checks::Login { password: DEMO_PASSWORD, cron_secret: CRON_SECRET })?;
+    println!(
+        "<== vercel: {} functions built and started, {checked} requests answered as expected, in {:.0}s",
+        functions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `CARGO_TARGET_DIR` when set, else the workspace's `target`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// A new embedded database under `work`, migrated and seeded with the demo (and its admin) by
+/// `occ`, as the README's commands do.
+fn prepare_database(work: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(work).with_context(|| format!("while creating {}", work.display()))?;
+    let database = work.join("occ.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", database.display()));
+        if file.exists() {
+            std::fs::remove_file(&file).with_context(|| format!("while removing {}", file.display()))?;
+        }
+    }
+    let url = format!("file:{}", database.display());
+    for (name, args) in [("migrate the functions' database", ["migrate", "up"]), ("seed it", ["seed", "--demo"])] {
+        tools::step(
+            name,
+            // The debug profile (built by the test steps before): a release build of occ from
+            // here would alternate release artifacts with the functions' builds.
+            crate::cargo(&["run", "--locked", "--quiet", "-p", "occ-cli", "--"])
+                .args(args)
+                .env("OCC_DATABASE_URL", &url)
+                .env("OCC_DEMO_PASSWORD", DEMO_PASSWORD)
+                .env("RUST_LOG", "warn"),
+        )?;
+    }
+    Ok(database)
+}
