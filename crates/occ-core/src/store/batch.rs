@@ -149,7 +149,13 @@ impl Conn {
                 calls::round_trip();
                 finish_local(conn, &mut batch).await
             }
-            Link::Remote(remote) if remote.end_unsent() => remote_batch(remote, &mut batch).await,
+            Link::Remote(remote) if remote.end_unsent() => {
+                // `work` read nothing: the writes are a batch of their own.
+                remote.write_turn().await?;
+                let done = remote_batch(remote, &mut batch).await;
+                remote.end_unsent();
+                done
+            }
             Link::Remote(remote) => finish_remote(remote, &mut batch).await,
         };
         match finished {
@@ -174,7 +180,12 @@ impl Conn {
                 calls::round_trip();
                 local(conn, &mut batch).await
             }
-            Link::Remote(remote) => remote_batch(remote, &mut batch).await,
+            Link::Remote(remote) => {
+                remote.write_turn().await?;
+                let done = remote_batch(remote, &mut batch).await;
+                remote.end_unsent();
+                done
+            }
         }
     }
 }

@@ -352,7 +352,7 @@ impl Conn {
     async fn begin(&self) -> AppResult<()> {
         calls::count("BEGIN IMMEDIATE");
         match &self.0 {
-            Link::Remote(remote) => remote.begin(),
+            Link::Remote(remote) => remote.begin().await?,
             Link::Local { conn, .. } => {
                 let mut patience = Patience::new();
                 loop {

@@ -50,6 +50,11 @@ pub(super) struct Remote {
     authorization: Option<String>,
     idle: Mutex<Vec<Stream>>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// The turn to write: one transaction of this instance at a time. SQLite has one writer at
+    /// a time anyway; waiting here keeps the others from waiting on the server, where each
+    /// waiting `BEGIN IMMEDIATE` holds one of its threads (many at once starve the transaction
+    /// that holds the lock of a thread to finish on).
+    writer: Arc<tokio::sync::Semaphore>,
 }
 
 /// A Hrana stream: the server's handle for it (its baton) and where its next request goes.
@@ -94,6 +99,7 @@ impl Remote {
             authorization: token.filter(|t| !t.is_empty()).map(|t| format!("Bearer {t}")),
             idle: Mutex::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(STREAMS)),
+            writer: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -115,6 +121,7 @@ impl Remote {
             autocommit: AtomicBool::new(true),
             lost: AtomicBool::new(false),
             begin_pending: AtomicBool::new(false),
+            writing: Mutex::new(None),
             _permit: permit,
         })
     }
@@ -180,6 +187,8 @@ pub(super) struct RemoteConn {
     /// Whether a transaction was begun and its `BEGIN IMMEDIATE` waits to go with the first
     /// statement of the transaction, in the same round trip.
     begin_pending: AtomicBool,
+    /// This connection's turn to write, held while its transaction is open.
+    writing: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -201,14 +210,39 @@ impl RemoteConn {
         self.autocommit.load(Ordering::Relaxed)
     }
 
+    /// Waits for this instance's turn to write (see [`Remote::writer`]), for as long as a
+    /// statement waits for a busy database; then the database is busy.
+    pub(super) async fn write_turn(&self) -> Result<(), libsql::Error> {
+        if self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some() {
+            return Ok(());
+        }
+        let turn = tokio::time::timeout(super::BUSY_PATIENCE, self.remote.writer.clone().acquire_owned())
+            .await
+            .map_err(|_| failure("SQLITE_BUSY", "another transaction of this instance holds the database"))?
+            .map_err(|_| failure(UNREACHABLE, "the store is closed"))?;
+        *self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(turn);
+        Ok(())
+    }
+
+    /// Gives the turn to write back once no transaction is open or about to be.
+    fn end_turn(&self) {
+        if self.is_autocommit() && !self.begin_pending.load(Ordering::Relaxed) {
+            self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        }
+    }
+
     /// Begins a transaction: its `BEGIN IMMEDIATE` goes with the next statement.
-    pub(super) fn begin(&self) {
+    pub(super) async fn begin(&self) -> Result<(), libsql::Error> {
+        self.write_turn().await?;
         self.begin_pending.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Ends a transaction that never sent a statement; answers whether there was one.
     pub(super) fn end_unsent(&self) -> bool {
-        self.begin_pending.swap(false, Ordering::Relaxed)
+        let unsent = self.begin_pending.swap(false, Ordering::Relaxed);
+        self.end_turn();
+        unsent
     }
 
     /// Lets the stream go; the next call opens a new one. Only outside a transaction.
@@ -321,6 +355,7 @@ impl RemoteConn {
         match autocommit {
             Some(StreamResult::Ok { response: StreamResponse::GetAutocommit(state) }) => {
                 self.autocommit.store(state.is_autocommit, Ordering::Relaxed);
+                self.end_turn();
             }
             _ => {
                 if !self.is_autocommit() {
