@@ -14,7 +14,7 @@ use libsql::params::{IntoParams, Params};
 use libsql_hrana::proto::{BatchCond, BatchStep, Stmt};
 
 use super::patience::Patience;
-use super::{Conn, DbFailure, Link, Row, calls, classify, remote};
+use super::{Conn, DbFailure, Link, Row, calls, classify, hrana, remote};
 use crate::error::{AppError, AppResult};
 
 /// The statement a check becomes: it writes a row the `batch_checks` table refuses (so the
@@ -263,7 +263,7 @@ async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResul
     let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
     let mut steps = Vec::with_capacity(n + 2);
     for (i, planned) in batch.steps.iter().enumerate() {
-        let stmt = remote::statement(&planned.sql, planned.params.clone(), true);
+        let stmt = hrana::statement(&planned.sql, planned.params.clone(), true);
         steps.push(BatchStep { condition: i.checked_sub(1).map(ok), stmt });
     }
     steps.push(BatchStep { condition: n.checked_sub(1).map(ok), stmt: Stmt::new("COMMIT", false) });
@@ -283,7 +283,7 @@ async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResul
     let steps = (0..n)
         .map(|_| {
             let answered = results.next().flatten().unwrap_or_default();
-            Answered { changes: answered.affected_row_count, rows: remote::rows(answered) }
+            Answered { changes: answered.affected_row_count, rows: hrana::rows(answered) }
         })
         .collect();
     Ok(Outcome { steps })
@@ -298,7 +298,7 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult
     for (i, planned) in batch.steps.iter().enumerate() {
         steps.push(BatchStep {
             condition: Some(ok(i)),
-            stmt: remote::statement(&planned.sql, planned.params.clone(), true),
+            stmt: hrana::statement(&planned.sql, planned.params.clone(), true),
         });
     }
     steps.push(BatchStep { condition: Some(ok(n)), stmt: Stmt::new("COMMIT", false) });
@@ -334,7 +334,7 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult
         let steps = (0..n)
             .map(|_| {
                 let answered = results.next().flatten().unwrap_or_default();
-                Answered { changes: answered.affected_row_count, rows: remote::rows(answered) }
+                Answered { changes: answered.affected_row_count, rows: hrana::rows(answered) }
             })
             .collect();
         return Ok(Outcome { steps });

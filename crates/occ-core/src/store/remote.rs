@@ -20,7 +20,7 @@ use libsql_hrana::proto::{
     StreamResult,
 };
 
-use super::Value;
+use super::hrana::statement;
 
 /// How long one call to the server may take, from sending to the last byte of its answer.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -387,52 +387,4 @@ fn is_refusal(answer: &Result<PipelineRespBody, libsql::Error>) -> bool {
 /// A batch step's error, as a statement's.
 pub(super) fn step_error(error: &libsql_hrana::proto::Error) -> libsql::Error {
     failure(&error.code, error.message.clone())
-}
-
-/// A statement with its parameters, in Hrana's form.
-pub(super) fn statement(sql: &str, params: Params, want_rows: bool) -> Stmt {
-    let mut stmt = Stmt::new(sql, want_rows);
-    match params {
-        Params::None => {}
-        Params::Positional(values) => stmt.args = values.into_iter().map(to_hrana).collect(),
-        Params::Named(values) => {
-            for (name, value) in values {
-                stmt.bind_named(name, to_hrana(value));
-            }
-        }
-    }
-    stmt
-}
-
-fn to_hrana(value: Value) -> libsql_hrana::proto::Value {
-    use libsql_hrana::proto::Value as H;
-    match value {
-        Value::Null => H::Null,
-        Value::Integer(value) => H::Integer { value },
-        Value::Real(value) => H::Float { value },
-        Value::Text(value) => H::Text { value: value.into() },
-        Value::Blob(value) => H::Blob { value: value.into() },
-    }
-}
-
-/// A value the server sent, as libsql's.
-pub(super) fn from_hrana(value: libsql_hrana::proto::Value) -> Value {
-    use libsql_hrana::proto::Value as H;
-    match value {
-        H::None | H::Null => Value::Null,
-        H::Integer { value } => Value::Integer(value),
-        H::Float { value } => Value::Real(value),
-        H::Text { value } => Value::Text(value.to_string()),
-        H::Blob { value } => Value::Blob(value.to_vec()),
-    }
-}
-
-/// The rows of a statement's result, as [`super::Row`]s.
-pub(super) fn rows(result: StmtResult) -> Vec<super::Row> {
-    let names: Arc<[String]> = result.cols.into_iter().map(|c| c.name.unwrap_or_default()).collect();
-    result
-        .rows
-        .into_iter()
-        .map(|row| super::Row::values(names.clone(), row.values.into_iter().map(from_hrana).collect()))
-        .collect()
 }

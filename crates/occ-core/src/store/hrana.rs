@@ -1,0 +1,56 @@
+//! Statements, values and rows in the Hrana protocol's form, for the remote client.
+
+use std::sync::Arc;
+
+use libsql::params::Params;
+use libsql_hrana::proto::{Stmt, StmtResult};
+
+use super::Value;
+
+/// A statement with its parameters, in Hrana's form.
+pub(super) fn statement(sql: &str, params: Params, want_rows: bool) -> Stmt {
+    let mut stmt = Stmt::new(sql, want_rows);
+    match params {
+        Params::None => {}
+        Params::Positional(values) => stmt.args = values.into_iter().map(to_hrana).collect(),
+        Params::Named(values) => {
+            for (name, value) in values {
+                stmt.bind_named(name, to_hrana(value));
+            }
+        }
+    }
+    stmt
+}
+
+fn to_hrana(value: Value) -> libsql_hrana::proto::Value {
+    use libsql_hrana::proto::Value as H;
+    match value {
+        Value::Null => H::Null,
+        Value::Integer(value) => H::Integer { value },
+        Value::Real(value) => H::Float { value },
+        Value::Text(value) => H::Text { value: value.into() },
+        Value::Blob(value) => H::Blob { value: value.into() },
+    }
+}
+
+/// A value the server sent, as libsql's.
+pub(super) fn from_hrana(value: libsql_hrana::proto::Value) -> Value {
+    use libsql_hrana::proto::Value as H;
+    match value {
+        H::None | H::Null => Value::Null,
+        H::Integer { value } => Value::Integer(value),
+        H::Float { value } => Value::Real(value),
+        H::Text { value } => Value::Text(value.to_string()),
+        H::Blob { value } => Value::Blob(value.to_vec()),
+    }
+}
+
+/// The rows of a statement's result, as [`super::Row`]s.
+pub(super) fn rows(result: StmtResult) -> Vec<super::Row> {
+    let names: Arc<[String]> = result.cols.into_iter().map(|c| c.name.unwrap_or_default()).collect();
+    result
+        .rows
+        .into_iter()
+        .map(|row| super::Row::values(names.clone(), row.values.into_iter().map(from_hrana).collect()))
+        .collect()
+}
