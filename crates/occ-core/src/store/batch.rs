@@ -75,8 +75,11 @@ impl Batch {
     /// Adds a check: when `condition` (an SQL expression over the parameters, such as
     /// `EXISTS (SELECT 1 FROM contacts WHERE id = ?1)`) is not true at this point of the
     /// batch, nothing of the batch is kept and it answers `refusal`.
-    pub fn require(&mut self, condition: &str, params: impl IntoParams, refusal: AppError) -> AppResult<()> {
-        let sql = format!("{CHECK}({condition})");
+    ///
+    /// The condition is SQL text of the code's own (`'static`), never built from a request:
+    /// what a request brings goes in `params`.
+    pub fn require(&mut self, condition: &'static str, params: impl IntoParams, refusal: AppError) -> AppResult<()> {
+        let sql = [CHECK, "(", condition, ")"].concat();
         self.steps.push(Planned { sql: sql.into(), params: params.into_params()?, refusal: Some(refusal) });
         Ok(())
     }
