@@ -50,21 +50,7 @@ pub fn record_in(
     entity_id: &str,
     reason: Option<&str>,
 ) -> AppResult<()> {
-    batch.push(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        libsql::params![
-            crate::domain::new_id(),
-            crate::domain::now(),
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            action,
-            entity,
-            entity_id,
-            actor.request_id.as_deref(),
-            reason
-        ],
-    )?;
+    batch.push(INSERT_ENTRY, entry(actor, action, entity, entity_id, None, None, reason))?;
     Ok(())
 }
 
@@ -164,6 +150,35 @@ pub async fn record_returning<T>(
     conn.query_one("audit entry", &sql, libsql::params::Params::Named(params), decode).await
 }
 
+/// An audit entry, as [`insert`] and [`record_in`] write it.
+const INSERT_ENTRY: &str = "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, \
+     before, after, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// The parameters of [`INSERT_ENTRY`].
+fn entry(
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    reason: Option<&str>,
+) -> libsql::params::Params {
+    libsql::params::Params::Positional(vec![
+        crate::domain::new_id().into(),
+        crate::domain::now().into(),
+        actor.name.clone().into(),
+        actor.user_id.clone().into(),
+        action.into(),
+        entity.into(),
+        entity_id.into(),
+        actor.request_id.clone().into(),
+        before.map(serde_json::Value::to_string).into(),
+        after.map(serde_json::Value::to_string).into(),
+        reason.map(str::to_owned).into(),
+    ])
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     conn: &Conn,
@@ -175,23 +190,6 @@ async fn insert(
     after: Option<&serde_json::Value>,
     reason: Option<&str>,
 ) -> AppResult<()> {
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, before, after, reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        libsql::params![
-            crate::domain::new_id(),
-            crate::domain::now(),
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            action,
-            entity,
-            entity_id,
-            actor.request_id.as_deref(),
-            before.map(serde_json::Value::to_string),
-            after.map(serde_json::Value::to_string),
-            reason
-        ],
-    )
-    .await?;
+    conn.execute(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, reason)).await?;
     Ok(())
 }

@@ -172,55 +172,9 @@ impl Conn {
 
     /// Runs a batch: one round trip, all of it or none of it. A database busy with another
     /// writer is waited for as a single statement is (see [`Patience`]).
-    pub async fn batch(&self, mut batch: Batch) -> AppResult<Outcome> {
-        calls::count("BEGIN IMMEDIATE");
-        for step in &batch.steps {
-            calls::count(&step.sql);
-        }
-        calls::count("COMMIT");
-        match &self.0 {
-            Link::Local { conn, .. } => {
-                calls::round_trip();
-                local(conn, &mut batch).await
-            }
-            Link::Remote(remote) => {
-                remote.write_turn().await?;
-                let done = remote_batch(remote, &mut batch).await;
-                remote.end_unsent();
-                done
-            }
-        }
+    pub async fn batch(&self, batch: Batch) -> AppResult<Outcome> {
+        self.read_then_write(async |_| Ok((batch, ()))).await.map(|(outcome, ())| outcome)
     }
-}
-
-/// The batch on the embedded engine, statement by statement.
-async fn local(conn: &libsql::Connection, batch: &mut Batch) -> AppResult<Outcome> {
-    let mut patience = Patience::new();
-    loop {
-        match conn.execute("BEGIN IMMEDIATE", ()).await {
-            Err(err) if let Some(pause) = patience.again(&err, true) => tokio::time::sleep(pause).await,
-            done => {
-                done?;
-                break;
-            }
-        }
-    }
-    let mut steps = Vec::with_capacity(batch.steps.len());
-    for i in 0..batch.steps.len() {
-        let planned = &batch.steps[i];
-        match run_local(conn, &planned.sql, planned.params.clone()).await {
-            Ok(answered) => steps.push(answered),
-            Err(err) => {
-                rollback(conn).await;
-                return Err(batch.failure(i, err));
-            }
-        }
-    }
-    if let Err(err) = conn.execute("COMMIT", ()).await {
-        rollback(conn).await;
-        return Err(err.into());
-    }
-    Ok(Outcome { steps })
 }
 
 /// The writes of [`Conn::read_then_write`] on the embedded engine, then the `COMMIT`; on an
@@ -248,14 +202,6 @@ async fn run_local(conn: &libsql::Connection, sql: &str, params: Params) -> Resu
         out.push(Row::detach(&row, &names).map_err(|e| libsql::Error::Misuse(e.to_string()))?);
     }
     Ok(Answered { rows: out, changes: conn.total_changes() - before })
-}
-
-async fn rollback(conn: &libsql::Connection) {
-    if !conn.is_autocommit()
-        && let Err(err) = conn.execute("ROLLBACK", ()).await
-    {
-        tracing::warn!(error = %err, "rollback failed; the connection is dropped");
-    }
 }
 
 /// The writes of [`Conn::read_then_write`] on a remote server, inside the open transaction:
