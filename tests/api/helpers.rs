@@ -23,6 +23,8 @@ use occ_core::http::server::{Limits, Server};
 use occ_core::store::{Conn, Store, migrate};
 use serde_json::Value;
 
+use crate::budgets;
+
 /// A fresh database for one test; dropped with the test.
 pub enum TestDb {
     File(tempfile::TempDir),
@@ -314,9 +316,13 @@ impl TestApp {
 
     /// Sends a request as it is, without credentials unless it has its own.
     pub async fn send_raw(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.expect("request");
+        let (client, request) = request.build_split();
+        let request = request.expect("request");
+        let (method, path) = (request.method().clone(), request.url().path().to_owned());
+        let response = client.execute(request).await.expect("request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        budgets::check(&method, &path, status, &headers);
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Answer { status, headers, body, text }

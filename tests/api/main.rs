@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod backup;
 mod batches_of_writes;
+mod budgets;
 mod channels;
 mod contacts;
 mod database_token;

@@ -209,7 +209,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 None => Vec::new(),
             };
             ids.extend(chosen.iter().filter(|c| !ids.contains(c)).cloned().collect::<Vec<_>>());
-            conn.execute(
+            conn.write(
                 "INSERT INTO batches (id, name, description, status, saved_filter, owner_id, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?6)",
                 libsql::params![

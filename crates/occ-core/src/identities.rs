@@ -457,7 +457,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     conn.immediate(async |conn| {
         let before = load(conn, &id).await?;
-        conn.execute("DELETE FROM email_identities WHERE id = ?1", [id.as_str()]).await?;
+        conn.write("DELETE FROM email_identities WHERE id = ?1", [id.as_str()]).await?;
         let view = serde_json::json!({"from_email": before.from_email});
         audit::record_with(conn, &actor, "identity.delete", ENTITY, &id, Some(&view), None).await
     })

@@ -96,7 +96,7 @@ pub(crate) async fn record(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
         };
         principal.require_owner(owner.as_deref())?;
-        conn.execute(
+        conn.write(
             "INSERT INTO linkedin_events (id, kind, contact_id, user_id, note, occurred_at, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             libsql::params![

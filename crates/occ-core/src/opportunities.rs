@@ -304,7 +304,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 if replied == 0 {
                     return Err(AppError::invalid("reply_id", "exists", "no reply from this contact has this id"));
                 }
-                conn.execute(
+                conn.write(
                     "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), \
                      updated_at = ?2 WHERE id = ?1",
                     libsql::params![reply_id.as_str(), at.as_str(), principal.user_id.as_str()],

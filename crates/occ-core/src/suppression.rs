@@ -117,7 +117,7 @@ pub(crate) async fn add(
     // Whoever an entry covers leaves their sequences, and nothing drafted for them goes out.
     let covered = serde_json::to_string(&added.iter().map(|e| (e.kind.as_str(), e.value.clone())).collect::<Vec<_>>())
         .map_err(|e| AppError::Internal(e.into()))?;
-    conn.execute(
+    conn.write(
         "WITH covered(id) AS (SELECT c.id FROM json_each(?1) j JOIN contacts c ON \
            (j.value ->> 0 = 'email' AND c.email = j.value ->> 1) \
            OR (j.value ->> 0 = 'linkedin' AND c.linkedin_url = j.value ->> 1) \
@@ -127,7 +127,7 @@ pub(crate) async fn add(
         libsql::params![covered.as_str(), at.as_str()],
     )
     .await?;
-    conn.execute(
+    conn.write(
         "WITH covered(id, channel) AS (SELECT c.id, CASE j.value ->> 0 WHEN 'linkedin' THEN 'linkedin' ELSE 'email' END \
            FROM json_each(?1) j JOIN contacts c ON \
            (j.value ->> 0 = 'email' AND c.email = j.value ->> 1) \
@@ -387,7 +387,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         if entry.reason == SuppressionReason::Erased {
             return Err(AppError::refused("reason", "erased", "an erased person stays suppressed"));
         }
-        conn.execute("DELETE FROM email_suppression WHERE id = ?1", [id.as_str()]).await?;
+        conn.write("DELETE FROM email_suppression WHERE id = ?1", [id.as_str()]).await?;
         let view = serde_json::json!({"kind": entry.kind, "value": entry.value, "reason": entry.reason});
         audit::record_with(conn, &actor, "suppression.delete", ENTITY, &id, Some(&view), None).await
     })

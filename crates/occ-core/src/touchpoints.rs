@@ -309,7 +309,7 @@ pub(crate) async fn record(
     let Some(touch) = inserted else {
         // Recorded before: the entry opened for this attempt goes, and the first record answers.
         // (Inside the caller's transaction: a refusal below rolls the entry back as well.)
-        conn.execute("DELETE FROM audit_log WHERE entity = 'touchpoint' AND entity_id = ?1", [id.as_str()]).await?;
+        conn.write("DELETE FROM audit_log WHERE entity = 'touchpoint' AND entity_id = ?1", [id.as_str()]).await?;
         let first = conn
             .query_opt(
                 concat!("SELECT ", touchpoint_columns!(), " FROM touchpoints WHERE idempotency_key = ?1"),

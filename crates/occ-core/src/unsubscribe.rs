@@ -147,7 +147,7 @@ pub(crate) async fn confirm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                 Some("unsubscribe link"),
             )
             .await?;
-            conn.execute(
+            conn.write(
                 "UPDATE contacts SET status = 'do_not_contact', updated_at = ?2 WHERE id = ?1",
                 libsql::params![contact_id.as_str(), at.as_str()],
             )

@@ -203,7 +203,7 @@ async fn ingest(
             )
             .await?;
         if changed == 0 {
-            conn.execute(
+            conn.write(
                 "DELETE FROM audit_log WHERE entity = 'contact' AND entity_id = ?1 AND before IS NULL AND after IS NULL",
                 [contact.as_str()],
             )

@@ -56,7 +56,7 @@ pub async fn login_attempt(conn: &Conn, ip: Option<std::net::IpAddr>, email: &st
 pub async fn login_succeeded(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
     let (window, _) = window(Utc::now());
     let email_bucket = email_bucket(email);
-    conn.execute(
+    conn.write(
         "UPDATE rate_limits SET count = CASE WHEN bucket = ?1 THEN 0 ELSE max(count - 1, 0) END \
          WHERE window_start = ?3 AND bucket IN (?1, ?2)",
         libsql::params![email_bucket.as_str(), ip_bucket(ip), window.as_str()],

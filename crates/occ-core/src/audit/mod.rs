@@ -99,7 +99,7 @@ pub async fn record_with_because(
 pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {
     let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
     let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
-    conn.execute(
+    conn.write(
         "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
          SELECT value ->> 0, ?2, ?3, ?4, ?5, ?6, value ->> 1, ?7 FROM json_each(?1)",
         libsql::params![
@@ -190,6 +190,6 @@ async fn insert(
     after: Option<&serde_json::Value>,
     reason: Option<&str>,
 ) -> AppResult<()> {
-    conn.execute(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, reason)).await?;
+    conn.write(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, reason)).await?;
     Ok(())
 }

@@ -63,7 +63,7 @@ pub async fn create_session(conn: &Conn, user_id: &str, user_agent: Option<&str>
     let expires = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let user_agent = user_agent.map(|ua| ua.chars().take(500).collect::<String>());
-    conn.execute(
+    conn.write(
         "INSERT INTO sessions (id, user_id, secret_hash, user_agent, expires_at, last_seen_at, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         libsql::params![new_id(), user_id, secrets::hash_secret(&secret), user_agent, expires, at],

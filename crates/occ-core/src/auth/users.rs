@@ -193,10 +193,10 @@ pub async fn update_user(
         match end {
             EndSessions::None => {}
             EndSessions::All => {
-                conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id]).await?;
+                conn.write("DELETE FROM sessions WHERE user_id = ?1", [id]).await?;
             }
             EndSessions::AllBut(keep) => {
-                conn.execute("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", [id, keep]).await?;
+                conn.write("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", [id, keep]).await?;
             }
         }
         Ok(user)

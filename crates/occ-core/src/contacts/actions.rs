@@ -184,7 +184,7 @@ pub(crate) async fn advance(
         )
         .await?;
     // Entries opened for contacts that did not move are removed, never left pending.
-    conn.execute(
+    conn.write(
         "DELETE FROM audit_log WHERE id IN (SELECT value ->> 0 FROM json_each(?1)) AND before IS NULL AND after IS NULL",
         [audit_json.as_str()],
     )
@@ -204,13 +204,13 @@ pub(crate) async fn stop_outreach(
         return Ok(());
     }
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    conn.execute(
+    conn.write(
         "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
          ended_at = ?3, updated_at = ?3 WHERE contact_id IN (SELECT value FROM json_each(?1)) AND status IN ('active', 'paused')",
         libsql::params![ids_json.as_str(), status.as_str(), at],
     )
     .await?;
-    conn.execute(
+    conn.write(
         "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
          notes = coalesce(notes, 'archived: the contact is ' || ?2) \
          WHERE contact_id IN (SELECT value FROM json_each(?1)) AND approval_status IN ('draft', 'pending', 'approved')",
@@ -356,7 +356,7 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                 )
                 .await?;
             // Entries opened for contacts that did not change are removed, never left pending.
-            conn.execute(
+            conn.write(
                 "DELETE FROM audit_log WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) \
                  AND before IS NULL AND after IS NULL",
                 [audit_json.as_str()],

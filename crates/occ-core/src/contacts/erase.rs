@@ -79,22 +79,22 @@ pub(crate) async fn erase(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
         audit::record_because(conn, &actor, "contact.erase", ENTITY, &id, reason).await?;
         // What does not go with the contact by cascade: notes on kept opportunities, import
         // reports, provider events and plain suppression entries that name the address.
-        conn.execute(
+        conn.write(
             "UPDATE opportunities SET notes = NULL WHERE contact_id = ?1 AND notes IS NOT NULL",
             [id.as_str()],
         )
         .await?;
-        conn.execute(
+        conn.write(
             "DELETE FROM import_rows WHERE contact_id = ?1 OR email = ?2 OR linkedin_url = ?3",
             libsql::params![id.as_str(), contact.email.as_deref(), contact.linkedin_url.as_deref()],
         )
         .await?;
-        conn.execute(
+        conn.write(
             "DELETE FROM contacts WHERE id = ?1",
             [id.as_str()],
         )
         .await?;
-        conn.execute(
+        conn.write(
             "DELETE FROM email_events WHERE email_address = ?1",
             [contact.email.as_deref().unwrap_or_default()],
         )
@@ -102,19 +102,19 @@ pub(crate) async fn erase(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
         // The audit log keeps every action on the person, and on records about them (signals,
         // later drafts and replies, which name the contact), without the values. Erasure is
         // rare, so this one statement may read the whole log.
-        conn.execute(
+        conn.write(
             "UPDATE audit_log SET before = NULL, after = json_object('erased', json('true')) \
              WHERE (entity = 'contact' AND entity_id = ?1) \
              OR (entity <> 'contact' AND (json_extract(before, '$.contact_id') = ?1 OR json_extract(after, '$.contact_id') = ?1))",
             [id.as_str()],
         )
         .await?;
-        conn.execute(
+        conn.write(
             "DELETE FROM email_suppression WHERE (kind = 'email' AND value = ?1) OR (kind = 'linkedin' AND value = ?2)",
             libsql::params![contact.email.as_deref(), contact.linkedin_url.as_deref()],
         )
         .await?;
-        conn.execute(
+        conn.write(
             "INSERT INTO email_suppression (id, kind, value_hash, reason, source, created_at) \
              SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), 'erased', ?2, ?3 \
              FROM json_each(?1) WHERE true ON CONFLICT (kind, value_hash) DO NOTHING",

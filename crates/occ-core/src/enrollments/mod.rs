@@ -445,7 +445,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
                 let message = format!("the enrollment is {}; this needs it {}", before.status, allowed.join(" or "));
                 return Err(AppError::refused("status", "transition", message));
             }
-            conn.execute(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()]).await?;
+            conn.write(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()]).await?;
             let after = load(conn, &id).await?;
             let view = |e: &Enrollment| serde_json::json!({"status": e.status, "exit_reason": e.exit_reason, "paused_until": e.paused_until, "contact_id": e.contact_id});
             let (before, after_view) = (view(&before), view(&after));

@@ -216,6 +216,7 @@ where
     }
     h.insert("x-db-calls", HeaderValue::from(db_calls.statements));
     h.insert("x-db-round-trips", HeaderValue::from(db_calls.round_trips));
+    h.insert("x-db-retries", HeaderValue::from(db_calls.retries));
     headers::api_security(h, https);
     headers::cors(h, &ctx.config.allowed_origins, origin.as_ref());
 

@@ -277,7 +277,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         body.mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
     let at = now();
     conn.immediate(async |conn| {
-        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()]).await?;
+        conn.write("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()]).await?;
         conn.query_one(
             ENTITY,
             concat!(
@@ -356,8 +356,8 @@ async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
         if open.is_none() {
             return Err(started(&import));
         }
-        conn.execute("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id]).await?;
-        conn.execute(
+        conn.write("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id]).await?;
+        conn.write(
             "INSERT INTO import_chunks (import_id, n, body, records, lines) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (import_id, n) DO UPDATE SET body = excluded.body, records = excluded.records, lines = excluded.lines",
             libsql::params![id, n, text, chunk.records.len() as i64, chunk.lines as i64],
@@ -416,7 +416,7 @@ async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> 
             .await?;
         match (began, phase) {
             (Some(()), _) => {
-                conn.execute(
+                conn.write(
                     "DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2",
                     [import.id.as_str(), phase.as_str()],
                 )

@@ -442,7 +442,7 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, mode
                     "country": f.country, "website": f.website})
             })
             .collect();
-        conn.execute(
+        conn.write(
             "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, website, \
              created_at, updated_at) \
              SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.domain'), \
@@ -475,7 +475,7 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, mode
         let ids: Vec<String> = plan.creates.iter().map(|w| w.id.clone()).collect();
         audit::record_many(conn, importer.actor, "contact.import", "contact", &ids).await?;
         let rows: Vec<Value> = plan.creates.iter().map(|w| person(w, false)).collect();
-        conn.execute(
+        conn.write(
             "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
              linkedin_url, phone, timezone, notes, owner_id, priority_score, priority_factors, priority_version, \
              created_at, updated_at) \
@@ -491,7 +491,7 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, mode
         let ids: Vec<String> = plan.updates.iter().map(|w| w.id.clone()).collect();
         audit::record_many(conn, importer.actor, "contact.import_update", "contact", &ids).await?;
         let rows: Vec<Value> = plan.updates.iter().map(|w| person(w, true)).collect();
-        conn.execute(
+        conn.write(
             "UPDATE contacts SET first_name = json_extract(j.value, '$.first_name'), \
              last_name = coalesce(json_extract(j.value, '$.last_name'), last_name), \
              title = coalesce(json_extract(j.value, '$.title'), title), \
@@ -537,7 +537,7 @@ async fn save_report(conn: &Conn, import_id: &str, phase: PhaseKind, reports: &[
             ])
         })
         .collect();
-    conn.execute(
+    conn.write(
         "INSERT INTO import_rows (import_id, phase, row, line, outcome, reason, name, email, linkedin_url, company, \
          domain, account_created, contact_id) \
          SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
@@ -657,7 +657,7 @@ async fn save_state(
 ) -> AppResult<()> {
     let text = serde_json::to_string(state).map_err(|e| AppError::Internal(e.into()))?;
     let finished = phase == PhaseKind::Run && state.done;
-    conn.execute(
+    conn.write(
         "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
          run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 \
          WHERE id = ?1 AND (CASE WHEN ?2 = 'run' THEN run ELSE dry_run END) ->> '$.processed' = ?5",
@@ -666,7 +666,7 @@ async fn save_state(
     .await?;
     if finished {
         // The file's text is not kept once it is imported: the report says what became of it.
-        conn.execute("DELETE FROM import_chunks WHERE import_id = ?1", [import_id]).await?;
+        conn.write("DELETE FROM import_chunks WHERE import_id = ?1", [import_id]).await?;
     }
     Ok(())
 }

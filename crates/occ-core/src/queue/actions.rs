@@ -78,7 +78,7 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 "reply" => {
                     let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = ?1").await?;
                     principal.require_owner(owner.as_deref())?;
-                    conn.execute(
+                    conn.write(
                         "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
                          WHERE id = ?1",
                         libsql::params![id.as_str(), at.as_str(), principal.user_id.as_str()],
@@ -149,7 +149,7 @@ async fn facts(conn: &Conn, sql: &str, id: &str) -> AppResult<(String, Option<St
 }
 
 async fn put_off(conn: &Conn, user: &str, item: &str, until: &str, at: &str) -> AppResult<()> {
-    conn.execute(
+    conn.write(
         "INSERT INTO queue_snoozes (user_id, item, until, created_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (user_id, item) DO UPDATE SET until = excluded.until, created_at = excluded.created_at",
         libsql::params![user, item, until, at],
@@ -269,7 +269,7 @@ pub(crate) async fn skip(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             ));
         }
         audit::record_because(conn, &actor, "draft.skipped", "draft", &id, reason.as_deref()).await?;
-        conn.execute(
+        conn.write(
             "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(?3, notes), updated_at = ?2 WHERE id = ?1",
             libsql::params![id.as_str(), at.as_str(), reason.as_deref().map(|r| format!("Skipped: {r}"))],
         )

@@ -167,7 +167,7 @@ async fn apply(
                 )
                 .await?;
             if moved.is_none() {
-                conn.execute(
+                conn.write(
                     "DELETE FROM audit_log WHERE entity = 'contact' AND entity_id = ?1 AND before IS NULL AND after IS NULL",
                     [reply.contact_id.as_str()],
                 )
@@ -254,7 +254,7 @@ async fn apply(
             )
             .await?;
         if let Some(email) = email {
-            conn.execute(
+            conn.write(
                 "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, created_at) \
                  VALUES (?1, 'email', ?2, NULL, 'unsubscribe', 'reply', ?3) ON CONFLICT DO NOTHING",
                 libsql::params![new_id(), email, at.as_str()],
@@ -266,7 +266,7 @@ async fn apply(
     if intent == ReplyIntent::NotNow {
         let id = new_id();
         let due = (Utc::now() + Duration::days(NOT_NOW_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        conn.execute(
+        conn.write(
             "INSERT INTO followups (id, contact_id, reply_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
              SELECT ?1, ?2, ?3, ?4, 'pending', ?5, 'They said not now: follow up in 90 days', c.owner_id, ?6, ?6 \
              FROM contacts c WHERE c.id = ?2",

@@ -199,7 +199,7 @@ pub async fn store(conn: &Conn, version: i64, scores: &[(String, Scored)]) -> Ap
     let rows: Vec<serde_json::Value> =
         scores.iter().map(|(id, scored)| serde_json::json!([id, scored.score, scored.factors_json()])).collect();
     let json = serde_json::Value::Array(rows).to_string();
-    conn.execute(
+    conn.write(
         "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
          priority_factors = json_extract(j.value, '$[2]'), priority_version = ?2 \
          FROM json_each(?1) AS j WHERE contacts.id = json_extract(j.value, '$[0]') AND contacts.priority_version <= ?2",

@@ -187,19 +187,19 @@ pub(super) async fn settle(
     let error = outcome.as_ref().err().map(|e| e.to_string().chars().take(2000).collect::<String>());
     let done = stored(chrono::Utc::now());
     conn.immediate(async |conn| {
-        conn.execute(
+        conn.write(
             "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN ?3 END, error = ?4, attempts = ?5, \
              updated_at = ?3 WHERE id = ?1 AND status = 'sending'",
             libsql::params![touch, status, done.as_str(), error, attempts],
         )
         .await?;
         if released {
-            conn.execute(
+            conn.write(
                 "UPDATE pacing_identity_daily SET count = max(count - 1, 0) WHERE identity_id = ?1 AND day = ?2",
                 libsql::params![identity, day],
             )
             .await?;
-            conn.execute(
+            conn.write(
                 "UPDATE pacing_domain_daily SET count = max(count - 1, 0) WHERE domain = ?1 AND day = ?2",
                 libsql::params![domain, team_day],
             )

@@ -327,13 +327,13 @@ fn steps_json(steps: &[CheckedStep]) -> String {
 /// (moved out of the way first, as positions are unique).
 async fn write_steps(conn: &Conn, sequence_id: &str, steps: &[CheckedStep], at: &str) -> AppResult<()> {
     let json = steps_json(steps);
-    conn.execute(
+    conn.write(
         "DELETE FROM sequence_steps WHERE sequence_id = ?1 AND id NOT IN (SELECT value ->> 'id' FROM json_each(?2))",
         libsql::params![sequence_id, json.as_str()],
     )
     .await?;
-    conn.execute("UPDATE sequence_steps SET position = position + 10000 WHERE sequence_id = ?1", [sequence_id]).await?;
-    conn.execute(
+    conn.write("UPDATE sequence_steps SET position = position + 10000 WHERE sequence_id = ?1", [sequence_id]).await?;
+    conn.write(
         "INSERT INTO sequence_steps (id, sequence_id, position, day_offset, channel, kind, subject_template, body_template, \
          is_break_up, created_at, updated_at) \
          SELECT value ->> 'id', ?1, value ->> 'position', value ->> 'day_offset', value ->> 'channel', value ->> 'kind', \
@@ -396,7 +396,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let result = conn
         .immediate(async |conn| {
-            conn.execute(
+            conn.write(
                 "INSERT INTO sequences (id, name, description, status, autopilot, owner_id, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
                 libsql::params![
@@ -497,7 +497,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 check_live_edit(live, &before.steps, steps)?;
                 write_steps(conn, &id, steps, &at).await?;
             }
-            conn.execute(
+            conn.write(
                 "UPDATE sequences SET name = coalesce(?2, name), \
                  description = CASE WHEN ?3 THEN ?4 ELSE description END, status = coalesce(?5, status), \
                  autopilot = coalesce(?6, autopilot), updated_at = ?7 WHERE id = ?1",
@@ -562,7 +562,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 );
                 return Err(AppError::refused("id", "in_use", message));
             }
-            conn.execute("DELETE FROM sequences WHERE id = ?1", [id.as_str()]).await?;
+            conn.write("DELETE FROM sequences WHERE id = ?1", [id.as_str()]).await?;
             audit::record_with(conn, &actor, "sequence.delete", ENTITY, &id, Some(&audit_view(&before)), None).await
         })
         .await?;

@@ -159,7 +159,13 @@ impl Conn {
                 remote.end_unsent();
                 done
             }
-            Link::Remote(remote) => finish_remote(remote, &mut batch).await,
+            Link::Remote(remote) => {
+                // Writes `work` deferred go first, on their own (a batch's writes belong in it).
+                match remote.flush().await {
+                    Ok(()) => finish_remote(remote, &mut batch).await,
+                    Err(err) => Err(err.into()),
+                }
+            }
         };
         match finished {
             Ok(outcome) => Ok((outcome, value)),
@@ -270,6 +276,7 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult
             if classify(err) == DbFailure::Interrupted {
                 conn.reset();
             }
+            calls::retry();
             tokio::time::sleep(pause).await;
             continue;
         }

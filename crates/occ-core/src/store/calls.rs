@@ -19,6 +19,8 @@ pub struct Calls {
     pub statements: u32,
     /// Round trips to the database: one per statement on its own, one per batch.
     pub round_trips: u32,
+    /// Of those, the ones that were tries again (a busy database, a stream the server forgot).
+    pub retries: u32,
 }
 
 /// Counts one statement, if a count is running on this task, and records it if a recording is.
@@ -36,6 +38,15 @@ pub(super) fn round_trip() {
     let _ = CALLS.try_with(|c| {
         let mut calls = c.get();
         calls.round_trips = calls.round_trips.saturating_add(1);
+        c.set(calls);
+    });
+}
+
+/// Counts one round trip that tries again what a busy or forgetful server did not run.
+pub(super) fn retry() {
+    let _ = CALLS.try_with(|c| {
+        let mut calls = c.get();
+        calls.retries = calls.retries.saturating_add(1);
         c.set(calls);
     });
 }

@@ -232,6 +232,7 @@ impl Conn {
     /// new stream: sqld, now and then, interrupts every statement of a stream for a while
     /// (outside a transaction a new stream loses nothing; embedded, there are no streams).
     async fn recover(&self, err: &libsql::Error, pause: Duration) {
+        calls::retry();
         if let Link::Remote(remote) = &self.0
             && classify(err) == DbFailure::Interrupted
         {
@@ -291,6 +292,27 @@ impl Conn {
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<T> {
         self.query_opt(sql, params, decode).await?.ok_or(AppError::NotFound(what))
+    }
+
+    /// Runs a write whose answer the caller does not need. Inside a transaction on a remote
+    /// server it waits and goes with the transaction's next statement or its `COMMIT`, in the
+    /// same round trip, so its failure is that statement's (and fails the transaction);
+    /// elsewhere it runs now. Use [`Conn::execute`] when the change count or the statement's
+    /// own error matters. On the embedded engine a write inside a transaction runs at once but
+    /// is counted as the remote server would count it: with the round trip that follows.
+    pub async fn write(&self, sql: &str, params: impl IntoParams) -> AppResult<()> {
+        let params = params.into_params()?;
+        match &self.0 {
+            Link::Remote(remote) if remote.defer(sql, params.clone()) => calls::count(sql),
+            Link::Local { conn, .. } if !conn.is_autocommit() => {
+                calls::count(sql);
+                conn.execute(sql, params).await?;
+            }
+            _ => {
+                self.execute(sql, params).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs several statements without parameters (migrations, a restore), stopping at the
@@ -384,7 +406,7 @@ impl Conn {
 
     async fn rollback(&self) {
         if let Link::Remote(remote) = &self.0
-            && remote.end_unsent()
+            && remote.abandon_unsent()
         {
             return;
         }

@@ -121,6 +121,7 @@ impl Remote {
             autocommit: AtomicBool::new(true),
             lost: AtomicBool::new(false),
             begin_pending: AtomicBool::new(false),
+            deferred: Mutex::default(),
             writing: Mutex::new(None),
             _permit: permit,
         })
@@ -187,6 +188,9 @@ pub(super) struct RemoteConn {
     /// Whether a transaction was begun and its `BEGIN IMMEDIATE` waits to go with the first
     /// statement of the transaction, in the same round trip.
     begin_pending: AtomicBool,
+    /// Writes of the open transaction whose answers nobody waits for: they go to the server
+    /// with the transaction's next statement (or its `COMMIT`), in the same round trip.
+    deferred: Mutex<Vec<Stmt>>,
     /// This connection's turn to write, held while its transaction is open.
     writing: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
     _permit: tokio::sync::OwnedSemaphorePermit,
@@ -238,11 +242,39 @@ impl RemoteConn {
         Ok(())
     }
 
-    /// Ends a transaction that never sent a statement; answers whether there was one.
+    /// Ends a transaction that sent nothing and has nothing deferred; answers whether it was one.
     pub(super) fn end_unsent(&self) -> bool {
+        if !self.deferred().is_empty() {
+            return false;
+        }
         let unsent = self.begin_pending.swap(false, Ordering::Relaxed);
         self.end_turn();
         unsent
+    }
+
+    /// Ends a transaction that sent nothing, dropping what was deferred; answers whether it
+    /// was one (then there is nothing to roll back).
+    pub(super) fn abandon_unsent(&self) -> bool {
+        let unsent = self.begin_pending.swap(false, Ordering::Relaxed);
+        if unsent {
+            self.deferred().clear();
+        }
+        self.end_turn();
+        unsent
+    }
+
+    /// Keeps a write of the open transaction for its next call; answers false, keeping
+    /// nothing, outside a transaction (then the write runs now).
+    pub(super) fn defer(&self, sql: &str, params: Params) -> bool {
+        if self.is_autocommit() && !self.begin_pending.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.deferred().push(statement(sql, params, false));
+        true
+    }
+
+    fn deferred(&self) -> std::sync::MutexGuard<'_, Vec<Stmt>> {
+        self.deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Lets the stream go; the next call opens a new one. Only outside a transaction.
@@ -250,9 +282,11 @@ impl RemoteConn {
         *self.stream.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Stream::default();
     }
 
-    /// Runs one statement; answers its columns, rows and changes. The first statement of a
-    /// transaction goes in one batch with its `BEGIN IMMEDIATE`; when the `BEGIN` fails (the
-    /// database is busy) nothing ran and the transaction is still to begin.
+    /// Runs one statement; answers its columns, rows and changes. The statement goes in one
+    /// batch with what waits to go before it: the transaction's `BEGIN IMMEDIATE` and its
+    /// deferred writes, each step run only if the one before it succeeded. When the `BEGIN`
+    /// fails (the database is busy) nothing ran and all of it still waits; when a deferred
+    /// write fails, its error is the statement's.
     pub(super) async fn execute(
         &self,
         sql: &str,
@@ -260,28 +294,55 @@ impl RemoteConn {
         want_rows: bool,
     ) -> Result<StmtResult, libsql::Error> {
         let stmt = statement(sql, params, want_rows);
-        if self.begin_pending.load(Ordering::Relaxed) {
-            let steps = vec![
-                BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) },
-                BatchStep { condition: Some(BatchCond::Ok { step: 0 }), stmt },
-            ];
-            let mut result = self.batch(steps).await?;
-            if let Some(Some(error)) = result.step_errors.first() {
-                return Err(step_error(error));
-            }
-            self.begin_pending.store(false, Ordering::Relaxed);
-            if let Some(Some(error)) = result.step_errors.get(1) {
-                return Err(step_error(error));
-            }
-            return result
-                .step_results
-                .get_mut(1)
-                .and_then(Option::take)
-                .ok_or_else(|| failure(UNREACHABLE, "the server sent no result for the statement"));
+        let begin = self.begin_pending.load(Ordering::Relaxed);
+        let deferred = std::mem::take(&mut *self.deferred());
+        if !begin && deferred.is_empty() {
+            return match self.pipeline(StreamRequest::Execute(ExecuteStreamReq { stmt })).await? {
+                StreamResponse::Execute(done) => Ok(done.result),
+                other => Err(failure(UNREACHABLE, format!("unexpected answer to a statement: {other:?}"))),
+            };
         }
-        match self.pipeline(StreamRequest::Execute(ExecuteStreamReq { stmt })).await? {
-            StreamResponse::Execute(done) => Ok(done.result),
-            other => Err(failure(UNREACHABLE, format!("unexpected answer to a statement: {other:?}"))),
+        let before = usize::from(begin);
+        let statements = begin.then(|| Stmt::new("BEGIN IMMEDIATE", false)).into_iter().chain(deferred.iter().cloned());
+        let steps: Vec<BatchStep> = statements
+            .chain(std::iter::once(stmt))
+            .enumerate()
+            .map(|(i, stmt)| BatchStep {
+                condition: i.checked_sub(1).map(|prev| BatchCond::Ok { step: u32::try_from(prev).unwrap_or(u32::MAX) }),
+                stmt,
+            })
+            .collect();
+        let last = steps.len() - 1;
+        let mut result = match self.batch(steps).await {
+            Ok(result) => result,
+            Err(err) => {
+                self.restore(begin, deferred);
+                return Err(err);
+            }
+        };
+        let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(step_error);
+        if begin && let Some(err) = error(0) {
+            self.restore(begin, deferred);
+            return Err(err);
+        }
+        self.begin_pending.store(false, Ordering::Relaxed);
+        if let Some(err) = (before..=last).find_map(error) {
+            return Err(err);
+        }
+        result
+            .step_results
+            .get_mut(last)
+            .and_then(Option::take)
+            .ok_or_else(|| failure(UNREACHABLE, "the server sent no result for the statement"))
+    }
+
+    /// Puts back what waited to go with a call that did not run (its `BEGIN` failed, or the
+    /// server refused it): it waits for the next.
+    fn restore(&self, begin: bool, deferred: Vec<Stmt>) {
+        if begin && !self.lost.load(Ordering::Relaxed) {
+            let mut waiting = self.deferred();
+            let later = std::mem::replace(&mut *waiting, deferred);
+            waiting.extend(later);
         }
     }
 
@@ -294,16 +355,18 @@ impl RemoteConn {
         }
     }
 
+    /// Sends what waits to go (the transaction's `BEGIN` and deferred writes), if anything does.
+    pub(super) async fn flush(&self) -> Result<(), libsql::Error> {
+        if self.begin_pending.load(Ordering::Relaxed) || !self.deferred().is_empty() {
+            self.execute("SELECT 1", Params::None, false).await?;
+        }
+        Ok(())
+    }
+
     /// Runs a script of statements without parameters, stopping at the first that fails.
     pub(super) async fn sequence(&self, sql: &str) -> Result<(), libsql::Error> {
-        if self.begin_pending.swap(false, Ordering::Relaxed) {
-            // A script cannot be a batch's step: the transaction begins on its own.
-            let stmt = statement("BEGIN IMMEDIATE", Params::None, false);
-            if let Err(err) = self.pipeline(StreamRequest::Execute(ExecuteStreamReq { stmt })).await {
-                self.begin_pending.store(self.is_autocommit(), Ordering::Relaxed);
-                return Err(err);
-            }
-        }
+        // A script cannot be a batch's step: what waits goes first, on its own.
+        self.flush().await?;
         let request = SequenceStreamReq { sql: Some(sql.to_owned()), sql_id: None, replication_index: None };
         self.pipeline(StreamRequest::Sequence(request)).await.map(drop)
     }
@@ -333,6 +396,7 @@ impl RemoteConn {
         let mut answer = self.remote.send(&url(&stream), text).await;
         if kept && self.is_autocommit() && is_refusal(&answer) {
             tracing::debug!("a kept database stream was refused; opening a new one");
+            super::calls::retry();
             stream = Stream::default();
             body.baton = None;
             super::calls::round_trip();

@@ -218,7 +218,7 @@ pub const NURTURE_DAYS: i64 = 30;
 /// follow-up [`NURTURE_DAYS`] later (one call).
 async fn plan_followups(conn: &Conn, enrollments: &[String], now: DateTime<Utc>) -> AppResult<()> {
     let ids = serde_json::to_string(enrollments).map_err(|e| AppError::Internal(e.into()))?;
-    conn.execute(
+    conn.write(
         "INSERT INTO followups (id, contact_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
          SELECT lower(hex(randomblob(16))), e.contact_id, 'email', 'pending', ?2, \
            'The sequence ended without an answer: try a new angle, or let them rest', c.owner_id, ?3, ?3 \

@@ -216,7 +216,7 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
         if !drafts.is_empty() {
             let ids: Vec<String> = drafts.iter().filter_map(|d| d["id"].as_str().map(str::to_owned)).collect();
             audit::record_many(conn, &actor, "draft.create", "draft", &ids).await?;
-            conn.execute(
+            conn.write(
                 "INSERT INTO message_drafts (id, contact_id, channel, step_id, enrollment_id, subject, body, author_kind, \
                  quality_report, approval_status, created_at, updated_at) \
                  SELECT value ->> 'id', value ->> 'contact_id', value ->> 'channel', value ->> 'step_id', \

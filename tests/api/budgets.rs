@@ -1,0 +1,110 @@
+//! The round trips a write may take, checked on every write every test sends: authentication
+//! is one, and the request's own statements at most two more (the read its checks need, with
+//! the `BEGIN`, and the writes with the `COMMIT`). The routes in [`OVER`] take more; the
+//! README lists every route's budget. A route that takes fewer trips than its budget should
+//! have its budget lowered with it.
+//!
+//! Tries again (a busy database, a stream the server forgot; `x-db-retries`) are not the
+//! route's cost and are not counted.
+
+/// Round trips besides authentication (for `login`, all of them), for the routes that take
+/// more than the rule's two.
+const OVER: &[(&str, &str, u32)] = &[
+    ("DELETE", "/api/v1/accounts/{id}", 4),
+    ("POST", "/api/v1/auth/login", 4),
+    ("POST", "/api/v1/auth/password", 3),
+    ("POST", "/api/v1/batches", 4),
+    ("PATCH", "/api/v1/batches/{id}", 3),
+    ("DELETE", "/api/v1/batches/{id}/members", 3),
+    ("POST", "/api/v1/batches/{id}/members", 4),
+    ("POST", "/api/v1/contacts", 3),
+    ("POST", "/api/v1/contacts/bulk", 4),
+    ("POST", "/api/v1/drafts", 3),
+    ("POST", "/api/v1/drafts/bulk", 4),
+    ("PATCH", "/api/v1/drafts/{id}", 4),
+    ("POST", "/api/v1/enrollments", 6),
+    ("POST", "/api/v1/enrollments/{id}/exit", 3),
+    ("POST", "/api/v1/enrollments/{id}/pause", 3),
+    ("POST", "/api/v1/enrollments/{id}/resume", 3),
+    ("POST", "/api/v1/followups", 3),
+    ("PATCH", "/api/v1/followups/{id}", 4),
+    ("POST", "/api/v1/identities", 3),
+    ("PATCH", "/api/v1/identities/{id}", 3),
+    ("POST", "/api/v1/import", 13),
+    ("PATCH", "/api/v1/imports/{id}", 3),
+    ("PUT", "/api/v1/imports/{id}/chunks/{n}", 4),
+    ("POST", "/api/v1/imports/{id}/run", 7),
+    ("POST", "/api/v1/opportunities", 5),
+    ("PATCH", "/api/v1/opportunities/{id}", 5),
+    ("POST", "/api/v1/queue/contact:{id}/done", 4),
+    ("POST", "/api/v1/queue/draft:{id}/done", 8),
+    ("POST", "/api/v1/queue/followup:{id}/done", 3),
+    ("POST", "/api/v1/replies", 10),
+    ("PATCH", "/api/v1/replies/{id}", 9),
+    ("POST", "/api/v1/sequences", 3),
+    ("PATCH", "/api/v1/sequences/{id}", 3),
+    ("PUT", "/api/v1/settings/icp", 3),
+    ("POST", "/api/v1/settings/icp/rescore", 3),
+    ("PUT", "/api/v1/settings/pacing", 3),
+    ("POST", "/api/v1/signals", 3),
+    ("POST", "/api/v1/suppression", 3),
+    ("POST", "/api/v1/tokens", 3),
+    ("POST", "/api/v1/touchpoints", 7),
+    ("POST", "/api/v1/touchpoints/{id}/resolve", 3),
+    ("POST", "/api/v1/users", 3),
+    ("POST", "/api/v1/webhooks/email", 9),
+];
+
+/// The rule: the read and the write.
+const RULE: u32 = 2;
+
+/// `/api/v1/contacts/0190…` as `/api/v1/contacts/{id}`: the route a path was sent to.
+pub fn route_of(path: &str) -> String {
+    let is_id = |s: &str| uuid::Uuid::try_parse(s).is_ok();
+    path.split('/')
+        .map(|segment| {
+            let segment = segment.replace("%3A", ":").replace("%3a", ":");
+            if is_id(&segment) {
+                return "{id}".to_owned();
+            }
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                return "{n}".to_owned();
+            }
+            if let Some((kind, id)) = segment.split_once(':')
+                && is_id(id)
+            {
+                return format!("{kind}:{{id}}");
+            }
+            if let Some((id, _)) = segment.split_once('.')
+                && is_id(id)
+            {
+                return "{id}.{signature}".to_owned();
+            }
+            segment
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Fails the test when a write that succeeded took more round trips than its route may.
+pub fn check(method: &reqwest::Method, path: &str, status: u16, headers: &reqwest::header::HeaderMap) {
+    if !(200..300).contains(&status)
+        || [reqwest::Method::GET, reqwest::Method::HEAD, reqwest::Method::OPTIONS].contains(method)
+    {
+        return;
+    }
+    let number = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()?.parse::<u32>().ok());
+    let (Some(trips), Some(retries)) = (number("x-db-round-trips"), number("x-db-retries")) else { return };
+    let route = route_of(path);
+    let budget = OVER.iter().find(|(m, r, _)| *m == method.as_str() && *r == route).map_or(RULE, |(_, _, n)| *n);
+    let spent = trips.saturating_sub(retries);
+    if let Ok(log) = std::env::var("OCC_TEST_ROUND_TRIPS_LOG") {
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("round trips log");
+        writeln!(file, "{method} {route} {spent}").expect("round trips log");
+    }
+    assert!(
+        spent <= 1 + budget,
+        "{method} {route} took {spent} round trips to the database: authentication and {budget} more are its budget"
+    );
+}
