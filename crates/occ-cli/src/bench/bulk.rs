@@ -84,5 +84,6 @@ fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
         write: true,
         rows_per_second: Some((rows as f64 / seconds.max(1e-9)).round()),
         peak_memory_mb: None,
+        failed: 0,
     }
 }

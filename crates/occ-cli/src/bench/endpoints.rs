@@ -4,7 +4,7 @@ use anyhow::{Context as _, bail};
 use occ_core::store::col;
 use serde_json::{Value, json};
 
-use super::client::Bench;
+use super::client::{Answer, Bench};
 use super::{Measure, summarize};
 
 /// What the endpoints are asked about: the best contact, its company, an industry, a name to
@@ -57,20 +57,13 @@ impl Bench {
     /// Measures a read.
     pub(super) async fn read(&self, name: &str, path: &str) -> anyhow::Result<Measure> {
         for _ in 0..(self.reps / 10).max(1) {
-            self.ok("GET", path, None).await?;
+            self.call("GET", path, None).await?;
         }
-        let mut times = Vec::with_capacity(self.reps);
-        let (mut calls, mut rows, mut round_trips) = (0, 0, None);
+        let mut taken = Taken::default();
         for _ in 0..self.reps {
-            let answer = self.ok("GET", path, None).await?;
-            times.push(answer.millis);
-            calls = calls.max(answer.calls);
-            round_trips = round_trips.max(answer.round_trips);
-            rows = rows_of(&answer.body);
+            taken.add(self.call("GET", path, None).await?);
         }
-        let mut measure = summarize(&self.name(name), times, calls, rows, false);
-        measure.round_trips = round_trips;
-        Ok(measure)
+        Ok(taken.measure(&self.name(name), false))
     }
 
     /// Measures approving a draft: each repetition approves a fresh one, written beforehand.
@@ -84,21 +77,16 @@ impl Bench {
             self.ok("POST", &format!("/api/v1/drafts/{id}/submit"), Some(&json!({}))).await?;
             drafts.push(id);
         }
-        let mut times = Vec::with_capacity(self.reps);
-        let (mut calls, mut round_trips) = (0, None);
+        let mut taken = Taken::default();
         for id in &drafts {
-            let answer = self.ok("POST", &format!("/api/v1/drafts/{id}/approve"), Some(&json!({}))).await?;
-            times.push(answer.millis);
-            calls = calls.max(answer.calls);
-            round_trips = round_trips.max(answer.round_trips);
+            taken.add(self.call("POST", &format!("/api/v1/drafts/{id}/approve"), Some(&json!({}))).await?);
         }
         // Nothing the benchmark wrote is left to be sent.
         for id in &drafts {
-            self.ok("POST", &format!("/api/v1/drafts/{id}/archive"), Some(&json!({}))).await?;
+            self.call("POST", &format!("/api/v1/drafts/{id}/archive"), Some(&json!({}))).await?;
         }
-        let mut measure = summarize(&self.name("draft approve"), times, calls, 1, true);
-        measure.round_trips = round_trips;
-        Ok(measure)
+        taken.rows = 1;
+        Ok(taken.measure(&self.name("draft approve"), true))
     }
 
     /// Measures rescoring one contact: each repetition changes the contact's seniority (which
@@ -107,22 +95,55 @@ impl Bench {
     pub(super) async fn rescore_one(&self, contact: &str) -> anyhow::Result<Measure> {
         let path = format!("/api/v1/contacts/{contact}");
         let before = self.ok("GET", &path, None).await?.body["seniority"].clone();
-        let mut times = Vec::with_capacity(self.reps);
-        let (mut calls, mut round_trips) = (0, None);
+        let mut taken = Taken::default();
         for n in 0..self.reps {
             let seniority = if n % 2 == 0 { "vp" } else { "director" };
-            let answer = self.ok("PATCH", &path, Some(&json!({ "seniority": seniority }))).await?;
-            if answer.body["seniority"] != seniority {
+            let answer = self.call("PATCH", &path, Some(&json!({ "seniority": seniority }))).await?;
+            if (200..300).contains(&answer.status) && answer.body["seniority"] != seniority {
                 bail!("the seniority did not change: {}", answer.body);
             }
-            times.push(answer.millis);
-            calls = calls.max(answer.calls);
-            round_trips = round_trips.max(answer.round_trips);
+            taken.add(answer);
         }
         self.ok("PATCH", &path, Some(&json!({ "seniority": before }))).await?;
-        let mut measure = summarize(&self.name("score recompute (one contact)"), times, calls, 1, true);
-        measure.round_trips = round_trips;
-        Ok(measure)
+        taken.rows = 1;
+        Ok(taken.measure(&self.name("score recompute (one contact)"), true))
+    }
+}
+
+/// What the measured requests of one endpoint took. An answer that is not 2xx is counted as
+/// failed, and the measuring goes on: one 503 says something about the run, not the end of it.
+#[derive(Default)]
+struct Taken {
+    times: Vec<f64>,
+    calls: u64,
+    round_trips: Option<u64>,
+    rows: usize,
+    failed: usize,
+    /// The first failure, to say what it was.
+    first_failure: Option<String>,
+}
+
+impl Taken {
+    fn add(&mut self, answer: Answer) {
+        if !(200..300).contains(&answer.status) {
+            self.failed += 1;
+            self.first_failure.get_or_insert_with(|| format!("{}: {}", answer.status, answer.body));
+            return;
+        }
+        self.times.push(answer.millis);
+        self.calls = self.calls.max(answer.calls);
+        self.round_trips = self.round_trips.max(answer.round_trips);
+        self.rows = rows_of(&answer.body);
+    }
+
+    fn measure(self, name: &str, write: bool) -> Measure {
+        if let Some(failure) = &self.first_failure {
+            eprintln!("\n{name}: {} of its requests failed, the first with {failure}", self.failed);
+        }
+        let mut measure = summarize(name, self.times, self.calls, self.rows, write);
+        measure.round_trips = self.round_trips;
+        measure.failed = self.failed;
+        measure
     }
 }
 

@@ -4,6 +4,7 @@
 //! review queue, an account; a contact edited, a draft written). Every request has
 //! [`HANG_LIMIT`] to be answered; one that is not counts as a hang.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,10 @@ pub struct LoadMeasure {
     pub hangs: usize,
     /// Requests whose connection failed.
     pub failed: usize,
+    /// How many answers had each status that is not 2xx.
+    pub statuses: BTreeMap<u16, usize>,
+    /// The first answer that was not 2xx: its status and body.
+    pub first_refusal: Option<String>,
 }
 
 /// The people (and their companies) the load is spread over.
@@ -95,6 +100,8 @@ struct Seen {
     refused: usize,
     hangs: usize,
     failed: usize,
+    statuses: BTreeMap<u16, usize>,
+    first_refusal: Option<String>,
 }
 
 /// Runs `clients` clients for `seconds`.
@@ -124,8 +131,11 @@ pub async fn run(
                         match answer.status {
                             500.. => seen.server_errors += 1,
                             400.. => seen.refused += 1,
-                            _ => {}
+                            _ => continue,
                         }
+                        *seen.statuses.entry(answer.status).or_default() += 1;
+                        seen.first_refusal
+                            .get_or_insert_with(|| format!("{method} {path}: {} {}", answer.status, answer.body));
                     }
                 }
             }
@@ -140,6 +150,10 @@ pub async fn run(
         all.refused += seen.refused;
         all.hangs += seen.hangs;
         all.failed += seen.failed;
+        for (status, n) in seen.statuses {
+            *all.statuses.entry(status).or_default() += n;
+        }
+        all.first_refusal = all.first_refusal.or(seen.first_refusal);
     }
     let elapsed = started.elapsed().as_secs_f64();
     let answered = all.times.len();
@@ -160,5 +174,7 @@ pub async fn run(
         refused: all.refused,
         hangs: all.hangs,
         failed: all.failed,
+        statuses: all.statuses,
+        first_refusal: all.first_refusal,
     })
 }

@@ -80,6 +80,14 @@ pub struct Measure {
     /// For a cold start: the process's peak resident memory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_memory_mb: Option<f64>,
+    /// Measured requests that were not answered 2xx (left out of the times); a measure with
+    /// any fails its target.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What a run found: the measures and the statements that read a big table without an index.
@@ -224,8 +232,8 @@ fn plans_summary(report: &Report) -> String {
 fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write: bool) -> Measure {
     times.sort_by(f64::total_cmp);
     let at = |q: f64| {
-        let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1;
-        (times[i] * 100.0).round() / 100.0
+        let i = ((times.len() as f64 * q).ceil() as usize).max(1) - 1;
+        times.get(i).map_or(f64::NAN, |t| (t * 100.0).round() / 100.0)
     };
     Measure {
         name: name.to_owned(),
@@ -238,6 +246,7 @@ fn summarize(name: &str, mut times: Vec<f64>, db_calls: u64, rows: usize, write:
         write,
         rows_per_second: None,
         peak_memory_mb: None,
+        failed: 0,
     }
 }
 

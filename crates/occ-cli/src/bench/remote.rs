@@ -143,9 +143,10 @@ impl RemoteReport {
             let trips = m.round_trips.map_or("-".to_owned(), |t| t.to_string());
             let (target, result) = match self.target_of(m) {
                 Target::P95Under(ms) => {
+                    let pass = m.p95_ms < ms && m.failed == 0;
                     judged += 1;
-                    met += usize::from(m.p95_ms < ms);
-                    (format!("< {ms:.0}"), if m.p95_ms < ms { "pass" } else { "FAIL" })
+                    met += usize::from(pass);
+                    (format!("< {ms:.0}"), if pass { "pass" } else { "FAIL" })
                 }
                 Target::None => ("-".to_owned(), "-"),
             };
@@ -164,6 +165,9 @@ impl RemoteReport {
             );
             if let Some(rate) = m.rows_per_second {
                 let _ = write!(out, "  {rate:.0} rows/s");
+            }
+            if m.failed > 0 {
+                let _ = write!(out, "  {} not 2xx", m.failed);
             }
             out.push('\n');
         }
@@ -197,6 +201,13 @@ impl RemoteReport {
                 if pass { "pass" } else { "FAIL" }
             );
         }
+        for l in self.loads.iter().filter(|l| !l.statuses.is_empty()) {
+            let statuses: Vec<String> = l.statuses.iter().map(|(status, n)| format!("{n} x {status}")).collect();
+            let _ = writeln!(out, "{} clients, answers not 2xx: {}", l.clients, statuses.join(", "));
+            if let Some(first) = &l.first_refusal {
+                let _ = writeln!(out, "  the first: {first}");
+            }
+        }
         let _ = writeln!(
             out,
             "\n{met} of {judged} targets met (a hang: no answer within {} s)",
@@ -228,11 +239,18 @@ mod tests {
             refused: 0,
             hangs: 0,
             failed: 0,
+            statuses: std::collections::BTreeMap::new(),
+            first_refusal: None,
         }
     }
 
     #[test]
     fn each_row_is_held_to_its_target_at_the_delay() {
+        let mut broken = measure("broken read", 5.0, false, None);
+        broken.failed = 2;
+        let mut refusing = load(64, 400.0, 1);
+        refusing.statuses.insert(503, 1);
+        refusing.first_refusal = Some("GET /api/v1/contacts: 503 busy".to_owned());
         let report = RemoteReport {
             delay_ms: 10,
             measures: vec![
@@ -240,14 +258,15 @@ mod tests {
                 measure("slow read", 31.0, false, None),
                 measure("fast write", 44.0, true, Some(3)),
                 measure("slow write", 46.0, true, None),
+                broken,
             ],
-            loads: vec![load(1, 40.0, 0), load(16, 330.0, 0), load(64, 400.0, 1)],
+            loads: vec![load(1, 40.0, 0), load(16, 330.0, 0), refusing],
             logs: Vec::new(),
         };
         let table = report.table();
         let result = |name: &str| {
             let line = table.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {table}"));
-            line.split_whitespace().last().unwrap_or_default().to_owned()
+            line.split_whitespace().rev().find(|w| ["pass", "FAIL"].contains(w)).unwrap_or_default().to_owned()
         };
         assert_eq!(result("fast read"), "pass", "29 < 2 * 10 + 10");
         assert_eq!(result("slow read"), "FAIL");
@@ -256,7 +275,11 @@ mod tests {
         assert_eq!(result("1 client"), "pass");
         assert_eq!(result("16 clients"), "pass", "330 >= 8 * 40");
         assert_eq!(result("64 clients"), "FAIL", "a 5xx");
-        assert!(table.contains("4 of 7 targets met"), "{table}");
+        assert_eq!(result("broken read"), "FAIL", "fast, but two of its answers were not 2xx");
+        assert!(table.contains("2 not 2xx"), "{table}");
+        assert!(table.contains("64 clients, answers not 2xx: 1 x 503"), "{table}");
+        assert!(table.contains("the first: GET /api/v1/contacts: 503 busy"), "{table}");
+        assert!(table.contains("4 of 8 targets met"), "{table}");
         let fast = table.lines().find(|l| l.starts_with("fast read")).unwrap_or_default();
         let slow = table.lines().find(|l| l.starts_with("slow read")).unwrap_or_default();
         assert!(fast.contains(" 2 ") && slow.contains(" - "), "round trips when reported, else -:\n{table}");
