@@ -268,6 +268,9 @@ pub async fn spawn_app_limited(adjust: impl FnOnce(&mut Config), migrate: bool, 
         String::new()
     };
     let ctx = Ctx::new(config).await.expect("context");
+    if migrate {
+        settle_schema_check(&ctx).await;
+    }
     let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
     let server =
         Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind").with_limits(limits);
@@ -277,6 +280,13 @@ pub async fn spawn_app_limited(adjust: impl FnOnce(&mut Config), migrate: bool, 
         let _ = rx.await;
     }));
     TestApp { addr, client: reqwest::Client::new(), db, admin_token, _shutdown: tx }
+}
+
+/// Makes the instance's one check that the database's schema is current (a cold start's cost,
+/// which `occ bench --cold` measures) before the test's first request, so each request's round
+/// trips are its own.
+async fn settle_schema_check(ctx: &Ctx) {
+    drop(ctx.conn().await.expect("the schema check"));
 }
 
 /// Another server on a test app's database, as a second serverless instance is.
@@ -295,6 +305,7 @@ impl TestApp {
     /// Starts another instance of the server on this app's database.
     pub async fn another_instance(&self) -> Instance {
         let ctx = Ctx::new(self.db.config()).await.expect("context");
+        settle_schema_check(&ctx).await;
         let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
         let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
         let addr = server.local_addr().expect("addr");
