@@ -47,7 +47,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("PUT", "/api/v1/settings/icp", 3),
     ("POST", "/api/v1/settings/icp/rescore", 3),
     ("PUT", "/api/v1/settings/pacing", 3),
-    ("POST", "/api/v1/signals", 3),
     ("POST", "/api/v1/suppression", 3),
     ("POST", "/api/v1/tokens", 3),
     ("POST", "/api/v1/touchpoints", 7),
