@@ -22,10 +22,10 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
-use parse::{FIELDS, check_mapping, guess, read_chunk};
+use crate::store::{Batch, Conn, Row, col};
+use parse::{Chunk, FIELDS, check_mapping, guess, read_chunk};
 use row::Columns;
-use step::{Importer, Phase, PhaseKind};
+use step::{Importer, Phase, PhaseKind, Step};
 
 const ENTITY: &str = "import";
 
@@ -186,18 +186,35 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     http::created(&format!("/api/v1/imports/{}", import.id), &import)
 }
 
-async fn create_job(conn: &Conn, principal: &Principal, body: CreateImport) -> AppResult<Import> {
-    let filename = body.filename.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+/// A job's fields as checked: its file's name, its mode and its mapping (as stored).
+struct NewJob {
+    filename: String,
+    mode: &'static str,
+    mapping: String,
+}
+
+fn new_job(
+    filename: &str,
+    total_chunks: i64,
+    mode: Option<&str>,
+    mapping: Option<BTreeMap<String, Option<String>>>,
+) -> AppResult<NewJob> {
+    let filename = filename.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
     if filename.is_empty() || filename.chars().count() > 255 {
         return Err(AppError::invalid("filename", "length", "must be 1 to 255 characters"));
     }
-    if !(1..=MAX_CHUNKS).contains(&body.total_chunks) {
+    if !(1..=MAX_CHUNKS).contains(&total_chunks) {
         return Err(AppError::invalid("total_chunks", "range", format!("must be from 1 to {MAX_CHUNKS}")));
     }
-    let mode = mode_of(body.mode.as_deref())?;
-    let mapping = body.mapping.unwrap_or_default();
+    let mode = mode_of(mode)?;
+    let mapping = mapping.unwrap_or_default();
     check_mapping(&[], &mapping)?;
     let mapping = serde_json::to_string(&mapping).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(NewJob { filename, mode, mapping })
+}
+
+async fn create_job(conn: &Conn, principal: &Principal, body: CreateImport) -> AppResult<Import> {
+    let job = new_job(&body.filename, body.total_chunks, body.mode.as_deref(), body.mapping)?;
     let at = now();
     conn.query_one(
         ENTITY,
@@ -206,7 +223,15 @@ async fn create_job(conn: &Conn, principal: &Principal, body: CreateImport) -> A
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING ",
             import_columns!()
         ),
-        libsql::params![new_id(), filename, mode, body.total_chunks, mapping, principal.user_id.as_str(), at],
+        libsql::params![
+            new_id(),
+            job.filename,
+            job.mode,
+            body.total_chunks,
+            job.mapping,
+            principal.user_id.as_str(),
+            at
+        ],
         decode,
     )
     .await
@@ -249,6 +274,11 @@ pub struct PatchImport {
     pub mode: Option<String>,
 }
 
+/// The refusal of a change to a job whose real run started after it was read.
+fn running() -> AppError {
+    AppError::refused("status", "transition", "the import is running; it can no longer change")
+}
+
 fn started(import: &Import) -> AppError {
     AppError::refused(
         "status",
@@ -275,27 +305,18 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     }
     let mapping =
         body.mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
-    let at = now();
-    conn.immediate(async |conn| {
-        conn.write("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()]).await?;
-        conn.query_one(
-            ENTITY,
-            concat!(
-                "UPDATE imports SET mapping = coalesce(?2, mapping), mode = coalesce(?3, mode), dry_run = NULL, \
-                 updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING ",
-                import_columns!()
-            ),
-            libsql::params![id.as_str(), mapping, mode, at],
-            decode,
-        )
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound(_) => started(&import),
-            other => other,
-        })
-    })
-    .await
-    .and_then(|import| http::ok(&import))
+    let mut batch = Batch::new();
+    batch.require("EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND run IS NULL)", [id.as_str()], running())?;
+    batch.push("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id.as_str()])?;
+    let updated = batch.push(
+        concat!(
+            "UPDATE imports SET mapping = coalesce(?2, mapping), mode = coalesce(?3, mode), dry_run = NULL, \
+             updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING ",
+            import_columns!()
+        ),
+        libsql::params![id.as_str(), mapping, mode, now()],
+    )?;
+    http::ok(&conn.batch(batch).await?.one(ENTITY, updated, decode)?)
 }
 
 /// Upload chunk `n` (from 0) of the file: CSV text of at most 4 MiB, split at a line end;
@@ -310,7 +331,8 @@ pub(crate) async fn put_chunk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     http::ok(&import)
 }
 
-async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
+/// Reads chunk `n` of a file as sent: UTF-8 CSV text.
+fn read_body(body: &[u8], n: i64) -> AppResult<(&str, Chunk)> {
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::invalid("body", "utf8", "the file is not UTF-8 text; save it as CSV UTF-8"))?;
     // A NUL would cut the stored text short; other control characters make only their row
@@ -321,6 +343,12 @@ async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
         return Err(AppError::invalid("body", "control_characters", message));
     }
     let chunk = read_chunk(text, n == 0).map_err(|e| AppError::invalid("body", "csv", format!("chunk {n}: {e}")))?;
+    Ok((text, chunk))
+}
+
+/// Stores a chunk (two round trips: the job, then the chunk with the commit).
+async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
+    let (text, chunk) = read_body(body, n)?;
     let import = load(conn, id).await?;
     if import.run.is_some() {
         return Err(started(&import));
@@ -343,30 +371,23 @@ async fn put(conn: &Conn, id: &str, n: i64, body: &[u8]) -> AppResult<Import> {
     };
     let headers = headers.map(|h| serde_json::to_string(&h)).transpose().map_err(|e| AppError::Internal(e.into()))?;
     let mapping = mapping.map(|m| serde_json::to_string(&m)).transpose().map_err(|e| AppError::Internal(e.into()))?;
-    let at = now();
-    conn.immediate(async |conn| {
-        let open = conn
-            .query_opt(
-                "UPDATE imports SET headers = coalesce(?2, headers), mapping = coalesce(?3, mapping), dry_run = NULL, \
-                 updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
-                libsql::params![id, headers, mapping, at],
-                |_| Ok(()),
-            )
-            .await?;
-        if open.is_none() {
-            return Err(started(&import));
-        }
-        conn.write("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id]).await?;
-        conn.write(
-            "INSERT INTO import_chunks (import_id, n, body, records, lines) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (import_id, n) DO UPDATE SET body = excluded.body, records = excluded.records, lines = excluded.lines",
-            libsql::params![id, n, text, chunk.records.len() as i64, chunk.lines as i64],
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
-    load(conn, id).await
+    let mut batch = Batch::new();
+    batch.require("EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND run IS NULL)", [id], running())?;
+    batch.push("DELETE FROM import_rows WHERE import_id = ?1 AND phase = 'dry_run'", [id])?;
+    batch.push(
+        "INSERT INTO import_chunks (import_id, n, body, records, lines) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (import_id, n) DO UPDATE SET body = excluded.body, records = excluded.records, lines = excluded.lines",
+        libsql::params![id, n, text, chunk.records.len() as i64, chunk.lines as i64],
+    )?;
+    let updated = batch.push(
+        concat!(
+            "UPDATE imports SET headers = coalesce(?2, headers), mapping = coalesce(?3, mapping), dry_run = NULL, \
+             updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING ",
+            import_columns!()
+        ),
+        libsql::params![id, headers, mapping, now()],
+    )?;
+    conn.batch(batch).await?.one(ENTITY, updated, decode)
 }
 
 /// `POST /api/v1/imports/{id}/run`.
@@ -382,15 +403,20 @@ fn importer<'a>(principal: &'a Principal, actor: &'a crate::audit::Actor) -> Imp
     Importer { actor, user_id: &principal.user_id, owns_only: principal.role == Role::Bdr }
 }
 
-/// Starts a phase if it has not started (or, for a finished dry run, starts it again).
-async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> {
+/// Statements that start a phase, their answers unneeded: the transaction of the phase's first
+/// step begins with them.
+type Opening = Vec<(&'static str, Vec<libsql::Value>)>;
+
+/// The phase's progress before the next step, and the statements that start it if it has not
+/// started (or, for a finished dry run, start it again).
+fn opening(import: &Import, phase: PhaseKind) -> AppResult<(Phase, Opening)> {
     let current = match phase {
         PhaseKind::DryRun => &import.dry_run,
         PhaseKind::Run => &import.run,
     };
     let restart = phase == PhaseKind::DryRun && current.as_ref().is_some_and(|p| p.done);
-    if current.is_some() && !restart {
-        return Ok(());
+    if let Some(state) = current.as_ref().filter(|_| !restart) {
+        return Ok((state.clone(), Vec::new()));
     }
     if import.run.is_some() {
         return Err(started(import));
@@ -402,32 +428,62 @@ async fn start(conn: &Conn, import: &Import, phase: PhaseKind) -> AppResult<()> 
     if !Columns::new(&import.headers, &import.mapping).has_name() {
         return Err(AppError::invalid("mapping", "required", "map a column to first_name or full_name"));
     }
-    let fresh = serde_json::to_string(&Phase { total: import.rows, ..Phase::default() })
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let at = now();
-    conn.immediate(async |conn| {
-        let began = conn
-            .query_opt(
-                "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
-                 run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1 AND run IS NULL RETURNING id",
-                libsql::params![import.id.as_str(), phase.as_str(), fresh, at],
-                |_| Ok(()),
-            )
-            .await?;
-        match (began, phase) {
-            (Some(()), _) => {
-                conn.write(
-                    "DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2",
-                    [import.id.as_str(), phase.as_str()],
-                )
-                .await?;
-                Ok(())
-            }
-            // Another request started the run a moment ago: carry on with it.
-            (None, PhaseKind::Run) => Ok(()),
-            (None, PhaseKind::DryRun) => Err(started(import)),
-        }
-    })
+    let fresh = Phase { total: import.rows, ..Phase::default() };
+    let text = serde_json::to_string(&fresh).map_err(|e| AppError::Internal(e.into()))?;
+    let (id, kind) = (import.id.as_str(), phase.as_str());
+    // Both only while the real run has not started: a run another request started a moment
+    // ago is carried on with, never started again.
+    let opening = vec![
+        (
+            "DELETE FROM import_rows WHERE import_id = ?1 AND phase = ?2 \
+             AND EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND run IS NULL)",
+            vec![id.into(), kind.into()],
+        ),
+        (
+            "UPDATE imports SET dry_run = CASE WHEN ?2 = 'dry_run' THEN ?3 ELSE dry_run END, \
+             run = CASE WHEN ?2 = 'run' THEN ?3 ELSE run END, updated_at = ?4 WHERE id = ?1 AND run IS NULL",
+            vec![id.into(), kind.into(), text.into(), now().into()],
+        ),
+    ];
+    Ok((fresh, opening))
+}
+
+/// The chunk that holds a phase's next row, and the rows and lines of the file before it.
+struct ChunkAt {
+    n: i64,
+    before_records: i64,
+    before_lines: i64,
+    body: String,
+}
+
+/// A job and the chunk that holds its phase's next row (one call); a finished dry run's next
+/// row is its first, as it starts again.
+async fn with_next_chunk(conn: &Conn, id: &str, phase: PhaseKind) -> AppResult<(Import, Option<ChunkAt>)> {
+    conn.query_one(
+        ENTITY,
+        concat!(
+            "SELECT ",
+            import_columns!(),
+            ", p.n, p.before_records, p.before_lines, \
+             (SELECT body FROM import_chunks WHERE import_id = imports.id AND n = p.n) \
+             FROM imports LEFT JOIN ( \
+               SELECT n, records, sum(records) OVER w - records AS before_records, sum(lines) OVER w - lines AS before_lines \
+               FROM import_chunks WHERE import_id = :id WINDOW w AS (ORDER BY n) \
+             ) p ON p.before_records + p.records > CASE WHEN :phase = 'dry_run' AND (imports.dry_run ->> '$.done') THEN 0 \
+               ELSE coalesce(CASE WHEN :phase = 'run' THEN imports.run ELSE imports.dry_run END ->> '$.processed', 0) END \
+             WHERE imports.id = :id ORDER BY p.n LIMIT 1"
+        ),
+        libsql::named_params! {":id": id, ":phase": phase.as_str()},
+        |row| {
+            let chunk = match (col(row, 13)?, col(row, 14)?, col(row, 15)?, col(row, 16)?) {
+                (Some(n), Some(before_records), Some(before_lines), Some(body)) => {
+                    Some(ChunkAt { n, before_records, before_lines, body })
+                }
+                _ => None,
+            };
+            Ok((decode(row)?, chunk))
+        },
+    )
     .await
 }
 
@@ -444,10 +500,53 @@ pub(crate) async fn run(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
     let phase = if body.dry_run { PhaseKind::DryRun } else { PhaseKind::Run };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
-    let import = load(&conn, &id).await?;
-    start(&conn, &import, phase).await?;
-    step::step(&conn, &id, phase, &importer(principal, &actor)).await?;
-    http::ok(&load(&conn, &id).await?)
+    let (import, next) = with_next_chunk(&conn, &id, phase).await?;
+    let (state, opening) = opening(&import, phase)?;
+    if state.done {
+        return http::ok(&import);
+    }
+    let at = now();
+    let state = match next {
+        // No chunk holds the next row: every row is done.
+        None => step::finish(&conn, &id, phase, state, &opening, &at).await?,
+        Some(chunk) => {
+            let columns = Columns::new(&import.headers, &import.mapping);
+            let rows = step::rows_of(
+                &chunk.body,
+                chunk.n,
+                chunk.before_records,
+                chunk.before_lines,
+                state.processed,
+                &columns,
+            )?;
+            let upsert = import.mode == "upsert";
+            let step = Step { import_id: &id, phase, upsert, state, rows, at: &at };
+            step::take(&conn, step, &importer(principal, &actor), &opening, !opening.is_empty()).await?.0
+        }
+    };
+    http::ok(&import.with_phase(phase, state, &at))
+}
+
+impl Import {
+    /// The job once a step of `kind` brought that phase to `state` at `at`.
+    fn with_phase(mut self, kind: PhaseKind, state: Phase, at: &str) -> Self {
+        match kind {
+            PhaseKind::DryRun => self.dry_run = Some(state),
+            PhaseKind::Run => {
+                self.rows = state.total.max(self.rows);
+                if state.done {
+                    // The chunks are dropped once the run is done: they were all received.
+                    self.status = Status::Done;
+                    self.received_chunks = self.total_chunks;
+                } else {
+                    self.status = Status::Running;
+                }
+                self.run = Some(state);
+            }
+        }
+        self.updated_at = at.to_owned();
+        self
+    }
 }
 
 /// One line of an import's report.
@@ -563,22 +662,78 @@ pub(crate) async fn import_now(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let mode = q.one("mode");
     let filename = q.one("filename").unwrap_or_else(|| "import.csv".to_owned());
     q.finish()?;
-    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
-    let conn = ctx.conn().await?;
-    let job = create_job(&conn, principal, CreateImport { filename, total_chunks: 1, mode, mapping: None }).await?;
-    let import = put(&conn, &job.id, 0, req.body()).await?;
+    let job = new_job(&filename, 1, mode.as_deref(), None)?;
+    let (text, chunk) = read_body(req.body(), 0)?;
+    let headers = chunk.headers.clone().unwrap_or_default();
+    let mapping = guess(&headers);
+    let columns = Columns::new(&headers, &mapping);
+    if !columns.has_name() {
+        return Err(AppError::invalid("mapping", "required", "map a column to first_name or full_name"));
+    }
     let phase = if dry_run { PhaseKind::DryRun } else { PhaseKind::Run };
-    start(&conn, &import, phase).await?;
-    while !step::step(&conn, &job.id, phase, &importer(principal, &actor)).await?.done {}
+    let total = chunk.records.len() as i64;
+    let (id, at) = (new_id(), now());
+    let import = Import {
+        id: id.clone(),
+        filename: job.filename,
+        status: Status::Ready,
+        mode: job.mode.to_owned(),
+        total_chunks: 1,
+        received_chunks: 1,
+        rows: total,
+        headers,
+        mapping,
+        fields: FIELDS,
+        dry_run: None,
+        run: None,
+        created_by: Some(principal.user_id.clone()),
+        created_at: at.clone(),
+        updated_at: at.clone(),
+    };
+    let fresh = Phase { total, ..Phase::default() };
+    let started = serde_json::to_string(&fresh).map_err(|e| AppError::Internal(e.into()))?;
+    let headers_json = serde_json::to_string(&import.headers).map_err(|e| AppError::Internal(e.into()))?;
+    let mapping_json = serde_json::to_string(&import.mapping).map_err(|e| AppError::Internal(e.into()))?;
+    // The job is created, its file stored and its phase started by the first step's
+    // transaction; the file stays until the real run is done, so a run cut short can go on.
+    let mut opening: Opening = vec![
+        (
+            "INSERT INTO imports (id, filename, mode, total_chunks, headers, mapping, dry_run, run, created_by, \
+             created_at, updated_at) VALUES (?1, ?2, ?3, 1, ?4, ?5, CASE WHEN ?6 = 'dry_run' THEN ?7 END, \
+             CASE WHEN ?6 = 'run' THEN ?7 END, ?8, ?9, ?9)",
+            vec![
+                id.clone().into(),
+                import.filename.clone().into(),
+                job.mode.into(),
+                headers_json.into(),
+                mapping_json.into(),
+                phase.as_str().into(),
+                started.into(),
+                principal.user_id.clone().into(),
+                at.clone().into(),
+            ],
+        ),
+        (
+            "INSERT INTO import_chunks (import_id, n, body, records, lines) VALUES (?1, 0, ?2, ?3, ?4)",
+            vec![id.clone().into(), text.into(), total.into(), (chunk.lines as i64).into()],
+        ),
+    ];
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let importer = importer(principal, &actor);
+    let conn = ctx.conn().await?;
+    let mut state = fresh;
     let mut rows = Vec::new();
-    let mut after = 0;
+    // A file of more rows than a step takes is imported step by step, two round trips each.
     loop {
-        let page = report(&conn, &job.id, phase, None, 5_000, after).await?;
-        after = page.items.last().map_or(after, |r| r.row);
-        rows.extend(page.items);
-        if page.next_cursor.is_none() {
+        let skip = usize::try_from(state.processed).unwrap_or(0);
+        let taken = step::numbered(&chunk.records, 0, 0, skip, &columns);
+        let step = Step { import_id: &id, phase, upsert: job.mode == "upsert", state, rows: taken, at: &at };
+        let (next, lines) = step::take(&conn, step, &importer, &std::mem::take(&mut opening), false).await?;
+        rows.extend(lines);
+        state = next;
+        if state.done {
             break;
         }
     }
-    http::ok(&ImportResult { import: load(&conn, &job.id).await?, rows })
+    http::ok(&ImportResult { import: import.with_phase(phase, state, &at), rows })
 }

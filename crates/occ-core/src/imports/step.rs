@@ -129,6 +129,8 @@ struct Known {
     now: String,
     /// The phase's progress as the transaction sees it.
     state: Option<String>,
+    /// Whether the real run has started.
+    run_started: bool,
 }
 
 fn parse_json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> AppResult<T> {
@@ -157,7 +159,7 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
     let now = now();
-    let (contacts, accounts, suppression, earlier, earlier_domains, state, model) = conn
+    let (contacts, accounts, suppression, earlier, earlier_domains, state, run_started, model) = conn
         .query_one(
             "import lookups",
             concat!("SELECT \
@@ -177,7 +179,8 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
               AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))), \
              (SELECT json_group_array(domain) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), \
-             (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id), ",
+             (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id), \
+             coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0), ",
             model_sql!()
             ),
             libsql::named_params! {
@@ -193,12 +196,13 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
                     col::<Option<String>>(row, 3)?,
                     col::<Option<String>>(row, 4)?,
                     col::<Option<String>>(row, 5)?,
-                    col::<Option<String>>(row, 6)?,
+                    col::<bool>(row, 6)?,
+                    col::<Option<String>>(row, 7)?,
                 ))
             },
         )
         .await?;
-    let mut known = Known { now, state, ..Known::default() };
+    let mut known = Known { now, state, run_started, ..Known::default() };
     for (id, email, linkedin, owner) in parse_json::<Vec<ContactRow>>(contacts)? {
         if let Some(email) = email {
             known.by_email.insert(email, (id.clone(), owner.clone()));
@@ -291,7 +295,7 @@ fn duplicate_reason(field: &str, value: &str) -> String {
 
 /// Decides every row of a step, in order.
 /// A row read, with its row number and its line in the file.
-type Numbered = (i64, i64, Read);
+pub type Numbered = (i64, i64, Read);
 
 fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &Importer<'_>) -> Plan {
     let mut plan = Plan::default();
@@ -548,88 +552,93 @@ async fn save_report(conn: &Conn, import_id: &str, phase: PhaseKind, reports: &[
     Ok(())
 }
 
-/// Takes the next step of a started phase and answers the phase's progress; a finished phase
-/// is answered as it is. The chunk is read and its rows checked before the write transaction,
-/// which then holds the lock only for the lookups and the writes (a remote database ends a
-/// transaction held for more than a few seconds). If another request took this step
-/// meanwhile, this one does nothing.
-pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Importer<'_>) -> AppResult<Phase> {
-    let at = now();
-    let found = conn
-        .query_opt(
-            "SELECT i.mode, i.headers, i.mapping, CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END, \
-             p.n, p.before_records, p.before_lines, \
-             (SELECT body FROM import_chunks WHERE import_id = i.id AND n = p.n) \
-             FROM imports i LEFT JOIN ( \
-               SELECT n, records, sum(records) OVER w - records AS before_records, sum(lines) OVER w - lines AS before_lines \
-               FROM import_chunks WHERE import_id = :id WINDOW w AS (ORDER BY n) \
-             ) p ON p.before_records + p.records > \
-               coalesce(CASE WHEN :phase = 'run' THEN i.run ELSE i.dry_run END ->> '$.processed', 0) \
-             WHERE i.id = :id ORDER BY p.n LIMIT 1",
-            libsql::named_params! {":id": import_id, ":phase": phase.as_str()},
-            |row| {
-                Ok((
-                    col::<String>(row, 0)?,
-                    col::<String>(row, 1)?,
-                    col::<String>(row, 2)?,
-                    col::<Option<String>>(row, 3)?,
-                    col::<Option<i64>>(row, 4)?,
-                    col::<Option<i64>>(row, 5)?,
-                    col::<Option<i64>>(row, 6)?,
-                    col::<Option<String>>(row, 7)?,
-                ))
-            },
-        )
-        .await?;
-    let Some((mode, headers, mapping, state, n, before_records, before_lines, body)) = found else {
-        return Err(AppError::NotFound("import"));
-    };
-    let mut state: Phase = match state {
-        Some(text) => parse_json(Some(text))?,
-        None => return Err(AppError::refused("dry_run", "not_started", format!("the {phase} has not started"))),
-    };
-    if state.done {
-        return Ok(state);
-    }
-    let (Some(n), Some(before_records), Some(before_lines), Some(body)) = (n, before_records, before_lines, body)
-    else {
-        // No chunk holds the next row: every row is done.
-        let before = state.processed;
-        state.done = true;
-        conn.immediate(async |conn| save_state(conn, import_id, phase, before, &state, &at).await).await?;
-        return Ok(state);
-    };
-    let headers: Vec<String> = parse_json(Some(headers))?;
-    let mapping = parse_json(Some(mapping))?;
-    let columns = Columns::new(&headers, &mapping);
-    let skip = usize::try_from(state.processed - before_records).unwrap_or(0);
-    let chunk = read_chunk_up_to(&body, n == 0, skip + STEP_ROWS)
+/// The rows of a step: up to [`STEP_ROWS`] rows of `chunk` (chunk `n`, whose first row and
+/// line follow `before_records` rows and `before_lines` lines of the file), from the phase's
+/// next row on.
+pub fn rows_of(
+    body: &str,
+    n: i64,
+    before_records: i64,
+    before_lines: i64,
+    processed: i64,
+    columns: &Columns,
+) -> AppResult<Vec<Numbered>> {
+    let skip = usize::try_from(processed - before_records).unwrap_or(0);
+    let chunk = read_chunk_up_to(body, n == 0, skip + STEP_ROWS)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored chunk {n}: {e}")))?;
-    drop(body);
-    let rows: Vec<Numbered> = chunk
-        .records
+    Ok(numbered(&chunk.records, before_records, before_lines, skip, columns))
+}
+
+/// Up to [`STEP_ROWS`] of `records` from `skip` on, numbered in the file and read as people.
+pub fn numbered(
+    records: &[super::parse::Record],
+    before_records: i64,
+    before_lines: i64,
+    skip: usize,
+    columns: &Columns,
+) -> Vec<Numbered> {
+    records
         .iter()
         .enumerate()
         .skip(skip)
         .take(STEP_ROWS)
         .map(|(i, record)| {
-            (before_records + i as i64 + 1, before_lines + record.line as i64, candidate(&record.fields, &columns))
+            (before_records + i as i64 + 1, before_lines + record.line as i64, candidate(&record.fields, columns))
         })
-        .collect();
+        .collect()
+}
+
+/// A step to take: the rows it decides, and the phase's progress before them.
+#[derive(Debug)]
+pub struct Step<'a> {
+    /// The job.
+    pub import_id: &'a str,
+    /// The phase the step belongs to.
+    pub phase: PhaseKind,
+    /// Whether people already in OCC are updated.
+    pub upsert: bool,
+    /// The phase's progress as read before the step.
+    pub state: Phase,
+    /// The rows, from the phase's next one on.
+    pub rows: Vec<Numbered>,
+    /// When it is taken.
+    pub at: &'a str,
+}
+
+/// Takes a step in one transaction of two round trips: `opening` (writes that start the job
+/// or the phase, their answers unneeded) and the lookups, then the step's writes and progress
+/// with the commit. The rows were read and checked before it, so the lock is held only for the
+/// lookups and the writes (a remote database ends a transaction held for more than a few
+/// seconds). If another request took this step meanwhile, this one does nothing and answers
+/// the progress it made; `starting` a dry run that the real run overtook is refused.
+pub async fn take(
+    conn: &Conn,
+    step: Step<'_>,
+    importer: &Importer<'_>,
+    opening: &[(&'static str, Vec<libsql::Value>)],
+    starting: bool,
+) -> AppResult<(Phase, Vec<super::ReportRow>)> {
+    let Step { import_id, phase, upsert, mut state, rows, at } = step;
     let taken = rows.len() as i64;
     let results: Vec<Read> = rows.iter().map(|r| r.2.clone()).collect();
     conn.immediate(async |conn| {
+        for (sql, params) in opening {
+            conn.write(sql, params.clone()).await?;
+        }
         let known = look_up(conn, import_id, phase, &results).await?;
+        if starting && phase == PhaseKind::DryRun && known.run_started {
+            return Err(AppError::refused("status", "transition", "the import is running; it can no longer change"));
+        }
         let current: Phase = parse_json(known.state.clone())?;
         if current.processed != state.processed || current.done {
             // Another request took this step first.
-            return Ok(current);
+            return Ok((current, Vec::new()));
         }
         let before = state.processed;
-        let plan = plan(rows, &known, mode == "upsert", importer);
+        let plan = plan(rows, &known, upsert, importer);
         if phase == PhaseKind::Run {
             let version = known.model.as_ref().map_or(0, |m| m.version);
-            write(conn, &plan, importer, &at, version).await?;
+            write(conn, &plan, importer, at, version).await?;
         }
         save_report(conn, import_id, phase, &plan.reports).await?;
         for report in &plan.reports {
@@ -640,10 +649,48 @@ pub async fn step(conn: &Conn, import_id: &str, phase: PhaseKind, importer: &Imp
         // A chunk with fewer rows left than counted has nothing more to give: done, never a
         // step that takes nothing forever.
         state.done = state.processed >= state.total || taken == 0;
-        save_state(conn, import_id, phase, before, &state, &at).await?;
-        Ok(state)
+        save_state(conn, import_id, phase, before, &state, at).await?;
+        let lines = plan.reports.into_iter().map(|r| r.into_line(phase)).collect();
+        Ok((state, lines))
     })
     .await
+}
+
+impl Report {
+    /// The report's line as `GET /api/v1/imports/{id}/rows` reads it back.
+    fn into_line(self, phase: PhaseKind) -> super::ReportRow {
+        super::ReportRow {
+            row: self.row,
+            line: self.line,
+            outcome: self.outcome.as_str().to_owned(),
+            reason: self.reason,
+            name: self.label.name,
+            email: self.label.email,
+            company: self.label.company,
+            contact_id: self.contact_id.filter(|_| phase == PhaseKind::Run || self.outcome != Outcome::Created),
+        }
+    }
+}
+
+/// Marks a phase done when no chunk holds a next row, after `opening` (one round trip).
+pub async fn finish(
+    conn: &Conn,
+    import_id: &str,
+    phase: PhaseKind,
+    mut state: Phase,
+    opening: &[(&'static str, Vec<libsql::Value>)],
+    at: &str,
+) -> AppResult<Phase> {
+    let before = state.processed;
+    state.done = true;
+    conn.immediate(async |conn| {
+        for (sql, params) in opening {
+            conn.write(sql, params.clone()).await?;
+        }
+        save_state(conn, import_id, phase, before, &state, at).await
+    })
+    .await?;
+    Ok(state)
 }
 
 /// Records a phase's progress, unless another request moved it on from `before`.

@@ -213,19 +213,16 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let result = conn
         .immediate(async |conn| {
             // A signal about a contact is an edit of that contact: a bdr adds them only to the
-            // people it owns or nobody owns. (Accounts are nobody's.)
-            if let (Role::Bdr, Some(contact)) = (principal.role, new.contact_id.as_deref()) {
-                let owner: Option<Option<String>> =
-                    conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact], |row| col(row, 0)).await?;
-                principal.require_owner(owner.flatten().as_deref())?;
-            }
-            let (signal, affected) = conn
-                .query_one(
-                    ENTITY,
+            // people it owns or nobody owns (accounts are nobody's), checked as it is written.
+            let bdr = (principal.role == Role::Bdr).then_some(principal.user_id.as_str());
+            let written = conn
+                .query_opt(
                     concat!(
                         "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, detail, source_url, \
-                         occurred_at, expires_at, created_at, updated_at) VALUES (:id, :contact_id, :account_id, :kind, \
-                         :strength, :title, :detail, :source_url, :occurred_at, :expires_at, :now, :now) RETURNING ",
+                         occurred_at, expires_at, created_at, updated_at) SELECT :id, :contact_id, :account_id, :kind, \
+                         :strength, :title, :detail, :source_url, :occurred_at, :expires_at, :now, :now \
+                         WHERE :bdr IS NULL OR NOT EXISTS (SELECT 1 FROM contacts WHERE id = :contact_id \
+                         AND owner_id IS NOT NULL AND owner_id <> :bdr) RETURNING ",
                         signal_columns!(),
                         ", ",
                         affected!()
@@ -235,10 +232,13 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         ":kind": new.kind.as_str(), ":strength": new.strength, ":title": new.title.as_str(),
                         ":detail": new.detail.as_deref(), ":source_url": new.source_url.as_deref(),
                         ":occurred_at": new.occurred_at.as_str(), ":expires_at": new.expires_at.as_deref(), ":now": at.as_str(),
+                        ":bdr": bdr,
                     },
                     decode_affected,
                 )
                 .await?;
+            let (signal, affected) =
+                written.ok_or_else(|| AppError::Forbidden("this contact belongs to another user".to_owned()))?;
             audit::record_with(conn, &actor, "signal.create", ENTITY, &signal.id, None, Some(&audit_view(&signal))).await?;
             rescore(conn, &affected, &at).await?;
             Ok(signal)
