@@ -39,8 +39,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/queue/contact:{id}/done", 4),
     ("POST", "/api/v1/queue/draft:{id}/done", 8),
     ("POST", "/api/v1/queue/followup:{id}/done", 3),
-    ("POST", "/api/v1/replies", 10),
-    ("PATCH", "/api/v1/replies/{id}", 9),
     ("POST", "/api/v1/sequences", 3),
     ("PATCH", "/api/v1/sequences/{id}", 3),
     ("PUT", "/api/v1/settings/icp", 3),
@@ -52,7 +50,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/touchpoints", 7),
     ("POST", "/api/v1/touchpoints/{id}/resolve", 3),
     ("POST", "/api/v1/users", 3),
-    ("POST", "/api/v1/webhooks/email", 9),
 ];
 
 /// The rule: the read and the write.
