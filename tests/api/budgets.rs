@@ -36,9 +36,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/imports/{id}/run", 7),
     ("POST", "/api/v1/opportunities", 5),
     ("PATCH", "/api/v1/opportunities/{id}", 5),
-    ("POST", "/api/v1/queue/contact:{id}/done", 4),
-    ("POST", "/api/v1/queue/draft:{id}/done", 8),
-    ("POST", "/api/v1/queue/followup:{id}/done", 3),
     ("POST", "/api/v1/sequences", 3),
     ("PATCH", "/api/v1/sequences/{id}", 3),
     ("PUT", "/api/v1/settings/icp", 3),
@@ -47,8 +44,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/signals", 3),
     ("POST", "/api/v1/suppression", 3),
     ("POST", "/api/v1/tokens", 3),
-    ("POST", "/api/v1/touchpoints", 7),
-    ("POST", "/api/v1/touchpoints/{id}/resolve", 3),
     ("POST", "/api/v1/users", 3),
 ];
 
