@@ -245,7 +245,7 @@ macro_rules! facts_sql {
 /// written), or the new one's statement.
 pub(crate) enum Recording {
     /// Recorded before: the first record answers.
-    Before(Touchpoint),
+    Before(Box<Touchpoint>),
     /// New: the batch's statement answering it.
     New(Step),
 }
@@ -254,7 +254,7 @@ impl Recording {
     /// The touch, and whether it is new.
     pub(crate) fn read(self, outcome: &Outcome) -> AppResult<(Touchpoint, bool)> {
         match self {
-            Self::Before(touch) => Ok((touch, false)),
+            Self::Before(touch) => Ok((*touch, false)),
             Self::New(step) => Ok((outcome.one(ENTITY, step, decode)?, true)),
         }
     }
@@ -328,7 +328,7 @@ pub(crate) async fn record(
         return Err(AppError::invalid("call_outcome", "channel", "call_outcome and duration_seconds are for calls"));
     }
     if let Some(first) = before {
-        return Ok(Recording::Before(first));
+        return Ok(Recording::Before(Box::new(first)));
     }
     if taken {
         // The sender took it: the draft went out already, and is not recorded twice.
