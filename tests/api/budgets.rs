@@ -37,11 +37,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/imports/{id}/run", 3),
     ("POST", "/api/v1/opportunities", 5),
     ("PATCH", "/api/v1/opportunities/{id}", 5),
-    ("POST", "/api/v1/queue/contact:{id}/done", 4),
-    ("POST", "/api/v1/queue/draft:{id}/done", 8),
-    ("POST", "/api/v1/queue/followup:{id}/done", 3),
-    ("POST", "/api/v1/replies", 10),
-    ("PATCH", "/api/v1/replies/{id}", 9),
     ("POST", "/api/v1/sequences", 3),
     ("PATCH", "/api/v1/sequences/{id}", 3),
     ("PUT", "/api/v1/settings/icp", 3),
@@ -49,10 +44,7 @@ const OVER: &[(&str, &str, u32)] = &[
     ("PUT", "/api/v1/settings/pacing", 3),
     ("POST", "/api/v1/suppression", 3),
     ("POST", "/api/v1/tokens", 3),
-    ("POST", "/api/v1/touchpoints", 7),
-    ("POST", "/api/v1/touchpoints/{id}/resolve", 3),
     ("POST", "/api/v1/users", 3),
-    ("POST", "/api/v1/webhooks/email", 9),
 ];
 
 /// The rule: the read and the write.

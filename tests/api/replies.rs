@@ -37,6 +37,7 @@ async fn reply(app: &TestApp, contact: &Value, body: &str) -> Value {
     let answer =
         app.post("/api/v1/replies", json!({"contact_id": contact["id"], "channel": "email", "body": body})).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.round_trips(), 1 + 2, "authentication, the read of the contact, the writes with the commit");
     answer.body
 }
 
@@ -140,6 +141,7 @@ async fn a_corrected_intent_brings_its_own_consequences() {
     let path = format!("/api/v1/replies/{}", id(&r["reply"]));
     let fixed = app.patch(&path, json!({"intent": "positive"})).await;
     assert_eq!(fixed.status, 200, "{}", fixed.text);
+    assert_eq!(fixed.round_trips(), 1 + 2, "authentication, the read of the reply and its contact, the writes");
     assert_eq!(
         (fixed.body["reply"]["intent"].as_str(), fixed.body["reply"]["confidence"].as_f64()),
         (Some("positive"), Some(1.0))

@@ -290,6 +290,7 @@ async fn signed_email_events_suppress_count_and_reply_once_each() {
     assert_eq!(event(&app, hard.clone(), 600).await.status, 401, "outside the replay window");
     let taken = event(&app, hard.clone(), 0).await;
     assert_eq!(taken.status, 200, "{}", taken.text);
+    assert_eq!(taken.round_trips(), 2, "no authentication: the event stored with what it refers to, the writes");
     assert_eq!((taken.body["suppressed"].as_bool(), taken.body["status"].as_str()), (Some(true), Some("bounced")));
     assert_eq!(event(&app, hard, 0).await.body["duplicate"], true, "once per event id");
     assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body["status"], "bounced");
@@ -327,6 +328,7 @@ async fn signed_email_events_suppress_count_and_reply_once_each() {
                        "subject": "Re: Outbound after the round", "text": "Sounds interesting, can we talk next week?"});
     let answered = event(&app, reply, 0).await;
     assert_eq!(answered.status, 200, "{}", answered.text);
+    assert_eq!(answered.round_trips(), 2, "the event stored with its contact, the reply's writes with the commit");
     let replies = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[3]))).await.body;
     assert_eq!(replies["items"][0]["intent"], "positive");
     let missing =

@@ -187,34 +187,6 @@ async fn follow(
     Ok(())
 }
 
-/// Books a meeting with the contact (a call that booked one): a new meeting_booked opportunity
-/// unless one is open already, with its consequences. Inside the caller's transaction; answers
-/// the new opportunity's id.
-pub(crate) async fn book(
-    conn: &Conn,
-    actor: &Actor,
-    contact_id: &str,
-    booked_by: &str,
-    at: &str,
-) -> AppResult<Option<String>> {
-    let id = new_id();
-    let booked = conn
-        .query_opt(
-            "INSERT INTO opportunities (id, contact_id, account_id, status, owner_id, created_at, updated_at) \
-             SELECT ?1, c.id, c.account_id, 'meeting_booked', coalesce(c.owner_id, ?3), ?4, ?4 FROM contacts c WHERE c.id = ?2 \
-             ON CONFLICT DO NOTHING RETURNING id",
-            libsql::params![id.as_str(), contact_id, booked_by, at],
-            |row| col::<String>(row, 0),
-        )
-        .await?;
-    if booked.is_some() {
-        let view = serde_json::json!({"contact_id": contact_id, "status": OpportunityStatus::MeetingBooked});
-        audit::record_with(conn, actor, "opportunity.create", ENTITY, &id, None, Some(&view)).await?;
-        follow(conn, actor, contact_id, None, OpportunityStatus::MeetingBooked).await?;
-    }
-    Ok(booked)
-}
-
 /// `POST /api/v1/opportunities`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

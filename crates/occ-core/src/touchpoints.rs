@@ -13,15 +13,16 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::advance;
-use crate::contacts::stage::may_move;
-use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, Stage, TouchpointKind};
+use crate::contacts::actions::Mover;
+use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, OpportunityStatus, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::opportunities::stages_for;
+use crate::scoring::recompute::{context_sql, model_sql};
+use crate::store::{Batch, Conn, Outcome, Row, Step, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "touchpoint";
@@ -200,64 +201,111 @@ struct Facts(
     Option<String>,
     i64,
     Option<String>,
-    Stage,
     Option<String>,
+    bool,
+    bool,
 );
 
-/// The facts, read while the audit entry is opened: `[contact, channel, approval status, step
-/// kind, break-up, owner, stage, pacing settings]` from the draft, or from the contact for an
-/// ad-hoc touch.
-const FACTS_SQL: &str = "CASE WHEN :draft IS NOT NULL THEN \
-     (SELECT json_array(d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id, c.stage, \
-        (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)) \
-      FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
-      WHERE d.id = :draft) \
-   ELSE (SELECT json_array(c.id, NULL, NULL, NULL, 0, c.owner_id, c.stage, \
-        (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)) FROM contacts c WHERE c.id = :contact) END";
+/// The facts, read with the touch recorded under the same key (if any): `[contact, channel,
+/// approval status, step kind, break-up, owner, pacing settings, whether another touch took the
+/// draft, whether the contact has an open opportunity]` from the draft, or from the contact for
+/// an ad-hoc touch; then the contact's scoring context and the model. Expects `:draft`,
+/// `:contact`, `:key` and `:now`.
+macro_rules! facts_sql {
+    () => {
+        concat!(
+            "WITH f AS (SELECT CASE WHEN :draft IS NOT NULL THEN (SELECT contact_id FROM message_drafts WHERE id = :draft) \
+               ELSE :contact END AS contact_id) \
+             SELECT ",
+            touchpoint_columns!(),
+            ", CASE WHEN :draft IS NOT NULL THEN \
+               (SELECT json_array(d.contact_id, d.channel, d.approval_status, s.kind, coalesce(s.is_break_up, 0), c.owner_id, \
+                  (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), \
+                  json(CASE WHEN EXISTS (SELECT 1 FROM touchpoints o WHERE o.draft_id = d.id AND o.idempotency_key <> :key \
+                    AND o.status IN ('reserved', 'sending', 'sent', 'unknown')) THEN 'true' ELSE 'false' END), \
+                  json(CASE WHEN EXISTS (SELECT 1 FROM opportunities p WHERE p.contact_id = c.id \
+                    AND p.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) THEN 'true' ELSE 'false' END)) \
+                FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
+                WHERE d.id = :draft) \
+             ELSE (SELECT json_array(c.id, NULL, NULL, NULL, 0, c.owner_id, \
+                  (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), json('false'), \
+                  json(CASE WHEN EXISTS (SELECT 1 FROM opportunities p WHERE p.contact_id = c.id \
+                    AND p.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) THEN 'true' ELSE 'false' END)) \
+                FROM contacts c WHERE c.id = :contact) END, \
+             (SELECT ",
+            context_sql!("c", "c.account_id"),
+            " FROM contacts c WHERE c.id = f.contact_id), ",
+            model_sql!(),
+            " FROM f LEFT JOIN touchpoints ON touchpoints.idempotency_key = :key"
+        )
+    };
+}
 
-/// Records a touch inside the caller's transaction; answers it and whether it is new (a
-/// replayed key answers the touch recorded first). Two calls when nothing else follows: the
-/// audit entry (reading the facts) and the touch, whose triggers mark the draft sent, date the
-/// contact's last touch and record a LinkedIn event.
+/// A touch planned in a batch: the one recorded before under the same key (nothing is
+/// written), or the new one's statement.
+pub(crate) enum Recording {
+    /// Recorded before: the first record answers.
+    Before(Box<Touchpoint>),
+    /// New: the batch's statement answering it.
+    New(Step),
+}
+
+impl Recording {
+    /// The touch, and whether it is new.
+    pub(crate) fn read(self, outcome: &Outcome) -> AppResult<(Touchpoint, bool)> {
+        match self {
+            Self::Before(touch) => Ok((*touch, false)),
+            Self::New(step) => Ok((outcome.one(ENTITY, step, decode)?, true)),
+        }
+    }
+}
+
+/// Plans recording a touch: reads what it needs (one call, the transaction's read) and adds
+/// its writes to `batch`: the touch, whose triggers mark the draft sent, date the contact's last
+/// touch and record a LinkedIn event; a LinkedIn slot under the limits; the contact's stage;
+/// a meeting a call booked. A replayed key writes nothing and answers the touch recorded first.
 pub(crate) async fn record(
     conn: &Conn,
+    batch: &mut Batch,
     principal: &Principal,
     actor: &Actor,
     body: RecordTouch,
-) -> AppResult<(Touchpoint, bool)> {
+) -> AppResult<Recording> {
     let t = check(body)?;
     let at = now();
     let id = new_id();
-    let facts: Option<String> = audit::record_returning(
-        conn,
-        actor,
-        "touchpoint.create",
-        ENTITY,
-        &id,
-        None,
-        FACTS_SQL,
-        vec![(":draft".to_owned(), t.draft_id.clone().into()), (":contact".to_owned(), t.contact_id.clone().into())],
-        |row| col(row, 0),
-    )
-    .await?;
-    let Some(facts) = facts else {
+    let key = match (&t.draft_id, &t.key) {
+        (Some(draft_id), _) => format!("draft:{draft_id}"),
+        (None, Some(key)) => format!("manual:{key}"),
+        (None, None) => format!("manual:{}", new_id()),
+    };
+    let read = conn
+        .query_one(
+            ENTITY,
+            facts_sql!(),
+            libsql::named_params! {
+                ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
+                ":now": at.as_str(),
+            },
+            |row| {
+                let before = col::<Option<String>>(row, 0)?.map(|_| decode(row)).transpose()?;
+                let facts = col::<Option<String>>(row, 19)?;
+                let context = col::<Option<String>>(row, 20)?;
+                Ok((before, facts, context, col::<Option<String>>(row, 21)?))
+            },
+        )
+        .await?;
+    let (before, Some(facts), Some(context), model) = read else {
         return Err(match &t.draft_id {
             Some(_) => AppError::invalid("draft_id", "exists", "no draft has this id"),
             None => AppError::invalid("contact_id", "exists", "no contact has this id"),
         });
     };
-    let Facts(contact_id, channel, status, step_kind, break_up, owner, stage, pacing) =
+    let Facts(contact_id, channel, status, step_kind, break_up, owner, pacing, taken, meeting_open) =
         serde_json::from_str(&facts).map_err(internal)?;
     principal.require_owner(owner.as_deref())?;
-    let (kind, key) = match (&t.draft_id, channel) {
-        (Some(draft_id), Some(channel)) => {
-            let kind = match (channel, t.kind, step_kind.as_deref()) {
-                (Channel::Email, _, _) => TouchpointKind::Email,
-                (Channel::Call, _, _) => TouchpointKind::Call,
-                (Channel::Linkedin, Some(k), _) if kind_channel(k) == Channel::Linkedin => k,
-                (Channel::Linkedin, _, Some("linkedin_connect")) => TouchpointKind::LinkedinConnect,
-                (Channel::Linkedin, _, _) => TouchpointKind::LinkedinMessage,
-            };
+    let kind = match (&t.draft_id, channel) {
+        (Some(_), Some(channel)) => {
             if status != Some(ApprovalStatus::Approved) && status != Some(ApprovalStatus::Sent) {
                 let status = status.map_or("unknown".to_owned(), |s| s.to_string());
                 let message = match status.as_str() {
@@ -266,79 +314,84 @@ pub(crate) async fn record(
                 };
                 return Err(AppError::refused("approval_status", "transition", message));
             }
-            (kind, format!("draft:{draft_id}"))
+            match (channel, t.kind, step_kind.as_deref()) {
+                (Channel::Email, _, _) => TouchpointKind::Email,
+                (Channel::Call, _, _) => TouchpointKind::Call,
+                (Channel::Linkedin, Some(k), _) if kind_channel(k) == Channel::Linkedin => k,
+                (Channel::Linkedin, _, Some("linkedin_connect")) => TouchpointKind::LinkedinConnect,
+                (Channel::Linkedin, _, _) => TouchpointKind::LinkedinMessage,
+            }
         }
-        _ => {
-            let key = t.key.clone().map_or_else(|| format!("manual:{}", new_id()), |k| format!("manual:{k}"));
-            (t.kind.unwrap_or(TouchpointKind::Call), key)
-        }
+        _ => t.kind.unwrap_or(TouchpointKind::Call),
     };
     if kind != TouchpointKind::Call && (t.call_outcome.is_some() || t.duration_seconds.is_some()) {
         return Err(AppError::invalid("call_outcome", "channel", "call_outcome and duration_seconds are for calls"));
     }
-    let inserted = conn
-        .query_opt(
-            concat!(
-                "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
-                   subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
-                 SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
-                   d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
-                 FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 \
-                   AND NOT EXISTS (SELECT 1 FROM touchpoints o WHERE ?12 IS NOT NULL AND o.draft_id = ?12 \
-                     AND o.idempotency_key <> ?5 AND o.status IN ('reserved', 'sending', 'sent', 'unknown')) \
-                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING ",
-                touchpoint_columns!()
-            ),
-            libsql::params![
-                id.as_str(),
-                contact_id.as_str(),
-                kind_channel(kind).as_str(),
-                kind.as_str(),
-                key.as_str(),
-                t.sent_at.as_str(),
-                t.call_outcome.map(CallOutcome::as_str),
-                t.duration_seconds,
-                t.notes.as_deref(),
-                principal.user_id.as_str(),
-                at.as_str(),
-                t.draft_id.as_deref()
-            ],
-            decode,
-        )
-        .await?;
-    let Some(touch) = inserted else {
-        // Recorded before: the entry opened for this attempt goes, and the first record answers.
-        // (Inside the caller's transaction: a refusal below rolls the entry back as well.)
-        conn.write("DELETE FROM audit_log WHERE entity = 'touchpoint' AND entity_id = ?1", [id.as_str()]).await?;
-        let first = conn
-            .query_opt(
-                concat!("SELECT ", touchpoint_columns!(), " FROM touchpoints WHERE idempotency_key = ?1"),
-                [key.as_str()],
-                decode,
-            )
-            .await?;
-        // Or the sender took it: the draft went out already, and is not recorded twice.
-        let first = first.ok_or_else(|| AppError::refused("draft_id", "sent", "this draft was sent already"))?;
-        return Ok((first, false));
-    };
+    if let Some(first) = before {
+        return Ok(Recording::Before(Box::new(first)));
+    }
+    if taken {
+        // The sender took it: the draft went out already, and is not recorded twice.
+        return Err(AppError::refused("draft_id", "sent", "this draft was sent already"));
+    }
+    audit::record_in(batch, actor, "touchpoint.create", ENTITY, &id, None)?;
+    let touch = batch.push(
+        concat!(
+            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
+               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+             SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
+               d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
+             FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 RETURNING ",
+            touchpoint_columns!()
+        ),
+        libsql::params![
+            id.as_str(),
+            contact_id.as_str(),
+            kind_channel(kind).as_str(),
+            kind.as_str(),
+            key.as_str(),
+            t.sent_at.as_str(),
+            t.call_outcome.map(CallOutcome::as_str),
+            t.duration_seconds,
+            t.notes.as_deref(),
+            principal.user_id.as_str(),
+            at.as_str(),
+            t.draft_id.as_deref()
+        ],
+    )?;
     // A LinkedIn action takes its slot under today's (and this week's) limits, or nothing is
-    // recorded: the whole transaction is refused.
+    // recorded: the whole batch is refused.
     if let Some(event) = linkedin_event(kind) {
         let pacing = crate::settings::pacing::parse(pacing.as_deref());
-        crate::settings::pacing::take_linkedin_slot(conn, &pacing, &principal.user_id, event, chrono::Utc::now())
-            .await?;
+        crate::settings::pacing::take_linkedin_slot(batch, &pacing, &principal.user_id, event, chrono::Utc::now())?;
     }
-    let ids = vec![contact_id.clone()];
-    if may_move(stage, Stage::Touched) {
-        advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
-    }
+    let mut contact = Mover::new(&contact_id, &context, model, &at)?;
+    contact.advance(batch, actor, Stage::Touched, "contact.touched")?;
     if break_up != 0 {
-        advance(conn, actor, &ids, Stage::BreakUpSent, "contact.break_up_sent").await?;
+        contact.advance(batch, actor, Stage::BreakUpSent, "contact.break_up_sent")?;
     }
-    if t.call_outcome == Some(CallOutcome::MeetingBooked) {
-        crate::opportunities::book(conn, actor, &contact_id, &principal.user_id, &at).await?;
+    if t.call_outcome == Some(CallOutcome::MeetingBooked) && !meeting_open {
+        book(batch, actor, &mut contact, &principal.user_id, &at)?;
     }
-    Ok((touch, true))
+    Ok(Recording::New(touch))
+}
+
+/// Plans booking a meeting with a contact who has no open opportunity (a call that booked
+/// one): a new meeting_booked opportunity, whose trigger ends the contact's sequence and
+/// archives what was waiting to be sent, and the contact's stage walked to meeting_booked.
+fn book(batch: &mut Batch, actor: &Actor, contact: &mut Mover, booked_by: &str, at: &str) -> AppResult<()> {
+    let id = new_id();
+    batch.push(
+        "INSERT INTO opportunities (id, contact_id, account_id, status, owner_id, created_at, updated_at) \
+         SELECT ?1, c.id, c.account_id, 'meeting_booked', coalesce(c.owner_id, ?3), ?4, ?4 FROM contacts c WHERE c.id = ?2",
+        libsql::params![id.as_str(), contact.id(), booked_by, at],
+    )?;
+    let view = serde_json::json!({"contact_id": contact.id(), "status": OpportunityStatus::MeetingBooked});
+    audit::record_with_in(batch, actor, "opportunity.create", "opportunity", &id, None, Some(&view))?;
+    for next in stages_for(OpportunityStatus::MeetingBooked) {
+        contact.advance(batch, actor, *next, "contact.opportunity")?;
+    }
+    Ok(())
 }
 
 /// The LinkedIn event (and pacing counter) of a touch kind.
@@ -371,7 +424,14 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let body: RecordTouch = http::body_json(&req)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
-    let (touch, new) = conn.immediate(async |conn| record(conn, principal, &actor, body.clone()).await).await?;
+    let (outcome, recording) = conn
+        .read_then_write(async |conn| {
+            let mut batch = Batch::new();
+            let recording = record(conn, &mut batch, principal, &actor, body.clone()).await?;
+            Ok((batch, recording))
+        })
+        .await?;
+    let (touch, new) = recording.read(&outcome)?;
     if new {
         http::created(&format!("/api/v1/touchpoints/{}", touch.id), &touch)
     } else {
@@ -438,8 +498,8 @@ pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();
     let conn = ctx.conn().await?;
-    let touch = conn
-        .immediate(async |conn| {
+    let (outcome, touch) = conn
+        .read_then_write(async |conn| {
             let (status, owner): (String, Option<String>) = conn
                 .query_one(
                     ENTITY,
@@ -452,23 +512,21 @@ pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             if status != "unknown" {
                 return Err(AppError::refused("status", "transition", format!("the touch is {status}; only an unknown one is resolved")));
             }
-            let touch = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN coalesce(scheduled_at, ?3) END, \
-                         notes = coalesce(?4, notes), updated_at = ?3 WHERE id = ?1 RETURNING ",
-                        touchpoint_columns!()
-                    ),
-                    libsql::params![id.as_str(), body.status.as_str(), at.as_str(), notes],
-                    decode,
-                )
-                .await?;
+            let mut batch = Batch::new();
+            let touch = batch.push(
+                concat!(
+                    "UPDATE touchpoints SET status = ?2, sent_at = CASE WHEN ?2 = 'sent' THEN coalesce(scheduled_at, ?3) END, \
+                     notes = coalesce(?4, notes), updated_at = ?3 WHERE id = ?1 RETURNING ",
+                    touchpoint_columns!()
+                ),
+                libsql::params![id.as_str(), body.status.as_str(), at.as_str(), notes],
+            )?;
             let view = serde_json::json!({"status": body.status});
-            audit::record_with(conn, &actor, "touchpoint.resolve", ENTITY, &id, Some(&serde_json::json!({"status": "unknown"})), Some(&view))
-                .await?;
-            Ok(touch)
+            let before = serde_json::json!({"status": "unknown"});
+            audit::record_with_in(&mut batch, &actor, "touchpoint.resolve", ENTITY, &id, Some(&before), Some(&view))?;
+            Ok((batch, touch))
         })
         .await?;
+    let touch = outcome.one(ENTITY, touch, decode)?;
     http::ok(&touch)
 }

@@ -17,14 +17,15 @@ use sha2::Sha256;
 
 use crate::access::Access::Public;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::stop_outreach;
-use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionKind, SuppressionReason};
+use crate::contacts::actions::{Mover, stop_outreach_in};
+use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionReason};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, col};
+use crate::scoring::recompute::{context_sql, model_sql};
+use crate::store::{Batch, Conn, col};
 
 /// The webhook's route (in the channels family; public, signed).
 pub fn routes() -> Routes {
@@ -136,48 +137,83 @@ pub(crate) async fn receive(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
         user_id: None,
         request_id: Some(RequestMeta::of(&req)?.request_id.clone()),
     };
+    let at = now();
     let conn = ctx.conn().await?;
-    let outcome =
-        conn.immediate(async |conn| ingest(conn, &actor, &event, email.as_str(), &occurred_at, &payload).await).await?;
+    let (_, outcome) = conn
+        .read_then_write(async |conn| {
+            let Some(stored) = store(conn, &event, email.as_str(), &occurred_at, &payload, &at).await? else {
+                return Ok((Batch::new(), EventOutcome { duplicate: true, ..EventOutcome::default() }));
+            };
+            let mut batch = Batch::new();
+            let outcome = consequences(&mut batch, &actor, &event, email.as_str(), &occurred_at, stored, &at)?;
+            Ok((batch, outcome))
+        })
+        .await?;
     http::ok(&outcome)
 }
 
-async fn ingest(
+/// What storing an event learnt: the contact it concerns (its status and what moving its
+/// stage needs), the touch it is about, and the address's soft bounces so far.
+struct Stored {
+    contact: Option<(String, Mover)>,
+    touchpoint: Option<String>,
+    soft_bounces: i64,
+}
+
+/// Stores the event with what it refers to (the transaction's one read); a replay inserts
+/// nothing and answers None.
+async fn store(
     conn: &Conn,
-    actor: &Actor,
     event: &EmailEvent,
     email: &str,
     occurred_at: &str,
     payload: &str,
-) -> AppResult<EventOutcome> {
-    let at = now();
-    // The event, with what it refers to; a replay inserts nothing.
-    let stored: Option<(Option<String>, Option<String>, i64)> = conn
-        .query_opt(
+    at: &str,
+) -> AppResult<Option<Stored>> {
+    conn.query_opt(
+        concat!(
             "INSERT INTO email_events (id, kind, provider, provider_event_id, email_address, contact_id, touchpoint_id, \
                identity_id, payload, occurred_at, created_at) \
-             SELECT ?1, ?2, 'webhook', ?3, ?4, (SELECT id FROM contacts WHERE email = ?4), t.id, t.identity_id, ?5, ?6, ?7 \
-             FROM (SELECT 1) LEFT JOIN touchpoints t ON t.message_id = ?8 WHERE true \
+             SELECT :id, :kind, 'webhook', :event, :email, (SELECT id FROM contacts WHERE email = :email), t.id, \
+               t.identity_id, :payload, :occurred_at, :now \
+             FROM (SELECT 1) LEFT JOIN touchpoints t ON t.message_id = :message_id WHERE true \
              ON CONFLICT (provider_event_id) DO NOTHING \
              RETURNING contact_id, touchpoint_id, \
-               (SELECT count(*) FROM email_events e WHERE e.email_address = ?4 AND e.kind = 'bounce_soft')",
-            libsql::params![
-                new_id(),
-                event.kind.as_str(),
-                event.id.trim(),
-                email,
-                payload,
-                occurred_at,
-                at.as_str(),
-                event.message_id.as_deref()
-            ],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
-        )
-        .await?;
-    let Some((contact, touchpoint, soft_bounces)) = stored else {
-        return Ok(EventOutcome { duplicate: true, ..EventOutcome::default() });
-    };
-    let mut outcome = EventOutcome { contact_id: contact.clone(), ..EventOutcome::default() };
+               (SELECT count(*) FROM email_events e WHERE e.email_address = :email AND e.kind = 'bounce_soft'), \
+               (SELECT c.status FROM contacts c WHERE c.id = email_events.contact_id), \
+               (SELECT ",
+            context_sql!("c", "c.account_id"),
+            " FROM contacts c WHERE c.id = email_events.contact_id), ",
+            model_sql!()
+        ),
+        libsql::named_params! {
+            ":id": new_id(), ":kind": event.kind.as_str(), ":event": event.id.trim(), ":email": email,
+            ":payload": payload, ":occurred_at": occurred_at, ":now": at, ":message_id": event.message_id.as_deref(),
+        },
+        |row| {
+            let contact = match col::<Option<String>>(row, 0)? {
+                Some(id) => Some((col(row, 3)?, Mover::new(&id, &col::<String>(row, 4)?, col(row, 5)?, at)?)),
+                None => None,
+            };
+            Ok(Stored { contact, touchpoint: col(row, 1)?, soft_bounces: col(row, 2)? })
+        },
+    )
+    .await
+}
+
+/// Plans what a stored event does: suppression, the contact's status and outreach, a reply.
+fn consequences(
+    batch: &mut Batch,
+    actor: &Actor,
+    event: &EmailEvent,
+    email: &str,
+    occurred_at: &str,
+    stored: Stored,
+    at: &str,
+) -> AppResult<EventOutcome> {
+    let Stored { contact, touchpoint, soft_bounces } = stored;
+    let mut outcome =
+        EventOutcome { contact_id: contact.as_ref().map(|(_, c)| c.id().to_owned()), ..EventOutcome::default() };
     // The count in RETURNING includes the event just stored.
     let soft_limit = event.kind == EmailEventKind::BounceSoft && soft_bounces >= SOFT_BOUNCE_LIMIT;
     let (reason, status) = match event.kind {
@@ -190,31 +226,23 @@ async fn ingest(
         _ => (None, None),
     };
     if let Some(reason) = reason {
-        let entry = [(SuppressionKind::Email, email.to_owned())];
-        crate::suppression::add(conn, actor, &entry, reason, "webhook", None).await?;
+        suppress(batch, actor, email, reason, at)?;
         outcome.suppressed = true;
     }
-    if let (Some(status), Some(contact)) = (status, &contact) {
-        audit::record_because(conn, actor, "contact.status", "contact", contact, Some(event.kind.as_str())).await?;
-        let changed = conn
-            .execute(
-                "UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
-                libsql::params![contact.as_str(), status.as_str(), at.as_str()],
-            )
-            .await?;
-        if changed == 0 {
-            conn.write(
-                "DELETE FROM audit_log WHERE entity = 'contact' AND entity_id = ?1 AND before IS NULL AND after IS NULL",
-                [contact.as_str()],
-            )
-            .await?;
+    if let (Some(status), Some((current, contact))) = (status, &contact) {
+        let ids = [contact.id().to_owned()];
+        if *current != status.as_str() {
+            audit::record_in(batch, actor, "contact.status", "contact", contact.id(), Some(event.kind.as_str()))?;
+            batch.push(
+                "UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                libsql::params![contact.id(), status.as_str(), at],
+            )?;
         }
-        stop_outreach(conn, std::slice::from_ref(contact), status, &at).await?;
+        stop_outreach_in(batch, &ids, status, at)?;
         outcome.status = Some(status.as_str().to_owned());
     }
-    if let (EmailEventKind::Reply, Some(contact)) = (event.kind, &contact) {
+    if let (EmailEventKind::Reply, Some((_, mut contact))) = (event.kind, contact) {
         let incoming = crate::replies::Incoming {
-            contact_id: contact,
             channel: Channel::Email,
             subject: event.subject.clone(),
             text: event.text.clone().unwrap_or_default(),
@@ -223,9 +251,50 @@ async fn ingest(
             touchpoint_id: touchpoint,
             message_id: None,
         };
-        outcome.reply_id = Some(crate::replies::ingest(conn, actor, incoming).await?.reply.id);
+        outcome.reply_id = Some(crate::replies::ingest(batch, actor, &mut contact, incoming)?.id);
     }
     Ok(outcome)
+}
+
+/// Suppresses the address as `crate::suppression::add` does, in the event's batch: the entry
+/// unless the address is suppressed already, and then its audit entry, and whoever has the
+/// address leaves their sequences with nothing written for them sent.
+fn suppress(batch: &mut Batch, actor: &Actor, email: &str, reason: SuppressionReason, at: &str) -> AppResult<()> {
+    let id = new_id();
+    batch.push(
+        "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, note, created_at) \
+         VALUES (?1, 'email', ?2, NULL, ?3, 'webhook', NULL, ?4) ON CONFLICT DO NOTHING",
+        libsql::params![id.as_str(), email, reason.as_str(), at],
+    )?;
+    batch.push(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+         SELECT ?2, ?3, ?4, ?5, 'suppression.create', 'suppression', ?1, ?6 \
+         WHERE EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
+        libsql::params![
+            id.as_str(),
+            new_id(),
+            at,
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            actor.request_id.as_deref()
+        ],
+    )?;
+    batch.push(
+        "UPDATE enrollments SET status = 'exited', exit_reason = 'do_not_contact', paused_until = NULL, next_due_at = NULL, \
+           ended_at = ?3, updated_at = ?3 WHERE status IN ('active', 'paused') \
+           AND contact_id IN (SELECT c.id FROM contacts c WHERE c.email = ?2) \
+           AND EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
+        libsql::params![id.as_str(), email, at],
+    )?;
+    batch.push(
+        "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
+           notes = coalesce(notes, 'archived: the address was suppressed') \
+         WHERE approval_status IN ('draft', 'pending', 'approved') AND channel = 'email' \
+           AND contact_id IN (SELECT c.id FROM contacts c WHERE c.email = ?2) \
+           AND EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
+        libsql::params![id.as_str(), email, at],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

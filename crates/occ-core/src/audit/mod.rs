@@ -54,6 +54,20 @@ pub fn record_in(
     Ok(())
 }
 
+/// As [`record_with`], as a statement of a batch.
+pub fn record_with_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> AppResult<()> {
+    batch.push(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, None))?;
+    Ok(())
+}
+
 /// As [`record`], with the reason the actor gave.
 pub async fn record_because(
     conn: &Conn,

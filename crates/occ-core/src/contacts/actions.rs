@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::repo::{self, Contact, ENTITY, contact_columns, decode};
 use super::stage::{allowed_next, may_move};
 use crate::access::{Action, Principal};
+use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
@@ -192,6 +193,122 @@ pub(crate) async fn advance(
     Ok(moved)
 }
 
+/// What a [`Mover`] reads about the contacts row `c`, as two columns: its scoring context and
+/// the model in use (expects `:now`).
+macro_rules! mover_sql {
+    () => {
+        concat!(
+            $crate::scoring::recompute::context_sql!("c", "c.account_id"),
+            ", ",
+            $crate::scoring::recompute::model_sql!()
+        )
+    };
+}
+pub(crate) use mover_sql;
+
+/// A contact whose stage moves inside a batch, read ([`mover_sql!`]) in the transaction that
+/// makes the moves: the stage the moves start from is the one read, and each move is audited
+/// and stores the score at its new stage, as [`advance`] does, without a call of its own.
+#[derive(Debug)]
+pub(crate) struct Mover {
+    id: String,
+    context: Context,
+    model: Model,
+    at: String,
+}
+
+impl Mover {
+    /// The contact `id` from [`mover_sql!`]'s two columns, read at `at`.
+    pub(crate) fn new(id: &str, context: &str, model: Option<String>, at: &str) -> AppResult<Self> {
+        Ok(Self {
+            id: id.to_owned(),
+            context: Context::decode(context)?,
+            model: Model::decode(model)?,
+            at: at.to_owned(),
+        })
+    }
+
+    /// The contact's id.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Where the contact stands after the moves planned so far (None: it does not exist).
+    pub(crate) fn stage(&self) -> Option<Stage> {
+        self.context.stage
+    }
+
+    /// Plans the move to `to` when the stage machine allows it from where the contact stands
+    /// (an event moving it on); answers whether it moves.
+    pub(crate) fn advance(&mut self, batch: &mut Batch, actor: &Actor, to: Stage, action: &str) -> AppResult<bool> {
+        if !self.stage().is_some_and(|from| may_move(from, to)) {
+            return Ok(false);
+        }
+        self.push(batch, actor, to, action, None)?;
+        Ok(true)
+    }
+
+    /// Plans setting the stage to `to` whatever the stage machine says (a person corrected
+    /// what moved it), with the reason; answers whether it moves.
+    pub(crate) fn set(
+        &mut self,
+        batch: &mut Batch,
+        actor: &Actor,
+        to: Stage,
+        action: &str,
+        reason: &str,
+    ) -> AppResult<bool> {
+        if self.stage().is_none_or(|from| from == to) {
+            return Ok(false);
+        }
+        self.push(batch, actor, to, action, Some(reason))?;
+        Ok(true)
+    }
+
+    fn push(
+        &mut self,
+        batch: &mut Batch,
+        actor: &Actor,
+        to: Stage,
+        action: &str,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        let mut inputs = self.context.inputs(&self.at);
+        inputs.stage = to;
+        let scored = self.model.score(&inputs);
+        audit::record_in(batch, actor, action, ENTITY, &self.id, reason)?;
+        batch.push(
+            "UPDATE contacts SET stage = :to, updated_at = :at, priority_score = :score, priority_factors = :factors, \
+             priority_version = :version WHERE id = :id",
+            libsql::named_params! {
+                ":id": self.id.as_str(), ":to": to.as_str(), ":at": self.at.as_str(), ":score": scored.score,
+                ":factors": scored.factors_json(), ":version": self.model.version,
+            },
+        )?;
+        self.context.stage = Some(to);
+        Ok(())
+    }
+}
+
+/// The two writes of [`stop_outreach`], for the contacts of the JSON array `?1`.
+const STOP_ENROLLMENTS: &str = "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, \
+     next_due_at = NULL, ended_at = ?3, updated_at = ?3 WHERE contact_id IN (SELECT value FROM json_each(?1)) \
+     AND status IN ('active', 'paused')";
+const STOP_DRAFTS: &str = "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
+     notes = coalesce(notes, 'archived: the contact is ' || ?2) \
+     WHERE contact_id IN (SELECT value FROM json_each(?1)) AND approval_status IN ('draft', 'pending', 'approved')";
+
+/// As [`stop_outreach`], as statements of a batch.
+pub(crate) fn stop_outreach_in(batch: &mut Batch, ids: &[String], status: ContactStatus, at: &str) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    batch.push(STOP_ENROLLMENTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
+    batch.push(STOP_DRAFTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
+    Ok(())
+}
+
 /// People who bounced or asked not to be contacted leave every sequence at once, and nothing
 /// written for them is sent (two calls).
 pub(crate) async fn stop_outreach(
@@ -204,19 +321,8 @@ pub(crate) async fn stop_outreach(
         return Ok(());
     }
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    conn.write(
-        "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
-         ended_at = ?3, updated_at = ?3 WHERE contact_id IN (SELECT value FROM json_each(?1)) AND status IN ('active', 'paused')",
-        libsql::params![ids_json.as_str(), status.as_str(), at],
-    )
-    .await?;
-    conn.write(
-        "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
-         notes = coalesce(notes, 'archived: the contact is ' || ?2) \
-         WHERE contact_id IN (SELECT value FROM json_each(?1)) AND approval_status IN ('draft', 'pending', 'approved')",
-        libsql::params![ids_json.as_str(), status.as_str(), at],
-    )
-    .await?;
+    conn.write(STOP_ENROLLMENTS, libsql::params![ids_json.as_str(), status.as_str(), at]).await?;
+    conn.write(STOP_DRAFTS, libsql::params![ids_json.as_str(), status.as_str(), at]).await?;
     Ok(())
 }
 

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use super::DEFAULT_SNOOZE_HOURS;
 use crate::access::Principal;
 use crate::audit;
-use crate::contacts::actions::advance;
+use crate::contacts::actions::{Mover, mover_sql};
 use crate::domain::enums::Stage;
 use crate::domain::now;
 use crate::enrollments::due::stored;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, col};
+use crate::store::{Batch, Conn, col};
 use crate::touchpoints::{self, RecordTouch};
 
 /// An item's name, read from the path: its kind and the id it points at.
@@ -71,37 +71,37 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let name = format!("{kind}:{id}");
     let conn = ctx.conn().await?;
     let at = now();
-    let result = conn
-        .immediate(async |conn| {
+    let (outcome, planned) = conn
+        .read_then_write(async |conn| {
             let owner = |sql: &'static str| facts(conn, sql, &id);
-            let (outcome, touchpoint_id) = match kind.as_str() {
+            let mut batch = Batch::new();
+            let planned = match kind.as_str() {
                 "reply" => {
-                    let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = ?1").await?;
+                    let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id").await?;
                     principal.require_owner(owner.as_deref())?;
-                    conn.write(
+                    batch.push(
                         "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
                          WHERE id = ?1",
                         libsql::params![id.as_str(), at.as_str(), principal.user_id.as_str()],
-                    )
-                    .await?;
-                    audit::record(conn, &actor, "reply.handled", "reply", &id).await?;
-                    ("handled", None)
+                    )?;
+                    audit::record_in(&mut batch, &actor, "reply.handled", "reply", &id, None)?;
+                    Planned::Done("handled")
                 }
                 "followup" => {
-                    let (_, owner) =
-                        owner("SELECT f.id, c.owner_id FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.id = ?1").await?;
+                    let (status, owner) = owner(
+                        "SELECT f.status, c.owner_id FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.id = :id",
+                    )
+                    .await?;
                     principal.require_owner(owner.as_deref())?;
-                    let changed = conn
-                        .execute(
-                            "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
-                            libsql::params![id.as_str(), at.as_str()],
-                        )
-                        .await?;
-                    if changed == 0 {
+                    if status != "pending" {
                         return Err(AppError::refused("status", "transition", "the follow-up is no longer pending"));
                     }
-                    audit::record(conn, &actor, "followup.done", "followup", &id).await?;
-                    ("done", None)
+                    batch.push(
+                        "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1",
+                        libsql::params![id.as_str(), at.as_str()],
+                    )?;
+                    audit::record_in(&mut batch, &actor, "followup.done", "followup", &id, None)?;
+                    Planned::Done("done")
                 }
                 "draft" => {
                     let touch = RecordTouch {
@@ -111,13 +111,12 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                         notes: body.notes.clone(),
                         ..RecordTouch::default()
                     };
-                    let (touch, _) = touchpoints::record(conn, principal, &actor, touch).await?;
-                    ("recorded", Some(touch.id))
+                    Planned::Recorded(touchpoints::record(conn, &mut batch, principal, &actor, touch).await?)
                 }
                 "meeting" => {
                     let (meeting_at, owner) = owner(
                         "SELECT coalesce(o.meeting_at, o.created_at), c.owner_id FROM opportunities o \
-                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = ?1",
+                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = :id",
                     )
                     .await?;
                     principal.require_owner(owner.as_deref())?;
@@ -125,38 +124,52 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                     let until = DateTime::parse_from_rfc3339(&meeting_at)
                         .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
                         .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
-                    put_off(conn, &principal.user_id, &name, &until, &at).await?;
-                    ("prepared", None)
+                    batch.push(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until, at.as_str()])?;
+                    Planned::Done("prepared")
                 }
                 _ => {
-                    let (_, owner) = owner("SELECT id, owner_id FROM contacts WHERE id = ?1").await?;
+                    let (owner, context, model) = conn
+                        .query_opt(
+                            concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
+                            libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                            |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                        )
+                        .await?
+                        .ok_or(AppError::NotFound("queue item"))?;
                     principal.require_owner(owner.as_deref())?;
-                    advance(conn, &actor, std::slice::from_ref(&id), Stage::Researched, "contact.researched").await?;
-                    ("researched", None)
+                    let mut contact = Mover::new(&id, &context, model, &at)?;
+                    contact.advance(&mut batch, &actor, Stage::Researched, "contact.researched")?;
+                    Planned::Done("researched")
                 }
             };
-            Ok(DoneResult { item: name.clone(), outcome: outcome.to_owned(), touchpoint_id })
+            Ok((batch, planned))
         })
         .await?;
-    http::ok(&result)
+    let (outcome, touchpoint_id) = match planned {
+        Planned::Done(done) => (done, None),
+        Planned::Recorded(recording) => ("recorded", Some(recording.read(&outcome)?.0.id)),
+    };
+    http::ok(&DoneResult { item: name, outcome: outcome.to_owned(), touchpoint_id })
 }
 
-/// The item's row: a fact and the contact's owner (404 when it is gone).
+/// What `done` planned: an outcome known before the writes, or a touch the batch records.
+enum Planned {
+    Done(&'static str),
+    Recorded(touchpoints::Recording),
+}
+
+/// The item's row: a fact and the contact's owner (404 when it is gone); `sql` reads `:id`.
 async fn facts(conn: &Conn, sql: &str, id: &str) -> AppResult<(String, Option<String>)> {
-    conn.query_opt(sql, [id], |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?)))
-        .await?
-        .ok_or(AppError::NotFound("queue item"))
+    conn.query_opt(sql, libsql::named_params! {":id": id}, |row| {
+        Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?))
+    })
+    .await?
+    .ok_or(AppError::NotFound("queue item"))
 }
 
-async fn put_off(conn: &Conn, user: &str, item: &str, until: &str, at: &str) -> AppResult<()> {
-    conn.write(
-        "INSERT INTO queue_snoozes (user_id, item, until, created_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (user_id, item) DO UPDATE SET until = excluded.until, created_at = excluded.created_at",
-        libsql::params![user, item, until, at],
-    )
-    .await?;
-    Ok(())
-}
+/// Puts an item off for a user until a time (`?1` user, `?2` item, `?3` until, `?4` now).
+const PUT_OFF: &str = "INSERT INTO queue_snoozes (user_id, item, until, created_at) VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT (user_id, item) DO UPDATE SET until = excluded.until, created_at = excluded.created_at";
 
 /// `POST /api/v1/queue/{item}/snooze`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -204,7 +217,10 @@ pub(crate) async fn snooze(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     };
     let name = format!("{kind}:{id}");
     let until = stored(until);
-    put_off(&ctx.conn().await?, &principal.user_id, &name, &until, &stored(at)).await?;
+    ctx.conn()
+        .await?
+        .write(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until.as_str(), stored(at)])
+        .await?;
     http::ok(&Snoozed { item: name, until })
 }
 

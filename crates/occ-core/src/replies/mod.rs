@@ -14,14 +14,14 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::advance;
+use crate::contacts::actions::{Mover, mover_sql};
 use crate::domain::enums::{Channel, ReplyIntent, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Outcome, Row, Step, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "reply";
@@ -140,148 +140,140 @@ pub fn stage_for(intent: ReplyIntent) -> Option<Stage> {
     }
 }
 
-/// Applies the consequences of `intent` for the reply's contact (inside the caller's
-/// transaction). `corrected`: a person corrected the intent, so the stage is set even where
+/// A reply's writes, planned in a batch: [`Planned::read`] answers the reply and what it
+/// changed from the batch's outcome.
+pub(crate) struct Planned {
+    /// The reply's id.
+    pub id: String,
+    /// The statement answering the reply.
+    reply: Step,
+    /// Its channel (a follow-up's).
+    channel: Channel,
+    /// The enrollments paused, and until when.
+    paused: Option<(Step, String)>,
+    /// The enrollments exited (the contact's, its colleagues').
+    exited: Vec<Step>,
+    /// The drafts archived.
+    archived: Option<Step>,
+    /// What is known before the writes: the stage, suppression, the follow-up.
+    effects: Effects,
+}
+
+impl Planned {
+    fn new(id: String, channel: Channel, reply: Step) -> Self {
+        Self { id, reply, channel, paused: None, exited: Vec::new(), archived: None, effects: Effects::default() }
+    }
+
+    /// The reply and its effects, as the batch wrote them.
+    pub(crate) fn read(self, outcome: &Outcome) -> AppResult<ReplyResult> {
+        let reply = outcome.one(ENTITY, self.reply, decode)?;
+        let count = |step: Step| outcome.rows(step, |_| Ok(())).map(|rows| rows.len());
+        let mut effects = self.effects;
+        if let Some((step, until)) = self.paused
+            && count(step)? > 0
+        {
+            effects.paused_until = Some(until);
+        }
+        for step in self.exited {
+            effects.enrollments_exited += count(step)?;
+        }
+        if let Some(step) = self.archived {
+            effects.drafts_archived = count(step)?;
+        }
+        Ok(ReplyResult { reply, effects })
+    }
+}
+
+/// Plans the consequences of `intent` for the reply's contact after the reply's own statement
+/// (`planned.reply`). `corrected`: a person corrected the intent, so the stage is set even where
 /// the stage table would not lead there (audited as a correction).
-async fn apply(
-    conn: &Conn,
+fn apply(
+    batch: &mut Batch,
     actor: &Actor,
-    reply: &Reply,
+    contact: &mut Mover,
     intent: ReplyIntent,
     return_date: Option<NaiveDate>,
     corrected: bool,
-) -> AppResult<Effects> {
+    mut planned: Planned,
+) -> AppResult<Planned> {
     let at = now();
-    let mut effects = Effects::default();
-    let ids = vec![reply.contact_id.clone()];
+    let contact_id = contact.id().to_owned();
     if let Some(target) = stage_for(intent) {
         let moved = if corrected {
-            let reason = format!("reply {} corrected to {intent}", reply.id);
-            audit::record_because(conn, actor, "contact.stage_correction", "contact", &reply.contact_id, Some(&reason))
-                .await?;
-            let moved = conn
-                .query_opt(
-                    "UPDATE contacts SET stage = ?2, updated_at = ?3 WHERE id = ?1 AND stage <> ?2 RETURNING id",
-                    libsql::params![reply.contact_id.as_str(), target.as_str(), at.as_str()],
-                    |row| col::<String>(row, 0),
-                )
-                .await?;
-            if moved.is_none() {
-                conn.write(
-                    "DELETE FROM audit_log WHERE entity = 'contact' AND entity_id = ?1 AND before IS NULL AND after IS NULL",
-                    [reply.contact_id.as_str()],
-                )
-                .await?;
-            } else {
-                crate::scoring::recompute::rescore(conn, &ids).await?;
-            }
-            moved.is_some()
+            let reason = format!("reply {} corrected to {intent}", planned.id);
+            contact.set(batch, actor, target, "contact.stage_correction", &reason)?
         } else {
             // A reply before any recorded touch: the contact was touched first.
-            advance(conn, actor, &ids, Stage::Touched, "contact.touched").await?;
-            !advance(conn, actor, &ids, target, "contact.replied").await?.is_empty()
+            contact.advance(batch, actor, Stage::Touched, "contact.touched")?;
+            contact.advance(batch, actor, target, "contact.replied")?
         };
         if moved {
-            effects.stage = Some(target);
+            planned.effects.stage = Some(target);
         }
     }
     if intent == ReplyIntent::OutOfOffice {
         let until = return_date.unwrap_or_else(|| (Utc::now() + Duration::days(DEFAULT_AWAY_DAYS)).date_naive());
         let until = format!("{until}T09:00:00.000Z");
-        let paused = conn
-            .query_all(
-                "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 \
-                 WHERE contact_id = ?1 AND status = 'active' RETURNING id",
-                libsql::params![reply.contact_id.as_str(), until.as_str(), at.as_str()],
-                |row| col::<String>(row, 0),
-            )
-            .await?;
-        if !paused.is_empty() {
-            effects.paused_until = Some(until);
-        }
-        return Ok(effects);
+        let paused = batch.push(
+            "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 \
+             WHERE contact_id = ?1 AND status = 'active' RETURNING id",
+            libsql::params![contact_id.as_str(), until.as_str(), at.as_str()],
+        )?;
+        planned.paused = Some((paused, until));
+        return Ok(planned);
     }
     let reason = if intent == ReplyIntent::Unsubscribe { "unsubscribed" } else { "replied" };
-    effects.enrollments_exited += conn
-        .query_all(
-            "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
-             ended_at = ?3, updated_at = ?3 WHERE contact_id = ?1 AND status IN ('active', 'paused') RETURNING id",
-            libsql::params![reply.contact_id.as_str(), reason, at.as_str()],
-            |row| col::<String>(row, 0),
-        )
-        .await?
-        .len();
+    planned.exited.push(batch.push(
+        "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, next_due_at = NULL, \
+         ended_at = ?3, updated_at = ?3 WHERE contact_id = ?1 AND status IN ('active', 'paused') RETURNING id",
+        libsql::params![contact_id.as_str(), reason, at.as_str()],
+    )?);
     if intent == ReplyIntent::Positive {
         // A colleague at the same company said yes: the others leave their sequences.
-        effects.enrollments_exited += conn
-            .query_all(
-                "UPDATE enrollments SET status = 'exited', exit_reason = 'colleague_replied', paused_until = NULL, \
-                 next_due_at = NULL, ended_at = ?2, updated_at = ?2 \
-                 WHERE status IN ('active', 'paused') AND contact_id IN (SELECT o.id FROM contacts o \
-                   JOIN contacts c ON c.account_id = o.account_id WHERE c.id = ?1 AND o.id <> ?1) RETURNING id",
-                libsql::params![reply.contact_id.as_str(), at.as_str()],
-                |row| col::<String>(row, 0),
-            )
-            .await?
-            .len();
+        planned.exited.push(batch.push(
+            "UPDATE enrollments SET status = 'exited', exit_reason = 'colleague_replied', paused_until = NULL, \
+             next_due_at = NULL, ended_at = ?2, updated_at = ?2 \
+             WHERE status IN ('active', 'paused') AND contact_id IN (SELECT o.id FROM contacts o \
+               JOIN contacts c ON c.account_id = o.account_id WHERE c.id = ?1 AND o.id <> ?1) RETURNING id",
+            libsql::params![contact_id.as_str(), at.as_str()],
+        )?);
     }
     // Nothing waiting to be sent goes out after an answer.
-    effects.drafts_archived = conn
-        .query_all(
-            "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(notes, 'archived: the contact replied'), \
-             updated_at = ?2 WHERE contact_id = ?1 AND approval_status IN ('draft', 'pending', 'approved') RETURNING id",
-            libsql::params![reply.contact_id.as_str(), at.as_str()],
-            |row| col::<String>(row, 0),
-        )
-        .await?
-        .len();
+    planned.archived = Some(batch.push(
+        "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(notes, 'archived: the contact replied'), \
+         updated_at = ?2 WHERE contact_id = ?1 AND approval_status IN ('draft', 'pending', 'approved') RETURNING id",
+        libsql::params![contact_id.as_str(), at.as_str()],
+    )?);
     if intent == ReplyIntent::Unsubscribe {
-        audit::record_because(
-            conn,
-            actor,
-            "contact.unsubscribed",
-            "contact",
-            &reply.contact_id,
-            Some("unsubscribe reply"),
-        )
-        .await?;
-        let email: Option<String> = conn
-            .query_one(
-                "contact",
-                "UPDATE contacts SET status = 'do_not_contact', updated_at = ?2 WHERE id = ?1 RETURNING email",
-                libsql::params![reply.contact_id.as_str(), at.as_str()],
-                |row| col(row, 0),
-            )
-            .await?;
-        if let Some(email) = email {
-            conn.write(
-                "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, created_at) \
-                 VALUES (?1, 'email', ?2, NULL, 'unsubscribe', 'reply', ?3) ON CONFLICT DO NOTHING",
-                libsql::params![new_id(), email, at.as_str()],
-            )
-            .await?;
-        }
-        effects.suppressed = true;
+        audit::record_in(batch, actor, "contact.unsubscribed", "contact", &contact_id, Some("unsubscribe reply"))?;
+        batch.push(
+            "UPDATE contacts SET status = 'do_not_contact', updated_at = ?2 WHERE id = ?1",
+            libsql::params![contact_id.as_str(), at.as_str()],
+        )?;
+        batch.push(
+            "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, created_at) \
+             SELECT ?1, 'email', c.email, NULL, 'unsubscribe', 'reply', ?3 FROM contacts c \
+             WHERE c.id = ?2 AND c.email IS NOT NULL ON CONFLICT DO NOTHING",
+            libsql::params![new_id(), contact_id.as_str(), at.as_str()],
+        )?;
+        planned.effects.suppressed = true;
     }
     if intent == ReplyIntent::NotNow {
         let id = new_id();
         let due = (Utc::now() + Duration::days(NOT_NOW_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        conn.write(
+        batch.push(
             "INSERT INTO followups (id, contact_id, reply_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
              SELECT ?1, ?2, ?3, ?4, 'pending', ?5, 'They said not now: follow up in 90 days', c.owner_id, ?6, ?6 \
              FROM contacts c WHERE c.id = ?2",
-            libsql::params![id.as_str(), reply.contact_id.as_str(), reply.id.as_str(), reply.channel.as_str(), due, at.as_str()],
-        )
-        .await?;
-        effects.followup_id = Some(id);
+            libsql::params![id.as_str(), contact_id.as_str(), planned.id.as_str(), planned.channel.as_str(), due, at.as_str()],
+        )?;
+        planned.effects.followup_id = Some(id);
     }
-    Ok(effects)
+    Ok(planned)
 }
 
 /// A reply arriving: logged by a person, or an email event.
-pub(crate) struct Incoming<'a> {
-    /// Who replied.
-    pub contact_id: &'a str,
+pub(crate) struct Incoming {
     /// On which channel.
     pub channel: Channel,
     /// Email subject.
@@ -298,8 +290,9 @@ pub(crate) struct Incoming<'a> {
     pub message_id: Option<String>,
 }
 
-/// Records a reply, classified, and applies its consequences (inside the caller's transaction).
-pub(crate) async fn ingest(conn: &Conn, actor: &Actor, incoming: Incoming<'_>) -> AppResult<ReplyResult> {
+/// Plans recording a reply, classified, with its consequences for `contact` (read in the
+/// transaction the batch commits).
+pub(crate) fn ingest(batch: &mut Batch, actor: &Actor, contact: &mut Mover, incoming: Incoming) -> AppResult<Planned> {
     let today = chrono::DateTime::parse_from_rfc3339(&incoming.replied_at)
         .map_or_else(|_| Utc::now().date_naive(), |t| t.date_naive());
     let found = classify::classify(incoming.subject.as_deref(), &incoming.text, today);
@@ -310,38 +303,34 @@ pub(crate) async fn ingest(conn: &Conn, actor: &Actor, incoming: Incoming<'_>) -
     let at = now();
     let id = new_id();
     let return_date = found.return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
-    let reply = conn
-        .query_one(
-            ENTITY,
-            concat!(
-                "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
-                 referral_name, referral_email, replied_at, classified_at, created_at, updated_at, touchpoint_id, message_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14) RETURNING ",
-                reply_columns!()
-            ),
-            libsql::params![
-                id.as_str(),
-                incoming.contact_id,
-                incoming.channel.as_str(),
-                intent.as_str(),
-                confidence,
-                incoming.subject.as_deref(),
-                incoming.text.as_str(),
-                return_date.map(|d| d.to_string()),
-                found.referral_name.clone().filter(|_| intent == ReplyIntent::Referral),
-                found.referral_email.clone().filter(|_| intent == ReplyIntent::Referral),
-                incoming.replied_at.as_str(),
-                at.as_str(),
-                incoming.touchpoint_id.as_deref(),
-                incoming.message_id.as_deref()
-            ],
-            decode,
-        )
-        .await?;
-    let view = serde_json::json!({"contact_id": incoming.contact_id, "channel": incoming.channel, "intent": intent, "confidence": confidence});
-    audit::record_with(conn, actor, "reply.create", ENTITY, &id, None, Some(&view)).await?;
-    let effects = apply(conn, actor, &reply, intent, return_date, false).await?;
-    Ok(ReplyResult { reply, effects })
+    let reply = batch.push(
+        concat!(
+            "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
+             referral_name, referral_email, replied_at, classified_at, created_at, updated_at, touchpoint_id, message_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14) RETURNING ",
+            reply_columns!()
+        ),
+        libsql::params![
+            id.as_str(),
+            contact.id(),
+            incoming.channel.as_str(),
+            intent.as_str(),
+            confidence,
+            incoming.subject.as_deref(),
+            incoming.text.as_str(),
+            return_date.map(|d| d.to_string()),
+            found.referral_name.clone().filter(|_| intent == ReplyIntent::Referral),
+            found.referral_email.clone().filter(|_| intent == ReplyIntent::Referral),
+            incoming.replied_at.as_str(),
+            at.as_str(),
+            incoming.touchpoint_id.as_deref(),
+            incoming.message_id.as_deref()
+        ],
+    )?;
+    let view = serde_json::json!({"contact_id": contact.id(), "channel": incoming.channel, "intent": intent, "confidence": confidence});
+    audit::record_with_in(batch, actor, "reply.create", ENTITY, &id, None, Some(&view))?;
+    let planned = Planned::new(id, incoming.channel, reply);
+    apply(batch, actor, contact, intent, return_date, false, planned)
 }
 
 /// `POST /api/v1/replies`.
@@ -387,18 +376,23 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     c.finish(())?;
     let (contact_id, replied_at) = (contact_id.unwrap_or_default(), replied_at.unwrap_or_else(now));
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = now();
     let conn = ctx.conn().await?;
-    let result = conn
-        .immediate(async |conn| {
-            let owner: Option<Option<String>> = conn
-                .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
+    let (outcome, planned) = conn
+        .read_then_write(async |conn| {
+            let found = conn
+                .query_opt(
+                    concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
+                    libsql::named_params! {":id": contact_id.as_str(), ":now": at.as_str()},
+                    |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                )
                 .await?;
-            let Some(owner) = owner else {
+            let Some((owner, context, model)) = found else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
             principal.require_owner(owner.as_deref())?;
+            let mut contact = Mover::new(&contact_id, &context, model, &at)?;
             let incoming = Incoming {
-                contact_id: &contact_id,
                 channel: body.channel,
                 subject: subject.clone(),
                 text: text.clone(),
@@ -407,9 +401,12 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 touchpoint_id: None,
                 message_id: None,
             };
-            ingest(conn, &actor, incoming).await
+            let mut batch = Batch::new();
+            let planned = ingest(&mut batch, &actor, &mut contact, incoming)?;
+            Ok((batch, planned))
         })
         .await?;
+    let result = planned.read(&outcome)?;
     http::created(&format!("/api/v1/replies/{}", result.reply.id), &result)
 }
 
@@ -500,40 +497,53 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
         })
         .transpose()?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let return_date = return_date.filter(|_| body.intent == ReplyIntent::OutOfOffice);
     let conn = ctx.conn().await?;
     let at = now();
-    let result = conn
-        .immediate(async |conn| {
-            let before = load(conn, &id).await?;
-            let owner: Option<String> =
-                conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
-            principal.require_owner(owner.as_deref())?;
-            let return_date = return_date.filter(|_| body.intent == ReplyIntent::OutOfOffice);
-            let reply = conn
+    let (outcome, planned) = conn
+        .read_then_write(async |conn| {
+            let (before, owner, mut contact) = conn
                 .query_one(
                     ENTITY,
                     concat!(
-                        "UPDATE replies SET intent = ?2, confidence = 1.0, return_date = ?3, classified_at = ?4, updated_at = ?4 \
-                         WHERE id = ?1 RETURNING ",
-                        reply_columns!()
+                        "SELECT r.*, c.owner_id, ",
+                        mover_sql!(),
+                        " FROM (SELECT ",
+                        reply_columns!(),
+                        " FROM replies WHERE id = :id) r JOIN contacts c ON c.id = r.contact_id"
                     ),
-                    libsql::params![id.as_str(), body.intent.as_str(), return_date.map(|d| d.to_string()), at.as_str()],
-                    decode,
+                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    |row| {
+                        let reply = decode(row)?;
+                        let contact = Mover::new(&reply.contact_id, &col::<String>(row, 17)?, col(row, 18)?, &at)?;
+                        Ok((reply, col::<Option<String>>(row, 16)?, contact))
+                    },
                 )
                 .await?;
-            audit::record_with(
-                conn,
+            principal.require_owner(owner.as_deref())?;
+            let mut batch = Batch::new();
+            let reply = batch.push(
+                concat!(
+                    "UPDATE replies SET intent = ?2, confidence = 1.0, return_date = ?3, classified_at = ?4, updated_at = ?4 \
+                     WHERE id = ?1 RETURNING ",
+                    reply_columns!()
+                ),
+                libsql::params![id.as_str(), body.intent.as_str(), return_date.map(|d| d.to_string()), at.as_str()],
+            )?;
+            audit::record_with_in(
+                &mut batch,
                 &actor,
                 "reply.correct",
                 ENTITY,
                 &id,
                 Some(&serde_json::json!({"intent": before.intent})),
                 Some(&serde_json::json!({"intent": body.intent})),
-            )
-            .await?;
-            let effects = apply(conn, &actor, &reply, body.intent, return_date, true).await?;
-            Ok(ReplyResult { reply, effects })
+            )?;
+            let planned = Planned::new(id.clone(), before.channel, reply);
+            let planned = apply(&mut batch, &actor, &mut contact, body.intent, return_date, true, planned)?;
+            Ok((batch, planned))
         })
         .await?;
+    let result = planned.read(&outcome)?;
     http::ok(&result)
 }

@@ -16,7 +16,7 @@ use crate::http::{self, Ctx, RequestMeta};
 use crate::identities::Identity;
 use crate::openapi::ErrorResponse;
 use crate::sending::allowance;
-use crate::store::{Conn, col};
+use crate::store::{Batch, col};
 use crate::validate::Check;
 
 pub(crate) const PACING: &str = "pacing";
@@ -244,11 +244,11 @@ pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     http::ok(&PacingToday { settings, identities: out, linkedin })
 }
 
-/// Takes a LinkedIn action's slot for `user` today (and this week) inside the caller's
-/// transaction: the counters rise only while under the limits, so two requests racing cannot
-/// pass a limit. Refused with a 409 that says when it can be done.
-pub(crate) async fn take_linkedin_slot(
-    conn: &Conn,
+/// Takes a LinkedIn action's slot for `user` today (and this week) in the caller's batch: the
+/// counters rise only while under the limits, so two requests racing cannot pass a limit. A
+/// limit reached refuses the whole batch with a 409 that says when it can be done.
+pub(crate) fn take_linkedin_slot(
+    batch: &mut Batch,
     pacing: &Pacing,
     user: &str,
     event: &str,
@@ -257,31 +257,28 @@ pub(crate) async fn take_linkedin_slot(
     let (day, week) = pacing.day_and_week(now);
     let (daily, weekly) = pacing.linkedin_limits(event);
     let what = if event == "connection_sent" { "connection requests" } else { "LinkedIn messages" };
-    let today = conn
-        .query_opt(
-            "INSERT INTO pacing_linkedin_daily (user_id, kind, day, count) VALUES (?1, ?2, ?3, 1) \
-             ON CONFLICT (user_id, kind, day) DO UPDATE SET count = count + 1 WHERE count < ?4 RETURNING count",
-            libsql::params![user, event, day.as_str(), daily],
-            |row| col::<i64>(row, 0),
-        )
-        .await?;
-    if today.is_none_or(|n| n > daily) {
-        let message = format!("today's limit of {daily} {what} is reached; this waits for tomorrow");
-        return Err(AppError::refused("kind", "daily_limit", message));
-    }
+    batch.push(
+        "INSERT INTO pacing_linkedin_daily (user_id, kind, day, count) VALUES (?1, ?2, ?3, 1) \
+         ON CONFLICT (user_id, kind, day) DO UPDATE SET count = count + 1 WHERE count < ?4",
+        libsql::params![user, event, day.as_str(), daily],
+    )?;
+    // Counted (the row was written) and within the limit (a first one counts too).
+    batch.require(
+        "changes() = 1 AND (SELECT count FROM pacing_linkedin_daily WHERE user_id = ?1 AND kind = ?2 AND day = ?3) <= ?4",
+        libsql::params![user, event, day.as_str(), daily],
+        AppError::refused("kind", "daily_limit", format!("today's limit of {daily} {what} is reached; this waits for tomorrow")),
+    )?;
     if let Some(weekly) = weekly {
-        let this_week = conn
-            .query_opt(
-                "INSERT INTO pacing_linkedin_weekly (user_id, kind, week, count) VALUES (?1, ?2, ?3, 1) \
-                 ON CONFLICT (user_id, kind, week) DO UPDATE SET count = count + 1 WHERE count < ?4 RETURNING count",
-                libsql::params![user, event, week.as_str(), weekly],
-                |row| col::<i64>(row, 0),
-            )
-            .await?;
-        if this_week.is_none_or(|n| n > weekly) {
-            let message = format!("this week's limit of {weekly} {what} is reached; this waits for Monday");
-            return Err(AppError::refused("kind", "weekly_limit", message));
-        }
+        batch.push(
+            "INSERT INTO pacing_linkedin_weekly (user_id, kind, week, count) VALUES (?1, ?2, ?3, 1) \
+             ON CONFLICT (user_id, kind, week) DO UPDATE SET count = count + 1 WHERE count < ?4",
+            libsql::params![user, event, week.as_str(), weekly],
+        )?;
+        batch.require(
+            "changes() = 1 AND (SELECT count FROM pacing_linkedin_weekly WHERE user_id = ?1 AND kind = ?2 AND week = ?3) <= ?4",
+            libsql::params![user, event, week.as_str(), weekly],
+            AppError::refused("kind", "weekly_limit", format!("this week's limit of {weekly} {what} is reached; this waits for Monday")),
+        )?;
     }
     Ok(())
 }
