@@ -177,6 +177,7 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
         )
         .await;
     assert_eq!(booked.status, 201, "{}", booked.text);
+    assert_eq!(booked.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let opp = booked.body;
     assert_eq!((opp["status"].as_str(), opp["account_name"].as_str()), (Some("meeting_booked"), Some("Acme")));
     assert_eq!(stage(&app, &ana).await, "meeting_booked");
@@ -199,6 +200,14 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
         (Some("USD"), Some(1_200_000))
     );
     assert_eq!(stage(&app, &ana).await, "opportunity");
+    assert_eq!(created.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
+    let log = app.get(&format!("/api/v1/audit?entity=opportunity&entity_id={}", id(&opp))).await;
+    assert_eq!(log.body["items"][0]["action"], "opportunity.update", "{}", log.text);
+    assert_eq!(
+        (log.body["items"][0]["before"]["status"].as_str(), log.body["items"][0]["after"]["status"].as_str()),
+        (Some("meeting_held"), Some("opportunity_created"))
+    );
+    assert_eq!(log.body["items"][0]["after"]["amount_minor"], 1_200_000, "{}", log.text);
     let back = app.patch(&path, json!({"status": "meeting_booked"})).await;
     assert_eq!(back.status, 409, "{}", back.text);
     assert_eq!(back.field_errors(), [("status".to_owned(), "transition".to_owned())]);

@@ -54,6 +54,22 @@ pub fn record_in(
     Ok(())
 }
 
+/// As [`record_with_because`], as a statement of a batch.
+#[allow(clippy::too_many_arguments)]
+pub fn record_with_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    batch.push(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, reason))?;
+    Ok(())
+}
+
 /// As [`record`], with the reason the actor gave.
 pub async fn record_because(
     conn: &Conn,
