@@ -35,8 +35,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/queue/followup:{id}/done", 3),
     ("POST", "/api/v1/replies", 10),
     ("PATCH", "/api/v1/replies/{id}", 9),
-    ("POST", "/api/v1/sequences", 3),
-    ("PATCH", "/api/v1/sequences/{id}", 3),
     ("PUT", "/api/v1/settings/icp", 3),
     ("POST", "/api/v1/settings/icp/rescore", 3),
     ("PUT", "/api/v1/settings/pacing", 3),
