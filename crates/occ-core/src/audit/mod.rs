@@ -70,6 +70,37 @@ pub fn record_with_in(
     Ok(())
 }
 
+/// As [`record_with_in`] with no before, the entry's `after` being the value of the SQL
+/// expression `after` when the batch gets there, so it may count what the batch wrote before it.
+/// The expression may use the entry's `:entity_id` and the named parameters of `extra`.
+pub fn record_after_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    after: &'static str,
+    extra: Vec<(String, libsql::Value)>,
+) -> AppResult<()> {
+    let mut params: Vec<(String, libsql::Value)> = vec![
+        (":id".into(), crate::domain::new_id().into()),
+        (":now".into(), crate::domain::now().into()),
+        (":actor".into(), actor.name.clone().into()),
+        (":user_id".into(), actor.user_id.clone().into()),
+        (":action".into(), action.into()),
+        (":entity".into(), entity.into()),
+        (":entity_id".into(), entity_id.into()),
+        (":request_id".into(), actor.request_id.clone().into()),
+    ];
+    params.extend(extra);
+    let sql = format!(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, after) \
+         VALUES (:id, :now, :actor, :user_id, :action, :entity, :entity_id, :request_id, ({after}))"
+    );
+    batch.push(sql, libsql::params::Params::Named(params))?;
+    Ok(())
+}
+
 /// As [`record`], with the reason the actor gave.
 pub async fn record_because(
     conn: &Conn,
