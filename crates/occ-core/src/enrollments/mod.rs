@@ -291,7 +291,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             for id in &ids {
                 let error = match candidates.iter().find(|c| &c.id == id) {
                     None => failure("not_found", "contact not found"),
-                    Some(candidate) => match refusal(&principal, candidate) {
+                    Some(candidate) => match refusal(principal, candidate) {
                         Some(error) => Some(error),
                         None => {
                             let enrollment = new_id();
