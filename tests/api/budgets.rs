@@ -13,38 +13,15 @@ const OVER: &[(&str, &str, u32)] = &[
     ("DELETE", "/api/v1/accounts/{id}", 4),
     ("POST", "/api/v1/auth/login", 4),
     ("POST", "/api/v1/auth/password", 3),
-    ("POST", "/api/v1/batches", 4),
-    ("PATCH", "/api/v1/batches/{id}", 3),
-    ("DELETE", "/api/v1/batches/{id}/members", 3),
-    ("POST", "/api/v1/batches/{id}/members", 4),
-    ("POST", "/api/v1/contacts", 3),
     ("POST", "/api/v1/contacts/bulk", 4),
-    ("POST", "/api/v1/drafts", 3),
-    ("POST", "/api/v1/drafts/bulk", 4),
-    ("PATCH", "/api/v1/drafts/{id}", 4),
-    ("POST", "/api/v1/enrollments", 6),
-    ("POST", "/api/v1/enrollments/{id}/exit", 3),
-    ("POST", "/api/v1/enrollments/{id}/pause", 3),
-    ("POST", "/api/v1/enrollments/{id}/resume", 3),
-    ("POST", "/api/v1/followups", 3),
-    ("PATCH", "/api/v1/followups/{id}", 4),
-    ("POST", "/api/v1/identities", 3),
     ("PATCH", "/api/v1/identities/{id}", 3),
     // A small file: the lookups, then the writes with the commit; an upsert also rereads the
     // people it updated to score them, and a file of more than 5,000 rows takes two per step.
     ("POST", "/api/v1/import", 3),
     // The chunk, read before the lookups its rows need, then the writes with the commit.
     ("POST", "/api/v1/imports/{id}/run", 3),
-    ("POST", "/api/v1/opportunities", 5),
-    ("PATCH", "/api/v1/opportunities/{id}", 5),
-    ("POST", "/api/v1/sequences", 3),
-    ("PATCH", "/api/v1/sequences/{id}", 3),
-    ("PUT", "/api/v1/settings/icp", 3),
     ("POST", "/api/v1/settings/icp/rescore", 3),
-    ("PUT", "/api/v1/settings/pacing", 3),
     ("POST", "/api/v1/suppression", 3),
-    ("POST", "/api/v1/tokens", 3),
-    ("POST", "/api/v1/users", 3),
 ];
 
 /// The rule: the read and the write.

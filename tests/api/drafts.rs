@@ -36,7 +36,14 @@ async fn draft(app: &TestApp, contact: &Value, body: Value) -> Value {
 async fn a_draft_moves_only_as_the_guard_allows() {
     let app = spawn_app().await;
     let ana = ana(&app).await;
-    let d = draft(&app, &ana, json!({})).await;
+    let created = app
+        .post(
+            "/api/v1/drafts",
+            json!({"contact_id": ana["id"], "channel": "email", "subject": "Acme after the Series B", "body": BODY}),
+        )
+        .await;
+    assert_eq!(created.round_trips(), 1 + 2, "authentication, the read of the recipient, the writes with the commit");
+    let d = created.body;
     assert_eq!((d["approval_status"].as_str(), d["author_kind"].as_str()), (Some("draft"), Some("human")));
     assert_eq!(d["quality_report"]["passed"], true, "{d}");
     assert_eq!(d["next_statuses"], json!(["pending", "archived"]));
@@ -58,6 +65,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert_eq!(edited.status, 200, "{}", edited.text);
     assert_eq!(edited.body["approval_status"], "pending");
     assert_eq!(edited.body["quality_report"]["passed"], false);
+    assert_eq!(edited.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
     let rejected = app.post(&format!("{path}/reject"), json!({"notes": "Too pushy"})).await;
     assert_eq!(
         (rejected.body["approval_status"].as_str(), rejected.body["notes"].as_str()),
@@ -73,6 +81,9 @@ async fn a_draft_moves_only_as_the_guard_allows() {
         actions,
         ["draft.archive", "draft.reject", "draft.update", "draft.approve", "draft.submit", "draft.create"]
     );
+    assert_eq!(log.body["items"][2]["after"]["approval_status"], "pending", "{}", log.text);
+    assert_eq!(log.body["items"][2]["after"]["body"], "Hi Ana, buy now!!!");
+    assert_eq!(log.body["items"][5]["after"]["approval_status"], "draft", "{}", log.text);
     assert_eq!(log.body["items"][1]["reason"], "Too pushy");
 }
 
@@ -145,6 +156,17 @@ async fn the_review_queue_lists_pending_drafts_oldest_first_and_bulk_decides_eac
         .map(|r| (r["ok"].as_bool().expect("ok"), r["error"]["code"].as_str().unwrap_or("")))
         .collect();
     assert_eq!(outcomes, [(true, ""), (false, "validation_failed"), (false, "not_found")]);
+    assert_eq!(bulk.round_trips(), 1 + 2, "authentication, the read of every draft, the changes with the commit");
+    let again = app.post("/api/v1/drafts/bulk", json!({"ids": [id(&second), id(&second)], "action": "archive"})).await;
+    let outcomes: Vec<(bool, &str)> = again.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| (r["ok"].as_bool().expect("ok"), r["error"]["code"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(outcomes, [(true, ""), (false, "conflict")], "{}", again.text);
+    let log = app.get(&format!("/api/v1/audit?entity=draft&entity_id={}", id(&first))).await;
+    assert_eq!(log.body["items"][0]["action"], "draft.approve", "{}", log.text);
 
     // A bdr decides only drafts of contacts it owns or nobody owns.
     let third = draft(&app, &ana, json!({"submit": true})).await;

@@ -36,6 +36,7 @@ async fn a_contact_is_enrolled_once_moves_to_sequencing_and_can_be_paused_resume
     let before = chrono::Utc::now();
     let enrolled = app.post("/api/v1/enrollments", json!({"sequence_id": id(&later), "contact_id": id(&ana)})).await;
     assert_eq!(enrolled.status, 201, "{}", enrolled.text);
+    assert_eq!(enrolled.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let e = &enrolled.body;
     assert_eq!(
         (e["status"].as_str(), e["current_step"].as_i64(), e["steps_total"].as_i64()),
@@ -60,15 +61,22 @@ async fn a_contact_is_enrolled_once_moves_to_sequencing_and_can_be_paused_resume
     let paused = app.post(&format!("{path}/pause"), json!({"until": "2026-12-01T09:00:00Z"})).await;
     assert_eq!((paused.status, paused.body["status"].as_str()), (200, Some("paused")), "{}", paused.text);
     assert_eq!(paused.body["paused_until"], "2026-12-01T09:00:00.000Z");
+    assert_eq!(paused.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
     assert_eq!(app.post(&format!("{path}/pause"), json!({})).await.status, 409, "already paused");
     let resumed = app.post(&format!("{path}/resume"), json!({})).await;
     assert_eq!((resumed.body["status"].as_str(), resumed.body["paused_until"].as_str()), (Some("active"), None));
     let exited = app.post(&format!("{path}/exit"), json!({"reason": "Asked to wait until Q2"})).await;
     assert_eq!((exited.body["status"].as_str(), exited.body["exit_reason"].as_str()), (Some("exited"), Some("manual")));
+    assert_eq!(exited.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
     assert_eq!(app.post(&format!("{path}/resume"), json!({})).await.status, 409);
     let log = app.get(&format!("/api/v1/audit?entity=enrollment&entity_id={}", id(e))).await;
     assert_eq!(log.body["items"][0]["action"], "enrollment.exit");
     assert_eq!(log.body["items"][0]["reason"], "Asked to wait until Q2");
+    assert_eq!(log.body["items"][0]["after"]["status"], "exited", "{}", log.text);
+    assert_eq!(log.body["items"][0]["before"]["status"], "active", "{}", log.text);
+    let moved = app.get(&format!("/api/v1/audit?entity=contact&entity_id={}", id(&ana))).await;
+    assert_eq!(moved.body["items"][0]["action"], "contact.enrolled", "{}", moved.text);
+    assert_eq!(moved.body["items"][0]["after"]["stage"], "sequencing", "{}", moved.text);
 
     // Out of it, the contact can join another sequence.
     let again = app.post("/api/v1/enrollments", json!({"sequence_id": id(&now_seq), "contact_id": id(&ana)})).await;
@@ -98,6 +106,7 @@ async fn a_list_or_a_batch_gives_an_outcome_per_contact() {
         )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let outcomes: Vec<(bool, &str)> = answer.body["results"]
         .as_array()
         .expect("results")

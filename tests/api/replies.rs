@@ -172,6 +172,7 @@ async fn follow_ups_are_scheduled_listed_by_due_time_and_finished_once() {
             json!({"contact_id": ana["id"], "channel": "email", "due_at": "2026-12-01T09:00:00Z"}),
         )
         .await;
+    assert_eq!(sooner.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let listed = app.get("/api/v1/followups?owner=me").await;
     let ids: Vec<&str> = listed.body["items"].as_array().expect("items").iter().map(id).collect();
     assert_eq!(ids, [id(&sooner.body), id(&later.body)], "soonest first");
@@ -185,6 +186,14 @@ async fn follow_ups_are_scheduled_listed_by_due_time_and_finished_once() {
         (Some("done"), true),
         "{}",
         done.text
+    );
+    assert_eq!(done.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
+    let log = app.get(&format!("/api/v1/audit?entity=followup&entity_id={}", id(&sooner.body))).await;
+    assert_eq!(
+        log.body["items"][0]["after"],
+        json!({"status": "done", "due_at": "2026-12-01T09:00:00.000Z"}),
+        "{}",
+        log.text
     );
     assert_eq!(app.patch(&path, json!({"status": "skipped"})).await.status, 409, "finished once");
     assert_eq!(app.patch(&path, json!({"status": "pending"})).await.status, 422);

@@ -36,7 +36,9 @@ async fn a_sequence_is_created_listed_and_read_with_its_steps() {
     assert_eq!((steps[2]["is_break_up"].as_bool(), steps[0]["is_break_up"].as_bool()), (Some(true), Some(false)));
     assert_eq!(seq["enrolled"], json!({"active": 0, "paused": 0, "completed": 0, "exited": 0}));
     assert_eq!((seq["status"].as_str(), seq["autopilot"].as_bool()), (Some("active"), Some(false)));
-    create(&app, "Agencies").await;
+    let agencies = app.post("/api/v1/sequences", json!({"name": "Agencies", "steps": three_steps()})).await;
+    assert_eq!(agencies.status, 201, "{}", agencies.text);
+    assert_eq!(agencies.round_trips(), 1 + 1, "authentication, the writes in one batch");
     let list = app.get("/api/v1/sequences").await;
     let names: Vec<&str> =
         list.body["items"].as_array().expect("items").iter().map(|s| s["name"].as_str().expect("name")).collect();
@@ -115,6 +117,9 @@ async fn edits_keep_the_steps_of_contacts_already_in_the_sequence() {
     assert_eq!(edited.status, 200, "{}", edited.text);
     assert_eq!(edited.body["steps"][0]["id"], steps[0]["id"]);
     assert_eq!(edited.body["steps"][0]["template"], "Hello {{first_name}}");
+    assert_eq!(edited.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
+    let log = app.get(&format!("/api/v1/audit?entity=sequence&entity_id={}", id(&seq))).await;
+    assert_eq!(log.body["items"][0]["after"]["steps"], edited.body["steps"], "{}", log.text);
     assert_eq!(
         (edited.body["steps"][1]["id"].as_str(), edited.body["steps"][1]["position"].as_i64()),
         (steps[2]["id"].as_str(), Some(2))
@@ -190,4 +195,6 @@ async fn only_managers_and_admins_manage_sequences_and_autopilot_is_audited() {
     let log = app.get(&format!("/api/v1/audit?entity=sequence&entity_id={}", id(&seq))).await;
     assert_eq!(log.body["items"][0]["action"], "sequence.autopilot_on");
     assert_eq!(log.body["items"][0]["before"]["autopilot"], false);
+    assert_eq!(log.body["items"][0]["after"]["autopilot"], true);
+    assert_eq!(log.body["items"][1]["after"]["name"], "Auto 2", "{}", log.text);
 }

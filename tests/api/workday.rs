@@ -178,6 +178,7 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
         )
         .await;
     assert_eq!(booked.status, 201, "{}", booked.text);
+    assert_eq!(booked.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let opp = booked.body;
     assert_eq!((opp["status"].as_str(), opp["account_name"].as_str()), (Some("meeting_booked"), Some("Acme")));
     assert_eq!(stage(&app, &ana).await, "meeting_booked");
@@ -200,6 +201,14 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
         (Some("USD"), Some(1_200_000))
     );
     assert_eq!(stage(&app, &ana).await, "opportunity");
+    assert_eq!(created.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
+    let log = app.get(&format!("/api/v1/audit?entity=opportunity&entity_id={}", id(&opp))).await;
+    assert_eq!(log.body["items"][0]["action"], "opportunity.update", "{}", log.text);
+    assert_eq!(
+        (log.body["items"][0]["before"]["status"].as_str(), log.body["items"][0]["after"]["status"].as_str()),
+        (Some("meeting_held"), Some("opportunity_created"))
+    );
+    assert_eq!(log.body["items"][0]["after"]["amount_minor"], 1_200_000, "{}", log.text);
     let back = app.patch(&path, json!({"status": "meeting_booked"})).await;
     assert_eq!(back.status, 409, "{}", back.text);
     assert_eq!(back.field_errors(), [("status".to_owned(), "transition".to_owned())]);
@@ -385,9 +394,17 @@ async fn batches_follow_their_lifecycle_and_their_owners() {
     assert_eq!(bad.field_errors(), [("query.stage".to_owned(), "allowed".to_owned())]);
     let limit = app.post("/api/v1/batches", json!({"name": "x", "limit": 0})).await;
     assert_eq!(limit.field_errors(), [("limit".to_owned(), "range".to_owned())]);
-    let batch = app.post("/api/v1/batches", json!({"name": "Hand-picked", "contact_ids": [id(&jo)]})).await.body;
+    let missing = uuid::Uuid::now_v7().to_string();
+    let picked = app.post("/api/v1/batches", json!({"name": "Hand-picked", "contact_ids": [id(&jo), missing]})).await;
+    assert_eq!(picked.round_trips(), 1 + 1, "authentication, the writes in one batch");
+    let batch = picked.body;
     let path = format!("/api/v1/batches/{}", id(&batch));
     assert_eq!(batch["member_count"], 1);
+    let log = app.get(&format!("/api/v1/audit?entity=batch&entity_id={}", id(&batch))).await;
+    assert_eq!(log.body["items"][0]["after"]["members"], 1, "{}", log.text);
+    let built = app.post("/api/v1/batches", json!({"name": "Acme people", "query": "sort=priority", "limit": 5})).await;
+    assert_eq!(built.round_trips(), 1 + 2, "authentication, the filter's read, the writes with the commit");
+    assert_eq!(built.body["member_count"], 1, "{}", built.text);
     let page = app.get(&format!("{path}/members")).await.body;
     assert_eq!(
         (page["items"][0]["contact_id"].as_str(), page["items"][0]["first_name"].as_str()),
@@ -401,8 +418,12 @@ async fn batches_follow_their_lifecycle_and_their_owners() {
     let skip = app.patch(&path, json!({"status": "completed"})).await;
     assert_eq!(skip.status, 409, "draft cannot complete: {}", skip.text);
     for status in ["active", "completed"] {
-        assert_eq!(app.patch(&path, json!({"status": status})).await.body["status"], status);
+        let moved = app.patch(&path, json!({"status": status})).await;
+        assert_eq!(moved.body["status"], status);
+        assert_eq!(moved.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
     }
+    let log = app.get(&format!("/api/v1/audit?entity=batch&entity_id={}", id(&batch))).await;
+    assert_eq!(log.body["items"][0]["after"], json!({"name": "Hand-picked", "status": "completed"}), "{}", log.text);
     let closed = app.post(&format!("{path}/members"), json!({"contact_ids": [id(&jo)]})).await;
     assert_eq!(closed.status, 409, "{}", closed.text);
     let removed =
@@ -411,6 +432,27 @@ async fn batches_follow_their_lifecycle_and_their_owners() {
 
     let open = app.post("/api/v1/batches", json!({"name": "Open", "contact_ids": [id(&jo)]})).await.body;
     let members = format!("/api/v1/batches/{}/members", id(&open));
+    let ben = contact(&app, "Ben", &acme).await;
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let added = app.post(&members, json!({"contact_ids": [id(&jo), id(&ben), nobody]})).await;
+    let outcomes: Vec<&str> = added.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(outcomes, ["already_member", "added", "not_found"], "{}", added.text);
+    assert_eq!(added.body["member_count"], 2);
+    assert_eq!(added.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
+    let page = app.get(&members).await.body;
+    let positions: Vec<i64> =
+        page["items"].as_array().expect("items").iter().map(|m| m["position"].as_i64().expect("position")).collect();
+    assert_eq!(positions, [0, 1], "{page}");
+    let log = app.get(&format!("/api/v1/audit?entity=batch&entity_id={}", id(&open))).await;
+    assert_eq!(log.body["items"][0]["after"], json!({"added": [id(&ben)]}), "{}", log.text);
+    let gone = app.send(app.client.delete(app.url(&members)).json(&json!({"contact_ids": [id(&ben)]}))).await;
+    assert_eq!(gone.body["member_count"], 1, "{}", gone.text);
+    assert_eq!(gone.round_trips(), 1 + 2, "authentication, the read, the writes with the commit");
     let removed =
         app.send(app.client.delete(app.url(&members)).json(&json!({"contact_ids": [id(&jo), id(&jo)]}))).await;
     assert_eq!(removed.body["results"], json!([{"contact_id": id(&jo), "outcome": "removed"}]), "{}", removed.text);

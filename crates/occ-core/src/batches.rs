@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch as Writes, Conn, Row, Step, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "batch";
@@ -94,8 +94,11 @@ fn decode(row: &Row) -> AppResult<Batch> {
     })
 }
 
+/// The statement that reads one batch.
+const SELECT_ONE: &str = concat!("SELECT ", batch_columns!(), " FROM batches WHERE id = ?1");
+
 async fn load(conn: &Conn, id: &str) -> AppResult<Batch> {
-    conn.query_one(ENTITY, concat!("SELECT ", batch_columns!(), " FROM batches WHERE id = ?1"), [id], decode).await
+    conn.query_one(ENTITY, SELECT_ONE, [id], decode).await
 }
 
 fn batch_id(req: &Request<Bytes>) -> AppResult<String> {
@@ -143,20 +146,18 @@ async fn select(conn: &Conn, query: &str, me: &str, limit: u32) -> AppResult<Vec
     Ok(page.items.into_iter().map(|c| c.id).collect())
 }
 
-/// Appends `ids` to the batch after its last member, skipping members already in it; answers
-/// the ones added (one call).
-async fn append(conn: &Conn, batch: &str, ids: &[String], at: &str) -> AppResult<Vec<String>> {
+/// Adds to `writes` the appending of `ids` to the batch after its last member, skipping members
+/// already in it and contacts that do not exist; answers the step whose rows are the ones added.
+fn append(writes: &mut Writes, batch: &str, ids: &[String], at: &str) -> AppResult<Step> {
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    conn.query_all(
+    writes.push(
         "INSERT INTO batch_prospects (id, batch_id, contact_id, position, created_at) \
          SELECT lower(hex(randomblob(16))), ?1, c.id, \
            (SELECT coalesce(max(position) + 1, 0) FROM batch_prospects WHERE batch_id = ?1) + j.key, ?3 \
          FROM json_each(?2) j JOIN contacts c ON c.id = j.value WHERE true \
          ON CONFLICT (batch_id, contact_id) DO NOTHING RETURNING contact_id",
         libsql::params![batch, ids_json.as_str(), at],
-        |row| col(row, 0),
     )
-    .await
 }
 
 /// `POST /api/v1/batches`.
@@ -202,32 +203,49 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let id = new_id();
     let at = now();
     let saved = serde_json::json!({"query": query.clone().unwrap_or_default(), "limit": limit}).to_string();
-    let batch = conn
-        .immediate(async |conn| {
+    let (outcome, created) = conn
+        .read_then_write(async |conn| {
             let mut ids = match &query {
                 Some(query) => select(conn, query, &principal.user_id, limit).await?,
                 None => Vec::new(),
             };
             ids.extend(chosen.iter().filter(|c| !ids.contains(c)).cloned().collect::<Vec<_>>());
-            conn.write(
+            let mut writes = Writes::new();
+            writes.push(
                 "INSERT INTO batches (id, name, description, status, saved_filter, owner_id, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?6)",
                 libsql::params![
                     id.as_str(),
                     name.as_str(),
-                    description,
+                    description.as_deref(),
                     saved.as_str(),
                     principal.user_id.as_str(),
                     at.as_str()
                 ],
-            )
-            .await?;
-            let added = if ids.is_empty() { Vec::new() } else { append(conn, &id, &ids, &at).await? };
-            let view = serde_json::json!({"name": name, "query": query, "limit": limit, "members": added.len()});
-            audit::record_with(conn, &actor, "batch.create", ENTITY, &id, None, Some(&view)).await?;
-            load(conn, &id).await
+            )?;
+            if !ids.is_empty() {
+                append(&mut writes, &id, &ids, &at)?;
+            }
+            // The members are counted as added: hand-picked ids may name no contact.
+            audit::record_after_in(
+                &mut writes,
+                &actor,
+                "batch.create",
+                ENTITY,
+                &id,
+                "json_object('limit', :limit, 'members', (SELECT count(*) FROM batch_prospects WHERE batch_id = :entity_id), \
+                 'name', :name, 'query', :query)",
+                vec![
+                    (":limit".to_owned(), i64::from(limit).into()),
+                    (":name".to_owned(), name.clone().into()),
+                    (":query".to_owned(), query.clone().into()),
+                ],
+            )?;
+            let created = writes.push(SELECT_ONE, [id.as_str()])?;
+            Ok((writes, created))
         })
         .await?;
+    let batch = outcome.one(ENTITY, created, decode)?;
     http::created(&format!("/api/v1/batches/{id}"), &batch)
 }
 
@@ -300,8 +318,8 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    let batch = conn
-        .immediate(async |conn| {
+    let (outcome, after) = conn
+        .read_then_write(async |conn| {
             let before = load(conn, &id).await?;
             require_batch_owner(principal, &before)?;
             let moved = body.status.filter(|s| *s != before.status);
@@ -313,24 +331,32 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 let message = format!("a batch that is {} cannot become {to}; allowed: {allowed}", before.status);
                 return Err(AppError::refused("status", "transition", message));
             }
-            let after = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "UPDATE batches SET name = coalesce(?2, name), description = coalesce(?3, description), \
-                         status = coalesce(?4, status), updated_at = ?5 WHERE id = ?1 RETURNING ",
-                        batch_columns!()
-                    ),
-                    libsql::params![id.as_str(), name, description, moved.map(BatchStatus::as_str), at.as_str()],
-                    decode,
-                )
-                .await?;
-            let view = |b: &Batch| serde_json::json!({"name": b.name, "status": b.status});
-            audit::record_with(conn, &actor, "batch.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)))
-                .await?;
-            Ok(after)
+            let mut writes = Writes::new();
+            let after = writes.push(
+                concat!(
+                    "UPDATE batches SET name = coalesce(?2, name), description = coalesce(?3, description), \
+                     status = coalesce(?4, status), updated_at = ?5 WHERE id = ?1 RETURNING ",
+                    batch_columns!()
+                ),
+                libsql::params![id.as_str(), name.as_deref(), description, moved.map(BatchStatus::as_str), at.as_str()],
+            )?;
+            let view = |name: &str, status: BatchStatus| serde_json::json!({"name": name, "status": status});
+            let after_view = view(name.as_deref().unwrap_or(&before.name), moved.unwrap_or(before.status));
+            let before_view = view(&before.name, before.status);
+            audit::record_with_in(
+                &mut writes,
+                &actor,
+                "batch.update",
+                ENTITY,
+                &id,
+                Some(&before_view),
+                Some(&after_view),
+                None,
+            )?;
+            Ok((writes, after))
         })
         .await?;
+    let batch = outcome.one(ENTITY, after, decode)?;
     http::ok(&batch)
 }
 
@@ -421,15 +447,37 @@ pub struct MemberResults {
     pub member_count: i64,
 }
 
-/// Checks that the batch may change its members, for this caller.
-async fn open_for_change(conn: &Conn, principal: &Principal, id: &str) -> AppResult<Batch> {
-    let batch = load(conn, id).await?;
+/// Reads the batch, and which of `ids` name a contact and which are its members, and checks
+/// that the batch may change its members, for this caller (one call).
+async fn open_for_change(
+    conn: &Conn,
+    principal: &Principal,
+    id: &str,
+    ids: &[String],
+) -> AppResult<(Batch, Vec<String>, Vec<String>)> {
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    let (batch, known, members) = conn
+        .query_one(
+            ENTITY,
+            concat!(
+                "SELECT ",
+                batch_columns!(),
+                ", (SELECT json_group_array(c.id) FROM json_each(?2) j JOIN contacts c ON c.id = j.value), \
+                 (SELECT json_group_array(p.contact_id) FROM json_each(?2) j \
+                  JOIN batch_prospects p ON p.batch_id = batches.id AND p.contact_id = j.value) \
+                 FROM batches WHERE id = ?1"
+            ),
+            libsql::params![id, ids_json.as_str()],
+            |row| Ok((decode(row)?, col::<String>(row, 9)?, col::<String>(row, 10)?)),
+        )
+        .await?;
     require_batch_owner(principal, &batch)?;
     if matches!(batch.status, BatchStatus::Completed | BatchStatus::Archived) {
         let message = format!("the batch is {}; its members no longer change", batch.status);
         return Err(AppError::refused("status", "open", message));
     }
-    Ok(batch)
+    let list = |text: String| serde_json::from_str::<Vec<String>>(&text).map_err(|e| AppError::Internal(e.into()));
+    Ok((batch, list(known)?, list(members)?))
 }
 
 /// Add contacts; adding a member twice is a no-op that says so (`already_member`).
@@ -444,18 +492,19 @@ pub(crate) async fn add_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    let results = conn
-        .immediate(async |conn| {
-            let batch = open_for_change(conn, principal, &id).await?;
-            let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
-            let known: Vec<String> = conn
-                .query_all(
-                    "SELECT c.id FROM json_each(?1) j JOIN contacts c ON c.id = j.value",
-                    [ids_json.as_str()],
-                    |row| col(row, 0),
-                )
-                .await?;
-            let added = append(conn, &id, &ids, &at).await?;
+    let (_, results) = conn
+        .read_then_write(async |conn| {
+            let (batch, known, members) = open_for_change(conn, principal, &id, &ids).await?;
+            // The read holds the write lock: the contacts it found that are not members yet are
+            // the ones the append adds.
+            let added: Vec<String> =
+                ids.iter().filter(|c| known.contains(c) && !members.contains(c)).cloned().collect();
+            let mut writes = Writes::new();
+            if !added.is_empty() {
+                append(&mut writes, &id, &added, &at)?;
+                let view = serde_json::json!({"added": added});
+                audit::record_with_in(&mut writes, &actor, "batch.members_add", ENTITY, &id, None, Some(&view), None)?;
+            }
             let results: Vec<MemberOutcome> = ids
                 .iter()
                 .map(|c| MemberOutcome {
@@ -469,11 +518,7 @@ pub(crate) async fn add_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                     },
                 })
                 .collect();
-            if !added.is_empty() {
-                let view = serde_json::json!({"added": added});
-                audit::record_with(conn, &actor, "batch.members_add", ENTITY, &id, None, Some(&view)).await?;
-            }
-            Ok(MemberResults { results, member_count: batch.member_count + added.len() as i64 })
+            Ok((writes, MemberResults { results, member_count: batch.member_count + added.len() as i64 }))
         })
         .await?;
     http::ok(&results)
@@ -490,18 +535,20 @@ pub(crate) async fn remove_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<
     let ids = contact_ids("contact_ids", &http::body_json::<MemberChange>(&req)?.contact_ids)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
-    let results = conn
-        .immediate(async |conn| {
-            let batch = open_for_change(conn, principal, &id).await?;
-            let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
-            let removed: Vec<String> = conn
-                .query_all(
-                    "DELETE FROM batch_prospects WHERE batch_id = ?1 AND contact_id IN (SELECT value FROM json_each(?2)) \
-                     RETURNING contact_id",
-                    libsql::params![id.as_str(), ids_json.as_str()],
-                    |row| col(row, 0),
-                )
-                .await?;
+    let (_, results) = conn
+        .read_then_write(async |conn| {
+            let (batch, _, members) = open_for_change(conn, principal, &id, &ids).await?;
+            let removed: Vec<String> = ids.iter().filter(|c| members.contains(c)).cloned().collect();
+            let mut writes = Writes::new();
+            if !removed.is_empty() {
+                let removed_json = serde_json::to_string(&removed).map_err(|e| AppError::Internal(e.into()))?;
+                writes.push(
+                    "DELETE FROM batch_prospects WHERE batch_id = ?1 AND contact_id IN (SELECT value FROM json_each(?2))",
+                    libsql::params![id.as_str(), removed_json.as_str()],
+                )?;
+                let view = serde_json::json!({"removed": removed});
+                audit::record_with_in(&mut writes, &actor, "batch.members_remove", ENTITY, &id, Some(&view), None, None)?;
+            }
             let results = ids
                 .iter()
                 .map(|c| MemberOutcome {
@@ -509,11 +556,7 @@ pub(crate) async fn remove_members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<
                     outcome: if removed.contains(c) { "removed" } else { "not_member" },
                 })
                 .collect();
-            if !removed.is_empty() {
-                let view = serde_json::json!({"removed": removed});
-                audit::record_with(conn, &actor, "batch.members_remove", ENTITY, &id, Some(&view), None).await?;
-            }
-            Ok(MemberResults { results, member_count: batch.member_count - removed.len() as i64 })
+            Ok((writes, MemberResults { results, member_count: batch.member_count - removed.len() as i64 }))
         })
         .await?;
     http::ok(&results)

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Row, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "followup";
@@ -79,10 +79,6 @@ fn decode(row: &Row) -> AppResult<Followup> {
     })
 }
 
-async fn load(conn: &Conn, id: &str) -> AppResult<Followup> {
-    conn.query_one(ENTITY, concat!("SELECT ", followup_columns!(), " FROM followups WHERE id = ?1"), [id], decode).await
-}
-
 /// `POST /api/v1/followups`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -119,37 +115,35 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let id = new_id();
     let at = now();
-    let followup = conn
-        .immediate(async |conn| {
+    let (outcome, created) = conn
+        .read_then_write(async |conn| {
             let owner: Option<Option<String>> =
                 conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0)).await?;
             let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
             principal.require_owner(owner.as_deref())?;
-            let followup = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "INSERT INTO followups (id, contact_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7) RETURNING ",
-                        followup_columns!()
-                    ),
-                    libsql::params![
-                        id.as_str(),
-                        contact_id.as_str(),
-                        body.channel.as_str(),
-                        due_at.as_str(),
-                        reason.as_deref(),
-                        owner.unwrap_or_else(|| principal.user_id.clone()),
-                        at.as_str()
-                    ],
-                    decode,
-                )
-                .await?;
+            let mut batch = Batch::new();
+            let created = batch.push(
+                concat!(
+                    "INSERT INTO followups (id, contact_id, channel, status, due_at, reason, owner_id, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7) RETURNING ",
+                    followup_columns!()
+                ),
+                libsql::params![
+                    id.as_str(),
+                    contact_id.as_str(),
+                    body.channel.as_str(),
+                    due_at.as_str(),
+                    reason.as_deref(),
+                    owner.unwrap_or_else(|| principal.user_id.clone()),
+                    at.as_str()
+                ],
+            )?;
             let view = serde_json::json!({"contact_id": contact_id, "due_at": due_at, "channel": body.channel});
-            audit::record_with(conn, &actor, "followup.create", ENTITY, &id, None, Some(&view)).await?;
-            Ok(followup)
+            audit::record_with_in(&mut batch, &actor, "followup.create", ENTITY, &id, None, Some(&view), None)?;
+            Ok((batch, created))
         })
         .await?;
+    let followup = outcome.one(ENTITY, created, decode)?;
     http::created(&format!("/api/v1/followups/{id}"), &followup)
 }
 
@@ -225,32 +219,44 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    let followup = conn
-        .immediate(async |conn| {
-            let before = load(conn, &id).await?;
-            let owner: Option<String> =
-                conn.query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0)).await?;
+    let (outcome, after) = conn
+        .read_then_write(async |conn| {
+            let (before, contact) = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "SELECT ",
+                        followup_columns!(),
+                        ", (SELECT json_array(c.owner_id) FROM contacts c WHERE c.id = followups.contact_id) \
+                         FROM followups WHERE id = ?1"
+                    ),
+                    [id.as_str()],
+                    |row| Ok((decode(row)?, col::<Option<String>>(row, 12)?)),
+                )
+                .await?;
+            let Some(contact) = contact else { return Err(AppError::NotFound("contact")) };
+            let (owner,): (Option<String>,) = serde_json::from_str(&contact).map_err(internal)?;
             principal.require_owner(owner.as_deref())?;
             if before.status != FollowupStatus::Pending {
                 let message = format!("the follow-up is {}; only a pending one changes", before.status);
                 return Err(AppError::refused("status", "transition", message));
             }
-            let after = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "UPDATE followups SET status = coalesce(?2, status), due_at = coalesce(?3, due_at), reason = coalesce(?4, reason), \
-                         completed_at = CASE WHEN ?2 IS NOT NULL THEN ?5 END, updated_at = ?5 WHERE id = ?1 RETURNING ",
-                        followup_columns!()
-                    ),
-                    libsql::params![id.as_str(), body.status.map(FollowupStatus::as_str), due_at, reason, at.as_str()],
-                    decode,
-                )
-                .await?;
-            let view = |f: &Followup| serde_json::json!({"status": f.status, "due_at": f.due_at});
-            audit::record_with(conn, &actor, "followup.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after))).await?;
-            Ok(after)
+            let mut batch = Batch::new();
+            let after = batch.push(
+                concat!(
+                    "UPDATE followups SET status = coalesce(?2, status), due_at = coalesce(?3, due_at), reason = coalesce(?4, reason), \
+                     completed_at = CASE WHEN ?2 IS NOT NULL THEN ?5 END, updated_at = ?5 WHERE id = ?1 RETURNING ",
+                    followup_columns!()
+                ),
+                libsql::params![id.as_str(), body.status.map(FollowupStatus::as_str), due_at.as_deref(), reason, at.as_str()],
+            )?;
+            let view = |status: FollowupStatus, due_at: &str| serde_json::json!({"status": status, "due_at": due_at});
+            let after_view = view(body.status.unwrap_or(before.status), due_at.as_deref().unwrap_or(&before.due_at));
+            let before_view = view(before.status, &before.due_at);
+            audit::record_with_in(&mut batch, &actor, "followup.update", ENTITY, &id, Some(&before_view), Some(&after_view), None)?;
+            Ok((batch, after))
         })
         .await?;
+    let followup = outcome.one(ENTITY, after, decode)?;
     http::ok(&followup)
 }

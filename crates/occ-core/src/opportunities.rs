@@ -12,15 +12,16 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::advance;
 use crate::contacts::stage::may_move;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::domain::{new_id, now};
+use crate::enrollments::advance::{advance_in, score_at};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::scoring::recompute::{Context, Model, context_sql, model_sql};
+use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "opportunity";
@@ -159,29 +160,27 @@ fn money(c: &mut Check, amount: Option<i64>, currency: Option<String>) -> (Optio
     (amount, currency)
 }
 
-/// Moves the contact's stage along with the opportunity's status: each stage of the walk that
-/// the stage machine allows from where the contact stands (`from`, when known, saves the calls
-/// of the moves that cannot happen). Booking a meeting ends the contact's sequence and archives
-/// what was waiting to be sent; the database does that when the opportunity is inserted.
-async fn follow(
-    conn: &Conn,
+/// Moves the contact's stage along with the opportunity's status, as statements of the change's
+/// batch: each stage of the walk that the stage machine allows from `from`, where the contact
+/// stands, each scored at its stage from the contact's scoring `context` (both read before the
+/// batch). Booking a meeting ends the contact's sequence and archives what was waiting to be
+/// sent; the database does that when the opportunity is inserted.
+#[allow(clippy::too_many_arguments)]
+fn follow_in(
+    batch: &mut Batch,
     actor: &Actor,
     contact_id: &str,
-    from: Option<Stage>,
+    from: Stage,
+    (context, model): (&Context, &Model),
     status: OpportunityStatus,
+    at: &str,
 ) -> AppResult<()> {
-    let ids = vec![contact_id.to_owned()];
     let mut stage = from;
-    for next in stages_for(status) {
-        match stage {
-            Some(current) if !may_move(current, *next) => continue,
-            Some(_) => {
-                advance(conn, actor, &ids, *next, "contact.opportunity").await?;
-                stage = Some(*next);
-            }
-            None => {
-                advance(conn, actor, &ids, *next, "contact.opportunity").await?;
-            }
+    for next in stages_for(status).iter().copied() {
+        if may_move(stage, next) {
+            let scored = [(contact_id.to_owned(), score_at(model, context, next, at))];
+            advance_in(batch, actor, next, "contact.opportunity", model.version, &scored, at)?;
+            stage = next;
         }
     }
     Ok(())
@@ -245,24 +244,24 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let id = new_id();
     let at = now();
-    let opportunity = conn
-        .immediate(async |conn| {
-            let facts: Option<String> = audit::record_returning(
-                conn,
-                &actor,
-                "opportunity.create",
-                ENTITY,
-                &id,
-                None,
-                "(SELECT json_array(c.owner_id, c.account_id, (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
-                   AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), c.stage, \
-                   (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)) \
-                 FROM contacts c WHERE c.id = :contact)",
-                vec![(":contact".to_owned(), contact_id.clone().into()), (":reply".to_owned(), reply_id.clone().into())],
-                |row| col(row, 0),
-            )
-            .await?;
-            let Some(facts) = facts else {
+    let (outcome, created) = conn
+        .read_then_write(async |conn| {
+            let facts = conn
+                .query_opt(
+                    concat!(
+                        "SELECT json_array(c.owner_id, c.account_id, (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
+                           AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), c.stage, \
+                           (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)), ",
+                        context_sql!("c", "c.account_id"),
+                        ", ",
+                        model_sql!(),
+                        " FROM contacts c WHERE c.id = :contact"
+                    ),
+                    libsql::named_params! {":contact": contact_id.as_str(), ":reply": reply_id.as_deref(), ":now": at.as_str()},
+                    |row| Ok((col::<String>(row, 0)?, Context::decode(&col::<String>(row, 1)?)?, Model::decode(col(row, 2)?)?)),
+                )
+                .await?;
+            let Some((facts, context, model)) = facts else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
             let (owner, account_id, open, stage, replied): (Option<String>, Option<String>, Option<String>, Stage, i64) =
@@ -272,45 +271,43 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 let message = format!("this contact already has an open opportunity ({open}); move that one instead");
                 return Err(AppError::refused("contact_id", "one_open", message));
             }
+            let mut batch = Batch::new();
+            audit::record_in(&mut batch, &actor, "opportunity.create", ENTITY, &id, None)?;
             if let Some(reply_id) = &reply_id {
                 if replied == 0 {
                     return Err(AppError::invalid("reply_id", "exists", "no reply from this contact has this id"));
                 }
-                conn.write(
+                batch.push(
                     "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), \
                      updated_at = ?2 WHERE id = ?1",
                     libsql::params![reply_id.as_str(), at.as_str(), principal.user_id.as_str()],
-                )
-                .await?;
+                )?;
             }
-            let created = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, currency, notes, \
-                         owner_id, reply_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING ",
-                        opportunity_columns!()
-                    ),
-                    libsql::params![
-                        id.as_str(),
-                        contact_id.as_str(),
-                        account_id,
-                        status.as_str(),
-                        meeting_at,
-                        amount,
-                        currency,
-                        notes,
-                        owner.unwrap_or_else(|| principal.user_id.clone()),
-                        reply_id,
-                        at.as_str()
-                    ],
-                    decode,
-                )
-                .await?;
-            follow(conn, &actor, &contact_id, Some(stage), status).await?;
-            Ok(created)
+            let created = batch.push(
+                concat!(
+                    "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, currency, notes, \
+                     owner_id, reply_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING ",
+                    opportunity_columns!()
+                ),
+                libsql::params![
+                    id.as_str(),
+                    contact_id.as_str(),
+                    account_id,
+                    status.as_str(),
+                    meeting_at,
+                    amount,
+                    currency,
+                    notes,
+                    owner.unwrap_or_else(|| principal.user_id.clone()),
+                    reply_id,
+                    at.as_str()
+                ],
+            )?;
+            follow_in(&mut batch, &actor, &contact_id, stage, (&context, &model), status, &at)?;
+            Ok((batch, created))
         })
         .await?;
+    let opportunity = outcome.one(ENTITY, created, decode)?;
     http::created(&format!("/api/v1/opportunities/{id}"), &opportunity)
 }
 
@@ -426,19 +423,26 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    let opportunity = conn
-        .immediate(async |conn| {
-            let (before, contact) = conn
+    let (outcome, after) = conn
+        .read_then_write(async |conn| {
+            let (before, contact, context, model) = conn
                 .query_one(
                     ENTITY,
                     concat!(
                         "SELECT ",
                         opportunity_columns!(),
-                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) \
-                         FROM opportunities WHERE id = ?1"
+                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id), \
+                         (SELECT ",
+                        context_sql!("c", "c.account_id"),
+                        " FROM contacts c WHERE c.id = opportunities.contact_id), ",
+                        model_sql!(),
+                        " FROM opportunities WHERE id = :id"
                     ),
-                    [id.as_str()],
-                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
+                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    |row| {
+                        let context = col::<Option<String>>(row, 15)?.map(|c| Context::decode(&c)).transpose()?;
+                        Ok((decode(row)?, col::<Option<String>>(row, 14)?, context, Model::decode(col(row, 16)?)?))
+                    },
                 )
                 .await?;
             let contact: Option<(Option<String>, Stage)> =
@@ -454,43 +458,47 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 let message = format!("an opportunity that is {} cannot move to {to}; allowed: {allowed}", before.status);
                 return Err(AppError::refused("status", "transition", message));
             }
-            let after = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "UPDATE opportunities SET status = coalesce(?2, status), \
-                         meeting_at = CASE WHEN ?3 THEN ?4 ELSE meeting_at END, \
-                         amount_minor = CASE WHEN ?5 THEN ?6 ELSE amount_minor END, \
-                         currency = CASE WHEN ?5 THEN ?7 ELSE currency END, \
-                         notes = CASE WHEN ?8 THEN ?9 ELSE notes END, updated_at = ?10 WHERE id = ?1 RETURNING ",
-                        opportunity_columns!()
-                    ),
-                    libsql::params![
-                        id.as_str(),
-                        moved.map(OpportunityStatus::as_str),
-                        meeting_at.is_some(),
-                        meeting_at.flatten(),
-                        money_sent,
-                        amount,
-                        currency,
-                        notes.is_some(),
-                        notes.flatten(),
-                        at.as_str()
-                    ],
-                    decode,
-                )
-                .await?;
-            let view = |o: &Opportunity| {
-                serde_json::json!({"status": o.status, "meeting_at": o.meeting_at, "amount_minor": o.amount_minor, "currency": o.currency})
+            let mut batch = Batch::new();
+            let after = batch.push(
+                concat!(
+                    "UPDATE opportunities SET status = coalesce(?2, status), \
+                     meeting_at = CASE WHEN ?3 THEN ?4 ELSE meeting_at END, \
+                     amount_minor = CASE WHEN ?5 THEN ?6 ELSE amount_minor END, \
+                     currency = CASE WHEN ?5 THEN ?7 ELSE currency END, \
+                     notes = CASE WHEN ?8 THEN ?9 ELSE notes END, updated_at = ?10 WHERE id = ?1 RETURNING ",
+                    opportunity_columns!()
+                ),
+                libsql::params![
+                    id.as_str(),
+                    moved.map(OpportunityStatus::as_str),
+                    meeting_at.is_some(),
+                    meeting_at.clone().flatten(),
+                    money_sent,
+                    amount,
+                    currency.clone(),
+                    notes.is_some(),
+                    notes.flatten(),
+                    at.as_str()
+                ],
+            )?;
+            let view = |status: OpportunityStatus, meeting_at: Option<&str>, amount: Option<i64>, currency: Option<&str>| {
+                serde_json::json!({"status": status, "meeting_at": meeting_at, "amount_minor": amount, "currency": currency})
             };
-            audit::record_with(conn, &actor, "opportunity.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)))
-                .await?;
-            if let (Some(to), Some(contact_id)) = (moved, &before.contact_id) {
-                follow(conn, &actor, contact_id, contact.map(|(_, stage)| stage), to).await?;
+            let before_view = view(before.status, before.meeting_at.as_deref(), before.amount_minor, before.currency.as_deref());
+            let after_view = view(
+                moved.unwrap_or(before.status),
+                meeting_at.as_ref().map_or(before.meeting_at.as_deref(), Option::as_deref),
+                if money_sent { amount } else { before.amount_minor },
+                if money_sent { currency.as_deref() } else { before.currency.as_deref() },
+            );
+            audit::record_with_in(&mut batch, &actor, "opportunity.update", ENTITY, &id, Some(&before_view), Some(&after_view), None)?;
+            if let (Some(to), Some(contact_id), Some((_, stage)), Some(context)) = (moved, &before.contact_id, contact, &context) {
+                follow_in(&mut batch, &actor, contact_id, stage, (context, &model), to, &at)?;
             }
-            Ok(after)
+            Ok((batch, after))
         })
         .await?;
+    let opportunity = outcome.one(ENTITY, after, decode)?;
     http::ok(&opportunity)
 }
 

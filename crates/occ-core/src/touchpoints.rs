@@ -387,7 +387,7 @@ fn book(batch: &mut Batch, actor: &Actor, contact: &mut Mover, booked_by: &str, 
         libsql::params![id.as_str(), contact.id(), booked_by, at],
     )?;
     let view = serde_json::json!({"contact_id": contact.id(), "status": OpportunityStatus::MeetingBooked});
-    audit::record_with_in(batch, actor, "opportunity.create", "opportunity", &id, None, Some(&view))?;
+    audit::record_with_in(batch, actor, "opportunity.create", "opportunity", &id, None, Some(&view), None)?;
     for next in stages_for(OpportunityStatus::MeetingBooked) {
         contact.advance(batch, actor, *next, "contact.opportunity")?;
     }
@@ -523,7 +523,7 @@ pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             )?;
             let view = serde_json::json!({"status": body.status});
             let before = serde_json::json!({"status": "unknown"});
-            audit::record_with_in(&mut batch, &actor, "touchpoint.resolve", ENTITY, &id, Some(&before), Some(&view))?;
+            audit::record_with_in(&mut batch, &actor, "touchpoint.resolve", ENTITY, &id, Some(&before), Some(&view), None)?;
             Ok((batch, touch))
         })
         .await?;

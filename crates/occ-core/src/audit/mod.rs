@@ -54,7 +54,8 @@ pub fn record_in(
     Ok(())
 }
 
-/// As [`record_with`], as a statement of a batch.
+/// As [`record_with_because`], as a statement of a batch.
+#[allow(clippy::too_many_arguments)]
 pub fn record_with_in(
     batch: &mut Batch,
     actor: &Actor,
@@ -63,8 +64,40 @@ pub fn record_with_in(
     entity_id: &str,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
+    reason: Option<&str>,
 ) -> AppResult<()> {
-    batch.push(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, None))?;
+    batch.push(INSERT_ENTRY, entry(actor, action, entity, entity_id, before, after, reason))?;
+    Ok(())
+}
+
+/// As [`record_with_in`] with no before, the entry's `after` being the value of the SQL
+/// expression `after` when the batch gets there, so it may count what the batch wrote before it.
+/// The expression may use the entry's `:entity_id` and the named parameters of `extra`.
+pub fn record_after_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    after: &'static str,
+    extra: Vec<(String, libsql::Value)>,
+) -> AppResult<()> {
+    let mut params: Vec<(String, libsql::Value)> = vec![
+        (":id".into(), crate::domain::new_id().into()),
+        (":now".into(), crate::domain::now().into()),
+        (":actor".into(), actor.name.clone().into()),
+        (":user_id".into(), actor.user_id.clone().into()),
+        (":action".into(), action.into()),
+        (":entity".into(), entity.into()),
+        (":entity_id".into(), entity_id.into()),
+        (":request_id".into(), actor.request_id.clone().into()),
+    ];
+    params.extend(extra);
+    let sql = format!(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, after) \
+         VALUES (:id, :now, :actor, :user_id, :action, :entity, :entity_id, :request_id, ({after}))"
+    );
+    batch.push(sql, libsql::params::Params::Named(params))?;
     Ok(())
 }
 

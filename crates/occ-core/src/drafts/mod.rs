@@ -22,7 +22,7 @@ use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
 use crate::sequences::template::placeholders;
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, Step, col};
 use crate::validate::Check;
 use review::{QualityReport, Recipient, review};
 
@@ -138,20 +138,25 @@ fn draft_id(req: &Request<Bytes>) -> AppResult<String> {
     http::path_uuid(req, "id", ENTITY)
 }
 
-/// What the reviewer needs about the recipient, and who owns them (one call).
-async fn recipient(
-    conn: &Conn,
-    contact_id: &str,
-) -> AppResult<(Option<String>, Option<String>, Option<String>, Option<String>)> {
-    conn.query_opt(
-        "SELECT c.owner_id, c.title, a.name, (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
-         AND (g.expires_at IS NULL OR g.expires_at > ?2) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1) \
-         FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = ?1",
-        libsql::params![contact_id, now()],
-        |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?)),
-    )
-    .await?
-    .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))
+/// What the reviewer needs about the recipient, the contact row `c` with its account `a`, and
+/// who owns them: the contact's id (NULL for no contact), owner, title, company and strongest
+/// fresh signal. Expects `:now`; read with [`decode_recipient`].
+macro_rules! recipient_columns {
+    () => {
+        "c.id, c.owner_id, c.title, a.name, (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
+         AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1)"
+    };
+}
+
+/// The recipient's owner, title, company and signal.
+type RecipientRow = (Option<String>, Option<String>, Option<String>, Option<String>);
+
+/// Reads [`recipient_columns!`] from column `at` on; no contact is a 422 on `contact_id`.
+fn decode_recipient(row: &Row, at: i32) -> AppResult<RecipientRow> {
+    if col::<Option<String>>(row, at)?.is_none() {
+        return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
+    }
+    Ok((col(row, at + 1)?, col(row, at + 2)?, col(row, at + 3)?, col(row, at + 4)?))
 }
 
 fn reviewed(
@@ -171,9 +176,22 @@ fn reviewed(
     review(channel, false, subject, body, &unresolved, &recipient)
 }
 
-fn view(d: &Draft) -> serde_json::Value {
-    serde_json::json!({"approval_status": d.approval_status, "channel": d.channel, "subject": d.subject, "body": d.body,
-        "notes": d.notes, "contact_id": d.contact_id})
+/// What the audit log keeps of a draft.
+fn view(
+    status: ApprovalStatus,
+    channel: Channel,
+    subject: Option<&str>,
+    body: &str,
+    notes: Option<&str>,
+    contact_id: &str,
+) -> serde_json::Value {
+    serde_json::json!({"approval_status": status, "channel": channel, "subject": subject, "body": body,
+        "notes": notes, "contact_id": contact_id})
+}
+
+/// [`view`] of a draft as read.
+fn view_of(d: &Draft) -> serde_json::Value {
+    view(d.approval_status, d.channel, d.subject.as_deref(), &d.body, d.notes.as_deref(), &d.contact_id)
 }
 
 /// `POST /api/v1/drafts`.
@@ -233,44 +251,54 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let notes = c.prose("notes", body.notes, 5000);
     c.finish(())?;
     let contact_id = contact_id.unwrap_or_default();
-    let conn = ctx.conn().await?;
-    let (owner, title, company, signal) = recipient(&conn, &contact_id).await?;
-    principal.require_owner(owner.as_deref())?;
-    let report = reviewed(body.channel, subject.as_deref(), &text, (title, company, signal));
     let status = if body.submit { ApprovalStatus::Pending } else { ApprovalStatus::Draft };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let id = new_id();
     let at = now();
-    let draft = conn
-        .immediate(async |conn| {
-            let draft = conn
-                .query_one(
-                    ENTITY,
+    let conn = ctx.conn().await?;
+    let (outcome, created) = conn
+        .read_then_write(async |conn| {
+            let (owner, title, company, signal) = conn
+                .query_opt(
                     concat!(
-                        "INSERT INTO message_drafts (id, contact_id, channel, subject, body, author_kind, author_user_id, \
-                         quality_report, approval_status, notes, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'human', ?6, ?7, ?8, ?9, ?10, ?10) RETURNING ",
-                        draft_columns!()
+                        "SELECT ",
+                        recipient_columns!(),
+                        " FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
                     ),
-                    libsql::params![
-                        id.as_str(),
-                        contact_id.as_str(),
-                        body.channel.as_str(),
-                        subject.as_deref(),
-                        text.as_str(),
-                        principal.user_id.as_str(),
-                        serde_json::to_string(&report).map_err(internal)?,
-                        status.as_str(),
-                        notes.as_deref(),
-                        at.as_str()
-                    ],
-                    decode,
+                    libsql::named_params! {":id": contact_id.as_str(), ":now": at.as_str()},
+                    |row| decode_recipient(row, 0),
                 )
-                .await?;
-            audit::record_with(conn, &actor, "draft.create", ENTITY, &id, None, Some(&view(&draft))).await?;
-            Ok(draft)
+                .await?
+                .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))?;
+            principal.require_owner(owner.as_deref())?;
+            let report = reviewed(body.channel, subject.as_deref(), &text, (title, company, signal));
+            let mut batch = Batch::new();
+            let created = batch.push(
+                concat!(
+                    "INSERT INTO message_drafts (id, contact_id, channel, subject, body, author_kind, author_user_id, \
+                     quality_report, approval_status, notes, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'human', ?6, ?7, ?8, ?9, ?10, ?10) RETURNING ",
+                    draft_columns!()
+                ),
+                libsql::params![
+                    id.as_str(),
+                    contact_id.as_str(),
+                    body.channel.as_str(),
+                    subject.as_deref(),
+                    text.as_str(),
+                    principal.user_id.as_str(),
+                    serde_json::to_string(&report).map_err(internal)?,
+                    status.as_str(),
+                    notes.as_deref(),
+                    at.as_str()
+                ],
+            )?;
+            let after = view(status, body.channel, subject.as_deref(), &text, notes.as_deref(), &contact_id);
+            audit::record_with_in(&mut batch, &actor, "draft.create", ENTITY, &id, None, Some(&after), None)?;
+            Ok((batch, created))
         })
         .await?;
+    let draft = outcome.one(ENTITY, created, decode)?;
     http::created(&format!("/api/v1/drafts/{id}"), &draft)
 }
 
@@ -379,10 +407,23 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    let draft = conn
-        .immediate(async |conn| {
-            let before = load(conn, &id).await?;
-            let (owner, title, company, signal) = recipient(conn, &before.contact_id).await?;
+    let (outcome, after) = conn
+        .read_then_write(async |conn| {
+            let (before, (owner, title, company, signal)) = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "SELECT ",
+                        draft_columns!(),
+                        ", ",
+                        recipient_columns!(),
+                        " FROM message_drafts LEFT JOIN contacts c ON c.id = message_drafts.contact_id \
+                         LEFT JOIN accounts a ON a.id = c.account_id WHERE message_drafts.id = :id"
+                    ),
+                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    |row| Ok((decode(row)?, decode_recipient(row, 17)?)),
+                )
+                .await?;
             principal.require_owner(owner.as_deref())?;
             if !approval::editable(before.approval_status) {
                 return Err(refused(before.approval_status, ApprovalStatus::Pending));
@@ -397,30 +438,29 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             c.finish(())?;
             let report = reviewed(before.channel, subject.as_deref(), &text, (title, company, signal));
             let status = if before.approval_status == ApprovalStatus::Approved { ApprovalStatus::Pending } else { before.approval_status };
-            let after = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "UPDATE message_drafts SET subject = ?2, body = ?3, notes = ?4, quality_report = ?5, approval_status = ?6, \
-                         updated_at = ?7 WHERE id = ?1 RETURNING ",
-                        draft_columns!()
-                    ),
-                    libsql::params![
-                        id.as_str(),
-                        subject,
-                        text,
-                        notes,
-                        serde_json::to_string(&report).map_err(internal)?,
-                        status.as_str(),
-                        at.as_str()
-                    ],
-                    decode,
-                )
-                .await?;
-            audit::record_with(conn, &actor, "draft.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after))).await?;
-            Ok(after)
+            let mut batch = Batch::new();
+            let after = batch.push(
+                concat!(
+                    "UPDATE message_drafts SET subject = ?2, body = ?3, notes = ?4, quality_report = ?5, approval_status = ?6, \
+                     updated_at = ?7 WHERE id = ?1 RETURNING ",
+                    draft_columns!()
+                ),
+                libsql::params![
+                    id.as_str(),
+                    subject.as_deref(),
+                    text.as_str(),
+                    notes.as_deref(),
+                    serde_json::to_string(&report).map_err(internal)?,
+                    status.as_str(),
+                    at.as_str()
+                ],
+            )?;
+            let after_view = view(status, before.channel, subject.as_deref(), &text, notes.as_deref(), &before.contact_id);
+            audit::record_with_in(&mut batch, &actor, "draft.update", ENTITY, &id, Some(&view_of(&before)), Some(&after_view), None)?;
+            Ok((batch, after))
         })
         .await?;
+    let draft = outcome.one(ENTITY, after, decode)?;
     http::ok(&draft)
 }
 
@@ -431,6 +471,80 @@ pub struct Decision {
     /// Notes (a rejection's reason).
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// What moving a draft needs to know about it, the draft row `d` and its contact `c`: its status,
+/// channel and unresolved merge fields, the contact's owner and whether the contact may be
+/// reached on the channel (see [`judge`]).
+macro_rules! facts_sql {
+    () => {
+        concat!(
+            "json_array(d.approval_status, d.channel, d.quality_report ->> '$.unresolved', c.owner_id, ",
+            reach_facts_sql!("c", "d.channel"),
+            ")"
+        )
+    };
+}
+
+/// Whether the caller may move the draft whose [`facts_sql!`] are `facts` to `to`; answers the
+/// draft's status.
+fn judge(principal: &Principal, facts: &str, to: ApprovalStatus) -> AppResult<ApprovalStatus> {
+    type Read = (String, String, Option<String>, Option<String>, serde_json::Value);
+    let (status, channel, unresolved, owner, reach): Read = serde_json::from_str(facts).map_err(internal)?;
+    let (status, channel): (ApprovalStatus, Channel) =
+        (status.parse().map_err(internal)?, channel.parse().map_err(internal)?);
+    principal.require_owner(owner.as_deref())?;
+    if !approval::may_move(status, to) {
+        return Err(refused(status, to));
+    }
+    if to == ApprovalStatus::Approved {
+        let unresolved: Vec<String> =
+            unresolved.map(|u| serde_json::from_str(&u)).transpose().map_err(internal)?.unwrap_or_default();
+        if !unresolved.is_empty() {
+            let list: Vec<String> = unresolved.iter().map(|f| format!("{{{{{f}}}}}")).collect();
+            return Err(AppError::invalid(
+                "body",
+                "unresolved",
+                format!("fill in {} before approving", list.join(", ")),
+            ));
+        }
+        if let Err(refusal) = Facts::decode(&reach.to_string())?.decide(channel)? {
+            let message = format!("cannot approve: {}", refusal.message(channel));
+            return Err(AppError::refused("contact_id", "reach", message));
+        }
+    }
+    Ok(status)
+}
+
+/// The audit action of a move to `to`.
+fn action_of(to: ApprovalStatus) -> &'static str {
+    match to {
+        ApprovalStatus::Pending => "draft.submit",
+        ApprovalStatus::Approved => "draft.approve",
+        ApprovalStatus::Rejected => "draft.reject",
+        _ => "draft.archive",
+    }
+}
+
+/// Adds to `batch` the move of the draft `id` to `to`; answers the step that returns the draft.
+fn push_move(
+    batch: &mut Batch,
+    principal: &Principal,
+    id: &str,
+    to: ApprovalStatus,
+    notes: Option<&str>,
+    at: &str,
+) -> AppResult<Step> {
+    let reviewer = matches!(to, ApprovalStatus::Approved | ApprovalStatus::Rejected);
+    batch.push(
+        concat!(
+            "UPDATE message_drafts SET approval_status = ?2, notes = coalesce(?3, notes), \
+             reviewer_id = CASE WHEN ?4 THEN ?5 ELSE reviewer_id END, reviewed_at = CASE WHEN ?4 THEN ?6 ELSE reviewed_at END, \
+             updated_at = ?6 WHERE id = ?1 RETURNING ",
+            draft_columns!()
+        ),
+        libsql::params![id, to.as_str(), notes, reviewer, principal.user_id.as_str(), at],
+    )
 }
 
 /// Moves one draft to `to` (two round trips): the audit entry reads the draft and whether its
@@ -444,57 +558,24 @@ async fn decide(
     notes: Option<&str>,
 ) -> AppResult<Draft> {
     const FACTS: &str = concat!(
-        "(SELECT json_array(d.approval_status, d.channel, d.quality_report ->> '$.unresolved', c.owner_id, ",
-        reach_facts_sql!("c", "d.channel"),
-        ") FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :entity_id)"
+        "(SELECT ",
+        facts_sql!(),
+        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :entity_id)"
     );
     let at = now();
-    let action = format!(
-        "draft.{}",
-        match to {
-            ApprovalStatus::Pending => "submit",
-            ApprovalStatus::Approved => "approve",
-            ApprovalStatus::Rejected => "reject",
-            _ => "archive",
-        }
-    );
     let (outcome, draft) = conn
         .read_then_write(async |conn| {
-        let facts: Option<String> =
-            audit::record_returning(conn, actor, &action, ENTITY, id, notes, FACTS, Vec::new(), |row| col(row, 0)).await?;
-        let facts = facts.ok_or(AppError::NotFound(ENTITY))?;
-        type Read = (String, String, Option<String>, Option<String>, serde_json::Value);
-        let (status, channel, unresolved, owner, reach): Read = serde_json::from_str(&facts).map_err(internal)?;
-        let (status, channel): (ApprovalStatus, Channel) = (status.parse().map_err(internal)?, channel.parse().map_err(internal)?);
-        principal.require_owner(owner.as_deref())?;
-        if !approval::may_move(status, to) {
-            return Err(refused(status, to));
-        }
-        if to == ApprovalStatus::Approved {
-            let unresolved: Vec<String> = unresolved.map(|u| serde_json::from_str(&u)).transpose().map_err(internal)?.unwrap_or_default();
-            if !unresolved.is_empty() {
-                let list: Vec<String> = unresolved.iter().map(|f| format!("{{{{{f}}}}}")).collect();
-                return Err(AppError::invalid("body", "unresolved", format!("fill in {} before approving", list.join(", "))));
-            }
-            if let Err(refusal) = Facts::decode(&reach.to_string())?.decide(channel)? {
-                let message = format!("cannot approve: {}", refusal.message(channel));
-                return Err(AppError::refused("contact_id", "reach", message));
-            }
-        }
-        let reviewer = matches!(to, ApprovalStatus::Approved | ApprovalStatus::Rejected);
-        let mut batch = Batch::new();
-        let draft = batch.push(
-                concat!(
-                    "UPDATE message_drafts SET approval_status = ?2, notes = coalesce(?3, notes), \
-                     reviewer_id = CASE WHEN ?4 THEN ?5 ELSE reviewer_id END, reviewed_at = CASE WHEN ?4 THEN ?6 ELSE reviewed_at END, \
-                     updated_at = ?6 WHERE id = ?1 RETURNING ",
-                    draft_columns!()
-                ),
-                libsql::params![id, to.as_str(), notes, reviewer, principal.user_id.as_str(), at.as_str()],
-            )?;
-        Ok((batch, draft))
-    })
-    .await?;
+            let facts: Option<String> =
+                audit::record_returning(conn, actor, action_of(to), ENTITY, id, notes, FACTS, Vec::new(), |row| {
+                    col(row, 0)
+                })
+                .await?;
+            judge(principal, &facts.ok_or(AppError::NotFound(ENTITY))?, to)?;
+            let mut batch = Batch::new();
+            let draft = push_move(&mut batch, principal, id, to, notes, &at)?;
+            Ok((batch, draft))
+        })
+        .await?;
     outcome.one(ENTITY, draft, decode)
 }
 
@@ -571,33 +652,64 @@ pub(crate) async fn bulk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     }
     let notes = body.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let ids: Vec<Option<String>> =
+        body.ids.iter().map(|text| uuid::Uuid::try_parse(text.trim()).map(|u| u.to_string()).ok()).collect();
+    let ids_json = serde_json::to_string(&ids.iter().flatten().collect::<Vec<_>>()).map_err(internal)?;
+    let at = now();
     let conn = ctx.conn().await?;
-    let mut results = Vec::with_capacity(body.ids.len());
-    for text in &body.ids {
-        let Ok(id) = uuid::Uuid::try_parse(text.trim()).map(|u| u.to_string()) else {
-            results.push(BulkResult {
-                id: text.clone(),
-                ok: false,
-                error: Some(serde_json::json!({"code": "not_found", "message": "not an id"})),
-            });
-            continue;
-        };
-        let outcome = decide(&conn, principal, &actor, &id, to, notes).await;
-        results.push(match outcome {
-            Ok(_) => BulkResult { id, ok: true, error: None },
-            Err(err) => {
-                let (code, message) = match &err {
-                    AppError::NotFound(_) => ("not_found", "draft not found".to_owned()),
-                    AppError::Forbidden(m) => ("forbidden", m.clone()),
-                    AppError::Conflict { message, .. } => ("conflict", message.clone()),
-                    AppError::Validation(fields) => {
+    let (_, results) = conn
+        .read_then_write(async |conn| {
+            let facts: std::collections::HashMap<String, String> = conn
+                .query_all(
+                    concat!(
+                        "SELECT d.id, ",
+                        facts_sql!(),
+                        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+                         WHERE d.id IN (SELECT value FROM json_each(?1))"
+                    ),
+                    [ids_json.as_str()],
+                    |row| Ok((col(row, 0)?, col(row, 1)?)),
+                )
+                .await?
+                .into_iter()
+                .collect();
+            let mut batch = Batch::new();
+            let mut results = Vec::with_capacity(ids.len());
+            let mut moved: Vec<&String> = Vec::new();
+            for (text, id) in body.ids.iter().zip(&ids) {
+                let Some(id) = id else {
+                    let error = serde_json::json!({"code": "not_found", "message": "not an id"});
+                    results.push(BulkResult { id: text.clone(), ok: false, error: Some(error) });
+                    continue;
+                };
+                // The same draft again further down the list finds it moved already.
+                let judged = if moved.contains(&id) {
+                    Err(refused(to, to))
+                } else {
+                    facts.get(id).ok_or(AppError::NotFound(ENTITY)).and_then(|f| judge(principal, f, to))
+                };
+                let error = match judged {
+                    Ok(_) => {
+                        audit::record_in(&mut batch, &actor, action_of(to), ENTITY, id, notes)?;
+                        push_move(&mut batch, principal, id, to, notes, &at)?;
+                        moved.push(id);
+                        results.push(BulkResult { id: id.clone(), ok: true, error: None });
+                        continue;
+                    }
+                    Err(AppError::NotFound(_)) => ("not_found", "draft not found".to_owned()),
+                    Err(AppError::Forbidden(m)) => ("forbidden", m),
+                    Err(AppError::Conflict { message, .. }) => ("conflict", message),
+                    Err(AppError::Validation(fields)) => {
                         ("validation_failed", fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "))
                     }
-                    _ => return Err(err),
+                    Err(err) => return Err(err),
                 };
-                BulkResult { id, ok: false, error: Some(serde_json::json!({"code": code, "message": message})) }
+                let (code, message) = error;
+                let error = serde_json::json!({"code": code, "message": message});
+                results.push(BulkResult { id: id.clone(), ok: false, error: Some(error) });
             }
-        });
-    }
+            Ok((batch, results))
+        })
+        .await?;
     http::ok(&BulkResults { results })
 }

@@ -2,6 +2,7 @@
 //! contact; steps come due by day offset in the contact's time zone (see `due`); a person may
 //! pause, resume or end one; the worker tick turns due steps into drafts.
 
+pub(crate) mod advance;
 pub mod due;
 
 use ::http::{Request, Response, StatusCode};
@@ -12,14 +13,15 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
-use crate::contacts::actions::advance;
 use crate::domain::enums::{ContactStatus, EnrollmentStatus, ExitReason, Role, SequenceStatus, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::scoring::recompute::{Context, Model, context_sql, model_sql};
+use crate::store::{Batch, Conn, Row, col};
+use advance::{advance_in, score_at};
 
 const ENTITY: &str = "enrollment";
 
@@ -161,9 +163,32 @@ fn uuid_text(field: &str, text: &str) -> AppResult<String> {
         .map_err(|_| AppError::invalid(field, "format", format!("{text:?} is not an id")))
 }
 
-/// What the database says about a contact to enroll.
+/// What the database says about a contact to enroll (read from the JSON array the read
+/// builds, in this order).
 #[derive(Debug, Deserialize)]
-struct Candidate(String, String, Option<String>, String, Option<String>);
+struct Candidate {
+    id: String,
+    status: String,
+    owner: Option<String>,
+    timezone: String,
+    /// The name of the sequence it is live in.
+    live: Option<String>,
+    /// What scoring it at its new stage needs.
+    context: Context,
+}
+
+/// Why `candidate` may not be enrolled by `principal`, if it may not.
+fn refusal(principal: &Principal, candidate: &Candidate) -> Option<serde_json::Value> {
+    let status: ContactStatus = candidate.status.parse().unwrap_or(ContactStatus::DoNotContact);
+    if principal.role == Role::Bdr && candidate.owner.as_deref().is_some_and(|o| o != principal.user_id) {
+        failure("forbidden", "this contact belongs to another user")
+    } else if matches!(status, ContactStatus::Bounced | ContactStatus::DoNotContact) {
+        failure(status.as_str(), format!("the contact is {status} and is never contacted"))
+    } else {
+        let live = candidate.live.as_ref()?;
+        failure("already_enrolled", format!("the contact is already in the sequence {live:?}"))
+    }
+}
 
 fn failure(code: &str, message: impl Into<String>) -> Option<serde_json::Value> {
     Some(serde_json::json!({"code": code, "message": message.into()}))
@@ -201,25 +226,31 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let batch = body.batch_id.as_deref().map(|b| uuid_text("batch_id", b)).transpose()?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = chrono::Utc::now();
+    let created = due::stored(at);
     let conn = ctx.conn().await?;
-    let results = conn
-        .immediate(async |conn| {
-            let (sequence, first_offset, candidates, batch_found) = conn
+    let (outcome, (results, view)) = conn
+        .read_then_write(async |conn| {
+            let (sequence, first_offset, candidates, batch_found, model) = conn
                 .query_one(
                     "sequence",
-                    "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence), \
-                     (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1), \
-                     (SELECT json_group_array(json_array(c.id, c.status, c.owner_id, \
-                        coalesce(c.timezone, a.timezone, \
-                          (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
-                        (SELECT sq.name FROM enrollments e JOIN sequences sq ON sq.id = e.sequence_id \
-                         WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')))) \
-                      FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
-                      WHERE c.id IN (SELECT value FROM json_each(:ids)) \
-                      OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)), \
-                     (SELECT count(*) FROM batches WHERE id = :batch)",
+                    concat!(
+                        "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence), \
+                         (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1), \
+                         (SELECT json_group_array(json_array(c.id, c.status, c.owner_id, \
+                            coalesce(c.timezone, a.timezone, \
+                              (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
+                            (SELECT sq.name FROM enrollments e JOIN sequences sq ON sq.id = e.sequence_id \
+                             WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')), ",
+                        context_sql!("c", "c.account_id"),
+                        ")) \
+                          FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
+                          WHERE c.id IN (SELECT value FROM json_each(:ids)) \
+                          OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)), \
+                         (SELECT count(*) FROM batches WHERE id = :batch), ",
+                        model_sql!()
+                    ),
                     libsql::named_params! {
-                        ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(),
+                        ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(), ":now": created.as_str(),
                         ":ids": serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?,
                     },
                     |row| {
@@ -228,6 +259,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                             col::<Option<i64>>(row, 1)?,
                             col::<Option<String>>(row, 2)?,
                             col::<i64>(row, 3)?,
+                            Model::decode(col(row, 4)?)?,
                         ))
                     },
                 )
@@ -251,63 +283,59 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 None => Vec::new(),
             };
             if batch.is_some() {
-                ids = candidates.iter().map(|c| c.0.clone()).collect();
+                ids = candidates.iter().map(|c| c.id.clone()).collect();
             }
             let mut results: Vec<EnrollResult> = Vec::with_capacity(ids.len());
             let mut rows: Vec<serde_json::Value> = Vec::new();
+            let mut scored = Vec::new();
             for id in &ids {
-                let error = match candidates.iter().find(|c| &c.0 == id) {
+                let error = match candidates.iter().find(|c| &c.id == id) {
                     None => failure("not_found", "contact not found"),
-                    Some(Candidate(_, status, owner, tz, live)) => {
-                        let status: ContactStatus = status.parse().unwrap_or(ContactStatus::DoNotContact);
-                        if principal.role == Role::Bdr && owner.as_deref().is_some_and(|o| o != principal.user_id) {
-                            failure("forbidden", "this contact belongs to another user")
-                        } else if matches!(status, ContactStatus::Bounced | ContactStatus::DoNotContact) {
-                            failure(status.as_str(), format!("the contact is {status} and is never contacted"))
-                        } else if let Some(live) = live {
-                            failure("already_enrolled", format!("the contact is already in the sequence {live:?}"))
-                        } else {
+                    Some(candidate) => match refusal(principal, candidate) {
+                        Some(error) => Some(error),
+                        None => {
                             let enrollment = new_id();
-                            let next = due::due_at(at, first_offset, due::zone(tz));
+                            let next = due::due_at(at, first_offset, due::zone(&candidate.timezone));
                             rows.push(serde_json::json!([enrollment, id, due::stored(next)]));
+                            scored.push((id.clone(), score_at(&model, &candidate.context, Stage::Sequencing, &created)));
                             results.push(EnrollResult { contact_id: id.clone(), ok: true, enrollment_id: Some(enrollment), error: None });
                             continue;
                         }
-                    }
+                    },
                 };
                 results.push(EnrollResult { contact_id: id.clone(), ok: false, enrollment_id: None, error });
             }
-            let created = due::stored(at);
-            let inserted: Vec<String> = conn
-                .query_all(
-                    "INSERT INTO enrollments (id, contact_id, sequence_id, current_step, next_due_at, status, enrolled_by, \
-                     created_at, updated_at) \
-                     SELECT value ->> 0, value ->> 1, ?2, 1, value ->> 2, 'active', ?3, ?4, ?4 FROM json_each(?1) WHERE true \
-                     ON CONFLICT DO NOTHING RETURNING contact_id",
-                    libsql::params![serde_json::Value::Array(rows).to_string(), sequence_id.as_str(), actor.user_id.as_deref(), created],
-                    |row| col(row, 0),
-                )
-                .await?;
-            // Enrolled by someone else a moment ago: the unique index kept the first.
-            for result in results.iter_mut().filter(|r| r.ok && !inserted.contains(&r.contact_id)) {
-                result.ok = false;
-                result.enrollment_id = None;
-                result.error = failure("already_enrolled", "the contact was just enrolled in another sequence");
-            }
-            advance(conn, &actor, &inserted, Stage::Sequencing, "contact.enrolled").await?;
-            Ok(results)
+            // The read holds the write lock, so what it saw of live enrollments still holds:
+            // every row inserts.
+            let mut writes = Batch::new();
+            writes.push(
+                "INSERT INTO enrollments (id, contact_id, sequence_id, current_step, next_due_at, status, enrolled_by, \
+                 created_at, updated_at) \
+                 SELECT value ->> 0, value ->> 1, ?2, 1, value ->> 2, 'active', ?3, ?4, ?4 FROM json_each(?1)",
+                libsql::params![serde_json::Value::Array(rows).to_string(), sequence_id.as_str(), actor.user_id.as_deref(), created.as_str()],
+            )?;
+            advance_in(&mut writes, &actor, Stage::Sequencing, "contact.enrolled", model.version, &scored, &created)?;
+            let view = match results.first() {
+                Some(EnrollResult { enrollment_id: Some(id), .. }) if single => Some(writes.push(
+                    concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"),
+                    [id.as_str()],
+                )?),
+                _ => None,
+            };
+            Ok((writes, (results, view)))
         })
         .await?;
     if !single {
         return http::ok(&EnrollResults { results });
     }
     let Some(result) = results.into_iter().next() else { return Err(AppError::NotFound("contact")) };
-    match (result.enrollment_id, result.error) {
-        (Some(id), _) => {
-            let enrollment = load(&conn, &id).await?;
+    match (result.enrollment_id, result.error, view) {
+        (Some(id), _, Some(view)) => {
+            let enrollment = outcome.one(ENTITY, view, decode)?;
             http::created(&format!("/api/v1/enrollments/{id}"), &enrollment)
         }
-        (None, error) => {
+        (Some(_), _, None) => Err(AppError::NotFound(ENTITY)),
+        (None, error, _) => {
             let error = error.unwrap_or_default();
             let code = error["code"].as_str().unwrap_or_default();
             let message = error["message"].as_str().unwrap_or_default().to_owned();
@@ -413,28 +441,39 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();
     let conn = ctx.conn().await?;
-    let changed = conn
-        .immediate(async |conn| {
-            let before = load(conn, &id).await?;
+    let (outcome, after) = conn
+        .read_then_write(async |conn| {
+            let (before, owner) = conn
+                .query_one(
+                    ENTITY,
+                    concat!(
+                        "SELECT ",
+                        enrollment_columns!(),
+                        ", (SELECT c.owner_id FROM contacts c WHERE c.id = e.contact_id) FROM enrollments e WHERE e.id = ?1"
+                    ),
+                    [id.as_str()],
+                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
+                )
+                .await?;
             if principal.role == Role::Bdr {
-                let owner: Option<String> = conn
-                    .query_one("contact", "SELECT owner_id FROM contacts WHERE id = ?1", [before.contact_id.as_str()], |row| col(row, 0))
-                    .await?;
                 principal.require_owner(owner.as_deref())?;
             }
-            let (from, sql, action): (&[EnrollmentStatus], &str, &str) = match what {
+            let (from, to, sql, action): (&[EnrollmentStatus], EnrollmentStatus, &'static str, &str) = match what {
                 Move::Pause => (
                     &[EnrollmentStatus::Active],
+                    EnrollmentStatus::Paused,
                     "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
                     "enrollment.pause",
                 ),
                 Move::Resume => (
                     &[EnrollmentStatus::Paused],
+                    EnrollmentStatus::Active,
                     "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
                     "enrollment.resume",
                 ),
                 Move::Exit => (
                     &[EnrollmentStatus::Active, EnrollmentStatus::Paused],
+                    EnrollmentStatus::Exited,
                     "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
                      ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
                     "enrollment.exit",
@@ -445,14 +484,20 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
                 let message = format!("the enrollment is {}; this needs it {}", before.status, allowed.join(" or "));
                 return Err(AppError::refused("status", "transition", message));
             }
-            conn.write(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()]).await?;
-            let after = load(conn, &id).await?;
-            let view = |e: &Enrollment| serde_json::json!({"status": e.status, "exit_reason": e.exit_reason, "paused_until": e.paused_until, "contact_id": e.contact_id});
-            let (before, after_view) = (view(&before), view(&after));
-            audit::record_with_because(conn, &actor, action, ENTITY, &id, Some(&before), Some(&after_view), reason).await?;
-            Ok(after)
+            let mut batch = Batch::new();
+            batch.push(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()])?;
+            let after = batch.push(concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"), [id.as_str()])?;
+            let view = |status: EnrollmentStatus, exit_reason: Option<ExitReason>, paused_until: Option<&str>| {
+                serde_json::json!({"status": status, "exit_reason": exit_reason, "paused_until": paused_until, "contact_id": before.contact_id})
+            };
+            let exit_reason = if what == Move::Exit { Some(ExitReason::Manual) } else { before.exit_reason };
+            let after_view = view(to, exit_reason, until.as_deref());
+            let before_view = view(before.status, before.exit_reason, before.paused_until.as_deref());
+            audit::record_with_in(&mut batch, &actor, action, ENTITY, &id, Some(&before_view), Some(&after_view), reason)?;
+            Ok((batch, after))
         })
         .await?;
+    let changed = outcome.one(ENTITY, after, decode)?;
     http::with_status(StatusCode::OK, &changed)
 }
 

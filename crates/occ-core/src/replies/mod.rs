@@ -328,7 +328,7 @@ pub(crate) fn ingest(batch: &mut Batch, actor: &Actor, contact: &mut Mover, inco
         ],
     )?;
     let view = serde_json::json!({"contact_id": contact.id(), "channel": incoming.channel, "intent": intent, "confidence": confidence});
-    audit::record_with_in(batch, actor, "reply.create", ENTITY, &id, None, Some(&view))?;
+    audit::record_with_in(batch, actor, "reply.create", ENTITY, &id, None, Some(&view), None)?;
     let planned = Planned::new(id, incoming.channel, reply);
     apply(batch, actor, contact, intent, return_date, false, planned)
 }
@@ -538,6 +538,7 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                 &id,
                 Some(&serde_json::json!({"intent": before.intent})),
                 Some(&serde_json::json!({"intent": body.intent})),
+                None,
             )?;
             let planned = Planned::new(id.clone(), before.channel, reply);
             let planned = apply(&mut batch, &actor, &mut contact, body.intent, return_date, true, planned)?;

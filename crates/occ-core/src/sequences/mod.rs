@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult, EntityRef, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "sequence";
@@ -311,29 +311,34 @@ fn check_live_edit(live: i64, existing: &[Step], steps: &[CheckedStep]) -> AppRe
     Err(AppError::refused("steps", "in_use", message))
 }
 
-fn steps_json(steps: &[CheckedStep]) -> String {
-    let rows: Vec<serde_json::Value> = steps
+/// The steps as they are stored: each at its place in the list, on its kind's channel.
+fn planned(steps: &[CheckedStep]) -> Vec<Step> {
+    steps
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            serde_json::json!({"id": s.id, "position": i + 1, "day_offset": s.day_offset, "channel": channel_of(s.kind),
-                "kind": s.kind, "subject": s.subject, "template": s.template, "is_break_up": s.is_break_up})
+        .zip(1..)
+        .map(|(s, position)| Step {
+            id: s.id.clone(),
+            position,
+            day_offset: s.day_offset,
+            channel: channel_of(s.kind),
+            kind: s.kind,
+            subject: s.subject.clone(),
+            template: s.template.clone(),
+            is_break_up: s.is_break_up,
         })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
+        .collect()
 }
 
-/// Writes the steps: those left out are removed, the others placed at their new positions
-/// (moved out of the way first, as positions are unique).
-async fn write_steps(conn: &Conn, sequence_id: &str, steps: &[CheckedStep], at: &str) -> AppResult<()> {
-    let json = steps_json(steps);
-    conn.write(
+/// Adds to `batch` the writing of the steps: those left out are removed, the others placed at
+/// their new positions (moved out of the way first, as positions are unique).
+fn write_steps(batch: &mut Batch, sequence_id: &str, steps: &[CheckedStep], at: &str) -> AppResult<()> {
+    let json = serde_json::to_string(&planned(steps)).map_err(|e| AppError::Internal(e.into()))?;
+    batch.push(
         "DELETE FROM sequence_steps WHERE sequence_id = ?1 AND id NOT IN (SELECT value ->> 'id' FROM json_each(?2))",
         libsql::params![sequence_id, json.as_str()],
-    )
-    .await?;
-    conn.write("UPDATE sequence_steps SET position = position + 10000 WHERE sequence_id = ?1", [sequence_id]).await?;
-    conn.write(
+    )?;
+    batch.push("UPDATE sequence_steps SET position = position + 10000 WHERE sequence_id = ?1", [sequence_id])?;
+    batch.push(
         "INSERT INTO sequence_steps (id, sequence_id, position, day_offset, channel, kind, subject_template, body_template, \
          is_break_up, created_at, updated_at) \
          SELECT value ->> 'id', ?1, value ->> 'position', value ->> 'day_offset', value ->> 'channel', value ->> 'kind', \
@@ -342,15 +347,24 @@ async fn write_steps(conn: &Conn, sequence_id: &str, steps: &[CheckedStep], at: 
          channel = excluded.channel, kind = excluded.kind, subject_template = excluded.subject_template, \
          body_template = excluded.body_template, is_break_up = excluded.is_break_up, updated_at = excluded.updated_at",
         libsql::params![sequence_id, json.as_str(), at],
-    )
-    .await?;
+    )?;
     Ok(())
 }
 
-fn audit_view(s: &Sequence) -> serde_json::Value {
-    serde_json::json!({"name": s.name, "description": s.description, "status": s.status, "autopilot": s.autopilot,
-        "steps": s.steps})
+/// What the audit log keeps of a sequence.
+fn audit_view(
+    name: &str,
+    description: Option<&str>,
+    status: SequenceStatus,
+    autopilot: bool,
+    steps: &[Step],
+) -> serde_json::Value {
+    serde_json::json!({"name": name, "description": description, "status": status, "autopilot": autopilot,
+        "steps": steps})
 }
+
+/// The statement that reads a sequence back in a batch.
+const SELECT_ONE: &str = concat!("SELECT ", sequence_columns!(), " FROM sequences s WHERE s.id = ?1");
 
 async fn name_taken(conn: &Conn, err: AppError, name: &str) -> AppError {
     match err {
@@ -394,28 +408,24 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let id = new_id();
     let at = now();
-    let result = conn
-        .immediate(async |conn| {
-            conn.write(
-                "INSERT INTO sequences (id, name, description, status, autopilot, owner_id, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
-                libsql::params![
-                    id.as_str(),
-                    name.as_str(),
-                    description.as_deref(),
-                    status.as_str(),
-                    principal.user_id.as_str(),
-                    at.as_str()
-                ],
-            )
-            .await?;
-            write_steps(conn, &id, &steps, &at).await?;
-            let sequence = load(conn, &id).await?;
-            audit::record_with(conn, &actor, "sequence.create", ENTITY, &id, None, Some(&audit_view(&sequence)))
-                .await?;
-            Ok(sequence)
-        })
-        .await;
+    let mut batch = Batch::new();
+    batch.push(
+        "INSERT INTO sequences (id, name, description, status, autopilot, owner_id, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
+        libsql::params![
+            id.as_str(),
+            name.as_str(),
+            description.as_deref(),
+            status.as_str(),
+            principal.user_id.as_str(),
+            at.as_str()
+        ],
+    )?;
+    write_steps(&mut batch, &id, &steps, &at)?;
+    let created = batch.push(SELECT_ONE, [id.as_str()])?;
+    let view = audit_view(&name, description.as_deref(), status, false, &planned(&steps));
+    audit::record_with_in(&mut batch, &actor, "sequence.create", ENTITY, &id, None, Some(&view), None)?;
+    let result = conn.batch(batch).await.and_then(|outcome| outcome.one(ENTITY, created, decode));
     let sequence = match result {
         Ok(sequence) => sequence,
         Err(err) => return Err(name_taken(&conn, err, &name).await),
@@ -477,7 +487,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let mut name_sent = None;
     let result = conn
-        .immediate(async |conn| {
+        .read_then_write(async |conn| {
             let before = load(conn, &id).await?;
             let mut c = Check::default();
             let name = match body.name {
@@ -492,27 +502,27 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let description = crate::validate::patched(body.description, |d| c.prose("description", d, 5000));
             let steps = body.steps.map(|steps| c.steps(steps, &before.steps));
             c.finish(())?;
+            let mut batch = Batch::new();
             if let Some(steps) = &steps {
                 let live = before.enrolled.active + before.enrolled.paused;
                 check_live_edit(live, &before.steps, steps)?;
-                write_steps(conn, &id, steps, &at).await?;
+                write_steps(&mut batch, &id, steps, &at)?;
             }
-            conn.write(
+            batch.push(
                 "UPDATE sequences SET name = coalesce(?2, name), \
                  description = CASE WHEN ?3 THEN ?4 ELSE description END, status = coalesce(?5, status), \
                  autopilot = coalesce(?6, autopilot), updated_at = ?7 WHERE id = ?1",
                 libsql::params![
                     id.as_str(),
-                    name,
+                    name.as_deref(),
                     description.is_some(),
-                    description.flatten(),
+                    description.clone().flatten(),
                     body.status.map(SequenceStatus::as_str),
                     body.autopilot,
                     at.as_str()
                 ],
-            )
-            .await?;
-            let after = load(conn, &id).await?;
+            )?;
+            let after = batch.push(SELECT_ONE, [id.as_str()])?;
             let action = match body.autopilot {
                 Some(on) if on != before.autopilot => {
                     if on {
@@ -523,19 +533,29 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 }
                 _ => "sequence.update",
             };
-            audit::record_with(
-                conn,
+            let before_view =
+                audit_view(&before.name, before.description.as_deref(), before.status, before.autopilot, &before.steps);
+            let after_view = audit_view(
+                name.as_deref().unwrap_or(&before.name),
+                description.as_ref().map_or(before.description.as_deref(), Option::as_deref),
+                body.status.unwrap_or(before.status),
+                body.autopilot.unwrap_or(before.autopilot),
+                &steps.as_deref().map_or_else(|| before.steps.clone(), planned),
+            );
+            audit::record_with_in(
+                &mut batch,
                 &actor,
                 action,
                 ENTITY,
                 &id,
-                Some(&audit_view(&before)),
-                Some(&audit_view(&after)),
-            )
-            .await?;
-            Ok(after)
+                Some(&before_view),
+                Some(&after_view),
+                None,
+            )?;
+            Ok((batch, after))
         })
-        .await;
+        .await
+        .and_then(|(outcome, after)| outcome.one(ENTITY, after, decode));
     match result {
         Ok(sequence) => http::ok(&sequence),
         Err(err) => Err(name_taken(&conn, err, name_sent.as_deref().unwrap_or_default()).await),
@@ -563,7 +583,9 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 return Err(AppError::refused("id", "in_use", message));
             }
             conn.write("DELETE FROM sequences WHERE id = ?1", [id.as_str()]).await?;
-            audit::record_with(conn, &actor, "sequence.delete", ENTITY, &id, Some(&audit_view(&before)), None).await
+            let view =
+                audit_view(&before.name, before.description.as_deref(), before.status, before.autopilot, &before.steps);
+            audit::record_with(conn, &actor, "sequence.delete", ENTITY, &id, Some(&view), None).await
         })
         .await?;
     Ok(http::no_content())
