@@ -1,8 +1,8 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask ci`: everything CI checks: formatting, clippy, the Rust tests against an
-//!   embedded database and against a real libSQL server, the schemathesis conformance run and
-//!   the browser tests.
+//!   embedded database and against a real libSQL server, the deployment's own build and its
+//!   functions answering, the schemathesis conformance run and the browser tests.
 //! - `cargo xtask schemathesis`: only the conformance run: schemathesis against `occ serve
 //!   --demo`, checking every answer against the OpenAPI description (see `schemathesis.rs`).
 //! - `cargo xtask e2e`: only the browser tests.
@@ -63,6 +63,7 @@ fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
             .env("OCC_SQLD", &sqld),
         tally,
     )?;
+    vercel::run()?;
     schemathesis::run()?;
     e2e::run(tally)
 }
