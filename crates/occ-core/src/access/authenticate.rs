@@ -84,9 +84,16 @@ impl Leases {
         }
     }
 
-    /// Keeps a new lease of `granted` requests, one of them served now.
+    /// Keeps a new lease of `granted` requests, one of them served now. Requests of the same
+    /// credential that renewed at the same time each took a lease: what is left of them adds up,
+    /// so none of what was counted in the database goes unserved.
     fn keep(&self, id: &str, window: &str, granted: i64, unleased: i64) {
         let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(lease) = leases.get_mut(id).filter(|l| l.window == window) {
+            lease.left += (granted - 1).max(0);
+            lease.unleased = lease.unleased.min(unleased);
+            return;
+        }
         if leases.len() >= REMEMBERED {
             leases.retain(|_, l| l.window == window);
             if leases.len() >= REMEMBERED {
@@ -259,7 +266,20 @@ mod tests {
         leases.keep("h", "w", 2, 8);
         assert_eq!(leases.size("h", "w"), 2, "a quarter of what is left");
         assert!(matches!(leases.take("h", "next minute"), Served::Renew), "a new minute needs a new lease");
+        leases.take("h", "w");
         leases.keep("h", "w", 0, 0);
         assert!(matches!(leases.take("h", "w"), Served::Spent), "spent until the minute turns");
+    }
+
+    #[test]
+    fn leases_taken_at_once_are_all_served() {
+        let leases = Leases::default();
+        // Two requests of one token found the lease used up and renewed together: the database
+        // counted both leases, so the instance serves both.
+        leases.keep("h", "w", 32, 200);
+        leases.keep("h", "w", 32, 168);
+        let served = std::iter::from_fn(|| matches!(leases.take("h", "w"), Served::Leased).then_some(())).count();
+        assert_eq!(served, 31 + 31, "each lease's first request was served as it renewed");
+        assert_eq!(leases.size("h", "w"), 32, "a quarter of the lower of what each renewal saw left");
     }
 }
