@@ -21,7 +21,6 @@ const OVER: &[(&str, &str, u32)] = &[
     // The chunk, read before the lookups its rows need, then the writes with the commit.
     ("POST", "/api/v1/imports/{id}/run", 3),
     ("POST", "/api/v1/settings/icp/rescore", 3),
-    ("POST", "/api/v1/suppression", 3),
 ];
 
 /// The rule: the read and the write.

@@ -197,8 +197,10 @@ async fn suppression_is_added_once_covers_people_and_is_lifted_by_admins_only() 
         .await;
     assert_eq!(added.status, 201, "{}", added.text);
     assert_eq!((added.body["kind"].as_str(), added.body["value"].as_str()), (Some("domain"), Some("acme.com")));
+    assert_eq!(added.round_trips(), 1 + 1, "authentication, the entry and its consequences in one batch");
     let again = app.post("/api/v1/suppression", json!({"domain": "acme.com"})).await;
     assert_eq!((again.status, again.body["id"].clone()), (200, added.body["id"].clone()));
+    assert_eq!(again.round_trips(), 1 + 1, "authentication, the batch that finds the entry already listed");
     let enrollment = app.get(&format!("/api/v1/enrollments?contact_id={}", id(&ana))).await.body["items"][0].clone();
     assert_eq!(
         (enrollment["status"].as_str(), enrollment["exit_reason"].as_str()),
@@ -218,6 +220,7 @@ async fn suppression_is_added_once_covers_people_and_is_lifted_by_admins_only() 
     assert_eq!(imported.status, 200, "{}", imported.text);
     assert_eq!((imported.body["added"].as_u64(), imported.body["already_suppressed"].as_u64()), (Some(3), Some(1)));
     assert_eq!(imported.body["invalid"][0]["line"], 6);
+    assert_eq!(imported.round_trips(), 1 + 1, "authentication, the entries in one batch");
     let found = app.get("/api/v1/suppression?q=bo@").await.body;
     assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(found["items"][0]["reason"], "unsubscribe");
