@@ -10,7 +10,6 @@
 /// Round trips besides authentication (for `login`, all of them), for the routes that take
 /// more than the rule's two.
 const OVER: &[(&str, &str, u32)] = &[
-    ("DELETE", "/api/v1/accounts/{id}", 4),
     ("POST", "/api/v1/auth/login", 4),
     ("POST", "/api/v1/auth/password", 3),
     ("PATCH", "/api/v1/identities/{id}", 3),

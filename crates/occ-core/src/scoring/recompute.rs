@@ -15,7 +15,7 @@ use super::{Factor, IcpConfig, Inputs, Scored, SignalInput, score};
 use crate::audit::{self, Actor};
 use crate::domain::enums::{Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Batch, Conn, col};
 
 /// The model in use, as a SQL expression: `json_array(version, model)`, or NULL before anyone
 /// saved one.
@@ -196,17 +196,28 @@ pub async fn store(conn: &Conn, version: i64, scores: &[(String, Scored)]) -> Ap
     if scores.is_empty() {
         return Ok(());
     }
+    conn.write(STORE, libsql::params![stored(scores), version]).await?;
+    Ok(())
+}
+
+/// As [`store`], as a statement of a batch.
+pub fn store_in(batch: &mut Batch, version: i64, scores: &[(String, Scored)]) -> AppResult<()> {
+    if !scores.is_empty() {
+        batch.push(STORE, libsql::params![stored(scores), version])?;
+    }
+    Ok(())
+}
+
+/// The write of [`store`]: `?1` is [`stored`]'s array, `?2` the model version.
+const STORE: &str = "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
+     priority_factors = json_extract(j.value, '$[2]'), priority_version = ?2 \
+     FROM json_each(?1) AS j WHERE contacts.id = json_extract(j.value, '$[0]') AND contacts.priority_version <= ?2";
+
+/// Scores as a JSON array of `[contact id, score, factors]`.
+fn stored(scores: &[(String, Scored)]) -> String {
     let rows: Vec<serde_json::Value> =
         scores.iter().map(|(id, scored)| serde_json::json!([id, scored.score, scored.factors_json()])).collect();
-    let json = serde_json::Value::Array(rows).to_string();
-    conn.write(
-        "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
-         priority_factors = json_extract(j.value, '$[2]'), priority_version = ?2 \
-         FROM json_each(?1) AS j WHERE contacts.id = json_extract(j.value, '$[0]') AND contacts.priority_version <= ?2",
-        libsql::params![json, version],
-    )
-    .await?;
-    Ok(())
+    serde_json::Value::Array(rows).to_string()
 }
 
 /// Recomputes and stores the scores of these contacts (two calls; run it inside the caller's
