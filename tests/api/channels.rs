@@ -116,6 +116,26 @@ async fn identities_keep_their_password_sealed_and_checked() {
         (patched.body["status"].as_str(), patched.body["warmup"].is_null(), patched.body["has_password"].as_bool()),
         (Some("paused"), true, Some(false))
     );
+    assert_eq!(patched.round_trips(), 1 + 2, "authentication, the read of the identity, the change with the commit");
+    let log = app.get(&format!("/api/v1/audit?entity=identity&entity_id={}", id(&ident))).await.body;
+    let entry = log["items"].as_array().expect("items").iter().find(|e| e["action"] == "identity.update").cloned();
+    let entry = entry.expect("the change is audited");
+    assert_eq!(
+        (
+            entry["before"]["status"].as_str(),
+            entry["before"]["has_password"].as_bool(),
+            entry["before"]["warmup"].is_null()
+        ),
+        (Some("active"), Some(true), false)
+    );
+    assert_eq!(
+        (
+            entry["after"]["status"].as_str(),
+            entry["after"]["has_password"].as_bool(),
+            entry["after"]["warmup"].is_null()
+        ),
+        (Some("paused"), Some(false), true)
+    );
     let bad = app
         .patch(&path, json!({"send_window": {"start_hour": 18, "end_hour": 9, "days": [8]}, "timezone": "Mars/Base"}))
         .await;
