@@ -10,8 +10,6 @@
 /// Round trips besides authentication (for `login`, all of them), for the routes that take
 /// more than the rule's two.
 const OVER: &[(&str, &str, u32)] = &[
-    ("POST", "/api/v1/auth/login", 4),
-    ("POST", "/api/v1/auth/password", 3),
     // A small file: the lookups, then the writes with the commit; an upsert also rereads the
     // people it updated to score them, and a file of more than 5,000 rows takes two per step.
     ("POST", "/api/v1/import", 3),
