@@ -15,7 +15,6 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/import", 3),
     // The chunk, read before the lookups its rows need, then the writes with the commit.
     ("POST", "/api/v1/imports/{id}/run", 3),
-    ("POST", "/api/v1/settings/icp/rescore", 3),
 ];
 
 /// The rule: the read and the write.

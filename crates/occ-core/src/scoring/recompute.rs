@@ -245,13 +245,23 @@ pub async fn rescore(conn: &Conn, ids: &[String]) -> AppResult<usize> {
 }
 
 async fn score_rows(conn: &Conn, rows: Vec<(String, String, Option<String>)>, now: &str) -> AppResult<usize> {
-    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else { return Ok(0) };
+    let Some((version, scores)) = score_contexts(rows, now)? else { return Ok(0) };
+    store(conn, version, &scores).await?;
+    Ok(scores.len())
+}
+
+/// Scores rows of `[id, context, model]` (all with the same model); answers the model version
+/// and the scores, or None without rows.
+fn score_contexts(
+    rows: Vec<(String, String, Option<String>)>,
+    now: &str,
+) -> AppResult<Option<(i64, Vec<(String, Scored)>)>> {
+    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else { return Ok(None) };
     let mut scores = Vec::with_capacity(rows.len());
     for (id, context, _) in rows {
         scores.push((id, model.score(&Context::decode(&context)?.inputs(now))));
     }
-    store(conn, model.version, &scores).await?;
-    Ok(scores.len())
+    Ok(Some((model.version, scores)))
 }
 
 /// Opens the audit entry of a change to one contact and reads, in the same call, what scoring
@@ -298,50 +308,61 @@ pub struct Progress {
 
 /// Rescoring progress (one call).
 pub async fn progress(conn: &Conn) -> AppResult<Progress> {
-    conn.query_one(
-        "setting",
-        "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
-         (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
-         AS version) v",
-        (),
-        |row| {
-            let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
-            Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
-        },
-    )
-    .await
+    conn.query_one("setting", PROGRESS, (), decode_progress).await
 }
 
-/// Rescores up to `limit` contacts still scored with an older model (four calls, one
-/// transaction), and answers how many it did. Safe to run from several places at once.
-pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<usize> {
+/// The statement of [`progress`], read with [`decode_progress`].
+const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
+     (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
+     AS version) v";
+
+fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
+    let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
+    Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
+}
+
+/// Rescores up to `limit` contacts still scored with an older model (one transaction of two
+/// calls: the read, then the scores with the commit), and answers how many it did and the
+/// progress after them. Safe to run from several places at once.
+pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<(usize, Progress)> {
     let now = crate::domain::now();
-    conn.immediate(async |conn| {
-        let rows = conn
-            .query_all(
-                concat!(
-                    "SELECT c.id, ",
-                    context_sql!("c", "c.account_id"),
-                    ", m.model FROM (SELECT ",
-                    model_sql!(),
-                    " AS model, coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) AS version) m \
-                     JOIN contacts c ON c.priority_version < m.version \
-                     ORDER BY c.priority_version, c.id LIMIT :limit"
-                ),
-                libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
-                |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
-            )
-            .await?;
-        score_rows(conn, rows, &now).await
-    })
-    .await
+    let (outcome, (rescored, after)) = conn
+        .read_then_write(async |conn| {
+            let rows = conn
+                .query_all(
+                    concat!(
+                        "SELECT c.id, ",
+                        context_sql!("c", "c.account_id"),
+                        ", m.model FROM (SELECT ",
+                        model_sql!(),
+                        " AS model, coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) AS version) m \
+                         JOIN contacts c ON c.priority_version < m.version \
+                         ORDER BY c.priority_version, c.id LIMIT :limit"
+                    ),
+                    libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
+                    |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                )
+                .await?;
+            let mut batch = Batch::new();
+            let rescored = match score_contexts(rows, &now)? {
+                Some((version, scores)) => {
+                    store_in(&mut batch, version, &scores)?;
+                    scores.len()
+                }
+                None => 0,
+            };
+            let after = batch.push(PROGRESS, ())?;
+            Ok((batch, (rescored, after)))
+        })
+        .await?;
+    Ok((rescored, outcome.one("setting", after, decode_progress)?))
 }
 
 /// Rescores everyone behind the current model, chunk by chunk, calling `progress` after each.
 pub async fn rescore_all(conn: &Conn, chunk: u32, mut on_progress: impl FnMut(usize)) -> AppResult<usize> {
     let mut done = 0;
     loop {
-        let n = rescore_behind(conn, chunk).await?;
+        let (n, _) = rescore_behind(conn, chunk).await?;
         if n == 0 {
             return Ok(done);
         }
