@@ -245,23 +245,22 @@ pub async fn rescore(conn: &Conn, ids: &[String]) -> AppResult<usize> {
 }
 
 async fn score_rows(conn: &Conn, rows: Vec<(String, String, Option<String>)>, now: &str) -> AppResult<usize> {
-    let Some((version, scores)) = score_contexts(rows, now)? else { return Ok(0) };
+    let (version, scores) = score_contexts(rows, now)?;
     store(conn, version, &scores).await?;
     Ok(scores.len())
 }
 
 /// Scores rows of `[id, context, model]` (all with the same model); answers the model version
-/// and the scores, or None without rows.
-fn score_contexts(
-    rows: Vec<(String, String, Option<String>)>,
-    now: &str,
-) -> AppResult<Option<(i64, Vec<(String, Scored)>)>> {
-    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else { return Ok(None) };
+/// and the scores (none without rows).
+fn score_contexts(rows: Vec<(String, String, Option<String>)>, now: &str) -> AppResult<(i64, Vec<(String, Scored)>)> {
+    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else {
+        return Ok((0, Vec::new()));
+    };
     let mut scores = Vec::with_capacity(rows.len());
     for (id, context, _) in rows {
         scores.push((id, model.score(&Context::decode(&context)?.inputs(now))));
     }
-    Ok(Some((model.version, scores)))
+    Ok((model.version, scores))
 }
 
 /// Opens the audit entry of a change to one contact and reads, in the same call, what scoring
@@ -343,14 +342,10 @@ pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<(usize, Progre
                     |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
                 )
                 .await?;
+            let (version, scores) = score_contexts(rows, &now)?;
             let mut batch = Batch::new();
-            let rescored = match score_contexts(rows, &now)? {
-                Some((version, scores)) => {
-                    store_in(&mut batch, version, &scores)?;
-                    scores.len()
-                }
-                None => 0,
-            };
+            store_in(&mut batch, version, &scores)?;
+            let rescored = scores.len();
             let after = batch.push(PROGRESS, ())?;
             Ok((batch, (rescored, after)))
         })
