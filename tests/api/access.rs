@@ -132,6 +132,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> (String, String) {
         .send_raw(app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": email, "password": password})))
         .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.round_trips(), 2, "the attempt counted with the lookup, the session with the count's reset");
     let cookie = answer.header("set-cookie").expect("a session cookie").to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain-http localhost gets no Secure flag: {cookie}");
@@ -437,7 +438,9 @@ async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() 
     assert_eq!(wrong.field_errors(), [("current_password".to_owned(), "mismatch".to_owned())]);
     let short = app.send_raw(change(PASSWORD, "short")).await;
     assert_eq!(short.field_errors(), [("new_password".to_owned(), "min_length".to_owned())]);
-    assert_eq!(app.send_raw(change(PASSWORD, "a brand new password")).await.status, 204);
+    let changed = app.send_raw(change(PASSWORD, "a brand new password")).await;
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    assert_eq!(changed.round_trips(), 1 + 2, "authentication, the current hash, the change with the ended sessions");
 
     let me = |cookie: &str| app.client.get(app.url("/api/v1/auth/me")).header("cookie", cookie.to_owned());
     assert_eq!(app.send_raw(me(&first)).await.status, 200, "this session goes on");

@@ -10,18 +10,11 @@
 /// Round trips besides authentication (for `login`, all of them), for the routes that take
 /// more than the rule's two.
 const OVER: &[(&str, &str, u32)] = &[
-    ("DELETE", "/api/v1/accounts/{id}", 4),
-    ("POST", "/api/v1/auth/login", 4),
-    ("POST", "/api/v1/auth/password", 3),
-    ("POST", "/api/v1/contacts/bulk", 4),
-    ("PATCH", "/api/v1/identities/{id}", 3),
     // A small file: the lookups, then the writes with the commit; an upsert also rereads the
     // people it updated to score them, and a file of more than 5,000 rows takes two per step.
     ("POST", "/api/v1/import", 3),
     // The chunk, read before the lookups its rows need, then the writes with the commit.
     ("POST", "/api/v1/imports/{id}/run", 3),
-    ("POST", "/api/v1/settings/icp/rescore", 3),
-    ("POST", "/api/v1/suppression", 3),
 ];
 
 /// The rule: the read and the write.

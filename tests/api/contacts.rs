@@ -371,6 +371,7 @@ async fn bulk_updates_answer_per_contact_under_the_same_rules() {
     assert_eq!(results[1]["ok"], false);
     assert!(results[1]["error"]["message"].as_str().expect("why").contains("cannot move"));
     assert_eq!(results[2]["error"]["code"], "not_found");
+    assert_eq!(answer.round_trips(), 1 + 2, "authentication, the read of every contact, the changes with the commit");
     assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&fresh))).await.body["stage"], "researched");
     assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&touched))).await.body["stage"], "touched");
 
@@ -381,6 +382,11 @@ async fn bulk_updates_answer_per_contact_under_the_same_rules() {
         )
         .await;
     assert!(status.body["results"].as_array().expect("results").iter().all(|r| r["ok"] == true), "{}", status.text);
+    assert_eq!(
+        status.round_trips(),
+        1 + 2,
+        "authentication, the read, the changes and the ended outreach with the commit"
+    );
     let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
     let lift = app
         .send_raw(

@@ -192,12 +192,18 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     assert_eq!(behind.body, json!({"version": 1, "scored": 0, "total": 7, "done": false}));
     let conn = app.db.conn().await;
     // In chunks: three, then the rest.
-    assert_eq!(occ_core::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk"), 3);
+    let (rescored, after) = occ_core::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk");
+    assert_eq!((rescored, after.scored, after.done), (3, 3, false), "the progress after the chunk");
     let partial = app.get("/api/v1/settings/icp/rescore").await;
     assert_eq!((partial.body["scored"].as_i64(), partial.body["done"].as_bool()), (Some(3), Some(false)));
     let finished = app.post("/api/v1/settings/icp/rescore", json!({})).await;
     assert_eq!(finished.status, 200, "{}", finished.text);
     assert_eq!(finished.body, json!({"version": 1, "scored": 7, "total": 7, "done": true}));
+    assert_eq!(
+        finished.round_trips(),
+        1 + 2,
+        "authentication, the chunk's contexts, the scores and progress with the commit"
+    );
     for person in &ids {
         let now = contact(&app, person).await;
         assert_eq!(now["priority_score"], 100, "{now}");

@@ -256,6 +256,7 @@ async fn the_unsubscribe_link_works_without_signing_in_and_refuses_tampering() {
         )
         .await;
     assert_eq!(one_click.status, 200, "{}", one_click.text);
+    assert_eq!(one_click.round_trips(), 2, "no authentication: the read of the person, the writes with the commit");
     let ana = app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body;
     assert_eq!(ana["status"], "do_not_contact");
     let listed = app.get("/api/v1/suppression?q=ana@acme.com").await.body;

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Patch, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "identity";
@@ -396,12 +396,29 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();
     let conn = ctx.conn().await?;
-    let identity = conn
-        .immediate(async |conn| {
+    let (outcome, updated) = conn
+        .read_then_write(async |conn| {
             let before = load(conn, &id).await?;
-            let after = conn
-                .query_one(
-                    ENTITY,
+            // What the audit entry keeps, as the change leaves it.
+            let mut after = before.clone();
+            after.from_email = from_email.clone().unwrap_or(after.from_email);
+            after.smtp_host = smtp_host.clone().unwrap_or(after.smtp_host);
+            after.daily_cap = cap.unwrap_or(after.daily_cap);
+            after.status = body.status.unwrap_or(after.status);
+            after.has_password = password.as_ref().map_or(after.has_password, Option::is_some);
+            if warmup_set {
+                after.warmup = warmup.cloned();
+            }
+            if let Some(w) = &body.send_window {
+                after.send_window = w.clone();
+            }
+            let view = |i: &Identity| {
+                serde_json::json!({"from_email": i.from_email, "smtp_host": i.smtp_host, "daily_cap": i.daily_cap,
+                    "status": i.status, "has_password": i.has_password, "warmup": i.warmup, "send_window": i.send_window})
+            };
+            let mut batch = Batch::new();
+            let updated = batch
+                .push(
                     concat!(
                         "UPDATE email_identities SET from_name = coalesce(:from_name, from_name), \
                          from_address = coalesce(:from_email, from_address), smtp_host = coalesce(:host, smtp_host), \
@@ -433,18 +450,12 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         ":signature_set": signature.is_some(), ":signature": signature.clone().flatten(),
                         ":status": body.status.map(IdentityStatus::as_str), ":at": at.as_str(),
                     },
-                    decode,
-                )
-                .await?;
-            let view = |i: &Identity| {
-                serde_json::json!({"from_email": i.from_email, "smtp_host": i.smtp_host, "daily_cap": i.daily_cap,
-                    "status": i.status, "has_password": i.has_password, "warmup": i.warmup, "send_window": i.send_window})
-            };
-            audit::record_with(conn, &actor, "identity.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after))).await?;
-            Ok(after)
+                )?;
+            audit::record_with_in(&mut batch, &actor, "identity.update", ENTITY, &id, Some(&view(&before)), Some(&view(&after)), None)?;
+            Ok((batch, updated))
         })
         .await?;
-    http::ok(&identity)
+    http::ok(&outcome.one(ENTITY, updated, decode)?)
 }
 
 /// Delete an identity (managers and admins); its sends stay in the history.

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Row, Step, col};
 use crate::validate::Check;
 
 const ENTITY: &str = "suppression";
@@ -84,62 +84,74 @@ fn normalise(kind: SuppressionKind, raw: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Adds entries (one call for the list, one for its consequences) inside the caller's
-/// transaction; answers the entries that are new. Entries already on the list stay as they are.
-pub(crate) async fn add(
-    conn: &Conn,
+/// The entries of the JSON array `?1` (`[id, kind, value, audit id]`) that the batch added:
+/// the ids are fresh, so an entry with one of them is new.
+macro_rules! added_sql {
+    () => {
+        "SELECT s.kind, s.value FROM json_each(?1) j JOIN email_suppression s ON s.id = j.value ->> 0"
+    };
+}
+
+/// Adds entries to the list in `batch`, with their audit entries; whoever a new entry covers
+/// leaves their sequences, and nothing drafted for them goes out. Entries already on the list
+/// stay as they are, with no consequence. Answers the step whose rows are the new entries.
+pub(crate) fn add_in(
+    batch: &mut Batch,
     actor: &Actor,
     entries: &[(SuppressionKind, String)],
     reason: SuppressionReason,
     source: &str,
     note: Option<&str>,
-) -> AppResult<Vec<Entry>> {
+    at: &str,
+) -> AppResult<Step> {
     let rows: Vec<serde_json::Value> =
-        entries.iter().map(|(kind, value)| serde_json::json!([new_id(), kind.as_str(), value])).collect();
-    let at = now();
-    let added = conn
-        .query_all(
-            concat!(
-                "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, note, created_at) \
-                 SELECT value ->> 0, value ->> 1, value ->> 2, NULL, ?2, ?3, ?4, ?5 FROM json_each(?1) WHERE true \
-                 ON CONFLICT DO NOTHING RETURNING ",
-                entry_columns!()
-            ),
-            libsql::params![serde_json::Value::Array(rows).to_string(), reason.as_str(), source, note, at.as_str()],
-            decode,
-        )
-        .await?;
-    if added.is_empty() {
-        return Ok(added);
-    }
-    let ids: Vec<String> = added.iter().map(|e| e.id.clone()).collect();
-    audit::record_many(conn, actor, "suppression.create", ENTITY, &ids).await?;
-    // Whoever an entry covers leaves their sequences, and nothing drafted for them goes out.
-    let covered = serde_json::to_string(&added.iter().map(|e| (e.kind.as_str(), e.value.clone())).collect::<Vec<_>>())
-        .map_err(|e| AppError::Internal(e.into()))?;
-    conn.write(
-        "WITH covered(id) AS (SELECT c.id FROM json_each(?1) j JOIN contacts c ON \
-           (j.value ->> 0 = 'email' AND c.email = j.value ->> 1) \
-           OR (j.value ->> 0 = 'linkedin' AND c.linkedin_url = j.value ->> 1) \
-           OR (j.value ->> 0 = 'domain' AND c.account_id IN (SELECT a.id FROM accounts a WHERE a.domain = j.value ->> 1))) \
-         UPDATE enrollments SET status = 'exited', exit_reason = 'do_not_contact', paused_until = NULL, next_due_at = NULL, \
-           ended_at = ?2, updated_at = ?2 WHERE status IN ('active', 'paused') AND contact_id IN (SELECT id FROM covered)",
-        libsql::params![covered.as_str(), at.as_str()],
-    )
-    .await?;
-    conn.write(
-        "WITH covered(id, channel) AS (SELECT c.id, CASE j.value ->> 0 WHEN 'linkedin' THEN 'linkedin' ELSE 'email' END \
-           FROM json_each(?1) j JOIN contacts c ON \
-           (j.value ->> 0 = 'email' AND c.email = j.value ->> 1) \
-           OR (j.value ->> 0 = 'linkedin' AND c.linkedin_url = j.value ->> 1) \
-           OR (j.value ->> 0 = 'domain' AND c.account_id IN (SELECT a.id FROM accounts a WHERE a.domain = j.value ->> 1))) \
-         UPDATE message_drafts SET approval_status = 'archived', updated_at = ?2, \
-           notes = coalesce(notes, 'archived: the address was suppressed') \
-         WHERE approval_status IN ('draft', 'pending', 'approved') \
-           AND (contact_id, channel) IN (SELECT id, channel FROM covered)",
-        libsql::params![covered.as_str(), at.as_str()],
-    )
-    .await?;
+        entries.iter().map(|(kind, value)| serde_json::json!([new_id(), kind.as_str(), value, new_id()])).collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    let added = batch.push(
+        concat!(
+            "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, note, created_at) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, NULL, ?2, ?3, ?4, ?5 FROM json_each(?1) WHERE true \
+             ON CONFLICT DO NOTHING RETURNING ",
+            entry_columns!()
+        ),
+        libsql::params![rows.as_str(), reason.as_str(), source, note, at],
+    )?;
+    batch.push(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+         SELECT j.value ->> 3, ?2, ?3, ?4, 'suppression.create', 'suppression', s.id, ?5 \
+         FROM json_each(?1) j JOIN email_suppression s ON s.id = j.value ->> 0",
+        libsql::params![rows.as_str(), at, actor.name.as_str(), actor.user_id.as_deref(), actor.request_id.as_deref()],
+    )?;
+    batch.push(
+        concat!(
+            "WITH added(kind, value) AS (",
+            added_sql!(),
+            "), covered(id) AS (SELECT c.id FROM added JOIN contacts c ON \
+               (added.kind = 'email' AND c.email = added.value) \
+               OR (added.kind = 'linkedin' AND c.linkedin_url = added.value) \
+               OR (added.kind = 'domain' AND c.account_id IN (SELECT a.id FROM accounts a WHERE a.domain = added.value))) \
+             UPDATE enrollments SET status = 'exited', exit_reason = 'do_not_contact', paused_until = NULL, \
+               next_due_at = NULL, ended_at = ?2, updated_at = ?2 \
+             WHERE status IN ('active', 'paused') AND contact_id IN (SELECT id FROM covered)"
+        ),
+        libsql::params![rows.as_str(), at],
+    )?;
+    batch.push(
+        concat!(
+            "WITH added(kind, value) AS (",
+            added_sql!(),
+            "), covered(id, channel) AS (SELECT c.id, CASE added.kind WHEN 'linkedin' THEN 'linkedin' ELSE 'email' END \
+               FROM added JOIN contacts c ON \
+               (added.kind = 'email' AND c.email = added.value) \
+               OR (added.kind = 'linkedin' AND c.linkedin_url = added.value) \
+               OR (added.kind = 'domain' AND c.account_id IN (SELECT a.id FROM accounts a WHERE a.domain = added.value))) \
+             UPDATE message_drafts SET approval_status = 'archived', updated_at = ?2, \
+               notes = coalesce(notes, 'archived: the address was suppressed') \
+             WHERE approval_status IN ('draft', 'pending', 'approved') \
+               AND (contact_id, channel) IN (SELECT id, channel FROM covered)"
+        ),
+        libsql::params![rows.as_str(), at],
+    )?;
     Ok(added)
 }
 
@@ -196,24 +208,17 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let entry = c.finish(entry)?.unwrap_or((SuppressionKind::Email, String::new()));
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let source = format!("user:{}", principal.user_id);
-    let conn = ctx.conn().await?;
-    let (entry, new) = conn
-        .immediate(async |conn| {
-            let added = add(conn, &actor, std::slice::from_ref(&entry), reason, &source, note.as_deref()).await?;
-            if let Some(new) = added.into_iter().next() {
-                return Ok((new, true));
-            }
-            let existing = conn
-                .query_one(
-                    ENTITY,
-                    concat!("SELECT ", entry_columns!(), " FROM email_suppression WHERE kind = ?1 AND value = ?2"),
-                    libsql::params![entry.0.as_str(), entry.1.as_str()],
-                    decode,
-                )
-                .await?;
-            Ok((existing, false))
-        })
-        .await?;
+    let at = now();
+    let mut batch = Batch::new();
+    let added = add_in(&mut batch, &actor, std::slice::from_ref(&entry), reason, &source, note.as_deref(), &at)?;
+    // The entry as the list has it after the batch: the new one, or the one already there.
+    let listed = batch.push(
+        concat!("SELECT ", entry_columns!(), " FROM email_suppression WHERE kind = ?1 AND value = ?2"),
+        libsql::params![entry.0.as_str(), entry.1.as_str()],
+    )?;
+    let outcome = ctx.conn().await?.batch(batch).await?;
+    let new = !outcome.rows(added, decode)?.is_empty();
+    let entry = outcome.one(ENTITY, listed, decode)?;
     if new {
         http::created(&format!("/api/v1/suppression/{}", entry.id), &entry)
     } else {
@@ -311,11 +316,12 @@ pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         return Err(AppError::invalid("text", "max_items", format!("at most {MAX_IMPORT} values at once")));
     }
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
-    let conn = ctx.conn().await?;
     let added = if entries.is_empty() {
         0
     } else {
-        conn.immediate(async |conn| add(conn, &actor, &entries, reason, "import", note.as_deref()).await).await?.len()
+        let mut batch = Batch::new();
+        let added = add_in(&mut batch, &actor, &entries, reason, "import", note.as_deref(), &now())?;
+        ctx.conn().await?.batch(batch).await?.rows(added, |_| Ok(()))?.len()
     };
     http::ok(&SuppressionImport { added, already_suppressed: entries.len() - added, invalid })
 }

@@ -12,12 +12,13 @@ use sha2::{Digest, Sha256};
 use crate::access::Access::Public;
 use crate::audit::{self, Actor};
 use crate::config::{Config, Secret};
-use crate::contacts::actions::stop_outreach;
+use crate::contacts::actions::stop_outreach_in;
 use crate::domain::enums::{ContactStatus, SuppressionKind, SuppressionReason};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::store::col;
+use crate::store::{Batch, col};
+use crate::suppression::add_in;
 
 /// The unsubscribe routes (in the channels family; public).
 pub fn routes() -> Routes {
@@ -124,36 +125,35 @@ pub(crate) async fn confirm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let actor = Actor { name: "unsubscribe_link".to_owned(), user_id: None, request_id: Some(request_id) };
     let at = crate::domain::now();
     let conn = ctx.conn().await?;
-    conn.immediate(async |conn| {
+    conn.read_then_write(async |conn| {
         let contact: Option<(Option<String>, String)> = conn
             .query_opt("SELECT email, status FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| {
                 Ok((col(row, 0)?, col(row, 1)?))
             })
             .await?;
+        let mut batch = Batch::new();
         // An erased or deleted person has nothing left to suppress beyond their hash.
-        let Some((email, status)) = contact else { return Ok(()) };
+        let Some((email, status)) = contact else { return Ok((batch, ())) };
         if let Some(email) = email {
             let entry = [(SuppressionKind::Email, email)];
-            crate::suppression::add(conn, &actor, &entry, SuppressionReason::Unsubscribe, "unsubscribe_page", None)
-                .await?;
+            add_in(&mut batch, &actor, &entry, SuppressionReason::Unsubscribe, "unsubscribe_page", None, &at)?;
         }
         if status != ContactStatus::DoNotContact.as_str() {
-            audit::record_because(
-                conn,
+            audit::record_in(
+                &mut batch,
                 &actor,
                 "contact.unsubscribed",
                 "contact",
                 &contact_id,
                 Some("unsubscribe link"),
-            )
-            .await?;
-            conn.write(
+            )?;
+            batch.push(
                 "UPDATE contacts SET status = 'do_not_contact', updated_at = ?2 WHERE id = ?1",
                 libsql::params![contact_id.as_str(), at.as_str()],
-            )
-            .await?;
+            )?;
         }
-        stop_outreach(conn, std::slice::from_ref(&contact_id), ContactStatus::DoNotContact, &at).await
+        stop_outreach_in(&mut batch, std::slice::from_ref(&contact_id), ContactStatus::DoNotContact, &at)?;
+        Ok((batch, ()))
     })
     .await?;
     html(StatusCode::OK, "You are unsubscribed", "<p>You will not hear from us again.</p>")

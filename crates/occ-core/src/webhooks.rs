@@ -18,7 +18,7 @@ use sha2::Sha256;
 use crate::access::Access::Public;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::{Mover, stop_outreach_in};
-use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionReason};
+use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionKind, SuppressionReason};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -226,7 +226,8 @@ fn consequences(
         _ => (None, None),
     };
     if let Some(reason) = reason {
-        suppress(batch, actor, email, reason, at)?;
+        let entry = [(SuppressionKind::Email, email.to_owned())];
+        crate::suppression::add_in(batch, actor, &entry, reason, "webhook", None, at)?;
         outcome.suppressed = true;
     }
     if let (Some(status), Some((current, contact))) = (status, &contact) {
@@ -254,47 +255,6 @@ fn consequences(
         outcome.reply_id = Some(crate::replies::ingest(batch, actor, &mut contact, incoming)?.id);
     }
     Ok(outcome)
-}
-
-/// Suppresses the address as `crate::suppression::add` does, in the event's batch: the entry
-/// unless the address is suppressed already, and then its audit entry, and whoever has the
-/// address leaves their sequences with nothing written for them sent.
-fn suppress(batch: &mut Batch, actor: &Actor, email: &str, reason: SuppressionReason, at: &str) -> AppResult<()> {
-    let id = new_id();
-    batch.push(
-        "INSERT INTO email_suppression (id, kind, value, value_hash, reason, source, note, created_at) \
-         VALUES (?1, 'email', ?2, NULL, ?3, 'webhook', NULL, ?4) ON CONFLICT DO NOTHING",
-        libsql::params![id.as_str(), email, reason.as_str(), at],
-    )?;
-    batch.push(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-         SELECT ?2, ?3, ?4, ?5, 'suppression.create', 'suppression', ?1, ?6 \
-         WHERE EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
-        libsql::params![
-            id.as_str(),
-            new_id(),
-            at,
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            actor.request_id.as_deref()
-        ],
-    )?;
-    batch.push(
-        "UPDATE enrollments SET status = 'exited', exit_reason = 'do_not_contact', paused_until = NULL, next_due_at = NULL, \
-           ended_at = ?3, updated_at = ?3 WHERE status IN ('active', 'paused') \
-           AND contact_id IN (SELECT c.id FROM contacts c WHERE c.email = ?2) \
-           AND EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
-        libsql::params![id.as_str(), email, at],
-    )?;
-    batch.push(
-        "UPDATE message_drafts SET approval_status = 'archived', updated_at = ?3, \
-           notes = coalesce(notes, 'archived: the address was suppressed') \
-         WHERE approval_status IN ('draft', 'pending', 'approved') AND channel = 'email' \
-           AND contact_id IN (SELECT c.id FROM contacts c WHERE c.email = ?2) \
-           AND EXISTS (SELECT 1 FROM email_suppression WHERE id = ?1)",
-        libsql::params![id.as_str(), email, at],
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

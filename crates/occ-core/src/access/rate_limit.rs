@@ -5,7 +5,7 @@ use chrono::{DateTime, Timelike, Utc};
 
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Batch, Outcome, Step, col};
 
 /// Login attempts allowed per email address per window.
 pub const LOGIN_PER_EMAIL: i64 = 10;
@@ -32,36 +32,48 @@ fn ip_bucket(ip: Option<std::net::IpAddr>) -> String {
     format!("login:ip:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()))
 }
 
-/// Counts one login attempt for `ip` and `email` (one call); 429 when either is over its limit.
-pub async fn login_attempt(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
+/// A login attempt counted in a batch ([`login_attempt_in`]).
+#[derive(Debug)]
+pub struct Attempt {
+    counts: Step,
+    ip_bucket: String,
+    retry_after: u64,
+}
+
+/// Counts one login attempt for `ip` and `email` in `batch`; [`Attempt::judge`] reads the
+/// counts from the outcome.
+pub fn login_attempt_in(batch: &mut Batch, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<Attempt> {
     let (window, retry_after) = window(Utc::now());
     let ip_bucket = ip_bucket(ip);
-    let counts = conn
-        .query_all(
-            "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
-             ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count",
-            libsql::params![ip_bucket.as_str(), email_bucket(email), window.as_str()],
-            |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?)),
-        )
-        .await?;
-    let over = counts.iter().any(|(bucket, count)| {
-        let limit = if *bucket == ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
-        *count > limit
-    });
-    if over { Err(AppError::RateLimited { retry_after_secs: retry_after }) } else { Ok(()) }
+    let counts = batch.push(
+        "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
+         ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count",
+        libsql::params![ip_bucket.as_str(), email_bucket(email), window],
+    )?;
+    Ok(Attempt { counts, ip_bucket, retry_after })
+}
+
+impl Attempt {
+    /// 429 when the address or the email is over its limit.
+    pub fn judge(&self, outcome: &Outcome) -> AppResult<()> {
+        let counts = outcome.rows(self.counts, |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?)))?;
+        let over = counts.iter().any(|(bucket, count)| {
+            let limit = if *bucket == self.ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
+            *count > limit
+        });
+        if over { Err(AppError::RateLimited { retry_after_secs: self.retry_after }) } else { Ok(()) }
+    }
 }
 
 /// After a successful sign-in only failures should count: the email's attempts are forgotten
-/// and this attempt is taken back from the address's count (one call).
-pub async fn login_succeeded(conn: &Conn, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
+/// and this attempt is taken back from the address's count (a statement of `batch`).
+pub fn login_succeeded_in(batch: &mut Batch, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
     let (window, _) = window(Utc::now());
-    let email_bucket = email_bucket(email);
-    conn.write(
+    batch.push(
         "UPDATE rate_limits SET count = CASE WHEN bucket = ?1 THEN 0 ELSE max(count - 1, 0) END \
          WHERE window_start = ?3 AND bucket IN (?1, ?2)",
-        libsql::params![email_bucket.as_str(), ip_bucket(ip), window.as_str()],
-    )
-    .await?;
+        libsql::params![email_bucket(email), ip_bucket(ip), window],
+    )?;
     Ok(())
 }
 

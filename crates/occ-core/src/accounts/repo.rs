@@ -176,26 +176,34 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
     }
 }
 
-/// Deletes an account (five calls with people, four without); its contacts stay, without an
-/// account, and are rescored without the company's facts and signals.
+/// Deletes an account in two calls (the read of its people, then the writes with the commit);
+/// its contacts stay, without an account, and are rescored without the company's facts and
+/// signals.
 pub async fn delete(conn: &Conn, actor: &Actor, id: AccountId) -> AppResult<()> {
-    const PEOPLE: &str = concat!(group_context_sql!("c.account_id = :entity_id"), ", ", model_sql!());
+    const PEOPLE: &str = concat!(
+        "SELECT ",
+        group_context_sql!("c.account_id = a.id"),
+        ", ",
+        model_sql!(),
+        " FROM accounts a WHERE a.id = :id"
+    );
     let id = id.to_string();
     let at = now();
-    conn.immediate(async |conn| {
-        let (people, model) =
-            audit::record_returning(conn, actor, "account.delete", ENTITY, &id, None, PEOPLE, Vec::new(), |row| {
+    conn.read_then_write(async |conn| {
+        let (people, model) = conn
+            .query_one(ENTITY, PEOPLE, named_params! { ":id": id.as_str(), ":now": at.as_str() }, |row| {
                 Ok((col::<Option<String>>(row, 0)?, Model::decode(col(row, 1)?)?))
             })
             .await?;
-        conn.query_one(ENTITY, "DELETE FROM accounts WHERE id = ?1 RETURNING id", [id.as_str()], |row| {
-            col::<String>(row, 0)
-        })
-        .await?;
         let scores = score_group(people.as_deref(), &model, &at, Context::without_account)?;
-        recompute::store(conn, model.version, &scores).await
+        let mut batch = Batch::new();
+        audit::record_in(&mut batch, actor, "account.delete", ENTITY, &id, None)?;
+        batch.push("DELETE FROM accounts WHERE id = ?1", [id.as_str()])?;
+        recompute::store_in(&mut batch, model.version, &scores)?;
+        Ok((batch, ()))
     })
     .await
+    .map(|_| ())
 }
 
 /// The sorts a list may ask for.

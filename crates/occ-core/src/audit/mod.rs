@@ -147,8 +147,7 @@ pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str,
     let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
     let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
     conn.write(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-         SELECT value ->> 0, ?2, ?3, ?4, ?5, ?6, value ->> 1, ?7 FROM json_each(?1)",
+        RECORD_MANY,
         libsql::params![
             json,
             crate::domain::now(),
@@ -162,6 +161,32 @@ pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str,
     .await?;
     Ok(())
 }
+
+/// As [`record_many`], as a statement of a batch.
+pub fn record_many_in(batch: &mut Batch, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
+    let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    batch.push(
+        RECORD_MANY,
+        libsql::params![
+            json,
+            crate::domain::now(),
+            actor.name.as_str(),
+            actor.user_id.as_deref(),
+            action,
+            entity,
+            actor.request_id.as_deref()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The entries of [`record_many`]: `?1` is a JSON array of `[entry id, entity id]`.
+const RECORD_MANY: &str = "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+     SELECT value ->> 0, ?2, ?3, ?4, ?5, ?6, value ->> 1, ?7 FROM json_each(?1)";
 
 /// Opens an audit entry as [`record_because`] does and reads, in the same call, what
 /// `returning` selects: SQL that may use the entry's parameters (`:entity_id`, `:now`) and

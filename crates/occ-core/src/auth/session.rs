@@ -9,7 +9,7 @@ use crate::access::{Principal, Via, cookie, rate_limit, secrets};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, Page, RequestMeta, headers};
-use crate::store::{Conn, col};
+use crate::store::{Batch, col};
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
@@ -56,19 +56,18 @@ fn refused() -> AppError {
     AppError::BadCredentials
 }
 
-/// Starts a session for a user (one call); answers its secret.
-pub async fn create_session(conn: &Conn, user_id: &str, user_agent: Option<&str>) -> AppResult<String> {
+/// Starts a session for a user in `batch`; answers its secret.
+pub fn create_session_in(batch: &mut Batch, user_id: &str, user_agent: Option<&str>) -> AppResult<String> {
     let secret = secrets::random_secret()?;
     let at = now();
     let expires = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let user_agent = user_agent.map(|ua| ua.chars().take(500).collect::<String>());
-    conn.write(
+    batch.push(
         "INSERT INTO sessions (id, user_id, secret_hash, user_agent, expires_at, last_seen_at, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         libsql::params![new_id(), user_id, secrets::hash_secret(&secret), user_agent, expires, at],
-    )
-    .await?;
+    )?;
     Ok(secret)
 }
 
@@ -98,19 +97,27 @@ pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     let body: Login = http::body_json(&req)?;
     let conn = ctx.conn().await?;
     let client_ip = RequestMeta::of(&req)?.client_ip;
-    rate_limit::login_attempt(&conn, client_ip, body.email.trim()).await?;
-    let Ok(email) = EmailAddress::parse(&body.email) else {
-        secrets::verify_password(&body.password, None);
-        return Err(refused());
+    let email = EmailAddress::parse(&body.email).ok();
+    // The attempt is counted, and the user looked up, in one call; the password is checked
+    // here, then the session starts and the attempt is forgotten in another.
+    let mut batch = Batch::new();
+    let attempt = rate_limit::login_attempt_in(&mut batch, client_ip, body.email.trim())?;
+    let lookup = email.as_ref().map(|email| users::find_by_email_in(&mut batch, email)).transpose()?;
+    let outcome = conn.batch(batch).await?;
+    attempt.judge(&outcome)?;
+    let (email, found) = match (email, lookup) {
+        (Some(email), Some(lookup)) => (email, outcome.opt(lookup, users::with_hash)?),
+        _ => {
+            secrets::verify_password(&body.password, None);
+            return Err(refused());
+        }
     };
-    let found = users::find_by_email(&conn, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
     let password = body.password;
-    let hash_for_check = hash.clone();
-    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, hash_for_check.as_deref()))
+    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, hash.as_deref()))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let Some(user) = user.filter(|_| matches) else { return Err(refused()) };
@@ -118,8 +125,10 @@ pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
         return Err(AppError::Forbidden("this user is disabled; ask an admin".to_owned()));
     }
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let secret = create_session(&conn, &user.id, user_agent).await?;
-    rate_limit::login_succeeded(&conn, client_ip, email.as_str()).await?;
+    let mut batch = Batch::new();
+    let secret = create_session_in(&mut batch, &user.id, user_agent)?;
+    rate_limit::login_succeeded_in(&mut batch, client_ip, email.as_str())?;
+    conn.batch(batch).await?;
     let me = Me { csrf_token: Some(secrets::csrf_token(&secret)), via: "session", user };
     let mut response = http::ok(&me)?;
     response.headers_mut().insert(header::SET_COOKIE, cookie::set(&secret, SESSION_DAYS * 86_400, secure_cookie(&req)));

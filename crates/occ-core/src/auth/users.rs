@@ -12,7 +12,7 @@ use crate::domain::text::{Lines, forbidden};
 use crate::domain::{EmailAddress, UserId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta};
-use crate::store::{Conn, Row, col};
+use crate::store::{Batch, Conn, Row, Step, col};
 
 const ENTITY: &str = "user";
 
@@ -114,12 +114,19 @@ pub async fn insert(
 
 /// A user and their password hash, by email (one call).
 pub async fn find_by_email(conn: &Conn, email: &EmailAddress) -> AppResult<Option<(User, String)>> {
-    conn.query_opt(
-        concat!("SELECT ", user_columns!(), ", password_hash FROM users WHERE email = ?1"),
-        [email.as_str()],
-        |row| Ok((decode(row)?, col(row, 8)?)),
-    )
-    .await
+    conn.query_opt(BY_EMAIL, [email.as_str()], with_hash).await
+}
+
+/// As [`find_by_email`], as a statement of a batch; its row is read with [`with_hash`].
+pub(crate) fn find_by_email_in(batch: &mut Batch, email: &EmailAddress) -> AppResult<Step> {
+    batch.push(BY_EMAIL, [email.as_str()])
+}
+
+const BY_EMAIL: &str = concat!("SELECT ", user_columns!(), ", password_hash FROM users WHERE email = ?1");
+
+/// A row of [`find_by_email`]: the user and their password hash.
+pub(crate) fn with_hash(row: &Row) -> AppResult<(User, String)> {
+    Ok((decode(row)?, col(row, 8)?))
 }
 
 /// One user.
@@ -156,8 +163,8 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
 }
 
-/// Applies `changes` in one transaction with its audit entry and the session clean-up; the
-/// last active admin cannot be demoted or disabled (409).
+/// Applies `changes` in one batch with its audit entry and the session clean-up (one call);
+/// the last active admin cannot be demoted or disabled (409).
 pub async fn update_user(
     conn: &Conn,
     actor: &Actor,
@@ -166,42 +173,37 @@ pub async fn update_user(
     end: EndSessions<'_>,
 ) -> AppResult<User> {
     let set = |present: bool| i64::from(present);
-    conn.immediate(async |conn| {
-        audit::record(conn, actor, "user.update", ENTITY, id).await?;
-        let user = conn
-            .query_one(
-                ENTITY,
-                concat!(
-                    "UPDATE users SET \
-                     name = CASE WHEN :set_name THEN :name ELSE name END, \
-                     role = CASE WHEN :set_role THEN :role ELSE role END, \
-                     disabled = CASE WHEN :set_disabled THEN :disabled ELSE disabled END, \
-                     password_hash = CASE WHEN :set_password THEN :password_hash ELSE password_hash END, \
-                     updated_at = :at WHERE id = :id RETURNING ",
-                    user_columns!()
-                ),
-                named_params! {
-                    ":id": id, ":at": now(),
-                    ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
-                    ":set_role": set(changes.role.is_some()), ":role": changes.role.map(Role::as_str),
-                    ":set_disabled": set(changes.disabled.is_some()), ":disabled": changes.disabled.map(i64::from),
-                    ":set_password": set(changes.password_hash.is_some()), ":password_hash": changes.password_hash.as_deref(),
-                },
-                decode,
-            )
-            .await?;
-        match end {
-            EndSessions::None => {}
-            EndSessions::All => {
-                conn.write("DELETE FROM sessions WHERE user_id = ?1", [id]).await?;
-            }
-            EndSessions::AllBut(keep) => {
-                conn.write("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", [id, keep]).await?;
-            }
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "user.update", ENTITY, id, None)?;
+    let updated = batch.push(
+        concat!(
+            "UPDATE users SET \
+             name = CASE WHEN :set_name THEN :name ELSE name END, \
+             role = CASE WHEN :set_role THEN :role ELSE role END, \
+             disabled = CASE WHEN :set_disabled THEN :disabled ELSE disabled END, \
+             password_hash = CASE WHEN :set_password THEN :password_hash ELSE password_hash END, \
+             updated_at = :at WHERE id = :id RETURNING ",
+            user_columns!()
+        ),
+        named_params! {
+            ":id": id, ":at": now(),
+            ":set_name": set(changes.name.is_some()), ":name": changes.name.clone(),
+            ":set_role": set(changes.role.is_some()), ":role": changes.role.map(Role::as_str),
+            ":set_disabled": set(changes.disabled.is_some()), ":disabled": changes.disabled.map(i64::from),
+            ":set_password": set(changes.password_hash.is_some()), ":password_hash": changes.password_hash.clone(),
+        },
+    )?;
+    batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+    match end {
+        EndSessions::None => {}
+        EndSessions::All => {
+            batch.push("DELETE FROM sessions WHERE user_id = ?1", [id])?;
         }
-        Ok(user)
-    })
-    .await
+        EndSessions::AllBut(keep) => {
+            batch.push("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", [id, keep])?;
+        }
+    }
+    conn.batch(batch).await?.one(ENTITY, updated, decode)
 }
 
 /// One page of users, in creation order (one call).

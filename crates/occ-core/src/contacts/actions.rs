@@ -290,7 +290,7 @@ impl Mover {
     }
 }
 
-/// The two writes of [`stop_outreach`], for the contacts of the JSON array `?1`.
+/// The two writes of [`stop_outreach_in`], for the contacts of the JSON array `?1`.
 const STOP_ENROLLMENTS: &str = "UPDATE enrollments SET status = 'exited', exit_reason = ?2, paused_until = NULL, \
      next_due_at = NULL, ended_at = ?3, updated_at = ?3 WHERE contact_id IN (SELECT value FROM json_each(?1)) \
      AND status IN ('active', 'paused')";
@@ -298,7 +298,8 @@ const STOP_DRAFTS: &str = "UPDATE message_drafts SET approval_status = 'archived
      notes = coalesce(notes, 'archived: the contact is ' || ?2) \
      WHERE contact_id IN (SELECT value FROM json_each(?1)) AND approval_status IN ('draft', 'pending', 'approved')";
 
-/// As [`stop_outreach`], as statements of a batch.
+/// People who bounced or asked not to be contacted leave every sequence at once, and nothing
+/// written for them is sent: two statements of a batch.
 pub(crate) fn stop_outreach_in(batch: &mut Batch, ids: &[String], status: ContactStatus, at: &str) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -306,23 +307,6 @@ pub(crate) fn stop_outreach_in(batch: &mut Batch, ids: &[String], status: Contac
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
     batch.push(STOP_ENROLLMENTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
     batch.push(STOP_DRAFTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
-    Ok(())
-}
-
-/// People who bounced or asked not to be contacted leave every sequence at once, and nothing
-/// written for them is sent (two calls).
-pub(crate) async fn stop_outreach(
-    conn: &crate::store::Conn,
-    ids: &[String],
-    status: ContactStatus,
-    at: &str,
-) -> AppResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    conn.write(STOP_ENROLLMENTS, libsql::params![ids_json.as_str(), status.as_str(), at]).await?;
-    conn.write(STOP_DRAFTS, libsql::params![ids_json.as_str(), status.as_str(), at]).await?;
     Ok(())
 }
 
@@ -362,6 +346,17 @@ pub struct BulkResults {
     pub results: Vec<BulkResult>,
 }
 
+/// A contact as a bulk change finds it.
+struct Standing {
+    id: String,
+    stage: Stage,
+    status: String,
+    owner: Option<String>,
+    /// [`mover_sql!`]'s two columns.
+    context: String,
+    model: Option<String>,
+}
+
 /// The most contacts one bulk request may change.
 pub const MAX_BULK: usize = 500;
 
@@ -370,7 +365,8 @@ fn failure(code: &str, message: String) -> Option<serde_json::Value> {
 }
 
 /// Change the stage, status or owner of many contacts at once; each contact succeeds or fails
-/// on its own, under the same rules as one at a time, in a handful of database calls.
+/// on its own, under the same rules as one at a time: one read of every contact, then the
+/// changes in one batch with the commit.
 #[utoipa::path(post, path = "/api/v1/contacts/bulk", tag = "contacts", request_body = BulkUpdate,
     responses((status = 200, body = BulkResults), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
@@ -408,106 +404,97 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
     }
     let may_lift = principal.may(Action::Override);
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
-    let audit_ids: Vec<(String, String)> = ids.iter().map(|id| (new_id(), id.clone())).collect();
-    let audit_json = serde_json::to_string(&audit_ids).map_err(|e| AppError::Internal(e.into()))?;
     let ids_json = serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?;
     let at = now();
     let conn = ctx.conn().await?;
-    let (changed, others) = conn
-        .immediate(async |conn| {
-            // The entries, and what scoring each contact at its new stage needs.
-            let contexts = conn
+    let (_, results) = conn
+        .read_then_write(async |conn| {
+            // Each contact as it stands, and what scoring it at its new stage needs.
+            let found: Vec<Standing> = conn
                 .query_all(
                     concat!(
-                        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-                         SELECT json_extract(value, '$[0]'), :now, :actor, :user_id, 'contact.bulk_update', 'contact', \
-                         json_extract(value, '$[1]'), :request_id FROM json_each(:audit) \
-                         RETURNING entity_id, (SELECT ",
-                        context_sql!("c", "c.account_id"),
-                        " FROM contacts c WHERE c.id = entity_id), ",
-                        model_sql!()
+                        "SELECT c.id, c.stage, c.status, c.owner_id, ",
+                        mover_sql!(),
+                        " FROM contacts c WHERE c.id IN (SELECT value FROM json_each(:ids))"
                     ),
-                    libsql::named_params! {
-                        ":audit": audit_json.as_str(), ":now": at.as_str(), ":actor": actor.name.as_str(),
-                        ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(),
+                    libsql::named_params! { ":ids": ids_json.as_str(), ":now": at.as_str() },
+                    |row| {
+                        Ok(Standing {
+                            id: col(row, 0)?,
+                            stage: col::<String>(row, 1)?.parse().unwrap_or(Stage::New),
+                            status: col(row, 2)?,
+                            owner: col(row, 3)?,
+                            context: col(row, 4)?,
+                            model: col(row, 5)?,
+                        })
                     },
-                    |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<Option<String>>(row, 2)?)),
                 )
                 .await?;
+            let mut changed: Vec<String> = Vec::new();
+            let mut contexts = Vec::new();
+            let results: Vec<BulkResult> = ids
+                .iter()
+                .map(|id| {
+                    let Some(c) = found.iter().find(|c| c.id == *id) else {
+                        return BulkResult {
+                            id: id.clone(),
+                            ok: false,
+                            error: failure("not_found", "contact not found".to_owned()),
+                        };
+                    };
+                    let error = if is_bdr && c.owner.as_ref().is_some_and(|owner| *owner != principal.user_id) {
+                        failure("forbidden", "this contact belongs to another user".to_owned())
+                    } else if let Some(to) = body.stage.filter(|to| !may_move(c.stage, *to)) {
+                        let from = c.stage;
+                        failure(
+                            "conflict",
+                            format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from))),
+                        )
+                    } else if !may_lift
+                        && body.status.is_some_and(|to| {
+                            c.status != to.as_str()
+                                && [ContactStatus::Bounced.as_str(), ContactStatus::DoNotContact.as_str()]
+                                    .contains(&c.status.as_str())
+                        })
+                    {
+                        failure("forbidden", format!("lifting {} needs a manager or admin", c.status))
+                    } else {
+                        changed.push(id.clone());
+                        contexts.push((id.clone(), Some(c.context.clone()), c.model.clone()));
+                        None
+                    };
+                    BulkResult { id: id.clone(), ok: error.is_none(), error }
+                })
+                .collect();
+            let mut batch = Batch::new();
+            if changed.is_empty() {
+                return Ok((batch, results));
+            }
             let scores = match body.stage {
                 Some(stage) => new_scores(contexts, stage, &at)?,
                 None => "{}".to_owned(),
             };
-            let changed: Vec<String> = conn
-                .query_all(
-                    "UPDATE contacts SET \
-                     stage = coalesce(:stage, stage), status = coalesce(:status, status), \
-                     owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at, \
-                     priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
-                     priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
-                     priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
-                     WHERE id IN (SELECT value FROM json_each(:ids)) \
-                     AND (:stage IS NULL OR stage IN (SELECT value FROM json_each(:from))) \
-                     AND (:may_lift OR :status IS NULL OR status NOT IN ('bounced', 'do_not_contact') OR status = :status) \
-                     AND (NOT :is_bdr OR owner_id IS NULL OR owner_id = :me) \
-                     RETURNING id",
-                    libsql::named_params! {
-                        ":stage": body.stage.map(Stage::as_str), ":status": body.status.map(ContactStatus::as_str),
-                        ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
-                        ":ids": ids_json.as_str(), ":from": body.stage.map_or_else(|| "[]".to_owned(), reachable_from),
-                        ":may_lift": may_lift, ":is_bdr": is_bdr, ":me": principal.user_id.as_str(),
-                        ":scores": scores.as_str(),
-                    },
-                    |row| col(row, 0),
-                )
-                .await?;
-            // Entries opened for contacts that did not change are removed, never left pending.
-            conn.write(
-                "DELETE FROM audit_log WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) \
-                 AND before IS NULL AND after IS NULL",
-                [audit_json.as_str()],
-            )
-            .await?;
+            let changed_json = serde_json::to_string(&changed).map_err(|e| AppError::Internal(e.into()))?;
+            audit::record_many_in(&mut batch, &actor, "contact.bulk_update", ENTITY, &changed)?;
+            batch.push(
+                "UPDATE contacts SET \
+                 stage = coalesce(:stage, stage), status = coalesce(:status, status), \
+                 owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at, \
+                 priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
+                 priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
+                 priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
+                 WHERE id IN (SELECT value FROM json_each(:ids))",
+                libsql::named_params! {
+                    ":stage": body.stage.map(Stage::as_str), ":status": body.status.map(ContactStatus::as_str),
+                    ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
+                    ":ids": changed_json.as_str(), ":scores": scores.as_str(),
+                },
+            )?;
             if let Some(status @ (ContactStatus::Bounced | ContactStatus::DoNotContact)) = body.status {
-                stop_outreach(conn, &changed, status, &at).await?;
+                stop_outreach_in(&mut batch, &changed, status, &at)?;
             }
-            let others: Vec<(String, String, String, Option<String>)> = if changed.len() == ids.len() {
-                Vec::new()
-            } else {
-                conn.query_all(
-                    "SELECT id, stage, status, owner_id FROM contacts WHERE id IN (SELECT value FROM json_each(?1))",
-                    [ids_json.as_str()],
-                    |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?)),
-                )
-                .await?
-            };
-            Ok((changed, others))
+            Ok((batch, results))
         })
         .await?;
-    let results = ids
-        .into_iter()
-        .map(|id| {
-            if changed.contains(&id) {
-                return BulkResult { id, ok: true, error: None };
-            }
-            let error = match others.iter().find(|o| o.0 == id) {
-                None => failure("not_found", "contact not found".to_owned()),
-                Some((_, _, _, Some(owner))) if is_bdr && *owner != principal.user_id => {
-                    failure("forbidden", "this contact belongs to another user".to_owned())
-                }
-                Some((_, stage, status, _)) => {
-                    let from: Stage = stage.parse().unwrap_or(Stage::New);
-                    match body.stage {
-                        Some(to) if !may_move(from, to) => failure(
-                            "conflict",
-                            format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from))),
-                        ),
-                        _ => failure("forbidden", format!("lifting {status} needs a manager or admin")),
-                    }
-                }
-            };
-            BulkResult { id, ok: false, error }
-        })
-        .collect();
     http::ok(&BulkResults { results })
 }

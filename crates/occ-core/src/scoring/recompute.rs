@@ -15,7 +15,7 @@ use super::{Factor, IcpConfig, Inputs, Scored, SignalInput, score};
 use crate::audit::{self, Actor};
 use crate::domain::enums::{Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Batch, Conn, col};
 
 /// The model in use, as a SQL expression: `json_array(version, model)`, or NULL before anyone
 /// saved one.
@@ -196,17 +196,28 @@ pub async fn store(conn: &Conn, version: i64, scores: &[(String, Scored)]) -> Ap
     if scores.is_empty() {
         return Ok(());
     }
+    conn.write(STORE, libsql::params![stored(scores), version]).await?;
+    Ok(())
+}
+
+/// As [`store`], as a statement of a batch.
+pub fn store_in(batch: &mut Batch, version: i64, scores: &[(String, Scored)]) -> AppResult<()> {
+    if !scores.is_empty() {
+        batch.push(STORE, libsql::params![stored(scores), version])?;
+    }
+    Ok(())
+}
+
+/// The write of [`store`]: `?1` is [`stored`]'s array, `?2` the model version.
+const STORE: &str = "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
+     priority_factors = json_extract(j.value, '$[2]'), priority_version = ?2 \
+     FROM json_each(?1) AS j WHERE contacts.id = json_extract(j.value, '$[0]') AND contacts.priority_version <= ?2";
+
+/// Scores as a JSON array of `[contact id, score, factors]`.
+fn stored(scores: &[(String, Scored)]) -> String {
     let rows: Vec<serde_json::Value> =
         scores.iter().map(|(id, scored)| serde_json::json!([id, scored.score, scored.factors_json()])).collect();
-    let json = serde_json::Value::Array(rows).to_string();
-    conn.write(
-        "UPDATE contacts SET priority_score = json_extract(j.value, '$[1]'), \
-         priority_factors = json_extract(j.value, '$[2]'), priority_version = ?2 \
-         FROM json_each(?1) AS j WHERE contacts.id = json_extract(j.value, '$[0]') AND contacts.priority_version <= ?2",
-        libsql::params![json, version],
-    )
-    .await?;
-    Ok(())
+    serde_json::Value::Array(rows).to_string()
 }
 
 /// Recomputes and stores the scores of these contacts (two calls; run it inside the caller's
@@ -234,13 +245,22 @@ pub async fn rescore(conn: &Conn, ids: &[String]) -> AppResult<usize> {
 }
 
 async fn score_rows(conn: &Conn, rows: Vec<(String, String, Option<String>)>, now: &str) -> AppResult<usize> {
-    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else { return Ok(0) };
+    let (version, scores) = score_contexts(rows, now)?;
+    store(conn, version, &scores).await?;
+    Ok(scores.len())
+}
+
+/// Scores rows of `[id, context, model]` (all with the same model); answers the model version
+/// and the scores (none without rows).
+fn score_contexts(rows: Vec<(String, String, Option<String>)>, now: &str) -> AppResult<(i64, Vec<(String, Scored)>)> {
+    let Some(model) = rows.first().map(|r| Model::decode(r.2.clone())).transpose()? else {
+        return Ok((0, Vec::new()));
+    };
     let mut scores = Vec::with_capacity(rows.len());
     for (id, context, _) in rows {
         scores.push((id, model.score(&Context::decode(&context)?.inputs(now))));
     }
-    store(conn, model.version, &scores).await?;
-    Ok(scores.len())
+    Ok((model.version, scores))
 }
 
 /// Opens the audit entry of a change to one contact and reads, in the same call, what scoring
@@ -287,50 +307,57 @@ pub struct Progress {
 
 /// Rescoring progress (one call).
 pub async fn progress(conn: &Conn) -> AppResult<Progress> {
-    conn.query_one(
-        "setting",
-        "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
-         (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
-         AS version) v",
-        (),
-        |row| {
-            let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
-            Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
-        },
-    )
-    .await
+    conn.query_one("setting", PROGRESS, (), decode_progress).await
 }
 
-/// Rescores up to `limit` contacts still scored with an older model (four calls, one
-/// transaction), and answers how many it did. Safe to run from several places at once.
-pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<usize> {
+/// The statement of [`progress`], read with [`decode_progress`].
+const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
+     (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
+     AS version) v";
+
+fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
+    let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
+    Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
+}
+
+/// Rescores up to `limit` contacts still scored with an older model (one transaction of two
+/// calls: the read, then the scores with the commit), and answers how many it did and the
+/// progress after them. Safe to run from several places at once.
+pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<(usize, Progress)> {
     let now = crate::domain::now();
-    conn.immediate(async |conn| {
-        let rows = conn
-            .query_all(
-                concat!(
-                    "SELECT c.id, ",
-                    context_sql!("c", "c.account_id"),
-                    ", m.model FROM (SELECT ",
-                    model_sql!(),
-                    " AS model, coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) AS version) m \
-                     JOIN contacts c ON c.priority_version < m.version \
-                     ORDER BY c.priority_version, c.id LIMIT :limit"
-                ),
-                libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
-                |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
-            )
-            .await?;
-        score_rows(conn, rows, &now).await
-    })
-    .await
+    let (outcome, (rescored, after)) = conn
+        .read_then_write(async |conn| {
+            let rows = conn
+                .query_all(
+                    concat!(
+                        "SELECT c.id, ",
+                        context_sql!("c", "c.account_id"),
+                        ", m.model FROM (SELECT ",
+                        model_sql!(),
+                        " AS model, coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) AS version) m \
+                         JOIN contacts c ON c.priority_version < m.version \
+                         ORDER BY c.priority_version, c.id LIMIT :limit"
+                    ),
+                    libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
+                    |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                )
+                .await?;
+            let (version, scores) = score_contexts(rows, &now)?;
+            let mut batch = Batch::new();
+            store_in(&mut batch, version, &scores)?;
+            let rescored = scores.len();
+            let after = batch.push(PROGRESS, ())?;
+            Ok((batch, (rescored, after)))
+        })
+        .await?;
+    Ok((rescored, outcome.one("setting", after, decode_progress)?))
 }
 
 /// Rescores everyone behind the current model, chunk by chunk, calling `progress` after each.
 pub async fn rescore_all(conn: &Conn, chunk: u32, mut on_progress: impl FnMut(usize)) -> AppResult<usize> {
     let mut done = 0;
     loop {
-        let n = rescore_behind(conn, chunk).await?;
+        let (n, _) = rescore_behind(conn, chunk).await?;
         if n == 0 {
             return Ok(done);
         }

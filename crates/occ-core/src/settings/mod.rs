@@ -43,18 +43,19 @@ pub(crate) async fn rescore_progress(ctx: &Ctx, _req: Request<Bytes>) -> AppResu
 }
 
 /// Rescore contacts still scored with an older model, for about two seconds, in chunks of 500
-/// (each its own transaction, so an interrupted request loses nothing); call again until `done`.
+/// (each its own transaction of two calls, so an interrupted request loses nothing); call again
+/// until `done`.
 #[utoipa::path(post, path = "/api/v1/settings/icp/rescore", tag = "settings",
     responses((status = 200, body = Progress)))]
 pub(crate) async fn rescore(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let conn = ctx.conn().await?;
     let started = std::time::Instant::now();
-    while started.elapsed() < RESCORE_BUDGET {
-        if recompute::rescore_behind(&conn, RESCORE_CHUNK).await? < RESCORE_CHUNK as usize {
-            break;
+    loop {
+        let (rescored, progress) = recompute::rescore_behind(&conn, RESCORE_CHUNK).await?;
+        if rescored < RESCORE_CHUNK as usize || started.elapsed() >= RESCORE_BUDGET {
+            return http::ok(&progress);
         }
     }
-    http::ok(&recompute::progress(&conn).await?)
 }
 
 /// A version of a setting.
