@@ -5,7 +5,7 @@
 
 use ::http::{Request, Response};
 use bytes::Bytes;
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::settings::pacing::{self, Pacing};
+use crate::settings::pacing::{self, Pacing, iso_week};
 use crate::store::col;
 use crate::validate::Check;
 
@@ -166,30 +166,46 @@ pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     };
     q.finish()?;
     let conn = ctx.conn().await?;
-    let stored: Option<String> = conn
-        .query_opt("SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1", (), |row| {
-            col(row, 0)
-        })
-        .await?;
-    let limits = pacing::parse(stored.as_deref());
+    // Today and this week are the team's, in its time zone, which is part of what is read: the
+    // counts of every day and week it may be anywhere on Earth come with it, in one statement.
     let now_utc = Utc::now();
-    let (day, week) = limits.day_and_week(now_utc);
+    let candidates: Vec<NaiveDate> = [-1, 0, 1].map(|d| now_utc.date_naive() + Duration::days(d)).to_vec();
+    let days_of = serde_json::to_string(&candidates.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let weeks_of = serde_json::to_string(&candidates.iter().map(|d| iso_week(*d)).collect::<Vec<_>>());
+    let internal = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("linkedin stats: {e}"));
+    let (days_of, weeks_of) = (days_of.map_err(internal)?, weeks_of.map_err(internal)?);
     let since = (now_utc - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let (today, this_week, daily): (String, String, String) = conn
+    let (stored, by_day, by_week, daily): (Option<String>, String, String, String) = conn
         .query_one(
             "stats",
             "SELECT \
-               (SELECT json_group_object(kind, n) FROM (SELECT kind, sum(count) AS n FROM pacing_linkedin_daily \
-                  WHERE day = ?1 AND (?3 OR user_id = ?4) GROUP BY kind)), \
-               (SELECT json_group_object(kind, n) FROM (SELECT kind, sum(count) AS n FROM pacing_linkedin_weekly \
-                  WHERE week = ?2 AND (?3 OR user_id = ?4) GROUP BY kind)), \
+               (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), \
+               (SELECT json_group_array(json_array(day, kind, n)) FROM (SELECT day, kind, sum(count) AS n \
+                  FROM pacing_linkedin_daily WHERE day IN (SELECT value FROM json_each(?1)) AND (?3 OR user_id = ?4) \
+                  GROUP BY day, kind)), \
+               (SELECT json_group_array(json_array(week, kind, n)) FROM (SELECT week, kind, sum(count) AS n \
+                  FROM pacing_linkedin_weekly WHERE week IN (SELECT value FROM json_each(?2)) AND (?3 OR user_id = ?4) \
+                  GROUP BY week, kind)), \
                (SELECT json_group_array(json_array(d, kind, n)) FROM (SELECT substr(occurred_at, 1, 10) AS d, kind, count(*) AS n \
                   FROM linkedin_events WHERE occurred_at >= ?5 AND (?3 OR user_id = ?4) GROUP BY d, kind ORDER BY d, kind))",
-            libsql::params![day.as_str(), week.as_str(), team, principal.user_id.as_str(), since.as_str()],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
+            libsql::params![days_of, weeks_of, team, principal.user_id.as_str(), since.as_str()],
+            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?)),
         )
         .await?;
-    let internal = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("linkedin stats: {e}"));
+    let limits = pacing::parse(stored.as_deref());
+    let (day, week) = limits.day_and_week(now_utc);
+    let counts_of = |rows: &str, at: &str| -> AppResult<serde_json::Value> {
+        let rows: serde_json::Value = serde_json::from_str(rows).map_err(internal)?;
+        let counts: serde_json::Map<String, serde_json::Value> = rows
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|row| row[0].as_str() == Some(at))
+            .filter_map(|row| Some((row[1].as_str()?.to_owned(), row[2].clone())))
+            .collect();
+        Ok(serde_json::Value::Object(counts))
+    };
+    let (today, this_week) = (counts_of(&by_day, &day)?, counts_of(&by_week, &week)?);
     let daily: serde_json::Value = serde_json::from_str(&daily).map_err(internal)?;
     let mut period = serde_json::Map::new();
     for row in daily.as_array().into_iter().flatten() {
@@ -204,8 +220,8 @@ pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     http::ok(&Stats {
         scope: if team { "team" } else { "mine" }.to_owned(),
         limits,
-        today: serde_json::from_str(&today).map_err(internal)?,
-        this_week: serde_json::from_str(&this_week).map_err(internal)?,
+        today,
+        this_week,
         period: serde_json::Value::Object(period),
         days,
         acceptance_rate,

@@ -4,7 +4,7 @@
 
 use ::http::{Request, Response};
 use bytes::Bytes;
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Versioned;
@@ -76,8 +76,7 @@ impl Pacing {
     /// Today and this ISO week in the team's time zone: (`YYYY-MM-DD`, `YYYY-Www`).
     pub fn day_and_week(&self, now: DateTime<Utc>) -> (String, String) {
         let local = now.with_timezone(&zone(&self.timezone)).date_naive();
-        let week = local.iso_week();
-        (local.to_string(), format!("{}-W{:02}", week.year(), week.week()))
+        (local.to_string(), iso_week(local))
     }
 
     /// The limit of a LinkedIn event kind per day, and per week when it has one.
@@ -87,6 +86,12 @@ impl Pacing {
             _ => (self.linkedin_messages_daily, None),
         }
     }
+}
+
+/// The ISO week of `day`, as the weekly counts are keyed: `YYYY-Www`.
+pub fn iso_week(day: NaiveDate) -> String {
+    let week = day.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
 }
 
 /// Reads the stored pacing JSON (or the defaults); values a stored version lacks default.
