@@ -108,3 +108,48 @@ async fn racing_batches_see_each_other_and_a_check_lets_only_one_through() {
     assert_eq!(won, 1);
     assert_eq!(buckets(&db.conn().await).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_write_whose_read_went_stale_reads_again_and_one_that_stays_stale_is_a_409() {
+    let (db, conn) = migrated().await;
+    let other = db.conn().await;
+    let mut batch = Batch::new();
+    batch.push(INSERT, libsql::params!["a", 1]).expect("step");
+    conn.batch(batch).await.expect("batch");
+
+    // Another writer changes the row between the first read and its batch, once.
+    let tries = std::sync::atomic::AtomicU32::new(0);
+    let (written, calls) = count_calls(conn.read_then_batch(|| async {
+        let seen: i64 =
+            conn.query_one("bucket", "SELECT count FROM rate_limits WHERE bucket = 'a'", (), |row| col(row, 0)).await?;
+        if tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0 {
+            other.execute("UPDATE rate_limits SET count = count + 1 WHERE bucket = 'a'", ()).await?;
+        }
+        let mut batch = Batch::new();
+        batch.require_unchanged("(SELECT count FROM rate_limits WHERE bucket = 'a') = ?1", [seen])?;
+        batch.push("UPDATE rate_limits SET count = ?1 * 10 WHERE bucket = 'a'", [seen])?;
+        Ok((batch, seen))
+    }))
+    .await;
+    let (_, seen) = written.expect("written on the second try");
+    assert_eq!((seen, tries.load(std::sync::atomic::Ordering::Relaxed)), (2, 2), "read again after the change");
+    assert_eq!(buckets(&conn).await, [("a".to_owned(), 20)], "written from what was current");
+    assert_eq!(calls.retries, 2, "the second read and batch are tries again: {calls:?}");
+
+    // A read that goes stale every time is answered 409, with nothing kept.
+    let stale = conn
+        .read_then_batch(|| async {
+            let seen: i64 = conn
+                .query_one("bucket", "SELECT count FROM rate_limits WHERE bucket = 'a'", (), |row| col(row, 0))
+                .await?;
+            other.execute("UPDATE rate_limits SET count = count + 1 WHERE bucket = 'a'", ()).await?;
+            let mut batch = Batch::new();
+            batch.require_unchanged("(SELECT count FROM rate_limits WHERE bucket = 'a') = ?1", [seen])?;
+            batch.push("UPDATE rate_limits SET count = 0 WHERE bucket = 'a'", ())?;
+            Ok((batch, ()))
+        })
+        .await;
+    assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+    let count = buckets(&conn).await[0].1;
+    assert!(count > 20, "no batch was kept: {count}");
+}

@@ -56,10 +56,15 @@ pub fn check(method: &reqwest::Method, path: &str, status: u16, headers: &reqwes
         return;
     }
     let number = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()?.parse::<u32>().ok());
-    let (Some(trips), Some(retries)) = (number("x-db-round-trips"), number("x-db-retries")) else { return };
+    let (Some(trips), Some(retries), Some(authentication)) =
+        (number("x-db-round-trips"), number("x-db-retries"), number("x-db-auth-round-trips"))
+    else {
+        return;
+    };
     let route = route_of(path);
     let budget = OVER.iter().find(|(m, r, _)| *m == method.as_str() && *r == route).map_or(RULE, |(_, _, n)| *n);
     let spent = trips.saturating_sub(retries);
+    assert!(authentication <= 1, "{method} {route} took {authentication} round trips to authenticate");
     if let Ok(log) = std::env::var("OCC_TEST_ROUND_TRIPS_LOG") {
         use std::io::Write as _;
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("round trips log");

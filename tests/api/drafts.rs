@@ -42,7 +42,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
             json!({"contact_id": ana["id"], "channel": "email", "subject": "Acme after the Series B", "body": BODY}),
         )
         .await;
-    assert_eq!(created.round_trips(), 1 + 2, "authentication, the read of the recipient, the writes with the commit");
+    assert_eq!(created.work_round_trips(), 2, "the read of the recipient, the writes with the commit");
     let d = created.body;
     assert_eq!((d["approval_status"].as_str(), d["author_kind"].as_str()), (Some("draft"), Some("human")));
     assert_eq!(d["quality_report"]["passed"], true, "{d}");
@@ -56,7 +56,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert_eq!(pending.body["approval_status"], "pending", "{}", pending.text);
     let approved = app.post(&format!("{path}/approve"), json!({})).await;
     assert_eq!(approved.status, 200, "{}", approved.text);
-    assert_eq!(approved.round_trips(), 1 + 2, "authentication, the read of the facts, the change with the commit");
+    assert_eq!(approved.work_round_trips(), 2, "the read of the facts, the change with the commit");
     assert_eq!(approved.body["approval_status"], "approved");
     assert!(approved.body["reviewer_id"].is_string() && approved.body["reviewed_at"].is_string());
 
@@ -65,7 +65,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert_eq!(edited.status, 200, "{}", edited.text);
     assert_eq!(edited.body["approval_status"], "pending");
     assert_eq!(edited.body["quality_report"]["passed"], false);
-    assert_eq!(edited.round_trips(), 1 + 2, "authentication, the read, the change with the commit");
+    assert_eq!(edited.work_round_trips(), 2, "the read, the change with the commit");
     let rejected = app.post(&format!("{path}/reject"), json!({"notes": "Too pushy"})).await;
     assert_eq!(
         (rejected.body["approval_status"].as_str(), rejected.body["notes"].as_str()),
@@ -156,7 +156,7 @@ async fn the_review_queue_lists_pending_drafts_oldest_first_and_bulk_decides_eac
         .map(|r| (r["ok"].as_bool().expect("ok"), r["error"]["code"].as_str().unwrap_or("")))
         .collect();
     assert_eq!(outcomes, [(true, ""), (false, "validation_failed"), (false, "not_found")]);
-    assert_eq!(bulk.round_trips(), 1 + 2, "authentication, the read of every draft, the changes with the commit");
+    assert_eq!(bulk.work_round_trips(), 2, "the read of every draft, the changes with the commit");
     let again = app.post("/api/v1/drafts/bulk", json!({"ids": [id(&second), id(&second)], "action": "archive"})).await;
     let outcomes: Vec<(bool, &str)> = again.body["results"]
         .as_array()

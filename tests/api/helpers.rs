@@ -220,6 +220,14 @@ impl Answer {
         self.header("x-db-round-trips").and_then(|v| v.parse().ok()).expect("x-db-round-trips header")
     }
 
+    /// The round trips to the database the request took besides authenticating on its own
+    /// (remotely, a credential the instance knows is checked with the request's first one).
+    pub fn work_round_trips(&self) -> u32 {
+        let authentication: u32 =
+            self.header("x-db-auth-round-trips").and_then(|v| v.parse().ok()).expect("x-db-auth-round-trips header");
+        self.round_trips() - authentication
+    }
+
     /// The (field, rule) pairs of an error envelope.
     pub fn field_errors(&self) -> Vec<(String, String)> {
         self.body["error"]["fields"]

@@ -12,6 +12,10 @@
 //! an instance leased and did not use is refused early, at most a few requests as the budget
 //! runs out. `last_seen_at`/`last_used_at` are written with the lease, and only when a minute
 //! old: at most once a minute per session or token.
+//!
+//! On a remote database even that read is not a round trip of its own: the lease remembers
+//! whose credential it is, and the check that it still holds, unchanged, goes with the
+//! request's first statement ([`vouched`], and `store::vouch`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -49,6 +53,8 @@ struct Lease {
     left: i64,
     /// The budget not yet leased by anyone, as of this lease.
     unleased: i64,
+    /// Whose credential it is, as last read from the database.
+    known: Option<Found>,
 }
 
 /// What an instance's lease says of a request.
@@ -84,14 +90,44 @@ impl Leases {
         }
     }
 
+    /// Serves one request from the lease of `id` for `window` when the lease knows whose
+    /// credential it is: answers who, as last read.
+    fn take_known(&self, id: &str, window: &str) -> Option<Found> {
+        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lease = leases.get_mut(id).filter(|l| l.window == window && l.left > 0)?;
+        let known = lease.known.clone()?;
+        lease.left -= 1;
+        Some(known)
+    }
+
+    /// Remembers whose credential the lease of `id` is, as just read.
+    fn know(&self, id: &str, found: &Found) {
+        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(lease) = leases.get_mut(id) {
+            lease.known = Some(found.clone());
+        }
+    }
+
+    /// Forgets whose credential the lease of the request's credential is, so its next request
+    /// reads it again.
+    pub fn forget(&self, headers: &HeaderMap) {
+        let Some(credential) = credential(headers) else { return };
+        let (Credential::Session(secret) | Credential::Token(secret)) = &credential;
+        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(lease) = leases.get_mut(&hash_secret(secret)) {
+            lease.known = None;
+        }
+    }
+
     /// Keeps a new lease of `granted` requests, one of them served now. Requests of the same
     /// credential that renewed at the same time each took a lease: what is left of them adds up,
     /// so none of what was counted in the database goes unserved.
-    fn keep(&self, id: &str, window: &str, granted: i64, unleased: i64) {
+    fn keep(&self, id: &str, window: &str, granted: i64, unleased: i64, found: &Found) {
         let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(lease) = leases.get_mut(id).filter(|l| l.window == window) {
             lease.left += (granted - 1).max(0);
             lease.unleased = lease.unleased.min(unleased);
+            lease.known = Some(found.clone());
             return;
         }
         if leases.len() >= REMEMBERED {
@@ -100,7 +136,8 @@ impl Leases {
                 leases.clear();
             }
         }
-        let lease = Lease { window: window.to_owned(), left: (granted - 1).max(0), unleased };
+        let lease =
+            Lease { window: window.to_owned(), left: (granted - 1).max(0), unleased, known: Some(found.clone()) };
         leases.insert(id.to_owned(), lease);
     }
 }
@@ -129,11 +166,13 @@ fn minute(now: DateTime<Utc>) -> (String, u64) {
     (window, retry_after)
 }
 
-/// The two kinds of credential, as SQL: the read that authenticates a request of a lease, and
-/// the write that authenticates and takes a new lease.
+/// The two kinds of credential, as SQL: the read that authenticates a request of a lease, the
+/// write that authenticates and takes a new lease, and the check that the credential still
+/// holds as it was read (see [`vouched`]).
 struct Kind {
     read: &'static str,
     lease: &'static str,
+    vouch: &'static str,
 }
 
 const SESSION: Kind = Kind {
@@ -149,6 +188,12 @@ const SESSION: Kind = Kind {
             (SELECT email FROM users u WHERE u.id = sessions.user_id), \
             (SELECT name FROM users u WHERE u.id = sessions.user_id), \
             (SELECT role FROM users u WHERE u.id = sessions.user_id), NULL, rate_count",
+    // `json` of something that is not JSON fails the statement: the check fails rather than
+    // answering no row, so the steps after it do not run (see store/vouch.rs).
+    vouch: "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+            WHERE s.secret_hash = :hash AND s.expires_at > :now AND u.disabled = 0 \
+            AND s.id = :id AND u.id = :user_id AND u.email = :email AND u.name = :name AND u.role = :role) \
+            THEN '1' ELSE 'the credential does not hold' END)",
 };
 
 const TOKEN: Kind = Kind {
@@ -165,9 +210,15 @@ const TOKEN: Kind = Kind {
             (SELECT email FROM users u WHERE u.id = api_tokens.user_id), \
             (SELECT name FROM users u WHERE u.id = api_tokens.user_id), \
             (SELECT role FROM users u WHERE u.id = api_tokens.user_id), scopes, rate_count",
+    vouch: "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            WHERE t.secret_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now) \
+            AND u.disabled = 0 AND t.id = :id AND u.id = :user_id AND u.email = :email AND u.name = :name \
+            AND u.role = :role AND t.scopes IS :scopes) \
+            THEN '1' ELSE 'the credential does not hold' END)",
 };
 
 /// A session's or token's row and its user, as both statements answer them.
+#[derive(Debug, Clone)]
 struct Found {
     id: String,
     user_id: String,
@@ -210,6 +261,7 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
                 .query_opt(kind.read, libsql::named_params! { ":hash": hash.as_str(), ":now": at.as_str() }, decode)
                 .await?;
             let found = found.ok_or(AppError::Unauthorized)?;
+            leases.know(&hash, &found);
             if matches!(served, Served::Spent) {
                 return Err(AppError::RateLimited { retry_after_secs: retry_after });
             }
@@ -230,13 +282,48 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
                 .await?;
             let (found, count) = leased.ok_or(AppError::Unauthorized)?;
             let granted = (API_BUDGET_PER_MINUTE - (count - size)).clamp(0, size);
-            leases.keep(&hash, &window, granted, (API_BUDGET_PER_MINUTE - count).max(0));
+            leases.keep(&hash, &window, granted, (API_BUDGET_PER_MINUTE - count).max(0), &found);
             if granted == 0 {
                 return Err(AppError::RateLimited { retry_after_secs: retry_after });
             }
             found
         }
     };
+    principal(credential, found)
+}
+
+/// Serves a request of a remote database from the instance's lease without a statement of its
+/// own, when the lease knows whose credential it is: answers that principal, and asks for the
+/// check that the credential still holds, unchanged, to go with the request's first round trip
+/// (`store::vouch`). None when a statement is needed: [`authenticate`] then.
+pub fn vouched(leases: &Leases, headers: &HeaderMap) -> Option<Principal> {
+    let credential = credential(headers)?;
+    let (window, _) = minute(Utc::now());
+    let (kind, secret) = match &credential {
+        Credential::Session(secret) => (&SESSION, secret),
+        Credential::Token(token) => (&TOKEN, token),
+    };
+    let hash = hash_secret(secret);
+    let found = leases.take_known(&hash, &window)?;
+    let mut params = vec![
+        (":hash".to_owned(), libsql::Value::from(hash)),
+        (":now".to_owned(), libsql::Value::from(crate::domain::now())),
+        (":id".to_owned(), libsql::Value::from(found.id.clone())),
+        (":user_id".to_owned(), libsql::Value::from(found.user_id.clone())),
+        (":email".to_owned(), libsql::Value::from(found.email.clone())),
+        (":name".to_owned(), libsql::Value::from(found.name.clone())),
+        (":role".to_owned(), libsql::Value::from(found.role.as_str())),
+    ];
+    if matches!(credential, Credential::Token(_)) {
+        params.push((":scopes".to_owned(), found.scopes.clone().map_or(libsql::Value::Null, libsql::Value::from)));
+    }
+    if !crate::store::vouch::vouch_with(kind.vouch, libsql::params::Params::Named(params)) {
+        return None;
+    }
+    principal(credential, found).ok()
+}
+
+fn principal(credential: Credential, found: Found) -> AppResult<Principal> {
     let via = match credential {
         Credential::Session(secret) => Via::Session { id: found.id, secret },
         Credential::Token(_) => {
@@ -252,22 +339,33 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
 mod tests {
     use super::*;
 
+    fn someone() -> Found {
+        Found {
+            id: "s".into(),
+            user_id: "u".into(),
+            email: "ana@example.com".into(),
+            name: "Ana".into(),
+            role: Role::Bdr,
+            scopes: None,
+        }
+    }
+
     #[test]
     fn leases_are_served_then_renewed_smaller_as_the_budget_runs_out() {
         let leases = Leases::default();
         assert!(matches!(leases.take("h", "w"), Served::Renew), "nothing leased yet");
         assert_eq!(leases.size("h", "w"), FIRST_LEASE);
-        leases.keep("h", "w", FIRST_LEASE, 500);
+        leases.keep("h", "w", FIRST_LEASE, 500, &someone());
         for _ in 1..FIRST_LEASE {
             assert!(matches!(leases.take("h", "w"), Served::Leased));
         }
         assert!(matches!(leases.take("h", "w"), Served::Renew), "the lease is used up");
         assert_eq!(leases.size("h", "w"), LARGEST_LEASE, "plenty left: the largest lease");
-        leases.keep("h", "w", 2, 8);
+        leases.keep("h", "w", 2, 8, &someone());
         assert_eq!(leases.size("h", "w"), 2, "a quarter of what is left");
         assert!(matches!(leases.take("h", "next minute"), Served::Renew), "a new minute needs a new lease");
         leases.take("h", "w");
-        leases.keep("h", "w", 0, 0);
+        leases.keep("h", "w", 0, 0, &someone());
         assert!(matches!(leases.take("h", "w"), Served::Spent), "spent until the minute turns");
     }
 
@@ -276,8 +374,8 @@ mod tests {
         let leases = Leases::default();
         // Two requests of one token found the lease used up and renewed together: the database
         // counted both leases, so the instance serves both.
-        leases.keep("h", "w", 32, 200);
-        leases.keep("h", "w", 32, 168);
+        leases.keep("h", "w", 32, 200, &someone());
+        leases.keep("h", "w", 32, 168, &someone());
         let served = std::iter::from_fn(|| matches!(leases.take("h", "w"), Served::Leased).then_some(())).count();
         assert_eq!(served, 31 + 31, "each lease's first request was served as it renewed");
         assert_eq!(leases.size("h", "w"), 32, "a quarter of the lower of what each renewal saw left");

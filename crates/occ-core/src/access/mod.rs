@@ -9,7 +9,7 @@ pub mod secrets;
 
 use ::http::Request;
 
-pub use authenticate::{API_BUDGET_PER_MINUTE, Leases, authenticate};
+pub use authenticate::{API_BUDGET_PER_MINUTE, Leases, authenticate, vouched};
 
 use crate::audit::Actor;
 use crate::domain::enums::Role;

@@ -72,15 +72,20 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let any_owner = principal.role != Role::Bdr;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let action = if body.r#override { "contact.stage_override" } else { "contact.stage" };
-    let at = now();
+    let (at, id) = (now(), id.as_str());
+    let at = at.as_str();
     let conn = ctx.conn().await?;
+    let conn = &conn;
+    let (actor, body) = (&actor, &body);
     let written = conn
-        .read_then_write(async |conn| {
-            let (context, model) = recompute::open_contact_change(conn, &actor, action, &id, reason, None).await?;
+        .read_then_batch(|| async move {
+            let (context, model, seen) = recompute::read_contact_change(conn, &id, None, &at).await?;
             let mut inputs = context.inputs(&at);
             inputs.stage = body.stage;
             let scored = model.score(&inputs);
             let mut batch = Batch::new();
+            seen.confirm_in(&mut batch)?;
+            audit::record_in(&mut batch, &actor, action, ENTITY, &id, reason)?;
             let moved = batch.push(
                 concat!(
                     "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
@@ -90,7 +95,7 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
                     contact_columns!()
                 ),
                 libsql::named_params! {
-                    ":to": body.stage.as_str(), ":at": at.as_str(), ":id": id.as_str(), ":override": body.r#override,
+                    ":to": body.stage.as_str(), ":at": at, ":id": id, ":override": body.r#override,
                     ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                     ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
                 },

@@ -168,23 +168,25 @@ async fn explain(
     }
 }
 
-/// Inserts a contact owned by `owner` (two round trips: the audit entry opened with what
-/// scoring needs, then the insert with the commit).
+/// Inserts a contact owned by `owner` (two round trips: what scoring needs, read outside the
+/// transaction, then the audit entry and the insert with the commit, if what was read is
+/// unchanged).
 pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: Option<&str>) -> AppResult<Contact> {
-    let id = new_id();
-    let at = now();
+    let (id, at) = (new_id(), now());
+    let (id, at) = (id.as_str(), at.as_str());
     let email = fields.email.as_ref().map(|e| e.as_str());
     let written = conn
-        .read_then_write(async |conn| {
+        .read_then_batch(|| async move {
             let account = Some(fields.account_id.as_deref());
-            let (context, model) =
-                recompute::open_contact_change(conn, actor, "contact.create", &id, None, account).await?;
+            let (context, model, seen) = recompute::read_contact_change(conn, &id, account, &at).await?;
             let mut inputs = context.inputs(&at);
             inputs.seniority = fields.seniority;
             inputs.department = fields.department;
             inputs.stage = fields.stage;
             let scored = model.score(&inputs);
             let mut batch = Batch::new();
+            seen.confirm_in(&mut batch)?;
+            audit::record_in(&mut batch, actor, "contact.create", ENTITY, &id, None)?;
             let inserted = batch.push(
                 concat!(
                     "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
@@ -199,14 +201,14 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
                     contact_columns!()
                 ),
                 named_params! {
-                    ":id": id.as_str(), ":account_id": fields.account_id.as_deref(),
+                    ":id": id, ":account_id": fields.account_id.as_deref(),
                     ":first_name": fields.first_name.as_str(), ":last_name": fields.last_name.as_deref(),
                     ":title": fields.title.as_deref(), ":seniority": fields.seniority.as_str(),
                     ":department": fields.department.map(Department::as_str), ":persona": fields.persona.as_deref(),
                     ":email": email, ":linkedin_url": fields.linkedin_url.as_deref(), ":phone": fields.phone.as_deref(),
                     ":timezone": fields.timezone.as_deref(), ":stage": fields.stage.as_str(),
                     ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
-                    ":at": at.as_str(), ":email_hash": email.map(erased_hash),
+                    ":at": at, ":email_hash": email.map(erased_hash),
                     ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
                     ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                 },
@@ -238,9 +240,9 @@ pub enum Editor<'a> {
     Owner(&'a str),
 }
 
-/// Applies `changes` (two round trips: the audit entry opened with what scoring needs, then
-/// the update with the commit). `NotFound` when there is no such contact; 403 when a bdr does
-/// not own it.
+/// Applies `changes` (two round trips: what scoring needs, read outside the transaction, then
+/// the audit entry and the update with the commit, if what was read is unchanged).
+/// `NotFound` when there is no such contact; 403 when a bdr does not own it.
 pub async fn update(
     conn: &Conn,
     actor: &Actor,
@@ -255,10 +257,11 @@ pub async fn update(
         Editor::Owner(user) => (0, Some(user)),
     };
     let at = now();
+    let at = at.as_str();
     let written = conn
-        .read_then_write(async |conn| {
+        .read_then_batch(|| async move {
             let account = changes.account_id.as_ref().map(|a| a.as_deref());
-            let (context, model) = recompute::open_contact_change(conn, actor, "contact.update", id, None, account).await?;
+            let (context, model, seen) = recompute::read_contact_change(conn, id, account, &at).await?;
             let mut inputs = context.inputs(&at);
             if let Some(seniority) = changes.seniority {
                 inputs.seniority = seniority;
@@ -268,6 +271,8 @@ pub async fn update(
             }
             let scored = model.score(&inputs);
             let mut batch = Batch::new();
+            seen.confirm_in(&mut batch)?;
+            audit::record_in(&mut batch, actor, "contact.update", ENTITY, id, None)?;
             let updated = batch.push(
                     concat!(
                         "UPDATE contacts SET \
@@ -293,7 +298,7 @@ pub async fn update(
                         contact_columns!()
                     ),
                     named_params! {
-                        ":id": id, ":at": at.as_str(), ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+                        ":id": id, ":at": at, ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
                         ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
                         ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
                         ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{Factor, IcpConfig, Inputs, Scored, SignalInput, score};
-use crate::audit::{self, Actor};
 use crate::domain::enums::{Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
 use crate::store::{Batch, Conn, col};
@@ -263,33 +262,67 @@ fn score_contexts(rows: Vec<(String, String, Option<String>)>, now: &str) -> App
     Ok((model.version, scores))
 }
 
-/// Opens the audit entry of a change to one contact and reads, in the same call, what scoring
-/// the contact after the change needs: its context (at `account` when the change moves it to
-/// another account or to none) and the model. A contact not found has an empty context.
-pub async fn open_contact_change(
+/// What scoring one contact needs, at the account of the `:set_account`/`:account_id`
+/// parameters when they move it (to another account or to none): SQL over `:entity_id` and
+/// `:now`, read with [`Context::decode`].
+macro_rules! change_context_sql {
+    () => {
+        concat!(
+            "(SELECT ",
+            context_sql!("c", "t.account_id"),
+            " FROM (SELECT CASE WHEN :set_account THEN :account_id \
+             ELSE (SELECT account_id FROM contacts WHERE id = :entity_id) END AS account_id) t \
+             LEFT JOIN contacts c ON c.id = :entity_id)"
+        )
+    };
+}
+
+/// What a change to one contact was scored from, as read: what the change's batch confirms is
+/// still so ([`Seen::confirm_in`]) before it writes.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    params: Vec<(String, libsql::Value)>,
+}
+
+impl Seen {
+    /// Adds the check that what the change was scored from is unchanged: when another write
+    /// changed it in between, nothing of the batch is kept and the change is read and scored
+    /// again (see [`Conn::read_then_batch`]).
+    pub fn confirm_in(self, batch: &mut Batch) -> AppResult<()> {
+        batch.require_unchanged(
+            concat!(change_context_sql!(), " IS :seen_context AND ", model_sql!(), " IS :seen_model"),
+            libsql::params::Params::Named(self.params),
+        )
+    }
+}
+
+/// Reads what scoring one contact after a change needs, outside any transaction (one call):
+/// its context (at `account` when the change moves it to another account or to none) and the
+/// model, with what the change's batch confirms. A contact not found has an empty context.
+pub async fn read_contact_change(
     conn: &Conn,
-    actor: &Actor,
-    action: &str,
     id: &str,
-    reason: Option<&str>,
     account: Option<Option<&str>>,
-) -> AppResult<(Context, Model)> {
-    const RETURNING: &str = concat!(
-        "(SELECT ",
-        context_sql!("c", "t.account_id"),
-        " FROM (SELECT CASE WHEN :set_account THEN :account_id \
-         ELSE (SELECT account_id FROM contacts WHERE id = :entity_id) END AS account_id) t \
-         LEFT JOIN contacts c ON c.id = :entity_id), ",
-        model_sql!()
-    );
-    let extra = vec![
+    now: &str,
+) -> AppResult<(Context, Model, Seen)> {
+    let mut params = vec![
+        (":entity_id".to_owned(), libsql::Value::from(id.to_owned())),
+        (":now".to_owned(), libsql::Value::from(now.to_owned())),
         (":set_account".to_owned(), libsql::Value::from(account.is_some())),
         (":account_id".to_owned(), account.flatten().map(str::to_owned).into()),
     ];
-    audit::record_returning(conn, actor, action, ENTITY, id, reason, RETURNING, extra, |row| {
-        Ok((Context::decode(&col::<String>(row, 0)?)?, Model::decode(col(row, 1)?)?))
-    })
-    .await
+    let (context, model): (String, Option<String>) = conn
+        .query_one(
+            ENTITY,
+            concat!("SELECT ", change_context_sql!(), ", ", model_sql!()),
+            libsql::params::Params::Named(params.clone()),
+            |row| Ok((col(row, 0)?, col(row, 1)?)),
+        )
+        .await?;
+    let decoded = (Context::decode(&context)?, Model::decode(model.clone())?);
+    params.push((":seen_context".to_owned(), context.into()));
+    params.push((":seen_model".to_owned(), model.into()));
+    Ok((decoded.0, decoded.1, Seen { params }))
 }
 
 /// How far rescoring after a model change has come.

@@ -84,6 +84,14 @@ impl Batch {
         Ok(())
     }
 
+    /// Adds the check that what the batch was made from, read before it outside the
+    /// transaction, is still so: when `condition` does not hold, another write changed it in
+    /// between, nothing of the batch is kept, and [`Conn::read_then_batch`] reads and makes
+    /// the batch again.
+    pub fn require_unchanged(&mut self, condition: &'static str, params: impl IntoParams) -> AppResult<()> {
+        self.require(condition, params, stale())
+    }
+
     /// How many statements the batch has.
     pub fn len(&self) -> usize {
         self.steps.len()
@@ -102,6 +110,20 @@ impl Batch {
             _ => err.into(),
         }
     }
+}
+
+/// What a write is answered when what it read kept changing under it.
+const STALE: &str = "the record changed while this change was being made; send it again";
+
+/// How many times a write whose read went stale is made again before it is answered 409.
+const STALE_TRIES: u32 = 4;
+
+fn stale() -> AppError {
+    AppError::Conflict { message: STALE.to_owned(), fields: Vec::new(), conflicts_with: None }
+}
+
+fn is_stale(err: &AppError) -> bool {
+    matches!(err, AppError::Conflict { message, .. } if message == STALE)
 }
 
 impl Outcome {
@@ -172,6 +194,29 @@ impl Conn {
             Err(err) => {
                 self.rollback().await;
                 Err(err)
+            }
+        }
+    }
+
+    /// A write that holds the write lock for no network round trip: `work` reads what the
+    /// writes depend on (on this connection, outside any transaction) and answers the writes as a [`Batch`] whose
+    /// checks ([`Batch::require_unchanged`]) confirm that what it read is still so; the batch
+    /// then goes in one round trip, all of it or none of it. When another write changed what
+    /// `work` read in between, `work` runs again (those round trips count as tries again).
+    pub async fn read_then_batch<T, F>(&self, work: impl Fn() -> F) -> AppResult<(Outcome, T)>
+    where
+        F: Future<Output = AppResult<(Batch, T)>>,
+    {
+        let mut tries = 0;
+        loop {
+            let attempt = async {
+                let (batch, value) = work().await?;
+                Ok((self.batch(batch).await?, value))
+            };
+            let done = if tries == 0 { attempt.await } else { calls::as_retries(attempt).await };
+            match done {
+                Err(err) if is_stale(&err) && tries < STALE_TRIES => tries += 1,
+                done => return done,
             }
         }
     }

@@ -21,6 +21,9 @@ pub struct Calls {
     pub round_trips: u32,
     /// Of those, the ones that were tries again (a busy database, a stream the server forgot).
     pub retries: u32,
+    /// Of those, the ones spent authenticating the request on their own (none when its
+    /// credential check went with its first statement, see vouch.rs).
+    pub authentication: u32,
 }
 
 /// Counts one statement, if a count is running on this task, and records it if a recording is.
@@ -49,6 +52,30 @@ pub(super) fn retry() {
         calls.retries = calls.retries.saturating_add(1);
         c.set(calls);
     });
+}
+
+/// Runs `work`, counting the round trips it makes as authentication's.
+pub async fn count_authentication<T>(work: impl Future<Output = T>) -> T {
+    let before = CALLS.try_with(|c| c.get().round_trips).unwrap_or(0);
+    let out = work.await;
+    let _ = CALLS.try_with(|c| {
+        let mut calls = c.get();
+        calls.authentication = calls.authentication.saturating_add(calls.round_trips.saturating_sub(before));
+        c.set(calls);
+    });
+    out
+}
+
+/// Runs `work`, counting the round trips it makes as tries again.
+pub(super) async fn as_retries<T>(work: impl Future<Output = T>) -> T {
+    let before = CALLS.try_with(|c| c.get().round_trips).unwrap_or(0);
+    let out = work.await;
+    let _ = CALLS.try_with(|c| {
+        let mut calls = c.get();
+        calls.retries = calls.retries.saturating_add(calls.round_trips.saturating_sub(before));
+        c.set(calls);
+    });
+    out
 }
 
 /// The statements counted so far in the current scope (0 outside one).

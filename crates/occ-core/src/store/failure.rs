@@ -36,6 +36,9 @@ pub enum DbFailure {
     /// The server did not answer (in time, or at all): nothing is known of what it did, so the
     /// statement is not tried again.
     Unreachable,
+    /// The request's credential check, sent with its first statement, failed (see vouch.rs):
+    /// nothing of the request ran.
+    CredentialRefused,
     /// Anything else.
     Other,
 }
@@ -62,6 +65,8 @@ fn classify_message(text: &str) -> DbFailure {
     };
     if text.contains(super::remote::UNREACHABLE) {
         DbFailure::Unreachable
+    } else if text.contains(super::vouch::REFUSED) {
+        DbFailure::CredentialRefused
     } else if text.contains("audit context missing") {
         // A change without its audit entry is a bug, not the client's fault.
         DbFailure::Other
@@ -119,6 +124,7 @@ pub fn map_db_error(err: libsql::Error) -> AppError {
             AppError::Conflict { message: message.to_owned(), fields: Vec::new(), conflicts_with: None }
         }
         DbFailure::Busy | DbFailure::Interrupted | DbFailure::Unreachable => AppError::Busy,
+        DbFailure::CredentialRefused => AppError::Unauthorized,
         DbFailure::Other => AppError::Internal(anyhow::Error::new(err).context("database call failed")),
     }
 }
@@ -158,6 +164,7 @@ mod tests {
                 DbFailure::Interrupted,
             ),
             ("Hrana: `OCC_DATABASE_UNREACHABLE: the database did not answer in time`", DbFailure::Unreachable),
+            ("Hrana: `OCC_CREDENTIAL_REFUSED: the session or token no longer holds`", DbFailure::CredentialRefused),
             ("no such table: nope", DbFailure::Other),
         ];
         for (text, expected) in cases {

@@ -13,6 +13,7 @@ mod patience;
 mod remote;
 mod row;
 mod search;
+pub mod vouch;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +25,7 @@ use crate::config::{Config, DatabaseLocation, JournalMode};
 use crate::error::{AppError, AppResult};
 
 pub use batch::{Batch, Outcome, Step};
-pub use calls::{Calls, count_calls, current_calls, record_statements};
+pub use calls::{Calls, count_authentication, count_calls, current_calls, record_statements};
 pub use column::{FromColumn, col};
 pub use failure::{DbFailure, classify, map_db_error};
 pub use libsql::Value;

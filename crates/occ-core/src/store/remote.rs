@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use libsql::params::Params;
 use libsql_hrana::proto::{
-    Batch, BatchCond, BatchResult, BatchStep, BatchStreamReq, ExecuteStreamReq, GetAutocommitStreamReq,
-    PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest, StreamResponse,
-    StreamResult,
+    Batch, BatchCond, BatchCondList, BatchResult, BatchStep, BatchStreamReq, BatchStreamResp, ExecuteStreamReq,
+    ExecuteStreamResp, GetAutocommitStreamReq, PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult,
+    StreamRequest, StreamResponse, StreamResult,
 };
 
 use super::hrana::statement;
+use super::vouch;
 
 /// How long one call to the server may take, from sending to the last byte of its answer.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -355,9 +356,10 @@ impl RemoteConn {
         }
     }
 
-    /// Sends what waits to go (the transaction's `BEGIN` and deferred writes), if anything does.
+    /// Sends what waits to go (the request's credential check, the transaction's `BEGIN` and
+    /// deferred writes), if anything does.
     pub(super) async fn flush(&self) -> Result<(), libsql::Error> {
-        if self.begin_pending.load(Ordering::Relaxed) || !self.deferred().is_empty() {
+        if self.begin_pending.load(Ordering::Relaxed) || !self.deferred().is_empty() || vouch::waiting() {
             self.execute("SELECT 1", Params::None, false).await?;
         }
         Ok(())
@@ -365,7 +367,8 @@ impl RemoteConn {
 
     /// Runs a script of statements without parameters, stopping at the first that fails.
     pub(super) async fn sequence(&self, sql: &str) -> Result<(), libsql::Error> {
-        // A script cannot be a batch's step: what waits goes first, on its own.
+        // A script cannot be a batch's step: what waits (the credential check too) goes first,
+        // on its own.
         self.flush().await?;
         let request = SequenceStreamReq { sql: Some(sql.to_owned()), sql_id: None, replication_index: None };
         self.pipeline(StreamRequest::Sequence(request)).await.map(drop)
@@ -379,6 +382,53 @@ impl RemoteConn {
         if self.lost.load(Ordering::Relaxed) {
             return Err(failure(UNREACHABLE, "the transaction was lost with its stream"));
         }
+        if vouch::failed() {
+            return Err(refused());
+        }
+        // A script waits for the check to go first (see `sequence`).
+        let check = match &request {
+            StreamRequest::Execute(_) | StreamRequest::Batch(_) => vouch::take(),
+            _ => None,
+        };
+        let vouched = check.is_some();
+        let (request, asked) = match check {
+            Some(check) => checked_first(check, request),
+            None => (request, Asked::Plain),
+        };
+        let answer = self.send_on_stream(request).await;
+        if !vouched {
+            return answer;
+        }
+        let response = match answer {
+            Ok(response) => response,
+            Err(err) => {
+                vouch::answered(None);
+                return Err(err);
+            }
+        };
+        let StreamResponse::Batch(BatchStreamResp { mut result }) = response else {
+            vouch::answered(None);
+            return Err(failure(UNREACHABLE, "unexpected answer to a checked batch"));
+        };
+        let passed = result.step_errors.first().is_some_and(Option::is_none);
+        vouch::answered(Some(passed));
+        if !passed {
+            return Err(refused());
+        }
+        result.step_results.remove(0);
+        result.step_errors.remove(0);
+        match asked {
+            Asked::Plain => Ok(StreamResponse::Batch(BatchStreamResp { result })),
+            Asked::Statement => match (result.step_errors.pop().flatten(), result.step_results.pop().flatten()) {
+                (Some(error), _) => Err(step_error(&error)),
+                (None, Some(result)) => Ok(StreamResponse::Execute(ExecuteStreamResp { result })),
+                (None, None) => Err(failure(UNREACHABLE, "the server sent no result for the statement")),
+            },
+        }
+    }
+
+    /// Sends `request` on the stream (see [`RemoteConn::pipeline`]).
+    async fn send_on_stream(&self, request: StreamRequest) -> Result<StreamResponse, libsql::Error> {
         let mut stream = std::mem::take(&mut *self.stream.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         let mut body = PipelineReqBody {
             baton: stream.baton.take(),
@@ -440,6 +490,60 @@ impl RemoteConn {
             _ => Err(failure(UNREACHABLE, "the server sent no result")),
         }
     }
+}
+
+/// What a request became when the credential check was put in front of it.
+enum Asked {
+    /// A batch, answered as one (less the check).
+    Plain,
+    /// A single statement, answered as one.
+    Statement,
+}
+
+/// `request` as a batch whose first step is the request's credential check and whose every
+/// other step runs only if the check passed.
+fn checked_first(check: Stmt, request: StreamRequest) -> (StreamRequest, Asked) {
+    let passed = BatchCond::Ok { step: 0 };
+    let (steps, asked) = match request {
+        StreamRequest::Execute(ExecuteStreamReq { stmt }) => {
+            (vec![BatchStep { condition: Some(passed.clone()), stmt }], Asked::Statement)
+        }
+        StreamRequest::Batch(BatchStreamReq { batch }) => {
+            let steps = batch
+                .steps
+                .into_iter()
+                .map(|step| BatchStep {
+                    condition: Some(match step.condition {
+                        Some(cond) => BatchCond::And(BatchCondList { conds: vec![passed.clone(), shifted(cond)] }),
+                        None => passed.clone(),
+                    }),
+                    stmt: step.stmt,
+                })
+                .collect();
+            (steps, Asked::Plain)
+        }
+        other => unreachable!("only statements and batches carry a credential check, not {other:?}"),
+    };
+    let steps = std::iter::once(BatchStep { condition: None, stmt: check }).chain(steps).collect();
+    (StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } }), asked)
+}
+
+/// A batch step's condition with every step it names one further on.
+fn shifted(cond: BatchCond) -> BatchCond {
+    let next = |step: u32| step.saturating_add(1);
+    match cond {
+        BatchCond::Ok { step } => BatchCond::Ok { step: next(step) },
+        BatchCond::Error { step } => BatchCond::Error { step: next(step) },
+        BatchCond::Not { cond } => BatchCond::Not { cond: Box::new(shifted(*cond)) },
+        BatchCond::And(list) => BatchCond::And(BatchCondList { conds: list.conds.into_iter().map(shifted).collect() }),
+        BatchCond::Or(list) => BatchCond::Or(BatchCondList { conds: list.conds.into_iter().map(shifted).collect() }),
+        other @ (BatchCond::None | BatchCond::IsAutocommit {}) => other,
+    }
+}
+
+/// The error of a request whose credential check failed.
+fn refused() -> libsql::Error {
+    failure(vouch::REFUSED, "the session or token no longer holds as this instance knew it")
 }
 
 /// Whether the server refused a request as a whole (an unknown stream most often): then
