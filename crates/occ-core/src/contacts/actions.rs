@@ -79,13 +79,13 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let (actor, body) = (&actor, &body);
     let written = conn
         .read_then_batch(|| async move {
-            let (context, model, seen) = recompute::read_contact_change(conn, &id, None, &at).await?;
-            let mut inputs = context.inputs(&at);
+            let (context, model, seen) = recompute::read_contact_change(conn, id, None, at).await?;
+            let mut inputs = context.inputs(at);
             inputs.stage = body.stage;
             let scored = model.score(&inputs);
             let mut batch = Batch::new();
             seen.confirm_in(&mut batch)?;
-            audit::record_in(&mut batch, &actor, action, ENTITY, &id, reason)?;
+            audit::record_in(&mut batch, actor, action, ENTITY, id, reason)?;
             let moved = batch.push(
                 concat!(
                     "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
@@ -109,7 +109,7 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let contact = match written {
         Ok((outcome, moved)) => outcome.one(ENTITY, moved, decode)?,
         Err(AppError::NotFound(_)) => {
-            let current = repo::get(&conn, &id).await?;
+            let current = repo::get(conn, id).await?;
             if !any_owner && current.owner_id.as_deref().is_some_and(|o| o != principal.user_id) {
                 return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
             }

@@ -178,15 +178,15 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
     let written = conn
         .read_then_batch(|| async move {
             let account = Some(fields.account_id.as_deref());
-            let (context, model, seen) = recompute::read_contact_change(conn, &id, account, &at).await?;
-            let mut inputs = context.inputs(&at);
+            let (context, model, seen) = recompute::read_contact_change(conn, id, account, at).await?;
+            let mut inputs = context.inputs(at);
             inputs.seniority = fields.seniority;
             inputs.department = fields.department;
             inputs.stage = fields.stage;
             let scored = model.score(&inputs);
             let mut batch = Batch::new();
             seen.confirm_in(&mut batch)?;
-            audit::record_in(&mut batch, actor, "contact.create", ENTITY, &id, None)?;
+            audit::record_in(&mut batch, actor, "contact.create", ENTITY, id, None)?;
             let inserted = batch.push(
                 concat!(
                     "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
@@ -261,8 +261,8 @@ pub async fn update(
     let written = conn
         .read_then_batch(|| async move {
             let account = changes.account_id.as_ref().map(|a| a.as_deref());
-            let (context, model, seen) = recompute::read_contact_change(conn, id, account, &at).await?;
-            let mut inputs = context.inputs(&at);
+            let (context, model, seen) = recompute::read_contact_change(conn, id, account, at).await?;
+            let mut inputs = context.inputs(at);
             if let Some(seniority) = changes.seniority {
                 inputs.seniority = seniority;
             }
