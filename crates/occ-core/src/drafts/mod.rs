@@ -253,26 +253,39 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let contact_id = contact_id.unwrap_or_default();
     let status = if body.submit { ApprovalStatus::Pending } else { ApprovalStatus::Draft };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
-    let id = new_id();
-    let at = now();
+    let (id, at) = (new_id(), now());
+    let (id, at, contact_id) = (id.as_str(), at.as_str(), contact_id.as_str());
+    let (subject, text, notes, actor, channel) = (&subject, &text, &notes, &actor, body.channel);
     let conn = ctx.conn().await?;
+    let conn = &conn;
+    // The recipient is read outside the transaction; the batch writes only if it is unchanged.
     let (outcome, created) = conn
-        .read_then_write(async |conn| {
-            let (owner, title, company, signal) = conn
+        .read_then_batch(|| async move {
+            let ((owner, title, company, signal), seen) = conn
                 .query_opt(
                     concat!(
                         "SELECT ",
                         recipient_columns!(),
-                        " FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
+                        ", json_array(",
+                        recipient_columns!(),
+                        ") FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
                     ),
-                    libsql::named_params! {":id": contact_id.as_str(), ":now": at.as_str()},
-                    |row| decode_recipient(row, 0),
+                    libsql::named_params! {":id": contact_id, ":now": at},
+                    |row| Ok((decode_recipient(row, 0)?, col::<String>(row, 5)?)),
                 )
                 .await?
                 .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))?;
             principal.require_owner(owner.as_deref())?;
-            let report = reviewed(body.channel, subject.as_deref(), &text, (title, company, signal));
+            let report = reviewed(channel, subject.as_deref(), text, (title, company, signal));
             let mut batch = Batch::new();
+            batch.require_unchanged(
+                concat!(
+                    "(SELECT json_array(",
+                    recipient_columns!(),
+                    ") FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id) IS :seen"
+                ),
+                libsql::named_params! {":id": contact_id, ":now": at, ":seen": seen},
+            )?;
             let created = batch.push(
                 concat!(
                     "INSERT INTO message_drafts (id, contact_id, channel, subject, body, author_kind, author_user_id, \
@@ -281,20 +294,20 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     draft_columns!()
                 ),
                 libsql::params![
-                    id.as_str(),
-                    contact_id.as_str(),
-                    body.channel.as_str(),
+                    id,
+                    contact_id,
+                    channel.as_str(),
                     subject.as_deref(),
                     text.as_str(),
                     principal.user_id.as_str(),
                     serde_json::to_string(&report).map_err(internal)?,
                     status.as_str(),
                     notes.as_deref(),
-                    at.as_str()
+                    at
                 ],
             )?;
-            let after = view(status, body.channel, subject.as_deref(), &text, notes.as_deref(), &contact_id);
-            audit::record_with_in(&mut batch, &actor, "draft.create", ENTITY, &id, None, Some(&after), None)?;
+            let after = view(status, channel, subject.as_deref(), text, notes.as_deref(), contact_id);
+            audit::record_with_in(&mut batch, actor, "draft.create", ENTITY, id, None, Some(&after), None)?;
             Ok((batch, created))
         })
         .await?;
