@@ -153,3 +153,33 @@ async fn a_write_whose_read_went_stale_reads_again_and_one_that_stays_stale_is_a
     let count = buckets(&conn).await[0].1;
     assert!(count > 20, "no batch was kept: {count}");
 }
+
+#[tokio::test]
+async fn batches_of_one_instance_at_once_each_commit_alone_and_get_their_own_answers() {
+    let (db, conn) = migrated().await;
+    let store = std::sync::Arc::new(occ_core::store::Store::open(&db.config()).await.expect("store"));
+    let mut writers = Vec::new();
+    for n in 0..24_i64 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            let conn = store.connect().await.expect("connect");
+            let mut batch = Batch::new();
+            let inserted = batch.push(INSERT, libsql::params![format!("w-{n:02}"), n]).expect("step");
+            // Every third one refuses itself: it keeps nothing, and the others are not touched.
+            batch.require("?1 % 3 <> 0", [n], AppError::NotFound("turn")).expect("check");
+            let (answer, calls) = count_calls(conn.batch(batch)).await;
+            (n, answer.map(|outcome| outcome.rows(inserted, |row| col::<i64>(row, 1))), calls)
+        }));
+    }
+    for writer in writers {
+        let (n, answer, calls) = writer.await.expect("writer");
+        assert_eq!(calls.round_trips - calls.retries, 1, "one round trip each: {calls:?}");
+        match answer {
+            Ok(rows) => assert_eq!((n % 3 != 0, rows.expect("rows")), (true, vec![n])),
+            Err(AppError::NotFound("turn")) => assert_eq!(n % 3, 0),
+            Err(other) => panic!("writer {n}: {other:?}"),
+        }
+    }
+    let kept: Vec<i64> = buckets(&conn).await.into_iter().map(|(_, count)| count).collect();
+    assert_eq!(kept, (0..24).filter(|n| n % 3 != 0).collect::<Vec<_>>());
+}

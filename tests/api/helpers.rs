@@ -92,6 +92,40 @@ pub fn sign_database_token(key: &SigningKey) -> String {
     format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
+/// What a server on a port said to a write sent with a test's token.
+enum Probe {
+    /// It took the token and the write: the test's own server, ready.
+    Ready,
+    /// It refused the token: another test's server.
+    NotOurs,
+    /// Nothing answers yet, or it could not write yet.
+    NotYet,
+}
+
+/// Sends a write (a table made and dropped) to the server on `port` with `token`, over plain
+/// HTTP/1.1.
+fn probe(port: u16, token: &str) -> Probe {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return Probe::NotYet };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let body = r#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"CREATE TABLE occ_probe (x)"}},{"type":"execute","stmt":{"sql":"DROP TABLE occ_probe"}},{"type":"close"}]}"#;
+    let request = format!(
+        "POST /v3/pipeline HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut answer = String::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_string(&mut answer).is_err() {
+        return Probe::NotYet;
+    }
+    let status = answer.split(' ').nth(1).unwrap_or_default();
+    match status {
+        "401" | "403" => Probe::NotOurs,
+        "200" if !answer.contains(r#""type":"error""#) => Probe::Ready,
+        _ => Probe::NotYet,
+    }
+}
+
 impl TestDb {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -104,6 +138,9 @@ impl TestDb {
         std::fs::write(&key_file, URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())).expect("key file");
         let token = sign_database_token(&key);
         // sqld cannot report a port it chose, so pick one and retry if another test took it.
+        // Whatever answers on the port must take this test's token and a write before it is
+        // used: another test's server (another key) or one still starting up is not.
+        let log = dir.path().join("sqld.log");
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new(sqld_path())
@@ -114,26 +151,35 @@ impl TestDb {
                 .arg(&key_file)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(std::fs::File::create(&log).expect("sqld log"))
                 .spawn()
                 .expect("start sqld");
-            let deadline = Instant::now() + Duration::from_secs(10);
+            let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // exited: probably the port was taken; try another
                 }
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    let url = format!("http://127.0.0.1:{port}");
-                    return TestDb::Remote { _dir: dir, url, token, child };
+                match probe(port, &token) {
+                    Probe::Ready => {
+                        let url = format!("http://127.0.0.1:{port}");
+                        return TestDb::Remote { _dir: dir, url, token, child };
+                    }
+                    Probe::NotOurs => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                    Probe::NotYet => {}
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
+                    let _ = child.wait();
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
-        panic!("sqld did not start");
+        panic!("sqld did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
     }
 
     pub fn url(&self) -> String {

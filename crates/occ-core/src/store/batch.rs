@@ -177,7 +177,7 @@ impl Conn {
             Link::Remote(remote) if remote.end_unsent() => {
                 // `work` read nothing: the writes are a batch of their own.
                 remote.write_turn().await?;
-                let done = remote_batch(remote, &mut batch).await;
+                let done = remote_batch(remote, &mut batch, Turn::Held).await;
                 remote.end_unsent();
                 done
             }
@@ -222,9 +222,21 @@ impl Conn {
     }
 
     /// Runs a batch: one round trip, all of it or none of it. A database busy with another
-    /// writer is waited for as a single statement is (see [`Patience`]).
-    pub async fn batch(&self, batch: Batch) -> AppResult<Outcome> {
-        self.read_then_write(async |_| Ok((batch, ()))).await.map(|(outcome, ())| outcome)
+    /// writer is waited for as a single statement is (see [`Patience`]). On a remote server,
+    /// outside a transaction, it goes with the other batches waiting for this instance's turn
+    /// to write (see group.rs).
+    pub async fn batch(&self, mut batch: Batch) -> AppResult<Outcome> {
+        match &self.0 {
+            Link::Remote(remote) if remote.is_autocommit() && !remote.in_transaction() => {
+                calls::count("BEGIN IMMEDIATE");
+                for step in &batch.steps {
+                    calls::count(&step.sql);
+                }
+                calls::count("COMMIT");
+                remote_batch(remote, &mut batch, Turn::InGroup).await
+            }
+            _ => self.read_then_write(async |_| Ok((batch, ()))).await.map(|(outcome, ())| outcome),
+        }
     }
 }
 
@@ -289,9 +301,16 @@ async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResul
     Ok(Outcome { steps })
 }
 
+/// Whether a batch's connection holds the turn to write, or waits for it with other batches.
+#[derive(Clone, Copy)]
+enum Turn {
+    Held,
+    InGroup,
+}
+
 /// The batch on a remote server: `BEGIN IMMEDIATE`, each step if the one before it succeeded,
 /// `COMMIT` if they all did, `ROLLBACK` if the commit did not happen; one request.
-async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult<Outcome> {
+async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch, turn: Turn) -> AppResult<Outcome> {
     let n = batch.steps.len();
     let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
     let mut steps = vec![BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) }];
@@ -308,7 +327,10 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResult
     });
     let mut patience = Patience::new();
     loop {
-        let result = conn.batch(steps.clone()).await?;
+        let result = match turn {
+            Turn::Held => conn.batch(steps.clone()).await?,
+            Turn::InGroup => conn.batch_in_group(steps.clone()).await?,
+        };
         let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(remote::step_error);
         // The transaction never began, or its commit failed and it was rolled back: nothing
         // was kept, so a busy database is waited for and the batch sent again.

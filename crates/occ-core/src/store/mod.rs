@@ -7,6 +7,7 @@ mod calls;
 mod checkpoint;
 mod column;
 mod failure;
+mod group;
 mod hrana;
 pub mod migrate;
 mod patience;

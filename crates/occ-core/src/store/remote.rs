@@ -56,6 +56,8 @@ pub(super) struct Remote {
     /// waiting `BEGIN IMMEDIATE` holds one of its threads (many at once starve the transaction
     /// that holds the lock of a thread to finish on).
     writer: Arc<tokio::sync::Semaphore>,
+    /// The batches waiting for the turn to write (see group.rs).
+    pub(super) group: super::group::Group,
 }
 
 /// A Hrana stream: the server's handle for it (its baton) and where its next request goes.
@@ -69,9 +71,9 @@ struct Stream {
 /// A failure of one call, as libsql reports remote failures, so [`super::classify`] reads both
 /// engines alike.
 #[derive(Debug)]
-struct CallFailure {
-    code: String,
-    message: String,
+pub(super) struct CallFailure {
+    pub(super) code: String,
+    pub(super) message: String,
 }
 
 impl std::fmt::Display for CallFailure {
@@ -82,7 +84,7 @@ impl std::fmt::Display for CallFailure {
 
 impl std::error::Error for CallFailure {}
 
-fn failure(code: &str, message: impl Into<String>) -> libsql::Error {
+pub(super) fn failure(code: &str, message: impl Into<String>) -> libsql::Error {
     libsql::Error::Hrana(Box::new(CallFailure { code: code.to_owned(), message: message.into() }))
 }
 
@@ -101,6 +103,7 @@ impl Remote {
             idle: Mutex::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(STREAMS)),
             writer: Arc::new(tokio::sync::Semaphore::new(1)),
+            group: super::group::Group::default(),
         })
     }
 
@@ -215,6 +218,11 @@ impl RemoteConn {
         self.autocommit.load(Ordering::Relaxed)
     }
 
+    /// Whether a transaction is begun and waits to go with its first statement.
+    pub(super) fn in_transaction(&self) -> bool {
+        self.begin_pending.load(Ordering::Relaxed)
+    }
+
     /// Waits for this instance's turn to write (see [`Remote::writer`]), for as long as a
     /// statement waits for a busy database; then the database is busy.
     pub(super) async fn write_turn(&self) -> Result<(), libsql::Error> {
@@ -229,8 +237,13 @@ impl RemoteConn {
         Ok(())
     }
 
+    /// The database this connection is to.
+    pub(super) fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
     /// Gives the turn to write back once no transaction is open or about to be.
-    fn end_turn(&self) {
+    pub(super) fn end_turn(&self) {
         if self.is_autocommit() && !self.begin_pending.load(Ordering::Relaxed) {
             self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         }
@@ -375,10 +388,22 @@ impl RemoteConn {
     }
 
     /// Sends `request` on the stream, with a question whether a transaction is open after it,
-    /// in one round trip. A kept stream the server no longer knows (it expired, or the server
+    /// in one round trip, and the request's credential check in front of it when one waits
+    /// (see vouch.rs). A kept stream the server no longer knows (it expired, or the server
     /// restarted) is replaced by a new one and the request sent again, once, when that is safe:
     /// outside a transaction, since the server refused the whole request.
     async fn pipeline(&self, request: StreamRequest) -> Result<StreamResponse, libsql::Error> {
+        let (request, asked) = self.checked(request)?;
+        super::calls::round_trip();
+        let answer = self.send_all(vec![request]).await.and_then(|mut answers| {
+            answers.pop().unwrap_or_else(|| Err(failure(UNREACHABLE, "the server sent no result")))
+        });
+        checked_answer(answer, asked)
+    }
+
+    /// `request` ready to send: refused when the stream or the request's credential check was
+    /// lost, else with the check in front of it if one waits (and then how it was asked).
+    pub(super) fn checked(&self, request: StreamRequest) -> Result<(StreamRequest, Option<Asked>), libsql::Error> {
         if self.lost.load(Ordering::Relaxed) {
             return Err(failure(UNREACHABLE, "the transaction was lost with its stream"));
         }
@@ -390,50 +415,26 @@ impl RemoteConn {
             StreamRequest::Execute(_) | StreamRequest::Batch(_) => vouch::take(),
             _ => None,
         };
-        let vouched = check.is_some();
-        let (request, asked) = match check {
-            Some(check) => checked_first(check, request),
-            None => (request, Asked::Plain),
-        };
-        let answer = self.send_on_stream(request).await;
-        if !vouched {
-            return answer;
-        }
-        let response = match answer {
-            Ok(response) => response,
-            Err(err) => {
-                vouch::answered(None);
-                return Err(err);
+        Ok(match check {
+            Some(check) => {
+                let (request, asked) = checked_first(check, request);
+                (request, Some(asked))
             }
-        };
-        let StreamResponse::Batch(BatchStreamResp { mut result }) = response else {
-            vouch::answered(None);
-            return Err(failure(UNREACHABLE, "unexpected answer to a checked batch"));
-        };
-        let passed = result.step_errors.first().is_some_and(Option::is_none);
-        vouch::answered(Some(passed));
-        if !passed {
-            return Err(refused());
-        }
-        result.step_results.remove(0);
-        result.step_errors.remove(0);
-        match asked {
-            Asked::Plain => Ok(StreamResponse::Batch(BatchStreamResp { result })),
-            Asked::Statement => match (result.step_errors.pop().flatten(), result.step_results.pop().flatten()) {
-                (Some(error), _) => Err(step_error(&error)),
-                (None, Some(result)) => Ok(StreamResponse::Execute(ExecuteStreamResp { result })),
-                (None, None) => Err(failure(UNREACHABLE, "the server sent no result for the statement")),
-            },
-        }
+            None => (request, None),
+        })
     }
 
-    /// Sends `request` on the stream (see [`RemoteConn::pipeline`]).
-    async fn send_on_stream(&self, request: StreamRequest) -> Result<StreamResponse, libsql::Error> {
+    /// Sends `requests` on the stream in one round trip, with a question whether a transaction
+    /// is open after them; answers each one's response or error.
+    pub(super) async fn send_all(
+        &self,
+        requests: Vec<StreamRequest>,
+    ) -> Result<Vec<Result<StreamResponse, libsql::Error>>, libsql::Error> {
         let mut stream = std::mem::take(&mut *self.stream.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        let mut body = PipelineReqBody {
-            baton: stream.baton.take(),
-            requests: vec![request, StreamRequest::GetAutocommit(GetAutocommitStreamReq {})],
-        };
+        let asked = requests.len();
+        let mut requests = requests;
+        requests.push(StreamRequest::GetAutocommit(GetAutocommitStreamReq {}));
+        let mut body = PipelineReqBody { baton: stream.baton.take(), requests };
         let kept = body.baton.is_some();
         let url = |stream: &Stream| {
             stream
@@ -441,7 +442,6 @@ impl RemoteConn {
                 .as_ref()
                 .map_or_else(|| self.remote.pipeline_url.clone(), |base| format!("{base}/v3/pipeline"))
         };
-        super::calls::round_trip();
         let text = serde_json::to_string(&body).map_err(|e| failure(UNREACHABLE, e.to_string()))?;
         let mut answer = self.remote.send(&url(&stream), text).await;
         if kept && self.is_autocommit() && is_refusal(&answer) {
@@ -465,9 +465,17 @@ impl RemoteConn {
         };
         let PipelineRespBody { baton, base_url, results } = answer;
         let mut results = results.into_iter();
-        let (first, autocommit) = (results.next(), results.next());
-        match autocommit {
-            Some(StreamResult::Ok { response: StreamResponse::GetAutocommit(state) }) => {
+        let answers: Vec<_> = results
+            .by_ref()
+            .take(asked)
+            .map(|result| match result {
+                StreamResult::Ok { response } => Ok(response),
+                StreamResult::Error { error } => Err(failure(&error.code, error.message)),
+                StreamResult::None => Err(failure(UNREACHABLE, "the server sent no result")),
+            })
+            .collect();
+        match results.next() {
+            Some(StreamResult::Ok { response: StreamResponse::GetAutocommit(state) }) if answers.len() == asked => {
                 self.autocommit.store(state.is_autocommit, Ordering::Relaxed);
                 self.end_turn();
             }
@@ -484,16 +492,47 @@ impl RemoteConn {
             stream.used = Some(Instant::now());
             *self.stream.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stream;
         }
-        match first {
-            Some(StreamResult::Ok { response }) => Ok(response),
-            Some(StreamResult::Error { error }) => Err(failure(&error.code, error.message)),
-            _ => Err(failure(UNREACHABLE, "the server sent no result")),
+        Ok(answers)
+    }
+}
+
+/// The answer to a request as its caller asked it: when the request's credential check went in
+/// front of it, the check's verdict is recorded and the check's step taken out.
+pub(super) fn checked_answer(
+    answer: Result<StreamResponse, libsql::Error>,
+    asked: Option<Asked>,
+) -> Result<StreamResponse, libsql::Error> {
+    let Some(asked) = asked else { return answer };
+    let response = match answer {
+        Ok(response) => response,
+        Err(err) => {
+            vouch::answered(None);
+            return Err(err);
         }
+    };
+    let StreamResponse::Batch(BatchStreamResp { mut result }) = response else {
+        vouch::answered(None);
+        return Err(failure(UNREACHABLE, "unexpected answer to a checked batch"));
+    };
+    let passed = result.step_errors.first().is_some_and(Option::is_none);
+    vouch::answered(Some(passed));
+    if !passed {
+        return Err(refused());
+    }
+    result.step_results.remove(0);
+    result.step_errors.remove(0);
+    match asked {
+        Asked::Plain => Ok(StreamResponse::Batch(BatchStreamResp { result })),
+        Asked::Statement => match (result.step_errors.pop().flatten(), result.step_results.pop().flatten()) {
+            (Some(error), _) => Err(step_error(&error)),
+            (None, Some(result)) => Ok(StreamResponse::Execute(ExecuteStreamResp { result })),
+            (None, None) => Err(failure(UNREACHABLE, "the server sent no result for the statement")),
+        },
     }
 }
 
 /// What a request became when the credential check was put in front of it.
-enum Asked {
+pub(super) enum Asked {
     /// A batch, answered as one (less the check).
     Plain,
     /// A single statement, answered as one.
