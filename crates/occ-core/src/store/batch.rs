@@ -284,7 +284,7 @@ async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResul
         stmt: Stmt::new("ROLLBACK", false),
     });
     let result = conn.batch(steps).await?;
-    let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(remote::step_error);
+    let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(hrana::step_error);
     if let Some((i, err)) = (0..n).find_map(|i| error(i).map(|e| (i, e))) {
         return Err(batch.failure(i, err));
     }
@@ -331,7 +331,7 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch, turn: Turn) 
             Turn::Held => conn.batch(steps.clone()).await?,
             Turn::InGroup => conn.batch_in_group(steps.clone()).await?,
         };
-        let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(remote::step_error);
+        let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(hrana::step_error);
         // The transaction never began, or its commit failed and it was rolled back: nothing
         // was kept, so a busy database is waited for and the batch sent again.
         let unkept = error(0)

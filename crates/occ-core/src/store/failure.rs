@@ -63,7 +63,7 @@ fn classify_message(text: &str) -> DbFailure {
         let (table, column) = first.split_once('.').unwrap_or(("", first));
         (table.to_owned(), column.to_owned())
     };
-    if text.contains(super::remote::UNREACHABLE) {
+    if text.contains(super::hrana::UNREACHABLE) {
         DbFailure::Unreachable
     } else if text.contains(super::vouch::REFUSED) {
         DbFailure::CredentialRefused

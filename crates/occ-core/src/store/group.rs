@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use libsql_hrana::proto::{Batch, BatchResult, BatchStep, BatchStreamReq, StreamRequest, StreamResponse};
 use tokio::sync::oneshot;
 
-use super::remote::{CallFailure, RemoteConn, UNREACHABLE, checked_answer, failure};
+use super::checked::checked_answer;
+use super::hrana::{CallFailure, UNREACHABLE, failure};
+use super::remote::RemoteConn;
 
 /// A batch waiting for the turn to write, and where its answer goes.
 pub(super) struct Waiting {

@@ -1,4 +1,4 @@
-//! Statements, values and rows in the Hrana protocol's form, for the remote client.
+//! Statements, values, rows and failures in the Hrana protocol's form, for the remote client.
 
 use std::sync::Arc;
 
@@ -53,4 +53,33 @@ pub(super) fn rows(result: StmtResult) -> Vec<super::Row> {
         .into_iter()
         .map(|row| super::Row::values(names.clone(), row.values.into_iter().map(from_hrana).collect()))
         .collect()
+}
+
+/// The error code OCC gives a call the server did not answer (in time, or at all). Nothing is
+/// known of what it did, so it is never tried again; the request is answered 503.
+pub const UNREACHABLE: &str = "OCC_DATABASE_UNREACHABLE";
+
+/// A failure of one call, as libsql reports remote failures, so [`super::classify`] reads both
+/// engines alike.
+#[derive(Debug)]
+pub(super) struct CallFailure {
+    pub(super) code: String,
+    pub(super) message: String,
+}
+
+impl std::fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for CallFailure {}
+
+pub(super) fn failure(code: &str, message: impl Into<String>) -> libsql::Error {
+    libsql::Error::Hrana(Box::new(CallFailure { code: code.to_owned(), message: message.into() }))
+}
+
+/// A batch step's error, as a statement's.
+pub(super) fn step_error(error: &libsql_hrana::proto::Error) -> libsql::Error {
+    failure(&error.code, error.message.clone())
 }

@@ -4,6 +4,7 @@
 pub mod backup;
 mod batch;
 mod calls;
+mod checked;
 mod checkpoint;
 mod column;
 mod failure;

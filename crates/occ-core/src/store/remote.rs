@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use libsql::params::Params;
 use libsql_hrana::proto::{
-    Batch, BatchCond, BatchCondList, BatchResult, BatchStep, BatchStreamReq, BatchStreamResp, ExecuteStreamReq,
-    ExecuteStreamResp, GetAutocommitStreamReq, PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult,
-    StreamRequest, StreamResponse, StreamResult,
+    Batch, BatchCond, BatchResult, BatchStep, BatchStreamReq, ExecuteStreamReq, GetAutocommitStreamReq,
+    PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest, StreamResponse,
+    StreamResult,
 };
 
-use super::hrana::statement;
+use super::checked::{Asked, checked_answer, checked_first, refused};
+use super::hrana::{CallFailure, UNREACHABLE, failure, statement, step_error};
 use super::vouch;
 
 /// How long one call to the server may take, from sending to the last byte of its answer.
@@ -39,10 +40,6 @@ const STREAM_WAIT: Duration = Duration::from_secs(5);
 /// How long a stream may sit unused and still be reused. sqld forgets a stream after 10 s
 /// without a request; an older one is let go rather than tried.
 const STREAM_IDLE: Duration = Duration::from_secs(5);
-
-/// The error code OCC gives a call the server did not answer (in time, or at all). Nothing is
-/// known of what it did, so it is never tried again; the request is answered 503.
-pub const UNREACHABLE: &str = "OCC_DATABASE_UNREACHABLE";
 
 /// A remote database: where it is, how to reach it, and the streams kept for reuse.
 pub(super) struct Remote {
@@ -66,26 +63,6 @@ struct Stream {
     baton: Option<String>,
     base_url: Option<String>,
     used: Option<Instant>,
-}
-
-/// A failure of one call, as libsql reports remote failures, so [`super::classify`] reads both
-/// engines alike.
-#[derive(Debug)]
-pub(super) struct CallFailure {
-    pub(super) code: String,
-    pub(super) message: String,
-}
-
-impl std::fmt::Display for CallFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for CallFailure {}
-
-pub(super) fn failure(code: &str, message: impl Into<String>) -> libsql::Error {
-    libsql::Error::Hrana(Box::new(CallFailure { code: code.to_owned(), message: message.into() }))
 }
 
 impl Remote {
@@ -496,102 +473,8 @@ impl RemoteConn {
     }
 }
 
-/// The answer to a request as its caller asked it: when the request's credential check went in
-/// front of it, the check's verdict is recorded and the check's step taken out.
-pub(super) fn checked_answer(
-    answer: Result<StreamResponse, libsql::Error>,
-    asked: Option<Asked>,
-) -> Result<StreamResponse, libsql::Error> {
-    let Some(asked) = asked else { return answer };
-    let response = match answer {
-        Ok(response) => response,
-        Err(err) => {
-            vouch::answered(None);
-            return Err(err);
-        }
-    };
-    let StreamResponse::Batch(BatchStreamResp { mut result }) = response else {
-        vouch::answered(None);
-        return Err(failure(UNREACHABLE, "unexpected answer to a checked batch"));
-    };
-    let passed = result.step_errors.first().is_some_and(Option::is_none);
-    vouch::answered(Some(passed));
-    if !passed {
-        return Err(refused());
-    }
-    result.step_results.remove(0);
-    result.step_errors.remove(0);
-    match asked {
-        Asked::Plain => Ok(StreamResponse::Batch(BatchStreamResp { result })),
-        Asked::Statement => match (result.step_errors.pop().flatten(), result.step_results.pop().flatten()) {
-            (Some(error), _) => Err(step_error(&error)),
-            (None, Some(result)) => Ok(StreamResponse::Execute(ExecuteStreamResp { result })),
-            (None, None) => Err(failure(UNREACHABLE, "the server sent no result for the statement")),
-        },
-    }
-}
-
-/// What a request became when the credential check was put in front of it.
-pub(super) enum Asked {
-    /// A batch, answered as one (less the check).
-    Plain,
-    /// A single statement, answered as one.
-    Statement,
-}
-
-/// `request` as a batch whose first step is the request's credential check and whose every
-/// other step runs only if the check passed.
-fn checked_first(check: Stmt, request: StreamRequest) -> (StreamRequest, Asked) {
-    let passed = BatchCond::Ok { step: 0 };
-    let (steps, asked) = match request {
-        StreamRequest::Execute(ExecuteStreamReq { stmt }) => {
-            (vec![BatchStep { condition: Some(passed.clone()), stmt }], Asked::Statement)
-        }
-        StreamRequest::Batch(BatchStreamReq { batch }) => {
-            let steps = batch
-                .steps
-                .into_iter()
-                .map(|step| BatchStep {
-                    condition: Some(match step.condition {
-                        Some(cond) => BatchCond::And(BatchCondList { conds: vec![passed.clone(), shifted(cond)] }),
-                        None => passed.clone(),
-                    }),
-                    stmt: step.stmt,
-                })
-                .collect();
-            (steps, Asked::Plain)
-        }
-        other => unreachable!("only statements and batches carry a credential check, not {other:?}"),
-    };
-    let steps = std::iter::once(BatchStep { condition: None, stmt: check }).chain(steps).collect();
-    (StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } }), asked)
-}
-
-/// A batch step's condition with every step it names one further on.
-fn shifted(cond: BatchCond) -> BatchCond {
-    let next = |step: u32| step.saturating_add(1);
-    match cond {
-        BatchCond::Ok { step } => BatchCond::Ok { step: next(step) },
-        BatchCond::Error { step } => BatchCond::Error { step: next(step) },
-        BatchCond::Not { cond } => BatchCond::Not { cond: Box::new(shifted(*cond)) },
-        BatchCond::And(list) => BatchCond::And(BatchCondList { conds: list.conds.into_iter().map(shifted).collect() }),
-        BatchCond::Or(list) => BatchCond::Or(BatchCondList { conds: list.conds.into_iter().map(shifted).collect() }),
-        other @ (BatchCond::None | BatchCond::IsAutocommit {}) => other,
-    }
-}
-
-/// The error of a request whose credential check failed.
-fn refused() -> libsql::Error {
-    failure(vouch::REFUSED, "the session or token no longer holds as this instance knew it")
-}
-
 /// Whether the server refused a request as a whole (an unknown stream most often): then
 /// nothing of it ran.
 fn is_refusal(answer: &Result<PipelineRespBody, libsql::Error>) -> bool {
     matches!(answer, Err(libsql::Error::Hrana(e)) if e.downcast_ref::<CallFailure>().is_some_and(|f| f.code != UNREACHABLE))
-}
-
-/// A batch step's error, as a statement's.
-pub(super) fn step_error(error: &libsql_hrana::proto::Error) -> libsql::Error {
-    failure(&error.code, error.message.clone())
 }
