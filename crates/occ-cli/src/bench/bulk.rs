@@ -80,6 +80,7 @@ fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
         p99_ms: millis,
         db_calls: calls,
         round_trips: None,
+        round_trips_fewest: None,
         rows,
         write: true,
         rows_per_second: Some((rows as f64 / seconds.max(1e-9)).round()),

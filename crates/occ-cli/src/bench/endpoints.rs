@@ -117,6 +117,7 @@ struct Taken {
     times: Vec<f64>,
     calls: u64,
     round_trips: Option<u64>,
+    round_trips_fewest: Option<u64>,
     rows: usize,
     failed: usize,
     /// The first failure, to say what it was.
@@ -133,6 +134,10 @@ impl Taken {
         self.times.push(answer.millis);
         self.calls = self.calls.max(answer.calls);
         self.round_trips = self.round_trips.max(answer.round_trips);
+        self.round_trips_fewest = match (self.round_trips_fewest, answer.round_trips) {
+            (Some(fewest), Some(trips)) => Some(fewest.min(trips)),
+            (fewest, trips) => fewest.or(trips),
+        };
         self.rows = rows_of(&answer.body);
     }
 
@@ -142,6 +147,7 @@ impl Taken {
         }
         let mut measure = summarize(name, self.times, self.calls, self.rows, write);
         measure.round_trips = self.round_trips;
+        measure.round_trips_fewest = self.round_trips_fewest;
         measure.failed = self.failed;
         measure
     }

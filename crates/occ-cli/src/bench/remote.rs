@@ -140,7 +140,11 @@ impl RemoteReport {
             "endpoint", "p50 ms", "p95 ms", "p99 ms", "db calls", "round trips", "write", "target", "result"
         );
         for m in &self.measures {
-            let trips = m.round_trips.map_or("-".to_owned(), |t| t.to_string());
+            let trips = match (m.round_trips_fewest, m.round_trips) {
+                (Some(fewest), Some(most)) if fewest < most => format!("{fewest}-{most}"),
+                (_, Some(most)) => most.to_string(),
+                _ => "-".to_owned(),
+            };
             let (target, result) = match self.target_of(m) {
                 Target::P95Under(ms) => {
                     let pass = m.p95_ms < ms && m.failed == 0;
