@@ -199,10 +199,11 @@ impl Conn {
     }
 
     /// A write that holds the write lock for no network round trip: `work` reads what the
-    /// writes depend on (on this connection, outside any transaction) and answers the writes as a [`Batch`] whose
-    /// checks ([`Batch::require_unchanged`]) confirm that what it read is still so; the batch
-    /// then goes in one round trip, all of it or none of it. When another write changed what
-    /// `work` read in between, `work` runs again (those round trips count as tries again).
+    /// writes depend on (on this connection, outside any transaction) and answers the writes as
+    /// a [`Batch`] whose checks ([`Batch::require_unchanged`]) confirm that what it read is
+    /// still so; the batch then goes in one round trip, all of it or none of it. When another
+    /// write changed what `work` read in between, `work` runs again (those round trips count as
+    /// tries again), at most [`STALE_TRIES`] times more.
     pub async fn read_then_batch<T, F>(&self, work: impl Fn() -> F) -> AppResult<(Outcome, T)>
     where
         F: Future<Output = AppResult<(Batch, T)>>,
@@ -227,7 +228,7 @@ impl Conn {
     /// to write (see group.rs).
     pub async fn batch(&self, mut batch: Batch) -> AppResult<Outcome> {
         match &self.0 {
-            Link::Remote(remote) if remote.is_autocommit() && !remote.in_transaction() => {
+            Link::Remote(remote) if remote.is_autocommit() && !remote.begin_waits() => {
                 calls::count("BEGIN IMMEDIATE");
                 for step in &batch.steps {
                     calls::count(&step.sql);

@@ -195,8 +195,8 @@ impl RemoteConn {
         self.autocommit.load(Ordering::Relaxed)
     }
 
-    /// Whether a transaction is begun and waits to go with its first statement.
-    pub(super) fn in_transaction(&self) -> bool {
+    /// Whether a transaction was begun and its `BEGIN` waits to go with its first statement.
+    pub(super) fn begin_waits(&self) -> bool {
         self.begin_pending.load(Ordering::Relaxed)
     }
 

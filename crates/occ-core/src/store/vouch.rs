@@ -7,7 +7,7 @@
 //! first step of the request's first round trip, and every other step of that round trip runs
 //! only if it passed. A check that fails stops the request's statements at once, so nothing
 //! the request asked for ran or was kept; the request is then authenticated again in full and
-//! answered as that says (see `http::pipeline`).
+//! answered as that says (see `http::signed`).
 //!
 //! The check is a `SELECT` that fails, rather than answering no row, when the credential does
 //! not hold: a batch step can be made to depend on another step's success, not on its rows.
