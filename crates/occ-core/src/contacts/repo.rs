@@ -9,8 +9,8 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
-use crate::scoring::recompute;
-use crate::store::{Batch, Conn, Row, col};
+use crate::scoring::{Scored, recompute};
+use crate::store::{Batch, Conn, Row, Step, col};
 
 pub(super) const ENTITY: &str = "contact";
 
@@ -240,9 +240,11 @@ pub enum Editor<'a> {
     Owner(&'a str),
 }
 
-/// Applies `changes` (two round trips: what scoring needs, read outside the transaction, then
-/// the audit entry and the update with the commit, if what was read is unchanged).
-/// `NotFound` when there is no such contact; 403 when a bdr does not own it.
+/// Applies `changes`. A change to what the score depends on (seniority, department, account)
+/// takes two round trips: what scoring needs, read outside the transaction, then the audit
+/// entry and the update with the commit, if what was read is unchanged; any other change, one:
+/// the audit entry and the update. `NotFound` when there is no such contact; 403 when a bdr
+/// does not own it.
 pub async fn update(
     conn: &Conn,
     actor: &Actor,
@@ -258,8 +260,70 @@ pub async fn update(
     };
     let at = now();
     let at = at.as_str();
-    let written = conn
-        .read_then_batch(|| async move {
+    // The batch of the change: the score with the model version it was computed with, when
+    // the change rescores, and what it was computed from.
+    let change = |scored: Option<(Scored, i64)>, seen: Option<recompute::Seen>| -> AppResult<(Batch, Step)> {
+        let mut batch = Batch::new();
+        if let Some(seen) = seen {
+            seen.confirm_in(&mut batch)?;
+        }
+        audit::record_in(&mut batch, actor, "contact.update", ENTITY, id, None)?;
+        let updated = batch.push(
+                concat!(
+                    "UPDATE contacts SET \
+                     first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
+                     last_name = CASE WHEN :set_last_name THEN :last_name ELSE last_name END, \
+                     title = CASE WHEN :set_title THEN :title ELSE title END, \
+                     seniority = CASE WHEN :set_seniority THEN :seniority ELSE seniority END, \
+                     department = CASE WHEN :set_department THEN :department ELSE department END, \
+                     persona = CASE WHEN :set_persona THEN :persona ELSE persona END, \
+                     email = CASE WHEN :set_email THEN :email ELSE email END, \
+                     linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
+                     phone = CASE WHEN :set_phone THEN :phone ELSE phone END, \
+                     timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
+                     account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
+                     owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
+                     notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
+                     priority_score = CASE WHEN :rescore THEN :score ELSE priority_score END, \
+                     priority_factors = CASE WHEN :rescore THEN :factors ELSE priority_factors END, \
+                     priority_version = CASE WHEN :rescore THEN :version ELSE priority_version END, \
+                     updated_at = :at \
+                     WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
+                     AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
+                     ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
+                     RETURNING ",
+                    contact_columns!()
+                ),
+                named_params! {
+                    ":id": id, ":at": at, ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+                    ":rescore": scored.is_some(), ":score": scored.as_ref().map(|(s, _)| s.score),
+                    ":factors": scored.as_ref().map(|(s, _)| s.factors_json()), ":version": scored.as_ref().map(|(_, v)| *v),
+                    ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
+                    ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
+                    ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
+                    ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
+                    ":set_seniority": set(changes.seniority.is_some()), ":seniority": changes.seniority.map(Seniority::as_str),
+                    ":set_department": set(changes.department.is_some()),
+                    ":department": changes.department.flatten().map(Department::as_str),
+                    ":set_persona": set(changes.persona.is_some()), ":persona": changes.persona.clone().flatten(),
+                    ":set_email": set(changes.email.is_some()), ":email": email,
+                    ":set_linkedin_url": set(changes.linkedin_url.is_some()),
+                    ":linkedin_url": changes.linkedin_url.clone().flatten(),
+                    ":set_phone": set(changes.phone.is_some()), ":phone": changes.phone.clone().flatten(),
+                    ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
+                    ":set_account_id": set(changes.account_id.is_some()), ":account_id": changes.account_id.clone().flatten(),
+                    ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
+                    ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
+                },
+            )?;
+        // Nothing updated: the contact is missing, another user's, or would take an erased
+        // person's address; which one is found out after the rollback.
+        batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+        Ok((batch, updated))
+    };
+    let rescores = changes.seniority.is_some() || changes.department.is_some() || changes.account_id.is_some();
+    let written = if rescores {
+        conn.read_then_batch(|| async move {
             let account = changes.account_id.as_ref().map(|a| a.as_deref());
             let (context, model, seen) = recompute::read_contact_change(conn, id, account, at).await?;
             let mut inputs = context.inputs(at);
@@ -269,61 +333,13 @@ pub async fn update(
             if let Some(department) = changes.department {
                 inputs.department = department;
             }
-            let scored = model.score(&inputs);
-            let mut batch = Batch::new();
-            seen.confirm_in(&mut batch)?;
-            audit::record_in(&mut batch, actor, "contact.update", ENTITY, id, None)?;
-            let updated = batch.push(
-                    concat!(
-                        "UPDATE contacts SET \
-                         first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
-                         last_name = CASE WHEN :set_last_name THEN :last_name ELSE last_name END, \
-                         title = CASE WHEN :set_title THEN :title ELSE title END, \
-                         seniority = CASE WHEN :set_seniority THEN :seniority ELSE seniority END, \
-                         department = CASE WHEN :set_department THEN :department ELSE department END, \
-                         persona = CASE WHEN :set_persona THEN :persona ELSE persona END, \
-                         email = CASE WHEN :set_email THEN :email ELSE email END, \
-                         linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
-                         phone = CASE WHEN :set_phone THEN :phone ELSE phone END, \
-                         timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
-                         account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
-                         owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
-                         notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
-                         priority_score = :score, priority_factors = :factors, priority_version = :version, \
-                         updated_at = :at \
-                         WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
-                         AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
-                         ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
-                         RETURNING ",
-                        contact_columns!()
-                    ),
-                    named_params! {
-                        ":id": id, ":at": at, ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
-                        ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
-                        ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
-                        ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
-                        ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
-                        ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
-                        ":set_seniority": set(changes.seniority.is_some()), ":seniority": changes.seniority.map(Seniority::as_str),
-                        ":set_department": set(changes.department.is_some()),
-                        ":department": changes.department.flatten().map(Department::as_str),
-                        ":set_persona": set(changes.persona.is_some()), ":persona": changes.persona.clone().flatten(),
-                        ":set_email": set(changes.email.is_some()), ":email": email,
-                        ":set_linkedin_url": set(changes.linkedin_url.is_some()),
-                        ":linkedin_url": changes.linkedin_url.clone().flatten(),
-                        ":set_phone": set(changes.phone.is_some()), ":phone": changes.phone.clone().flatten(),
-                        ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
-                        ":set_account_id": set(changes.account_id.is_some()), ":account_id": changes.account_id.clone().flatten(),
-                        ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
-                        ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
-                    },
-                )?;
-            // Nothing updated: the contact is missing, another user's, or would take an erased
-            // person's address; which one is found out after the rollback.
-            batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
-            Ok((batch, updated))
+            change(Some((model.score(&inputs), model.version)), Some(seen))
         })
-        .await;
+        .await
+    } else {
+        let (batch, updated) = change(None, None)?;
+        conn.batch(batch).await.map(|outcome| (outcome, updated))
+    };
     let result = match written {
         Ok((outcome, updated)) => outcome.one(ENTITY, updated, decode),
         Err(AppError::NotFound(_)) => {
