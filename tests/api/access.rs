@@ -335,6 +335,35 @@ async fn a_leased_request_checks_its_credential_in_its_first_round_trip_and_sees
 }
 
 #[tokio::test]
+async fn requests_at_once_share_one_renewal_of_their_lease() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        let token = app.token_for(Role::Bdr, &[Scope::Read]).await;
+        let answers = futures_util::future::join_all(
+            (0..24).map(|_| app.send_raw(app.client.get(app.url("/api/v1/accounts")).bearer_auth(&token))),
+        )
+        .await;
+        let after = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+        if before != after {
+            continue; // a new minute starts new leases; try again
+        }
+        assert!(answers.iter().all(|a| a.status == 200), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+        let conn = app.db.conn().await;
+        let count: i64 = conn
+            .query_one("token", "SELECT max(rate_count) FROM api_tokens WHERE scopes = '[\"read\"]'", (), |row| {
+                occ_core::store::col(row, 0)
+            })
+            .await
+            .expect("count");
+        // The first lease (4), then one of 32 for the rest: not a lease for each request.
+        assert!(count <= 4 + 32, "24 requests at once counted {count} of the budget");
+        return;
+    }
+    panic!("the minute kept turning over");
+}
+
+#[tokio::test]
 async fn the_request_budget_holds_across_instances() {
     let app = spawn_app().await;
     let other = app.another_instance().await;

@@ -18,7 +18,7 @@
 //! request's first statement ([`vouched`], and `store::vouch`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ::http::{HeaderMap, header};
 use chrono::{DateTime, Timelike, Utc};
@@ -44,7 +44,13 @@ const REMEMBERED: usize = 10_000;
 
 /// An instance's leases: per session or token, what is left of its lease this minute.
 #[derive(Debug, Default)]
-pub struct Leases(Mutex<HashMap<String, Lease>>);
+pub struct Leases {
+    leases: Mutex<HashMap<String, Lease>>,
+    /// One renewal at a time per session or token: requests that find its lease used up at the
+    /// same moment wait for the one renewing it, rather than each taking a lease of its own
+    /// (which would count more of the budget spent than is).
+    renewals: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
 
 #[derive(Debug)]
 struct Lease {
@@ -70,7 +76,7 @@ enum Served {
 impl Leases {
     /// Serves one request from the lease of `id` for `window`, if one is left.
     fn take(&self, id: &str, window: &str) -> Served {
-        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match leases.get_mut(id).filter(|l| l.window == window) {
             Some(lease) if lease.left > 0 => {
                 lease.left -= 1;
@@ -83,7 +89,7 @@ impl Leases {
 
     /// How many requests the next lease of `id` takes.
     fn size(&self, id: &str, window: &str) -> i64 {
-        let leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match leases.get(id).filter(|l| l.window == window) {
             Some(lease) => (lease.unleased / 4).clamp(1, LARGEST_LEASE),
             None => FIRST_LEASE,
@@ -93,7 +99,7 @@ impl Leases {
     /// Serves one request from the lease of `id` for `window` when the lease knows whose
     /// credential it is: answers who, as last read.
     fn take_known(&self, id: &str, window: &str) -> Option<Found> {
-        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let lease = leases.get_mut(id).filter(|l| l.window == window && l.left > 0)?;
         let known = lease.known.clone()?;
         lease.left -= 1;
@@ -102,7 +108,7 @@ impl Leases {
 
     /// Remembers whose credential the lease of `id` is, as just read.
     fn know(&self, id: &str, found: &Found) {
-        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(lease) = leases.get_mut(id) {
             lease.known = Some(found.clone());
         }
@@ -113,17 +119,26 @@ impl Leases {
     pub fn forget(&self, headers: &HeaderMap) {
         let Some(credential) = credential(headers) else { return };
         let (Credential::Session(secret) | Credential::Token(secret)) = &credential;
-        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(lease) = leases.get_mut(&hash_secret(secret)) {
             lease.known = None;
         }
+    }
+
+    /// The turn to renew the lease of `id`.
+    fn renewal(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renewals = self.renewals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if renewals.len() >= REMEMBERED {
+            renewals.retain(|_, turn| Arc::strong_count(turn) > 1);
+        }
+        renewals.entry(id.to_owned()).or_default().clone()
     }
 
     /// Keeps a new lease of `granted` requests, one of them served now. Requests of the same
     /// credential that renewed at the same time each took a lease: what is left of them adds up,
     /// so none of what was counted in the database goes unserved.
     fn keep(&self, id: &str, window: &str, granted: i64, unleased: i64, found: &Found) {
-        let mut leases = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut leases = self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(lease) = leases.get_mut(id).filter(|l| l.window == window) {
             lease.left += (granted - 1).max(0);
             lease.unleased = lease.unleased.min(unleased);
@@ -255,8 +270,16 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
     let at = crate::domain::now();
     // The instance knows the credential's id only once it has seen it; its lease is found by
     // the hash of the secret, which is what the statements look it up by.
-    let found = match leases.take(&hash, &window) {
+    let mut served = leases.take(&hash, &window);
+    let mut renewing = None;
+    if matches!(served, Served::Renew) {
+        // Another request may be renewing it this moment: its lease serves this one too.
+        renewing = Some(leases.renewal(&hash).lock_owned().await);
+        served = leases.take(&hash, &window);
+    }
+    let found = match served {
         served @ (Served::Leased | Served::Spent) => {
+            drop(renewing);
             let found = conn
                 .query_opt(kind.read, libsql::named_params! { ":hash": hash.as_str(), ":now": at.as_str() }, decode)
                 .await?;
