@@ -56,23 +56,23 @@ pub(super) fn retry() {
 
 /// Runs `work`, counting the round trips it makes as authentication's.
 pub async fn count_authentication<T>(work: impl Future<Output = T>) -> T {
-    let before = CALLS.try_with(|c| c.get().round_trips).unwrap_or(0);
-    let out = work.await;
-    let _ = CALLS.try_with(|c| {
-        let mut calls = c.get();
-        calls.authentication = calls.authentication.saturating_add(calls.round_trips.saturating_sub(before));
-        c.set(calls);
-    });
-    out
+    counting_as(work, |calls| &mut calls.authentication).await
 }
 
 /// Runs `work`, counting the round trips it makes as tries again.
 pub(super) async fn as_retries<T>(work: impl Future<Output = T>) -> T {
+    counting_as(work, |calls| &mut calls.retries).await
+}
+
+/// Runs `work` and adds the round trips it made to the count `of` picks as well.
+async fn counting_as<T>(work: impl Future<Output = T>, of: fn(&mut Calls) -> &mut u32) -> T {
     let before = CALLS.try_with(|c| c.get().round_trips).unwrap_or(0);
     let out = work.await;
     let _ = CALLS.try_with(|c| {
         let mut calls = c.get();
-        calls.retries = calls.retries.saturating_add(calls.round_trips.saturating_sub(before));
+        let made = calls.round_trips.saturating_sub(before);
+        let count = of(&mut calls);
+        *count = count.saturating_add(made);
         c.set(calls);
     });
     out

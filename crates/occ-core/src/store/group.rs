@@ -11,18 +11,19 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use libsql_hrana::proto::{Batch, BatchResult, BatchStep, BatchStreamReq, StreamRequest, StreamResponse};
+use libsql_hrana::proto::{StreamRequest, StreamResponse};
 use tokio::sync::oneshot;
 
-use super::checked::checked_answer;
 use super::hrana::{CallFailure, UNREACHABLE, failure};
-use super::remote::RemoteConn;
+
+/// What one request of a round trip answered.
+type Answer = Result<StreamResponse, libsql::Error>;
 
 /// A batch waiting for the turn to write, and where its answer goes.
-pub(super) struct Waiting {
+struct Waiting {
     id: u64,
     request: StreamRequest,
-    answer: oneshot::Sender<Result<StreamResponse, libsql::Error>>,
+    answer: oneshot::Sender<Answer>,
 }
 
 /// The batches of an instance waiting for the turn to write.
@@ -44,36 +45,31 @@ impl Group {
         waiting.retain(|w| w.id != id);
         waiting.len() < before
     }
-}
-
-impl RemoteConn {
-    /// Runs a batch outside any transaction (its steps begin and end their own) in the next
-    /// round trip this instance may write in, with the other batches waiting for it.
-    pub(super) async fn batch_in_group(&self, steps: Vec<BatchStep>) -> Result<BatchResult, libsql::Error> {
-        let request = StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } });
-        let (request, asked) = self.checked(request)?;
-        super::calls::round_trip();
-        let answer = self.in_group(request).await;
-        match checked_answer(answer, asked)? {
-            StreamResponse::Batch(done) => Ok(done.result),
-            other => Err(failure(UNREACHABLE, format!("unexpected answer to a batch: {other:?}"))),
-        }
-    }
 
     /// Puts `request` with the waiting batches, then either gets its answer from the request
-    /// that sent it, or gets the turn to write first and sends every batch waiting.
-    async fn in_group(&self, request: StreamRequest) -> Result<StreamResponse, libsql::Error> {
-        let group = &self.remote().group;
-        let id = group.next.fetch_add(1, Ordering::Relaxed);
+    /// that sent it, or gets the turn to write first (`turn`) and sends every batch waiting
+    /// (`send`, one round trip), then gives the turn back (`end_turn`).
+    pub(super) async fn send_with_others<S, F>(
+        &self,
+        request: StreamRequest,
+        turn: impl Future<Output = Result<(), libsql::Error>>,
+        send: S,
+        end_turn: impl FnOnce(),
+    ) -> Answer
+    where
+        S: FnOnce(Vec<StreamRequest>) -> F,
+        F: Future<Output = Result<Vec<Answer>, libsql::Error>>,
+    {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (answer, mut answered) = oneshot::channel();
-        group.waiting().push(Waiting { id, request, answer });
+        self.waiting().push(Waiting { id, request, answer });
         let lost = || failure(UNREACHABLE, "the batch was sent and its answer lost");
         tokio::select! {
             biased;
             answer = &mut answered => return answer.unwrap_or_else(|_| Err(lost())),
-            turn = self.write_turn() => {
+            turn = turn => {
                 if let Err(busy) = turn {
-                    if group.withdraw(id) {
+                    if self.withdraw(id) {
                         return Err(busy);
                     }
                     // Another request took it and sends it: its answer comes.
@@ -81,10 +77,10 @@ impl RemoteConn {
                 }
             }
         }
-        let sending = std::mem::take(&mut *group.waiting());
+        let sending = std::mem::take(&mut *self.waiting());
         if !sending.is_empty() {
             let (requests, answers): (Vec<_>, Vec<_>) = sending.into_iter().map(|w| (w.request, w.answer)).unzip();
-            match self.send_all(requests).await {
+            match send(requests).await {
                 Ok(results) => {
                     for (answer, result) in answers.into_iter().zip(results) {
                         let _ = answer.send(result);
@@ -97,7 +93,7 @@ impl RemoteConn {
                 }
             }
         }
-        self.end_turn();
+        end_turn();
         answered.await.unwrap_or_else(|_| Err(lost()))
     }
 }

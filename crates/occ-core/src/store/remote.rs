@@ -214,13 +214,8 @@ impl RemoteConn {
         Ok(())
     }
 
-    /// The database this connection is to.
-    pub(super) fn remote(&self) -> &Remote {
-        &self.remote
-    }
-
     /// Gives the turn to write back once no transaction is open or about to be.
-    pub(super) fn end_turn(&self) {
+    fn end_turn(&self) {
         if self.is_autocommit() && !self.begin_pending.load(Ordering::Relaxed) {
             self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         }
@@ -364,6 +359,24 @@ impl RemoteConn {
         self.pipeline(StreamRequest::Sequence(request)).await.map(drop)
     }
 
+    /// Runs a batch outside any transaction (its steps begin and end their own) in the next
+    /// round trip this instance may write in, with the other batches waiting for it (see
+    /// group.rs).
+    pub(super) async fn batch_in_group(&self, steps: Vec<BatchStep>) -> Result<BatchResult, libsql::Error> {
+        let request = StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } });
+        let (request, asked) = self.checked(request)?;
+        super::calls::round_trip();
+        let answer = self
+            .remote
+            .group
+            .send_with_others(request, self.write_turn(), |requests| self.send_all(requests), || self.end_turn())
+            .await;
+        match checked_answer(answer, asked)? {
+            StreamResponse::Batch(done) => Ok(done.result),
+            other => Err(failure(UNREACHABLE, format!("unexpected answer to a batch: {other:?}"))),
+        }
+    }
+
     /// Sends `request` on the stream, with a question whether a transaction is open after it,
     /// in one round trip, and the request's credential check in front of it when one waits
     /// (see vouch.rs). A kept stream the server no longer knows (it expired, or the server
@@ -380,7 +393,7 @@ impl RemoteConn {
 
     /// `request` ready to send: refused when the stream or the request's credential check was
     /// lost, else with the check in front of it if one waits (and then how it was asked).
-    pub(super) fn checked(&self, request: StreamRequest) -> Result<(StreamRequest, Option<Asked>), libsql::Error> {
+    fn checked(&self, request: StreamRequest) -> Result<(StreamRequest, Option<Asked>), libsql::Error> {
         if self.lost.load(Ordering::Relaxed) {
             return Err(failure(UNREACHABLE, "the transaction was lost with its stream"));
         }
@@ -403,7 +416,7 @@ impl RemoteConn {
 
     /// Sends `requests` on the stream in one round trip, with a question whether a transaction
     /// is open after them; answers each one's response or error.
-    pub(super) async fn send_all(
+    async fn send_all(
         &self,
         requests: Vec<StreamRequest>,
     ) -> Result<Vec<Result<StreamResponse, libsql::Error>>, libsql::Error> {
