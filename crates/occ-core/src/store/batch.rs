@@ -192,7 +192,17 @@ impl Conn {
         match finished {
             Ok(outcome) => Ok((outcome, value)),
             Err(err) => {
-                self.rollback().await;
+                match &self.0 {
+                    // The batch's `ROLLBACK`: a step of the same round trip on a remote server
+                    // (where it already ran), so not a round trip of its own here either.
+                    Link::Local { conn, .. } if !conn.is_autocommit() => {
+                        calls::count("ROLLBACK");
+                        if let Err(err) = conn.execute("ROLLBACK", ()).await {
+                            tracing::warn!(error = %err, "rollback failed; the connection is dropped");
+                        }
+                    }
+                    _ => self.rollback().await,
+                }
                 Err(err)
             }
         }
