@@ -294,7 +294,7 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
             let size = leases.size(&hash, &window);
             let minute_ago = (now - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let leased = conn
-                .query_opt(
+                .write_returning(
                     kind.lease,
                     libsql::named_params! {
                         ":hash": hash.as_str(), ":now": at.as_str(), ":window": window.as_str(),

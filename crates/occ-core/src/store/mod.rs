@@ -286,6 +286,23 @@ impl Conn {
         Ok(self.query_all(sql, params, decode).await?.into_iter().next())
     }
 
+    /// Runs a write outside any transaction that returns at most one row (`UPDATE ...
+    /// RETURNING`). On a remote server it waits for the instance's turn to write, as a
+    /// transaction does, so writes of many requests at once do not all wait for the server's
+    /// lock on it (see `Remote::writer`).
+    pub async fn write_returning<T>(
+        &self,
+        sql: &str,
+        params: impl IntoParams,
+        decode: impl Fn(&Row) -> AppResult<T>,
+    ) -> AppResult<Option<T>> {
+        let Link::Remote(remote) = &self.0 else { return self.query_opt(sql, params, decode).await };
+        remote.write_turn().await?;
+        let written = self.query_opt(sql, params, decode).await;
+        remote.end_turn();
+        written
+    }
+
     /// Runs a statement that must return a row; no row is `NotFound(what)`.
     pub async fn query_one<T>(
         &self,

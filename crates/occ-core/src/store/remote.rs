@@ -215,7 +215,7 @@ impl RemoteConn {
     }
 
     /// Gives the turn to write back once no transaction is open or about to be.
-    fn end_turn(&self) {
+    pub(super) fn end_turn(&self) {
         if self.is_autocommit() && !self.begin_pending.load(Ordering::Relaxed) {
             self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         }
