@@ -145,7 +145,7 @@ impl Bench {
             .body(Full::new(bytes))?;
         let started = Instant::now();
         let (response, statements) =
-            record_statements(occ_core::http::handle(&self.ctx, &self.routes, req, None)).await;
+            record_statements(Box::pin(occ_core::http::handle(&self.ctx, &self.routes, req, None))).await;
         let millis = started.elapsed().as_secs_f64() * 1000.0;
         self.statements.lock().map_err(poisoned)?.extend(statements);
         let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
