@@ -26,7 +26,8 @@ pub async fn run(family: Family) -> Result<(), Error> {
 }
 
 async fn answer(ctx: &Ctx, routes: &Routes, req: Request) -> Response<ResponseBody> {
-    let response = AssertUnwindSafe(handle(ctx, routes, req, None)).catch_unwind().await;
+    // On the heap, as a server task is: a debug build's request future is large.
+    let response = AssertUnwindSafe(Box::pin(handle(ctx, routes, req, None))).catch_unwind().await;
     match response {
         Ok(response) => {
             occ_core::http::server::body(response).map(|body| ResponseBody(body.map_err(Error::from).boxed()))

@@ -4,6 +4,7 @@
 
 mod authenticate;
 pub mod cookie;
+mod credential_sql;
 pub mod rate_limit;
 pub mod secrets;
 
