@@ -382,4 +382,5 @@ async fn linkedin_tasks_beyond_the_limit_wait_even_when_racing() {
         app.get("/api/v1/linkedin/stats?days=0").await.field_errors(),
         [("days".to_owned(), "range".to_owned())]
     );
+    app.assert_queue_kept().await;
 }

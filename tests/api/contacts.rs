@@ -152,6 +152,7 @@ async fn a_bdr_works_contacts_it_owns_or_nobody_owns_and_deletes_none() {
     let delete = as_bdr(app.client.delete(app.url(&format!("/api/v1/contacts/{}", id(&mine.body))))).await;
     assert_eq!(delete.status, 403);
     assert_eq!(app.delete(&format!("/api/v1/contacts/{}", id(&mine.body))).await.status, 204, "a manager or admin may");
+    app.assert_queue_kept().await;
 }
 
 async fn names(app: &TestApp, query: &str) -> Vec<String> {
@@ -356,6 +357,7 @@ async fn stages_move_by_the_table_and_only_managers_override_with_a_reason() {
         (entry["before"]["stage"].as_str(), entry["after"]["stage"].as_str()),
         (Some("touched"), Some("opportunity"))
     );
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -419,6 +421,7 @@ async fn bulk_updates_answer_per_contact_under_the_same_rules() {
     }
     let bulk = app.post("/api/v1/contacts/bulk", json!({"ids": [id(&fresh), id(&touched)], "owner_id": null})).await;
     assert!(bulk.db_calls() <= 1 + 6, "bulk: {}", bulk.db_calls());
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]

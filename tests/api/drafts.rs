@@ -85,6 +85,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert_eq!(log.body["items"][2]["after"]["body"], "Hi Ana, buy now!!!");
     assert_eq!(log.body["items"][5]["after"]["approval_status"], "draft", "{}", log.text);
     assert_eq!(log.body["items"][1]["reason"], "Too pushy");
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -126,6 +127,7 @@ async fn approval_is_refused_while_unresolved_or_when_the_person_may_not_be_cont
         )
         .await;
     assert_eq!(subject.status, 422, "{}", subject.text);
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -180,4 +182,5 @@ async fn the_review_queue_lists_pending_drafts_oldest_first_and_bulk_decides_eac
         )
         .await;
     assert_eq!(theirs.status, 403, "{}", theirs.text);
+    app.assert_queue_kept().await;
 }

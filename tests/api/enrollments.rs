@@ -86,6 +86,7 @@ async fn a_contact_is_enrolled_once_moves_to_sequencing_and_can_be_paused_resume
         listed.body["items"].as_array().expect("items").iter().map(|e| e["status"].as_str().expect("status")).collect();
     assert_eq!(statuses, ["active", "exited"]);
     assert!(again.body["next_due_at"].as_str() <= Some(chrono::Utc::now().to_rfc3339().as_str()), "day 0 is due now");
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -143,6 +144,7 @@ async fn a_list_or_a_batch_gives_an_outcome_per_contact() {
     assert_eq!(batch.body["results"].as_array().map(|r| r.iter().filter(|x| x["ok"] == true).count()), Some(2));
     let by_sequence = app.get(&format!("/api/v1/enrollments?sequence_id={}&status=active", id(&seq))).await;
     assert_eq!(by_sequence.body["items"].as_array().map(Vec::len), Some(4));
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -180,4 +182,5 @@ async fn enrolling_is_refused_for_paused_sequences_others_contacts_and_racing_tw
         .post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&ana), "batch_id": id(&seq)}))
         .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
+    app.assert_queue_kept().await;
 }

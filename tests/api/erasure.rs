@@ -67,4 +67,5 @@ async fn erasing_a_person_leaves_nothing_of_them_and_refuses_them_again() {
         .await;
     assert_eq!(sneaky.status, 422, "{}", sneaky.text);
     assert_eq!(app.get("/api/v1/contacts").await.body["items"].as_array().map(Vec::len), Some(1));
+    app.assert_queue_kept().await;
 }

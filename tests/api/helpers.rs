@@ -423,4 +423,20 @@ impl TestApp {
         assert_eq!(answer.status, 201, "{}", answer.text);
         answer.body
     }
+
+    /// Panics unless Today's table (`queue_items`, kept by triggers) holds exactly what its
+    /// sources say it should (the view `queue_sources`), naming the rows that differ.
+    pub async fn assert_queue_kept(&self) {
+        let conn = self.db.conn().await;
+        let drift = conn
+            .query_all(
+                "SELECT 'kept but not due: ' || item FROM (SELECT * FROM queue_items EXCEPT SELECT * FROM queue_sources) \
+                 UNION ALL SELECT 'due but not kept: ' || item FROM (SELECT * FROM queue_sources EXCEPT SELECT * FROM queue_items)",
+                (),
+                |row| occ_core::store::col::<String>(row, 0),
+            )
+            .await
+            .expect("queue drift");
+        assert!(drift.is_empty(), "Today's table drifted from its sources: {drift:?}");
+    }
 }

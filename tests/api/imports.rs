@@ -158,6 +158,7 @@ async fn a_file_in_chunks_is_mapped_dry_run_then_imported() {
     assert_eq!(count(&app, "SELECT count(*) FROM contacts").await, contacts_before + 3);
     assert_eq!(put_chunk(&app, &import, 0, first).await.status, 409);
     assert_eq!(app.patch(&format!("/api/v1/imports/{import}"), json!({"mode": "upsert"})).await.status, 409);
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -191,6 +192,7 @@ async fn upsert_updates_people_already_in_occ_and_create_skips_them() {
     assert_eq!(count(&app, "SELECT count(*) FROM contacts WHERE first_name = 'Zed'").await, 0);
     let json_body = app.post("/api/v1/import", json!({"csv": "first_name\nZed\n"})).await;
     assert_eq!(json_body.status, 400, "{}", json_body.text);
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]

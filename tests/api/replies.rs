@@ -68,6 +68,7 @@ async fn a_positive_reply_exits_the_sequence_and_the_colleagues_and_stops_pendin
     assert_eq!((hers["status"].as_str(), hers["exit_reason"].as_str()), (Some("exited"), Some("replied")));
     let his = enrollment(&app, &bo).await;
     assert_eq!(his["exit_reason"], "colleague_replied");
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -128,6 +129,7 @@ async fn each_intent_has_its_consequences() {
     let gus = app.post("/api/v1/contacts", json!({"first_name": "Gus"})).await.body;
     let r = reply(&app, &gus, "What does it cost?").await;
     assert_eq!((r["reply"]["intent"].as_str(), r["effects"]["stage"].as_str()), (Some("question"), Some("replied")));
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -156,6 +158,7 @@ async fn a_corrected_intent_brings_its_own_consequences() {
     assert_eq!(bad.status, 422, "{}", bad.text);
     let listed = app.get(&format!("/api/v1/replies?contact_id={}", id(&ana))).await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -199,4 +202,5 @@ async fn follow_ups_are_scheduled_listed_by_due_time_and_finished_once() {
     assert_eq!(app.patch(&path, json!({"status": "pending"})).await.status, 422);
     let bad = app.post("/api/v1/followups", json!({"contact_id": ana["id"], "channel": "fax", "due_at": "soon"})).await;
     assert_eq!(bad.status, 422, "{}", bad.text);
+    app.assert_queue_kept().await;
 }

@@ -178,6 +178,7 @@ async fn an_approved_email_goes_out_once_with_its_headers_and_threads_the_follow
     let follow_up = mailbox.received()[1].clone();
     assert_eq!(header(&follow_up, "In-Reply-To").as_deref(), Some(message_id.as_str()), "{follow_up}");
     assert_eq!(header(&follow_up, "References").as_deref(), Some(message_id.as_str()));
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -189,6 +190,7 @@ async fn two_senders_at_once_send_once() {
     let (a, b) = tokio::join!(send(&app, wednesday()), send(&app, wednesday()));
     assert_eq!(a.sent + b.sent, 1, "{a:?} {b:?}");
     assert_eq!(mailbox.received().len(), 1);
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -227,6 +229,7 @@ async fn caps_hours_suppression_and_interrupted_sends_hold() {
     let resolved = app.post(&path, json!({"status": "sent", "notes": "it is in the Sent folder"})).await;
     assert_eq!((resolved.status, resolved.body["status"].as_str()), (200, Some("sent")), "{}", resolved.text);
     assert_eq!(app.post(&path, json!({"status": "failed"})).await.status, 409, "resolved once");
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]
@@ -335,6 +338,7 @@ async fn signed_email_events_suppress_count_and_reply_once_each() {
     let missing =
         event(&app, json!({"id": "evt-4", "type": "reply", "email": "di@acme.com", "occurred_at": at}), 0).await;
     assert_eq!(missing.field_errors(), [("text".to_owned(), "required".to_owned())]);
+    app.assert_queue_kept().await;
 }
 
 /// A zone where it is business hours now, if any (none at the weekend).
@@ -376,6 +380,7 @@ async fn send_now_keeps_every_rule_and_says_why_when_it_cannot() {
         assert!(answer.text.contains("business hours"), "{}", answer.text);
         assert!(mailbox.received().is_empty());
     }
+    app.assert_queue_kept().await;
 }
 
 #[tokio::test]

@@ -129,7 +129,8 @@ pub fn day_window(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (String, String, Stri
     (stored(start_of(local)), stored(start_of(local + Duration::days(1))), stored(start_of(week)))
 }
 
-/// The minimum score for a new contact to be offered for research.
+/// The minimum score for a new contact to be offered for research (written into the view
+/// `queue_research_items` of migration 0006, which the triggers keep Today's table by).
 pub const RESEARCH_SCORE: i64 = 70;
 
 /// Why an item is in the queue, in words; `room` is what LinkedIn's limits leave today
@@ -191,7 +192,6 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         ":me": principal.user_id.as_str(), ":team": team, ":now": stored(at), ":day_start": day_start.as_str(),
         ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
         ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
-        ":research_score": RESEARCH_SCORE, ":max_attempts": crate::sending::MAX_ATTEMPTS,
     };
     let rows =
         conn.query_all(QUEUE_SQL, params, |row| Ok((decode_item(row)?, decode_counts(row, ITEM_COLUMNS)?))).await?;
@@ -272,6 +272,15 @@ mod tests {
         assert_eq!(week, "2026-11-23T05:00:00.000Z", "the ISO week starts on Monday");
         let (start, _, week) = day_window(at, chrono_tz::UTC);
         assert_eq!((start.as_str(), week.as_str()), ("2026-11-26T00:00:00.000Z", "2026-11-23T00:00:00.000Z"));
+    }
+
+    #[test]
+    fn todays_table_is_kept_with_the_thresholds_the_code_names() {
+        let up = crate::store::migrate::MIGRATIONS.iter().find(|m| m.name == "today_queue").expect("migration").up;
+        let thresholds = up.matches("priority_score >= ").count();
+        assert!(thresholds >= 4, "the view and the contacts' triggers");
+        assert_eq!(up.matches(&format!("priority_score >= {RESEARCH_SCORE}")).count(), thresholds);
+        assert!(up.contains(&format!("x.status = 'failed') >= {} THEN 'send_failed'", crate::sending::MAX_ATTEMPTS)));
     }
 
     #[test]

@@ -52,14 +52,14 @@ fn literal(value: &Value) -> String {
     }
 }
 
-/// Writes a dump of every table (schema, rows, then indexes and triggers, then a rebuild of
-/// the search indexes) that `sqlite3` or `occ` can load into an empty database.
+/// Writes a dump of every table (schema, rows, then indexes, views and triggers, then a
+/// rebuild of the search indexes) that `sqlite3` or `occ` can load into an empty database.
 pub async fn dump(conn: &Conn, out: &mut impl std::io::Write) -> anyhow::Result<usize> {
     let objects: Vec<SchemaObject> = conn
         .query_all(
             "SELECT type, name, sql FROM sqlite_schema \
              WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'libsql_%' \
-             ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
+             ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
             (),
             |row| Ok(SchemaObject { kind: col(row, 0)?, name: col(row, 1)?, sql: col(row, 2)? }),
         )
@@ -97,7 +97,7 @@ pub async fn dump(conn: &Conn, out: &mut impl std::io::Write) -> anyhow::Result<
             rows_written += 1;
         }
     }
-    for object in objects.iter().filter(|o| o.kind == "index" || o.kind == "trigger") {
+    for object in objects.iter().filter(|o| o.kind != "table") {
         writeln!(out, "{};", object.sql)?;
     }
     for name in &fts {

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_outreach_day", "outreach_day"),
     migration!(4, "0004_board_counts", "board_counts"),
     migration!(5, "0005_batch_checks", "batch_checks"),
+    migration!(6, "0006_today_queue", "today_queue"),
 ];
 
 impl Migration {
@@ -215,7 +216,7 @@ pub async fn down(conn: &Conn, to: i64) -> anyhow::Result<Vec<i64>> {
     Ok(done)
 }
 
-/// The tables, virtual tables, indexes and triggers the applied migrations should have made.
+/// The tables, virtual tables, views, indexes and triggers the applied migrations should have made.
 pub fn expected_objects(up_to: i64) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for m in MIGRATIONS.iter().filter(|m| m.version <= up_to) {
@@ -228,12 +229,12 @@ pub fn expected_objects(up_to: i64) -> BTreeSet<String> {
                 words.get(i).map(|w| w.trim_matches(['"', '(']).to_owned())
             };
             let created = match (at(0), at(1), at(2)) {
-                (Some("CREATE"), Some("TABLE" | "INDEX" | "TRIGGER"), _) => name_after(2),
+                (Some("CREATE"), Some("TABLE" | "INDEX" | "TRIGGER" | "VIEW"), _) => name_after(2),
                 (Some("CREATE"), Some("UNIQUE" | "VIRTUAL"), Some("INDEX" | "TABLE")) => name_after(3),
                 _ => None,
             };
             let dropped = match (at(0), at(1)) {
-                (Some("DROP"), Some("TABLE" | "INDEX" | "TRIGGER")) => name_after(2),
+                (Some("DROP"), Some("TABLE" | "INDEX" | "TRIGGER" | "VIEW")) => name_after(2),
                 _ => None,
             };
             if let Some(name) = created {
@@ -252,7 +253,7 @@ fn strip_comments(sql: &str) -> String {
 }
 
 /// Checks that the database is at the expected version, that no applied file changed, and
-/// that every table, index and trigger the migrations create exists. Answers the problems.
+/// that every table, view, index and trigger the migrations create exists. Answers the problems.
 pub async fn verify(conn: &Conn) -> AppResult<Vec<String>> {
     let applied = applied(conn).await?;
     let mut problems = Vec::new();
@@ -264,7 +265,9 @@ pub async fn verify(conn: &Conn) -> AppResult<Vec<String>> {
         problems.push(format!("schema version is {version}, this build expects {}", expected_version()));
     }
     let present: BTreeSet<String> = conn
-        .query_all("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index', 'trigger')", (), |row| col(row, 0))
+        .query_all("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index', 'trigger', 'view')", (), |row| {
+            col(row, 0)
+        })
         .await?
         .into_iter()
         .collect();

@@ -1,0 +1,36 @@
+DROP TRIGGER queue_enrollments_after_delete;
+DROP TRIGGER queue_enrollments_after_update;
+DROP TRIGGER queue_enrollments_after_insert;
+DROP TRIGGER queue_contacts_after_delete;
+DROP TRIGGER queue_contacts_after_update_research;
+DROP TRIGGER queue_contacts_after_update_status;
+DROP TRIGGER queue_contacts_after_update_owner;
+DROP TRIGGER queue_contacts_after_insert;
+DROP TRIGGER queue_steps_after_update;
+DROP TRIGGER queue_touchpoints_after_delete;
+DROP TRIGGER queue_touchpoints_after_update;
+DROP TRIGGER queue_touchpoints_after_insert;
+DROP TRIGGER queue_drafts_after_delete;
+DROP TRIGGER queue_drafts_after_update;
+DROP TRIGGER queue_drafts_after_insert;
+DROP TRIGGER queue_followups_after_delete;
+DROP TRIGGER queue_followups_after_update;
+DROP TRIGGER queue_followups_after_insert;
+DROP TRIGGER queue_opportunities_after_delete;
+DROP TRIGGER queue_opportunities_after_update;
+DROP TRIGGER queue_opportunities_after_insert;
+DROP TRIGGER queue_replies_after_delete;
+DROP TRIGGER queue_replies_after_update;
+DROP TRIGGER queue_replies_after_insert;
+
+DROP VIEW queue_sources;
+DROP VIEW queue_research_items;
+DROP VIEW queue_draft_items;
+DROP VIEW queue_draft_rows;
+DROP VIEW queue_followup_items;
+DROP VIEW queue_meeting_items;
+DROP VIEW queue_reply_items;
+
+DROP INDEX idx_queue_items_contact;
+DROP INDEX idx_queue_items_lane;
+DROP TABLE queue_items;
