@@ -99,17 +99,36 @@ impl Bench {
                 return Ok(format!("Bearer {}", current.0));
             }
         }
+        let secret = self.new_token().await?;
+        *self.current.lock().map_err(poisoned)? = (secret.clone(), 1);
+        Ok(format!("Bearer {secret}"))
+    }
+
+    /// A new token of the bench's admin; answers its secret.
+    pub(super) async fn new_token(&self) -> anyhow::Result<String> {
         let conn = self.ctx.store.connect().await?;
         let scopes = [Scope::Read, Scope::Write, Scope::Admin];
         let created = tokens::create_token(&conn, &Actor::system(None), &self.user_id, "bench", &scopes, None).await?;
-        *self.current.lock().map_err(poisoned)? = (created.secret.clone(), 1);
-        Ok(format!("Bearer {}", created.secret))
+        Ok(created.secret)
     }
 
     /// A request with a JSON body (or none).
     pub(super) async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
         let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
         self.send(method, path, "application/json", bytes).await
+    }
+
+    /// A request with a JSON body (or none) made with `credential` rather than the bench's own.
+    pub(super) async fn call_as(
+        &self,
+        credential: &mut Credential,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Answer> {
+        let bearer = credential.bearer(self).await?;
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        self.send_with(bearer, method, path, "application/json", bytes).await
     }
 
     /// A request with any body, timed; in process, the statements it ran are recorded.
@@ -121,6 +140,17 @@ impl Bench {
         bytes: Bytes,
     ) -> anyhow::Result<Answer> {
         let bearer = self.bearer().await?;
+        self.send_with(bearer, method, path, content_type, bytes).await
+    }
+
+    async fn send_with(
+        &self,
+        bearer: String,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: Bytes,
+    ) -> anyhow::Result<Answer> {
         if let Some(base) = &self.http {
             let req = self
                 .client
@@ -161,6 +191,29 @@ impl Bench {
     /// A request that must succeed (2xx).
     pub(super) async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Answer> {
         succeeded(method, path, self.call(method, path, body).await?)
+    }
+}
+
+/// A credential of its own for one client of the load phase, as each person (or script) of a
+/// team has: its lease and its budget per minute are its own. A new token follows when it had
+/// its share of the minute's budget.
+pub(super) struct Credential {
+    secret: String,
+    used: usize,
+}
+
+impl Credential {
+    /// A new token.
+    pub(super) async fn new(bench: &Bench) -> anyhow::Result<Self> {
+        Ok(Self { secret: bench.new_token().await?, used: 0 })
+    }
+
+    async fn bearer(&mut self, bench: &Bench) -> anyhow::Result<String> {
+        if self.used >= TOKEN_REQUESTS {
+            *self = Self::new(bench).await?;
+        }
+        self.used += 1;
+        Ok(format!("Bearer {}", self.secret))
     }
 }
 

@@ -1,8 +1,9 @@
 //! The load phase of a remote run: a number of clients, each sending its next request as soon
 //! as the last one is answered, for a fixed time, on a mix of what people do all day (eight
 //! reads for two writes: the queue, lists, a search, a person, a prep card, the pipeline, the
-//! review queue, an account; a contact edited, a draft written). Every request has
-//! [`HANG_LIMIT`] to be answered; one that is not counts as a hang.
+//! review queue, an account; a contact edited, a draft written). Each client signs its requests
+//! with a token of its own, as each member of a team has a session of their own. Every request
+//! has [`HANG_LIMIT`] to be answered; one that is not counts as a hang.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use occ_core::store::col;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::client::Bench;
+use super::client::{Bench, Credential};
 use super::endpoints::Sample;
 use super::summarize;
 
@@ -112,10 +113,14 @@ pub async fn run(
     clients: usize,
     seconds: u64,
 ) -> anyhow::Result<LoadMeasure> {
+    let mut credentials = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        credentials.push(Credential::new(bench).await?);
+    }
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut running = tokio::task::JoinSet::new();
-    for client in 0..clients {
+    for (client, mut credential) in credentials.into_iter().enumerate() {
         let (bench, sample, people) = (bench.clone(), sample.clone(), people.clone());
         running.spawn(async move {
             let mut seen = Seen::default();
@@ -123,7 +128,9 @@ pub async fn run(
             while Instant::now() < until {
                 let (method, path, body) = people.request(&sample, client, k);
                 k += 1;
-                match tokio::time::timeout(HANG_LIMIT, bench.call(method, &path, body.as_ref())).await {
+                match tokio::time::timeout(HANG_LIMIT, bench.call_as(&mut credential, method, &path, body.as_ref()))
+                    .await
+                {
                     Err(_) => seen.hangs += 1,
                     Ok(Err(_)) => seen.failed += 1,
                     Ok(Ok(answer)) => {

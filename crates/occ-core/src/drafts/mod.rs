@@ -560,8 +560,10 @@ fn push_move(
     )
 }
 
-/// Moves one draft to `to` (two round trips): the audit entry reads the draft and whether its
-/// person may be contacted on its channel now, then the change goes with the commit. Answers the draft, or why not.
+/// Moves one draft to `to` (two round trips, the write lock held for the second only): reads
+/// the draft and whether its person may be contacted on its channel now, judges the move, then
+/// writes it with its audit entry in one batch that first confirms what was read still holds.
+/// Answers the draft, or why not.
 async fn decide(
     conn: &Conn,
     principal: &Principal,
@@ -571,21 +573,28 @@ async fn decide(
     notes: Option<&str>,
 ) -> AppResult<Draft> {
     const FACTS: &str = concat!(
+        "SELECT ",
+        facts_sql!(),
+        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id"
+    );
+    const UNCHANGED: &str = concat!(
         "(SELECT ",
         facts_sql!(),
-        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :entity_id)"
+        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id) IS :seen"
     );
     let at = now();
+    let at = at.as_str();
     let (outcome, draft) = conn
-        .read_then_write(async |conn| {
-            let facts: Option<String> =
-                audit::record_returning(conn, actor, action_of(to), ENTITY, id, notes, FACTS, Vec::new(), |row| {
-                    col(row, 0)
-                })
-                .await?;
-            judge(principal, &facts.ok_or(AppError::NotFound(ENTITY))?, to)?;
+        .read_then_batch(|| async move {
+            let facts: String = conn
+                .query_opt(FACTS, libsql::named_params! {":id": id}, |row| col(row, 0))
+                .await?
+                .ok_or(AppError::NotFound(ENTITY))?;
+            judge(principal, &facts, to)?;
             let mut batch = Batch::new();
-            let draft = push_move(&mut batch, principal, id, to, notes, &at)?;
+            batch.require_unchanged(UNCHANGED, libsql::named_params! {":id": id, ":seen": facts.as_str()})?;
+            audit::record_in(&mut batch, actor, action_of(to), ENTITY, id, notes)?;
+            let draft = push_move(&mut batch, principal, id, to, notes, at)?;
             Ok((batch, draft))
         })
         .await?;
