@@ -74,14 +74,14 @@ pub const QUEUE_SQL: &str = concat!(
          AND (:team OR q.owner_id IS NULL OR q.owner_id = :me)), \
      done AS (SELECT \
          (SELECT count(*) FROM touchpoints t JOIN contacts c ON c.id = t.contact_id WHERE t.channel = 'email' \
-         AND t.sent_at >= :day_start AND t.sent_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS emails, \
+         AND t.sent_at >= :day_start AND t.sent_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS emails_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-         AND (:team OR t.created_by = :me)) AS linkedin, \
+         AND (:team OR t.created_by = :me)) AS linkedin_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-         AND (:team OR t.created_by = :me)) AS calls, \
+         AND (:team OR t.created_by = :me)) AS calls_today, \
          (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.channel IN ('email', 'linkedin', 'call') \
-         AND r.replied_at >= :day_start AND r.replied_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS replies) \
-     SELECT ranked.*, counts.*, done.emails, done.linkedin, done.calls, done.replies, \
+         AND r.replied_at >= :day_start AND r.replied_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS replies_today) \
+     SELECT ranked.*, counts.*, done.emails_today, done.linkedin_today, done.calls_today, done.replies_today, \
          used.connects_today, limits.connects_daily, used.connects_week, limits.connects_weekly, used.messages_today, \
          limits.messages_daily, room.connects, room.messages \
      FROM counts, done, used, limits, room LEFT JOIN ranked ON true ORDER BY ranked.priority DESC, ranked.score DESC, ranked.due_at"
