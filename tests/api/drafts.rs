@@ -56,7 +56,7 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert_eq!(pending.body["approval_status"], "pending", "{}", pending.text);
     let approved = app.post(&format!("{path}/approve"), json!({})).await;
     assert_eq!(approved.status, 200, "{}", approved.text);
-    assert_eq!(approved.work_round_trips(), 2, "the read of the facts, the change with the commit");
+    assert_eq!(approved.work_round_trips(), 1, "the checks, the move and its audit entry: one batch");
     assert_eq!(approved.body["approval_status"], "approved");
     assert!(approved.body["reviewer_id"].is_string() && approved.body["reviewed_at"].is_string());
 

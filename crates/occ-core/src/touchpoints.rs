@@ -231,13 +231,21 @@ macro_rules! facts_sql {
                   (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), json('false'), \
                   json(CASE WHEN EXISTS (SELECT 1 FROM opportunities p WHERE p.contact_id = c.id \
                     AND p.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) THEN 'true' ELSE 'false' END)) \
-                FROM contacts c WHERE c.id = :contact) END, \
+                FROM contacts c WHERE c.id = :contact) END AS touch_facts, \
              (SELECT ",
             context_sql!("c", "c.account_id"),
-            " FROM contacts c WHERE c.id = f.contact_id), ",
+            " FROM contacts c WHERE c.id = f.contact_id) AS touch_context, ",
             model_sql!(),
-            " FROM f LEFT JOIN touchpoints ON touchpoints.idempotency_key = :key"
+            " AS touch_model FROM f LEFT JOIN touchpoints ON touchpoints.idempotency_key = :key"
         )
+    };
+}
+
+/// What a touch is recorded from, as one value: the touch recorded before under its key, the
+/// facts, the contact's scoring context and the model ([`facts_sql!`] after its columns).
+macro_rules! seen_sql {
+    () => {
+        concat!("(SELECT json_array(x.id, x.touch_facts, x.touch_context, x.touch_model) FROM (", facts_sql!(), ") x)")
     };
 }
 
@@ -282,7 +290,7 @@ pub(crate) async fn record(
     let read = conn
         .query_one(
             ENTITY,
-            facts_sql!(),
+            concat!("SELECT *, ", seen_sql!(), " FROM (", facts_sql!(), ")"),
             libsql::named_params! {
                 ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
                 ":now": at.as_str(),
@@ -291,11 +299,11 @@ pub(crate) async fn record(
                 let before = col::<Option<String>>(row, 0)?.map(|_| decode(row)).transpose()?;
                 let facts = col::<Option<String>>(row, 19)?;
                 let context = col::<Option<String>>(row, 20)?;
-                Ok((before, facts, context, col::<Option<String>>(row, 21)?))
+                Ok((before, facts, context, col::<Option<String>>(row, 21)?, col::<String>(row, 22)?))
             },
         )
         .await?;
-    let (before, Some(facts), Some(context), model) = read else {
+    let (before, Some(facts), Some(context), model, seen) = read else {
         return Err(match &t.draft_id {
             Some(_) => AppError::invalid("draft_id", "exists", "no draft has this id"),
             None => AppError::invalid("contact_id", "exists", "no contact has this id"),
@@ -334,6 +342,14 @@ pub(crate) async fn record(
         // The sender took it: the draft went out already, and is not recorded twice.
         return Err(AppError::refused("draft_id", "sent", "this draft was sent already"));
     }
+    // Read outside the transaction (see `create`): the batch writes only if it all still holds.
+    batch.require_unchanged(
+        concat!(seen_sql!(), " IS :seen"),
+        libsql::named_params! {
+            ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
+            ":now": at.as_str(), ":seen": seen.as_str(),
+        },
+    )?;
     audit::record_in(batch, actor, "touchpoint.create", ENTITY, &id, None)?;
     let touch = batch.push(
         concat!(
@@ -424,10 +440,12 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let body: RecordTouch = http::body_json(&req)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
+    let (conn, actor, body) = (&conn, &actor, &body);
+    // What the touch depends on is read outside any transaction; its batch confirms it.
     let (outcome, recording) = conn
-        .read_then_write(async |conn| {
+        .read_then_batch(|| async move {
             let mut batch = Batch::new();
-            let recording = record(conn, &mut batch, principal, &actor, body.clone()).await?;
+            let recording = record(conn, &mut batch, principal, actor, body.clone()).await?;
             Ok((batch, recording))
         })
         .await?;

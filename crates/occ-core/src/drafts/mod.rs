@@ -14,8 +14,8 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::reach::{Facts, reach_facts_sql};
-use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel};
+use crate::contacts::reach::{self, Facts, reach_facts_sql};
+use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel, ContactStatus, Role};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -560,10 +560,13 @@ fn push_move(
     )
 }
 
-/// Moves one draft to `to` (two round trips, the write lock held for the second only): reads
-/// the draft and whether its person may be contacted on its channel now, judges the move, then
-/// writes it with its audit entry in one batch that first confirms what was read still holds.
-/// Answers the draft, or why not.
+/// Moves one draft to `to` in one round trip: a batch whose first step checks, in SQL, that
+/// the draft is in a status it may move from, that the caller may work its contact and (to
+/// approve) that its merge fields are resolved and its person may be contacted on its channel
+/// now, then writes the move with its audit entry. The facts the check accepts are the ones
+/// [`judge`] accepts, listed by the same rules ([`approval::may_move`], [`reach::decide`]).
+/// When the check fails, a second round trip reads the facts and [`judge`] says why (see
+/// [`Conn::explained_batch`]).
 async fn decide(
     conn: &Conn,
     principal: &Principal,
@@ -572,33 +575,75 @@ async fn decide(
     to: ApprovalStatus,
     notes: Option<&str>,
 ) -> AppResult<Draft> {
+    const GUARD: &str = concat!(
+        "EXISTS (SELECT 1 FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id \
+           AND d.approval_status IN (SELECT value FROM json_each(:from)) \
+           AND (:anyone OR c.owner_id IS NULL OR c.owner_id = :me) \
+           AND (:reachable IS NULL OR (coalesce(json_array_length(d.quality_report, '$.unresolved'), 0) = 0 \
+             AND json_array(d.channel, json(",
+        reach_facts_sql!("c", "d.channel"),
+        ")) IN (SELECT value FROM json_each(:reachable)))))"
+    );
     const FACTS: &str = concat!(
         "SELECT ",
         facts_sql!(),
         " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id"
     );
-    const UNCHANGED: &str = concat!(
-        "(SELECT ",
-        facts_sql!(),
-        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id) IS :seen"
-    );
+    let from: Vec<&str> =
+        ApprovalStatus::ALL.iter().filter(|s| approval::may_move(**s, to)).map(|s| s.as_str()).collect();
+    let from = serde_json::to_string(&from).map_err(internal)?;
+    let reachable = (to == ApprovalStatus::Approved).then(reachable);
     let at = now();
-    let at = at.as_str();
     let (outcome, draft) = conn
-        .read_then_batch(|| async move {
-            let facts: String = conn
-                .query_opt(FACTS, libsql::named_params! {":id": id}, |row| col(row, 0))
-                .await?
-                .ok_or(AppError::NotFound(ENTITY))?;
-            judge(principal, &facts, to)?;
-            let mut batch = Batch::new();
-            batch.require_unchanged(UNCHANGED, libsql::named_params! {":id": id, ":seen": facts.as_str()})?;
-            audit::record_in(&mut batch, actor, action_of(to), ENTITY, id, notes)?;
-            let draft = push_move(&mut batch, principal, id, to, notes, at)?;
-            Ok((batch, draft))
-        })
+        .explained_batch(
+            || {
+                let mut batch = Batch::new();
+                batch.require_or_explain(
+                    GUARD,
+                    libsql::named_params! {
+                        ":id": id, ":from": from.as_str(), ":anyone": principal.role != Role::Bdr,
+                        ":me": principal.user_id.as_str(), ":reachable": reachable.as_deref(),
+                    },
+                )?;
+                audit::record_in(&mut batch, actor, action_of(to), ENTITY, id, notes)?;
+                let draft = push_move(&mut batch, principal, id, to, notes, &at)?;
+                Ok((batch, draft))
+            },
+            || async {
+                let facts: String = conn
+                    .query_opt(FACTS, libsql::named_params! {":id": id}, |row| col(row, 0))
+                    .await?
+                    .ok_or(AppError::NotFound(ENTITY))?;
+                judge(principal, &facts, to).map(|_| ())
+            },
+        )
         .await?;
     outcome.one(ENTITY, draft, decode)
+}
+
+/// Every channel and reach facts (as `json_array(channel, reach_facts_sql!)` reads them) of a
+/// person who may be contacted on that channel now, as a JSON list.
+fn reachable() -> String {
+    static LIST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut accepted = Vec::new();
+        for &channel in Channel::ALL {
+            for &status in ContactStatus::ALL {
+                for bits in 0..16u8 {
+                    let bit = |n: u8| (bits >> n) & 1;
+                    let (email, linkedin, phone, suppressed) = (bit(0), bit(1), bit(2), bit(3));
+                    if reach::decide(status, channel, email == 1, linkedin == 1, phone == 1, suppressed == 1).is_ok() {
+                        accepted.push(serde_json::json!([
+                            channel.as_str(),
+                            [status.as_str(), email, linkedin, phone, suppressed]
+                        ]));
+                    }
+                }
+            }
+        }
+        serde_json::Value::Array(accepted).to_string()
+    })
+    .clone()
 }
 
 async fn decision(ctx: &Ctx, req: Request<Bytes>, to: ApprovalStatus) -> AppResult<Response<Bytes>> {
@@ -734,4 +779,23 @@ pub(crate) async fn bulk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         })
         .await?;
     http::ok(&BulkResults { results })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_move_is_checked_against_the_reach_facts_the_rules_accept() {
+        let list: Vec<serde_json::Value> = serde_json::from_str(&reachable()).expect("a JSON list");
+        let has = |facts: serde_json::Value| list.contains(&facts);
+        assert!(has(serde_json::json!(["email", ["active", 1, 0, 0, 0]])));
+        assert!(has(serde_json::json!(["call", ["dormant", 0, 0, 1, 0]])));
+        assert!(!has(serde_json::json!(["email", ["active", 1, 0, 0, 1]])), "suppressed");
+        assert!(!has(serde_json::json!(["linkedin", ["active", 1, 0, 1, 0]])), "no profile");
+        assert!(!has(serde_json::json!(["email", ["bounced", 1, 1, 1, 0]])));
+        assert!(!has(serde_json::json!(["email", ["do_not_contact", 1, 1, 1, 0]])));
+        // Two statuses a person may be contacted in, four address facts (three of them free).
+        assert_eq!(list.len(), 3 * 2 * 4);
+    }
 }

@@ -92,6 +92,13 @@ impl Batch {
         self.require(condition, params, stale())
     }
 
+    /// Adds a check whose failure the batch cannot explain by itself (several facts are checked
+    /// at once, and only a read tells which one failed): in [`Conn::explained_batch`], a failure
+    /// has the read answer why.
+    pub fn require_or_explain(&mut self, condition: &'static str, params: impl IntoParams) -> AppResult<()> {
+        self.require(condition, params, unexplained())
+    }
+
     /// How many statements the batch has.
     pub fn len(&self) -> usize {
         self.steps.len()
@@ -124,6 +131,17 @@ fn stale() -> AppError {
 
 fn is_stale(err: &AppError) -> bool {
     matches!(err, AppError::Conflict { message, .. } if message == STALE)
+}
+
+/// What a check of [`Batch::require_or_explain`] answers outside [`Conn::explained_batch`].
+const UNEXPLAINED: &str = "this change cannot be made now; send it again to learn why";
+
+fn unexplained() -> AppError {
+    AppError::Conflict { message: UNEXPLAINED.to_owned(), fields: Vec::new(), conflicts_with: None }
+}
+
+fn is_unexplained(err: &AppError) -> bool {
+    matches!(err, AppError::Conflict { message, .. } if message == UNEXPLAINED)
 }
 
 impl Outcome {
@@ -230,6 +248,39 @@ impl Conn {
                 done => return done,
             }
         }
+    }
+
+    /// A write in one round trip whose checks ([`Batch::require_or_explain`]) hold the rules in
+    /// SQL: `make` makes the batch, which goes at once. When a check fails, `explain` reads
+    /// what the write depends on and answers why it cannot be made (an error); when it finds
+    /// nothing wrong (what it read changed in between), the batch is made and sent again, at
+    /// most [`STALE_TRIES`] times more. The explaining read and the tries after it count as
+    /// tries again: the write's own cost is its one round trip.
+    pub async fn explained_batch<T, F>(
+        &self,
+        make: impl Fn() -> AppResult<(Batch, T)>,
+        explain: impl Fn() -> F,
+    ) -> AppResult<(Outcome, T)>
+    where
+        F: Future<Output = AppResult<()>>,
+    {
+        let (batch, value) = make()?;
+        match self.batch(batch).await {
+            Err(err) if is_unexplained(&err) => {}
+            done => return done.map(|outcome| (outcome, value)),
+        }
+        calls::as_retries(async {
+            for _ in 0..STALE_TRIES {
+                explain().await?;
+                let (batch, value) = make()?;
+                match self.batch(batch).await {
+                    Err(err) if is_unexplained(&err) => {}
+                    done => return done.map(|outcome| (outcome, value)),
+                }
+            }
+            Err(stale())
+        })
+        .await
     }
 
     /// Runs a batch: one round trip, all of it or none of it. A database busy with another
