@@ -378,31 +378,56 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = now();
     let conn = ctx.conn().await?;
+    let (conn, actor, contact_id, at) = (&conn, &actor, contact_id.as_str(), at.as_str());
+    let (channel, intent) = (body.channel, body.intent);
+    let (subject, text, replied_at) = (&subject, &text, &replied_at);
+    // The contact is read outside any transaction; the batch writes only if it is unchanged.
     let (outcome, planned) = conn
-        .read_then_write(async |conn| {
+        .read_then_batch(|| async move {
             let found = conn
                 .query_opt(
-                    concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
-                    libsql::named_params! {":id": contact_id.as_str(), ":now": at.as_str()},
-                    |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                    concat!(
+                        "SELECT c.owner_id, ",
+                        mover_sql!(),
+                        ", json_array(c.owner_id, ",
+                        mover_sql!(),
+                        ") FROM contacts c WHERE c.id = :id"
+                    ),
+                    libsql::named_params! {":id": contact_id, ":now": at},
+                    |row| {
+                        Ok((
+                            col::<Option<String>>(row, 0)?,
+                            col::<String>(row, 1)?,
+                            col::<Option<String>>(row, 2)?,
+                            col::<String>(row, 3)?,
+                        ))
+                    },
                 )
                 .await?;
-            let Some((owner, context, model)) = found else {
+            let Some((owner, context, model, seen)) = found else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
             principal.require_owner(owner.as_deref())?;
-            let mut contact = Mover::new(&contact_id, &context, model, &at)?;
+            let mut contact = Mover::new(contact_id, &context, model, at)?;
             let incoming = Incoming {
-                channel: body.channel,
+                channel,
                 subject: subject.clone(),
                 text: text.clone(),
                 replied_at: replied_at.clone(),
-                intent: body.intent,
+                intent,
                 touchpoint_id: None,
                 message_id: None,
             };
             let mut batch = Batch::new();
-            let planned = ingest(&mut batch, &actor, &mut contact, incoming)?;
+            batch.require_unchanged(
+                concat!(
+                    "(SELECT json_array(c.owner_id, ",
+                    mover_sql!(),
+                    ") FROM contacts c WHERE c.id = :id) IS :seen"
+                ),
+                libsql::named_params! {":id": contact_id, ":now": at, ":seen": seen.as_str()},
+            )?;
+            let planned = ingest(&mut batch, actor, &mut contact, incoming)?;
             Ok((batch, planned))
         })
         .await?;
@@ -500,14 +525,25 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let return_date = return_date.filter(|_| body.intent == ReplyIntent::OutOfOffice);
     let conn = ctx.conn().await?;
     let at = now();
+    let (conn, actor, body, id, at) = (&conn, &actor, &body, &id, &at);
+    /// What the correction depends on: the reply's intent and channel, its contact's owner,
+    /// scoring context and model.
+    macro_rules! seen_sql {
+        () => {
+            concat!("json_array(r.intent, r.channel, r.contact_id, c.owner_id, ", mover_sql!(), ")")
+        };
+    }
+    // Read outside any transaction; the batch writes only if what was read is unchanged.
     let (outcome, planned) = conn
-        .read_then_write(async |conn| {
-            let (before, owner, mut contact) = conn
+        .read_then_batch(|| async move {
+            let (before, owner, mut contact, seen) = conn
                 .query_one(
                     ENTITY,
                     concat!(
                         "SELECT r.*, c.owner_id, ",
                         mover_sql!(),
+                        ", ",
+                        seen_sql!(),
                         " FROM (SELECT ",
                         reply_columns!(),
                         " FROM replies WHERE id = :id) r JOIN contacts c ON c.id = r.contact_id"
@@ -515,13 +551,21 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                     libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
                     |row| {
                         let reply = decode(row)?;
-                        let contact = Mover::new(&reply.contact_id, &col::<String>(row, 17)?, col(row, 18)?, &at)?;
-                        Ok((reply, col::<Option<String>>(row, 16)?, contact))
+                        let contact = Mover::new(&reply.contact_id, &col::<String>(row, 17)?, col(row, 18)?, at)?;
+                        Ok((reply, col::<Option<String>>(row, 16)?, contact, col::<String>(row, 19)?))
                     },
                 )
                 .await?;
             principal.require_owner(owner.as_deref())?;
             let mut batch = Batch::new();
+            batch.require_unchanged(
+                concat!(
+                    "(SELECT ",
+                    seen_sql!(),
+                    " FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id) IS :seen"
+                ),
+                libsql::named_params! {":id": id.as_str(), ":now": at.as_str(), ":seen": seen.as_str()},
+            )?;
             let reply = batch.push(
                 concat!(
                     "UPDATE replies SET intent = ?2, confidence = 1.0, return_date = ?3, classified_at = ?4, updated_at = ?4 \
@@ -532,16 +576,16 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             )?;
             audit::record_with_in(
                 &mut batch,
-                &actor,
+                actor,
                 "reply.correct",
                 ENTITY,
-                &id,
+                id,
                 Some(&serde_json::json!({"intent": before.intent})),
                 Some(&serde_json::json!({"intent": body.intent})),
                 None,
             )?;
             let planned = Planned::new(id.clone(), before.channel, reply);
-            let planned = apply(&mut batch, &actor, &mut contact, body.intent, return_date, true, planned)?;
+            let planned = apply(&mut batch, actor, &mut contact, body.intent, return_date, true, planned)?;
             Ok((batch, planned))
         })
         .await?;
