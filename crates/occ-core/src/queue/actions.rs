@@ -30,6 +30,17 @@ fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
     })
 }
 
+/// An item's facts as SQL (`$sql` answers a `fact` and the contact's `owner` for `:id`): the
+/// read, with the value that stands for both, and the check that this value is unchanged.
+macro_rules! item_facts {
+    ($sql:literal) => {
+        (
+            concat!("SELECT fact, owner, json_array(fact, owner) FROM (", $sql, ")"),
+            concat!("(SELECT json_array(fact, owner) FROM (", $sql, ")) IS :seen"),
+        )
+    };
+}
+
 /// What `done` did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DoneResult {
@@ -71,74 +82,99 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let name = format!("{kind}:{id}");
     let conn = ctx.conn().await?;
     let at = now();
+    let (conn, actor, body, kind, id, name, at) =
+        (&conn, &actor, &body, kind.as_str(), id.as_str(), &name, at.as_str());
+    // What the item's change depends on is read outside any transaction; its batch first
+    // confirms it is unchanged.
     let (outcome, planned) = conn
-        .read_then_write(async |conn| {
-            let owner = |sql: &'static str| facts(conn, sql, &id);
+        .read_then_batch(|| async move {
             let mut batch = Batch::new();
-            let planned = match kind.as_str() {
+            let planned = match kind {
                 "reply" => {
-                    let (_, owner) = owner("SELECT r.id, c.owner_id FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id").await?;
+                    let facts = item_facts!(
+                        "SELECT r.id AS fact, c.owner_id AS owner FROM replies r JOIN contacts c ON c.id = r.contact_id \
+                         WHERE r.id = :id"
+                    );
+                    let (_, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
                     principal.require_owner(owner.as_deref())?;
                     batch.push(
                         "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
                          WHERE id = ?1",
-                        libsql::params![id.as_str(), at.as_str(), principal.user_id.as_str()],
+                        libsql::params![id, at, principal.user_id.as_str()],
                     )?;
-                    audit::record_in(&mut batch, &actor, "reply.handled", "reply", &id, None)?;
+                    audit::record_in(&mut batch, actor, "reply.handled", "reply", id, None)?;
                     Planned::Done("handled")
                 }
                 "followup" => {
-                    let (status, owner) = owner(
-                        "SELECT f.status, c.owner_id FROM followups f JOIN contacts c ON c.id = f.contact_id WHERE f.id = :id",
-                    )
-                    .await?;
+                    let facts = item_facts!(
+                        "SELECT f.status AS fact, c.owner_id AS owner FROM followups f JOIN contacts c ON c.id = f.contact_id \
+                         WHERE f.id = :id"
+                    );
+                    let (status, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
                     principal.require_owner(owner.as_deref())?;
                     if status != "pending" {
                         return Err(AppError::refused("status", "transition", "the follow-up is no longer pending"));
                     }
                     batch.push(
                         "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1",
-                        libsql::params![id.as_str(), at.as_str()],
+                        libsql::params![id, at],
                     )?;
-                    audit::record_in(&mut batch, &actor, "followup.done", "followup", &id, None)?;
+                    audit::record_in(&mut batch, actor, "followup.done", "followup", id, None)?;
                     Planned::Done("done")
                 }
                 "draft" => {
                     let touch = RecordTouch {
-                        draft_id: Some(id.clone()),
+                        draft_id: Some(id.to_owned()),
                         call_outcome: body.call_outcome,
                         duration_seconds: body.duration_seconds,
                         notes: body.notes.clone(),
                         ..RecordTouch::default()
                     };
-                    Planned::Recorded(touchpoints::record(conn, &mut batch, principal, &actor, touch).await?)
+                    Planned::Recorded(touchpoints::record(conn, &mut batch, principal, actor, touch).await?)
                 }
                 "meeting" => {
-                    let (meeting_at, owner) = owner(
-                        "SELECT coalesce(o.meeting_at, o.created_at), c.owner_id FROM opportunities o \
-                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = :id",
-                    )
-                    .await?;
+                    let facts = item_facts!(
+                        "SELECT coalesce(o.meeting_at, o.created_at) AS fact, c.owner_id AS owner FROM opportunities o \
+                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = :id"
+                    );
+                    let (meeting_at, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
                     principal.require_owner(owner.as_deref())?;
                     // Prepared: it leaves this user's queue for good (the window ends with the meeting).
                     let until = DateTime::parse_from_rfc3339(&meeting_at)
                         .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
                         .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
-                    batch.push(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until, at.as_str()])?;
+                    batch.push(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until, at])?;
                     Planned::Done("prepared")
                 }
                 _ => {
-                    let (owner, context, model) = conn
+                    let (owner, context, model, seen) = conn
                         .query_opt(
-                            concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
-                            libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
-                            |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?, col::<Option<String>>(row, 2)?)),
+                            concat!(
+                                "SELECT c.owner_id, ",
+                                mover_sql!(),
+                                ", json_array(c.owner_id, ",
+                                mover_sql!(),
+                                ") FROM contacts c WHERE c.id = :id"
+                            ),
+                            libsql::named_params! {":id": id, ":now": at},
+                            |row| {
+                                Ok((
+                                    col::<Option<String>>(row, 0)?,
+                                    col::<String>(row, 1)?,
+                                    col::<Option<String>>(row, 2)?,
+                                    col::<String>(row, 3)?,
+                                ))
+                            },
                         )
                         .await?
                         .ok_or(AppError::NotFound("queue item"))?;
                     principal.require_owner(owner.as_deref())?;
-                    let mut contact = Mover::new(&id, &context, model, &at)?;
-                    contact.advance(&mut batch, &actor, Stage::Researched, "contact.researched")?;
+                    batch.require_unchanged(
+                        concat!("(SELECT json_array(c.owner_id, ", mover_sql!(), ") FROM contacts c WHERE c.id = :id) IS :seen"),
+                        libsql::named_params! {":id": id, ":now": at, ":seen": seen.as_str()},
+                    )?;
+                    let mut contact = Mover::new(id, &context, model, at)?;
+                    contact.advance(&mut batch, actor, Stage::Researched, "contact.researched")?;
                     Planned::Done("researched")
                 }
             };
@@ -149,7 +185,7 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         Planned::Done(done) => (done, None),
         Planned::Recorded(recording) => ("recorded", Some(recording.read(&outcome)?.0.id)),
     };
-    http::ok(&DoneResult { item: name, outcome: outcome.to_owned(), touchpoint_id })
+    http::ok(&DoneResult { item: name.clone(), outcome: outcome.to_owned(), touchpoint_id })
 }
 
 /// What `done` planned: an outcome known before the writes, or a touch the batch records.
@@ -158,13 +194,22 @@ enum Planned {
     Recorded(touchpoints::Recording),
 }
 
-/// The item's row: a fact and the contact's owner (404 when it is gone); `sql` reads `:id`.
-async fn facts(conn: &Conn, sql: &str, id: &str) -> AppResult<(String, Option<String>)> {
-    conn.query_opt(sql, libsql::named_params! {":id": id}, |row| {
-        Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?))
-    })
-    .await?
-    .ok_or(AppError::NotFound("queue item"))
+/// The item's row read by [`item_facts!`]: a fact and the contact's owner (404 when it is
+/// gone); `batch` gets the check that they are unchanged when it runs.
+async fn facts_confirmed(
+    conn: &Conn,
+    batch: &mut Batch,
+    (read, check): (&'static str, &'static str),
+    id: &str,
+) -> AppResult<(String, Option<String>)> {
+    let (fact, owner, seen) = conn
+        .query_opt(read, libsql::named_params! {":id": id}, |row| {
+            Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<String>(row, 2)?))
+        })
+        .await?
+        .ok_or(AppError::NotFound("queue item"))?;
+    batch.require_unchanged(check, libsql::named_params! {":id": id, ":seen": seen})?;
+    Ok((fact, owner))
 }
 
 /// Puts an item off for a user until a time (`?1` user, `?2` item, `?3` until, `?4` now).
