@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
 use crate::openapi::ErrorResponse;
 use crate::scoring::recompute::{self, Context, Model, context_sql, model_sql};
-use crate::store::{Batch, col};
+use crate::store::{Batch, Conn, col};
 
 /// `POST /api/v1/contacts/{id}/stage`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -212,8 +212,9 @@ macro_rules! mover_sql {
 pub(crate) use mover_sql;
 
 /// A contact whose stage moves inside a batch, read ([`mover_sql!`]) in the transaction that
-/// makes the moves: the stage the moves start from is the one read, and each move is audited
-/// and stores the score at its new stage, as [`advance`] does, without a call of its own.
+/// makes the moves, or before it with [`Mover::read_for`], whose batch confirms what was read:
+/// the stage the moves start from is the one read, and each move is audited and stores the
+/// score at its new stage, as [`advance`] does, without a call of its own.
 #[derive(Debug)]
 pub(crate) struct Mover {
     id: String,
@@ -231,6 +232,45 @@ impl Mover {
             model: Model::decode(model)?,
             at: at.to_owned(),
         })
+    }
+
+    /// Reads the contact `id` outside any transaction, to move it in `batch`: its owner and its
+    /// [`Mover`] at `at`; `batch` gets the check that the owner, the scoring context and the
+    /// model are unchanged when it runs. `None` when there is no such contact.
+    pub(crate) async fn read_for(
+        conn: &Conn,
+        batch: &mut Batch,
+        id: &str,
+        at: &str,
+    ) -> AppResult<Option<(Option<String>, Self)>> {
+        let Some((owner, context, model, seen)) = conn
+            .query_opt(
+                concat!(
+                    "SELECT c.owner_id, ",
+                    mover_sql!(),
+                    ", json_array(c.owner_id, ",
+                    mover_sql!(),
+                    ") FROM contacts c WHERE c.id = :id"
+                ),
+                libsql::named_params! {":id": id, ":now": at},
+                |row| {
+                    Ok((
+                        col::<Option<String>>(row, 0)?,
+                        col::<String>(row, 1)?,
+                        col::<Option<String>>(row, 2)?,
+                        col::<String>(row, 3)?,
+                    ))
+                },
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        batch.require_unchanged(
+            concat!("(SELECT json_array(c.owner_id, ", mover_sql!(), ") FROM contacts c WHERE c.id = :id) IS :seen"),
+            libsql::named_params! {":id": id, ":now": at, ":seen": seen},
+        )?;
+        Ok(Some((owner, Self::new(id, &context, model, at)?)))
     }
 
     /// The contact's id.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::DEFAULT_SNOOZE_HOURS;
 use crate::access::Principal;
 use crate::audit;
-use crate::contacts::actions::{Mover, mover_sql};
+use crate::contacts::actions::Mover;
 use crate::domain::enums::Stage;
 use crate::domain::now;
 use crate::enrollments::due::stored;
@@ -147,33 +147,9 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                     Planned::Done("prepared")
                 }
                 _ => {
-                    let (owner, context, model, seen) = conn
-                        .query_opt(
-                            concat!(
-                                "SELECT c.owner_id, ",
-                                mover_sql!(),
-                                ", json_array(c.owner_id, ",
-                                mover_sql!(),
-                                ") FROM contacts c WHERE c.id = :id"
-                            ),
-                            libsql::named_params! {":id": id, ":now": at},
-                            |row| {
-                                Ok((
-                                    col::<Option<String>>(row, 0)?,
-                                    col::<String>(row, 1)?,
-                                    col::<Option<String>>(row, 2)?,
-                                    col::<String>(row, 3)?,
-                                ))
-                            },
-                        )
-                        .await?
-                        .ok_or(AppError::NotFound("queue item"))?;
+                    let (owner, mut contact) =
+                        Mover::read_for(conn, &mut batch, id, at).await?.ok_or(AppError::NotFound("queue item"))?;
                     principal.require_owner(owner.as_deref())?;
-                    batch.require_unchanged(
-                        concat!("(SELECT json_array(c.owner_id, ", mover_sql!(), ") FROM contacts c WHERE c.id = :id) IS :seen"),
-                        libsql::named_params! {":id": id, ":now": at, ":seen": seen.as_str()},
-                    )?;
-                    let mut contact = Mover::new(id, &context, model, at)?;
                     contact.advance(&mut batch, actor, Stage::Researched, "contact.researched")?;
                     Planned::Done("researched")
                 }

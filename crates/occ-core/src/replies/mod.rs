@@ -384,31 +384,11 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     // The contact is read outside any transaction; the batch writes only if it is unchanged.
     let (outcome, planned) = conn
         .read_then_batch(|| async move {
-            let found = conn
-                .query_opt(
-                    concat!(
-                        "SELECT c.owner_id, ",
-                        mover_sql!(),
-                        ", json_array(c.owner_id, ",
-                        mover_sql!(),
-                        ") FROM contacts c WHERE c.id = :id"
-                    ),
-                    libsql::named_params! {":id": contact_id, ":now": at},
-                    |row| {
-                        Ok((
-                            col::<Option<String>>(row, 0)?,
-                            col::<String>(row, 1)?,
-                            col::<Option<String>>(row, 2)?,
-                            col::<String>(row, 3)?,
-                        ))
-                    },
-                )
-                .await?;
-            let Some((owner, context, model, seen)) = found else {
+            let mut batch = Batch::new();
+            let Some((owner, mut contact)) = Mover::read_for(conn, &mut batch, contact_id, at).await? else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
             principal.require_owner(owner.as_deref())?;
-            let mut contact = Mover::new(contact_id, &context, model, at)?;
             let incoming = Incoming {
                 channel,
                 subject: subject.clone(),
@@ -418,15 +398,6 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 touchpoint_id: None,
                 message_id: None,
             };
-            let mut batch = Batch::new();
-            batch.require_unchanged(
-                concat!(
-                    "(SELECT json_array(c.owner_id, ",
-                    mover_sql!(),
-                    ") FROM contacts c WHERE c.id = :id) IS :seen"
-                ),
-                libsql::named_params! {":id": contact_id, ":now": at, ":seen": seen.as_str()},
-            )?;
             let planned = ingest(&mut batch, actor, &mut contact, incoming)?;
             Ok((batch, planned))
         })
