@@ -188,7 +188,9 @@ impl Conn {
     }
 
     /// Runs a statement that returns no rows; answers the number of rows changed. A statement
-    /// that finds the database busy may be tried again (see [`Patience`]), one call a try.
+    /// that finds the database busy may be tried again (see [`Patience`]), one call a try. On a
+    /// remote server, outside a transaction, it waits for the instance's turn to write first, as
+    /// a transaction does (the worker's and the tick's writes wait with the requests' ones).
     pub async fn execute(&self, sql: &str, params: impl IntoParams) -> AppResult<u64> {
         let params = params.into_params()?;
         let mut patience = Patience::new();
@@ -199,7 +201,10 @@ impl Conn {
                     calls::round_trip();
                     conn.execute(sql, params.clone()).await
                 }
-                Link::Remote(remote) => remote.execute(sql, params.clone(), false).await.map(|r| r.affected_row_count),
+                Link::Remote(remote) => match remote.write_turn().await {
+                    Ok(()) => remote.execute(sql, params.clone(), false).await.map(|r| r.affected_row_count),
+                    Err(busy) => Err(busy),
+                },
             };
             match done {
                 Err(err) if let Some(pause) = patience.again(&err, self.is_autocommit()) => {
