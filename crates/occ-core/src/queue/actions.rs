@@ -283,36 +283,44 @@ pub(crate) async fn skip(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let conn = ctx.conn().await?;
     let at = now();
-    conn.immediate(async |conn| {
-        let (status, owner, sending) = conn
-            .query_opt(
-                "SELECT d.approval_status, c.owner_id, EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
-                   AND t.status IN ('reserved', 'sending', 'unknown')) \
-                 FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?1",
-                [id.as_str()],
-                |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<bool>(row, 2)?)),
-            )
+    let (conn, actor, id, at, reason) = (&conn, &actor, id.as_str(), at.as_str(), reason.as_deref());
+    /// What a skip depends on: the draft's status, its contact's owner and whether its email
+    /// is being sent or waits to be checked.
+    macro_rules! skip_facts {
+        () => {
+            "json_array(d.approval_status, c.owner_id, EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id \
+               AND t.status IN ('reserved', 'sending', 'unknown'))) \
+             FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?1"
+        };
+    }
+    // Read outside any transaction; the batch writes only if what was read is unchanged.
+    conn.read_then_batch(|| async move {
+        let facts: String = conn
+            .query_opt(concat!("SELECT ", skip_facts!()), [id], |row| col(row, 0))
             .await?
             .ok_or(AppError::NotFound("queue item"))?;
+        let (status, owner, sending): (String, Option<String>, i64) =
+            serde_json::from_str(&facts).map_err(|e| AppError::Internal(e.into()))?;
         principal.require_owner(owner.as_deref())?;
         if status != "approved" {
             return Err(AppError::refused("status", "transition", format!("the draft is {status}; only an approved one can be skipped")));
         }
-        if sending {
+        if sending != 0 {
             return Err(AppError::refused(
                 "status",
                 "sending",
                 "its email is being sent or waits to be checked: mark the send sent or not sent first",
             ));
         }
-        audit::record_because(conn, &actor, "draft.skipped", "draft", &id, reason.as_deref()).await?;
-        conn.write(
+        let mut batch = Batch::new();
+        batch.require_unchanged(concat!("(SELECT ", skip_facts!(), ") IS ?2"), libsql::params![id, facts.as_str()])?;
+        audit::record_in(&mut batch, actor, "draft.skipped", "draft", id, reason)?;
+        batch.push(
             "UPDATE message_drafts SET approval_status = 'archived', notes = coalesce(?3, notes), updated_at = ?2 WHERE id = ?1",
-            libsql::params![id.as_str(), at.as_str(), reason.as_deref().map(|r| format!("Skipped: {r}"))],
-        )
-        .await?;
-        Ok(())
+            libsql::params![id, at, reason.map(|r| format!("Skipped: {r}"))],
+        )?;
+        Ok((batch, ()))
     })
     .await?;
-    http::ok(&Skipped { item: format!("draft:{id}"), draft_id: id })
+    http::ok(&Skipped { item: format!("draft:{id}"), draft_id: id.to_owned() })
 }
