@@ -241,8 +241,9 @@ macro_rules! facts_sql {
     };
 }
 
-/// What a touch is recorded from, as one value of a row `x` of [`facts_sql!`]: the touch
-/// recorded before under its key, the facts, the contact's scoring context and the model.
+/// What a touch is recorded from, as one value of a row `x` of [`facts_sql!`] (materialized,
+/// so each is computed once): the touch recorded before under its key, the facts, the
+/// contact's scoring context and the model.
 macro_rules! seen_of_x {
     () => {
         "json_array(x.id, x.touch_facts, x.touch_context, x.touch_model)"
@@ -290,7 +291,7 @@ pub(crate) async fn record(
     let read = conn
         .query_one(
             ENTITY,
-            concat!("SELECT x.*, ", seen_of_x!(), " FROM (", facts_sql!(), ") x"),
+            concat!("WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT x.*, ", seen_of_x!(), " FROM x"),
             libsql::named_params! {
                 ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
                 ":now": at.as_str(),
@@ -344,7 +345,7 @@ pub(crate) async fn record(
     }
     // Read outside the transaction (see `create`): the batch writes only if it all still holds.
     batch.require_unchanged(
-        concat!("(SELECT ", seen_of_x!(), " FROM (", facts_sql!(), ") x) IS :seen"),
+        concat!("(WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT ", seen_of_x!(), " FROM x) IS :seen"),
         libsql::named_params! {
             ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
             ":now": at.as_str(), ":seen": seen.as_str(),

@@ -211,6 +211,19 @@ macro_rules! mover_sql {
 }
 pub(crate) use mover_sql;
 
+/// The contact `:id`'s owner and [`mover_sql!`]'s two columns, read once, as the table `m`
+/// (`owner`, `context`, `model`): what is read and what its confirmation compares are the
+/// same values, each computed once.
+macro_rules! mover_of {
+    () => {
+        concat!(
+            "WITH m (owner, context, model) AS MATERIALIZED (SELECT c.owner_id, ",
+            mover_sql!(),
+            " FROM contacts c WHERE c.id = :id) "
+        )
+    };
+}
+
 /// A contact whose stage moves inside a batch, read ([`mover_sql!`]) in the transaction that
 /// makes the moves, or before it with [`Mover::read_for`], whose batch confirms what was read:
 /// the stage the moves start from is the one read, and each move is audited and stores the
@@ -245,13 +258,7 @@ impl Mover {
     ) -> AppResult<Option<(Option<String>, Self)>> {
         let Some((owner, context, model, seen)) = conn
             .query_opt(
-                concat!(
-                    "SELECT c.owner_id, ",
-                    mover_sql!(),
-                    ", json_array(c.owner_id, ",
-                    mover_sql!(),
-                    ") FROM contacts c WHERE c.id = :id"
-                ),
+                concat!(mover_of!(), "SELECT owner, context, model, json_array(owner, context, model) FROM m"),
                 libsql::named_params! {":id": id, ":now": at},
                 |row| {
                     Ok((
@@ -267,7 +274,7 @@ impl Mover {
             return Ok(None);
         };
         batch.require_unchanged(
-            concat!("(SELECT json_array(c.owner_id, ", mover_sql!(), ") FROM contacts c WHERE c.id = :id) IS :seen"),
+            concat!("(", mover_of!(), "SELECT json_array(owner, context, model) FROM m) IS :seen"),
             libsql::named_params! {":id": id, ":now": at, ":seen": seen},
         )?;
         Ok(Some((owner, Self::new(id, &context, model, at)?)))

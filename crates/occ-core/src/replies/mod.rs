@@ -497,11 +497,15 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let conn = ctx.conn().await?;
     let at = now();
     let (conn, actor, body, id, at) = (&conn, &actor, &body, &id, &at);
-    /// What the correction depends on: the reply's intent and channel, its contact's owner,
-    /// scoring context and model.
-    macro_rules! seen_sql {
+    /// What the correction depends on, each value computed once: the reply's intent and
+    /// channel, its contact's owner, scoring context and model (the table `m`).
+    macro_rules! mover_of_reply {
         () => {
-            concat!("json_array(r.intent, r.channel, r.contact_id, c.owner_id, ", mover_sql!(), ")")
+            concat!(
+                "WITH m (owner, context, model) AS MATERIALIZED (SELECT c.owner_id, ",
+                mover_sql!(),
+                " FROM replies r0 JOIN contacts c ON c.id = r0.contact_id WHERE r0.id = :id) "
+            )
         };
     }
     // Read outside any transaction; the batch writes only if what was read is unchanged.
@@ -511,13 +515,12 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                 .query_one(
                     ENTITY,
                     concat!(
-                        "SELECT r.*, c.owner_id, ",
-                        mover_sql!(),
-                        ", ",
-                        seen_sql!(),
-                        " FROM (SELECT ",
+                        mover_of_reply!(),
+                        "SELECT r.*, m.owner, m.context, m.model, \
+                           json_array(r.intent, r.channel, r.contact_id, m.owner, m.context, m.model) \
+                         FROM (SELECT ",
                         reply_columns!(),
-                        " FROM replies WHERE id = :id) r JOIN contacts c ON c.id = r.contact_id"
+                        " FROM replies WHERE id = :id) r, m"
                     ),
                     libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
                     |row| {
@@ -531,9 +534,10 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
             let mut batch = Batch::new();
             batch.require_unchanged(
                 concat!(
-                    "(SELECT ",
-                    seen_sql!(),
-                    " FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id) IS :seen"
+                    "(",
+                    mover_of_reply!(),
+                    "SELECT json_array(r.intent, r.channel, r.contact_id, m.owner, m.context, m.model) \
+                     FROM replies r, m WHERE r.id = :id) IS :seen"
                 ),
                 libsql::named_params! {":id": id.as_str(), ":now": at.as_str(), ":seen": seen.as_str()},
             )?;
