@@ -250,6 +250,65 @@ async fn lists_filter_by_industry_and_search_name_and_domain() {
 }
 
 #[tokio::test]
+async fn the_search_follows_edits_of_names_and_only_of_names() {
+    let app = spawn_app().await;
+    let account = app.create_account(json!({"name": "Northwind", "domain": "northwind.io"})).await;
+    let id = account["id"].as_str().expect("id");
+    let contact =
+        app.post("/api/v1/contacts", json!({"first_name": "Ana", "last_name": "Lopez", "account_id": id})).await;
+    assert_eq!(contact.status, 201, "{}", contact.text);
+    let contact_id = contact.body["id"].as_str().expect("id");
+    let contacts = |q: &'static str| {
+        let app = &app;
+        async move {
+            let answer = app.get(&format!("/api/v1/contacts?q={q}")).await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            answer.body["items"].as_array().expect("items").len()
+        }
+    };
+
+    // Edits of other fields leave the text indexes as they were, block for block.
+    let conn = app.db.conn().await;
+    let blocks = || async {
+        conn.query_one(
+            "fts",
+            "SELECT (SELECT group_concat(id || ':' || hex(block)) FROM contacts_fts_data) || '/' || \
+             (SELECT group_concat(id || ':' || hex(block)) FROM accounts_fts_data)",
+            (),
+            |row| occ_core::store::col::<String>(row, 0),
+        )
+        .await
+        .expect("text index blocks")
+    };
+    let before = blocks().await;
+    let edited = app.patch(&format!("/api/v1/accounts/{id}"), json!({"industry": "Fintech"})).await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    let edited = app.patch(&format!("/api/v1/contacts/{contact_id}"), json!({"seniority": "vp"})).await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(blocks().await, before);
+    assert_eq!(names(&app, "q=northwind").await.0, ["Northwind"], "an edit of other fields keeps the name found");
+    assert_eq!(contacts("lopez").await, 1);
+    assert_eq!(contacts("northwind").await, 1, "a contact is found by its company's name");
+
+    let renamed =
+        app.patch(&format!("/api/v1/accounts/{id}"), json!({"name": "Southwind", "domain": "south.io"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let renamed = app.patch(&format!("/api/v1/contacts/{contact_id}"), json!({"last_name": "Garcia"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(names(&app, "q=northwind").await.0, Vec::<String>::new());
+    assert_eq!(names(&app, "q=south.io").await.0, ["Southwind"]);
+    assert_eq!((contacts("lopez").await, contacts("garcia").await, contacts("southwind").await), (0, 1, 1));
+
+    // Both text indexes still hold exactly what their tables do.
+    for check in [
+        "INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('integrity-check', 1)",
+        "INSERT INTO contacts_fts (contacts_fts, rank) VALUES ('integrity-check', 1)",
+    ] {
+        conn.execute(check, ()).await.unwrap_or_else(|e| panic!("{check}: {e}"));
+    }
+}
+
+#[tokio::test]
 async fn list_parameters_outside_the_rules_are_422() {
     let app = spawn_app().await;
     for (query, field) in [

@@ -479,6 +479,7 @@ async fn today_and_the_prep_card_read_through_indexes() {
         "SCAN g",
         "SCAN counts",
         "SCAN ranked",
+        "SCAN top",
         "SCAN ranked LEFT-JOIN",
     ];
     for (name, sql) in [("queue", occ_core::queue::QUEUE_SQL), ("prep card", occ_core::prep::CARD_SQL)] {

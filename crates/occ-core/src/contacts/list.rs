@@ -120,7 +120,10 @@ impl Filters {
     }
 }
 
-/// The filter conditions, shared by every sort's statement.
+/// The filter conditions, shared by every sort's statement. A text search is one set of row
+/// ids (the contacts whose own text matches, and those of the accounts whose name or domain
+/// does), so a row that does not match is ruled out from the sort's index alone; testing its
+/// account as a second condition would read every row the sort passes over.
 macro_rules! contact_filters {
     () => {
         "(:account_id IS NULL OR account_id = :account_id) \
@@ -136,9 +139,9 @@ macro_rules! contact_filters {
          AND (:has_linkedin IS NULL OR (linkedin_url IS NOT NULL) = :has_linkedin) \
          AND (:touched_since IS NULL OR last_touch_at >= :touched_since) \
          AND (:touched_before IS NULL OR last_touch_at < :touched_before) \
-         AND (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts) \
-              OR account_id IN (SELECT a.id FROM accounts a WHERE a.rowid IN \
-                  (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts))) \
+         AND (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts \
+              UNION ALL SELECT x.rowid FROM contacts x WHERE x.account_id IN (SELECT a.id FROM accounts a \
+                  WHERE a.rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)))) \
          AND (:prefix IS NULL OR first_name LIKE :prefix ESCAPE '\\' OR last_name LIKE :prefix ESCAPE '\\' \
               OR email LIKE :prefix ESCAPE '\\')"
     };

@@ -85,7 +85,8 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     let stages_json = serde_json::to_string(&stages).map_err(|e| AppError::Internal(e.into()))?;
     // Counts come as rows without a contact (from the counts the triggers keep, migration
     // 0004); cards follow, each column from its own index range: one statement per owner
-    // filter, so each walks the index made for it.
+    // filter, so each walks the index made for it, and finds its cards by the row ids the
+    // index holds (no second lookup through the contacts' id index).
     macro_rules! board {
         ($owner:literal) => {
             concat!(
@@ -96,7 +97,7 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
                  UNION ALL \
                  SELECT c.stage, NULL, c.id, c.first_name, c.last_name, c.title, c.account_id, a.name, c.priority_score, \
                    c.owner_id, c.status \
-                 FROM json_each(:stages) s JOIN contacts c ON c.id IN (SELECT x.id FROM contacts x \
+                 FROM json_each(:stages) s JOIN contacts c ON c.rowid IN (SELECT x.rowid FROM contacts x \
                      WHERE x.stage = s.value AND ",
                 $owner,
                 " ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) \

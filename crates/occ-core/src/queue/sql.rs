@@ -25,7 +25,10 @@ macro_rules! lane {
 /// The queue in one statement: the ranked items (item, kind, due_at, priority, contact id,
 /// channel, reply, draft, follow-up, opportunity, excerpt, detail; then the contact's name,
 /// company, score, LinkedIn address and phone, and a task's text), each row with the day's
-/// counts and LinkedIn's room; one row of counts alone when there is nothing to do.
+/// counts and LinkedIn's room; one row of counts alone when there is nothing to do. The items
+/// are ranked on what the ranking needs (their own columns and the contact's score), and only
+/// those shown are given their names, company and task text. The counts read
+/// `idx_queue_items_counts` alone (migration 0007).
 pub const QUEUE_SQL: &str = concat!(
     "WITH pacing AS (SELECT (SELECT st.value FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1) AS v), \
      limits AS (SELECT coalesce(v ->> '$.linkedin_connections_daily', 20) AS connects_daily, \
@@ -55,14 +58,16 @@ pub const QUEUE_SQL: &str = concat!(
     " UNION ALL ",
     lane!("research", "", "10"),
     "), \
-     ranked AS (SELECT i.item, i.kind, i.due_at, \
-         CASE WHEN i.lane = 'followup' AND i.due_at < :day_start THEN i.priority + 2 ELSE i.priority END AS priority, \
-         i.contact_id, i.channel, i.reply_id, i.draft_id, i.followup_id, i.opportunity_id, i.excerpt, i.detail, \
-         trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, a.name AS account_name, \
-         c.priority_score AS score, c.linkedin_url AS linkedin_url, c.phone AS phone, \
-         CASE WHEN i.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = i.draft_id) END AS body \
-         FROM items i JOIN contacts c ON c.id = i.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
-         ORDER BY 4 DESC, c.priority_score DESC, i.due_at LIMIT :limit), \
+     top AS (SELECT i.*, CASE WHEN i.lane = 'followup' AND i.due_at < :day_start THEN i.priority + 2 ELSE i.priority END \
+         AS ranked_priority, c.priority_score AS score \
+         FROM items i JOIN contacts c ON c.id = i.contact_id ORDER BY ranked_priority DESC, score DESC, i.due_at LIMIT :limit), \
+     ranked AS (SELECT top.item, top.kind, top.due_at, top.ranked_priority AS priority, \
+         top.contact_id, top.channel, top.reply_id, top.draft_id, top.followup_id, top.opportunity_id, top.excerpt, top.detail, \
+         trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, \
+         (SELECT a.name FROM accounts a WHERE a.id = c.account_id) AS account_name, \
+         top.score, c.linkedin_url AS linkedin_url, c.phone AS phone, \
+         CASE WHEN top.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = top.draft_id) END AS body \
+         FROM top JOIN contacts c ON c.id = top.contact_id), \
      counts AS (SELECT coalesce(sum(q.lane = 'reply'), 0) AS replies_waiting, \
          coalesce(sum(q.lane = 'meeting' AND q.due_at >= :recent AND q.due_at < :tomorrow), 0) AS meetings, \
          coalesce(sum(q.lane = 'followup' AND q.due_at < :day_end), 0) AS followups_due, \

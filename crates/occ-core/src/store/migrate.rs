@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_board_counts", "board_counts"),
     migration!(5, "0005_batch_checks", "batch_checks"),
     migration!(6, "0006_today_queue", "today_queue"),
+    migration!(7, "0007_counts_and_text_triggers", "counts_and_text_triggers"),
 ];
 
 impl Migration {

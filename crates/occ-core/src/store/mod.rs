@@ -16,6 +16,7 @@ mod remote;
 mod row;
 mod search;
 pub mod vouch;
+mod wire;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

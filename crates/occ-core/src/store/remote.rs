@@ -120,8 +120,7 @@ impl Remote {
         if !status.is_success() {
             return Err(Refused { status, text: String::from_utf8_lossy(&bytes).into_owned() }.into());
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| failure(UNREACHABLE, format!("the server's answer is not Hrana: {e}")))
+        super::wire::read(&bytes).map_err(|e| failure(UNREACHABLE, format!("the server's answer is not Hrana: {e}")))
     }
 }
 
