@@ -2,6 +2,8 @@
 //! positive reply's colleagues), drafts that must not go out, suppression for an unsubscribe,
 //! a 90-day follow-up for not now, an out-of-office pause; a corrected intent follows again.
 
+use occ_core::access::Scope;
+use occ_core::domain::enums::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -37,7 +39,7 @@ async fn reply(app: &TestApp, contact: &Value, body: &str) -> Value {
     let answer =
         app.post("/api/v1/replies", json!({"contact_id": contact["id"], "channel": "email", "body": body})).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
-    assert_eq!(answer.work_round_trips(), 2, "the read of the contact, the writes with the commit");
+    assert_eq!(answer.work_round_trips(), 1, "the checks, the reply and its consequences with the commit");
     answer.body
 }
 
@@ -203,4 +205,44 @@ async fn follow_ups_are_scheduled_listed_by_due_time_and_finished_once() {
     let bad = app.post("/api/v1/followups", json!({"contact_id": ana["id"], "channel": "fax", "due_at": "soon"})).await;
     assert_eq!(bad.status, 422, "{}", bad.text);
     app.assert_queue_kept().await;
+}
+
+/// A reply about nobody is refused naming the field; a bdr logs replies only for the people it
+/// owns or nobody owns; a refused reply writes nothing, and one that is logged moves the stage.
+#[tokio::test]
+async fn a_reply_needs_a_contact_the_logger_may_work_and_refused_ones_write_nothing() {
+    let app = spawn_app().await;
+    let missing = app
+        .post(
+            "/api/v1/replies",
+            json!({"contact_id": "00000000-0000-7000-8000-000000000000", "channel": "email", "body": "Hi"}),
+        )
+        .await;
+    assert_eq!(missing.status, 422, "{}", missing.text);
+    assert_eq!(missing.field_errors(), [("contact_id".to_owned(), "exists".to_owned())]);
+
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let admins = app.post("/api/v1/contacts", json!({"first_name": "Theirs"})).await.body;
+    let nobodys = app.post("/api/v1/contacts", json!({"first_name": "Free", "owner_id": null})).await.body;
+    let log = |contact: &Value| {
+        app.client
+            .post(app.url("/api/v1/replies"))
+            .bearer_auth(&bdr)
+            .json(&json!({"contact_id": contact["id"], "channel": "email", "body": "Sounds good, let's talk", "intent": "positive"}))
+    };
+    let refused = app.send_raw(log(&admins)).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let theirs = app.get(&format!("/api/v1/replies?contact_id={}", id(&admins))).await;
+    assert_eq!(theirs.body["items"], json!([]), "nothing recorded");
+    assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&admins))).await.body["stage"], "new");
+
+    let logged = app.send_raw(log(&nobodys)).await;
+    assert_eq!(logged.status, 201, "{}", logged.text);
+    assert_eq!(logged.work_round_trips(), 1);
+    assert_eq!(logged.body["effects"]["stage"], "replied_positive", "{}", logged.text);
+    let moved = app.get(&format!("/api/v1/contacts/{}", id(&nobodys))).await.body;
+    assert_eq!(
+        (moved["stage"].as_str(), moved["priority_factors"]["engagement"].as_i64()),
+        (Some("replied_positive"), Some(10))
+    );
 }

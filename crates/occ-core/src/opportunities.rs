@@ -15,12 +15,11 @@ use crate::audit::{self, Actor};
 use crate::contacts::stage::may_move;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::domain::{new_id, now};
-use crate::enrollments::advance::{advance_in, score_at};
+use crate::enrollments::advance::advance_in;
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::scoring::recompute::{Context, Model, context_sql, model_sql};
 use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 
@@ -162,24 +161,21 @@ fn money(c: &mut Check, amount: Option<i64>, currency: Option<String>) -> (Optio
 
 /// Moves the contact's stage along with the opportunity's status, as statements of the change's
 /// batch: each stage of the walk that the stage machine allows from `from`, where the contact
-/// stands, each scored at its stage from the contact's scoring `context` (both read before the
-/// batch). Booking a meeting ends the contact's sequence and archives what was waiting to be
+/// stands (read before the batch), each scored at its stage. Booking a meeting ends the contact's sequence and archives what was waiting to be
 /// sent; the database does that when the opportunity is inserted.
-#[allow(clippy::too_many_arguments)]
 fn follow_in(
     batch: &mut Batch,
     actor: &Actor,
     contact_id: &str,
     from: Stage,
-    (context, model): (&Context, &Model),
     status: OpportunityStatus,
     at: &str,
 ) -> AppResult<()> {
     let mut stage = from;
+    let ids = [contact_id.to_owned()];
     for next in stages_for(status).iter().copied() {
         if may_move(stage, next) {
-            let scored = [(contact_id.to_owned(), score_at(model, context, next, at))];
-            advance_in(batch, actor, next, "contact.opportunity", model.version, &scored, at)?;
+            advance_in(batch, actor, next, "contact.opportunity", &ids, at)?;
             stage = next;
         }
     }
@@ -248,20 +244,15 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         .read_then_write(async |conn| {
             let facts = conn
                 .query_opt(
-                    concat!(
-                        "SELECT json_array(c.owner_id, c.account_id, (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
-                           AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), c.stage, \
-                           (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)), ",
-                        context_sql!("c", "c.account_id"),
-                        ", ",
-                        model_sql!(),
-                        " FROM contacts c WHERE c.id = :contact"
-                    ),
-                    libsql::named_params! {":contact": contact_id.as_str(), ":reply": reply_id.as_deref(), ":now": at.as_str()},
-                    |row| Ok((col::<String>(row, 0)?, Context::decode(&col::<String>(row, 1)?)?, Model::decode(col(row, 2)?)?)),
+                    "SELECT json_array(c.owner_id, c.account_id, (SELECT o.id FROM opportunities o WHERE o.contact_id = c.id \
+                       AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), c.stage, \
+                       (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)) \
+                     FROM contacts c WHERE c.id = :contact",
+                    libsql::named_params! {":contact": contact_id.as_str(), ":reply": reply_id.as_deref()},
+                    |row| col::<String>(row, 0),
                 )
                 .await?;
-            let Some((facts, context, model)) = facts else {
+            let Some(facts) = facts else {
                 return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
             };
             let (owner, account_id, open, stage, replied): (Option<String>, Option<String>, Option<String>, Stage, i64) =
@@ -303,7 +294,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     at.as_str()
                 ],
             )?;
-            follow_in(&mut batch, &actor, &contact_id, stage, (&context, &model), status, &at)?;
+            follow_in(&mut batch, &actor, &contact_id, stage, status, &at)?;
             Ok((batch, created))
         })
         .await?;
@@ -425,24 +416,17 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let (outcome, after) = conn
         .read_then_write(async |conn| {
-            let (before, contact, context, model) = conn
+            let (before, contact) = conn
                 .query_one(
                     ENTITY,
                     concat!(
                         "SELECT ",
                         opportunity_columns!(),
-                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id), \
-                         (SELECT ",
-                        context_sql!("c", "c.account_id"),
-                        " FROM contacts c WHERE c.id = opportunities.contact_id), ",
-                        model_sql!(),
-                        " FROM opportunities WHERE id = :id"
+                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) \
+                         FROM opportunities WHERE id = :id"
                     ),
-                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
-                    |row| {
-                        let context = col::<Option<String>>(row, 15)?.map(|c| Context::decode(&c)).transpose()?;
-                        Ok((decode(row)?, col::<Option<String>>(row, 14)?, context, Model::decode(col(row, 16)?)?))
-                    },
+                    libsql::named_params! {":id": id.as_str()},
+                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
                 )
                 .await?;
             let contact: Option<(Option<String>, Stage)> =
@@ -492,8 +476,8 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 if money_sent { currency.as_deref() } else { before.currency.as_deref() },
             );
             audit::record_with_in(&mut batch, &actor, "opportunity.update", ENTITY, &id, Some(&before_view), Some(&after_view), None)?;
-            if let (Some(to), Some(contact_id), Some((_, stage)), Some(context)) = (moved, &before.contact_id, contact, &context) {
-                follow_in(&mut batch, &actor, contact_id, stage, (context, &model), to, &at)?;
+            if let (Some(to), Some(contact_id), Some((_, stage))) = (moved, &before.contact_id, contact) {
+                follow_in(&mut batch, &actor, contact_id, stage, to, &at)?;
             }
             Ok((batch, after))
         })

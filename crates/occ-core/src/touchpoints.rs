@@ -13,7 +13,7 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::Mover;
+use crate::contacts::actions::{Mover, mover_sql};
 use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, OpportunityStatus, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
@@ -21,7 +21,6 @@ use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
 use crate::opportunities::stages_for;
-use crate::scoring::recompute::{context_sql, model_sql};
 use crate::store::{Batch, Conn, Outcome, Row, Step, col};
 use crate::validate::Check;
 
@@ -209,8 +208,7 @@ struct Facts(
 /// The facts, read with the touch recorded under the same key (if any): `[contact, channel,
 /// approval status, step kind, break-up, owner, pacing settings, whether another touch took the
 /// draft, whether the contact has an open opportunity]` from the draft, or from the contact for
-/// an ad-hoc touch; then the contact's scoring context and the model. Expects `:draft`,
-/// `:contact`, `:key` and `:now`.
+/// an ad-hoc touch; then the contact's stage. Expects `:draft`, `:contact` and `:key`.
 macro_rules! facts_sql {
     () => {
         concat!(
@@ -233,20 +231,19 @@ macro_rules! facts_sql {
                     AND p.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) THEN 'true' ELSE 'false' END)) \
                 FROM contacts c WHERE c.id = :contact) END AS touch_facts, \
              (SELECT ",
-            context_sql!("c", "c.account_id"),
-            " FROM contacts c WHERE c.id = f.contact_id) AS touch_context, ",
-            model_sql!(),
-            " AS touch_model FROM f LEFT JOIN touchpoints ON touchpoints.idempotency_key = :key"
+            mover_sql!(),
+            " FROM contacts c WHERE c.id = f.contact_id) AS touch_stage \
+             FROM f LEFT JOIN touchpoints ON touchpoints.idempotency_key = :key"
         )
     };
 }
 
 /// What a touch is recorded from, as one value of a row `x` of [`facts_sql!`] (materialized,
-/// so each is computed once): the touch recorded before under its key, the facts, the
-/// contact's scoring context and the model.
+/// so each is computed once): the touch recorded before under its key, the facts and the
+/// contact's stage.
 macro_rules! seen_of_x {
     () => {
-        "json_array(x.id, x.touch_facts, x.touch_context, x.touch_model)"
+        "json_array(x.id, x.touch_facts, x.touch_stage)"
     };
 }
 
@@ -294,17 +291,15 @@ pub(crate) async fn record(
             concat!("WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT x.*, ", seen_of_x!(), " FROM x"),
             libsql::named_params! {
                 ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
-                ":now": at.as_str(),
             },
             |row| {
                 let before = col::<Option<String>>(row, 0)?.map(|_| decode(row)).transpose()?;
                 let facts = col::<Option<String>>(row, 19)?;
-                let context = col::<Option<String>>(row, 20)?;
-                Ok((before, facts, context, col::<Option<String>>(row, 21)?, col::<String>(row, 22)?))
+                Ok((before, facts, col::<Option<String>>(row, 20)?, col::<String>(row, 21)?))
             },
         )
         .await?;
-    let (before, Some(facts), Some(context), model, seen) = read else {
+    let (before, Some(facts), Some(stage), seen) = read else {
         return Err(match &t.draft_id {
             Some(_) => AppError::invalid("draft_id", "exists", "no draft has this id"),
             None => AppError::invalid("contact_id", "exists", "no contact has this id"),
@@ -348,7 +343,7 @@ pub(crate) async fn record(
         concat!("(WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT ", seen_of_x!(), " FROM x) IS :seen"),
         libsql::named_params! {
             ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
-            ":now": at.as_str(), ":seen": seen.as_str(),
+            ":seen": seen.as_str(),
         },
     )?;
     audit::record_in(batch, actor, "touchpoint.create", ENTITY, &id, None)?;
@@ -382,7 +377,7 @@ pub(crate) async fn record(
         let pacing = crate::settings::pacing::parse(pacing.as_deref());
         crate::settings::pacing::take_linkedin_slot(batch, &pacing, &principal.user_id, event, chrono::Utc::now())?;
     }
-    let mut contact = Mover::new(&contact_id, &context, model, &at)?;
+    let mut contact = Mover::new(&contact_id, Some(&stage), &at)?;
     contact.advance(batch, actor, Stage::Touched, "contact.touched")?;
     if break_up != 0 {
         contact.advance(batch, actor, Stage::BreakUpSent, "contact.break_up_sent")?;

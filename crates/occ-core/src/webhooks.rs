@@ -17,14 +17,13 @@ use sha2::Sha256;
 
 use crate::access::Access::Public;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::{Mover, stop_outreach_in};
+use crate::contacts::actions::{Mover, mover_sql, stop_outreach_in};
 use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionKind, SuppressionReason};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::scoring::recompute::{context_sql, model_sql};
 use crate::store::{Batch, Conn, col};
 
 /// The webhook's route (in the channels family; public, signed).
@@ -182,9 +181,8 @@ async fn store(
                (SELECT count(*) FROM email_events e WHERE e.email_address = :email AND e.kind = 'bounce_soft'), \
                (SELECT c.status FROM contacts c WHERE c.id = email_events.contact_id), \
                (SELECT ",
-            context_sql!("c", "c.account_id"),
-            " FROM contacts c WHERE c.id = email_events.contact_id), ",
-            model_sql!()
+            mover_sql!(),
+            " FROM contacts c WHERE c.id = email_events.contact_id)"
         ),
         libsql::named_params! {
             ":id": new_id(), ":kind": event.kind.as_str(), ":event": event.id.trim(), ":email": email,
@@ -192,7 +190,7 @@ async fn store(
         },
         |row| {
             let contact = match col::<Option<String>>(row, 0)? {
-                Some(id) => Some((col(row, 3)?, Mover::new(&id, &col::<String>(row, 4)?, col(row, 5)?, at)?)),
+                Some(id) => Some((col(row, 3)?, Mover::new(&id, col::<Option<String>>(row, 4)?.as_deref(), at)?)),
                 None => None,
             };
             Ok(Stored { contact, touchpoint: col(row, 1)?, soft_bounces: col(row, 2)? })

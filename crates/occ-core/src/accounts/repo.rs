@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::Page;
-use crate::scoring::recompute::{self, Context, Model, group_context_sql, model_sql, score_group};
+use crate::scoring::sql::{rescore_sql, score_sql};
 use crate::store::{Batch, Conn, Row, col};
 
 const ENTITY: &str = "account";
@@ -128,14 +128,10 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
                      notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
                      updated_at = :at \
                      WHERE id = :id RETURNING ",
-        columns!(),
-        ", CASE WHEN :rescores THEN ",
-        group_context_sql!("c.account_id = accounts.id"),
-        " END, ",
-        model_sql!()
+        columns!()
     );
     let params = named_params! {
-        ":id": id.as_str(), ":at": at.as_str(), ":now": at.as_str(), ":rescores": rescores,
+        ":id": id.as_str(), ":at": at.as_str(),
         ":set_name": set(changes.name.is_some()), ":name": changes.name.as_deref(),
         ":set_domain": set(changes.domain.is_some()), ":domain": domain,
         ":set_industry": set(changes.industry.is_some()), ":industry": changes.industry.clone().flatten(),
@@ -148,62 +144,40 @@ pub async fn update(conn: &Conn, actor: &Actor, id: AccountId, changes: &Account
         ":set_tech_stack": set(tech_stack.is_some()), ":tech_stack": tech_stack.clone(),
         ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
     };
-    let result = if rescores {
-        conn.immediate(async |conn| {
-            audit::record(conn, actor, "account.update", ENTITY, &id).await?;
-            let (account, people, model) = conn
-                .query_one(ENTITY, UPDATE, params, |row| {
-                    Ok((decode(row)?, col::<Option<String>>(row, 14)?, Model::decode(col(row, 15)?)?))
-                })
-                .await?;
-            // Its people's scores follow the company's industry and size.
-            let scores = score_group(people.as_deref(), &model, &at, |c| c)?;
-            recompute::store(conn, model.version, &scores).await?;
-            Ok(account)
-        })
-        .await
-    } else {
-        // No score changes: the audit entry and the update in one round trip.
-        let mut batch = Batch::new();
-        audit::record_in(&mut batch, actor, "account.update", ENTITY, &id, None)?;
-        let updated = batch.push(UPDATE, params)?;
-        batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
-        conn.batch(batch).await.and_then(|outcome| outcome.one(ENTITY, updated, decode))
-    };
+    // One round trip: the audit entry, the update and, when the company's industry or size
+    // change, its people's scores, which follow them.
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "account.update", ENTITY, &id, None)?;
+    let updated = batch.push(UPDATE, params)?;
+    batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+    if rescores {
+        batch
+            .push(rescore_sql!("contacts.account_id = :id"), named_params! {":id": id.as_str(), ":now": at.as_str()})?;
+    }
+    let result = conn.batch(batch).await.and_then(|outcome| outcome.one(ENTITY, updated, decode));
     match result {
         Ok(account) => Ok(account),
         Err(err) => Err(on_duplicate_domain(conn, err, domain).await),
     }
 }
 
-/// Deletes an account in two calls (the read of its people, then the writes with the commit);
-/// its contacts stay, without an account, and are rescored without the company's facts and
-/// signals.
+/// Deletes an account in one round trip; its contacts stay, without an account, rescored
+/// without the company's facts and signals (before the delete, which leaves them unlinked).
 pub async fn delete(conn: &Conn, actor: &Actor, id: AccountId) -> AppResult<()> {
-    const PEOPLE: &str = concat!(
-        "SELECT ",
-        group_context_sql!("c.account_id = a.id"),
-        ", ",
-        model_sql!(),
-        " FROM accounts a WHERE a.id = :id"
-    );
     let id = id.to_string();
-    let at = now();
-    conn.read_then_write(async |conn| {
-        let (people, model) = conn
-            .query_one(ENTITY, PEOPLE, named_params! { ":id": id.as_str(), ":now": at.as_str() }, |row| {
-                Ok((col::<Option<String>>(row, 0)?, Model::decode(col(row, 1)?)?))
-            })
-            .await?;
-        let scores = score_group(people.as_deref(), &model, &at, Context::without_account)?;
-        let mut batch = Batch::new();
-        audit::record_in(&mut batch, actor, "account.delete", ENTITY, &id, None)?;
-        batch.push("DELETE FROM accounts WHERE id = ?1", [id.as_str()])?;
-        recompute::store_in(&mut batch, model.version, &scores)?;
-        Ok((batch, ()))
-    })
-    .await
-    .map(|_| ())
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "account.delete", ENTITY, &id, None)?;
+    batch.push(
+        concat!(
+            "UPDATE contacts SET (priority_score, priority_factors, priority_version) = (",
+            score_sql!("contacts.seniority", "contacts.department", "contacts.stage", "NULL", "contacts.id"),
+            ") WHERE account_id = :id"
+        ),
+        named_params! {":id": id.as_str(), ":now": now()},
+    )?;
+    batch.push("DELETE FROM accounts WHERE id = ?1", [id.as_str()])?;
+    batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+    conn.batch(batch).await.map(|_| ())
 }
 
 /// The sorts a list may ask for.

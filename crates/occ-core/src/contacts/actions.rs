@@ -14,8 +14,8 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
 use crate::openapi::ErrorResponse;
-use crate::scoring::recompute::{self, Context, Model, context_sql, model_sql};
-use crate::store::{Batch, Conn, col};
+use crate::scoring::sql::stage_set_sql;
+use crate::store::{Batch, Conn, Step, col};
 
 /// `POST /api/v1/contacts/{id}/stage`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -75,37 +75,27 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
     let (at, id) = (now(), id.as_str());
     let at = at.as_str();
     let conn = ctx.conn().await?;
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, &actor, action, ENTITY, id, reason)?;
+    let moved = batch.push(
+        concat!(
+            "UPDATE contacts SET ",
+            stage_set_sql!(":to"),
+            ", updated_at = :now WHERE id = :id \
+             AND (:override OR stage IN (SELECT value FROM json_each(:from))) \
+             AND (:any_owner OR owner_id IS NULL OR owner_id = :me) RETURNING ",
+            contact_columns!()
+        ),
+        libsql::named_params! {
+            ":to": body.stage.as_str(), ":now": at, ":id": id, ":override": body.r#override,
+            ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
+        },
+    )?;
+    // Not moved: missing, another user's, or not allowed from its stage; which one is found out
+    // after the rollback.
+    batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+    let written = conn.batch(batch).await.map(|outcome| (outcome, moved));
     let conn = &conn;
-    let (actor, body) = (&actor, &body);
-    let written = conn
-        .read_then_batch(|| async move {
-            let (context, model, seen) = recompute::read_contact_change(conn, id, None, at).await?;
-            let mut inputs = context.inputs(at);
-            inputs.stage = body.stage;
-            let scored = model.score(&inputs);
-            let mut batch = Batch::new();
-            seen.confirm_in(&mut batch)?;
-            audit::record_in(&mut batch, actor, action, ENTITY, id, reason)?;
-            let moved = batch.push(
-                concat!(
-                    "UPDATE contacts SET stage = :to, priority_score = :score, priority_factors = :factors, \
-                         priority_version = :version, updated_at = :at WHERE id = :id \
-                         AND (:override OR stage IN (SELECT value FROM json_each(:from))) \
-                         AND (:any_owner OR owner_id IS NULL OR owner_id = :me) RETURNING ",
-                    contact_columns!()
-                ),
-                libsql::named_params! {
-                    ":to": body.stage.as_str(), ":at": at, ":id": id, ":override": body.r#override,
-                    ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
-                    ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
-                },
-            )?;
-            // Not moved: missing, another user's, or not allowed from its stage; which one is
-            // found out after the rollback.
-            batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
-            Ok((batch, moved))
-        })
-        .await;
     let contact = match written {
         Ok((outcome, moved)) => outcome.one(ENTITY, moved, decode)?,
         Err(AppError::NotFound(_)) => {
@@ -156,35 +146,27 @@ pub(crate) async fn advance(
     let audit_ids: Vec<(String, &String)> = ids.iter().map(|id| (new_id(), id)).collect();
     let audit_json = serde_json::to_string(&audit_ids).map_err(|e| AppError::Internal(e.into()))?;
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    let contexts = conn
-        .query_all(
-            concat!(
-                "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-                 SELECT value ->> 0, :now, :actor, :user_id, :action, 'contact', value ->> 1, :request_id \
-                 FROM json_each(:audit) RETURNING entity_id, (SELECT ",
-                context_sql!("c", "c.account_id"),
-                " FROM contacts c WHERE c.id = entity_id), ",
-                model_sql!()
-            ),
-            libsql::named_params! {
-                ":audit": audit_json.as_str(), ":now": at.as_str(), ":actor": actor.name.as_str(),
-                ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(), ":action": action,
-            },
-            |row| Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<Option<String>>(row, 2)?)),
-        )
-        .await?;
-    let scores = new_scores(contexts, to, &at)?;
+    conn.write(
+        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+         SELECT value ->> 0, :now, :actor, :user_id, :action, 'contact', value ->> 1, :request_id \
+         FROM json_each(:audit)",
+        libsql::named_params! {
+            ":audit": audit_json.as_str(), ":now": at.as_str(), ":actor": actor.name.as_str(),
+            ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(), ":action": action,
+        },
+    )
+    .await?;
     let moved: Vec<String> = conn
         .query_all(
-            "UPDATE contacts SET stage = :stage, updated_at = :at, \
-             priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
-             priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
-             priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
-             WHERE id IN (SELECT value FROM json_each(:ids)) AND stage IN (SELECT value FROM json_each(:from)) \
-             RETURNING id",
+            concat!(
+                "UPDATE contacts SET ",
+                stage_set_sql!(":stage"),
+                ", updated_at = :now \
+                 WHERE id IN (SELECT value FROM json_each(:ids)) AND stage IN (SELECT value FROM json_each(:from)) \
+                 RETURNING id"
+            ),
             libsql::named_params! {
-                ":stage": to.as_str(), ":at": at.as_str(), ":scores": scores.as_str(), ":ids": ids_json.as_str(),
-                ":from": reachable_from(to),
+                ":stage": to.as_str(), ":now": at.as_str(), ":ids": ids_json.as_str(), ":from": reachable_from(to),
             },
             |row| col(row, 0),
         )
@@ -198,86 +180,78 @@ pub(crate) async fn advance(
     Ok(moved)
 }
 
-/// What a [`Mover`] reads about the contacts row `c`, as two columns: its scoring context and
-/// the model in use (expects `:now`).
+/// What a [`Mover`] reads about the contacts row `c`: its stage, as one column.
 macro_rules! mover_sql {
     () => {
-        concat!(
-            $crate::scoring::recompute::context_sql!("c", "c.account_id"),
-            ", ",
-            $crate::scoring::recompute::model_sql!()
-        )
+        "c.stage"
     };
 }
 pub(crate) use mover_sql;
 
-/// The contact `:id`'s owner and [`mover_sql!`]'s two columns, read once, as the table `m`
-/// (`owner`, `context`, `model`): what is read and what its confirmation compares are the
-/// same values, each computed once.
-macro_rules! mover_of {
-    () => {
-        concat!(
-            "WITH m (owner, context, model) AS MATERIALIZED (SELECT c.owner_id, ",
-            mover_sql!(),
-            " FROM contacts c WHERE c.id = :id) "
-        )
-    };
-}
-
 /// A contact whose stage moves inside a batch, read ([`mover_sql!`]) in the transaction that
 /// makes the moves, or before it with [`Mover::read_for`], whose batch confirms what was read:
 /// the stage the moves start from is the one read, and each move is audited and stores the
-/// score at its new stage, as [`advance`] does, without a call of its own.
+/// score at the new stage (computed by the statement that moves it), as [`advance`] does,
+/// without a call of its own.
+///
+/// A contact not read ([`Mover::unread`]) moves by the database's stage table instead: each
+/// move is a statement that moves it only from a stage the table allows, and the batch's
+/// outcome says whether it did ([`Moved::IfRows`]).
 #[derive(Debug)]
 pub(crate) struct Mover {
     id: String,
-    context: Context,
-    model: Model,
+    /// Where it stands (None: it does not exist); `None` of the outer option: not read.
+    stage: Option<Option<Stage>>,
     at: String,
 }
 
+/// Whether a planned move moves the contact.
+#[derive(Debug)]
+pub(crate) enum Moved {
+    /// It does.
+    Yes,
+    /// It does not (not allowed from where it stands, or no such contact).
+    No,
+    /// The database decides: it moved if the step returned a row.
+    IfRows(Step),
+}
+
 impl Mover {
-    /// The contact `id` from [`mover_sql!`]'s two columns, read at `at`.
-    pub(crate) fn new(id: &str, context: &str, model: Option<String>, at: &str) -> AppResult<Self> {
-        Ok(Self {
-            id: id.to_owned(),
-            context: Context::decode(context)?,
-            model: Model::decode(model)?,
-            at: at.to_owned(),
-        })
+    /// The contact `id` from [`mover_sql!`]'s column (None: it does not exist), moved at `at`.
+    pub(crate) fn new(id: &str, stage: Option<&str>, at: &str) -> AppResult<Self> {
+        let stage = stage.map(str::parse).transpose().map_err(|e| AppError::Internal(anyhow::anyhow!("stage: {e}")))?;
+        Ok(Self { id: id.to_owned(), stage: Some(stage), at: at.to_owned() })
+    }
+
+    /// The contact `id`, not read: its moves are decided by the database as the batch runs.
+    pub(crate) fn unread(id: &str, at: &str) -> Self {
+        Self { id: id.to_owned(), stage: None, at: at.to_owned() }
     }
 
     /// Reads the contact `id` outside any transaction, to move it in `batch`: its owner and its
-    /// [`Mover`] at `at`; `batch` gets the check that the owner, the scoring context and the
-    /// model are unchanged when it runs. `None` when there is no such contact.
+    /// [`Mover`] at `at`; `batch` gets the check that the owner and the stage are unchanged when
+    /// it runs. `None` when there is no such contact.
     pub(crate) async fn read_for(
         conn: &Conn,
         batch: &mut Batch,
         id: &str,
         at: &str,
     ) -> AppResult<Option<(Option<String>, Self)>> {
-        let Some((owner, context, model, seen)) = conn
+        let Some((owner, stage)) = conn
             .query_opt(
-                concat!(mover_of!(), "SELECT owner, context, model, json_array(owner, context, model) FROM m"),
-                libsql::named_params! {":id": id, ":now": at},
-                |row| {
-                    Ok((
-                        col::<Option<String>>(row, 0)?,
-                        col::<String>(row, 1)?,
-                        col::<Option<String>>(row, 2)?,
-                        col::<String>(row, 3)?,
-                    ))
-                },
+                concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
+                libsql::named_params! {":id": id},
+                |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?)),
             )
             .await?
         else {
             return Ok(None);
         };
         batch.require_unchanged(
-            concat!("(", mover_of!(), "SELECT json_array(owner, context, model) FROM m) IS :seen"),
-            libsql::named_params! {":id": id, ":now": at, ":seen": seen},
+            concat!("(SELECT json_array(c.owner_id, ", mover_sql!(), ") FROM contacts c WHERE c.id = :id) IS :seen"),
+            libsql::named_params! {":id": id, ":seen": serde_json::json!([owner, stage]).to_string()},
         )?;
-        Ok(Some((owner, Self::new(id, &context, model, at)?)))
+        Ok(Some((owner, Self::new(id, Some(&stage), at)?)))
     }
 
     /// The contact's id.
@@ -285,23 +259,30 @@ impl Mover {
         &self.id
     }
 
-    /// Where the contact stands after the moves planned so far (None: it does not exist).
+    /// Where the contact stands after the moves planned so far (None: it does not exist, or
+    /// it was not read).
     pub(crate) fn stage(&self) -> Option<Stage> {
-        self.context.stage
+        self.stage.flatten()
     }
 
     /// Plans the move to `to` when the stage machine allows it from where the contact stands
     /// (an event moving it on); answers whether it moves.
-    pub(crate) fn advance(&mut self, batch: &mut Batch, actor: &Actor, to: Stage, action: &str) -> AppResult<bool> {
-        if !self.stage().is_some_and(|from| may_move(from, to)) {
-            return Ok(false);
+    pub(crate) fn advance(&mut self, batch: &mut Batch, actor: &Actor, to: Stage, action: &str) -> AppResult<Moved> {
+        let Some(stage) = self.stage else {
+            let ids = [self.id.clone()];
+            return crate::enrollments::advance::advance_in(batch, actor, to, action, &ids, &self.at)
+                .map(Moved::IfRows);
+        };
+        if !stage.is_some_and(|from| may_move(from, to)) {
+            return Ok(Moved::No);
         }
         self.push(batch, actor, to, action, None)?;
-        Ok(true)
+        Ok(Moved::Yes)
     }
 
     /// Plans setting the stage to `to` whatever the stage machine says (a person corrected
-    /// what moved it), with the reason; answers whether it moves.
+    /// what moved it), with the reason; answers whether it moves (never for a contact not
+    /// read).
     pub(crate) fn set(
         &mut self,
         batch: &mut Batch,
@@ -309,12 +290,12 @@ impl Mover {
         to: Stage,
         action: &str,
         reason: &str,
-    ) -> AppResult<bool> {
+    ) -> AppResult<Moved> {
         if self.stage().is_none_or(|from| from == to) {
-            return Ok(false);
+            return Ok(Moved::No);
         }
         self.push(batch, actor, to, action, Some(reason))?;
-        Ok(true)
+        Ok(Moved::Yes)
     }
 
     fn push(
@@ -325,19 +306,12 @@ impl Mover {
         action: &str,
         reason: Option<&str>,
     ) -> AppResult<()> {
-        let mut inputs = self.context.inputs(&self.at);
-        inputs.stage = to;
-        let scored = self.model.score(&inputs);
         audit::record_in(batch, actor, action, ENTITY, &self.id, reason)?;
         batch.push(
-            "UPDATE contacts SET stage = :to, updated_at = :at, priority_score = :score, priority_factors = :factors, \
-             priority_version = :version WHERE id = :id",
-            libsql::named_params! {
-                ":id": self.id.as_str(), ":to": to.as_str(), ":at": self.at.as_str(), ":score": scored.score,
-                ":factors": scored.factors_json(), ":version": self.model.version,
-            },
+            concat!("UPDATE contacts SET ", stage_set_sql!(":to"), ", updated_at = :now WHERE id = :id"),
+            libsql::named_params! {":id": self.id.as_str(), ":to": to.as_str(), ":now": self.at.as_str()},
         )?;
-        self.context.stage = Some(to);
+        self.stage = Some(Some(to));
         Ok(())
     }
 }
@@ -360,22 +334,6 @@ pub(crate) fn stop_outreach_in(batch: &mut Batch, ids: &[String], status: Contac
     batch.push(STOP_ENROLLMENTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
     batch.push(STOP_DRAFTS, libsql::params![ids_json.as_str(), status.as_str(), at])?;
     Ok(())
-}
-
-/// Each contact's score at `stage`, keyed by id: `{id: [score, factors, model version]}`.
-fn new_scores(contexts: Vec<(String, Option<String>, Option<String>)>, stage: Stage, now: &str) -> AppResult<String> {
-    let mut scores = serde_json::Map::new();
-    let Some(model) = contexts.first().map(|c| Model::decode(c.2.clone())).transpose()? else {
-        return Ok("{}".to_owned());
-    };
-    for (id, context, _) in contexts {
-        let Some(context) = context else { continue };
-        let mut inputs = Context::decode(&context)?.inputs(now);
-        inputs.stage = stage;
-        let scored = model.score(&inputs);
-        scores.insert(id, serde_json::json!([scored.score, scored.factors_json(), model.version]));
-    }
-    Ok(serde_json::Value::Object(scores).to_string())
 }
 
 /// One contact's outcome.
@@ -404,10 +362,25 @@ struct Standing {
     stage: Stage,
     status: String,
     owner: Option<String>,
-    /// [`mover_sql!`]'s two columns.
-    context: String,
-    model: Option<String>,
 }
+
+/// A bulk change of status and owner; `$stage` is empty, or sets the stage and the score at it.
+macro_rules! bulk_update_sql {
+    ($stage:expr) => {
+        concat!(
+            "UPDATE contacts SET ",
+            $stage,
+            "status = coalesce(:status, status), owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, \
+             updated_at = :now WHERE id IN (SELECT value FROM json_each(:ids))"
+        )
+    };
+}
+
+/// [`bulk_update_sql!`] without a stage.
+const BULK_UPDATE: &str = bulk_update_sql!("");
+
+/// [`bulk_update_sql!`] with a stage, rescoring each contact at it.
+const BULK_UPDATE_STAGE: &str = bulk_update_sql!(concat!(stage_set_sql!(":stage"), ", "));
 
 /// The most contacts one bulk request may change.
 pub const MAX_BULK: usize = 500;
@@ -461,29 +434,23 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
     let conn = ctx.conn().await?;
     let (_, results) = conn
         .read_then_write(async |conn| {
-            // Each contact as it stands, and what scoring it at its new stage needs.
+            // Each contact as it stands.
             let found: Vec<Standing> = conn
                 .query_all(
-                    concat!(
-                        "SELECT c.id, c.stage, c.status, c.owner_id, ",
-                        mover_sql!(),
-                        " FROM contacts c WHERE c.id IN (SELECT value FROM json_each(:ids))"
-                    ),
-                    libsql::named_params! { ":ids": ids_json.as_str(), ":now": at.as_str() },
+                    "SELECT c.id, c.stage, c.status, c.owner_id FROM contacts c \
+                     WHERE c.id IN (SELECT value FROM json_each(:ids))",
+                    libsql::named_params! { ":ids": ids_json.as_str() },
                     |row| {
                         Ok(Standing {
                             id: col(row, 0)?,
                             stage: col::<String>(row, 1)?.parse().unwrap_or(Stage::New),
                             status: col(row, 2)?,
                             owner: col(row, 3)?,
-                            context: col(row, 4)?,
-                            model: col(row, 5)?,
                         })
                     },
                 )
                 .await?;
             let mut changed: Vec<String> = Vec::new();
-            let mut contexts = Vec::new();
             let results: Vec<BulkResult> = ids
                 .iter()
                 .map(|id| {
@@ -512,7 +479,6 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                         failure("forbidden", format!("lifting {} needs a manager or admin", c.status))
                     } else {
                         changed.push(id.clone());
-                        contexts.push((id.clone(), Some(c.context.clone()), c.model.clone()));
                         None
                     };
                     BulkResult { id: id.clone(), ok: error.is_none(), error }
@@ -522,26 +488,23 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
             if changed.is_empty() {
                 return Ok((batch, results));
             }
-            let scores = match body.stage {
-                Some(stage) => new_scores(contexts, stage, &at)?,
-                None => "{}".to_owned(),
-            };
             let changed_json = serde_json::to_string(&changed).map_err(|e| AppError::Internal(e.into()))?;
             audit::record_many_in(&mut batch, &actor, "contact.bulk_update", ENTITY, &changed)?;
-            batch.push(
-                "UPDATE contacts SET \
-                 stage = coalesce(:stage, stage), status = coalesce(:status, status), \
-                 owner_id = CASE WHEN :set_owner THEN :owner ELSE owner_id END, updated_at = :at, \
-                 priority_score = coalesce(json_extract(:scores, '$.\"' || id || '\"[0]'), priority_score), \
-                 priority_factors = coalesce(json_extract(:scores, '$.\"' || id || '\"[1]'), priority_factors), \
-                 priority_version = coalesce(json_extract(:scores, '$.\"' || id || '\"[2]'), priority_version) \
-                 WHERE id IN (SELECT value FROM json_each(:ids))",
-                libsql::named_params! {
-                    ":stage": body.stage.map(Stage::as_str), ":status": body.status.map(ContactStatus::as_str),
-                    ":set_owner": owner.is_some(), ":owner": owner.clone().flatten(), ":at": at.as_str(),
-                    ":ids": changed_json.as_str(), ":scores": scores.as_str(),
-                },
-            )?;
+            let mut params = vec![
+                (":status".to_owned(), libsql::Value::from(body.status.map(|s| s.as_str().to_owned()))),
+                (":set_owner".to_owned(), libsql::Value::from(owner.is_some())),
+                (":owner".to_owned(), libsql::Value::from(owner.clone().flatten())),
+                (":now".to_owned(), libsql::Value::from(at.clone())),
+                (":ids".to_owned(), libsql::Value::from(changed_json)),
+            ];
+            let sql = match body.stage {
+                Some(stage) => {
+                    params.push((":stage".to_owned(), libsql::Value::from(stage.as_str().to_owned())));
+                    BULK_UPDATE_STAGE
+                }
+                None => BULK_UPDATE,
+            };
+            batch.push(sql, libsql::params::Params::Named(params))?;
             if let Some(status @ (ContactStatus::Bounced | ContactStatus::DoNotContact)) = body.status {
                 stop_outreach_in(&mut batch, &changed, status, &at)?;
             }

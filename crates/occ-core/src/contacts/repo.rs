@@ -9,8 +9,7 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
-use crate::scoring::{Scored, recompute};
-use crate::store::{Batch, Conn, Row, Step, col};
+use crate::store::{Batch, Conn, Row, col};
 
 pub(super) const ENTITY: &str = "contact";
 
@@ -168,57 +167,44 @@ async fn explain(
     }
 }
 
-/// Inserts a contact owned by `owner` (two round trips: what scoring needs, read outside the
-/// transaction, then the audit entry and the insert with the commit, if what was read is
-/// unchanged).
+/// Inserts a contact owned by `owner`, scored as it is inserted (one round trip: the audit
+/// entry and the insert with the commit).
 pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: Option<&str>) -> AppResult<Contact> {
     let (id, at) = (new_id(), now());
     let (id, at) = (id.as_str(), at.as_str());
     let email = fields.email.as_ref().map(|e| e.as_str());
-    let written = conn
-        .read_then_batch(|| async move {
-            let account = Some(fields.account_id.as_deref());
-            let (context, model, seen) = recompute::read_contact_change(conn, id, account, at).await?;
-            let mut inputs = context.inputs(at);
-            inputs.seniority = fields.seniority;
-            inputs.department = fields.department;
-            inputs.stage = fields.stage;
-            let scored = model.score(&inputs);
-            let mut batch = Batch::new();
-            seen.confirm_in(&mut batch)?;
-            audit::record_in(&mut batch, actor, "contact.create", ENTITY, id, None)?;
-            let inserted = batch.push(
-                concat!(
-                    "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
-                     email, linkedin_url, phone, timezone, stage, status, owner_id, notes, priority_score, priority_factors, \
-                     priority_version, created_at, updated_at) \
-                     SELECT :id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
-                     :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, :score, :factors, \
-                     :version, :at, :at \
-                     WHERE NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
-                     ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
-                     RETURNING ",
-                    contact_columns!()
-                ),
-                named_params! {
-                    ":id": id, ":account_id": fields.account_id.as_deref(),
-                    ":first_name": fields.first_name.as_str(), ":last_name": fields.last_name.as_deref(),
-                    ":title": fields.title.as_deref(), ":seniority": fields.seniority.as_str(),
-                    ":department": fields.department.map(Department::as_str), ":persona": fields.persona.as_deref(),
-                    ":email": email, ":linkedin_url": fields.linkedin_url.as_deref(), ":phone": fields.phone.as_deref(),
-                    ":timezone": fields.timezone.as_deref(), ":stage": fields.stage.as_str(),
-                    ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
-                    ":at": at, ":email_hash": email.map(erased_hash),
-                    ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
-                    ":score": scored.score, ":factors": scored.factors_json(), ":version": model.version,
-                },
-            )?;
-            // No row inserted: the person was erased.
-            let erased = erased_refusal(if email.is_some() { "email" } else { "linkedin_url" });
-            batch.require("changes() = 1", (), erased)?;
-            Ok((batch, inserted))
-        })
-        .await;
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "contact.create", ENTITY, id, None)?;
+    let inserted = batch.push(
+        concat!(
+            "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, persona, \
+             email, linkedin_url, phone, timezone, stage, status, owner_id, notes, priority_score, priority_factors, \
+             priority_version, created_at, updated_at) \
+             SELECT :id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
+             :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, s.score, s.factors, \
+             s.version, :now, :now FROM (",
+            crate::scoring::sql::score_sql!(":seniority", ":department", ":stage", ":account_id", ":id"),
+            ") s WHERE NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
+             ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
+             RETURNING ",
+            contact_columns!()
+        ),
+        named_params! {
+            ":id": id, ":account_id": fields.account_id.as_deref(),
+            ":first_name": fields.first_name.as_str(), ":last_name": fields.last_name.as_deref(),
+            ":title": fields.title.as_deref(), ":seniority": fields.seniority.as_str(),
+            ":department": fields.department.map(Department::as_str), ":persona": fields.persona.as_deref(),
+            ":email": email, ":linkedin_url": fields.linkedin_url.as_deref(), ":phone": fields.phone.as_deref(),
+            ":timezone": fields.timezone.as_deref(), ":stage": fields.stage.as_str(),
+            ":status": fields.status.as_str(), ":owner_id": owner, ":notes": fields.notes.as_deref(),
+            ":now": at, ":email_hash": email.map(erased_hash),
+            ":linkedin_hash": fields.linkedin_url.as_deref().map(erased_hash),
+        },
+    )?;
+    // No row inserted: the person was erased.
+    let erased = erased_refusal(if email.is_some() { "email" } else { "linkedin_url" });
+    batch.require("changes() = 1", (), erased)?;
+    let written = conn.batch(batch).await.map(|outcome| (outcome, inserted));
     let result = written.and_then(|(outcome, inserted)| outcome.one(ENTITY, inserted, decode));
     match result {
         Ok(contact) => Ok(contact),
@@ -240,11 +226,56 @@ pub enum Editor<'a> {
     Owner(&'a str),
 }
 
-/// Applies `changes`. A change to what the score depends on (seniority, department, account)
-/// takes two round trips: what scoring needs, read outside the transaction, then the audit
-/// entry and the update with the commit, if what was read is unchanged; any other change, one:
-/// the audit entry and the update. `NotFound` when there is no such contact; 403 when a bdr
-/// does not own it.
+/// The update of a contact from a [`ContactChanges`]; `$score` is empty, or sets the score when
+/// the change moves it.
+macro_rules! update_sql {
+    ($score:expr) => {
+        concat!(
+            "UPDATE contacts SET \
+             first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
+             last_name = CASE WHEN :set_last_name THEN :last_name ELSE last_name END, \
+             title = CASE WHEN :set_title THEN :title ELSE title END, \
+             seniority = CASE WHEN :set_seniority THEN :seniority ELSE seniority END, \
+             department = CASE WHEN :set_department THEN :department ELSE department END, \
+             persona = CASE WHEN :set_persona THEN :persona ELSE persona END, \
+             email = CASE WHEN :set_email THEN :email ELSE email END, \
+             linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
+             phone = CASE WHEN :set_phone THEN :phone ELSE phone END, \
+             timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
+             account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
+             owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
+             notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
+             updated_at = :now",
+            $score,
+            " WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
+             AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
+             ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
+             RETURNING ",
+            contact_columns!()
+        )
+    };
+}
+
+/// [`update_sql!`] for a change that does not move the score.
+const UPDATE: &str = update_sql!("");
+
+/// [`update_sql!`] for a change of seniority, department or account: the score as of the
+/// changed row, computed by the statement.
+const UPDATE_RESCORING: &str = update_sql!(concat!(
+    ", (priority_score, priority_factors, priority_version) = (",
+    crate::scoring::sql::score_sql!(
+        "CASE WHEN :set_seniority THEN :seniority ELSE contacts.seniority END",
+        "CASE WHEN :set_department THEN :department ELSE contacts.department END",
+        "contacts.stage",
+        "CASE WHEN :set_account_id THEN :account_id ELSE contacts.account_id END",
+        "contacts.id"
+    ),
+    ")"
+));
+
+/// Applies `changes`, in one round trip: the audit entry and the update (rescoring the contact
+/// when seniority, department or account change) with the commit. `NotFound` when there is no
+/// such contact; 403 when a bdr does not own it.
 pub async fn update(
     conn: &Conn,
     actor: &Actor,
@@ -259,87 +290,35 @@ pub async fn update(
         Editor::Owner(user) => (0, Some(user)),
     };
     let at = now();
-    let at = at.as_str();
-    // The batch of the change: the score with the model version it was computed with, when
-    // the change rescores, and what it was computed from.
-    let change = |scored: Option<(Scored, i64)>, seen: Option<recompute::Seen>| -> AppResult<(Batch, Step)> {
-        let mut batch = Batch::new();
-        if let Some(seen) = seen {
-            seen.confirm_in(&mut batch)?;
-        }
-        audit::record_in(&mut batch, actor, "contact.update", ENTITY, id, None)?;
-        let updated = batch.push(
-                concat!(
-                    "UPDATE contacts SET \
-                     first_name = CASE WHEN :set_first_name THEN :first_name ELSE first_name END, \
-                     last_name = CASE WHEN :set_last_name THEN :last_name ELSE last_name END, \
-                     title = CASE WHEN :set_title THEN :title ELSE title END, \
-                     seniority = CASE WHEN :set_seniority THEN :seniority ELSE seniority END, \
-                     department = CASE WHEN :set_department THEN :department ELSE department END, \
-                     persona = CASE WHEN :set_persona THEN :persona ELSE persona END, \
-                     email = CASE WHEN :set_email THEN :email ELSE email END, \
-                     linkedin_url = CASE WHEN :set_linkedin_url THEN :linkedin_url ELSE linkedin_url END, \
-                     phone = CASE WHEN :set_phone THEN :phone ELSE phone END, \
-                     timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END, \
-                     account_id = CASE WHEN :set_account_id THEN :account_id ELSE account_id END, \
-                     owner_id = CASE WHEN :set_owner_id THEN :owner_id ELSE owner_id END, \
-                     notes = CASE WHEN :set_notes THEN :notes ELSE notes END, \
-                     priority_score = CASE WHEN :rescore THEN :score ELSE priority_score END, \
-                     priority_factors = CASE WHEN :rescore THEN :factors ELSE priority_factors END, \
-                     priority_version = CASE WHEN :rescore THEN :version ELSE priority_version END, \
-                     updated_at = :at \
-                     WHERE id = :id AND (:any OR owner_id IS NULL OR owner_id = :me) \
-                     AND NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
-                     ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
-                     RETURNING ",
-                    contact_columns!()
-                ),
-                named_params! {
-                    ":id": id, ":at": at, ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
-                    ":rescore": scored.is_some(), ":score": scored.as_ref().map(|(s, _)| s.score),
-                    ":factors": scored.as_ref().map(|(s, _)| s.factors_json()), ":version": scored.as_ref().map(|(_, v)| *v),
-                    ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
-                    ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
-                    ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
-                    ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
-                    ":set_seniority": set(changes.seniority.is_some()), ":seniority": changes.seniority.map(Seniority::as_str),
-                    ":set_department": set(changes.department.is_some()),
-                    ":department": changes.department.flatten().map(Department::as_str),
-                    ":set_persona": set(changes.persona.is_some()), ":persona": changes.persona.clone().flatten(),
-                    ":set_email": set(changes.email.is_some()), ":email": email,
-                    ":set_linkedin_url": set(changes.linkedin_url.is_some()),
-                    ":linkedin_url": changes.linkedin_url.clone().flatten(),
-                    ":set_phone": set(changes.phone.is_some()), ":phone": changes.phone.clone().flatten(),
-                    ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
-                    ":set_account_id": set(changes.account_id.is_some()), ":account_id": changes.account_id.clone().flatten(),
-                    ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
-                    ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
-                },
-            )?;
-        // Nothing updated: the contact is missing, another user's, or would take an erased
-        // person's address; which one is found out after the rollback.
-        batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
-        Ok((batch, updated))
-    };
     let rescores = changes.seniority.is_some() || changes.department.is_some() || changes.account_id.is_some();
-    let written = if rescores {
-        conn.read_then_batch(|| async move {
-            let account = changes.account_id.as_ref().map(|a| a.as_deref());
-            let (context, model, seen) = recompute::read_contact_change(conn, id, account, at).await?;
-            let mut inputs = context.inputs(at);
-            if let Some(seniority) = changes.seniority {
-                inputs.seniority = seniority;
-            }
-            if let Some(department) = changes.department {
-                inputs.department = department;
-            }
-            change(Some((model.score(&inputs), model.version)), Some(seen))
-        })
-        .await
-    } else {
-        let (batch, updated) = change(None, None)?;
-        conn.batch(batch).await.map(|outcome| (outcome, updated))
-    };
+    let mut batch = Batch::new();
+    audit::record_in(&mut batch, actor, "contact.update", ENTITY, id, None)?;
+    let updated = batch.push(
+        if rescores { UPDATE_RESCORING } else { UPDATE },
+        named_params! {
+            ":id": id, ":now": at.as_str(), ":any": any, ":me": me, ":email_hash": email.map(erased_hash),
+            ":linkedin_hash": changes.linkedin_url.as_ref().and_then(|l| l.as_deref()).map(erased_hash),
+            ":set_first_name": set(changes.first_name.is_some()), ":first_name": changes.first_name.as_deref(),
+            ":set_last_name": set(changes.last_name.is_some()), ":last_name": changes.last_name.clone().flatten(),
+            ":set_title": set(changes.title.is_some()), ":title": changes.title.clone().flatten(),
+            ":set_seniority": set(changes.seniority.is_some()), ":seniority": changes.seniority.map(Seniority::as_str),
+            ":set_department": set(changes.department.is_some()),
+            ":department": changes.department.flatten().map(Department::as_str),
+            ":set_persona": set(changes.persona.is_some()), ":persona": changes.persona.clone().flatten(),
+            ":set_email": set(changes.email.is_some()), ":email": email,
+            ":set_linkedin_url": set(changes.linkedin_url.is_some()),
+            ":linkedin_url": changes.linkedin_url.clone().flatten(),
+            ":set_phone": set(changes.phone.is_some()), ":phone": changes.phone.clone().flatten(),
+            ":set_timezone": set(changes.timezone.is_some()), ":timezone": changes.timezone.clone().flatten(),
+            ":set_account_id": set(changes.account_id.is_some()), ":account_id": changes.account_id.clone().flatten(),
+            ":set_owner_id": set(changes.owner_id.is_some()), ":owner_id": changes.owner_id.clone().flatten(),
+            ":set_notes": set(changes.notes.is_some()), ":notes": changes.notes.clone().flatten(),
+        },
+    )?;
+    // Nothing updated: the contact is missing, another user's, or would take an erased
+    // person's address; which one is found out after the rollback.
+    batch.require("changes() = 1", (), AppError::NotFound(ENTITY))?;
+    let written = conn.batch(batch).await.map(|outcome| (outcome, updated));
     let result = match written {
         Ok((outcome, updated)) => outcome.one(ENTITY, updated, decode),
         Err(AppError::NotFound(_)) => {

@@ -19,9 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::scoring::recompute::{Context, Model, context_sql, model_sql};
 use crate::store::{Batch, Conn, Row, col};
-use advance::{advance_in, score_at};
+use advance::advance_in;
 
 const ENTITY: &str = "enrollment";
 
@@ -173,8 +172,6 @@ struct Candidate {
     timezone: String,
     /// The name of the sequence it is live in.
     live: Option<String>,
-    /// What scoring it at its new stage needs.
-    context: Context,
 }
 
 /// Why `candidate` may not be enrolled by `principal`, if it may not.
@@ -230,27 +227,22 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let (outcome, (results, view)) = conn
         .read_then_write(async |conn| {
-            let (sequence, first_offset, candidates, batch_found, model) = conn
+            let (sequence, first_offset, candidates, batch_found) = conn
                 .query_one(
                     "sequence",
-                    concat!(
                         "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence), \
                          (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1), \
                          (SELECT json_group_array(json_array(c.id, c.status, c.owner_id, \
                             coalesce(c.timezone, a.timezone, \
                               (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
                             (SELECT sq.name FROM enrollments e JOIN sequences sq ON sq.id = e.sequence_id \
-                             WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')), ",
-                        context_sql!("c", "c.account_id"),
-                        ")) \
+                             WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')))) \
                           FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
                           WHERE c.id IN (SELECT value FROM json_each(:ids)) \
                           OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)), \
-                         (SELECT count(*) FROM batches WHERE id = :batch), ",
-                        model_sql!()
-                    ),
+                         (SELECT count(*) FROM batches WHERE id = :batch)",
                     libsql::named_params! {
-                        ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(), ":now": created.as_str(),
+                        ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(),
                         ":ids": serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?,
                     },
                     |row| {
@@ -259,7 +251,6 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                             col::<Option<i64>>(row, 1)?,
                             col::<Option<String>>(row, 2)?,
                             col::<i64>(row, 3)?,
-                            Model::decode(col(row, 4)?)?,
                         ))
                     },
                 )
@@ -287,7 +278,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             }
             let mut results: Vec<EnrollResult> = Vec::with_capacity(ids.len());
             let mut rows: Vec<serde_json::Value> = Vec::new();
-            let mut scored = Vec::new();
+            let mut enrolled = Vec::new();
             for id in &ids {
                 let error = match candidates.iter().find(|c| &c.id == id) {
                     None => failure("not_found", "contact not found"),
@@ -297,7 +288,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                             let enrollment = new_id();
                             let next = due::due_at(at, first_offset, due::zone(&candidate.timezone));
                             rows.push(serde_json::json!([enrollment, id, due::stored(next)]));
-                            scored.push((id.clone(), score_at(&model, &candidate.context, Stage::Sequencing, &created)));
+                            enrolled.push(id.clone());
                             results.push(EnrollResult { contact_id: id.clone(), ok: true, enrollment_id: Some(enrollment), error: None });
                             continue;
                         }
@@ -314,7 +305,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                  SELECT value ->> 0, value ->> 1, ?2, 1, value ->> 2, 'active', ?3, ?4, ?4 FROM json_each(?1)",
                 libsql::params![serde_json::Value::Array(rows).to_string(), sequence_id.as_str(), actor.user_id.as_deref(), created.as_str()],
             )?;
-            advance_in(&mut writes, &actor, Stage::Sequencing, "contact.enrolled", model.version, &scored, &created)?;
+            advance_in(&mut writes, &actor, Stage::Sequencing, "contact.enrolled", &enrolled, &created)?;
             let view = match results.first() {
                 Some(EnrollResult { enrollment_id: Some(id), .. }) if single => Some(writes.push(
                     concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"),

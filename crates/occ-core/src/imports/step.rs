@@ -14,10 +14,9 @@ use crate::accounts::AccountFields;
 use crate::audit::{self, Actor};
 use crate::contacts::erase::erased_hash;
 use crate::domain::enums::Department;
-use crate::domain::{new_id, now};
+use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
-use crate::scoring::Scored;
-use crate::scoring::recompute::{self, AccountFacts, Context, Model, model_sql};
+use crate::scoring::recompute;
 use crate::store::{Conn, col};
 
 /// Rows per step: about a second of work on a large book, well inside a serverless function's
@@ -109,12 +108,9 @@ struct Known {
     /// Existing contacts by address and by profile: (id, owner).
     by_email: HashMap<String, (String, Option<String>)>,
     by_linkedin: HashMap<String, (String, Option<String>)>,
-    /// Existing accounts by domain and by lower-case name, and what scoring their people needs.
+    /// Existing accounts by domain and by lower-case name.
     account_by_domain: HashMap<String, String>,
     account_by_name: HashMap<String, String>,
-    account_facts: HashMap<String, (AccountFacts, Vec<(i64, String)>)>,
-    /// The ICP model new people are scored with.
-    model: Option<Model>,
     /// Suppressed addresses and domains, with the reason; erased people's hashes.
     suppressed_email: HashMap<String, String>,
     suppressed_domain: HashMap<String, String>,
@@ -125,8 +121,6 @@ struct Known {
     earlier_linkedin: HashMap<String, i64>,
     /// Companies earlier rows of this phase created.
     earlier_domains: HashSet<String>,
-    /// When the lookups were made.
-    now: String,
     /// The phase's progress as the transaction sees it.
     state: Option<String>,
     /// Whether the real run has started.
@@ -147,7 +141,7 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
 }
 
 type ContactRow = (String, Option<String>, Option<String>, Option<String>);
-type AccountRow = (String, Option<String>, String, Option<String>, Option<String>, Option<i64>, Vec<(i64, String)>);
+type AccountRow = (String, Option<String>, String);
 type SuppressionRow = (String, Option<String>, Option<String>, String);
 
 async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) -> AppResult<Known> {
@@ -158,16 +152,13 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
     let names: Vec<String> = valid().filter_map(|c| c.company.as_ref().map(|a| a.name.to_lowercase())).collect();
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
-    let now = now();
-    let (contacts, accounts, suppression, earlier, earlier_domains, state, run_started, model) = conn
+    let (contacts, accounts, suppression, earlier, earlier_domains, state, run_started) = conn
         .query_one(
             "import lookups",
-            concat!("SELECT \
+            "SELECT \
              (SELECT json_group_array(json_array(id, email, linkedin_url, owner_id)) FROM contacts \
               WHERE email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins))), \
-             (SELECT json_group_array(json_array(id, domain, lower(name), industry, sub_industry, employee_count, \
-              (SELECT json_group_array(json_array(sx.strength, sx.occurred_at)) FROM signals sx WHERE sx.account_id = accounts.id \
-               AND (sx.expires_at IS NULL OR sx.expires_at > :now)))) \
+             (SELECT json_group_array(json_array(id, domain, lower(name))) \
               FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) OR lower(name) IN (SELECT value FROM json_each(:names))), \
              (SELECT json_group_array(json_array(kind, value, value_hash, reason)) FROM email_suppression \
               WHERE (kind = 'email' AND value IN (SELECT value FROM json_each(:emails))) \
@@ -180,13 +171,11 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
              (SELECT json_group_array(domain) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), \
              (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id), \
-             coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0), ",
-            model_sql!()
-            ),
+             coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0)",
             libsql::named_params! {
                 ":emails": json_list(&emails), ":linkedins": json_list(&linkedins), ":domains": json_list(&domains),
                 ":names": json_list(&names), ":email_domains": json_list(&email_domains), ":hashes": json_list(&hashes),
-                ":id": import_id, ":phase": phase.as_str(), ":now": now.as_str(),
+                ":id": import_id, ":phase": phase.as_str(),
             },
             |row| {
                 Ok((
@@ -197,12 +186,11 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
                     col::<Option<String>>(row, 4)?,
                     col::<Option<String>>(row, 5)?,
                     col::<bool>(row, 6)?,
-                    col::<Option<String>>(row, 7)?,
                 ))
             },
         )
         .await?;
-    let mut known = Known { now, state, run_started, ..Known::default() };
+    let mut known = Known { state, run_started, ..Known::default() };
     for (id, email, linkedin, owner) in parse_json::<Vec<ContactRow>>(contacts)? {
         if let Some(email) = email {
             known.by_email.insert(email, (id.clone(), owner.clone()));
@@ -211,14 +199,12 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
             known.by_linkedin.insert(linkedin, (id, owner));
         }
     }
-    for (id, domain, name, industry, sub_industry, employees, signals) in parse_json::<Vec<AccountRow>>(accounts)? {
+    for (id, domain, name) in parse_json::<Vec<AccountRow>>(accounts)? {
         if let Some(domain) = domain {
             known.account_by_domain.insert(domain, id.clone());
         }
-        known.account_by_name.entry(name).or_insert_with(|| id.clone());
-        known.account_facts.insert(id, ((industry, sub_industry, employees), signals));
+        known.account_by_name.entry(name).or_insert(id);
     }
-    known.model = Some(Model::decode(model)?);
     for (kind, value, hash, reason) in parse_json::<Vec<SuppressionRow>>(suppression)? {
         match (kind.as_str(), value, hash) {
             (_, None, Some(hash)) if reason == "erased" => {
@@ -254,30 +240,11 @@ struct NewAccount {
     fields: AccountFields,
 }
 
-/// A contact a step writes; a new one with its score.
+/// A contact a step writes.
 struct Write {
     id: String,
     candidate: Candidate,
     account_id: Option<String>,
-    scored: Option<Scored>,
-}
-
-/// A new person's score: from the row, and the company's facts and fresh signals.
-fn score_new(known: &Known, candidate: &Candidate, account_id: Option<&str>) -> Option<Scored> {
-    let model = known.model.as_ref()?;
-    let (facts, signals) = match (account_id.and_then(|id| known.account_facts.get(id)), &candidate.company) {
-        (Some((facts, signals)), _) => (facts.clone(), signals.clone()),
-        (None, Some(c)) => ((c.industry.clone(), c.sub_industry.clone(), c.employee_count), Vec::new()),
-        (None, None) => ((None, None, None), Vec::new()),
-    };
-    let context = Context {
-        seniority: Some(candidate.contact.seniority),
-        department: candidate.contact.department,
-        stage: Some(candidate.contact.stage),
-        account: account_id.map(|_| facts),
-        signals: signals.into_iter().map(|(strength, at)| (strength, at, 0)).collect(),
-    };
-    Some(model.score(&context.inputs(&known.now)))
 }
 
 /// The step's decisions.
@@ -420,9 +387,7 @@ fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &Importer<'_
         let mut line = report(outcome, None, label, Some(id.clone()));
         line.account_created = account_created;
         plan.reports.push(line);
-        let scored =
-            if outcome == Outcome::Created { score_new(known, &candidate, account_id.as_deref()) } else { None };
-        let write = Write { id, candidate, account_id, scored };
+        let write = Write { id, candidate, account_id };
         match outcome {
             Outcome::Updated => plan.updates.push(write),
             _ => plan.creates.push(write),
@@ -432,7 +397,7 @@ fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &Importer<'_
 }
 
 /// Writes the step's companies and people, each with its audit entry, and scores the people.
-async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, model_version: i64) -> AppResult<()> {
+async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str) -> AppResult<()> {
     if !plan.new_accounts.is_empty() {
         let ids: Vec<String> = plan.new_accounts.iter().map(|a| a.id.clone()).collect();
         audit::record_many(conn, importer.actor, "account.import", "account", &ids).await?;
@@ -471,23 +436,33 @@ async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at: &str, mode
             "phone": c.phone.as_ref().filter(|_| given("phone")),
             "timezone": c.timezone.as_ref().filter(|_| given("timezone")),
             "notes": c.notes.as_ref().filter(|_| given("notes")),
-            "score": w.scored.as_ref().map(|s| s.score),
-            "factors": w.scored.as_ref().map(Scored::factors_json),
         })
     };
     if !plan.creates.is_empty() {
         let ids: Vec<String> = plan.creates.iter().map(|w| w.id.clone()).collect();
         audit::record_many(conn, importer.actor, "contact.import", "contact", &ids).await?;
         let rows: Vec<Value> = plan.creates.iter().map(|w| person(w, false)).collect();
+        // Each new person scored as it is written, from its row and its company as the
+        // transaction sees it.
         conn.write(
-            "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-             linkedin_url, phone, timezone, notes, owner_id, priority_score, priority_factors, priority_version, \
-             created_at, updated_at) \
-             SELECT value ->> 'id', value ->> 'account_id', value ->> 'first_name', value ->> 'last_name', value ->> 'title', \
-             value ->> 'seniority', value ->> 'department', value ->> 'email', value ->> 'linkedin_url', value ->> 'phone', \
-             value ->> 'timezone', value ->> 'notes', ?2, coalesce(value ->> 'score', 0), coalesce(value ->> 'factors', '{}'), \
-             ?4, ?3, ?3 FROM json_each(?1)",
-            libsql::params![Value::Array(rows).to_string(), importer.user_id, at, model_version],
+            concat!(
+                "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
+                 linkedin_url, phone, timezone, notes, owner_id, priority_score, priority_factors, priority_version, \
+                 created_at, updated_at) \
+                 SELECT p ->> 'id', p ->> 'account_id', p ->> 'first_name', p ->> 'last_name', p ->> 'title', \
+                 p ->> 'seniority', p ->> 'department', p ->> 'email', p ->> 'linkedin_url', p ->> 'phone', \
+                 p ->> 'timezone', p ->> 'notes', :owner, s ->> 0, s ->> 1, s ->> 2, :now, :now \
+                 FROM (SELECT j.value AS p, (SELECT json_array(score, factors, version) FROM (",
+                crate::scoring::sql::score_sql!(
+                    "j.value ->> 'seniority'",
+                    "j.value ->> 'department'",
+                    "'new'",
+                    "j.value ->> 'account_id'",
+                    "j.value ->> 'id'"
+                ),
+                ")) AS s FROM json_each(:rows) j LIMIT -1 OFFSET 0)"
+            ),
+            libsql::named_params! {":rows": Value::Array(rows).to_string(), ":owner": importer.user_id, ":now": at},
         )
         .await?;
     }
@@ -637,8 +612,7 @@ pub async fn take(
         let before = state.processed;
         let plan = plan(rows, &known, upsert, importer);
         if phase == PhaseKind::Run {
-            let version = known.model.as_ref().map_or(0, |m| m.version);
-            write(conn, &plan, importer, at, version).await?;
+            write(conn, &plan, importer, at).await?;
         }
         save_report(conn, import_id, phase, &plan.reports).await?;
         for report in &plan.reports {

@@ -14,8 +14,8 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
-use crate::contacts::actions::{Mover, mover_sql};
-use crate::domain::enums::{Channel, ReplyIntent, Stage};
+use crate::contacts::actions::{Moved, Mover, mover_sql};
+use crate::domain::enums::{Channel, ReplyIntent, Role, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -155,13 +155,25 @@ pub(crate) struct Planned {
     exited: Vec<Step>,
     /// The drafts archived.
     archived: Option<Step>,
+    /// The stage the contact moves to when the database decides it: moved if the step
+    /// returned a row.
+    stage_step: Option<(Stage, Step)>,
     /// What is known before the writes: the stage, suppression, the follow-up.
     effects: Effects,
 }
 
 impl Planned {
     fn new(id: String, channel: Channel, reply: Step) -> Self {
-        Self { id, reply, channel, paused: None, exited: Vec::new(), archived: None, effects: Effects::default() }
+        Self {
+            id,
+            reply,
+            channel,
+            paused: None,
+            exited: Vec::new(),
+            archived: None,
+            stage_step: None,
+            effects: Effects::default(),
+        }
     }
 
     /// The reply and its effects, as the batch wrote them.
@@ -179,6 +191,11 @@ impl Planned {
         }
         if let Some(step) = self.archived {
             effects.drafts_archived = count(step)?;
+        }
+        if let Some((stage, step)) = self.stage_step
+            && count(step)? > 0
+        {
+            effects.stage = Some(stage);
         }
         Ok(ReplyResult { reply, effects })
     }
@@ -207,8 +224,10 @@ fn apply(
             contact.advance(batch, actor, Stage::Touched, "contact.touched")?;
             contact.advance(batch, actor, target, "contact.replied")?
         };
-        if moved {
-            planned.effects.stage = Some(target);
+        match moved {
+            Moved::Yes => planned.effects.stage = Some(target),
+            Moved::IfRows(step) => planned.stage_step = Some((target, step)),
+            Moved::No => {}
         }
     }
     if intent == ReplyIntent::OutOfOffice {
@@ -381,27 +400,31 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let (conn, actor, contact_id, at) = (&conn, &actor, contact_id.as_str(), at.as_str());
     let (channel, intent) = (body.channel, body.intent);
     let (subject, text, replied_at) = (&subject, &text, &replied_at);
-    // The contact is read outside any transaction; the batch writes only if it is unchanged.
-    let (outcome, planned) = conn
-        .read_then_batch(|| async move {
-            let mut batch = Batch::new();
-            let Some((owner, mut contact)) = Mover::read_for(conn, &mut batch, contact_id, at).await? else {
-                return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
-            };
-            principal.require_owner(owner.as_deref())?;
-            let incoming = Incoming {
-                channel,
-                subject: subject.clone(),
-                text: text.clone(),
-                replied_at: replied_at.clone(),
-                intent,
-                touchpoint_id: None,
-                message_id: None,
-            };
-            let planned = ingest(&mut batch, actor, &mut contact, incoming)?;
-            Ok((batch, planned))
-        })
-        .await?;
+    // One round trip: the checks of the contact and the owner, the reply and its consequences,
+    // the stage moving where the stage table allows it from where the contact stands.
+    let mut batch = Batch::new();
+    batch.require(
+        "EXISTS (SELECT 1 FROM contacts WHERE id = ?1)",
+        [contact_id],
+        AppError::invalid("contact_id", "exists", "no contact has this id"),
+    )?;
+    let bdr = (principal.role == Role::Bdr).then_some(principal.user_id.as_str());
+    batch.require(
+        "EXISTS (SELECT 1 FROM contacts WHERE id = ?1 AND (?2 IS NULL OR owner_id IS NULL OR owner_id = ?2))",
+        libsql::params![contact_id, bdr],
+        AppError::Forbidden("this contact belongs to another user".to_owned()),
+    )?;
+    let incoming = Incoming {
+        channel,
+        subject: subject.clone(),
+        text: text.clone(),
+        replied_at: replied_at.clone(),
+        intent,
+        touchpoint_id: None,
+        message_id: None,
+    };
+    let planned = ingest(&mut batch, actor, &mut Mover::unread(contact_id, at), incoming)?;
+    let outcome = conn.batch(batch).await?;
     let result = planned.read(&outcome)?;
     http::created(&format!("/api/v1/replies/{}", result.reply.id), &result)
 }
@@ -498,11 +521,11 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let at = now();
     let (conn, actor, body, id, at) = (&conn, &actor, &body, &id, &at);
     /// What the correction depends on, each value computed once: the reply's intent and
-    /// channel, its contact's owner, scoring context and model (the table `m`).
+    /// channel, its contact's owner and stage (the table `m`).
     macro_rules! mover_of_reply {
         () => {
             concat!(
-                "WITH m (owner, context, model) AS MATERIALIZED (SELECT c.owner_id, ",
+                "WITH m (owner, stage) AS MATERIALIZED (SELECT c.owner_id, ",
                 mover_sql!(),
                 " FROM replies r0 JOIN contacts c ON c.id = r0.contact_id WHERE r0.id = :id) "
             )
@@ -516,17 +539,17 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                     ENTITY,
                     concat!(
                         mover_of_reply!(),
-                        "SELECT r.*, m.owner, m.context, m.model, \
-                           json_array(r.intent, r.channel, r.contact_id, m.owner, m.context, m.model) \
+                        "SELECT r.*, m.owner, m.stage, json_array(r.intent, r.channel, r.contact_id, m.owner, m.stage) \
                          FROM (SELECT ",
                         reply_columns!(),
                         " FROM replies WHERE id = :id) r, m"
                     ),
-                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    libsql::named_params! {":id": id.as_str()},
                     |row| {
                         let reply = decode(row)?;
-                        let contact = Mover::new(&reply.contact_id, &col::<String>(row, 17)?, col(row, 18)?, at)?;
-                        Ok((reply, col::<Option<String>>(row, 16)?, contact, col::<String>(row, 19)?))
+                        let stage = col::<Option<String>>(row, 17)?;
+                        let contact = Mover::new(&reply.contact_id, stage.as_deref(), at)?;
+                        Ok((reply, col::<Option<String>>(row, 16)?, contact, col::<String>(row, 18)?))
                     },
                 )
                 .await?;
@@ -536,10 +559,10 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                 concat!(
                     "(",
                     mover_of_reply!(),
-                    "SELECT json_array(r.intent, r.channel, r.contact_id, m.owner, m.context, m.model) \
+                    "SELECT json_array(r.intent, r.channel, r.contact_id, m.owner, m.stage) \
                      FROM replies r, m WHERE r.id = :id) IS :seen"
                 ),
-                libsql::named_params! {":id": id.as_str(), ":now": at.as_str(), ":seen": seen.as_str()},
+                libsql::named_params! {":id": id.as_str(), ":seen": seen.as_str()},
             )?;
             let reply = batch.push(
                 concat!(

@@ -3,6 +3,7 @@
 //! weight is a number of points, each fit a fraction, and the factors add up to the score.
 
 pub mod recompute;
+pub mod sql;
 
 use std::collections::BTreeMap;
 
@@ -174,7 +175,35 @@ pub struct Scored {
 }
 
 fn contains(list: &[String], value: Option<&str>) -> bool {
-    value.is_some_and(|v| list.iter().any(|t| t.trim().eq_ignore_ascii_case(v.trim())))
+    let trim = |t: &str| t.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned();
+    value.is_some_and(|v| list.iter().any(|t| trim(t).eq_ignore_ascii_case(&trim(v))))
+}
+
+/// Days from `at` to `now` (both RFC 3339), from their whole seconds as SQL's `unixepoch`
+/// counts them; an unreadable time counts as now.
+pub fn age_days(at: &str, now: &str) -> f64 {
+    let seconds = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).ok();
+    match (seconds(at), seconds(now)) {
+        (Some(at), Some(now)) => (now - at) as f64 / 86_400.0,
+        _ => 0.0,
+    }
+}
+
+/// `0.5^x` for `x >= 0` (how much a signal `x` half-lives old still counts), computed as the SQL
+/// model computes it ([`sql`]): `2^-n x e^(-f ln 2)` for `x = n + f`, the exponential by its
+/// Taylor series to the 11th power, term by term (off by less than 1e-9), nothing after 60 half-lives.
+pub fn half_life_decay(x: f64) -> f64 {
+    let n = x as i64;
+    if n >= 60 {
+        return 0.0;
+    }
+    let y = (x - n as f64) * std::f64::consts::LN_2;
+    let (mut e, mut term) = (1.0, 1.0);
+    for k in 1..=11 {
+        term = term * y / f64::from(k);
+        e = if k % 2 == 1 { e - term } else { e + term };
+    }
+    (1.0 / (1u64 << n) as f64) * e
 }
 
 /// How well each factor fits, from 0 to 1.
@@ -206,7 +235,7 @@ pub fn fits(config: &IcpConfig, inputs: &Inputs) -> BTreeMap<Factor, f64> {
         .signals
         .iter()
         .map(|s| {
-            (s.strength.clamp(0, 5) as f64 / 5.0) * 0.5f64.powf(s.age_days.max(0.0) / config.signal_half_life_days)
+            (s.strength.clamp(0, 5) as f64 / 5.0) * half_life_decay(s.age_days.max(0.0) / config.signal_half_life_days)
         })
         .sum::<f64>()
         .min(1.0);
@@ -299,6 +328,16 @@ mod tests {
             signals: vec![],
         };
         assert_eq!(score(&config(), &empty).score, 0);
+    }
+
+    #[test]
+    fn a_signal_halves_every_half_life() {
+        for x in [0.0, 0.25, 0.5, 0.999, 1.0, 1.5, 2.75, 7.1, 20.0, 59.9] {
+            let exact = 0.5f64.powf(x);
+            assert!((half_life_decay(x) - exact).abs() <= 1e-9 * exact, "{x}: {} vs {exact}", half_life_decay(x));
+        }
+        assert_eq!(half_life_decay(60.0), 0.0);
+        assert_eq!(half_life_decay(1.0), 0.5);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::openapi::ErrorResponse;
-use crate::scoring::recompute::{self, Model, group_context_sql, model_sql, score_group};
+use crate::scoring::sql::rescore_sql;
 use crate::store::{Conn, Row, col};
 use crate::validate::Check;
 
@@ -74,31 +74,16 @@ fn decode(row: &Row) -> AppResult<Signal> {
     })
 }
 
-/// After a signal is written or deleted (RETURNING): the people whose score it moves (the
-/// contact, or everyone at the account), as the database now is, and the model.
-macro_rules! affected {
-    () => {
-        concat!(
-            group_context_sql!("c.id = signals.contact_id OR c.account_id = signals.account_id"),
-            ", ",
-            model_sql!()
-        )
-    };
-}
-
-/// The people a signal's change affects and the model, after [`signal_columns!`].
-struct Affected {
-    group: Option<String>,
-    model: Model,
-}
-
-fn decode_affected(row: &Row) -> AppResult<(Signal, Affected)> {
-    Ok((decode(row)?, Affected { group: col(row, 12)?, model: Model::decode(col(row, 13)?)? }))
-}
-
-async fn rescore(conn: &Conn, affected: &Affected, now: &str) -> AppResult<()> {
-    let scores = score_group(affected.group.as_deref(), &affected.model, now, |c| c)?;
-    recompute::store(conn, affected.model.version, &scores).await
+/// Rescores the people a signal's change moves (its contact, or everyone at its account), as
+/// the database now is (one call).
+async fn rescore(conn: &Conn, signal: &Signal, now: &str) -> AppResult<()> {
+    conn.write(
+        rescore_sql!("contacts.id = :contact_id OR contacts.account_id = :account_id"),
+        libsql::named_params! {
+            ":contact_id": signal.contact_id.as_deref(), ":account_id": signal.account_id.as_deref(), ":now": now,
+        },
+    )
+    .await
 }
 
 /// `POST /api/v1/signals`.
@@ -223,9 +208,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                          :strength, :title, :detail, :source_url, :occurred_at, :expires_at, :now, :now \
                          WHERE :bdr IS NULL OR NOT EXISTS (SELECT 1 FROM contacts WHERE id = :contact_id \
                          AND owner_id IS NOT NULL AND owner_id <> :bdr) RETURNING ",
-                        signal_columns!(),
-                        ", ",
-                        affected!()
+                        signal_columns!()
                     ),
                     libsql::named_params! {
                         ":id": new_id(), ":contact_id": new.contact_id.as_deref(), ":account_id": new.account_id.as_deref(),
@@ -234,13 +217,13 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         ":occurred_at": new.occurred_at.as_str(), ":expires_at": new.expires_at.as_deref(), ":now": at.as_str(),
                         ":bdr": bdr,
                     },
-                    decode_affected,
+                    decode,
                 )
                 .await?;
-            let (signal, affected) =
+            let signal =
                 written.ok_or_else(|| AppError::Forbidden("this contact belongs to another user".to_owned()))?;
             audit::record_with(conn, &actor, "signal.create", ENTITY, &signal.id, None, Some(&audit_view(&signal))).await?;
-            rescore(conn, &affected, &at).await?;
+            rescore(conn, &signal, &at).await?;
             Ok(signal)
         })
         .await;
@@ -312,16 +295,16 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     ctx.conn()
         .await?
         .immediate(async |conn| {
-            let (signal, affected) = conn
+            let signal = conn
                 .query_one(
                     ENTITY,
-                    concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!(), ", ", affected!()),
+                    concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!()),
                     libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
-                    decode_affected,
+                    decode,
                 )
                 .await?;
             audit::record_with(conn, &actor, "signal.delete", ENTITY, &id, Some(&audit_view(&signal)), None).await?;
-            rescore(conn, &affected, &at).await
+            rescore(conn, &signal, &at).await
         })
         .await?;
     Ok(http::no_content())
