@@ -39,44 +39,70 @@ macro_rules! blank_sql {
     };
 }
 
-/// How much a signal of the row `sx` still counts at `:now`: its strength out of 5 halved every
-/// half-life of the model row `m`, as `2^-x = 2^-n x e^(-f ln 2)` with `x = n + f` (see
-/// [`super::half_life_decay`]; SQL has no `pow` everywhere OCC runs).
-macro_rules! signal_sql {
-    () => {
-        "SELECT strength / 5.0 * CASE WHEN n >= 60 THEN 0.0 ELSE (1.0 / (1 << n)) * (1 - y + y * y / 2 - y * \
-         y / 2 * y / 3 + y * y / 2 * y / 3 * y / 4 - y * y / 2 * y / 3 * y / 4 * y / 5 + y * y / 2 * y / 3 * \
-         y / 4 * y / 5 * y / 6 - y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 + y * y / 2 * y / 3 * y / \
-         4 * y / 5 * y / 6 * y / 7 * y / 8 - y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / \
-         9 + y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / 9 * y / 10 - y * y / 2 * y / 3 * \
-         y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / 9 * y / 10 * y / 11) END AS weight \
-         FROM (SELECT strength, n, (x - n) * 0.6931471805599453 AS y \
-         FROM (SELECT strength, x, CAST(x AS INTEGER) AS n \
-         FROM (SELECT max(0, min(5, sx.strength)) AS strength, \
-         max(0.0, coalesce(unixepoch(:now) - unixepoch(sx.occurred_at), 0) / 86400.0) \
-         / (m.model ->> '$.signal_half_life_days') AS x"
+/// The signals fit of the contact `$contact` at the account `$account` under the model row `m`:
+/// each fresh signal about either counts its strength out of 5, halved every half-life, and
+/// the sum counts up to 1. The halving is `2^-x = 2^-n x e^(-f ln 2)` for `x = n + f` (see
+/// [`super::half_life_decay`]; SQL has no `pow` everywhere OCC runs). Expects `:now`.
+macro_rules! signals_fit_sql {
+    ($contact:literal, $account:literal) => {
+        concat!(
+            "(SELECT min(1.0, coalesce(sum(strength / 5.0 * CASE WHEN n >= 60 THEN 0.0 ELSE (1.0 / (1 << n)) * \
+             (1 - y + y * y / 2 - y * y / 2 * y / 3 + y * y / 2 * y / 3 * y / 4 - y * y / 2 * y / 3 * y / 4 * y / 5 \
+             + y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 - y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 \
+             + y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 \
+             - y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / 9 \
+             + y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / 9 * y / 10 \
+             - y * y / 2 * y / 3 * y / 4 * y / 5 * y / 6 * y / 7 * y / 8 * y / 9 * y / 10 * y / 11) END), 0.0)) \
+             FROM (SELECT strength, CAST(x AS INTEGER) AS n, (x - CAST(x AS INTEGER)) * 0.6931471805599453 AS y \
+             FROM (SELECT max(0, min(5, sx.strength)) AS strength, \
+             max(0.0, coalesce(unixepoch(:now) - unixepoch(sx.occurred_at), 0) / 86400.0) \
+             / (m.model ->> '$.signal_half_life_days') AS x \
+             FROM signals sx WHERE (sx.contact_id = (",
+            $contact,
+            ") OR sx.account_id = (",
+            $account,
+            ")) AND (sx.expires_at IS NULL OR sx.expires_at > :now) LIMIT -1 OFFSET 0) LIMIT -1 OFFSET 0))"
+        )
+    };
+}
+
+/// Whether the trimmed, lower-case text `$value` is one of the model row `m`'s list `$list`.
+macro_rules! listed_sql {
+    ($list:literal, $value:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM json_each(m.model, '$.",
+            $list,
+            "') t WHERE lower(trim(t.value, ",
+            $crate::scoring::sql::blank_sql!(),
+            ")) = lower(trim(",
+            $value,
+            ", ",
+            $crate::scoring::sql::blank_sql!(),
+            ")))"
+        )
     };
 }
 
 /// The score of a contact whose seniority, department, stage, account id and own id are the SQL
 /// expressions given (over the row being written, or parameters), as a query of one row:
 /// `score`, `factors` (the JSON stored in `priority_factors`) and `version` (the model's).
-/// Each factor earns `weight x fit` points, rounded so that they add up to the rounded total,
-/// the largest remainders (then the factor's order) taking the spare points. Expects `:now`.
-/// (`OFFSET 0` keeps SQLite from flattening the levels whose columns hold subqueries: the
-/// levels above name each column several times, and each name would run its subquery again.)
+/// Each factor earns `weight x fit` points (`x1` to `x6`, in the factors' order), rounded so
+/// that they add up to the rounded total: each keeps its whole points (`f`), and the spare
+/// points go to the largest remainders (`r`), then to the earlier factor. Expects `:now`.
+/// (`OFFSET 0` keeps SQLite from flattening the levels whose columns hold subqueries or long
+/// expressions: the levels above name each column several times, and each name would be
+/// compiled and run again.)
 macro_rules! score_sql {
     ($seniority:literal, $department:literal, $stage:literal, $account:literal, $contact:literal) => {
         concat!(
-            "SELECT total AS score, json_object('company_size', p4, 'department', p3, 'engagement', p6, \
-             'industry', p1, 'seniority', p2, 'signals', p5) AS factors, version FROM (SELECT version, total, \
-             f1 + (spare > (r2 > r1) + (r3 > r1) + (r4 > r1) + (r5 > r1) + (r6 > r1)) AS p1, \
-             f2 + (spare > (r1 >= r2) + (r3 > r2) + (r4 > r2) + (r5 > r2) + (r6 > r2)) AS p2, \
-             f3 + (spare > (r1 >= r3) + (r2 >= r3) + (r4 > r3) + (r5 > r3) + (r6 > r3)) AS p3, \
-             f4 + (spare > (r1 >= r4) + (r2 >= r4) + (r3 >= r4) + (r5 > r4) + (r6 > r4)) AS p4, \
-             f5 + (spare > (r1 >= r5) + (r2 >= r5) + (r3 >= r5) + (r4 >= r5) + (r6 > r5)) AS p5, \
-             f6 + (spare > (r1 >= r6) + (r2 >= r6) + (r3 >= r6) + (r4 >= r6) + (r5 >= r6)) AS p6 \
-             FROM (SELECT version, total, f1, f2, f3, f4, f5, f6, \
+            "SELECT total AS score, json_object(\
+             'company_size', f4 + (spare > (r1 >= r4) + (r2 >= r4) + (r3 >= r4) + (r5 > r4) + (r6 > r4)), \
+             'department', f3 + (spare > (r1 >= r3) + (r2 >= r3) + (r4 > r3) + (r5 > r3) + (r6 > r3)), \
+             'engagement', f6 + (spare > (r1 >= r6) + (r2 >= r6) + (r3 >= r6) + (r4 >= r6) + (r5 >= r6)), \
+             'industry', f1 + (spare > (r2 > r1) + (r3 > r1) + (r4 > r1) + (r5 > r1) + (r6 > r1)), \
+             'seniority', f2 + (spare > (r1 >= r2) + (r3 > r2) + (r4 > r2) + (r5 > r2) + (r6 > r2)), \
+             'signals', f5 + (spare > (r1 >= r5) + (r2 >= r5) + (r3 >= r5) + (r4 >= r5) + (r6 > r5))) AS factors, \
+             version FROM (SELECT version, total, f1, f2, f3, f4, f5, f6, \
              x1 - f1 AS r1, x2 - f2 AS r2, x3 - f3 AS r3, x4 - f4 AS r4, x5 - f5 AS r5, x6 - f6 AS r6, \
              total - (f1 + f2 + f3 + f4 + f5 + f6) AS spare \
              FROM (SELECT version, x1, x2, x3, x4, x5, x6, \
@@ -99,13 +125,7 @@ macro_rules! score_sql {
              WHEN employees < (m.model ->> '$.company_size.min') \
              THEN max(employees, 0) * 1.0 / max(m.model ->> '$.company_size.min', 1) \
              ELSE (m.model ->> '$.company_size.max') * 1.0 / employees END AS x4, \
-             (m.model ->> '$.weights.signals') * (SELECT min(1.0, coalesce(sum(weight), 0.0)) FROM (",
-            $crate::scoring::sql::signal_sql!(),
-            " FROM signals sx WHERE (sx.contact_id = (",
-            $contact,
-            ") OR sx.account_id = (",
-            $account,
-            ")) AND (sx.expires_at IS NULL OR sx.expires_at > :now)))))) AS x5, \
+             (m.model ->> '$.weights.signals') * signals AS x5, \
              (m.model ->> '$.weights.engagement') * CASE \
              WHEN (",
             $stage,
@@ -116,28 +136,21 @@ macro_rules! score_sql {
              WHEN (",
             $stage,
             ") IN ('touched', 'sequencing', 'break_up_sent') THEN 0.3 ELSE 0.0 END AS x6 \
-             FROM (SELECT m.version, m.model, ax.employee_count AS employees, \
-             EXISTS (SELECT 1 FROM json_each(m.model, '$.target_industries') t \
-             WHERE lower(trim(t.value, ",
-            $crate::scoring::sql::blank_sql!(),
-            ")) = lower(trim(ax.industry, ",
-            $crate::scoring::sql::blank_sql!(),
-            "))) AS ti, \
-             EXISTS (SELECT 1 FROM json_each(m.model, '$.target_sub_industries') t \
-             WHERE lower(trim(t.value, ",
-            $crate::scoring::sql::blank_sql!(),
-            ")) = lower(trim(ax.sub_industry, ",
-            $crate::scoring::sql::blank_sql!(),
-            "))) AS ts \
-             FROM ",
+             FROM (SELECT m.version, m.model, ax.employee_count AS employees, ",
+            $crate::scoring::sql::listed_sql!("target_industries", "ax.industry"),
+            " AS ti, ",
+            $crate::scoring::sql::listed_sql!("target_sub_industries", "ax.sub_industry"),
+            " AS ts, ",
+            $crate::scoring::sql::signals_fit_sql!($contact, $account),
+            " AS signals FROM ",
             $crate::scoring::sql::model_row_sql!(),
             " m LEFT JOIN accounts ax ON ax.id = (",
             $account,
-            ") LIMIT 1 OFFSET 0) m LIMIT 1 OFFSET 0))))"
+            ") LIMIT 1 OFFSET 0) m LIMIT 1 OFFSET 0)))"
         )
     };
 }
-pub(crate) use {blank_sql, score_sql, signal_sql};
+pub(crate) use {blank_sql, listed_sql, score_sql, signals_fit_sql};
 
 /// Sets the score of every contact row the statement updates, as the row stands before the
 /// update (a clause of `UPDATE contacts SET …`; expects `:now`).
