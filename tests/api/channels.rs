@@ -384,3 +384,67 @@ async fn linkedin_tasks_beyond_the_limit_wait_even_when_racing() {
     );
     app.assert_queue_kept().await;
 }
+
+/// A touch logged about a contact (a call, a LinkedIn action) is one round trip: its rules are
+/// checked in SQL. A replayed key answers the first record; a bdr is refused another's
+/// contact; a call that books a meeting opens one; a LinkedIn action takes its slot under the
+/// pacing in force, also when the pacing changed after this instance last saw it.
+#[tokio::test]
+async fn a_touch_logged_about_a_contact_is_one_round_trip_and_keeps_every_rule() {
+    let app = spawn_app().await;
+    let ana = app
+        .post("/api/v1/contacts", json!({"first_name": "Ana", "linkedin_url": "https://www.linkedin.com/in/ana-acme"}))
+        .await
+        .body;
+    let call =
+        json!({"contact_id": id(&ana), "kind": "call", "call_outcome": "no_answer", "idempotency_key": "call-1"});
+    let first = app.post("/api/v1/touchpoints", call.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.work_round_trips(), 1, "the checks, the touch, its stage move and its audit entry");
+    assert_eq!(app.get(&format!("/api/v1/contacts/{}", id(&ana))).await.body["stage"], "touched");
+    let again = app.post("/api/v1/touchpoints", call).await;
+    assert_eq!((again.status, &again.body["id"]), (200, &first.body["id"]), "the first record answers");
+
+    let bdr = app.token_for(Role::Bdr, &[Scope::Write]).await;
+    let theirs = app
+        .send_raw(
+            app.client
+                .post(app.url("/api/v1/touchpoints"))
+                .bearer_auth(&bdr)
+                .json(&json!({"contact_id": id(&ana), "kind": "call"})),
+        )
+        .await;
+    assert_eq!(theirs.status, 403, "{}", theirs.text);
+
+    let booked = app
+        .post("/api/v1/touchpoints", json!({"contact_id": id(&ana), "kind": "call", "call_outcome": "meeting_booked"}))
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    assert_eq!(booked.work_round_trips(), 1);
+    let contact = app.get(&format!("/api/v1/contacts/{}", id(&ana))).await.body;
+    assert_eq!(contact["stage"], "meeting_booked", "{contact}");
+    let opportunities = app.get(&format!("/api/v1/opportunities?contact_id={}", id(&ana))).await.body;
+    assert_eq!(opportunities["items"].as_array().map(Vec::len), Some(1), "{opportunities}");
+    let booked_again = app
+        .post("/api/v1/touchpoints", json!({"contact_id": id(&ana), "kind": "call", "call_outcome": "meeting_booked"}))
+        .await;
+    assert_eq!(booked_again.status, 201, "{}", booked_again.text);
+    let opportunities = app.get(&format!("/api/v1/opportunities?contact_id={}", id(&ana))).await.body;
+    assert_eq!(opportunities["items"].as_array().map(Vec::len), Some(1), "one open meeting: {opportunities}");
+
+    let connect = || app.post("/api/v1/touchpoints", json!({"contact_id": id(&ana), "kind": "linkedin_connect"}));
+    assert_eq!(connect().await.status, 201);
+    let seen = connect().await;
+    assert_eq!(seen.status, 201, "{}", seen.text);
+    assert_eq!(seen.work_round_trips(), 1, "the pacing this instance saw, checked in SQL");
+    // The limit falls to what was taken already: the next one waits, though this instance saw
+    // the old limit.
+    let saved = app
+        .send(app.client.put(app.url("/api/v1/settings/pacing")).json(&json!({"linkedin_connections_daily": 2})))
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let over = connect().await;
+    assert_eq!(over.status, 409, "{}", over.text);
+    assert_eq!(over.field_errors(), [("kind".to_owned(), "daily_limit".to_owned())]);
+    app.assert_queue_kept().await;
+}

@@ -14,7 +14,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::{Mover, mover_sql};
-use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, OpportunityStatus, Stage, TouchpointKind};
+use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, OpportunityStatus, Role, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::handler;
@@ -388,6 +388,95 @@ pub(crate) async fn record(
     Ok(Recording::New(touch))
 }
 
+/// How an ad-hoc touch planned by [`plan_ad_hoc`] is read from its batch's outcome: the touch,
+/// new.
+type ReadTouch<'a> = Box<dyn FnOnce(Outcome) -> AppResult<(Touchpoint, bool)> + Send + 'a>;
+
+/// Plans an ad-hoc touch (a contact and a kind, no draft) as one batch that reads nothing first:
+/// its rules are checked in SQL (the contact exists and the caller may work it, the key was
+/// not recorded before, the pacing settings are the ones this instance saw last, a call that
+/// booked a meeting finds none open), and when one fails, nothing is kept and the touch is
+/// recorded the reading way ([`record`]), which says why or answers the touch recorded first.
+/// `None` when the touch is not ad hoc, or is a LinkedIn action and this instance has not seen
+/// the pacing settings yet.
+fn plan_ad_hoc<'a>(
+    ctx: &'a Ctx,
+    principal: &Principal,
+    actor: &Actor,
+    body: &RecordTouch,
+) -> AppResult<Option<(Batch, ReadTouch<'a>)>> {
+    let t = check(body.clone())?;
+    let (None, Some(contact_id), Some(kind)) = (&t.draft_id, &t.contact_id, t.kind) else {
+        return Ok(None);
+    };
+    let event = linkedin_event(kind);
+    let seen = ctx.pacing_seen.get();
+    if event.is_some() && seen.is_none() {
+        return Ok(None);
+    }
+    let (id, at) = (new_id(), now());
+    let key = format!("manual:{}", t.key.clone().unwrap_or_else(new_id));
+    let booked = t.call_outcome == Some(CallOutcome::MeetingBooked);
+    let bdr = (principal.role == Role::Bdr).then_some(principal.user_id.as_str());
+    let mut batch = Batch::new();
+    batch.require_or_explain(
+        "EXISTS (SELECT 1 FROM contacts c WHERE c.id = :contact AND (:bdr IS NULL OR c.owner_id IS NULL OR c.owner_id = :bdr)) \
+         AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE idempotency_key = :key) \
+         AND (NOT :booked OR NOT EXISTS (SELECT 1 FROM opportunities p WHERE p.contact_id = :contact \
+           AND p.status IN ('meeting_booked', 'meeting_held', 'opportunity_created'))) \
+         AND (NOT :paced OR (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) IS :pacing)",
+        libsql::named_params! {
+            ":contact": contact_id.as_str(), ":bdr": bdr, ":key": key.as_str(), ":booked": booked,
+            ":paced": event.is_some(), ":pacing": seen.clone().flatten(),
+        },
+    )?;
+    audit::record_in(&mut batch, actor, "touchpoint.create", ENTITY, &id, None)?;
+    let touch = batch.push(
+        concat!(
+            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, idempotency_key, sent_at, \
+               call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+             SELECT ?1, c.id, ?3, ?4, 'sent', CASE WHEN ?3 = 'email' THEN c.email END, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
+             FROM contacts c WHERE c.id = ?2 RETURNING ",
+            touchpoint_columns!()
+        ),
+        libsql::params![
+            id.as_str(),
+            contact_id.as_str(),
+            kind_channel(kind).as_str(),
+            kind.as_str(),
+            key.as_str(),
+            t.sent_at.as_str(),
+            t.call_outcome.map(CallOutcome::as_str),
+            t.duration_seconds,
+            t.notes.as_deref(),
+            principal.user_id.as_str(),
+            at.as_str()
+        ],
+    )?;
+    if let Some(event) = event {
+        let pacing = crate::settings::pacing::parse(seen.flatten().as_deref());
+        crate::settings::pacing::take_linkedin_slot(
+            &mut batch,
+            &pacing,
+            &principal.user_id,
+            event,
+            chrono::Utc::now(),
+        )?;
+    }
+    // Not read: each move happens where the stage table allows it from where the contact stands.
+    let mut contact = Mover::unread(contact_id, &at);
+    contact.advance(&mut batch, actor, Stage::Touched, "contact.touched")?;
+    if booked {
+        book(&mut batch, actor, &mut contact, &principal.user_id, &at)?;
+    }
+    let pacing = batch.push(crate::settings::pacing::STORED, ())?;
+    let read: ReadTouch<'a> = Box::new(move |outcome: Outcome| {
+        ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
+        Ok((outcome.one(ENTITY, touch, decode)?, true))
+    });
+    Ok(Some((batch, read)))
+}
+
 /// Plans booking a meeting with a contact who has no open opportunity (a call that booked
 /// one): a new meeting_booked opportunity, whose trigger ends the contact's sequence and
 /// archives what was waiting to be sent, and the contact's stage walked to meeting_booked.
@@ -438,14 +527,22 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let (conn, actor, body) = (&conn, &actor, &body);
     // What the touch depends on is read outside any transaction; its batch confirms it.
-    let (outcome, recording) = conn
-        .read_then_batch(|| async move {
-            let mut batch = Batch::new();
-            let recording = record(conn, &mut batch, principal, actor, body.clone()).await?;
-            Ok((batch, recording))
-        })
-        .await?;
-    let (touch, new) = recording.read(&outcome)?;
+    let reading = || async move {
+        let (outcome, (recording, pacing)) = conn
+            .read_then_batch(|| async move {
+                let mut batch = Batch::new();
+                let recording = record(conn, &mut batch, principal, actor, body.clone()).await?;
+                let pacing = batch.push(crate::settings::pacing::STORED, ())?;
+                Ok((batch, (recording, pacing)))
+            })
+            .await?;
+        ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
+        recording.read(&outcome)
+    };
+    let (touch, new) = match plan_ad_hoc(ctx, principal, actor, body)? {
+        Some((batch, read)) => conn.batch_or_else(batch, read, reading).await?,
+        None => reading().await?,
+    };
     if new {
         http::created(&format!("/api/v1/touchpoints/{}", touch.id), &touch)
     } else {

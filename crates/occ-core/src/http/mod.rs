@@ -48,6 +48,8 @@ pub struct Ctx {
     pub store: Store,
     /// This instance's leases of the request budgets (see `access::authenticate`).
     pub leases: access::Leases,
+    /// The pacing settings as this instance last saw them.
+    pub pacing_seen: crate::settings::pacing::Seen,
     schema_ok: AtomicBool,
 }
 
@@ -55,7 +57,13 @@ impl Ctx {
     /// Opens the store and builds the context.
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
-        Ok(Arc::new(Self { config, store, leases: access::Leases::default(), schema_ok: AtomicBool::new(false) }))
+        Ok(Arc::new(Self {
+            config,
+            store,
+            leases: access::Leases::default(),
+            pacing_seen: crate::settings::pacing::Seen::default(),
+            schema_ok: AtomicBool::new(false),
+        }))
     }
 
     /// Fails with 503 while the database's schema is behind this build. Checked once per

@@ -94,6 +94,30 @@ pub fn iso_week(day: NaiveDate) -> String {
     format!("{}-W{:02}", week.year(), week.week())
 }
 
+/// The stored pacing JSON as of the statement, one row of one column (NULL before anyone saved
+/// one).
+pub(crate) const STORED: &str =
+    "SELECT (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)";
+
+/// The pacing JSON as this instance last saw it stored, for the writes that check in SQL that
+/// it is still so rather than read it first (see `touchpoints::record_ad_hoc`).
+#[derive(Debug, Default)]
+pub struct Seen(std::sync::Mutex<Option<Option<String>>>);
+
+impl Seen {
+    /// What was seen last: `None` when nothing yet, `Some(None)` when nobody saved pacing.
+    pub fn get(&self) -> Option<Option<String>> {
+        self.0.lock().map(|seen| seen.clone()).unwrap_or(None)
+    }
+
+    /// Remembers what a statement read.
+    pub fn set(&self, stored: Option<String>) {
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(stored);
+        }
+    }
+}
+
 /// Reads the stored pacing JSON (or the defaults); values a stored version lacks default.
 pub fn parse(stored: Option<&str>) -> Pacing {
     stored.and_then(|s| serde_json::from_str::<Pacing>(s).ok()).unwrap_or_default()

@@ -283,6 +283,25 @@ impl Conn {
         .await
     }
 
+    /// A write in one round trip whose checks ([`Batch::require_or_explain`]) hold in SQL the
+    /// rules of its common case: `read` answers from the outcome. When a check fails, nothing
+    /// is kept and `otherwise` makes the write the reading way, which says why or takes the case
+    /// the batch does not; its round trips count as tries again.
+    pub async fn batch_or_else<T, F>(
+        &self,
+        batch: Batch,
+        read: impl FnOnce(Outcome) -> AppResult<T>,
+        otherwise: impl FnOnce() -> F,
+    ) -> AppResult<T>
+    where
+        F: Future<Output = AppResult<T>>,
+    {
+        match self.batch(batch).await {
+            Err(err) if is_unexplained(&err) => calls::as_retries(otherwise()).await,
+            done => read(done?),
+        }
+    }
+
     /// Runs a batch: one round trip, all of it or none of it. A database busy with another
     /// writer is waited for as a single statement is (see [`Patience`]). On a remote server,
     /// outside a transaction, it goes with the other batches waiting for this instance's turn
