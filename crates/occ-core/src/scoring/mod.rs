@@ -191,7 +191,8 @@ pub fn age_days(at: &str, now: &str) -> f64 {
 
 /// `0.5^x` for `x >= 0` (how much a signal `x` half-lives old still counts), computed as the SQL
 /// model computes it ([`sql`]): `2^-n x e^(-f ln 2)` for `x = n + f`, the exponential by its
-/// Taylor series to the 11th power, term by term (off by less than 1e-9), nothing after 60 half-lives.
+/// Taylor series to the 11th power, term by term (off by less than 1e-9); nothing after 60
+/// half-lives.
 pub fn half_life_decay(x: f64) -> f64 {
     let n = x as i64;
     if n >= 60 {
