@@ -585,3 +585,75 @@ async fn the_board_counts_stay_exact_and_filter_by_owner() {
         .expect("compare");
     assert_eq!(differences, 0);
 }
+
+/// A task or an email marked done from its draft is one round trip once the instance has seen
+/// the pacing settings: the batch derives the touch's kind from the draft and its step, takes
+/// the LinkedIn slot that kind counts against (and refuses the one past the limit), and moves
+/// the stage, to break_up_sent for a break-up step.
+#[tokio::test]
+async fn a_task_done_from_its_draft_is_one_round_trip_under_every_rule() {
+    let app = spawn_app().await;
+    let saved = app
+        .send(app.client.put(app.url("/api/v1/settings/pacing")).json(&json!({"linkedin_connections_daily": 1})))
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    // Any touch shows this instance the pacing settings.
+    let ivy = contact(&app, "Ivy", &acme).await;
+    let warm = app.post("/api/v1/touchpoints", json!({"contact_id": id(&ivy), "kind": "call"})).await;
+    assert_eq!((warm.status, warm.work_round_trips()), (201, 1), "{}", warm.text);
+
+    let connect =
+        json!([{"day_offset": 0, "kind": "linkedin_connect", "template": "Hi {{first_name}}, would love to connect."}]);
+    let connect = app.post("/api/v1/sequences", json!({"name": "Connect", "steps": connect})).await.body;
+    let last =
+        json!([{"day_offset": 0, "kind": "email", "subject": "Last note", "template": EMAIL, "is_break_up": true}]);
+    let last = app.post("/api/v1/sequences", json!({"name": "Last", "steps": last})).await.body;
+    let (gus, hal, fay) =
+        (contact(&app, "Gus", &acme).await, contact(&app, "Hal", &acme).await, contact(&app, "Fay", &acme).await);
+    let enrolled = app
+        .post("/api/v1/enrollments", json!({"sequence_id": id(&connect), "contact_ids": [id(&gus), id(&hal)]}))
+        .await;
+    assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&last), "contact_id": id(&fay)})).await;
+    tick(&app).await;
+    let mut drafts = Vec::new();
+    for person in [&gus, &hal, &fay] {
+        let d = drafts_of(&app, person).await[0].clone();
+        let approved = app.post(&format!("/api/v1/drafts/{}/approve", id(&d)), json!({})).await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+        drafts.push(d);
+    }
+
+    let app = &app;
+    let done = |d: &Value| {
+        let path = format!("/api/v1/queue/draft:{}/done", id(d));
+        async move { app.post(&path, json!({})).await }
+    };
+    let gus_done = done(&drafts[0]).await;
+    assert_eq!(gus_done.status, 200, "{}", gus_done.text);
+    assert_eq!(gus_done.work_round_trips(), 1, "the checks, the touch, its slot and its stage move");
+    assert_eq!(stage(app, &gus).await, "sequencing", "a touch within a sequence leaves it there");
+    let touch = app.get(&format!("/api/v1/touchpoints?contact_id={}", id(&gus))).await.body["items"][0].clone();
+    assert_eq!(
+        (touch["kind"].as_str(), touch["channel"].as_str()),
+        (Some("linkedin_connect"), Some("linkedin")),
+        "{touch}"
+    );
+    let pacing = app.get("/api/v1/pacing").await.body;
+    assert_eq!(pacing["linkedin"][0]["today"].as_i64(), Some(1), "the connection request counted: {pacing}");
+
+    let over = done(&drafts[1]).await;
+    assert_eq!(over.status, 409, "{}", over.text);
+    assert_eq!(over.field_errors(), [("kind".to_owned(), "daily_limit".to_owned())]);
+    assert_eq!(over.work_round_trips(), 1, "refused by the slot's own check");
+    assert_eq!(stage(app, &hal).await, "sequencing", "nothing kept");
+
+    let last_done = done(&drafts[2]).await;
+    assert_eq!((last_done.status, last_done.work_round_trips()), (200, 1), "{}", last_done.text);
+    assert_eq!(stage(app, &fay).await, "break_up_sent");
+    let again = done(&drafts[2]).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["touchpoint_id"], last_done.body["touchpoint_id"], "recorded once");
+    app.assert_queue_kept().await;
+}

@@ -16,6 +16,7 @@ use crate::audit::{self, Actor};
 use crate::contacts::actions::{Mover, mover_sql};
 use crate::domain::enums::{ApprovalStatus, CallOutcome, Channel, OpportunityStatus, Role, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
+use crate::enrollments::advance::advance_of_draft_in;
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
@@ -388,25 +389,38 @@ pub(crate) async fn record(
     Ok(Recording::New(touch))
 }
 
-/// How an ad-hoc touch planned by [`plan_ad_hoc`] is read from its batch's outcome: the touch,
-/// new.
-type ReadTouch<'a> = Box<dyn FnOnce(Outcome) -> AppResult<(Touchpoint, bool)> + Send + 'a>;
+/// How a touch planned by [`plan_unread`] is read from its batch's outcome: the touch, new.
+pub(crate) type ReadTouch<'a> = Box<dyn FnOnce(Outcome) -> AppResult<(Touchpoint, bool)> + Send + 'a>;
 
-/// Plans an ad-hoc touch (a contact and a kind, no draft) as one batch that reads nothing first:
-/// its rules are checked in SQL (the contact exists and the caller may work it, the key was
-/// not recorded before, the pacing settings are the ones this instance saw last, a call that
-/// booked a meeting finds none open), and when one fails, nothing is kept and the touch is
-/// recorded the reading way ([`record`]), which says why or answers the touch recorded first.
-/// `None` when the touch is not ad hoc, or is a LinkedIn action and this instance has not seen
-/// the pacing settings yet.
-fn plan_ad_hoc<'a>(
+/// Plans a touch as one batch that reads nothing first: its rules are checked in SQL (what it
+/// is about exists and the caller may work it, the key was not recorded before, the pacing
+/// settings are the ones this instance saw last, a call that booked a meeting finds none
+/// open; for a draft, that it is approved and not sent by another touch), and when one fails,
+/// nothing is kept and the caller records the touch the reading way ([`record`]), which says
+/// why or answers the touch recorded first. `None` when this instance has not seen the pacing
+/// settings yet and the touch may take a LinkedIn slot, or a draft's call booked a meeting:
+/// those are recorded the reading way.
+pub(crate) fn plan_unread<'a>(
     ctx: &'a Ctx,
     principal: &Principal,
     actor: &Actor,
     body: &RecordTouch,
 ) -> AppResult<Option<(Batch, ReadTouch<'a>)>> {
     let t = check(body.clone())?;
-    let (None, Some(contact_id), Some(kind)) = (&t.draft_id, &t.contact_id, t.kind) else {
+    match &t.draft_id {
+        Some(draft) => plan_draft(ctx, principal, actor, &t, draft),
+        None => plan_ad_hoc(ctx, principal, actor, &t),
+    }
+}
+
+/// [`plan_unread`] for a touch of a contact and a kind, without a draft.
+fn plan_ad_hoc<'a>(
+    ctx: &'a Ctx,
+    principal: &Principal,
+    actor: &Actor,
+    t: &Checked,
+) -> AppResult<Option<(Batch, ReadTouch<'a>)>> {
+    let (Some(contact_id), Some(kind)) = (&t.contact_id, t.kind) else {
         return Ok(None);
     };
     let event = linkedin_event(kind);
@@ -469,12 +483,88 @@ fn plan_ad_hoc<'a>(
     if booked {
         book(&mut batch, actor, &mut contact, &principal.user_id, &at)?;
     }
+    Ok(Some(finish(ctx, batch, touch)?))
+}
+
+/// [`plan_unread`] for a touch recorded from its draft: the batch derives the kind, the contact
+/// and the LinkedIn slot from the draft as [`record`] does from what it reads.
+fn plan_draft<'a>(
+    ctx: &'a Ctx,
+    principal: &Principal,
+    actor: &Actor,
+    t: &Checked,
+    draft: &str,
+) -> AppResult<Option<(Batch, ReadTouch<'a>)>> {
+    let Some(seen) = ctx.pacing_seen.get() else { return Ok(None) };
+    if t.call_outcome == Some(CallOutcome::MeetingBooked) {
+        return Ok(None);
+    }
+    let (id, at) = (new_id(), now());
+    let key = format!("draft:{draft}");
+    let bdr = (principal.role == Role::Bdr).then_some(principal.user_id.as_str());
+    let mut batch = Batch::new();
+    batch.require_or_explain(
+        "EXISTS (SELECT 1 FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :draft \
+           AND (:bdr IS NULL OR c.owner_id IS NULL OR c.owner_id = :bdr) AND d.approval_status IN ('approved', 'sent') \
+           AND (NOT :call_fields OR d.channel = 'call')) \
+         AND NOT EXISTS (SELECT 1 FROM touchpoints WHERE idempotency_key = :key) \
+         AND NOT EXISTS (SELECT 1 FROM touchpoints o WHERE o.draft_id = :draft AND o.idempotency_key <> :key \
+           AND o.status IN ('reserved', 'sending', 'sent', 'unknown')) \
+         AND (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) IS :pacing",
+        libsql::named_params! {
+            ":draft": draft, ":bdr": bdr, ":key": key.as_str(),
+            ":call_fields": t.call_outcome.is_some() || t.duration_seconds.is_some(), ":pacing": seen.clone(),
+        },
+    )?;
+    audit::record_in(&mut batch, actor, "touchpoint.create", ENTITY, &id, None)?;
+    // The kind: an email's or a call's by the draft's channel; a LinkedIn draft's as asked, else
+    // as its step says.
+    let touch = batch.push(
+        concat!(
+            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
+               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+             SELECT :id, c.id, d.channel, CASE d.channel WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' \
+               ELSE CASE WHEN :kind IN ('linkedin_connect', 'linkedin_message', 'linkedin_inmail') THEN :kind \
+               WHEN s.kind = 'linkedin_connect' THEN 'linkedin_connect' ELSE 'linkedin_message' END END, \
+               'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN d.channel = 'email' THEN c.email END, \
+               d.subject, d.body, :key, :sent_at, :call_outcome, :duration, :notes, :me, :now, :now \
+             FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
+             WHERE d.id = :draft RETURNING ",
+            touchpoint_columns!()
+        ),
+        libsql::named_params! {
+            ":id": id.as_str(), ":draft": draft, ":kind": t.kind.map(TouchpointKind::as_str), ":key": key.as_str(),
+            ":sent_at": t.sent_at.as_str(), ":call_outcome": t.call_outcome.map(CallOutcome::as_str),
+            ":duration": t.duration_seconds, ":notes": t.notes.as_deref(), ":me": principal.user_id.as_str(),
+            ":now": at.as_str(),
+        },
+    )?;
+    let pacing = crate::settings::pacing::parse(seen.as_deref());
+    for event in ["connection_sent", "message_sent"] {
+        crate::settings::pacing::take_linkedin_slot_for(
+            &mut batch,
+            &pacing,
+            &principal.user_id,
+            event,
+            &id,
+            chrono::Utc::now(),
+        )?;
+    }
+    // Not read: each move happens where the stage table allows it from where the contact stands.
+    advance_of_draft_in(&mut batch, actor, Stage::Touched, "contact.touched", draft, false, &at)?;
+    advance_of_draft_in(&mut batch, actor, Stage::BreakUpSent, "contact.break_up_sent", draft, true, &at)?;
+    Ok(Some(finish(ctx, batch, touch)?))
+}
+
+/// The end of a [`plan_unread`] batch: the pacing settings read back for the next touch, and
+/// how the touch is read.
+fn finish<'a>(ctx: &'a Ctx, mut batch: Batch, touch: Step) -> AppResult<(Batch, ReadTouch<'a>)> {
     let pacing = batch.push(crate::settings::pacing::STORED, ())?;
     let read: ReadTouch<'a> = Box::new(move |outcome: Outcome| {
         ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
         Ok((outcome.one(ENTITY, touch, decode)?, true))
     });
-    Ok(Some((batch, read)))
+    Ok((batch, read))
 }
 
 /// Plans booking a meeting with a contact who has no open opportunity (a call that booked
@@ -539,7 +629,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
         recording.read(&outcome)
     };
-    let (touch, new) = match plan_ad_hoc(ctx, principal, actor, body)? {
+    let (touch, new) = match plan_unread(ctx, principal, actor, body)? {
         Some((batch, read)) => conn.batch_or_else(batch, read, reading).await?,
         None => reading().await?,
     };

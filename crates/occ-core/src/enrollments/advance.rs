@@ -22,16 +22,56 @@ pub(crate) fn advance_in(
     ids: &[String],
     at: &str,
 ) -> AppResult<Step> {
-    let moves: Vec<serde_json::Value> = ids.iter().map(|id| serde_json::json!([new_id(), id])).collect();
-    let moves = serde_json::Value::Array(moves).to_string();
+    let moves: Vec<serde_json::Value> = ids.iter().map(|id| serde_json::json!([new_id(), id, null, 0])).collect();
+    moves_in(batch, actor, to, action, &moves, at)
+}
+
+/// As [`advance_in`], for the contact a draft is written to (`draft`, known to the batch, not
+/// to the code); when `break_up`, only if the draft is its sequence's break-up step.
+pub(crate) fn advance_of_draft_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    to: Stage,
+    action: &str,
+    draft: &str,
+    break_up: bool,
+    at: &str,
+) -> AppResult<Step> {
+    moves_in(batch, actor, to, action, &[serde_json::json!([new_id(), null, draft, i64::from(break_up)])], at)
+}
+
+/// The contact a move `j` of [`moves_in`] names (NULL when a break-up-only move's draft is not
+/// a break-up step).
+macro_rules! moving_sql {
+    () => {
+        "(CASE WHEN j.value ->> 1 IS NOT NULL THEN j.value ->> 1 \
+         ELSE (SELECT d.contact_id FROM message_drafts d LEFT JOIN sequence_steps s ON s.id = d.step_id \
+         WHERE d.id = j.value ->> 2 AND (j.value ->> 3 = 0 OR s.is_break_up = 1)) END)"
+    };
+}
+
+/// The moves of [`advance_in`] and [`advance_of_draft_in`]: each `[audit entry id, contact id,
+/// draft id, break-up only]`, naming the contact by its id or by the draft written to it.
+fn moves_in(
+    batch: &mut Batch,
+    actor: &Actor,
+    to: Stage,
+    action: &str,
+    moves: &[serde_json::Value],
+    at: &str,
+) -> AppResult<Step> {
+    let moves = serde_json::to_string(moves).map_err(|e| AppError::Internal(e.into()))?;
     let from: Vec<&str> = Stage::ALL.iter().filter(|s| may_move(**s, to)).map(|s| s.as_str()).collect();
     let from = serde_json::to_string(&from).map_err(|e| AppError::Internal(e.into()))?;
     // The entries first: the contacts' audit guard refuses a move without its entry.
     batch.push(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
-         SELECT j.value ->> 0, :now, :actor, :user_id, :action, 'contact', c.id, :request_id \
-         FROM json_each(:moves) j JOIN contacts c ON c.id = j.value ->> 1 \
-         WHERE c.stage IN (SELECT value FROM json_each(:from))",
+        concat!(
+            "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
+             SELECT j.value ->> 0, :now, :actor, :user_id, :action, 'contact', c.id, :request_id \
+             FROM json_each(:moves) j JOIN contacts c ON c.id = ",
+            moving_sql!(),
+            " WHERE c.stage IN (SELECT value FROM json_each(:from))"
+        ),
         libsql::named_params! {
             ":moves": moves.as_str(), ":from": from.as_str(), ":now": at, ":actor": actor.name.as_str(),
             ":user_id": actor.user_id.as_deref(), ":request_id": actor.request_id.as_deref(), ":action": action,
@@ -41,8 +81,9 @@ pub(crate) fn advance_in(
         concat!(
             "UPDATE contacts SET ",
             stage_set_sql!(":stage"),
-            ", updated_at = :now WHERE contacts.id IN (SELECT j.value ->> 1 FROM json_each(:moves) j) \
-             AND contacts.stage IN (SELECT value FROM json_each(:from)) RETURNING contacts.id"
+            ", updated_at = :now WHERE contacts.id IN (SELECT ",
+            moving_sql!(),
+            " FROM json_each(:moves) j) AND contacts.stage IN (SELECT value FROM json_each(:from)) RETURNING contacts.id"
         ),
         libsql::named_params! {":moves": moves.as_str(), ":from": from.as_str(), ":now": at, ":stage": to.as_str()},
     )

@@ -283,29 +283,81 @@ pub(crate) fn take_linkedin_slot(
     event: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    take_slot(batch, pacing, user, event, None, now)
+}
+
+/// As [`take_linkedin_slot`], for the touch `touch` the batch records, whose kind the code does
+/// not know (the batch derives it from its draft): the slot is taken only if the touch is of a
+/// kind that `event` counts.
+pub(crate) fn take_linkedin_slot_for(
+    batch: &mut Batch,
+    pacing: &Pacing,
+    user: &str,
+    event: &str,
+    touch: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    take_slot(batch, pacing, user, event, Some(touch), now)
+}
+
+/// Whether the slot statements of [`take_slot`] count: always without a touch (`?5` NULL), else
+/// when the touch `?5` is of one of the kinds `?6` (a JSON array).
+macro_rules! counted_sql {
+    () => {
+        "(?5 IS NULL OR (SELECT t.kind FROM touchpoints t WHERE t.id = ?5) IN (SELECT value FROM json_each(?6)))"
+    };
+}
+
+fn take_slot(
+    batch: &mut Batch,
+    pacing: &Pacing,
+    user: &str,
+    event: &str,
+    touch: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let (day, week) = pacing.day_and_week(now);
     let (daily, weekly) = pacing.linkedin_limits(event);
     let what = if event == "connection_sent" { "connection requests" } else { "LinkedIn messages" };
+    let kinds = if event == "connection_sent" {
+        r#"["linkedin_connect"]"#
+    } else {
+        r#"["linkedin_message", "linkedin_inmail"]"#
+    };
     batch.push(
-        "INSERT INTO pacing_linkedin_daily (user_id, kind, day, count) VALUES (?1, ?2, ?3, 1) \
-         ON CONFLICT (user_id, kind, day) DO UPDATE SET count = count + 1 WHERE count < ?4",
-        libsql::params![user, event, day.as_str(), daily],
+        concat!(
+            "INSERT INTO pacing_linkedin_daily (user_id, kind, day, count) SELECT ?1, ?2, ?3, 1 WHERE ",
+            counted_sql!(),
+            " ON CONFLICT (user_id, kind, day) DO UPDATE SET count = count + 1 WHERE count < ?4"
+        ),
+        libsql::params![user, event, day.as_str(), daily, touch, kinds],
     )?;
     // Counted (the row was written) and within the limit (a first one counts too).
     batch.require(
-        "changes() = 1 AND (SELECT count FROM pacing_linkedin_daily WHERE user_id = ?1 AND kind = ?2 AND day = ?3) <= ?4",
-        libsql::params![user, event, day.as_str(), daily],
+        concat!(
+            "NOT ",
+            counted_sql!(),
+            " OR (changes() = 1 AND (SELECT count FROM pacing_linkedin_daily WHERE user_id = ?1 AND kind = ?2 AND day = ?3) <= ?4)"
+        ),
+        libsql::params![user, event, day.as_str(), daily, touch, kinds],
         AppError::refused("kind", "daily_limit", format!("today's limit of {daily} {what} is reached; this waits for tomorrow")),
     )?;
     if let Some(weekly) = weekly {
         batch.push(
-            "INSERT INTO pacing_linkedin_weekly (user_id, kind, week, count) VALUES (?1, ?2, ?3, 1) \
-             ON CONFLICT (user_id, kind, week) DO UPDATE SET count = count + 1 WHERE count < ?4",
-            libsql::params![user, event, week.as_str(), weekly],
+            concat!(
+                "INSERT INTO pacing_linkedin_weekly (user_id, kind, week, count) SELECT ?1, ?2, ?3, 1 WHERE ",
+                counted_sql!(),
+                " ON CONFLICT (user_id, kind, week) DO UPDATE SET count = count + 1 WHERE count < ?4"
+            ),
+            libsql::params![user, event, week.as_str(), weekly, touch, kinds],
         )?;
         batch.require(
-            "changes() = 1 AND (SELECT count FROM pacing_linkedin_weekly WHERE user_id = ?1 AND kind = ?2 AND week = ?3) <= ?4",
-            libsql::params![user, event, week.as_str(), weekly],
+            concat!(
+                "NOT ",
+                counted_sql!(),
+                " OR (changes() = 1 AND (SELECT count FROM pacing_linkedin_weekly WHERE user_id = ?1 AND kind = ?2 AND week = ?3) <= ?4)"
+            ),
+            libsql::params![user, event, week.as_str(), weekly, touch, kinds],
             AppError::refused("kind", "weekly_limit", format!("this week's limit of {weekly} {what} is reached; this waits for Monday")),
         )?;
     }
