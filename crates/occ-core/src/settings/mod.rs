@@ -43,8 +43,8 @@ pub(crate) async fn rescore_progress(ctx: &Ctx, _req: Request<Bytes>) -> AppResu
 }
 
 /// Rescore contacts still scored with an older model, for about two seconds, in chunks of 500
-/// (each its own transaction of two calls, so an interrupted request loses nothing); call again
-/// until `done`.
+/// (each one statement in its own transaction, so an interrupted request loses nothing); call
+/// again until `done`.
 #[utoipa::path(post, path = "/api/v1/settings/icp/rescore", tag = "settings",
     responses((status = 200, body = Progress)))]
 pub(crate) async fn rescore(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
