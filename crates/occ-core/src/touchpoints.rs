@@ -348,30 +348,7 @@ pub(crate) async fn record(
         },
     )?;
     audit::record_in(batch, actor, "touchpoint.create", ENTITY, &id, None)?;
-    let touch = batch.push(
-        concat!(
-            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
-               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
-             SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
-               d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
-             FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 RETURNING ",
-            touchpoint_columns!()
-        ),
-        libsql::params![
-            id.as_str(),
-            contact_id.as_str(),
-            kind_channel(kind).as_str(),
-            kind.as_str(),
-            key.as_str(),
-            t.sent_at.as_str(),
-            t.call_outcome.map(CallOutcome::as_str),
-            t.duration_seconds,
-            t.notes.as_deref(),
-            principal.user_id.as_str(),
-            at.as_str(),
-            t.draft_id.as_deref()
-        ],
-    )?;
+    let touch = push_touch(batch, &id, &contact_id, kind, &key, &t, &principal.user_id, &at)?;
     // A LinkedIn action takes its slot under today's (and this week's) limits, or nothing is
     // recorded: the whole batch is refused.
     if let Some(event) = linkedin_event(kind) {
@@ -387,6 +364,45 @@ pub(crate) async fn record(
         book(batch, actor, &mut contact, &principal.user_id, &at)?;
     }
     Ok(Recording::New(touch))
+}
+
+/// Adds the touch `id` of `kind` about `contact_id` (from `t`'s draft, if any) to `batch`, sent,
+/// by `user`; answers the step whose row is the touch.
+#[allow(clippy::too_many_arguments)]
+fn push_touch(
+    batch: &mut Batch,
+    id: &str,
+    contact_id: &str,
+    kind: TouchpointKind,
+    key: &str,
+    t: &Checked,
+    user: &str,
+    at: &str,
+) -> AppResult<Step> {
+    batch.push(
+        concat!(
+            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
+               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+             SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
+               d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
+             FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 RETURNING ",
+            touchpoint_columns!()
+        ),
+        libsql::params![
+            id,
+            contact_id,
+            kind_channel(kind).as_str(),
+            kind.as_str(),
+            key,
+            t.sent_at.as_str(),
+            t.call_outcome.map(CallOutcome::as_str),
+            t.duration_seconds,
+            t.notes.as_deref(),
+            user,
+            at,
+            t.draft_id.as_deref()
+        ],
+    )
 }
 
 /// How a touch planned by [`plan_unread`] is read from its batch's outcome: the touch, new.
@@ -445,28 +461,7 @@ fn plan_ad_hoc<'a>(
         },
     )?;
     audit::record_in(&mut batch, actor, "touchpoint.create", ENTITY, &id, None)?;
-    let touch = batch.push(
-        concat!(
-            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, idempotency_key, sent_at, \
-               call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
-             SELECT ?1, c.id, ?3, ?4, 'sent', CASE WHEN ?3 = 'email' THEN c.email END, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
-             FROM contacts c WHERE c.id = ?2 RETURNING ",
-            touchpoint_columns!()
-        ),
-        libsql::params![
-            id.as_str(),
-            contact_id.as_str(),
-            kind_channel(kind).as_str(),
-            kind.as_str(),
-            key.as_str(),
-            t.sent_at.as_str(),
-            t.call_outcome.map(CallOutcome::as_str),
-            t.duration_seconds,
-            t.notes.as_deref(),
-            principal.user_id.as_str(),
-            at.as_str()
-        ],
-    )?;
+    let touch = push_touch(&mut batch, &id, contact_id, kind, &key, t, &principal.user_id, &at)?;
     if let Some(event) = event {
         let pacing = crate::settings::pacing::parse(seen.flatten().as_deref());
         crate::settings::pacing::take_linkedin_slot(
