@@ -1,5 +1,8 @@
-//! Login rate limits, held in the database so every serverless instance shares them: fixed
-//! 15-minute windows per client address and per email address, bumped in one statement.
+//! Login rate limits, held in the database so every serverless instance shares them: 15-minute
+//! windows per client address and per email address, bumped in one statement. A window counts
+//! with what is left of the one before it (the attempts of the last window weighted by the part
+//! of it still within 15 minutes), so attempts on both sides of a window's start count
+//! together rather than starting again from zero.
 
 use chrono::{DateTime, Timelike, Utc};
 
@@ -13,13 +16,31 @@ pub const LOGIN_PER_EMAIL: i64 = 10;
 pub const LOGIN_PER_IP: i64 = 30;
 const WINDOW_MINUTES: u32 = 15;
 
-fn window(now: DateTime<Utc>) -> (String, u64) {
+/// The window `now` is in and the one before it (as stored), the seconds until the window
+/// ends, and the weight of the window before it: the part of it still within 15 minutes.
+fn window(now: DateTime<Utc>) -> Window {
     let start_minute = now.minute() - now.minute() % WINDOW_MINUTES;
     let start =
         now.with_minute(start_minute).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
-    let end = start + chrono::Duration::minutes(i64::from(WINDOW_MINUTES));
+    let length = chrono::Duration::minutes(i64::from(WINDOW_MINUTES));
+    let end = start + length;
     let retry_after = u64::try_from((end - now).num_seconds()).unwrap_or(1).max(1);
-    (start.format("%Y-%m-%dT%H:%M").to_string(), retry_after)
+    let left = (end - now).num_milliseconds() as f64 / length.num_milliseconds() as f64;
+    let stored = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+    Window {
+        current: stored(start),
+        previous: stored(start - length),
+        retry_after,
+        previous_weight: left.clamp(0.0, 1.0),
+    }
+}
+
+/// See [`window`].
+struct Window {
+    current: String,
+    previous: String,
+    retry_after: u64,
+    previous_weight: f64,
 }
 
 /// The bucket of an email address, in its one spelling: however the address is typed, its
@@ -38,41 +59,45 @@ pub struct Attempt {
     counts: Step,
     ip_bucket: String,
     retry_after: u64,
+    previous_weight: f64,
 }
 
 /// Counts one login attempt for `ip` and `email` in `batch`; [`Attempt::judge`] reads the
 /// counts from the outcome.
 pub fn login_attempt_in(batch: &mut Batch, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<Attempt> {
-    let (window, retry_after) = window(Utc::now());
+    let window = window(Utc::now());
     let ip_bucket = ip_bucket(ip);
     let counts = batch.push(
         "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
-         ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count",
-        libsql::params![ip_bucket.as_str(), email_bucket(email), window],
+         ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count, \
+         coalesce((SELECT p.count FROM rate_limits p WHERE p.bucket = rate_limits.bucket AND p.window_start = ?4), 0)",
+        libsql::params![ip_bucket.as_str(), email_bucket(email), window.current, window.previous],
     )?;
-    Ok(Attempt { counts, ip_bucket, retry_after })
+    Ok(Attempt { counts, ip_bucket, retry_after: window.retry_after, previous_weight: window.previous_weight })
 }
 
 impl Attempt {
     /// 429 when the address or the email is over its limit.
     pub fn judge(&self, outcome: &Outcome) -> AppResult<()> {
-        let counts = outcome.rows(self.counts, |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?)))?;
-        let over = counts.iter().any(|(bucket, count)| {
+        let counts =
+            outcome.rows(self.counts, |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?, col::<i64>(row, 2)?)))?;
+        let over = counts.iter().any(|(bucket, count, previous)| {
             let limit = if *bucket == self.ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
-            *count > limit
+            *count as f64 + *previous as f64 * self.previous_weight > limit as f64
         });
         if over { Err(AppError::RateLimited { retry_after_secs: self.retry_after }) } else { Ok(()) }
     }
 }
 
 /// After a successful sign-in only failures should count: the email's attempts are forgotten
-/// and this attempt is taken back from the address's count (a statement of `batch`).
+/// (in this window and the one before) and this attempt is taken back from the address's count
+/// (a statement of `batch`).
 pub fn login_succeeded_in(batch: &mut Batch, ip: Option<std::net::IpAddr>, email: &str) -> AppResult<()> {
-    let (window, _) = window(Utc::now());
+    let window = window(Utc::now());
     batch.push(
         "UPDATE rate_limits SET count = CASE WHEN bucket = ?1 THEN 0 ELSE max(count - 1, 0) END \
-         WHERE window_start = ?3 AND bucket IN (?1, ?2)",
-        libsql::params![email_bucket(email), ip_bucket(ip), window],
+         WHERE (window_start = ?3 AND bucket IN (?1, ?2)) OR (window_start = ?4 AND bucket = ?1)",
+        libsql::params![email_bucket(email), ip_bucket(ip), window.current, window.previous],
     )?;
     Ok(())
 }
@@ -89,10 +114,15 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_aligned_quarter_hours() {
+    fn windows_are_aligned_quarter_hours_and_the_one_before_fades_out() {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 22, 30).single().expect("time");
-        let (start, retry) = window(now);
-        assert_eq!(start, "2026-11-25T10:15");
-        assert_eq!(retry, 7 * 60 + 30);
+        let w = window(now);
+        assert_eq!((w.current.as_str(), w.previous.as_str()), ("2026-11-25T10:15", "2026-11-25T10:00"));
+        assert_eq!(w.retry_after, 7 * 60 + 30);
+        assert!((w.previous_weight - 0.5).abs() < 1e-9, "{}", w.previous_weight);
+        let start = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single().expect("time");
+        let w = window(start);
+        assert_eq!((w.current.as_str(), w.previous.as_str()), ("2026-11-25T00:00", "2026-11-24T23:45"));
+        assert_eq!(w.previous_weight, 1.0, "at a window's start the one before counts in full");
     }
 }
