@@ -302,17 +302,22 @@ async fn pacing_limits_are_versioned_and_today_shows_every_identity() {
         .await;
     assert_eq!(refused.status, 403);
 
+    // The warm-up's first day is today where the team works (Madrid, saved above), which is
+    // not always the date in UTC.
+    let madrid_today = || chrono::Utc::now().with_timezone(&chrono_tz::Europe::Madrid).date_naive();
+    let started = madrid_today();
     let mut body = identity(2525);
-    body["warmup"] =
-        json!({"start_date": chrono::Utc::now().date_naive().to_string(), "first_day": 5, "daily_increase": 3});
+    body["warmup"] = json!({"start_date": started.to_string(), "first_day": 5, "daily_increase": 3});
     app.post("/api/v1/identities", body).await;
     let today = app.get("/api/v1/pacing").await;
     assert_eq!(today.status, 200, "{}", today.text);
     assert!(today.db_calls() <= 1 + 2, "{}", today.db_calls());
     let ident = &today.body["identities"][0];
+    // Past midnight in Madrid since the start: the second day's allowance.
+    let allowance = 5 + 3 * (madrid_today() - started).num_days();
     assert_eq!(
         (ident["daily_cap"].as_i64(), ident["allowance"].as_i64(), ident["remaining"].as_i64()),
-        (Some(40), Some(5), Some(5))
+        (Some(40), Some(allowance), Some(allowance))
     );
     let connections = &today.body["linkedin"][0];
     assert_eq!(

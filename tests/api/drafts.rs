@@ -54,6 +54,10 @@ async fn a_draft_moves_only_as_the_guard_allows() {
     assert!(early.text.contains("allowed: pending, archived"), "{}", early.text);
     let pending = app.post(&format!("{path}/submit"), json!({})).await;
     assert_eq!(pending.body["approval_status"], "pending", "{}", pending.text);
+    // Today ranks the draft by its person's score, which follows her rescoring.
+    let rescored = app.patch(&format!("/api/v1/contacts/{}", id(&ana)), json!({"seniority": "c_level"})).await;
+    assert_ne!(rescored.body["priority_score"], ana["priority_score"], "{}", rescored.text);
+    app.assert_queue_kept().await;
     let approved = app.post(&format!("{path}/approve"), json!({})).await;
     assert_eq!(approved.status, 200, "{}", approved.text);
     assert_eq!(approved.work_round_trips(), 1, "the checks, the move and its audit entry: one batch");

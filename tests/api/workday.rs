@@ -569,6 +569,20 @@ async fn the_board_counts_stay_exact_and_filter_by_owner() {
     assert_eq!(mine.into_iter().collect::<Vec<_>>(), [("new".to_owned(), (2, "Ana Bo".to_owned()))]);
     let nobodys = board("?owner=none").await;
     assert_eq!(nobodys.into_iter().collect::<Vec<_>>(), [("researched".to_owned(), (1, "Cy".to_owned()))]);
+    // A card carries what the board shows of its person, its company's name among it.
+    let answer = app.get("/api/v1/pipeline?owner=none").await;
+    let column = answer.body["stages"].as_array().expect("stages").iter().find(|c| c["stage"] == "researched").cloned();
+    let card = &column.expect("researched")["contacts"][0];
+    let cy = &people[2];
+    assert_eq!(
+        [&card["id"], &card["account_id"], &card["account_name"], &card["stage"], &card["status"], &card["owner_id"]],
+        [&cy["id"], &acme["id"], &json!("Acme"), &json!("researched"), &json!("active"), &json!(null)],
+        "{card}"
+    );
+    assert_eq!(
+        (&card["last_name"], &card["title"], card["priority_score"].is_i64()),
+        (&cy["last_name"], &cy["title"], true)
+    );
 
     // The kept counts agree with the contacts table.
     let conn = app.db.conn().await;

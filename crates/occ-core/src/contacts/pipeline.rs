@@ -3,7 +3,7 @@
 
 use ::http::{Request, Response};
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stage::allowed_next;
 use crate::access::Principal;
@@ -16,8 +16,9 @@ use crate::store::col;
 /// The most cards a column shows.
 pub const MAX_PER_STAGE: u32 = 100;
 
-/// A card on the board.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+/// A card on the board. The board's statement gives each as a JSON array of its fields in this
+/// order, all but the stage, which is its column's.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Card {
     pub id: String,
@@ -29,6 +30,7 @@ pub struct Card {
     pub priority_score: i64,
     pub owner_id: Option<String>,
     pub status: String,
+    #[serde(default)]
     pub stage: String,
 }
 
@@ -83,25 +85,24 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     q.finish()?;
     let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
     let stages_json = serde_json::to_string(&stages).map_err(|e| AppError::Internal(e.into()))?;
-    // Counts come as rows without a contact (from the counts the triggers keep, migration
-    // 0004); cards follow, each column from its own index range: one statement per owner
-    // filter, so each walks the index made for it, and finds its cards by the row ids the
-    // index holds (no second lookup through the contacts' id index).
+    // One row per stage: its count (from the counts the triggers keep, migration 0004) and its
+    // cards as one JSON array, each column from its own range of the index made for its owner
+    // filter, which holds everything a card shows (migration 0008); the account names come from
+    // an index too. One statement per owner filter, so each walks its own index.
     macro_rules! board {
         ($owner:literal) => {
             concat!(
                 "SELECT s.value, (SELECT ifnull(sum(k.n), 0) FROM contact_stage_counts k WHERE k.stage = s.value \
                      AND (:owner_kind IS NULL OR k.owner_key = ifnull(:owner_id, ''))), \
-                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
-                 FROM json_each(:stages) s \
-                 UNION ALL \
-                 SELECT c.stage, NULL, c.id, c.first_name, c.last_name, c.title, c.account_id, a.name, c.priority_score, \
-                   c.owner_id, c.status \
-                 FROM json_each(:stages) s JOIN contacts c ON c.rowid IN (SELECT x.rowid FROM contacts x \
-                     WHERE x.stage = s.value AND ",
+                   (SELECT json_group_array(json_array(card.id, card.first_name, card.last_name, card.title, \
+                       card.account_id, \
+                       (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = card.account_id), \
+                       card.priority_score, card.owner_id, card.status)) \
+                    FROM (SELECT x.id, x.first_name, x.last_name, x.title, x.account_id, x.priority_score, x.owner_id, \
+                       x.status FROM contacts x WHERE x.stage = s.value AND ",
                 $owner,
-                " ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) \
-                 LEFT JOIN accounts a ON a.id = c.account_id"
+                " ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) card) \
+                 FROM json_each(:stages) s"
             )
         };
     }
@@ -123,36 +124,22 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
             },
             |row| {
                 let stage: String = col(row, 0)?;
-                let count: Option<i64> = col(row, 1)?;
-                let card = match col::<Option<String>>(row, 2)? {
-                    None => None,
-                    Some(id) => Some(Card {
-                        id,
-                        first_name: col(row, 3)?,
-                        last_name: col(row, 4)?,
-                        title: col(row, 5)?,
-                        account_id: col(row, 6)?,
-                        account_name: col(row, 7)?,
-                        priority_score: col(row, 8)?,
-                        owner_id: col(row, 9)?,
-                        status: col(row, 10)?,
-                        stage: stage.clone(),
-                    }),
-                };
-                Ok((stage, count, card))
+                let count: i64 = col(row, 1)?;
+                let mut cards: Vec<Card> =
+                    serde_json::from_str(&col::<String>(row, 2)?).map_err(|e| AppError::Internal(e.into()))?;
+                for card in &mut cards {
+                    card.stage.clone_from(&stage);
+                }
+                Ok((stage, count, cards))
             },
         )
         .await?;
     let mut columns: Vec<Column> =
         Stage::ALL.iter().map(|s| Column { stage: *s, count: 0, contacts: Vec::new() }).collect();
-    for (stage, count, card) in rows {
+    for (stage, count, cards) in rows {
         let Some(column) = columns.iter_mut().find(|c| c.stage.as_str() == stage) else { continue };
-        if let Some(count) = count {
-            column.count = count;
-        }
-        if let Some(card) = card {
-            column.contacts.push(card);
-        }
+        column.count = count;
+        column.contacts = cards;
     }
     for column in &mut columns {
         column.contacts.sort_by(|a, b| b.priority_score.cmp(&a.priority_score).then_with(|| a.id.cmp(&b.id)));

@@ -60,14 +60,15 @@ pub struct Contact {
 }
 
 /// The columns every query returns, in the order [`decode`] reads them (the account's name
-/// and domain by primary-key lookups, so RETURNING can answer them too).
+/// and domain by lookups into an index that holds them, migration 0008, so RETURNING can
+/// answer them too).
 macro_rules! contact_columns {
     () => {
         "id, first_name, last_name, title, seniority, department, persona, email, linkedin_url, phone, timezone, \
          stage, status, priority_score, priority_factors, owner_id, account_id, notes, last_touch_at, next_action_at, \
          created_at, updated_at, \
-         (SELECT a.name FROM accounts a WHERE a.id = contacts.account_id), \
-         (SELECT a.domain FROM accounts a WHERE a.id = contacts.account_id)"
+         (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id), \
+         (SELECT a.domain FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id)"
     };
 }
 pub(crate) use contact_columns;

@@ -26,7 +26,7 @@ macro_rules! lane {
 /// channel, reply, draft, follow-up, opportunity, excerpt, detail; then the contact's name,
 /// company, score, LinkedIn address and phone, and a task's text), each row with the day's
 /// counts and LinkedIn's room; one row of counts alone when there is nothing to do. The items
-/// are ranked on what the ranking needs (their own columns and the contact's score), and only
+/// are ranked on their own columns (each carries its contact's score, migration 0008), and only
 /// those shown are given their names, company and task text. The counts read
 /// `idx_queue_items_counts` alone (migration 0007).
 pub const QUEUE_SQL: &str = concat!(
@@ -59,12 +59,11 @@ pub const QUEUE_SQL: &str = concat!(
     lane!("research", "", "10"),
     "), \
      top AS (SELECT i.*, CASE WHEN i.lane = 'followup' AND i.due_at < :day_start THEN i.priority + 2 ELSE i.priority END \
-         AS ranked_priority, c.priority_score AS score \
-         FROM items i JOIN contacts c ON c.id = i.contact_id ORDER BY ranked_priority DESC, score DESC, i.due_at LIMIT :limit), \
+         AS ranked_priority FROM items i ORDER BY ranked_priority DESC, i.score DESC, i.due_at LIMIT :limit), \
      ranked AS (SELECT top.item, top.kind, top.due_at, top.ranked_priority AS priority, \
          top.contact_id, top.channel, top.reply_id, top.draft_id, top.followup_id, top.opportunity_id, top.excerpt, top.detail, \
          trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS contact_name, \
-         (SELECT a.name FROM accounts a WHERE a.id = c.account_id) AS account_name, \
+         (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = c.account_id) AS account_name, \
          top.score, c.linkedin_url AS linkedin_url, c.phone AS phone, \
          CASE WHEN top.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = top.draft_id) END AS body \
          FROM top JOIN contacts c ON c.id = top.contact_id), \
@@ -78,14 +77,17 @@ pub const QUEUE_SQL: &str = concat!(
          FROM queue_items q WHERE q.lane IN ('reply', 'meeting', 'followup', 'review', 'ready', 'linkedin') \
          AND (:team OR q.owner_id IS NULL OR q.owner_id = :me)), \
      done AS (SELECT \
-         (SELECT count(*) FROM touchpoints t JOIN contacts c ON c.id = t.contact_id WHERE t.channel = 'email' \
-         AND t.sent_at >= :day_start AND t.sent_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS emails_today, \
+         (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
+         AND (:team OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id AND (c.owner_id IS NULL OR c.owner_id = :me)))) \
+         AS emails_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
          AND (:team OR t.created_by = :me)) AS linkedin_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
          AND (:team OR t.created_by = :me)) AS calls_today, \
-         (SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.channel IN ('email', 'linkedin', 'call') \
-         AND r.replied_at >= :day_start AND r.replied_at < :day_end AND (:team OR c.owner_id IS NULL OR c.owner_id = :me)) AS replies_today) \
+         (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') \
+         AND r.replied_at >= :day_start AND r.replied_at < :day_end \
+         AND (:team OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id AND (c.owner_id IS NULL OR c.owner_id = :me)))) \
+         AS replies_today) \
      SELECT ranked.*, counts.*, done.emails_today, done.linkedin_today, done.calls_today, done.replies_today, \
          used.connects_today, limits.connects_daily, used.connects_week, limits.connects_weekly, used.messages_today, \
          limits.messages_daily, room.connects, room.messages \

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_batch_checks", "batch_checks"),
     migration!(6, "0006_today_queue", "today_queue"),
     migration!(7, "0007_counts_and_text_triggers", "counts_and_text_triggers"),
+    migration!(8, "0008_cached_reads", "cached_reads"),
 ];
 
 impl Migration {
