@@ -382,6 +382,20 @@ async fn finish_remote(conn: &remote::RemoteConn, batch: &mut Batch) -> AppResul
     Ok(Outcome { steps })
 }
 
+/// One write outside any transaction on a remote server, answering its first row: in its own
+/// transaction, with the other batches waiting for this instance's turn to write (see
+/// group.rs), so it does not hold the turn for a round trip of its own.
+pub(super) async fn write_in_group<T>(
+    conn: &remote::RemoteConn,
+    sql: &str,
+    params: Params,
+    decode: impl Fn(&Row) -> AppResult<T>,
+) -> AppResult<Option<T>> {
+    let mut batch = Batch::new();
+    let step = batch.push(sql.to_owned(), params)?;
+    remote_batch(conn, &mut batch, Turn::InGroup).await?.opt(step, decode)
+}
+
 /// Whether a batch's connection holds the turn to write, or waits for it with other batches.
 #[derive(Clone, Copy)]
 enum Turn {

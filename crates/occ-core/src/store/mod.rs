@@ -295,7 +295,8 @@ impl Conn {
     /// Runs a write outside any transaction that returns at most one row (`UPDATE ...
     /// RETURNING`). On a remote server it waits for the instance's turn to write, as a
     /// transaction does, so writes of many requests at once do not all wait for the server's
-    /// lock on it (see `Remote::writer`).
+    /// lock on it (see `Remote::writer`): it goes with the batches waiting for the turn, in
+    /// their round trip (see group.rs), or, inside a transaction, in the transaction's turn.
     pub async fn write_returning<T>(
         &self,
         sql: &str,
@@ -303,6 +304,10 @@ impl Conn {
         decode: impl Fn(&Row) -> AppResult<T>,
     ) -> AppResult<Option<T>> {
         let Link::Remote(remote) = &self.0 else { return self.query_opt(sql, params, decode).await };
+        if remote.is_autocommit() && !remote.begin_waits() {
+            calls::count(sql);
+            return batch::write_in_group(remote, sql, params.into_params()?, decode).await;
+        }
         remote.write_turn().await?;
         let written = self.query_opt(sql, params, decode).await;
         remote.end_turn();
