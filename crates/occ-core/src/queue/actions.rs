@@ -88,67 +88,74 @@ pub(crate) async fn done(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     // confirms it is unchanged.
     let reading = || async move {
         let (outcome, planned) = conn
-        .read_then_batch(|| async move {
-            let mut batch = Batch::new();
-            let planned = match kind {
-                "reply" => {
-                    let facts = item_facts!(
-                        "SELECT r.id AS fact, c.owner_id AS owner FROM replies r JOIN contacts c ON c.id = r.contact_id \
-                         WHERE r.id = :id"
-                    );
-                    let (_, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
-                    principal.require_owner(owner.as_deref())?;
-                    batch.push(
-                        "UPDATE replies SET handled_at = coalesce(handled_at, ?2), handled_by = coalesce(handled_by, ?3), updated_at = ?2 \
-                         WHERE id = ?1",
-                        libsql::params![id, at, principal.user_id.as_str()],
-                    )?;
-                    audit::record_in(&mut batch, actor, "reply.handled", "reply", id, None)?;
-                    Planned::Done("handled")
-                }
-                "followup" => {
-                    let facts = item_facts!(
-                        "SELECT f.status AS fact, c.owner_id AS owner FROM followups f JOIN contacts c ON c.id = f.contact_id \
-                         WHERE f.id = :id"
-                    );
-                    let (status, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
-                    principal.require_owner(owner.as_deref())?;
-                    if status != "pending" {
-                        return Err(AppError::refused("status", "transition", "the follow-up is no longer pending"));
+            .read_then_batch(|| async move {
+                let mut batch = Batch::new();
+                let planned = match kind {
+                    "reply" => {
+                        let facts = item_facts!(
+                            "SELECT r.id AS fact, c.owner_id AS owner FROM replies r \
+                             JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id"
+                        );
+                        let (_, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
+                        principal.require_owner(owner.as_deref())?;
+                        batch.push(
+                            "UPDATE replies SET handled_at = coalesce(handled_at, ?2), \
+                             handled_by = coalesce(handled_by, ?3), updated_at = ?2 WHERE id = ?1",
+                            libsql::params![id, at, principal.user_id.as_str()],
+                        )?;
+                        audit::record_in(&mut batch, actor, "reply.handled", "reply", id, None)?;
+                        Planned::Done("handled")
                     }
-                    batch.push(
-                        "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1",
-                        libsql::params![id, at],
-                    )?;
-                    audit::record_in(&mut batch, actor, "followup.done", "followup", id, None)?;
-                    Planned::Done("done")
-                }
-                "draft" => Planned::Recorded(touchpoints::record(conn, &mut batch, principal, actor, task(id, body)).await?),
-                "meeting" => {
-                    let facts = item_facts!(
-                        "SELECT coalesce(o.meeting_at, o.created_at) AS fact, c.owner_id AS owner FROM opportunities o \
-                         LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = :id"
-                    );
-                    let (meeting_at, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
-                    principal.require_owner(owner.as_deref())?;
-                    // Prepared: it leaves this user's queue for good (the window ends with the meeting).
-                    let until = DateTime::parse_from_rfc3339(&meeting_at)
-                        .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
-                        .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
-                    batch.push(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until, at])?;
-                    Planned::Done("prepared")
-                }
-                _ => {
-                    let (owner, mut contact) =
-                        Mover::read_for(conn, &mut batch, id, at).await?.ok_or(AppError::NotFound("queue item"))?;
-                    principal.require_owner(owner.as_deref())?;
-                    contact.advance(&mut batch, actor, Stage::Researched, "contact.researched")?;
-                    Planned::Done("researched")
-                }
-            };
-            Ok((batch, planned))
-        })
-        .await?;
+                    "followup" => {
+                        let facts = item_facts!(
+                            "SELECT f.status AS fact, c.owner_id AS owner FROM followups f \
+                             JOIN contacts c ON c.id = f.contact_id WHERE f.id = :id"
+                        );
+                        let (status, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
+                        principal.require_owner(owner.as_deref())?;
+                        if status != "pending" {
+                            return Err(AppError::refused(
+                                "status",
+                                "transition",
+                                "the follow-up is no longer pending",
+                            ));
+                        }
+                        batch.push(
+                            "UPDATE followups SET status = 'done', completed_at = ?2, updated_at = ?2 WHERE id = ?1",
+                            libsql::params![id, at],
+                        )?;
+                        audit::record_in(&mut batch, actor, "followup.done", "followup", id, None)?;
+                        Planned::Done("done")
+                    }
+                    "draft" => {
+                        let touch = task(id, body);
+                        Planned::Recorded(touchpoints::record(conn, &mut batch, principal, actor, touch).await?)
+                    }
+                    "meeting" => {
+                        let facts = item_facts!(
+                            "SELECT coalesce(o.meeting_at, o.created_at) AS fact, c.owner_id AS owner \
+                             FROM opportunities o LEFT JOIN contacts c ON c.id = o.contact_id WHERE o.id = :id"
+                        );
+                        let (meeting_at, owner) = facts_confirmed(conn, &mut batch, facts, id).await?;
+                        principal.require_owner(owner.as_deref())?;
+                        // Prepared: it leaves this user's queue for good (the window ends with the meeting).
+                        let until = DateTime::parse_from_rfc3339(&meeting_at)
+                            .map(|t| stored(t.with_timezone(&Utc) + Duration::hours(2)))
+                            .unwrap_or_else(|_| stored(Utc::now() + Duration::hours(26)));
+                        batch.push(PUT_OFF, libsql::params![principal.user_id.as_str(), name.as_str(), until, at])?;
+                        Planned::Done("prepared")
+                    }
+                    _ => {
+                        let (owner, mut contact) =
+                            Mover::read_for(conn, &mut batch, id, at).await?.ok_or(AppError::NotFound("queue item"))?;
+                        principal.require_owner(owner.as_deref())?;
+                        contact.advance(&mut batch, actor, Stage::Researched, "contact.researched")?;
+                        Planned::Done("researched")
+                    }
+                };
+                Ok((batch, planned))
+            })
+            .await?;
         let (done, touchpoint_id) = match planned {
             Planned::Done(done) => (done, None),
             Planned::Recorded(recording) => ("recorded", Some(recording.read(&outcome)?.0.id)),
