@@ -425,13 +425,18 @@ impl TestApp {
     }
 
     /// Panics unless Today's table (`queue_items`, kept by triggers) holds exactly what its
-    /// sources say it should (the view `queue_sources`), naming the rows that differ.
+    /// sources say it should (the view `queue_sources`), and its counts (`queue_counts`) count
+    /// exactly its items, naming the rows that differ.
     pub async fn assert_queue_kept(&self) {
         let conn = self.db.conn().await;
         let drift = conn
             .query_all(
                 "SELECT 'kept but not due: ' || item FROM (SELECT * FROM queue_items EXCEPT SELECT * FROM queue_sources) \
-                 UNION ALL SELECT 'due but not kept: ' || item FROM (SELECT * FROM queue_sources EXCEPT SELECT * FROM queue_items)",
+                 UNION ALL SELECT 'due but not kept: ' || item FROM (SELECT * FROM queue_sources EXCEPT SELECT * FROM queue_items) \
+                 UNION ALL SELECT 'counted ' || ifnull(k.n, 0) || ', kept ' || ifnull(q.n, 0) || ': ' || lane || '/' || o || '/' || ch \
+                 FROM (SELECT lane, owner_key AS o, channel_key AS ch, n FROM queue_counts WHERE n > 0) k \
+                 FULL JOIN (SELECT lane, ifnull(owner_id, '') AS o, ifnull(channel, '') AS ch, count(*) AS n FROM queue_items \
+                 GROUP BY 1, 2, 3) q USING (lane, o, ch) WHERE k.n IS NOT q.n",
                 (),
                 |row| occ_core::store::col::<String>(row, 0),
             )

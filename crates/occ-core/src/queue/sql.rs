@@ -27,8 +27,9 @@ macro_rules! lane {
 /// company, score, LinkedIn address and phone, and a task's text), each row with the day's
 /// counts and LinkedIn's room; one row of counts alone when there is nothing to do. The items
 /// are ranked on their own columns (each carries its contact's score, migration 0008), and only
-/// those shown are given their names, company and task text. The counts read
-/// `idx_queue_items_counts` alone (migration 0007).
+/// those shown are given their names, company and task text. The counts of the lanes that do
+/// not depend on the time come from `queue_counts` (kept by triggers, migration 0009), those
+/// of meetings and follow-ups from a range of `idx_queue_items_counts` (migration 0007).
 pub const QUEUE_SQL: &str = concat!(
     "WITH pacing AS (SELECT (SELECT st.value FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1) AS v), \
      limits AS (SELECT coalesce(v ->> '$.linkedin_connections_daily', 20) AS connects_daily, \
@@ -67,15 +68,17 @@ pub const QUEUE_SQL: &str = concat!(
          top.score, c.linkedin_url AS linkedin_url, c.phone AS phone, \
          CASE WHEN top.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = top.draft_id) END AS body \
          FROM top JOIN contacts c ON c.id = top.contact_id), \
-     counts AS (SELECT coalesce(sum(q.lane = 'reply'), 0) AS replies_waiting, \
-         coalesce(sum(q.lane = 'meeting' AND q.due_at >= :recent AND q.due_at < :tomorrow), 0) AS meetings, \
-         coalesce(sum(q.lane = 'followup' AND q.due_at < :day_end), 0) AS followups_due, \
-         coalesce(sum(q.lane = 'review'), 0) AS drafts_pending, \
-         coalesce(sum(q.lane = 'ready' AND q.channel = 'email'), 0) AS emails_ready, \
-         coalesce(sum(q.lane = 'linkedin'), 0) AS linkedin_ready, \
-         coalesce(sum(q.lane = 'ready' AND q.channel = 'call'), 0) AS calls_ready \
-         FROM queue_items q WHERE q.lane IN ('reply', 'meeting', 'followup', 'review', 'ready', 'linkedin') \
-         AND (:team OR q.owner_id IS NULL OR q.owner_id = :me)), \
+     counts AS (SELECT coalesce(sum(k.n) FILTER (WHERE k.lane = 'reply'), 0) AS replies_waiting, \
+         (SELECT count(*) FROM queue_items q WHERE q.lane = 'meeting' AND q.due_at >= :recent AND q.due_at < :tomorrow \
+         AND (:team OR q.owner_id IS NULL OR q.owner_id = :me)) AS meetings, \
+         (SELECT count(*) FROM queue_items q WHERE q.lane = 'followup' AND q.due_at < :day_end \
+         AND (:team OR q.owner_id IS NULL OR q.owner_id = :me)) AS followups_due, \
+         coalesce(sum(k.n) FILTER (WHERE k.lane = 'review'), 0) AS drafts_pending, \
+         coalesce(sum(k.n) FILTER (WHERE k.lane = 'ready' AND k.channel_key = 'email'), 0) AS emails_ready, \
+         coalesce(sum(k.n) FILTER (WHERE k.lane = 'linkedin'), 0) AS linkedin_ready, \
+         coalesce(sum(k.n) FILTER (WHERE k.lane = 'ready' AND k.channel_key = 'call'), 0) AS calls_ready \
+         FROM queue_counts k WHERE k.lane IN ('reply', 'review', 'ready', 'linkedin') \
+         AND (:team OR k.owner_key IN ('', :me))), \
      done AS (SELECT \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
          AND (:team OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id AND (c.owner_id IS NULL OR c.owner_id = :me)))) \
