@@ -183,3 +183,80 @@ async fn batches_of_one_instance_at_once_each_commit_alone_and_get_their_own_ans
     let kept: Vec<i64> = buckets(&conn).await.into_iter().map(|(_, count)| count).collect();
     assert_eq!(kept, (0..24).filter(|n| n % 3 != 0).collect::<Vec<_>>());
 }
+
+/// A writer's bucket, answer and calls.
+type Written = (&'static str, Result<(), AppError>, occ_core::store::Calls);
+
+/// Four batches of one instance that wait for its turn to write; the third loses the whole
+/// transaction it is in (`INSERT OR ROLLBACK` on a failed check), the second is a duplicate.
+fn four_writers(store: &std::sync::Arc<occ_core::store::Store>) -> Vec<tokio::task::JoinHandle<Written>> {
+    let batches: [(&'static str, &'static str); 4] = [
+        ("kept-1", INSERT),
+        ("taken", INSERT),
+        ("lost", "INSERT OR ROLLBACK INTO batch_checks (failed) SELECT ?2 WHERE ?1 <> ''"),
+        ("kept-2", INSERT),
+    ];
+    batches
+        .into_iter()
+        .map(|(bucket, sql)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let conn = store.connect().await.expect("connect");
+                let mut batch = Batch::new();
+                batch.push(sql, libsql::params![bucket, 1]).expect("step");
+                let (answer, calls) = count_calls(conn.batch(batch)).await;
+                (bucket, answer.map(drop), calls)
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn batches_sent_together_keep_what_each_did_right_when_one_fails() {
+    let (db, conn) = migrated().await;
+    let mut taken = Batch::new();
+    taken.push(INSERT, libsql::params!["taken", 0]).expect("step");
+    conn.batch(taken).await.expect("batch");
+    let store = std::sync::Arc::new(occ_core::store::Store::open(&db.config()).await.expect("store"));
+    let holder = store.connect().await.expect("connect");
+    let mut held = Batch::new();
+    held.push(INSERT, libsql::params!["holder", 1]).expect("step");
+    let writers = if crate::helpers::remote_mode() {
+        // While a transaction of the instance holds its turn to write, the four wait for it,
+        // then go together, in one transaction. The runtime runs one task at a time, so each
+        // has joined the waiting ones once the holder has yielded to them.
+        let (_, writers) = holder
+            .read_then_write(async |conn| {
+                conn.query_all("SELECT count FROM rate_limits", (), |row| col::<i64>(row, 0)).await?;
+                let writers = four_writers(&store);
+                for _ in 0..8 {
+                    tokio::task::yield_now().await;
+                }
+                Ok((held, writers))
+            })
+            .await
+            .expect("holder");
+        writers
+    } else {
+        holder.batch(held).await.expect("holder");
+        four_writers(&store)
+    };
+    for writer in writers {
+        let (bucket, answer, calls) = writer.await.expect("writer");
+        match bucket {
+            "kept-1" => {
+                answer.expect("kept-1 is kept");
+                // Remotely it went with the batch that lost the transaction, and was sent again.
+                assert_eq!(calls.retries > 0, crate::helpers::remote_mode(), "{calls:?}");
+            }
+            "kept-2" => answer.expect("kept-2 is kept"),
+            "taken" => assert!(matches!(answer, Err(AppError::Conflict { .. })), "{answer:?}"),
+            _ => assert!(answer.is_err(), "the batch that failed answers its failure"),
+        }
+    }
+    let kept: Vec<String> = buckets(&conn).await.into_iter().map(|(bucket, _)| bucket).collect();
+    assert_eq!(kept, ["holder", "kept-1", "kept-2", "taken"]);
+    let checks: i64 =
+        conn.query_one("checks", "SELECT count(*) FROM batch_checks", (), |row| col(row, 0)).await.expect("count");
+    assert_eq!(checks, 0);
+}

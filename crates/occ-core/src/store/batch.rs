@@ -403,28 +403,22 @@ enum Turn {
     InGroup,
 }
 
-/// The batch on a remote server: `BEGIN IMMEDIATE`, each step if the one before it succeeded,
-/// `COMMIT` if they all did, `ROLLBACK` if the commit did not happen; one request.
+/// The batch on a remote server, in one request: in a transaction of its own when the turn to
+/// write is held ([`transaction`]), else in a savepoint of the transaction of the batches sent
+/// with it (see group.rs), answered alike.
 async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch, turn: Turn) -> AppResult<Outcome> {
     let n = batch.steps.len();
-    let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
-    let mut steps = vec![BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) }];
-    for (i, planned) in batch.steps.iter().enumerate() {
-        steps.push(BatchStep {
-            condition: Some(ok(i)),
-            stmt: hrana::statement(&planned.sql, planned.params.clone(), true),
-        });
-    }
-    steps.push(BatchStep { condition: Some(ok(n)), stmt: Stmt::new("COMMIT", false) });
-    steps.push(BatchStep {
-        condition: Some(BatchCond::Not { cond: Box::new(ok(n + 1)) }),
-        stmt: Stmt::new("ROLLBACK", false),
-    });
+    let body: Vec<Stmt> =
+        batch.steps.iter().map(|planned| hrana::statement(&planned.sql, planned.params.clone(), true)).collect();
+    let alone = match turn {
+        Turn::Held => Some(transaction(&body)),
+        Turn::InGroup => None,
+    };
     let mut patience = Patience::new();
     loop {
-        let result = match turn {
-            Turn::Held => conn.batch(steps.clone()).await?,
-            Turn::InGroup => conn.batch_in_group(steps.clone()).await?,
+        let result = match &alone {
+            Some(steps) => conn.batch(steps.clone()).await?,
+            None => conn.batch_in_group(body.clone()).await?,
         };
         let error = |step: usize| result.step_errors.get(step).and_then(Option::as_ref).map(hrana::step_error);
         // The transaction never began, or its commit failed and it was rolled back: nothing
@@ -457,4 +451,21 @@ async fn remote_batch(conn: &remote::RemoteConn, batch: &mut Batch, turn: Turn) 
             .collect();
         return Ok(Outcome { steps });
     }
+}
+
+/// A batch in a transaction of its own: `BEGIN IMMEDIATE`, each statement if the one before it
+/// succeeded, `COMMIT` if they all did, `ROLLBACK` if the commit did not happen.
+fn transaction(body: &[Stmt]) -> Vec<BatchStep> {
+    let n = body.len();
+    let ok = |step: usize| BatchCond::Ok { step: u32::try_from(step).unwrap_or(u32::MAX) };
+    let mut steps = vec![BatchStep { condition: None, stmt: Stmt::new("BEGIN IMMEDIATE", false) }];
+    for (i, stmt) in body.iter().enumerate() {
+        steps.push(BatchStep { condition: Some(ok(i)), stmt: stmt.clone() });
+    }
+    steps.push(BatchStep { condition: Some(ok(n)), stmt: Stmt::new("COMMIT", false) });
+    steps.push(BatchStep {
+        condition: Some(BatchCond::Not { cond: Box::new(ok(n + 1)) }),
+        stmt: Stmt::new("ROLLBACK", false),
+    });
+    steps
 }

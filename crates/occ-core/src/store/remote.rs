@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use libsql::params::Params;
 use libsql_hrana::proto::{
-    Batch, BatchCond, BatchResult, BatchStep, BatchStreamReq, ExecuteStreamReq, GetAutocommitStreamReq,
-    PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest, StreamResponse,
-    StreamResult,
+    Batch, BatchCond, BatchResult, BatchStep, BatchStreamReq, BatchStreamResp, ExecuteStreamReq,
+    GetAutocommitStreamReq, PipelineReqBody, PipelineRespBody, SequenceStreamReq, Stmt, StmtResult, StreamRequest,
+    StreamResponse, StreamResult,
 };
 
 use super::checked::{Asked, checked_answer, checked_first, refused};
+use super::group::{self, Entry};
 use super::hrana::{CallFailure, UNREACHABLE, failure, statement, step_error};
 use super::vouch;
 
@@ -358,20 +359,38 @@ impl RemoteConn {
         self.pipeline(StreamRequest::Sequence(request)).await.map(drop)
     }
 
-    /// Runs a batch outside any transaction (its steps begin and end their own) in the next
-    /// round trip this instance may write in, with the other batches waiting for it (see
-    /// group.rs).
-    pub(super) async fn batch_in_group(&self, steps: Vec<BatchStep>) -> Result<BatchResult, libsql::Error> {
-        let request = StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } });
-        let (request, asked) = self.checked(request)?;
+    /// Runs a batch's statements, all or nothing, in the next round trip this instance may
+    /// write in, with the other batches waiting for it (each a savepoint of one transaction,
+    /// see group.rs); answers as the server answers a batch sent alone: `BEGIN IMMEDIATE`, the
+    /// statements, `COMMIT`, `ROLLBACK`.
+    pub(super) async fn batch_in_group(&self, body: Vec<Stmt>) -> Result<BatchResult, libsql::Error> {
+        self.usable()?;
+        let check = vouch::take();
+        let asked = check.is_some().then_some(Asked::Plain);
         super::calls::round_trip();
         let answer = self
             .remote
             .group
-            .send_with_others(request, self.write_turn(), |requests| self.send_all(requests), || self.end_turn())
+            .send_with_others(
+                Entry { check, body },
+                self.write_turn(),
+                |entries| self.send_group(entries),
+                || self.end_turn(),
+            )
             .await;
-        match checked_answer(answer, asked)? {
+        match checked_answer(answer.map(|result| StreamResponse::Batch(BatchStreamResp { result })), asked)? {
             StreamResponse::Batch(done) => Ok(done.result),
+            other => Err(failure(UNREACHABLE, format!("unexpected answer to a batch: {other:?}"))),
+        }
+    }
+
+    /// Sends the batches of a group in one transaction (see group.rs), in one round trip.
+    async fn send_group(&self, entries: Vec<Entry>) -> Result<Vec<Result<BatchResult, libsql::Error>>, libsql::Error> {
+        let (steps, layout) = group::merge(entries);
+        let request = StreamRequest::Batch(BatchStreamReq { batch: Batch { steps, replication_index: None } });
+        let answer = self.send_all(vec![request]).await?.pop();
+        match answer.unwrap_or_else(|| Err(failure(UNREACHABLE, "the server sent no result")))? {
+            StreamResponse::Batch(done) => Ok(group::split(done.result, &layout)),
             other => Err(failure(UNREACHABLE, format!("unexpected answer to a batch: {other:?}"))),
         }
     }
@@ -390,15 +409,22 @@ impl RemoteConn {
         checked_answer(answer, asked)
     }
 
-    /// `request` ready to send: refused when the stream or the request's credential check was
-    /// lost, else with the check in front of it if one waits (and then how it was asked).
-    fn checked(&self, request: StreamRequest) -> Result<(StreamRequest, Option<Asked>), libsql::Error> {
+    /// Refuses what would be sent when the stream's transaction or the request's credential
+    /// check was lost.
+    fn usable(&self) -> Result<(), libsql::Error> {
         if self.lost.load(Ordering::Relaxed) {
             return Err(failure(UNREACHABLE, "the transaction was lost with its stream"));
         }
         if vouch::failed() {
             return Err(refused());
         }
+        Ok(())
+    }
+
+    /// `request` ready to send: refused when the stream or the request's credential check was
+    /// lost, else with the check in front of it if one waits (and then how it was asked).
+    fn checked(&self, request: StreamRequest) -> Result<(StreamRequest, Option<Asked>), libsql::Error> {
+        self.usable()?;
         // A script waits for the check to go first (see `sequence`).
         let check = match &request {
             StreamRequest::Execute(_) | StreamRequest::Batch(_) => vouch::take(),
