@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {
-    occ_api::run(occ_core::http::Family::Channels).await
+    occ_api::run(occ_core::routes::Family::Channels).await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {
-    occ_api::run(occ_core::http::Family::Contacts).await
+    occ_api::run(occ_core::routes::Family::Contacts).await
 }

@@ -4,5 +4,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {
-    occ_api::run(occ_core::http::Family::Outreach).await
+    occ_api::run(occ_core::routes::Family::Outreach).await
 }

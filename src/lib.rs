@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 use http_body_util::BodyExt as _;
-use occ_core::http::{Ctx, Family, Routes, handle};
+use occ_core::http::{Ctx, Routes, handle};
+use occ_core::routes::Family;
 use vercel_runtime::{Error, Request, Response, ResponseBody};
 
 /// Runs the Vercel function for one route family.

@@ -3,7 +3,7 @@
 
 use occ_core::access::{Access, Scope};
 use occ_core::domain::enums::Role;
-use occ_core::http::Family;
+use occ_core::routes::Family;
 use reqwest::Method;
 use serde_json::{Value, json};
 

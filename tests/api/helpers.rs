@@ -20,6 +20,7 @@ use occ_core::domain::EmailAddress;
 use occ_core::domain::enums::Role;
 use occ_core::http::Ctx;
 use occ_core::http::server::{Limits, Server};
+use occ_core::routes::Family;
 use occ_core::store::{Conn, Store, migrate};
 use serde_json::Value;
 
@@ -326,8 +327,10 @@ pub async fn spawn_app_limited(adjust: impl FnOnce(&mut Config), migrate: bool, 
         settle_schema_check(&ctx).await;
     }
     let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
-    let server =
-        Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind").with_limits(limits);
+    let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), Family::routes_of(Family::ALL), public)
+        .await
+        .expect("bind")
+        .with_limits(limits);
     let addr = server.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run(async {
@@ -361,7 +364,9 @@ impl TestApp {
         let ctx = Ctx::new(self.db.config()).await.expect("context");
         settle_schema_check(&ctx).await;
         let public = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/public"));
-        let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), public).await.expect("bind");
+        let server = Server::bind(ctx, "127.0.0.1:0".parse().expect("addr"), Family::routes_of(Family::ALL), public)
+            .await
+            .expect("bind");
         let addr = server.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.run(async {

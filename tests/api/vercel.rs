@@ -1,7 +1,7 @@
 //! vercel.json agrees with the code: every route reaches its family's function, and static
 //! files get the same security headers as from `occ serve`.
 
-use occ_core::http::Family;
+use occ_core::routes::Family;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;

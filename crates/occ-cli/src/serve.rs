@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use occ_core::config::DatabaseLocation;
 use occ_core::http::{Ctx, server::Server};
+use occ_core::routes::Family;
 use occ_core::store::migrate;
 use occ_core::worker;
 
@@ -55,7 +56,7 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
 
     let public = args.public.unwrap_or_else(default_public_dir);
     tokio::spawn(ticking(ctx.clone()));
-    let server = Server::bind(ctx, args.addr, public.clone())
+    let server = Server::bind(ctx, args.addr, Family::routes_of(Family::ALL), public.clone())
         .await
         .with_context(|| format!("while listening on {}", args.addr))?;
     let addr = server.local_addr()?;

@@ -16,10 +16,9 @@ use crate::audit;
 use crate::contacts::list::{self, Filters, Sort};
 use crate::domain::enums::{BatchStatus, Role};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch as Writes, Conn, Row, Step, col};
 use crate::validate::Check;
 

@@ -7,10 +7,9 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::access::Access::Public;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
-use crate::openapi::ErrorResponse;
 use crate::worker::{self, TickReport};
 
 /// The cron family's routes.

@@ -123,6 +123,29 @@ struct Body<'a> {
     conflicts_with: Option<&'a EntityRef>,
 }
 
+// The OpenAPI document's description of what `Envelope` writes.
+/// The error envelope every non-2xx response carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    /// What went wrong.
+    pub error: ErrorDetail,
+    /// The request's id, for the logs.
+    pub request_id: String,
+}
+
+/// The body of the error envelope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `validation_failed`, `not_found`, `conflict`, ...
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The fields at fault (422, 409).
+    pub fields: Option<Vec<FieldError>>,
+    /// The existing record a 409 collides with.
+    pub conflicts_with: Option<EntityRef>,
+}
+
 impl AppError {
     /// A 422 for one field.
     pub fn invalid(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {

@@ -16,10 +16,9 @@ use crate::accounts::repo::{self as accounts, ListQuery};
 use crate::audit;
 use crate::contacts::Contact;
 use crate::contacts::list::{self as contacts, Filters};
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, ByteStream, Ctx, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::Conn;
 
 /// Rows read per database call while exporting.

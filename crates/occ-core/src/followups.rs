@@ -11,10 +11,9 @@ use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{Channel, FollowupStatus};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Row, col};
 use crate::validate::Check;
 

@@ -39,7 +39,7 @@ pub(crate) struct SchemaVersion {
 #[utoipa::path(get, path = "/api/v1/health", tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database is unreachable or behind this build", body = crate::openapi::ErrorResponse),
+        (status = 503, description = "The database is unreachable or behind this build", body = crate::error::ErrorResponse),
     ))]
 pub(crate) async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let unreachable = |e: AppError| {

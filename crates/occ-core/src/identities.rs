@@ -14,10 +14,9 @@ use crate::audit;
 use crate::crypto::SecretBox;
 use crate::domain::enums::{IdentityStatus, SmtpSecurity};
 use crate::domain::{EmailAddress, new_id, now, parse_timezone};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Patch, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 

@@ -27,6 +27,7 @@ pub mod opportunities;
 pub mod prep;
 pub mod queue;
 pub mod replies;
+pub mod routes;
 pub mod scoring;
 pub mod seed;
 pub mod sender;

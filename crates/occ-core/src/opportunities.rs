@@ -16,10 +16,9 @@ use crate::contacts::stage::may_move;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::domain::{new_id, now};
 use crate::enrollments::advance::advance_in;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 

@@ -12,10 +12,9 @@ use crate::access::Access::Signed;
 use crate::access::Action::ReadData;
 use crate::contacts::repo::{self, Contact, contact_columns};
 use crate::domain::now;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::col;
 
 /// The prep card's route (in the insights family).

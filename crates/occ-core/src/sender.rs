@@ -21,10 +21,9 @@ use crate::crypto::SecretBox;
 use crate::domain::EmailAddress;
 use crate::domain::enums::SmtpSecurity;
 use crate::domain::text::one_line;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::identities::{Identity, identity_columns};
-use crate::openapi::ErrorResponse;
 use crate::store::{Conn, col};
 
 /// How long one SMTP conversation may take.

@@ -15,10 +15,9 @@ use crate::audit::{self, Actor};
 use crate::contacts::input::normalise_linkedin_profile;
 use crate::domain::enums::{SuppressionKind, SuppressionReason};
 use crate::domain::{DomainName, EmailAddress, new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Row, Step, col};
 use crate::validate::Check;
 

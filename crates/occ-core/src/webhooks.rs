@@ -20,10 +20,9 @@ use crate::audit::{self, Actor};
 use crate::contacts::actions::{Mover, mover_sql, stop_outreach_in};
 use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionKind, SuppressionReason};
 use crate::domain::{EmailAddress, new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, col};
 
 /// The webhook's route (in the channels family; public, signed).

@@ -13,7 +13,8 @@ use occ_core::audit::Actor;
 use occ_core::auth::{tokens, users};
 use occ_core::domain::EmailAddress;
 use occ_core::domain::enums::Role;
-use occ_core::http::{Ctx, Family, Routes};
+use occ_core::http::{Ctx, Routes};
+use occ_core::routes::Family;
 use occ_core::store::{migrate, record_statements};
 use serde_json::Value;
 

@@ -27,6 +27,7 @@ use clap::Args;
 use client::{Bench, poisoned};
 use occ_core::config::DatabaseLocation;
 use occ_core::http::server::Server;
+use occ_core::routes::Family;
 use serde::Serialize;
 
 #[derive(Debug, Args)]
@@ -183,7 +184,13 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
     let Sizes { contacts, reps, import_rows } = sizes;
     let (copy, config) = book::WorkingCopy::of(&config, contacts).await?;
     let mut bench = Bench::open(config, reps).await?;
-    let server = Server::bind(bench.ctx.clone(), "127.0.0.1:0".parse()?, PathBuf::from("public")).await?;
+    let server = Server::bind(
+        bench.ctx.clone(),
+        "127.0.0.1:0".parse()?,
+        Family::routes_of(Family::ALL),
+        PathBuf::from("public"),
+    )
+    .await?;
     let base = format!("http://{}", server.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.run(async move {

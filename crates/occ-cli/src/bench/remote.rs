@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use occ_core::config::DatabaseLocation;
 use occ_core::http::server::Server;
+use occ_core::routes::Family;
 use serde::Serialize;
 
 use super::client::Bench;
@@ -54,7 +55,13 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes, remote: Remote) -> 
     let mut config = config;
     config.database = DatabaseLocation::Remote { url: format!("http://{}", proxy.addr()), auth_token: None };
     let mut bench = Bench::open(config, sizes.reps).await?;
-    let server = Server::bind(bench.ctx.clone(), "127.0.0.1:0".parse()?, PathBuf::from("public")).await?;
+    let server = Server::bind(
+        bench.ctx.clone(),
+        "127.0.0.1:0".parse()?,
+        Family::routes_of(Family::ALL),
+        PathBuf::from("public"),
+    )
+    .await?;
     bench.http = Some(format!("http://{}", server.local_addr()?));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.run(async move {

@@ -8,9 +8,8 @@ use super::{Account, CreateAccount, PatchAccount};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::domain::AccountId;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Page, Query, RequestMeta};
-use crate::openapi::ErrorResponse;
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
     Ok(Principal::of(req)?.actor(&RequestMeta::of(req)?.request_id))

@@ -89,7 +89,7 @@ macro_rules! audit_sql {
         ("until" = Option<String>, Query, description = "RFC 3339, exclusive"),
         crate::http::PageLimit, crate::http::PageCursor,
     ),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = crate::error::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let entity = q.one("entity");

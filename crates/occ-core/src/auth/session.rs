@@ -90,8 +90,8 @@ fn secure_cookie(req: &Request<Bytes>) -> bool {
 
 /// Sign in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = Me), (status = 401, description = "The email or password is wrong", body = crate::openapi::ErrorResponse),
-        (status = 429, description = "Too many attempts; see Retry-After", body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = Me), (status = 401, description = "The email or password is wrong", body = crate::error::ErrorResponse),
+        (status = 429, description = "Too many attempts; see Retry-After", body = crate::error::ErrorResponse)))]
 pub(crate) async fn login(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     check_origin(ctx, &req)?;
     let body: Login = http::body_json(&req)?;
@@ -148,7 +148,7 @@ pub(crate) async fn logout(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// The signed-in user, and the CSRF token for changes.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = Me), (status = 401, body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorResponse)))]
 pub(crate) async fn me(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let user = users::get_user(&ctx.conn().await?, &principal.user_id).await?;
@@ -171,7 +171,7 @@ pub struct ChangePassword {
 
 /// Change one's own password; ends one's other sessions.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePassword,
-    responses((status = 204), (status = 422, body = crate::openapi::ErrorResponse)))]
+    responses((status = 204), (status = 422, body = crate::error::ErrorResponse)))]
 pub(crate) async fn change_password(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let body: ChangePassword = http::body_json(&req)?;

@@ -159,7 +159,7 @@ pub fn parse_scopes(scopes: &[Scope], caller: Option<&Via>) -> AppResult<Vec<Sco
 
 /// Create an API token for oneself; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateToken,
-    responses((status = 201, body = CreatedToken), (status = 422, body = crate::openapi::ErrorResponse)))]
+    responses((status = 201, body = CreatedToken), (status = 422, body = crate::error::ErrorResponse)))]
 pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let body: CreateToken = http::body_json(&req)?;
@@ -203,7 +203,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 
 /// Revoke a token: one's own, or anyone's for an admin. It stops working at once.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = crate::openapi::ErrorResponse)))]
+    responses((status = 204), (status = 404, body = crate::error::ErrorResponse)))]
 pub(crate) async fn revoke(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let id = http::path_id(&req, "id", "token", TokenId::parse)?.to_string();

@@ -265,7 +265,7 @@ fn user_id(req: &Request<Bytes>) -> AppResult<String> {
 /// List users (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     params(crate::http::PageLimit, crate::http::PageCursor),
-    responses((status = 200, body = Page<User>), (status = 403, body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = Page<User>), (status = 403, body = crate::error::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let limit = http::limit(&mut q)?;
@@ -276,7 +276,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 
 /// One user (admins).
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
-    responses((status = 200, body = User), (status = 404, body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = User), (status = 404, body = crate::error::ErrorResponse)))]
 pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = user_id(&req)?;
     http::ok(&get_user(&ctx.conn().await?, &id).await?)
@@ -284,8 +284,8 @@ pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
 
 /// Create a user (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
-    responses((status = 201, body = User), (status = 409, body = crate::openapi::ErrorResponse),
-        (status = 422, body = crate::openapi::ErrorResponse)))]
+    responses((status = 201, body = User), (status = 409, body = crate::error::ErrorResponse),
+        (status = 422, body = crate::error::ErrorResponse)))]
 pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let body: CreateUser = http::body_json(&req)?;
     let email = EmailAddress::parse(&body.email).map_err(|m| AppError::invalid("email", "format", m))?;
@@ -298,9 +298,9 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 
 /// Change a user's name, role, disabled flag or password (admins).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = PatchUser, params(("id" = String, Path)),
-    responses((status = 200, body = User), (status = 404, body = crate::openapi::ErrorResponse),
-        (status = 409, description = "The last active admin cannot be demoted or disabled", body = crate::openapi::ErrorResponse),
-        (status = 422, body = crate::openapi::ErrorResponse)))]
+    responses((status = 200, body = User), (status = 404, body = crate::error::ErrorResponse),
+        (status = 409, description = "The last active admin cannot be demoted or disabled", body = crate::error::ErrorResponse),
+        (status = 422, body = crate::error::ErrorResponse)))]
 pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = user_id(&req)?;
     let body: PatchUser = http::body_json(&req)?;

@@ -11,9 +11,8 @@ use crate::access::{Action, Principal};
 use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
-use crate::openapi::ErrorResponse;
 use crate::scoring::sql::stage_set_sql;
 use crate::store::{Batch, Conn, Step, col};
 

@@ -10,9 +10,8 @@ use super::repo::{self, ENTITY};
 use crate::access::{Principal, secrets};
 use crate::audit;
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::openapi::ErrorResponse;
 use crate::store::Conn;
 
 /// The hash kept for an erased address: SHA-256 of its normalised spelling.

@@ -9,9 +9,8 @@ use super::repo::{self, Contact, Editor};
 use super::{CreateContact, PatchContact};
 use crate::access::Principal;
 use crate::domain::enums::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Page, Query, RequestMeta};
-use crate::openapi::ErrorResponse;
 
 fn contact_id(req: &Request<Bytes>) -> AppResult<String> {
     http::path_uuid(req, "id", repo::ENTITY)

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::stage::allowed_next;
 use crate::access::Principal;
 use crate::domain::enums::Stage;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Query};
-use crate::openapi::ErrorResponse;
 use crate::store::col;
 
 /// The most cards a column shows.

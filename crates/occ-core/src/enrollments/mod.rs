@@ -15,10 +15,9 @@ use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{ContactStatus, EnrollmentStatus, ExitReason, Role, SequenceStatus, Stage};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, Row, col};
 use advance::advance_in;
 

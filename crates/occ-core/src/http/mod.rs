@@ -1,5 +1,6 @@
 //! The HTTP core shared by every route family and both ways of running OCC (the local server
-//! and the Vercel functions): the context, the families, and the one request pipeline.
+//! and the Vercel functions): the context, the router, and the one request pipeline. It names
+//! no feature: whoever runs it hands it a route table (`crate::routes`).
 
 mod extract;
 pub mod headers;
@@ -49,7 +50,7 @@ pub struct Ctx {
     /// This instance's leases of the request budgets (see `access::authenticate`).
     pub leases: access::Leases,
     /// The pacing settings as this instance last saw them.
-    pub pacing_seen: crate::settings::pacing::Seen,
+    pub pacing_seen: store::Seen,
     schema_ok: AtomicBool,
 }
 
@@ -61,7 +62,7 @@ impl Ctx {
             config,
             store,
             leases: access::Leases::default(),
-            pacing_seen: crate::settings::pacing::Seen::default(),
+            pacing_seen: store::Seen::default(),
             schema_ok: AtomicBool::new(false),
         }))
     }
@@ -95,96 +96,6 @@ pub fn schema_behind(applied: i64, expected: i64) -> AppError {
     AppError::Unavailable(format!(
         "the database schema is at version {applied} but this build needs version {expected}; run `occ migrate up` against it"
     ))
-}
-
-/// A route family: the routes one Vercel function serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `/api/v1/health`.
-    Health,
-    /// `/api/v1/auth`, `/api/v1/users`, `/api/v1/tokens`.
-    Auth,
-    /// `/api/v1/accounts`, `/api/v1/signals`.
-    Accounts,
-    /// `/api/v1/contacts`, `/api/v1/import`, `/api/v1/imports`, `/api/v1/export`,
-    /// `/api/v1/batches`, `/api/v1/pipeline`.
-    Contacts,
-    /// `/api/v1/sequences`, `/api/v1/enrollments`, `/api/v1/drafts`, `/api/v1/replies`,
-    /// `/api/v1/followups`, `/api/v1/opportunities`, `/api/v1/touchpoints`, `/api/v1/linkedin`.
-    Outreach,
-    /// `/api/v1/identities`, `/api/v1/suppression`, `/api/v1/unsubscribe`,
-    /// `/api/v1/webhooks/email`.
-    Channels,
-    /// `/api/v1/settings`.
-    Settings,
-    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep` (and, as they land, dashboard and
-    /// analytics).
-    Insights,
-    /// `/api/cron/tick`, behind `CRON_SECRET`.
-    Cron,
-}
-
-impl Family {
-    /// Every family (what `occ serve` mounts).
-    pub const ALL: &'static [Family] = &[
-        Family::Health,
-        Family::Auth,
-        Family::Accounts,
-        Family::Contacts,
-        Family::Outreach,
-        Family::Channels,
-        Family::Settings,
-        Family::Insights,
-        Family::Cron,
-    ];
-
-    /// The function file in `api/` that serves this family (`api/<name>.rs`).
-    pub fn function_name(self) -> &'static str {
-        match self {
-            Family::Health => "health",
-            Family::Auth => "auth",
-            Family::Accounts => "accounts",
-            Family::Contacts => "contacts",
-            Family::Outreach => "outreach",
-            Family::Channels => "channels",
-            Family::Settings => "settings",
-            Family::Insights => "insights",
-            Family::Cron => "cron",
-        }
-    }
-
-    /// This family's route table.
-    pub fn routes(self) -> Routes {
-        match self {
-            Family::Health => crate::health::routes(),
-            Family::Auth => crate::auth::routes(),
-            Family::Accounts => crate::accounts::routes().merge(crate::signals::routes()),
-            Family::Contacts => crate::contacts::routes()
-                .merge(crate::export::routes())
-                .merge(crate::imports::routes())
-                .merge(crate::batches::routes()),
-            Family::Outreach => crate::sequences::routes()
-                .merge(crate::enrollments::routes())
-                .merge(crate::drafts::routes())
-                .merge(crate::replies::routes())
-                .merge(crate::followups::routes())
-                .merge(crate::opportunities::routes())
-                .merge(crate::touchpoints::routes())
-                .merge(crate::linkedin::routes()),
-            Family::Channels => crate::identities::routes()
-                .merge(crate::suppression::routes())
-                .merge(crate::unsubscribe::routes())
-                .merge(crate::webhooks::routes()),
-            Family::Settings => crate::settings::routes(),
-            Family::Insights => crate::audit::routes().merge(crate::queue::routes()).merge(crate::prep::routes()),
-            Family::Cron => crate::cron::routes(),
-        }
-    }
-
-    /// The route table of several families together.
-    pub fn routes_of(families: &[Family]) -> Routes {
-        families.iter().fold(Routes::new(), |all, f| all.merge(f.routes()))
-    }
 }
 
 /// Answers one API request: the whole pipeline, in the order ARCHITECTURE.md gives. Never

@@ -20,7 +20,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::{Ctx, Family, Routes, handle, headers};
+use super::{Ctx, Routes, handle, headers};
 use crate::error::AppError;
 
 /// How much the local server takes on at once, and how long it waits for a slow client.
@@ -63,10 +63,10 @@ struct App {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 picks a free port) for all families and the app in `public_dir`.
-    pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, public_dir: PathBuf) -> std::io::Result<Self> {
+    /// Binds `addr` (port 0 picks a free port) for `routes` (every family's, for `occ serve`)
+    /// and the app in `public_dir`.
+    pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, routes: Routes, public_dir: PathBuf) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        let routes = Family::routes_of(Family::ALL);
         Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }), limits: Limits::default() })
     }
 

@@ -7,33 +7,10 @@ mod routes;
 #[cfg(test)]
 mod tests;
 
-use serde::Serialize;
 use utoipa::OpenApi;
 
-use crate::error::{EntityRef, FieldError};
+use crate::error::{EntityRef, ErrorDetail, ErrorResponse, FieldError};
 use routes::FromRoutes;
-
-/// The error envelope every non-2xx response carries.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorResponse {
-    /// What went wrong.
-    pub error: ErrorDetail,
-    /// The request's id, for the logs.
-    pub request_id: String,
-}
-
-/// The body of the error envelope.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// A stable code: `validation_failed`, `not_found`, `conflict`, ...
-    pub code: String,
-    /// A sentence for a person.
-    pub message: String,
-    /// The fields at fault (422, 409).
-    pub fields: Option<Vec<FieldError>>,
-    /// The existing record a 409 collides with.
-    pub conflicts_with: Option<EntityRef>,
-}
 
 #[derive(OpenApi)]
 #[openapi(

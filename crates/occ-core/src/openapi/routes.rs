@@ -11,7 +11,7 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{Content, Object, OpenApi, Ref, RefOr, Type};
 
 use crate::access::Access;
-use crate::http::Family;
+use crate::routes::Family;
 
 /// Routes that answer without the database, so never with its 503.
 const NO_DATABASE: &[&str] = &["/api/v1/openapi.json"];

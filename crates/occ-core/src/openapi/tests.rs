@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::access::Access;
-use crate::http::Family;
+use crate::routes::Family;
 
 #[test]
 fn every_route_is_described() {

@@ -13,9 +13,8 @@ use crate::contacts::actions::Mover;
 use crate::domain::enums::Stage;
 use crate::domain::now;
 use crate::enrollments::due::stored;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, col};
 use crate::touchpoints::{self, RecordTouch};
 

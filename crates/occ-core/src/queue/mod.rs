@@ -22,10 +22,9 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::domain::enums::Role;
 use crate::enrollments::due::stored;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Query, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Row, col};
 
 /// The queue's routes (in the insights family).

@@ -17,10 +17,9 @@ use crate::audit::{self, Actor};
 use crate::contacts::actions::{Moved, Mover, mover_sql};
 use crate::domain::enums::{Channel, ReplyIntent, Role, Stage};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, Outcome, Row, Step, col};
 use crate::validate::Check;
 

@@ -4,8 +4,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::send;
-use crate::error::{AppError, AppResult};
-use crate::openapi::ErrorResponse;
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::store::col;
 
 /// What "send now" did.

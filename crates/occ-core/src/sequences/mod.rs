@@ -17,10 +17,9 @@ use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::domain::enums::{Channel, SequenceStatus, StepKind};
 use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, EntityRef, FieldError};
+use crate::error::{AppError, AppResult, EntityRef, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
-use crate::openapi::ErrorResponse;
 use crate::store::{Batch, Conn, Row, col};
 use crate::validate::Check;
 

@@ -11,10 +11,9 @@ use super::Versioned;
 use crate::access::Principal;
 use crate::domain::parse_timezone;
 use crate::enrollments::due::zone;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::identities::Identity;
-use crate::openapi::ErrorResponse;
 use crate::sending::allowance;
 use crate::store::{Batch, col};
 use crate::validate::Check;
@@ -98,25 +97,6 @@ pub fn iso_week(day: NaiveDate) -> String {
 /// one).
 pub(crate) const STORED: &str =
     "SELECT (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1)";
-
-/// The pacing JSON as this instance last saw it stored, for the writes that check in SQL that
-/// it is still so rather than read it first (see `touchpoints::record_ad_hoc`).
-#[derive(Debug, Default)]
-pub struct Seen(std::sync::Mutex<Option<Option<String>>>);
-
-impl Seen {
-    /// What was seen last: `None` when nothing yet, `Some(None)` when nobody saved pacing.
-    pub fn get(&self) -> Option<Option<String>> {
-        self.0.lock().map(|seen| seen.clone()).unwrap_or(None)
-    }
-
-    /// Remembers what a statement read.
-    pub fn set(&self, stored: Option<String>) {
-        if let Ok(mut seen) = self.0.lock() {
-            *seen = Some(stored);
-        }
-    }
-}
 
 /// Reads the stored pacing JSON (or the defaults); values a stored version lacks default.
 pub fn parse(stored: Option<&str>) -> Pacing {

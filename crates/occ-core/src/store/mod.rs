@@ -15,6 +15,7 @@ mod patience;
 mod remote;
 mod row;
 mod search;
+mod seen;
 pub mod vouch;
 mod wire;
 
@@ -35,6 +36,7 @@ pub use libsql::Value;
 pub use remote::STREAMS;
 pub use row::Row;
 pub use search::text_search;
+pub use seen::Seen;
 
 pub use patience::BUSY_PATIENCE;
 use patience::Patience;
