@@ -184,13 +184,7 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
     let Sizes { contacts, reps, import_rows } = sizes;
     let (copy, config) = book::WorkingCopy::of(&config, contacts).await?;
     let mut bench = Bench::open(config, reps).await?;
-    let server = Server::bind(
-        bench.ctx.clone(),
-        "127.0.0.1:0".parse()?,
-        Family::routes_of(Family::ALL),
-        PathBuf::from("public"),
-    )
-    .await?;
+    let server = serve(&bench).await?;
     let base = format!("http://{}", server.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.run(async move {
@@ -226,6 +220,13 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
 }
 
 /// What the plans check found, in words.
+/// OCC's local server for the measured requests over HTTP: every family's routes and the app,
+/// on a free port.
+async fn serve(bench: &Bench) -> anyhow::Result<Server> {
+    let routes = Family::routes_of(Family::ALL);
+    Ok(Server::bind(bench.ctx.clone(), "127.0.0.1:0".parse()?, routes, PathBuf::from("public")).await?)
+}
+
 fn plans_summary(report: &Report) -> String {
     if report.full_scans.is_empty() {
         return format!(

@@ -7,13 +7,10 @@
 //! the throughput of one, and no hang and no 5xx under load.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use occ_core::config::DatabaseLocation;
-use occ_core::http::server::Server;
-use occ_core::routes::Family;
 use serde::Serialize;
 
 use super::client::Bench;
@@ -55,13 +52,7 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes, remote: Remote) -> 
     let mut config = config;
     config.database = DatabaseLocation::Remote { url: format!("http://{}", proxy.addr()), auth_token: None };
     let mut bench = Bench::open(config, sizes.reps).await?;
-    let server = Server::bind(
-        bench.ctx.clone(),
-        "127.0.0.1:0".parse()?,
-        Family::routes_of(Family::ALL),
-        PathBuf::from("public"),
-    )
-    .await?;
+    let server = super::serve(&bench).await?;
     bench.http = Some(format!("http://{}", server.local_addr()?));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.run(async move {
