@@ -208,7 +208,7 @@ async fn suppression_is_added_once_covers_people_and_is_lifted_by_admins_only() 
         .await
         .body;
     app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&ana)})).await;
-    occ_core::worker::tick(&app.db.conn().await, chrono::Utc::now() + chrono::Duration::seconds(1))
+    occ_core::cron::worker::tick(&app.db.conn().await, chrono::Utc::now() + chrono::Duration::seconds(1))
         .await
         .expect("tick");
 

@@ -274,7 +274,7 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
     assert!(broken.is_empty(), "{broken:?}");
 
     // The tick drafts the steps that are due now, and nothing it writes is left unresolved.
-    let report = occ_core::worker::tick(&conn, chrono::Utc::now()).await.expect("tick");
+    let report = occ_core::cron::worker::tick(&conn, chrono::Utc::now()).await.expect("tick");
     assert!(report.drafted >= 2, "{report:?}");
     assert_eq!(
         count(&conn, "SELECT count(*) FROM message_drafts WHERE json_array_length(quality_report, '$.unresolved') > 0")

@@ -261,7 +261,7 @@ async fn a_webhook_timestamp_far_from_now_never_wraps_into_the_window() {
             .to_string();
     for ts in [chrono::Utc::now().timestamp().wrapping_add(i64::MIN), i64::MIN, i64::MAX] {
         let ts = ts.to_string();
-        let signature = occ_core::webhooks::sign(crate::sending::WEBHOOK_SECRET, &ts, body.as_bytes());
+        let signature = occ_core::channels::webhooks::sign(crate::sending::WEBHOOK_SECRET, &ts, body.as_bytes());
         let answer = app
             .send_raw(
                 app.client
@@ -285,7 +285,7 @@ async fn an_event_id_with_a_control_character_is_refused_and_spaces_do_not_make_
             json!({"id": event_id, "type": "open", "email": "ana@acme.com", "occurred_at": "2026-12-01T10:00:00Z"})
                 .to_string();
         let ts = chrono::Utc::now().timestamp().to_string();
-        let signature = occ_core::webhooks::sign(crate::sending::WEBHOOK_SECRET, &ts, body.as_bytes());
+        let signature = occ_core::channels::webhooks::sign(crate::sending::WEBHOOK_SECRET, &ts, body.as_bytes());
         app.client
             .post(app.url("/api/v1/webhooks/email"))
             .header("content-type", "application/json")

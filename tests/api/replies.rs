@@ -57,7 +57,7 @@ async fn a_positive_reply_exits_the_sequence_and_the_colleagues_and_stops_pendin
     let w = world(&app).await;
     let ana = enrolled(&app, &w, "Ana").await;
     let bo = enrolled(&app, &w, "Bo").await;
-    occ_core::worker::tick(&app.db.conn().await, chrono::Utc::now() + chrono::Duration::seconds(1))
+    occ_core::cron::worker::tick(&app.db.conn().await, chrono::Utc::now() + chrono::Duration::seconds(1))
         .await
         .expect("tick");
     let r = reply(&app, &ana, "Sounds interesting, can you send me some times for next week?").await;

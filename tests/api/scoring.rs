@@ -2,8 +2,8 @@
 //! account, signals or its company's facts change, in the same transaction; a new model version
 //! rescores everyone in chunks. Each changed score adds a history row.
 
+use occ_core::contacts::scoring::{IcpConfig, Inputs, SignalInput, SizeRange, Weights, score};
 use occ_core::domain::enums::{Department, Seniority, Stage};
-use occ_core::scoring::{IcpConfig, Inputs, SignalInput, SizeRange, Weights, score};
 use occ_core::store::col;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -197,7 +197,7 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     assert_eq!(behind.body, json!({"version": 1, "scored": 0, "total": 7, "done": false}));
     let conn = app.db.conn().await;
     // In chunks: three, then the rest.
-    let (rescored, after) = occ_core::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk");
+    let (rescored, after) = occ_core::contacts::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk");
     assert_eq!((rescored, after.scored, after.done), (3, 3, false), "the progress after the chunk");
     let partial = app.get("/api/v1/settings/icp/rescore").await;
     assert_eq!((partial.body["scored"].as_i64(), partial.body["done"].as_bool()), (Some(3), Some(false)));
@@ -264,7 +264,7 @@ fn sample<T: std::fmt::Debug>(runner: &mut TestRunner, strategy: impl Strategy<V
 }
 
 /// The score the database computes as it writes is the reference model's
-/// (`occ_core::scoring::score`), point for point and factor for factor, for random models,
+/// (`occ_core::contacts::scoring::score`), point for point and factor for factor, for random models,
 /// companies, people, stages and signals (fresh, old, expired, about a person or a company).
 #[tokio::test]
 async fn the_database_scores_exactly_as_the_reference_model() {
@@ -333,7 +333,7 @@ async fn the_database_scores_exactly_as_the_reference_model() {
             app.send(app.client.put(app.url("/api/v1/settings/icp")).bearer_auth(&app.admin_token).json(&model)).await;
         assert_eq!(saved.status, 200, "{}", saved.text);
         let at = occ_core::domain::now();
-        occ_core::scoring::recompute::rescore_at(&conn, &contacts, &at).await.expect("rescore");
+        occ_core::contacts::scoring::recompute::rescore_at(&conn, &contacts, &at).await.expect("rescore");
         let rows: Vec<ScoredRow> = conn
             .query_all(
                 "SELECT id, seniority, department, stage, account_id, priority_score, priority_factors FROM contacts",
@@ -368,7 +368,7 @@ async fn the_database_scores_exactly_as_the_reference_model() {
                     .iter()
                     .filter(|s| s.0.as_ref() == Some(&contact) || (s.1.is_some() && s.1 == account))
                     .filter(|s| s.4.as_ref().is_none_or(|e| e.as_str() > at.as_str()))
-                    .map(|s| SignalInput { strength: s.2, age_days: occ_core::scoring::age_days(&s.3, &at) })
+                    .map(|s| SignalInput { strength: s.2, age_days: occ_core::contacts::scoring::age_days(&s.3, &at) })
                     .collect(),
             };
             let expected = score(&model, &inputs);

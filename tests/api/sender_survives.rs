@@ -195,14 +195,15 @@ async fn a_tick_that_meets_a_busy_database_waits_or_yields_but_never_fails() {
     });
     let mut config = app.db.config();
     crate::sending::configure(&mut config);
-    let report = occ_core::worker::run(&app.db.conn().await, &config, wednesday()).await;
+    let report = occ_core::cron::worker::run(&app.db.conn().await, &config, wednesday()).await;
     release.await.expect("holder");
     assert!(report.failed_steps.is_empty(), "{report:?}");
     assert_eq!(report.send.errors, 0, "{report:?}");
     if report.yielded_steps.is_empty() {
         assert_eq!(report.send.sent, 1, "{report:?}");
     }
-    let again = occ_core::worker::run(&app.db.conn().await, &config, wednesday() + chrono::Duration::minutes(1)).await;
+    let again =
+        occ_core::cron::worker::run(&app.db.conn().await, &config, wednesday() + chrono::Duration::minutes(1)).await;
     assert!(again.failed_steps.is_empty() && again.yielded_steps.is_empty(), "{again:?}");
     assert_eq!(mailbox.received().len(), 1, "sent once, in one tick or the next");
 }

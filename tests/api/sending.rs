@@ -35,7 +35,7 @@ pub const WEBHOOK_SECRET: &str = "provider-shared-secret";
 async fn event(app: &TestApp, body: Value, age: i64) -> crate::helpers::Answer {
     let text = body.to_string();
     let ts = (Utc::now().timestamp() - age).to_string();
-    let signature = occ_core::webhooks::sign(WEBHOOK_SECRET, &ts, text.as_bytes());
+    let signature = occ_core::channels::webhooks::sign(WEBHOOK_SECRET, &ts, text.as_bytes());
     app.send_raw(
         app.client
             .post(app.url("/api/v1/webhooks/email"))
@@ -94,7 +94,7 @@ pub async fn approved_at(app: &TestApp, domain: &str, names: &[&str]) -> (Value,
         app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&person)})).await;
         people.push(person);
     }
-    occ_core::worker::tick(&app.db.conn().await, Utc::now() + chrono::Duration::seconds(1)).await.expect("tick");
+    occ_core::cron::worker::tick(&app.db.conn().await, Utc::now() + chrono::Duration::seconds(1)).await.expect("tick");
     for person in &people {
         let draft = &app.get(&format!("/api/v1/drafts?contact_id={}", id(person))).await.body["items"][0];
         let ok = app.post(&format!("/api/v1/drafts/{}/approve", id(draft)), json!({})).await;
@@ -105,13 +105,13 @@ pub async fn approved_at(app: &TestApp, domain: &str, names: &[&str]) -> (Value,
 
 /// A deadline no test reaches: the whole of a tick's time.
 fn far_deadline() -> std::time::Instant {
-    std::time::Instant::now() + occ_core::worker::TICK_BUDGET
+    std::time::Instant::now() + occ_core::cron::worker::TICK_BUDGET
 }
 
-pub async fn send(app: &TestApp, at: DateTime<Utc>) -> occ_core::sending::SendReport {
+pub async fn send(app: &TestApp, at: DateTime<Utc>) -> occ_core::channels::sending::SendReport {
     let mut config = app.db.config();
     configure(&mut config);
-    occ_core::sending::send_due(&app.db.conn().await, &config, at, far_deadline()).await.expect("send")
+    occ_core::channels::sending::send_due(&app.db.conn().await, &config, at, far_deadline()).await.expect("send")
 }
 
 /// A header's value, unfolded (a long header continues on lines that start with white space).
@@ -171,7 +171,7 @@ async fn an_approved_email_goes_out_once_with_its_headers_and_threads_the_follow
     // The follow-up answers the first message.
     let conn = app.db.conn().await;
     conn.execute("UPDATE enrollments SET next_due_at = '2026-01-01T00:00:00.000Z'", ()).await.expect("due now");
-    occ_core::worker::tick(&conn, Utc::now()).await.expect("tick");
+    occ_core::cron::worker::tick(&conn, Utc::now()).await.expect("tick");
     let drafts = app.get(&format!("/api/v1/drafts?contact_id={}&approval_status=pending", id(&people[0]))).await.body;
     app.post(&format!("/api/v1/drafts/{}/approve", id(&drafts["items"][0])), json!({})).await;
     assert_eq!(send(&app, wednesday()).await.sent, 1);
@@ -354,7 +354,7 @@ fn open_zone() -> Option<&'static str> {
         "Etc/GMT-11",
         "Etc/GMT-14",
     ];
-    ZONES.into_iter().find(|z| occ_core::sending::business_hours(Utc::now(), z.parse().expect("zone")))
+    ZONES.into_iter().find(|z| occ_core::channels::sending::business_hours(Utc::now(), z.parse().expect("zone")))
 }
 
 #[tokio::test]
@@ -395,8 +395,9 @@ async fn without_a_public_url_nothing_is_sent() {
     assert!(refused.text.contains("OCC_PUBLIC_URL"), "{}", refused.text);
     let mut config = app.db.config();
     config.secret_key = Some(Secret::new(KEY.to_owned()));
-    let report =
-        occ_core::sending::send_due(&app.db.conn().await, &config, wednesday(), far_deadline()).await.expect("send");
+    let report = occ_core::channels::sending::send_due(&app.db.conn().await, &config, wednesday(), far_deadline())
+        .await
+        .expect("send");
     assert_eq!((report.sent, report.skipped.is_some()), (0, true));
     assert!(mailbox.received().is_empty());
 }

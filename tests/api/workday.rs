@@ -31,7 +31,7 @@ async fn stage(app: &TestApp, contact: &Value) -> String {
 
 async fn tick(app: &TestApp) {
     let at = chrono::Utc::now() + chrono::Duration::seconds(1);
-    occ_core::worker::tick(&app.db.conn().await, at).await.expect("tick");
+    occ_core::cron::worker::tick(&app.db.conn().await, at).await.expect("tick");
 }
 
 async fn queue(app: &TestApp) -> Value {
@@ -482,7 +482,9 @@ async fn today_and_the_prep_card_read_through_indexes() {
         "SCAN top",
         "SCAN ranked LEFT-JOIN",
     ];
-    for (name, sql) in [("queue", occ_core::queue::QUEUE_SQL), ("prep card", occ_core::prep::CARD_SQL)] {
+    for (name, sql) in
+        [("queue", occ_core::insights::queue::QUEUE_SQL), ("prep card", occ_core::insights::prep::CARD_SQL)]
+    {
         let plan = conn
             .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
             .await

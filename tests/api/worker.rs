@@ -3,7 +3,7 @@
 //! who may no longer be contacted leave, and two ticks at once draft nothing twice.
 
 use chrono::{Duration, Utc};
-use occ_core::worker::tick;
+use occ_core::cron::worker::tick;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -107,7 +107,10 @@ async fn due_steps_become_reviewed_drafts_once_and_the_enrollment_walks_to_the_e
     let done = enrollment(&app, id(&ana)).await;
     assert_eq!((done["status"].as_str(), done["next_due_at"].as_str()), (Some("completed"), None));
     assert!(done["ended_at"].is_string());
-    assert_eq!(tick(&conn, now + Duration::days(30)).await.expect("tick"), occ_core::worker::TickReport::default());
+    assert_eq!(
+        tick(&conn, now + Duration::days(30)).await.expect("tick"),
+        occ_core::cron::worker::TickReport::default()
+    );
 }
 
 #[tokio::test]
@@ -169,7 +172,7 @@ async fn pauses_end_and_people_who_may_not_be_contacted_leave() {
     assert_eq!((first.drafted, first.exited, first.resumed), (0, 0, 0), "{first:?}");
     // A status set behind the API's back is still caught at the next step.
     conn.execute("UPDATE enrollments SET status = 'active', exit_reason = NULL, ended_at = NULL, next_due_at = ?2 WHERE contact_id = ?1",
-        libsql::params![id(&bo), occ_core::enrollments::due::stored(now)])
+        libsql::params![id(&bo), occ_core::outreach::enrollments::due::stored(now)])
         .await
         .expect("back in");
     assert_eq!(tick(&conn, now).await.expect("tick").exited, 1);
@@ -199,7 +202,7 @@ async fn a_tick_out_of_time_starts_no_new_batch_and_the_next_tick_takes_the_rest
     let app = spawn_app().await;
     let seq = sequence(&app, "Backlog").await;
     let mut people = Vec::new();
-    for n in 0..=occ_core::worker::STEPS_PER_BATCH {
+    for n in 0..=occ_core::cron::worker::STEPS_PER_BATCH {
         let body = json!({"first_name": format!("P{n}"), "email": format!("p{n}@backlog.example")});
         let contact = app.post("/api/v1/contacts", body).await;
         assert_eq!(contact.status, 201, "{}", contact.text);
@@ -211,13 +214,13 @@ async fn a_tick_out_of_time_starts_no_new_batch_and_the_next_tick_takes_the_rest
     let now = Utc::now() + Duration::seconds(1);
     let config = app.db.config();
 
-    let late = occ_core::worker::run_until(&conn, &config, now, std::time::Instant::now()).await;
-    let batch = occ_core::worker::STEPS_PER_BATCH as usize;
+    let late = occ_core::cron::worker::run_until(&conn, &config, now, std::time::Instant::now()).await;
+    let batch = occ_core::cron::worker::STEPS_PER_BATCH as usize;
     assert_eq!(late.drafted, batch, "the first batch is always taken: {late:?}");
     assert_eq!(late.out_of_time_steps, ["sequence steps", "sending"], "{late:?}");
     assert!(late.send.out_of_time && late.failed_steps.is_empty(), "{late:?}");
 
-    let next = occ_core::worker::run(&conn, &config, now).await;
+    let next = occ_core::cron::worker::run(&conn, &config, now).await;
     assert_eq!(next.drafted, 1, "the next tick takes the rest: {next:?}");
     assert!(next.out_of_time_steps.is_empty() && !next.send.out_of_time, "{next:?}");
 }

@@ -108,7 +108,7 @@ async fn main() -> std::process::ExitCode {
 async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
     let store = occ_core::store::Store::open(&config).await?;
     loop {
-        match occ_core::worker::run_on(&store, &config, chrono::Utc::now()).await {
+        match occ_core::cron::worker::run_on(&store, &config, chrono::Utc::now()).await {
             Ok(report) if once => {
                 println!("{}", serde_json::to_string(&report)?);
                 anyhow::ensure!(!report.has_failures(), "the tick had failures (see failed_steps and the log)");

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use occ_core::config::DatabaseLocation;
+use occ_core::cron::worker;
 use occ_core::http::{Ctx, server::Server};
 use occ_core::routes::Family;
 use occ_core::store::migrate;
-use occ_core::worker;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

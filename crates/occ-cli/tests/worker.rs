@@ -72,7 +72,7 @@ fn open_zone() -> Option<&'static str> {
         "Etc/GMT-14",
     ]
     .into_iter()
-    .find(|z| occ_core::sending::business_hours(chrono::Utc::now(), z.parse().expect("zone")))
+    .find(|z| occ_core::channels::sending::business_hours(chrono::Utc::now(), z.parse().expect("zone")))
 }
 
 /// The demo's book with one approved email left, to a person whose stored name holds a line

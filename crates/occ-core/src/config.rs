@@ -106,6 +106,20 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+/// How to make a secret key: `openssl rand -base64 32`.
+pub const KEY_HINT: &str = "32 random bytes in base64, for example from `openssl rand -base64 32`";
+
+/// The 32 bytes of the secret key (`OCC_SECRET_KEY`, base64), which `crypto::SecretBox` seals
+/// with; checked when the configuration loads.
+pub fn secret_key_bytes(key: &Secret) -> Result<[u8; 32], ConfigError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(key.expose().trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or(ConfigError { variable: "OCC_SECRET_KEY", problem: format!("must be {KEY_HINT}") })
+}
+
 /// The embedded database used when nothing else is configured.
 pub const DEFAULT_DATABASE_URL: &str = "file:data/occ.db";
 
@@ -160,7 +174,7 @@ impl Config {
 
         let secret_key = get("OCC_SECRET_KEY").map(Secret::new);
         if let Some(key) = &secret_key {
-            crate::crypto::SecretBox::from_key(Some(key))?;
+            secret_key_bytes(key)?;
         }
 
         let cron_secret = get("CRON_SECRET").map(Secret::new);

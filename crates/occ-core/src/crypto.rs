@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::config::{ConfigError, Secret};
+use crate::config::{self, ConfigError, Secret};
 
 const PREFIX: &str = "v1:";
 
@@ -32,25 +32,15 @@ pub enum OpenError {
     Rejected,
 }
 
-/// How to make a key: `openssl rand -base64 32`.
-pub const KEY_HINT: &str = "32 random bytes in base64, for example from `openssl rand -base64 32`";
-
 impl SecretBox {
     /// A box for the key in `OCC_SECRET_KEY` (base64 of 32 bytes); `key` is `None` when the
     /// variable is unset, which is an error only where secrets are needed.
     pub fn from_key(key: Option<&Secret>) -> Result<Self, ConfigError> {
         let key = key.ok_or(ConfigError {
             variable: "OCC_SECRET_KEY",
-            problem: format!("is needed to store secrets such as SMTP passwords; set it to {KEY_HINT}"),
+            problem: format!("is needed to store secrets such as SMTP passwords; set it to {}", config::KEY_HINT),
         })?;
-        let bytes = STANDARD
-            .decode(key.expose().trim())
-            .ok()
-            .filter(|b| b.len() == 32)
-            .ok_or(ConfigError { variable: "OCC_SECRET_KEY", problem: format!("must be {KEY_HINT}") })?;
-        let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
-            .map_err(|_| ConfigError { variable: "OCC_SECRET_KEY", problem: format!("must be {KEY_HINT}") })?;
-        Ok(Self { cipher })
+        Ok(Self { cipher: XChaCha20Poly1305::new(&config::secret_key_bytes(key)?.into()) })
     }
 
     /// Encrypts `plain` with a fresh random nonce.

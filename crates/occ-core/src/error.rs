@@ -269,12 +269,6 @@ impl AppError {
     }
 }
 
-impl From<libsql::Error> for AppError {
-    fn from(err: libsql::Error) -> Self {
-        crate::store::map_db_error(err)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

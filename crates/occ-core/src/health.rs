@@ -1,4 +1,6 @@
-//! `GET /api/v1/health`: is the database reachable, is its schema the one this build needs.
+//! The health family (`api/health.rs`): `GET /api/v1/health`, is the database reachable, is its
+//! schema the one this build needs. The family also serves `/api/v1/openapi.json`, which the top
+//! of the core adds (`crate::routes`): the document describes every family.
 
 use ::http::{Request, Response};
 use bytes::Bytes;
@@ -12,11 +14,7 @@ use crate::store::migrate;
 
 /// The health family's routes.
 pub fn routes() -> Routes {
-    Routes::new().get("/api/v1/health", Access::Public, handler!(health)).get(
-        "/api/v1/openapi.json",
-        Access::Public,
-        handler!(openapi),
-    )
+    Routes::new().get("/api/v1/health", Access::Public, handler!(health))
 }
 
 /// The health report.
@@ -58,11 +56,4 @@ pub(crate) async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Respons
         database: "ok",
         schema_version: SchemaVersion { applied, expected },
     })
-}
-
-/// This API's OpenAPI 3.1 description.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub(crate) async fn openapi(_ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    http::ok(&crate::openapi::document())
 }

@@ -1,48 +1,47 @@
-//! OCC's core: configuration, the libSQL store and its migrations, the domain types, and the
-//! HTTP handlers of every route family. Binaries (the `occ` CLI and the Vercel functions in
-//! `api/`) only wire these together.
+//! OCC's core, in three layers. Each layer imports only from the layers below it; `cargo xtask
+//! layers` (run by CI) fails when a platform module names a feature.
+//!
+//! 1. **Platform**, which knows no feature: configuration (`config`), secrets (`crypto`), the
+//!    error type and its envelope (`error`), the libSQL store, its migrations and its writes
+//!    (`store`), the HTTP primitives (`http`: context, route table type, extractors, responses,
+//!    server), who may do what (`access`), the audit log's write side (`audit`), the domain's
+//!    shared types (`domain`), field checks (`validate`), logging (`telemetry`), and the generic
+//!    parts of the OpenAPI description (`openapi`).
+//! 2. **Features**, one folder per route family, the same families as the Vercel functions in
+//!    `api/`: `health`, `auth`, `accounts`, `contacts`, `outreach`, `channels`, `settings`,
+//!    `insights`, `cron`. Each exposes its family's `routes()`. A feature may use another family's
+//!    modules (enrolling a contact is outreach's, called from contacts' bulk actions).
+//! 3. **Top**: the route table and the OpenAPI document (`routes`), which the binaries (`occ
+//!    serve`, the functions in `api/`) mount, and the demo data (`seed`), which drives the
+//!    features as a user would.
 
+// Platform.
 pub mod access;
-pub mod accounts;
 pub mod audit;
-pub mod auth;
-pub mod batches;
 pub mod config;
-pub mod contacts;
-pub mod cron;
 pub mod crypto;
 pub mod domain;
-pub mod drafts;
-pub mod enrollments;
 pub mod error;
-pub mod export;
-pub mod followups;
-pub mod health;
 pub mod http;
-pub mod identities;
-pub mod imports;
-pub mod linkedin;
 pub mod openapi;
-pub mod opportunities;
-pub mod prep;
-pub mod queue;
-pub mod replies;
-pub mod routes;
-pub mod scoring;
-pub mod seed;
-pub mod sender;
-pub mod sending;
-pub mod sequences;
-pub mod settings;
-pub mod signals;
 pub mod store;
-pub mod suppression;
 pub mod telemetry;
-pub mod touchpoints;
-pub mod unsubscribe;
 mod validate;
-pub mod webhooks;
-pub mod worker;
+
+// Features, by route family.
+pub mod accounts;
+pub mod auth;
+pub mod channels;
+pub mod contacts;
+pub mod cron;
+pub mod health;
+pub mod insights;
+pub mod outreach;
+pub mod settings;
+
+// Top.
+pub mod routes;
+pub mod seed;
 
 pub use config::Config;
 pub use error::{AppError, AppResult};

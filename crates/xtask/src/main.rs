@@ -1,8 +1,10 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! - `cargo xtask ci`: everything CI checks: formatting, clippy, the Rust tests against an
+//! - `cargo xtask ci`: everything CI checks: formatting, clippy, the core's layers, the Rust tests against an
 //!   embedded database and against a real libSQL server, the deployment's own build and its
 //!   functions answering, the schemathesis conformance run and the browser tests.
+//! - `cargo xtask layers`: only the check that the core's layers hold: no platform module names
+//!   a feature, no feature names the top (see `layers.rs`).
 //! - `cargo xtask schemathesis`: only the conformance run: schemathesis against `occ serve
 //!   --demo`, checking every answer against the OpenAPI description (see `schemathesis.rs`).
 //! - `cargo xtask e2e`: only the browser tests.
@@ -11,6 +13,7 @@
 //! - `cargo xtask install-hook`: a git pre-commit hook that runs fmt and clippy.
 
 mod e2e;
+mod layers;
 mod schemathesis;
 mod tools;
 mod vercel;
@@ -29,11 +32,12 @@ fn main() -> Result<()> {
             let mut tally = tools::Tally::default();
             e2e::run(&mut tally)
         }
+        "layers" => layers::run(),
         "schemathesis" => schemathesis::run(),
         "vercel" => vercel::run(),
         "install-hook" => install_hook(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|schemathesis|e2e|vercel|install-hook>");
+            eprintln!("usage: cargo xtask <ci|layers|schemathesis|e2e|vercel|install-hook>");
             bail!("unknown task {task:?}")
         }
     }
@@ -50,6 +54,7 @@ fn ci() -> Result<()> {
 fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
     tools::step("format", &mut cargo(&["fmt", "--all", "--", "--check"]))?;
     tools::step("clippy", &mut cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
+    layers::run()?;
     tools::test_step(
         "tests (embedded database)",
         cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"),

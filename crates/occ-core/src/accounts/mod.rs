@@ -1,8 +1,10 @@
-//! Accounts: the companies OCC prospects into. Routes, the resource, and its rules.
+//! The accounts family (`api/accounts.rs`): the companies OCC prospects into (routes, the
+//! resource and its rules) and their buying signals (`signals`).
 
 pub(crate) mod handlers;
 mod input;
 pub mod repo;
+pub mod signals;
 
 use serde::Serialize;
 
@@ -21,6 +23,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/accounts/{id}", Signed(ReadData), handler!(handlers::get))
         .patch("/api/v1/accounts/{id}", Signed(WriteData), handler!(handlers::update))
         .delete("/api/v1/accounts/{id}", Signed(DeleteData), handler!(handlers::delete))
+        .merge(signals::routes())
 }
 
 /// An account as the API answers it.

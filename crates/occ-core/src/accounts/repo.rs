@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Account, AccountChanges, AccountFields};
 use crate::audit::{self, Actor};
+use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::Page;
-use crate::scoring::sql::{rescore_sql, score_sql};
 use crate::store::{Batch, Conn, Row, col};
 
 const ENTITY: &str = "account";

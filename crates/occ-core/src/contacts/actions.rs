@@ -9,11 +9,11 @@ use super::repo::{self, Contact, ENTITY, contact_columns, decode};
 use super::stage::{allowed_next, may_move};
 use crate::access::{Action, Principal};
 use crate::audit::{self, Actor};
+use crate::contacts::scoring::sql::stage_set_sql;
 use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
-use crate::scoring::sql::stage_set_sql;
 use crate::store::{Batch, Conn, Step, col};
 
 /// `POST /api/v1/contacts/{id}/stage`.
@@ -269,7 +269,7 @@ impl Mover {
     pub(crate) fn advance(&mut self, batch: &mut Batch, actor: &Actor, to: Stage, action: &str) -> AppResult<Moved> {
         let Some(stage) = self.stage else {
             let ids = [self.id.clone()];
-            return crate::enrollments::advance::advance_in(batch, actor, to, action, &ids, &self.at)
+            return crate::outreach::enrollments::advance::advance_in(batch, actor, to, action, &ids, &self.at)
                 .map(Moved::IfRows);
         };
         if !stage.is_some_and(|from| may_move(from, to)) {

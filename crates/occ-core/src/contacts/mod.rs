@@ -1,14 +1,21 @@
-//! Contacts: the people OCC prospects. Routes, the resource, and its rules.
+//! The contacts family (`api/contacts.rs`): the people OCC prospects (routes, the resource and
+//! its rules, the pipeline board), their ICP score (`scoring`), and the ways they come and go in
+//! number: CSV import (`imports`), export (`export`) and prospect lists (`batches`).
 
 pub(crate) mod actions;
+pub mod batches;
 pub mod erase;
+pub mod erased;
+pub mod export;
 pub(crate) mod handlers;
+pub mod imports;
 pub(crate) mod input;
 pub mod list;
 pub mod persona;
 pub(crate) mod pipeline;
 pub mod reach;
 pub mod repo;
+pub mod scoring;
 pub mod stage;
 
 use crate::access::Access::Signed;
@@ -32,4 +39,7 @@ pub fn routes() -> Routes {
         .patch("/api/v1/contacts/{id}", Signed(WriteData), handler!(handlers::update))
         .delete("/api/v1/contacts/{id}", Signed(DeleteData), handler!(handlers::delete))
         .get("/api/v1/pipeline", Signed(ReadData), handler!(pipeline::board))
+        .merge(export::routes())
+        .merge(imports::routes())
+        .merge(batches::routes())
 }

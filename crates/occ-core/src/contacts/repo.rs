@@ -3,7 +3,7 @@
 use libsql::named_params;
 use serde::Serialize;
 
-use super::erase::{erased_hash, erased_refusal, is_erased};
+use super::erased::{erased_hash, erased_refusal, is_erased};
 use super::{ContactChanges, ContactFields};
 use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
@@ -184,7 +184,7 @@ pub async fn insert(conn: &Conn, actor: &Actor, fields: &ContactFields, owner: O
              SELECT :id, :account_id, :first_name, :last_name, :title, :seniority, :department, :persona, \
              :email, :linkedin_url, :phone, :timezone, :stage, :status, :owner_id, :notes, s.score, s.factors, \
              s.version, :now, :now FROM (",
-            crate::scoring::sql::score_sql!(":seniority", ":department", ":stage", ":account_id", ":id"),
+            crate::contacts::scoring::sql::score_sql!(":seniority", ":department", ":stage", ":account_id", ":id"),
             ") s WHERE NOT EXISTS (SELECT 1 FROM email_suppression WHERE reason = 'erased' AND \
              ((kind = 'email' AND value_hash = :email_hash) OR (kind = 'linkedin' AND value_hash = :linkedin_hash))) \
              RETURNING ",
@@ -264,7 +264,7 @@ const UPDATE: &str = update_sql!("");
 /// changed row, computed by the statement.
 const UPDATE_RESCORING: &str = update_sql!(concat!(
     ", (priority_score, priority_factors, priority_version) = (",
-    crate::scoring::sql::score_sql!(
+    crate::contacts::scoring::sql::score_sql!(
         "CASE WHEN :set_seniority THEN :seniority ELSE contacts.seniority END",
         "CASE WHEN :set_department THEN :department ELSE contacts.department END",
         "contacts.stage",

@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
+use crate::contacts::scoring::{self, IcpConfig, Inputs, SignalInput};
 use crate::domain::enums::{Seniority, Stage};
 use crate::domain::new_id;
 use crate::error::AppResult;
-use crate::scoring::{self, IcpConfig, Inputs, SignalInput};
 use crate::store::Conn;
 
 const INDUSTRIES: &[(&str, &[&str])] = &[

@@ -150,9 +150,9 @@ mod tests {
 
     use super::*;
     use crate::domain::enums::Channel;
-    use crate::drafts::review::{Recipient, review};
-    use crate::replies::classify::classify;
-    use crate::sequences::template::render;
+    use crate::outreach::drafts::review::{Recipient, review};
+    use crate::outreach::replies::classify::classify;
+    use crate::outreach::sequences::template::render;
 
     #[test]
     fn each_reply_is_classified_as_the_demo_means_it() {

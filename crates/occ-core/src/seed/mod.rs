@@ -3,14 +3,15 @@
 //! from a fixed seed (the same data every time, relative to now) and written set-wise, a handful
 //! of database calls in all.
 
-use crate::enrollments::due::stored;
+use crate::contacts::scoring::IcpConfig;
 use crate::error::AppResult;
-use crate::scoring::IcpConfig;
+use crate::outreach::enrollments::due::stored;
 use crate::store::{Conn, col};
 
 mod book;
 mod copy;
 mod outreach;
+mod rows;
 mod synthetic;
 mod walk;
 

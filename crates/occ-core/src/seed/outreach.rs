@@ -10,35 +10,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::book::rescore;
-use super::copy::{REPLIES, SEQUENCES, SIGNALS};
-use super::walk::walk;
+use super::copy::{SEQUENCES, SIGNALS};
+use super::rows::Outreach;
+use super::walk::{Fate, Walk, stage_of, walk};
+use crate::contacts::scoring::{IcpConfig, SignalInput};
 use crate::domain::new_id;
-use crate::enrollments::due::stored;
-use crate::error::{AppError, AppResult};
-use crate::scoring::{IcpConfig, SignalInput};
-use crate::store::Conn;
+use crate::outreach::enrollments::due::stored;
 
-/// How a walk through a sequence stands today.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Fate {
-    /// Walking on; the next step falls due on schedule (some already are: the tick drafts them).
-    Active,
-    /// Paused: by an out-of-office reply (its index in `REPLIES`), or by a person.
-    Paused(Option<usize>),
-    /// Left the sequence after a reply (index in `REPLIES`) `hours` ago, maybe dealt with.
-    Replied { reply: usize, hours: i64, handled: bool },
-    /// Every step fired, the break-up last.
-    Completed,
-    /// Said yes `days` ago and met (`meeting` days from now): an opportunity at `status`.
-    Meeting { status: &'static str, days: i64, meeting: i64 },
-}
-
-/// One contact's walk: sequence, days since enrollment, steps sent, the approval status of the
-/// next step's draft (if drafted; `interrupted` is an approved email whose send broke off), how it
-/// stands, and a follow-up (channel, hours from now, why).
-pub(super) type Walk = (usize, i64, usize, Option<&'static str>, Fate, Option<(&'static str, i64, &'static str)>);
-
-#[rustfmt::skip]
 const WALKS: &[Walk] = &[
     // Due now: the tick drafts the first step, a call, a break-up.
     (0, 0, 0, None, Fate::Active, None),
@@ -65,78 +43,28 @@ const WALKS: &[Walk] = &[
     (0, 1, 1, None, Fate::Paused(None), None),
     // Answered, finished, met.
     (0, 7, 3, None, Fate::Replied { reply: 0, hours: 3, handled: false }, None),
-    (1, 6, 2, None, Fate::Replied { reply: 1, hours: 20, handled: false }, Some(("email", 2, "Answer their Salesforce question"))),
+    (
+        1,
+        6,
+        2,
+        None,
+        Fate::Replied { reply: 1, hours: 20, handled: false },
+        Some(("email", 2, "Answer their Salesforce question")),
+    ),
     (0, 20, 3, None, Fate::Replied { reply: 3, hours: 240, handled: true }, None),
     (1, 15, 3, None, Fate::Replied { reply: 4, hours: 120, handled: true }, None),
     (0, 16, 5, None, Fate::Completed, Some(("call", -26, "One last call before closing the file"))),
     (1, 12, 2, None, Fate::Meeting { status: "meeting_booked", days: 4, meeting: 1 }, None),
-    (0, 25, 3, None, Fate::Meeting { status: "meeting_held", days: 15, meeting: -2 }, Some(("email", 5, "Send the recap and the proposal"))),
+    (
+        0,
+        25,
+        3,
+        None,
+        Fate::Meeting { status: "meeting_held", days: 15, meeting: -2 },
+        Some(("email", 5, "Send the recap and the proposal")),
+    ),
     (1, 35, 3, None, Fate::Meeting { status: "opportunity_created", days: 25, meeting: -18 }, None),
 ];
-
-/// The positive reply that led to each meeting.
-pub(super) const YES: usize = 5;
-
-/// Rows for every table the demo's outreach fills, in the order they must be written.
-pub(super) struct Outreach {
-    tables: BTreeMap<usize, (&'static str, Vec<Value>)>,
-    sends: usize,
-    /// The seeded source of every random choice.
-    pub(super) rng: fastrand::Rng,
-}
-
-/// The tables in the order they are written (parents before children).
-#[rustfmt::skip]
-const ORDER: &[&str] = &[
-    "audit_log", "signals", "sequences", "sequence_steps", "enrollments", "message_drafts", "touchpoints",
-    "replies", "followups", "opportunities", "batches", "batch_prospects", "linkedin_events",
-];
-
-impl Outreach {
-    /// How many sends were numbered so far.
-    pub(super) fn sends(&self) -> usize {
-        self.sends
-    }
-
-    /// The number of the next send (its idempotency key is `demo:<n>`).
-    pub(super) fn next_send(&mut self) -> usize {
-        self.sends += 1;
-        self.sends
-    }
-
-    pub(super) fn push(&mut self, table: &'static str, row: Value) {
-        let at = ORDER.iter().position(|t| *t == table).unwrap_or(ORDER.len());
-        self.tables.entry(at).or_insert((table, Vec::new())).1.push(row);
-    }
-
-    /// A row with its audit entry (`<entity>.create` by the seed).
-    pub(super) fn audited(&mut self, table: &'static str, entity: &str, row: Value) {
-        let audit = json!({"id": new_id(), "at": row["created_at"], "actor": "seed",
-            "action": format!("{entity}.create"), "entity": entity, "entity_id": row["id"]});
-        self.push("audit_log", audit);
-        self.push(table, row);
-    }
-
-    /// How many rows went into `table`.
-    pub(super) fn count(&self, table: &str) -> usize {
-        self.tables.values().find(|(t, _)| *t == table).map_or(0, |(_, rows)| rows.len())
-    }
-
-    /// Writes every table set-wise: one `INSERT … SELECT FROM json_each(?)` each, with one JSON
-    /// parameter; table and column names come from this module, never from data.
-    pub(super) async fn insert(&self, conn: &Conn) -> AppResult<()> {
-        for (table, rows) in self.tables.values() {
-            let Some(first) = rows.first().and_then(Value::as_object) else { continue };
-            let columns: Vec<&str> = first.keys().map(String::as_str).collect();
-            let values: Vec<String> = columns.iter().map(|c| format!("value ->> '{c}'")).collect();
-            let sql =
-                format!("INSERT INTO {table} ({}) SELECT {} FROM json_each(?1)", columns.join(", "), values.join(", "));
-            let json = serde_json::to_string(rows).map_err(|e| AppError::Internal(e.into()))?;
-            conn.execute(&sql, [json]).await?;
-        }
-        Ok(())
-    }
-}
 
 /// Plans the demo's outreach over the generated book, moving the contacts it uses to the stage
 /// their history gives them (and scoring them again, with their companies' new signals).
@@ -147,7 +75,7 @@ pub(super) fn plan(
     model: &IcpConfig,
     now: DateTime<Utc>,
 ) -> Outreach {
-    let mut out = Outreach { tables: BTreeMap::new(), sends: 0, rng: fastrand::Rng::with_seed(seed) };
+    let mut out = Outreach::new(0, fastrand::Rng::with_seed(seed));
     let sequences = sequences(&mut out, now);
     walks(&mut out, &sequences, accounts, contacts, model, now);
     batches(&mut out, accounts, contacts, &stored(now));
@@ -165,7 +93,7 @@ pub(super) fn plan_chunk(
     model: &IcpConfig,
     now: DateTime<Utc>,
 ) -> Outreach {
-    let mut out = Outreach { tables: BTreeMap::new(), sends: sends_before, rng: fastrand::Rng::with_seed(seed) };
+    let mut out = Outreach::new(sends_before, fastrand::Rng::with_seed(seed));
     let sequences = sequences.get_or_insert_with(|| self::sequences(&mut out, now));
     walks(&mut out, sequences, accounts, contacts, model, now);
     out
@@ -205,23 +133,6 @@ fn walks(
         if let Some(signal) = account["id"].as_str().and_then(|id| signals.get(id)) {
             rescore(model, &account, contact, &[*signal]);
         }
-    }
-}
-
-/// The stage a walk leaves its contact in.
-pub(super) fn stage_of(fate: Fate) -> &'static str {
-    match fate {
-        Fate::Active | Fate::Paused(_) => "sequencing",
-        Fate::Completed => "break_up_sent",
-        Fate::Replied { reply, .. } => match REPLIES[reply].0 {
-            "positive" => "replied_positive",
-            "negative" => "replied_negative",
-            "not_now" => "dormant",
-            _ => "replied",
-        },
-        Fate::Meeting { status: "meeting_booked", .. } => "meeting_booked",
-        Fate::Meeting { status: "meeting_held", .. } => "meeting_held",
-        Fate::Meeting { .. } => "opportunity",
     }
 }
 

@@ -105,7 +105,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
             .await?;
             // The signals raise some scores: a second history point for those people.
             let ids: Vec<String> = people.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
-            crate::scoring::recompute::rescore(conn, &ids).await?;
+            crate::contacts::scoring::recompute::rescore(conn, &ids).await?;
             Ok(())
         })
         .await?;

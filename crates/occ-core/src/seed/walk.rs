@@ -10,13 +10,54 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::copy::{CALLS, REPLIES, SEQUENCES, StepCopy};
-use super::outreach::{Fate, Outreach, Walk, YES, stage_of};
+use super::rows::Outreach;
 use crate::domain::enums::{Channel, ReplyIntent};
 use crate::domain::new_id;
-use crate::drafts::review::{Recipient, review};
-use crate::enrollments::due::{due_at, stored, zone};
-use crate::replies::{NOT_NOW_DAYS, classify::classify};
-use crate::sequences::template::render;
+use crate::outreach::drafts::review::{Recipient, review};
+use crate::outreach::enrollments::due::{due_at, stored, zone};
+use crate::outreach::replies::{NOT_NOW_DAYS, classify::classify};
+use crate::outreach::sequences::template::render;
+
+/// How a walk through a sequence stands today.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Fate {
+    /// Walking on; the next step falls due on schedule (some already are: the tick drafts them).
+    Active,
+    /// Paused: by an out-of-office reply (its index in `REPLIES`), or by a person.
+    Paused(Option<usize>),
+    /// Left the sequence after a reply (index in `REPLIES`) `hours` ago, maybe dealt with.
+    Replied { reply: usize, hours: i64, handled: bool },
+    /// Every step fired, the break-up last.
+    Completed,
+    /// Said yes `days` ago and met (`meeting` days from now): an opportunity at `status`.
+    Meeting { status: &'static str, days: i64, meeting: i64 },
+}
+
+/// One contact's walk: sequence, days since enrollment, steps sent, the approval status of the
+/// next step's draft (if drafted; `interrupted` is an approved email whose send broke off), how it
+/// stands, and a follow-up (channel, hours from now, why).
+pub(super) type Walk = (usize, i64, usize, Option<&'static str>, Fate, Option<(&'static str, i64, &'static str)>);
+
+#[rustfmt::skip]
+/// The positive reply that led to each meeting.
+pub(super) const YES: usize = 5;
+
+/// The stage a walk leaves its contact in.
+pub(super) fn stage_of(fate: Fate) -> &'static str {
+    match fate {
+        Fate::Active | Fate::Paused(_) => "sequencing",
+        Fate::Completed => "break_up_sent",
+        Fate::Replied { reply, .. } => match REPLIES[reply].0 {
+            "positive" => "replied_positive",
+            "negative" => "replied_negative",
+            "not_now" => "dormant",
+            _ => "replied",
+        },
+        Fate::Meeting { status: "meeting_booked", .. } => "meeting_booked",
+        Fate::Meeting { status: "meeting_held", .. } => "meeting_held",
+        Fate::Meeting { .. } => "opportunity",
+    }
+}
 
 /// What every row of one walk needs to know.
 struct Walker<'a> {

@@ -9,11 +9,11 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ManageSettings, ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
+use crate::contacts::scoring::IcpConfig;
+use crate::contacts::scoring::recompute::{self, Progress};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::scoring::IcpConfig;
-use crate::scoring::recompute::{self, Progress};
 use crate::store::{Conn, col};
 
 pub mod pacing;

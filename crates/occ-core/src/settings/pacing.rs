@@ -9,16 +9,24 @@ use serde::{Deserialize, Serialize};
 
 use super::Versioned;
 use crate::access::Principal;
+use crate::channels::identities::Identity;
+use crate::channels::sending::allowance;
 use crate::domain::parse_timezone;
-use crate::enrollments::due::zone;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::identities::Identity;
-use crate::sending::allowance;
+use crate::outreach::enrollments::due::zone;
 use crate::store::{Batch, col};
 use crate::validate::Check;
 
 pub(crate) const PACING: &str = "pacing";
+
+/// LinkedIn's default limits (SPEC.md section 2), until settings say otherwise: connection
+/// requests a day.
+pub const CONNECTIONS_PER_DAY: i64 = 20;
+/// Connection requests a week.
+pub const CONNECTIONS_PER_WEEK: i64 = 100;
+/// Messages a day.
+pub const MESSAGES_PER_DAY: i64 = 50;
 
 /// The team's pacing limits. LinkedIn's count per person (each sends from their own account),
 /// in the team's time zone; the domain cap counts across identities.
@@ -41,10 +49,10 @@ impl Default for Pacing {
     fn default() -> Self {
         Self {
             timezone: "UTC".to_owned(),
-            recipient_domain_daily_cap: crate::sending::DOMAIN_DAILY_CAP,
-            linkedin_connections_daily: crate::queue::CONNECTIONS_PER_DAY,
-            linkedin_connections_weekly: crate::queue::CONNECTIONS_PER_WEEK,
-            linkedin_messages_daily: crate::queue::MESSAGES_PER_DAY,
+            recipient_domain_daily_cap: crate::channels::sending::DOMAIN_DAILY_CAP,
+            linkedin_connections_daily: CONNECTIONS_PER_DAY,
+            linkedin_connections_weekly: CONNECTIONS_PER_WEEK,
+            linkedin_messages_daily: MESSAGES_PER_DAY,
         }
     }
 }
@@ -186,7 +194,7 @@ pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
         .query_all(
             concat!(
                 "SELECT ",
-                crate::identities::identity_columns!(),
+                crate::channels::identities::identity_columns!(),
                 ", (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p \
                      WHERE p.identity_id = email_identities.id AND p.day >= ?1), \
                    (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id), \
@@ -199,7 +207,7 @@ pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
             libsql::params![since.as_str(), principal.user_id.as_str(), week_ago.as_str()],
             |row| {
                 let identity = match col::<Option<String>>(row, 0)? {
-                    Some(_) => Some((crate::identities::decode(row)?, col::<Option<String>>(row, 21)?, col::<i64>(row, 22)?)),
+                    Some(_) => Some((crate::channels::identities::decode(row)?, col::<Option<String>>(row, 21)?, col::<i64>(row, 22)?)),
                     None => None,
                 };
                 Ok((identity, col::<Option<String>>(row, 23)?, col::<String>(row, 24)?, col::<String>(row, 25)?))

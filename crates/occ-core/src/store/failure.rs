@@ -100,7 +100,13 @@ fn classify_message(text: &str) -> DbFailure {
 
 /// The default mapping: duplicates are 409, other constraint failures 422, a busy database
 /// 503 (with Retry-After), anything else a 500 (logged where it is answered, never shown).
-pub fn map_db_error(err: libsql::Error) -> AppError {
+impl From<libsql::Error> for AppError {
+    fn from(err: libsql::Error) -> Self {
+        map_db_error(err)
+    }
+}
+
+fn map_db_error(err: libsql::Error) -> AppError {
     match classify(&err) {
         DbFailure::Unique { column, .. } => AppError::Conflict {
             message: format!("{column} is already in use"),

@@ -31,7 +31,7 @@ use crate::error::{AppError, AppResult};
 pub use batch::{Batch, Outcome, Step};
 pub use calls::{Calls, count_authentication, count_calls, current_calls, record_statements};
 pub use column::{FromColumn, col};
-pub use failure::{DbFailure, classify, map_db_error};
+pub use failure::{DbFailure, classify};
 pub use libsql::Value;
 pub use remote::STREAMS;
 pub use row::Row;

@@ -1,0 +1,310 @@
+//! Buying signals: dated facts about a contact or an account (a funding round, a job change,
+//! a visit to the pricing page) with a strength; expired ones stop counting.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access::Signed;
+use crate::access::Action::{DeleteData, ReadData, WriteData};
+use crate::access::Principal;
+use crate::audit;
+use crate::contacts::scoring::sql::rescore_sql;
+use crate::domain::enums::{Role, SignalKind};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, ErrorResponse};
+use crate::handler;
+use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::store::{Conn, Row, col};
+use crate::validate::Check;
+
+const ENTITY: &str = "signal";
+
+/// The signals' routes (in the accounts family).
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/signals", Signed(WriteData), handler!(create))
+        .get("/api/v1/signals", Signed(ReadData), handler!(list))
+        .delete("/api/v1/signals/{id}", Signed(DeleteData), handler!(delete))
+}
+
+/// A buying signal.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(missing_docs)]
+pub struct Signal {
+    pub id: String,
+    pub contact_id: Option<String>,
+    pub account_id: Option<String>,
+    pub kind: SignalKind,
+    /// 1 (weak) to 5 (strong).
+    pub strength: i64,
+    pub title: String,
+    pub detail: Option<String>,
+    pub source_url: Option<String>,
+    pub occurred_at: String,
+    pub expires_at: Option<String>,
+    /// Past its expiry: shown, but no longer counted.
+    pub expired: bool,
+    pub created_at: String,
+}
+
+macro_rules! signal_columns {
+    () => {
+        "id, contact_id, account_id, kind, strength, title, detail, source_url, occurred_at, expires_at, created_at, \
+         coalesce(expires_at <= :now, 0)"
+    };
+}
+
+fn decode(row: &Row) -> AppResult<Signal> {
+    let kind: String = col(row, 3)?;
+    Ok(Signal {
+        id: col(row, 0)?,
+        contact_id: col(row, 1)?,
+        account_id: col(row, 2)?,
+        kind: kind.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored kind: {e}")))?,
+        strength: col(row, 4)?,
+        title: col(row, 5)?,
+        detail: col(row, 6)?,
+        source_url: col(row, 7)?,
+        occurred_at: col(row, 8)?,
+        expires_at: col(row, 9)?,
+        created_at: col(row, 10)?,
+        expired: col(row, 11)?,
+    })
+}
+
+/// Rescores the people a signal's change moves (its contact, or everyone at its account), as
+/// the database now is (one call).
+async fn rescore(conn: &Conn, signal: &Signal, now: &str) -> AppResult<()> {
+    conn.write(
+        rescore_sql!("contacts.id = :contact_id OR contacts.account_id = :account_id"),
+        libsql::named_params! {
+            ":contact_id": signal.contact_id.as_deref(), ":account_id": signal.account_id.as_deref(), ":now": now,
+        },
+    )
+    .await
+}
+
+/// `POST /api/v1/signals`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSignal {
+    /// The contact it is about (or give `account_id`).
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The account it is about (or give `contact_id`).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// What happened.
+    pub kind: SignalKind,
+    /// 1 (weak) to 5 (strong).
+    pub strength: i64,
+    /// A line a person reads.
+    pub title: String,
+    /// More detail.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Where it was seen.
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// When it happened (RFC 3339; default now).
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    /// When it stops counting (RFC 3339).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+impl Check {
+    fn id(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let value = value.filter(|v| !v.trim().is_empty())?;
+        uuid::Uuid::try_parse(value.trim())
+            .map(|u| u.to_string())
+            .map_err(|_| self.fail(field, "format", "must be an id"))
+            .ok()
+    }
+
+    fn time(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let value = value.filter(|v| !v.trim().is_empty())?;
+        http::parse_time(field, &value)
+            .map_err(|_| self.fail(field, "format", "must be an RFC 3339 time such as 2026-11-01T09:00:00Z"))
+            .ok()
+    }
+}
+
+struct NewSignal {
+    contact_id: Option<String>,
+    account_id: Option<String>,
+    kind: SignalKind,
+    strength: i64,
+    title: String,
+    detail: Option<String>,
+    source_url: Option<String>,
+    occurred_at: String,
+    expires_at: Option<String>,
+}
+
+impl CreateSignal {
+    fn validate(self) -> AppResult<NewSignal> {
+        let mut c = Check::default();
+        let contact_id = c.id("contact_id", self.contact_id);
+        let account_id = c.id("account_id", self.account_id);
+        if contact_id.is_none() && account_id.is_none() && !c.failed("contact_id") && !c.failed("account_id") {
+            c.fail("contact_id", "required", "give the contact or the account the signal is about");
+        }
+        if !(1..=5).contains(&self.strength) {
+            c.fail("strength", "range", "must be from 1 (weak) to 5 (strong)");
+        }
+        let source_url = c.text("source_url", self.source_url, 2048);
+        if source_url.as_deref().is_some_and(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            c.fail("source_url", "format", "must be a web address starting with https://");
+        }
+        let occurred_at = c.time("occurred_at", self.occurred_at).unwrap_or_else(now);
+        let expires_at = c.time("expires_at", self.expires_at);
+        if expires_at.as_deref().is_some_and(|e| e <= occurred_at.as_str()) {
+            c.fail("expires_at", "after", "must be after occurred_at");
+        }
+        let signal = NewSignal {
+            contact_id,
+            account_id,
+            kind: self.kind,
+            strength: self.strength,
+            title: c.required("title", self.title, 300),
+            detail: c.prose("detail", self.detail, 20_000),
+            source_url,
+            occurred_at,
+            expires_at,
+        };
+        c.finish(signal)
+    }
+}
+
+fn audit_view(s: &Signal) -> serde_json::Value {
+    serde_json::json!({"contact_id": s.contact_id, "account_id": s.account_id, "kind": s.kind, "strength": s.strength,
+        "title": s.title, "occurred_at": s.occurred_at, "expires_at": s.expires_at})
+}
+
+/// Record a buying signal about a contact or an account. A bdr adds signals to the contacts it
+/// owns or nobody owns, and to any account.
+#[utoipa::path(post, path = "/api/v1/signals", tag = "signals", request_body = CreateSignal,
+    responses((status = 201, body = Signal), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let new = http::body_json::<CreateSignal>(&req)?.validate()?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let conn = ctx.conn().await?;
+    let at = now();
+    let result = conn
+        .immediate(async |conn| {
+            // A signal about a contact is an edit of that contact: a bdr adds them only to the
+            // people it owns or nobody owns (accounts are nobody's), checked as it is written.
+            let bdr = (principal.role == Role::Bdr).then_some(principal.user_id.as_str());
+            let written = conn
+                .query_opt(
+                    concat!(
+                        "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, detail, source_url, \
+                         occurred_at, expires_at, created_at, updated_at) SELECT :id, :contact_id, :account_id, :kind, \
+                         :strength, :title, :detail, :source_url, :occurred_at, :expires_at, :now, :now \
+                         WHERE :bdr IS NULL OR NOT EXISTS (SELECT 1 FROM contacts WHERE id = :contact_id \
+                         AND owner_id IS NOT NULL AND owner_id <> :bdr) RETURNING ",
+                        signal_columns!()
+                    ),
+                    libsql::named_params! {
+                        ":id": new_id(), ":contact_id": new.contact_id.as_deref(), ":account_id": new.account_id.as_deref(),
+                        ":kind": new.kind.as_str(), ":strength": new.strength, ":title": new.title.as_str(),
+                        ":detail": new.detail.as_deref(), ":source_url": new.source_url.as_deref(),
+                        ":occurred_at": new.occurred_at.as_str(), ":expires_at": new.expires_at.as_deref(), ":now": at.as_str(),
+                        ":bdr": bdr,
+                    },
+                    decode,
+                )
+                .await?;
+            let signal =
+                written.ok_or_else(|| AppError::Forbidden("this contact belongs to another user".to_owned()))?;
+            audit::record_with(conn, &actor, "signal.create", ENTITY, &signal.id, None, Some(&audit_view(&signal))).await?;
+            rescore(conn, &signal, &at).await?;
+            Ok(signal)
+        })
+        .await;
+    let signal = match result {
+        Err(AppError::Conflict { fields, .. }) if fields.is_empty() => {
+            let field = if new.contact_id.is_some() { "contact_id" } else { "account_id" };
+            return Err(AppError::invalid(field, "exists", "no record has this id"));
+        }
+        other => other?,
+    };
+    http::created(&format!("/api/v1/signals/{}", signal.id), &signal)
+}
+
+/// Signals of one contact or one account (and, for a contact, its account's), newest first.
+pub async fn for_subject(
+    conn: &Conn,
+    contact_id: Option<&str>,
+    account_id: Option<&str>,
+    limit: u32,
+    after: Option<(String, String)>,
+) -> AppResult<Page<Signal>> {
+    let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+    let rows = conn
+        .query_all(
+            concat!(
+                "SELECT ", signal_columns!(), " FROM signals WHERE \
+                 ((:contact_id IS NOT NULL AND contact_id = :contact_id) OR (:account_id IS NOT NULL AND account_id = :account_id)) \
+                 AND (:after_at IS NULL OR (occurred_at, id) < (:after_at, :after_id)) \
+                 ORDER BY occurred_at DESC, id DESC LIMIT :limit"
+            ),
+            libsql::named_params! {
+                ":contact_id": contact_id, ":account_id": account_id, ":now": now(),
+                ":after_at": after_at, ":after_id": after_id, ":limit": i64::from(limit) + 1,
+            },
+            decode,
+        )
+        .await?;
+    Page::from_rows(rows, limit, |s| (s.occurred_at.clone(), s.id.clone()))
+}
+
+/// A contact's or an account's signals, newest first.
+#[utoipa::path(get, path = "/api/v1/signals", tag = "signals",
+    params(("contact_id" = Option<String>, Query), ("account_id" = Option<String>, Query),
+        crate::http::PageLimit, crate::http::PageCursor),
+    responses((status = 200, body = Page<Signal>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let mut c = Check::default();
+    let contact_id = c.id("contact_id", q.one("contact_id"));
+    let account_id = c.id("account_id", q.one("account_id"));
+    if contact_id.is_none() && account_id.is_none() && c.0.is_empty() {
+        c.fail("contact_id", "required", "give contact_id or account_id");
+    }
+    c.finish(())?;
+    let limit = http::limit(&mut q)?;
+    let after = http::cursor(&mut q)?;
+    q.finish()?;
+    http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), limit, after).await?)
+}
+
+/// Delete a signal (managers and admins, as for any record).
+#[utoipa::path(delete, path = "/api/v1/signals/{id}", tag = "signals", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let principal = Principal::of(&req)?;
+    let id = http::path_uuid(&req, "id", ENTITY)?;
+    let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let at = now();
+    ctx.conn()
+        .await?
+        .immediate(async |conn| {
+            let signal = conn
+                .query_one(
+                    ENTITY,
+                    concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!()),
+                    libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
+                    decode,
+                )
+                .await?;
+            audit::record_with(conn, &actor, "signal.delete", ENTITY, &id, Some(&audit_view(&signal)), None).await?;
+            rescore(conn, &signal, &at).await
+        })
+        .await?;
+    Ok(http::no_content())
+}

@@ -1,0 +1,89 @@
+//! Keeping scores current. A change that moves a contact's score (its title, stage or account,
+//! a signal, the company's industry or size) stores the new score in the statement that makes
+//! the change ([`super::sql`]); a new model version rescores everyone in chunks
+//! (`rescore_behind`), each one set-based statement. The database keeps the history: a trigger
+//! writes an icp_scores row whenever a score or its factors change
+//! (migrations/0002_scores_imports.up.sql).
+
+use crate::error::{AppError, AppResult};
+use crate::store::{Batch, Conn, col};
+
+/// Recomputes and stores the scores of these contacts with the model in use (one statement;
+/// inside a transaction, part of it).
+pub async fn rescore(conn: &Conn, ids: &[String]) -> AppResult<()> {
+    rescore_at(conn, ids, &crate::domain::now()).await
+}
+
+/// As [`rescore`], with signals aged as of `now` (RFC 3339).
+pub async fn rescore_at(conn: &Conn, ids: &[String], now: &str) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
+    conn.write(
+        crate::contacts::scoring::sql::rescore_sql!("contacts.id IN (SELECT value FROM json_each(:ids))"),
+        libsql::named_params! {":ids": ids_json, ":now": now},
+    )
+    .await
+}
+
+/// How far rescoring after a model change has come.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    /// The model version everyone is being scored with.
+    pub version: i64,
+    /// Contacts scored with it.
+    pub scored: i64,
+    /// All contacts.
+    pub total: i64,
+    /// Whether every contact is scored with it.
+    pub done: bool,
+}
+
+/// Rescoring progress (one call).
+pub async fn progress(conn: &Conn) -> AppResult<Progress> {
+    conn.query_one("setting", PROGRESS, (), decode_progress).await
+}
+
+/// The statement of [`progress`], read with [`decode_progress`].
+const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
+     (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
+     AS version) v";
+
+fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
+    let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
+    Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
+}
+
+/// Rescores up to `limit` contacts still scored with an older model (one call: the scores
+/// and the progress after them), and answers how many it did and that progress. Safe to run
+/// from several places at once.
+pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<(usize, Progress)> {
+    let now = crate::domain::now();
+    let mut batch = Batch::new();
+    let rescored = batch.push(
+        crate::contacts::scoring::sql::rescore_sql!(
+            "contacts.rowid IN (SELECT c.rowid FROM contacts c WHERE c.priority_version < \
+             (SELECT coalesce(max(version), 0) FROM settings WHERE key = 'icp') \
+             ORDER BY c.priority_version LIMIT :limit) RETURNING 1"
+        ),
+        libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
+    )?;
+    let after = batch.push(PROGRESS, ())?;
+    let outcome = conn.batch(batch).await?;
+    let rescored = outcome.rows(rescored, |_| Ok(()))?.len();
+    Ok((rescored, outcome.one("setting", after, decode_progress)?))
+}
+
+/// Rescores everyone behind the current model, chunk by chunk, calling `progress` after each.
+pub async fn rescore_all(conn: &Conn, chunk: u32, mut on_progress: impl FnMut(usize)) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let (n, _) = rescore_behind(conn, chunk).await?;
+        if n == 0 {
+            return Ok(done);
+        }
+        done += n;
+        on_progress(done);
+    }
+}

@@ -1,0 +1,253 @@
+//! Due sequence steps become drafts: each step is planned on its own, so one that cannot be
+//! drafted (a stored value that does not read, a bug) is logged and tried again an hour later,
+//! and never holds back the others.
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{STEPS_PER_BATCH, TickReport, plan_followups};
+use crate::audit::{self, Actor};
+use crate::domain::enums::{Channel, ContactStatus, StepKind};
+use crate::domain::new_id;
+use crate::error::{AppError, AppResult};
+use crate::outreach::drafts::review::{Recipient, review};
+use crate::outreach::enrollments::due;
+use crate::outreach::sequences::template::render;
+use crate::store::{Conn, Row, col};
+
+/// How long a step that could not be drafted waits before it is tried again.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::hours(1);
+
+/// A due step, with everything needed to draft it.
+struct Due {
+    enrollment: String,
+    contact: String,
+    current_step: i64,
+    enrolled_at: String,
+    autopilot: bool,
+    step: Option<(String, StepKind, Option<String>, String)>,
+    next_offset: Option<i64>,
+    /// This step's day offset.
+    offset: Option<i64>,
+    status: String,
+    values: BTreeMap<&'static str, String>,
+    timezone: String,
+    company: Option<String>,
+    title: Option<String>,
+    signal: Option<String>,
+}
+
+fn decode(row: &Row) -> AppResult<Due> {
+    let text = |i: i32| col::<Option<String>>(row, i);
+    let step_id: Option<String> = col(row, 5)?;
+    let step = match step_id {
+        Some(id) => {
+            let kind: String = col(row, 6)?;
+            let kind = kind.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored step kind: {e}")))?;
+            Some((id, kind, text(7)?, col::<Option<String>>(row, 8)?.unwrap_or_default()))
+        }
+        None => None,
+    };
+    let (first, last, title, company, signal, sender) =
+        (text(11)?, text(12)?, text(13)?, text(14)?, text(16)?, text(17)?);
+    let mut values = BTreeMap::new();
+    let mut put = |key: &'static str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            values.insert(key, v);
+        }
+    };
+    put("first_name", first.clone());
+    put("last_name", last.clone());
+    put("full_name", Some(format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default()).trim().to_owned()));
+    put("title", title.clone());
+    put("company", company.clone());
+    put("signal", signal.clone());
+    put("sender_first_name", sender.as_deref().and_then(|s| s.split_whitespace().next()).map(str::to_owned));
+    put("sender_name", sender);
+    Ok(Due {
+        enrollment: col(row, 0)?,
+        contact: col(row, 1)?,
+        current_step: col(row, 2)?,
+        enrolled_at: col(row, 3)?,
+        autopilot: col(row, 4)?,
+        step,
+        next_offset: col(row, 9)?,
+        offset: col(row, 18)?,
+        status: col(row, 10)?,
+        values,
+        timezone: col(row, 15)?,
+        company,
+        title,
+        signal,
+    })
+}
+
+/// What one due step becomes: perhaps a draft, and always its enrollment's move
+/// (`[enrollment, the step it was at, new status, exit reason, next due, next step]`).
+struct Planned {
+    draft: Option<Value>,
+    step_move: Value,
+}
+
+/// Plans one due step (no database work): exit, complete, or draft it and move on.
+fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
+    let status: ContactStatus = due.status.parse().unwrap_or(ContactStatus::DoNotContact);
+    let exit = match status {
+        ContactStatus::Bounced => Some("bounced"),
+        ContactStatus::DoNotContact => Some("do_not_contact"),
+        ContactStatus::Active | ContactStatus::Dormant => None,
+    };
+    if let Some(reason) = exit {
+        report.exited += 1;
+        return Planned {
+            draft: None,
+            step_move: json!([due.enrollment, due.current_step, "exited", reason, null, null]),
+        };
+    }
+    let completed = || json!([due.enrollment, due.current_step, "completed", null, null, null]);
+    let Some((step_id, kind, subject, template)) = &due.step else {
+        report.completed += 1;
+        return Planned { draft: None, step_move: completed() };
+    };
+    let channel = match kind {
+        StepKind::Email => Channel::Email,
+        StepKind::Call => Channel::Call,
+        StepKind::LinkedinConnect | StepKind::LinkedinMessage => Channel::Linkedin,
+    };
+    let body = render(template, &due.values);
+    let subject = subject.as_deref().map(|s| render(s, &due.values));
+    let mut unresolved = body.unresolved.clone();
+    for field in subject.iter().flat_map(|s| s.unresolved.iter()) {
+        if !unresolved.contains(field) {
+            unresolved.push(field.clone());
+        }
+    }
+    let recipient =
+        Recipient { company: due.company.as_deref(), title: due.title.as_deref(), signal: due.signal.as_deref() };
+    let quality = review(
+        channel,
+        *kind == StepKind::LinkedinConnect,
+        subject.as_ref().map(|s| s.text.as_str()),
+        &body.text,
+        &unresolved,
+        &recipient,
+    );
+    let approved = due.autopilot && quality.passed;
+    report.auto_approved += usize::from(approved);
+    report.drafted += 1;
+    let draft = json!({
+        "id": new_id(), "contact_id": due.contact, "channel": channel, "step_id": step_id,
+        "enrollment_id": due.enrollment, "subject": subject.map(|s| s.text), "body": body.text,
+        "quality_report": serde_json::to_string(&quality).unwrap_or_else(|_| "{}".to_owned()),
+        "approval_status": if approved { "approved" } else { "pending" },
+    });
+    let enrolled = DateTime::parse_from_rfc3339(&due.enrolled_at).map_or(now, |t| t.with_timezone(&Utc));
+    let step_move = match due.next_offset {
+        Some(offset) => {
+            // On schedule, and never closer to this step than the sequence's gap (a tick
+            // that ran late does not fire two steps at once).
+            let zone = due::zone(&due.timezone);
+            let gap = offset - due.offset.unwrap_or(offset);
+            let next = due::due_at(enrolled, offset, zone).max(due::due_at(now, gap, zone));
+            json!([due.enrollment, due.current_step, "active", null, due::stored(next), due.current_step + 1])
+        }
+        None => {
+            report.completed += 1;
+            completed()
+        }
+    };
+    Planned { draft: Some(draft), step_move }
+}
+
+/// Takes up to [`STEPS_PER_BATCH`] due steps in one transaction: each becomes a draft (written
+/// from its template and reviewed; approved at once when the sequence is on autopilot and the
+/// review passes), and its enrollment moves to the next step, completes, or ends when the
+/// contact may no longer be contacted. A step that cannot be planned waits [`RETRY_AFTER`].
+pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResult<(TickReport, usize)> {
+    let at = due::stored(now);
+    let actor = Actor::system(None);
+    conn.immediate(async |conn| {
+        let rows = conn
+            .query_all(
+                "SELECT e.id, e.contact_id, e.current_step, e.created_at, s.autopilot, \
+                 t.id, t.kind, t.subject_template, t.body_template, \
+                 (SELECT n.day_offset FROM sequence_steps n WHERE n.sequence_id = e.sequence_id AND n.position = e.current_step + 1), \
+                 c.status, c.first_name, c.last_name, c.title, a.name, \
+                 coalesce(c.timezone, a.timezone, \
+                   (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
+                 (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
+                   AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1), \
+                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)), t.day_offset \
+                 FROM enrollments e JOIN sequences s ON s.id = e.sequence_id JOIN contacts c ON c.id = e.contact_id \
+                 LEFT JOIN accounts a ON a.id = c.account_id \
+                 LEFT JOIN sequence_steps t ON t.sequence_id = e.sequence_id AND t.position = e.current_step \
+                 WHERE e.status = 'active' AND e.next_due_at <= :now AND s.status = 'active' \
+                 ORDER BY e.next_due_at LIMIT :limit",
+                libsql::named_params! {":now": at.as_str(), ":limit": i64::from(STEPS_PER_BATCH)},
+                // A row that does not read is planned as a failure, not the whole batch's.
+                |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 2)?, decode(row))),
+            )
+            .await?;
+        let taken = rows.len();
+        let mut report = TickReport::default();
+        let mut drafts = Vec::new();
+        let mut moves = Vec::new();
+        for (enrollment, current_step, due) in rows {
+            let planned = due.and_then(|due| {
+                std::panic::catch_unwind(AssertUnwindSafe(|| plan(&due, now, &mut report)))
+                    .map_err(|_| AppError::Internal(anyhow::anyhow!("planning the step panicked")))
+            });
+            match planned {
+                Ok(Planned { draft, step_move }) => {
+                    drafts.extend(draft);
+                    moves.push(step_move);
+                }
+                Err(err) => {
+                    tracing::error!(enrollment = %enrollment, error = format!("{err:#}"), "a due step could not be drafted");
+                    report.postponed += 1;
+                    let later = due::stored(now + RETRY_AFTER);
+                    moves.push(json!([enrollment, current_step, "active", null, later, current_step]));
+                }
+            }
+        }
+        if !drafts.is_empty() {
+            let ids: Vec<String> = drafts.iter().filter_map(|d| d["id"].as_str().map(str::to_owned)).collect();
+            audit::record_many(conn, &actor, "draft.create", "draft", &ids).await?;
+            conn.write(
+                "INSERT INTO message_drafts (id, contact_id, channel, step_id, enrollment_id, subject, body, author_kind, \
+                 quality_report, approval_status, created_at, updated_at) \
+                 SELECT value ->> 'id', value ->> 'contact_id', value ->> 'channel', value ->> 'step_id', \
+                 value ->> 'enrollment_id', value ->> 'subject', value ->> 'body', 'agent', value ->> 'quality_report', \
+                 value ->> 'approval_status', ?2, ?2 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
+                libsql::params![Value::Array(drafts).to_string(), at.as_str()],
+            )
+            .await?;
+        }
+        if !moves.is_empty() {
+            // [enrollment, the step it was at, new status, exit reason, next due, next step]; only
+            // an enrollment still at that step moves (another tick may have taken it).
+            let finished: Vec<String> = conn
+                .query_all(
+                    "UPDATE enrollments SET status = j.value ->> 2, exit_reason = j.value ->> 3, next_due_at = j.value ->> 4, \
+                     current_step = coalesce(j.value ->> 5, current_step), \
+                     ended_at = CASE WHEN j.value ->> 2 IN ('completed', 'exited') THEN ?2 END, updated_at = ?2 \
+                     FROM json_each(?1) AS j WHERE enrollments.id = j.value ->> 0 AND enrollments.current_step = j.value ->> 1 \
+                     AND enrollments.status = 'active' RETURNING enrollments.id, enrollments.status",
+                    libsql::params![Value::Array(moves).to_string(), at.as_str()],
+                    |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?)),
+                )
+                .await?
+                .into_iter()
+                .filter_map(|(id, status)| (status == "completed").then_some(id))
+                .collect();
+            if !finished.is_empty() {
+                plan_followups(conn, &finished, now).await?;
+            }
+        }
+        Ok((report, taken))
+    })
+    .await
+}

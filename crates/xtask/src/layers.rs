@@ -1,0 +1,185 @@
+//! `cargo xtask layers`: the core's layers hold (see `crates/occ-core/src/lib.rs`). A platform
+//! module names only platform modules; a feature module names platform and feature modules,
+//! never the top (the route table, the seed). A name counts wherever code says `crate::<module>`
+//! (or `$crate::<module>` in a macro), including inside `use crate::{...}`; comments do not count.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// Where the core's modules live.
+const CORE: &str = "crates/occ-core/src";
+
+/// The layers, bottom to top. A module may name the modules of its own layer and those below.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "platform",
+        &[
+            "access",
+            "audit",
+            "config",
+            "crypto",
+            "domain",
+            "error",
+            "http",
+            "openapi",
+            "store",
+            "telemetry",
+            "validate",
+        ],
+    ),
+    ("feature", &["accounts", "auth", "channels", "contacts", "cron", "health", "insights", "outreach", "settings"]),
+    ("top", &["routes", "seed"]),
+];
+
+/// One name that crosses a layer upwards.
+#[derive(Debug, PartialEq, Eq)]
+struct Breach {
+    file: String,
+    line: usize,
+    from: &'static str,
+    names: String,
+}
+
+/// Checks every file of the core; fails, naming each breach, when a layer names one above it.
+pub fn run() -> Result<()> {
+    let (files, breaches) = check_tree(Path::new(CORE))?;
+    if breaches.is_empty() {
+        println!("layers: {files} files of the core, no layer names one above it");
+        return Ok(());
+    }
+    for b in &breaches {
+        eprintln!("{CORE}/{}:{}: a {} module names {}", b.file, b.line, b.from, b.names);
+    }
+    bail!("layers: {} names cross a layer upwards (see {CORE}/lib.rs)", breaches.len())
+}
+
+/// The number of files under `root` and the breaches among them. A file whose module is in no
+/// layer is an error: a new module must choose its layer.
+fn check_tree(root: &Path) -> Result<(usize, Vec<Breach>)> {
+    let mut files = Vec::new();
+    walk(root, &mut files)?;
+    let mut breaches = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(root).unwrap_or(file).to_string_lossy().into_owned();
+        let module = top_module(&relative);
+        if module == "lib" {
+            continue;
+        }
+        let Some(layer) = layer_of(module) else {
+            bail!(
+                "layers: {relative} belongs to no layer; add its module `{module}` to LAYERS in crates/xtask/src/layers.rs"
+            );
+        };
+        let text = std::fs::read_to_string(file).with_context(|| format!("while reading {}", file.display()))?;
+        breaches.extend(check(&relative, layer, &text));
+    }
+    Ok((files.len(), breaches))
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("while listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(())
+}
+
+/// `contacts/imports/step.rs` → `contacts`; `error.rs` → `error`.
+fn top_module(relative: &str) -> &str {
+    let first = relative.split('/').next().unwrap_or(relative);
+    first.strip_suffix(".rs").unwrap_or(first)
+}
+
+/// The index of the layer that holds `module`.
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|(_, modules)| modules.contains(&module))
+}
+
+/// The names in `text` (a file of layer `layer`) of modules in a higher layer.
+fn check(file: &str, layer: usize, text: &str) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        let above: Vec<&str> =
+            named_modules(code).into_iter().filter(|m| layer_of(m).is_some_and(|l| l > layer)).collect();
+        if !above.is_empty() {
+            breaches.push(Breach {
+                file: file.to_owned(),
+                line: index + 1,
+                from: LAYERS[layer].0,
+                names: above.join(", "),
+            });
+        }
+    }
+    breaches
+}
+
+/// The top modules a line of code names: `crate::x`, `$crate::x`, and each of `crate::{x, y::z}`.
+fn named_modules(code: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let before = &rest[..at];
+        rest = &rest[at + "crate::".len()..];
+        // `occ_crate::` or `mycrate::` are other names, not this crate.
+        if before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = group.split('}').next().unwrap_or_default();
+            names.extend(inner.split(',').map(|item| item.trim().split("::").next().unwrap_or_default()));
+        } else {
+            names.push(rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default());
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_read_from_paths_groups_and_macros() {
+        assert_eq!(named_modules("use crate::store::{Conn, col};"), ["store"]);
+        assert_eq!(named_modules("use crate::{outreach, error::AppResult};"), ["outreach", "error"]);
+        assert_eq!(named_modules("$crate::http::Ctx and crate::routes::Family"), ["http", "routes"]);
+        assert!(named_modules("use occ_crate::store; mycrate::x").is_empty());
+    }
+
+    #[test]
+    fn a_platform_module_naming_a_feature_is_a_breach() {
+        let text = "use crate::error::AppResult;\nuse crate::contacts::Contact;\n";
+        let breaches = check("store/mod.rs", 0, text);
+        assert_eq!(
+            breaches,
+            [Breach { file: "store/mod.rs".to_owned(), line: 2, from: "platform", names: "contacts".to_owned() }]
+        );
+    }
+
+    #[test]
+    fn a_feature_may_name_features_and_the_platform_but_not_the_top() {
+        assert!(check("outreach/drafts/mod.rs", 1, "use crate::{contacts, store::Conn};").is_empty());
+        assert_eq!(check("outreach/drafts/mod.rs", 1, "crate::routes::document()").len(), 1);
+    }
+
+    #[test]
+    fn comments_do_not_count() {
+        assert!(check("http/mod.rs", 0, "/// See [`crate::routes::Family`].\nlet x = 1; // crate::seed").is_empty());
+    }
+
+    #[test]
+    fn the_core_keeps_its_layers() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../occ-core/src");
+        let (files, breaches) = check_tree(&root).expect("every module has a layer");
+        assert!(files > 100, "only {files} files read");
+        assert_eq!(breaches, []);
+    }
+}
