@@ -2,6 +2,9 @@
 //! module names only platform modules; a feature module names platform and feature modules,
 //! never the top (the route table, the seed). A name counts wherever code says `crate::<module>`
 //! (or `$crate::<module>` in a macro), including inside `use crate::{...}`; comments do not count.
+//!
+//! It also checks that rows are decoded by name (`store::from_row`) outside the store: a call of
+//! the store's positional `col(row, n)` elsewhere in the core is a breach too.
 
 use std::path::{Path, PathBuf};
 
@@ -32,26 +35,25 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("top", &["routes", "seed"]),
 ];
 
-/// One name that crosses a layer upwards.
+/// One name that crosses a layer upwards, or a positional read outside the store.
 #[derive(Debug, PartialEq, Eq)]
 struct Breach {
     file: String,
     line: usize,
-    from: &'static str,
-    names: String,
+    what: String,
 }
 
 /// Checks every file of the core; fails, naming each breach, when a layer names one above it.
 pub fn run() -> Result<()> {
     let (files, breaches) = check_tree(Path::new(CORE))?;
     if breaches.is_empty() {
-        println!("layers: {files} files of the core, no layer names one above it");
+        println!("layers: {files} files of the core, no layer names one above it, rows decoded by name");
         return Ok(());
     }
     for b in &breaches {
-        eprintln!("{CORE}/{}:{}: a {} module names {}", b.file, b.line, b.from, b.names);
+        eprintln!("{CORE}/{}:{}: {}", b.file, b.line, b.what);
     }
-    bail!("layers: {} names cross a layer upwards (see {CORE}/lib.rs)", breaches.len())
+    bail!("layers: {} breaches of the core's layers or of decoding by name (see {CORE}/lib.rs)", breaches.len())
 }
 
 /// The number of files under `root` and the breaches among them. A file whose module is in no
@@ -101,23 +103,33 @@ fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|(_, modules)| modules.contains(&module))
 }
 
-/// The names in `text` (a file of layer `layer`) of modules in a higher layer.
+/// The names in `text` (a file of layer `layer`) of modules in a higher layer, and its
+/// positional column reads unless it is the store's.
 fn check(file: &str, layer: usize, text: &str) -> Vec<Breach> {
+    let in_store = top_module(file) == "store";
     let mut breaches = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or_default();
         let above: Vec<&str> =
             named_modules(code).into_iter().filter(|m| layer_of(m).is_some_and(|l| l > layer)).collect();
+        let mut breach = |what: String| breaches.push(Breach { file: file.to_owned(), line: index + 1, what });
         if !above.is_empty() {
-            breaches.push(Breach {
-                file: file.to_owned(),
-                line: index + 1,
-                from: LAYERS[layer].0,
-                names: above.join(", "),
-            });
+            breach(format!("a {} module names {}", LAYERS[layer].0, above.join(", ")));
+        }
+        if !in_store && reads_by_position(code) {
+            breach("a column read by position; decode the row by name (store::from_row, store::single)".to_owned());
         }
     }
     breaches
+}
+
+/// Whether a line of code calls the store's positional `col(row, n)` (or `col::<T>(row, n)`).
+fn reads_by_position(code: &str) -> bool {
+    code.match_indices("col").any(|(at, _)| {
+        let named_alone = !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        let rest = &code[at + 3..];
+        named_alone && (rest.starts_with('(') || rest.starts_with("::<"))
+    })
 }
 
 /// The top modules a line of code names: `crate::x`, `$crate::x`, and each of `crate::{x, y::z}`.
@@ -160,7 +172,7 @@ mod tests {
         let breaches = check("store/mod.rs", 0, text);
         assert_eq!(
             breaches,
-            [Breach { file: "store/mod.rs".to_owned(), line: 2, from: "platform", names: "contacts".to_owned() }]
+            [Breach { file: "store/mod.rs".to_owned(), line: 2, what: "a platform module names contacts".to_owned() }]
         );
     }
 
@@ -168,6 +180,14 @@ mod tests {
     fn a_feature_may_name_features_and_the_platform_but_not_the_top() {
         assert!(check("outreach/drafts/mod.rs", 1, "use crate::{contacts, store::Conn};").is_empty());
         assert_eq!(check("outreach/drafts/mod.rs", 1, "crate::routes::document()").len(), 1);
+    }
+
+    #[test]
+    fn a_positional_read_outside_the_store_is_a_breach() {
+        assert_eq!(check("contacts/repo.rs", 1, "let id: String = col(row, 0)?;").len(), 1);
+        assert_eq!(check("contacts/repo.rs", 1, "|row| Ok((col::<i64>(row, 1)?, x))").len(), 1);
+        assert!(check("store/column.rs", 0, "pub fn col<T>(row: &Row, idx: i32)").is_empty());
+        assert!(check("contacts/repo.rs", 1, "let n = single::<i64>(row)?; protocol(x); col_count(1)").is_empty());
     }
 
     #[test]

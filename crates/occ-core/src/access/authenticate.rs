@@ -22,13 +22,14 @@ use std::sync::{Arc, Mutex};
 
 use ::http::{HeaderMap, header};
 use chrono::{DateTime, Timelike, Utc};
+use serde::Deserialize;
 
 use super::credential_sql::{SESSION, TOKEN};
 use super::secrets::{TOKEN_PREFIX, hash_secret};
 use super::{Principal, Scope, Via, cookie};
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, Row, col};
+use crate::store::{Conn, from_row};
 
 /// Requests a session or token may make per minute.
 pub const API_BUDGET_PER_MINUTE: i64 = 600;
@@ -183,7 +184,7 @@ fn minute(now: DateTime<Utc>) -> (String, u64) {
 }
 
 /// A session's or token's row and its user, as both statements answer them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 struct Found {
     id: String,
     user_id: String,
@@ -193,16 +194,12 @@ struct Found {
     scopes: Option<String>,
 }
 
-fn decode(row: &Row) -> AppResult<Found> {
-    let role: String = col(row, 4)?;
-    Ok(Found {
-        id: col(row, 0)?,
-        user_id: col(row, 1)?,
-        email: col(row, 2)?,
-        name: col(row, 3)?,
-        role: role.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?,
-        scopes: col(row, 5)?,
-    })
+/// A row of a lease: the credential, and its count for the minute with the lease.
+#[derive(Deserialize)]
+struct Leased {
+    #[serde(flatten)]
+    found: Found,
+    rate_count: i64,
 }
 
 /// Finds the caller of a request (one call, a read unless a new lease is needed): 401 without
@@ -231,7 +228,7 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
         served @ (Served::Leased | Served::Spent) => {
             drop(renewing);
             let found = conn
-                .query_opt(kind.read, libsql::named_params! { ":hash": hash.as_str(), ":now": at.as_str() }, decode)
+                .query_opt(kind.read, libsql::named_params! { ":hash": hash.as_str(), ":now": at.as_str() }, from_row)
                 .await?;
             let found = found.ok_or(AppError::Unauthorized)?;
             leases.know(&hash, &found);
@@ -250,10 +247,10 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
                         ":hash": hash.as_str(), ":now": at.as_str(), ":window": window.as_str(),
                         ":lease": size, ":minute_ago": minute_ago.as_str(),
                     },
-                    |row| Ok((decode(row)?, col::<i64>(row, 6)?)),
+                    from_row,
                 )
                 .await?;
-            let (found, count) = leased.ok_or(AppError::Unauthorized)?;
+            let Leased { found, rate_count: count } = leased.ok_or(AppError::Unauthorized)?;
             let granted = (API_BUDGET_PER_MINUTE - (count - size)).clamp(0, size);
             leases.keep(&hash, &window, granted, (API_BUDGET_PER_MINUTE - count).max(0), &found);
             if granted == 0 {

@@ -10,7 +10,8 @@ pub(super) struct Kind {
 }
 
 pub(super) const SESSION: Kind = Kind {
-    read: "SELECT s.id, u.id, u.email, u.name, u.role, NULL FROM sessions s JOIN users u ON u.id = s.user_id \
+    read: "SELECT s.id, u.id AS user_id, u.email, u.name, u.role, NULL AS scopes FROM sessions s \
+           JOIN users u ON u.id = s.user_id \
            WHERE s.secret_hash = :hash AND s.expires_at > :now AND u.disabled = 0",
     lease: "UPDATE sessions SET \
             last_seen_at = CASE WHEN last_seen_at < :minute_ago THEN :now ELSE last_seen_at END, \
@@ -19,9 +20,9 @@ pub(super) const SESSION: Kind = Kind {
             WHERE secret_hash = :hash AND expires_at > :now \
             AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled = 0) \
             RETURNING id, user_id, \
-            (SELECT email FROM users u WHERE u.id = sessions.user_id), \
-            (SELECT name FROM users u WHERE u.id = sessions.user_id), \
-            (SELECT role FROM users u WHERE u.id = sessions.user_id), NULL, rate_count",
+            (SELECT email FROM users u WHERE u.id = sessions.user_id) AS email, \
+            (SELECT name FROM users u WHERE u.id = sessions.user_id) AS name, \
+            (SELECT role FROM users u WHERE u.id = sessions.user_id) AS role, NULL AS scopes, rate_count",
     // `json` of something that is not JSON fails the statement: the check fails rather than
     // answering no row, so the steps after it do not run (see store/vouch.rs).
     vouch: "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -31,7 +32,8 @@ pub(super) const SESSION: Kind = Kind {
 };
 
 pub(super) const TOKEN: Kind = Kind {
-    read: "SELECT t.id, u.id, u.email, u.name, u.role, t.scopes FROM api_tokens t JOIN users u ON u.id = t.user_id \
+    read: "SELECT t.id, u.id AS user_id, u.email, u.name, u.role, t.scopes FROM api_tokens t \
+           JOIN users u ON u.id = t.user_id \
            WHERE t.secret_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now) \
            AND u.disabled = 0",
     lease: "UPDATE api_tokens SET \
@@ -41,9 +43,9 @@ pub(super) const TOKEN: Kind = Kind {
             WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now) \
             AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.user_id AND u.disabled = 0) \
             RETURNING id, user_id, \
-            (SELECT email FROM users u WHERE u.id = api_tokens.user_id), \
-            (SELECT name FROM users u WHERE u.id = api_tokens.user_id), \
-            (SELECT role FROM users u WHERE u.id = api_tokens.user_id), scopes, rate_count",
+            (SELECT email FROM users u WHERE u.id = api_tokens.user_id) AS email, \
+            (SELECT name FROM users u WHERE u.id = api_tokens.user_id) AS name, \
+            (SELECT role FROM users u WHERE u.id = api_tokens.user_id) AS role, scopes, rate_count",
     vouch: "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM api_tokens t JOIN users u ON u.id = t.user_id \
             WHERE t.secret_hash = :hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now) \
             AND u.disabled = 0 AND t.id = :id AND u.id = :user_id AND u.email = :email AND u.name = :name \

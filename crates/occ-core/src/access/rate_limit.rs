@@ -5,10 +5,11 @@
 //! together rather than starting again from zero.
 
 use chrono::{DateTime, Timelike, Utc};
+use serde::Deserialize;
 
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
-use crate::store::{Batch, Outcome, Step, col};
+use crate::store::{Batch, Outcome, Step, from_row};
 
 /// Login attempts allowed per email address per window.
 pub const LOGIN_PER_EMAIL: i64 = 10;
@@ -70,20 +71,28 @@ pub fn login_attempt_in(batch: &mut Batch, ip: Option<std::net::IpAddr>, email: 
     let counts = batch.push(
         "INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
          ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 RETURNING bucket, count, \
-         coalesce((SELECT p.count FROM rate_limits p WHERE p.bucket = rate_limits.bucket AND p.window_start = ?4), 0)",
+         coalesce((SELECT p.count FROM rate_limits p WHERE p.bucket = rate_limits.bucket AND p.window_start = ?4), 0) \
+         AS previous",
         libsql::params![ip_bucket.as_str(), email_bucket(email), window.current, window.previous],
     )?;
     Ok(Attempt { counts, ip_bucket, retry_after: window.retry_after, previous_weight: window.previous_weight })
 }
 
+/// A bucket's count of an attempt: this window's, the attempt included, and the window's before.
+#[derive(Deserialize)]
+struct Count {
+    bucket: String,
+    count: i64,
+    previous: i64,
+}
+
 impl Attempt {
     /// 429 when the address or the email is over its limit.
     pub fn judge(&self, outcome: &Outcome) -> AppResult<()> {
-        let counts =
-            outcome.rows(self.counts, |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 1)?, col::<i64>(row, 2)?)))?;
-        let over = counts.iter().any(|(bucket, count, previous)| {
-            let limit = if *bucket == self.ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
-            *count as f64 + *previous as f64 * self.previous_weight > limit as f64
+        let counts = outcome.rows(self.counts, from_row::<Count>)?;
+        let over = counts.iter().any(|c| {
+            let limit = if c.bucket == self.ip_bucket { LOGIN_PER_IP } else { LOGIN_PER_EMAIL };
+            c.count as f64 + c.previous as f64 * self.previous_weight > limit as f64
         });
         if over { Err(AppError::RateLimited { retry_after_secs: self.retry_after }) } else { Ok(()) }
     }

@@ -9,11 +9,11 @@ use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::Page;
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row, single};
 
 const ENTITY: &str = "account";
 
-/// The columns every query returns, in the order [`decode`] reads them.
+/// The columns every query returns.
 macro_rules! columns {
     () => {
         "id, name, domain, industry, sub_industry, employee_count, country, timezone, website, \
@@ -21,24 +21,49 @@ macro_rules! columns {
     };
 }
 
+/// An account's row: [`Account`] with its technologies as stored, a JSON list.
+#[derive(Deserialize)]
+struct AccountRow {
+    id: String,
+    name: String,
+    domain: Option<String>,
+    industry: Option<String>,
+    sub_industry: Option<String>,
+    employee_count: Option<i64>,
+    country: Option<String>,
+    timezone: Option<String>,
+    website: Option<String>,
+    linkedin_url: Option<String>,
+    #[serde(deserialize_with = "crate::store::json")]
+    tech_stack: Vec<String>,
+    notes: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            domain: row.domain,
+            industry: row.industry,
+            sub_industry: row.sub_industry,
+            employee_count: row.employee_count,
+            country: row.country,
+            timezone: row.timezone,
+            website: row.website,
+            linkedin_url: row.linkedin_url,
+            tech_stack: row.tech_stack,
+            notes: row.notes,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 fn decode(row: &Row) -> AppResult<Account> {
-    let tech_stack: String = col(row, 10)?;
-    Ok(Account {
-        id: col(row, 0)?,
-        name: col(row, 1)?,
-        domain: col(row, 2)?,
-        industry: col(row, 3)?,
-        sub_industry: col(row, 4)?,
-        employee_count: col(row, 5)?,
-        country: col(row, 6)?,
-        timezone: col(row, 7)?,
-        website: col(row, 8)?,
-        linkedin_url: col(row, 9)?,
-        tech_stack: serde_json::from_str(&tech_stack).map_err(|e| AppError::Internal(e.into()))?,
-        notes: col(row, 11)?,
-        created_at: col(row, 12)?,
-        updated_at: col(row, 13)?,
-    })
+    from_row::<AccountRow>(row).map(Account::from)
 }
 
 fn json_list(items: &[String]) -> AppResult<String> {
@@ -54,11 +79,8 @@ async fn on_duplicate_domain(conn: &Conn, err: AppError, domain: Option<&str>) -
         return err;
     }
     let Some(domain) = domain else { return err };
-    let existing = conn
-        .query_opt("SELECT id FROM accounts WHERE domain = ?1", [domain], |row| col::<String>(row, 0))
-        .await
-        .ok()
-        .flatten();
+    let existing =
+        conn.query_opt("SELECT id FROM accounts WHERE domain = ?1", [domain], single::<String>).await.ok().flatten();
     let message = format!("an account with domain {domain} already exists");
     AppError::Conflict {
         fields: vec![crate::error::FieldError::new("domain", "unique", message.clone())],
@@ -232,7 +254,7 @@ macro_rules! list_sql {
             columns!(),
             ", ",
             $key,
-            " FROM accounts \
+            " AS sort_key FROM accounts \
              WHERE (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
              AND (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
              AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') \
@@ -250,6 +272,14 @@ macro_rules! list_sql {
             " LIMIT :limit"
         )
     };
+}
+
+/// A row of a list: the account and its sort key, for the cursor.
+#[derive(Deserialize)]
+struct ListRow {
+    #[serde(flatten)]
+    account: AccountRow,
+    sort_key: String,
 }
 
 fn list_statement(sort: Sort, descending: bool) -> &'static str {
@@ -280,9 +310,9 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
                 ":industries": industries, ":fts": fts, ":prefix": prefix,
                 ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(query.limit) + 1,
             },
-            |row| Ok((decode(row)?, col::<String>(row, 14)?)),
+            from_row::<ListRow>,
         )
         .await?;
-    let page = Page::from_rows(rows, query.limit, |(account, key)| Cursor(key.clone(), account.id.clone()))?;
-    Ok(Page { items: page.items.into_iter().map(|(account, _)| account).collect(), next_cursor: page.next_cursor })
+    let page = Page::from_rows(rows, query.limit, |r| Cursor(r.sort_key.clone(), r.account.id.clone()))?;
+    Ok(Page { items: page.items.into_iter().map(|r| r.account.into()).collect(), next_cursor: page.next_cursor })
 }

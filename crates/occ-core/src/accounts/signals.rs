@@ -15,7 +15,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Conn, Row, col};
+use crate::store::{Conn, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "signal";
@@ -29,7 +29,7 @@ pub fn routes() -> Routes {
 }
 
 /// A buying signal.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Signal {
     pub id: String,
@@ -48,29 +48,12 @@ pub struct Signal {
     pub created_at: String,
 }
 
+/// The columns of a [`Signal`], `expired` as of `:now`.
 macro_rules! signal_columns {
     () => {
         "id, contact_id, account_id, kind, strength, title, detail, source_url, occurred_at, expires_at, created_at, \
-         coalesce(expires_at <= :now, 0)"
+         coalesce(expires_at <= :now, 0) AS expired"
     };
-}
-
-fn decode(row: &Row) -> AppResult<Signal> {
-    let kind: String = col(row, 3)?;
-    Ok(Signal {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        account_id: col(row, 2)?,
-        kind: kind.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored kind: {e}")))?,
-        strength: col(row, 4)?,
-        title: col(row, 5)?,
-        detail: col(row, 6)?,
-        source_url: col(row, 7)?,
-        occurred_at: col(row, 8)?,
-        expires_at: col(row, 9)?,
-        created_at: col(row, 10)?,
-        expired: col(row, 11)?,
-    })
 }
 
 /// Rescores the people a signal's change moves (its contact, or everyone at its account), as
@@ -216,7 +199,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         ":occurred_at": new.occurred_at.as_str(), ":expires_at": new.expires_at.as_deref(), ":now": at.as_str(),
                         ":bdr": bdr,
                     },
-                    decode,
+                    from_row::<Signal>,
                 )
                 .await?;
             let signal =
@@ -257,7 +240,7 @@ pub async fn for_subject(
                 ":contact_id": contact_id, ":account_id": account_id, ":now": now(),
                 ":after_at": after_at, ":after_id": after_id, ":limit": i64::from(limit) + 1,
             },
-            decode,
+            from_row,
         )
         .await?;
     Page::from_rows(rows, limit, |s| (s.occurred_at.clone(), s.id.clone()))
@@ -299,7 +282,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     ENTITY,
                     concat!("DELETE FROM signals WHERE id = :id RETURNING ", signal_columns!()),
                     libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
-                    decode,
+                    from_row,
                 )
                 .await?;
             audit::record_with(conn, &actor, "signal.delete", ENTITY, &id, Some(&audit_view(&signal)), None).await?;

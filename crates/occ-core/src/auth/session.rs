@@ -9,7 +9,7 @@ use crate::access::{Principal, Via, cookie, rate_limit, secrets};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, Page, RequestMeta, headers};
-use crate::store::{Batch, col};
+use crate::store::{Batch, from_row};
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
@@ -197,6 +197,16 @@ pub(crate) async fn change_password(ctx: &Ctx, req: Request<Bytes>) -> AppResult
     Ok(http::no_content())
 }
 
+/// A session's row: [`SessionInfo`] but whether it is the caller's.
+#[derive(Deserialize)]
+struct SessionRow {
+    id: String,
+    created_at: String,
+    last_seen_at: String,
+    expires_at: String,
+    user_agent: Option<String>,
+}
+
 /// One's own sessions, newest first.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", responses((status = 200, body = Page<SessionInfo>)))]
 pub(crate) async fn list_sessions(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
@@ -213,14 +223,14 @@ pub(crate) async fn list_sessions(ctx: &Ctx, req: Request<Bytes>) -> AppResult<R
              WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC LIMIT 200",
             libsql::params![principal.user_id.as_str(), now()],
             |row| {
-                let id: String = col(row, 0)?;
+                let row: SessionRow = from_row(row)?;
                 Ok(SessionInfo {
-                    current: id == current,
-                    id,
-                    created_at: col(row, 1)?,
-                    last_seen_at: col(row, 2)?,
-                    expires_at: col(row, 3)?,
-                    user_agent: col(row, 4)?,
+                    current: row.id == current,
+                    id: row.id,
+                    created_at: row.created_at,
+                    last_seen_at: row.last_seen_at,
+                    expires_at: row.expires_at,
+                    user_agent: row.user_agent,
                 })
             },
         )

@@ -11,7 +11,7 @@ use crate::domain::text::{Lines, forbidden};
 use crate::domain::{TokenId, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, Page, RequestMeta};
-use crate::store::{Conn, Row, col};
+use crate::store::{Conn, Row, from_row};
 
 const ENTITY: &str = "api_token";
 
@@ -51,18 +51,37 @@ macro_rules! token_columns {
     };
 }
 
+/// A token's row: [`Token`] with its scopes as stored, a JSON list.
+#[derive(Deserialize)]
+struct TokenRow {
+    id: String,
+    user_id: String,
+    name: String,
+    #[serde(deserialize_with = "crate::store::json")]
+    scopes: Vec<Scope>,
+    expires_at: Option<String>,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+    created_at: String,
+}
+
+impl From<TokenRow> for Token {
+    fn from(row: TokenRow) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            name: row.name,
+            scopes: row.scopes,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
 fn decode(row: &Row) -> AppResult<Token> {
-    let scopes: String = col(row, 3)?;
-    Ok(Token {
-        id: col(row, 0)?,
-        user_id: col(row, 1)?,
-        name: col(row, 2)?,
-        scopes: serde_json::from_str(&scopes).map_err(|e| AppError::Internal(e.into()))?,
-        expires_at: col(row, 4)?,
-        last_used_at: col(row, 5)?,
-        revoked_at: col(row, 6)?,
-        created_at: col(row, 7)?,
-    })
+    from_row::<TokenRow>(row).map(Token::from)
 }
 
 fn audit_view(token: &Token) -> serde_json::Value {

@@ -12,12 +12,12 @@ use crate::domain::text::{Lines, forbidden};
 use crate::domain::{EmailAddress, UserId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta};
-use crate::store::{Batch, Conn, Row, Step, col};
+use crate::store::{Batch, Conn, Row, Step, from_row, single};
 
 const ENTITY: &str = "user";
 
 /// A user as the API answers it (never with its password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     /// UUIDv7.
     pub id: String,
@@ -42,20 +42,6 @@ macro_rules! user_columns {
     () => {
         "id, email, name, role, disabled, last_login_at, created_at, updated_at"
     };
-}
-
-fn decode(row: &Row) -> AppResult<User> {
-    let role: String = col(row, 3)?;
-    Ok(User {
-        id: col(row, 0)?,
-        email: col(row, 1)?,
-        name: col(row, 2)?,
-        role: role.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?,
-        disabled: col(row, 4)?,
-        last_login_at: col(row, 5)?,
-        created_at: col(row, 6)?,
-        updated_at: col(row, 7)?,
-    })
 }
 
 /// A user's name: trimmed, 1-200 characters.
@@ -93,7 +79,7 @@ pub async fn insert(
                     user_columns!()
                 ),
                 libsql::params![id.as_str(), email.as_str(), name, role.as_str(), password_hash, at.as_str()],
-                decode,
+                from_row,
             )
             .await
         })
@@ -126,17 +112,23 @@ const BY_EMAIL: &str = concat!("SELECT ", user_columns!(), ", password_hash FROM
 
 /// A row of [`find_by_email`]: the user and their password hash.
 pub(crate) fn with_hash(row: &Row) -> AppResult<(User, String)> {
-    Ok((decode(row)?, col(row, 8)?))
+    Ok((from_row(row)?, from_row::<PasswordHash>(row)?.password_hash))
+}
+
+/// The password hash of a row of [`find_by_email`] (its user is read as a [`User`]).
+#[derive(Deserialize)]
+struct PasswordHash {
+    password_hash: String,
 }
 
 /// One user.
 pub async fn get_user(conn: &Conn, id: &str) -> AppResult<User> {
-    conn.query_one(ENTITY, concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?1"), [id], decode).await
+    conn.query_one(ENTITY, concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?1"), [id], from_row).await
 }
 
 /// A user's password hash.
 pub async fn password_hash(conn: &Conn, id: &str) -> AppResult<String> {
-    conn.query_one(ENTITY, "SELECT password_hash FROM users WHERE id = ?1", [id], |row| col(row, 0)).await
+    conn.query_one(ENTITY, "SELECT password_hash FROM users WHERE id = ?1", [id], single).await
 }
 
 /// Which sessions a change ends.
@@ -203,7 +195,7 @@ pub async fn update_user(
             batch.push("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", [id, keep])?;
         }
     }
-    conn.batch(batch).await?.one(ENTITY, updated, decode)
+    conn.batch(batch).await?.one(ENTITY, updated, from_row)
 }
 
 /// One page of users, in creation order (one call).
@@ -212,7 +204,7 @@ pub async fn list_users(conn: &Conn, limit: u32, after: Option<String>) -> AppRe
         .query_all(
             concat!("SELECT ", user_columns!(), " FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2"),
             libsql::params![after, i64::from(limit) + 1],
-            decode,
+            from_row,
         )
         .await?;
     Page::from_rows(rows, limit, |u| u.id.clone())

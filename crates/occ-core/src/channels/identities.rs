@@ -17,7 +17,7 @@ use crate::domain::{EmailAddress, new_id, now, parse_timezone};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Patch, RequestMeta, Routes};
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "identity";
@@ -85,48 +85,79 @@ pub struct Identity {
     pub updated_at: String,
 }
 
+/// The columns of an [`IdentityRow`], which [`decode`] reads by name.
 macro_rules! identity_columns {
     () => {
-        "id, from_name, from_address, smtp_host, smtp_port, smtp_security, smtp_username, password_encrypted IS NOT NULL, \
+        "id, from_name, from_address, smtp_host, smtp_port, smtp_security, smtp_username, \
+         password_encrypted IS NOT NULL AS has_password, \
          daily_cap, timezone, send_window_start_hour, send_window_end_hour, send_window_days, min_spacing_seconds, \
          warmup_start_date, warmup_first_day, warmup_daily_increase, signature, status, created_at, updated_at"
     };
 }
 pub(crate) use identity_columns;
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("stored identity: {e}"))
+/// A row of [`identity_columns!`], as the table stores it.
+#[derive(Deserialize)]
+struct IdentityRow {
+    id: String,
+    from_name: String,
+    from_address: String,
+    smtp_host: String,
+    smtp_port: i64,
+    smtp_security: SmtpSecurity,
+    smtp_username: Option<String>,
+    has_password: bool,
+    daily_cap: i64,
+    timezone: String,
+    send_window_start_hour: i64,
+    send_window_end_hour: i64,
+    #[serde(deserialize_with = "crate::store::json")]
+    send_window_days: Vec<i64>,
+    min_spacing_seconds: i64,
+    warmup_start_date: Option<String>,
+    warmup_first_day: i64,
+    warmup_daily_increase: i64,
+    signature: Option<String>,
+    status: IdentityStatus,
+    created_at: String,
+    updated_at: String,
 }
 
-/// Reads a row of [`identity_columns!`].
+impl From<IdentityRow> for Identity {
+    fn from(row: IdentityRow) -> Self {
+        Self {
+            id: row.id,
+            from_name: row.from_name,
+            from_email: row.from_address,
+            smtp_host: row.smtp_host,
+            smtp_port: row.smtp_port,
+            smtp_security: row.smtp_security,
+            smtp_username: row.smtp_username,
+            has_password: row.has_password,
+            daily_cap: row.daily_cap,
+            timezone: row.timezone,
+            send_window: SendWindow {
+                start_hour: row.send_window_start_hour,
+                end_hour: row.send_window_end_hour,
+                days: row.send_window_days,
+            },
+            min_spacing_seconds: row.min_spacing_seconds,
+            warmup: row.warmup_start_date.map(|start_date| Warmup {
+                start_date,
+                first_day: row.warmup_first_day,
+                daily_increase: row.warmup_daily_increase,
+            }),
+            signature: row.signature,
+            status: row.status,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Reads a row of [`identity_columns!`] (by name: a statement may select more columns).
 pub(crate) fn decode(row: &Row) -> AppResult<Identity> {
-    let start_date: Option<String> = col(row, 14)?;
-    Ok(Identity {
-        id: col(row, 0)?,
-        from_name: col(row, 1)?,
-        from_email: col(row, 2)?,
-        smtp_host: col(row, 3)?,
-        smtp_port: col(row, 4)?,
-        smtp_security: col::<String>(row, 5)?.parse().map_err(internal)?,
-        smtp_username: col(row, 6)?,
-        has_password: col(row, 7)?,
-        daily_cap: col(row, 8)?,
-        timezone: col(row, 9)?,
-        send_window: SendWindow {
-            start_hour: col(row, 10)?,
-            end_hour: col(row, 11)?,
-            days: serde_json::from_str(&col::<String>(row, 12)?).map_err(internal)?,
-        },
-        min_spacing_seconds: col(row, 13)?,
-        warmup: match start_date {
-            Some(start_date) => Some(Warmup { start_date, first_day: col(row, 15)?, daily_increase: col(row, 16)? }),
-            None => None,
-        },
-        signature: col(row, 17)?,
-        status: col::<String>(row, 18)?.parse().map_err(internal)?,
-        created_at: col(row, 19)?,
-        updated_at: col(row, 20)?,
-    })
+    from_row::<IdentityRow>(row).map(Identity::from)
 }
 
 pub(crate) async fn load(conn: &Conn, id: &str) -> AppResult<Identity> {

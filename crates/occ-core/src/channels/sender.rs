@@ -17,14 +17,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Principal;
 use crate::audit;
-use crate::channels::identities::{Identity, identity_columns};
+use crate::channels::identities::{self, Identity, identity_columns};
 use crate::crypto::SecretBox;
 use crate::domain::EmailAddress;
 use crate::domain::enums::SmtpSecurity;
 use crate::domain::text::one_line;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::store::{Conn, col};
+use crate::store::{Conn, from_row};
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -44,6 +44,12 @@ impl std::fmt::Debug for Sender {
     }
 }
 
+/// The sealed password read beside an identity's columns.
+#[derive(Deserialize)]
+struct SealedRow {
+    password_encrypted: Option<Vec<u8>>,
+}
+
 impl Sender {
     /// Loads an identity with its sealed password and opens it with `OCC_SECRET_KEY` (one call).
     pub async fn load(ctx: &Ctx, conn: &Conn, id: &str) -> AppResult<Self> {
@@ -52,7 +58,7 @@ impl Sender {
                 "identity",
                 concat!("SELECT ", identity_columns!(), ", password_encrypted FROM email_identities WHERE id = ?1"),
                 [id],
-                |row| Ok((crate::channels::identities::decode(row)?, col::<Option<Vec<u8>>>(row, 21)?)),
+                |row| Ok((identities::decode(row)?, from_row::<SealedRow>(row)?.password_encrypted)),
             )
             .await?;
         let password = match sealed {

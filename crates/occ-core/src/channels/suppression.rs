@@ -18,7 +18,7 @@ use crate::domain::{DomainName, EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Row, Step, col};
+use crate::store::{Batch, Step, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "suppression";
@@ -35,7 +35,7 @@ pub fn routes() -> Routes {
 }
 
 /// An entry.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Entry {
     pub id: String,
@@ -51,27 +51,11 @@ pub struct Entry {
     pub created_at: String,
 }
 
-/// The columns [`decode`] reads.
+/// The columns of an [`Entry`], which [`from_row`] reads by name.
 macro_rules! entry_columns {
     () => {
         "id, kind, value, reason, source, note, created_at"
     };
-}
-
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("stored suppression: {e}"))
-}
-
-fn decode(row: &Row) -> AppResult<Entry> {
-    Ok(Entry {
-        id: col(row, 0)?,
-        kind: col::<String>(row, 1)?.parse().map_err(internal)?,
-        value: col(row, 2)?,
-        reason: col::<String>(row, 3)?.parse().map_err(internal)?,
-        source: col(row, 4)?,
-        note: col(row, 5)?,
-        created_at: col(row, 6)?,
-    })
 }
 
 /// One value to suppress, normalised as the send-time check compares it.
@@ -216,8 +200,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         libsql::params![entry.0.as_str(), entry.1.as_str()],
     )?;
     let outcome = ctx.conn().await?.batch(batch).await?;
-    let new = !outcome.rows(added, decode)?.is_empty();
-    let entry = outcome.one(ENTITY, listed, decode)?;
+    let new = !outcome.rows(added, from_row::<Entry>)?.is_empty();
+    let entry = outcome.one(ENTITY, listed, from_row::<Entry>)?;
     if new {
         http::created(&format!("/api/v1/suppression/{}", entry.id), &entry)
     } else {
@@ -365,7 +349,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 after_id,
                 i64::from(limit) + 1
             ],
-            decode,
+            from_row::<Entry>,
         )
         .await?;
     http::ok(&Page::from_rows(rows, limit, |e| (e.created_at.clone(), e.id.clone()))?)
@@ -386,7 +370,7 @@ pub(crate) async fn delete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 ENTITY,
                 concat!("SELECT ", entry_columns!(), " FROM email_suppression WHERE id = ?1"),
                 [id.as_str()],
-                decode,
+                from_row::<Entry>,
             )
             .await?;
         if entry.reason == SuppressionReason::Erased {

@@ -7,6 +7,7 @@
 use ::http::{Request, Response, StatusCode, header};
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::Access::Public;
@@ -18,7 +19,7 @@ use crate::domain::enums::{ContactStatus, SuppressionKind, SuppressionReason};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::store::{Batch, col};
+use crate::store::{Batch, from_row};
 
 /// The unsubscribe routes (in the channels family; public).
 pub fn routes() -> Routes {
@@ -107,6 +108,13 @@ pub(crate) async fn page(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     )
 }
 
+/// The person a link unsubscribes: their address and status.
+#[derive(Deserialize)]
+struct ContactRow {
+    email: Option<String>,
+    status: String,
+}
+
 /// Unsubscribe at once (the page's button, or RFC 8058 one-click): the address is suppressed,
 /// the person is do-not-contact and leaves every sequence. Doing it twice is harmless.
 #[utoipa::path(post, path = "/api/v1/unsubscribe/{token}", tag = "suppression", params(("token" = String, Path)),
@@ -126,14 +134,11 @@ pub(crate) async fn confirm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let at = crate::domain::now();
     let conn = ctx.conn().await?;
     conn.read_then_write(async |conn| {
-        let contact: Option<(Option<String>, String)> = conn
-            .query_opt("SELECT email, status FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| {
-                Ok((col(row, 0)?, col(row, 1)?))
-            })
-            .await?;
+        let contact: Option<ContactRow> =
+            conn.query_opt("SELECT email, status FROM contacts WHERE id = ?1", [contact_id.as_str()], from_row).await?;
         let mut batch = Batch::new();
         // An erased or deleted person has nothing left to suppress beyond their hash.
-        let Some((email, status)) = contact else { return Ok((batch, ())) };
+        let Some(ContactRow { email, status }) = contact else { return Ok((batch, ())) };
         if let Some(email) = email {
             let entry = [(SuppressionKind::Email, email)];
             add_in(&mut batch, &actor, &entry, SuppressionReason::Unsubscribe, "unsubscribe_page", None, &at)?;

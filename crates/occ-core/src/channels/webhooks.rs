@@ -23,7 +23,7 @@ use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::store::{Batch, Conn, col};
+use crate::store::{Batch, Conn, from_row};
 
 /// The webhook's route (in the channels family; public, signed).
 pub fn routes() -> Routes {
@@ -158,6 +158,17 @@ struct Stored {
     soft_bounces: i64,
 }
 
+/// What storing an event returns: its contact, with the contact's status and stage (as
+/// [`mover_sql!`] reads it), its touch, and the address's soft bounces so far.
+#[derive(Deserialize)]
+struct StoredRow {
+    contact_id: Option<String>,
+    touchpoint_id: Option<String>,
+    soft_bounces: i64,
+    status: Option<String>,
+    stage: Option<String>,
+}
+
 /// Stores the event with what it refers to (the transaction's one read); a replay inserts
 /// nothing and answers None.
 async fn store(
@@ -177,22 +188,29 @@ async fn store(
              FROM (SELECT 1) LEFT JOIN touchpoints t ON t.message_id = :message_id WHERE true \
              ON CONFLICT (provider_event_id) DO NOTHING \
              RETURNING contact_id, touchpoint_id, \
-               (SELECT count(*) FROM email_events e WHERE e.email_address = :email AND e.kind = 'bounce_soft'), \
-               (SELECT c.status FROM contacts c WHERE c.id = email_events.contact_id), \
+               (SELECT count(*) FROM email_events e WHERE e.email_address = :email AND e.kind = 'bounce_soft') \
+                 AS soft_bounces, \
+               (SELECT c.status FROM contacts c WHERE c.id = email_events.contact_id) AS status, \
                (SELECT ",
             mover_sql!(),
-            " FROM contacts c WHERE c.id = email_events.contact_id)"
+            " FROM contacts c WHERE c.id = email_events.contact_id) AS stage"
         ),
         libsql::named_params! {
             ":id": new_id(), ":kind": event.kind.as_str(), ":event": event.id.trim(), ":email": email,
             ":payload": payload, ":occurred_at": occurred_at, ":now": at, ":message_id": event.message_id.as_deref(),
         },
         |row| {
-            let contact = match col::<Option<String>>(row, 0)? {
-                Some(id) => Some((col(row, 3)?, Mover::new(&id, col::<Option<String>>(row, 4)?.as_deref(), at)?)),
+            let row: StoredRow = from_row(row)?;
+            let contact = match row.contact_id {
+                Some(id) => {
+                    let status = row.status.ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!("a stored email event's contact has no status"))
+                    })?;
+                    Some((status, Mover::new(&id, row.stage.as_deref(), at)?))
+                }
                 None => None,
             };
-            Ok(Stored { contact, touchpoint: col(row, 1)?, soft_bounces: col(row, 2)? })
+            Ok(Stored { contact, touchpoint: row.touchpoint_id, soft_bounces: row.soft_bounces })
         },
     )
     .await

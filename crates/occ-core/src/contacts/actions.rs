@@ -14,7 +14,7 @@ use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::http::{self, Ctx, Patch, RequestMeta};
-use crate::store::{Batch, Conn, Step, col};
+use crate::store::{Batch, Conn, Step, from_row, single};
 
 /// `POST /api/v1/contacts/{id}/stage`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -167,7 +167,7 @@ pub(crate) async fn advance(
             libsql::named_params! {
                 ":stage": to.as_str(), ":now": at.as_str(), ":ids": ids_json.as_str(), ":from": reachable_from(to),
             },
-            |row| col(row, 0),
+            single::<String>,
         )
         .await?;
     // Entries opened for contacts that did not move are removed, never left pending.
@@ -186,6 +186,13 @@ macro_rules! mover_sql {
     };
 }
 pub(crate) use mover_sql;
+
+/// A contact's owner and stage, as [`Mover::read_for`] reads them.
+#[derive(Deserialize)]
+struct OwnerAndStage {
+    owner_id: Option<String>,
+    stage: String,
+}
 
 /// A contact whose stage moves inside a batch, read ([`mover_sql!`]) in the transaction that
 /// makes the moves, or before it with [`Mover::read_for`], whose batch confirms what was read:
@@ -236,11 +243,11 @@ impl Mover {
         id: &str,
         at: &str,
     ) -> AppResult<Option<(Option<String>, Self)>> {
-        let Some((owner, stage)) = conn
+        let Some(OwnerAndStage { owner_id: owner, stage }) = conn
             .query_opt(
                 concat!("SELECT c.owner_id, ", mover_sql!(), " FROM contacts c WHERE c.id = :id"),
                 libsql::named_params! {":id": id},
-                |row| Ok((col::<Option<String>>(row, 0)?, col::<String>(row, 1)?)),
+                from_row,
             )
             .await?
         else {
@@ -356,11 +363,12 @@ pub struct BulkResults {
 }
 
 /// A contact as a bulk change finds it.
+#[derive(Deserialize)]
 struct Standing {
     id: String,
     stage: Stage,
     status: String,
-    owner: Option<String>,
+    owner_id: Option<String>,
 }
 
 /// A bulk change of status and owner; `$stage` is empty, or sets the stage and the score at it.
@@ -439,14 +447,7 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                     "SELECT c.id, c.stage, c.status, c.owner_id FROM contacts c \
                      WHERE c.id IN (SELECT value FROM json_each(:ids))",
                     libsql::named_params! { ":ids": ids_json.as_str() },
-                    |row| {
-                        Ok(Standing {
-                            id: col(row, 0)?,
-                            stage: col::<String>(row, 1)?.parse().unwrap_or(Stage::New),
-                            status: col(row, 2)?,
-                            owner: col(row, 3)?,
-                        })
-                    },
+                    from_row,
                 )
                 .await?;
             let mut changed: Vec<String> = Vec::new();
@@ -460,7 +461,7 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                             error: failure("not_found", "contact not found".to_owned()),
                         };
                     };
-                    let error = if is_bdr && c.owner.as_ref().is_some_and(|owner| *owner != principal.user_id) {
+                    let error = if is_bdr && c.owner_id.as_ref().is_some_and(|owner| *owner != principal.user_id) {
                         failure("forbidden", "this contact belongs to another user".to_owned())
                     } else if let Some(to) = body.stage.filter(|to| !may_move(c.stage, *to)) {
                         let from = c.stage;

@@ -19,7 +19,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch as Writes, Conn, Row, Step, col};
+use crate::store::{Batch as Writes, Conn, Row, Step, from_row, json};
 use crate::validate::Check;
 
 const ENTITY: &str = "batch";
@@ -71,26 +71,46 @@ pub struct Batch {
 
 macro_rules! batch_columns {
     () => {
-        "batches.id, batches.name, batches.description, batches.status, coalesce(batches.saved_filter ->> '$.query', ''), \
-         batches.owner_id, (SELECT count(*) FROM batch_prospects p WHERE p.batch_id = batches.id), batches.created_at, batches.updated_at"
+        "batches.id, batches.name, batches.description, batches.status, \
+         coalesce(batches.saved_filter ->> '$.query', '') AS query, batches.owner_id, \
+         (SELECT count(*) FROM batch_prospects p WHERE p.batch_id = batches.id) AS member_count, \
+         batches.created_at, batches.updated_at"
     };
 }
 
+/// A batch's row: [`Batch`] without what follows from its status.
+#[derive(Deserialize)]
+struct BatchRow {
+    id: String,
+    name: String,
+    description: Option<String>,
+    status: BatchStatus,
+    query: String,
+    owner_id: Option<String>,
+    member_count: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<BatchRow> for Batch {
+    fn from(row: BatchRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            status: row.status,
+            next_statuses: next_statuses(row.status).to_vec(),
+            query: row.query,
+            owner_id: row.owner_id,
+            member_count: row.member_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 fn decode(row: &Row) -> AppResult<Batch> {
-    let status: BatchStatus =
-        col::<String>(row, 3)?.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored batch: {e}")))?;
-    Ok(Batch {
-        id: col(row, 0)?,
-        name: col(row, 1)?,
-        description: col(row, 2)?,
-        status,
-        next_statuses: next_statuses(status).to_vec(),
-        query: col(row, 4)?,
-        owner_id: col(row, 5)?,
-        member_count: col(row, 6)?,
-        created_at: col(row, 7)?,
-        updated_at: col(row, 8)?,
-    })
+    from_row::<BatchRow>(row).map(Batch::from)
 }
 
 /// The statement that reads one batch.
@@ -360,7 +380,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 }
 
 /// A member of a batch.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Member {
     pub contact_id: String,
@@ -373,6 +393,14 @@ pub struct Member {
     pub stage: String,
     pub status: String,
     pub priority_score: i64,
+}
+
+/// What a row of the members statement says besides its member: whether the batch exists, and
+/// whether the row has a member at all (none when the batch has none past the cursor).
+#[derive(Deserialize)]
+struct MembersRow {
+    batch_exists: Option<i64>,
+    contact_id: Option<String>,
 }
 
 /// A batch's members in order.
@@ -388,29 +416,19 @@ pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let conn = ctx.conn().await?;
     let rows = conn
         .query_all(
-            "SELECT c.id, p.position, c.first_name, c.last_name, c.title, a.name, c.stage, c.status, c.priority_score, \
-               (SELECT 1 FROM batches WHERE id = ?1) \
+            "SELECT c.id AS contact_id, p.position, c.first_name, c.last_name, c.title, a.name AS account_name, \
+               c.stage, c.status, c.priority_score, (SELECT 1 FROM batches WHERE id = ?1) AS batch_exists \
              FROM (SELECT 1) LEFT JOIN batch_prospects p ON p.batch_id = ?1 AND (?2 IS NULL OR p.position > ?2) \
              LEFT JOIN contacts c ON c.id = p.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
              ORDER BY p.position LIMIT ?3",
             libsql::params![id.as_str(), after, i64::from(limit) + 1],
             |row| {
-                let exists: Option<i64> = col(row, 9)?;
-                let member = match col::<Option<String>>(row, 0)? {
+                let head: MembersRow = from_row(row)?;
+                let member = match head.contact_id {
                     None => None,
-                    Some(contact_id) => Some(Member {
-                        contact_id,
-                        position: col(row, 1)?,
-                        first_name: col(row, 2)?,
-                        last_name: col(row, 3)?,
-                        title: col(row, 4)?,
-                        account_name: col(row, 5)?,
-                        stage: col(row, 6)?,
-                        status: col(row, 7)?,
-                        priority_score: col(row, 8)?,
-                    }),
+                    Some(_) => Some(from_row::<Member>(row)?),
                 };
-                Ok((exists.is_some(), member))
+                Ok((head.batch_exists.is_some(), member))
             },
         )
         .await?;
@@ -446,6 +464,18 @@ pub struct MemberResults {
     pub member_count: i64,
 }
 
+/// A row of [`open_for_change`]: the batch, which of the ids name a contact and which are its
+/// members.
+#[derive(Deserialize)]
+struct OpenRow {
+    #[serde(flatten)]
+    batch: BatchRow,
+    #[serde(deserialize_with = "json")]
+    known: Vec<String>,
+    #[serde(deserialize_with = "json")]
+    members: Vec<String>,
+}
+
 /// Reads the batch, and which of `ids` name a contact and which are its members, and checks
 /// that the batch may change its members, for this caller (one call).
 async fn open_for_change(
@@ -455,28 +485,28 @@ async fn open_for_change(
     ids: &[String],
 ) -> AppResult<(Batch, Vec<String>, Vec<String>)> {
     let ids_json = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.into()))?;
-    let (batch, known, members) = conn
+    let row: OpenRow = conn
         .query_one(
             ENTITY,
             concat!(
                 "SELECT ",
                 batch_columns!(),
-                ", (SELECT json_group_array(c.id) FROM json_each(?2) j JOIN contacts c ON c.id = j.value), \
+                ", (SELECT json_group_array(c.id) FROM json_each(?2) j JOIN contacts c ON c.id = j.value) AS known, \
                  (SELECT json_group_array(p.contact_id) FROM json_each(?2) j \
-                  JOIN batch_prospects p ON p.batch_id = batches.id AND p.contact_id = j.value) \
+                  JOIN batch_prospects p ON p.batch_id = batches.id AND p.contact_id = j.value) AS members \
                  FROM batches WHERE id = ?1"
             ),
             libsql::params![id, ids_json.as_str()],
-            |row| Ok((decode(row)?, col::<String>(row, 9)?, col::<String>(row, 10)?)),
+            from_row,
         )
         .await?;
+    let batch = Batch::from(row.batch);
     require_batch_owner(principal, &batch)?;
     if matches!(batch.status, BatchStatus::Completed | BatchStatus::Archived) {
         let message = format!("the batch is {}; its members no longer change", batch.status);
         return Err(AppError::refused("status", "open", message));
     }
-    let list = |text: String| serde_json::from_str::<Vec<String>>(&text).map_err(|e| AppError::Internal(e.into()));
-    Ok((batch, list(known)?, list(members)?))
+    Ok((batch, row.known, row.members))
 }
 
 /// Add contacts; adding a member twice is a no-op that says so (`already_member`).

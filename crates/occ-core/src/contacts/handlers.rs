@@ -11,6 +11,7 @@ use crate::access::Principal;
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Page, Query, RequestMeta};
+use crate::store::from_row;
 
 fn contact_id(req: &Request<Bytes>) -> AppResult<String> {
     http::path_uuid(req, "id", repo::ENTITY)
@@ -117,11 +118,35 @@ pub struct ScorePoint {
     pub computed_at: String,
 }
 
+/// A row of the score history: a computed score, or only NULLs for a contact never scored.
+#[derive(serde::Deserialize)]
+struct ScoreRow {
+    score: Option<i64>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    factors: Option<serde_json::Value>,
+    config_version: Option<i64>,
+    computed_at: Option<String>,
+}
+
+impl ScoreRow {
+    /// The score it holds, if any.
+    fn point(self) -> Option<ScorePoint> {
+        match self {
+            ScoreRow {
+                score: Some(score),
+                factors: Some(factors),
+                config_version: Some(config_version),
+                computed_at: Some(computed_at),
+            } => Some(ScorePoint { score, factors, config_version, computed_at }),
+            _ => None,
+        }
+    }
+}
+
 /// A contact's score history, oldest first (the latest 500 changes).
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/score-history", tag = "contacts", params(("id" = String, Path)),
     responses((status = 200, body = Page<ScorePoint>), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn score_history(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    use crate::store::col;
     let id = contact_id(&req)?;
     let conn = ctx.conn().await?;
     let rows = conn
@@ -130,18 +155,7 @@ pub(crate) async fn score_history(ctx: &Ctx, req: Request<Bytes>) -> AppResult<R
              (SELECT * FROM icp_scores WHERE contact_id = ?1 ORDER BY computed_at DESC LIMIT 500) h ON 1 \
              WHERE c.id = ?1 ORDER BY h.computed_at",
             [id.as_str()],
-            |row| match col::<Option<i64>>(row, 0)? {
-                Some(score) => {
-                    let factors: String = col(row, 1)?;
-                    Ok(Some(ScorePoint {
-                        score,
-                        factors: serde_json::from_str(&factors).map_err(|e| AppError::Internal(e.into()))?,
-                        config_version: col(row, 2)?,
-                        computed_at: col(row, 3)?,
-                    }))
-                }
-                None => Ok(None),
-            },
+            |row| from_row::<ScoreRow>(row).map(ScoreRow::point),
         )
         .await?;
     // No row: no such contact; one row without a score: a contact never scored.

@@ -3,11 +3,11 @@
 use libsql::named_params;
 use serde::{Deserialize, Serialize};
 
-use super::repo::{Contact, contact_columns, decode};
+use super::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Page, Query};
-use crate::store::{Conn, col};
+use crate::store::{Conn, from_row};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +150,7 @@ macro_rules! contact_filters {
 const BY_PRIORITY: &str = concat!(
     "SELECT ",
     contact_columns!(),
-    ", priority_score FROM contacts WHERE ",
+    ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
     " AND (:after_id IS NULL OR priority_score < :after_key OR (priority_score = :after_key AND id > :after_id)) \
      ORDER BY priority_score DESC, id ASC LIMIT :limit"
@@ -158,7 +158,7 @@ const BY_PRIORITY: &str = concat!(
 const BY_PRIORITY_REVERSED: &str = concat!(
     "SELECT ",
     contact_columns!(),
-    ", priority_score FROM contacts WHERE ",
+    ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
     " AND (:after_id IS NULL OR priority_score > :after_key OR (priority_score = :after_key AND id < :after_id)) \
      ORDER BY priority_score ASC, id DESC LIMIT :limit"
@@ -170,7 +170,7 @@ macro_rules! by_time {
             contact_columns!(),
             ", ",
             $key,
-            " FROM contacts WHERE ",
+            " AS sort_key FROM contacts WHERE ",
             contact_filters!(),
             " AND (:after_id IS NULL OR (",
             $key,
@@ -197,6 +197,13 @@ fn statement(sort: Sort, descending: bool) -> &'static str {
         (Sort::UpdatedAt, false) => by_time!("updated_at", ">", "ASC"),
         (Sort::UpdatedAt, true) => by_time!("updated_at", "<", "DESC"),
     }
+}
+
+/// A listed contact's own column after the contact's: its sort key (a number or a time), for
+/// the cursor.
+#[derive(Deserialize)]
+struct SortKey {
+    sort_key: serde_json::Value,
 }
 
 fn json_list<T: Serialize>(items: &[T]) -> AppResult<Option<String>> {
@@ -245,16 +252,10 @@ pub async fn list(
                 ":fts": fts, ":prefix": prefix,
                 ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(limit) + 1,
             },
-            |row| {
-                let key = match sort {
-                    Sort::Priority => serde_json::Value::from(col::<i64>(row, 24)?),
-                    Sort::CreatedAt | Sort::UpdatedAt => serde_json::Value::from(col::<String>(row, 24)?),
-                };
-                Ok((decode(row)?, key))
-            },
+            |row| from_row::<ContactRow<SortKey>>(row).map(ContactRow::split),
         )
         .await?;
-    let page = Page::from_rows(rows, limit, |(contact, key)| Cursor(key.clone(), contact.id.clone()))?;
+    let page = Page::from_rows(rows, limit, |(contact, key)| Cursor(key.sort_key.clone(), contact.id.clone()))?;
     Ok(Page { items: page.items.into_iter().map(|(c, _)| c).collect(), next_cursor: page.next_cursor })
 }
 

@@ -10,7 +10,7 @@ use crate::access::Principal;
 use crate::domain::enums::Stage;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Query};
-use crate::store::col;
+use crate::store::from_row;
 
 /// The most cards a column shows.
 pub const MAX_PER_STAGE: u32 = 100;
@@ -52,6 +52,15 @@ pub struct Board {
     pub transitions: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A stage's row of the board: its count and its cards, as a JSON array.
+#[derive(Deserialize)]
+struct StageRow {
+    stage: String,
+    count: i64,
+    #[serde(deserialize_with = "crate::store::json")]
+    cards: Vec<Card>,
+}
+
 /// The board: per stage its count and its top contacts by priority (`per_stage`, default 25,
 /// at most 100); `owner` is a user id, `me` or `none`.
 #[utoipa::path(get, path = "/api/v1/pipeline", tag = "contacts",
@@ -91,8 +100,8 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     macro_rules! board {
         ($owner:literal) => {
             concat!(
-                "SELECT s.value, (SELECT ifnull(sum(k.n), 0) FROM contact_stage_counts k WHERE k.stage = s.value \
-                     AND (:owner_kind IS NULL OR k.owner_key = ifnull(:owner_id, ''))), \
+                "SELECT s.value AS stage, (SELECT ifnull(sum(k.n), 0) FROM contact_stage_counts k WHERE k.stage = s.value \
+                     AND (:owner_kind IS NULL OR k.owner_key = ifnull(:owner_id, ''))) AS count, \
                    (SELECT json_group_array(json_array(card.id, card.first_name, card.last_name, card.title, \
                        card.account_id, \
                        (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = card.account_id), \
@@ -100,7 +109,7 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
                     FROM (SELECT x.id, x.first_name, x.last_name, x.title, x.account_id, x.priority_score, x.owner_id, \
                        x.status FROM contacts x WHERE x.stage = s.value AND ",
                 $owner,
-                " ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) card) \
+                " ORDER BY x.priority_score DESC, x.id LIMIT :per_stage) card) AS cards \
                  FROM json_each(:stages) s"
             )
         };
@@ -122,10 +131,7 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
                 ":per_stage": i64::from(per_stage),
             },
             |row| {
-                let stage: String = col(row, 0)?;
-                let count: i64 = col(row, 1)?;
-                let mut cards: Vec<Card> =
-                    serde_json::from_str(&col::<String>(row, 2)?).map_err(|e| AppError::Internal(e.into()))?;
+                let StageRow { stage, count, mut cards } = from_row(row)?;
                 for card in &mut cards {
                     card.stage.clone_from(&stage);
                 }

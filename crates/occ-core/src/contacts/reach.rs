@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::domain::enums::{Channel, ContactStatus};
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Conn, single};
 
 /// Why a contact may not be reached on a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,7 +82,7 @@ pub async fn may_contact(conn: &Conn, contact_id: &str, channel: Channel) -> App
             "contact",
             concat!("SELECT ", reach_facts_sql!("c", "?2"), " FROM contacts c WHERE c.id = ?1"),
             libsql::params![contact_id, channel.as_str()],
-            |row| col(row, 0),
+            single,
         )
         .await?;
     Facts::decode(&facts)?.decide(channel)

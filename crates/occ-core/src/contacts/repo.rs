@@ -1,7 +1,7 @@
 //! Contact storage: small named functions over a connection, constant SQL with bound values.
 
 use libsql::named_params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::erased::{erased_hash, erased_refusal, is_erased};
 use super::{ContactChanges, ContactFields};
@@ -9,7 +9,7 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row, single};
 
 pub(super) const ENTITY: &str = "contact";
 
@@ -59,63 +59,93 @@ pub struct Contact {
     pub updated_at: String,
 }
 
-/// The columns every query returns, in the order [`decode`] reads them (the account's name
-/// and domain by lookups into an index that holds them, migration 0008, so RETURNING can
-/// answer them too).
+/// The columns every query returns (the account's name and domain by lookups into an index
+/// that holds them, migration 0008, so RETURNING can answer them too).
 macro_rules! contact_columns {
     () => {
         "id, first_name, last_name, title, seniority, department, persona, email, linkedin_url, phone, timezone, \
          stage, status, priority_score, priority_factors, owner_id, account_id, notes, last_touch_at, next_action_at, \
          created_at, updated_at, \
-         (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id), \
-         (SELECT a.domain FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id)"
+         (SELECT a.name FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id) AS account_name, \
+         (SELECT a.domain FROM accounts a INDEXED BY idx_accounts_names WHERE a.id = contacts.account_id) AS account_domain"
     };
 }
 pub(crate) use contact_columns;
 
-fn parse<T: std::str::FromStr>(text: String) -> AppResult<T>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored value {text:?}: {e}")))
+/// A contact's row: the columns of [`contact_columns!`] and, after them, the statement's own
+/// columns `E` (none by default), read in the same pass.
+#[derive(Deserialize)]
+pub(crate) struct ContactRow<E = ()> {
+    id: String,
+    first_name: String,
+    last_name: Option<String>,
+    title: Option<String>,
+    seniority: Seniority,
+    department: Option<Department>,
+    persona: Option<String>,
+    email: Option<String>,
+    linkedin_url: Option<String>,
+    phone: Option<String>,
+    timezone: Option<String>,
+    stage: Stage,
+    status: ContactStatus,
+    priority_score: i64,
+    #[serde(deserialize_with = "crate::store::json")]
+    priority_factors: serde_json::Value,
+    owner_id: Option<String>,
+    account_id: Option<String>,
+    notes: Option<String>,
+    last_touch_at: Option<String>,
+    next_action_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+    account_name: Option<String>,
+    account_domain: Option<String>,
+    /// The statement's own columns.
+    #[serde(flatten)]
+    more: E,
+}
+
+impl<E> ContactRow<E> {
+    /// The contact, and the statement's own columns.
+    pub(crate) fn split(self) -> (Contact, E) {
+        let account = match (&self.account_id, self.account_name) {
+            (Some(id), Some(name)) => Some(AccountSummary { id: id.clone(), name, domain: self.account_domain }),
+            _ => None,
+        };
+        let contact = Contact {
+            id: self.id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            title: self.title,
+            seniority: self.seniority,
+            department: self.department,
+            persona: self.persona,
+            email: self.email,
+            linkedin_url: self.linkedin_url,
+            phone: self.phone,
+            timezone: self.timezone,
+            stage: self.stage,
+            next_stages: super::stage::allowed_next(self.stage),
+            status: self.status,
+            priority_score: self.priority_score,
+            priority_factors: self.priority_factors,
+            owner_id: self.owner_id,
+            account_id: self.account_id,
+            account,
+            notes: self.notes,
+            last_touch_at: self.last_touch_at,
+            next_action_at: self.next_action_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        (contact, self.more)
+    }
 }
 
 /// Reads a contact from the columns of [`contact_columns!`].
 pub(crate) fn decode(row: &Row) -> AppResult<Contact> {
-    let department: Option<String> = col(row, 5)?;
-    let stage: Stage = parse(col(row, 11)?)?;
-    let factors: String = col(row, 14)?;
-    let account_id: Option<String> = col(row, 16)?;
-    let account_name: Option<String> = col(row, 22)?;
-    Ok(Contact {
-        id: col(row, 0)?,
-        first_name: col(row, 1)?,
-        last_name: col(row, 2)?,
-        title: col(row, 3)?,
-        seniority: parse(col(row, 4)?)?,
-        department: department.map(parse).transpose()?,
-        persona: col(row, 6)?,
-        email: col(row, 7)?,
-        linkedin_url: col(row, 8)?,
-        phone: col(row, 9)?,
-        timezone: col(row, 10)?,
-        stage,
-        next_stages: super::stage::allowed_next(stage),
-        status: parse(col(row, 12)?)?,
-        priority_score: col(row, 13)?,
-        priority_factors: serde_json::from_str(&factors).map_err(|e| AppError::Internal(e.into()))?,
-        owner_id: col(row, 15)?,
-        account: match (&account_id, account_name) {
-            (Some(id), Some(name)) => Some(AccountSummary { id: id.clone(), name, domain: col(row, 23)? }),
-            _ => None,
-        },
-        account_id,
-        notes: col(row, 17)?,
-        last_touch_at: col(row, 18)?,
-        next_action_at: col(row, 19)?,
-        created_at: col(row, 20)?,
-        updated_at: col(row, 21)?,
-    })
+    from_row::<ContactRow>(row).map(|row| row.split().0)
 }
 
 /// Turns a failed write into the error a person can act on: a taken email or LinkedIn URL is a
@@ -136,9 +166,7 @@ async fn explain(
             };
             let Some(value) = value else { return err };
             let existing = conn
-                .query_opt("SELECT id FROM contacts WHERE email = ?1 OR linkedin_url = ?1", [value], |row| {
-                    col::<String>(row, 0)
-                })
+                .query_opt("SELECT id FROM contacts WHERE email = ?1 OR linkedin_url = ?1", [value], single::<String>)
                 .await
                 .ok()
                 .flatten();
@@ -350,8 +378,7 @@ pub async fn update(
 pub async fn delete(conn: &Conn, actor: &Actor, id: &str) -> AppResult<()> {
     conn.immediate(async |conn| {
         audit::record(conn, actor, "contact.delete", ENTITY, id).await?;
-        conn.query_one(ENTITY, "DELETE FROM contacts WHERE id = ?1 RETURNING id", [id], |row| col::<String>(row, 0))
-            .await
+        conn.query_one(ENTITY, "DELETE FROM contacts WHERE id = ?1 RETURNING id", [id], single::<String>).await
     })
     .await
     .map(|_| ())

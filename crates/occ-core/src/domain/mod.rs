@@ -1,13 +1,16 @@
-//! Domain types: values that have passed validation (parse, don't validate), ids, closed sets.
+//! Domain types: values that have passed validation (parse, don't validate), ids, closed sets,
+//! and the one way a status moves (`lifecycle`).
 
 mod closed_enum;
 pub mod enums;
 mod ids;
+pub mod lifecycle;
 pub mod text;
 mod web;
 
 pub use closed_enum::UnknownVariant;
 pub use ids::{AccountId, SessionId, TokenId, UserId, new_id};
+pub use lifecycle::Lifecycle;
 pub use web::{DomainName, EmailAddress, parse_timezone};
 
 use chrono::{SecondsFormat, Utc};

@@ -4,9 +4,9 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::{self, Ctx, Page, Query};
-use crate::store::{Row, col};
+use crate::store::{Row, from_row};
 
 /// One audited change.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -39,25 +39,46 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
-fn json(text: Option<String>) -> AppResult<Option<serde_json::Value>> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| AppError::Internal(e.into()))).transpose()
+/// An audit row as stored: the record before and after are JSON text.
+#[derive(Deserialize)]
+struct AuditRow {
+    id: String,
+    at: String,
+    actor: String,
+    actor_name: Option<String>,
+    user_id: Option<String>,
+    action: String,
+    entity: String,
+    entity_id: String,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    before: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    after: Option<serde_json::Value>,
+    request_id: Option<String>,
+    reason: Option<String>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            actor_name: row.actor_name,
+            user_id: row.user_id,
+            action: row.action,
+            entity: row.entity,
+            entity_id: row.entity_id,
+            before: row.before,
+            after: row.after,
+            request_id: row.request_id,
+            reason: row.reason,
+        }
+    }
 }
 
 fn decode(row: &Row) -> AppResult<AuditEntry> {
-    Ok(AuditEntry {
-        id: col(row, 0)?,
-        at: col(row, 1)?,
-        actor: col(row, 2)?,
-        actor_name: col(row, 3)?,
-        user_id: col(row, 4)?,
-        action: col(row, 5)?,
-        entity: col(row, 6)?,
-        entity_id: col(row, 7)?,
-        before: json(col(row, 8)?)?,
-        after: json(col(row, 9)?)?,
-        request_id: col(row, 10)?,
-        reason: col(row, 11)?,
-    })
+    from_row::<AuditRow>(row).map(AuditEntry::from)
 }
 
 /// The keyset position: the last entry's time and id.
@@ -68,7 +89,8 @@ struct Cursor(String, String);
 macro_rules! audit_sql {
     ($index:literal) => {
         concat!(
-            "SELECT a.id, a.at, a.actor, u.name, a.user_id, a.action, a.entity, a.entity_id, a.before, a.after, a.request_id, a.reason \
+            "SELECT a.id, a.at, a.actor, u.name AS actor_name, a.user_id, a.action, a.entity, a.entity_id, a.before, a.after, \
+             a.request_id, a.reason \
              FROM audit_log a INDEXED BY ", $index, " LEFT JOIN users u ON u.id = a.user_id \
              WHERE (:entity IS NULL OR a.entity = :entity) AND (:entity_id IS NULL OR a.entity_id = :entity_id) \
              AND (:user_id IS NULL OR a.user_id = :user_id) \

@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::ReadData;
-use crate::contacts::repo::{self, Contact, contact_columns};
+use crate::contacts::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::now;
-use crate::error::{AppError, AppResult, ErrorResponse};
+use crate::error::{AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
-use crate::store::col;
+use crate::store::from_row;
 
 /// The prep card's route (in the insights family).
 pub fn routes() -> Routes {
@@ -138,22 +138,22 @@ pub const CARD_SQL: &str = concat!(
     contact_columns!(),
     ", (SELECT json_object('id', a.id, 'name', a.name, 'domain', a.domain, 'industry', a.industry, 'sub_industry', a.sub_industry, \
           'employee_count', a.employee_count, 'country', a.country, 'timezone', a.timezone, 'website', a.website, \
-          'linkedin_url', a.linkedin_url, 'tech_stack', json(a.tech_stack)) FROM accounts a WHERE a.id = contacts.account_id), \
+          'linkedin_url', a.linkedin_url, 'tech_stack', json(a.tech_stack)) FROM accounts a WHERE a.id = contacts.account_id) AS account, \
      (SELECT json_group_array(json(s)) FROM (SELECT json_object('id', g.id, 'kind', g.kind, 'strength', g.strength, 'title', g.title, \
           'source_url', g.source_url, 'occurred_at', g.occurred_at, 'expires_at', g.expires_at, \
           'fresh', json(CASE WHEN g.expires_at IS NULL OR g.expires_at > :now THEN 'true' ELSE 'false' END), \
           'account_level', json(CASE WHEN g.contact_id IS NULL THEN 'true' ELSE 'false' END)) AS s \
         FROM (SELECT * FROM signals WHERE contact_id = contacts.id UNION ALL \
               SELECT * FROM signals WHERE account_id = contacts.account_id AND contact_id IS NULL) g \
-        ORDER BY (g.expires_at IS NULL OR g.expires_at > :now) DESC, g.strength DESC, g.occurred_at DESC LIMIT 20)), \
+        ORDER BY (g.expires_at IS NULL OR g.expires_at > :now) DESC, g.strength DESC, g.occurred_at DESC LIMIT 20)) AS signals, \
      (SELECT json_object('id', e.id, 'sequence_id', e.sequence_id, 'sequence_name', q.name, 'status', e.status, \
           'current_step', e.current_step, 'steps', (SELECT count(*) FROM sequence_steps st WHERE st.sequence_id = e.sequence_id), \
           'next_due_at', e.next_due_at, 'paused_until', e.paused_until) \
         FROM enrollments e LEFT JOIN sequences q ON q.id = e.sequence_id WHERE e.contact_id = contacts.id \
-        ORDER BY e.status IN ('active', 'paused') DESC, e.created_at DESC LIMIT 1), \
+        ORDER BY e.status IN ('active', 'paused') DESC, e.created_at DESC LIMIT 1) AS enrollment, \
      (SELECT json_object('id', o.id, 'status', o.status, 'meeting_at', o.meeting_at, 'amount_minor', o.amount_minor, \
           'currency', o.currency, 'notes', o.notes) FROM opportunities o WHERE o.contact_id = contacts.id \
-        AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')), \
+        AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created')) AS opportunity, \
      (SELECT json_group_array(json(t)) FROM (SELECT json_object('at', at, 'kind', kind, 'id', id, 'channel', channel, 'title', title, \
           'detail', detail, 'status', status) AS t FROM ( \
         SELECT coalesce(p.sent_at, p.created_at) AS at, 'touch' AS kind, p.id, p.channel, p.kind AS title, \
@@ -172,21 +172,28 @@ pub const CARD_SQL: &str = concat!(
         UNION ALL SELECT l.at, 'stage', l.id, NULL, (l.before ->> '$.stage') || ' → ' || (l.after ->> '$.stage'), l.reason, NULL \
           FROM audit_log l WHERE l.entity = 'contact' AND l.entity_id = contacts.id \
           AND (l.before ->> '$.stage') IS NOT (l.after ->> '$.stage') AND l.before IS NOT NULL \
-        ) ORDER BY at DESC LIMIT :timeline)), \
+        ) ORDER BY at DESC LIMIT :timeline)) AS timeline, \
      (SELECT ar.output -> '$.talking_points' FROM agent_runs ar WHERE ar.contact_id = contacts.id AND ar.agent = 'researcher' \
-        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) \
+        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) AS talking_points \
      FROM contacts WHERE contacts.id = :id"
 );
 
-/// Where the card's own columns start, after [`contact_columns!`]'s.
-const EXTRA: i32 = 24;
-
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("prep card: {e}"))
-}
-
-fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> AppResult<Option<T>> {
-    text.map(|t| serde_json::from_str(&t)).transpose().map_err(internal)
+/// The card's own columns, after [`contact_columns!`]'s: each part as JSON (NULL: none), and
+/// the researcher agent's talking points.
+#[derive(Deserialize)]
+struct CardColumns {
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    account: Option<AccountFacts>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    signals: Option<Vec<SignalFact>>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    enrollment: Option<EnrollmentFact>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    opportunity: Option<OpportunityFact>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    timeline: Option<Vec<TimelineEntry>>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    talking_points: Option<serde_json::Value>,
 }
 
 /// A contact's prep card (one call).
@@ -203,14 +210,12 @@ pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             CARD_SQL,
             libsql::named_params! { ":id": id.as_str(), ":now": at.as_str(), ":timeline": TIMELINE_LIMIT },
             |row| {
-                let contact = repo::decode(row)?;
-                let account: Option<AccountFacts> = parse(col(row, EXTRA)?)?;
-                let signals: Vec<SignalFact> = parse(col(row, EXTRA + 1)?)?.unwrap_or_default();
-                let enrollment: Option<EnrollmentFact> = parse(col(row, EXTRA + 2)?)?;
-                let opportunity: Option<OpportunityFact> = parse(col(row, EXTRA + 3)?)?;
-                let timeline: Vec<TimelineEntry> = parse(col(row, EXTRA + 4)?)?.unwrap_or_default();
-                let researched: Option<Vec<String>> =
-                    parse::<serde_json::Value>(col(row, EXTRA + 5)?)?.and_then(|v| serde_json::from_value(v).ok());
+                let (contact, card) = from_row::<ContactRow<CardColumns>>(row)?.split();
+                let CardColumns { account, signals, enrollment, opportunity, timeline, talking_points: researched } =
+                    card;
+                let signals = signals.unwrap_or_default();
+                let timeline = timeline.unwrap_or_default();
+                let researched: Option<Vec<String>> = researched.and_then(|v| serde_json::from_value(v).ok());
                 let talking_points = researched
                     .filter(|p| !p.is_empty())
                     .unwrap_or_else(|| talking_points(&contact, account.as_ref(), &signals));

@@ -14,7 +14,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Row, col};
+use crate::store::{Batch, Row, from_row, single};
 use crate::validate::Check;
 
 const ENTITY: &str = "followup";
@@ -51,7 +51,8 @@ pub struct Followup {
 macro_rules! followup_columns {
     () => {
         "followups.id, followups.contact_id, \
-         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = followups.contact_id), \
+         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = followups.contact_id) \
+         AS contact_name, \
          followups.reply_id, followups.channel, followups.status, followups.due_at, followups.reason, followups.owner_id, \
          followups.completed_at, followups.created_at, followups.updated_at"
     };
@@ -61,21 +62,52 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored follow-up: {e}"))
 }
 
+/// A row of `followup_columns`: a follow-up whose contact may have no name.
+#[derive(Deserialize)]
+struct FollowupRow {
+    id: String,
+    contact_id: String,
+    contact_name: Option<String>,
+    reply_id: Option<String>,
+    channel: Channel,
+    status: FollowupStatus,
+    due_at: String,
+    reason: Option<String>,
+    owner_id: Option<String>,
+    completed_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<FollowupRow> for Followup {
+    fn from(row: FollowupRow) -> Self {
+        Self {
+            id: row.id,
+            contact_id: row.contact_id,
+            contact_name: row.contact_name.unwrap_or_default(),
+            reply_id: row.reply_id,
+            channel: row.channel,
+            status: row.status,
+            due_at: row.due_at,
+            reason: row.reason,
+            owner_id: row.owner_id,
+            completed_at: row.completed_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A follow-up's row with its contact's owner (`contact`, a JSON array; null without the contact).
+#[derive(Deserialize)]
+struct FollowupWithContact {
+    #[serde(flatten)]
+    followup: FollowupRow,
+    contact: Option<String>,
+}
+
 fn decode(row: &Row) -> AppResult<Followup> {
-    Ok(Followup {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        contact_name: col::<Option<String>>(row, 2)?.unwrap_or_default(),
-        reply_id: col(row, 3)?,
-        channel: col::<String>(row, 4)?.parse().map_err(internal)?,
-        status: col::<String>(row, 5)?.parse().map_err(internal)?,
-        due_at: col(row, 6)?,
-        reason: col(row, 7)?,
-        owner_id: col(row, 8)?,
-        completed_at: col(row, 9)?,
-        created_at: col(row, 10)?,
-        updated_at: col(row, 11)?,
-    })
+    from_row::<FollowupRow>(row).map(Followup::from)
 }
 
 /// `POST /api/v1/followups`.
@@ -117,7 +149,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let (outcome, created) = conn
         .read_then_write(async |conn| {
             let owner: Option<Option<String>> =
-                conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0)).await?;
+                conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], single).await?;
             let Some(owner) = owner else { return Err(AppError::invalid("contact_id", "exists", "no contact has this id")) };
             principal.require_owner(owner.as_deref())?;
             let mut batch = Batch::new();
@@ -226,11 +258,14 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     concat!(
                         "SELECT ",
                         followup_columns!(),
-                        ", (SELECT json_array(c.owner_id) FROM contacts c WHERE c.id = followups.contact_id) \
+                        ", (SELECT json_array(c.owner_id) FROM contacts c WHERE c.id = followups.contact_id) AS contact \
                          FROM followups WHERE id = ?1"
                     ),
                     [id.as_str()],
-                    |row| Ok((decode(row)?, col::<Option<String>>(row, 12)?)),
+                    |row| {
+                        let FollowupWithContact { followup, contact } = from_row(row)?;
+                        Ok((Followup::from(followup), contact))
+                    },
                 )
                 .await?;
             let Some(contact) = contact else { return Err(AppError::NotFound("contact")) };

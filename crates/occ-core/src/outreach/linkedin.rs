@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Query, RequestMeta, Routes};
 use crate::settings::pacing::{self, Pacing, iso_week};
-use crate::store::col;
+use crate::store::{from_row, single};
 use crate::validate::Check;
 
 /// LinkedIn's routes (in the outreach family).
@@ -88,9 +88,8 @@ pub(crate) async fn record(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let at = now();
     let conn = ctx.conn().await?;
     conn.immediate(async |conn| {
-        let owner: Option<Option<String>> = conn
-            .query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], |row| col(row, 0))
-            .await?;
+        let owner: Option<Option<String>> =
+            conn.query_opt("SELECT owner_id FROM contacts WHERE id = ?1", [contact_id.as_str()], single).await?;
         let Some(owner) = owner else {
             return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
         };
@@ -142,6 +141,16 @@ pub struct Stats {
     pub daily: serde_json::Value,
 }
 
+/// What [`stats`] reads in one statement: the stored pacing settings, and the counts by day, by
+/// week and by day of the period, each a JSON list of `[day or week, kind, count]`.
+#[derive(Deserialize)]
+struct StatsRow {
+    stored: Option<String>,
+    by_day: String,
+    by_week: String,
+    daily: String,
+}
+
 /// LinkedIn's daily and weekly counts, the last `days` (1-90, default 30) with the acceptance
 /// rate; yours, or the team's with `scope=team`.
 #[utoipa::path(get, path = "/api/v1/linkedin/stats", tag = "linkedin",
@@ -174,21 +183,21 @@ pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     let internal = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("linkedin stats: {e}"));
     let (days_of, weeks_of) = (days_of.map_err(internal)?, weeks_of.map_err(internal)?);
     let since = (now_utc - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let (stored, by_day, by_week, daily): (Option<String>, String, String, String) = conn
+    let StatsRow { stored, by_day, by_week, daily } = conn
         .query_one(
             "stats",
             "SELECT \
-               (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), \
+               (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) AS stored, \
                (SELECT json_group_array(json_array(day, kind, n)) FROM (SELECT day, kind, sum(count) AS n \
                   FROM pacing_linkedin_daily WHERE day IN (SELECT value FROM json_each(?1)) AND (?3 OR user_id = ?4) \
-                  GROUP BY day, kind)), \
+                  GROUP BY day, kind)) AS by_day, \
                (SELECT json_group_array(json_array(week, kind, n)) FROM (SELECT week, kind, sum(count) AS n \
                   FROM pacing_linkedin_weekly WHERE week IN (SELECT value FROM json_each(?2)) AND (?3 OR user_id = ?4) \
-                  GROUP BY week, kind)), \
+                  GROUP BY week, kind)) AS by_week, \
                (SELECT json_group_array(json_array(d, kind, n)) FROM (SELECT substr(occurred_at, 1, 10) AS d, kind, count(*) AS n \
-                  FROM linkedin_events WHERE occurred_at >= ?5 AND (?3 OR user_id = ?4) GROUP BY d, kind ORDER BY d, kind))",
+                  FROM linkedin_events WHERE occurred_at >= ?5 AND (?3 OR user_id = ?4) GROUP BY d, kind ORDER BY d, kind)) AS daily",
             libsql::params![days_of, weeks_of, team, principal.user_id.as_str(), since.as_str()],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?, col(row, 3)?)),
+            from_row,
         )
         .await?;
     let limits = pacing::parse(stored.as_deref());

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
 use crate::outreach::enrollments::advance::advance_in;
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row, single};
 use crate::validate::Check;
 
 const ENTITY: &str = "opportunity";
@@ -95,8 +95,9 @@ pub struct Opportunity {
 macro_rules! opportunity_columns {
     () => {
         "opportunities.id, opportunities.contact_id, \
-         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = opportunities.contact_id), \
-         opportunities.account_id, (SELECT a.name FROM accounts a WHERE a.id = opportunities.account_id), \
+         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = opportunities.contact_id) \
+         AS contact_name, \
+         opportunities.account_id, (SELECT a.name FROM accounts a WHERE a.id = opportunities.account_id) AS account_name, \
          opportunities.status, opportunities.meeting_at, opportunities.amount_minor, opportunities.currency, \
          opportunities.notes, opportunities.owner_id, opportunities.reply_id, opportunities.created_at, opportunities.updated_at"
     };
@@ -106,26 +107,59 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored opportunity: {e}"))
 }
 
+/// A row of [`opportunity_columns`]: an opportunity without what follows from its status.
+#[derive(Deserialize)]
+struct OpportunityRow {
+    id: String,
+    contact_id: Option<String>,
+    contact_name: Option<String>,
+    account_id: Option<String>,
+    account_name: Option<String>,
+    status: OpportunityStatus,
+    meeting_at: Option<String>,
+    amount_minor: Option<i64>,
+    currency: Option<String>,
+    notes: Option<String>,
+    owner_id: Option<String>,
+    reply_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<OpportunityRow> for Opportunity {
+    fn from(row: OpportunityRow) -> Self {
+        Self {
+            id: row.id,
+            contact_id: row.contact_id,
+            contact_name: row.contact_name,
+            account_id: row.account_id,
+            account_name: row.account_name,
+            status: row.status,
+            next_statuses: next_statuses(row.status).to_vec(),
+            meeting_at: row.meeting_at,
+            amount_minor: row.amount_minor,
+            currency: row.currency,
+            notes: row.notes,
+            owner_id: row.owner_id,
+            reply_id: row.reply_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// An opportunity's row with its contact's owner and stage (`contact`, a JSON array; null
+/// without a contact).
+#[derive(Deserialize)]
+struct OpportunityWithContact {
+    #[serde(flatten)]
+    opportunity: OpportunityRow,
+    contact: Option<String>,
+}
+
 /// Reads a row of [`opportunity_columns`].
 pub(crate) fn decode(row: &Row) -> AppResult<Opportunity> {
-    let status: OpportunityStatus = col::<String>(row, 5)?.parse().map_err(internal)?;
-    Ok(Opportunity {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        contact_name: col(row, 2)?,
-        account_id: col(row, 3)?,
-        account_name: col(row, 4)?,
-        status,
-        next_statuses: next_statuses(status).to_vec(),
-        meeting_at: col(row, 6)?,
-        amount_minor: col(row, 7)?,
-        currency: col(row, 8)?,
-        notes: col(row, 9)?,
-        owner_id: col(row, 10)?,
-        reply_id: col(row, 11)?,
-        created_at: col(row, 12)?,
-        updated_at: col(row, 13)?,
-    })
+    from_row::<OpportunityRow>(row).map(Opportunity::from)
 }
 
 async fn load(conn: &Conn, id: &str) -> AppResult<Opportunity> {
@@ -248,7 +282,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                        (SELECT count(*) FROM replies r WHERE r.id = :reply AND r.contact_id = c.id)) \
                      FROM contacts c WHERE c.id = :contact",
                     libsql::named_params! {":contact": contact_id.as_str(), ":reply": reply_id.as_deref()},
-                    |row| col::<String>(row, 0),
+                    single::<String>,
                 )
                 .await?;
             let Some(facts) = facts else {
@@ -421,11 +455,14 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     concat!(
                         "SELECT ",
                         opportunity_columns!(),
-                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) \
+                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) AS contact \
                          FROM opportunities WHERE id = :id"
                     ),
                     libsql::named_params! {":id": id.as_str()},
-                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
+                    |row| {
+                        let OpportunityWithContact { opportunity, contact } = from_row(row)?;
+                        Ok((Opportunity::from(opportunity), contact))
+                    },
                 )
                 .await?;
             let contact: Option<(Option<String>, Stage)> =

@@ -21,7 +21,7 @@ use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::outreach::enrollments::advance::advance_of_draft_in;
 use crate::outreach::opportunities::stages_for;
-use crate::store::{Batch, Conn, Outcome, Row, Step, col};
+use crate::store::{Batch, Conn, Outcome, Row, Step, from_row, single};
 use crate::validate::Check;
 
 const ENTITY: &str = "touchpoint";
@@ -35,7 +35,7 @@ pub fn routes() -> Routes {
 }
 
 /// An outbound action.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Touchpoint {
     pub id: String,
@@ -79,29 +79,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored touchpoint: {e}"))
 }
 
-/// Reads a row of [`touchpoint_columns!`].
+/// Reads a row of [`touchpoint_columns!`] (by name).
 pub(crate) fn decode(row: &Row) -> AppResult<Touchpoint> {
-    Ok(Touchpoint {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        channel: col::<String>(row, 2)?.parse().map_err(internal)?,
-        kind: col::<String>(row, 3)?.parse().map_err(internal)?,
-        status: col(row, 4)?,
-        draft_id: col(row, 5)?,
-        enrollment_id: col(row, 6)?,
-        subject: col(row, 7)?,
-        body: col(row, 8)?,
-        sent_at: col(row, 9)?,
-        call_outcome: col(row, 10)?,
-        duration_seconds: col(row, 11)?,
-        notes: col(row, 12)?,
-        idempotency_key: col(row, 13)?,
-        created_by: col(row, 14)?,
-        created_at: col(row, 15)?,
-        identity_id: col(row, 16)?,
-        message_id: col(row, 17)?,
-        error: col(row, 18)?,
-    })
+    from_row(row)
 }
 
 /// `POST /api/v1/touchpoints`: a task done or a message sent by hand.
@@ -247,6 +227,16 @@ macro_rules! seen_of_x {
     };
 }
 
+/// A row of `x.*` and [`seen_of_x!`] `AS seen`: the touch recorded before under the key (its
+/// [`touchpoint_columns!`], all NULL when there is none), the facts, the stage and what was seen.
+#[derive(Deserialize)]
+struct FactsRow {
+    id: Option<String>,
+    touch_facts: Option<String>,
+    touch_stage: Option<String>,
+    seen: String,
+}
+
 /// A touch planned in a batch: the one recorded before under the same key (nothing is
 /// written), or the new one's statement.
 pub(crate) enum Recording {
@@ -288,14 +278,14 @@ pub(crate) async fn record(
     let read = conn
         .query_one(
             ENTITY,
-            concat!("WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT x.*, ", seen_of_x!(), " FROM x"),
+            concat!("WITH x AS MATERIALIZED (", facts_sql!(), ") SELECT x.*, ", seen_of_x!(), " AS seen FROM x"),
             libsql::named_params! {
                 ":draft": t.draft_id.as_deref(), ":contact": t.contact_id.as_deref(), ":key": key.as_str(),
             },
             |row| {
-                let before = col::<Option<String>>(row, 0)?.map(|_| decode(row)).transpose()?;
-                let facts = col::<Option<String>>(row, 19)?;
-                Ok((before, facts, col::<Option<String>>(row, 20)?, col::<String>(row, 21)?))
+                let read: FactsRow = from_row(row)?;
+                let before = read.id.map(|_| decode(row)).transpose()?;
+                Ok((before, read.touch_facts, read.touch_stage, read.seen))
             },
         )
         .await?;
@@ -555,7 +545,7 @@ fn plan_draft<'a>(
 fn finish<'a>(ctx: &'a Ctx, mut batch: Batch, touch: Step) -> AppResult<(Batch, ReadTouch<'a>)> {
     let pacing = batch.push(crate::settings::pacing::STORED, ())?;
     let read: ReadTouch<'a> = Box::new(move |outcome: Outcome| {
-        ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
+        ctx.pacing_seen.set(outcome.one("setting", pacing, single)?);
         Ok((outcome.one(ENTITY, touch, decode)?, true))
     });
     Ok((batch, read))
@@ -620,7 +610,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 Ok((batch, (recording, pacing)))
             })
             .await?;
-        ctx.pacing_seen.set(outcome.one("setting", pacing, |row| col(row, 0))?);
+        ctx.pacing_seen.set(outcome.one("setting", pacing, single)?);
         recording.read(&outcome)
     };
     let (touch, new) = match plan_unread(ctx, principal, actor, body)? {
@@ -662,6 +652,13 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     http::ok(&Page::from_rows(rows, limit, |t| (t.created_at.clone(), t.id.clone()))?)
 }
 
+/// A touch's status and its contact's owner, as [`resolve`] reads them.
+#[derive(Deserialize)]
+struct Resolving {
+    status: String,
+    owner_id: Option<String>,
+}
+
 /// `POST /api/v1/touchpoints/{id}/resolve`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -695,12 +692,12 @@ pub(crate) async fn resolve(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let conn = ctx.conn().await?;
     let (outcome, touch) = conn
         .read_then_write(async |conn| {
-            let (status, owner): (String, Option<String>) = conn
+            let Resolving { status, owner_id: owner } = conn
                 .query_one(
                     ENTITY,
                     "SELECT t.status, c.owner_id FROM touchpoints t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
                     [id.as_str()],
-                    |row| Ok((col(row, 0)?, col(row, 1)?)),
+                    from_row,
                 )
                 .await?;
             principal.require_owner(owner.as_deref())?;

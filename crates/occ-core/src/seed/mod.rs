@@ -6,7 +6,7 @@
 use crate::contacts::scoring::IcpConfig;
 use crate::error::AppResult;
 use crate::outreach::enrollments::due::stored;
-use crate::store::{Conn, col};
+use crate::store::{Conn, single};
 
 mod book;
 mod copy;
@@ -83,8 +83,7 @@ pub async fn demo_with_admin(conn: &Conn, password: &str) -> AppResult<Option<St
 
 /// Loads the demo data into an empty database; `None` when it already holds accounts.
 pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
-    let has_data =
-        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
+    let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
         return Ok(None);
     }
@@ -101,7 +100,7 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
                 "INSERT INTO settings (key, version, value, created_at, created_by) \
                  SELECT 'icp', coalesce(max(version), 0) + 1, ?1, ?2, 'seed' FROM settings WHERE key = 'icp' RETURNING version",
                 libsql::params![value.as_str(), at.as_str()],
-                |row| col(row, 0),
+                single,
             )
             .await?;
         insert_book(conn, &accounts, &contacts, &at, version).await?;

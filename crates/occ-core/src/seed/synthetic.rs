@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::book::{generate, insert_book};
 use crate::domain::{new_id, now};
 use crate::error::AppResult;
-use crate::store::{Conn, col};
+use crate::store::{Conn, single};
 
 /// Signals for a synthetic book: some accounts and some contacts get one or two.
 fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Value]) -> Vec<Value> {
@@ -39,8 +39,7 @@ fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Va
 /// shared by all), in transactions of a few thousand rows; `progress` hears the count
 /// written so far. Only into a database without accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
-    let has_data =
-        conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), |row| col::<bool>(row, 0)).await?;
+    let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
         return Ok(None);
     }

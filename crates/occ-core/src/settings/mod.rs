@@ -3,7 +3,7 @@
 
 use ::http::{Request, Response};
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::{ManageSettings, ReadData, WriteData};
@@ -14,7 +14,7 @@ use crate::contacts::scoring::recompute::{self, Progress};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::store::{Conn, col};
+use crate::store::{Conn, from_row, single};
 
 pub mod pacing;
 
@@ -72,6 +72,16 @@ pub struct Versioned<T> {
     pub created_by_name: Option<String>,
 }
 
+/// A version of a setting as stored: its value is JSON text.
+#[derive(Deserialize)]
+struct StoredVersion {
+    version: i64,
+    value: String,
+    created_at: String,
+    created_by: Option<String>,
+    created_by_name: Option<String>,
+}
+
 const ICP: &str = "icp";
 
 /// The current ICP model (one call); the defaults at version 0 when none was saved.
@@ -88,25 +98,17 @@ pub async fn current<T: serde::de::DeserializeOwned + Default>(conn: &Conn, key:
              (SELECT u.name FROM users u WHERE u.id = CASE \
                 WHEN s.created_by LIKE 'user:%' THEN substr(s.created_by, 6) \
                 WHEN s.created_by LIKE 'token:%' THEN (SELECT t.user_id FROM api_tokens t WHERE t.id = substr(s.created_by, 7)) \
-              END) \
+              END) AS created_by_name \
              FROM settings s WHERE s.key = ?1 ORDER BY s.version DESC LIMIT 1",
             [key],
-            |row| {
-                Ok((
-                    col::<i64>(row, 0)?,
-                    col::<String>(row, 1)?,
-                    col::<String>(row, 2)?,
-                    col::<Option<String>>(row, 3)?,
-                    col::<Option<String>>(row, 4)?,
-                ))
-            },
+            from_row,
         )
         .await?;
     match row {
         None => {
             Ok(Versioned { version: 0, value: T::default(), created_at: None, created_by: None, created_by_name: None })
         }
-        Some((version, value, created_at, created_by, created_by_name)) => Ok(Versioned {
+        Some(StoredVersion { version, value, created_at, created_by, created_by_name }) => Ok(Versioned {
             version,
             value: serde_json::from_str(&value)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("stored setting {key}: {e}")))?,
@@ -154,7 +156,7 @@ pub(crate) async fn save<T: Serialize + Clone>(
                     "INSERT INTO settings (key, version, value, created_at, created_by) \
                      SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4 FROM settings WHERE key = ?1 RETURNING version",
                     libsql::params![key, text.as_str(), at.as_str(), actor.name.as_str()],
-                    |row| col(row, 0),
+                    single,
                 )
                 .await?;
             let after = serde_json::json!({"version": version, "value": value});

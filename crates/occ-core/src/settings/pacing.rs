@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::Versioned;
 use crate::access::Principal;
-use crate::channels::identities::Identity;
+use crate::channels::identities::{self, Identity};
 use crate::channels::sending::allowance;
 use crate::domain::parse_timezone;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::outreach::enrollments::due::zone;
-use crate::store::{Batch, col};
+use crate::store::{Batch, from_row};
 use crate::validate::Check;
 
 pub(crate) const PACING: &str = "pacing";
@@ -178,6 +178,19 @@ pub struct PacingToday {
     pub linkedin: Vec<LinkedinToday>,
 }
 
+/// What today's pacing reads beside an identity's columns: its sends reserved per local day
+/// (JSON) and in flight, the stored pacing JSON and the caller's LinkedIn counters (JSON). The
+/// one row there is without any identity has no `id`.
+#[derive(Deserialize)]
+struct TodayRow {
+    id: Option<String>,
+    used: Option<String>,
+    sending: i64,
+    settings: Option<String>,
+    linkedin_days: String,
+    linkedin_weeks: String,
+}
+
 /// Today's pacing, one call: identities (cap, warm-up allowance, used, in flight, remaining)
 /// and your LinkedIn usage against its limits.
 #[utoipa::path(get, path = "/api/v1/pacing", tag = "identities", responses((status = 200, body = PacingToday)))]
@@ -194,23 +207,26 @@ pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
         .query_all(
             concat!(
                 "SELECT ",
-                crate::channels::identities::identity_columns!(),
+                identities::identity_columns!(),
                 ", (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p \
-                     WHERE p.identity_id = email_identities.id AND p.day >= ?1), \
-                   (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id), \
-                   (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), \
+                     WHERE p.identity_id = email_identities.id AND p.day >= ?1) AS used, \
+                   (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id) \
+                     AS sending, \
+                   (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) AS settings, \
                    (SELECT json_group_object(l.kind || '/' || l.day, l.count) FROM pacing_linkedin_daily l \
-                     WHERE l.user_id = ?2 AND l.day >= ?3), \
+                     WHERE l.user_id = ?2 AND l.day >= ?3) AS linkedin_days, \
                    (SELECT json_group_object(w.kind || '/' || w.week, w.count) FROM pacing_linkedin_weekly w WHERE w.user_id = ?2) \
+                     AS linkedin_weeks \
                  FROM (SELECT 1) LEFT JOIN email_identities ON true ORDER BY from_address"
             ),
             libsql::params![since.as_str(), principal.user_id.as_str(), week_ago.as_str()],
             |row| {
-                let identity = match col::<Option<String>>(row, 0)? {
-                    Some(_) => Some((crate::channels::identities::decode(row)?, col::<Option<String>>(row, 21)?, col::<i64>(row, 22)?)),
+                let today: TodayRow = from_row(row)?;
+                let identity = match today.id {
+                    Some(_) => Some((identities::decode(row)?, today.used, today.sending)),
                     None => None,
                 };
-                Ok((identity, col::<Option<String>>(row, 23)?, col::<String>(row, 24)?, col::<String>(row, 25)?))
+                Ok((identity, today.settings, today.linkedin_days, today.linkedin_weeks))
             },
         )
         .await?;

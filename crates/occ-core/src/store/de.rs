@@ -3,12 +3,12 @@
 //! are its decoder, and adding a column to a SELECT moves nothing else. A column the struct does
 //! not name is skipped; a field no column fills is an error, unless the field is an `Option`
 //! (then `None`) or has a serde default. Integers read as `bool` (0 is false), as every flag is
-//! stored; JSON text columns read through [`json`] and [`json_opt`].
+//! stored; a blob reads as `Vec<u8>`; JSON text columns read through [`json`] and [`json_opt`].
 
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::value::StrDeserializer;
+use serde::de::value::{SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 
 use super::{FromColumn, Row, Value};
@@ -149,9 +149,17 @@ impl<'de> de::Deserializer<'de> for Column {
         visitor.visit_newtype_struct(self)
     }
 
+    /// A blob as a sequence of bytes, which is how serde reads a `Vec<u8>`.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0 {
+            Value::Blob(b) => visitor.visit_seq(SeqDeserializer::new(b.into_iter())),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit_struct tuple tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -180,6 +188,7 @@ mod tests {
         tags: Vec<String>,
         #[serde(default, deserialize_with = "json_opt")]
         extra: Option<Vec<i64>>,
+        sealed: Option<Vec<u8>>,
     }
 
     #[test]
@@ -194,6 +203,7 @@ mod tests {
             ("flagged", Value::Integer(1)),
             ("note", Value::Null),
             ("extra", Value::Text("[1,2]".to_owned())),
+            ("sealed", Value::Blob(vec![0, 255])),
         ]))
         .expect("decodes");
         assert_eq!(
@@ -208,6 +218,7 @@ mod tests {
                 absent: None,
                 tags: vec!["a".to_owned(), "b".to_owned()],
                 extra: Some(vec![1, 2]),
+                sealed: Some(vec![0, 255]),
             }
         );
     }

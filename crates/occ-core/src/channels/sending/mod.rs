@@ -27,14 +27,14 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use futures_util::FutureExt as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::channels::identities::{Identity, identity_columns};
+use crate::channels::identities::{self, Identity, identity_columns};
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::error::{AppError, AppResult};
 use crate::outreach::enrollments::due::{stored, zone};
-use crate::store::{Conn, col};
+use crate::store::{Conn, from_row};
 
 pub use message::compose_body;
 use run::{Offer, Run};
@@ -84,6 +84,22 @@ pub struct SendReport {
     pub out_of_time: bool,
     /// Why nothing could be sent, when sending is not configured.
     pub skipped: Option<String>,
+}
+
+/// The team's time zone and recipient domain cap, from the pacing settings.
+#[derive(Deserialize)]
+struct TeamRow {
+    team_tz: String,
+    domain_cap: i64,
+}
+
+/// What a run reads about an identity beside its columns: its sealed password, when it may
+/// send next and its reserved sends per local day (a JSON object).
+#[derive(Deserialize)]
+struct SlotRow {
+    password_encrypted: Option<Vec<u8>>,
+    next_send_at: Option<String>,
+    used: Option<String>,
 }
 
 /// What an identity may send on `day`: its cap, or while warming up the ramp's allowance.
@@ -140,14 +156,15 @@ async fn send_within(
         report.skipped = Some("set OCC_PUBLIC_URL and OCC_SECRET_KEY to send email".to_owned());
         return Ok(report);
     }
-    let (team_tz, domain_cap): (String, i64) = conn
+    let TeamRow { team_tz, domain_cap } = conn
         .query_one(
             "settings",
-            "SELECT coalesce((SELECT value ->> '$.timezone' FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), 'UTC'), \
+            "SELECT coalesce((SELECT value ->> '$.timezone' FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), 'UTC') \
+               AS team_tz, \
              coalesce((SELECT value ->> '$.recipient_domain_daily_cap' FROM settings WHERE key = 'pacing' \
-               ORDER BY version DESC LIMIT 1), ?1)",
+               ORDER BY version DESC LIMIT 1), ?1) AS domain_cap",
             [DOMAIN_DAILY_CAP],
-            |row| Ok((col(row, 0)?, col(row, 1)?)),
+            from_row,
         )
         .await?;
     let mut slots = conn
@@ -157,15 +174,15 @@ async fn send_within(
                 identity_columns!(),
                 ", password_encrypted, next_send_at, \
                  (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p WHERE p.identity_id = email_identities.id \
-                   AND p.day >= ?1) FROM email_identities WHERE status = 'active'"
+                   AND p.day >= ?1) AS used FROM email_identities WHERE status = 'active'"
             ),
             [(now - Duration::days(2)).date_naive().to_string()],
             |row| {
-                let used: Option<String> = col(row, 23)?;
+                let SlotRow { password_encrypted, next_send_at, used } = from_row(row)?;
                 Ok(Slot {
-                    identity: crate::channels::identities::decode(row)?,
-                    sealed: col(row, 21)?,
-                    next_send_at: col(row, 22)?,
+                    identity: identities::decode(row)?,
+                    sealed: password_encrypted,
+                    next_send_at,
                     used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
                     resting: false,
                 })

@@ -1,11 +1,11 @@
 //! "Send now": one approved email under every rule the sender keeps.
 
 use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::send;
 use crate::error::{AppError, AppResult, ErrorResponse};
-use crate::store::col;
+use crate::store::from_row;
 
 /// What "send now" did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -16,6 +16,14 @@ pub struct SendNow {
     pub status: String,
     /// The touchpoint of the attempt.
     pub touchpoint: Option<crate::outreach::touchpoints::Touchpoint>,
+}
+
+/// The draft's channel and status and its contact's owner, as [`send_now`] reads them.
+#[derive(Deserialize)]
+struct Sending {
+    channel: String,
+    approval_status: String,
+    owner_id: Option<String>,
 }
 
 /// Send an approved email now, under every rule the sender keeps (business hours, windows, caps,
@@ -31,13 +39,13 @@ pub(crate) async fn send_now(
     let principal = crate::access::Principal::of(&req)?;
     let id = crate::http::path_uuid(&req, "id", "draft")?;
     let conn = ctx.conn().await?;
-    let (channel, status, owner): (String, String, Option<String>) = conn
+    let Sending { channel, approval_status: status, owner_id: owner } = conn
         .query_one(
             "draft",
             "SELECT d.channel, d.approval_status, c.owner_id FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
              WHERE d.id = ?1",
             [id.as_str()],
-            |row| Ok((col(row, 0)?, col(row, 1)?, col(row, 2)?)),
+            from_row,
         )
         .await?;
     principal.require_owner(owner.as_deref())?;

@@ -11,7 +11,7 @@ use crate::channels::identities::Identity;
 use crate::channels::sender::Failure;
 use crate::error::{AppError, AppResult};
 use crate::outreach::enrollments::due::{stored, zone};
-use crate::store::{Conn, col};
+use crate::store::{Conn, single};
 
 /// An identity's state for this run.
 pub(super) struct Slot {
@@ -115,7 +115,7 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                         r.email.to.as_str(),
                         r.domain
                     ],
-                    |row| col::<String>(row, 0),
+                    single::<String>,
                 )
                 .await?;
             let identity = conn
@@ -123,7 +123,7 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                     "INSERT INTO pacing_identity_daily (identity_id, day, count) VALUES (?1, ?2, 1) \
                      ON CONFLICT (identity_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
                     libsql::params![r.identity, r.day, r.cap],
-                    |row| col::<i64>(row, 0),
+                    single::<i64>,
                 )
                 .await?;
             let domain = conn
@@ -131,7 +131,7 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                     "INSERT INTO pacing_domain_daily (domain, day, count) VALUES (?1, ?2, 1) \
                      ON CONFLICT (domain, day) DO UPDATE SET count = count + 1 WHERE count < ?3 RETURNING count",
                     libsql::params![r.domain, r.team_day, r.domain_cap],
-                    |row| col::<i64>(row, 0),
+                    single::<i64>,
                 )
                 .await?;
             let spaced = conn
@@ -139,7 +139,7 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                     "UPDATE email_identities SET next_send_at = ?2 WHERE id = ?1 AND status = 'active' \
                      AND (next_send_at IS NULL OR next_send_at <= ?3) RETURNING id",
                     libsql::params![r.identity, r.next, r.now],
-                    |row| col::<String>(row, 0),
+                    single::<String>,
                 )
                 .await?;
             // A cap of zero (warm-up not started) must hold too: a first insert counts 1.

@@ -4,10 +4,11 @@
 //! never crowd out the ones behind them.
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use super::{BUSINESS_HOURS, MAX_ATTEMPTS, business_hours};
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, Row, col};
+use crate::store::{Conn, Row, from_row};
 
 /// Approved emails read per page.
 pub(super) const PAGE: u32 = 100;
@@ -39,40 +40,60 @@ impl Waiting {
     }
 }
 
-/// What every reading of the waiting list selects, in [`decode`]'s order. (The `+` keeps the
+/// What every reading of the waiting list selects: a [`WaitingRow`]. (The `+` keeps the
 /// planner on a draft's or an enrollment's few touchpoints instead of walking every email or
 /// every failure in time order for a sort or a max it could do on a handful.)
 macro_rules! waiting_columns {
     () => {
-        "d.id, d.contact_id, d.subject, d.body, coalesce(s.is_break_up, 0), c.email, \
-         trim(c.first_name || ' ' || coalesce(c.last_name, '')), coalesce(c.timezone, a.timezone, :team_tz), \
+        "d.id, d.contact_id, d.subject, d.body, coalesce(s.is_break_up, 0) AS break_up, c.email, \
+         trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS name, coalesce(c.timezone, a.timezone, :team_tz) AS tz, \
          (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
             AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
-            ORDER BY t.sent_at) t), \
-         (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), \
-         (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND +f.status = 'failed'), \
-         (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed'), d.created_at \
+            ORDER BY t.sent_at) t) AS thread, \
+         (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') AS failures, \
+         (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND +f.status = 'failed') AS last_failure, \
+         (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') AS tries, d.created_at \
          FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
          LEFT JOIN sequence_steps s ON s.id = d.step_id \
          WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.status = 'active' AND c.email IS NOT NULL"
     };
 }
 
+/// A row of [`waiting_columns!`].
+#[derive(Deserialize)]
+struct WaitingRow {
+    id: String,
+    contact_id: String,
+    subject: Option<String>,
+    body: String,
+    break_up: bool,
+    email: String,
+    name: String,
+    tz: String,
+    /// The thread's message ids, a JSON array.
+    thread: String,
+    failures: i64,
+    last_failure: Option<String>,
+    tries: i64,
+    created_at: String,
+}
+
 fn decode(row: &Row) -> AppResult<Waiting> {
+    let row: WaitingRow = from_row(row)?;
     Ok(Waiting {
-        draft: col(row, 0)?,
-        contact: col(row, 1)?,
-        subject: col(row, 2)?,
-        body: col(row, 3)?,
-        break_up: col::<i64>(row, 4)? != 0,
-        to: col(row, 5)?,
-        name: col(row, 6)?,
-        tz: col(row, 7)?,
-        thread: serde_json::from_str(&col::<String>(row, 8)?).unwrap_or_default(),
-        failures: col(row, 9)?,
-        last_failure: col(row, 10)?,
-        tries: col(row, 11)?,
-        created_at: col(row, 12)?,
+        draft: row.id,
+        contact: row.contact_id,
+        subject: row.subject,
+        body: row.body,
+        break_up: row.break_up,
+        to: row.email,
+        name: row.name,
+        tz: row.tz,
+        thread: serde_json::from_str(&row.thread).unwrap_or_default(),
+        failures: row.failures,
+        last_failure: row.last_failure,
+        tries: row.tries,
+        created_at: row.created_at,
     })
 }
 

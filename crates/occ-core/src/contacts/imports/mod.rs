@@ -21,7 +21,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row};
 use parse::{Chunk, FIELDS, check_mapping, guess, read_chunk};
 use row::Columns;
 use step::{Importer, Phase, PhaseKind, Step};
@@ -94,51 +94,70 @@ pub struct Import {
     pub updated_at: String,
 }
 
+/// The columns every query of a job returns.
 macro_rules! import_columns {
     () => {
         "imports.id, imports.filename, imports.mode, imports.total_chunks, imports.headers, imports.mapping, imports.dry_run, \
          imports.run, imports.created_by, imports.created_at, imports.updated_at, \
-         (SELECT count(*) FROM import_chunks c WHERE c.import_id = imports.id), \
-         (SELECT coalesce(sum(records), 0) FROM import_chunks c WHERE c.import_id = imports.id)"
+         (SELECT count(*) FROM import_chunks c WHERE c.import_id = imports.id) AS received_chunks, \
+         (SELECT coalesce(sum(records), 0) FROM import_chunks c WHERE c.import_id = imports.id) AS received_rows"
     };
 }
 
-fn json_of<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
-    serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored import: {e}")))
+/// A job's row: the columns of [`import_columns!`], with the chunks and rows received so far.
+#[derive(Deserialize)]
+struct ImportRow {
+    id: String,
+    filename: String,
+    mode: String,
+    total_chunks: i64,
+    #[serde(deserialize_with = "crate::store::json")]
+    headers: Vec<String>,
+    #[serde(deserialize_with = "crate::store::json")]
+    mapping: BTreeMap<String, Option<String>>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    dry_run: Option<Phase>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    run: Option<Phase>,
+    created_by: Option<String>,
+    created_at: String,
+    updated_at: String,
+    received_chunks: i64,
+    received_rows: i64,
+}
+
+impl From<ImportRow> for Import {
+    fn from(row: ImportRow) -> Self {
+        let status = match &row.run {
+            Some(run) if run.done => Status::Done,
+            Some(_) => Status::Running,
+            None if row.received_chunks == row.total_chunks => Status::Ready,
+            None => Status::Uploading,
+        };
+        // The chunks are dropped once the run is done: they were all received.
+        let received_chunks = if status == Status::Done { row.total_chunks } else { row.received_chunks };
+        Import {
+            id: row.id,
+            filename: row.filename,
+            status,
+            mode: row.mode,
+            total_chunks: row.total_chunks,
+            received_chunks,
+            rows: row.run.as_ref().map_or(row.received_rows, |r| r.total.max(row.received_rows)),
+            headers: row.headers,
+            mapping: row.mapping,
+            fields: FIELDS,
+            dry_run: row.dry_run,
+            run: row.run,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
 }
 
 fn decode(row: &Row) -> AppResult<Import> {
-    let phase =
-        |i: i32| -> AppResult<Option<Phase>> { col::<Option<String>>(row, i)?.map(|t| json_of(&t)).transpose() };
-    let total_chunks: i64 = col(row, 3)?;
-    let received_chunks: i64 = col(row, 11)?;
-    let run = phase(7)?;
-    let status = match &run {
-        Some(run) if run.done => Status::Done,
-        Some(_) => Status::Running,
-        None if received_chunks == total_chunks => Status::Ready,
-        None => Status::Uploading,
-    };
-    // The chunks are dropped once the run is done: they were all received.
-    let received_chunks = if status == Status::Done { total_chunks } else { received_chunks };
-    let received_rows: i64 = col(row, 12)?;
-    Ok(Import {
-        id: col(row, 0)?,
-        filename: col(row, 1)?,
-        status,
-        mode: col(row, 2)?,
-        total_chunks,
-        received_chunks,
-        rows: run.as_ref().map_or(received_rows, |r| r.total.max(received_rows)),
-        headers: json_of(&col::<String>(row, 4)?)?,
-        mapping: json_of(&col::<String>(row, 5)?)?,
-        fields: FIELDS,
-        dry_run: phase(6)?,
-        run,
-        created_by: col(row, 8)?,
-        created_at: col(row, 9)?,
-        updated_at: col(row, 10)?,
-    })
+    from_row::<ImportRow>(row).map(Import::from)
 }
 
 /// One job (one call).
@@ -455,6 +474,17 @@ struct ChunkAt {
     body: String,
 }
 
+/// A job's row with the chunk that holds its phase's next row (NULLs when none does).
+#[derive(Deserialize)]
+struct NextChunkRow {
+    #[serde(flatten)]
+    import: ImportRow,
+    n: Option<i64>,
+    before_records: Option<i64>,
+    before_lines: Option<i64>,
+    body: Option<String>,
+}
+
 /// A job and the chunk that holds its phase's next row (one call); a finished dry run's next
 /// row is its first, as it starts again.
 async fn with_next_chunk(conn: &Conn, id: &str, phase: PhaseKind) -> AppResult<(Import, Option<ChunkAt>)> {
@@ -464,7 +494,7 @@ async fn with_next_chunk(conn: &Conn, id: &str, phase: PhaseKind) -> AppResult<(
             "SELECT ",
             import_columns!(),
             ", p.n, p.before_records, p.before_lines, \
-             (SELECT body FROM import_chunks WHERE import_id = imports.id AND n = p.n) \
+             (SELECT body FROM import_chunks WHERE import_id = imports.id AND n = p.n) AS body \
              FROM imports LEFT JOIN ( \
                SELECT n, records, sum(records) OVER w - records AS before_records, sum(lines) OVER w - lines AS before_lines \
                FROM import_chunks WHERE import_id = :id WINDOW w AS (ORDER BY n) \
@@ -474,13 +504,14 @@ async fn with_next_chunk(conn: &Conn, id: &str, phase: PhaseKind) -> AppResult<(
         ),
         libsql::named_params! {":id": id, ":phase": phase.as_str()},
         |row| {
-            let chunk = match (col(row, 13)?, col(row, 14)?, col(row, 15)?, col(row, 16)?) {
+            let NextChunkRow { import, n, before_records, before_lines, body } = from_row(row)?;
+            let chunk = match (n, before_records, before_lines, body) {
                 (Some(n), Some(before_records), Some(before_lines), Some(body)) => {
                     Some(ChunkAt { n, before_records, before_lines, body })
                 }
                 _ => None,
             };
-            Ok((decode(row)?, chunk))
+            Ok((Import::from(import), chunk))
         },
     )
     .await
@@ -549,7 +580,7 @@ impl Import {
 }
 
 /// One line of an import's report.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportRow {
     /// The data row (1: the first after the header).
     pub row: i64,
@@ -582,18 +613,7 @@ async fn report(
             "SELECT row, line, outcome, reason, name, email, company, contact_id FROM import_rows \
              WHERE import_id = ?1 AND phase = ?2 AND (?3 IS NULL OR outcome = ?3) AND row > ?4 ORDER BY row LIMIT ?5",
             libsql::params![id, phase.as_str(), outcome, after, i64::from(limit) + 1],
-            |row| {
-                Ok(ReportRow {
-                    row: col(row, 0)?,
-                    line: col(row, 1)?,
-                    outcome: col(row, 2)?,
-                    reason: col(row, 3)?,
-                    name: col(row, 4)?,
-                    email: col(row, 5)?,
-                    company: col(row, 6)?,
-                    contact_id: col(row, 7)?,
-                })
-            },
+            from_row::<ReportRow>,
         )
         .await?;
     Page::from_rows(rows, limit, |r| r.row)

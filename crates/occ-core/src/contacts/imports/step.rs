@@ -17,7 +17,7 @@ use crate::contacts::scoring::recompute;
 use crate::domain::enums::Department;
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, col};
+use crate::store::{Conn, from_row};
 
 /// Rows per step: about a second of work on a large book, well inside a serverless function's
 /// time; fewer, larger steps keep an import above 5,000 rows a second (`occ bench`).
@@ -140,6 +140,19 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The row of a step's lookups: JSON arrays of what the database holds (NULL: nothing), the
+/// phase's progress as stored, and whether the real run has started.
+#[derive(Deserialize)]
+struct LookupRow {
+    contacts: Option<String>,
+    accounts: Option<String>,
+    suppression: Option<String>,
+    earlier: Option<String>,
+    earlier_domains: Option<String>,
+    state: Option<String>,
+    run_started: bool,
+}
+
 type ContactRow = (String, Option<String>, Option<String>, Option<String>);
 type AccountRow = (String, Option<String>, String);
 type SuppressionRow = (String, Option<String>, Option<String>, String);
@@ -152,42 +165,32 @@ async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) 
     let names: Vec<String> = valid().filter_map(|c| c.company.as_ref().map(|a| a.name.to_lowercase())).collect();
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
-    let (contacts, accounts, suppression, earlier, earlier_domains, state, run_started) = conn
+    let LookupRow { contacts, accounts, suppression, earlier, earlier_domains, state, run_started } = conn
         .query_one(
             "import lookups",
             "SELECT \
              (SELECT json_group_array(json_array(id, email, linkedin_url, owner_id)) FROM contacts \
-              WHERE email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins))), \
+              WHERE email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins))) AS contacts, \
              (SELECT json_group_array(json_array(id, domain, lower(name))) \
-              FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) OR lower(name) IN (SELECT value FROM json_each(:names))), \
+              FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) OR lower(name) IN (SELECT value FROM json_each(:names))) AS accounts, \
              (SELECT json_group_array(json_array(kind, value, value_hash, reason)) FROM email_suppression \
               WHERE (kind = 'email' AND value IN (SELECT value FROM json_each(:emails))) \
               OR (kind = 'domain' AND value IN (SELECT value FROM json_each(:email_domains))) \
               OR (kind = 'linkedin' AND value IN (SELECT value FROM json_each(:linkedins))) \
-              OR (kind IN ('email', 'linkedin') AND value_hash IN (SELECT value FROM json_each(:hashes)))), \
+              OR (kind IN ('email', 'linkedin') AND value_hash IN (SELECT value FROM json_each(:hashes)))) AS suppression, \
              (SELECT json_group_array(json_array(email, linkedin_url, row)) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
-              AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))), \
+              AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))) AS earlier, \
              (SELECT json_group_array(domain) FROM import_rows \
-              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))), \
-             (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id), \
-             coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0)",
+              WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))) AS earlier_domains, \
+             (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id) AS state, \
+             coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0) AS run_started",
             libsql::named_params! {
                 ":emails": json_list(&emails), ":linkedins": json_list(&linkedins), ":domains": json_list(&domains),
                 ":names": json_list(&names), ":email_domains": json_list(&email_domains), ":hashes": json_list(&hashes),
                 ":id": import_id, ":phase": phase.as_str(),
             },
-            |row| {
-                Ok((
-                    col::<Option<String>>(row, 0)?,
-                    col::<Option<String>>(row, 1)?,
-                    col::<Option<String>>(row, 2)?,
-                    col::<Option<String>>(row, 3)?,
-                    col::<Option<String>>(row, 4)?,
-                    col::<Option<String>>(row, 5)?,
-                    col::<bool>(row, 6)?,
-                ))
-            },
+            from_row,
         )
         .await?;
     let mut known = Known { state, run_started, ..Known::default() };

@@ -6,7 +6,7 @@
 //! (migrations/0002_scores_imports.up.sql).
 
 use crate::error::{AppError, AppResult};
-use crate::store::{Batch, Conn, col};
+use crate::store::{Batch, Conn, from_row};
 
 /// Recomputes and stores the scores of these contacts with the model in use (one statement;
 /// inside a transaction, part of it).
@@ -46,12 +46,20 @@ pub async fn progress(conn: &Conn) -> AppResult<Progress> {
 }
 
 /// The statement of [`progress`], read with [`decode_progress`].
-const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version), \
-     (SELECT count(*) FROM contacts) FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
+const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version) AS behind, \
+     (SELECT count(*) FROM contacts) AS total FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
      AS version) v";
 
+/// The row of [`PROGRESS`]: the model version, the contacts scored with an older one, and all.
+#[derive(serde::Deserialize)]
+struct ProgressRow {
+    version: i64,
+    behind: i64,
+    total: i64,
+}
+
 fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
-    let (version, behind, total): (i64, i64, i64) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
+    let ProgressRow { version, behind, total } = from_row(row)?;
     Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
 }
 

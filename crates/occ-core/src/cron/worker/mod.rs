@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
 use crate::outreach::enrollments::due;
-use crate::store::{Conn, col};
+use crate::store::{Conn, single};
 
 /// Due steps taken per transaction.
 pub const STEPS_PER_BATCH: u32 = 100;
@@ -189,7 +189,7 @@ pub async fn tick_until(conn: &Conn, now: DateTime<Utc>, deadline: Instant) -> A
             "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?1 \
              WHERE status = 'paused' AND paused_until IS NOT NULL AND paused_until <= ?1 RETURNING id",
             [at.as_str()],
-            |row| col::<String>(row, 0),
+            single::<String>,
         )
         .await?
         .len();

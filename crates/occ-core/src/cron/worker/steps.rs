@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{STEPS_PER_BATCH, TickReport, plan_followups};
@@ -16,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::outreach::drafts::review::{Recipient, review};
 use crate::outreach::enrollments::due;
 use crate::outreach::sequences::template::render;
-use crate::store::{Conn, Row, col};
+use crate::store::{Conn, from_row};
 
 /// How long a step that could not be drafted waits before it is tried again.
 const RETRY_AFTER: chrono::Duration = chrono::Duration::hours(1);
@@ -40,49 +41,83 @@ struct Due {
     signal: Option<String>,
 }
 
-fn decode(row: &Row) -> AppResult<Due> {
-    let text = |i: i32| col::<Option<String>>(row, i);
-    let step_id: Option<String> = col(row, 5)?;
-    let step = match step_id {
-        Some(id) => {
-            let kind: String = col(row, 6)?;
-            let kind = kind.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored step kind: {e}")))?;
-            Some((id, kind, text(7)?, col::<Option<String>>(row, 8)?.unwrap_or_default()))
-        }
-        None => None,
-    };
-    let (first, last, title, company, signal, sender) =
-        (text(11)?, text(12)?, text(13)?, text(14)?, text(16)?, text(17)?);
-    let mut values = BTreeMap::new();
-    let mut put = |key: &'static str, value: Option<String>| {
-        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
-            values.insert(key, v);
-        }
-    };
-    put("first_name", first.clone());
-    put("last_name", last.clone());
-    put("full_name", Some(format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default()).trim().to_owned()));
-    put("title", title.clone());
-    put("company", company.clone());
-    put("signal", signal.clone());
-    put("sender_first_name", sender.as_deref().and_then(|s| s.split_whitespace().next()).map(str::to_owned));
-    put("sender_name", sender);
-    Ok(Due {
-        enrollment: col(row, 0)?,
-        contact: col(row, 1)?,
-        current_step: col(row, 2)?,
-        enrolled_at: col(row, 3)?,
-        autopilot: col(row, 4)?,
-        step,
-        next_offset: col(row, 9)?,
-        offset: col(row, 18)?,
-        status: col(row, 10)?,
-        values,
-        timezone: col(row, 15)?,
-        company,
-        title,
-        signal,
-    })
+/// A due step's row, by the names of the statement's columns.
+#[derive(Deserialize)]
+struct DueRow {
+    enrollment: String,
+    contact: String,
+    current_step: i64,
+    enrolled_at: String,
+    autopilot: bool,
+    step_id: Option<String>,
+    kind: Option<String>,
+    subject_template: Option<String>,
+    body_template: Option<String>,
+    next_offset: Option<i64>,
+    status: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    title: Option<String>,
+    company: Option<String>,
+    timezone: String,
+    signal: Option<String>,
+    sender: Option<String>,
+    day_offset: Option<i64>,
+}
+
+/// What a due step's row must yield even when the rest of it does not read: its enrollment
+/// and the step it is at, to put it off.
+#[derive(Deserialize)]
+struct Taken {
+    enrollment: String,
+    current_step: i64,
+}
+
+impl TryFrom<DueRow> for Due {
+    type Error = AppError;
+
+    fn try_from(row: DueRow) -> AppResult<Self> {
+        let step = match row.step_id {
+            Some(id) => {
+                let kind = row.kind.as_deref().unwrap_or_default();
+                let kind = kind.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored step kind: {e}")))?;
+                Some((id, kind, row.subject_template, row.body_template.unwrap_or_default()))
+            }
+            None => None,
+        };
+        let (first, last, title, company, signal, sender) =
+            (row.first_name, row.last_name, row.title, row.company, row.signal, row.sender);
+        let mut values = BTreeMap::new();
+        let mut put = |key: &'static str, value: Option<String>| {
+            if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+                values.insert(key, v);
+            }
+        };
+        put("first_name", first.clone());
+        put("last_name", last.clone());
+        put("full_name", Some(format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default()).trim().to_owned()));
+        put("title", title.clone());
+        put("company", company.clone());
+        put("signal", signal.clone());
+        put("sender_first_name", sender.as_deref().and_then(|s| s.split_whitespace().next()).map(str::to_owned));
+        put("sender_name", sender);
+        Ok(Due {
+            enrollment: row.enrollment,
+            contact: row.contact,
+            current_step: row.current_step,
+            enrolled_at: row.enrolled_at,
+            autopilot: row.autopilot,
+            step,
+            next_offset: row.next_offset,
+            offset: row.day_offset,
+            status: row.status,
+            values,
+            timezone: row.timezone,
+            company,
+            title,
+            signal,
+        })
+    }
 }
 
 /// What one due step becomes: perhaps a draft, and always its enrollment's move
@@ -162,6 +197,13 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
     Planned { draft: Some(draft), step_move }
 }
 
+/// An enrollment that moved, and its status now.
+#[derive(Deserialize)]
+struct Moved {
+    id: String,
+    status: String,
+}
+
 /// Takes up to [`STEPS_PER_BATCH`] due steps in one transaction: each becomes a draft (written
 /// from its template and reviewed; approved at once when the sequence is on autopilot and the
 /// review passes), and its enrollment moves to the next step, completes, or ends when the
@@ -172,15 +214,18 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
     conn.immediate(async |conn| {
         let rows = conn
             .query_all(
-                "SELECT e.id, e.contact_id, e.current_step, e.created_at, s.autopilot, \
-                 t.id, t.kind, t.subject_template, t.body_template, \
-                 (SELECT n.day_offset FROM sequence_steps n WHERE n.sequence_id = e.sequence_id AND n.position = e.current_step + 1), \
-                 c.status, c.first_name, c.last_name, c.title, a.name, \
+                "SELECT e.id AS enrollment, e.contact_id AS contact, e.current_step, e.created_at AS enrolled_at, \
+                 s.autopilot, t.id AS step_id, t.kind, t.subject_template, t.body_template, \
+                 (SELECT n.day_offset FROM sequence_steps n WHERE n.sequence_id = e.sequence_id AND n.position = e.current_step + 1) \
+                   AS next_offset, \
+                 c.status, c.first_name, c.last_name, c.title, a.name AS company, \
                  coalesce(c.timezone, a.timezone, \
-                   (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
+                   (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC') \
+                   AS timezone, \
                  (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
-                   AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1), \
-                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)), t.day_offset \
+                   AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1) \
+                   AS signal, \
+                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)) AS sender, t.day_offset \
                  FROM enrollments e JOIN sequences s ON s.id = e.sequence_id JOIN contacts c ON c.id = e.contact_id \
                  LEFT JOIN accounts a ON a.id = c.account_id \
                  LEFT JOIN sequence_steps t ON t.sequence_id = e.sequence_id AND t.position = e.current_step \
@@ -188,14 +233,14 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                  ORDER BY e.next_due_at LIMIT :limit",
                 libsql::named_params! {":now": at.as_str(), ":limit": i64::from(STEPS_PER_BATCH)},
                 // A row that does not read is planned as a failure, not the whole batch's.
-                |row| Ok((col::<String>(row, 0)?, col::<i64>(row, 2)?, decode(row))),
+                |row| Ok((from_row::<Taken>(row)?, from_row::<DueRow>(row).and_then(Due::try_from))),
             )
             .await?;
         let taken = rows.len();
         let mut report = TickReport::default();
         let mut drafts = Vec::new();
         let mut moves = Vec::new();
-        for (enrollment, current_step, due) in rows {
+        for (Taken { enrollment, current_step }, due) in rows {
             let planned = due.and_then(|due| {
                 std::panic::catch_unwind(AssertUnwindSafe(|| plan(&due, now, &mut report)))
                     .map_err(|_| AppError::Internal(anyhow::anyhow!("planning the step panicked")))
@@ -237,11 +282,11 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                      FROM json_each(?1) AS j WHERE enrollments.id = j.value ->> 0 AND enrollments.current_step = j.value ->> 1 \
                      AND enrollments.status = 'active' RETURNING enrollments.id, enrollments.status",
                     libsql::params![Value::Array(moves).to_string(), at.as_str()],
-                    |row| Ok((col::<String>(row, 0)?, col::<String>(row, 1)?)),
+                    from_row::<Moved>,
                 )
                 .await?
                 .into_iter()
-                .filter_map(|(id, status)| (status == "completed").then_some(id))
+                .filter_map(|Moved { id, status }| (status == "completed").then_some(id))
                 .collect();
             if !finished.is_empty() {
                 plan_followups(conn, &finished, now).await?;

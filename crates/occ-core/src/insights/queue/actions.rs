@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::outreach::enrollments::due::stored;
 use crate::outreach::touchpoints::{self, RecordTouch};
-use crate::store::{Batch, Conn, col};
+use crate::store::{Batch, Conn, from_row, single};
 
 /// An item's name, read from the path: its kind and the id it points at.
 fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
@@ -34,7 +34,7 @@ fn item(req: &Request<Bytes>) -> AppResult<(String, String)> {
 macro_rules! item_facts {
     ($sql:literal) => {
         (
-            concat!("SELECT fact, owner, json_array(fact, owner) FROM (", $sql, ")"),
+            concat!("SELECT fact, owner, json_array(fact, owner) AS seen FROM (", $sql, ")"),
             concat!("(SELECT json_array(fact, owner) FROM (", $sql, ")) IS :seen"),
         )
     };
@@ -191,6 +191,15 @@ enum Planned {
     Recorded(touchpoints::Recording),
 }
 
+/// An item's facts as [`item_facts!`] reads them: the fact, the contact's owner and the value
+/// that stands for both.
+#[derive(Deserialize)]
+struct Facts {
+    fact: String,
+    owner: Option<String>,
+    seen: String,
+}
+
 /// The item's row read by [`item_facts!`]: a fact and the contact's owner (404 when it is
 /// gone); `batch` gets the check that they are unchanged when it runs.
 async fn facts_confirmed(
@@ -199,10 +208,8 @@ async fn facts_confirmed(
     (read, check): (&'static str, &'static str),
     id: &str,
 ) -> AppResult<(String, Option<String>)> {
-    let (fact, owner, seen) = conn
-        .query_opt(read, libsql::named_params! {":id": id}, |row| {
-            Ok((col::<String>(row, 0)?, col::<Option<String>>(row, 1)?, col::<String>(row, 2)?))
-        })
+    let Facts { fact, owner, seen } = conn
+        .query_opt(read, libsql::named_params! {":id": id}, from_row)
         .await?
         .ok_or(AppError::NotFound("queue item"))?;
     batch.require_unchanged(check, libsql::named_params! {":id": id, ":seen": seen})?;
@@ -317,7 +324,7 @@ pub(crate) async fn skip(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     // Read outside any transaction; the batch writes only if what was read is unchanged.
     conn.read_then_batch(|| async move {
         let facts: String = conn
-            .query_opt(concat!("SELECT ", skip_facts!()), [id], |row| col(row, 0))
+            .query_opt(concat!("SELECT ", skip_facts!()), [id], single)
             .await?
             .ok_or(AppError::NotFound("queue item"))?;
         let (status, owner, sending): (String, Option<String>, i64) =

@@ -15,7 +15,7 @@ pub use sql::QUEUE_SQL;
 use ::http::{Request, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Query, Routes};
 use crate::outreach::enrollments::due::stored;
-use crate::store::{Row, col};
+use crate::store::from_row;
 
 /// The queue's routes (in the insights family).
 pub fn routes() -> Routes {
@@ -186,69 +186,109 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
         ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
     };
-    let rows =
-        conn.query_all(QUEUE_SQL, params, |row| Ok((decode_item(row)?, decode_counts(row, ITEM_COLUMNS)?))).await?;
+    let rows = conn.query_all(QUEUE_SQL, params, |row| from_row::<QueueRow>(row)?.into_parts()).await?;
     let counts = rows.first().map(|(_, c)| c.clone()).unwrap_or_default();
     let items = rows.into_iter().filter_map(|(item, _)| item).collect();
     http::ok(&Queue { items, counts })
 }
 
-/// The columns of an item in [`QUEUE_SQL`]'s rows; the counts and LinkedIn's room follow.
-const ITEM_COLUMNS: i32 = 18;
-
-/// An item from a row of [`QUEUE_SQL`] (none in the row of counts alone).
-fn decode_item(row: &Row) -> AppResult<Option<Item>> {
-    let Some(id) = col::<Option<String>>(row, 0)? else { return Ok(None) };
-    let kind: String = col(row, 1)?;
-    let due_at: String = col::<Option<String>>(row, 2)?.unwrap_or_default();
-    let channel: Option<String> = col(row, 5)?;
-    let excerpt: Option<String> = col(row, 10)?;
-    let detail: Option<String> = col(row, 11)?;
-    let room = (col::<i64>(row, ITEM_COLUMNS + 17)?, col::<i64>(row, ITEM_COLUMNS + 18)?);
-    let touchpoint_id = matches!(kind.as_str(), "send_check" | "send_failed").then(|| detail.clone()).flatten();
-    Ok(Some(Item {
-        id,
-        reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), room),
-        kind,
-        due_at,
-        priority: col(row, 3)?,
-        contact_id: col(row, 4)?,
-        contact_name: col(row, 12)?,
-        account_name: col(row, 13)?,
-        linkedin_url: col(row, 15)?,
-        phone: col(row, 16)?,
-        channel,
-        reply_id: col(row, 6)?,
-        draft_id: col(row, 7)?,
-        followup_id: col(row, 8)?,
-        opportunity_id: col(row, 9)?,
-        touchpoint_id,
-        excerpt,
-        body: col(row, 17)?,
-    }))
+/// A row of [`QUEUE_SQL`]: an item (every column of it NULL in the row of counts alone), the
+/// day's counts and LinkedIn's room.
+#[derive(Deserialize)]
+struct QueueRow {
+    item: Option<String>,
+    kind: Option<String>,
+    due_at: Option<String>,
+    priority: Option<i64>,
+    contact_id: Option<String>,
+    channel: Option<String>,
+    reply_id: Option<String>,
+    draft_id: Option<String>,
+    followup_id: Option<String>,
+    opportunity_id: Option<String>,
+    excerpt: Option<String>,
+    detail: Option<String>,
+    contact_name: Option<String>,
+    account_name: Option<String>,
+    linkedin_url: Option<String>,
+    phone: Option<String>,
+    body: Option<String>,
+    replies_waiting: i64,
+    meetings: i64,
+    followups_due: i64,
+    drafts_pending: i64,
+    emails_ready: i64,
+    linkedin_ready: i64,
+    calls_ready: i64,
+    emails_today: i64,
+    linkedin_today: i64,
+    calls_today: i64,
+    replies_today: i64,
+    connects_today: i64,
+    connects_daily: i64,
+    connects_week: i64,
+    connects_weekly: i64,
+    messages_today: i64,
+    messages_daily: i64,
+    // LinkedIn's room left today: connection requests, messages.
+    connects: i64,
+    messages: i64,
 }
 
-/// The counts from a row of [`QUEUE_SQL`], starting at column `at`.
-fn decode_counts(row: &Row, at: i32) -> AppResult<DayCounts> {
-    Ok(DayCounts {
-        replies_waiting: col(row, at)?,
-        meetings_next_24h: col(row, at + 1)?,
-        followups_due: col(row, at + 2)?,
-        drafts_pending: col(row, at + 3)?,
-        emails_ready: col(row, at + 4)?,
-        linkedin_ready: col(row, at + 5)?,
-        calls_ready: col(row, at + 6)?,
-        emails_sent_today: col(row, at + 7)?,
-        linkedin_done_today: col(row, at + 8)?,
-        calls_done_today: col(row, at + 9)?,
-        replies_today: col(row, at + 10)?,
-        connections_today: col(row, at + 11)?,
-        connections_daily_limit: col(row, at + 12)?,
-        connections_this_week: col(row, at + 13)?,
-        connections_weekly_limit: col(row, at + 14)?,
-        messages_today: col(row, at + 15)?,
-        messages_daily_limit: col(row, at + 16)?,
-    })
+impl QueueRow {
+    /// The row's item (none in the row of counts alone) and the day's counts.
+    fn into_parts(self) -> AppResult<(Option<Item>, DayCounts)> {
+        let counts = DayCounts {
+            replies_waiting: self.replies_waiting,
+            meetings_next_24h: self.meetings,
+            followups_due: self.followups_due,
+            drafts_pending: self.drafts_pending,
+            emails_ready: self.emails_ready,
+            linkedin_ready: self.linkedin_ready,
+            calls_ready: self.calls_ready,
+            emails_sent_today: self.emails_today,
+            linkedin_done_today: self.linkedin_today,
+            calls_done_today: self.calls_today,
+            replies_today: self.replies_today,
+            connections_today: self.connects_today,
+            connections_daily_limit: self.connects_daily,
+            connections_this_week: self.connects_week,
+            connections_weekly_limit: self.connects_weekly,
+            messages_today: self.messages_today,
+            messages_daily_limit: self.messages_daily,
+        };
+        let Some(id) = self.item else { return Ok((None, counts)) };
+        let kind = present(self.kind, "kind")?;
+        let room = (self.connects, self.messages);
+        let (channel, detail, excerpt) = (self.channel, self.detail, self.excerpt);
+        let touchpoint_id = matches!(kind.as_str(), "send_check" | "send_failed").then(|| detail.clone()).flatten();
+        let item = Item {
+            id,
+            reason: reason(&kind, channel.as_deref(), detail.as_deref(), excerpt.as_deref(), room),
+            kind,
+            due_at: self.due_at.unwrap_or_default(),
+            priority: present(self.priority, "priority")?,
+            contact_id: present(self.contact_id, "contact_id")?,
+            contact_name: present(self.contact_name, "contact_name")?,
+            account_name: self.account_name,
+            linkedin_url: self.linkedin_url,
+            phone: self.phone,
+            channel,
+            reply_id: self.reply_id,
+            draft_id: self.draft_id,
+            followup_id: self.followup_id,
+            opportunity_id: self.opportunity_id,
+            touchpoint_id,
+            excerpt,
+            body: self.body,
+        };
+        Ok((Some(item), counts))
+    }
+}
+
+/// A column every item has (NULL only in the row of counts alone).
+fn present<T>(value: Option<T>, column: &str) -> AppResult<T> {
+    value.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a queue item has no {column}")))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
 use crate::outreach::sequences::template::placeholders;
-use crate::store::{Batch, Conn, Row, Step, col};
+use crate::store::{Batch, Conn, Row, Step, from_row, single};
 use crate::validate::Check;
 use review::{QualityReport, Recipient, review};
 
@@ -90,7 +90,8 @@ pub struct Draft {
 macro_rules! draft_columns {
     () => {
         "message_drafts.id, message_drafts.contact_id, \
-         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = message_drafts.contact_id), \
+         (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = message_drafts.contact_id) \
+         AS contact_name, \
          message_drafts.channel, message_drafts.step_id, message_drafts.enrollment_id, message_drafts.subject, \
          message_drafts.body, message_drafts.author_kind, message_drafts.author_user_id, message_drafts.quality_report, \
          message_drafts.approval_status, message_drafts.reviewer_id, message_drafts.reviewed_at, message_drafts.notes, \
@@ -102,29 +103,56 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("stored draft: {e}"))
 }
 
+/// A row of [`draft_columns!`].
+#[derive(Deserialize)]
+struct DraftRow {
+    id: String,
+    contact_id: String,
+    contact_name: Option<String>,
+    channel: Channel,
+    step_id: Option<String>,
+    enrollment_id: Option<String>,
+    subject: Option<String>,
+    body: String,
+    author_kind: AuthorKind,
+    author_user_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    quality_report: Option<QualityReport>,
+    approval_status: ApprovalStatus,
+    reviewer_id: Option<String>,
+    reviewed_at: Option<String>,
+    notes: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<DraftRow> for Draft {
+    fn from(row: DraftRow) -> Self {
+        Draft {
+            id: row.id,
+            contact_id: row.contact_id,
+            contact_name: row.contact_name.unwrap_or_default(),
+            channel: row.channel,
+            step_id: row.step_id,
+            enrollment_id: row.enrollment_id,
+            subject: row.subject,
+            body: row.body,
+            author_kind: row.author_kind,
+            author_user_id: row.author_user_id,
+            quality_report: row.quality_report,
+            approval_status: row.approval_status,
+            next_statuses: approval::allowed_next(row.approval_status),
+            reviewer_id: row.reviewer_id,
+            reviewed_at: row.reviewed_at,
+            notes: row.notes,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 fn decode(row: &Row) -> AppResult<Draft> {
-    let status: ApprovalStatus = col::<String>(row, 11)?.parse().map_err(internal)?;
-    let report: Option<String> = col(row, 10)?;
-    Ok(Draft {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        contact_name: col::<Option<String>>(row, 2)?.unwrap_or_default(),
-        channel: col::<String>(row, 3)?.parse().map_err(internal)?,
-        step_id: col(row, 4)?,
-        enrollment_id: col(row, 5)?,
-        subject: col(row, 6)?,
-        body: col(row, 7)?,
-        author_kind: col::<String>(row, 8)?.parse().map_err(internal)?,
-        author_user_id: col(row, 9)?,
-        quality_report: report.map(|r| serde_json::from_str(&r)).transpose().map_err(internal)?,
-        approval_status: status,
-        next_statuses: approval::allowed_next(status),
-        reviewer_id: col(row, 12)?,
-        reviewed_at: col(row, 13)?,
-        notes: col(row, 14)?,
-        created_at: col(row, 15)?,
-        updated_at: col(row, 16)?,
-    })
+    from_row::<DraftRow>(row).map(Draft::from)
 }
 
 /// One draft (one call).
@@ -139,23 +167,54 @@ fn draft_id(req: &Request<Bytes>) -> AppResult<String> {
 
 /// What the reviewer needs about the recipient, the contact row `c` with its account `a`, and
 /// who owns them: the contact's id (NULL for no contact), owner, title, company and strongest
-/// fresh signal. Expects `:now`; read with [`decode_recipient`].
+/// fresh signal. Expects `:now`. `recipient_columns!(named)` names them for a SELECT (read with
+/// [`decode_recipient`]); `recipient_columns!()` is the same list unnamed, for a `json_array`.
 macro_rules! recipient_columns {
     () => {
-        "c.id, c.owner_id, c.title, a.name, (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
-         AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1)"
+        recipient_columns!("", "", "")
+    };
+    (named) => {
+        recipient_columns!(" AS recipient_id", " AS company", " AS signal")
+    };
+    ($id:literal, $company:literal, $signal:literal) => {
+        concat!(
+            "c.id",
+            $id,
+            ", c.owner_id, c.title, a.name",
+            $company,
+            ", (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
+         AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1)",
+            $signal
+        )
     };
 }
 
-/// The recipient's owner, title, company and signal.
-type RecipientRow = (Option<String>, Option<String>, Option<String>, Option<String>);
+/// A row of `recipient_columns!(named)`.
+#[derive(Deserialize)]
+struct RecipientRow {
+    recipient_id: Option<String>,
+    owner_id: Option<String>,
+    title: Option<String>,
+    company: Option<String>,
+    signal: Option<String>,
+}
 
-/// Reads [`recipient_columns!`] from column `at` on; no contact is a 422 on `contact_id`.
-fn decode_recipient(row: &Row, at: i32) -> AppResult<RecipientRow> {
-    if col::<Option<String>>(row, at)?.is_none() {
+/// The recipient's owner, title, company and signal.
+type RecipientFacts = (Option<String>, Option<String>, Option<String>, Option<String>);
+
+/// Reads `recipient_columns!(named)`; no contact is a 422 on `contact_id`.
+fn decode_recipient(row: &Row) -> AppResult<RecipientFacts> {
+    let r: RecipientRow = from_row(row)?;
+    if r.recipient_id.is_none() {
         return Err(AppError::invalid("contact_id", "exists", "no contact has this id"));
     }
-    Ok((col(row, at + 1)?, col(row, at + 2)?, col(row, at + 3)?, col(row, at + 4)?))
+    Ok((r.owner_id, r.title, r.company, r.signal))
+}
+
+/// The JSON value of a recipient's [`recipient_columns!`] as read, which the batch expects unchanged.
+#[derive(Deserialize)]
+struct SeenRecipient {
+    seen: String,
 }
 
 fn reviewed(
@@ -264,13 +323,13 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 .query_opt(
                     concat!(
                         "SELECT ",
-                        recipient_columns!(),
+                        recipient_columns!(named),
                         ", json_array(",
                         recipient_columns!(),
-                        ") FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
+                        ") AS seen FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
                     ),
                     libsql::named_params! {":id": contact_id, ":now": at},
-                    |row| Ok((decode_recipient(row, 0)?, col::<String>(row, 5)?)),
+                    |row| Ok((decode_recipient(row)?, from_row::<SeenRecipient>(row)?.seen)),
                 )
                 .await?
                 .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))?;
@@ -428,12 +487,12 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         "SELECT ",
                         draft_columns!(),
                         ", ",
-                        recipient_columns!(),
+                        recipient_columns!(named),
                         " FROM message_drafts LEFT JOIN contacts c ON c.id = message_drafts.contact_id \
                          LEFT JOIN accounts a ON a.id = c.account_id WHERE message_drafts.id = :id"
                     ),
                     libsql::named_params! {":id": id.as_str(), ":now": at.as_str()},
-                    |row| Ok((decode(row)?, decode_recipient(row, 17)?)),
+                    |row| Ok((decode(row)?, decode_recipient(row)?)),
                 )
                 .await?;
             principal.require_owner(owner.as_deref())?;
@@ -496,6 +555,13 @@ macro_rules! facts_sql {
             ")"
         )
     };
+}
+
+/// A draft's id and its [`facts_sql!`].
+#[derive(Deserialize)]
+struct DraftFacts {
+    id: String,
+    facts: String,
 }
 
 /// Whether the caller may move the draft whose [`facts_sql!`] are `facts` to `to`; answers the
@@ -610,7 +676,7 @@ async fn decide(
             },
             || async {
                 let facts: String = conn
-                    .query_opt(FACTS, libsql::named_params! {":id": id}, |row| col(row, 0))
+                    .query_opt(FACTS, libsql::named_params! {":id": id}, single)
                     .await?
                     .ok_or(AppError::NotFound(ENTITY))?;
                 judge(principal, &facts, to).map(|_| ())
@@ -730,14 +796,15 @@ pub(crate) async fn bulk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                     concat!(
                         "SELECT d.id, ",
                         facts_sql!(),
-                        " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
+                        " AS facts FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
                          WHERE d.id IN (SELECT value FROM json_each(?1))"
                     ),
                     [ids_json.as_str()],
-                    |row| Ok((col(row, 0)?, col(row, 1)?)),
+                    from_row,
                 )
                 .await?
                 .into_iter()
+                .map(|f: DraftFacts| (f.id, f.facts))
                 .collect();
             let mut batch = Batch::new();
             let mut results = Vec::with_capacity(ids.len());

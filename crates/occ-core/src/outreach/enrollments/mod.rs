@@ -18,7 +18,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, from_row};
 use advance::advance_in;
 
 const ENTITY: &str = "enrollment";
@@ -38,7 +38,7 @@ pub fn routes() -> Routes {
 }
 
 /// A contact in a sequence.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Enrollment {
     /// Its id.
     pub id: String,
@@ -72,36 +72,19 @@ pub struct Enrollment {
 
 macro_rules! enrollment_columns {
     () => {
-        "e.id, e.contact_id, e.sequence_id, (SELECT s.name FROM sequences s WHERE s.id = e.sequence_id), e.current_step, \
-         (SELECT count(*) FROM sequence_steps t WHERE t.sequence_id = e.sequence_id), e.next_due_at, e.status, \
+        "e.id, e.contact_id, e.sequence_id, (SELECT s.name FROM sequences s WHERE s.id = e.sequence_id) AS sequence_name, \
+         e.current_step, (SELECT count(*) FROM sequence_steps t WHERE t.sequence_id = e.sequence_id) AS steps_total, \
+         e.next_due_at, e.status, \
          e.exit_reason, e.paused_until, e.enrolled_by, e.ended_at, e.created_at, e.updated_at"
     };
 }
 
-fn parse<T: std::str::FromStr>(text: String) -> AppResult<T>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored enrollment: {e}")))
-}
-
-fn decode(row: &Row) -> AppResult<Enrollment> {
-    Ok(Enrollment {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        sequence_id: col(row, 2)?,
-        sequence_name: col(row, 3)?,
-        current_step: col(row, 4)?,
-        steps_total: col(row, 5)?,
-        next_due_at: col(row, 6)?,
-        status: parse(col(row, 7)?)?,
-        exit_reason: col::<Option<String>>(row, 8)?.map(parse).transpose()?,
-        paused_until: col(row, 9)?,
-        enrolled_by: col(row, 10)?,
-        ended_at: col(row, 11)?,
-        created_at: col(row, 12)?,
-        updated_at: col(row, 13)?,
-    })
+/// An enrollment's row with its contact's owner.
+#[derive(Deserialize)]
+struct EnrollmentWithOwner {
+    #[serde(flatten)]
+    enrollment: Enrollment,
+    owner: Option<String>,
 }
 
 /// One enrollment (one call).
@@ -110,7 +93,7 @@ pub async fn load(conn: &Conn, id: &str) -> AppResult<Enrollment> {
         ENTITY,
         concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"),
         [id],
-        decode,
+        from_row,
     )
     .await
 }
@@ -173,6 +156,16 @@ struct Candidate {
     live: Option<String>,
 }
 
+/// What the enrollment's read finds: the sequence (`[status, name]`, JSON), its first step's day
+/// offset, the contacts (a JSON array of [`Candidate`]s), and whether the batch exists.
+#[derive(Deserialize)]
+struct EnrollFacts {
+    sequence: Option<String>,
+    first_offset: Option<i64>,
+    candidates: Option<String>,
+    batch_found: i64,
+}
+
 /// Why `candidate` may not be enrolled by `principal`, if it may not.
 fn refusal(principal: &Principal, candidate: &Candidate) -> Option<serde_json::Value> {
     let status: ContactStatus = candidate.status.parse().unwrap_or(ContactStatus::DoNotContact);
@@ -226,11 +219,12 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let (outcome, (results, view)) = conn
         .read_then_write(async |conn| {
-            let (sequence, first_offset, candidates, batch_found) = conn
+            let EnrollFacts { sequence, first_offset, candidates, batch_found } = conn
                 .query_one(
                     "sequence",
-                        "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence), \
-                         (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1), \
+                        "SELECT (SELECT json_array(s.status, s.name) FROM sequences s WHERE s.id = :sequence) AS sequence, \
+                         (SELECT t.day_offset FROM sequence_steps t WHERE t.sequence_id = :sequence ORDER BY t.position LIMIT 1) \
+                         AS first_offset, \
                          (SELECT json_group_array(json_array(c.id, c.status, c.owner_id, \
                             coalesce(c.timezone, a.timezone, \
                               (SELECT st.value ->> '$.timezone' FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1), 'UTC'), \
@@ -238,20 +232,13 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                              WHERE e.contact_id = c.id AND e.status IN ('active', 'paused')))) \
                           FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
                           WHERE c.id IN (SELECT value FROM json_each(:ids)) \
-                          OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)), \
-                         (SELECT count(*) FROM batches WHERE id = :batch)",
+                          OR c.id IN (SELECT b.contact_id FROM batch_prospects b WHERE b.batch_id = :batch)) AS candidates, \
+                         (SELECT count(*) FROM batches WHERE id = :batch) AS batch_found",
                     libsql::named_params! {
                         ":sequence": sequence_id.as_str(), ":batch": batch.as_deref(),
                         ":ids": serde_json::to_string(&ids).map_err(|e| AppError::Internal(e.into()))?,
                     },
-                    |row| {
-                        Ok((
-                            col::<Option<String>>(row, 0)?,
-                            col::<Option<i64>>(row, 1)?,
-                            col::<Option<String>>(row, 2)?,
-                            col::<i64>(row, 3)?,
-                        ))
-                    },
+                    from_row,
                 )
                 .await?;
             let (status, name): (String, String) = match sequence {
@@ -321,7 +308,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let Some(result) = results.into_iter().next() else { return Err(AppError::NotFound("contact")) };
     match (result.enrollment_id, result.error, view) {
         (Some(id), _, Some(view)) => {
-            let enrollment = outcome.one(ENTITY, view, decode)?;
+            let enrollment: Enrollment = outcome.one(ENTITY, view, from_row)?;
             http::created(&format!("/api/v1/enrollments/{id}"), &enrollment)
         }
         (Some(_), _, None) => Err(AppError::NotFound(ENTITY)),
@@ -378,7 +365,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 after_id,
                 i64::from(limit) + 1
             ],
-            decode,
+            from_row::<Enrollment>,
         )
         .await?;
     http::ok(&Page::from_rows(rows, limit, |e| (e.created_at.clone(), e.id.clone()))?)
@@ -433,16 +420,16 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
     let conn = ctx.conn().await?;
     let (outcome, after) = conn
         .read_then_write(async |conn| {
-            let (before, owner) = conn
+            let EnrollmentWithOwner { enrollment: before, owner } = conn
                 .query_one(
                     ENTITY,
                     concat!(
                         "SELECT ",
                         enrollment_columns!(),
-                        ", (SELECT c.owner_id FROM contacts c WHERE c.id = e.contact_id) FROM enrollments e WHERE e.id = ?1"
+                        ", (SELECT c.owner_id FROM contacts c WHERE c.id = e.contact_id) AS owner FROM enrollments e WHERE e.id = ?1"
                     ),
                     [id.as_str()],
-                    |row| Ok((decode(row)?, col::<Option<String>>(row, 14)?)),
+                    from_row,
                 )
                 .await?;
             if principal.role == Role::Bdr {
@@ -487,7 +474,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
             Ok((batch, after))
         })
         .await?;
-    let changed = outcome.one(ENTITY, after, decode)?;
+    let changed: Enrollment = outcome.one(ENTITY, after, from_row)?;
     http::with_status(StatusCode::OK, &changed)
 }
 

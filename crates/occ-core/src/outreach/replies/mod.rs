@@ -20,7 +20,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Conn, Outcome, Row, Step, col};
+use crate::store::{Batch, Conn, Outcome, Step, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "reply";
@@ -40,7 +40,7 @@ pub fn routes() -> Routes {
 }
 
 /// A reply.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(missing_docs)]
 pub struct Reply {
     pub id: String,
@@ -97,34 +97,20 @@ macro_rules! reply_columns {
     };
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("stored reply: {e}"))
-}
-
-fn decode(row: &Row) -> AppResult<Reply> {
-    Ok(Reply {
-        id: col(row, 0)?,
-        contact_id: col(row, 1)?,
-        touchpoint_id: col(row, 2)?,
-        channel: col::<String>(row, 3)?.parse().map_err(internal)?,
-        intent: col::<Option<String>>(row, 4)?.map(|i| i.parse()).transpose().map_err(internal)?,
-        confidence: col(row, 5)?,
-        subject: col(row, 6)?,
-        body: col(row, 7)?,
-        return_date: col(row, 8)?,
-        referral_name: col(row, 9)?,
-        referral_email: col(row, 10)?,
-        replied_at: col(row, 11)?,
-        classified_at: col(row, 12)?,
-        handled_at: col(row, 13)?,
-        created_at: col(row, 14)?,
-        updated_at: col(row, 15)?,
-    })
+/// A reply read for a correction: the reply, its contact's owner and stage, and the JSON of what
+/// the correction depends on (`seen`, checked again when it writes).
+#[derive(Deserialize)]
+struct ReplyToCorrect {
+    #[serde(flatten)]
+    reply: Reply,
+    owner: Option<String>,
+    stage: Option<String>,
+    seen: String,
 }
 
 /// One reply (one call).
 pub async fn load(conn: &Conn, id: &str) -> AppResult<Reply> {
-    conn.query_one(ENTITY, concat!("SELECT ", reply_columns!(), " FROM replies WHERE id = ?1"), [id], decode).await
+    conn.query_one(ENTITY, concat!("SELECT ", reply_columns!(), " FROM replies WHERE id = ?1"), [id], from_row).await
 }
 
 /// The stage a reply of `intent` moves its contact to.
@@ -177,7 +163,7 @@ impl Planned {
 
     /// The reply and its effects, as the batch wrote them.
     pub(crate) fn read(self, outcome: &Outcome) -> AppResult<ReplyResult> {
-        let reply = outcome.one(ENTITY, self.reply, decode)?;
+        let reply = outcome.one(ENTITY, self.reply, from_row)?;
         let count = |step: Step| outcome.rows(step, |_| Ok(())).map(|rows| rows.len());
         let mut effects = self.effects;
         if let Some((step, until)) = self.paused
@@ -468,7 +454,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         .query_all(
             sql,
             libsql::params![contact, intent.map(ReplyIntent::as_str), after_at, after_id, i64::from(limit) + 1],
-            decode,
+            from_row::<Reply>,
         )
         .await?;
     http::ok(&Page::from_rows(rows, limit, |r| (r.replied_at.clone(), r.id.clone()))?)
@@ -538,17 +524,16 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
                     ENTITY,
                     concat!(
                         mover_of_reply!(),
-                        "SELECT r.*, m.owner, m.stage, json_array(r.intent, r.channel, r.contact_id, m.owner, m.stage) \
+                        "SELECT r.*, m.owner, m.stage, json_array(r.intent, r.channel, r.contact_id, m.owner, m.stage) AS seen \
                          FROM (SELECT ",
                         reply_columns!(),
                         " FROM replies WHERE id = :id) r, m"
                     ),
                     libsql::named_params! {":id": id.as_str()},
                     |row| {
-                        let reply = decode(row)?;
-                        let stage = col::<Option<String>>(row, 17)?;
+                        let ReplyToCorrect { reply, owner, stage, seen } = from_row(row)?;
                         let contact = Mover::new(&reply.contact_id, stage.as_deref(), at)?;
-                        Ok((reply, col::<Option<String>>(row, 16)?, contact, col::<String>(row, 18)?))
+                        Ok((reply, owner, contact, seen))
                     },
                 )
                 .await?;

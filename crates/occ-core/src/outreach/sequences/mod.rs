@@ -20,7 +20,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
-use crate::store::{Batch, Conn, Row, col};
+use crate::store::{Batch, Conn, Row, from_row, single};
 use crate::validate::Check;
 
 const ENTITY: &str = "sequence";
@@ -102,31 +102,49 @@ macro_rules! sequence_columns {
          (SELECT json_group_array(json_object('id', t.id, 'position', t.position, 'day_offset', t.day_offset, \
             'channel', t.channel, 'kind', t.kind, 'subject', t.subject_template, 'template', t.body_template, \
             'is_break_up', json(CASE t.is_break_up WHEN 1 THEN 'true' ELSE 'false' END))) \
-          FROM (SELECT * FROM sequence_steps WHERE sequence_id = s.id ORDER BY position) t), \
+          FROM (SELECT * FROM sequence_steps WHERE sequence_id = s.id ORDER BY position) t) AS steps, \
          (SELECT json_object('active', count(*) FILTER (WHERE status = 'active'), \
             'paused', count(*) FILTER (WHERE status = 'paused'), 'completed', count(*) FILTER (WHERE status = 'completed'), \
-            'exited', count(*) FILTER (WHERE status = 'exited')) FROM enrollments WHERE sequence_id = s.id)"
+            'exited', count(*) FILTER (WHERE status = 'exited')) FROM enrollments WHERE sequence_id = s.id) AS enrolled"
     };
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("stored sequence: {e}"))
+/// A row of `sequence_columns`: a sequence with its steps and enrollment counts as JSON.
+#[derive(Deserialize)]
+struct SequenceRow {
+    id: String,
+    name: String,
+    description: Option<String>,
+    status: SequenceStatus,
+    autopilot: bool,
+    owner_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+    #[serde(deserialize_with = "crate::store::json")]
+    steps: Vec<Step>,
+    #[serde(deserialize_with = "crate::store::json")]
+    enrolled: Enrolled,
+}
+
+impl From<SequenceRow> for Sequence {
+    fn from(row: SequenceRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            status: row.status,
+            autopilot: row.autopilot,
+            owner_id: row.owner_id,
+            steps: row.steps,
+            enrolled: row.enrolled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
 }
 
 fn decode(row: &Row) -> AppResult<Sequence> {
-    let status: String = col(row, 3)?;
-    Ok(Sequence {
-        id: col(row, 0)?,
-        name: col(row, 1)?,
-        description: col(row, 2)?,
-        status: status.parse().map_err(internal)?,
-        autopilot: col(row, 4)?,
-        owner_id: col(row, 5)?,
-        created_at: col(row, 6)?,
-        updated_at: col(row, 7)?,
-        steps: serde_json::from_str(&col::<String>(row, 8)?).map_err(internal)?,
-        enrolled: serde_json::from_str(&col::<String>(row, 9)?).map_err(internal)?,
-    })
+    from_row::<SequenceRow>(row).map(Sequence::from)
 }
 
 /// One sequence with its steps (one call).
@@ -369,7 +387,7 @@ async fn name_taken(conn: &Conn, err: AppError, name: &str) -> AppError {
     match err {
         AppError::Conflict { ref fields, .. } if fields.iter().any(|f| f.field == "name") => {
             let existing = conn
-                .query_opt("SELECT id FROM sequences WHERE name = ?1", [name], |row| col::<String>(row, 0))
+                .query_opt("SELECT id FROM sequences WHERE name = ?1", [name], single::<String>)
                 .await
                 .ok()
                 .flatten();
