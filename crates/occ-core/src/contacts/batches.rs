@@ -15,7 +15,7 @@ use crate::access::Principal;
 use crate::audit;
 use crate::contacts::list::{self, Filters, Sort};
 use crate::domain::enums::{BatchStatus, Role};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
@@ -38,15 +38,19 @@ pub fn routes() -> Routes {
         .delete("/api/v1/batches/{id}/members", Signed(WriteData), handler!(remove_members))
 }
 
-/// The statuses a batch in `from` may move to.
-pub fn next_statuses(from: BatchStatus) -> &'static [BatchStatus] {
-    use BatchStatus::*;
-    match from {
-        Draft => &[Active, Archived],
-        Active => &[Paused, Completed, Archived],
-        Paused => &[Active, Completed, Archived],
-        Completed => &[Archived],
-        Archived => &[],
+/// A batch's lifecycle: nothing goes back to draft, and archived is final.
+impl Lifecycle for BatchStatus {
+    const RECORD: &'static str = "a batch";
+
+    fn next_statuses(self) -> &'static [Self] {
+        use BatchStatus::*;
+        match self {
+            Draft => &[Active, Archived],
+            Active => &[Paused, Completed, Archived],
+            Paused => &[Active, Completed, Archived],
+            Completed => &[Archived],
+            Archived => &[],
+        }
     }
 }
 
@@ -99,7 +103,7 @@ impl From<BatchRow> for Batch {
             name: row.name,
             description: row.description,
             status: row.status,
-            next_statuses: next_statuses(row.status).to_vec(),
+            next_statuses: row.status.next_statuses().to_vec(),
             query: row.query,
             owner_id: row.owner_id,
             member_count: row.member_count,
@@ -341,15 +345,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
         .read_then_write(async |conn| {
             let before = load(conn, &id).await?;
             require_batch_owner(principal, &before)?;
-            let moved = body.status.filter(|s| *s != before.status);
-            if let Some(to) = moved
-                && !before.next_statuses.contains(&to)
-            {
-                let allowed: Vec<&str> = before.next_statuses.iter().map(|s| s.as_str()).collect();
-                let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-                let message = format!("a batch that is {} cannot become {to}; allowed: {allowed}", before.status);
-                return Err(AppError::refused("status", "transition", message));
-            }
+            let moved = before.status.check_move(body.status)?;
             let mut writes = Writes::new();
             let after = writes.push(
                 concat!(
@@ -599,9 +595,9 @@ mod tests {
     fn every_batch_can_be_archived_and_archived_is_the_end() {
         for status in BatchStatus::ALL {
             let ends = *status == BatchStatus::Archived;
-            assert_eq!(next_statuses(*status).is_empty(), ends, "{status}");
-            assert!(ends || next_statuses(*status).contains(&BatchStatus::Archived), "{status}");
-            assert!(!next_statuses(*status).contains(&BatchStatus::Draft), "nothing goes back to draft");
+            assert_eq!(status.next_statuses().is_empty(), ends, "{status}");
+            assert!(ends || status.next_statuses().contains(&BatchStatus::Archived), "{status}");
+            assert!(!status.next_statuses().contains(&BatchStatus::Draft), "nothing goes back to draft");
         }
     }
 

@@ -10,7 +10,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{Channel, FollowupStatus};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
@@ -25,6 +25,20 @@ pub fn routes() -> Routes {
         .post("/api/v1/followups", Signed(WriteData), handler!(create))
         .get("/api/v1/followups", Signed(ReadData), handler!(list))
         .patch("/api/v1/followups/{id}", Signed(WriteData), handler!(update))
+}
+
+/// A follow-up's lifecycle: pending until done, skipped or cancelled, each final (and a final
+/// one does not change at all).
+impl Lifecycle for FollowupStatus {
+    const RECORD: &'static str = "a follow-up";
+
+    fn next_statuses(self) -> &'static [Self] {
+        use FollowupStatus::*;
+        match self {
+            Pending => &[Done, Skipped, Cancelled],
+            Done | Skipped | Cancelled => &[],
+        }
+    }
 }
 
 /// A scheduled next action.
@@ -271,7 +285,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let Some(contact) = contact else { return Err(AppError::NotFound("contact")) };
             let (owner,): (Option<String>,) = serde_json::from_str(&contact).map_err(internal)?;
             principal.require_owner(owner.as_deref())?;
-            if before.status != FollowupStatus::Pending {
+            if before.status.next_statuses().is_empty() {
                 let message = format!("the follow-up is {}; only a pending one changes", before.status);
                 return Err(AppError::refused("status", "transition", message));
             }

@@ -1,5 +1,5 @@
 //! Meetings and the opportunities they become. A contact has at most one open opportunity
-//! (booked, held or created); its status moves forward by [`next_statuses`], and the contact's
+//! (booked, held or created); its status moves forward by its lifecycle (`next_statuses`), and the contact's
 //! stage follows each move (booked → meeting_booked, held → meeting_held, created →
 //! opportunity, disqualified → not_interested, lost → dormant) where the stage machine allows.
 //! Booking a meeting ends the contact's sequence and archives what was waiting to be sent.
@@ -14,7 +14,7 @@ use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::stage::may_move;
 use crate::domain::enums::{OpportunityStatus, Stage};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
@@ -33,14 +33,18 @@ pub fn routes() -> Routes {
         .patch("/api/v1/opportunities/{id}", Signed(WriteData), handler!(update))
 }
 
-/// The statuses an opportunity in `from` may move to.
-pub fn next_statuses(from: OpportunityStatus) -> &'static [OpportunityStatus] {
-    use OpportunityStatus::*;
-    match from {
-        MeetingBooked => &[MeetingHeld, Disqualified, Lost],
-        MeetingHeld => &[OpportunityCreated, Disqualified, Lost],
-        OpportunityCreated => &[Lost],
-        Disqualified | Lost => &[],
+/// An opportunity's lifecycle: forward only; disqualified and lost are final.
+impl Lifecycle for OpportunityStatus {
+    const RECORD: &'static str = "an opportunity";
+
+    fn next_statuses(self) -> &'static [Self] {
+        use OpportunityStatus::*;
+        match self {
+            MeetingBooked => &[MeetingHeld, Disqualified, Lost],
+            MeetingHeld => &[OpportunityCreated, Disqualified, Lost],
+            OpportunityCreated => &[Lost],
+            Disqualified | Lost => &[],
+        }
     }
 }
 
@@ -135,7 +139,7 @@ impl From<OpportunityRow> for Opportunity {
             account_id: row.account_id,
             account_name: row.account_name,
             status: row.status,
-            next_statuses: next_statuses(row.status).to_vec(),
+            next_statuses: row.status.next_statuses().to_vec(),
             meeting_at: row.meeting_at,
             amount_minor: row.amount_minor,
             currency: row.currency,
@@ -469,15 +473,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 contact.map(|c| serde_json::from_str(&c)).transpose().map_err(internal)?;
             let owner = contact.as_ref().map_or(before.owner_id.clone(), |(owner, _)| owner.clone());
             principal.require_owner(owner.as_deref())?;
-            let moved = body.status.filter(|s| *s != before.status);
-            if let Some(to) = moved
-                && !next_statuses(before.status).contains(&to)
-            {
-                let allowed: Vec<&str> = next_statuses(before.status).iter().map(|s| s.as_str()).collect();
-                let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-                let message = format!("an opportunity that is {} cannot move to {to}; allowed: {allowed}", before.status);
-                return Err(AppError::refused("status", "transition", message));
-            }
+            let moved = before.status.check_move(body.status)?;
             let mut batch = Batch::new();
             let after = batch.push(
                 concat!(
@@ -531,13 +527,13 @@ mod tests {
     fn statuses_only_move_forward_and_end() {
         let all = OpportunityStatus::ALL;
         for from in all {
-            for to in next_statuses(*from) {
-                assert!(!next_statuses(*to).contains(from), "{from} and {to} would loop");
+            for to in from.next_statuses() {
+                assert!(!to.next_statuses().contains(from), "{from} and {to} would loop");
             }
         }
-        assert!(next_statuses(OpportunityStatus::Lost).is_empty());
-        assert!(next_statuses(OpportunityStatus::Disqualified).is_empty());
-        assert!(all.iter().filter(|s| is_open(**s)).all(|s| !next_statuses(*s).is_empty()));
+        assert!(OpportunityStatus::Lost.next_statuses().is_empty());
+        assert!(OpportunityStatus::Disqualified.next_statuses().is_empty());
+        assert!(all.iter().filter(|s| is_open(**s)).all(|s| !s.next_statuses().is_empty()));
     }
 
     #[test]

@@ -4,22 +4,23 @@
 //! an approved draft that is edited goes back to pending; a rejected one back to draft. Sent
 //! and archived are final. Nothing reaches sent without passing through approved.
 
+use crate::domain::Lifecycle;
 use crate::domain::enums::ApprovalStatus::{self, *};
 
-/// The statuses a draft in `from` may move to.
-pub fn allowed_next(from: ApprovalStatus) -> &'static [ApprovalStatus] {
-    match from {
-        Draft => &[Pending, Archived],
-        Pending => &[Approved, Rejected, Draft, Archived],
-        Approved => &[Sent, Pending, Archived],
-        Rejected => &[Draft, Pending, Archived],
-        Sent | Archived => &[],
-    }
-}
+/// A draft's lifecycle: the statuses a draft in each may move to.
+impl Lifecycle for ApprovalStatus {
+    const RECORD: &'static str = "a draft";
+    const FIELD: &'static str = "approval_status";
 
-/// Whether a draft may move from `from` to `to`.
-pub fn may_move(from: ApprovalStatus, to: ApprovalStatus) -> bool {
-    allowed_next(from).contains(&to)
+    fn next_statuses(self) -> &'static [Self] {
+        match self {
+            Draft => &[Pending, Archived],
+            Pending => &[Approved, Rejected, Draft, Archived],
+            Approved => &[Sent, Pending, Archived],
+            Rejected => &[Draft, Pending, Archived],
+            Sent | Archived => &[],
+        }
+    }
 }
 
 /// Whether a draft in `status` may still be edited (an approved one then needs approving again).
@@ -35,13 +36,13 @@ mod tests {
     #[test]
     fn sent_and_archived_are_final_and_only_approved_drafts_are_sent() {
         for status in ApprovalStatus::ALL {
-            assert!(!may_move(*status, *status), "{status} to itself");
-            if may_move(*status, Sent) {
+            assert!(!status.may_move(*status), "{status} to itself");
+            if status.may_move(Sent) {
                 assert_eq!(*status, Approved);
             }
         }
-        assert!(allowed_next(Sent).is_empty());
-        assert!(allowed_next(Archived).is_empty());
+        assert!(Sent.next_statuses().is_empty());
+        assert!(Archived.next_statuses().is_empty());
     }
 
     fn arb_status() -> impl Strategy<Value = ApprovalStatus> {
@@ -55,7 +56,7 @@ mod tests {
             let mut at = Draft;
             let mut previous = None;
             for next in steps {
-                if may_move(at, next) {
+                if at.may_move(next) {
                     previous = Some(at);
                     at = next;
                 }
@@ -68,7 +69,7 @@ mod tests {
         /// Every status that is not final can still be archived.
         #[test]
         fn everything_unfinished_can_be_archived(status in arb_status()) {
-            prop_assert_eq!(may_move(status, Archived), !matches!(status, Sent | Archived));
+            prop_assert_eq!(status.may_move(Archived), !matches!(status, Sent | Archived));
         }
     }
 }

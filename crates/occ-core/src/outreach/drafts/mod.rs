@@ -16,7 +16,7 @@ use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::reach::{self, Facts, reach_facts_sql};
 use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel, ContactStatus, Role};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
@@ -141,7 +141,7 @@ impl From<DraftRow> for Draft {
             author_user_id: row.author_user_id,
             quality_report: row.quality_report,
             approval_status: row.approval_status,
-            next_statuses: approval::allowed_next(row.approval_status),
+            next_statuses: row.approval_status.next_statuses(),
             reviewer_id: row.reviewer_id,
             reviewed_at: row.reviewed_at,
             notes: row.notes,
@@ -459,13 +459,6 @@ pub struct PatchDraft {
     pub notes: Option<String>,
 }
 
-fn refused(from: ApprovalStatus, to: ApprovalStatus) -> AppError {
-    let allowed: Vec<&str> = approval::allowed_next(from).iter().map(|s| s.as_str()).collect();
-    let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-    let message = format!("a draft that is {from} cannot become {to}; allowed: {allowed}");
-    AppError::refused("approval_status", "transition", message)
-}
-
 /// Edit a draft (reviewed again). An approved draft that is edited needs approving again; a
 /// sent or archived one cannot change.
 #[utoipa::path(patch, path = "/api/v1/drafts/{id}", tag = "drafts", request_body = PatchDraft, params(("id" = String, Path)),
@@ -497,7 +490,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 .await?;
             principal.require_owner(owner.as_deref())?;
             if !approval::editable(before.approval_status) {
-                return Err(refused(before.approval_status, ApprovalStatus::Pending));
+                return Err(before.approval_status.refusal(ApprovalStatus::Pending));
             }
             let mut c = Check::default();
             let (subject, text) =
@@ -572,8 +565,8 @@ fn judge(principal: &Principal, facts: &str, to: ApprovalStatus) -> AppResult<Ap
     let (status, channel): (ApprovalStatus, Channel) =
         (status.parse().map_err(internal)?, channel.parse().map_err(internal)?);
     principal.require_owner(owner.as_deref())?;
-    if !approval::may_move(status, to) {
-        return Err(refused(status, to));
+    if !status.may_move(to) {
+        return Err(status.refusal(to));
     }
     if to == ApprovalStatus::Approved {
         let unresolved: Vec<String> =
@@ -629,7 +622,7 @@ fn push_move(
 /// the draft is in a status it may move from, that the caller may work its contact and (to
 /// approve) that its merge fields are resolved and its person may be contacted on its channel
 /// now, then writes the move with its audit entry. The facts the check accepts are the ones
-/// [`judge`] accepts, listed by the same rules ([`approval::may_move`], [`reach::decide`]).
+/// [`judge`] accepts, listed by the same rules ([`Lifecycle::may_move`], [`reach::decide`]).
 /// When the check fails, a second round trip reads the facts and [`judge`] says why (see
 /// [`Conn::explained_batch`]).
 async fn decide(
@@ -654,8 +647,7 @@ async fn decide(
         facts_sql!(),
         " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id"
     );
-    let from: Vec<&str> =
-        ApprovalStatus::ALL.iter().filter(|s| approval::may_move(**s, to)).map(|s| s.as_str()).collect();
+    let from: Vec<&str> = ApprovalStatus::ALL.iter().filter(|s| s.may_move(to)).map(|s| s.as_str()).collect();
     let from = serde_json::to_string(&from).map_err(internal)?;
     let reachable = (to == ApprovalStatus::Approved).then(reachable);
     let at = now();
@@ -817,7 +809,7 @@ pub(crate) async fn bulk(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 };
                 // The same draft again further down the list finds it moved already.
                 let judged = if moved.contains(&id) {
-                    Err(refused(to, to))
+                    Err(to.refusal(to))
                 } else {
                     facts.get(id).ok_or(AppError::NotFound(ENTITY)).and_then(|f| judge(principal, f, to))
                 };

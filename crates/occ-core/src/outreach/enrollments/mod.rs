@@ -14,7 +14,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{ContactStatus, EnrollmentStatus, ExitReason, Role, SequenceStatus, Stage};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
@@ -35,6 +35,21 @@ pub fn routes() -> Routes {
         .post("/api/v1/enrollments/{id}/pause", Signed(WriteData), handler!(pause))
         .post("/api/v1/enrollments/{id}/resume", Signed(WriteData), handler!(resume))
         .post("/api/v1/enrollments/{id}/exit", Signed(WriteData), handler!(exit))
+}
+
+/// An enrollment's lifecycle: a person pauses, resumes or ends one (the worker completes it
+/// after its last step); completed and exited are final.
+impl Lifecycle for EnrollmentStatus {
+    const RECORD: &'static str = "an enrollment";
+
+    fn next_statuses(self) -> &'static [Self] {
+        use EnrollmentStatus::*;
+        match self {
+            Active => &[Paused, Completed, Exited],
+            Paused => &[Active, Exited],
+            Completed | Exited => &[],
+        }
+    }
 }
 
 /// A contact in a sequence.
@@ -435,31 +450,26 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
             if principal.role == Role::Bdr {
                 principal.require_owner(owner.as_deref())?;
             }
-            let (from, to, sql, action): (&[EnrollmentStatus], EnrollmentStatus, &'static str, &str) = match what {
+            let (to, sql, action): (EnrollmentStatus, &'static str, &str) = match what {
                 Move::Pause => (
-                    &[EnrollmentStatus::Active],
                     EnrollmentStatus::Paused,
                     "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
                     "enrollment.pause",
                 ),
                 Move::Resume => (
-                    &[EnrollmentStatus::Paused],
                     EnrollmentStatus::Active,
                     "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
                     "enrollment.resume",
                 ),
                 Move::Exit => (
-                    &[EnrollmentStatus::Active, EnrollmentStatus::Paused],
                     EnrollmentStatus::Exited,
                     "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
                      ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
                     "enrollment.exit",
                 ),
             };
-            if !from.contains(&before.status) {
-                let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-                let message = format!("the enrollment is {}; this needs it {}", before.status, allowed.join(" or "));
-                return Err(AppError::refused("status", "transition", message));
+            if !before.status.may_move(to) {
+                return Err(before.status.refusal(to));
             }
             let mut batch = Batch::new();
             batch.push(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()])?;

@@ -16,7 +16,7 @@ use crate::access::Action::{ManageSequences, ReadData};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::domain::enums::{Channel, SequenceStatus, StepKind};
-use crate::domain::{new_id, now};
+use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, ErrorResponse, FieldError};
 use crate::handler;
 use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta, Routes};
@@ -38,6 +38,21 @@ pub fn routes() -> Routes {
         .get("/api/v1/sequences/{id}", Signed(ReadData), handler!(get))
         .patch("/api/v1/sequences/{id}", Signed(ManageSequences), handler!(update))
         .delete("/api/v1/sequences/{id}", Signed(ManageSequences), handler!(delete))
+}
+
+/// A sequence's lifecycle: active, paused and archived, each reachable from the others (an
+/// archived sequence can be brought back).
+impl Lifecycle for SequenceStatus {
+    const RECORD: &'static str = "a sequence";
+
+    fn next_statuses(self) -> &'static [Self] {
+        use SequenceStatus::*;
+        match self {
+            Active => &[Paused, Archived],
+            Paused => &[Active, Archived],
+            Archived => &[Active, Paused],
+        }
+    }
 }
 
 /// One step of a sequence.
@@ -506,6 +521,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let result = conn
         .read_then_write(async |conn| {
             let before = load(conn, &id).await?;
+            let moved = before.status.check_move(body.status)?;
             let mut c = Check::default();
             let name = match body.name {
                 Patch::Absent => None,
@@ -534,7 +550,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     name.as_deref(),
                     description.is_some(),
                     description.clone().flatten(),
-                    body.status.map(SequenceStatus::as_str),
+                    moved.map(SequenceStatus::as_str),
                     body.autopilot,
                     at.as_str()
                 ],
@@ -555,7 +571,7 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let after_view = audit_view(
                 name.as_deref().unwrap_or(&before.name),
                 description.as_ref().map_or(before.description.as_deref(), Option::as_deref),
-                body.status.unwrap_or(before.status),
+                moved.unwrap_or(before.status),
                 body.autopilot.unwrap_or(before.autopilot),
                 &steps.as_deref().map_or_else(|| before.steps.clone(), planned),
             );
