@@ -149,6 +149,18 @@ impl Query {
             .collect()
     }
 
+    /// A value of a closed set (a status, a channel): absent, or one of the set's names (a 422
+    /// naming the parameter and the names otherwise).
+    pub fn closed<T>(&mut self, name: &'static str) -> AppResult<Option<T>>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        self.one(name)
+            .map(|text| text.parse().map_err(|e: T::Err| AppError::invalid(name, "one_of", e.to_string())))
+            .transpose()
+    }
+
     /// An RFC 3339 time, normalised to UTC with milliseconds; anything else is a 422.
     pub fn time(&mut self, name: &'static str) -> AppResult<Option<String>> {
         self.one(name).map(|text| parse_time(name, &text)).transpose()

@@ -339,8 +339,7 @@ async fn finish_local(conn: &libsql::Connection, batch: &mut Batch) -> AppResult
 async fn run_local(conn: &libsql::Connection, sql: &str, params: Params) -> Result<Answered, libsql::Error> {
     let before = conn.total_changes();
     let mut rows = conn.query(sql, params).await?;
-    let names: std::sync::Arc<[String]> =
-        (0..rows.column_count()).map(|i| rows.column_name(i).unwrap_or_default().to_owned()).collect();
+    let names = super::row::Names::of(&rows);
     let mut out = Vec::new();
     while let Some(row) = rows.next().await? {
         out.push(Row::detach(&row, &names).map_err(|e| libsql::Error::Misuse(e.to_string()))?);

@@ -6,9 +6,10 @@
 //! stored; a blob reads as `Vec<u8>`; JSON text columns read through [`json`] and [`json_opt`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
-use serde::de::value::{SeqDeserializer, StrDeserializer};
+use serde::de::value::{SeqDeserializer, StrDeserializer, U64Deserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 
 use super::{FromColumn, Row, Value};
@@ -16,7 +17,7 @@ use crate::error::{AppError, AppResult};
 
 /// Decodes `row` into `T` by column name.
 pub fn from_row<T: DeserializeOwned>(row: &Row) -> AppResult<T> {
-    T::deserialize(Columns { row, next: 0 })
+    T::deserialize(Columns::new(row))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("a row did not decode as {}: {e}", std::any::type_name::<T>())))
 }
 
@@ -60,10 +61,19 @@ impl de::Error for DecodeError {
     }
 }
 
-/// A row seen as a map from column name to value.
+/// A row seen as a map from column to value. Decoding a struct, a column is named by its
+/// field's index, found once per statement ([`super::row::Names::plan`]); otherwise (a map, a
+/// struct with a flattened part) by its name.
 struct Columns<'r> {
     row: &'r Row,
     next: i32,
+    plan: Option<Arc<[u64]>>,
+}
+
+impl<'r> Columns<'r> {
+    fn new(row: &'r Row) -> Self {
+        Self { row, next: 0, plan: None }
+    }
 }
 
 impl<'de> de::Deserializer<'de> for Columns<'_> {
@@ -73,9 +83,19 @@ impl<'de> de::Deserializer<'de> for Columns<'_> {
         visitor.visit_map(self)
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        let plan = self.row.names().plan(fields);
+        visitor.visit_map(Columns { plan: Some(plan), ..self })
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
 
@@ -85,6 +105,11 @@ impl<'de> MapAccess<'de> for Columns<'_> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
         if self.next >= self.row.column_count() {
             return Ok(None);
+        }
+        if let Some(field) =
+            self.plan.as_ref().and_then(|plan| usize::try_from(self.next).ok().and_then(|i| plan.get(i)))
+        {
+            return seed.deserialize(U64Deserializer::<DecodeError>::new(*field)).map(Some);
         }
         let name = self.row.column_name(self.next).unwrap_or_default();
         seed.deserialize(StrDeserializer::<DecodeError>::new(name)).map(Some)
@@ -165,13 +190,12 @@ impl<'de> de::Deserializer<'de> for Column {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
+    use super::super::row::Names;
     use super::*;
     use crate::domain::enums::Stage;
 
     fn row(columns: &[(&str, Value)]) -> Row {
-        let names: Arc<[String]> = columns.iter().map(|(n, _)| (*n).to_owned()).collect();
+        let names = Names::new(columns.iter().map(|(n, _)| (*n).to_owned()));
         Row::values(names, columns.iter().map(|(_, v)| v.clone()).collect())
     }
 
@@ -231,6 +255,30 @@ mod tests {
         assert!(err.to_string().contains("missing field `count`"), "{err}");
         let err = from_row::<Decoded>(&row(&[("stage", Value::Text("nowhere".to_owned()))])).expect_err("refused");
         assert!(err.to_string().contains("column stage"), "{err}");
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Pair {
+        b: i64,
+        a: String,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Other {
+        a: String,
+    }
+
+    #[test]
+    fn the_rows_of_one_statement_share_their_plan_and_another_struct_finds_its_own() {
+        let names = Names::new(["a", "skip", "b"].map(str::to_owned));
+        let rows: Vec<Row> = (0..3)
+            .map(|i| Row::values(names.clone(), vec![Value::Text(format!("r{i}")), Value::Null, Value::Integer(i)]))
+            .collect();
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(from_row::<Pair>(row).expect("pair"), Pair { b: i as i64, a: format!("r{i}") });
+            assert_eq!(from_row::<Other>(row).expect("other"), Other { a: format!("r{i}") });
+        }
+        assert_eq!(&*names.plan(&["b", "a"]), &[1, 2, 0], "a, skip (no field), b");
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! Statements, values, rows and failures in the Hrana protocol's form, for the remote client.
 
-use std::sync::Arc;
-
 use libsql::params::Params;
 use libsql_hrana::proto::{Stmt, StmtResult};
 
@@ -47,7 +45,7 @@ pub(super) fn from_hrana(value: libsql_hrana::proto::Value) -> Value {
 
 /// The rows of a statement's result, as [`super::Row`]s.
 pub(super) fn rows(result: StmtResult) -> Vec<super::Row> {
-    let names: Arc<[String]> = result.cols.into_iter().map(|c| c.name.unwrap_or_default()).collect();
+    let names = super::row::Names::new(result.cols.into_iter().map(|c| c.name.unwrap_or_default()));
     result
         .rows
         .into_iter()

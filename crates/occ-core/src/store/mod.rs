@@ -267,8 +267,9 @@ impl Conn {
             Link::Local { conn, .. } => {
                 calls::round_trip();
                 let mut rows = conn.query(sql, params).await?;
+                let names = row::Names::of(&rows);
                 while let Some(row) = rows.next().await? {
-                    match decode(&Row::local(row)) {
+                    match decode(&Row::local(row, names.clone())) {
                         Ok(value) => out.push(value),
                         Err(err) => return Ok(Err(err)),
                     }
