@@ -1,5 +1,8 @@
 //! The audit log's write side. The application records who did what (this module); the
 //! audited tables' triggers record the row before and after (migrations/0001_init.up.sql).
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 use crate::error::AppResult;
 use crate::store::{Batch, Conn};

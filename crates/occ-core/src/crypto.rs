@@ -1,5 +1,8 @@
 //! Secrets at rest (SMTP passwords and the like): XChaCha20-Poly1305 keyed by `OCC_SECRET_KEY`.
 //! A sealed value is `v1:` + base64(nonce || ciphertext), so the format can change later.
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

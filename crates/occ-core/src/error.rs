@@ -1,5 +1,8 @@
 //! `AppError`: every way a request can fail, each with its status code, and the one JSON error
 //! envelope they are all answered with.
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode, header};

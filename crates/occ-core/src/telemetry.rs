@@ -1,5 +1,8 @@
 //! Logging set-up: one subscriber per process, JSON or pretty lines, and a panic hook that
 //! logs where a panic happened without its message (which could hold request data).
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 use tracing_subscriber::EnvFilter;
 

@@ -1,5 +1,8 @@
 //! The rules shared by every create and patch body: collect each field's failure so one 422
 //! names every problem, and turn PATCH fields into "leave / clear / set".
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 use crate::domain::parse_timezone;
 use crate::domain::text::{Lines, forbidden};

@@ -1,6 +1,9 @@
 //! Who may do what: the one permission table, the signed-in principal, and the checks every
 //! route goes through (see `http::handle`). Role rules follow SPEC.md section 4; token scopes
 //! narrow what a token's user may do, never widen it.
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 mod authenticate;
 pub mod cookie;

@@ -1,5 +1,8 @@
 //! Domain types: values that have passed validation (parse, don't validate), ids, closed sets,
 //! and the one way a status moves (`lifecycle`).
+//!
+//! Platform layer (see the crate's documentation): it names no feature, only other platform
+//! modules; `cargo xtask layers` checks it.
 
 mod closed_enum;
 pub mod enums;

@@ -7,6 +7,10 @@
 //! On a remote server the batch is one Hrana batch, each step run only if the one before it
 //! succeeded, a `ROLLBACK` step when the `COMMIT` did not happen; on the embedded engine the
 //! same steps run one by one on the connection. Either way a batch counts as one round trip.
+//!
+//! This file is longer than 400 lines because it is one concern whose parts share the batch's
+//! private plan: building a batch, reading its outcome, and running it on either engine with the
+//! same commit-or-nothing rule and the same patience with a busy database.
 
 use std::borrow::Cow;
 

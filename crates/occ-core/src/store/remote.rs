@@ -8,6 +8,10 @@
 //! one batch (one round trip), every call has a deadline, and an instance holds at most
 //! [`STREAMS`] streams at once, so a slow server makes OCC answer 503 quickly instead of piling
 //! up work on it.
+//!
+//! This file is longer than 400 lines because it is one concern, a connection's life on the
+//! server: its stream (kept, reset, given back), its transaction, and each call with its deadline
+//! and its answer checked, all over the same private state.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
