@@ -1,4 +1,8 @@
 //! The one configuration struct, loaded once per process from the environment.
+//!
+//! This file is longer than 400 lines because it is one concern, reading the environment into
+//! [`Config`]: its types, the reading and the check of each variable (about 300 lines), and the
+//! tests that drive them through [`Config::from_lookup`].
 
 use std::fmt;
 use std::path::PathBuf;

@@ -14,7 +14,7 @@ use crate::domain::enums::{Role, SignalKind};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
-use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
 use crate::store::{Conn, from_row};
 use crate::validate::Check;
 
@@ -224,10 +224,9 @@ pub async fn for_subject(
     conn: &Conn,
     contact_id: Option<&str>,
     account_id: Option<&str>,
-    limit: u32,
-    after: Option<(String, String)>,
+    page: &Keyset<(String, String)>,
 ) -> AppResult<Page<Signal>> {
-    let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+    let (after_at, after_id) = page.after_pair();
     let rows = conn
         .query_all(
             concat!(
@@ -238,12 +237,12 @@ pub async fn for_subject(
             ),
             libsql::named_params! {
                 ":contact_id": contact_id, ":account_id": account_id, ":now": now(),
-                ":after_at": after_at, ":after_id": after_id, ":limit": i64::from(limit) + 1,
+                ":after_at": after_at, ":after_id": after_id, ":limit": page.fetch(),
             },
             from_row,
         )
         .await?;
-    Page::from_rows(rows, limit, |s| (s.occurred_at.clone(), s.id.clone()))
+    page.page(rows, |s| (s.occurred_at.clone(), s.id.clone()))
 }
 
 /// A contact's or an account's signals, newest first.
@@ -260,10 +259,9 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         c.fail("contact_id", "required", "give contact_id or account_id");
     }
     c.finish(())?;
-    let limit = http::limit(&mut q)?;
-    let after = http::cursor(&mut q)?;
+    let page = Keyset::of(&mut q)?;
     q.finish()?;
-    http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), limit, after).await?)
+    http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), &page).await?)
 }
 
 /// Delete a signal (managers and admins, as for any record).

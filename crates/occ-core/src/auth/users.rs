@@ -11,7 +11,7 @@ use crate::domain::enums::Role;
 use crate::domain::text::{Lines, forbidden};
 use crate::domain::{EmailAddress, UserId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
-use crate::http::{self, Ctx, Page, Patch, Query, RequestMeta};
+use crate::http::{self, Ctx, Keyset, Page, Patch, Query, RequestMeta};
 use crate::store::{Batch, Conn, Row, Step, from_row, single};
 
 const ENTITY: &str = "user";
@@ -199,15 +199,15 @@ pub async fn update_user(
 }
 
 /// One page of users, in creation order (one call).
-pub async fn list_users(conn: &Conn, limit: u32, after: Option<String>) -> AppResult<Page<User>> {
+pub async fn list_users(conn: &Conn, page: &Keyset<String>) -> AppResult<Page<User>> {
     let rows = conn
         .query_all(
             concat!("SELECT ", user_columns!(), " FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2"),
-            libsql::params![after, i64::from(limit) + 1],
+            libsql::params![page.after().map(String::as_str), page.fetch()],
             from_row,
         )
         .await?;
-    Page::from_rows(rows, limit, |u| u.id.clone())
+    page.page(rows, |u| u.id.clone())
 }
 
 /// `POST /api/v1/users`.
@@ -260,10 +260,9 @@ fn user_id(req: &Request<Bytes>) -> AppResult<String> {
     responses((status = 200, body = Page<User>), (status = 403, body = crate::error::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
-    let limit = http::limit(&mut q)?;
-    let after = http::cursor::<String>(&mut q)?;
+    let page = Keyset::of(&mut q)?;
     q.finish()?;
-    http::ok(&list_users(&ctx.conn().await?, limit, after).await?)
+    http::ok(&list_users(&ctx.conn().await?, &page).await?)
 }
 
 /// One user (admins).

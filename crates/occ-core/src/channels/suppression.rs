@@ -17,7 +17,7 @@ use crate::domain::enums::{SuppressionKind, SuppressionReason};
 use crate::domain::{DomainName, EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
-use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
 use crate::store::{Batch, Step, from_row};
 use crate::validate::Check;
 
@@ -317,18 +317,11 @@ pub(crate) async fn import(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let prefix = q.one("q").map(|t| t.to_lowercase());
-    let kind = q
-        .one("kind")
-        .map(|k| k.parse::<SuppressionKind>().map_err(|e| AppError::invalid("kind", "one_of", e.to_string())))
-        .transpose()?;
-    let reason = q
-        .one("reason")
-        .map(|r| r.parse::<SuppressionReason>().map_err(|e| AppError::invalid("reason", "one_of", e.to_string())))
-        .transpose()?;
-    let limit = http::limit(&mut q)?;
-    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    let kind = q.closed::<SuppressionKind>("kind")?;
+    let reason = q.closed::<SuppressionReason>("reason")?;
+    let page = Keyset::<(String, String)>::of(&mut q)?;
     q.finish()?;
-    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let (after_at, after_id) = page.after_pair();
     // A prefix search walks the (kind, value) index range of each kind.
     let rows = ctx
         .conn()
@@ -347,12 +340,12 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 prefix,
                 after_at,
                 after_id,
-                i64::from(limit) + 1
+                page.fetch()
             ],
             from_row::<Entry>,
         )
         .await?;
-    http::ok(&Page::from_rows(rows, limit, |e| (e.created_at.clone(), e.id.clone()))?)
+    http::ok(&page.page(rows, |e| (e.created_at.clone(), e.id.clone()))?)
 }
 
 /// Lift an entry (admins; audited). An erased person's hash is never lifted (409).

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
-use crate::http::{self, Ctx, Page, Query};
+use crate::http::{self, Ctx, Keyset, Page, Query};
 use crate::store::{Row, from_row};
 
 /// One audited change.
@@ -81,10 +81,6 @@ fn decode(row: &Row) -> AppResult<AuditEntry> {
     from_row::<AuditRow>(row).map(AuditEntry::from)
 }
 
-/// The keyset position: the last entry's time and id.
-#[derive(Debug, Serialize, Deserialize)]
-struct Cursor(String, String);
-
 /// One statement per index the filters can use; every filter applies in each.
 macro_rules! audit_sql {
     ($index:literal) => {
@@ -119,8 +115,8 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let user_id = q.one("actor");
     let since = q.time("since")?;
     let until = q.time("until")?;
-    let limit = http::limit(&mut q)?;
-    let after: Option<Cursor> = http::cursor(&mut q)?;
+    // The keyset position: the last entry's time and id.
+    let page = Keyset::<(String, String)>::of(&mut q)?;
     q.finish()?;
     let sql = if user_id.is_some() {
         audit_sql!("audit_log_user_at")
@@ -129,7 +125,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     } else {
         audit_sql!("audit_log_at")
     };
-    let (after_at, after_id) = after.map_or((None, None), |Cursor(at, id)| (Some(at), Some(id)));
+    let (after_at, after_id) = page.after_pair();
     let rows = ctx
         .conn()
         .await?
@@ -137,10 +133,10 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             sql,
             libsql::named_params! {
                 ":entity": entity, ":entity_id": entity_id, ":user_id": user_id, ":since": since, ":until": until,
-                ":after_at": after_at, ":after_id": after_id, ":limit": i64::from(limit) + 1,
+                ":after_at": after_at, ":after_id": after_id, ":limit": page.fetch(),
             },
             decode,
         )
         .await?;
-    http::ok(&Page::from_rows(rows, limit, |e| Cursor(e.at.clone(), e.id.clone()))?)
+    http::ok(&page.page(rows, |e| (e.at.clone(), e.id.clone()))?)
 }

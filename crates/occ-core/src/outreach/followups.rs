@@ -13,7 +13,7 @@ use crate::domain::enums::{Channel, FollowupStatus};
 use crate::domain::{Lifecycle, new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
-use crate::http::{self, Ctx, Page, Query, RequestMeta, Routes};
+use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
 use crate::store::{Batch, Row, from_row, single};
 use crate::validate::Check;
 
@@ -202,17 +202,12 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let contact = q.id("contact_id")?;
-    let status = q
-        .one("status")
-        .map(|s| s.parse::<FollowupStatus>().map_err(|e| AppError::invalid("status", "one_of", e.to_string())))
-        .transpose()?
-        .unwrap_or(FollowupStatus::Pending);
+    let status = q.closed::<FollowupStatus>("status")?.unwrap_or(FollowupStatus::Pending);
     let due_before = q.one("due_before").map(|t| http::parse_time("due_before", &t)).transpose()?;
     let owner = q.one("owner").map(|o| if o == "me" { principal.user_id.clone() } else { o });
-    let limit = http::limit(&mut q)?;
-    let after: Option<(String, String)> = http::cursor(&mut q)?;
+    let page = Keyset::<(String, String)>::of(&mut q)?;
     q.finish()?;
-    let (after_at, after_id) = after.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let (after_at, after_id) = page.after_pair();
     let rows = ctx
         .conn()
         .await?
@@ -223,11 +218,11 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 " FROM followups WHERE status = ?1 AND (?2 IS NULL OR contact_id = ?2) AND (?3 IS NULL OR due_at < ?3) \
                  AND (?4 IS NULL OR owner_id = ?4) AND (?5 IS NULL OR (due_at, id) > (?5, ?6)) ORDER BY due_at, id LIMIT ?7"
             ),
-            libsql::params![status.as_str(), contact, due_before, owner, after_at, after_id, i64::from(limit) + 1],
+            libsql::params![status.as_str(), contact, due_before, owner, after_at, after_id, page.fetch()],
             decode,
         )
         .await?;
-    http::ok(&Page::from_rows(rows, limit, |f| (f.due_at.clone(), f.id.clone()))?)
+    http::ok(&page.page(rows, |f| (f.due_at.clone(), f.id.clone()))?)
 }
 
 /// `PATCH /api/v1/followups/{id}`.

@@ -1,0 +1,44 @@
+//! Reading batches: the list, newest first, and one by id.
+
+use ::http::{Request, Response};
+use bytes::Bytes;
+
+use super::{Batch, batch_columns, batch_id, decode, load};
+use crate::domain::enums::BatchStatus;
+use crate::error::{AppResult, ErrorResponse};
+use crate::http::{self, Ctx, Keyset, Page, Query};
+
+/// Batches, newest first; `status` filters.
+#[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
+    params(("status" = Option<crate::domain::enums::BatchStatus>, Query), crate::http::PageLimit, crate::http::PageCursor),
+    responses((status = 200, body = Page<Batch>), (status = 422, body = ErrorResponse)))]
+pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let mut q = Query::of(&req);
+    let status = q.closed::<BatchStatus>("status")?;
+    let page = Keyset::<(String, String)>::of(&mut q)?;
+    q.finish()?;
+    let (after_at, after_id) = page.after_pair();
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(
+            concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM batches WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ),
+            libsql::params![status.map(BatchStatus::as_str), after_at, after_id, page.fetch()],
+            decode,
+        )
+        .await?;
+    http::ok(&page.page(rows, |b| (b.created_at.clone(), b.id.clone()))?)
+}
+
+/// One batch.
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches", params(("id" = String, Path)),
+    responses((status = 200, body = Batch), (status = 404, body = ErrorResponse)))]
+pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let id = batch_id(&req)?;
+    http::ok(&load(&ctx.conn().await?, &id).await?)
+}
