@@ -9,7 +9,7 @@ use crate::access::Principal;
 use crate::audit::Actor;
 use crate::domain::AccountId;
 use crate::error::{AppResult, ErrorResponse};
-use crate::http::{self, Ctx, Page, Query, RequestMeta};
+use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta};
 
 fn actor(req: &Request<Bytes>) -> AppResult<Actor> {
     Ok(Principal::of(req)?.actor(&RequestMeta::of(req)?.request_id))
@@ -49,14 +49,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let (sort, descending) = http::sort(&mut q, Sort::ALLOWED)?;
-    let query = ListQuery {
-        industries: q.many("industry"),
-        q: q.one("q"),
-        sort,
-        descending,
-        limit: http::limit(&mut q)?,
-        after: http::cursor(&mut q)?,
-    };
+    let query =
+        ListQuery { industries: q.many("industry"), q: q.one("q"), sort, descending, page: Keyset::of(&mut q)? };
     q.finish()?;
     let conn = ctx.conn().await?;
     http::ok(&repo::list(&conn, &query).await?)

@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
-use crate::http::Page;
+use crate::http::{Keyset, Page};
 use crate::store::{Batch, Conn, Row, from_row, single};
 
 const ENTITY: &str = "account";
@@ -236,10 +236,8 @@ pub struct ListQuery {
     pub sort: Sort,
     /// Descending.
     pub descending: bool,
-    /// Page size.
-    pub limit: u32,
-    /// Where the previous page ended: (sort key, id).
-    pub after: Option<Cursor>,
+    /// The page: its size, and where the previous page ended (sort key, id).
+    pub page: Keyset<Cursor>,
 }
 
 /// A keyset position: the last row's sort key and id.
@@ -299,7 +297,7 @@ fn list_statement(sort: Sort, descending: bool) -> &'static str {
 pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
     let (fts, prefix) = crate::store::text_search(query.q.as_deref());
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
-    let (after_key, after_id) = match &query.after {
+    let (after_key, after_id) = match query.page.after() {
         Some(Cursor(key, id)) => (Some(key.as_str()), Some(id.as_str())),
         None => (None, None),
     };
@@ -308,11 +306,11 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
             list_statement(query.sort, query.descending),
             named_params! {
                 ":industries": industries, ":fts": fts, ":prefix": prefix,
-                ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(query.limit) + 1,
+                ":after_key": after_key, ":after_id": after_id, ":limit": query.page.fetch(),
             },
             from_row::<ListRow>,
         )
         .await?;
-    let page = Page::from_rows(rows, query.limit, |r| Cursor(r.sort_key.clone(), r.account.id.clone()))?;
+    let page = query.page.page(rows, |r| Cursor(r.sort_key.clone(), r.account.id.clone()))?;
     Ok(Page { items: page.items.into_iter().map(|r| r.account.into()).collect(), next_cursor: page.next_cursor })
 }

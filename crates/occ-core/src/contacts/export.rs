@@ -18,7 +18,7 @@ use crate::contacts::Contact;
 use crate::contacts::list::{self as contacts, Filters};
 use crate::error::{AppResult, ErrorResponse};
 use crate::handler;
-use crate::http::{self, ByteStream, Ctx, Query, RequestMeta, Routes};
+use crate::http::{self, ByteStream, Ctx, Keyset, Query, RequestMeta, Routes};
 use crate::store::Conn;
 
 /// Rows read per database call while exporting.
@@ -181,13 +181,13 @@ pub(crate) async fn export_contacts(ctx: &Ctx, req: Request<Bytes>) -> AppResult
     q.finish()?;
     let conn = ctx.conn().await?;
     audit_export(&conn, &req, "contacts").await?;
-    let page = contacts::list(&conn, &filters, sort, descending, PAGE, None).await?;
+    let page = contacts::list(&conn, &filters, sort, descending, &Keyset::new(PAGE, None)).await?;
     let conn = Arc::new(conn);
     let next = move |cursor: String| {
         let (conn, filters) = (conn.clone(), filters.clone());
         async move {
             let after = http::decode_cursor(&cursor)?;
-            let page = contacts::list(&conn, &filters, sort, descending, PAGE, Some(after)).await?;
+            let page = contacts::list(&conn, &filters, sort, descending, &Keyset::new(PAGE, Some(after))).await?;
             Ok((page.items, page.next_cursor))
         }
     };
@@ -238,7 +238,8 @@ fn account_row(a: &Account) -> Vec<Cow<'_, str>> {
 pub(crate) async fn export_accounts(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let (sort, descending) = http::sort(&mut q, accounts::Sort::ALLOWED)?;
-    let query = ListQuery { industries: q.many("industry"), q: q.one("q"), sort, descending, limit: PAGE, after: None };
+    let query =
+        ListQuery { industries: q.many("industry"), q: q.one("q"), sort, descending, page: Keyset::new(PAGE, None) };
     q.finish()?;
     let conn = ctx.conn().await?;
     audit_export(&conn, &req, "accounts").await?;
@@ -248,7 +249,7 @@ pub(crate) async fn export_accounts(ctx: &Ctx, req: Request<Bytes>) -> AppResult
         let conn = conn.clone();
         let mut query = query.clone();
         async move {
-            query.after = Some(http::decode_cursor(&cursor)?);
+            query.page = Keyset::new(PAGE, Some(http::decode_cursor(&cursor)?));
             let page = accounts::list(&conn, &query).await?;
             Ok((page.items, page.next_cursor))
         }

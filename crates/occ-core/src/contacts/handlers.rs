@@ -61,9 +61,9 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let filters = Filters::read(&mut q, &principal.user_id)?;
-    let (sort, descending, limit, after) = list::paging(&mut q)?;
+    let (sort, descending, page) = list::paging(&mut q)?;
     q.finish()?;
-    http::ok(&list::list(&ctx.conn().await?, &filters, sort, descending, limit, after).await?)
+    http::ok(&list::list(&ctx.conn().await?, &filters, sort, descending, &page).await?)
 }
 
 /// One contact.

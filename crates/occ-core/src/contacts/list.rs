@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
-use crate::http::{self, Page, Query};
+use crate::http::{self, Keyset, Page, Query};
 use crate::store::{Conn, from_row};
 
 /// Whose contacts.
@@ -219,8 +219,7 @@ pub async fn list(
     filters: &Filters,
     sort: Sort,
     descending: bool,
-    limit: u32,
-    after: Option<Cursor>,
+    page: &Keyset<Cursor>,
 ) -> AppResult<Page<Contact>> {
     let (fts, prefix) = crate::store::text_search(filters.q.as_deref());
     let (owner_kind, owner_id) = match &filters.owner {
@@ -228,13 +227,13 @@ pub async fn list(
         Some(Owner::Nobody) => (Some("nobody"), None),
         Some(Owner::User(id)) => (Some("user"), Some(id.as_str())),
     };
-    let (after_key, after_id) = match after {
-        Some(Cursor(key, id)) => (Some(key), Some(id)),
+    let (after_key, after_id) = match page.after() {
+        Some(Cursor(key, id)) => (Some(key), Some(id.as_str())),
         None => (None, None),
     };
     let after_key: libsql::Value = match after_key {
         Some(serde_json::Value::Number(n)) => n.as_i64().map_or(libsql::Value::Null, libsql::Value::Integer),
-        Some(serde_json::Value::String(s)) => libsql::Value::Text(s),
+        Some(serde_json::Value::String(s)) => libsql::Value::Text(s.clone()),
         _ => libsql::Value::Null,
     };
     let rows = conn
@@ -250,17 +249,17 @@ pub async fn list(
                 ":has_linkedin": filters.has_linkedin.map(i64::from),
                 ":touched_since": filters.touched_since.as_deref(), ":touched_before": filters.touched_before.as_deref(),
                 ":fts": fts, ":prefix": prefix,
-                ":after_key": after_key, ":after_id": after_id, ":limit": i64::from(limit) + 1,
+                ":after_key": after_key, ":after_id": after_id, ":limit": page.fetch(),
             },
             |row| from_row::<ContactRow<SortKey>>(row).map(ContactRow::split),
         )
         .await?;
-    let page = Page::from_rows(rows, limit, |(contact, key)| Cursor(key.sort_key.clone(), contact.id.clone()))?;
+    let page = page.page(rows, |(contact, key)| Cursor(key.sort_key.clone(), contact.id.clone()))?;
     Ok(Page { items: page.items.into_iter().map(|(c, _)| c).collect(), next_cursor: page.next_cursor })
 }
 
 /// Reads sort, limit and cursor.
-pub fn paging(q: &mut Query) -> AppResult<(Sort, bool, u32, Option<Cursor>)> {
+pub fn paging(q: &mut Query) -> AppResult<(Sort, bool, Keyset<Cursor>)> {
     let (sort, descending) = http::sort(q, Sort::ALLOWED)?;
-    Ok((sort, descending, http::limit(q)?, http::cursor(q)?))
+    Ok((sort, descending, Keyset::of(q)?))
 }

@@ -68,7 +68,7 @@ impl<T> Page<T> {
 /// with the id (`(due_at, id)`, `(name, id)`); a cursor holds the last key of a page, and the
 /// next page starts after it: `WHERE (?after_at IS NULL OR (due_at, id) > (?after_at, ?after_id))
 /// ORDER BY due_at, id LIMIT ?fetch`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Keyset<K> {
     limit: u32,
     after: Option<K>,
@@ -82,6 +82,11 @@ impl<K: DeserializeOwned> Keyset<K> {
 }
 
 impl<K> Keyset<K> {
+    /// A page of a size the code chooses, for a walk through a whole list (an export).
+    pub fn new(limit: u32, after: Option<K>) -> Self {
+        Self { limit, after }
+    }
+
     /// The key the page starts after; none for the first page.
     pub fn after(&self) -> Option<&K> {
         self.after.as_ref()

@@ -11,7 +11,7 @@ use crate::audit;
 use crate::contacts::list::{self, Filters, Sort};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
-use crate::http::{self, Ctx, Query, RequestMeta};
+use crate::http::{self, Ctx, Keyset, Query, RequestMeta};
 use crate::store::{Batch as Writes, Conn};
 use crate::validate::Check;
 
@@ -27,7 +27,7 @@ async fn select(conn: &Conn, query: &str, me: &str, limit: u32) -> AppResult<Vec
     let filters = Filters::read(&mut q, me).map_err(in_query)?;
     let (sort, descending): (Sort, bool) = http::sort(&mut q, Sort::ALLOWED).map_err(in_query)?;
     q.finish().map_err(in_query)?;
-    let page = list::list(conn, &filters, sort, descending, limit, None).await?;
+    let page = list::list(conn, &filters, sort, descending, &Keyset::new(limit, None)).await?;
     Ok(page.items.into_iter().map(|c| c.id).collect())
 }
 
