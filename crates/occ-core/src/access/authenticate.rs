@@ -194,11 +194,9 @@ struct Found {
     scopes: Option<String>,
 }
 
-/// A row of a lease: the credential, and its count for the minute with the lease.
+/// A lease's own column after the credential's: its count for the minute with the lease.
 #[derive(Deserialize)]
 struct Leased {
-    #[serde(flatten)]
-    found: Found,
     rate_count: i64,
 }
 
@@ -247,10 +245,10 @@ pub async fn authenticate(conn: &Conn, leases: &Leases, headers: &HeaderMap) -> 
                         ":hash": hash.as_str(), ":now": at.as_str(), ":window": window.as_str(),
                         ":lease": size, ":minute_ago": minute_ago.as_str(),
                     },
-                    from_row,
+                    |row| Ok((from_row::<Found>(row)?, from_row::<Leased>(row)?.rate_count)),
                 )
                 .await?;
-            let Leased { found, rate_count: count } = leased.ok_or(AppError::Unauthorized)?;
+            let (found, count) = leased.ok_or(AppError::Unauthorized)?;
             let granted = (API_BUDGET_PER_MINUTE - (count - size)).clamp(0, size);
             leases.keep(&hash, &window, granted, (API_BUDGET_PER_MINUTE - count).max(0), &found);
             if granted == 0 {

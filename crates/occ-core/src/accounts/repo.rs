@@ -272,11 +272,9 @@ macro_rules! list_sql {
     };
 }
 
-/// A row of a list: the account and its sort key, for the cursor.
+/// A listed account's own column after the account's: its sort key, for the cursor.
 #[derive(Deserialize)]
-struct ListRow {
-    #[serde(flatten)]
-    account: AccountRow,
+struct SortKey {
     sort_key: String,
 }
 
@@ -308,9 +306,12 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
                 ":industries": industries, ":fts": fts, ":prefix": prefix,
                 ":after_key": after_key, ":after_id": after_id, ":limit": query.page.fetch(),
             },
-            from_row::<ListRow>,
+            |row| Ok((from_row::<AccountRow>(row)?, from_row::<SortKey>(row)?)),
         )
         .await?;
-    let page = query.page.page(rows, |r| Cursor(r.sort_key.clone(), r.account.id.clone()))?;
-    Ok(Page { items: page.items.into_iter().map(|r| r.account.into()).collect(), next_cursor: page.next_cursor })
+    let page = query.page.page(rows, |(account, key)| Cursor(key.sort_key.clone(), account.id.clone()))?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(account, _)| account.into()).collect(),
+        next_cursor: page.next_cursor,
+    })
 }

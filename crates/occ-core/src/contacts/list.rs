@@ -251,7 +251,7 @@ pub async fn list(
                 ":fts": fts, ":prefix": prefix,
                 ":after_key": after_key, ":after_id": after_id, ":limit": page.fetch(),
             },
-            |row| from_row::<ContactRow<SortKey>>(row).map(ContactRow::split),
+            |row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?)),
         )
         .await?;
     let page = page.page(rows, |(contact, key)| Cursor(key.sort_key.clone(), contact.id.clone()))?;

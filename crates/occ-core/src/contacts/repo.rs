@@ -72,10 +72,10 @@ macro_rules! contact_columns {
 }
 pub(crate) use contact_columns;
 
-/// A contact's row: the columns of [`contact_columns!`] and, after them, the statement's own
-/// columns `E` (none by default), read in the same pass.
+/// A contact's row: the columns of [`contact_columns!`] (a statement's own columns after them
+/// are read from the same row into a struct of their own).
 #[derive(Deserialize)]
-pub(crate) struct ContactRow<E = ()> {
+pub(crate) struct ContactRow {
     id: String,
     first_name: String,
     last_name: Option<String>,
@@ -101,19 +101,16 @@ pub(crate) struct ContactRow<E = ()> {
     updated_at: String,
     account_name: Option<String>,
     account_domain: Option<String>,
-    /// The statement's own columns.
-    #[serde(flatten)]
-    more: E,
 }
 
-impl<E> ContactRow<E> {
-    /// The contact, and the statement's own columns.
-    pub(crate) fn split(self) -> (Contact, E) {
+impl ContactRow {
+    /// The contact.
+    pub(crate) fn into_contact(self) -> Contact {
         let account = match (&self.account_id, self.account_name) {
             (Some(id), Some(name)) => Some(AccountSummary { id: id.clone(), name, domain: self.account_domain }),
             _ => None,
         };
-        let contact = Contact {
+        Contact {
             id: self.id,
             first_name: self.first_name,
             last_name: self.last_name,
@@ -138,14 +135,13 @@ impl<E> ContactRow<E> {
             next_action_at: self.next_action_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        };
-        (contact, self.more)
+        }
     }
 }
 
 /// Reads a contact from the columns of [`contact_columns!`].
 pub(crate) fn decode(row: &Row) -> AppResult<Contact> {
-    from_row::<ContactRow>(row).map(|row| row.split().0)
+    from_row::<ContactRow>(row).map(ContactRow::into_contact)
 }
 
 /// Turns a failed write into the error a person can act on: a taken email or LinkedIn URL is a

@@ -210,7 +210,7 @@ pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             CARD_SQL,
             libsql::named_params! { ":id": id.as_str(), ":now": at.as_str(), ":timeline": TIMELINE_LIMIT },
             |row| {
-                let (contact, card) = from_row::<ContactRow<CardColumns>>(row)?.split();
+                let (contact, card) = (from_row::<ContactRow>(row)?.into_contact(), from_row::<CardColumns>(row)?);
                 let CardColumns { account, signals, enrollment, opportunity, timeline, talking_points: researched } =
                     card;
                 let signals = signals.unwrap_or_default();

@@ -67,7 +67,8 @@ impl de::Error for DecodeError {
 struct Columns<'r> {
     row: &'r Row,
     next: i32,
-    plan: Option<Arc<[u64]>>,
+    /// Decoding a struct: each column's field index, and the number of fields.
+    plan: Option<(Arc<[u64]>, u64)>,
 }
 
 impl<'r> Columns<'r> {
@@ -90,7 +91,7 @@ impl<'de> de::Deserializer<'de> for Columns<'_> {
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
         let plan = self.row.names().plan(fields);
-        visitor.visit_map(Columns { plan: Some(plan), ..self })
+        visitor.visit_map(Columns { plan: Some((plan, fields.len() as u64)), ..self })
     }
 
     serde::forward_to_deserialize_any! {
@@ -103,13 +104,18 @@ impl<'de> MapAccess<'de> for Columns<'_> {
     type Error = DecodeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
-        if self.next >= self.row.column_count() {
+        if let Some((plan, fields)) = &self.plan {
+            // A column no field takes is skipped, its value never read.
+            while let Some(&field) = usize::try_from(self.next).ok().and_then(|i| plan.get(i)) {
+                if field < *fields {
+                    return seed.deserialize(U64Deserializer::<DecodeError>::new(field)).map(Some);
+                }
+                self.next += 1;
+            }
             return Ok(None);
         }
-        if let Some(field) =
-            self.plan.as_ref().and_then(|plan| usize::try_from(self.next).ok().and_then(|i| plan.get(i)))
-        {
-            return seed.deserialize(U64Deserializer::<DecodeError>::new(*field)).map(Some);
+        if self.next >= self.row.column_count() {
+            return Ok(None);
         }
         let name = self.row.column_name(self.next).unwrap_or_default();
         seed.deserialize(StrDeserializer::<DecodeError>::new(name)).map(Some)

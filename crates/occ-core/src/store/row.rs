@@ -23,14 +23,15 @@ enum Inner {
 /// the struct its rows are decoded into: found once per statement, not once per row (see `de`).
 pub(super) struct Names {
     names: Box<[String]>,
-    /// For the struct decoded first (known by the address of its list of fields): each
-    /// column's field index, or the number of fields for a column no field takes.
-    plan: OnceLock<(usize, Arc<[u64]>)>,
+    /// For the first two structs decoded (known by the address of their list of fields; a row
+    /// may be read as a record and as the statement's own extra columns): each column's field
+    /// index, or the number of fields for a column no field takes.
+    plans: [OnceLock<(usize, Arc<[u64]>)>; 2],
 }
 
 impl Names {
     pub(super) fn new(names: impl IntoIterator<Item = String>) -> Arc<Self> {
-        Arc::new(Self { names: names.into_iter().collect(), plan: OnceLock::new() })
+        Arc::new(Self { names: names.into_iter().collect(), plans: [OnceLock::new(), OnceLock::new()] })
     }
 
     /// The names of the columns of an embedded statement's rows.
@@ -45,11 +46,14 @@ impl Names {
         let make = || -> Arc<[u64]> {
             self.names.iter().map(|name| fields.iter().position(|f| f == name).unwrap_or(fields.len()) as u64).collect()
         };
-        match self.plan.get() {
-            Some((k, plan)) if *k == key => plan.clone(),
-            Some(_) => make(),
-            None => self.plan.get_or_init(|| (key, make())).1.clone(),
+        for slot in &self.plans {
+            match slot.get() {
+                Some((k, plan)) if *k == key => return plan.clone(),
+                Some(_) => {}
+                None => return slot.get_or_init(|| (key, make())).1.clone(),
+            }
         }
+        make()
     }
 }
 

@@ -1,5 +1,6 @@
 //! A stored value as this instance last read it, for the writes that check in SQL that it is
-//! still so rather than read it first (the pacing settings: see `touchpoints::record_ad_hoc`).
+//! still so rather than read it first (the pacing settings, which recording a LinkedIn touch checks
+//! this way).
 
 /// What was read last: nothing yet, or the value (`None`: nothing stored).
 #[derive(Debug, Default)]

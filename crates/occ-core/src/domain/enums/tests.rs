@@ -1,4 +1,5 @@
 //! Every enum against the CHECK constraint of its column in the schema.
+
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../../../migrations/0001_init.up.sql");

@@ -1,4 +1,5 @@
-//! The approval guard: the one function that says which approval status may follow which.
+//! The approval guard: the one table that says which approval status may follow which (the
+//! draft's [`Lifecycle`]).
 //!
 //! draft -> pending (submitted for review) -> approved | rejected; approved -> sent | archived;
 //! an approved draft that is edited goes back to pending; a rejected one back to draft. Sent

@@ -2,6 +2,7 @@
 //! approved by a person (or by autopilot) before anything is sent. The approval guard
 //! (`approval`) owns the status moves; approving asks again whether the person may be contacted
 //! on the draft's channel now, in the same write.
+
 pub mod approval;
 pub(crate) mod bulk;
 mod compose;

@@ -4,6 +4,7 @@
 //! done, and an ad-hoc touch can carry the caller's own key. The contact's stage follows the
 //! first touch (touched) and the break-up step (break_up_sent); a call that booked a meeting
 //! books it. Email that OCC sends itself is recorded by the sender.
+
 mod check;
 pub(crate) mod create;
 pub(crate) mod list;
