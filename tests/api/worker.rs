@@ -172,7 +172,7 @@ async fn pauses_end_and_people_who_may_not_be_contacted_leave() {
     assert_eq!((first.drafted, first.exited, first.resumed), (0, 0, 0), "{first:?}");
     // A status set behind the API's back is still caught at the next step.
     conn.execute("UPDATE enrollments SET status = 'active', exit_reason = NULL, ended_at = NULL, next_due_at = ?2 WHERE contact_id = ?1",
-        libsql::params![id(&bo), occ_core::outreach::enrollments::due::stored(now)])
+        libsql::params![id(&bo), occ_core::domain::stored(now)])
         .await
         .expect("back in");
     assert_eq!(tick(&conn, now).await.expect("tick").exited, 1);

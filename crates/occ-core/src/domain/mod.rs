@@ -16,9 +16,19 @@ pub use ids::{AccountId, SessionId, TokenId, UserId, new_id};
 pub use lifecycle::Lifecycle;
 pub use web::{DomainName, EmailAddress, parse_timezone};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 /// The current time as stored and served: RFC 3339, UTC, milliseconds, `Z`.
 pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    stored(Utc::now())
+}
+
+/// A time as stored and served: RFC 3339, UTC, milliseconds, `Z`.
+pub fn stored(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The zone of an IANA name; UTC for one that is not known.
+pub fn zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::Tz::UTC)
 }

@@ -184,7 +184,7 @@ impl Family {
         crate::outreach::touchpoints::create::create,
         crate::outreach::touchpoints::list::list,
         crate::outreach::touchpoints::resolve::resolve,
-        crate::channels::sending::now::send_now,
+        crate::outreach::drafts::send::send_now,
         crate::outreach::linkedin::record,
         crate::outreach::linkedin::stats,
         crate::contacts::batches::create::create,

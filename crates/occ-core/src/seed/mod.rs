@@ -4,8 +4,8 @@
 //! of database calls in all.
 
 use crate::contacts::scoring::IcpConfig;
+use crate::domain::stored;
 use crate::error::AppResult;
-use crate::outreach::enrollments::due::stored;
 use crate::store::{Conn, single};
 
 mod book;

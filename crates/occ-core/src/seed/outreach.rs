@@ -15,7 +15,7 @@ use super::rows::Outreach;
 use super::walk::{Fate, Walk, stage_of, walk};
 use crate::contacts::scoring::{IcpConfig, SignalInput};
 use crate::domain::new_id;
-use crate::outreach::enrollments::due::stored;
+use crate::domain::stored;
 
 const WALKS: &[Walk] = &[
     // Due now: the tick drafts the first step, a call, a break-up.

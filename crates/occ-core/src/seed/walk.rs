@@ -13,8 +13,9 @@ use super::copy::{CALLS, REPLIES, SEQUENCES, StepCopy};
 use super::rows::Outreach;
 use crate::domain::enums::{Channel, ReplyIntent};
 use crate::domain::new_id;
+use crate::domain::{stored, zone};
 use crate::outreach::drafts::review::{Recipient, review};
-use crate::outreach::enrollments::due::{due_at, stored, zone};
+use crate::outreach::enrollments::due::due_at;
 use crate::outreach::replies::{NOT_NOW_DAYS, classify::classify};
 use crate::outreach::sequences::template::render;
 

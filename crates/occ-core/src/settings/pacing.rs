@@ -12,9 +12,9 @@ use crate::access::Principal;
 use crate::channels::identities::{self, Identity};
 use crate::channels::sending::allowance;
 use crate::domain::parse_timezone;
+use crate::domain::zone;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::outreach::enrollments::due::zone;
 use crate::store::{Batch, from_row};
 use crate::validate::Check;
 

@@ -15,7 +15,6 @@
 //! and skipped, so no email keeps the others from going.
 
 mod message;
-pub(crate) mod now;
 mod run;
 mod slots;
 mod waiting;
@@ -32,8 +31,8 @@ use serde::{Deserialize, Serialize};
 use crate::channels::identities::{self, Identity, identity_columns};
 use crate::config::Config;
 use crate::crypto::SecretBox;
+use crate::domain::{stored, zone};
 use crate::error::{AppError, AppResult};
-use crate::outreach::enrollments::due::{stored, zone};
 use crate::store::{Conn, from_row};
 
 pub use message::compose_body;

@@ -16,8 +16,8 @@ use crate::contacts::actions::advance;
 use crate::crypto::SecretBox;
 use crate::domain::enums::Stage;
 use crate::domain::new_id;
+use crate::domain::{stored, zone};
 use crate::error::AppResult;
-use crate::outreach::enrollments::due::{stored, zone};
 use crate::store::Conn;
 
 /// What became of one email offered to the run.

@@ -9,8 +9,8 @@ use super::waiting::Waiting;
 use super::{MAX_ATTEMPTS, allowance};
 use crate::channels::identities::Identity;
 use crate::channels::sender::Failure;
+use crate::domain::{stored, zone};
 use crate::error::{AppError, AppResult};
-use crate::outreach::enrollments::due::{stored, zone};
 use crate::store::{Conn, single};
 
 /// An identity's state for this run.

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
-use crate::outreach::enrollments::due;
 use crate::store::{Conn, single};
 
 /// Due steps taken per transaction.
@@ -183,7 +182,7 @@ pub async fn tick(conn: &Conn, now: DateTime<Utc>) -> AppResult<TickReport> {
 /// Runs one tick of the sequence steps at `now`: batches of due steps until none is left, or
 /// until `deadline` has passed (the first batch is always taken, so every tick moves on).
 pub async fn tick_until(conn: &Conn, now: DateTime<Utc>, deadline: Instant) -> AppResult<TickReport> {
-    let at = due::stored(now);
+    let at = crate::domain::stored(now);
     let resumed = conn
         .query_all(
             "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?1 \
@@ -224,7 +223,11 @@ async fn plan_followups(conn: &Conn, enrollments: &[String], now: DateTime<Utc>)
            'The sequence ended without an answer: try a new angle, or let them rest', c.owner_id, ?3, ?3 \
          FROM enrollments e JOIN contacts c ON c.id = e.contact_id \
          WHERE e.id IN (SELECT value FROM json_each(?1)) AND c.status IN ('active', 'dormant')",
-        libsql::params![ids, due::stored(now + chrono::Duration::days(NURTURE_DAYS)), due::stored(now)],
+        libsql::params![
+            ids,
+            crate::domain::stored(now + chrono::Duration::days(NURTURE_DAYS)),
+            crate::domain::stored(now)
+        ],
     )
     .await?;
     Ok(())

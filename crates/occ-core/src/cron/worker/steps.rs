@@ -184,10 +184,10 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
         Some(offset) => {
             // On schedule, and never closer to this step than the sequence's gap (a tick
             // that ran late does not fire two steps at once).
-            let zone = due::zone(&due.timezone);
+            let zone = crate::domain::zone(&due.timezone);
             let gap = offset - due.offset.unwrap_or(offset);
             let next = due::due_at(enrolled, offset, zone).max(due::due_at(now, gap, zone));
-            json!([due.enrollment, due.current_step, "active", null, due::stored(next), due.current_step + 1])
+            json!([due.enrollment, due.current_step, "active", null, crate::domain::stored(next), due.current_step + 1])
         }
         None => {
             report.completed += 1;
@@ -209,7 +209,7 @@ struct Moved {
 /// review passes), and its enrollment moves to the next step, completes, or ends when the
 /// contact may no longer be contacted. A step that cannot be planned waits [`RETRY_AFTER`].
 pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResult<(TickReport, usize)> {
-    let at = due::stored(now);
+    let at = crate::domain::stored(now);
     let actor = Actor::system(None);
     conn.immediate(async |conn| {
         let rows = conn
@@ -253,7 +253,7 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                 Err(err) => {
                     tracing::error!(enrollment = %enrollment, error = format!("{err:#}"), "a due step could not be drafted");
                     report.postponed += 1;
-                    let later = due::stored(now + RETRY_AFTER);
+                    let later = crate::domain::stored(now + RETRY_AFTER);
                     moves.push(json!([enrollment, current_step, "active", null, later, current_step]));
                 }
             }

@@ -12,9 +12,9 @@ use crate::audit;
 use crate::contacts::actions::Mover;
 use crate::domain::enums::Stage;
 use crate::domain::now;
+use crate::domain::stored;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::outreach::enrollments::due::stored;
 use crate::outreach::touchpoints::{self, RecordTouch};
 use crate::store::{Batch, Conn, from_row, single};
 

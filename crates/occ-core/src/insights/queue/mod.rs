@@ -21,10 +21,10 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::domain::enums::Role;
+use crate::domain::stored;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Query, Routes};
-use crate::outreach::enrollments::due::stored;
 use crate::store::from_row;
 
 /// The queue's routes (in the insights family).

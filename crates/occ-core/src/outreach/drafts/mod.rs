@@ -10,6 +10,7 @@ pub(crate) mod create;
 pub(crate) mod list;
 pub(crate) mod moves;
 pub mod review;
+pub(crate) mod send;
 pub(crate) mod update;
 
 use ::http::{Request, Response};
@@ -40,7 +41,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/drafts/{id}/approve", Signed(WriteData), handler!(moves::approve))
         .post("/api/v1/drafts/{id}/reject", Signed(WriteData), handler!(moves::reject))
         .post("/api/v1/drafts/{id}/archive", Signed(WriteData), handler!(moves::archive))
-        .post("/api/v1/drafts/{id}/send", Signed(WriteData), handler!(crate::channels::sending::now::send_now))
+        .post("/api/v1/drafts/{id}/send", Signed(WriteData), handler!(send::send_now))
 }
 
 /// A message draft.

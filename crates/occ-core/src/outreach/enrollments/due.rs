@@ -8,11 +8,6 @@ use chrono_tz::Tz;
 /// The local hour a later step becomes due.
 pub const START_HOUR: u32 = 9;
 
-/// The zone of an IANA name; UTC for one that is not known.
-pub fn zone(name: &str) -> Tz {
-    name.parse().unwrap_or(Tz::UTC)
-}
-
 /// When the step `day_offset` days into an enrollment made at `enrolled_at` is due, for a
 /// contact in `tz`.
 pub fn due_at(enrolled_at: DateTime<Utc>, day_offset: i64, tz: Tz) -> DateTime<Utc> {
@@ -32,14 +27,10 @@ pub fn due_at(enrolled_at: DateTime<Utc>, day_offset: i64, tz: Tz) -> DateTime<U
     due.max(enrolled_at)
 }
 
-/// A time as stored: RFC 3339 UTC with milliseconds.
-pub fn stored(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::zone;
     use proptest::prelude::*;
 
     fn at(text: &str) -> DateTime<Utc> {

@@ -134,7 +134,7 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let batch = body.batch_id.as_deref().map(|b| uuid_text("batch_id", b)).transpose()?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     let at = chrono::Utc::now();
-    let created = due::stored(at);
+    let created = crate::domain::stored(at);
     let conn = ctx.conn().await?;
     let (outcome, (results, view)) = conn
         .read_then_write(async |conn| {
@@ -191,8 +191,8 @@ pub(crate) async fn enroll(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                         Some(error) => Some(error),
                         None => {
                             let enrollment = new_id();
-                            let next = due::due_at(at, first_offset, due::zone(&candidate.timezone));
-                            rows.push(serde_json::json!([enrollment, id, due::stored(next)]));
+                            let next = due::due_at(at, first_offset, crate::domain::zone(&candidate.timezone));
+                            rows.push(serde_json::json!([enrollment, id, crate::domain::stored(next)]));
                             enrolled.push(id.clone());
                             results.push(EnrollResult { contact_id: id.clone(), ok: true, enrollment_id: Some(enrollment), error: None });
                             continue;

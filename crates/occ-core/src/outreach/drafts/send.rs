@@ -3,7 +3,7 @@
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::send;
+use crate::channels::sending::send;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::store::from_row;
 
