@@ -1,7 +1,8 @@
 //! What the bench asks: a sample of the book to ask about, and one measure per endpoint.
 
 use anyhow::{Context as _, bail};
-use occ_core::store::col;
+use occ_core::store::from_row;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{Answer, Bench};
@@ -21,13 +22,22 @@ impl Bench {
     /// Picks the sample from the book, and the deep page's cursor by paging ten pages down.
     pub(super) async fn sample(&self) -> anyhow::Result<Sample> {
         let conn = self.ctx.store.connect().await?;
-        let (contact, account, industry, last_name): (String, String, String, String) = conn
+        /// The best-scored contact with a company, as the sample's statements need it.
+        #[derive(Deserialize)]
+        struct Picked {
+            contact: String,
+            account: String,
+            industry: String,
+            last_name: String,
+        }
+        let Picked { contact, account, industry, last_name } = conn
             .query_one(
                 "sample",
-                "SELECT c.id, a.id, coalesce(a.industry, ''), coalesce(c.last_name, c.first_name) \
+                "SELECT c.id AS contact, a.id AS account, coalesce(a.industry, '') AS industry, \
+                 coalesce(c.last_name, c.first_name) AS last_name \
                  FROM contacts c JOIN accounts a ON a.id = c.account_id ORDER BY c.priority_score DESC, c.id LIMIT 1",
                 (),
-                |r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?)),
+                from_row,
             )
             .await?;
         // Ten pages of 200 down the default list.

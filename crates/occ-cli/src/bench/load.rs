@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use occ_core::store::col;
-use serde::Serialize;
+use occ_core::store::from_row;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::client::{Bench, Credential};
@@ -47,6 +47,13 @@ pub struct LoadMeasure {
     pub first_refusal: Option<String>,
 }
 
+/// A contact and its company, as the load picks them.
+#[derive(Deserialize)]
+struct Person {
+    id: String,
+    account_id: String,
+}
+
 /// The people (and their companies) the load is spread over.
 pub struct People(Vec<(String, String)>);
 
@@ -58,7 +65,7 @@ impl People {
             .query_all(
                 "SELECT id, account_id FROM contacts ORDER BY priority_score DESC, id LIMIT ?1",
                 [PEOPLE as i64],
-                |r| Ok((col(r, 0)?, col(r, 1)?)),
+                |r| from_row::<Person>(r).map(|p| (p.id, p.account_id)),
             )
             .await?;
         anyhow::ensure!(!people.is_empty(), "the book has no contacts");

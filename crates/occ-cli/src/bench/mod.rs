@@ -296,7 +296,7 @@ fn table(measures: &[Measure]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use occ_core::store::col;
+    use occ_core::store::single;
 
     #[test]
     fn percentiles_come_from_the_sorted_times() {
@@ -343,7 +343,7 @@ mod tests {
                 "SELECT (SELECT count(*) FROM imports) + (SELECT count(*) FROM message_drafts WHERE body LIKE '%benchmark%') \
                  + (SELECT count(*) FROM settings WHERE key = 'icp')",
                 (),
-                |row| col(row, 0),
+                single,
             )
             .await
             .expect("count");

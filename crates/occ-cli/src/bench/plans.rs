@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use occ_core::store::{Conn, col};
+use occ_core::store::{Conn, from_row};
+use serde::Deserialize;
 
 /// The tables that grow with the book.
 pub const WATCHED: [&str; 6] = ["contacts", "touchpoints", "replies", "signals", "message_drafts", "audit_log"];
@@ -18,12 +19,18 @@ pub struct FullScan {
     pub sql: String,
 }
 
+/// A line of `EXPLAIN QUERY PLAN`: what the step does.
+#[derive(Deserialize)]
+struct PlanLine {
+    detail: String,
+}
+
 /// Explains every statement and answers those that scan a watched table.
 pub async fn full_scans(conn: &Conn, statements: &BTreeSet<String>) -> anyhow::Result<Vec<FullScan>> {
     let mut found = Vec::new();
     for sql in statements.iter().filter(|sql| explainable(sql)) {
         let lines = conn
-            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| col::<String>(row, 3))
+            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| Ok(from_row::<PlanLine>(row)?.detail))
             .await
             .map_err(|e| anyhow::anyhow!("explaining {sql}: {e}"))?;
         for line in lines {
