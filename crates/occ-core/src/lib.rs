@@ -4,8 +4,9 @@
 //! 1. **Platform**, which knows no feature: configuration (`config`), secrets (`crypto`), the
 //!    error type and its envelope (`error`), the libSQL store, its migrations and its writes
 //!    (`store`), the HTTP primitives (`http`: context, route table type, extractors, responses,
-//!    server), who may do what (`access`), the audit log's write side (`audit`), the domain's
-//!    shared types (`domain`), field checks (`validate`), logging (`telemetry`), and the generic
+//!    server, the one way a list pages), who may do what (`access`), the audit log's write side
+//!    (`audit`), the domain's shared types (`domain`), the one way a status moves and a record
+//!    changes (`lifecycle`), field checks (`validate`), logging (`telemetry`), and the generic
 //!    parts of the OpenAPI description (`openapi`).
 //! 2. **Features**, one folder per route family, the same families as the Vercel functions in
 //!    `api/`: `health`, `auth`, `accounts`, `contacts`, `outreach`, `channels`, `settings`,
@@ -23,6 +24,7 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod lifecycle;
 pub mod openapi;
 pub mod store;
 pub mod telemetry;

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "domain",
             "error",
             "http",
+            "lifecycle",
             "openapi",
             "store",
             "telemetry",

@@ -5,11 +5,11 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::stage::allowed_next;
 use crate::access::Principal;
 use crate::domain::enums::Stage;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Query};
+use crate::lifecycle::Lifecycle;
 use crate::store::from_row;
 
 /// The most cards a column shows.
@@ -152,7 +152,7 @@ pub(crate) async fn board(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     let transitions = Stage::ALL
         .iter()
         .map(|s| {
-            (s.as_str().to_owned(), serde_json::json!(allowed_next(*s).iter().map(|t| t.as_str()).collect::<Vec<_>>()))
+            (s.as_str().to_owned(), serde_json::json!(s.next_statuses().iter().map(|t| t.as_str()).collect::<Vec<_>>()))
         })
         .collect();
     http::ok(&Board { stages: columns, transitions })

@@ -9,6 +9,7 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, Conn, Row, from_row, single};
 
 pub(super) const ENTITY: &str = "contact";
@@ -123,7 +124,7 @@ impl ContactRow {
             phone: self.phone,
             timezone: self.timezone,
             stage: self.stage,
-            next_stages: super::stage::allowed_next(self.stage),
+            next_stages: self.stage.next_statuses(),
             status: self.status,
             priority_score: self.priority_score,
             priority_factors: self.priority_factors,

@@ -1,47 +1,67 @@
-//! The stage machine: the one function that owns which stage may follow which (SPEC.md
-//! section 2). A move outside the table is an override, for managers and admins, with a reason.
+//! The stage machine: the one table that owns which stage may follow which (SPEC.md section 2),
+//! the contact's [`Lifecycle`]. A move outside the table is an override, for managers and admins,
+//! with a reason.
 
 use crate::domain::enums::Stage::{self, *};
+use crate::lifecycle::Lifecycle;
 
-/// The stages a contact in `from` may move to without an override.
-pub fn allowed_next(from: Stage) -> &'static [Stage] {
-    match from {
-        New => &[Researched, Drafted, Touched, Sequencing, NotInterested],
-        Researched => &[Drafted, Touched, Sequencing, NotInterested],
-        Drafted => &[Touched, Sequencing, Researched, NotInterested],
-        Touched => {
-            &[Sequencing, Replied, RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested]
+/// A contact's stage moves by the stage machine.
+impl Lifecycle for Stage {
+    const RECORD: &'static str = "a contact";
+    const FIELD: &'static str = "stage";
+    const STATUSES: &'static [Self] = Self::ALL;
+
+    /// The stages a contact in this one may move to without an override.
+    fn next_statuses(self) -> &'static [Stage] {
+        match self {
+            New => &[Researched, Drafted, Touched, Sequencing, NotInterested],
+            Researched => &[Drafted, Touched, Sequencing, NotInterested],
+            Drafted => &[Touched, Sequencing, Researched, NotInterested],
+            Touched => &[
+                Sequencing,
+                Replied,
+                RepliedPositive,
+                RepliedNegative,
+                Referred,
+                MeetingBooked,
+                Dormant,
+                NotInterested,
+            ],
+            Sequencing => &[
+                BreakUpSent,
+                Replied,
+                RepliedPositive,
+                RepliedNegative,
+                Referred,
+                MeetingBooked,
+                Dormant,
+                NotInterested,
+            ],
+            BreakUpSent => {
+                &[Replied, RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested]
+            }
+            Replied => &[RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested],
+            RepliedPositive => &[MeetingBooked, RepliedNegative, Dormant, NotInterested],
+            RepliedNegative => &[ReEngaged, Dormant, NotInterested],
+            Referred => &[Dormant, NotInterested],
+            MeetingBooked => &[MeetingHeld, Dormant, NotInterested],
+            MeetingHeld => &[Opportunity, Dormant, NotInterested],
+            Opportunity => &[Dormant],
+            Dormant => &[ReEngaged],
+            ReEngaged => &[
+                Sequencing,
+                Touched,
+                Replied,
+                RepliedPositive,
+                RepliedNegative,
+                Referred,
+                MeetingBooked,
+                Dormant,
+                NotInterested,
+            ],
+            NotInterested => &[ReEngaged],
         }
-        Sequencing => {
-            &[BreakUpSent, Replied, RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested]
-        }
-        BreakUpSent => &[Replied, RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested],
-        Replied => &[RepliedPositive, RepliedNegative, Referred, MeetingBooked, Dormant, NotInterested],
-        RepliedPositive => &[MeetingBooked, RepliedNegative, Dormant, NotInterested],
-        RepliedNegative => &[ReEngaged, Dormant, NotInterested],
-        Referred => &[Dormant, NotInterested],
-        MeetingBooked => &[MeetingHeld, Dormant, NotInterested],
-        MeetingHeld => &[Opportunity, Dormant, NotInterested],
-        Opportunity => &[Dormant],
-        Dormant => &[ReEngaged],
-        ReEngaged => &[
-            Sequencing,
-            Touched,
-            Replied,
-            RepliedPositive,
-            RepliedNegative,
-            Referred,
-            MeetingBooked,
-            Dormant,
-            NotInterested,
-        ],
-        NotInterested => &[ReEngaged],
     }
-}
-
-/// Whether `from -> to` is in the table.
-pub fn may_move(from: Stage, to: Stage) -> bool {
-    allowed_next(from).contains(&to)
 }
 
 #[cfg(test)]
@@ -55,18 +75,18 @@ mod tests {
 
     #[test]
     fn the_table_matches_the_spec_at_its_edges() {
-        assert!(may_move(New, Touched));
-        assert!(!may_move(New, MeetingBooked));
-        assert!(may_move(Opportunity, Dormant));
-        assert!(!may_move(Opportunity, New));
-        assert!(may_move(NotInterested, ReEngaged));
-        assert!(!may_move(Referred, ReEngaged));
+        assert!(New.may_move(Touched));
+        assert!(!New.may_move(MeetingBooked));
+        assert!(Opportunity.may_move(Dormant));
+        assert!(!Opportunity.may_move(New));
+        assert!(NotInterested.may_move(ReEngaged));
+        assert!(!Referred.may_move(ReEngaged));
     }
 
     proptest! {
         #[test]
         fn no_stage_moves_to_itself(s in stage()) {
-            prop_assert!(!may_move(s, s));
+            prop_assert!(!s.may_move(s));
         }
 
         #[test]
@@ -75,7 +95,7 @@ mod tests {
             let mut seen = vec![s];
             let mut i = 0;
             while i < seen.len() {
-                for next in allowed_next(seen[i]) {
+                for next in seen[i].next_statuses() {
                     if !seen.contains(next) {
                         seen.push(*next);
                     }
@@ -87,7 +107,7 @@ mod tests {
 
         #[test]
         fn nothing_returns_to_new(s in stage()) {
-            prop_assert!(!may_move(s, New));
+            prop_assert!(!s.may_move(New));
         }
     }
 }

@@ -1,5 +1,4 @@
-//! Domain types: values that have passed validation (parse, don't validate), ids, closed sets,
-//! and the one way a status moves (`lifecycle`).
+//! Domain types: values that have passed validation (parse, don't validate), ids and closed sets.
 //!
 //! Platform layer (see the crate's documentation): it names no feature, only other platform
 //! modules; `cargo xtask layers` checks it.
@@ -7,13 +6,11 @@
 mod closed_enum;
 pub mod enums;
 mod ids;
-pub mod lifecycle;
 pub mod text;
 mod web;
 
 pub use closed_enum::UnknownVariant;
 pub use ids::{AccountId, SessionId, TokenId, UserId, new_id};
-pub use lifecycle::Lifecycle;
 pub use web::{DomainName, EmailAddress, parse_timezone};
 
 use chrono::{DateTime, SecondsFormat, Utc};

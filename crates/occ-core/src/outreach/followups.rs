@@ -10,11 +10,12 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{Channel, FollowupStatus};
-use crate::domain::{Lifecycle, new_id, now};
+use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
-use crate::store::{Batch, Row, from_row, single};
+use crate::lifecycle::{Change, Lifecycle, Move, Record, Written};
+use crate::store::{Batch, Conn, Row, from_row, single};
 use crate::validate::Check;
 
 const ENTITY: &str = "followup";
@@ -31,6 +32,7 @@ pub fn routes() -> Routes {
 /// one does not change at all).
 impl Lifecycle for FollowupStatus {
     const RECORD: &'static str = "a follow-up";
+    const STATUSES: &'static [Self] = Self::ALL;
 
     fn next_statuses(self) -> &'static [Self] {
         use FollowupStatus::*;
@@ -118,6 +120,61 @@ struct FollowupWithContact {
     #[serde(flatten)]
     followup: FollowupRow,
     contact: Option<String>,
+}
+
+/// A follow-up as a change loads it: with its contact's owner.
+struct Loaded {
+    followup: Followup,
+    owner: Option<String>,
+}
+
+impl Loaded {
+    /// The follow-up `id` and its contact's owner (one call); a follow-up whose contact is gone
+    /// is not found.
+    async fn load(conn: &Conn, id: &str) -> AppResult<Self> {
+        let (followup, contact) = conn
+            .query_one(
+                ENTITY,
+                concat!(
+                    "SELECT ",
+                    followup_columns!(),
+                    ", (SELECT json_array(c.owner_id) FROM contacts c WHERE c.id = followups.contact_id) AS contact \
+                     FROM followups WHERE id = ?1"
+                ),
+                [id],
+                |row| {
+                    let FollowupWithContact { followup, contact } = from_row(row)?;
+                    Ok((Followup::from(followup), contact))
+                },
+            )
+            .await?;
+        let Some(contact) = contact else { return Err(AppError::NotFound("contact")) };
+        let (owner,): (Option<String>,) = serde_json::from_str(&contact).map_err(internal)?;
+        Ok(Self { followup, owner })
+    }
+}
+
+/// A follow-up changes by its contact's owner; the audit log keeps its status and due time.
+impl Record for Loaded {
+    type Status = FollowupStatus;
+    const ENTITY: &'static str = ENTITY;
+
+    fn status(&self) -> FollowupStatus {
+        self.followup.status
+    }
+
+    fn may_change(&self, principal: &Principal) -> AppResult<()> {
+        principal.require_owner(self.owner.as_deref())
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        audit_view(self.followup.status, &self.followup.due_at)
+    }
+}
+
+/// What the audit log keeps of a follow-up.
+fn audit_view(status: FollowupStatus, due_at: &str) -> serde_json::Value {
+    serde_json::json!({"status": status, "due_at": due_at})
 }
 
 fn decode(row: &Row) -> AppResult<Followup> {
@@ -257,49 +314,27 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let reason = c.prose("reason", body.reason, 2000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let change = Change { principal, actor: &actor, id: &id, reason: None };
     let conn = ctx.conn().await?;
     let at = now();
-    let (outcome, after) = conn
-        .read_then_write(async |conn| {
-            let (before, contact) = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "SELECT ",
-                        followup_columns!(),
-                        ", (SELECT json_array(c.owner_id) FROM contacts c WHERE c.id = followups.contact_id) AS contact \
-                         FROM followups WHERE id = ?1"
-                    ),
-                    [id.as_str()],
-                    |row| {
-                        let FollowupWithContact { followup, contact } = from_row(row)?;
-                        Ok((Followup::from(followup), contact))
-                    },
-                )
-                .await?;
-            let Some(contact) = contact else { return Err(AppError::NotFound("contact")) };
-            let (owner,): (Option<String>,) = serde_json::from_str(&contact).map_err(internal)?;
-            principal.require_owner(owner.as_deref())?;
-            if before.status.next_statuses().is_empty() {
-                let message = format!("the follow-up is {}; only a pending one changes", before.status);
-                return Err(AppError::refused("status", "transition", message));
-            }
-            let mut batch = Batch::new();
-            let after = batch.push(
-                concat!(
-                    "UPDATE followups SET status = coalesce(?2, status), due_at = coalesce(?3, due_at), reason = coalesce(?4, reason), \
-                     completed_at = CASE WHEN ?2 IS NOT NULL THEN ?5 END, updated_at = ?5 WHERE id = ?1 RETURNING ",
-                    followup_columns!()
-                ),
-                libsql::params![id.as_str(), body.status.map(FollowupStatus::as_str), due_at.as_deref(), reason, at.as_str()],
-            )?;
-            let view = |status: FollowupStatus, due_at: &str| serde_json::json!({"status": status, "due_at": due_at});
-            let after_view = view(body.status.unwrap_or(before.status), due_at.as_deref().unwrap_or(&before.due_at));
-            let before_view = view(before.status, &before.due_at);
-            audit::record_with_in(&mut batch, &actor, "followup.update", ENTITY, &id, Some(&before_view), Some(&after_view), None)?;
-            Ok((batch, after))
-        })
-        .await?;
-    let followup = outcome.one(ENTITY, after, decode)?;
+    let write = |before: &Loaded, moved: Option<FollowupStatus>, batch: &mut Batch| {
+        let was = &before.followup;
+        if was.status.next_statuses().is_empty() {
+            let message = format!("the follow-up is {}; only a pending one changes", was.status);
+            return Err(AppError::refused("status", "transition", message));
+        }
+        let returns = batch.push(
+            concat!(
+                "UPDATE followups SET status = coalesce(?2, status), due_at = coalesce(?3, due_at), reason = coalesce(?4, reason), \
+                 completed_at = CASE WHEN ?2 IS NOT NULL THEN ?5 END, updated_at = ?5 WHERE id = ?1 RETURNING ",
+                followup_columns!()
+            ),
+            libsql::params![id.as_str(), moved.map(FollowupStatus::as_str), due_at.as_deref(), reason, at.as_str()],
+        )?;
+        let audit_after = audit_view(moved.unwrap_or(was.status), due_at.as_deref().unwrap_or(&was.due_at));
+        Ok(Written { action: "followup.update", returns, audit_after })
+    };
+    let followup =
+        change.run(&conn, Move::Maybe(body.status), async |conn| Loaded::load(conn, &id).await, write, decode).await?;
     http::ok(&followup)
 }

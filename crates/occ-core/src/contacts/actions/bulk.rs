@@ -4,17 +4,16 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::list;
 use super::stop::stop_outreach_in;
 use crate::access::{Action, Principal};
 use crate::audit;
 use crate::contacts::repo::ENTITY;
 use crate::contacts::scoring::sql::stage_set_sql;
-use crate::contacts::stage::{allowed_next, may_move};
 use crate::domain::enums::{ContactStatus, Role, Stage};
 use crate::domain::now;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Patch, RequestMeta};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, from_row};
 
 /// `POST /api/v1/contacts/bulk`.
@@ -156,12 +155,8 @@ pub(crate) async fn bulk_update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
                     };
                     let error = if is_bdr && c.owner_id.as_ref().is_some_and(|owner| *owner != principal.user_id) {
                         failure("forbidden", "this contact belongs to another user".to_owned())
-                    } else if let Some(to) = body.stage.filter(|to| !may_move(c.stage, *to)) {
-                        let from = c.stage;
-                        failure(
-                            "conflict",
-                            format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from))),
-                        )
+                    } else if let Some(to) = body.stage.filter(|to| !c.stage.may_move(*to)) {
+                        failure("conflict", c.stage.refusal_message(to))
                     } else if !may_lift
                         && body.status.is_some_and(|to| {
                             c.status != to.as_str()

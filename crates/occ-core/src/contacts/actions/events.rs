@@ -4,14 +4,13 @@
 
 use serde::Deserialize;
 
-use super::reachable_from;
 use crate::audit::{self, Actor};
 use crate::contacts::repo::ENTITY;
 use crate::contacts::scoring::sql::stage_set_sql;
-use crate::contacts::stage::may_move;
 use crate::domain::enums::Stage;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, Conn, Step, from_row, single};
 
 /// Moves each of `ids` to `to` where the stage machine allows it from its current stage (an
@@ -52,7 +51,7 @@ pub(crate) async fn advance(
                  RETURNING id"
             ),
             libsql::named_params! {
-                ":stage": to.as_str(), ":now": at.as_str(), ":ids": ids_json.as_str(), ":from": reachable_from(to),
+                ":stage": to.as_str(), ":now": at.as_str(), ":ids": ids_json.as_str(), ":from": Stage::sources(to),
             },
             single::<String>,
         )
@@ -166,7 +165,7 @@ impl Mover {
             return crate::outreach::enrollments::advance::advance_in(batch, actor, to, action, &ids, &self.at)
                 .map(Moved::IfRows);
         };
-        if !stage.is_some_and(|from| may_move(from, to)) {
+        if !stage.is_some_and(|from| from.may_move(to)) {
             return Ok(Moved::No);
         }
         self.push(batch, actor, to, action, None)?;

@@ -4,16 +4,15 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::{list, reachable_from};
 use crate::access::{Action, Principal};
 use crate::audit;
 use crate::contacts::repo::{self, Contact, ENTITY, contact_columns, decode};
 use crate::contacts::scoring::sql::stage_set_sql;
-use crate::contacts::stage::allowed_next;
 use crate::domain::enums::{Role, Stage};
 use crate::domain::now;
-use crate::error::{AppError, AppResult, ErrorResponse, FieldError};
+use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
+use crate::lifecycle::Lifecycle;
 use crate::store::Batch;
 
 /// `POST /api/v1/contacts/{id}/stage`.
@@ -28,15 +27,6 @@ pub struct MoveStage {
     /// Move outside the stage table (managers and admins).
     #[serde(default)]
     pub r#override: bool,
-}
-
-fn refused_move(from: Stage, to: Stage) -> AppError {
-    let message = format!("a contact in {from} cannot move to {to}; allowed: {}", list(allowed_next(from)));
-    AppError::Conflict {
-        fields: vec![FieldError::new("stage", "transition", message.clone())],
-        message,
-        conflicts_with: None,
-    }
 }
 
 /// Move a contact's stage. A move outside the stage table is refused (409, naming the allowed
@@ -77,7 +67,7 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
         ),
         libsql::named_params! {
             ":to": body.stage.as_str(), ":now": at, ":id": id, ":override": body.r#override,
-            ":from": reachable_from(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
+            ":from": Stage::sources(body.stage), ":any_owner": any_owner, ":me": principal.user_id.as_str(),
         },
     )?;
     // Not moved: missing, another user's, or not allowed from its stage; which one is found out
@@ -92,7 +82,7 @@ pub(crate) async fn move_stage(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Resp
             if !any_owner && current.owner_id.as_deref().is_some_and(|o| o != principal.user_id) {
                 return Err(AppError::Forbidden("this contact belongs to another user".to_owned()));
             }
-            return Err(refused_move(current.stage, body.stage));
+            return Err(current.stage.refusal(body.stage));
         }
         Err(err) => return Err(err),
     };

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
-use crate::domain::Lifecycle;
 use crate::domain::enums::{BatchStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Routes};
+use crate::lifecycle::{Lifecycle, Record};
 use crate::store::{Conn, Row, from_row};
 
 const ENTITY: &str = "batch";
@@ -47,6 +47,7 @@ pub fn routes() -> Routes {
 /// A batch's lifecycle: nothing goes back to draft, and archived is final.
 impl Lifecycle for BatchStatus {
     const RECORD: &'static str = "a batch";
+    const STATUSES: &'static [Self] = Self::ALL;
 
     fn next_statuses(self) -> &'static [Self] {
         use BatchStatus::*;
@@ -118,6 +119,30 @@ impl From<BatchRow> for Batch {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// A batch changes by its owner (a bdr changes only their own); the audit log keeps its name
+/// and status.
+impl Record for Batch {
+    type Status = BatchStatus;
+    const ENTITY: &'static str = ENTITY;
+
+    fn status(&self) -> BatchStatus {
+        self.status
+    }
+
+    fn may_change(&self, principal: &Principal) -> AppResult<()> {
+        require_batch_owner(principal, self)
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        audit_view(&self.name, self.status)
+    }
+}
+
+/// What the audit log keeps of a batch.
+fn audit_view(name: &str, status: BatchStatus) -> serde_json::Value {
+    serde_json::json!({"name": name, "status": status})
 }
 
 /// A batch from its row.

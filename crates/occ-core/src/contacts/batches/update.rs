@@ -4,13 +4,13 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::{Batch, ENTITY, batch_columns, batch_id, decode, load, require_batch_owner};
+use super::{Batch, audit_view, batch_columns, batch_id, decode, load};
 use crate::access::Principal;
-use crate::audit;
 use crate::domain::enums::BatchStatus;
-use crate::domain::{Lifecycle, now};
+use crate::domain::now;
 use crate::error::{AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
+use crate::lifecycle::{Change, Move, Written};
 use crate::store::Batch as Writes;
 use crate::validate::Check;
 
@@ -42,38 +42,21 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let description = c.prose("description", body.description, 5000);
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let change = Change { principal, actor: &actor, id: &id, reason: None };
     let conn = ctx.conn().await?;
     let at = now();
-    let (outcome, after) = conn
-        .read_then_write(async |conn| {
-            let before = load(conn, &id).await?;
-            require_batch_owner(principal, &before)?;
-            let moved = before.status.check_move(body.status)?;
-            let mut writes = Writes::new();
-            let after = writes.push(
-                concat!(
-                    "UPDATE batches SET name = coalesce(?2, name), description = coalesce(?3, description), \
-                     status = coalesce(?4, status), updated_at = ?5 WHERE id = ?1 RETURNING ",
-                    batch_columns!()
-                ),
-                libsql::params![id.as_str(), name.as_deref(), description, moved.map(BatchStatus::as_str), at.as_str()],
-            )?;
-            let view = |name: &str, status: BatchStatus| serde_json::json!({"name": name, "status": status});
-            let after_view = view(name.as_deref().unwrap_or(&before.name), moved.unwrap_or(before.status));
-            let before_view = view(&before.name, before.status);
-            audit::record_with_in(
-                &mut writes,
-                &actor,
-                "batch.update",
-                ENTITY,
-                &id,
-                Some(&before_view),
-                Some(&after_view),
-                None,
-            )?;
-            Ok((writes, after))
-        })
-        .await?;
-    let batch = outcome.one(ENTITY, after, decode)?;
+    let write = |before: &Batch, moved: Option<BatchStatus>, writes: &mut Writes| {
+        let returns = writes.push(
+            concat!(
+                "UPDATE batches SET name = coalesce(?2, name), description = coalesce(?3, description), \
+                 status = coalesce(?4, status), updated_at = ?5 WHERE id = ?1 RETURNING ",
+                batch_columns!()
+            ),
+            libsql::params![id.as_str(), name.as_deref(), description, moved.map(BatchStatus::as_str), at.as_str()],
+        )?;
+        let audit_after = audit_view(name.as_deref().unwrap_or(&before.name), moved.unwrap_or(before.status));
+        Ok(Written { action: "batch.update", returns, audit_after })
+    };
+    let batch = change.run(&conn, Move::Maybe(body.status), async |conn| load(conn, &id).await, write, decode).await?;
     http::ok(&batch)
 }

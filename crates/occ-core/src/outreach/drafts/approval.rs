@@ -5,12 +5,13 @@
 //! an approved draft that is edited goes back to pending; a rejected one back to draft. Sent
 //! and archived are final. Nothing reaches sent without passing through approved.
 
-use crate::domain::Lifecycle;
 use crate::domain::enums::ApprovalStatus::{self, *};
+use crate::lifecycle::Lifecycle;
 
 /// A draft's lifecycle: the statuses a draft in each may move to.
 impl Lifecycle for ApprovalStatus {
     const RECORD: &'static str = "a draft";
+    const STATUSES: &'static [Self] = Self::ALL;
     const FIELD: &'static str = "approval_status";
 
     fn next_statuses(self) -> &'static [Self] {

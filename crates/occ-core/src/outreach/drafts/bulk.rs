@@ -11,9 +11,10 @@ use crate::access::Principal;
 use crate::audit;
 use crate::contacts::reach::reach_facts_sql;
 use crate::domain::enums::ApprovalStatus;
-use crate::domain::{Lifecycle, now};
+use crate::domain::now;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, from_row};
 
 /// The most drafts one bulk request may change.

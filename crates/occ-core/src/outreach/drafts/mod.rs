@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
-use crate::domain::Lifecycle;
 use crate::domain::enums::{ApprovalStatus, AuthorKind, Channel};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Conn, Row, from_row};
 use review::QualityReport;
 

@@ -11,9 +11,10 @@ use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::reach::{self, Facts, reach_facts_sql};
 use crate::domain::enums::{ApprovalStatus, Channel, ContactStatus, Role};
-use crate::domain::{Lifecycle, now};
+use crate::domain::now;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, Conn, Step, single};
 
 /// `POST /api/v1/drafts/{id}/approve` (and reject, submit, archive).
@@ -55,9 +56,7 @@ pub(super) fn judge(principal: &Principal, facts: &str, to: ApprovalStatus) -> A
     let (status, channel): (ApprovalStatus, Channel) =
         (status.parse().map_err(internal)?, channel.parse().map_err(internal)?);
     principal.require_owner(owner.as_deref())?;
-    if !status.may_move(to) {
-        return Err(status.refusal(to));
-    }
+    status.require_move(to)?;
     if to == ApprovalStatus::Approved {
         let unresolved: Vec<String> =
             unresolved.map(|u| serde_json::from_str(&u)).transpose().map_err(internal)?.unwrap_or_default();
@@ -112,7 +111,7 @@ pub(super) fn push_move(
 /// the draft is in a status it may move from, that the caller may work its contact and (to
 /// approve) that its merge fields are resolved and its person may be contacted on its channel
 /// now, then writes the move with its audit entry. The facts the check accepts are the ones
-/// [`judge`] accepts, listed by the same rules ([`Lifecycle::may_move`], [`reach::decide`]).
+/// [`judge`] accepts, listed by the same rules ([`Lifecycle::sources`], [`reach::decide`]).
 /// When the check fails, a second round trip reads the facts and [`judge`] says why (see
 /// [`Conn::explained_batch`]).
 async fn decide(
@@ -137,8 +136,7 @@ async fn decide(
         facts_sql!(),
         " FROM message_drafts d JOIN contacts c ON c.id = d.contact_id WHERE d.id = :id"
     );
-    let from: Vec<&str> = ApprovalStatus::ALL.iter().filter(|s| s.may_move(to)).map(|s| s.as_str()).collect();
-    let from = serde_json::to_string(&from).map_err(internal)?;
+    let from = ApprovalStatus::sources(to);
     let reachable = (to == ApprovalStatus::Approved).then(reachable);
     let at = now();
     let (outcome, draft) = conn

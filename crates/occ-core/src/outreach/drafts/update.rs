@@ -8,11 +8,11 @@ use super::compose::{decode_recipient, recipient_columns, reviewed};
 use super::{Draft, ENTITY, approval, decode, draft_columns, draft_id, internal, view, view_of};
 use crate::access::Principal;
 use crate::audit;
-use crate::domain::Lifecycle;
 use crate::domain::enums::ApprovalStatus;
 use crate::domain::now;
 use crate::error::{AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
+use crate::lifecycle::Lifecycle;
 use crate::store::Batch;
 use crate::validate::Check;
 

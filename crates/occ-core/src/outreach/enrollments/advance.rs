@@ -4,10 +4,10 @@
 
 use crate::audit::Actor;
 use crate::contacts::scoring::sql::stage_set_sql;
-use crate::contacts::stage::may_move;
 use crate::domain::enums::Stage;
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Batch, Step};
 
 /// Adds to `batch` the move of each contact of `ids` to `to`, where the stage machine allows it
@@ -61,8 +61,7 @@ fn moves_in(
     at: &str,
 ) -> AppResult<Step> {
     let moves = serde_json::to_string(moves).map_err(|e| AppError::Internal(e.into()))?;
-    let from: Vec<&str> = Stage::ALL.iter().filter(|s| may_move(**s, to)).map(|s| s.as_str()).collect();
-    let from = serde_json::to_string(&from).map_err(|e| AppError::Internal(e.into()))?;
+    let from = Stage::sources(to);
     // The entries first: the contacts' audit guard refuses a move without its entry.
     batch.push(
         concat!(

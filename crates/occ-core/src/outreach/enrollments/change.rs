@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::{ENTITY, Enrollment, enrollment_columns, enrollment_id};
 use crate::access::Principal;
-use crate::audit;
-use crate::domain::enums::{EnrollmentStatus, ExitReason, Role};
-use crate::domain::{Lifecycle, now};
+use crate::domain::enums::{EnrollmentStatus, ExitReason};
+use crate::domain::now;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
-use crate::store::{Batch, from_row};
+use crate::lifecycle::{self, Record, Written};
+use crate::store::{Batch, Conn, from_row};
 
 /// An enrollment's row with its contact's owner.
 #[derive(Deserialize)]
@@ -20,6 +20,36 @@ struct EnrollmentWithOwner {
     #[serde(flatten)]
     enrollment: Enrollment,
     owner: Option<String>,
+}
+
+/// An enrollment changes by its contact's owner; the audit log keeps its status, why it ended,
+/// until when it is paused, and whose it is.
+impl Record for EnrollmentWithOwner {
+    type Status = EnrollmentStatus;
+    const ENTITY: &'static str = ENTITY;
+
+    fn status(&self) -> EnrollmentStatus {
+        self.enrollment.status
+    }
+
+    fn may_change(&self, principal: &Principal) -> AppResult<()> {
+        principal.require_owner(self.owner.as_deref())
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        let e = &self.enrollment;
+        audit_view(e.status, e.exit_reason, e.paused_until.as_deref(), &e.contact_id)
+    }
+}
+
+/// What the audit log keeps of an enrollment.
+fn audit_view(
+    status: EnrollmentStatus,
+    exit_reason: Option<ExitReason>,
+    paused_until: Option<&str>,
+    contact_id: &str,
+) -> serde_json::Value {
+    serde_json::json!({"status": status, "exit_reason": exit_reason, "paused_until": paused_until, "contact_id": contact_id})
 }
 
 /// `POST /api/v1/enrollments/{id}/pause`, `/resume`, `/exit`.
@@ -56,60 +86,49 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
         (None, _) => None,
     };
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let change = lifecycle::Change { principal, actor: &actor, id: &id, reason };
     let at = now();
-    let conn = ctx.conn().await?;
-    let (outcome, after) = conn
-        .read_then_write(async |conn| {
-            let EnrollmentWithOwner { enrollment: before, owner } = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "SELECT ",
-                        enrollment_columns!(),
-                        ", (SELECT c.owner_id FROM contacts c WHERE c.id = e.contact_id) AS owner FROM enrollments e WHERE e.id = ?1"
-                    ),
-                    [id.as_str()],
-                    from_row,
-                )
-                .await?;
-            if principal.role == Role::Bdr {
-                principal.require_owner(owner.as_deref())?;
-            }
-            let (to, sql, action): (EnrollmentStatus, &'static str, &str) = match what {
-                Move::Pause => (
-                    EnrollmentStatus::Paused,
-                    "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
-                    "enrollment.pause",
-                ),
-                Move::Resume => (
-                    EnrollmentStatus::Active,
-                    "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
-                    "enrollment.resume",
-                ),
-                Move::Exit => (
-                    EnrollmentStatus::Exited,
-                    "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
-                     ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
-                    "enrollment.exit",
-                ),
-            };
-            if !before.status.may_move(to) {
-                return Err(before.status.refusal(to));
-            }
-            let mut batch = Batch::new();
-            batch.push(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()])?;
-            let after = batch.push(concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"), [id.as_str()])?;
-            let view = |status: EnrollmentStatus, exit_reason: Option<ExitReason>, paused_until: Option<&str>| {
-                serde_json::json!({"status": status, "exit_reason": exit_reason, "paused_until": paused_until, "contact_id": before.contact_id})
-            };
-            let exit_reason = if what == Move::Exit { Some(ExitReason::Manual) } else { before.exit_reason };
-            let after_view = view(to, exit_reason, until.as_deref());
-            let before_view = view(before.status, before.exit_reason, before.paused_until.as_deref());
-            audit::record_with_in(&mut batch, &actor, action, ENTITY, &id, Some(&before_view), Some(&after_view), reason)?;
-            Ok((batch, after))
-        })
-        .await?;
-    let changed: Enrollment = outcome.one(ENTITY, after, from_row)?;
+    let (to, sql, action) = match what {
+        Move::Pause => (
+            EnrollmentStatus::Paused,
+            "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
+            "enrollment.pause",
+        ),
+        Move::Resume => (
+            EnrollmentStatus::Active,
+            "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
+            "enrollment.resume",
+        ),
+        Move::Exit => (
+            EnrollmentStatus::Exited,
+            "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
+             ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
+            "enrollment.exit",
+        ),
+    };
+    let load = async |conn: &Conn| {
+        conn.query_one(
+            ENTITY,
+            concat!(
+                "SELECT ",
+                enrollment_columns!(),
+                ", (SELECT c.owner_id FROM contacts c WHERE c.id = e.contact_id) AS owner FROM enrollments e WHERE e.id = ?1"
+            ),
+            [id.as_str()],
+            from_row::<EnrollmentWithOwner>,
+        )
+        .await
+    };
+    let write = |before: &EnrollmentWithOwner, _, batch: &mut Batch| {
+        batch.push(sql, libsql::params![id.as_str(), until.as_deref(), at.as_str()])?;
+        let returns = batch
+            .push(concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"), [id.as_str()])?;
+        let was = &before.enrollment;
+        let exit_reason = if what == Move::Exit { Some(ExitReason::Manual) } else { was.exit_reason };
+        let audit_after = audit_view(to, exit_reason, until.as_deref(), &was.contact_id);
+        Ok(Written { action, returns, audit_after })
+    };
+    let changed: Enrollment = change.run(&ctx.conn().await?, lifecycle::Move::To(to), load, write, from_row).await?;
     http::with_status(StatusCode::OK, &changed)
 }
 

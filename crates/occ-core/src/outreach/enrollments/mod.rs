@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
-use crate::domain::Lifecycle;
 use crate::domain::enums::{EnrollmentStatus, ExitReason};
 use crate::error::{AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
+use crate::lifecycle::Lifecycle;
 use crate::store::{Conn, from_row};
 
 const ENTITY: &str = "enrollment";
@@ -41,6 +41,7 @@ pub fn routes() -> Routes {
 /// after its last step); completed and exited are final.
 impl Lifecycle for EnrollmentStatus {
     const RECORD: &'static str = "an enrollment";
+    const STATUSES: &'static [Self] = Self::ALL;
 
     fn next_statuses(self) -> &'static [Self] {
         use EnrollmentStatus::*;

@@ -18,12 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::audit::Actor;
-use crate::contacts::stage::may_move;
-use crate::domain::Lifecycle;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
+use crate::lifecycle::Lifecycle;
 use crate::outreach::enrollments::advance::advance_in;
 use crate::store::{Batch, Conn, Row, from_row};
 use crate::validate::Check;
@@ -42,6 +41,7 @@ pub fn routes() -> Routes {
 /// An opportunity's lifecycle: forward only; disqualified and lost are final.
 impl Lifecycle for OpportunityStatus {
     const RECORD: &'static str = "an opportunity";
+    const STATUSES: &'static [Self] = Self::ALL;
 
     fn next_statuses(self) -> &'static [Self] {
         use OpportunityStatus::*;
@@ -210,7 +210,7 @@ fn follow_in(
     let mut stage = from;
     let ids = [contact_id.to_owned()];
     for next in stages_for(status).iter().copied() {
-        if may_move(stage, next) {
+        if stage.may_move(next) {
             advance_in(batch, actor, next, "contact.opportunity", &ids, at)?;
             stage = next;
         }
@@ -233,7 +233,6 @@ pub(crate) async fn get(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contacts::stage::may_move;
 
     #[test]
     fn statuses_only_move_forward_and_end() {
@@ -254,7 +253,7 @@ mod tests {
         for status in OpportunityStatus::ALL {
             let mut stage = Stage::RepliedPositive;
             for next in stages_for(*status) {
-                if may_move(stage, *next) {
+                if stage.may_move(*next) {
                     stage = *next;
                 }
             }

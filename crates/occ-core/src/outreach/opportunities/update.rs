@@ -9,12 +9,12 @@ use super::{
     ENTITY, Opportunity, OpportunityRow, decode, follow_in, internal, money, opportunity_columns, opportunity_id,
 };
 use crate::access::Principal;
-use crate::audit;
 use crate::domain::enums::{OpportunityStatus, Stage};
-use crate::domain::{Lifecycle, now};
+use crate::domain::now;
 use crate::error::{AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Patch, RequestMeta};
-use crate::store::{Batch, from_row};
+use crate::lifecycle::{Change, Move, Record, Written};
+use crate::store::{Batch, Conn, from_row};
 use crate::validate::Check;
 
 /// An opportunity's row with its contact's owner and stage (`contact`, a JSON array; null
@@ -24,6 +24,67 @@ struct OpportunityWithContact {
     #[serde(flatten)]
     opportunity: OpportunityRow,
     contact: Option<String>,
+}
+
+/// An opportunity as a change loads it: with its contact's owner and stage, when it has a contact.
+struct Loaded {
+    opportunity: Opportunity,
+    contact: Option<(Option<String>, Stage)>,
+}
+
+impl Loaded {
+    /// The opportunity `id` and its contact (one call).
+    async fn load(conn: &Conn, id: &str) -> AppResult<Self> {
+        let (opportunity, contact) = conn
+            .query_one(
+                ENTITY,
+                concat!(
+                    "SELECT ",
+                    opportunity_columns!(),
+                    ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) AS contact \
+                     FROM opportunities WHERE id = :id"
+                ),
+                libsql::named_params! {":id": id},
+                |row| {
+                    let OpportunityWithContact { opportunity, contact } = from_row(row)?;
+                    Ok((Opportunity::from(opportunity), contact))
+                },
+            )
+            .await?;
+        let contact = contact.map(|c| serde_json::from_str(&c)).transpose().map_err(internal)?;
+        Ok(Self { opportunity, contact })
+    }
+}
+
+/// An opportunity changes by its contact's owner (its own owner, without a contact); the audit
+/// log keeps its status, meeting and amount.
+impl Record for Loaded {
+    type Status = OpportunityStatus;
+    const ENTITY: &'static str = ENTITY;
+
+    fn status(&self) -> OpportunityStatus {
+        self.opportunity.status
+    }
+
+    fn may_change(&self, principal: &Principal) -> AppResult<()> {
+        let owner = self.contact.as_ref().map_or(self.opportunity.owner_id.as_deref(), |(owner, _)| owner.as_deref());
+        principal.require_owner(owner)
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        let o = &self.opportunity;
+        audit_view(o.status, o.meeting_at.as_deref(), o.amount_minor, o.currency.as_deref())
+    }
+}
+
+/// What the audit log keeps of an opportunity.
+fn audit_view(
+    status: OpportunityStatus,
+    meeting_at: Option<&str>,
+    amount_minor: Option<i64>,
+    currency: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({"status": status, "meeting_at": meeting_at, "amount_minor": amount_minor, "currency": currency})
 }
 
 /// `PATCH /api/v1/opportunities/{id}`.
@@ -74,71 +135,45 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let notes = crate::validate::patched(body.notes, |n| c.prose("notes", n, 20000));
     c.finish(())?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let change = Change { principal, actor: &actor, id: &id, reason: None };
     let conn = ctx.conn().await?;
     let at = now();
-    let (outcome, after) = conn
-        .read_then_write(async |conn| {
-            let (before, contact) = conn
-                .query_one(
-                    ENTITY,
-                    concat!(
-                        "SELECT ",
-                        opportunity_columns!(),
-                        ", (SELECT json_array(c.owner_id, c.stage) FROM contacts c WHERE c.id = opportunities.contact_id) AS contact \
-                         FROM opportunities WHERE id = :id"
-                    ),
-                    libsql::named_params! {":id": id.as_str()},
-                    |row| {
-                        let OpportunityWithContact { opportunity, contact } = from_row(row)?;
-                        Ok((Opportunity::from(opportunity), contact))
-                    },
-                )
-                .await?;
-            let contact: Option<(Option<String>, Stage)> =
-                contact.map(|c| serde_json::from_str(&c)).transpose().map_err(internal)?;
-            let owner = contact.as_ref().map_or(before.owner_id.clone(), |(owner, _)| owner.clone());
-            principal.require_owner(owner.as_deref())?;
-            let moved = before.status.check_move(body.status)?;
-            let mut batch = Batch::new();
-            let after = batch.push(
-                concat!(
-                    "UPDATE opportunities SET status = coalesce(?2, status), \
-                     meeting_at = CASE WHEN ?3 THEN ?4 ELSE meeting_at END, \
-                     amount_minor = CASE WHEN ?5 THEN ?6 ELSE amount_minor END, \
-                     currency = CASE WHEN ?5 THEN ?7 ELSE currency END, \
-                     notes = CASE WHEN ?8 THEN ?9 ELSE notes END, updated_at = ?10 WHERE id = ?1 RETURNING ",
-                    opportunity_columns!()
-                ),
-                libsql::params![
-                    id.as_str(),
-                    moved.map(OpportunityStatus::as_str),
-                    meeting_at.is_some(),
-                    meeting_at.clone().flatten(),
-                    money_sent,
-                    amount,
-                    currency.clone(),
-                    notes.is_some(),
-                    notes.flatten(),
-                    at.as_str()
-                ],
-            )?;
-            let view = |status: OpportunityStatus, meeting_at: Option<&str>, amount: Option<i64>, currency: Option<&str>| {
-                serde_json::json!({"status": status, "meeting_at": meeting_at, "amount_minor": amount, "currency": currency})
-            };
-            let before_view = view(before.status, before.meeting_at.as_deref(), before.amount_minor, before.currency.as_deref());
-            let after_view = view(
-                moved.unwrap_or(before.status),
-                meeting_at.as_ref().map_or(before.meeting_at.as_deref(), Option::as_deref),
-                if money_sent { amount } else { before.amount_minor },
-                if money_sent { currency.as_deref() } else { before.currency.as_deref() },
-            );
-            audit::record_with_in(&mut batch, &actor, "opportunity.update", ENTITY, &id, Some(&before_view), Some(&after_view), None)?;
-            if let (Some(to), Some(contact_id), Some((_, stage))) = (moved, &before.contact_id, contact) {
-                follow_in(&mut batch, &actor, contact_id, stage, to, &at)?;
-            }
-            Ok((batch, after))
-        })
-        .await?;
-    let opportunity = outcome.one(ENTITY, after, decode)?;
+    let write = |before: &Loaded, moved: Option<OpportunityStatus>, batch: &mut Batch| {
+        let returns = batch.push(
+            concat!(
+                "UPDATE opportunities SET status = coalesce(?2, status), \
+                 meeting_at = CASE WHEN ?3 THEN ?4 ELSE meeting_at END, \
+                 amount_minor = CASE WHEN ?5 THEN ?6 ELSE amount_minor END, \
+                 currency = CASE WHEN ?5 THEN ?7 ELSE currency END, \
+                 notes = CASE WHEN ?8 THEN ?9 ELSE notes END, updated_at = ?10 WHERE id = ?1 RETURNING ",
+                opportunity_columns!()
+            ),
+            libsql::params![
+                id.as_str(),
+                moved.map(OpportunityStatus::as_str),
+                meeting_at.is_some(),
+                meeting_at.clone().flatten(),
+                money_sent,
+                amount,
+                currency.clone(),
+                notes.is_some(),
+                notes.flatten(),
+                at.as_str()
+            ],
+        )?;
+        let was = &before.opportunity;
+        let audit_after = audit_view(
+            moved.unwrap_or(was.status),
+            meeting_at.as_ref().map_or(was.meeting_at.as_deref(), Option::as_deref),
+            if money_sent { amount } else { was.amount_minor },
+            if money_sent { currency.as_deref() } else { was.currency.as_deref() },
+        );
+        if let (Some(to), Some(contact_id), Some((_, stage))) = (moved, &was.contact_id, &before.contact) {
+            follow_in(batch, &actor, contact_id, *stage, to, &at)?;
+        }
+        Ok(Written { action: "opportunity.update", returns, audit_after })
+    };
+    let opportunity =
+        change.run(&conn, Move::Maybe(body.status), async |conn| Loaded::load(conn, &id).await, write, decode).await?;
     http::ok(&opportunity)
 }

@@ -16,11 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Access::Signed;
 use crate::access::Action::{ManageSequences, ReadData};
-use crate::domain::Lifecycle;
+use crate::access::Principal;
 use crate::domain::enums::{Channel, SequenceStatus, StepKind};
 use crate::error::{AppError, AppResult, EntityRef, FieldError};
 use crate::handler;
 use crate::http::{self, Routes};
+use crate::lifecycle::{Lifecycle, Record};
 use crate::store::{Conn, Row, from_row, single};
 
 // A sequence's columns, with its steps and enrollment counts as JSON (`SequenceRow` decodes them);
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
 /// archived sequence can be brought back).
 impl Lifecycle for SequenceStatus {
     const RECORD: &'static str = "a sequence";
+    const STATUSES: &'static [Self] = Self::ALL;
 
     fn next_statuses(self) -> &'static [Self] {
         use SequenceStatus::*;
@@ -174,6 +176,25 @@ fn decode(row: &Row) -> AppResult<Sequence> {
 pub async fn load(conn: &Conn, id: &str) -> AppResult<Sequence> {
     conn.query_one(ENTITY, concat!("SELECT ", sequence_columns!(), " FROM sequences s WHERE s.id = ?1"), [id], decode)
         .await
+}
+
+/// Sequences change by managers and admins, whom their routes alone admit; the audit log keeps
+/// what a person edits.
+impl Record for Sequence {
+    type Status = SequenceStatus;
+    const ENTITY: &'static str = ENTITY;
+
+    fn status(&self) -> SequenceStatus {
+        self.status
+    }
+
+    fn may_change(&self, _: &Principal) -> AppResult<()> {
+        Ok(())
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        audit_view(&self.name, self.description.as_deref(), self.status, self.autopilot, &self.steps)
+    }
 }
 
 /// What the audit log keeps of a sequence.

@@ -5,13 +5,13 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::steps::{StepInput, check_live_edit, planned, write_steps};
-use super::{ENTITY, SELECT_ONE, Sequence, audit_view, decode, load, name_taken, sequence_id};
+use super::{SELECT_ONE, Sequence, audit_view, decode, load, name_taken, sequence_id};
 use crate::access::Principal;
-use crate::audit;
 use crate::domain::enums::SequenceStatus;
-use crate::domain::{Lifecycle, now};
+use crate::domain::now;
 use crate::error::{AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Patch, RequestMeta};
+use crate::lifecycle::{Change, Move, Written};
 use crate::store::Batch;
 use crate::validate::Check;
 
@@ -49,80 +49,59 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let id = sequence_id(&req)?;
     let body: PatchSequence = http::body_json(&req)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let change = Change { principal, actor: &actor, id: &id, reason: None };
     let conn = ctx.conn().await?;
     let at = now();
     let mut name_sent = None;
-    let result = conn
-        .read_then_write(async |conn| {
-            let before = load(conn, &id).await?;
-            let moved = before.status.check_move(body.status)?;
-            let mut c = Check::default();
-            let name = match body.name {
-                Patch::Absent => None,
-                Patch::Null => {
-                    c.fail("name", "required", "a sequence needs a name");
-                    None
-                }
-                Patch::Value(name) => Some(c.required("name", name, 200)),
-            };
-            name_sent.clone_from(&name);
-            let description = crate::validate::patched(body.description, |d| c.prose("description", d, 5000));
-            let steps = body.steps.map(|steps| c.steps(steps, &before.steps));
-            c.finish(())?;
-            let mut batch = Batch::new();
-            if let Some(steps) = &steps {
-                let live = before.enrolled.active + before.enrolled.paused;
-                check_live_edit(live, &before.steps, steps)?;
-                write_steps(&mut batch, &id, steps, &at)?;
+    let write = |before: &Sequence, moved: Option<SequenceStatus>, batch: &mut Batch| {
+        let mut c = Check::default();
+        let name = match body.name {
+            Patch::Absent => None,
+            Patch::Null => {
+                c.fail("name", "required", "a sequence needs a name");
+                None
             }
-            batch.push(
-                "UPDATE sequences SET name = coalesce(?2, name), \
-                 description = CASE WHEN ?3 THEN ?4 ELSE description END, status = coalesce(?5, status), \
-                 autopilot = coalesce(?6, autopilot), updated_at = ?7 WHERE id = ?1",
-                libsql::params![
-                    id.as_str(),
-                    name.as_deref(),
-                    description.is_some(),
-                    description.clone().flatten(),
-                    moved.map(SequenceStatus::as_str),
-                    body.autopilot,
-                    at.as_str()
-                ],
-            )?;
-            let after = batch.push(SELECT_ONE, [id.as_str()])?;
-            let action = match body.autopilot {
-                Some(on) if on != before.autopilot => {
-                    if on {
-                        "sequence.autopilot_on"
-                    } else {
-                        "sequence.autopilot_off"
-                    }
-                }
-                _ => "sequence.update",
-            };
-            let before_view =
-                audit_view(&before.name, before.description.as_deref(), before.status, before.autopilot, &before.steps);
-            let after_view = audit_view(
-                name.as_deref().unwrap_or(&before.name),
-                description.as_ref().map_or(before.description.as_deref(), Option::as_deref),
-                moved.unwrap_or(before.status),
-                body.autopilot.unwrap_or(before.autopilot),
-                &steps.as_deref().map_or_else(|| before.steps.clone(), planned),
-            );
-            audit::record_with_in(
-                &mut batch,
-                &actor,
-                action,
-                ENTITY,
-                &id,
-                Some(&before_view),
-                Some(&after_view),
-                None,
-            )?;
-            Ok((batch, after))
-        })
-        .await
-        .and_then(|(outcome, after)| outcome.one(ENTITY, after, decode));
+            Patch::Value(name) => Some(c.required("name", name, 200)),
+        };
+        name_sent.clone_from(&name);
+        let description = crate::validate::patched(body.description, |d| c.prose("description", d, 5000));
+        let steps = body.steps.map(|steps| c.steps(steps, &before.steps));
+        c.finish(())?;
+        if let Some(steps) = &steps {
+            let live = before.enrolled.active + before.enrolled.paused;
+            check_live_edit(live, &before.steps, steps)?;
+            write_steps(batch, &id, steps, &at)?;
+        }
+        batch.push(
+            "UPDATE sequences SET name = coalesce(?2, name), \
+             description = CASE WHEN ?3 THEN ?4 ELSE description END, status = coalesce(?5, status), \
+             autopilot = coalesce(?6, autopilot), updated_at = ?7 WHERE id = ?1",
+            libsql::params![
+                id.as_str(),
+                name.as_deref(),
+                description.is_some(),
+                description.clone().flatten(),
+                moved.map(SequenceStatus::as_str),
+                body.autopilot,
+                at.as_str()
+            ],
+        )?;
+        let returns = batch.push(SELECT_ONE, [id.as_str()])?;
+        let action = match body.autopilot {
+            Some(true) if !before.autopilot => "sequence.autopilot_on",
+            Some(false) if before.autopilot => "sequence.autopilot_off",
+            _ => "sequence.update",
+        };
+        let audit_after = audit_view(
+            name.as_deref().unwrap_or(&before.name),
+            description.as_ref().map_or(before.description.as_deref(), Option::as_deref),
+            moved.unwrap_or(before.status),
+            body.autopilot.unwrap_or(before.autopilot),
+            &steps.as_deref().map_or_else(|| before.steps.clone(), planned),
+        );
+        Ok(Written { action, returns, audit_after })
+    };
+    let result = change.run(&conn, Move::Maybe(body.status), async |conn| load(conn, &id).await, write, decode).await;
     match result {
         Ok(sequence) => http::ok(&sequence),
         Err(err) => Err(name_taken(&conn, err, name_sent.as_deref().unwrap_or_default()).await),
