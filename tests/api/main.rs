@@ -21,6 +21,7 @@ mod http_core;
 mod imports;
 mod load;
 mod migrations;
+mod paging;
 mod replies;
 mod scoring;
 mod seed;

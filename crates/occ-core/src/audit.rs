@@ -72,16 +72,7 @@ pub fn record_after_in(
     after: &'static str,
     extra: Vec<(String, libsql::Value)>,
 ) -> AppResult<()> {
-    let mut params: Vec<(String, libsql::Value)> = vec![
-        (":id".into(), crate::domain::new_id().into()),
-        (":now".into(), crate::domain::now().into()),
-        (":actor".into(), actor.name.clone().into()),
-        (":user_id".into(), actor.user_id.clone().into()),
-        (":action".into(), action.into()),
-        (":entity".into(), entity.into()),
-        (":entity_id".into(), entity_id.into()),
-        (":request_id".into(), actor.request_id.clone().into()),
-    ];
+    let mut params = named_entry(actor, action, entity, entity_id);
     params.extend(extra);
     let sql = format!(
         "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, after) \
@@ -134,21 +125,7 @@ pub async fn record_with_because(
 /// Opens the audit entries of one action on many rows (one call); the changes must follow in
 /// the same transaction.
 pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {
-    let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
-    let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
-    conn.write(
-        RECORD_MANY,
-        libsql::params![
-            json,
-            crate::domain::now(),
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            action,
-            entity,
-            actor.request_id.as_deref()
-        ],
-    )
-    .await?;
+    conn.write(RECORD_MANY, many(actor, action, entity, ids)?).await?;
     Ok(())
 }
 
@@ -157,26 +134,43 @@ pub fn record_many_in(batch: &mut Batch, actor: &Actor, action: &str, entity: &s
     if ids.is_empty() {
         return Ok(());
     }
-    let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
-    let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
-    batch.push(
-        RECORD_MANY,
-        libsql::params![
-            json,
-            crate::domain::now(),
-            actor.name.as_str(),
-            actor.user_id.as_deref(),
-            action,
-            entity,
-            actor.request_id.as_deref()
-        ],
-    )?;
+    batch.push(RECORD_MANY, many(actor, action, entity, ids)?)?;
     Ok(())
 }
 
 /// The entries of [`record_many`]: `?1` is a JSON array of `[entry id, entity id]`.
 const RECORD_MANY: &str = "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id) \
      SELECT value ->> 0, ?2, ?3, ?4, ?5, ?6, value ->> 1, ?7 FROM json_each(?1)";
+
+/// The parameters of [`RECORD_MANY`].
+fn many(actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<libsql::params::Params> {
+    let pairs: Vec<(String, &String)> = ids.iter().map(|id| (crate::domain::new_id(), id)).collect();
+    let json = serde_json::to_string(&pairs).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok(libsql::params::Params::Positional(vec![
+        json.into(),
+        crate::domain::now().into(),
+        actor.name.clone().into(),
+        actor.user_id.clone().into(),
+        action.into(),
+        entity.into(),
+        actor.request_id.clone().into(),
+    ]))
+}
+
+/// The named parameters of one entry: `:id`, `:now`, `:actor`, `:user_id`, `:action`,
+/// `:entity`, `:entity_id`, `:request_id`.
+fn named_entry(actor: &Actor, action: &str, entity: &str, entity_id: &str) -> Vec<(String, libsql::Value)> {
+    vec![
+        (":id".into(), crate::domain::new_id().into()),
+        (":now".into(), crate::domain::now().into()),
+        (":actor".into(), actor.name.clone().into()),
+        (":user_id".into(), actor.user_id.clone().into()),
+        (":action".into(), action.into()),
+        (":entity".into(), entity.into()),
+        (":entity_id".into(), entity_id.into()),
+        (":request_id".into(), actor.request_id.clone().into()),
+    ]
+}
 
 /// Opens an audit entry as [`record_because`] does and reads, in the same call, what
 /// `returning` selects: SQL that may use the entry's parameters (`:entity_id`, `:now`) and
@@ -193,17 +187,8 @@ pub async fn record_returning<T>(
     extra: Vec<(String, libsql::Value)>,
     decode: impl Fn(&crate::store::Row) -> AppResult<T>,
 ) -> AppResult<T> {
-    let mut params: Vec<(String, libsql::Value)> = vec![
-        (":id".into(), crate::domain::new_id().into()),
-        (":now".into(), crate::domain::now().into()),
-        (":actor".into(), actor.name.clone().into()),
-        (":user_id".into(), actor.user_id.clone().into()),
-        (":action".into(), action.into()),
-        (":entity".into(), entity.into()),
-        (":entity_id".into(), entity_id.into()),
-        (":request_id".into(), actor.request_id.clone().into()),
-        (":reason".into(), reason.map(str::to_owned).into()),
-    ];
+    let mut params = named_entry(actor, action, entity, entity_id);
+    params.push((":reason".into(), reason.map(str::to_owned).into()));
     params.extend(extra);
     let sql = format!(
         "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \

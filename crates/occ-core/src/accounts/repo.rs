@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
-use crate::http::{Keyset, Page};
+use crate::http::{Key, Keyset, Page};
 use crate::store::{Batch, Conn, Row, from_row, single};
 
 const ENTITY: &str = "account";
@@ -244,9 +244,17 @@ pub struct ListQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor(pub String, pub String);
 
+/// The sort key and the id: `:after` and `:after_id`.
+impl Key for Cursor {
+    fn bind(after: Option<&Self>, params: &mut Vec<(String, libsql::Value)>) {
+        let pair = after.map(|Cursor(key, id)| (key.clone(), id.clone()));
+        <(String, String)>::bind(pair.as_ref(), params);
+    }
+}
+
 /// One list statement per sort and direction: constant text, the key as a literal.
 macro_rules! list_sql {
-    ($key:literal, $cmp:literal, $dir:literal) => {
+    ($dir:ident $key:literal) => {
         concat!(
             "SELECT ",
             columns!(),
@@ -255,19 +263,8 @@ macro_rules! list_sql {
             " AS sort_key FROM accounts \
              WHERE (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
              AND (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
-             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') \
-             AND (:after_id IS NULL OR (",
-            $key,
-            ", id) ",
-            $cmp,
-            " (:after_key, :after_id)) \
-             ORDER BY ",
-            $key,
-            " ",
-            $dir,
-            ", id ",
-            $dir,
-            " LIMIT :limit"
+             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') AND ",
+            $crate::keyset!($dir $key, "id")
         )
     };
 }
@@ -280,14 +277,14 @@ struct SortKey {
 
 fn list_statement(sort: Sort, descending: bool) -> &'static str {
     match (sort, descending) {
-        (Sort::Name, false) => list_sql!("name COLLATE NOCASE", ">", "ASC"),
-        (Sort::Name, true) => list_sql!("name COLLATE NOCASE", "<", "DESC"),
-        (Sort::Domain, false) => list_sql!("ifnull(domain, '')", ">", "ASC"),
-        (Sort::Domain, true) => list_sql!("ifnull(domain, '')", "<", "DESC"),
-        (Sort::CreatedAt, false) => list_sql!("created_at", ">", "ASC"),
-        (Sort::CreatedAt, true) => list_sql!("created_at", "<", "DESC"),
-        (Sort::UpdatedAt, false) => list_sql!("updated_at", ">", "ASC"),
-        (Sort::UpdatedAt, true) => list_sql!("updated_at", "<", "DESC"),
+        (Sort::Name, false) => list_sql!(asc "name COLLATE NOCASE"),
+        (Sort::Name, true) => list_sql!(desc "name COLLATE NOCASE"),
+        (Sort::Domain, false) => list_sql!(asc "ifnull(domain, '')"),
+        (Sort::Domain, true) => list_sql!(desc "ifnull(domain, '')"),
+        (Sort::CreatedAt, false) => list_sql!(asc "created_at"),
+        (Sort::CreatedAt, true) => list_sql!(desc "created_at"),
+        (Sort::UpdatedAt, false) => list_sql!(asc "updated_at"),
+        (Sort::UpdatedAt, true) => list_sql!(desc "updated_at"),
     }
 }
 
@@ -295,21 +292,13 @@ fn list_statement(sort: Sort, descending: bool) -> &'static str {
 pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
     let (fts, prefix) = crate::store::text_search(query.q.as_deref());
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
-    let (after_key, after_id) = match query.page.after() {
-        Some(Cursor(key, id)) => (Some(key.as_str()), Some(id.as_str())),
-        None => (None, None),
-    };
-    let rows = conn
-        .query_all(
-            list_statement(query.sort, query.descending),
-            named_params! {
-                ":industries": industries, ":fts": fts, ":prefix": prefix,
-                ":after_key": after_key, ":after_id": after_id, ":limit": query.page.fetch(),
-            },
-            |row| Ok((from_row::<AccountRow>(row)?, from_row::<SortKey>(row)?)),
-        )
-        .await?;
-    let page = query.page.page(rows, |(account, key)| Cursor(key.sort_key.clone(), account.id.clone()))?;
+    let filters = named_params! {":industries": industries, ":fts": fts, ":prefix": prefix};
+    let decode = |row: &Row| Ok((from_row::<AccountRow>(row)?, from_row::<SortKey>(row)?));
+    let statement = list_statement(query.sort, query.descending);
+    let page = query
+        .page
+        .load(conn, statement, filters, decode, |(account, key)| Cursor(key.sort_key.clone(), account.id.clone()));
+    let page = page.await?;
     Ok(Page {
         items: page.items.into_iter().map(|(account, _)| account.into()).collect(),
         next_cursor: page.next_cursor,

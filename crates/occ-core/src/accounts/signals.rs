@@ -226,23 +226,15 @@ pub async fn for_subject(
     account_id: Option<&str>,
     page: &Keyset<(String, String)>,
 ) -> AppResult<Page<Signal>> {
-    let (after_at, after_id) = page.after_pair();
-    let rows = conn
-        .query_all(
-            concat!(
-                "SELECT ", signal_columns!(), " FROM signals WHERE \
-                 ((:contact_id IS NOT NULL AND contact_id = :contact_id) OR (:account_id IS NOT NULL AND account_id = :account_id)) \
-                 AND (:after_at IS NULL OR (occurred_at, id) < (:after_at, :after_id)) \
-                 ORDER BY occurred_at DESC, id DESC LIMIT :limit"
-            ),
-            libsql::named_params! {
-                ":contact_id": contact_id, ":account_id": account_id, ":now": now(),
-                ":after_at": after_at, ":after_id": after_id, ":limit": page.fetch(),
-            },
-            from_row,
-        )
-        .await?;
-    page.page(rows, |s| (s.occurred_at.clone(), s.id.clone()))
+    let sql = concat!(
+        "SELECT ",
+        signal_columns!(),
+        " FROM signals WHERE \
+         ((:contact_id IS NOT NULL AND contact_id = :contact_id) OR (:account_id IS NOT NULL AND account_id = :account_id)) AND ",
+        crate::keyset!(desc "occurred_at", "id")
+    );
+    let filters = libsql::named_params! {":contact_id": contact_id, ":account_id": account_id, ":now": now()};
+    page.load(conn, sql, filters, from_row, |s: &Signal| (s.occurred_at.clone(), s.id.clone())).await
 }
 
 /// A contact's or an account's signals, newest first.
@@ -259,8 +251,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         c.fail("contact_id", "required", "give contact_id or account_id");
     }
     c.finish(())?;
-    let page = Keyset::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(q)?;
     http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), &page).await?)
 }
 

@@ -200,14 +200,9 @@ pub async fn update_user(
 
 /// One page of users, in creation order (one call).
 pub async fn list_users(conn: &Conn, page: &Keyset<String>) -> AppResult<Page<User>> {
-    let rows = conn
-        .query_all(
-            concat!("SELECT ", user_columns!(), " FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2"),
-            libsql::params![page.after().map(String::as_str), page.fetch()],
-            from_row,
-        )
-        .await?;
-    page.page(rows, |u| u.id.clone())
+    let sql =
+        concat!("SELECT ", user_columns!(), " FROM users WHERE id > coalesce(:after, '') ORDER BY id LIMIT :fetch");
+    page.load(conn, sql, (), from_row, |u: &User| u.id.clone()).await
 }
 
 /// `POST /api/v1/users`.
@@ -259,9 +254,7 @@ fn user_id(req: &Request<Bytes>) -> AppResult<String> {
     params(crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<User>), (status = 403, body = crate::error::ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    let mut q = Query::of(&req);
-    let page = Keyset::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(Query::of(&req))?;
     http::ok(&list_users(&ctx.conn().await?, &page).await?)
 }
 

@@ -319,33 +319,20 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let prefix = q.one("q").map(|t| t.to_lowercase());
     let kind = q.closed::<SuppressionKind>("kind")?;
     let reason = q.closed::<SuppressionReason>("reason")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_at, after_id) = page.after_pair();
+    let page = Keyset::last_of(q)?;
     // A prefix search walks the (kind, value) index range of each kind.
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                entry_columns!(),
-                " FROM email_suppression WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR reason = ?2) \
-                 AND (?3 IS NULL OR (value >= ?3 AND value < ?3 || x'f48fbfbf')) \
-                 AND (?4 IS NULL OR (created_at, id) < (?4, ?5)) ORDER BY created_at DESC, id DESC LIMIT ?6"
-            ),
-            libsql::params![
-                kind.map(SuppressionKind::as_str),
-                reason.map(SuppressionReason::as_str),
-                prefix,
-                after_at,
-                after_id,
-                page.fetch()
-            ],
-            from_row::<Entry>,
-        )
-        .await?;
-    http::ok(&page.page(rows, |e| (e.created_at.clone(), e.id.clone()))?)
+    let sql = concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM email_suppression WHERE (:kind IS NULL OR kind = :kind) AND (:reason IS NULL OR reason = :reason) \
+         AND (:prefix IS NULL OR (value >= :prefix AND value < :prefix || x'f48fbfbf')) AND ",
+        crate::keyset!(desc "created_at", "id")
+    );
+    let filters = libsql::named_params! {
+        ":kind": kind.map(SuppressionKind::as_str), ":reason": reason.map(SuppressionReason::as_str), ":prefix": prefix,
+    };
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, from_row::<Entry>, |e| (e.created_at.clone(), e.id.clone())).await?)
 }
 
 /// Lift an entry (admins; audited). An erased person's hash is never lifted (409).

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
-use crate::http::{self, Keyset, Page, Query};
-use crate::store::{Conn, from_row};
+use crate::http::{self, Key, Keyset, Page, Query};
+use crate::store::{Conn, Row, from_row};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,21 @@ pub struct Filters {
 /// A keyset position: the last row's sort key and id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor(pub serde_json::Value, pub String);
+
+/// The sort key (a number or a time) and the id: `:after` and `:after_id`.
+impl Key for Cursor {
+    fn bind(after: Option<&Self>, params: &mut Vec<(String, libsql::Value)>) {
+        let (key, id) = match after {
+            Some(Cursor(serde_json::Value::Number(n), id)) => {
+                (n.as_i64().map_or(libsql::Value::Null, libsql::Value::Integer), id.clone().into())
+            }
+            Some(Cursor(serde_json::Value::String(s), id)) => (libsql::Value::Text(s.clone()), id.clone().into()),
+            _ => (libsql::Value::Null, libsql::Value::Null),
+        };
+        params.push((":after".to_owned(), key));
+        params.push((":after_id".to_owned(), id));
+    }
+}
 
 fn parse_all<T: std::str::FromStr>(field: &str, values: Vec<String>) -> AppResult<Vec<T>>
 where
@@ -152,19 +167,19 @@ const BY_PRIORITY: &str = concat!(
     contact_columns!(),
     ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
-    " AND (:after_id IS NULL OR priority_score < :after_key OR (priority_score = :after_key AND id > :after_id)) \
-     ORDER BY priority_score DESC, id ASC LIMIT :limit"
+    " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
+     ORDER BY priority_score DESC, id ASC LIMIT :fetch"
 );
 const BY_PRIORITY_REVERSED: &str = concat!(
     "SELECT ",
     contact_columns!(),
     ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
-    " AND (:after_id IS NULL OR priority_score > :after_key OR (priority_score = :after_key AND id < :after_id)) \
-     ORDER BY priority_score ASC, id DESC LIMIT :limit"
+    " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
+     ORDER BY priority_score ASC, id DESC LIMIT :fetch"
 );
 macro_rules! by_time {
-    ($key:literal, $cmp:literal, $dir:literal) => {
+    ($dir:ident $key:literal) => {
         concat!(
             "SELECT ",
             contact_columns!(),
@@ -172,18 +187,8 @@ macro_rules! by_time {
             $key,
             " AS sort_key FROM contacts WHERE ",
             contact_filters!(),
-            " AND (:after_id IS NULL OR (",
-            $key,
-            ", id) ",
-            $cmp,
-            " (:after_key, :after_id)) \
-             ORDER BY ",
-            $key,
-            " ",
-            $dir,
-            ", id ",
-            $dir,
-            " LIMIT :limit"
+            " AND ",
+            $crate::keyset!($dir $key, "id")
         )
     };
 }
@@ -192,10 +197,10 @@ fn statement(sort: Sort, descending: bool) -> &'static str {
     match (sort, descending) {
         (Sort::Priority, false) => BY_PRIORITY,
         (Sort::Priority, true) => BY_PRIORITY_REVERSED,
-        (Sort::CreatedAt, false) => by_time!("created_at", ">", "ASC"),
-        (Sort::CreatedAt, true) => by_time!("created_at", "<", "DESC"),
-        (Sort::UpdatedAt, false) => by_time!("updated_at", ">", "ASC"),
-        (Sort::UpdatedAt, true) => by_time!("updated_at", "<", "DESC"),
+        (Sort::CreatedAt, false) => by_time!(asc "created_at"),
+        (Sort::CreatedAt, true) => by_time!(desc "created_at"),
+        (Sort::UpdatedAt, false) => by_time!(asc "updated_at"),
+        (Sort::UpdatedAt, true) => by_time!(desc "updated_at"),
     }
 }
 
@@ -227,19 +232,7 @@ pub async fn list(
         Some(Owner::Nobody) => (Some("nobody"), None),
         Some(Owner::User(id)) => (Some("user"), Some(id.as_str())),
     };
-    let (after_key, after_id) = match page.after() {
-        Some(Cursor(key, id)) => (Some(key), Some(id.as_str())),
-        None => (None, None),
-    };
-    let after_key: libsql::Value = match after_key {
-        Some(serde_json::Value::Number(n)) => n.as_i64().map_or(libsql::Value::Null, libsql::Value::Integer),
-        Some(serde_json::Value::String(s)) => libsql::Value::Text(s.clone()),
-        _ => libsql::Value::Null,
-    };
-    let rows = conn
-        .query_all(
-            statement(sort, descending),
-            named_params! {
+    let filters = named_params! {
                 ":account_id": filters.account_id.as_deref(),
                 ":stages": json_list(&filters.stages)?, ":statuses": json_list(&filters.statuses)?,
                 ":seniorities": json_list(&filters.seniorities)?, ":departments": json_list(&filters.departments)?,
@@ -249,12 +242,10 @@ pub async fn list(
                 ":has_linkedin": filters.has_linkedin.map(i64::from),
                 ":touched_since": filters.touched_since.as_deref(), ":touched_before": filters.touched_before.as_deref(),
                 ":fts": fts, ":prefix": prefix,
-                ":after_key": after_key, ":after_id": after_id, ":limit": page.fetch(),
-            },
-            |row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?)),
-        )
-        .await?;
-    let page = page.page(rows, |(contact, key)| Cursor(key.sort_key.clone(), contact.id.clone()))?;
+    };
+    let decode = |row: &Row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?));
+    let key = |(contact, key): &(Contact, SortKey)| Cursor(key.sort_key.clone(), contact.id.clone());
+    let page = page.load(conn, statement(sort, descending), filters, decode, key).await?;
     Ok(Page { items: page.items.into_iter().map(|(c, _)| c).collect(), next_cursor: page.next_cursor })
 }
 

@@ -8,6 +8,8 @@ use serde::{Deserialize, Deserializer};
 
 use super::router::PathParams;
 use super::strict::{CONTROL, Strict};
+use crate::access::Principal;
+use crate::domain::enums::Role;
 use crate::domain::text::{Lines, forbidden};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -147,6 +149,17 @@ impl Query {
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
             .collect()
+    }
+
+    /// Whose work a view shows (`scope`): `team`, everyone's; `mine` (the default), the
+    /// caller's, except for a viewer, who works nothing and sees the team's. Answers whether it
+    /// is the team's.
+    pub fn team_scope(&mut self, principal: &Principal) -> AppResult<bool> {
+        match self.one("scope").as_deref() {
+            None | Some("mine") => Ok(principal.role == Role::Viewer),
+            Some("team") => Ok(true),
+            Some(_) => Err(AppError::invalid("scope", "one_of", "must be mine or team")),
+        }
     }
 
     /// A value of a closed set (a status, a channel): absent, or one of the set's names (a 422
@@ -347,6 +360,24 @@ mod tests {
         assert_eq!(q.one("q").as_deref(), Some("hi"));
         match q.finish() {
             Err(AppError::Validation(f)) => assert_eq!(f[0].field, "typo"),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_scope_is_mine_by_default_the_team_for_a_viewer_and_nothing_else() {
+        let scope = |query: &str, role: Role| {
+            let req = Request::builder().uri(format!("/x?{query}")).body(()).expect("request");
+            let via = crate::access::Via::Session { id: "s".into(), secret: "x".into() };
+            let who = Principal { user_id: "u".into(), email: "u@x.example".into(), name: "U".into(), role, via };
+            Query::of(&req).team_scope(&who)
+        };
+        assert!(!scope("", Role::Bdr).expect("mine"));
+        assert!(!scope("scope=mine", Role::Manager).expect("mine"));
+        assert!(scope("scope=team", Role::Bdr).expect("team"));
+        assert!(scope("", Role::Viewer).expect("a viewer sees the team's"));
+        match scope("scope=everyone", Role::Admin) {
+            Err(AppError::Validation(f)) => assert_eq!((f[0].field.as_str(), f[0].rule.as_str()), ("scope", "one_of")),
             other => panic!("expected 422, got {other:?}"),
         }
     }

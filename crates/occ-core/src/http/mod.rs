@@ -4,6 +4,7 @@
 
 mod extract;
 pub mod headers;
+mod keyset;
 mod meta;
 mod respond;
 mod router;
@@ -29,11 +30,12 @@ use crate::error::{AppError, AppResult};
 use crate::store::{self, Store, migrate};
 
 pub use extract::{Patch, Query, body_json, parse_time, path_id, path_uuid};
+pub use keyset::{Key, Keyset};
 pub use meta::{BODY_TIMEOUT, RequestMeta, body_limit};
 use meta::{client_ip, request_id};
 pub use respond::{
-    DEFAULT_LIMIT, Keyset, MAX_LIMIT, Page, PageCursor, PageLimit, created, cursor, decode_cursor, encode_cursor,
-    limit, no_content, ok, sort, with_status,
+    DEFAULT_LIMIT, MAX_LIMIT, Page, PageCursor, PageLimit, created, cursor, decode_cursor, encode_cursor, limit,
+    no_content, ok, sort, with_status,
 };
 pub use router::{BoxFuture, HandlerFn, PathParams, Routes};
 pub use stream::{ByteStream, SharedStream, streamed, take_stream};

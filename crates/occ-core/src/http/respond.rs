@@ -1,5 +1,6 @@
 //! Writing responses the one way every handler does: bare resources, 201 with `Location`,
-//! lists as `{"items", "next_cursor"}` with opaque keyset cursors, and list limits.
+//! lists as `{"items", "next_cursor"}` with opaque keyset cursors (see [`super::Keyset`]), and
+//! list limits.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -60,54 +61,6 @@ impl<T> Page<T> {
             _ => None,
         };
         Ok(Self { items: rows, next_cursor })
-    }
-}
-
-/// The one way a list pages: its `limit` and `cursor` parameters read together, the rows to
-/// fetch, and the page made of them. A list keeps its rows in a total order on a key that ends
-/// with the id (`(due_at, id)`, `(name, id)`); a cursor holds the last key of a page, and the
-/// next page starts after it: `WHERE (?after_at IS NULL OR (due_at, id) > (?after_at, ?after_id))
-/// ORDER BY due_at, id LIMIT ?fetch`.
-#[derive(Debug, Clone)]
-pub struct Keyset<K> {
-    limit: u32,
-    after: Option<K>,
-}
-
-impl<K: DeserializeOwned> Keyset<K> {
-    /// Reads `limit` and `cursor` (a 422 naming either when it is not one this list made).
-    pub fn of(query: &mut Query) -> AppResult<Self> {
-        Ok(Self { limit: limit(query)?, after: cursor(query)? })
-    }
-}
-
-impl<K> Keyset<K> {
-    /// A page of a size the code chooses, for a walk through a whole list (an export).
-    pub fn new(limit: u32, after: Option<K>) -> Self {
-        Self { limit, after }
-    }
-
-    /// The key the page starts after; none for the first page.
-    pub fn after(&self) -> Option<&K> {
-        self.after.as_ref()
-    }
-
-    /// How many rows to ask for: one more than the page holds, which says whether another follows.
-    pub fn fetch(&self) -> i64 {
-        i64::from(self.limit) + 1
-    }
-
-    /// The page of up to [`Keyset::fetch`] rows, its cursor made from `key` of the last row kept.
-    pub fn page<T, C: Serialize>(&self, rows: Vec<T>, key: impl Fn(&T) -> C) -> AppResult<Page<T>> {
-        Page::from_rows(rows, self.limit, key)
-    }
-}
-
-impl Keyset<(String, String)> {
-    /// The key and the id the page starts after, as two statement parameters (both NULL for the
-    /// first page).
-    pub fn after_pair(&self) -> (Option<&str>, Option<&str>) {
-        self.after.as_ref().map_or((None, None), |(key, id)| (Some(key.as_str()), Some(id.as_str())))
     }
 }
 

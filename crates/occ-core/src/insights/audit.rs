@@ -91,8 +91,8 @@ macro_rules! audit_sql {
              WHERE (:entity IS NULL OR a.entity = :entity) AND (:entity_id IS NULL OR a.entity_id = :entity_id) \
              AND (:user_id IS NULL OR a.user_id = :user_id) \
              AND (:since IS NULL OR a.at >= :since) AND (:until IS NULL OR a.at < :until) \
-             AND (:after_at IS NULL OR (a.at, a.id) < (:after_at, :after_id)) \
-             ORDER BY a.at DESC, a.id DESC LIMIT :limit"
+             AND ",
+            $crate::keyset!(desc "a.at", "a.id")
         )
     };
 }
@@ -116,8 +116,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let since = q.time("since")?;
     let until = q.time("until")?;
     // The keyset position: the last entry's time and id.
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(q)?;
     let sql = if user_id.is_some() {
         audit_sql!("audit_log_user_at")
     } else if entity.is_some() {
@@ -125,18 +124,9 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     } else {
         audit_sql!("audit_log_at")
     };
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            sql,
-            libsql::named_params! {
-                ":entity": entity, ":entity_id": entity_id, ":user_id": user_id, ":since": since, ":until": until,
-                ":after_at": after_at, ":after_id": after_id, ":limit": page.fetch(),
-            },
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |e| (e.at.clone(), e.id.clone()))?)
+    let filters = libsql::named_params! {
+        ":entity": entity, ":entity_id": entity_id, ":user_id": user_id, ":since": since, ":until": until,
+    };
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |e| (e.at.clone(), e.id.clone())).await?)
 }

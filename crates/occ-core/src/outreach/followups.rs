@@ -262,24 +262,19 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let status = q.closed::<FollowupStatus>("status")?.unwrap_or(FollowupStatus::Pending);
     let due_before = q.one("due_before").map(|t| http::parse_time("due_before", &t)).transpose()?;
     let owner = q.one("owner").map(|o| if o == "me" { principal.user_id.clone() } else { o });
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                followup_columns!(),
-                " FROM followups WHERE status = ?1 AND (?2 IS NULL OR contact_id = ?2) AND (?3 IS NULL OR due_at < ?3) \
-                 AND (?4 IS NULL OR owner_id = ?4) AND (?5 IS NULL OR (due_at, id) > (?5, ?6)) ORDER BY due_at, id LIMIT ?7"
-            ),
-            libsql::params![status.as_str(), contact, due_before, owner, after_at, after_id, page.fetch()],
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |f| (f.due_at.clone(), f.id.clone()))?)
+    let page = Keyset::last_of(q)?;
+    let sql = concat!(
+        "SELECT ",
+        followup_columns!(),
+        " FROM followups WHERE status = :status AND (:contact IS NULL OR contact_id = :contact) \
+         AND (:due_before IS NULL OR due_at < :due_before) AND (:owner IS NULL OR owner_id = :owner) AND ",
+        crate::keyset!(asc "due_at", "id")
+    );
+    let filters = libsql::named_params! {
+        ":status": status.as_str(), ":contact": contact, ":due_before": due_before, ":owner": owner,
+    };
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |f| (f.due_at.clone(), f.id.clone())).await?)
 }
 
 /// `PATCH /api/v1/followups/{id}`.

@@ -12,7 +12,7 @@ use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
 use crate::audit;
-use crate::domain::enums::{LinkedinEventKind, Role};
+use crate::domain::enums::LinkedinEventKind;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
@@ -159,11 +159,7 @@ struct StatsRow {
 pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
-    let team = match q.one("scope").as_deref() {
-        None | Some("mine") => principal.role == Role::Viewer,
-        Some("team") => true,
-        Some(_) => return Err(AppError::invalid("scope", "one_of", "must be mine or team")),
-    };
+    let team = q.team_scope(principal)?;
     let days = match q.one("days") {
         None => 30,
         Some(text) => text

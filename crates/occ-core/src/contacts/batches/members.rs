@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{ENTITY, batch_id};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, Keyset, Page, Query};
-use crate::store::from_row;
+use crate::store::{Row, from_row};
 
 /// A member of a batch.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -39,32 +39,26 @@ struct MembersRow {
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorResponse)))]
 pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let id = batch_id(&req)?;
-    let mut q = Query::of(&req);
-    let page = Keyset::<i64>::of(&mut q)?;
-    q.finish()?;
-    let after = page.after().copied();
+    let page = Keyset::<i64>::last_of(Query::of(&req))?;
+    // One row when the batch has no member past the cursor: whether the batch exists.
+    let sql = "SELECT c.id AS contact_id, p.position, c.first_name, c.last_name, c.title, a.name AS account_name, \
+                 c.stage, c.status, c.priority_score, (SELECT 1 FROM batches WHERE id = :id) AS batch_exists \
+               FROM (SELECT 1) LEFT JOIN batch_prospects p ON p.batch_id = :id AND p.position > coalesce(:after, -1) \
+               LEFT JOIN contacts c ON c.id = p.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
+               ORDER BY p.position LIMIT :fetch";
+    let decode = |row: &Row| {
+        let head: MembersRow = from_row(row)?;
+        let member = head.contact_id.map(|_| from_row::<Member>(row)).transpose()?;
+        Ok((head.batch_exists.is_some(), member))
+    };
     let conn = ctx.conn().await?;
-    let rows = conn
-        .query_all(
-            "SELECT c.id AS contact_id, p.position, c.first_name, c.last_name, c.title, a.name AS account_name, \
-               c.stage, c.status, c.priority_score, (SELECT 1 FROM batches WHERE id = ?1) AS batch_exists \
-             FROM (SELECT 1) LEFT JOIN batch_prospects p ON p.batch_id = ?1 AND (?2 IS NULL OR p.position > ?2) \
-             LEFT JOIN contacts c ON c.id = p.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
-             ORDER BY p.position LIMIT ?3",
-            libsql::params![id.as_str(), after, page.fetch()],
-            |row| {
-                let head: MembersRow = from_row(row)?;
-                let member = match head.contact_id {
-                    None => None,
-                    Some(_) => Some(from_row::<Member>(row)?),
-                };
-                Ok((head.batch_exists.is_some(), member))
-            },
-        )
-        .await?;
-    if !rows.first().is_some_and(|(exists, _)| *exists) {
+    let rows = page.load(&conn, sql, libsql::named_params! {":id": id.as_str()}, decode, |(_, m)| {
+        m.as_ref().map_or(-1, |m| m.position)
+    });
+    let rows = rows.await?;
+    if !rows.items.first().is_some_and(|(exists, _)| *exists) {
         return Err(AppError::NotFound(ENTITY));
     }
-    let members: Vec<Member> = rows.into_iter().filter_map(|(_, m)| m).collect();
-    http::ok(&page.page(members, |m| m.position)?)
+    let items = rows.items.into_iter().filter_map(|(_, m)| m).collect();
+    http::ok(&Page { items, next_cursor: rows.next_cursor })
 }

@@ -15,24 +15,16 @@ use crate::http::{self, Ctx, Keyset, Page, Query};
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let status = q.closed::<BatchStatus>("status")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                batch_columns!(),
-                " FROM batches WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) \
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
-            ),
-            libsql::params![status.map(BatchStatus::as_str), after_at, after_id, page.fetch()],
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |b| (b.created_at.clone(), b.id.clone()))?)
+    let page = Keyset::last_of(q)?;
+    let sql = concat!(
+        "SELECT ",
+        batch_columns!(),
+        " FROM batches WHERE (:status IS NULL OR status = :status) AND ",
+        crate::keyset!(desc "created_at", "id")
+    );
+    let filters = libsql::named_params! {":status": status.map(BatchStatus::as_str)};
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |b| (b.created_at.clone(), b.id.clone())).await?)
 }
 
 /// One batch.

@@ -17,16 +17,13 @@ async fn report(
     outcome: Option<&str>,
     page: &Keyset<i64>,
 ) -> AppResult<Page<ReportRow>> {
-    let after = page.after().copied().unwrap_or(0);
-    let rows = conn
-        .query_all(
-            "SELECT row, line, outcome, reason, name, email, company, contact_id FROM import_rows \
-             WHERE import_id = ?1 AND phase = ?2 AND (?3 IS NULL OR outcome = ?3) AND row > ?4 ORDER BY row LIMIT ?5",
-            libsql::params![id, phase.as_str(), outcome, after, page.fetch()],
-            from_row::<ReportRow>,
-        )
-        .await?;
-    page.page(rows, |r| r.row)
+    let sql = concat!(
+        "SELECT row, line, outcome, reason, name, email, company, contact_id FROM import_rows \
+         WHERE import_id = :id AND phase = :phase AND (:outcome IS NULL OR outcome = :outcome) AND ",
+        crate::keyset!(asc "row")
+    );
+    let filters = libsql::named_params! {":id": id, ":phase": phase.as_str(), ":outcome": outcome};
+    page.load(conn, sql, filters, from_row::<ReportRow>, |r| r.row).await
 }
 
 /// An import's row-by-row report for one phase (the real run's once it started, else the dry
@@ -40,8 +37,7 @@ pub(crate) async fn rows(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let mut q = Query::of(&req);
     let phase = q.closed::<PhaseKind>("phase")?;
     let outcome = q.closed::<step::Outcome>("outcome")?;
-    let page = Keyset::<i64>::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(q)?;
     let conn = ctx.conn().await?;
     let import = load(&conn, &id).await?;
     let phase = phase.unwrap_or(if import.run.is_some() { PhaseKind::Run } else { PhaseKind::DryRun });

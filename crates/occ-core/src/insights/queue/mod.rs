@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::access::Principal;
-use crate::domain::enums::Role;
 use crate::domain::stored;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
@@ -167,11 +166,7 @@ fn reason(kind: &str, channel: Option<&str>, detail: Option<&str>, excerpt: Opti
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
-    let team = match q.one("scope").as_deref() {
-        None | Some("mine") => principal.role == Role::Viewer,
-        Some("team") => true,
-        Some(_) => return Err(AppError::invalid("scope", "one_of", "must be mine or team")),
-    };
+    let team = q.team_scope(principal)?;
     let tz = match q.one("tz") {
         None => chrono_tz::UTC,
         Some(name) => name.parse().map_err(|_| AppError::invalid("tz", "format", "must be an IANA time zone"))?,

@@ -28,8 +28,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         statuses.push(ApprovalStatus::Pending);
     }
     let channel = q.closed::<Channel>("channel")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(q)?;
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     // A contact's drafts through its index; otherwise the statuses' (there is always one).
     macro_rules! oldest_first {
@@ -39,32 +38,22 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 draft_columns!(),
                 " FROM message_drafts WHERE ",
                 $filter,
-                " AND (?3 IS NULL OR channel = ?3) AND (created_at, id) > (?4, ?5) ORDER BY created_at, id LIMIT ?6"
+                " AND (:channel IS NULL OR channel = :channel) AND ",
+                crate::keyset!(asc "created_at", "id")
             )
         };
     }
     let sql = if contact.is_some() {
-        oldest_first!("contact_id = ?1 AND (?2 = '[]' OR approval_status IN (SELECT value FROM json_each(?2)))")
-    } else {
-        oldest_first!("approval_status IN (SELECT value FROM json_each(?2)) AND ?1 IS NULL")
-    };
-    // The first page starts after the empty key, which every row follows.
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            sql,
-            libsql::params![
-                contact,
-                serde_json::to_string(&statuses).map_err(internal)?,
-                channel.map(Channel::as_str),
-                after_at.unwrap_or_default(),
-                after_id.unwrap_or_default(),
-                page.fetch()
-            ],
-            decode,
+        oldest_first!(
+            "contact_id = :contact AND (:statuses = '[]' OR approval_status IN (SELECT value FROM json_each(:statuses)))"
         )
-        .await?;
-    http::ok(&page.page(rows, |d| (d.created_at.clone(), d.id.clone()))?)
+    } else {
+        oldest_first!("approval_status IN (SELECT value FROM json_each(:statuses)) AND :contact IS NULL")
+    };
+    let filters = libsql::named_params! {
+        ":contact": contact, ":statuses": serde_json::to_string(&statuses).map_err(internal)?,
+        ":channel": channel.map(Channel::as_str),
+    };
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |d| (d.created_at.clone(), d.id.clone())).await?)
 }

@@ -22,23 +22,17 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         return Err(AppError::invalid("contact_id", "required", "give contact_id or sequence_id"));
     }
     let status = q.closed::<EnrollmentStatus>("status")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                enrollment_columns!(),
-                " FROM enrollments e WHERE (?1 IS NULL OR e.contact_id = ?1) AND (?2 IS NULL OR e.sequence_id = ?2) \
-                 AND (?3 IS NULL OR e.status = ?3) AND (?4 IS NULL OR (e.created_at, e.id) < (?4, ?5)) \
-                 ORDER BY e.created_at DESC, e.id DESC LIMIT ?6"
-            ),
-            libsql::params![contact, sequence, status.map(EnrollmentStatus::as_str), after_at, after_id, page.fetch()],
-            from_row::<Enrollment>,
-        )
-        .await?;
-    http::ok(&page.page(rows, |e| (e.created_at.clone(), e.id.clone()))?)
+    let page = Keyset::last_of(q)?;
+    let sql = concat!(
+        "SELECT ",
+        enrollment_columns!(),
+        " FROM enrollments e WHERE (:contact IS NULL OR e.contact_id = :contact) \
+         AND (:sequence IS NULL OR e.sequence_id = :sequence) AND (:status IS NULL OR e.status = :status) AND ",
+        crate::keyset!(desc "e.created_at", "e.id")
+    );
+    let filters = libsql::named_params! {
+        ":contact": contact, ":sequence": sequence, ":status": status.map(EnrollmentStatus::as_str),
+    };
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, from_row::<Enrollment>, |e| (e.created_at.clone(), e.id.clone())).await?)
 }

@@ -33,27 +33,19 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         ),
         None => None,
     };
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
+    let page = Keyset::last_of(q)?;
     let statuses = (!statuses.is_empty())
         .then(|| serde_json::to_string(&statuses))
         .transpose()
         .map_err(|e| AppError::Internal(e.into()))?;
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                opportunity_columns!(),
-                " FROM opportunities WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1))) \
-                 AND (?2 IS NULL OR contact_id = ?2) AND (?3 IS NULL OR owner_id = ?3) \
-                 AND (?4 IS NULL OR (updated_at, id) < (?4, ?5)) ORDER BY updated_at DESC, id DESC LIMIT ?6"
-            ),
-            libsql::params![statuses, contact, owner, after_at, after_id, page.fetch()],
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |o| (o.updated_at.clone(), o.id.clone()))?)
+    let sql = concat!(
+        "SELECT ",
+        opportunity_columns!(),
+        " FROM opportunities WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses))) \
+         AND (:contact IS NULL OR contact_id = :contact) AND (:owner IS NULL OR owner_id = :owner) AND ",
+        crate::keyset!(desc "updated_at", "id")
+    );
+    let filters = libsql::named_params! {":statuses": statuses, ":contact": contact, ":owner": owner};
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |o| (o.updated_at.clone(), o.id.clone())).await?)
 }

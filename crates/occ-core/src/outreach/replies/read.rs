@@ -18,10 +18,8 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let mut q = Query::of(&req);
     let contact = q.id("contact_id")?;
     let intent = q.closed::<ReplyIntent>("intent")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    // One statement per way in, each walking its own index from the cursor (or from the top:
-    // every stored time sorts before "~").
+    let page = Keyset::last_of(q)?;
+    // One statement per way in, each walking its own index from the cursor.
     macro_rules! newest_first {
         ($filter:literal) => {
             concat!(
@@ -29,26 +27,19 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
                 reply_columns!(),
                 " FROM replies WHERE ",
                 $filter,
-                " AND (replied_at, id) < (?3, ?4) ORDER BY replied_at DESC, id DESC LIMIT ?5"
+                " AND ",
+                crate::keyset!(desc "replied_at", "id")
             )
         };
     }
     let sql = match (&contact, intent) {
-        (Some(_), _) => newest_first!("contact_id = ?1 AND (?2 IS NULL OR intent = ?2)"),
-        (None, Some(_)) => newest_first!("intent = ?2 AND ?1 IS NULL"),
-        (None, None) => newest_first!("?1 IS NULL AND ?2 IS NULL"),
+        (Some(_), _) => newest_first!("contact_id = :contact AND (:intent IS NULL OR intent = :intent)"),
+        (None, Some(_)) => newest_first!("intent = :intent AND :contact IS NULL"),
+        (None, None) => newest_first!(":contact IS NULL AND :intent IS NULL"),
     };
-    let (after_at, after_id) = page.after().map_or(("~", ""), |(at, id)| (at.as_str(), id.as_str()));
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            sql,
-            libsql::params![contact, intent.map(ReplyIntent::as_str), after_at, after_id, page.fetch()],
-            from_row::<Reply>,
-        )
-        .await?;
-    http::ok(&page.page(rows, |r| (r.replied_at.clone(), r.id.clone()))?)
+    let filters = libsql::named_params! {":contact": contact, ":intent": intent.map(ReplyIntent::as_str)};
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, from_row::<Reply>, |r| (r.replied_at.clone(), r.id.clone())).await?)
 }
 
 /// One reply.

@@ -16,24 +16,16 @@ use crate::http::{self, Ctx, Keyset, Page, Query};
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let status = q.closed::<SequenceStatus>("status")?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_name, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                sequence_columns!(),
-                " FROM sequences s WHERE (?1 IS NULL OR s.status = ?1) \
-                 AND (?2 IS NULL OR (s.name, s.id) > (?2, ?3)) ORDER BY s.name, s.id LIMIT ?4"
-            ),
-            libsql::params![status.map(SequenceStatus::as_str), after_name, after_id, page.fetch()],
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |s| (s.name.clone(), s.id.clone()))?)
+    let page = Keyset::last_of(q)?;
+    let sql = concat!(
+        "SELECT ",
+        sequence_columns!(),
+        " FROM sequences s WHERE (:status IS NULL OR s.status = :status) AND ",
+        crate::keyset!(asc "s.name", "s.id")
+    );
+    let filters = libsql::named_params! {":status": status.map(SequenceStatus::as_str)};
+    let conn = ctx.conn().await?;
+    http::ok(&page.load(&conn, sql, filters, decode, |s| (s.name.clone(), s.id.clone())).await?)
 }
 
 /// One sequence.

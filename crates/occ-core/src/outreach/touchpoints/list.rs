@@ -14,22 +14,14 @@ use crate::http::{self, Ctx, Keyset, Page, Query};
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let contact = q.id("contact_id")?.ok_or_else(|| AppError::invalid("contact_id", "required", "name the contact"))?;
-    let page = Keyset::<(String, String)>::of(&mut q)?;
-    q.finish()?;
-    let (after_at, after_id) = page.after_pair();
-    let rows = ctx
-        .conn()
-        .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                touchpoint_columns!(),
-                " FROM touchpoints WHERE contact_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) \
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
-            ),
-            libsql::params![contact, after_at, after_id, page.fetch()],
-            decode,
-        )
-        .await?;
-    http::ok(&page.page(rows, |t| (t.created_at.clone(), t.id.clone()))?)
+    let page = Keyset::last_of(q)?;
+    let sql = concat!(
+        "SELECT ",
+        touchpoint_columns!(),
+        " FROM touchpoints WHERE contact_id = :contact AND ",
+        crate::keyset!(desc "created_at", "id")
+    );
+    let conn = ctx.conn().await?;
+    let filters = libsql::named_params! {":contact": contact};
+    http::ok(&page.load(&conn, sql, filters, decode, |t| (t.created_at.clone(), t.id.clone())).await?)
 }
