@@ -1,5 +1,5 @@
 //! OCC's core, in three layers. Each layer imports only from the layers below it; `cargo xtask
-//! layers` (run by CI) fails when a platform module names a feature.
+//! layers` (run by CI) fails when a module names a layer above its own, or a family one above it.
 //!
 //! 1. **Platform**, which knows no feature: configuration (`config`), secrets (`crypto`), the
 //!    error type and its envelope (`error`), the libSQL store, its migrations and its writes
@@ -9,9 +9,12 @@
 //!    changes (`lifecycle`), field checks (`validate`), logging (`telemetry`), and the generic
 //!    parts of the OpenAPI description (`openapi`).
 //! 2. **Features**, one folder per route family, the same families as the Vercel functions in
-//!    `api/`: `health`, `auth`, `accounts`, `contacts`, `outreach`, `channels`, `settings`,
-//!    `insights`, `cron`. Each exposes its family's `routes()`. A feature may use another family's
-//!    modules (enrolling a contact is outreach's, called from contacts' bulk actions).
+//!    `api/`, bottom to top: `health`, `auth`, `accounts`, `contacts`, `settings`, `channels`,
+//!    `outreach`, `insights`, `cron`. Each exposes its family's `routes()` and uses the families
+//!    below it (outreach moves contacts' stages, insights reads outreach's work). Two uses go the
+//!    other way, each a whole rule kept in one place: a changed account rescores its contacts
+//!    (`contacts::scoring`), and a provider's reply event is ingested as outreach's replies are
+//!    (`outreach::replies::ingest`).
 //! 3. **Top**: the route table and the OpenAPI document (`routes`), which the binaries (`occ
 //!    serve`, the functions in `api/`) mount, and the demo data (`seed`), which drives the
 //!    features as a user would.

@@ -3,6 +3,10 @@
 //! never the top (the route table, the seed). A name counts wherever code says `crate::<module>`
 //! (or `$crate::<module>` in a macro), including inside `use crate::{...}`; comments do not count.
 //!
+//! Within the features, the families stand in an order too ([`FAMILIES`]): a family names the
+//! families below it, never one above, but for the few uses listed with their reason in
+//! [`UPWARDS`].
+//!
 //! It also checks that rows are decoded by name (`store::from_row`) outside the store: a call of
 //! the store's positional `col(row, n)` elsewhere in the core is a breach too.
 
@@ -36,6 +40,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("top", &["routes", "seed"]),
 ];
 
+/// The feature families, bottom to top: each may name those below it.
+const FAMILIES: &[&str] =
+    &["health", "auth", "accounts", "contacts", "settings", "channels", "outreach", "insights", "cron"];
+
+/// The uses of a family above, each a whole rule kept in one place: (family, the family it
+/// names, why).
+const UPWARDS: &[(&str, &str, &str)] = &[
+    ("accounts", "contacts", "a changed account rescores its contacts (contacts::scoring)"),
+    ("channels", "outreach", "a provider's reply event is ingested as outreach's replies are (outreach::replies)"),
+];
+
 /// One name that crosses a layer upwards, or a positional read outside the store.
 #[derive(Debug, PartialEq, Eq)]
 struct Breach {
@@ -48,13 +63,19 @@ struct Breach {
 pub fn run() -> Result<()> {
     let (files, breaches) = check_tree(Path::new(CORE))?;
     if breaches.is_empty() {
-        println!("layers: {files} files of the core, no layer names one above it, rows decoded by name");
+        println!(
+            "layers: {files} files of the core, no layer names one above it, no family one above it but for {} listed uses, rows decoded by name",
+            UPWARDS.len()
+        );
         return Ok(());
     }
     for b in &breaches {
         eprintln!("{CORE}/{}:{}: {}", b.file, b.line, b.what);
     }
-    bail!("layers: {} breaches of the core's layers or of decoding by name (see {CORE}/lib.rs)", breaches.len())
+    bail!(
+        "layers: {} breaches of the core's layers, of its families' order or of decoding by name (see {CORE}/lib.rs)",
+        breaches.len()
+    )
 }
 
 /// The number of files under `root` and the breaches among them. A file whose module is in no
@@ -117,11 +138,23 @@ fn check(file: &str, layer: usize, text: &str) -> Vec<Breach> {
         if !above.is_empty() {
             breach(format!("a {} module names {}", LAYERS[layer].0, above.join(", ")));
         }
+        let family = top_module(file);
+        let higher: Vec<&str> = named_modules(code).into_iter().filter(|m| family_names_above(family, m)).collect();
+        if !higher.is_empty() {
+            breach(format!("the {family} family names {}, a family above it", higher.join(", ")));
+        }
         if !in_store && reads_by_position(code) {
             breach("a column read by position; decode the row by name (store::from_row, store::single)".to_owned());
         }
     }
     breaches
+}
+
+/// Whether `family` naming `module` is a family naming one above it, and not one of [`UPWARDS`].
+fn family_names_above(family: &str, module: &str) -> bool {
+    let rank = |name: &str| FAMILIES.iter().position(|f| *f == name);
+    let (Some(from), Some(to)) = (rank(family), rank(module)) else { return false };
+    to > from && !UPWARDS.iter().any(|(f, m, _)| *f == family && *m == module)
 }
 
 /// Whether a line of code calls the store's positional `col(row, n)` (or `col::<T>(row, n)`).
@@ -181,6 +214,20 @@ mod tests {
     fn a_feature_may_name_features_and_the_platform_but_not_the_top() {
         assert!(check("outreach/drafts/mod.rs", 1, "use crate::{contacts, store::Conn};").is_empty());
         assert_eq!(check("outreach/drafts/mod.rs", 1, "crate::routes::document()").len(), 1);
+    }
+
+    #[test]
+    fn a_family_names_the_families_below_it_and_only_the_listed_ones_above() {
+        assert!(check("outreach/drafts/mod.rs", 1, "use crate::contacts::reach;").is_empty());
+        let breaches = check("contacts/actions/events.rs", 1, "crate::outreach::enrollments::enroll(x)");
+        assert_eq!(breaches.len(), 1);
+        assert_eq!(breaches[0].what, "the contacts family names outreach, a family above it");
+        assert!(check("accounts/repo.rs", 1, "use crate::contacts::scoring::sql::score_sql;").is_empty());
+        assert_eq!(check("accounts/repo.rs", 1, "use crate::outreach::drafts;").len(), 1);
+        let every: Vec<&str> = LAYERS[1].1.to_vec();
+        let mut families = FAMILIES.to_vec();
+        families.sort_unstable();
+        assert_eq!(families, every, "every feature module is a family in the order");
     }
 
     #[test]

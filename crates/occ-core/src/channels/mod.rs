@@ -1,9 +1,11 @@
 //! The channels family (`api/channels.rs`): how messages leave and what keeps them from the
 //! wrong people. Sender identities (`identities`) and the SMTP conversation (`sender`), the paced
-//! sending of approved email (`sending`, run by the worker), the suppression list, the signed
-//! unsubscribe link, and the provider's email events (`webhooks`).
+//! sending of approved email (`sending`, run by the worker) and today's pacing of it (`pacing`),
+//! the suppression list, the signed unsubscribe link, and the provider's email events
+//! (`webhooks`).
 
 pub mod identities;
+pub mod pacing;
 pub mod sender;
 pub mod sending;
 pub mod suppression;
@@ -19,7 +21,7 @@ use crate::http::Routes;
 pub fn routes() -> Routes {
     identities::routes()
         .post("/api/v1/identities/{id}/test", Signed(ManageIdentities), handler!(sender::test_send))
-        .get("/api/v1/pacing", Signed(ReadData), handler!(crate::settings::pacing::today))
+        .get("/api/v1/pacing", Signed(ReadData), handler!(pacing::today))
         .merge(suppression::routes())
         .merge(unsubscribe::routes())
         .merge(webhooks::routes())

@@ -215,7 +215,7 @@ impl Family {
         crate::channels::webhooks::receive,
         crate::settings::pacing::get,
         crate::settings::pacing::put,
-        crate::settings::pacing::today,
+        crate::channels::pacing::today,
         crate::cron::run,
     ),
     // Types that only parameters name are listed here: utoipa collects what bodies name.

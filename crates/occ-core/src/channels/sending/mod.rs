@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::domain::{stored, zone};
 use crate::error::{AppError, AppResult};
+use crate::settings::pacing::DOMAIN_DAILY_CAP;
 use crate::store::{Conn, from_row};
 
 pub use message::compose_body;
@@ -55,9 +56,6 @@ pub const RETRY_AFTER_MINUTES: i64 = 5;
 pub const RETRY_STEPS: i64 = 6;
 /// The recipients' business hours, local time, Monday to Friday.
 pub const BUSINESS_HOURS: (u32, u32) = (8, 18);
-/// The most emails one recipient domain gets in a day, across identities, unless the pacing
-/// settings say otherwise.
-pub const DOMAIN_DAILY_CAP: i64 = 10;
 
 /// What a send run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

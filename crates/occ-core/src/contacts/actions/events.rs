@@ -162,8 +162,7 @@ impl Mover {
     pub(crate) fn advance(&mut self, batch: &mut Batch, actor: &Actor, to: Stage, action: &str) -> AppResult<Moved> {
         let Some(stage) = self.stage else {
             let ids = [self.id.clone()];
-            return crate::outreach::enrollments::advance::advance_in(batch, actor, to, action, &ids, &self.at)
-                .map(Moved::IfRows);
+            return super::advance::advance_in(batch, actor, to, action, &ids, &self.at).map(Moved::IfRows);
         };
         if !stage.is_some_and(|from| from.may_move(to)) {
             return Ok(Moved::No);

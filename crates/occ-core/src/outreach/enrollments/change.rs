@@ -64,15 +64,15 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
-/// A person's change to an enrollment.
+/// What a person asks of an enrollment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Move {
+enum Verb {
     Pause,
     Resume,
     Exit,
 }
 
-async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Response<Bytes>> {
+async fn change(ctx: &Ctx, req: Request<Bytes>, what: Verb) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let id = enrollment_id(&req)?;
     let body: Change = if req.body().is_empty() { Change::default() } else { http::body_json(&req)? };
@@ -81,7 +81,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
         return Err(AppError::invalid("reason", "max_length", "must be at most 2000 characters"));
     }
     let until = match (&body.until, what) {
-        (Some(text), Move::Pause) => Some(http::parse_time("until", text)?),
+        (Some(text), Verb::Pause) => Some(http::parse_time("until", text)?),
         (Some(_), _) => return Err(AppError::invalid("until", "not_allowed", "only a pause has an end")),
         (None, _) => None,
     };
@@ -89,17 +89,17 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
     let change = lifecycle::Change { principal, actor: &actor, id: &id, reason };
     let at = now();
     let (to, sql, action) = match what {
-        Move::Pause => (
+        Verb::Pause => (
             EnrollmentStatus::Paused,
             "UPDATE enrollments SET status = 'paused', paused_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'active'",
             "enrollment.pause",
         ),
-        Move::Resume => (
+        Verb::Resume => (
             EnrollmentStatus::Active,
             "UPDATE enrollments SET status = 'active', paused_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'paused'",
             "enrollment.resume",
         ),
-        Move::Exit => (
+        Verb::Exit => (
             EnrollmentStatus::Exited,
             "UPDATE enrollments SET status = 'exited', exit_reason = 'manual', paused_until = NULL, next_due_at = NULL, \
              ended_at = ?3, updated_at = ?3 WHERE id = ?1 AND status IN ('active', 'paused')",
@@ -124,7 +124,7 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
         let returns = batch
             .push(concat!("SELECT ", enrollment_columns!(), " FROM enrollments e WHERE e.id = ?1"), [id.as_str()])?;
         let was = &before.enrollment;
-        let exit_reason = if what == Move::Exit { Some(ExitReason::Manual) } else { was.exit_reason };
+        let exit_reason = if what == Verb::Exit { Some(ExitReason::Manual) } else { was.exit_reason };
         let audit_after = audit_view(to, exit_reason, until.as_deref(), &was.contact_id);
         Ok(Written { action, returns, audit_after })
     };
@@ -136,19 +136,19 @@ async fn change(ctx: &Ctx, req: Request<Bytes>, what: Move) -> AppResult<Respons
 #[utoipa::path(post, path = "/api/v1/enrollments/{id}/pause", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
     responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
 pub(crate) async fn pause(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    change(ctx, req, Move::Pause).await
+    change(ctx, req, Verb::Pause).await
 }
 
 /// Resume a paused enrollment; a step that came due meanwhile fires at the next tick.
 #[utoipa::path(post, path = "/api/v1/enrollments/{id}/resume", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
     responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
 pub(crate) async fn resume(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    change(ctx, req, Move::Resume).await
+    change(ctx, req, Verb::Resume).await
 }
 
 /// Take a contact out of the sequence (exit reason `manual`; the reason is kept in the audit log).
 #[utoipa::path(post, path = "/api/v1/enrollments/{id}/exit", tag = "enrollments", request_body = Change, params(("id" = String, Path)),
     responses((status = 200, body = Enrollment), (status = 409, body = ErrorResponse)))]
 pub(crate) async fn exit(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    change(ctx, req, Move::Exit).await
+    change(ctx, req, Verb::Exit).await
 }

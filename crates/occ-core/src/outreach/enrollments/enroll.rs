@@ -5,9 +5,9 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::advance::advance_in;
 use super::{ENTITY, Enrollment, due, enrollment_columns};
 use crate::access::Principal;
+use crate::contacts::actions::advance::advance_in;
 use crate::domain::enums::{ContactStatus, Role, SequenceStatus, Stage};
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult, ErrorResponse};

@@ -5,7 +5,6 @@
 //! Here: the routes, the resource, its lifecycle and its decoder; enrolling in `enroll`, the
 //! list in `list`, a person's pause, resume and exit in `change`.
 
-pub(crate) mod advance;
 pub(crate) mod change;
 pub mod due;
 pub(crate) mod enroll;

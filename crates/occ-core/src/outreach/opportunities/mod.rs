@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::access::Access::Signed;
 use crate::access::Action::{ReadData, WriteData};
 use crate::audit::Actor;
+use crate::contacts::actions::advance::advance_in;
 use crate::domain::enums::{OpportunityStatus, Stage};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
 use crate::lifecycle::Lifecycle;
-use crate::outreach::enrollments::advance::advance_in;
 use crate::store::{Batch, Conn, Row, from_row};
 use crate::validate::Check;
 

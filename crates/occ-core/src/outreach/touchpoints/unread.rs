@@ -7,11 +7,11 @@ use super::{ENTITY, Touchpoint, decode, touchpoint_columns};
 use crate::access::Principal;
 use crate::audit::{self, Actor};
 use crate::contacts::actions::Mover;
+use crate::contacts::actions::advance::advance_of_draft_in;
 use crate::domain::enums::{CallOutcome, Role, Stage, TouchpointKind};
 use crate::domain::{new_id, now};
 use crate::error::AppResult;
 use crate::http::Ctx;
-use crate::outreach::enrollments::advance::advance_of_draft_in;
 use crate::store::{Batch, Outcome, Step, single};
 
 /// How a touch planned by [`plan_unread`] is read from its batch's outcome: the touch, new.

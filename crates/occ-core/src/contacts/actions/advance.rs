@@ -1,6 +1,6 @@
 //! A contact's stage moving with an event of another resource (enrolled in a sequence, a
-//! meeting booked) as statements of that resource's batch: the batch form of
-//! [`crate::contacts::actions::advance`].
+//! meeting booked, a draft sent) as statements of that resource's batch: the batch form of
+//! [`super::advance`].
 
 use crate::audit::Actor;
 use crate::contacts::scoring::sql::stage_set_sql;
