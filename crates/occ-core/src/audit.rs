@@ -44,7 +44,7 @@ pub fn record_in(
     Ok(())
 }
 
-/// As [`record_with_because`], as a statement of a batch.
+/// As [`record_with`], with the reason the actor gave, as a statement of a batch.
 #[allow(clippy::too_many_arguments)]
 pub fn record_with_in(
     batch: &mut Batch,
@@ -107,21 +107,6 @@ pub async fn record_with(
     insert(conn, actor, action, entity, entity_id, before, after, None).await
 }
 
-/// As [`record_with`], with the reason the actor gave.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_with_because(
-    conn: &Conn,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-    reason: Option<&str>,
-) -> AppResult<()> {
-    insert(conn, actor, action, entity, entity_id, before, after, reason).await
-}
-
 /// Opens the audit entries of one action on many rows (one call); the changes must follow in
 /// the same transaction.
 pub async fn record_many(conn: &Conn, actor: &Actor, action: &str, entity: &str, ids: &[String]) -> AppResult<()> {
@@ -170,31 +155,6 @@ fn named_entry(actor: &Actor, action: &str, entity: &str, entity_id: &str) -> Ve
         (":entity_id".into(), entity_id.into()),
         (":request_id".into(), actor.request_id.clone().into()),
     ]
-}
-
-/// Opens an audit entry as [`record_because`] does and reads, in the same call, what
-/// `returning` selects: SQL that may use the entry's parameters (`:entity_id`, `:now`) and
-/// `extra`. The read sees the database before the change that follows.
-#[allow(clippy::too_many_arguments)]
-pub async fn record_returning<T>(
-    conn: &Conn,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    reason: Option<&str>,
-    returning: &'static str,
-    extra: Vec<(String, libsql::Value)>,
-    decode: impl Fn(&crate::store::Row) -> AppResult<T>,
-) -> AppResult<T> {
-    let mut params = named_entry(actor, action, entity, entity_id);
-    params.push((":reason".into(), reason.map(str::to_owned).into()));
-    params.extend(extra);
-    let sql = format!(
-        "INSERT INTO audit_log (id, at, actor, user_id, action, entity, entity_id, request_id, reason) \
-         VALUES (:id, :now, :actor, :user_id, :action, :entity, :entity_id, :request_id, :reason) RETURNING {returning}"
-    );
-    conn.query_one("audit entry", &sql, libsql::params::Params::Named(params), decode).await
 }
 
 /// An audit entry, as [`insert`] and [`record_in`] write it.
