@@ -184,3 +184,27 @@ async fn enrolling_is_refused_for_paused_sequences_others_contacts_and_racing_tw
     assert_eq!(bad.status, 422, "{}", bad.text);
     app.assert_queue_kept().await;
 }
+
+#[tokio::test]
+async fn the_prep_card_names_the_step_that_fires_next() {
+    let app = spawn_app().await;
+    let later = sequence(&app, "Later", 2).await;
+    let ana = contact(&app, json!({"first_name": "Ana", "email": "ana@acme.com"})).await;
+    let enrolled = app.post("/api/v1/enrollments", json!({"sequence_id": id(&later), "contact_id": id(&ana)})).await;
+    assert_eq!(enrolled.status, 201, "{}", enrolled.text);
+
+    let prep = app.get(&format!("/api/v1/prep/{}", id(&ana))).await;
+    assert_eq!(prep.status, 200, "{}", prep.text);
+    assert_eq!(
+        (prep.body["enrollment"]["current_step"].as_i64(), prep.body["enrollment"]["steps"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(prep.body["next_step"]["action"], "wait");
+    assert_eq!(prep.body["next_step"]["reason"], "Step 1 of 2 in Later is next", "{}", prep.text);
+
+    // The first step fired: the second is next, and it is the last.
+    let conn = app.db.conn().await;
+    conn.execute("UPDATE enrollments SET current_step = 2 WHERE id = ?1", [id(&enrolled.body)]).await.expect("step on");
+    let prep = app.get(&format!("/api/v1/prep/{}", id(&ana))).await;
+    assert_eq!(prep.body["next_step"]["reason"], "Step 2 of 2 in Later is next", "{}", prep.text);
+}

@@ -2,8 +2,9 @@
 // next step, talking points, the company's facts and the signals (fresh first); a reply logged
 // by hand shows its classified intent and effects, and the card's next step and timeline
 // follow; a meeting booked from the page shows as the open opportunity; a second booking's 409
-// is shown in the dialog. Checked in the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
-// OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
+// is shown in the dialog; a contact just enrolled has the sequence's first step next. Checked in
+// the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo
+// user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -204,5 +205,27 @@ test('a second booking is refused with the server’s message, and the page work
     assert.match(await error.textContent(), /open/i, `the server's message: ${await error.textContent()}`);
     await expectNoSidewaysScroll(page, 'the contact page');
     await screenshot(page, 'phone-prep-409');
+  });
+});
+
+test('a contact just enrolled shows the first step as the next one, on the card and in its reason', async () => {
+  const stamp = uniqueStamp();
+  await withPage('prep-step', {}, async (page) => {
+    const { contact } = await makeContact(page, stamp);
+    const steps = [
+      { day_offset: 2, kind: 'email', subject: 'Hello {{first_name}}', template: 'Hi {{first_name}}.' },
+      { day_offset: 4, kind: 'call', template: 'Call {{first_name}}' },
+      { day_offset: 7, kind: 'email', subject: 'Last note', template: 'Bye {{first_name}}.' },
+    ];
+    const sequence = await json(await api(page, 'POST', '/sequences', { name: `E2E Steps ${stamp}`, steps }), 'creating the sequence');
+    await json(await api(page, 'POST', '/enrollments', { sequence_id: sequence.id, contact_id: contact.id }), 'enrolling');
+    await page.goto(`${BASE}/contacts/${contact.id}`);
+    await waitForAction(page, 'wait', 'a contact whose first step is due in two days');
+    await expectText(page.getByTestId('prep-enrollment-step'), 'Step 1 of 3', 'the sequence block');
+    assert.equal(
+      (await page.getByTestId('prep-next-reason').textContent()).trim(),
+      `Step 1 of 3 in E2E Steps ${stamp} is next`,
+      'the next step names the first step',
+    );
   });
 });

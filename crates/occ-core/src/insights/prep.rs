@@ -68,7 +68,9 @@ pub struct EnrollmentFact {
     pub sequence_id: String,
     pub sequence_name: Option<String>,
     pub status: String,
+    /// The position of the next step to fire (from 1).
     pub current_step: i64,
+    /// The sequence's steps.
     pub steps: i64,
     pub next_due_at: Option<String>,
     pub paused_until: Option<String>,
@@ -324,7 +326,7 @@ pub fn next_step(
             let name = e.sequence_name.as_deref().unwrap_or("the sequence");
             return step(
                 "wait",
-                format!("Step {} of {} in {name} is next", e.current_step + 1, e.steps),
+                format!("Step {} of {} in {name} is next", e.current_step, e.steps),
                 e.next_due_at.clone(),
                 Some(e.id.clone()),
             );

@@ -84,7 +84,8 @@ function Opportunity({ opp }) {
 }
 
 function Enrollment({ e }) {
-  const step = Math.min(e.current_step + 1, Math.max(e.steps, 1));
+  // `current_step` is the step that fires next (1 for a contact just enrolled).
+  const step = Math.min(e.current_step, Math.max(e.steps, 1));
   return html`<div class="prep-block" data-testid="prep-enrollment" data-status=${e.status}>
     <h3 class="prep-heading">Sequence</h3>
     <div class="prep-line">
