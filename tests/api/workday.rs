@@ -192,7 +192,16 @@ async fn the_whole_loop_from_a_batch_to_an_opportunity() {
 
     // Held, then an opportunity with an amount; a move backwards is refused.
     let path = format!("/api/v1/opportunities/{}", id(&opp));
-    let held = app.patch(&path, json!({"status": "meeting_held"})).await;
+    assert!(
+        !opp["next_statuses"].as_array().expect("moves").contains(&json!("meeting_held")),
+        "the meeting is ahead: {opp}"
+    );
+    let early = app.patch(&path, json!({"status": "meeting_held"})).await;
+    assert_eq!(early.status, 409, "not held before it begins: {}", early.text);
+    assert_eq!(early.field_errors(), [("status".to_owned(), "meeting_ahead".to_owned())]);
+    // It happened earlier than planned: held, at the time it was.
+    let began = (chrono::Utc::now() - chrono::Duration::minutes(30)).to_rfc3339();
+    let held = app.patch(&path, json!({"status": "meeting_held", "meeting_at": began})).await;
     assert_eq!(held.status, 200, "{}", held.text);
     assert_eq!(stage(&app, &ana).await, "meeting_held");
     let created =

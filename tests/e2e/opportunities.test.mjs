@@ -1,7 +1,7 @@
 // Browser tests of Opportunities: a row's status moved from the list (and the contact's stage
 // following it), the status filter, the edit dialog's amount and notes, a stale move refused by
-// the server (409) with its message, and a new opportunity made by picking a contact, with the
-// 409 for a contact that already has an open one. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// the server (409) with its message, and a new opportunity made by picking a contact (its meeting
+// still ahead, so not offered as held), with the 409 for a contact that already has an open one. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,8 @@ async function json(res, what) {
 async function contactWithOpportunity(page, stamp) {
   const contact = await json(await api(page, 'POST', '/contacts', { first_name: 'Opp', last_name: stamp, title: 'CFO' }), 'creating a contact');
   const opp = await json(
-    await api(page, 'POST', '/opportunities', { contact_id: contact.id, meeting_at: new Date(Date.now() + 3 * 86400_000).toISOString() }),
+    // A meeting that began an hour ago, so it may be marked held.
+    await api(page, 'POST', '/opportunities', { contact_id: contact.id, meeting_at: new Date(Date.now() - 3600_000).toISOString() }),
     'booking a meeting',
   );
   assert.equal(opp.status, 'meeting_booked', 'a new opportunity is meeting_booked');
@@ -105,6 +106,8 @@ test('a new opportunity is made by picking a contact; a second open one for the 
     assert.equal(items.length, 1, 'one opportunity for the contact');
     assert.equal(new Date(items[0].meeting_at).getTime(), new Date('2031-05-04T10:30').getTime(), 'the meeting time, local time as typed');
     await expectVisible(rowOf(page, items[0].id), 'the new opportunity in the list');
+    const offered = (await rowOf(page, items[0].id).getByTestId('opp-next').locator('option').evaluateAll((os) => os.map((o) => o.value))).filter(Boolean);
+    assert.deepEqual(offered, ['disqualified', 'lost'], 'a meeting still ahead cannot be marked held yet');
 
     dialog = await open();
     await page.getByTestId('confirm-ok').click();

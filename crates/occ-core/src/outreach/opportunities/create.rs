@@ -6,7 +6,7 @@ use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::{ENTITY, Opportunity, decode, follow_in, internal, is_open, money, opportunity_columns};
+use super::{ENTITY, Opportunity, check_held, decode, follow_in, internal, is_open, money, opportunity_columns};
 use crate::access::Principal;
 use crate::audit;
 use crate::domain::enums::{OpportunityStatus, Stage};
@@ -74,6 +74,7 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let id = new_id();
     let at = now();
+    check_held(Some(status), meeting_at.as_deref(), &at)?;
     let (outcome, created) = conn
         .read_then_write(async |conn| {
             let facts = conn

@@ -20,6 +20,7 @@ use crate::access::Action::{ReadData, WriteData};
 use crate::audit::Actor;
 use crate::contacts::actions::advance::advance_in;
 use crate::domain::enums::{OpportunityStatus, Stage};
+use crate::domain::now;
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
@@ -51,6 +52,28 @@ impl Lifecycle for OpportunityStatus {
             OpportunityCreated => &[Lost],
             Disqualified | Lost => &[],
         }
+    }
+}
+
+/// The statuses an opportunity in `status` may move to now: the lifecycle's, but not held while
+/// its meeting is still ahead of `now`.
+pub fn next_statuses(status: OpportunityStatus, meeting_at: Option<&str>, now: &str) -> Vec<OpportunityStatus> {
+    let ahead = meeting_at.is_some_and(|at| at > now);
+    status.next_statuses().iter().copied().filter(|s| !(ahead && *s == OpportunityStatus::MeetingHeld)).collect()
+}
+
+/// Refuses marking held a meeting that is still ahead of `now` (at `meeting_at`, as the change
+/// leaves it).
+pub fn check_held(to: Option<OpportunityStatus>, meeting_at: Option<&str>, now: &str) -> AppResult<()> {
+    match meeting_at {
+        Some(at) if to == Some(OpportunityStatus::MeetingHeld) && at > now => Err(AppError::refused(
+            "status",
+            "meeting_ahead",
+            format!(
+                "the meeting is at {at}: it can be marked held once it has begun (or give the time it was held in meeting_at)"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -87,7 +110,7 @@ pub struct Opportunity {
     pub account_name: Option<String>,
     /// meeting_booked, meeting_held, opportunity_created, disqualified or lost.
     pub status: OpportunityStatus,
-    /// The statuses it may move to next.
+    /// The statuses it may move to next (held only once its meeting has begun).
     pub next_statuses: Vec<OpportunityStatus>,
     pub meeting_at: Option<String>,
     /// The amount in minor units (cents), with its currency.
@@ -146,7 +169,7 @@ impl From<OpportunityRow> for Opportunity {
             account_id: row.account_id,
             account_name: row.account_name,
             status: row.status,
-            next_statuses: row.status.next_statuses().to_vec(),
+            next_statuses: next_statuses(row.status, row.meeting_at.as_deref(), &now()),
             meeting_at: row.meeting_at,
             amount_minor: row.amount_minor,
             currency: row.currency,

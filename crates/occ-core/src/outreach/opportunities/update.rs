@@ -6,7 +6,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::{
-    ENTITY, Opportunity, OpportunityRow, decode, follow_in, internal, money, opportunity_columns, opportunity_id,
+    ENTITY, Opportunity, OpportunityRow, check_held, decode, follow_in, internal, money, opportunity_columns,
+    opportunity_id,
 };
 use crate::access::Principal;
 use crate::domain::enums::{OpportunityStatus, Stage};
@@ -113,7 +114,8 @@ pub struct PatchOpportunity {
 }
 
 /// Move an opportunity's status (the contact's stage follows), reschedule its meeting, set its
-/// amount or notes. A status move outside `next_statuses` is refused (409).
+/// amount or notes. A status move outside `next_statuses` is refused (409), and so is marking a
+/// meeting held before it begins (give the time it was held in `meeting_at` with the move).
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", request_body = PatchOpportunity,
     params(("id" = String, Path)),
     responses((status = 200, body = Opportunity), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
@@ -139,6 +141,9 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let conn = ctx.conn().await?;
     let at = now();
     let write = |before: &Loaded, moved: Option<OpportunityStatus>, batch: &mut Batch| {
+        let was = &before.opportunity;
+        let meeting_at_after = meeting_at.as_ref().map_or(was.meeting_at.as_deref(), Option::as_deref);
+        check_held(moved, meeting_at_after, &at)?;
         let returns = batch.push(
             concat!(
                 "UPDATE opportunities SET status = coalesce(?2, status), \
@@ -161,10 +166,9 @@ pub(crate) async fn update(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                 at.as_str()
             ],
         )?;
-        let was = &before.opportunity;
         let audit_after = audit_view(
             moved.unwrap_or(was.status),
-            meeting_at.as_ref().map_or(was.meeting_at.as_deref(), Option::as_deref),
+            meeting_at_after,
             if money_sent { amount } else { was.amount_minor },
             if money_sent { currency.as_deref() } else { was.currency.as_deref() },
         );
