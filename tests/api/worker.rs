@@ -128,6 +128,43 @@ async fn autopilot_approves_clean_drafts_only() {
 }
 
 #[tokio::test]
+async fn a_field_with_a_fallback_leaves_nothing_unresolved_for_a_contact_without_a_value() {
+    let app = spawn_app().await;
+    let body = GOOD_EMAIL
+        .replace("{{signal}}", "{{signal|your recent growth}}")
+        .replace("{{company}}", "{{company|your team}}");
+    let steps = json!([{"day_offset": 0, "kind": "email", "subject": "Quick idea for {{company|your team}}", "template": body}]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Fallbacks", "steps": steps})).await;
+    assert_eq!(seq.status, 201, "{}", seq.text);
+    let bo = person(&app, "Bo", false).await;
+    app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq.body), "contact_id": id(&bo)})).await;
+    tick(&app.db.conn().await, Utc::now() + Duration::seconds(1)).await.expect("tick");
+    let draft = &drafts(&app, id(&bo)).await[0];
+    assert_eq!(draft["subject"], "Quick idea for your team");
+    assert!(
+        draft["body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Hi Bo, congratulations on your recent growth. Teams at your team")),
+        "{draft}"
+    );
+    assert_eq!(draft["report"]["unresolved"], json!([]), "{draft}");
+
+    // Nothing stops a person approving it.
+    let conn = app.db.conn().await;
+    let draft_id: String = conn
+        .query_one("draft", "SELECT id FROM message_drafts WHERE contact_id = ?1", [id(&bo)], occ_core::store::single)
+        .await
+        .expect("draft");
+    let approved = app.post(&format!("/api/v1/drafts/{draft_id}/approve"), json!({})).await;
+    assert_eq!(
+        (approved.status, approved.body["approval_status"].as_str()),
+        (200, Some("approved")),
+        "{}",
+        approved.text
+    );
+}
+
+#[tokio::test]
 async fn two_ticks_at_once_draft_each_step_once() {
     let app = spawn_app().await;
     let seq = sequence(&app, "Race").await;

@@ -117,7 +117,7 @@ function Rendered({ text, values, testid }) {
     p.unresolved
       ? html`<mark key=${i} class="unresolved" title="No value for this merge field" data-testid="unresolved">{{${p.field}}}</mark>`
       : p.field
-        ? html`<span key=${i} class="merged">${p.text}</span>`
+        ? html`<span key=${i} class=${p.fallback ? 'merged merged-fallback' : 'merged'} title=${p.fallback ? 'The fallback: the sample contact has no value' : undefined} data-fallback=${p.fallback ? 'true' : undefined}>${p.text}</span>`
         : p.text,
   )}</span>`;
 }
@@ -267,7 +267,8 @@ function SequenceForm({ sequence, user, onSaved }) {
           </select>
         </div>
       </div>
-      <p class="muted seq-fields-hint">Merge fields: ${MERGE_FIELDS.map((f) => html`<code key=${f}>{{${f}}}</code> `)}</p>
+      <p class="muted seq-fields-hint">Merge fields: ${MERGE_FIELDS.map((f) => html`<code key=${f}>{{${f}}}</code> `)}
+        — a fallback after a bar fills in for a contact without a value: <code>{{signal|your recent news}}</code></p>
       ${errors.top.steps &&
       html`<div class="form-error" role="alert" tabindex="-1" data-testid="field-error-steps">${errors.top.steps.map((m, i) => html`<strong key=${i}>${m}</strong>`)}</div>`}
       <ol class="seq-steps" data-testid="steps">

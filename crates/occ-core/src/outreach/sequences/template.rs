@@ -1,6 +1,7 @@
-//! Message templates: text with merge fields such as `{{first_name}}` and `{{company}}`. A
-//! field without a value for the contact stays in the text as written and is reported, so the
-//! reviewer flags the draft and it is never sent as it is.
+//! Message templates: text with merge fields such as `{{first_name}}` and `{{company}}`. A field
+//! may carry a fallback for a contact without a value, after a bar: `{{signal|your recent
+//! news}}` (`{{signal|}}`: nothing). A field without a value and without a fallback stays in the
+//! text as written and is reported, so the reviewer flags the draft and it is never sent as it is.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +13,16 @@ pub const MERGE_FIELDS: &[&str] =
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece<'a> {
     Text(&'a str),
-    /// The field's name (trimmed) and the placeholder as written.
-    Field(&'a str, &'a str),
+    /// A merge field as written.
+    Field(Field<'a>),
+}
+
+/// A merge field: its name and its fallback (both trimmed), and the placeholder as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Field<'a> {
+    name: &'a str,
+    fallback: Option<&'a str>,
+    written: &'a str,
 }
 
 fn pieces(template: &str) -> Vec<Piece<'_>> {
@@ -21,7 +30,11 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
         let Some(close) = rest[open + 2..].find("}}") else { break };
-        let name = rest[open + 2..open + 2 + close].trim();
+        let inside = &rest[open + 2..open + 2 + close];
+        let (name, fallback) = match inside.split_once('|') {
+            Some((name, fallback)) => (name.trim(), Some(fallback.trim())),
+            None => (inside.trim(), None),
+        };
         let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             out.push(Piece::Text(&rest[..open + 2]));
@@ -29,7 +42,7 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
             continue;
         }
         out.push(Piece::Text(&rest[..open]));
-        out.push(Piece::Field(name, &rest[open..open + 2 + close + 2]));
+        out.push(Piece::Field(Field { name, fallback, written: &rest[open..open + 2 + close + 2] }));
         rest = &rest[open + 2 + close + 2..];
     }
     out.push(Piece::Text(rest));
@@ -40,7 +53,7 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
 pub fn unknown_fields(template: &str) -> Vec<String> {
     let mut unknown: Vec<String> = Vec::new();
     for piece in pieces(template) {
-        if let Piece::Field(name, _) = piece
+        if let Piece::Field(Field { name, .. }) = piece
             && !MERGE_FIELDS.contains(&name)
             && !unknown.iter().any(|u| u == name)
         {
@@ -55,7 +68,7 @@ pub fn unknown_fields(template: &str) -> Vec<String> {
 pub fn placeholders(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for piece in pieces(text) {
-        if let Piece::Field(name, _) = piece
+        if let Piece::Field(Field { name, .. }) = piece
             && !found.iter().any(|f| f == name)
         {
             found.push(name.to_owned());
@@ -73,22 +86,26 @@ pub struct Rendered {
     pub unresolved: Vec<String>,
 }
 
-/// Fills in `template` with `values` (field -> text; an empty value counts as missing).
+/// Fills in `template` with `values` (field -> text; an empty value counts as missing), a
+/// missing value with the field's fallback where it has one.
 pub fn render(template: &str, values: &BTreeMap<&str, String>) -> Rendered {
     let mut text = String::with_capacity(template.len() + 64);
     let mut unresolved: Vec<String> = Vec::new();
     for piece in pieces(template) {
         match piece {
             Piece::Text(t) => text.push_str(t),
-            Piece::Field(name, written) => match values.get(name).filter(|v| !v.trim().is_empty()) {
-                Some(value) => text.push_str(value),
-                None => {
-                    text.push_str(written);
-                    if !unresolved.iter().any(|u| u == name) {
-                        unresolved.push(name.to_owned());
+            Piece::Field(Field { name, fallback, written }) => {
+                match (values.get(name).filter(|v| !v.trim().is_empty()), fallback) {
+                    (Some(value), _) => text.push_str(value),
+                    (None, Some(fallback)) => text.push_str(fallback),
+                    (None, None) => {
+                        text.push_str(written);
+                        if !unresolved.iter().any(|u| u == name) {
+                            unresolved.push(name.to_owned());
+                        }
                     }
                 }
-            },
+            }
         }
     }
     Rendered { text, unresolved }
@@ -108,6 +125,16 @@ mod tests {
         let out = render("Hi {{first_name}}, about {{ company }}: {{signal}} {{signal}}", &values());
         assert_eq!(out.text, "Hi Ana, about Acme: {{signal}} {{signal}}");
         assert_eq!(out.unresolved, ["signal"]);
+    }
+
+    #[test]
+    fn a_fallback_fills_a_field_without_a_value_and_a_value_wins_over_it() {
+        let out = render("Saw {{ signal | your recent news }}. Hi {{first_name|there}}, {{signal|}}!", &values());
+        assert_eq!(out.text, "Saw your recent news. Hi Ana, !");
+        assert!(out.unresolved.is_empty(), "{out:?}");
+        assert_eq!(render("{{title|}}{{title}}", &values()).unresolved, ["title"], "only the field without one");
+        assert_eq!(unknown_fields("{{shoe_size|42}}"), ["shoe_size"], "a fallback does not make a field known");
+        assert_eq!(placeholders("{{company|your team}}"), ["company"]);
     }
 
     #[test]
