@@ -62,7 +62,7 @@ function QualityReport({ report }) {
         ${report.spam_phrases && report.spam_phrases.length > 0 &&
         html`<div><dt>Spam phrases</dt><dd>${report.spam_phrases.join(', ')}</dd></div>`}
         ${report.opt_out !== null && report.opt_out !== undefined &&
-        html`<div><dt>Opt-out line</dt><dd>${report.opt_out ? 'Present' : 'Missing'}</dd></div>`}
+        html`<div><dt>Opt-out</dt><dd data-testid="report-opt-out">${report.opt_out ? 'In the message, and the unsubscribe line is added when sent' : 'The unsubscribe line is added when sent'}</dd></div>`}
         <div><dt>Personalised</dt><dd>${report.personalised ? 'Yes' : 'No'}</dd></div>
       </dl>
     </section>

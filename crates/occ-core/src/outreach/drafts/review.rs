@@ -1,6 +1,10 @@
 //! The deterministic reviewer: a quality report on a draft (length for its channel, unresolved
-//! merge fields, spam phrases, the opt-out line on email, personalisation). It works with no AI
-//! model; the reviewer agent later adds its judgement on top of the same report.
+//! merge fields, spam phrases, whether an email's body offers a way out, personalisation). It
+//! works with no AI model; the reviewer agent later adds its judgement on top of the same report.
+//!
+//! Every email leaves with the unsubscribe line and its link appended by the sender
+//! (`channels::sending::message::compose_body`), so a body without an opt-out sentence of its own
+//! is not a flaw; the report says whether it has one.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,17 +29,41 @@ pub const SPAM_PHRASES: &[&str] = &[
     "$$$",
 ];
 
-/// Wording that tells the reader how to hear no more.
-const OPT_OUT: &[&str] = &[
-    "unsubscribe",
-    "opt out",
-    "opt-out",
-    "reply stop",
-    "reply \"stop\"",
-    "rather not hear",
-    "not interested? just",
-    "let me know and i",
+/// Words that say how to hear no more on their own.
+const OPTING_OUT: &[&str] = &["unsubscribe", "opt out", "opt-out", "opt me out"];
+
+/// Words that name hearing no more, in a sentence that invites the reader to say so.
+const STOPPING: &[&str] = &[
+    "stop",
+    "remove you",
+    "remove me",
+    "take you off",
+    "no more",
+    "no longer",
+    "not hear",
+    "won't follow up",
+    "will not follow up",
+    "won't write",
+    "won't email",
+    "won't reach out",
+    "leave you alone",
+    "not interested",
+    "not the right time",
+    "not a fit",
 ];
+
+/// Words that invite the reader to say so, in an opt-out sentence.
+const INVITING: &[&str] = &["reply", "let me know", "just", "if ", "tell me", "say the word", "say so", "?"];
+
+/// Whether `text` (lower case) tells the reader how to hear no more: it says unsubscribe or opt
+/// out, or one of its sentences names stopping and invites them to say so ("If you'd rather not
+/// hear from me, just reply stop", "Not the right time? Tell me and I'll stop writing").
+pub fn offers_opt_out(text: &str) -> bool {
+    OPTING_OUT.iter().any(|w| text.contains(w))
+        || text.split_inclusive(['.', '!', '?', '\n']).any(|sentence| {
+            STOPPING.iter().any(|w| sentence.contains(w)) && INVITING.iter().any(|w| sentence.contains(w))
+        })
+}
 
 /// What the report checks a draft against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +98,8 @@ pub struct QualityReport {
     pub unresolved: Vec<String>,
     /// Spam phrases found.
     pub spam_phrases: Vec<String>,
-    /// Email only: whether the body tells the reader how to opt out.
+    /// Email only: whether the body has an opt-out sentence of its own. Every email also gets
+    /// the unsubscribe line and link when it is sent, so none is needed.
     pub opt_out: Option<bool>,
     /// Whether the message says something about this person beyond their name.
     pub personalised: bool,
@@ -106,7 +135,7 @@ pub fn review(
     let text = format!("{} {}", subject.unwrap_or_default(), body).to_lowercase();
     let spam_phrases: Vec<String> =
         SPAM_PHRASES.iter().filter(|p| text.contains(*p)).map(|p| (*p).to_owned()).collect();
-    let opt_out = (channel == Channel::Email).then(|| OPT_OUT.iter().any(|p| text.contains(p)));
+    let opt_out = (channel == Channel::Email).then(|| offers_opt_out(&text));
     let mentions =
         |value: Option<&str>| value.is_some_and(|v| v.trim().len() >= 2 && text.contains(&v.trim().to_lowercase()));
     let personalised = mentions(recipient.company) || mentions(recipient.title) || mentions(recipient.signal);
@@ -126,9 +155,6 @@ pub fn review(
     }
     if !spam_phrases.is_empty() {
         flags.push(format!("spam phrases: {}", spam_phrases.join(", ")));
-    }
-    if opt_out == Some(false) {
-        flags.push("no opt-out line: tell the reader how to hear no more".to_owned());
     }
     if channel == Channel::Email && subject.is_none_or(|s| s.trim().is_empty()) {
         flags.push("no subject".to_owned());
@@ -178,14 +204,47 @@ mod tests {
         assert!(!report.passed);
         assert_eq!(report.spam_phrases, ["click here", "urgent", "!!!"]);
         let flags = report.flags.join(" | ");
-        for expected in
-            ["short", "unresolved merge fields: {{first_name}}", "spam phrases", "no opt-out", "not personalised"]
-        {
+        for expected in ["short", "unresolved merge fields: {{first_name}}", "spam phrases", "not personalised"] {
             assert!(flags.contains(expected), "{expected} in {flags}");
         }
+        assert_eq!(report.opt_out, Some(false));
+        assert!(!flags.contains("opt-out"), "the sender appends the unsubscribe line: {flags}");
         let note = "x ".repeat(200);
         let connect = review(Channel::Linkedin, true, None, &note, &[], &ACME);
         assert!(connect.flags.iter().any(|f| f.starts_with("too long")), "{connect:?}");
         assert_eq!(connect.opt_out, None, "only email needs an opt-out line");
+    }
+
+    #[test]
+    fn an_email_without_its_own_opt_out_passes_as_the_sender_appends_one() {
+        let body = "Hi Ana, congratulations on the Series B. Teams at Acme usually double outbound after a round; \
+                    we help them keep reply rates up. Worth a short call next week?";
+        let report = review(Channel::Email, false, Some("Acme after the Series B"), body, &[], &ACME);
+        assert!(report.passed, "{report:?}");
+        assert_eq!(report.opt_out, Some(false));
+    }
+
+    #[test]
+    fn opt_out_sentences_are_found_in_many_wordings() {
+        for yes in [
+            "if you would rather not hear from me, just reply stop.",
+            "not the right time? tell me and i'll stop writing.",
+            "reply \"remove\" and i'll take you off my list.",
+            "if this isn't a priority, let me know and i won't follow up again.",
+            "want me to stop? just say the word.",
+            "you can unsubscribe at any time.",
+            "not interested? just reply no.",
+            "if you'd prefer to opt out, reply here.",
+        ] {
+            assert!(offers_opt_out(yes), "{yes}");
+        }
+        for no in [
+            "worth a short call next week?",
+            "we help teams stop losing deals.",
+            "no more spreadsheets for your reps.",
+            "just wanted to share a case study.",
+        ] {
+            assert!(!offers_opt_out(no), "{no}");
+        }
     }
 }
