@@ -24,7 +24,8 @@ pub(super) struct Known {
     pub(super) suppressed_domain: HashMap<String, String>,
     pub(super) suppressed_linkedin: HashMap<String, String>,
     pub(super) erased: HashSet<String>,
-    /// Earlier rows of this phase that took a person, by address and profile: the row.
+    /// Earlier rows of this phase that took a person, by address and profile: the first one's line
+    /// in the file.
     pub(super) earlier_email: HashMap<String, i64>,
     pub(super) earlier_linkedin: HashMap<String, i64>,
     /// Companies earlier rows of this phase created.
@@ -89,7 +90,7 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
               OR (kind = 'domain' AND value IN (SELECT value FROM json_each(:email_domains))) \
               OR (kind = 'linkedin' AND value IN (SELECT value FROM json_each(:linkedins))) \
               OR (kind IN ('email', 'linkedin') AND value_hash IN (SELECT value FROM json_each(:hashes)))) AS suppression, \
-             (SELECT json_group_array(json_array(email, linkedin_url, row)) FROM import_rows \
+             (SELECT json_group_array(json_array(email, linkedin_url, line)) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
               AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))) AS earlier, \
              (SELECT json_group_array(domain) FROM import_rows \
@@ -136,12 +137,12 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
             _ => {}
         }
     }
-    for (email, linkedin, row) in parse_json::<Vec<(Option<String>, Option<String>, i64)>>(earlier)? {
+    for (email, linkedin, line) in parse_json::<Vec<(Option<String>, Option<String>, i64)>>(earlier)? {
         if let Some(email) = email {
-            known.earlier_email.entry(email).or_insert(row);
+            known.earlier_email.entry(email).and_modify(|first| *first = (*first).min(line)).or_insert(line);
         }
         if let Some(linkedin) = linkedin {
-            known.earlier_linkedin.entry(linkedin).or_insert(row);
+            known.earlier_linkedin.entry(linkedin).and_modify(|first| *first = (*first).min(line)).or_insert(line);
         }
     }
     known.earlier_domains = parse_json::<Vec<String>>(earlier_domains)?.into_iter().collect();

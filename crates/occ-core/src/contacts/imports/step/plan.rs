@@ -95,7 +95,7 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
             .and_then(|e| seen_email.get(e).or_else(|| known.earlier_email.get(e)))
             .or_else(|| linkedin.as_ref().and_then(|l| seen_linkedin.get(l).or_else(|| known.earlier_linkedin.get(l))));
         if let Some(first) = earlier {
-            let reason = format!("the same person as row {first}");
+            let reason = format!("the same person as line {first}");
             plan.reports.push(report(Outcome::SkippedDuplicate, Some(reason), label, None));
             continue;
         }
@@ -125,10 +125,10 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
             }
         }
         if let Some(e) = &email {
-            seen_email.insert(e.clone(), row);
+            seen_email.insert(e.clone(), line);
         }
         if let Some(l) = &linkedin {
-            seen_linkedin.insert(l.clone(), row);
+            seen_linkedin.insert(l.clone(), line);
         }
 
         // The company: an existing account, one created earlier in the file, or a new one.
