@@ -184,6 +184,12 @@ async fn the_test_message_reports_the_smtp_conversation() {
     let received = mailbox.received();
     assert_eq!(received.len(), 1);
     assert!(received[0].contains("Subject: OCC test message"), "{}", received[0]);
+    let message_id = received[0].lines().find_map(|l| l.strip_prefix("Message-ID: ")).unwrap_or_default();
+    assert!(
+        message_id.starts_with('<') && message_id.ends_with("@seller.example>"),
+        "a Message-ID of its domain: {}",
+        received[0]
+    );
     assert!(received[0].contains("From: \"Ana Seller\" <ana@seller.example>"), "{}", received[0]);
 
     // Nobody listening: the failure is reported, not thrown.

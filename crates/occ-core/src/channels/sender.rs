@@ -19,9 +19,9 @@ use crate::access::Principal;
 use crate::audit;
 use crate::channels::identities::{self, Identity, identity_columns};
 use crate::crypto::SecretBox;
-use crate::domain::EmailAddress;
 use crate::domain::enums::SmtpSecurity;
 use crate::domain::text::one_line;
+use crate::domain::{EmailAddress, new_id};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::store::{Conn, from_row};
@@ -159,6 +159,11 @@ impl Sender {
         let name = one_line(&self.identity.from_name).trim().to_owned();
         Ok(Mailbox::new(Some(name).filter(|n| !n.is_empty()), address))
     }
+
+    /// A Message-ID of this identity's domain for the message `local` names (`<local@domain>`).
+    pub fn message_id(&self, local: &str) -> String {
+        message_id(&self.identity.from_email, local)
+    }
 }
 
 /// How a delivery failed.
@@ -225,6 +230,7 @@ pub(crate) async fn test_send(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     let message = Message::builder()
         .from(sender.from()?)
         .to(Mailbox::new(None, to.as_str().parse().map_err(|_| AppError::invalid("to", "format", "not an address"))?))
+        .message_id(Some(sender.message_id(&new_id())))
         .subject("OCC test message")
         .header(ContentType::TEXT_PLAIN)
         .body(format!(
@@ -249,4 +255,10 @@ pub(crate) async fn test_send(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     let view = serde_json::json!({"to": to.as_str(), "ok": result.ok, "code": result.code});
     audit::record_with(&conn, &actor, "identity.test", "identity", &id, None, Some(&view)).await?;
     http::ok(&result)
+}
+
+/// A Message-ID of the domain of `from_email` for the message `local` names (`<local@domain>`).
+pub fn message_id(from_email: &str, local: &str) -> String {
+    let domain = from_email.rsplit_once('@').map_or("", |(_, d)| d);
+    format!("<{local}@{domain}>")
 }

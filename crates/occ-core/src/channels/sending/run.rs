@@ -89,8 +89,7 @@ impl Run<'_> {
             let spacing = slot.identity.min_spacing_seconds;
             let jitter = if spacing > 0 { fastrand::i64(0..=spacing / 5) } else { 0 };
             let next = stored(now + Duration::seconds(spacing + jitter));
-            let from_domain = slot.identity.from_email.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
-            let message_id = format!("<{touch}@{from_domain}>");
+            let message_id = crate::channels::sender::message_id(&slot.identity.from_email, &touch);
             let link = crate::channels::unsubscribe::link(self.config, &email.contact).unwrap_or_default();
             let body = compose_body(&email.body, slot.identity.signature.as_deref(), &link);
             let key = format!("send:{}:{}", email.draft, email.tries + 1);
