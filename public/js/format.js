@@ -76,3 +76,10 @@ export function nextMorning(hour = 9, from = new Date()) {
   d.setHours(hour, 0, 0, 0);
   return d;
 }
+
+/** `hour`:00 local time on the next working day (Monday to Friday) after `from`'s day. */
+export function nextWorkingMorning(hour = 10, from = new Date()) {
+  const d = nextMorning(hour, from);
+  while (d.getDay() === 0 || d.getDay() === 6) d.setDate(d.getDate() + 1);
+  return d;
+}

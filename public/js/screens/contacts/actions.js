@@ -6,7 +6,7 @@ import { opportunities as opportunitiesApi, replies as repliesApi } from '../../
 import { FormError } from '../../components/field.js';
 import { toast } from '../../components/toast.js';
 import { STAGES, labelOf } from '../../contact-meta.js';
-import { formatDateTime, localInputToIso, nextMorning, toLocalInput } from '../../format.js';
+import { formatDateTime, localInputToIso, nextWorkingMorning, toLocalInput } from '../../format.js';
 
 const CHANNELS = [
   { value: 'linkedin', label: 'LinkedIn' },
@@ -159,7 +159,7 @@ export function BookMeetingDialog({ contactId, replyId, open, onClose, onBooked 
   const [error, setError] = useState(null);
   useEffect(() => {
     if (open) {
-      setWhen(toLocalInput(nextMorning(10)));
+      setWhen(toLocalInput(nextWorkingMorning(10)));
       setNotes('');
       setError(null);
     }

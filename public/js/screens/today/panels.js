@@ -1,7 +1,7 @@
 // The forms that open under one item of Today: log a call (with its script to read while
 // calling), book a meeting, pick a snooze, and skip a task or email with an optional reason.
 import { html, useEffect, useRef, useState } from '../../preact.js';
-import { localInputToIso, nextMorning, toLocalInput } from '../../format.js';
+import { localInputToIso, nextMorning, nextWorkingMorning, toLocalInput } from '../../format.js';
 
 export const CALL_OUTCOMES = [
   { value: 'connected', label: 'Connected' },
@@ -71,7 +71,7 @@ export function CallForm({ item, onSubmit, onCancel }) {
 }
 
 export function BookForm({ item, onSubmit, onCancel }) {
-  const [when, setWhen] = useState(() => toLocalInput(nextMorning(10)));
+  const [when, setWhen] = useState(() => toLocalInput(nextWorkingMorning(10)));
   const [error, setError] = useState(null);
   const id = `book-${item.id.replace(/[^a-z0-9]/gi, '')}`;
   const submit = (e) => {
