@@ -25,6 +25,23 @@ export class ApiError extends Error {
     this.detail = detail;
   }
 
+  /**
+   * What the error says, for a person to read once: `message`, capitalised, and `details`, each
+   * field's message the main message does not already say, named by its field.
+   */
+  lines() {
+    const message = capitalise(this.message || 'Something went wrong');
+    const said = message.toLowerCase();
+    const details = [];
+    for (const f of this.fields || []) {
+      const text = f && (f.message || f.rule);
+      if (!text || said.includes(String(text).toLowerCase())) continue;
+      const line = f.field ? `${f.field}: ${text}` : text;
+      if (!details.includes(line)) details.push(line);
+    }
+    return { message, details };
+  }
+
   /** The field errors grouped by top-level field name: `tech_stack[2]` counts as `tech_stack`. */
   fieldErrors() {
     const out = {};
@@ -36,6 +53,18 @@ export class ApiError extends Error {
     }
     return out;
   }
+}
+
+/** `text` with its first letter in capitals. */
+export function capitalise(text) {
+  const s = String(text || '');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** `prefix: message`, unless the message already begins with what the prefix says. */
+export function prefixed(prefix, message) {
+  const m = String(message || '');
+  return m.toLowerCase().startsWith(prefix.toLowerCase()) ? capitalise(m) : `${prefix}: ${m}`;
 }
 
 function buildUrl(path, query) {

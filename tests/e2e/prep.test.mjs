@@ -2,9 +2,9 @@
 // next step, talking points, the company's facts and the signals (fresh first); a reply logged
 // by hand shows its classified intent and effects, and the card's next step and timeline
 // follow; a meeting booked from the page shows as the open opportunity; a second booking's 409
-// is shown in the dialog; a contact just enrolled has the sequence's first step next. Checked in
-// the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo
-// user); see helpers.mjs.
+// is shown in the dialog; a contact just enrolled has the sequence's first step next; on a Friday
+// the meeting dialog proposes Monday. Checked in the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL
+// and OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -227,5 +227,19 @@ test('a contact just enrolled shows the first step as the next one, on the card 
       `Step 1 of 3 in E2E Steps ${stamp} is next`,
       'the next step names the first step',
     );
+  });
+});
+
+test('on a Friday the Book meeting dialog proposes Monday morning, not the weekend', async () => {
+  const stamp = uniqueStamp();
+  await withPage('prep-weekday', {}, async (page) => {
+    const { contact } = await makeContact(page, stamp);
+    // Friday 4 December 2026, 15:00 in the browser's time zone.
+    await page.clock.setFixedTime(new Date(2026, 11, 4, 15, 0));
+    await page.goto(`${BASE}/contacts/${contact.id}`);
+    await page.getByTestId('book-meeting').click();
+    const at = page.getByTestId('book-meeting-dialog').getByTestId('meeting-at');
+    await expectVisible(at, 'the Book meeting form');
+    assert.equal(await at.inputValue(), '2026-12-07T10:00', 'Monday at 10:00');
   });
 });

@@ -197,7 +197,11 @@ test('an error from the server is shown next to the draft, and editing saves the
     await expectVisible(page.locator(`[data-testid="draft-item"][data-draft-id="${draft.id}"]`), 'the new draft in the queue');
     await focusDraft(page, draft.id);
     await page.getByTestId('approve').click();
-    await expectVisible(page.getByTestId('draft-focused').getByTestId('draft-error'), 'the error next to the draft');
+    const error = page.getByTestId('draft-focused').getByTestId('draft-error');
+    await expectVisible(error, 'the error next to the draft');
+    const said = (await error.innerText()).trim();
+    assert.equal(said.match(/before approving/g)?.length, 1, `the reason said once: ${said}`);
+    assert.doesNotMatch(said, /request/i, `no request id in what the rep reads: ${said}`);
     assert.equal((await draftStatus(page, draft.id)).approval_status, 'pending', 'the draft is still pending');
 
     // e edits: fill in the text and save; the error goes and the draft shows the new text.

@@ -150,6 +150,13 @@ test("an email's Send now shows why it cannot go and keeps the email; a refused 
       /OCC_PUBLIC_URL/,
       'the e2e server has no OCC_PUBLIC_URL, so the refusal (503) says to set it',
     );
+    const said = (await error.innerText()).trim();
+    assert.match(said, /^Not sent: /, `said once, as a sentence: ${said}`);
+    assert.doesNotMatch(said, /not sent:.*not sent:/is, `"not sent" said once: ${said}`);
+    assert.doesNotMatch(said, /request/i, `no request id in what the rep reads: ${said}`);
+    await expectHidden(error.getByTestId('error-request-id'), 'the request id, folded under "Details for support"');
+    await error.getByTestId('error-support').locator('summary').click();
+    await expectVisible(error.getByTestId('error-request-id'), 'the request id once the details are opened');
     await expectVisible(item.getByTestId('item-send-now'), 'Send now again after the refusal');
     await screenshot(page, 'today-send-now-refused', { fullPage: false });
     await page.reload();

@@ -1,7 +1,9 @@
 // A labelled form control with its hint and its inline error, wired for screen readers:
 // the error is linked with aria-describedby and the control is marked aria-invalid. And the
 // error of a whole form, shown above its fields.
+import { capitalise } from '../api.js';
 import { html } from '../preact.js';
+import { SupportDetails } from './states.js';
 
 /**
  * `as`: 'input' (default), 'textarea' or 'select'. Other props go to the control.
@@ -44,16 +46,30 @@ export function Field({ id, name, label, error, hint, required, as = 'input', cl
 }
 
 /**
- * The form-level error: `error.message`, then `details` (more lines) and `children`, then the
- * request id to quote. Focusable, so a failed submit can move focus to it.
+ * The form-level error: its message, then `details` (more lines) and `children`, each said once,
+ * then the details for support, folded. Focusable, so a failed submit can move focus to it.
  */
 export function FormError({ error, details = [], testid = 'form-error', children }) {
+  const { message, lines } = errorText(error, details);
   return html`
     <div class="form-error" role="alert" tabindex="-1" data-testid=${testid}>
-      <strong>${error.message}</strong>
-      ${details.map((d, i) => html`<div key=${i}>${d}</div>`)}
+      <strong>${message}</strong>
+      ${lines.map((d, i) => html`<div key=${i}>${d}</div>`)}
       ${children}
-      ${error.requestId && html`<div class="muted">Request id <code>${error.requestId}</code></div>`}
+      <${SupportDetails} error=${error} />
     </div>
   `;
+}
+
+/** An error's message and its lines (`extra` first), none saying again what another says. */
+export function errorText(error, extra = []) {
+  const own = error && error.lines ? error.lines() : { message: capitalise((error && error.message) || 'Something went wrong'), details: [] };
+  const lines = [];
+  for (const line of [...extra, ...own.details]) {
+    const text = String(line);
+    const low = text.toLowerCase();
+    const repeats = own.message.toLowerCase().includes(low) || lines.some((l) => l.toLowerCase().includes(low) || low.includes(l.toLowerCase()));
+    if (!repeats) lines.push(text);
+  }
+  return { message: own.message, lines };
 }

@@ -20,22 +20,32 @@ export function Empty({ title, children, action, testid = 'empty' }) {
   `;
 }
 
-/** Shows an `ApiError` (or any Error): its message, code and the request id to quote. */
+/**
+ * What support needs to find an error in the logs (its code, status and request id), folded
+ * away under "Details for support" so a person reads the message first.
+ */
+export function SupportDetails({ error }) {
+  if (!error || !(error.requestId || error.code)) return null;
+  return html`<details class="support-details" data-testid="error-support">
+    <summary>Details for support</summary>
+    <dl class="error-meta">
+      ${error.code && html`<div><dt>Code</dt><dd><code>${error.code}</code></dd></div>`}
+      ${error.status ? html`<div><dt>Status</dt><dd>${error.status}</dd></div>` : null}
+      ${error.requestId && html`<div><dt>Request id</dt><dd><code data-testid="error-request-id">${error.requestId}</code></dd></div>`}
+    </dl>
+  </details>`;
+}
+
+/** Shows an `ApiError` (or any Error): its message once, and the details for support. */
 /** `action` replaces the "Try again" button when retrying cannot help. */
 export function ErrorState({ error, title = 'Something went wrong', onRetry, action }) {
-  const requestId = error && error.requestId;
+  const { message, details } = error && error.lines ? error.lines() : { message: (error && error.message) || 'Unknown error', details: [] };
   return html`
     <div class="state state-error" role="alert" data-testid="error-state">
       <div class="state-title">${title}</div>
-      <div class="state-text" data-testid="error-message">${(error && error.message) || 'Unknown error'}</div>
-      ${(error && error.code) || requestId
-        ? html`<dl class="error-meta">
-            ${error.code && html`<div><dt>Code</dt><dd><code>${error.code}</code></dd></div>`}
-            ${error.status ? html`<div><dt>Status</dt><dd>${error.status}</dd></div>` : null}
-            ${requestId &&
-            html`<div><dt>Request id</dt><dd><code data-testid="error-request-id">${requestId}</code></dd></div>`}
-          </dl>`
-        : null}
+      <div class="state-text" data-testid="error-message">${message}</div>
+      ${details.map((d, i) => html`<div class="state-text" key=${i}>${d}</div>`)}
+      <${SupportDetails} error=${error} />
       ${action
         ? html`<div class="state-action">${action}</div>`
         : onRetry && html`<div class="state-action"><button type="button" class="btn" onClick=${onRetry}>Try again</button></div>`}

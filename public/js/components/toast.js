@@ -24,10 +24,10 @@ export function toast(message, { kind = 'success', timeoutMs = 4000 } = {}) {
   return id;
 }
 
-/** Says in an error toast that `what` could not be done, with the request id to quote. */
+/** Says in an error toast that `what` could not be done, and why (the message, said once). */
 export function toastFailure(what, error) {
-  const ref = error.requestId ? ` (request ${error.requestId})` : '';
-  return toast(`Could not ${what}: ${error.message}${ref}`, { kind: 'error', timeoutMs: 8000 });
+  const message = error && error.lines ? error.lines().message : (error && error.message) || 'something went wrong';
+  return toast(`Could not ${what}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`, { kind: 'error', timeoutMs: 8000 });
 }
 
 export function Toasts() {

@@ -5,6 +5,7 @@ import { html, useState } from '../../preact.js';
 import { contacts as contactsApi } from '../../api.js';
 import { STAGES, STATUSES, contactName, labelOf } from '../../contact-meta.js';
 import { ownerChoices } from '../../owners.js';
+import { SupportDetails } from '../../components/states.js';
 
 const ACTIONS = [
   { value: 'stage', label: 'Set stage' },
@@ -121,7 +122,7 @@ export function BulkReport({ report, onDismiss }) {
           </li>`,
         )}
       </ul>`}
-      ${error && error.requestId && html`<div class="muted">Request id <code>${error.requestId}</code></div>`}
+      ${error && html`<${SupportDetails} error=${error} />`}
     </div>
   `;
 }

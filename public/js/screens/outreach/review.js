@@ -7,6 +7,7 @@ import { html, useEffect, useRef, useState } from '../../preact.js';
 import { drafts as draftsApi } from '../../api.js';
 import { useLoad } from '../../use-load.js';
 import { PageHeader } from '../../components/layout.js';
+import { FormError } from '../../components/field.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { formatDateTime } from '../../format.js';
@@ -24,11 +25,6 @@ function isTyping(target) {
 }
 
 /** The message of an `ApiError` with its field messages, for showing next to a draft. */
-function describe(error) {
-  const fields = (error.fields || []).map((f) => f.message || f.rule).filter(Boolean);
-  const extra = fields.filter((m) => m !== error.message);
-  return { message: error.message, details: extra, requestId: error.requestId };
-}
 
 function ChannelLabel({ channel }) {
   return html`<span class="badge badge-kind" data-testid="draft-channel">${CHANNELS[channel] || channel}</span>`;
@@ -71,12 +67,7 @@ function QualityReport({ report }) {
 
 /** The error of the last action on a draft, shown next to it. */
 function DraftError({ error }) {
-  const { message, details, requestId } = describe(error);
-  return html`<div class="form-error" role="alert" tabindex="-1" data-testid="draft-error">
-    <strong>${message}</strong>
-    ${details.map((d, i) => html`<div key=${i}>${d}</div>`)}
-    ${requestId && html`<div class="muted">Request id <code>${requestId}</code></div>`}
-  </div>`;
+  return html`<${FormError} error=${error} testid="draft-error" />`;
 }
 
 /** The focused draft: what it says, its report and its actions (or the edit/reject forms). */

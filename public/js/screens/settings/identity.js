@@ -2,13 +2,13 @@
 // page with its form, a "Send test message" box that reports the SMTP conversation's outcome,
 // and Delete after a confirmation.
 import { html, useState } from '../../preact.js';
-import { identities } from '../../api.js';
+import { identities, prefixed } from '../../api.js';
 import { navigate } from '../../router.js';
 import { useLoad } from '../../use-load.js';
 import { SettingsPage } from '../../components/settings-nav.js';
-import { Field } from '../../components/field.js';
+import { Field, errorText } from '../../components/field.js';
 import { ConfirmDialog, useConfirm } from '../../components/confirm.js';
-import { ErrorState, Loading, NotFound } from '../../components/states.js';
+import { ErrorState, Loading, NotFound, SupportDetails } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { IdentityForm } from './identity-form.js';
 import { StatusBadge, warmupSummary, windowSummary } from './identities.js';
@@ -91,8 +91,8 @@ function TestSend({ identity }) {
       </div>
       ${result && result.error
         ? html`<div class="form-error" role="alert" data-testid="identity-test-result" data-ok="false">
-            <strong>Could not run the test: ${result.error.message}</strong>
-            ${result.error.requestId && html`<div class="muted">Request id <code>${result.error.requestId}</code></div>`}
+            <strong>${prefixed('Could not run the test', errorText(result.error).message)}</strong>
+            <${SupportDetails} error=${result.error} />
           </div>`
         : result &&
           html`<div class=${`test-result ${result.ok ? 'test-ok' : 'test-failed'}`} role=${result.ok ? 'status' : 'alert'} data-testid="identity-test-result" data-ok=${String(result.ok)}>

@@ -5,6 +5,9 @@
 // not be done) and Snooze. A call's script and a LinkedIn message are shown in full.
 import { html } from '../../preact.js';
 import { formatDateTime, formatRelative, safeHref } from '../../format.js';
+import { prefixed } from '../../api.js';
+import { errorText } from '../../components/field.js';
+import { SupportDetails } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { BookForm, CallForm, SkipForm, SnoozeMenu } from './panels.js';
 
@@ -162,7 +165,8 @@ export function TodayItem(props) {
     </div>
     ${sendError &&
     html`<div class="form-error today-item-error" role="alert" data-testid="item-send-error">
-      Not sent: ${sendError.message}${sendError.requestId && html` <span class="muted">(request ${sendError.requestId})</span>`}
+      ${prefixed('Not sent', errorText(sendError).message)}
+      <${SupportDetails} error=${sendError} />
     </div>`}
     ${canAct && panel === 'snooze' && html`<${SnoozeMenu} item=${item} onCancel=${close} onPick=${(body) => onSnooze(item, body)} />`}
     ${canAct && panel === 'call' && html`<${CallForm} item=${item} onCancel=${close} onSubmit=${(body) => onDone(item, body)} />`}
