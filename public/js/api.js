@@ -295,16 +295,19 @@ export const imports = {
 };
 
 export const auth = {
-  /** Who is signed in; also refreshes the CSRF token. Rejects with the 401 when nobody is. */
+  /**
+   * Who is signed in; also refreshes the CSRF token. Rejects with a 401 `ApiError` when nobody
+   * is, which the server says with a 200 (`user: null`), so a signed-out visit logs no failed
+   * request.
+   */
   me: async (opts = {}) => {
-    try {
-      const data = await request('GET', '/auth/me', { ...opts, signIn: true });
-      setSession({ user: data.user, csrfToken: data.csrf_token || null, via: data.via || null });
-      return data;
-    } catch (e) {
-      if (e && e.status === 401) clearSession();
-      throw e;
+    const data = await request('GET', '/auth/session', { ...opts, signIn: true });
+    if (!data || !data.user) {
+      clearSession();
+      throw new ApiError({ status: 401, code: 'unauthorized', message: 'Nobody is signed in.' });
     }
+    setSession({ user: data.user, csrfToken: data.csrf_token || null, via: data.via || null });
+    return data;
   },
   login: async (email, password) => {
     const data = await request('POST', '/auth/login', { body: { email, password }, signIn: true });

@@ -1,5 +1,5 @@
 // Entry point: the route table and the app frame. Before any screen shows, the app asks
-// /auth/me who is signed in (which also hands over the CSRF token); signed out, every page
+// /auth/session who is signed in (which also hands over the CSRF token); signed out, every page
 // but /login leads to /login?next=<that page>.
 import { html, render, useEffect, useRef, useState } from './preact.js';
 import { matchRoute, navigate, useLocation } from './router.js';

@@ -48,12 +48,14 @@ async fn every_route_but_the_public_ones_needs_credentials() {
     public.sort_unstable();
     public.dedup();
     // The cron tick has no session: its secret is checked by the route (tests/api/worker.rs); an
-    // unsubscribe link's and an email event's signatures are their authority (tests/api/sending.rs).
+    // unsubscribe link's and an email event's signatures are their authority (tests/api/sending.rs);
+    // asking who is signed in tells a caller only about its own credential (below).
     assert_eq!(
         public,
         [
             "/api/cron/tick",
             "/api/v1/auth/login",
+            "/api/v1/auth/session",
             "/api/v1/health",
             "/api/v1/openapi.json",
             "/api/v1/unsubscribe/{token}",
@@ -176,6 +178,40 @@ async fn a_session_signs_in_needs_the_csrf_token_to_change_things_and_signs_out(
     assert!(out.header("set-cookie").expect("cleared").contains("Max-Age=0"));
     let after = app.send_raw(app.client.get(app.url("/api/v1/auth/me")).header("cookie", &cookie)).await;
     assert_eq!(after.status, 401, "the session ended");
+}
+
+#[tokio::test]
+async fn asking_who_is_signed_in_answers_200_whether_anyone_is_or_not() {
+    let app = spawn_app().await;
+    let ask = |cookie: Option<&str>| {
+        let request = app.client.get(app.url("/api/v1/auth/session"));
+        match cookie {
+            Some(cookie) => request.header("cookie", cookie.to_owned()),
+            None => request,
+        }
+    };
+    let nobody = app.send_raw(ask(None)).await;
+    assert_eq!(nobody.status, 200, "{}", nobody.text);
+    assert_eq!(nobody.body, json!({"user": null, "csrf_token": null, "via": null}));
+
+    let (cookie, csrf) = login(&app, "admin@test.example", PASSWORD).await;
+    let someone = app.send_raw(ask(Some(&cookie))).await;
+    assert_eq!(someone.status, 200, "{}", someone.text);
+    assert_eq!(
+        (someone.body["user"]["email"].as_str(), someone.body["csrf_token"].as_str(), someone.body["via"].as_str()),
+        (Some("admin@test.example"), Some(csrf.as_str()), Some("session"))
+    );
+    assert!(someone.body["user"].get("password_hash").is_none());
+    let by_token = app.get("/api/v1/auth/session").await;
+    assert_eq!((by_token.status, by_token.body["via"].as_str()), (200, Some("token")));
+
+    // A session that ended is nobody, not an error.
+    app.send_raw(
+        app.client.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie).header("x-csrf-token", &csrf),
+    )
+    .await;
+    let ended = app.send_raw(ask(Some(&cookie))).await;
+    assert_eq!((ended.status, ended.body["user"].clone()), (200, Value::Null), "{}", ended.text);
 }
 
 #[tokio::test]

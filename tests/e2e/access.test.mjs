@@ -40,9 +40,14 @@ async function signInThroughForm(page, { email, password } = credentials()) {
 
 test('opening the app signed out lands on the sign-in page, without the app frame', async () => {
   await withPage('signed-out', { signedIn: false }, async (page) => {
+    // A signed-out visit fails no request and logs nothing: who is signed in is answered with a 200.
+    const failed = [];
+    page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    page.on('console', (m) => m.type() === 'error' && failed.push(`console: ${m.text()}`));
     await page.goto(`${BASE}/`);
     await waitForPath(page, /^\/login$/, 'the sign-in page (/login)');
     await expectVisible(page.getByTestId('login-form'), 'the sign-in form');
+    assert.deepEqual(failed, [], 'no failed request on a signed-out visit');
     assert.equal(await page.getByTestId('nav').count(), 0, 'the sign-in page should have no navigation');
     assert.equal(await page.getByTestId('user-card').count(), 0, 'the sign-in page should show no user');
     await expectTitle(page, 'Sign in · OCC');

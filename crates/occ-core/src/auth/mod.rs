@@ -17,6 +17,7 @@ pub fn routes() -> Routes {
         .post("/api/v1/auth/login", Public, handler!(session::login))
         .post("/api/v1/auth/logout", Signed(ReadSelf), handler!(session::logout))
         .get("/api/v1/auth/me", Signed(ReadSelf), handler!(session::me))
+        .get("/api/v1/auth/session", Public, handler!(session::state))
         .post("/api/v1/auth/password", Signed(ManageSelf), handler!(session::change_password))
         .get("/api/v1/auth/sessions", Signed(ReadSelf), handler!(session::list_sessions))
         .post("/api/v1/auth/sessions/end-others", Signed(ManageSelf), handler!(session::end_other_sessions))

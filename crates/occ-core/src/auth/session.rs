@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::users::{self, EndSessions, User, UserChanges};
-use crate::access::{Principal, Via, cookie, rate_limit, secrets};
+use crate::access::{self, Principal, Via, cookie, rate_limit, secrets};
 use crate::domain::{EmailAddress, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx, Page, RequestMeta, headers};
@@ -33,6 +33,17 @@ pub struct Me {
     pub csrf_token: Option<String>,
     /// `session` or `token`.
     pub via: &'static str,
+}
+
+/// Who is signed in, if anyone.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionState {
+    /// The signed-in user; `null` when nobody is (no credential, or one that has ended).
+    pub user: Option<User>,
+    /// Send as `X-CSRF-Token` on every request that changes something (sessions only).
+    pub csrf_token: Option<String>,
+    /// `session` or `token`; `null` when nobody is signed in.
+    pub via: Option<&'static str>,
 }
 
 /// A session of the signed-in user.
@@ -157,6 +168,27 @@ pub(crate) async fn me(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Byt
         Via::Token { .. } => (None, "token"),
     };
     http::ok(&Me { user, csrf_token, via })
+}
+
+/// Who is signed in, asked without failing: the app's first question on every load. Nobody
+/// signed in (no credential, or one that has ended) is a 200 with `user: null`, so a signed-out
+/// visit logs no error; someone signed in gets what `/auth/me` answers.
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = SessionState), (status = 429, body = crate::error::ErrorResponse)))]
+pub(crate) async fn state(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+    let conn = ctx.conn().await?;
+    let signed_in = crate::store::count_authentication(access::authenticate(&conn, &ctx.leases, req.headers())).await;
+    let principal = match signed_in {
+        Ok(principal) => principal,
+        Err(AppError::Unauthorized) => return http::ok(&SessionState { user: None, csrf_token: None, via: None }),
+        Err(err) => return Err(err),
+    };
+    let user = users::get_user(&conn, &principal.user_id).await?;
+    let (csrf_token, via) = match &principal.via {
+        Via::Session { secret, .. } => (Some(secrets::csrf_token(secret)), "session"),
+        Via::Token { .. } => (None, "token"),
+    };
+    http::ok(&SessionState { user: Some(user), csrf_token, via: Some(via) })
 }
 
 /// `POST /api/v1/auth/password`.

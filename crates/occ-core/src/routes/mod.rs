@@ -113,6 +113,7 @@ impl Family {
         crate::auth::session::login,
         crate::auth::session::logout,
         crate::auth::session::me,
+        crate::auth::session::state,
         crate::auth::session::change_password,
         crate::auth::session::list_sessions,
         crate::auth::session::end_other_sessions,
