@@ -2,6 +2,7 @@
 //! and the Vercel functions): the context, the router, and the one request pipeline. It names
 //! no feature: whoever runs it hands it a route table (`crate::routes`).
 
+mod assets;
 mod extract;
 pub mod headers;
 mod keyset;

@@ -3,13 +3,13 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt as _;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{Request, Response};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full, StreamBody};
 use hyper::body::Frame;
@@ -20,6 +20,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use super::assets::Assets;
 use super::{Ctx, Routes, handle, headers};
 use crate::error::AppError;
 
@@ -59,7 +60,7 @@ pub struct Server {
 struct App {
     ctx: Arc<Ctx>,
     routes: Routes,
-    public_dir: PathBuf,
+    assets: Assets,
 }
 
 impl Server {
@@ -67,7 +68,11 @@ impl Server {
     /// and the app in `public_dir`.
     pub async fn bind(ctx: Arc<Ctx>, addr: SocketAddr, routes: Routes, public_dir: PathBuf) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self { listener, app: Arc::new(App { ctx, routes, public_dir }), limits: Limits::default() })
+        Ok(Self {
+            listener,
+            app: Arc::new(App { ctx, routes, assets: Assets::new(public_dir) }),
+            limits: Limits::default(),
+        })
     }
 
     /// The same server with other limits.
@@ -163,7 +168,7 @@ impl App {
             handle(&self.ctx, &self.routes, req, Some(peer.ip())).await
         } else {
             let https = headers::is_https(&req);
-            let mut response = static_file(&self.public_dir, req.method(), path).await;
+            let mut response = self.assets.answer(req.method(), path, req.headers()).await;
             headers::static_security(response.headers_mut(), https);
             response
         };
@@ -177,46 +182,6 @@ pub fn body(mut response: Response<Bytes>) -> Response<BoxBody<Bytes, std::io::E
         Some(stream) => response.map(|_| StreamBody::new(stream.map_ok(Frame::data)).boxed()),
         None => response.map(|bytes| Full::new(bytes).map_err(|never| match never {}).boxed()),
     }
-}
-
-/// A file of the app, or `index.html` for any path that is not a file (client-side routes).
-async fn static_file(root: &Path, method: &Method, path: &str) -> Response<Bytes> {
-    if method != Method::GET && method != Method::HEAD {
-        return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    }
-    let relative = Path::new(path.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return plain(StatusCode::NOT_FOUND, "not found");
-    }
-    let candidate = root.join(relative);
-    let (file, bytes) = match tokio::fs::read(&candidate).await {
-        Ok(bytes) if !relative.as_os_str().is_empty() => (candidate, bytes),
-        _ if relative.extension().is_some() => return plain(StatusCode::NOT_FOUND, "not found"),
-        _ => {
-            let index = root.join("index.html");
-            match tokio::fs::read(&index).await {
-                Ok(bytes) => (index, bytes),
-                Err(_) => {
-                    return plain(StatusCode::NOT_FOUND, "the app is not built into this folder");
-                }
-            }
-        }
-    };
-    let mime = mime_guess::from_path(&file).first_or_octet_stream();
-    let mut response = Response::new(if method == Method::HEAD { Bytes::new() } else { Bytes::from(bytes) });
-    let h = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(mime.essence_str()) {
-        h.insert(header::CONTENT_TYPE, value);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
-}
-
-fn plain(status: StatusCode, text: &'static str) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::from_static(text.as_bytes()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    response
 }
 
 #[cfg(test)]
