@@ -1,7 +1,7 @@
 // Settings → Suppression: the addresses, domains and LinkedIn profiles OCC never contacts. A
 // list searched by prefix and filtered by kind and reason, paged; Add and Import for everyone
-// who may write (bdr and up); Remove for admins, after a confirmation (an erased person's hash
-// is never lifted: the server's 409 says so).
+// who may write (bdr and up); Remove for admins, after a confirmation. An erased person's hash
+// is never lifted, so its row says it stays instead of offering Remove.
 import { html, useState } from '../../preact.js';
 import { suppression } from '../../api.js';
 import { canLiftSuppression, canWriteSuppression } from '../../access.js';
@@ -56,9 +56,11 @@ function EntriesTable({ rows, me, team, canLift, busy, onRemove }) {
               <td class="hide-xs nowrap" title=${formatDateTime(e.created_at) || ''}>${formatDate(e.created_at)}</td>
               ${canLift &&
               html`<td class="cell-actions">
-                <button type="button" class="btn btn-sm btn-danger-ghost" onClick=${() => onRemove(e)} data-testid="suppression-remove">
-                  Remove<span class="visually-hidden"> ${e.value || 'erased entry'}</span>
-                </button>
+                ${e.reason === 'erased'
+                  ? html`<span class="muted" title="The person asked to be erased: OCC never contacts them again" data-testid="suppression-kept">Stays</span>`
+                  : html`<button type="button" class="btn btn-sm btn-danger-ghost" onClick=${() => onRemove(e)} data-testid="suppression-remove">
+                      Remove<span class="visually-hidden"> ${e.value}</span>
+                    </button>`}
               </td>`}
             </tr>`,
           )}
