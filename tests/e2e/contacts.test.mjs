@@ -7,6 +7,7 @@ import {
   BASE,
   PHONE,
   api,
+  expectHidden,
   expectNoSidewaysScroll,
   expectText,
   expectVisible,
@@ -306,6 +307,10 @@ test('a bulk stage change reports each failure, and two selected contacts get th
     await expectText(statuses.nth(1), 'Dormant', 'the second row after the bulk change');
     assert.equal(await page.getByTestId('bulk-bar').count(), 0, 'nothing stays selected when every contact succeeded');
     await screenshot(page, 'contacts-bulk-status', { fullPage: true });
+
+    // A new search shows other rows: the report of the last change goes.
+    await page.getByLabel('Search contacts').fill(`Nobody ${stamp}`);
+    await expectHidden(page.getByTestId('bulk-report'), 'the bulk report after a new search');
   });
 });
 

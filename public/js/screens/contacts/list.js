@@ -186,8 +186,12 @@ export function ContactsListScreen({ location, user }) {
   const [report, setReport] = useState(null);
   const canWrite = canWriteContacts(user);
 
-  // Another page or other filters: what was selected is out of sight, so nothing is.
-  useEffect(() => setSelected(new Map()), [queryKey]);
+  // Another page or other filters: what was selected is out of sight, so nothing is, and the
+  // last bulk change's report speaks of other rows.
+  useEffect(() => {
+    setSelected(new Map());
+    setReport(null);
+  }, [queryKey]);
 
   const items = (state.data && state.data.items) || [];
   const toggle = (c, on) =>
