@@ -1,7 +1,7 @@
 // Browser tests of Batches: a batch made in the form from an industry filter (its members the
 // contacts of that industry), a member removed with the multi-select, one added back by search,
 // the status moved with its lifecycle buttons, every member enrolled in a sequence with the
-// outcome summed up, and a pasted Contacts link. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// outcome summed up and the members shown in their new stage, and a pasted Contacts link. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,6 +107,10 @@ test('a batch made from a filter, a member removed and one added back, its statu
     assert.match(await outcome.textContent(), /3 of 3 enrolled/, 'every member enrolled');
     const { items: enrolled } = await json(await api(page, 'GET', `/enrollments?sequence_id=${sequence.id}`), 'listing the enrollments');
     assert.equal(enrolled.length, 3, 'three enrollments on the server');
+    const stages = page.getByTestId('member-row').getByTestId('stage-badge');
+    for (let i = 0; i < 3; i += 1) {
+      await expectVisible(stages.nth(i).and(page.locator('[data-stage="sequencing"]')), `member ${i + 1} shown in its new stage`);
+    }
 
     // Again: each one is already in a sequence, and the summary says so.
     await page.getByTestId('enroll-submit').click();

@@ -55,8 +55,11 @@ function StatusButtons({ batch, onChanged }) {
   )}`;
 }
 
-/** Enroll every member in a sequence, and what happened to each contact, summed up. */
-function EnrollCard({ batch }) {
+/**
+ * Enroll every member in a sequence, and what happened to each contact, summed up; `onEnrolled`
+ * reads the members again, whose stages the enrollment moved.
+ */
+function EnrollCard({ batch, onEnrolled }) {
   const seqs = useLoad((signal) => sequencesApi.list({ limit: 100 }, { signal }), []);
   const [sequenceId, setSequenceId] = useState('');
   const [busy, setBusy] = useState(false);
@@ -78,7 +81,9 @@ function EnrollCard({ batch }) {
         const code = (r.error && r.error.code) || 'error';
         (failures[code] ||= { message: (r.error && r.error.message) || code, n: 0 }).n += 1;
       }
-      setOutcome({ total: results.length, enrolled: results.filter((r) => r.ok).length, failures, sequence: active.find((s) => s.id === sequenceId) });
+      const enrolled = results.filter((r) => r.ok).length;
+      setOutcome({ total: results.length, enrolled, failures, sequence: active.find((s) => s.id === sequenceId) });
+      if (enrolled) onEnrolled();
     } catch (err) {
       setError(err);
     } finally {
@@ -302,7 +307,7 @@ export function BatchDetailScreen({ params, user }) {
           </dl>
           ${batch.description && html`<p class="card-text">${batch.description}</p>`}
         </section>
-        ${canWrite && html`<${EnrollCard} batch=${batch} />`}
+        ${canWrite && html`<${EnrollCard} batch=${batch} onEnrolled=${onMembersChanged} />`}
         <${Members} batch=${batch} canWrite=${canWrite} reloadKey=${reloadKey} onChanged=${onMembersChanged} />
         ${canWrite && html`<${AddMembers} batch=${batch} onChanged=${onMembersChanged} />`}
       </div>
