@@ -271,7 +271,7 @@ export const contacts = {
 };
 
 export const signals = {
-  /** `params`: contact_id or account_id, limit, cursor; newest first. */
+  /** `params`: contact_id and/or account_id (both: the signals of either), limit, cursor; newest first. */
   list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
   create: (body) => request('POST', '/signals', { body }),
   remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),

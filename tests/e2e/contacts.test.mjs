@@ -253,6 +253,25 @@ test('a contact moves stage through the stage control, and a signal added is lis
   });
 });
 
+test("a contact's Signals card lists its company's signals too, marked as the company's", async () => {
+  const stamp = uniqueStamp();
+  await withPage('contact-company-signal', {}, async (page) => {
+    const res = await api(page, 'POST', '/accounts', { name: `E2E Signals ${stamp}` });
+    assert.equal(res.status(), 201, `creating the account answered ${res.status()}: ${await res.text()}`);
+    const account = await res.json();
+    const person = await createContact(page, { first_name: 'Sig', last_name: stamp, account_id: account.id });
+    const added = await api(page, 'POST', '/signals', { account_id: account.id, kind: 'hiring', strength: 3, title: `Hiring 20 SDRs ${stamp}` });
+    assert.equal(added.status(), 201, `adding the account's signal answered ${added.status()}`);
+
+    await page.goto(`${BASE}/contacts/${person.id}`);
+    const signal = page.getByTestId('signal').filter({ hasText: `Hiring 20 SDRs ${stamp}` });
+    await expectVisible(signal, "the company's signal on the contact's page");
+    await expectText(signal.getByTestId('signal-company'), 'Company', "marked as the company's");
+    assert.equal(await signal.getByTestId('signal-delete').count(), 0, "deleted from the account's page, not here");
+    assert.equal(await page.getByTestId('signals-empty').count(), 0, 'not "No signals yet" beside a signal that counts');
+  });
+});
+
 /** Waits until the detail page shows `stage`. */
 async function waitForStage(page, stage) {
   const badge = page.getByTestId('contact-stage').getByTestId('stage-badge');

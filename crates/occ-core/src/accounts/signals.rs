@@ -237,7 +237,8 @@ pub async fn for_subject(
     page.load(conn, sql, filters, from_row, |s: &Signal| (s.occurred_at.clone(), s.id.clone())).await
 }
 
-/// A contact's or an account's signals, newest first.
+/// A contact's or an account's signals, newest first; with both, the signals of either (a
+/// contact's own and its company's).
 #[utoipa::path(get, path = "/api/v1/signals", tag = "signals",
     params(("contact_id" = Option<String>, Query), ("account_id" = Option<String>, Query),
         crate::http::PageLimit, crate::http::PageCursor),

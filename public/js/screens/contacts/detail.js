@@ -177,7 +177,7 @@ export function ContactDetailScreen({ params, user }) {
               ? html`<p class="notes" data-testid="contact-notes">${c.notes}</p>`
               : html`<p class="muted" data-testid="contact-notes">No notes.</p>`}
           </div>
-          <${SignalsCard} contactId=${c.id} canEdit=${canEdit} onChanged=${afterChange} />
+          <${SignalsCard} contactId=${c.id} accountId=${c.account_id} canEdit=${canEdit} onChanged=${afterChange} />
         </div>
         <div class="detail-side">
           <${PrepCard} state=${prep} />

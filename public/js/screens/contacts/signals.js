@@ -1,5 +1,6 @@
-// A contact's buying signals (newest first), a form to add one, and delete after a
-// confirmation. Expired signals stay listed, dimmed: they no longer count toward the score.
+// A contact's buying signals and its company's (newest first; both count toward the score), a
+// form to add one, and delete after a confirmation. Expired signals stay listed, dimmed: they no
+// longer count. A company's signal is marked as such and is deleted from the account's page.
 import { html, useEffect, useState } from '../../preact.js';
 import { isAbort, signals as signalsApi } from '../../api.js';
 import { useForm } from '../../use-form.js';
@@ -14,12 +15,15 @@ const PAGE_SIZE = 50;
 const FIELDS = ['kind', 'strength', 'title', 'detail', 'source_url', 'occurred_at', 'expires_at'];
 const EMPTY = { kind: 'news', strength: '3', title: '', detail: '', source_url: '', occurred_at: '', expires_at: '' };
 
-/** The signals of `contactId`, a page at a time ("Show more"), with add and remove in place. */
-function useSignals(contactId) {
+/**
+ * The signals of `contactId` and of its account `accountId` (if any), a page at a time ("Show
+ * more"), with add and remove in place.
+ */
+function useSignals(contactId, accountId) {
   const [state, setState] = useState({ loading: true, items: [], next: null, error: null });
   const [tick, setTick] = useState(0);
   const load = (cursor, signal) =>
-    signalsApi.list({ contact_id: contactId, limit: PAGE_SIZE, cursor }, { signal }).then(
+    signalsApi.list({ contact_id: contactId, account_id: accountId || undefined, limit: PAGE_SIZE, cursor }, { signal }).then(
       (data) =>
         setState((s) => ({
           loading: false,
@@ -34,7 +38,7 @@ function useSignals(contactId) {
     setState({ loading: true, items: [], next: null, error: null });
     load('', ctrl.signal);
     return () => ctrl.abort();
-  }, [contactId, tick]);
+  }, [contactId, accountId, tick]);
   return {
     ...state,
     retry: () => setTick((n) => n + 1),
@@ -103,9 +107,11 @@ function SignalForm({ contactId, onAdded, onCancel }) {
 
 function SignalItem({ signal: s, canEdit, onDelete }) {
   const href = safeHref(s.source_url);
+  const company = !s.contact_id && Boolean(s.account_id);
   return html`<li class=${`signal ${s.expired ? 'is-expired' : ''}`} data-testid="signal" data-signal-id=${s.id}>
     <div class="signal-head">
       <span class="badge badge-kind">${labelOf(SIGNAL_KINDS, s.kind)}</span>
+      ${company && html`<span class="badge badge-muted" title="A signal of the company: it counts for everyone there" data-testid="signal-company">Company</span>`}
       <${Strength} value=${s.strength} />
       <strong class="signal-title" data-testid="signal-title">${s.title}</strong>
     </div>
@@ -119,6 +125,7 @@ function SignalItem({ signal: s, canEdit, onDelete }) {
         ? html`<a href=${href} target="_blank" rel="noopener noreferrer">Source</a>`
         : s.source_url && html`<span>${s.source_url}</span>`}
       ${canEdit &&
+      !company &&
       html`<button type="button" class="btn btn-sm btn-ghost btn-danger-ghost signal-delete" onClick=${() => onDelete(s)} data-testid="signal-delete">
         Delete<span class="visually-hidden"> signal ${s.title}</span>
       </button>`}
@@ -127,8 +134,8 @@ function SignalItem({ signal: s, canEdit, onDelete }) {
 }
 
 /** `canEdit`: this user may add and delete this contact's signals. */
-export function SignalsCard({ contactId, canEdit, onChanged = () => {} }) {
-  const list = useSignals(contactId);
+export function SignalsCard({ contactId, accountId, canEdit, onChanged = () => {} }) {
+  const list = useSignals(contactId, accountId);
   const [adding, setAdding] = useState(false);
   const remove = useConfirm(async (s) => {
     await signalsApi.remove(s.id);
