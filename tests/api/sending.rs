@@ -268,6 +268,13 @@ async fn the_unsubscribe_link_works_without_signing_in_and_refuses_tampering() {
         (Some("unsubscribe"), Some("unsubscribe_page"))
     );
     assert_eq!(app.send_raw(app.client.post(app.url(&path))).await.status, 200, "twice is harmless");
+    let timeline = app.get(&format!("/api/v1/prep/{}", id(&people[0]))).await.body["timeline"].clone();
+    let entry = timeline.as_array().expect("timeline").iter().find(|e| e["kind"] == "suppression").cloned();
+    assert_eq!(
+        entry.as_ref().map(|e| (e["title"].as_str(), e["detail"].as_str(), e["channel"].as_str())),
+        Some((Some("unsubscribe"), Some("unsubscribe_page"), Some("email"))),
+        "the unsubscribe in the contact's timeline: {timeline}"
+    );
 }
 
 #[tokio::test]

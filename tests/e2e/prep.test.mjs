@@ -3,8 +3,9 @@
 // by hand shows its classified intent and effects, and the card's next step and timeline
 // follow; a meeting booked from the page shows as the open opportunity; a second booking's 409
 // is shown in the dialog; a contact just enrolled has the sequence's first step next; on a Friday
-// the meeting dialog proposes Monday. Checked in the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL
-// and OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
+// the meeting dialog proposes Monday; a suppression shows in the timeline in words. Checked in
+// the API too. Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo
+// user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -241,5 +242,18 @@ test('on a Friday the Book meeting dialog proposes Monday morning, not the weeke
     const at = page.getByTestId('book-meeting-dialog').getByTestId('meeting-at');
     await expectVisible(at, 'the Book meeting form');
     assert.equal(await at.inputValue(), '2026-12-07T10:00', 'Monday at 10:00');
+  });
+});
+
+test("a suppression shows in the contact's timeline in words", async () => {
+  const stamp = uniqueStamp();
+  await withPage('prep-suppressed', {}, async (page) => {
+    const { contact } = await makeContact(page, stamp);
+    await json(await api(page, 'POST', '/suppression', { email: contact.email }), 'suppressing the address');
+    await page.goto(`${BASE}/contacts/${contact.id}`);
+    const entry = page.locator('[data-testid="timeline-entry"][data-kind="suppression"]');
+    await expectVisible(entry, 'the suppression in the timeline');
+    await expectText(entry.getByTestId('timeline-title'), 'Added to the suppression list', 'what happened, in words');
+    await expectText(entry.getByTestId('timeline-detail'), 'by a person in OCC', 'who did it, in words');
   });
 });

@@ -93,14 +93,16 @@ pub struct OpportunityFact {
 #[allow(missing_docs)]
 pub struct TimelineEntry {
     pub at: String,
-    /// touch, reply, draft, followup, stage, opportunity or email_event (delivered, bounce_hard,
-    /// bounce_soft, complaint, unsubscribe, open, click, reply: the title).
+    /// touch, reply, draft, followup, stage, opportunity, email_event (delivered, bounce_hard,
+    /// bounce_soft, complaint, unsubscribe, open, click, reply: the title) or suppression (the
+    /// person's address or profile put on the suppression list; its reason is the title).
     pub kind: String,
     pub id: String,
+    /// The channel; for a suppression, what was suppressed (email or linkedin).
     pub channel: Option<String>,
     /// What it was: the touch's kind, the reply's intent, the draft's status, "new → touched".
     pub title: String,
-    /// The subject, an excerpt, the call's outcome.
+    /// The subject, an excerpt, the call's outcome; for a suppression, its source.
     pub detail: Option<String>,
     /// The touch's, draft's or follow-up's status; a reply: waiting or handled.
     pub status: Option<String>,
@@ -171,6 +173,9 @@ pub const CARD_SQL: &str = concat!(
           FROM opportunities o WHERE o.contact_id = contacts.id \
         UNION ALL SELECT e.occurred_at, 'email_event', e.id, 'email', e.kind, NULL, NULL \
           FROM email_events e WHERE e.contact_id = contacts.id \
+        UNION ALL SELECT s.created_at, 'suppression', s.id, s.kind, s.reason, s.source, NULL \
+          FROM email_suppression s WHERE (s.kind = 'email' AND s.value = contacts.email) \
+            OR (s.kind = 'linkedin' AND s.value = contacts.linkedin_url) \
         UNION ALL SELECT l.at, 'stage', l.id, NULL, (l.before ->> '$.stage') || ' → ' || (l.after ->> '$.stage'), l.reason, NULL \
           FROM audit_log l WHERE l.entity = 'contact' AND l.entity_id = contacts.id \
           AND (l.before ->> '$.stage') IS NOT (l.after ->> '$.stage') AND l.before IS NOT NULL \

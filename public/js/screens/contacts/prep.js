@@ -41,7 +41,49 @@ const TIMELINE_KINDS = {
   followup: { label: 'Follow-up', glyph: '↻' },
   stage: { label: 'Stage', glyph: '▸' },
   opportunity: { label: 'Opportunity', glyph: '★' },
+  email_event: { label: 'Email', glyph: '✉' },
+  suppression: { label: 'Suppressed', glyph: '⦸' },
 };
+
+/** What the mail provider reported, and why an address was suppressed, in words. */
+const EVENT_TITLES = {
+  delivered: 'Email delivered',
+  bounce_hard: 'Email bounced: the address does not take mail',
+  bounce_soft: 'Email bounced for now: the mailbox refused it',
+  complaint: 'Marked the email as spam',
+  unsubscribe: 'Unsubscribed through the mail provider',
+  open: 'Opened the email',
+  click: 'Clicked a link in the email',
+  reply: 'Replied (reported by the mail provider)',
+};
+const SUPPRESSION_TITLES = {
+  unsubscribe: 'Unsubscribed: never contacted again',
+  hard_bounce: 'Suppressed after a hard bounce',
+  soft_bounce_limit: 'Suppressed after repeated soft bounces',
+  complaint: 'Suppressed after a spam complaint',
+  manual: 'Added to the suppression list',
+  erased: 'Erased at their request',
+};
+const SUPPRESSION_SOURCES = {
+  unsubscribe_page: 'from the unsubscribe link',
+  webhook: 'reported by the mail provider',
+  reply: 'from their reply',
+  import: 'from an imported list',
+};
+
+/** An entry's title in words. */
+function titleOf(e) {
+  if (e.kind === 'email_event') return EVENT_TITLES[e.title] || human(e.title);
+  if (e.kind === 'suppression') return SUPPRESSION_TITLES[e.title] || `Suppressed: ${human(e.title)}`;
+  return human(e.title);
+}
+
+/** An entry's detail in words (a suppression's source). */
+function detailOf(e) {
+  if (e.kind !== 'suppression' || !e.detail) return e.detail;
+  if (SUPPRESSION_SOURCES[e.detail]) return SUPPRESSION_SOURCES[e.detail];
+  return e.detail.startsWith('user:') ? 'by a person in OCC' : human(e.detail);
+}
 
 const human = (text) => (text ? String(text).replace(/_/g, ' ') : text);
 
@@ -179,11 +221,11 @@ function TimelineEntry({ e }) {
       <div class="timeline-head">
         <span class=${`badge badge-kind timeline-kind-${e.kind}`}>${kind.label}</span>
         ${e.channel && html`<span class="chip">${e.channel}</span>`}
-        <strong class="timeline-title" data-testid="timeline-title">${human(e.title)}</strong>
+        <strong class="timeline-title" data-testid="timeline-title">${titleOf(e)}</strong>
         ${e.status && e.kind !== 'stage' && human(e.status) !== human(e.title) && html`<span class="muted">${human(e.status)}</span>`}
         <span class="timeline-at"><${When} at=${e.at} /></span>
       </div>
-      ${e.detail && html`<p class="timeline-detail" data-testid="timeline-detail">${e.detail}</p>`}
+      ${e.detail && html`<p class="timeline-detail" data-testid="timeline-detail">${detailOf(e)}</p>`}
     </div>
   </li>`;
 }
