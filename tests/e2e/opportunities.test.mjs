@@ -1,7 +1,8 @@
 // Browser tests of Opportunities: a row's status moved from the list (and the contact's stage
 // following it), the status filter, the edit dialog's amount and notes, a stale move refused by
 // the server (409) with its message, and a new opportunity made by picking a contact (its meeting
-// still ahead, so not offered as held), with the 409 for a contact that already has an open one. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// still ahead, so not offered as held), with the 409 for a contact that already has an open one;
+// at 1280 and 1440 px the Opportunities and Contacts tables fit their cards. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,5 +128,28 @@ test('the opportunities list fits a phone', { timeout: 60_000 }, async () => {
     await expectVisible(page.getByTestId('opp-cards'), 'cards on a phone');
     await expectNoSidewaysScroll(page, 'the opportunities list');
     await screenshot(page, 'opportunities-phone', { fullPage: true });
+  });
+});
+
+test('at 1280 and 1440 px the Opportunities and Contacts tables fit their cards, Move and Edit in view', { timeout: 60_000 }, async () => {
+  await withPage('tables-fit', {}, async (page) => {
+    for (const width of [1280, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [path, table] of [
+        ['/opportunities', 'opps-table'],
+        ['/contacts', 'contacts-table'],
+      ]) {
+        await page.goto(`${BASE}${path}`);
+        await expectVisible(page.getByTestId(table).getByTestId('row').first(), `the ${path} table at ${width} px`);
+        const fit = await page.getByTestId(table).evaluate((t) => {
+          const wrap = t.closest('.table-wrap');
+          const right = wrap.getBoundingClientRect().right;
+          const actions = [...t.querySelectorAll('[data-testid="opp-move"], [data-testid="opp-edit-open"]')];
+          return { overflow: wrap.scrollWidth - wrap.clientWidth, outside: actions.filter((a) => a.getBoundingClientRect().right > right + 1).length };
+        });
+        assert.ok(fit.overflow <= 1, `${path} at ${width} px: the table is ${fit.overflow} px wider than its card`);
+        assert.equal(fit.outside, 0, `${path} at ${width} px: Move and Edit are inside the card`);
+      }
+    }
   });
 });

@@ -102,7 +102,7 @@ function ContactsTable({ items, selectable, selected, onToggle, onToggleAll, sor
             <${SortHeader} label="Priority" desc="priority" asc="-priority" sort=${sort} onSort=${onSort} className="col-priority" />
             <th scope="col" class="hide-sm">Owner</th>
             <th scope="col" class="nowrap">Last touch</th>
-            <${SortHeader} label="Updated" desc="-updated_at" asc="updated_at" sort=${sort} onSort=${onSort} className="hide-md" />
+            <${SortHeader} label="Updated" desc="-updated_at" asc="updated_at" sort=${sort} onSort=${onSort} className="hide-lg" />
             <${SortHeader} label="Added" desc="-created_at" asc="created_at" sort=${sort} onSort=${onSort} className="hide-lg" />
           </tr>
         </thead>
@@ -127,7 +127,7 @@ function ContactsTable({ items, selectable, selected, onToggle, onToggleAll, sor
               <td class="col-priority"><${ScoreBar} score=${c.priority_score} /></td>
               <td class="hide-sm" title=${c.owner_id || ''}>${ownerLabel(c.owner_id, me, team)}</td>
               <td class="nowrap"><${LastTouch} at=${c.last_touch_at} /></td>
-              <td class="hide-md nowrap" title=${formatDateTime(c.updated_at)}>${shortDate(c.updated_at)}</td>
+              <td class="hide-lg nowrap" title=${formatDateTime(c.updated_at)}>${shortDate(c.updated_at)}</td>
               <td class="hide-lg nowrap" title=${formatDateTime(c.created_at)}>${shortDate(c.created_at)}</td>
             </tr>`;
           })}

@@ -262,7 +262,7 @@ function Actions({ opp, canWrite, busyId, onMove, onEdit }) {
 
 function OppTable({ items, busy, ...rest }) {
   return html`<div class=${`table-wrap ${busy ? 'is-busy' : ''}`} aria-busy=${busy ? 'true' : 'false'}>
-    <table class="table" data-testid="opps-table">
+    <table class="table table-opps" data-testid="opps-table">
       <caption class="visually-hidden">Opportunities</caption>
       <thead>
         <tr>
@@ -271,8 +271,8 @@ function OppTable({ items, busy, ...rest }) {
           <th scope="col">Status</th>
           <th scope="col" class="nowrap">Meeting</th>
           <th scope="col" class="num">Amount</th>
-          <th scope="col" class="hide-md">Owner</th>
-          <th scope="col" class="hide-md">Updated</th>
+          <th scope="col" class="hide-lg">Owner</th>
+          <th scope="col" class="hide-lg">Updated</th>
           ${rest.canWrite && html`<th scope="col"><span class="visually-hidden">Actions</span></th>`}
         </tr>
       </thead>
@@ -284,8 +284,8 @@ function OppTable({ items, busy, ...rest }) {
             <td><${OppStatus} status=${o.status} /></td>
             <td class="nowrap" title=${formatDateTime(o.meeting_at) || ''} data-testid="opp-meeting-at">${formatShortDateTime(o.meeting_at) || html`<span class="muted">—</span>`}</td>
             <td class="num amount" data-testid="opp-amount-cell">${formatAmount(o.amount_minor, o.currency) || html`<span class="muted">—</span>`}</td>
-            <td class="hide-md">${ownerLabel(o.owner_id, rest.me, rest.team)}</td>
-            <td class="hide-md nowrap" title=${formatDateTime(o.updated_at)}>${formatShortDateTime(o.updated_at)}</td>
+            <td class="hide-lg">${ownerLabel(o.owner_id, rest.me, rest.team)}</td>
+            <td class="hide-lg nowrap" title=${formatDateTime(o.updated_at)}>${formatShortDateTime(o.updated_at)}</td>
             ${rest.canWrite && html`<td class="cell-actions"><${Actions} opp=${o} ...${rest} /></td>`}
           </tr>`,
         )}
