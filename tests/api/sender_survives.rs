@@ -165,7 +165,7 @@ async fn a_failing_step_is_reported_and_the_tick_goes_on_with_the_next() {
         )
         .await
         .body;
-    let cy = app.post("/api/v1/contacts", json!({"first_name": "Cy"})).await.body;
+    let cy = app.post("/api/v1/contacts", json!({"first_name": "Cy", "phone": "+1 415 555 0100"})).await.body;
     app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_id": id(&cy)})).await;
     // The sender's domain counters are gone: every send run fails.
     app.db.conn().await.execute("DROP TABLE pacing_domain_daily", ()).await.expect("drop");

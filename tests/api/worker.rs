@@ -28,8 +28,11 @@ async fn sequence(app: &TestApp, name: &str) -> Value {
 }
 
 async fn person(app: &TestApp, name: &str, with_company: bool) -> Value {
-    let mut body =
-        json!({"first_name": name, "email": format!("{}@acme.com", name.to_lowercase()), "timezone": "Europe/Madrid"});
+    // Reachable on every channel of the sequence: an address, a profile and a number.
+    let mut body = json!({
+        "first_name": name, "email": format!("{}@acme.com", name.to_lowercase()), "timezone": "Europe/Madrid",
+        "linkedin_url": format!("https://www.linkedin.com/in/{}-test", name.to_lowercase()), "phone": "+34 600 000 000",
+    });
     if with_company {
         let acme = app.post("/api/v1/accounts", json!({"name": format!("Acme {name}")})).await.body;
         body["account_id"] = acme["id"].clone();
@@ -170,7 +173,8 @@ async fn two_ticks_at_once_draft_each_step_once() {
     let seq = sequence(&app, "Race").await;
     let mut ids = Vec::new();
     for n in 0..30 {
-        ids.push(id(&app.post("/api/v1/contacts", json!({"first_name": format!("P{n}")})).await.body).to_owned());
+        let person = json!({"first_name": format!("P{n}"), "email": format!("p{n}@acme.com")});
+        ids.push(id(&app.post("/api/v1/contacts", person).await.body).to_owned());
     }
     let enrolled = app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq), "contact_ids": ids})).await;
     assert_eq!(enrolled.status, 200);
@@ -216,6 +220,36 @@ async fn pauses_end_and_people_who_may_not_be_contacted_leave() {
     let later = tick(&conn, now + Duration::days(2)).await.expect("tick");
     assert_eq!((later.resumed, later.drafted), (1, 1), "{later:?}");
     assert_eq!(enrollment(&app, id(&ana)).await["status"], "active");
+}
+
+#[tokio::test]
+async fn a_step_on_a_channel_the_person_cannot_be_reached_on_is_passed_over() {
+    let app = spawn_app().await;
+    let steps = json!([
+        {"day_offset": 0, "kind": "call", "template": "Call {{first_name}} about {{company|the team}}"},
+        {"day_offset": 3, "kind": "email", "subject": "Following up", "template": GOOD_EMAIL}
+    ]);
+    let seq = app.post("/api/v1/sequences", json!({"name": "Call first", "steps": steps})).await;
+    assert_eq!(seq.status, 201, "{}", seq.text);
+    let bo = app.post("/api/v1/contacts", json!({"first_name": "Bo", "email": "bo@acme.com"})).await.body;
+    let cy = app
+        .post("/api/v1/contacts", json!({"first_name": "Cy", "email": "cy@acme.com", "phone": "+1 415 555 0100"}))
+        .await
+        .body;
+    let enrolled =
+        app.post("/api/v1/enrollments", json!({"sequence_id": id(&seq.body), "contact_ids": [id(&bo), id(&cy)]})).await;
+    assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+
+    let report = tick(&app.db.conn().await, Utc::now() + Duration::seconds(1)).await.expect("tick");
+    assert_eq!((report.drafted, report.skipped_unreachable), (1, 1), "{report:?}");
+    assert!(drafts(&app, id(&bo)).await.is_empty(), "no call task for a contact without a phone");
+    assert_eq!(drafts(&app, id(&cy)).await[0]["channel"], "call");
+    let e = enrollment(&app, id(&bo)).await;
+    assert_eq!(
+        (e["status"].as_str(), e["current_step"].as_i64()),
+        (Some("active"), Some(2)),
+        "the sequence goes on: {e}"
+    );
 }
 
 #[tokio::test]

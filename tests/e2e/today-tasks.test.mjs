@@ -1,15 +1,15 @@
 // Browser tests of Today's tasks and emails: a LinkedIn task shows its whole message with Copy
 // message, and skipped with a reason it leaves the list and stays gone after a reload (its
-// draft archived); a call shows its script folded in the item and open in the call form, and x
-// skips it; an email's Send now shows the server's refusal next to it and keeps it (the test
-// server has no OCC_PUBLIC_URL, so sending is not configured), and a Skip the server refuses
-// brings the item back with the 409 in a toast; the demo's interrupted send is settled with
-// "It was not sent". The tasks are made through the API with unique names; the interrupted
-// send comes from the demo data. Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an
-// admin, such as the demo user); see helpers.mjs.
+// draft archived); a call shows its number as a tel: link and its script folded in the item and
+// open in the call form, and x skips it; an email's Send now shows the server's refusal next to
+// it and keeps it (the test server has no OCC_PUBLIC_URL, so sending is not configured), and a
+// Skip the server refuses brings the item back with the 409 in a toast; the demo's interrupted
+// send is settled with "It was not sent". The tasks are made through the API with unique names;
+// the interrupted send comes from the demo data. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, expectHidden, expectVisible, screenshot, setup, uniqueStamp, withPage } from './helpers.mjs';
+import { BASE, api, expectHidden, expectText, expectVisible, screenshot, setup, uniqueStamp, withPage } from './helpers.mjs';
 
 setup();
 
@@ -106,6 +106,9 @@ test('a call shows its script in the item and in the call form, and x skips it',
     await page.goto(`${BASE}/today?scope=team`);
     const item = itemLocator(page, `draft:${draft.id}`, 'call');
     await expectVisible(item, "Cy's call");
+    const phone = item.getByTestId('item-phone');
+    await expectText(phone, '+1 415 555 0199', 'the number to call, as written');
+    assert.equal(await phone.getAttribute('href'), 'tel:+14155550199', 'a tap dials it');
     const folded = item.getByTestId('item-script');
     assert.equal(await folded.evaluate((d) => d.open), false, 'the script starts folded');
     await folded.locator('summary').click();

@@ -95,6 +95,12 @@ function PrimaryAction({ item, linkedinUrl, canAct, sendNow, onOpen, onSendNow, 
   }
 }
 
+/** A `tel:` link that dials `phone` as written (its digits and a leading +). */
+function telHref(phone) {
+  const digits = String(phone).replace(/[^\d+]/g, '');
+  return `tel:${digits.startsWith('+') ? `+${digits.slice(1).replace(/\+/g, '')}` : digits.replace(/\+/g, '')}`;
+}
+
 /** The item's text: a call's script (folded), a LinkedIn message in full, what went wrong with a send, or the excerpt. */
 function ItemText({ item }) {
   if (item.kind === 'call' && item.body) {
@@ -142,6 +148,7 @@ export function TodayItem(props) {
       <a class="today-item-name" href=${contactHref(item)} data-testid="item-contact">${item.contact_name}</a>
       ${item.account_name && html`<span class="muted" data-testid="item-company">${item.account_name}</span>`}
       ${item.channel && item.kind !== item.channel && html`<span class="chip">${item.channel}</span>`}
+      ${item.kind === 'call' && item.phone && html`<a class="today-phone" href=${telHref(item.phone)} data-testid="item-phone">${item.phone}</a>`}
       <span class="today-due" title=${formatDateTime(item.due_at) || ''} data-testid="item-due">${formatRelative(item.due_at)}</span>
     </div>
     <p class="today-reason" data-testid="item-reason">${item.reason}</p>

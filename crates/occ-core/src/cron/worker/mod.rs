@@ -39,6 +39,10 @@ pub struct TickReport {
     pub completed: usize,
     /// Enrollments ended because the contact may no longer be contacted.
     pub exited: usize,
+    /// Due steps passed over because the person cannot be reached on the step's channel (a
+    /// call without a phone number, an email without an address, LinkedIn without a profile);
+    /// the sequence went on.
+    pub skipped_unreachable: usize,
     /// Due steps that could not be drafted (logged with their enrollment); tried again in an
     /// hour.
     pub postponed: usize,
@@ -68,7 +72,15 @@ impl TickReport {
     /// Whether the tick changed anything (what a log line is worth).
     pub fn did_anything(&self) -> bool {
         let send = &self.send;
-        self.resumed + self.drafted + self.completed + self.exited + send.sent + send.failed + send.unknown > 0
+        self.resumed
+            + self.drafted
+            + self.completed
+            + self.exited
+            + self.skipped_unreachable
+            + send.sent
+            + send.failed
+            + send.unknown
+            > 0
     }
 
     /// Whether something failed on OCC's side (a step, one due step, or one email).
@@ -200,6 +212,7 @@ pub async fn tick_until(conn: &Conn, now: DateTime<Utc>, deadline: Instant) -> A
         report.auto_approved += batch.auto_approved;
         report.completed += batch.completed;
         report.exited += batch.exited;
+        report.skipped_unreachable += batch.skipped_unreachable;
         if taken < STEPS_PER_BATCH as usize {
             return Ok(report);
         }

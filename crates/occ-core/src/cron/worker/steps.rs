@@ -39,6 +39,26 @@ struct Due {
     company: Option<String>,
     title: Option<String>,
     signal: Option<String>,
+    /// The channels the person can be reached on at all: an address, a profile, a number.
+    reachable: Reachable,
+}
+
+/// Whether a person has an email address, a LinkedIn profile and a phone number.
+#[derive(Debug, Clone, Copy)]
+struct Reachable {
+    has_email: bool,
+    has_linkedin: bool,
+    has_phone: bool,
+}
+
+impl Reachable {
+    fn on(self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.has_email,
+            Channel::Linkedin => self.has_linkedin,
+            Channel::Call => self.has_phone,
+        }
+    }
 }
 
 /// A due step's row, by the names of the statement's columns.
@@ -63,6 +83,9 @@ struct DueRow {
     signal: Option<String>,
     sender: Option<String>,
     day_offset: Option<i64>,
+    has_email: bool,
+    has_linkedin: bool,
+    has_phone: bool,
 }
 
 /// What a due step's row must yield even when the rest of it does not read: its enrollment
@@ -116,6 +139,7 @@ impl TryFrom<DueRow> for Due {
             company,
             title,
             signal,
+            reachable: Reachable { has_email: row.has_email, has_linkedin: row.has_linkedin, has_phone: row.has_phone },
         })
     }
 }
@@ -152,6 +176,27 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
         StepKind::Call => Channel::Call,
         StepKind::LinkedinConnect | StepKind::LinkedinMessage => Channel::Linkedin,
     };
+    let enrolled = DateTime::parse_from_rfc3339(&due.enrolled_at).map_or(now, |t| t.with_timezone(&Utc));
+    let step_move = match due.next_offset {
+        Some(offset) => {
+            // On schedule, and never closer to this step than the sequence's gap (a tick
+            // that ran late does not fire two steps at once).
+            let zone = crate::domain::zone(&due.timezone);
+            let gap = offset - due.offset.unwrap_or(offset);
+            let next = due::due_at(enrolled, offset, zone).max(due::due_at(now, gap, zone));
+            json!([due.enrollment, due.current_step, "active", null, crate::domain::stored(next), due.current_step + 1])
+        }
+        None => {
+            report.completed += 1;
+            completed()
+        }
+    };
+    // A call to someone without a number (an email without an address, a LinkedIn step without
+    // a profile) would be a task nobody can do: the step is passed over and the sequence goes on.
+    if !due.reachable.on(channel) {
+        report.skipped_unreachable += 1;
+        return Planned { draft: None, step_move };
+    }
     let body = render(template, &due.values);
     let subject = subject.as_deref().map(|s| render(s, &due.values));
     let mut unresolved = body.unresolved.clone();
@@ -179,21 +224,6 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
         "quality_report": serde_json::to_string(&quality).unwrap_or_else(|_| "{}".to_owned()),
         "approval_status": if approved { "approved" } else { "pending" },
     });
-    let enrolled = DateTime::parse_from_rfc3339(&due.enrolled_at).map_or(now, |t| t.with_timezone(&Utc));
-    let step_move = match due.next_offset {
-        Some(offset) => {
-            // On schedule, and never closer to this step than the sequence's gap (a tick
-            // that ran late does not fire two steps at once).
-            let zone = crate::domain::zone(&due.timezone);
-            let gap = offset - due.offset.unwrap_or(offset);
-            let next = due::due_at(enrolled, offset, zone).max(due::due_at(now, gap, zone));
-            json!([due.enrollment, due.current_step, "active", null, crate::domain::stored(next), due.current_step + 1])
-        }
-        None => {
-            report.completed += 1;
-            completed()
-        }
-    };
     Planned { draft: Some(draft), step_move }
 }
 
@@ -225,7 +255,9 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                  (SELECT g.title FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
                    AND (g.expires_at IS NULL OR g.expires_at > :now) ORDER BY g.strength DESC, g.occurred_at DESC LIMIT 1) \
                    AS signal, \
-                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)) AS sender, t.day_offset \
+                 (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)) AS sender, t.day_offset, \
+                 c.email IS NOT NULL AS has_email, c.linkedin_url IS NOT NULL AS has_linkedin, \
+                 nullif(trim(c.phone), '') IS NOT NULL AS has_phone \
                  FROM enrollments e JOIN sequences s ON s.id = e.sequence_id JOIN contacts c ON c.id = e.contact_id \
                  LEFT JOIN accounts a ON a.id = c.account_id \
                  LEFT JOIN sequence_steps t ON t.sequence_id = e.sequence_id AND t.position = e.current_step \
