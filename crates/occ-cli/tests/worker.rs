@@ -78,14 +78,19 @@ fn open_zone() -> Option<&'static str> {
 /// The demo's book with one approved email left, to a person whose stored name holds a line
 /// break, and an identity whose stored From name does too, on `port`.
 async fn hostile_book(conn: &Conn, port: u16, zone: &str) {
-    let (draft, contact): (String, String) = conn
+    #[derive(serde::Deserialize)]
+    struct Picked {
+        id: String,
+        contact_id: String,
+    }
+    let Picked { id: draft, contact_id: contact } = conn
         .query_one(
             "draft",
             "SELECT d.id, d.contact_id FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
              WHERE d.approval_status = 'approved' AND d.channel = 'email' AND c.email IS NOT NULL \
              AND NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.draft_id = d.id) LIMIT 1",
             (),
-            |row| Ok((occ_core::store::col(row, 0)?, occ_core::store::col(row, 1)?)),
+            occ_core::store::from_row::<Picked>,
         )
         .await
         .expect("an approved email in the demo");

@@ -232,8 +232,9 @@ mod tests {
 
     #[test]
     fn a_positional_read_outside_the_store_is_a_breach() {
-        assert_eq!(check("contacts/repo.rs", 1, "let id: String = col(row, 0)?;").len(), 1);
-        assert_eq!(check("contacts/repo.rs", 1, "|row| Ok((col::<i64>(row, 1)?, x))").len(), 1);
+        // The reads are written in two pieces so that this file holds none itself.
+        assert_eq!(check("contacts/repo.rs", 1, concat!("let id: String = col", "(row, 0)?;")).len(), 1);
+        assert_eq!(check("contacts/repo.rs", 1, concat!("|row| Ok((col::<i64>", "(row, 1)?, x))")).len(), 1);
         assert!(check("store/column.rs", 0, "pub fn col<T>(row: &Row, idx: i32)").is_empty());
         assert!(check("contacts/repo.rs", 1, "let n = single::<i64>(row)?; protocol(x); col_count(1)").is_empty());
     }
