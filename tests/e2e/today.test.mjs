@@ -2,7 +2,7 @@
 // list and the day's counts follow; a snoozed item leaves and stays away after a reload; a
 // positive reply becomes a booked meeting whose Prep card link lands on the contact's prep
 // card; a stale item's 409 is shown in a toast and the item comes back; a viewer sees no
-// actions. The data is made through the API with unique names and checked there afterwards.
+// actions; the tasks come first, the numbers beside them (on a phone, one line above). The data is made through the API with unique names and checked there afterwards.
 // Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo user).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -302,6 +302,25 @@ test('a viewer sees the queue without actions, and Today works on a phone', asyn
     assert.equal(await page.getByTestId('item-book').count(), 0, 'a viewer gets no Book meeting');
     await expectVisible(page.getByTestId('gauge-connections_today'), 'the LinkedIn gauges');
     await expectNoSidewaysScroll(page, 'Today');
+    // On a phone the tasks come first: what waits is one line above them, the rest after them.
+    const strip = await page.getByTestId('today-strip').boundingBox();
+    assert.ok(strip && strip.height <= 40, `what waits in one line: ${JSON.stringify(strip)}`);
+    const first = await page.getByTestId('today-item').first().boundingBox();
+    const counts = await page.getByTestId('today-counts').boundingBox();
+    assert.ok(first && counts && first.y < counts.y, 'the first task above the numbers');
+    assert.ok(first.y < PHONE.height, `the first task on the first screen, at ${first.y}`);
     await screenshot(page, 'phone-today-viewer', { fullPage: false });
+  });
+});
+
+test('on a wide screen Today shows its tasks first, the numbers beside them', async () => {
+  await withPage('today-wide', {}, async (page) => {
+    await page.goto(`${BASE}/today?scope=team`);
+    await expectVisible(page.getByTestId('today-item').first(), 'the first task');
+    const first = await page.getByTestId('today-item').first().boundingBox();
+    const counts = await page.getByTestId('today-counts').boundingBox();
+    assert.ok(first.x + first.width <= counts.x, `the numbers beside the tasks: ${JSON.stringify({ first, counts })}`);
+    assert.ok(first.y < 300, `the first task near the top, at ${first.y}`);
+    assert.equal(await page.getByTestId('today-strip').isVisible(), false, 'no one-line summary beside the full numbers');
   });
 });

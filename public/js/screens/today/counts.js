@@ -1,6 +1,7 @@
 // Today's numbers: what is waiting (replies, meetings, follow-ups, drafts, ready tasks), what
 // was done today, LinkedIn's usage against its daily and weekly limits as gauges, and each
-// active identity's sending against today's allowance.
+// active identity's sending against today's allowance. Beside the tasks on a wide screen; on a
+// phone, what is waiting is one line above them and the rest follows them.
 import { html } from '../../preact.js';
 import { Gauge, IdentityGauge } from '../../components/gauge.js';
 import { formatInt } from '../../format.js';
@@ -33,6 +34,17 @@ function Count({ name, label, value }) {
     <dt>${label}</dt>
     <dd>${formatInt(value || 0)}</dd>
   </div>`;
+}
+
+/** What is waiting, in one line (shown on a phone, above the tasks): only what is not zero. */
+export function TodayStrip({ counts }) {
+  const c = counts || {};
+  const waiting = WAITING.filter(([name]) => c[name] > 0);
+  return html`<p class="today-strip" aria-label="Waiting" data-testid="today-strip">
+    ${waiting.length
+      ? waiting.map(([name, label], i) => html`<span key=${name} class="today-strip-item">${i > 0 ? ' · ' : ''}<strong>${formatInt(c[name])}</strong> ${label.toLowerCase()}</span>`)
+      : html`<span class="muted">Nothing waiting</span>`}
+  </p>`;
 }
 
 /** `counts`: the queue's `counts`. */

@@ -19,7 +19,7 @@ import { useLoad } from '../../use-load.js';
 import { PageHeader } from '../../components/layout.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast, toastFailure } from '../../components/toast.js';
-import { SendingToday, TodayCounts } from './counts.js';
+import { SendingToday, TodayCounts, TodayStrip } from './counts.js';
 import { KINDS, TodayItem, sendOutcome } from './item.js';
 
 const LIMIT = 200;
@@ -230,10 +230,17 @@ export function TodayScreen({ location, user }) {
   return html`
     <section class="page" data-testid="today">
       <${PageHeader} title="Today" actions=${canAct ? scopeToggle : null} />
-      ${state.data && html`<${TodayCounts} counts=${state.data.counts} />`}
-      ${state.data && html`<${SendingToday} pacing=${sending.data} />`}
-      ${canAct && items.length > 0 && html`<p class="shortcut-hint muted">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>d</kbd> done, <kbd>x</kbd> skip, <kbd>s</kbd> snooze 4 h.</p>`}
-      ${body}
+      ${state.data && html`<${TodayStrip} counts=${state.data.counts} />`}
+      <div class="today-layout">
+        <div class="today-main">
+          ${canAct && items.length > 0 && html`<p class="shortcut-hint muted">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>d</kbd> done, <kbd>x</kbd> skip, <kbd>s</kbd> snooze 4 h.</p>`}
+          ${body}
+        </div>
+        <aside class="today-aside" aria-label="Today's numbers and limits">
+          ${state.data && html`<${TodayCounts} counts=${state.data.counts} />`}
+          ${state.data && html`<${SendingToday} pacing=${sending.data} />`}
+        </aside>
+      </div>
     </section>
   `;
 }
