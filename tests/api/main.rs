@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod answers;
 mod backup;
 mod batches_of_writes;
 mod budgets;

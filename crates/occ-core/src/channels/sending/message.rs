@@ -91,8 +91,8 @@ fn compose(
     let to = Mailbox::new(Some(name).filter(|n| !n.is_empty()), to_address);
     let subject = one_line(email.subject.as_deref().unwrap_or_default()).trim().to_owned();
     let mut builder = Message::builder().from(from).to(to).subject(subject).message_id(Some(message_id.to_owned()));
-    if let Some(first) = email.thread.first() {
-        builder = builder.in_reply_to(first.clone());
+    if let Some(parent) = email.in_reply_to() {
+        builder = builder.in_reply_to(parent.clone());
         builder = builder.references(email.thread.join(" "));
     }
     let mut unsubscribe = format!("<{link}>");

@@ -108,7 +108,7 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                         r.body,
                         r.day,
                         r.message_id,
-                        r.email.thread.first().cloned(),
+                        r.email.in_reply_to().cloned(),
                         references.as_str(),
                         r.key,
                         r.now,

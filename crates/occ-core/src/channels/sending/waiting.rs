@@ -23,7 +23,11 @@ pub(super) struct Waiting {
     pub to: String,
     pub name: String,
     pub tz: String,
+    /// The thread's Message-IDs, oldest first: the sequence's earlier emails, or for an answer
+    /// the thread of the reply it answers, ending with that reply.
     pub thread: Vec<String>,
+    /// Whether it answers a reply (it then answers the thread's last message, not its first).
+    pub answering: bool,
     /// Attempts used up by failed sends so far.
     pub failures: i64,
     /// Failed sends so far, and when the last one was tried.
@@ -34,6 +38,11 @@ pub(super) struct Waiting {
 }
 
 impl Waiting {
+    /// The Message-ID it answers: the sequence's first email, or the reply it answers.
+    pub fn in_reply_to(&self) -> Option<&String> {
+        if self.answering { self.thread.last() } else { self.thread.first() }
+    }
+
     /// The recipient's domain.
     pub fn domain(&self) -> &str {
         self.to.rsplit_once('@').map_or("", |(_, d)| d)
@@ -47,9 +56,16 @@ macro_rules! waiting_columns {
     () => {
         "d.id, d.contact_id, d.subject, d.body, coalesce(s.is_break_up, 0) AS break_up, c.email, \
          trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS name, coalesce(c.timezone, a.timezone, :team_tz) AS tz, \
-         (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
-            AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
-            ORDER BY t.sent_at) t) AS thread, \
+         CASE WHEN d.reply_id IS NULL THEN \
+           (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
+              AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
+              ORDER BY t.sent_at) t) \
+         ELSE (SELECT json_group_array(m) FROM ( \
+              SELECT 0 AS o, j.key AS k, j.value AS m FROM replies r JOIN touchpoints t ON t.id = r.touchpoint_id, \
+                json_each(t.thread_references) j WHERE r.id = d.reply_id \
+              UNION ALL SELECT 1, 0, t.message_id FROM replies r JOIN touchpoints t ON t.id = r.touchpoint_id WHERE r.id = d.reply_id \
+              UNION ALL SELECT 2, 0, r.message_id FROM replies r WHERE r.id = d.reply_id \
+              ORDER BY o, k) WHERE m IS NOT NULL) END AS thread, d.reply_id IS NOT NULL AS answering, \
          (SELECT coalesce(sum(f.attempts), 0) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') AS failures, \
          (SELECT max(f.scheduled_at) FROM touchpoints f WHERE f.draft_id = d.id AND +f.status = 'failed') AS last_failure, \
          (SELECT count(*) FROM touchpoints f WHERE f.draft_id = d.id AND f.status = 'failed') AS tries, d.created_at \
@@ -72,6 +88,7 @@ struct WaitingRow {
     tz: String,
     /// The thread's message ids, a JSON array.
     thread: String,
+    answering: bool,
     failures: i64,
     last_failure: Option<String>,
     tries: i64,
@@ -90,6 +107,7 @@ fn decode(row: &Row) -> AppResult<Waiting> {
         name: row.name,
         tz: row.tz,
         thread: serde_json::from_str(&row.thread).unwrap_or_default(),
+        answering: row.answering,
         failures: row.failures,
         last_failure: row.last_failure,
         tries: row.tries,

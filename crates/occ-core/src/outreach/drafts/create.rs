@@ -34,6 +34,17 @@ pub struct CreateDraft {
     /// Submit it for review at once (status pending).
     #[serde(default)]
     pub submit: bool,
+    /// The reply it answers (the contact's): an email then goes out in that reply's thread, and
+    /// sending it marks the reply handled.
+    #[serde(default)]
+    pub reply_id: Option<String>,
+}
+
+/// The reply a new draft answers, as the recipient's read sees it.
+#[derive(serde::Deserialize)]
+struct Answering {
+    /// The contact of the reply named by `reply_id` (NULL when there is no such reply).
+    answers_contact: Option<String>,
 }
 
 /// Write a draft for a contact (reviewed at once).
@@ -49,6 +60,16 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     }
     let (subject, text) = c.message(body.channel, body.subject, body.body);
     let notes = c.prose("notes", body.notes, 5000);
+    let reply_id = match body.reply_id.as_deref().map(str::trim) {
+        None => None,
+        Some(id) => match uuid::Uuid::try_parse(id) {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                c.fail("reply_id", "format", "must be an id");
+                None
+            }
+        },
+    };
     c.finish(())?;
     let contact_id = contact_id.unwrap_or_default();
     let status = if body.submit { ApprovalStatus::Pending } else { ApprovalStatus::Draft };
@@ -56,26 +77,34 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
     let (id, at) = (new_id(), now());
     let (id, at, contact_id) = (id.as_str(), at.as_str(), contact_id.as_str());
     let (subject, text, notes, actor, channel) = (&subject, &text, &notes, &actor, body.channel);
+    let reply_id = reply_id.as_deref();
     let conn = ctx.conn().await?;
     let conn = &conn;
     // The recipient is read outside the transaction; the batch writes only if it is unchanged.
     let (outcome, created) = conn
         .read_then_batch(|| async move {
-            let ((owner, title, company, signal), seen) = conn
+            let ((owner, title, company, signal), seen, answering) = conn
                 .query_opt(
                     concat!(
                         "SELECT ",
                         recipient_columns!(named),
                         ", json_array(",
                         recipient_columns!(),
-                        ") AS seen FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
+                        ") AS seen, (SELECT r.contact_id FROM replies r WHERE r.id = :reply) AS answers_contact \
+                         FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = :id"
                     ),
-                    libsql::named_params! {":id": contact_id, ":now": at},
-                    |row| Ok((decode_recipient(row)?, from_row::<SeenRecipient>(row)?.seen)),
+                    libsql::named_params! {":id": contact_id, ":now": at, ":reply": reply_id},
+                    |row| {
+                        let answering = from_row::<Answering>(row)?.answers_contact;
+                        Ok((decode_recipient(row)?, from_row::<SeenRecipient>(row)?.seen, answering))
+                    },
                 )
                 .await?
                 .ok_or_else(|| AppError::invalid("contact_id", "exists", "no contact has this id"))?;
             principal.require_owner(owner.as_deref())?;
+            if reply_id.is_some() && answering.as_deref() != Some(contact_id) {
+                return Err(AppError::invalid("reply_id", "exists", "no reply from this contact has this id"));
+            }
             let report = reviewed(channel, subject.as_deref(), text, (title, company, signal));
             let mut batch = Batch::new();
             batch.require_unchanged(
@@ -89,8 +118,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             let created = batch.push(
                 concat!(
                     "INSERT INTO message_drafts (id, contact_id, channel, subject, body, author_kind, author_user_id, \
-                     quality_report, approval_status, notes, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'human', ?6, ?7, ?8, ?9, ?10, ?10) RETURNING ",
+                     quality_report, approval_status, notes, reply_id, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'human', ?6, ?7, ?8, ?9, ?11, ?10, ?10) RETURNING ",
                     draft_columns!()
                 ),
                 libsql::params![
@@ -103,7 +132,8 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
                     serde_json::to_string(&report).map_err(internal)?,
                     status.as_str(),
                     notes.as_deref(),
-                    at
+                    at,
+                    reply_id
                 ],
             )?;
             let after = view(status, channel, subject.as_deref(), text, notes.as_deref(), contact_id);

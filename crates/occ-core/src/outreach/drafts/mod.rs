@@ -59,6 +59,9 @@ pub struct Draft {
     pub step_id: Option<String>,
     /// The enrollment it belongs to, if any.
     pub enrollment_id: Option<String>,
+    /// The reply it answers, if any: an email then goes out in that reply's thread, and sending
+    /// it marks the reply handled.
+    pub reply_id: Option<String>,
     /// Email only.
     pub subject: Option<String>,
     /// The message (or call script).
@@ -91,7 +94,8 @@ macro_rules! draft_columns {
         "message_drafts.id, message_drafts.contact_id, \
          (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = message_drafts.contact_id) \
          AS contact_name, \
-         message_drafts.channel, message_drafts.step_id, message_drafts.enrollment_id, message_drafts.subject, \
+         message_drafts.channel, message_drafts.step_id, message_drafts.enrollment_id, message_drafts.reply_id, \
+         message_drafts.subject, \
          message_drafts.body, message_drafts.author_kind, message_drafts.author_user_id, message_drafts.quality_report, \
          message_drafts.approval_status, message_drafts.reviewer_id, message_drafts.reviewed_at, message_drafts.notes, \
          message_drafts.created_at, message_drafts.updated_at"
@@ -112,6 +116,7 @@ struct DraftRow {
     channel: Channel,
     step_id: Option<String>,
     enrollment_id: Option<String>,
+    reply_id: Option<String>,
     subject: Option<String>,
     body: String,
     author_kind: AuthorKind,
@@ -135,6 +140,7 @@ impl From<DraftRow> for Draft {
             channel: row.channel,
             step_id: row.step_id,
             enrollment_id: row.enrollment_id,
+            reply_id: row.reply_id,
             subject: row.subject,
             body: row.body,
             author_kind: row.author_kind,

@@ -33,6 +33,7 @@ pub(crate) mod correct;
 pub(crate) mod create;
 mod ingest;
 pub(crate) mod read;
+pub(crate) mod waiting;
 
 pub(crate) use ingest::{Incoming, ingest};
 
@@ -48,6 +49,8 @@ pub fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/replies", Signed(WriteData), handler!(create::create))
         .get("/api/v1/replies", Signed(ReadData), handler!(read::list))
+        .get("/api/v1/replies/waiting", Signed(ReadData), handler!(waiting::list))
+        .get("/api/v1/replies/{id}/conversation", Signed(ReadData), handler!(waiting::conversation))
         .get("/api/v1/replies/{id}", Signed(ReadData), handler!(read::get))
         .patch("/api/v1/replies/{id}", Signed(WriteData), handler!(correct::correct))
 }
