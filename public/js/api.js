@@ -378,6 +378,8 @@ export const enrollments = {
 };
 
 export const drafts = {
+  /** `body`: { contact_id, channel, subject? (email), body, notes?, submit?, reply_id? (the reply it answers) }. */
+  create: (body) => request('POST', '/drafts', { body }),
   /** `params`: contact_id, approval_status (comma separated), channel, limit, cursor. Default: pending, oldest first. */
   list: (params, opts = {}) => request('GET', '/drafts', { ...opts, query: params }),
   /** `body`: any of subject, body, notes; the draft is reviewed again. */
@@ -437,6 +439,8 @@ export const queue = {
 };
 
 export const touchpoints = {
+  /** A touch done by hand; `body`: { contact_id, kind, call_outcome?, duration_seconds?, notes?, idempotency_key } or { draft_id }. */
+  create: (body) => request('POST', '/touchpoints', { body }),
   /** Settles an interrupted send (`unknown`); `body`: { status: sent | failed, notes? }.
    *  Answers the touchpoint; 409 when it is already settled. */
   resolve: (id, body) => request('POST', `/touchpoints/${encodeURIComponent(id)}/resolve`, { body }),
@@ -450,6 +454,14 @@ export const prep = {
 export const replies = {
   /** `body`: { contact_id, channel, body, subject?, replied_at?, intent? }; answers `{ reply, effects }`. */
   create: (body) => request('POST', '/replies', { body }),
+  get: (id, opts) => request('GET', `/replies/${encodeURIComponent(id)}`, opts),
+  /** Waiting for a person, newest first; `params`: intent, scope (mine | team), limit, cursor;
+   *  answers `{ items: [{ reply, contact: { id, name, email, company, owner_id } }], next_cursor }`. */
+  waiting: (params, opts = {}) => request('GET', '/replies/waiting', { ...opts, query: params }),
+  /** `{ reply, contact, messages: [{ id, direction: out | in, channel, at, subject, body }] }`, oldest first. */
+  conversation: (id, opts) => request('GET', `/replies/${encodeURIComponent(id)}/conversation`, opts),
+  /** `body`: { intent, return_date? }; the corrected intent's consequences follow; answers `{ reply, effects }`. */
+  correct: (id, body) => request('PATCH', `/replies/${encodeURIComponent(id)}`, { body }),
 };
 
 export const identities = {
@@ -488,4 +500,9 @@ export const pacing = {
    *  allowance, used, sending, remaining }], linkedin: [{ kind, today, daily_limit, this_week,
    *  weekly_limit }] }` (LinkedIn: the caller's own). */
   today: (opts) => request('GET', '/pacing', opts),
+};
+
+export const followups = {
+  /** `body`: { contact_id, channel, due_at (RFC 3339), reason? }; it belongs to the contact's owner. */
+  create: (body) => request('POST', '/followups', { body }),
 };

@@ -34,6 +34,7 @@ import { BatchesListScreen } from './screens/outreach/batches-list.js';
 import { BatchCreateScreen } from './screens/outreach/batch-form.js';
 import { BatchDetailScreen } from './screens/outreach/batch-detail.js';
 import { TodayScreen } from './screens/today/today.js';
+import { RepliesScreen } from './screens/replies/replies.js';
 
 // The start page is Today; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
@@ -46,6 +47,7 @@ const ROUTES = [
   { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
   { path: '/', screen: TodayScreen, title: 'Today', key: 'today' },
   { path: '/today', screen: TodayScreen, title: 'Today', key: 'today' },
+  { path: '/replies', screen: RepliesScreen, title: 'Replies', key: 'replies' },
   { path: '/accounts', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
   { path: '/accounts/new', screen: AccountCreateScreen, title: 'New account', allow: canWriteAccounts },
   { path: '/accounts/:id', screen: AccountDetailScreen, title: 'Account' },

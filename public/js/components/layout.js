@@ -8,6 +8,7 @@ import { Toasts, toast } from './toast.js';
 
 const NAV = [
   { href: '/today', label: 'Today', testid: 'nav-today', match: (p) => p === '/' || p.startsWith('/today'), icon: 'today' },
+  { href: '/replies', label: 'Replies', testid: 'nav-replies', match: (p) => p.startsWith('/replies'), icon: 'reply' },
   { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
   { href: '/pipeline', label: 'Pipeline', testid: 'nav-pipeline', match: (p) => p.startsWith('/pipeline'), icon: 'board' },
   { href: '/import', label: 'Import', testid: 'nav-import', match: (p) => p === '/import' || p.startsWith('/import/'), icon: 'upload', show: canWriteContacts },
@@ -24,6 +25,7 @@ const NAV = [
 const ICONS = {
   building: html`<path d="M4 20V5a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v15M14 9h5a1 1 0 0 1 1 1v10M3 20h18M8 8h2M8 12h2M8 16h2"/>`,
   people: html`<circle cx="9" cy="8" r="3.2"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6M16 4.6a3.2 3.2 0 0 1 0 6.3M18 14.3c1.8.8 3 2.6 3 4.7"/>`,
+  reply: html`<path d="M10 8 5 12l5 4M5 12h9a5 5 0 0 1 5 5v1"/>`,
   inbox: html`<path d="M4 13l2.5-8h11L20 13M4 13v6h16v-6M4 13h5l1 2h4l1-2h5"/>`,
   steps: html`<path d="M5 6h3M5 12h3M5 18h3M11 6h8M11 12h8M11 18h8"/>`,
   pulse: html`<path d="M3 12h4l2-5 4 10 2-5h6"/>`,

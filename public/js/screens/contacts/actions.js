@@ -14,7 +14,7 @@ const CHANNELS = [
   { value: 'email', label: 'Email' },
 ];
 
-const INTENTS = [
+export const INTENTS = [
   { value: '', label: 'Let OCC classify it' },
   { value: 'positive', label: 'Positive' },
   { value: 'question', label: 'Question' },
@@ -26,7 +26,7 @@ const INTENTS = [
   { value: 'unsubscribe', label: 'Unsubscribe' },
 ];
 
-const intentLabel = (v) => (INTENTS.find((i) => i.value === v) || { label: v || 'unclassified' }).label;
+export const intentLabel = (v) => (INTENTS.find((i) => i.value === v) || { label: v || 'unclassified' }).label;
 
 /** A modal <dialog> shown while `open`; Escape calls `onClose` unless `busy`. */
 function Dialog({ id, open, title, busy, onClose, testid, children }) {

@@ -1,9 +1,11 @@
 // Contact detail: every field (the company links to its account), the prep card (next step,
 // talking points, company facts, signals, sequence, opportunity; #prep lands on it) and the
 // timeline, the stage control, the priority score with what it is made of and its history, the
-// buying signals, and Edit, Delete, Log reply and Book meeting for the roles that may use them.
+// buying signals, Edit and Delete, and what a rep does from here for the roles that may: write an
+// email or a LinkedIn message, log a call, add a follow-up, log a reply, book a meeting, and on a
+// reply in the timeline answer it, correct its intent or add the person it refers to.
 import { html, useEffect, useRef, useState } from '../../preact.js';
-import { contacts as contactsApi, isAbort } from '../../api.js';
+import { contacts as contactsApi, isAbort, replies as repliesApi } from '../../api.js';
 import { canDeleteContacts, canEditContact } from '../../access.js';
 import { navigate } from '../../router.js';
 import { PageHeader } from '../../components/layout.js';
@@ -18,6 +20,7 @@ import { SignalsCard } from './signals.js';
 import { ScoreCard } from './score.js';
 import { PrepCard, Timeline, usePrep } from './prep.js';
 import { BookMeetingDialog, LogReplyDialog } from './actions.js';
+import { ComposeDialog, CorrectIntentDialog, FollowupDialog, LogCallDialog, referralHref } from './act.js';
 
 /** Loads one contact; `notFound` on a 404; `replace(contact)` shows a contact the server answered. */
 export function useContact(id) {
@@ -87,8 +90,19 @@ export function ContactDetailScreen({ params, user }) {
   const { loading, contact, error, notFound, retry, replace, refresh } = useContact(params.id);
   const team = useTeam(user);
   const prep = usePrep(params.id);
+  // The open dialog: `{ kind, channel?, reply? }` (kind: compose, call, followup, reply, meeting, intent).
   const [dialog, setDialog] = useState(null);
   useScrollToPrep(Boolean(prep.data && contact));
+  /** Opens `kind` for the reply `id` (read first: the timeline has only its excerpt); a referral navigates. */
+  const onReply = async (kind, id) => {
+    try {
+      const reply = await repliesApi.get(id);
+      if (kind === 'referral') navigate(referralHref(reply, contact));
+      else setDialog({ kind, reply, channel: reply.channel === 'linkedin' ? 'linkedin' : 'email' });
+    } catch (err) {
+      toast(`Could not open the reply: ${err.message}`);
+    }
+  };
   const remove = useConfirm(async () => {
     await contactsApi.remove(contact.id);
     toast(`Deleted ${contactName(contact)}`);
@@ -107,6 +121,8 @@ export function ContactDetailScreen({ params, user }) {
   const canDelete = canDeleteContacts(user);
   const openOpp = prep.data && prep.data.opportunity;
   const waitingReply = prep.data && prep.data.next_step.action === 'answer_reply' ? prep.data.next_step.target_id : null;
+  const kind = dialog && dialog.kind;
+  const close = () => setDialog(null);
   const afterChange = () => {
     prep.retry();
     refresh();
@@ -114,16 +130,33 @@ export function ContactDetailScreen({ params, user }) {
   const actions =
     canEdit || canDelete
       ? html`
-          ${canEdit &&
-          html`<button type="button" class="btn" onClick=${() => setDialog('reply')} data-testid="log-reply">Log reply</button>`}
-          ${canEdit &&
-          !openOpp &&
-          html`<button type="button" class="btn" onClick=${() => setDialog('meeting')} data-testid="book-meeting">Book meeting</button>`}
           ${canEdit && html`<a class="btn" href=${`/contacts/${encodeURIComponent(c.id)}/edit`} data-testid="edit-contact">Edit</a>`}
           ${canDelete &&
           html`<button type="button" class="btn btn-danger-ghost" onClick=${() => remove.ask()} data-testid="delete-contact">Delete</button>`}
         `
       : null;
+  const open = (kind, extra = {}) => () => setDialog({ kind, ...extra });
+  const work = canEdit
+    ? html`<div class="contact-actions" role="group" aria-label="Act on this contact" data-testid="contact-actions">
+        <button type="button" class="btn btn-primary" onClick=${open('compose', { channel: 'email' })} data-testid="write-email">Write email</button>
+        <button type="button" class="btn" onClick=${open('compose', { channel: 'linkedin' })} data-testid="write-linkedin">LinkedIn message</button>
+        <button type="button" class="btn" onClick=${open('call')} data-testid="log-call">Log call</button>
+        <button type="button" class="btn" onClick=${open('followup')} data-testid="add-followup">Add follow-up</button>
+        <button type="button" class="btn" onClick=${open('reply')} data-testid="log-reply">Log reply</button>
+        ${!openOpp && html`<button type="button" class="btn" onClick=${open('meeting')} data-testid="book-meeting">Book meeting</button>`}
+      </div>`
+    : null;
+  const signal = prep.data && (prep.data.signals || []).find((s) => s.fresh);
+  const replyActions = canEdit
+    ? (e) =>
+        e.kind === 'reply' &&
+        html`<div class="timeline-actions">
+          <button type="button" class="btn btn-sm" onClick=${() => onReply('compose', e.id)} data-testid="reply-answer">Answer</button>
+          <button type="button" class="btn btn-sm" onClick=${() => onReply('intent', e.id)} data-testid="reply-correct">Correct intent</button>
+          ${e.title === 'referral' &&
+          html`<button type="button" class="btn btn-sm" onClick=${() => onReply('referral', e.id)} data-testid="reply-referral">Add referral as contact</button>`}
+        </div>`
+    : null;
   const tz = c.timezone ? localTime(c.timezone) : null;
   const company = c.account
     ? html`<a href=${`/accounts/${encodeURIComponent(c.account.id)}`} data-testid="contact-company-link">${c.account.name}</a>${c.account.domain
@@ -158,6 +191,7 @@ export function ContactDetailScreen({ params, user }) {
         ${[c.title, c.account && c.account.name].filter(Boolean).join(' at ') || html`<span class="muted">No title or company</span>`}
         <${StatusBadge} status=${c.status} />
       </p>
+      ${work}
       <div class="detail-grid">
         <div class="detail-main">
           <div class="card">
@@ -170,7 +204,7 @@ export function ContactDetailScreen({ params, user }) {
               )}
             </dl>
           </div>
-          <${Timeline} state=${prep} />
+          <${Timeline} state=${prep} actions=${replyActions} />
           <div class="card">
             <h2 class="card-title">Notes</h2>
             ${c.notes
@@ -199,14 +233,27 @@ export function ContactDetailScreen({ params, user }) {
         <div><dt>ID</dt><dd><code data-testid="contact-id">${c.id}</code></dd></div>
       </dl>
       ${canEdit &&
-      html`<${LogReplyDialog} contactId=${c.id} open=${dialog === 'reply'} onClose=${() => setDialog(null)} onLogged=${afterChange} />
+      html`<${LogReplyDialog} contactId=${c.id} open=${kind === 'reply'} onClose=${close} onLogged=${afterChange} />
         <${BookMeetingDialog}
           contactId=${c.id}
           replyId=${waitingReply}
-          open=${dialog === 'meeting'}
-          onClose=${() => setDialog(null)}
+          open=${kind === 'meeting'}
+          onClose=${close}
           onBooked=${afterChange}
-        />`}
+        />
+        <${ComposeDialog}
+          contact=${c}
+          user=${user}
+          channel=${(dialog && dialog.channel) || 'email'}
+          reply=${dialog && dialog.kind === 'compose' ? dialog.reply || null : null}
+          signal=${signal ? signal.title : null}
+          open=${kind === 'compose'}
+          onClose=${close}
+          onDone=${afterChange}
+        />
+        <${LogCallDialog} contact=${c} open=${kind === 'call'} onClose=${close} onLogged=${afterChange} />
+        <${FollowupDialog} contact=${c} open=${kind === 'followup'} onClose=${close} onAdded=${afterChange} />
+        <${CorrectIntentDialog} reply=${dialog && dialog.reply} open=${kind === 'intent'} onClose=${close} onCorrected=${afterChange} />`}
       <${ConfirmDialog} title="Delete this contact?" confirmLabel="Delete contact" danger ...${remove.dialog}>
         <strong>${name}</strong> will be deleted with their signals and history. This cannot be undone.
       <//>

@@ -1,4 +1,5 @@
-// Create (/contacts/new, `?account_id=` picks the company) and edit (/contacts/:id/edit) a
+// Create (/contacts/new, `?account_id=` picks the company; `?first_name=`, `last_name`, `email`,
+// `title` and `notes` start the form, as a referral's "Add as contact" does) and edit (/contacts/:id/edit) a
 // contact. Create sends the filled fields; edit PATCHes only what changed, null for a cleared
 // field. Server field errors show next to their fields; a taken email or LinkedIn URL (409)
 // links to the contact that has it.
@@ -31,10 +32,14 @@ function timezoneList() {
   return timezones;
 }
 
-/** A contact as the form's values: strings, and the account as `{ id, name, domain }`. */
-function toForm(contact, me, account) {
+/** The fields a new contact's form may start with, from its address. */
+const PREFILLED = ['first_name', 'last_name', 'email', 'title', 'notes'];
+
+/** A contact as the form's values: strings, and the account as `{ id, name, domain }`; a new one
+ *  starts with `prefill`'s fields. */
+function toForm(contact, me, account, prefill = {}) {
   const out = {};
-  for (const name of TEXT_FIELDS) out[name] = contact && contact[name] != null ? String(contact[name]) : '';
+  for (const name of TEXT_FIELDS) out[name] = contact && contact[name] != null ? String(contact[name]) : prefill[name] || '';
   out.seniority = contact ? contact.seniority || '' : '';
   out.department = contact ? contact.department || '' : '';
   out.account = contact ? contact.account || (contact.account_id ? { id: contact.account_id, name: contact.account_id } : null) : account;
@@ -107,10 +112,10 @@ function explainError(error) {
   return { inline, details };
 }
 
-function ContactForm({ contact, account, user }) {
+function ContactForm({ contact, account, prefill, user }) {
   const editing = Boolean(contact);
   const team = useTeam(user);
-  const form = useForm(useMemo(() => toForm(contact, user, account), [contact, account]));
+  const form = useForm(useMemo(() => toForm(contact, user, account, prefill), [contact, account]));
   const { values, errors, saving } = form;
   const owners = ownerChoices(user, team, values.owner_id || null);
 
@@ -243,7 +248,8 @@ function useStartAccount(accountId) {
 export function ContactCreateScreen({ location, user }) {
   const start = useStartAccount(location.query.get('account_id') || '');
   if (start.loading) return html`<section class="page page-narrow"><${Loading} label="Loading…" /></section>`;
-  return html`<${ContactForm} contact=${null} account=${start.account} user=${user} />`;
+  const prefill = Object.fromEntries(PREFILLED.map((name) => [name, (location.query.get(name) || '').slice(0, 2000)]));
+  return html`<${ContactForm} contact=${null} account=${start.account} prefill=${prefill} user=${user} />`;
 }
 
 export function ContactEditScreen({ params, user }) {

@@ -213,7 +213,7 @@ export function PrepCard({ state }) {
   </section>`;
 }
 
-function TimelineEntry({ e }) {
+function TimelineEntry({ e, actions }) {
   const kind = TIMELINE_KINDS[e.kind] || { label: human(e.kind), glyph: '•' };
   return html`<li class=${`timeline-entry timeline-${e.kind}`} data-testid="timeline-entry" data-kind=${e.kind} data-id=${e.id}>
     <span class="timeline-icon" aria-hidden="true">${kind.glyph}</span>
@@ -226,12 +226,13 @@ function TimelineEntry({ e }) {
         <span class="timeline-at"><${When} at=${e.at} /></span>
       </div>
       ${e.detail && html`<p class="timeline-detail" data-testid="timeline-detail">${detailOf(e)}</p>`}
+      ${actions && actions(e)}
     </div>
   </li>`;
 }
 
-/** Everything that happened with the contact, newest first. */
-export function Timeline({ state }) {
+/** Everything that happened with the contact, newest first; `actions(entry)`: buttons under an entry. */
+export function Timeline({ state, actions }) {
   let body;
   if (state.error && !state.data) {
     body = html`<${ErrorState} error=${state.error} title="Could not load the timeline" onRetry=${state.retry} />`;
@@ -241,7 +242,7 @@ export function Timeline({ state }) {
     body = html`<p class="muted card-text" data-testid="timeline-empty">Nothing has happened with this contact yet.</p>`;
   } else {
     body = html`<ol class="timeline" data-testid="timeline-list">
-      ${state.data.timeline.map((e) => html`<${TimelineEntry} key=${`${e.kind}:${e.id}`} e=${e} />`)}
+      ${state.data.timeline.map((e) => html`<${TimelineEntry} key=${`${e.kind}:${e.id}`} e=${e} actions=${actions} />`)}
     </ol>`;
   }
   return html`<section class="card card-padded" aria-labelledby="timeline-title" data-testid="timeline">
