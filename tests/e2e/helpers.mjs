@@ -2,6 +2,8 @@
 // save a screenshot on failure, and waits that say what they were waiting for.
 //
 //   OCC_E2E_URL       base URL of the app, required (for example http://127.0.0.1:3917)
+//   OCC_E2E_SENDING_URL  base URL of a server that sends email (OCC_PUBLIC_URL set, and
+//                     OCC_WEBHOOK_SECRET as OCC_E2E_WEBHOOK_SECRET): the tests that send use it
 //   OCC_E2E_EMAIL     email of a user to sign in as (an admin, such as the demo user), required
 //   OCC_E2E_PASSWORD  that user's password, required
 //   OCC_CHROMIUM      chromium binary, default /usr/bin/chromium
@@ -12,9 +14,11 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const BASE = (process.env.OCC_E2E_URL || '').replace(/\/+$/, '');
+/** The server under test: OCC_E2E_URL, or the one a file's `setup({ base })` names. */
+export let BASE = (process.env.OCC_E2E_URL || '').replace(/\/+$/, '');
 const CHROMIUM = process.env.OCC_CHROMIUM || '/usr/bin/chromium';
 const SCREENS = process.env.OCC_E2E_SCREENS
   ? path.resolve(process.env.OCC_E2E_SCREENS)
@@ -47,9 +51,10 @@ export function credentials() {
  * Registers the before/after hooks of a test file: checks the environment, starts chromium
  * and, unless `signIn` is false, signs in once through the API. The login is rate limited, so
  * the file's tests share that one session: each test's fresh browser context starts with its
- * cookie (see `withPage`).
+ * cookie (see `withPage`). `base` points the file at another server than OCC_E2E_URL.
  */
-export function setup({ signIn = true } = {}) {
+export function setup({ signIn = true, base } = {}) {
+  if (base !== undefined) BASE = (base || '').replace(/\/+$/, '');
   before(async () => {
     if (!BASE) {
       throw new Error(
@@ -271,4 +276,58 @@ export async function expectNav(page, role, what) {
 export async function expectNoSidewaysScroll(page, what) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${what} should not scroll sideways on a phone, it is ${overflow} px too wide`);
+}
+
+/**
+ * Starts an SMTP server on 127.0.0.1 (a free port) that accepts every message and keeps it:
+ * `{ port, messages: [{ from, to: [address], raw }], close() }`.
+ */
+export async function startSmtpServer() {
+  const messages = [];
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks = [];
+      stream.on('data', (chunk) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback(null, 'Message received by the e2e test server');
+      });
+    },
+  });
+  await new Promise((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: server.server.address().port,
+    messages,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** A header of a raw message (unfolded), or null. */
+export function headerOf(raw, name) {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line ? line.slice(name.length + 1).trim() : null;
+}
+
+/** Waits until `check()` answers something truthy and answers it; fails saying `what` after `ms`. */
+export async function eventually(check, what, ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await check();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

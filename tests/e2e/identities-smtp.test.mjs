@@ -8,48 +8,11 @@
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SMTPServer } from 'smtp-server';
-import { BASE, api, expectHidden, expectText, expectVisible, screenshot, setup, uniqueStamp, waitForPath, withPage } from './helpers.mjs';
+import { BASE, api, expectHidden, expectText, expectVisible, screenshot, setup, startSmtpServer, uniqueStamp, waitForPath, withPage } from './helpers.mjs';
 
 setup();
 
 const DETAIL = /^\/settings\/identities\/(?!new$)[^/]+$/;
-
-/**
- * Starts an SMTP server on 127.0.0.1 (a free port) that accepts every message and keeps it:
- * `{ port, messages: [{ from, to: [address], raw }], close() }`.
- */
-async function startSmtpServer() {
-  const messages = [];
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks = [];
-      stream.on('data', (chunk) => chunks.push(chunk));
-      stream.on('error', callback);
-      stream.on('end', () => {
-        messages.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback(null, 'Message received by the e2e test server');
-      });
-    },
-  });
-  await new Promise((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    port: server.server.address().port,
-    messages,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
 
 /** The message's Subject header (unfolded), or null. */
 function subjectOf(raw) {

@@ -66,7 +66,7 @@ function Preview({ contact, channel, subject, body, values, identity }) {
   const signature = identity && identity.signature;
   return html`<div class="composer-preview" aria-label="Preview" data-testid="composer-preview">
     <div class="composer-preview-head">
-      <span class="muted">To</span> ${contactName(contact)}${channel === 'email' && contact.email ? html` <span class="muted">&lt;${contact.email}&gt;</span>` : null}
+      <span class="muted">To</span> ${contactName(contact)}${channel === 'email' && contact.email ? html` <span class="muted">${`<${contact.email}>`}</span>` : null}
     </div>
     ${channel === 'email' &&
     html`<div class="composer-preview-subject"><${MergedText} text=${subject} values=${values} testid="composer-preview-subject" /></div>`}
@@ -74,7 +74,7 @@ function Preview({ contact, channel, subject, body, values, identity }) {
     ${channel === 'email' &&
     html`<div class="composer-preview-added" data-testid="composer-preview-added">
       ${signature
-        ? html`<div class="composer-signature" data-testid="composer-signature">-- \n${signature}</div>`
+        ? html`<div class="composer-signature" data-testid="composer-signature">${`-- \n${signature}`}</div>`
         : identity === null
           ? html`<div class="muted">No sending identity yet: add one in Settings → Identities.</div>`
           : null}

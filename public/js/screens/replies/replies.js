@@ -21,8 +21,11 @@ const PAGE = 50;
 /** The intent filters: every intent, and all. */
 const FILTERS = [{ value: '', label: 'All' }, ...INTENTS.filter((i) => i.value)];
 
+/** How an intent's badge looks: good news green, bad news red, the rest plain. */
+const TONES = { positive: 'badge-ok', referral: 'badge-ok', negative: 'badge-bad', unsubscribe: 'badge-bad' };
+
 function IntentBadge({ intent }) {
-  return html`<span class=${`badge badge-intent intent-${intent || 'none'}`} data-testid="reply-intent-badge">${intentLabel(intent)}</span>`;
+  return html`<span class=${`badge ${TONES[intent] || 'badge-muted'}`} data-intent=${intent || ''} data-testid="reply-intent-badge">${intentLabel(intent)}</span>`;
 }
 
 /** The waiting replies, a page at a time (`more()` reads the next). */
@@ -110,7 +113,7 @@ function ReplyPane({ id, user, onHandled }) {
       ${messages.map(
         (m) => html`<li key=${m.id} class=${`conversation-message is-${m.direction} ${m.id === reply.id ? 'is-current' : ''}`} data-testid="conversation-message" data-direction=${m.direction}>
           <span class="conversation-meta">${m.direction === 'out' ? 'You' : who.name} · ${m.channel} · ${formatDateTime(m.at)}</span>
-          ${m.subject && html`<strong>${m.subject}</strong>\n`}${m.body || ''}
+          ${m.subject && html`<strong class="conversation-subject">${m.subject}</strong>`}${m.body || ''}
         </li>`,
       )}
     </ol>
