@@ -6,6 +6,7 @@
 import { html } from '../../preact.js';
 import { formatDateTime, formatRelative, safeHref } from '../../format.js';
 import { prefixed } from '../../api.js';
+import { withQuery } from '../../router.js';
 import { errorText } from '../../components/field.js';
 import { SupportDetails } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
@@ -53,14 +54,24 @@ async function copyText(text) {
 }
 
 /** The link or button for the kind's natural next step (before Done). */
+/** A reply's "Answer": the Replies screen with the reply open, its conversation and the composer. */
+function AnswerLink({ item, primary }) {
+  if (!item.reply_id) return null;
+  const href = withQuery('/replies', { scope: 'team', id: item.reply_id });
+  return html`<a class=${`btn btn-sm ${primary ? 'btn-primary' : ''}`} href=${href} data-testid="item-answer">Answer</a>`;
+}
+
 function PrimaryAction({ item, linkedinUrl, canAct, sendNow, onOpen, onSendNow, onResolve }) {
   switch (item.kind) {
     case 'review':
       return canAct ? html`<a class="btn btn-sm btn-primary" href="/review" data-testid="item-review">Review</a>` : null;
     case 'reply_positive':
       return canAct
-        ? html`<button type="button" class="btn btn-sm btn-primary" onClick=${() => onOpen('book')} data-testid="item-book">Book meeting</button>`
+        ? html`<button type="button" class="btn btn-sm btn-primary" onClick=${() => onOpen('book')} data-testid="item-book">Book meeting</button>
+            <${AnswerLink} item=${item} />`
         : null;
+    case 'reply':
+      return canAct ? html`<${AnswerLink} item=${item} primary />` : null;
     case 'meeting':
       return html`<a class="btn btn-sm btn-primary" href=${`${contactHref(item)}#prep`} data-testid="item-prep">Prep card</a>`;
     case 'linkedin': {
