@@ -264,7 +264,7 @@ export function ContactsListScreen({ location, user }) {
       ${report && html`<${BulkReport} report=${report} onDismiss=${() => setReport(null)} />`}
       ${canWrite &&
       selected.size > 0 &&
-      html`<${BulkBar} selected=${selected} me=${user} team=${team} onDone=${onBulkDone} onClear=${() => setSelected(new Map())} />`}
+      html`<${BulkBar} selected=${selected} me=${user} team=${team} onDone=${onBulkDone} onChanged=${state.retry} onClear=${() => setSelected(new Map())} />`}
       ${body}
     </section>
   `;

@@ -14,7 +14,8 @@ import { Field, FormError } from '../../components/field.js';
 import { ErrorState, Loading, NotFound } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { contactName } from '../../contact-meta.js';
-import { MERGE_FIELDS, mergeValues, renderParts } from '../../merge-fields.js';
+import { MERGE_FIELDS, mergeValues } from '../../merge-fields.js';
+import { MergedText } from '../../components/merged-text.js';
 import { SEQUENCE_STATUSES, SequenceStatus } from './sequences-list.js';
 
 const KINDS = [
@@ -110,18 +111,6 @@ function splitErrors(error) {
   return { top, steps, rest };
 }
 
-/** A template rendered for the sample contact; unresolved fields highlighted. */
-function Rendered({ text, values, testid }) {
-  const parts = renderParts(text, values);
-  return html`<span data-testid=${testid}>${parts.map((p, i) =>
-    p.unresolved
-      ? html`<mark key=${i} class="unresolved" title="No value for this merge field" data-testid="unresolved">{{${p.field}}}</mark>`
-      : p.field
-        ? html`<span key=${i} class=${p.fallback ? 'merged merged-fallback' : 'merged'} title=${p.fallback ? 'The fallback: the sample contact has no value' : undefined} data-fallback=${p.fallback ? 'true' : undefined}>${p.text}</span>`
-        : p.text,
-  )}</span>`;
-}
-
 function StepEditor({ step, index, count, readOnly, errors = {}, disabled, sample, onChange, onMove, onRemove }) {
   const id = `step-${step.key}`;
   const set = (name) => (e) => onChange({ [name]: e.currentTarget.value });
@@ -158,8 +147,8 @@ function StepEditor({ step, index, count, readOnly, errors = {}, disabled, sampl
         </div>
         <section class="seq-preview" aria-label=${`Preview of step ${index + 1}`} data-testid="step-preview">
           <div class="seq-preview-label muted">Preview${sample ? ` for ${contactName(sample.contact)}` : ''}</div>
-          ${step.kind === 'email' && html`<div class="seq-preview-subject"><${Rendered} text=${step.subject} values=${sample ? sample.values : {}} testid="preview-subject" /></div>`}
-          <div class="seq-preview-body"><${Rendered} text=${step.template} values=${sample ? sample.values : {}} testid="preview-body" /></div>
+          ${step.kind === 'email' && html`<div class="seq-preview-subject"><${MergedText} text=${step.subject} values=${sample ? sample.values : {}} testid="preview-subject" /></div>`}
+          <div class="seq-preview-body"><${MergedText} text=${step.template} values=${sample ? sample.values : {}} testid="preview-body" /></div>
         </section>
       </div>
     </li>
