@@ -2,14 +2,17 @@
 // enrolled in a sequence after its first step was previewed for them (the outcome said per
 // contact, one already in a sequence, their stage moved); one contact enrolled on its own and
 // one who may not be contacted; contacts added to a new batch by name and then to that batch
-// again (those already in it counted), the batch page listing them; a viewer offered neither.
+// again (those already in it counted), the batch page listing them; both on a phone; a viewer
+// offered neither.
 // Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo user);
 // see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE,
+  PHONE,
   api,
+  expectNoSidewaysScroll,
   expectHidden,
   expectText,
   expectVisible,
@@ -220,6 +223,29 @@ test('selected contacts go into a new batch by name, then into it again, and the
     await expectText(page.getByTestId('batch-title'), name, 'the batch’s name');
     await expectText(page.getByTestId('batch-member-count'), '3', 'its member count');
     for (const c of contacts) await expectVisible(page.locator(`[data-testid="member-row"][data-contact-id="${c.id}"]`), `${c.first_name} listed`);
+  });
+});
+
+test('on a phone the bulk bar and the dialogs fit the screen', { timeout: 60_000 }, async () => {
+  const stamp = uniqueStamp();
+  await withPage('bulk-phone', { viewport: PHONE, mobile: true }, async (page) => {
+    const { contacts } = await peopleAt(page, stamp, [{ first_name: 'Jo', title: 'Founder' }]);
+    await listOf(page, stamp, 1);
+    await expectVisible(page.getByTestId('contact-cards'), 'the contacts as cards');
+    await select(page, contacts[0]);
+    await expectVisible(page.getByTestId('bulk-enroll'), 'Enroll in sequence in the bar');
+    await expectNoSidewaysScroll(page, 'the list with the bulk bar');
+    await page.getByTestId('bulk-enroll').click();
+    const dialog = page.getByTestId('enroll-dialog');
+    await expectVisible(dialog.getByTestId('enroll-sequence'), 'the sequences to choose from');
+    await expectNoSidewaysScroll(page, 'the enroll dialog');
+    await screenshot(page, 'bulk-phone-enroll');
+    await page.keyboard.press('Escape');
+    await expectHidden(dialog, 'the enroll dialog after Escape');
+    await page.getByTestId('bulk-batch').click();
+    await expectVisible(page.getByTestId('batch-add-select'), 'the batches to choose from');
+    await expectNoSidewaysScroll(page, 'the Add to batch dialog');
+    await screenshot(page, 'bulk-phone-batch');
   });
 });
 
