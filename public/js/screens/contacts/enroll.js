@@ -12,7 +12,7 @@ import { MergedText, unresolvedFields } from '../../components/merged-text.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { contactName } from '../../contact-meta.js';
 import { mergeValues } from '../../merge-fields.js';
-import { ownerLabel, useTeam } from '../../owners.js';
+import { useTeam } from '../../owners.js';
 import {
   MAX_ENROLL,
   contactsCount,
@@ -39,14 +39,16 @@ function useMergeSignal(contact) {
   return { loading: state.loading, signal: items[0] || null };
 }
 
-/**
- * Who the server signs the step as: the contact's owner, or whoever enrolls when nobody owns
- * it. An owner the app cannot name (only admins read the team) is said as such.
- */
-function senderFor(contact, user, team) {
-  if (!contact.owner_id || contact.owner_id === user.id) return user;
+/** An owner the app cannot name (only admins read the team) stands in the preview as this. */
+const UNNAMED_OWNER = '(their owner)';
+
+/** The merge values for `contact`, signed as the server signs the step: by the contact's owner,
+ *  or by whoever enrolls when nobody owns it. */
+function previewValues(contact, user, team, signal) {
+  if (!contact.owner_id || contact.owner_id === user.id) return mergeValues(contact, user, signal);
   const owner = team.find((u) => u.id === contact.owner_id);
-  return owner || { name: `${ownerLabel(contact.owner_id, user, team)} (their owner)` };
+  if (owner) return mergeValues(contact, owner, signal);
+  return { ...mergeValues(contact, null, signal), sender_name: UNNAMED_OWNER, sender_first_name: UNNAMED_OWNER };
 }
 
 /** The sequence's first step for `contact`: its kind, when it is due, subject and message. */
@@ -55,7 +57,7 @@ function StepPreview({ sequence, contact, user }) {
   const { loading, signal } = useMergeSignal(contact);
   const step = firstStep(sequence);
   if (!step) return html`<p class="muted" data-testid="enroll-preview">This sequence has no steps.</p>`;
-  const values = mergeValues(contact, senderFor(contact, user, team), signal);
+  const values = previewValues(contact, user, team, signal);
   const email = step.kind === 'email';
   const who = contactName(contact);
   const missing = loading ? [] : unresolvedFields(email ? [step.subject, step.template] : [step.template], values);
