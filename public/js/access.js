@@ -47,6 +47,13 @@ export const canEditContact = (user, contact) => {
   return role === 'bdr' && Boolean(contact) && (!contact.owner_id || contact.owner_id === user.id);
 };
 
+/** Change this batch's members: managers and admins any; a bdr its own or nobody's. */
+export const canChangeBatch = (user, batch) => {
+  const role = roleOf(user);
+  if (LEADS.includes(role)) return true;
+  return role === 'bdr' && Boolean(batch) && (!batch.owner_id || batch.owner_id === user.id);
+};
+
 /** The signed-in user (null when signed out); re-renders the caller when it changes. */
 export function useUser() {
   const [user, setUser] = useState(() => getSession().user);

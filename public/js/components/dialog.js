@@ -1,8 +1,12 @@
-// A modal <dialog> for a form or a result: opened and closed by `open`, Escape closes it unless
-// it is busy, its title labels it.
+// A modal dialog built on <dialog>: the browser traps focus inside it, moves focus to its first
+// control on opening and back to where it was on closing, and closes it on Escape.
 import { html, useEffect, useRef } from '../preact.js';
 
-/** A modal <dialog> shown while `open`; Escape calls `onClose` unless `busy`. */
+/**
+ * A modal <dialog> shown while `open`; Escape calls `onClose` unless `busy`. `id` names the
+ * title element (give each dialog on a page its own); `children` render only while open, so a
+ * dialog opened again starts afresh.
+ */
 export function Dialog({ id, open, title, busy, onClose, testid, children }) {
   const ref = useRef(null);
   useEffect(() => {

@@ -1,8 +1,9 @@
 // What a person logs by hand on a contact's page: a reply that came by LinkedIn or phone (or an
 // email the webhook missed), classified by the server, which says what it changed; and a
 // booked meeting (an opportunity). Both in a modal dialog.
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useEffect, useState } from '../../preact.js';
 import { opportunities as opportunitiesApi, replies as repliesApi } from '../../api.js';
+import { Dialog } from '../../components/dialog.js';
 import { FormError } from '../../components/field.js';
 import { toast } from '../../components/toast.js';
 import { STAGES, labelOf } from '../../contact-meta.js';
@@ -27,32 +28,6 @@ export const INTENTS = [
 ];
 
 export const intentLabel = (v) => (INTENTS.find((i) => i.value === v) || { label: v || 'unclassified' }).label;
-
-/** A modal <dialog> shown while `open`; Escape calls `onClose` unless `busy`. */
-function Dialog({ id, open, title, busy, onClose, testid, children }) {
-  const ref = useRef(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
-  return html`<dialog
-    ref=${ref}
-    class="dialog dialog-wide"
-    aria-labelledby=${`${id}-title`}
-    data-testid=${testid}
-    onCancel=${(e) => {
-      e.preventDefault();
-      if (!busy) onClose();
-    }}
-  >
-    <div class="dialog-body">
-      <h2 id=${`${id}-title`} class="dialog-title">${title}</h2>
-      ${open && children}
-    </div>
-  </dialog>`;
-}
 
 /** The server's `effects` of a reply, in words. */
 function effectLines(effects) {

@@ -1,11 +1,15 @@
 // Bulk actions on the selected contacts (set stage, set status, assign owner) and the report
 // of what happened: the server answers for each contact on its own, so some may fail (a stage
 // not allowed from where that contact is, a contact a bdr does not own) while the rest succeed.
+// Enrolling in a sequence and adding to a batch open their dialogs, which report for themselves.
 import { html, useState } from '../../preact.js';
 import { contacts as contactsApi } from '../../api.js';
+import { canWriteContacts } from '../../access.js';
 import { STAGES, STATUSES, contactName, labelOf } from '../../contact-meta.js';
 import { ownerChoices } from '../../owners.js';
 import { SupportDetails } from '../../components/states.js';
+import { EnrollDialog } from './enroll.js';
+import { AddToBatchDialog } from './batch-add.js';
 
 const ACTIONS = [
   { value: 'stage', label: 'Set stage' },
@@ -22,11 +26,16 @@ function choicesFor(action, me, team) {
 /**
  * The bar over a list with selected rows. `selected`: Map of id → contact. `onDone(report)` gets
  * `{ what, todo, total, succeeded: [id], failed: [{ id, name, message }] }` or `{ what, todo, error }`.
+ * `onChanged()` after enrolling or adding to a batch, whose dialogs say what happened.
  */
-export function BulkBar({ selected, me, team, onDone, onClear }) {
+export function BulkBar({ selected, me, team, onDone, onClear, onChanged = () => {} }) {
   const [action, setAction] = useState('stage');
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
+  // The open dialog and the contacts it acts on, kept as they were when it opened.
+  const [dialog, setDialog] = useState(null);
+  const openDialog = (kind) => setDialog({ kind, contacts: [...selected.values()] });
+  const closeDialog = () => setDialog(null);
   const choices = choicesFor(action, me, team);
   const count = selected.size;
   // Owner '' means nobody, a real choice; for stage and status '' is "choose one".
@@ -94,8 +103,15 @@ export function BulkBar({ selected, me, team, onDone, onClear }) {
       <button type="submit" class="btn btn-sm btn-primary" disabled=${!ready || busy} data-testid="bulk-apply">
         ${busy ? 'Applying…' : `Apply to ${count}`}
       </button>
+      ${canWriteContacts(me) &&
+      html`<span class="bulk-more" role="group" aria-label="Outreach">
+        <button type="button" class="btn btn-sm" onClick=${() => openDialog('enroll')} disabled=${busy} data-testid="bulk-enroll">Enroll in sequence</button>
+        <button type="button" class="btn btn-sm" onClick=${() => openDialog('batch')} disabled=${busy} data-testid="bulk-batch">Add to batch</button>
+      </span>`}
       <button type="button" class="btn btn-sm btn-ghost" onClick=${onClear} disabled=${busy} data-testid="bulk-clear">Clear selection</button>
     </form>
+    <${EnrollDialog} contacts=${dialog ? dialog.contacts : []} open=${dialog?.kind === 'enroll'} onClose=${closeDialog} onDone=${onChanged} />
+    <${AddToBatchDialog} contacts=${dialog ? dialog.contacts : []} open=${dialog?.kind === 'batch'} onClose=${closeDialog} onDone=${onChanged} />
   `;
 }
 

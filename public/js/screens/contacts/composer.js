@@ -69,8 +69,8 @@ function Preview({ contact, channel, subject, body, values, identity }) {
       <span class="muted">To</span> ${contactName(contact)}${channel === 'email' && contact.email ? html` <span class="muted">${`<${contact.email}>`}</span>` : null}
     </div>
     ${channel === 'email' &&
-    html`<div class="composer-preview-subject"><${MergedText} text=${subject} values=${values} testid="composer-preview-subject" /></div>`}
-    <div class="composer-preview-body"><${MergedText} text=${body} values=${values} testid="composer-preview-body" /></div>
+    html`<div class="composer-preview-subject"><${MergedText} text=${subject} values=${values} who=${contactName(contact)} testid="composer-preview-subject" /></div>`}
+    <div class="composer-preview-body"><${MergedText} text=${body} values=${values} who=${contactName(contact)} testid="composer-preview-body" /></div>
     ${channel === 'email' &&
     html`<div class="composer-preview-added" data-testid="composer-preview-added">
       ${signature

@@ -1,6 +1,7 @@
 // Contacts list: a dense table (cards on a phone) with every filter, column sort and the
 // cursor kept in the URL query (see filters.js and ../../url-list.js), and bulk actions on
-// the selected rows for the roles that may edit contacts.
+// the selected rows (stage, status, owner; enroll in a sequence, add to a batch) for the roles
+// that may edit contacts.
 import { html, useEffect, useState } from '../../preact.js';
 import { contacts as contactsApi } from '../../api.js';
 import { canWriteContacts } from '../../access.js';
@@ -264,7 +265,7 @@ export function ContactsListScreen({ location, user }) {
       ${report && html`<${BulkReport} report=${report} onDismiss=${() => setReport(null)} />`}
       ${canWrite &&
       selected.size > 0 &&
-      html`<${BulkBar} selected=${selected} me=${user} team=${team} onDone=${onBulkDone} onClear=${() => setSelected(new Map())} />`}
+      html`<${BulkBar} selected=${selected} me=${user} team=${team} onDone=${onBulkDone} onChanged=${state.retry} onClear=${() => setSelected(new Map())} />`}
       ${body}
     </section>
   `;
