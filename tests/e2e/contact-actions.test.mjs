@@ -2,7 +2,8 @@
 // (previewed filled, with the opt-out line the sender adds) and saved for review; a LinkedIn
 // message approved as a task; a call logged; a follow-up added; a referral reply logged, its
 // intent corrected and back, and the person it points to added as a contact from a prefilled
-// form. Each is checked in the timeline and in the API. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
+// form; enrolled in a sequence with its first step previewed for the person, and added to a new
+// batch. Each is checked on the page and in the API. Needs OCC_E2E_URL, OCC_E2E_EMAIL and
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,5 +142,42 @@ test('a referral reply: its intent corrected and back, and the person it names a
     await waitForPath(page, /^\/contacts\/(?!new$)[^/]+$/, "the new contact's page");
     await expectText(page.getByTestId('contact-name'), 'Maya Lind', 'the referred person');
     await expectText(page.getByTestId("contact-company-link"), `E2E Act ${stamp}`, "at the same company");
+  });
+});
+
+test('enrolled in a sequence with its first step previewed, and added to a new batch, from the contact page', { timeout: 120_000 }, async () => {
+  const stamp = uniqueStamp();
+  await withPage('contact-enroll', {}, async (page) => {
+    const contact = await makeContact(page, stamp);
+    const seq = await json(
+      await api(page, 'POST', '/sequences', {
+        name: `E2E Act sequence ${stamp}`,
+        status: 'active',
+        steps: [{ day_offset: 0, kind: 'email', subject: 'Hello {{first_name}}', template: 'Hi {{first_name}}, a note for the {{title}}.' }],
+      }),
+      'the sequence',
+    );
+    await page.goto(`${BASE}/contacts/${contact.id}`);
+    await page.getByTestId('enroll-contact').click();
+    const enroll = page.getByTestId('enroll-dialog');
+    await enroll.getByTestId('enroll-sequence').selectOption(seq.id);
+    await expectText(enroll.getByTestId('enroll-preview-subject'), 'Hello Ana', 'the first step’s subject for Ana');
+    await expectText(enroll.getByTestId('enroll-preview-body'), 'Hi Ana, a note for the Head of Sales.', 'the first step for Ana');
+    await enroll.getByTestId('enroll-submit').click();
+    await expectVisible(enroll.getByTestId('enroll-outcome'), 'the outcome');
+    await enroll.getByTestId('enroll-close').click();
+    await expectVisible(page.getByTestId('prep-enrollment').filter({ hasText: seq.name }), 'the sequence on the prep card');
+    const enrollments = await json(await api(page, 'GET', `/enrollments?contact_id=${contact.id}`), 'the enrollments');
+    assert.deepEqual(enrollments.items.map((e) => e.sequence_id), [seq.id]);
+
+    await page.getByTestId('add-to-batch').click();
+    const batch = page.getByTestId('batch-add-dialog');
+    await batch.getByTestId('batch-add-select').selectOption('new');
+    await batch.getByTestId('batch-add-new-name').fill(`E2E Act batch ${stamp}`);
+    await batch.getByTestId('batch-add-submit').click();
+    await expectVisible(batch.getByTestId('batch-add-outcome'), 'what was added');
+    await batch.getByTestId('batch-add-link').click();
+    await waitForPath(page, /^\/batches\/[^/]+$/, "the batch's page");
+    await expectVisible(page.getByText(`Act${stamp}`), 'Ana among the members');
   });
 });

@@ -2,9 +2,10 @@
 // talking points, company facts, signals, sequence, opportunity; #prep lands on it) and the
 // timeline, the stage control, the priority score with what it is made of and its history, the
 // buying signals, Edit and Delete, and what a rep does from here for the roles that may: write an
-// email or a LinkedIn message, log a call, add a follow-up, log a reply, book a meeting, and on a
+// email or a LinkedIn message, enroll in a sequence, add to a batch, log a call, add a follow-up,
+// log a reply, book a meeting, and on a
 // reply in the timeline answer it, correct its intent or add the person it refers to.
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useEffect, useMemo, useRef, useState } from '../../preact.js';
 import { contacts as contactsApi, isAbort, replies as repliesApi } from '../../api.js';
 import { canDeleteContacts, canEditContact } from '../../access.js';
 import { navigate } from '../../router.js';
@@ -21,6 +22,8 @@ import { ScoreCard } from './score.js';
 import { PrepCard, Timeline, usePrep } from './prep.js';
 import { BookMeetingDialog, LogReplyDialog } from './actions.js';
 import { ComposeDialog, CorrectIntentDialog, FollowupDialog, LogCallDialog, referralHref } from './act.js';
+import { EnrollDialog } from './enroll.js';
+import { AddToBatchDialog } from './batch-add.js';
 
 /** Loads one contact; `notFound` on a 404; `replace(contact)` shows a contact the server answered. */
 export function useContact(id) {
@@ -90,6 +93,8 @@ export function ContactDetailScreen({ params, user }) {
   const { loading, contact, error, notFound, retry, replace, refresh } = useContact(params.id);
   const team = useTeam(user);
   const prep = usePrep(params.id);
+  // The contact as the enroll and batch dialogs take people: a list, the same one while it is unchanged.
+  const asList = useMemo(() => (contact ? [contact] : []), [contact]);
   // The open dialog: `{ kind, channel?, reply? }` (kind: compose, call, followup, reply, meeting, intent).
   const [dialog, setDialog] = useState(null);
   useScrollToPrep(Boolean(prep.data && contact));
@@ -140,8 +145,10 @@ export function ContactDetailScreen({ params, user }) {
     ? html`<div class="contact-actions" role="group" aria-label="Act on this contact" data-testid="contact-actions">
         <button type="button" class="btn btn-primary" onClick=${open('compose', { channel: 'email' })} data-testid="write-email">Write email</button>
         <button type="button" class="btn" onClick=${open('compose', { channel: 'linkedin' })} data-testid="write-linkedin">LinkedIn message</button>
+        <button type="button" class="btn" onClick=${open('enroll')} data-testid="enroll-contact">Enroll</button>
         <button type="button" class="btn" onClick=${open('call')} data-testid="log-call">Log call</button>
         <button type="button" class="btn" onClick=${open('followup')} data-testid="add-followup">Add follow-up</button>
+        <button type="button" class="btn" onClick=${open('batch')} data-testid="add-to-batch">Add to batch</button>
         <button type="button" class="btn" onClick=${open('reply')} data-testid="log-reply">Log reply</button>
         ${!openOpp && html`<button type="button" class="btn" onClick=${open('meeting')} data-testid="book-meeting">Book meeting</button>`}
       </div>`
@@ -253,6 +260,8 @@ export function ContactDetailScreen({ params, user }) {
         />
         <${LogCallDialog} contact=${c} open=${kind === 'call'} onClose=${close} onLogged=${afterChange} />
         <${FollowupDialog} contact=${c} open=${kind === 'followup'} onClose=${close} onAdded=${afterChange} />
+        <${EnrollDialog} contacts=${asList} open=${kind === 'enroll'} onClose=${close} onDone=${afterChange} />
+        <${AddToBatchDialog} contacts=${asList} open=${kind === 'batch'} onClose=${close} onDone=${afterChange} />
         <${CorrectIntentDialog} reply=${dialog && dialog.reply} open=${kind === 'intent'} onClose=${close} onCorrected=${afterChange} />`}
       <${ConfirmDialog} title="Delete this contact?" confirmLabel="Delete contact" danger ...${remove.dialog}>
         <strong>${name}</strong> will be deleted with their signals and history. This cannot be undone.
