@@ -158,7 +158,9 @@ test('enrolled in a sequence with its first step previewed, and added to a new b
       'the sequence',
     );
     await page.goto(`${BASE}/contacts/${contact.id}`);
-    await page.getByTestId('enroll-contact').click();
+    // The prep card's next step starts it as well as the button does.
+    await expectText(page.getByTestId('prep-next-start'), 'Enroll', 'the next step, started from the card');
+    await page.getByTestId('prep-next-start').click();
     const enroll = page.getByTestId('enroll-dialog');
     await enroll.getByTestId('enroll-sequence').selectOption(seq.id);
     await expectText(enroll.getByTestId('enroll-preview-subject'), 'Hello Ana', 'the first step’s subject for Ana');

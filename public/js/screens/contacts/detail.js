@@ -154,6 +154,11 @@ export function ContactDetailScreen({ params, user }) {
       </div>`
     : null;
   const signal = prep.data && (prep.data.signals || []).find((s) => s.fresh);
+  /** The prep card's next step, started: answer the reply, or enroll. */
+  const startNext = (action, target) => {
+    if (action === 'answer_reply' && target) onReply('compose', target);
+    else if (action === 'enroll') setDialog({ kind: 'enroll' });
+  };
   const replyActions = canEdit
     ? (e) =>
         e.kind === 'reply' &&
@@ -221,7 +226,7 @@ export function ContactDetailScreen({ params, user }) {
           <${SignalsCard} contactId=${c.id} accountId=${c.account_id} canEdit=${canEdit} onChanged=${afterChange} />
         </div>
         <div class="detail-side">
-          <${PrepCard} state=${prep} />
+          <${PrepCard} state=${prep} onAct=${canEdit ? startNext : null} />
           <${StageControl}
             contact=${c}
             user=${user}

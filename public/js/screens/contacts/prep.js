@@ -102,14 +102,21 @@ export function formatAmount(minor, currency) {
   }
 }
 
-function NextStep({ step }) {
+/** The next steps the page can start at once, with their button's words. */
+const STARTS = { answer_reply: 'Answer', enroll: 'Enroll' };
+
+/** The suggested next step; `onAct(action, targetId)` (when the person may act) starts it. */
+function NextStep({ step, onAct }) {
   const link = step.action === 'review_draft' || step.action === 'send_email' ? '/review' : null;
+  const start = onAct && STARTS[step.action];
   return html`<div class=${`prep-next prep-next-${step.action}`} data-testid="prep-next-step" data-action=${step.action}>
     <div class="prep-next-label">Next step</div>
     <strong class="prep-next-action" data-testid="prep-next-action">${ACTIONS[step.action] || human(step.action)}</strong>
     <p class="prep-next-reason" data-testid="prep-next-reason">${step.reason}</p>
     ${step.due_at && html`<div class="muted">Due <${When} at=${step.due_at} testid="prep-next-due" /></div>`}
     ${link && step.action === 'review_draft' && html`<a href=${link}>Open Review</a>`}
+    ${start &&
+    html`<button type="button" class="btn btn-sm btn-primary" onClick=${() => onAct(step.action, step.target_id)} data-testid="prep-next-start">${start}</button>`}
   </div>`;
 }
 
@@ -182,8 +189,8 @@ function Signals({ signals }) {
   </div>`;
 }
 
-/** The prep card (`id="prep"`, so /contacts/{id}#prep lands on it). */
-export function PrepCard({ state }) {
+/** The prep card (`id="prep"`, so /contacts/{id}#prep lands on it); `onAct` starts its next step. */
+export function PrepCard({ state, onAct }) {
   let body;
   if (state.error && !state.data) {
     body = html`<${ErrorState} error=${state.error} title="Could not load the prep card" onRetry=${state.retry} />`;
@@ -193,7 +200,7 @@ export function PrepCard({ state }) {
     const p = state.data;
     const points = p.talking_points || [];
     body = html`
-      <${NextStep} step=${p.next_step} />
+      <${NextStep} step=${p.next_step} onAct=${onAct} />
       ${points.length > 0 &&
       html`<div class="prep-block">
         <h3 class="prep-heading">Talking points</h3>
