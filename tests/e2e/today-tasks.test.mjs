@@ -135,6 +135,20 @@ test('a call shows its script in the item and in the call form, and x skips it',
   });
 });
 
+test('an approved call whose contact lost their number says so, with where to add one', async () => {
+  const stamp = uniqueStamp();
+  await withPage('today-call-no-phone', {}, async (page) => {
+    const di = await makeContact(page, 'Di', stamp, { phone: '+1 415 555 0142' });
+    const draft = await approvedDraft(page, di, 'call', { body: `Ask Di about the ${stamp} launch.` });
+    await json(await api(page, 'PATCH', `/contacts/${di.id}`, { phone: null }), 'removing the number');
+    await page.goto(`${BASE}/today?scope=team`);
+    const item = itemLocator(page, `draft:${draft.id}`, 'call');
+    await expectVisible(item.getByTestId('item-no-phone'), 'the note that there is no number');
+    assert.equal(await item.getByTestId('item-phone').count(), 0, 'no number to dial');
+    assert.equal(await item.getByTestId('item-no-phone').locator('a').getAttribute('href'), `/contacts/${di.id}/edit`);
+  });
+});
+
 test("an email's Send now shows why it cannot go and keeps the email; a refused Skip brings it back", async () => {
   const stamp = uniqueStamp();
   await withPage('today-send-now', {}, async (page) => {

@@ -163,6 +163,11 @@ export function TodayItem(props) {
       <span class="today-due" title=${formatDateTime(item.due_at) || ''} data-testid="item-due">${formatRelative(item.due_at)}</span>
     </div>
     <p class="today-reason" data-testid="item-reason">${item.reason}</p>
+    ${item.kind === 'call' &&
+    !item.phone &&
+    html`<p class="today-warning" role="note" data-testid="item-no-phone">
+      No phone number on file: <a href=${`/contacts/${encodeURIComponent(item.contact_id)}/edit`}>add one</a>, or skip this call.
+    </p>`}
     <${ItemText} item=${item} />
     <div class="today-actions">
       <${PrimaryAction} ...${props} />
