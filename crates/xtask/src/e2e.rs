@@ -111,13 +111,20 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// `occ serve --demo` on `port` with a fresh database `target/e2e/<name>.db`, logging to
 /// `target/e2e/<name>.log` (the first server's log is `server.log`), with `env` added, and its
 /// clock started at `clock` (a faketime start such as `@2026-12-09 14:00:00`) when given.
-fn serve(root: &std::path::Path, name: &str, port: u16, env: &[(&str, &str)], clock: Option<&str>) -> Result<KillOnDrop> {
+fn serve(
+    root: &std::path::Path,
+    name: &str,
+    port: u16,
+    env: &[(&str, &str)],
+    clock: Option<&str>,
+) -> Result<KillOnDrop> {
     let dir = root.join("target/e2e");
     let db = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let log = std::fs::File::create(dir.join(if name == "e2e" { "server.log".to_owned() } else { format!("{name}.log") }))?;
+    let log =
+        std::fs::File::create(dir.join(if name == "e2e" { "server.log".to_owned() } else { format!("{name}.log") }))?;
     let occ = root.join("target/debug/occ");
     let mut command = match clock {
         None => Command::new(&occ),

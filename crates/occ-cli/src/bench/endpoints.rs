@@ -180,6 +180,7 @@ impl Sample {
             ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),
             ("review queue", "/api/v1/drafts?approval_status=pending".to_owned()),
             ("replies", "/api/v1/replies".to_owned()),
+            ("replies waiting", "/api/v1/replies/waiting?scope=team".to_owned()),
             ("opportunities", "/api/v1/opportunities".to_owned()),
             ("audit log", "/api/v1/audit".to_owned()),
         ]

@@ -81,7 +81,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let intent = q.closed::<ReplyIntent>("intent")?;
-    let team = q.team_scope(&principal)?;
+    let team = q.team_scope(principal)?;
     let page = Keyset::last_of(q)?;
     let owner = (!team).then_some(principal.user_id.as_str());
     let sql = concat!(
