@@ -7,7 +7,7 @@
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, expectText, expectVisible, setup, uniqueStamp, waitForPath, withPage } from './helpers.mjs';
+import { BASE, PHONE, api, expectNoSidewaysScroll, expectText, expectVisible, screenshot, setup, signInThroughApi, uniqueStamp, waitForPath, withPage } from './helpers.mjs';
 
 setup();
 
@@ -181,5 +181,34 @@ test('enrolled in a sequence with its first step previewed, and added to a new b
     await batch.getByTestId('batch-add-link').click();
     await waitForPath(page, /^\/batches\/[^/]+$/, "the batch's page");
     await expectVisible(page.getByText(`Act${stamp}`), 'Ana among the members');
+  });
+});
+
+test('a viewer reads the Replies screen on a phone, without the actions', { timeout: 120_000 }, async () => {
+  const stamp = uniqueStamp();
+  const email = `e2e-replies-viewer-${stamp}@example.com`;
+  const password = `viewer-pass-${stamp}`;
+  let reply;
+  await withPage('replies-setup-viewer', {}, async (page) => {
+    await json(await api(page, 'POST', '/users', { name: `E2E Replies Viewer ${stamp}`, email, role: 'viewer', password }), 'creating a viewer');
+    const contact = await makeContact(page, stamp);
+    reply = (await json(await api(page, 'POST', '/replies', { contact_id: contact.id, channel: 'linkedin', body: `Happy to talk, how about Thursday? ${stamp}` }), 'a reply')).reply;
+  });
+  await withPage('replies-viewer', { viewport: PHONE, mobile: true, signedIn: false }, async (page) => {
+    await signInThroughApi(page.request, { email, password });
+    await page.goto(`${BASE}/replies`);
+    const item = page.getByTestId('replies-item').filter({ hasText: stamp });
+    await expectVisible(item, "the reply in a viewer's list (the team's)");
+    await item.click();
+    const pane = page.getByTestId('reply-pane');
+    const top = await pane.boundingBox();
+    assert.ok(top && top.y < PHONE.height / 2, `on a phone the open reply takes the screen, at ${top && top.y}`);
+    await expectVisible(pane.getByTestId('conversation-message').filter({ hasText: stamp }), 'the conversation');
+    assert.equal(await pane.getByTestId('reply-answer').count(), 0, 'a viewer gets no Answer');
+    assert.equal(await pane.getByTestId('reply-handled-button').count(), 0, 'a viewer gets no Mark handled');
+    await expectNoSidewaysScroll(page, 'Replies');
+    await screenshot(page, 'phone-replies-viewer', { fullPage: true });
+    await page.getByTestId('replies-back').click();
+    await expectVisible(item, 'the list again');
   });
 });

@@ -1,13 +1,14 @@
 // Replies: what people answered and nobody has dealt with yet, newest first, by intent, the
-// rep's own (or the team's). One opens beside the list with the whole conversation, and from
-// there it is answered in its thread, booked as a meeting, corrected, its referral added as a
-// contact, or marked handled. `?intent=`, `?scope=team` and `?id=` (the open reply) keep the view
-// in the address.
+// rep's own (or the team's). One opens beside the list (on a phone, in its place) with the whole
+// conversation, and from there it is answered in its thread, booked as a meeting, corrected, its
+// referral added as a contact, or marked handled. `?intent=`, `?scope=team` and `?id=` (the open
+// reply) keep the view in the address.
 import { html, useEffect, useState } from '../../preact.js';
 import { contacts as contactsApi, queue as queueApi, replies as repliesApi } from '../../api.js';
 import { canEditContact } from '../../access.js';
 import { navigate, withQuery } from '../../router.js';
 import { useLoad } from '../../use-load.js';
+import { PHONE_QUERY, useMedia } from '../../use-media.js';
 import { PageHeader } from '../../components/layout.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
@@ -159,6 +160,9 @@ export function RepliesScreen({ location, user }) {
   const scope = location.query.get('scope') === 'team' ? 'team' : 'mine';
   const openId = location.query.get('id') || '';
   const list = useWaiting(intent, scope);
+  // On a phone an open reply takes the screen, with the way back to the list above it.
+  const phone = useMedia(PHONE_QUERY);
+  const paneOnly = phone && Boolean(openId);
   const go = (patch) => navigate(withQuery('/replies', { intent, scope: scope === 'team' ? 'team' : '', id: openId, ...patch }), { replace: true });
   const onHandled = (id) => {
     const at = list.items.findIndex((i) => i.reply.id === id);
@@ -193,14 +197,17 @@ export function RepliesScreen({ location, user }) {
   }
   return html`<section class="page" data-testid="replies-screen">
     <${PageHeader} title="Replies" actions=${scopeToggle} />
-    <div class="replies-filters" role="group" aria-label="Intent">
+    ${!paneOnly &&
+    html`<div class="replies-filters" role="group" aria-label="Intent">
       ${FILTERS.map(
         (f) => html`<button key=${f.value} type="button" class=${`chip chip-button ${intent === f.value ? 'is-on' : ''}`}
           aria-pressed=${String(intent === f.value)} onClick=${() => go({ intent: f.value, id: '' })} data-testid=${`replies-filter-${f.value || 'all'}`}>${f.label}</button>`,
       )}
-    </div>
+    </div>`}
+    ${paneOnly &&
+    html`<p><button type="button" class="btn btn-sm" onClick=${() => go({ id: '' })} data-testid="replies-back">← All replies</button></p>`}
     <div class="replies-layout">
-      <div>${body}</div>
+      ${!paneOnly && html`<div>${body}</div>`}
       <div>
         ${openId
           ? html`<${ReplyPane} key=${openId} id=${openId} user=${user} onHandled=${onHandled} />`
