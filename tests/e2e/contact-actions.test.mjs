@@ -7,15 +7,9 @@
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, PHONE, api, expectNoSidewaysScroll, expectText, expectVisible, screenshot, setup, signInThroughApi, uniqueStamp, waitForPath, withPage } from './helpers.mjs';
+import { BASE, PHONE, api, expectNoSidewaysScroll, expectText, expectVisible, screenshot, setup, signInThroughApi, uniqueStamp, waitForPath, withPage, json } from './helpers.mjs';
 
 setup();
-
-async function json(res, what) {
-  const text = await res.text();
-  assert.ok(res.ok(), `${what} answered ${res.status()}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function makeContact(page, stamp) {
   const account = await json(await api(page, 'POST', '/accounts', { name: `E2E Act ${stamp}`, domain: `act-${stamp}.example` }), 'creating the account');

@@ -331,3 +331,10 @@ export async function eventually(check, what, ms = WAIT_MS) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The JSON of an API answer (null for an empty one); fails saying `what` unless it is a 2xx. */
+export async function json(res, what) {
+  const text = await res.text();
+  assert.ok(res.ok(), `${what} answered ${res.status()}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}

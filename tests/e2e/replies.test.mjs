@@ -10,15 +10,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { BASE, api, eventually, expectText, expectVisible, headerOf, screenshot, setup, startSmtpServer, uniqueStamp, withPage } from './helpers.mjs';
+import { BASE, api, eventually, expectText, expectVisible, headerOf, screenshot, setup, startSmtpServer, uniqueStamp, withPage, json } from './helpers.mjs';
 
 setup({ base: process.env.OCC_E2E_SENDING_URL || '' });
-
-async function json(res, what) {
-  const text = await res.text();
-  assert.ok(res.ok(), `${what} answered ${res.status()}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 /** The server's time, from its Date header (the sending server's clock is set ahead). */
 async function serverNow(page) {

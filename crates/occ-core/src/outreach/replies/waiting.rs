@@ -37,15 +37,18 @@ pub struct WaitingReply {
     pub contact: ReplySender,
 }
 
-/// The sender's columns for a row of `replies r JOIN contacts c LEFT JOIN accounts a`.
-macro_rules! sender_columns {
+/// A reply's columns (as [`Reply`] reads them) and its sender's (a [`SenderRow`]), for a row of
+/// `replies r JOIN contacts c LEFT JOIN accounts a`.
+macro_rules! reply_and_sender {
     () => {
-        "c.id AS sender_id, trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS sender_name, \
+        "r.id, r.contact_id, r.touchpoint_id, r.channel, r.intent, r.confidence, r.subject, r.body, r.return_date, \
+         r.referral_name, r.referral_email, r.replied_at, r.classified_at, r.handled_at, r.created_at, r.updated_at, \
+         c.id AS sender_id, trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS sender_name, \
          c.email AS sender_email, a.name AS sender_company, c.owner_id AS sender_owner"
     };
 }
 
-/// A row of [`sender_columns!`].
+/// The sender's part of a row of [`reply_and_sender!`].
 #[derive(Deserialize)]
 struct SenderRow {
     sender_id: String,
@@ -85,9 +88,8 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let page = Keyset::last_of(q)?;
     let owner = (!team).then_some(principal.user_id.as_str());
     let sql = concat!(
-        "SELECT r.id, r.contact_id, r.touchpoint_id, r.channel, r.intent, r.confidence, r.subject, r.body, r.return_date, \
-         r.referral_name, r.referral_email, r.replied_at, r.classified_at, r.handled_at, r.created_at, r.updated_at, ",
-        sender_columns!(),
+        "SELECT ",
+        reply_and_sender!(),
         " FROM replies r JOIN contacts c ON c.id = r.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
          WHERE r.handled_at IS NULL AND (:intent IS NULL OR r.intent = :intent) AND (:owner IS NULL OR c.owner_id = :owner) AND ",
         crate::keyset!(desc "r.replied_at", "r.id")
@@ -139,9 +141,8 @@ pub(crate) async fn conversation(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Re
         .query_one(
             super::ENTITY,
             concat!(
-                "SELECT r.id, r.contact_id, r.touchpoint_id, r.channel, r.intent, r.confidence, r.subject, r.body, r.return_date, \
-                 r.referral_name, r.referral_email, r.replied_at, r.classified_at, r.handled_at, r.created_at, r.updated_at, ",
-                sender_columns!(),
+                "SELECT ",
+                reply_and_sender!(),
                 " FROM replies r JOIN contacts c ON c.id = r.contact_id LEFT JOIN accounts a ON a.id = c.account_id \
                  WHERE r.id = ?1"
             ),
