@@ -436,6 +436,12 @@ export const queue = {
   skip: (item, body = {}) => request('POST', `/queue/${itemPath(item)}/skip`, { body }),
 };
 
+export const linkedin = {
+  /** `params`: scope (mine | team), days (1-90); answers `{ scope, limits, today, this_week, period, days,
+   *  acceptance_rate, daily: [[day, kind, count]] }`, the counts by kind of LinkedIn event. */
+  stats: (params, opts = {}) => request('GET', '/linkedin/stats', { ...opts, query: params }),
+};
+
 export const touchpoints = {
   /** Settles an interrupted send (`unknown`); `body`: { status: sent | failed, notes? }.
    *  Answers the touchpoint; 409 when it is already settled. */
