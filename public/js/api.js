@@ -271,7 +271,8 @@ export const contacts = {
 };
 
 export const signals = {
-  /** `params`: contact_id and/or account_id (both: the signals of either), limit, cursor; newest first. */
+  /** `params`: contact_id and/or account_id (both: the signals of either), people ('true' with
+   *  account_id alone: its people's too, each with `contact_name`), limit, cursor; newest first. */
   list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
   create: (body) => request('POST', '/signals', { body }),
   remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),
@@ -397,7 +398,7 @@ export const pipeline = {
 };
 
 export const opportunities = {
-  /** `params`: status, contact_id, owner, limit, cursor; answers `{ items, next_cursor }`. */
+  /** `params`: status, contact_id, account_id, owner, limit, cursor; answers `{ items, next_cursor, total }`. */
   list: (params, opts = {}) => request('GET', '/opportunities', { ...opts, query: params }),
   /** `body`: { contact_id, reply_id?, status?, meeting_at?, amount_minor?, currency?, notes? }; 409 when one is open. */
   create: (body) => request('POST', '/opportunities', { body }),
@@ -443,6 +444,8 @@ export const linkedin = {
 };
 
 export const touchpoints = {
+  /** `params`: contact_id or account_id (its people's, each with `contact_name`), limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/touchpoints', { ...opts, query: params }),
   /** Settles an interrupted send (`unknown`); `body`: { status: sent | failed, notes? }.
    *  Answers the touchpoint; 409 when it is already settled. */
   resolve: (id, body) => request('POST', `/touchpoints/${encodeURIComponent(id)}/resolve`, { body }),
@@ -454,6 +457,8 @@ export const prep = {
 };
 
 export const replies = {
+  /** `params`: contact_id or account_id (its people's, each with `contact_name`), intent, limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/replies', { ...opts, query: params }),
   /** `body`: { contact_id, channel, body, subject?, replied_at?, intent? }; answers `{ reply, effects }`. */
   create: (body) => request('POST', '/replies', { body }),
 };

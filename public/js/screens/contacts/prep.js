@@ -213,7 +213,8 @@ export function PrepCard({ state }) {
   </section>`;
 }
 
-function TimelineEntry({ e }) {
+/** One entry of a timeline; `who`, when given, is the person it is about (an account's activity). */
+export function TimelineEntry({ e, who }) {
   const kind = TIMELINE_KINDS[e.kind] || { label: human(e.kind), glyph: '•' };
   return html`<li class=${`timeline-entry timeline-${e.kind}`} data-testid="timeline-entry" data-kind=${e.kind} data-id=${e.id}>
     <span class="timeline-icon" aria-hidden="true">${kind.glyph}</span>
@@ -221,6 +222,7 @@ function TimelineEntry({ e }) {
       <div class="timeline-head">
         <span class=${`badge badge-kind timeline-kind-${e.kind}`}>${kind.label}</span>
         ${e.channel && html`<span class="chip">${e.channel}</span>`}
+        ${who}
         <strong class="timeline-title" data-testid="timeline-title">${titleOf(e)}</strong>
         ${e.status && e.kind !== 'stage' && human(e.status) !== human(e.title) && html`<span class="muted">${human(e.status)}</span>`}
         <span class="timeline-at"><${When} at=${e.at} /></span>
