@@ -257,6 +257,7 @@ export async function expectNav(page, role, what) {
     ...(role === 'viewer' ? [] : ['Import']),
     'Accounts',
     'Opportunities',
+    'LinkedIn',
     ...(role === 'viewer' ? [] : ['Review']),
     'Sequences',
     'Batches',
