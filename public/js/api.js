@@ -272,7 +272,7 @@ export const contacts = {
 
 export const signals = {
   /** `params`: contact_id and/or account_id (both: the signals of either), people ('true' with
-   *  account_id alone: its people's too, each with `contact_name`), limit, cursor; newest first. */
+   *  account_id alone: its people's too, each with `contact_name`, fresh first), limit, cursor; newest first. */
   list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
   create: (body) => request('POST', '/signals', { body }),
   remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),

@@ -1,6 +1,6 @@
 // Browser tests of an account's page beyond its facts: its opportunities (status, amount, the
-// person with a link), its signals and its people's (each person named, newest first, an
-// expired one marked) and its activity (a call, a reply and a meeting of its people, newest
+// person with a link), its signals and its people's (each person named, fresh first and newest
+// first, an expired one marked) and its activity (a call, a reply and a meeting of its people, newest
 // first, in words, each naming the person), with nothing of another account's people; and the
 // page on a phone. The data is made through the API with unique names. Needs OCC_E2E_URL,
 // OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
@@ -30,7 +30,7 @@ async function accountWithActivity(page, stamp) {
   await json(await signal({ account_id: account.id, title: `Raised a round ${stamp}`, occurred_at: '2026-10-01T09:00:00Z' }), 'the account signal');
   await json(await signal({ contact_id: ada.id, kind: 'job_change', title: `Ada promoted ${stamp}`, occurred_at: '2026-10-05T09:00:00Z' }), "Ada's signal");
   await json(
-    await signal({ contact_id: bo.id, title: `Bo spoke ${stamp}`, occurred_at: '2026-09-01T09:00:00Z', expires_at: '2026-09-02T09:00:00Z' }),
+    await signal({ contact_id: bo.id, title: `Bo spoke ${stamp}`, occurred_at: '2026-10-10T09:00:00Z', expires_at: '2026-10-11T09:00:00Z' }),
     "Bo's expired signal",
   );
   await json(await signal({ contact_id: cy.id, title: `Cy elsewhere ${stamp}`, occurred_at: '2026-10-06T09:00:00Z' }), "Cy's signal");
@@ -65,11 +65,12 @@ test("an account's page shows its opportunities, its and its people's signals, a
     await expectText(row.getByTestId('account-opp-contact'), `Ada P${stamp}`, 'its person');
     assert.equal(await row.getByTestId('account-opp-contact').getAttribute('href'), `/contacts/${ada.id}#prep`, "the link to Ada's prep card");
 
-    // Signals: the account's and its people's, newest first, a person's named; none of Cy's.
+    // Signals: the account's and its people's, fresh first (Bo's, the newest, has expired), then
+    // newest first, a person's named; none of Cy's.
     const signals = page.getByTestId('account-signals');
     await expectVisible(signals.getByTestId('signal'), 'the signals');
     const titles = (await signals.getByTestId('signal-title').allTextContents()).map((t) => t.trim());
-    assert.deepEqual(titles, [`Ada promoted ${stamp}`, `Raised a round ${stamp}`, `Bo spoke ${stamp}`], 'newest first, nothing of Cy');
+    assert.deepEqual(titles, [`Ada promoted ${stamp}`, `Raised a round ${stamp}`, `Bo spoke ${stamp}`], 'fresh first, newest first, nothing of Cy');
     const adaSignal = signals.getByTestId('signal').filter({ hasText: `Ada promoted ${stamp}` });
     await expectText(adaSignal.getByTestId('signal-person'), `Ada P${stamp}`, 'the person named');
     assert.equal(await adaSignal.getByTestId('signal-person').getAttribute('href'), `/contacts/${ada.id}`);

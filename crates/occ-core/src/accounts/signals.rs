@@ -15,7 +15,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
-use crate::store::{Conn, from_row};
+use crate::store::{Conn, Row, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "signal";
@@ -241,9 +241,16 @@ pub async fn for_subject(
     page.load(conn, sql, filters, from_row, |s: &Signal| (s.occurred_at.clone(), s.id.clone())).await
 }
 
-/// The signals of an account and of the people who work there, newest first, each of a person
-/// with their name: one range of `idx_signals_account` and one of `idx_signals_contact` per
-/// person, sorted (an account's signals are few).
+/// A signal's place in an account's list: fresh ones (not expired at `:now`) first, then newest
+/// first, as one text (`1` or `0`, then the time), which the cursor holds.
+#[derive(Deserialize)]
+struct FreshKey {
+    fresh_key: String,
+}
+
+/// The signals of an account and of the people who work there, fresh first and newest first
+/// within each, each of a person with their name: one range of `idx_signals_account` and one of
+/// `idx_signals_contact` per person, sorted (an account's signals are few).
 pub async fn of_account_and_people(
     conn: &Conn,
     account_id: &str,
@@ -253,12 +260,15 @@ pub async fn of_account_and_people(
         "SELECT ",
         signal_columns!(),
         ", (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = signals.contact_id) \
-         AS contact_name FROM signals WHERE \
+         AS contact_name, (CASE WHEN expires_at <= :now THEN '0' ELSE '1' END || occurred_at) AS fresh_key \
+         FROM signals WHERE \
          (account_id = :account_id OR contact_id IN (SELECT p.id FROM contacts p WHERE p.account_id = :account_id)) AND ",
-        crate::keyset!(desc "occurred_at", "id")
+        crate::keyset!(desc "(CASE WHEN expires_at <= :now THEN '0' ELSE '1' END || occurred_at)", "id")
     );
     let filters = libsql::named_params! {":account_id": account_id, ":now": now()};
-    page.load(conn, sql, filters, from_row, |s: &Signal| (s.occurred_at.clone(), s.id.clone())).await
+    let decode = |row: &Row| Ok((from_row::<Signal>(row)?, from_row::<FreshKey>(row)?));
+    let page = page.load(conn, sql, filters, decode, |(s, k)| (k.fresh_key.clone(), s.id.clone())).await?;
+    Ok(Page { items: page.items.into_iter().map(|(s, _)| s).collect(), next_cursor: page.next_cursor, total: None })
 }
 
 /// A contact's or an account's signals, newest first; with both, the signals of either (a

@@ -1,5 +1,5 @@
 // The Signals section of an account: the company's own buying signals and those of its people
-// (each naming the person), newest first; expired ones stay listed, dimmed. Signals are added
+// (each naming the person), fresh first and newest first; expired ones follow, dimmed. Signals are added
 // and deleted on the contact's page.
 import { html } from '../../preact.js';
 import { signals as signalsApi } from '../../api.js';
