@@ -1,6 +1,7 @@
 // Browser tests of the Pipeline board: a card dragged to a column the stage machine allows moves
 // there (and stays after a reload), a column it does not allow refuses the drop, the columns
-// empty at load are folded to strips that unfold on a click and still take a drop, the "Move
+// empty at load (and rare stages with few cards) are folded to strips that unfold on a click
+// and still take a drop, "Show all stages" unfolds them, the "Move
 // to…" menu moves a card from the keyboard (Enter/Space open, arrows move, Escape closes), and a
 // move the server refuses (409, the contact moved
 // elsewhere meanwhile) shows the server's message and leaves the card where it was. The board is
@@ -185,6 +186,18 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     assert.equal(await cardIn(page, 'replied_positive', contact.id).count(), 0, 'the card is not in Replied: positive');
     assert.equal(await stageOf(page, contact.id), 'dormant', 'the refused move changed nothing');
     await screenshot(page, 'pipeline-409');
+
+    // Reloaded, the card is in Dormant, a rare stage holding one card: folded, with its count,
+    // and unfolded on a click. "Show all stages" unfolds every column.
+    await page.reload();
+    await expectText(column(page, 'dormant').getByTestId('column-count'), '1', "Dormant's count on its strip");
+    assert.equal(await column(page, 'dormant').getAttribute('data-collapsed'), 'true', 'a rare stage with one card is folded');
+    assert.equal(await cardIn(page, 'dormant', contact.id).count(), 0, 'its card waits behind the strip');
+    await column(page, 'dormant').getByTestId('column-expand').click();
+    await expectVisible(cardIn(page, 'dormant', contact.id), 'the card once Dormant unfolds');
+    await page.getByTestId('unfold-all').click();
+    await expectHidden(page.getByTestId('column-expand'), 'every strip after Show all stages');
+    assert.equal(await page.locator('[data-testid="pipeline-column"][data-collapsed]').count(), 0, 'no column is folded');
   });
 });
 

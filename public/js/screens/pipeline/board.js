@@ -2,8 +2,9 @@
 // priority. A card is dragged to another column to move the contact's stage; only the stages the
 // stage machine allows from its column take the drop (they light up while dragging, the others
 // dim). A "Move to…" menu on each card does the same from the keyboard or on a phone. Viewers,
-// and bdrs on contacts others own, get neither. The columns that were empty when the board
-// loaded are folded to narrow strips (see column.js), so the stages in use fit the screen.
+// and bdrs on contacts others own, get neither. The columns that were quiet when the board
+// loaded (empty, or a rare stage with few cards) are folded to narrow strips (see column.js),
+// so the stages in use fit the screen.
 import { html, useEffect, useRef, useState } from '../../preact.js';
 import { contacts as contactsApi, pipeline as pipelineApi } from '../../api.js';
 import { canEditContact } from '../../access.js';
@@ -20,6 +21,18 @@ import { ownerLabel, useTeam } from '../../owners.js';
 import { Column } from './column.js';
 
 const PER_STAGE = 25;
+/** The stages where a contact's outreach has stopped or turned aside: rarely worked from the board. */
+const RARE_STAGES = ['replied_negative', 'referred', 'dormant', 're_engaged', 'not_interested'];
+
+/**
+ * The columns folded when the board loads: the empty ones, and the rare stages holding few of
+ * the board's contacts (3, or 2% of them on a large board).
+ */
+export function foldedAtLoad(stages) {
+  const total = stages.reduce((n, s) => n + s.count, 0);
+  const few = Math.max(3, Math.round(total * 0.02));
+  return new Set(stages.filter((s) => s.count === 0 || (RARE_STAGES.includes(s.stage) && s.count <= few)).map((s) => s.stage));
+}
 const OWNERS = [
   { value: '', label: 'Everyone' },
   { value: 'me', label: 'Me' },
@@ -55,12 +68,12 @@ export function PipelineScreen({ location, user }) {
   const [board, setBoard] = useState(null);
   const [dragging, setDragging] = useState(null);
   const [busyId, setBusyId] = useState(null);
-  // The folded columns: those empty when the board loaded, until someone unfolds them.
+  // The folded columns: those quiet when the board loaded, until someone unfolds them.
   const [folded, setFolded] = useState(() => new Set());
   useEffect(() => {
     if (!state.data) return;
     setBoard(state.data);
-    setFolded(new Set(state.data.stages.filter((s) => s.count === 0).map((s) => s.stage)));
+    setFolded(foldedAtLoad(state.data.stages));
   }, [state.data]);
   // The column "Go to stage" chose, scrolled to once it has unfolded.
   const [jump, setJump] = useState(null);
@@ -121,6 +134,9 @@ export function PipelineScreen({ location, user }) {
         ${board.stages.some((s) => s.contacts.some(canMove))
           ? ' Drag a card to a highlighted column, or use its “Move to…” menu.'
           : ''}
+        ${folded.size > 0 &&
+        html` ${formatInt(folded.size)} quiet ${folded.size === 1 ? 'stage is' : 'stages are'} folded.
+          <button type="button" class="board-unfold" onClick=${() => setFolded(new Set())} data-testid="unfold-all">Show all stages</button>`}
       </p>
       ${phone &&
       html`<div class="toolbar">

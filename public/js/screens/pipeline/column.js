@@ -1,6 +1,6 @@
 // A column of the Pipeline board and its cards. A card is dragged to another column, or moved
 // with its "Move to…" menu (the stages the stage machine allows from its column). A column the
-// team rarely uses (empty when the board loaded) is folded to a narrow strip with its name and
+// team rarely uses (empty, or a rare stage with few cards, when the board loaded) is folded to a narrow strip with its name and
 // count; a click (or Enter) unfolds it, and it still takes a drop while folded, unfolding then.
 import { html, useEffect, useState } from '../../preact.js';
 import { navigate, withQuery } from '../../router.js';
