@@ -170,6 +170,11 @@ async fn lists_give_their_total_where_it_is_exact_and_cheap_and_leave_it_out_els
     );
     created(&app, "/api/v1/batches", json!({"name": "Top", "contact_ids": [people[0]["id"]]})).await;
     assert_eq!(app.get("/api/v1/batches").await.body["total"], 1);
+    for address in ["a@one.example", "b@one.example", "c@two.example"] {
+        created(&app, "/api/v1/suppression", json!({"email": address})).await;
+    }
+    assert_eq!(app.get("/api/v1/suppression?limit=1").await.body["total"], 3);
+    assert_eq!(app.get("/api/v1/suppression?q=b").await.body["total"], 1, "counted with the search");
     let users = app.get("/api/v1/users").await;
     assert_eq!(users.body["total"].as_i64(), Some(field(&users.body, "id").len() as i64));
 
