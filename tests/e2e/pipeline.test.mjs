@@ -173,6 +173,11 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     await page.keyboard.press('Enter');
     await expectVisible(cardIn(page, 'replied', contact.id), 'the card in Replied after choosing it in the menu');
     await expectHidden(menu, 'the menu closed after the choice');
+    await page.waitForFunction(
+      (id) => document.activeElement === document.querySelector(`[data-stage="replied"] [data-contact-id="${id}"] [data-testid="card-move"]`),
+      contact.id,
+      { timeout: 10_000 },
+    );
     assert.equal(await stageOf(page, contact.id), 'replied', 'the server has the contact in replied');
 
     // Meanwhile someone moves the contact to Dormant: the stale board's drop is refused (409)

@@ -92,7 +92,15 @@ export function PipelineScreen({ location, user }) {
   const canMove = (c) => canEditContact(user, c);
   const transitions = (board && board.transitions) || {};
 
-  const onMove = async (contact, to) => {
+  // After a move from the keyboard, the focus follows the card to its new column.
+  const [focusCard, setFocusCard] = useState(null);
+  useEffect(() => {
+    const el = focusCard && boardRef.current && boardRef.current.querySelector(`[data-contact-id="${focusCard.id}"] [data-testid="card-move"]`);
+    if (el) el.focus();
+  }, [focusCard]);
+
+  /** Moves `contact` to `to`; `fromMenu`: chosen in its menu, so the focus follows the card. */
+  const onMove = async (contact, to, fromMenu = false) => {
     const from = contact.stage || board.stages.find((s) => s.contacts.some((c) => c.id === contact.id))?.stage;
     if (busyId) return;
     setBusyId(contact.id);
@@ -100,6 +108,7 @@ export function PipelineScreen({ location, user }) {
       const updated = await contactsApi.setStage(contact.id, { stage: to });
       setBoard((b) => moveOnBoard(b, updated, from));
       fold(updated.stage, false);
+      if (fromMenu) setFocusCard({ id: updated.id });
       toast(`${contactName(updated)} moved to ${labelOf(STAGES, updated.stage)}`);
     } catch (e) {
       // The card stays where it was; the server says why.

@@ -43,7 +43,7 @@ function Card({ contact, stage, allowed, movable, busy, onMove, onDragStart, onD
       emptyLabel="No moves"
       items=${allowed.map((s) => ({ value: s, label: labelOf(STAGES, s) }))}
       disabled=${busy}
-      onSelect=${(to) => onMove(contact, to)}
+      onSelect=${(to) => onMove(contact, to, true)}
       testid="card-move"
     />`}
   </li>`;
