@@ -144,8 +144,7 @@ export function PipelineScreen({ location, user }) {
           ? ' Drag a card to a highlighted column, or use its “Move to…” menu.'
           : ''}
         ${folded.size > 0 &&
-        html` ${formatInt(folded.size)} quiet ${folded.size === 1 ? 'stage is' : 'stages are'} folded.
-          <button type="button" class="board-unfold" onClick=${() => setFolded(new Set())} data-testid="unfold-all">Show all stages</button>`}
+        html` ${formatInt(folded.size)} quiet ${folded.size === 1 ? 'stage is' : 'stages are'} folded.${' '}<button type="button" class="board-unfold" onClick=${() => setFolded(new Set())} data-testid="unfold-all">Show all stages</button>`}
       </p>
       ${phone &&
       html`<div class="toolbar">
