@@ -271,7 +271,8 @@ export const contacts = {
 };
 
 export const signals = {
-  /** `params`: contact_id and/or account_id (both: the signals of either), limit, cursor; newest first. */
+  /** `params`: contact_id and/or account_id (both: the signals of either), people ('true' with
+   *  account_id alone: its people's too, each with `contact_name`, fresh first), limit, cursor; newest first. */
   list: (params, opts = {}) => request('GET', '/signals', { ...opts, query: params }),
   create: (body) => request('POST', '/signals', { body }),
   remove: (id) => request('DELETE', `/signals/${encodeURIComponent(id)}`),
@@ -399,7 +400,7 @@ export const pipeline = {
 };
 
 export const opportunities = {
-  /** `params`: status, contact_id, owner, limit, cursor; answers `{ items, next_cursor }`. */
+  /** `params`: status, contact_id, account_id, owner, limit, cursor; answers `{ items, next_cursor, total }`. */
   list: (params, opts = {}) => request('GET', '/opportunities', { ...opts, query: params }),
   /** `body`: { contact_id, reply_id?, status?, meeting_at?, amount_minor?, currency?, notes? }; 409 when one is open. */
   create: (body) => request('POST', '/opportunities', { body }),
@@ -438,9 +439,17 @@ export const queue = {
   skip: (item, body = {}) => request('POST', `/queue/${itemPath(item)}/skip`, { body }),
 };
 
+export const linkedin = {
+  /** `params`: scope (mine | team), days (1-90); answers `{ scope, limits, today, this_week, period, days,
+   *  acceptance_rate, daily: [[day, kind, count]] }`, the counts by kind of LinkedIn event. */
+  stats: (params, opts = {}) => request('GET', '/linkedin/stats', { ...opts, query: params }),
+};
+
 export const touchpoints = {
   /** A touch done by hand; `body`: { contact_id, kind, call_outcome?, duration_seconds?, notes?, idempotency_key } or { draft_id }. */
   create: (body) => request('POST', '/touchpoints', { body }),
+  /** `params`: contact_id or account_id (its people's, each with `contact_name`), limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/touchpoints', { ...opts, query: params }),
   /** Settles an interrupted send (`unknown`); `body`: { status: sent | failed, notes? }.
    *  Answers the touchpoint; 409 when it is already settled. */
   resolve: (id, body) => request('POST', `/touchpoints/${encodeURIComponent(id)}/resolve`, { body }),
@@ -452,6 +461,8 @@ export const prep = {
 };
 
 export const replies = {
+  /** `params`: contact_id or account_id (its people's, each with `contact_name`), intent, limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/replies', { ...opts, query: params }),
   /** `body`: { contact_id, channel, body, subject?, replied_at?, intent? }; answers `{ reply, effects }`. */
   create: (body) => request('POST', '/replies', { body }),
   get: (id, opts) => request('GET', `/replies/${encodeURIComponent(id)}`, opts),

@@ -35,6 +35,7 @@ import { BatchCreateScreen } from './screens/outreach/batch-form.js';
 import { BatchDetailScreen } from './screens/outreach/batch-detail.js';
 import { TodayScreen } from './screens/today/today.js';
 import { RepliesScreen } from './screens/replies/replies.js';
+import { LinkedinScreen } from './screens/linkedin/linkedin.js';
 
 // The start page is Today; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
@@ -58,6 +59,7 @@ const ROUTES = [
   { path: '/contacts/:id/edit', screen: ContactEditScreen, title: 'Edit contact', allow: canWriteContacts },
   { path: '/pipeline', screen: PipelineScreen, title: 'Pipeline', key: 'pipeline' },
   { path: '/opportunities', screen: OpportunitiesScreen, title: 'Opportunities', key: 'opportunities' },
+  { path: '/linkedin', screen: LinkedinScreen, title: 'LinkedIn', key: 'linkedin' },
   { path: '/import', screen: ImportStartScreen, title: 'Import', allow: canWriteContacts },
   { path: '/import/:id', screen: ImportJobScreen, title: 'Import', allow: canWriteContacts },
   { path: '/review', screen: ReviewScreen, title: 'Review', allow: canReviewDrafts },

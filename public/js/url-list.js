@@ -30,13 +30,16 @@ export function urlList(location, read, url) {
     navigate(url({ ...filters, cursor }), { state: { cursors } });
   };
 
-  /** A loaded page of `count` items of `pageSize`, `next` the cursor after it; `one`/`many` name the items. */
-  const pager = ({ count, next, pageSize, busy, one, many }) => ({
+  /** A loaded page of `count` items of `pageSize`, `next` the cursor after it, `total` the list's
+   *  size when the server says it; `one`/`many` name the items. */
+  const pager = ({ count, next, total, pageSize, busy, one, many }) => ({
     label: pagerLabel({
       count,
       first: prevCursors.length * pageSize + 1,
       onlyPage: !filters.cursor && !next,
       known: !filters.cursor || prevCursors.length > 0,
+      total,
+      hasNext: Boolean(next),
       one,
       many,
     }),

@@ -2,6 +2,7 @@
 //! database, in the mode `OCC_TEST_DB` selects (`file`, the default, or `remote`).
 
 mod access;
+mod account_lists;
 mod accounts;
 mod answers;
 mod backup;

@@ -283,6 +283,14 @@ test('an admin creates a viewer in Settings → Users, and the viewer gets no wr
       assert.equal(await page.getByTestId('add-step').count(), 0, 'a viewer gets no Add step button');
     }
 
+    // LinkedIn: the team's numbers and tasks, with no Mine/Team toggle and no task actions.
+    await page.goto(`${BASE}/linkedin`);
+    await expectVisible(page.getByTestId('linkedin-stats'), "LinkedIn's numbers, which a viewer may read");
+    assert.equal(await page.getByTestId('linkedin-stats').getAttribute('data-scope'), 'team', "a viewer sees the team's");
+    assert.equal(await page.getByTestId('scope-toggle').count(), 0, 'a viewer gets no Mine/Team toggle');
+    await expectVisible(page.locator('[data-testid="linkedin-tasks-list"], [data-testid="linkedin-tasks-empty"]'), 'the tasks');
+    assert.equal(await page.getByTestId('item-done').count(), 0, 'a viewer gets no Mark done');
+
     for (const path of ['/audit', '/settings/users', `/accounts/${accountId}/edit`, '/review', '/sequences/new']) {
       await page.goto(`${BASE}${path}`);
       await expectVisible(page.getByTestId('forbidden'), `the not-allowed state on ${path}`);

@@ -257,11 +257,13 @@ export async function expectNav(page, role, what) {
   const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
   const expected = [
     'Today',
+    'Replies',
     'Contacts',
     'Pipeline',
     ...(role === 'viewer' ? [] : ['Import']),
     'Accounts',
     'Opportunities',
+    'LinkedIn',
     ...(role === 'viewer' ? [] : ['Review']),
     'Sequences',
     'Batches',

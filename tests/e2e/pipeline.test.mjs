@@ -1,6 +1,9 @@
 // Browser tests of the Pipeline board: a card dragged to a column the stage machine allows moves
-// there (and stays after a reload), a column it does not allow refuses the drop, the "Move to…"
-// list moves a card from the keyboard, and a move the server refuses (409, the contact moved
+// there (and stays after a reload), a column it does not allow refuses the drop, the columns
+// empty at load (and rare stages with few cards) are folded to strips that unfold on a click
+// and still take a drop, "Show all stages" unfolds them, the "Move
+// to…" menu moves a card from the keyboard (Enter/Space open, arrows move, Escape closes), and a
+// move the server refuses (409, the contact moved
 // elsewhere meanwhile) shows the server's message and leaves the card where it was. The board is
 // filtered to the contacts of a teammate made for the test, so other data cannot crowd it. Needs
 // OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an admin, such as the demo user); see
@@ -11,6 +14,7 @@ import {
   BASE,
   PHONE,
   api,
+  expectHidden,
   expectNoSidewaysScroll,
   expectText,
   expectVisible,
@@ -44,6 +48,11 @@ async function teammateWithContact(page, stamp, role = 'bdr') {
 
 const column = (page, stage) => page.locator(`[data-testid="pipeline-column"][data-stage="${stage}"]`);
 const cardIn = (page, stage, id) => column(page, stage).locator(`[data-testid="pipeline-card"][data-contact-id="${id}"]`);
+
+/** The values of the menu's items, in order. */
+const menuValues = (menu) => menu.getByRole('menuitem').evaluateAll((items) => items.map((i) => i.dataset.value));
+/** The value of the focused menu item (null when focus is elsewhere). */
+const focusedValue = (page) => page.evaluate(() => document.activeElement && document.activeElement.dataset.value);
 
 async function stageOf(page, id) {
   return (await json(await api(page, 'GET', `/contacts/${id}`), 'reading the contact')).stage;
@@ -93,6 +102,21 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     await expectVisible(cardIn(page, 'sequencing', contact.id), 'the contact on the board in Sequencing');
     await expectText(column(page, 'sequencing').getByTestId('column-count'), '1', "Sequencing's count");
     await expectText(cardIn(page, 'sequencing', contact.id).getByTestId('card-name'), `Board ${stamp}`, 'the card shows the name');
+
+    // The teammate's empty columns are folded to strips; one unfolds on a click and folds back.
+    assert.equal(await column(page, 'sequencing').getAttribute('data-collapsed'), null, 'Sequencing, which has a card, is open');
+    for (const stage of ['new', 'touched', 'break_up_sent', 'not_interested']) {
+      assert.equal(await column(page, stage).getAttribute('data-collapsed'), 'true', `the empty ${stage} column is folded`);
+    }
+    const folded = await column(page, 'researched').boundingBox();
+    const open = await column(page, 'sequencing').boundingBox();
+    assert.ok(folded.width < open.width / 3, `a folded column is a narrow strip (${folded.width} px beside ${open.width} px)`);
+    await expectText(column(page, 'researched').getByTestId('column-count'), '0', "a folded column's count");
+    await column(page, 'researched').getByTestId('column-expand').click();
+    await expectVisible(column(page, 'researched').getByText('No contacts'), 'the unfolded empty column');
+    assert.equal(await column(page, 'researched').getByTestId('column-collapse').getAttribute('aria-expanded'), 'true');
+    await column(page, 'researched').getByTestId('column-collapse').click();
+    await expectVisible(column(page, 'researched').getByTestId('column-expand'), 'the column folded again');
     await scrollBoardTo(page, 'touched');
 
     // Touched is not a move from Sequencing: it is dimmed while dragging and takes no drop.
@@ -105,9 +129,11 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     assert.equal(await cardIn(page, 'touched', contact.id).count(), 0, 'the card is not in Touched');
     assert.equal(await stageOf(page, contact.id), 'sequencing', 'the server still has the contact in sequencing');
 
-    // Break-up sent is allowed: the card moves, the counts follow, the server agrees.
+    // Break-up sent (folded) is allowed: the card moves, the column unfolds, the counts follow,
+    // the server agrees.
     await dragCard(page, cardIn(page, 'sequencing', contact.id), 'break_up_sent');
     await expectVisible(cardIn(page, 'break_up_sent', contact.id), 'the card in Break-up sent after the drop');
+    assert.equal(await column(page, 'break_up_sent').getAttribute('data-collapsed'), null, 'the column unfolded to show the card');
     assert.equal(await cardIn(page, 'sequencing', contact.id).count(), 0, 'the card left Sequencing');
     await expectText(column(page, 'break_up_sent').getByTestId('column-count'), '1', "Break-up sent's count after the move");
     await expectText(column(page, 'sequencing').getByTestId('column-count'), '0', "Sequencing's count after the move");
@@ -118,16 +144,40 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     await expectVisible(cardIn(page, 'break_up_sent', contact.id), 'the card still in Break-up sent after a reload');
     assert.equal(await cardIn(page, 'sequencing', contact.id).count(), 0, 'not back in Sequencing after a reload');
 
-    // The keyboard way: the card's "Move to…" list offers only the allowed stages.
-    const select = cardIn(page, 'break_up_sent', contact.id).getByTestId('card-move');
-    const offered = (await select.locator('option').evaluateAll((os) => os.map((o) => o.value))).filter(Boolean);
+    // The keyboard way: the card's "Move to…" menu offers only the allowed stages.
+    const button = cardIn(page, 'break_up_sent', contact.id).getByTestId('card-move');
+    const menu = page.getByTestId('card-move-menu');
+    assert.equal(await button.getAttribute('aria-haspopup'), 'menu');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expectVisible(menu, 'the menu opened with Enter');
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
     assert.deepEqual(
-      offered,
+      await menuValues(menu),
       ['replied', 'replied_positive', 'replied_negative', 'referred', 'meeting_booked', 'dormant', 'not_interested'],
       'the moves offered from Break-up sent',
     );
-    await select.selectOption('replied');
-    await expectVisible(cardIn(page, 'replied', contact.id), 'the card in Replied after choosing it in the list');
+    assert.equal(await focusedValue(page), 'replied', 'the first choice has the focus');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedValue(page), 'replied_positive', 'ArrowDown moves to the next choice');
+    await page.keyboard.press('End');
+    assert.equal(await focusedValue(page), 'not_interested', 'End moves to the last choice');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedValue(page), 'replied', 'ArrowDown wraps to the first');
+    await page.keyboard.press('Escape');
+    await expectHidden(menu, 'the menu closed with Escape');
+    assert.equal(await button.evaluate((b) => b === document.activeElement), true, 'Escape gives the focus back to the button');
+    assert.equal(await stageOf(page, contact.id), 'break_up_sent', 'closing the menu moved nothing');
+    await page.keyboard.press(' ');
+    await expectVisible(menu, 'the menu opened with Space');
+    await page.keyboard.press('Enter');
+    await expectVisible(cardIn(page, 'replied', contact.id), 'the card in Replied after choosing it in the menu');
+    await expectHidden(menu, 'the menu closed after the choice');
+    await page.waitForFunction(
+      (id) => document.activeElement === document.querySelector(`[data-stage="replied"] [data-contact-id="${id}"] [data-testid="card-move"]`),
+      contact.id,
+      { timeout: 10_000 },
+    );
     assert.equal(await stageOf(page, contact.id), 'replied', 'the server has the contact in replied');
 
     // Meanwhile someone moves the contact to Dormant: the stale board's drop is refused (409)
@@ -141,6 +191,18 @@ test('a card dragged to an allowed column moves and stays there; a column the ma
     assert.equal(await cardIn(page, 'replied_positive', contact.id).count(), 0, 'the card is not in Replied: positive');
     assert.equal(await stageOf(page, contact.id), 'dormant', 'the refused move changed nothing');
     await screenshot(page, 'pipeline-409');
+
+    // Reloaded, the card is in Dormant, a rare stage holding one card: folded, with its count,
+    // and unfolded on a click. "Show all stages" unfolds every column.
+    await page.reload();
+    await expectText(column(page, 'dormant').getByTestId('column-count'), '1', "Dormant's count on its strip");
+    assert.equal(await column(page, 'dormant').getAttribute('data-collapsed'), 'true', 'a rare stage with one card is folded');
+    assert.equal(await cardIn(page, 'dormant', contact.id).count(), 0, 'its card waits behind the strip');
+    await column(page, 'dormant').getByTestId('column-expand').click();
+    await expectVisible(cardIn(page, 'dormant', contact.id), 'the card once Dormant unfolds');
+    await page.getByTestId('unfold-all').click();
+    await expectHidden(page.getByTestId('column-expand'), 'every strip after Show all stages');
+    assert.equal(await page.locator('[data-testid="pipeline-column"][data-collapsed]').count(), 0, 'no column is folded');
   });
 });
 
@@ -159,11 +221,11 @@ test('a viewer sees the board with no drag and no move list', { timeout: 60_000 
     const card = cardIn(page, 'new', contact.id);
     await expectVisible(card, 'the card, which a viewer may read');
     assert.equal(await card.getAttribute('draggable'), 'false', 'a viewer cannot drag a card');
-    assert.equal(await page.getByTestId('card-move').count(), 0, 'a viewer gets no Move to… list');
+    assert.equal(await page.getByTestId('card-move').count(), 0, 'a viewer gets no Move to… menu');
   });
 });
 
-test('the board fits a phone: columns scroll inside the board, and a card moves with its list', { timeout: 60_000 }, async () => {
+test('the board fits a phone: columns scroll inside the board, and a card moves with its menu', { timeout: 60_000 }, async () => {
   const stamp = uniqueStamp();
   await withPage('pipeline-phone', { viewport: PHONE, mobile: true }, async (page) => {
     const { user, contact } = await teammateWithContact(page, stamp);
@@ -177,7 +239,9 @@ test('the board fits a phone: columns scroll inside the board, and a card moves 
       const col = board.querySelector('[data-stage="touched"]');
       return Math.abs(col.getBoundingClientRect().left - board.getBoundingClientRect().left) < 4;
     }, null, { timeout: 5000 });
-    await cardIn(page, 'new', contact.id).getByTestId('card-move').selectOption('touched');
+    assert.equal(await column(page, 'touched').getAttribute('data-collapsed'), null, 'the folded column chosen in the list unfolds');
+    await cardIn(page, 'new', contact.id).getByTestId('card-move').click();
+    await page.getByTestId('card-move-menu').getByRole('menuitem', { name: 'Touched' }).click();
     await expectVisible(cardIn(page, 'touched', contact.id), 'the card in Touched after choosing it on a phone');
     assert.equal(await stageOf(page, contact.id), 'touched', 'the server has the contact in touched');
     await screenshot(page, 'pipeline-phone');

@@ -48,13 +48,18 @@ export function DataTable({ columns, rows, rowKey = (r) => r.id, rowHref, captio
 
 /**
  * The pager's label for a page of `count` items whose first is item `first` (from 1): "No more
- * <many>" past the end, "3 <many>" (or "1 <one>") when it is the only page, "26–50" otherwise,
- * or "25 <many>" when where the page starts is not `known` (a link that carried a cursor).
+ * <many>" past the end, "3 <many>" (or "1 <one>") when it is the only page, "26–50 of 1,529"
+ * with the list's `total` when the server knows it, "51–73 of 73" on the last page (`hasNext`
+ * false), "26–50 of many" otherwise, or "25 <many>" when where the page starts is not `known`
+ * (a link that carried a cursor).
  */
-export function pagerLabel({ count, first, onlyPage, known = true, one, many }) {
+export function pagerLabel({ count, first, onlyPage, known = true, total = null, hasNext = true, one, many }) {
   if (!count) return `No more ${many}`;
   if (onlyPage) return `${formatInt(count)} ${count === 1 ? one : many}`;
-  return known ? `${formatInt(first)}–${formatInt(first + count - 1)}` : `${count} ${many}`;
+  if (!known) return `${count} ${many}`;
+  const last = first + count - 1;
+  const of = typeof total === 'number' ? formatInt(total) : hasNext ? 'many' : formatInt(last);
+  return `${formatInt(first)}–${formatInt(last)} of ${of}`;
 }
 
 export function Pager({ label, hasPrev, hasNext, onPrev, onNext, busy }) {

@@ -302,5 +302,6 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
     Ok(Page {
         items: page.items.into_iter().map(|(account, _)| account.into()).collect(),
         next_cursor: page.next_cursor,
+        total: None,
     })
 }

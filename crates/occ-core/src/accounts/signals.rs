@@ -15,7 +15,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, Keyset, Page, Query, RequestMeta, Routes};
-use crate::store::{Conn, from_row};
+use crate::store::{Conn, Row, from_row};
 use crate::validate::Check;
 
 const ENTITY: &str = "signal";
@@ -46,6 +46,10 @@ pub struct Signal {
     /// Past its expiry: shown, but no longer counted.
     pub expired: bool,
     pub created_at: String,
+    /// The person it is about, by name, in an account's list with its people's signals
+    /// (`people=true`); absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
 }
 
 /// The columns of a [`Signal`], `expired` as of `:now`.
@@ -237,10 +241,42 @@ pub async fn for_subject(
     page.load(conn, sql, filters, from_row, |s: &Signal| (s.occurred_at.clone(), s.id.clone())).await
 }
 
+/// A signal's place in an account's list: fresh ones (not expired at `:now`) first, then newest
+/// first, as one text (`1` or `0`, then the time), which the cursor holds.
+#[derive(Deserialize)]
+struct FreshKey {
+    fresh_key: String,
+}
+
+/// The signals of an account and of the people who work there, fresh first and newest first
+/// within each, each of a person with their name: one range of `idx_signals_account` and one of
+/// `idx_signals_contact` per person, sorted (an account's signals are few).
+pub async fn of_account_and_people(
+    conn: &Conn,
+    account_id: &str,
+    page: &Keyset<(String, String)>,
+) -> AppResult<Page<Signal>> {
+    let sql = concat!(
+        "SELECT ",
+        signal_columns!(),
+        ", (SELECT trim(c.first_name || ' ' || coalesce(c.last_name, '')) FROM contacts c WHERE c.id = signals.contact_id) \
+         AS contact_name, (CASE WHEN expires_at <= :now THEN '0' ELSE '1' END || occurred_at) AS fresh_key \
+         FROM signals WHERE \
+         (account_id = :account_id OR contact_id IN (SELECT p.id FROM contacts p WHERE p.account_id = :account_id)) AND ",
+        crate::keyset!(desc "(CASE WHEN expires_at <= :now THEN '0' ELSE '1' END || occurred_at)", "id")
+    );
+    let filters = libsql::named_params! {":account_id": account_id, ":now": now()};
+    let decode = |row: &Row| Ok((from_row::<Signal>(row)?, from_row::<FreshKey>(row)?));
+    let page = page.load(conn, sql, filters, decode, |(s, k)| (k.fresh_key.clone(), s.id.clone())).await?;
+    Ok(Page { items: page.items.into_iter().map(|(s, _)| s).collect(), next_cursor: page.next_cursor, total: None })
+}
+
 /// A contact's or an account's signals, newest first; with both, the signals of either (a
-/// contact's own and its company's).
+/// contact's own and its company's). `people=true` with `account_id` alone adds the signals of
+/// the account's people, each with the person's name.
 #[utoipa::path(get, path = "/api/v1/signals", tag = "signals",
     params(("contact_id" = Option<String>, Query), ("account_id" = Option<String>, Query),
+        ("people" = Option<bool>, Query, description = "With account_id alone: also its people's signals"),
         crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<Signal>), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
@@ -251,9 +287,24 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     if contact_id.is_none() && account_id.is_none() && c.0.is_empty() {
         c.fail("contact_id", "required", "give contact_id or account_id");
     }
+    let people = match q.one("people").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            c.fail("people", "format", "must be true or false");
+            false
+        }
+    };
+    if people && (contact_id.is_some() || account_id.is_none()) && !c.failed("people") {
+        c.fail("people", "with", "goes with account_id alone");
+    }
     c.finish(())?;
     let page = Keyset::last_of(q)?;
-    http::ok(&for_subject(&ctx.conn().await?, contact_id.as_deref(), account_id.as_deref(), &page).await?)
+    let conn = ctx.conn().await?;
+    match account_id.as_deref() {
+        Some(account) if people => http::ok(&of_account_and_people(&conn, account, &page).await?),
+        _ => http::ok(&for_subject(&conn, contact_id.as_deref(), account_id.as_deref(), &page).await?),
+    }
 }
 
 /// Delete a signal (managers and admins, as for any record).

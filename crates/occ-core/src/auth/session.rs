@@ -267,7 +267,7 @@ pub(crate) async fn list_sessions(ctx: &Ctx, req: Request<Bytes>) -> AppResult<R
             },
         )
         .await?;
-    http::ok(&Page { items, next_cursor: None })
+    http::ok(&Page::whole(items))
 }
 
 /// How many sessions ended.

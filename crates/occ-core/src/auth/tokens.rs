@@ -217,7 +217,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             decode,
         )
         .await?;
-    http::ok(&Page { items, next_cursor: None })
+    http::ok(&Page::whole(items))
 }
 
 /// Revoke a token: one's own, or anyone's for an admin. It stops working at once.

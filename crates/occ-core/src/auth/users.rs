@@ -200,9 +200,13 @@ pub async fn update_user(
 
 /// One page of users, in creation order (one call).
 pub async fn list_users(conn: &Conn, page: &Keyset<String>) -> AppResult<Page<User>> {
-    let sql =
-        concat!("SELECT ", user_columns!(), " FROM users WHERE id > coalesce(:after, '') ORDER BY id LIMIT :fetch");
-    page.load(conn, sql, (), from_row, |u: &User| u.id.clone()).await
+    // A team's users are few: the page's rows carry their count.
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        ", (SELECT count(*) FROM users) AS total FROM users WHERE id > coalesce(:after, '') ORDER BY id LIMIT :fetch"
+    );
+    page.load_counted(conn, sql, (), from_row, |u: &User| u.id.clone()).await
 }
 
 /// `POST /api/v1/users`.

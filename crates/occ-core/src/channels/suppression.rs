@@ -320,19 +320,31 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let kind = q.closed::<SuppressionKind>("kind")?;
     let reason = q.closed::<SuppressionReason>("reason")?;
     let page = Keyset::last_of(q)?;
-    // A prefix search walks the (kind, value) index range of each kind.
+    // A prefix search walks the (kind, value) index range of each kind. The list is a team's
+    // bounces, complaints and opt-outs, small enough that the page's rows carry its count.
+    macro_rules! entry_filters {
+        () => {
+            "(:kind IS NULL OR kind = :kind) AND (:reason IS NULL OR reason = :reason) \
+             AND (:prefix IS NULL OR (value >= :prefix AND value < :prefix || x'f48fbfbf'))"
+        };
+    }
     let sql = concat!(
         "SELECT ",
         entry_columns!(),
-        " FROM email_suppression WHERE (:kind IS NULL OR kind = :kind) AND (:reason IS NULL OR reason = :reason) \
-         AND (:prefix IS NULL OR (value >= :prefix AND value < :prefix || x'f48fbfbf')) AND ",
+        ", (SELECT count(*) FROM email_suppression WHERE ",
+        entry_filters!(),
+        ") AS total FROM email_suppression WHERE ",
+        entry_filters!(),
+        " AND ",
         crate::keyset!(desc "created_at", "id")
     );
     let filters = libsql::named_params! {
         ":kind": kind.map(SuppressionKind::as_str), ":reason": reason.map(SuppressionReason::as_str), ":prefix": prefix,
     };
     let conn = ctx.conn().await?;
-    http::ok(&page.load(&conn, sql, filters, from_row::<Entry>, |e| (e.created_at.clone(), e.id.clone())).await?)
+    http::ok(
+        &page.load_counted(&conn, sql, filters, from_row::<Entry>, |e| (e.created_at.clone(), e.id.clone())).await?,
+    )
 }
 
 /// Lift an entry (admins; audited). An erased person's hash is never lifted (409).

@@ -163,5 +163,5 @@ pub(crate) async fn score_history(ctx: &Ctx, req: Request<Bytes>) -> AppResult<R
         return Err(AppError::NotFound(repo::ENTITY));
     }
     let items: Vec<ScorePoint> = rows.into_iter().flatten().collect();
-    http::ok(&Page { items, next_cursor: None })
+    http::ok(&Page::whole(items))
 }

@@ -90,6 +90,22 @@ fn flag(q: &mut Query, name: &'static str) -> AppResult<Option<bool>> {
 }
 
 impl Filters {
+    /// Whether the list's total can be read from the counts per owner and stage: no filter but
+    /// stages and an owner.
+    fn countable(&self) -> bool {
+        self.account_id.is_none()
+            && self.statuses.is_empty()
+            && self.seniorities.is_empty()
+            && self.departments.is_empty()
+            && self.industries.is_empty()
+            && self.min_priority.is_none()
+            && self.has_email.is_none()
+            && self.has_linkedin.is_none()
+            && self.touched_since.is_none()
+            && self.touched_before.is_none()
+            && self.q.is_none()
+    }
+
     /// Reads the filters from a query string; `me` is the caller (for `owner=me`).
     pub fn read(q: &mut Query, me: &str) -> AppResult<Self> {
         let owner = match q.one("owner").as_deref() {
@@ -162,9 +178,22 @@ macro_rules! contact_filters {
     };
 }
 
+/// The list's total, folded into its statement (no round trip of its own): from the counts per
+/// owner and stage that triggers keep (migration 0004) when the only filters are stages and an
+/// owner (`:countable`), so it reads a few dozen rows; NULL otherwise, where an exact count would
+/// read every matching contact.
+macro_rules! contact_total {
+    () => {
+        ", CASE WHEN :countable THEN (SELECT coalesce(sum(k.n), 0) FROM contact_stage_counts k \
+         WHERE (:stages IS NULL OR k.stage IN (SELECT value FROM json_each(:stages))) \
+         AND (:owner_kind IS NULL OR k.owner_key = coalesce(:owner_id, ''))) END AS total"
+    };
+}
+
 const BY_PRIORITY: &str = concat!(
     "SELECT ",
     contact_columns!(),
+    contact_total!(),
     ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
     " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
@@ -173,6 +202,7 @@ const BY_PRIORITY: &str = concat!(
 const BY_PRIORITY_REVERSED: &str = concat!(
     "SELECT ",
     contact_columns!(),
+    contact_total!(),
     ", priority_score AS sort_key FROM contacts WHERE ",
     contact_filters!(),
     " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
@@ -183,6 +213,7 @@ macro_rules! by_time {
         concat!(
             "SELECT ",
             contact_columns!(),
+            contact_total!(),
             ", ",
             $key,
             " AS sort_key FROM contacts WHERE ",
@@ -232,7 +263,9 @@ pub async fn list(
         Some(Owner::Nobody) => (Some("nobody"), None),
         Some(Owner::User(id)) => (Some("user"), Some(id.as_str())),
     };
+    let countable = filters.countable();
     let filters = named_params! {
+                ":countable": i64::from(countable),
                 ":account_id": filters.account_id.as_deref(),
                 ":stages": json_list(&filters.stages)?, ":statuses": json_list(&filters.statuses)?,
                 ":seniorities": json_list(&filters.seniorities)?, ":departments": json_list(&filters.departments)?,
@@ -245,8 +278,12 @@ pub async fn list(
     };
     let decode = |row: &Row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?));
     let key = |(contact, key): &(Contact, SortKey)| Cursor(key.sort_key.clone(), contact.id.clone());
-    let page = page.load(conn, statement(sort, descending), filters, decode, key).await?;
-    Ok(Page { items: page.items.into_iter().map(|(c, _)| c).collect(), next_cursor: page.next_cursor })
+    let page = page.load_counted(conn, statement(sort, descending), filters, decode, key).await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(c, _)| c).collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
 }
 
 /// Reads sort, limit and cursor.

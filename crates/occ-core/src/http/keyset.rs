@@ -14,13 +14,13 @@
 //! ```
 
 use libsql::params::{IntoParams, Params};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::extract::Query;
 use super::respond::{Page, cursor, limit};
 use crate::error::{AppError, AppResult};
-use crate::store::{Conn, Row};
+use crate::store::{Conn, Row, from_row};
 
 /// The end of a list's statement for a [`Keyset`]: rows after the cursor's key in the list's
 /// order, one more than a page. `keyset!(desc "created_at", "id")` for newest first on a time
@@ -130,6 +130,31 @@ impl<K: Key> Keyset<K> {
         params.push((":fetch".to_owned(), self.fetch().into()));
         let rows = conn.query_all(sql, Params::Named(params), decode).await?;
         self.page(rows, key)
+    }
+}
+
+/// The list's total as a page's statement reads it: a `total` column, the same in every row (a
+/// count folded into the statement, so it costs no round trip), NULL where the list cannot say.
+#[derive(Deserialize)]
+struct Total {
+    total: Option<i64>,
+}
+
+impl<K: Key> Keyset<K> {
+    /// As [`Keyset::load`], for a statement whose rows also carry the list's `total`: the page
+    /// says it. A page without rows (an empty list, past the end) says no total.
+    pub async fn load_counted<T>(
+        &self,
+        conn: &Conn,
+        sql: &str,
+        filters: impl IntoParams,
+        decode: impl Fn(&Row) -> AppResult<T>,
+        key: impl Fn(&T) -> K,
+    ) -> AppResult<Page<T>> {
+        let decode = |row: &Row| Ok((decode(row)?, from_row::<Total>(row)?.total));
+        let page = self.load(conn, sql, filters, decode, |(item, _)| key(item)).await?;
+        let total = page.items.first().and_then(|(_, total)| *total);
+        Ok(Page { items: page.items.into_iter().map(|(item, _)| item).collect(), next_cursor: page.next_cursor, total })
     }
 }
 

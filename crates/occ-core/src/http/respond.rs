@@ -48,6 +48,10 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor of the next page, `null` on the last one.
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds (with its filters), where that is known exactly
+    /// without counting a large table; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -60,7 +64,13 @@ impl<T> Page<T> {
             Some(last) if more => Some(encode_cursor(&key(last))?),
             _ => None,
         };
-        Ok(Self { items: rows, next_cursor })
+        Ok(Self { items: rows, next_cursor, total: None })
+    }
+
+    /// A list held whole in one page (no cursor), its total its length.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = i64::try_from(items.len()).ok();
+        Self { items, next_cursor: None, total }
     }
 }
 

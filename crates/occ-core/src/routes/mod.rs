@@ -99,7 +99,7 @@ impl Family {
 /// describe their own handler.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "OCC API", description = "The Outreach Command Center's HTTP API. Errors share one envelope; lists are `{items, next_cursor}`. \
+    info(title = "OCC API", description = "The Outreach Command Center's HTTP API. Errors share one envelope; lists are `{items, next_cursor}`, with `total` where it is exact and cheap. \
         Every route but health, openapi.json and login needs a session cookie (with X-CSRF-Token on changes) or `Authorization: Bearer <API token>`."),
     security(("bearer" = []), ("session" = [])),
     paths(

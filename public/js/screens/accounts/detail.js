@@ -1,5 +1,6 @@
-// Account detail: every field of one account and the people who work there, with Edit and
-// Delete (after a confirmation) for the roles that may use them.
+// Account detail: every field of one account, the people who work there, its opportunities,
+// its and its people's signals and what happened lately with them, with Edit and Delete (after
+// a confirmation) for the roles that may use them.
 import { html, useEffect, useState } from '../../preact.js';
 import { accounts, isAbort } from '../../api.js';
 import { navigate } from '../../router.js';
@@ -10,6 +11,9 @@ import { toast } from '../../components/toast.js';
 import { formatDateTime, formatInt, safeHref } from '../../format.js';
 import { canDeleteAccounts, canWriteAccounts } from '../../access.js';
 import { AccountPeople } from './people.js';
+import { AccountSignals } from './signals.js';
+import { AccountOpportunities } from './opportunities.js';
+import { AccountActivity } from './activity.js';
 
 function localTime(timeZone) {
   try {
@@ -124,6 +128,9 @@ export function AccountDetailScreen({ params, user }) {
           : html`<p class="muted" data-testid="account-notes">No notes.</p>`}
       </div>
       <${AccountPeople} account=${a} user=${user} />
+      <${AccountOpportunities} account=${a} />
+      <${AccountSignals} account=${a} />
+      <${AccountActivity} account=${a} />
       <dl class="meta-line">
         <div><dt>Created</dt><dd data-testid="account-created_at" title=${a.created_at}>${formatDateTime(a.created_at)}</dd></div>
         <div><dt>Updated</dt><dd data-testid="account-updated_at" title=${a.updated_at}>${formatDateTime(a.updated_at)}</dd></div>

@@ -248,7 +248,7 @@ export function ContactsListScreen({ location, user }) {
         ? html`<${ContactCards} ...${props} />`
         : html`<${ContactsTable} ...${props} onToggleAll=${toggleAll} sort=${filters.sort} onSort=${(sort) => setFilter({ sort })} />`}
       <${Pager}
-        ...${pager({ count: items.length, next: state.data.next_cursor, pageSize: PAGE_SIZE, busy: state.loading, one: 'contact', many: 'contacts' })}
+        ...${pager({ count: items.length, next: state.data.next_cursor, total: state.data.total, pageSize: PAGE_SIZE, busy: state.loading, one: 'contact', many: 'contacts' })}
       />
     `;
   }

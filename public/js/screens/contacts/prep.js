@@ -220,7 +220,9 @@ export function PrepCard({ state, onAct }) {
   </section>`;
 }
 
-function TimelineEntry({ e, actions }) {
+/** One entry of a timeline; `who`, when given, is the person it is about (an account's activity);
+ *  `actions(entry)`: buttons under it. */
+export function TimelineEntry({ e, who, actions }) {
   const kind = TIMELINE_KINDS[e.kind] || { label: human(e.kind), glyph: '•' };
   return html`<li class=${`timeline-entry timeline-${e.kind}`} data-testid="timeline-entry" data-kind=${e.kind} data-id=${e.id}>
     <span class="timeline-icon" aria-hidden="true">${kind.glyph}</span>
@@ -228,6 +230,7 @@ function TimelineEntry({ e, actions }) {
       <div class="timeline-head">
         <span class=${`badge badge-kind timeline-kind-${e.kind}`}>${kind.label}</span>
         ${e.channel && html`<span class="chip">${e.channel}</span>`}
+        ${who}
         <strong class="timeline-title" data-testid="timeline-title">${titleOf(e)}</strong>
         ${e.status && e.kind !== 'stage' && human(e.status) !== human(e.title) && html`<span class="muted">${human(e.status)}</span>`}
         <span class="timeline-at"><${When} at=${e.at} /></span>

@@ -105,7 +105,8 @@ function SignalForm({ contactId, onAdded, onCancel }) {
   `;
 }
 
-function SignalItem({ signal: s, canEdit, onDelete }) {
+/** One signal; a person's signal listed on their account's page names them (`contact_name`). */
+export function SignalItem({ signal: s, canEdit, onDelete }) {
   const href = safeHref(s.source_url);
   const company = !s.contact_id && Boolean(s.account_id);
   return html`<li class=${`signal ${s.expired ? 'is-expired' : ''}`} data-testid="signal" data-signal-id=${s.id}>
@@ -114,6 +115,9 @@ function SignalItem({ signal: s, canEdit, onDelete }) {
       ${company && html`<span class="badge badge-muted" title="A signal of the company: it counts for everyone there" data-testid="signal-company">Company</span>`}
       <${Strength} value=${s.strength} />
       <strong class="signal-title" data-testid="signal-title">${s.title}</strong>
+      ${s.contact_id &&
+      s.contact_name &&
+      html`<a class="signal-person" href=${`/contacts/${encodeURIComponent(s.contact_id)}`} data-testid="signal-person">${s.contact_name}</a>`}
     </div>
     ${s.detail && html`<p class="signal-detail">${s.detail}</p>`}
     <div class="signal-meta muted">

@@ -85,7 +85,7 @@ export function BatchesListScreen({ location, user }) {
       ${phone
         ? html`<${BatchCards} items=${items} busy=${state.loading} />`
         : html`<${DataTable} columns=${COLUMNS} rows=${items} rowHref=${batchHref} caption="Batches" busy=${state.loading} testid="batches-table" />`}
-      <${Pager} ...${pager({ count: items.length, next: state.data.next_cursor, pageSize: PAGE_SIZE, busy: state.loading, one: 'batch', many: 'batches' })} />
+      <${Pager} ...${pager({ count: items.length, next: state.data.next_cursor, total: state.data.total, pageSize: PAGE_SIZE, busy: state.loading, one: 'batch', many: 'batches' })} />
     `;
   }
 

@@ -1,8 +1,10 @@
 // Pipeline: a board with a column per contact stage, each with its count and its top contacts by
 // priority. A card is dragged to another column to move the contact's stage; only the stages the
 // stage machine allows from its column take the drop (they light up while dragging, the others
-// dim). A "Move to…" select on each card does the same from the keyboard or on a phone. Viewers,
-// and bdrs on contacts others own, get neither.
+// dim). A "Move to…" menu on each card does the same from the keyboard or on a phone. Viewers,
+// and bdrs on contacts others own, get neither. The columns that were quiet when the board
+// loaded (empty, or a rare stage with few cards) are folded to narrow strips (see column.js),
+// so the stages in use fit the screen.
 import { html, useEffect, useRef, useState } from '../../preact.js';
 import { contacts as contactsApi, pipeline as pipelineApi } from '../../api.js';
 import { canEditContact } from '../../access.js';
@@ -13,19 +15,30 @@ import { PageHeader } from '../../components/layout.js';
 import { ToolbarField, Updating } from '../../components/toolbar.js';
 import { ErrorState, Loading } from '../../components/states.js';
 import { toast, toastFailure } from '../../components/toast.js';
-import { ScoreBar } from '../../components/meter.js';
 import { STAGES, contactName, labelOf } from '../../contact-meta.js';
 import { formatInt } from '../../format.js';
 import { ownerLabel, useTeam } from '../../owners.js';
+import { Column } from './column.js';
 
 const PER_STAGE = 25;
+/** The stages where a contact's outreach has stopped or turned aside: rarely worked from the board. */
+const RARE_STAGES = ['replied_negative', 'referred', 'dormant', 're_engaged', 'not_interested'];
+
+/**
+ * The columns folded when the board loads: the empty ones, and the rare stages holding few of
+ * the board's contacts (3, or 2% of them on a large board).
+ */
+export function foldedAtLoad(stages) {
+  const total = stages.reduce((n, s) => n + s.count, 0);
+  const few = Math.max(3, Math.round(total * 0.02));
+  return new Set(stages.filter((s) => s.count === 0 || (RARE_STAGES.includes(s.stage) && s.count <= few)).map((s) => s.stage));
+}
 const OWNERS = [
   { value: '', label: 'Everyone' },
   { value: 'me', label: 'Me' },
   { value: 'none', label: 'Nobody' },
 ];
 
-const contactHref = (c) => `/contacts/${encodeURIComponent(c.id)}`;
 const byPriority = (a, b) => (b.priority_score ?? 0) - (a.priority_score ?? 0);
 
 /** The board after `contact` (as the server answered it) left the column `from`. */
@@ -44,121 +57,6 @@ function moveOnBoard(board, contact, from) {
   return { ...board, stages };
 }
 
-function MoveSelect({ contact, allowed, busy, onMove }) {
-  const id = `move-${contact.id}`;
-  return html`<div class="board-move">
-    <label class="visually-hidden" for=${id}>Move ${contactName(contact)} to</label>
-    <select
-      id=${id}
-      class="control control-sm"
-      value=""
-      disabled=${busy || !allowed.length}
-      onChange=${(e) => {
-        const to = e.currentTarget.value;
-        e.currentTarget.value = '';
-        if (to) onMove(contact, to);
-      }}
-      data-testid="card-move"
-    >
-      <option value="">${allowed.length ? 'Move to…' : 'No moves'}</option>
-      ${allowed.map((s) => html`<option key=${s} value=${s}>${labelOf(STAGES, s)}</option>`)}
-    </select>
-  </div>`;
-}
-
-function Card({ contact, stage, allowed, movable, busy, onMove, onDragStart, onDragEnd }) {
-  const onClick = (e) => {
-    if (e.target.closest('a, button, select, label, input')) return;
-    navigate(contactHref(contact));
-  };
-  return html`<li
-    class=${`board-card ${movable ? 'is-movable' : ''} ${busy ? 'is-busy' : ''}`}
-    draggable=${Boolean(movable && !busy)}
-    onDragStart=${(e) => {
-      e.dataTransfer.setData('text/plain', contact.id);
-      e.dataTransfer.effectAllowed = 'move';
-      onDragStart(contact, stage);
-    }}
-    onDragEnd=${onDragEnd}
-    onClick=${onClick}
-    data-testid="pipeline-card"
-    data-contact-id=${contact.id}
-  >
-    <div class="board-card-top">
-      <a class="board-card-name" href=${contactHref(contact)} data-testid="card-name">${contactName(contact)}</a>
-      <${ScoreBar} score=${contact.priority_score} />
-    </div>
-    <div class="board-card-line muted" title=${contact.title || ''}>${contact.title || 'No title'}</div>
-    <div class="board-card-line muted" title=${contact.account_name || ''}>${contact.account_name || 'No company'}</div>
-    ${movable && html`<${MoveSelect} contact=${contact} allowed=${allowed} busy=${busy} onMove=${onMove} />`}
-  </li>`;
-}
-
-function Column({ column, dragging, transitions, user, canMove, busyId, onMove, setDragging }) {
-  const label = labelOf(STAGES, column.stage);
-  const accepts = Boolean(dragging) && dragging.from !== column.stage && (transitions[dragging.from] || []).includes(column.stage);
-  const state = !dragging ? '' : dragging.from === column.stage ? 'is-source' : accepts ? 'is-target' : 'is-dimmed';
-  const [over, setOver] = useState(false);
-  useEffect(() => setOver(false), [dragging]);
-  const more = column.count - column.contacts.length;
-  const headingId = `col-${column.stage}`;
-  return html`<section
-    class=${`board-col ${state} ${over && accepts ? 'is-over' : ''}`}
-    aria-labelledby=${headingId}
-    data-testid="pipeline-column"
-    data-stage=${column.stage}
-    data-drop=${dragging ? (accepts ? 'yes' : 'no') : undefined}
-    onDragEnter=${(e) => {
-      if (accepts) {
-        e.preventDefault();
-        setOver(true);
-      }
-    }}
-    onDragOver=${(e) => {
-      if (!accepts) return;
-      e.preventDefault();
-      e.dataTransfer.dropEffect = 'move';
-    }}
-    onDragLeave=${(e) => {
-      if (!e.currentTarget.contains(e.relatedTarget)) setOver(false);
-    }}
-    onDrop=${(e) => {
-      if (!accepts) return;
-      e.preventDefault();
-      const moving = dragging;
-      setDragging(null);
-      onMove(moving.contact, column.stage);
-    }}
-  >
-    <header class="board-col-head">
-      <h2 class="board-col-title" id=${headingId}>${label}</h2>
-      <span class="board-col-count" data-testid="column-count" aria-label=${`${column.count} contacts`}>${formatInt(column.count)}</span>
-    </header>
-    ${column.contacts.length
-      ? html`<ul class="board-cards" aria-label=${`${label}: top contacts by priority`}>
-          ${column.contacts.map((c) => {
-            const movable = canMove(c);
-            return html`<${Card}
-              key=${c.id}
-              contact=${c}
-              stage=${column.stage}
-              allowed=${transitions[column.stage] || []}
-              movable=${movable}
-              busy=${busyId === c.id}
-              onMove=${onMove}
-              onDragStart=${(contact, from) => setDragging({ contact, from })}
-              onDragEnd=${() => setDragging(null)}
-            />`;
-          })}
-        </ul>`
-      : html`<p class="board-empty muted">No contacts</p>`}
-    ${more > 0 &&
-    html`<a class="board-more" href=${withQuery('/contacts', { stage: column.stage })} data-testid="column-more">
-      ${formatInt(more)} more in ${label}
-    </a>`}
-  </section>`;
-}
-
 export function PipelineScreen({ location, user }) {
   // me, none, or a teammate's id (a link to their board); anything else is everyone.
   const asked = location.query.get('owner') || '';
@@ -170,20 +68,47 @@ export function PipelineScreen({ location, user }) {
   const [board, setBoard] = useState(null);
   const [dragging, setDragging] = useState(null);
   const [busyId, setBusyId] = useState(null);
+  // The folded columns: those quiet when the board loaded, until someone unfolds them.
+  const [folded, setFolded] = useState(() => new Set());
   useEffect(() => {
-    if (state.data) setBoard(state.data);
+    if (!state.data) return;
+    setBoard(state.data);
+    setFolded(foldedAtLoad(state.data.stages));
   }, [state.data]);
+  // The column "Go to stage" chose, scrolled to once it has unfolded.
+  const [jump, setJump] = useState(null);
+  useEffect(() => {
+    const col = jump && boardRef.current && boardRef.current.querySelector(`[data-stage="${jump.stage}"]`);
+    if (col) col.scrollIntoView({ inline: 'start', block: 'nearest' });
+  }, [jump]);
+  const fold = (stage, on) =>
+    setFolded((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(stage);
+      else next.delete(stage);
+      return next;
+    });
 
   const canMove = (c) => canEditContact(user, c);
   const transitions = (board && board.transitions) || {};
 
-  const onMove = async (contact, to) => {
+  // After a move from the keyboard, the focus follows the card to its new column.
+  const [focusCard, setFocusCard] = useState(null);
+  useEffect(() => {
+    const el = focusCard && boardRef.current && boardRef.current.querySelector(`[data-contact-id="${focusCard.id}"] [data-testid="card-move"]`);
+    if (el) el.focus();
+  }, [focusCard]);
+
+  /** Moves `contact` to `to`; `fromMenu`: chosen in its menu, so the focus follows the card. */
+  const onMove = async (contact, to, fromMenu = false) => {
     const from = contact.stage || board.stages.find((s) => s.contacts.some((c) => c.id === contact.id))?.stage;
     if (busyId) return;
     setBusyId(contact.id);
     try {
       const updated = await contactsApi.setStage(contact.id, { stage: to });
       setBoard((b) => moveOnBoard(b, updated, from));
+      fold(updated.stage, false);
+      if (fromMenu) setFocusCard({ id: updated.id });
       toast(`${contactName(updated)} moved to ${labelOf(STAGES, updated.stage)}`);
     } catch (e) {
       // The card stays where it was; the server says why.
@@ -216,8 +141,10 @@ export function PipelineScreen({ location, user }) {
       <p class="board-note muted" data-testid="pipeline-total">
         ${formatInt(total)} ${total === 1 ? 'contact' : 'contacts'}${owner === 'me' ? ' you own' : owner === 'none' ? ' nobody owns' : owner ? ` owned by ${ownerLabel(owner, user, team)}` : ''}.
         ${board.stages.some((s) => s.contacts.some(canMove))
-          ? ' Drag a card to a highlighted column, or use its “Move to…” list.'
+          ? ' Drag a card to a highlighted column, or use its “Move to…” menu.'
           : ''}
+        ${folded.size > 0 &&
+        html` ${formatInt(folded.size)} quiet ${folded.size === 1 ? 'stage is' : 'stages are'} folded.${' '}<button type="button" class="board-unfold" onClick=${() => setFolded(new Set())} data-testid="unfold-all">Show all stages</button>`}
       </p>
       ${phone &&
       html`<div class="toolbar">
@@ -227,9 +154,10 @@ export function PipelineScreen({ location, user }) {
           as="select"
           value=""
           onChange=${(e) => {
-            const col = boardRef.current && boardRef.current.querySelector(`[data-stage="${e.currentTarget.value}"]`);
+            const stage = e.currentTarget.value;
             e.currentTarget.value = '';
-            if (col) col.scrollIntoView({ inline: 'start', block: 'nearest' });
+            fold(stage, false);
+            setJump({ stage });
           }}
           data-testid="pipeline-jump"
         >
@@ -242,9 +170,10 @@ export function PipelineScreen({ location, user }) {
           (column) => html`<${Column}
             key=${column.stage}
             column=${column}
+            collapsed=${folded.has(column.stage)}
+            onToggle=${() => fold(column.stage, !folded.has(column.stage))}
             dragging=${dragging}
             transitions=${transitions}
-            user=${user}
             canMove=${canMove}
             busyId=${busyId}
             onMove=${onMove}

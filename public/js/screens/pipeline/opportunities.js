@@ -35,7 +35,7 @@ const TONE = { meeting_booked: 'badge-ok', meeting_held: 'badge-ok', opportunity
 
 const statusLabel = (s) => (OPP_STATUSES.find((o) => o.value === s) || { label: s }).label;
 
-function OppStatus({ status }) {
+export function OppStatus({ status }) {
   return html`<span class=${`badge ${TONE[status] || 'badge-muted'}`} data-testid="opp-status" data-status=${status}>${statusLabel(status)}</span>`;
 }
 
@@ -363,7 +363,7 @@ export function OpportunitiesScreen({ location, user }) {
   } else {
     body = html`
       ${phone ? html`<${OppCards} items=${items} busy=${state.loading} ...${rowProps} />` : html`<${OppTable} items=${items} busy=${state.loading} ...${rowProps} />`}
-      <${Pager} ...${pager({ count: items.length, next: state.data.next_cursor, pageSize: PAGE_SIZE, busy: state.loading, one: 'opportunity', many: 'opportunities' })} />
+      <${Pager} ...${pager({ count: items.length, next: state.data.next_cursor, total: state.data.total, pageSize: PAGE_SIZE, busy: state.loading, one: 'opportunity', many: 'opportunities' })} />
     `;
   }
 

@@ -115,6 +115,8 @@ export function SuppressionScreen({ user }) {
       count: rows.length,
       first: cursors.length * PAGE_SIZE + 1,
       onlyPage: !cursor && !list.data.next_cursor,
+      total: list.data.total,
+      hasNext: Boolean(list.data.next_cursor),
       one: 'entry',
       many: 'entries',
     });

@@ -175,6 +175,8 @@ export function UsersScreen({ user: me }) {
       count: rows.length,
       first: cursors.length * PAGE_SIZE + 1,
       onlyPage: !cursor && !list.data.next_cursor,
+      total: list.data.total,
+      hasNext: Boolean(list.data.next_cursor),
       one: 'user',
       many: 'users',
     });

@@ -16,15 +16,17 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let mut q = Query::of(&req);
     let status = q.closed::<BatchStatus>("status")?;
     let page = Keyset::last_of(q)?;
+    // The team's batches are few: the page's rows carry their count.
     let sql = concat!(
         "SELECT ",
         batch_columns!(),
-        " FROM batches WHERE (:status IS NULL OR status = :status) AND ",
+        ", (SELECT count(*) FROM batches WHERE :status IS NULL OR status = :status) AS total \
+         FROM batches WHERE (:status IS NULL OR status = :status) AND ",
         crate::keyset!(desc "created_at", "id")
     );
     let filters = libsql::named_params! {":status": status.map(BatchStatus::as_str)};
     let conn = ctx.conn().await?;
-    http::ok(&page.load(&conn, sql, filters, decode, |b| (b.created_at.clone(), b.id.clone())).await?)
+    http::ok(&page.load_counted(&conn, sql, filters, decode, |b| (b.created_at.clone(), b.id.clone())).await?)
 }
 
 /// One batch.

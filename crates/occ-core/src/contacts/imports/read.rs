@@ -21,7 +21,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             decode,
         )
         .await?;
-    http::ok(&Page { items, next_cursor: None })
+    http::ok(&Page::whole(items))
 }
 
 /// An import job: its mapping, progress and counts.

@@ -78,6 +78,9 @@ pub struct Reply {
     pub handled_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The person who replied, by name, in a list by account; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
 }
 
 /// What a reply changed.

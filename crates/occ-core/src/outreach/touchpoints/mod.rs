@@ -64,6 +64,9 @@ pub struct Touchpoint {
     pub message_id: Option<String>,
     /// What went wrong, for a send that failed or whose outcome is unknown.
     pub error: Option<String>,
+    /// The person touched, by name, in a list by account; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
 }
 
 /// The columns [`decode`] reads.
