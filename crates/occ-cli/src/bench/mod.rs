@@ -315,7 +315,7 @@ mod tests {
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
         let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
-        assert_eq!(measures.len(), 36, "each endpoint in process and over HTTP, then the two bulk jobs");
+        assert_eq!(measures.len(), 38, "each endpoint in process and over HTTP, then the two bulk jobs");
         for m in measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
@@ -326,7 +326,7 @@ mod tests {
         assert!(import.write && import.rows == 250 && import.rows_per_second.is_some_and(|r| r > 0.0), "{import:?}");
         let rescore = measures.last().expect("the rescore");
         assert_eq!(rescore.rows, 550, "everyone rescored, the imported people too: {rescore:?}");
-        assert_eq!(table(measures).lines().count(), 37);
+        assert_eq!(table(measures).lines().count(), 39);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
         let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();

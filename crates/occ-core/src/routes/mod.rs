@@ -173,7 +173,7 @@ impl Family {
         crate::outreach::drafts::bulk::bulk,
         crate::outreach::replies::create::create,
         crate::outreach::replies::read::list,
-        crate::outreach::replies::waiting::list,
+        crate::outreach::replies::waiting::waiting,
         crate::outreach::replies::waiting::conversation,
         crate::outreach::replies::read::get,
         crate::outreach::replies::correct::correct,

@@ -49,7 +49,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .post("/api/v1/replies", Signed(WriteData), handler!(create::create))
         .get("/api/v1/replies", Signed(ReadData), handler!(read::list))
-        .get("/api/v1/replies/waiting", Signed(ReadData), handler!(waiting::list))
+        .get("/api/v1/replies/waiting", Signed(ReadData), handler!(waiting::waiting))
         .get("/api/v1/replies/{id}/conversation", Signed(ReadData), handler!(waiting::conversation))
         .get("/api/v1/replies/{id}", Signed(ReadData), handler!(read::get))
         .patch("/api/v1/replies/{id}", Signed(WriteData), handler!(correct::correct))

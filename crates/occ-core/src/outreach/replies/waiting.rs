@@ -80,7 +80,7 @@ fn decode_waiting(row: &Row) -> AppResult<WaitingReply> {
     params(("intent" = Option<ReplyIntent>, Query), ("scope" = Option<String>, Query, description = "mine (the default) or team"),
         crate::http::PageLimit, crate::http::PageCursor),
     responses((status = 200, body = Page<WaitingReply>), (status = 422, body = ErrorResponse)))]
-pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
+pub(crate) async fn waiting(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let intent = q.closed::<ReplyIntent>("intent")?;
