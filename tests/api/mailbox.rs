@@ -271,7 +271,9 @@ async fn a_new_uidvalidity_reads_the_mailbox_again_and_takes_nothing_twice() {
 async fn a_mailbox_that_fails_is_reported_and_the_others_are_read() {
     let (app, dovecot, good, people) = sent(&["Ana"]).await;
     let smtp = Mailbox::start();
-    let mut wrong = imap_settings(&dovecot, "not-the-password");
+    // Its own server: Dovecot slows the next sign-ins from an address after a failed one.
+    let other = Dovecot::start();
+    let mut wrong = imap_settings(&other, "not-the-password");
     wrong["from_email"] = json!("cy@seller.example");
     let bad = sending::identity_with(&app, smtp.port, 40, wrong).await;
     let ours = sent_id(&app, "ana@acme.com").await;
@@ -301,6 +303,42 @@ async fn a_mailbox_that_fails_is_reported_and_the_others_are_read() {
     assert_eq!(later.mailbox.failed_identities, [id(&bad).to_owned()]);
     let shown = app.get(&format!("/api/v1/identities/{}", id(&bad))).await.body;
     assert!(shown["mailbox_error"].as_str().is_some_and(|e| e.starts_with("connecting to")), "{shown}");
+}
+
+#[tokio::test]
+async fn a_message_from_a_contact_that_answers_nothing_of_ours_is_matched_by_the_address() {
+    let (app, dovecot, _, people) = sent(&["Ana"]).await;
+    dovecot.deliver(&format!(
+        "From: ANA@acme.com\r\nTo: bo@seller.example\r\nSubject: Pricing\r\nDate: {}\r\nMessage-ID: <fresh-1@acme.com>\r\n\
+         Content-Type: text/plain\r\n\r\nPlease remove me from your list.\r\n",
+        Utc::now().to_rfc2822()
+    ));
+    let report = tick(&app, Utc::now()).await;
+    assert_eq!(taken(&report.mailbox), (1, 0, 0, 0, 0), "{:?}", report.mailbox);
+    let reply = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
+    assert_eq!((reply["intent"].as_str(), reply["touchpoint_id"].as_str()), (Some("unsubscribe"), None), "{reply}");
+    let contact = app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body;
+    assert_eq!(contact["status"], "do_not_contact");
+}
+
+#[tokio::test]
+async fn a_server_without_the_encryption_asked_for_is_a_failure_in_words() {
+    let (app, _dovecot, identity, _) = sent(&["Ana"]).await;
+    let mut config = app.db.config();
+    sending::configure(&mut config);
+    let path = format!("/api/v1/identities/{}", id(&identity));
+    for (security, words) in [("tls", "TLS"), ("starttls", "STARTTLS")] {
+        let changed = app.patch(&path, json!({"imap_security": security})).await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+        let mut report = MailboxReport::default();
+        let deadline = std::time::Instant::now() + worker::TICK_BUDGET;
+        let conn = app.db.conn().await;
+        mailbox::sync_one(&conn, &config, id(&identity), Utc::now(), 50, deadline, &mut report).await.expect("sync");
+        assert_eq!(report.failed_identities, [id(&identity).to_owned()]);
+        let shown = app.get(&path).await.body;
+        let error = shown["mailbox_error"].as_str().expect("the reason");
+        assert!(error.starts_with(words), "{security}: {error}");
+    }
 }
 
 #[tokio::test]

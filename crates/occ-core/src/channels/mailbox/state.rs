@@ -128,8 +128,10 @@ pub(crate) const PROGRESS_SQL: &str = "UPDATE mailbox_sync SET last_uid = max(la
 pub(crate) async fn finished(conn: &Conn, identity_id: &str, at: &str, error: Option<&str>) -> AppResult<()> {
     let error: Option<String> = error.map(|e| e.chars().take(MOST_ERROR_CHARS).collect());
     conn.write(
-        "UPDATE mailbox_sync SET synced_at = CASE WHEN :error IS NULL THEN :at ELSE synced_at END, error = :error, \
-         updated_at = :at WHERE identity_id = :id",
+        "INSERT INTO mailbox_sync (identity_id, last_uid, synced_at, error, updated_at) \
+         VALUES (:id, 0, CASE WHEN :error IS NULL THEN :at END, :error, :at) \
+         ON CONFLICT (identity_id) DO UPDATE SET synced_at = coalesce(excluded.synced_at, synced_at), \
+         error = excluded.error, updated_at = excluded.updated_at",
         libsql::named_params! {":id": identity_id, ":at": at, ":error": error},
     )
     .await
