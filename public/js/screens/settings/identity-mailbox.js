@@ -88,11 +88,11 @@ export function MailboxFields({ form, identity, select }) {
       ${identity && html`<p class="field-hint" data-testid="mailbox-status">${mailboxSummary(identity)}</p>`}
       <div class="form-grid">
         <${Field} id="identity-imap_host" label="IMAP host" autocomplete="off" spellcheck=${false} placeholder="imap.example.com" ...${form.field('imap_host')} />
-        <${Field} id="identity-imap_port" label="Port" inputmode="numeric" ...${form.field('imap_port')} />
-        <${Field} id="identity-imap_security" label="Security" hint="TLS on 993 or STARTTLS on 143; None is for local testing only." ...${select('imap_security')} onChange=${onSecurity}>
+        <${Field} id="identity-imap_port" label="IMAP port" inputmode="numeric" ...${form.field('imap_port')} />
+        <${Field} id="identity-imap_security" label="IMAP security" hint="TLS on 993 or STARTTLS on 143; None is for local testing only." ...${select('imap_security')} onChange=${onSecurity}>
           ${IMAP_SECURITIES.map((s) => html`<option key=${s.value} value=${s.value}>${s.label}${s.value === 'none' ? ' (local testing only)' : ''}</option>`)}
         <//>
-        <${Field} id="identity-imap_username" label="Username" autocomplete="off" spellcheck=${false} ...${form.field('imap_username')} />
+        <${Field} id="identity-imap_username" label="IMAP username" autocomplete="off" spellcheck=${false} ...${form.field('imap_username')} />
         <${PasswordField} form=${form} stored=${Boolean(identity && identity.has_imap_password)} name="imap_password" label="IMAP password" />
       </div>
     </fieldset>
