@@ -2,6 +2,10 @@
 //! says (TLS, STARTTLS or plain), sign in, open INBOX read-only (`EXAMINE`), find the messages
 //! after the last UID taken, and fetch them with `BODY.PEEK[]`, so nothing in the mailbox is
 //! marked, moved or deleted. Every exchange has a timeout.
+//!
+//! `async-imap` traces every command it sends, the LOGIN with its password included, through the
+//! `log` crate. OCC installs no `log` backend (its logs are `tracing`'s), so those lines go
+//! nowhere; a bridge from `log` to `tracing` would have to leave `async_imap` out.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

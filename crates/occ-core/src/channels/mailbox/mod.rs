@@ -37,6 +37,9 @@ pub const POLL_SECONDS: i64 = 60;
 pub const MESSAGES_PER_TICK: usize = 50;
 /// How far back a new mailbox (or one whose UIDVALIDITY changed) is read.
 pub const LOOKBACK_DAYS: i64 = 30;
+/// How long a tick starts reading mailboxes, so a slow server leaves the tick's other work its
+/// time (a reading under way may finish after it).
+pub const TICK_SHARE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Messages fetched in one command.
 const FETCH_CHUNK: usize = 10;
 
@@ -78,9 +81,10 @@ impl MailboxReport {
     }
 }
 
-/// Reads every enabled mailbox that is due at `now`, starting none after `deadline`. One
-/// mailbox's failure is logged and reported, and the others are read.
+/// Reads every enabled mailbox that is due at `now`, starting none after `deadline` or after
+/// [`TICK_SHARE`]. One mailbox's failure is logged and reported, and the others are read.
 pub async fn sync_due(conn: &Conn, config: &Config, now: DateTime<Utc>, deadline: Instant) -> AppResult<MailboxReport> {
+    let deadline = deadline.min(Instant::now() + TICK_SHARE);
     let at = stored(now);
     let ids = state::claim_due(conn, &at, &stored(now - Duration::seconds(POLL_SECONDS))).await?;
     let mut report = MailboxReport::default();
@@ -187,4 +191,21 @@ async fn taken(
         }
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::enums::SmtpSecurity;
+
+    #[test]
+    fn the_imap_security_check_lists_the_smtp_securities() {
+        let schema = include_str!("../../../../../migrations/0010_mailbox_sync.up.sql");
+        let line = schema.lines().find(|l| l.contains("ADD COLUMN imap_security")).expect("the column");
+        let list = line.split("IN (").nth(1).and_then(|l| l.split(')').next()).expect("its CHECK list");
+        let mut found: Vec<&str> = list.split(',').map(|v| v.trim().trim_matches('\'')).collect();
+        let mut names = SmtpSecurity::names();
+        found.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(found, names);
+    }
 }
