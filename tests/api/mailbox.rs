@@ -254,7 +254,7 @@ async fn a_restarted_worker_goes_on_from_the_last_uid_and_two_at_once_take_each_
 
 #[tokio::test]
 async fn a_new_uidvalidity_reads_the_mailbox_again_and_takes_nothing_twice() {
-    let (app, dovecot, _, _) = sent(&["Ana"]).await;
+    let (app, dovecot, identity, _) = sent(&["Ana"]).await;
     let ours = sent_id(&app, "ana@acme.com").await;
     dovecot.deliver(&answer("ana@acme.com", "<a-1@acme.com>", &ours, "Not interested, thanks."));
     let now = Utc::now();
@@ -264,6 +264,20 @@ async fn a_new_uidvalidity_reads_the_mailbox_again_and_takes_nothing_twice() {
     let again = tick(&app, now + Duration::seconds(61)).await;
     assert_eq!(taken(&again.mailbox), (1, 0, 0, 0, 1), "the old message is known: {:?}", again.mailbox);
     assert_eq!(count(&app, "SELECT uidvalidity FROM mailbox_sync").await, 4_000_000_000);
+    assert_eq!(count(&app, "SELECT count(*) FROM replies").await, 2);
+
+    // A mailbox turned off is not read, even by a worker that claimed it just before.
+    dovecot.deliver(&answer("ana@acme.com", "<a-3@acme.com>", &ours, "Hello again."));
+    let off = app.patch(&format!("/api/v1/identities/{}", id(&identity)), json!({"imap_enabled": false})).await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let mut config = app.db.config();
+    sending::configure(&mut config);
+    let mut report = MailboxReport::default();
+    let deadline = std::time::Instant::now() + worker::TICK_BUDGET;
+    let conn = app.db.conn().await;
+    mailbox::sync_one(&conn, &config, id(&identity), Utc::now(), 50, deadline, &mut report).await.expect("sync");
+    assert_eq!(report, MailboxReport::default());
+    assert_eq!(tick(&app, now + Duration::seconds(122)).await.mailbox, MailboxReport::default());
     assert_eq!(count(&app, "SELECT count(*) FROM replies").await, 2);
 }
 

@@ -99,8 +99,9 @@ pub async fn sync_due(conn: &Conn, config: &Config, now: DateTime<Utc>, deadline
 }
 
 /// Reads one identity's mailbox at `now` (at most `most` messages), whether due or not, adding
-/// what it did to `report`. The mailbox's failure is recorded on it, logged and reported; an
-/// error of OCC's own (the database) is answered.
+/// what it did to `report` (nothing when the identity is gone or its mailbox no longer read).
+/// The mailbox's failure is recorded on it, logged and reported; an error of OCC's own (the
+/// database) is answered.
 pub async fn sync_one(
     conn: &Conn,
     config: &Config,
@@ -112,8 +113,9 @@ pub async fn sync_one(
 ) -> AppResult<()> {
     let at = stored(now);
     let outcome = match state::account(conn, config, identity_id).await? {
-        Ok(account) => read(conn, &account, now, most, deadline, report).await?,
-        Err(problem) => Err(problem),
+        state::Readable::Ready(account) => read(conn, &account, now, most, deadline, report).await?,
+        state::Readable::Broken(problem) => Err(problem),
+        state::Readable::Gone => return Ok(()),
     };
     match outcome {
         Ok(()) => {

@@ -66,12 +66,20 @@ struct AccountRow {
     last_uid: Option<i64>,
 }
 
-/// The mailbox of an identity whose mailbox sync is on, with its password opened; an error in
-/// words when its settings are incomplete or the password cannot be opened.
-pub(crate) async fn account(conn: &Conn, config: &Config, identity_id: &str) -> AppResult<Result<Account, String>> {
-    let row: AccountRow = conn
-        .query_one(
-            "mailbox",
+/// Whether an identity's mailbox can be read.
+pub(crate) enum Readable {
+    /// Ready, with the password opened.
+    Ready(Account),
+    /// Its settings are incomplete or its password cannot be opened, in words.
+    Broken(String),
+    /// The identity is gone, or its mailbox no longer read (changed since it was claimed).
+    Gone,
+}
+
+/// The mailbox of an identity whose mailbox sync is on, with its password opened.
+pub(crate) async fn account(conn: &Conn, config: &Config, identity_id: &str) -> AppResult<Readable> {
+    let row: Option<AccountRow> = conn
+        .query_opt(
             "SELECT i.id AS identity_id, i.from_address, i.imap_host, i.imap_port, i.imap_security, i.imap_username, \
                i.imap_password_encrypted, m.uidvalidity, m.last_uid \
              FROM email_identities i LEFT JOIN mailbox_sync m ON m.identity_id = i.id \
@@ -80,20 +88,21 @@ pub(crate) async fn account(conn: &Conn, config: &Config, identity_id: &str) -> 
             from_row,
         )
         .await?;
+    let Some(row) = row else { return Ok(Readable::Gone) };
     let (Some(host), Some(port), Some(username), Some(sealed)) =
         (row.imap_host, row.imap_port, row.imap_username, row.imap_password_encrypted)
     else {
-        return Ok(Err("the mailbox needs its host, port, user name and password".to_owned()));
+        return Ok(Readable::Broken("the mailbox needs its host, port, user name and password".to_owned()));
     };
     let secrets = match SecretBox::from_key(config.secret_key.as_ref()) {
         Ok(secrets) => secrets,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Readable::Broken(e.to_string())),
     };
     let password = match secrets.open(&String::from_utf8_lossy(&sealed)) {
         Ok(password) => password,
-        Err(e) => return Ok(Err(format!("the mailbox password cannot be opened ({e}); set it again"))),
+        Err(e) => return Ok(Readable::Broken(format!("the mailbox password cannot be opened ({e}); set it again"))),
     };
-    Ok(Ok(Account {
+    Ok(Readable::Ready(Account {
         identity_id: row.identity_id,
         from_address: row.from_address,
         host,
