@@ -336,6 +336,31 @@ async fn a_message_from_a_contact_that_answers_nothing_of_ours_is_matched_by_the
 }
 
 #[tokio::test]
+async fn a_message_the_database_refuses_is_passed_over_and_holds_nothing_up() {
+    let (app, dovecot, _, people) = sent(&["Ana"]).await;
+    let ours = sent_id(&app, "ana@acme.com").await;
+    // A reply already holds this Message-ID (recorded some other way): the message cannot be one.
+    app.db
+        .conn()
+        .await
+        .execute(
+            "INSERT INTO replies (id, contact_id, channel, body, message_id, replied_at, created_at, updated_at) \
+             VALUES ('0193a1b2-0000-7000-8000-00000000abcd', ?1, 'email', 'By hand', '<a-1@acme.com>', \
+             '2026-12-02T15:00:00.000Z', '2026-12-02T15:00:00.000Z', '2026-12-02T15:00:00.000Z')",
+            [id(&people[0])],
+        )
+        .await
+        .expect("a reply");
+    dovecot.deliver(&answer("ana@acme.com", "<a-1@acme.com>", &ours, "Yes please."));
+    dovecot.deliver(&answer("ana@acme.com", "<a-2@acme.com>", &ours, "And one more question: what does it cost?"));
+    let report = tick(&app, Utc::now()).await;
+    assert!(report.failed_steps.is_empty(), "{report:?}");
+    assert_eq!((report.mailbox.refused, report.mailbox.replies), (1, 1), "{:?}", report.mailbox);
+    assert_eq!(count(&app, "SELECT last_uid FROM mailbox_sync").await, 2);
+    assert_eq!(count(&app, "SELECT count(*) FROM replies").await, 2);
+}
+
+#[tokio::test]
 async fn a_server_without_the_encryption_asked_for_is_a_failure_in_words() {
     let (app, _dovecot, identity, _) = sent(&["Ana"]).await;
     let mut config = app.db.config();

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::domain::stored;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::store::Conn;
 use record::{Place, Recorded};
 
@@ -58,6 +58,9 @@ pub struct MailboxReport {
     pub skipped: usize,
     /// Messages taken before (read again by another worker or after a UIDVALIDITY change).
     pub duplicates: usize,
+    /// Messages the database refused (logged with their UID), passed over so that they hold
+    /// nothing up.
+    pub refused: usize,
     /// Mailboxes that could not be read (the reason is on the identity and in the log).
     pub failed_identities: Vec<String>,
     /// The reading stopped when the tick's time ran out; the rest waits for the next tick.
@@ -189,7 +192,18 @@ async fn taken(
         };
         for (uid, raw) in messages {
             let place = Place { account, uidvalidity: inbox.uidvalidity, uid };
-            report.count(record::record(conn, place, &raw, now).await?);
+            match record::record(conn, place, &raw, now).await {
+                Ok(recorded) => report.count(recorded),
+                // What the database refuses once it refuses again: the message is passed over,
+                // so that it cannot hold up the mailbox. Its UID says which it was.
+                Err(err @ (AppError::Conflict { .. } | AppError::Validation(_))) => {
+                    let identity_id = account.identity_id.as_str();
+                    tracing::warn!(identity_id, uid, error = %err, "a message of a mailbox was refused and passed over");
+                    record::passed_over(conn, place).await?;
+                    report.refused += 1;
+                }
+                Err(err) => return Err(err),
+            }
         }
     }
     Ok(Ok(()))

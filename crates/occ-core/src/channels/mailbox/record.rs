@@ -41,20 +41,9 @@ pub(crate) struct Place<'a> {
 /// Takes one raw message of the mailbox at `now`.
 pub(crate) async fn record(conn: &Conn, place: Place<'_>, raw: &[u8], now: DateTime<Utc>) -> AppResult<Recorded> {
     let at = stored(now);
-    let progress = |batch: &mut Batch| {
-        batch.push(
-            PROGRESS_SQL,
-            libsql::named_params! {
-                ":uid": i64::from(place.uid), ":id": place.account.identity_id.as_str(),
-                ":validity": i64::from(place.uidvalidity),
-            },
-        )?;
-        Ok(())
-    };
+    let progress = |batch: &mut Batch| progress(batch, place);
     let Some(event) = event(place, parse::read(raw), now) else {
-        let mut batch = Batch::new();
-        progress(&mut batch)?;
-        conn.batch(batch).await?;
+        passed_over(conn, place).await?;
         return Ok(Recorded::Skipped);
     };
     let actor = Actor { name: "mailbox".to_owned(), user_id: None, request_id: None };
@@ -67,6 +56,25 @@ pub(crate) async fn record(conn: &Conn, place: Place<'_>, raw: &[u8], now: DateT
             _ => Recorded::Bounce,
         },
     })
+}
+
+/// Notes a message passed over: the last UID moves past it, and nothing else is written.
+pub(crate) async fn passed_over(conn: &Conn, place: Place<'_>) -> AppResult<()> {
+    let mut batch = Batch::new();
+    progress(&mut batch, place)?;
+    conn.batch(batch).await?;
+    Ok(())
+}
+
+fn progress(batch: &mut Batch, place: Place<'_>) -> AppResult<()> {
+    batch.push(
+        PROGRESS_SQL,
+        libsql::named_params! {
+            ":uid": i64::from(place.uid), ":id": place.account.identity_id.as_str(),
+            ":validity": i64::from(place.uidvalidity),
+        },
+    )?;
+    Ok(())
 }
 
 /// The email event a message is, if any.
