@@ -211,6 +211,23 @@ I am out of the office until 14 December 2026 with limited access to email.\r\n"
     }
 
     #[test]
+    fn html_only_and_outlook_replies_keep_only_their_new_text() {
+        let html = "From: ana@acme.com\r\nSubject: Re: hi\r\nMessage-ID: <h-1@acme.com>\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<div dir=\"ltr\">Happy to talk on Thursday.</div><br>\
+<div class=\"gmail_quote\"><div>On Wed, Dec 2, 2026 at 3:05 PM Bo Seller &lt;bo@seller.example&gt; wrote:<br></div>\
+<blockquote>Reply stop to unsubscribe.</blockquote></div>\r\n";
+        let (_, from_html) = said(html);
+        assert!(from_html.text.starts_with("Happy to talk on Thursday."), "{:?}", from_html.text);
+        assert!(!from_html.text.contains("unsubscribe"), "{:?}", from_html.text);
+        let outlook = "From: di@acme.com\r\nSubject: RE: hi\r\nContent-Type: text/plain\r\n\r\n\
+Not for us, thanks.\r\n\r\n-----Original Message-----\r\nFrom: Bo Seller <bo@seller.example>\r\n\
+Subject: hi\r\n\r\nReply stop to unsubscribe.\r\n";
+        let (_, from_outlook) = said(outlook);
+        assert_eq!(from_outlook.text, "Not for us, thanks.");
+    }
+
+    #[test]
     fn a_message_without_an_id_is_named_by_its_bytes_and_one_without_a_sender_is_nothing() {
         let raw = "From: ana@acme.com\r\nSubject: hi\r\n\r\nHello\r\n";
         let inbound = read(raw.as_bytes());
