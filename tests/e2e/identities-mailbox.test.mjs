@@ -1,7 +1,8 @@
 // Browser test of an identity's mailbox (Settings → Identities → Mailbox): reading it asks for
 // the IMAP host, user name and password first; saved, the password is write-only like the SMTP
 // one, and the page says in words how the mailbox's reading stands: here a server where nothing
-// listens, which the server's worker tries within seconds and whose failure the page then shows.
+// listens, which the server's worker tries within seconds and whose failure the page and the
+// list then show.
 // The identity is deleted at the end. Needs OCC_E2E_URL, OCC_E2E_EMAIL and OCC_E2E_PASSWORD (an
 // admin, such as the demo user) and a server with OCC_SECRET_KEY; see helpers.mjs.
 import { test } from 'node:test';
@@ -90,6 +91,11 @@ test('a manager gives an identity its mailbox and sees how its reading went', { 
       const summary = page.getByTestId('identity-mailbox-summary');
       await expectText(summary, `Mailbox: 127.0.0.1:${imapPort} · The last reading failed: ${failed.mailbox_error}`, 'the summary');
       await screenshot(page, 'identity-mailbox-failed', { fullPage: true });
+
+      // The list says it too, in a few words.
+      await page.goto(`${BASE}/settings/identities`);
+      const row = page.locator(`[data-testid="identity-row"][data-identity-email="e2e-mailbox-${stamp}@example.com"]`);
+      await expectText(row.getByTestId('identity-mailbox'), 'Mailbox: the last reading failed', 'the mailbox in the list');
     } finally {
       if (id) await api(page, 'DELETE', `/identities/${id}`);
     }

@@ -68,6 +68,14 @@ export function mailboxSummary(identity) {
   return 'Not read yet: the worker reads it within a minute or two.';
 }
 
+/** The mailbox's state in a few words, for the list (null when it is not read). */
+export function mailboxShort(identity) {
+  if (!identity.imap_enabled) return null;
+  if (identity.mailbox_error) return 'Mailbox: the last reading failed';
+  if (identity.mailbox_synced_at) return `Mailbox read ${formatRelative(identity.mailbox_synced_at)}`;
+  return 'Mailbox: not read yet';
+}
+
 /** The form's Mailbox section. `select(name)` gives a select's props, as the form's others. */
 export function MailboxFields({ form, identity, select }) {
   const { values, saving } = form;
