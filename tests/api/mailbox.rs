@@ -320,18 +320,30 @@ async fn a_mailbox_that_fails_is_reported_and_the_others_are_read() {
 }
 
 #[tokio::test]
-async fn a_message_from_a_contact_that_answers_nothing_of_ours_is_matched_by_the_address() {
-    let (app, dovecot, _, people) = sent(&["Ana"]).await;
+async fn a_reply_goes_to_the_contact_of_the_message_it_answers_else_to_the_contact_of_its_address() {
+    let (app, dovecot, _, people) = sent(&["Ana", "Cy"]).await;
+    // Ana's assistant answers in the thread from an address OCC does not know.
+    let to_ana = sent_id(&app, "ana@acme.com").await;
+    dovecot.deliver(&answer(
+        "Assistant <office@acme.com>",
+        "<office-1@acme.com>",
+        &to_ana,
+        "Ana is interested, can you call her?",
+    ));
+    // Cy writes a new message, answering nothing of OCC's.
     dovecot.deliver(&format!(
-        "From: ANA@acme.com\r\nTo: bo@seller.example\r\nSubject: Pricing\r\nDate: {}\r\nMessage-ID: <fresh-1@acme.com>\r\n\
+        "From: CY@acme.com\r\nTo: bo@seller.example\r\nSubject: Pricing\r\nDate: {}\r\nMessage-ID: <fresh-1@acme.com>\r\n\
          Content-Type: text/plain\r\n\r\nPlease remove me from your list.\r\n",
         Utc::now().to_rfc2822()
     ));
     let report = tick(&app, Utc::now()).await;
-    assert_eq!(taken(&report.mailbox), (1, 0, 0, 0, 0), "{:?}", report.mailbox);
-    let reply = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
-    assert_eq!((reply["intent"].as_str(), reply["touchpoint_id"].as_str()), (Some("unsubscribe"), None), "{reply}");
-    let contact = app.get(&format!("/api/v1/contacts/{}", id(&people[0]))).await.body;
+    assert_eq!(taken(&report.mailbox), (2, 0, 0, 0, 0), "{:?}", report.mailbox);
+    let ana = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[0]))).await.body["items"][0].clone();
+    assert!(ana["touchpoint_id"].is_string(), "{ana}");
+    assert_eq!(ana["body"], "Ana is interested, can you call her?");
+    let cy = app.get(&format!("/api/v1/replies?contact_id={}", id(&people[1]))).await.body["items"][0].clone();
+    assert_eq!((cy["intent"].as_str(), cy["touchpoint_id"].as_str()), (Some("unsubscribe"), None), "{cy}");
+    let contact = app.get(&format!("/api/v1/contacts/{}", id(&people[1]))).await.body;
     assert_eq!(contact["status"], "do_not_contact");
 }
 
