@@ -449,4 +449,27 @@ async fn the_mailbox_settings_are_checked_and_the_password_is_never_shown() {
     assert_eq!((off.status, off.body["has_imap_password"].as_bool()), (200, Some(false)), "{}", off.text);
     let unknown = app.patch(&path, json!({"imap_folder": "INBOX"})).await;
     assert_eq!(unknown.status, 422, "{}", unknown.text);
+
+    // The description says all of it: the settings, the flags, the tick's counts.
+    let doc = app.get("/api/v1/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    for field in [
+        "imap_host",
+        "imap_port",
+        "imap_security",
+        "imap_username",
+        "has_imap_password",
+        "imap_enabled",
+        "mailbox_synced_at",
+        "mailbox_error",
+    ] {
+        assert!(schemas["Identity"]["properties"][field].is_object(), "Identity.{field}");
+    }
+    assert!(schemas["Identity"]["properties"]["imap_password"].is_null(), "never shown");
+    for body in ["CreateIdentity", "PatchIdentity"] {
+        assert!(schemas[body]["properties"]["imap_password"].is_object(), "{body}.imap_password");
+    }
+    for count in ["replies", "auto_replies", "bounces", "skipped", "failed_identities"] {
+        assert!(schemas["MailboxReport"]["properties"][count].is_object(), "MailboxReport.{count}");
+    }
 }
