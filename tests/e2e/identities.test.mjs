@@ -47,7 +47,7 @@ function closedPort() {
   });
 }
 
-/** What the API holds for `id`, checked to carry no password (only `has_password`). */
+/** What the API holds for `id`, checked to carry no password (only `has_password` and `has_imap_password`). */
 async function fetchIdentity(page, id, password) {
   const res = await api(page, 'GET', `/identities/${id}`);
   const text = await res.text();
@@ -55,7 +55,7 @@ async function fetchIdentity(page, id, password) {
   assert.ok(!text.includes(password), 'the API must never return the SMTP password');
   const identity = JSON.parse(text);
   const keys = Object.keys(identity).filter((k) => /password/i.test(k));
-  assert.deepEqual(keys, ['has_password'], 'the only password field in the answer is has_password');
+  assert.deepEqual(keys, ['has_password', 'has_imap_password'], 'the only password fields in the answer say whether one is stored');
   return identity;
 }
 

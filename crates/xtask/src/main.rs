@@ -55,6 +55,7 @@ fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
     tools::step("format", &mut cargo(&["fmt", "--all", "--", "--check"]))?;
     tools::step("clippy", &mut cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))?;
     layers::run()?;
+    tools::ensure_dovecot()?;
     tools::test_step(
         "tests (embedded database)",
         cargo(&["test", "--workspace", "--locked"]).env("OCC_TEST_DB", "file"),

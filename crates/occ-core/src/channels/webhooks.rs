@@ -1,29 +1,26 @@
 //! Email events from the sending provider: `POST /api/v1/webhooks/email`, signed with
 //! HMAC-SHA256 over `timestamp + "." + body` with `OCC_WEBHOOK_SECRET`
 //! (`X-OCC-Timestamp: <unix seconds>`, `X-OCC-Signature: sha256=<hex>`), accepted only within
-//! five minutes of its timestamp, and ingested once per provider event id.
-//!
-//! A hard bounce suppresses the address and marks the person bounced; a complaint or an
-//! unsubscribe suppresses it and marks them do-not-contact; soft bounces are counted, and the
-//! third suppresses; a reply becomes a reply, classified, with its consequences. Every kind is
-//! kept as an email event (delivered, open and click only that).
+//! five minutes of its timestamp, and taken once per provider event id, with the effects
+//! `events` gives every email event.
 
 use ::http::{Request, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::Sha256;
 
+use super::events::{self, Event, ReplyPart, Taken};
 use crate::access::Access::Public;
-use crate::audit::{self, Actor};
-use crate::contacts::actions::{Mover, mover_sql, stop_outreach_in};
-use crate::domain::enums::{Channel, ContactStatus, EmailEventKind, SuppressionKind, SuppressionReason};
-use crate::domain::{EmailAddress, new_id, now};
+use crate::audit::Actor;
+use crate::domain::enums::EmailEventKind;
+use crate::domain::{EmailAddress, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::handler;
 use crate::http::{self, Ctx, RequestMeta, Routes};
-use crate::store::{Batch, Conn, from_row};
+
+pub use super::events::{EventOutcome, SOFT_BOUNCE_LIMIT};
 
 /// The webhook's route (in the channels family; public, signed).
 pub fn routes() -> Routes {
@@ -32,8 +29,6 @@ pub fn routes() -> Routes {
 
 /// How old (or how far ahead) a signed timestamp may be.
 pub const REPLAY_WINDOW_SECONDS: i64 = 300;
-/// Soft bounces of one address that suppress it.
-pub const SOFT_BOUNCE_LIMIT: i64 = 3;
 
 /// An event, as the provider sends it.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -57,21 +52,6 @@ pub struct EmailEvent {
     /// A reply's subject.
     #[serde(default)]
     pub subject: Option<String>,
-}
-
-/// What an event did.
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct EventOutcome {
-    /// The event was taken before: nothing was done again.
-    pub duplicate: bool,
-    /// The contact it concerned, when OCC knows the address.
-    pub contact_id: Option<String>,
-    /// The address was suppressed.
-    pub suppressed: bool,
-    /// The contact's new status.
-    pub status: Option<String>,
-    /// The reply it created.
-    pub reply_id: Option<String>,
 }
 
 /// Checks the signature and the timestamp of a webhook request.
@@ -129,147 +109,34 @@ pub(crate) async fn receive(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     if event.kind == EmailEventKind::Reply && event.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(AppError::invalid("text", "required", "a reply needs its text"));
     }
-    let payload = String::from_utf8_lossy(req.body()).into_owned();
     let actor = Actor {
         name: "webhook".to_owned(),
         user_id: None,
         request_id: Some(RequestMeta::of(&req)?.request_id.clone()),
     };
-    let at = now();
-    let conn = ctx.conn().await?;
-    let (_, outcome) = conn
-        .read_then_write(async |conn| {
-            let Some(stored) = store(conn, &event, email.as_str(), &occurred_at, &payload, &at).await? else {
-                return Ok((Batch::new(), EventOutcome { duplicate: true, ..EventOutcome::default() }));
-            };
-            let mut batch = Batch::new();
-            let outcome = consequences(&mut batch, &actor, &event, email.as_str(), &occurred_at, stored, &at)?;
-            Ok((batch, outcome))
-        })
-        .await?;
-    http::ok(&outcome)
-}
-
-/// What storing an event learnt: the contact it concerns (its status and what moving its
-/// stage needs), the touch it is about, and the address's soft bounces so far.
-struct Stored {
-    contact: Option<(String, Mover)>,
-    touchpoint: Option<String>,
-    soft_bounces: i64,
-}
-
-/// What storing an event returns: its contact, with the contact's status and stage (as
-/// [`mover_sql!`] reads it), its touch, and the address's soft bounces so far.
-#[derive(Deserialize)]
-struct StoredRow {
-    contact_id: Option<String>,
-    touchpoint_id: Option<String>,
-    soft_bounces: i64,
-    status: Option<String>,
-    stage: Option<String>,
-}
-
-/// Stores the event with what it refers to (the transaction's one read); a replay inserts
-/// nothing and answers None.
-async fn store(
-    conn: &Conn,
-    event: &EmailEvent,
-    email: &str,
-    occurred_at: &str,
-    payload: &str,
-    at: &str,
-) -> AppResult<Option<Stored>> {
-    conn.query_opt(
-        concat!(
-            "INSERT INTO email_events (id, kind, provider, provider_event_id, email_address, contact_id, touchpoint_id, \
-               identity_id, payload, occurred_at, created_at) \
-             SELECT :id, :kind, 'webhook', :event, :email, (SELECT id FROM contacts WHERE email = :email), t.id, \
-               t.identity_id, :payload, :occurred_at, :now \
-             FROM (SELECT 1) LEFT JOIN touchpoints t ON t.message_id = :message_id WHERE true \
-             ON CONFLICT (provider_event_id) DO NOTHING \
-             RETURNING contact_id, touchpoint_id, \
-               (SELECT count(*) FROM email_events e WHERE e.email_address = :email AND e.kind = 'bounce_soft') \
-                 AS soft_bounces, \
-               (SELECT c.status FROM contacts c WHERE c.id = email_events.contact_id) AS status, \
-               (SELECT ",
-            mover_sql!(),
-            " FROM contacts c WHERE c.id = email_events.contact_id) AS stage"
-        ),
-        libsql::named_params! {
-            ":id": new_id(), ":kind": event.kind.as_str(), ":event": event.id.trim(), ":email": email,
-            ":payload": payload, ":occurred_at": occurred_at, ":now": at, ":message_id": event.message_id.as_deref(),
-        },
-        |row| {
-            let row: StoredRow = from_row(row)?;
-            let contact = match row.contact_id {
-                Some(id) => {
-                    let status = row.status.ok_or_else(|| {
-                        AppError::Internal(anyhow::anyhow!("a stored email event's contact has no status"))
-                    })?;
-                    Some((status, Mover::new(&id, row.stage.as_deref(), at)?))
-                }
-                None => None,
-            };
-            Ok(Stored { contact, touchpoint: row.touchpoint_id, soft_bounces: row.soft_bounces })
-        },
-    )
-    .await
-}
-
-/// Plans what a stored event does: suppression, the contact's status and outreach, a reply.
-fn consequences(
-    batch: &mut Batch,
-    actor: &Actor,
-    event: &EmailEvent,
-    email: &str,
-    occurred_at: &str,
-    stored: Stored,
-    at: &str,
-) -> AppResult<EventOutcome> {
-    let Stored { contact, touchpoint, soft_bounces } = stored;
-    let mut outcome =
-        EventOutcome { contact_id: contact.as_ref().map(|(_, c)| c.id().to_owned()), ..EventOutcome::default() };
-    // The count in RETURNING includes the event just stored.
-    let soft_limit = event.kind == EmailEventKind::BounceSoft && soft_bounces >= SOFT_BOUNCE_LIMIT;
-    let (reason, status) = match event.kind {
-        EmailEventKind::BounceHard => (Some(SuppressionReason::HardBounce), Some(ContactStatus::Bounced)),
-        EmailEventKind::BounceSoft if soft_limit => {
-            (Some(SuppressionReason::SoftBounceLimit), Some(ContactStatus::Bounced))
-        }
-        EmailEventKind::Complaint => (Some(SuppressionReason::Complaint), Some(ContactStatus::DoNotContact)),
-        EmailEventKind::Unsubscribe => (Some(SuppressionReason::Unsubscribe), Some(ContactStatus::DoNotContact)),
-        _ => (None, None),
-    };
-    if let Some(reason) = reason {
-        let entry = [(SuppressionKind::Email, email.to_owned())];
-        crate::channels::suppression::add_in(batch, actor, &entry, reason, "webhook", None, at)?;
-        outcome.suppressed = true;
-    }
-    if let (Some(status), Some((current, contact))) = (status, &contact) {
-        let ids = [contact.id().to_owned()];
-        if *current != status.as_str() {
-            audit::record_in(batch, actor, "contact.status", "contact", contact.id(), Some(event.kind.as_str()))?;
-            batch.push(
-                "UPDATE contacts SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                libsql::params![contact.id(), status.as_str(), at],
-            )?;
-        }
-        stop_outreach_in(batch, &ids, status, at)?;
-        outcome.status = Some(status.as_str().to_owned());
-    }
-    if let (EmailEventKind::Reply, Some((_, mut contact))) = (event.kind, contact) {
-        let incoming = crate::outreach::replies::Incoming {
-            channel: Channel::Email,
+    let taken = Event {
+        provider: "webhook",
+        id: event.id.trim().to_owned(),
+        kind: event.kind,
+        email: email.as_str().to_owned(),
+        occurred_at,
+        about: event.message_id.iter().cloned().collect(),
+        identity_id: None,
+        payload: String::from_utf8_lossy(req.body()).into_owned(),
+        known_only: false,
+        reply: (event.kind == EmailEventKind::Reply).then(|| ReplyPart {
             subject: event.subject.clone(),
             text: event.text.clone().unwrap_or_default(),
-            replied_at: occurred_at.to_owned(),
             intent: None,
-            touchpoint_id: touchpoint,
             message_id: None,
-        };
-        outcome.reply_id = Some(crate::outreach::replies::ingest(batch, actor, &mut contact, incoming)?.id);
-    }
-    Ok(outcome)
+        }),
+    };
+    let conn = ctx.conn().await?;
+    let outcome = match events::take(&conn, &actor, &taken, &now(), |_| Ok(())).await? {
+        Taken::Done(outcome) => outcome,
+        Taken::Duplicate | Taken::Unknown => EventOutcome { duplicate: true, ..EventOutcome::default() },
+    };
+    http::ok(&outcome)
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ fn same(a: &str, b: &str) -> bool {
     a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Run one tick: sequence steps that are due become drafts, pauses end, approved emails go out.
+/// Run one tick: the identities' mailboxes are read (replies, bounces, auto-replies), sequence
+/// steps that are due become drafts, pauses end, approved emails go out.
 /// A step that fails is reported in `failed_steps` (and logged under `tick_id`); the tick
 /// itself always answers.
 #[utoipa::path(get, path = "/api/cron/tick", tag = "health",

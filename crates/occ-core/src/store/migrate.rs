@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_counts_and_text_triggers", "counts_and_text_triggers"),
     migration!(8, "0008_cached_reads", "cached_reads"),
     migration!(9, "0009_queue_counts", "queue_counts"),
+    migration!(10, "0010_mailbox_sync", "mailbox_sync"),
     migration!(11, "0011_answers", "answers"),
 ];
 

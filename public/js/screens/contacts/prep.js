@@ -67,6 +67,7 @@ const SUPPRESSION_TITLES = {
 const SUPPRESSION_SOURCES = {
   unsubscribe_page: 'from the unsubscribe link',
   webhook: 'reported by the mail provider',
+  mailbox: 'found in the mailbox',
   reply: 'from their reply',
   import: 'from an imported list',
 };

@@ -8,6 +8,7 @@ import { useLoad } from '../../use-load.js';
 import { SettingsPage } from '../../components/settings-nav.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { formatInt } from '../../format.js';
+import { mailboxShort } from './identity-mailbox.js';
 
 export const WEEKDAYS = [
   { value: 1, label: 'Mon', name: 'Monday' },
@@ -117,6 +118,7 @@ function IdentitiesTable({ rows, canManage, busy }) {
               <td class="hide-sm cell-stack">
                 <span data-testid="identity-smtp">${i.smtp_host}:${i.smtp_port}</span>
                 <span class="cell-line muted">${securityLabel(i.smtp_security)}${i.has_password ? ' · password stored' : ''}</span>
+                ${mailboxShort(i) && html`<span class=${`cell-line ${i.mailbox_error ? 'field-error' : 'muted'}`} data-testid="identity-mailbox">${mailboxShort(i)}</span>`}
               </td>
               <td><${StatusBadge} status=${i.status} /></td>
               <td class="num" data-testid="identity-cap">${formatInt(i.daily_cap)}</td>

@@ -1,12 +1,15 @@
 // Settings → Identities, the form that creates or changes an identity: the sender, the SMTP
 // server with its write-only password, the daily cap and time zone, the send window, the
-// minimum spacing, the warm-up ramp, the signature and the status. The server's field errors
+// minimum spacing, the warm-up ramp, the signature, the status, and the mailbox OCC reads for
+// replies and bounces (`identity-mailbox.js`). The server's field errors
 // (`send_window.end_hour`, `warmup.start_date` …) show next to their own fields.
 import { html, useMemo } from '../../preact.js';
 import { useForm } from '../../use-form.js';
 import { Field, FormError } from '../../components/field.js';
 import { timezoneList } from '../accounts/form.js';
 import { SECURITIES, STATUSES, WEEKDAYS, hourLabel } from './identities.js';
+import { FieldErrors, PasswordField } from './identity-password.js';
+import { MailboxFields, mailboxBody, mailboxValues, validateMailbox } from './identity-mailbox.js';
 
 const START_HOURS = Array.from({ length: 24 }, (_, h) => h);
 const END_HOURS = Array.from({ length: 24 }, (_, h) => h + 1);
@@ -66,6 +69,7 @@ function toForm(identity) {
     warmup_daily_increase: str(i.warmup ? i.warmup.daily_increase : 3),
     signature: i.signature || '',
     status: i.status || 'active',
+    ...mailboxValues(identity),
   };
 }
 
@@ -89,6 +93,7 @@ function validate(v) {
   if (!v.days.length) errors.days = ['Choose at least one weekday.'];
   if (v.has_password && v.password_mode === 'replace' && !v.password) errors.password = ['Enter the new password, or keep the stored one.'];
   if (v.warmup_on && !v.warmup_start_date) errors.warmup_start_date = ['Choose the first day of the ramp.'];
+  validateMailbox(v, errors);
   return errors;
 }
 
@@ -111,6 +116,7 @@ function toBody(v, editing) {
       : null,
     signature: v.signature.trim() ? v.signature : null,
     status: v.status,
+    ...mailboxBody(v, editing),
   };
   if (v.password_mode === 'replace' && v.password) body.smtp_password = v.password;
   else if (editing && v.password_mode === 'remove') body.smtp_password = null;
@@ -133,49 +139,6 @@ function explain(error) {
     else details.push(`${f.field}: ${message}`);
   }
   return { inline, details };
-}
-
-function FieldErrors({ id, name, messages }) {
-  if (!messages || !messages.length) return null;
-  return html`<div class="field-error" id=${id} data-testid=${`field-error-${name}`}>
-    ${messages.map((m, i) => html`<div key=${i}>${m}</div>`)}
-  </div>`;
-}
-
-function PasswordField({ form, identity }) {
-  const { values, errors, saving } = form;
-  const stored = Boolean(identity && identity.has_password);
-  const input = html`<${Field}
-    id="identity-password"
-    name="password"
-    label=${stored ? 'New SMTP password' : 'SMTP password'}
-    type="password"
-    autocomplete="new-password"
-    hint="Write-only: OCC stores it encrypted and never shows it again."
-    ...${form.field('password')}
-  />`;
-  if (!stored) return input;
-  const setMode = (mode) => () => form.setValue('password_mode', mode);
-  return html`
-    <fieldset class="field checks" data-testid="field-password_mode">
-      <legend class="field-label">SMTP password</legend>
-      <p class="field-hint" data-testid="password-stored">A password is stored.</p>
-      <div class="check-row">
-        ${[
-          ['keep', 'Keep it'],
-          ['replace', 'Replace it'],
-          ['remove', 'Remove it'],
-        ].map(
-          ([mode, label]) => html`<label class="check" key=${mode}>
-            <input type="radio" name="password_mode" value=${mode} checked=${values.password_mode === mode} onChange=${setMode(mode)} disabled=${saving} data-testid=${`password-${mode}`} />
-            <span>${label}</span>
-          </label>`,
-        )}
-      </div>
-      ${values.password_mode !== 'replace' && html`<${FieldErrors} id="identity-password-error" name="password" messages=${errors.password} />`}
-    </fieldset>
-    ${values.password_mode === 'replace' ? input : null}
-  `;
 }
 
 /**
@@ -236,9 +199,10 @@ export function IdentityForm({ identity, onSave, onSaved, cancelHref }) {
             ${SECURITIES.map((s) => html`<option key=${s.value} value=${s.value}>${s.label}${s.value === 'none' ? ' (local testing only)' : ''}</option>`)}
           <//>
           <${Field} id="identity-smtp_username" label="Username" autocomplete="off" spellcheck=${false} ...${form.field('smtp_username')} />
-          <${PasswordField} form=${form} identity=${identity} />
+          <${PasswordField} form=${form} stored=${Boolean(identity && identity.has_password)} />
         </div>
       </fieldset>
+      <${MailboxFields} form=${form} identity=${identity} select=${select} />
       <fieldset class="card form-section">
         <legend class="card-title">Pacing</legend>
         <div class="form-grid">

@@ -1,5 +1,5 @@
 // Settings → Identities → one identity (managers and admins): New identity, and an identity's
-// page with its form, a "Send test message" box that reports the SMTP conversation's outcome,
+// page with its form (the mailbox's last reading in words in its summary), a "Send test message" box that reports the SMTP conversation's outcome,
 // and Delete after a confirmation.
 import { html, useState } from '../../preact.js';
 import { identities, prefixed } from '../../api.js';
@@ -11,6 +11,7 @@ import { ConfirmDialog, useConfirm } from '../../components/confirm.js';
 import { ErrorState, Loading, NotFound, SupportDetails } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { IdentityForm } from './identity-form.js';
+import { mailboxSummary } from './identity-mailbox.js';
 import { StatusBadge, warmupSummary, windowSummary } from './identities.js';
 
 const LIST = '/settings/identities';
@@ -115,6 +116,9 @@ function Summary({ identity }) {
       </div>
       <div class="muted">${identity.smtp_host}:${identity.smtp_port} · ${identity.smtp_security} · cap ${identity.daily_cap}/day</div>
       <div class="muted">Window: ${windowSummary(identity)} · Warm-up: ${warmupSummary(identity)}</div>
+      <div class=${identity.imap_enabled && identity.mailbox_error ? 'field-error' : 'muted'} data-testid="identity-mailbox-summary">
+        Mailbox: ${identity.imap_host ? `${identity.imap_host}:${identity.imap_port} · ` : ''}${mailboxSummary(identity)}
+      </div>
     </div>
   `;
 }

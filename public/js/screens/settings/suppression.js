@@ -21,7 +21,7 @@ const PAGE_SIZE = 50;
 /** Where an entry came from, in words. */
 function sourceLabel(source, me, team) {
   if (source && source.startsWith('user:')) return `Added by ${ownerLabel(source.slice(5), me, team)}`;
-  const known = { import: 'Import', webhook: 'Email event', unsubscribe_page: 'Unsubscribe page', reply: 'Reply' };
+  const known = { import: 'Import', webhook: 'Email event', mailbox: 'Mailbox', unsubscribe_page: 'Unsubscribe page', reply: 'Reply' };
   return known[source] || source;
 }
 

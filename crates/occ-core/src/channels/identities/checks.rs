@@ -1,10 +1,11 @@
 //! The rules an identity's fields follow, which creating and changing one both check, and the
-//! sealing of its SMTP password.
+//! sealing of its SMTP and IMAP passwords.
 
 use chrono::NaiveDate;
 
-use super::{SendWindow, Warmup};
+use super::{Identity, SendWindow, Warmup};
 use crate::crypto::SecretBox;
+use crate::domain::enums::SmtpSecurity;
 use crate::error::{AppError, AppResult};
 use crate::http::Ctx;
 use crate::validate::Check;
@@ -39,4 +40,59 @@ pub(super) fn seal(ctx: &Ctx, password: &str) -> AppResult<Vec<u8>> {
     let secrets =
         SecretBox::from_key(ctx.config.secret_key.as_ref()).map_err(|e| AppError::Unavailable(e.to_string()))?;
     Ok(secrets.seal(password).map_err(AppError::Internal)?.into_bytes())
+}
+
+/// A password's length rule (SMTP or IMAP): at most 1000 characters.
+pub(super) fn check_password(c: &mut Check, field: &str, password: &str) {
+    if password.chars().count() > 1000 {
+        c.fail(field, "max_length", "must be at most 1000 characters");
+    }
+}
+
+/// The port an IMAP server listens on for `security` when none is given.
+pub(super) fn default_imap_port(security: SmtpSecurity) -> i64 {
+    match security {
+        SmtpSecurity::Tls => 993,
+        SmtpSecurity::Starttls | SmtpSecurity::None => 143,
+    }
+}
+
+/// Which IMAP settings an identity has (as a change leaves them).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ImapPresence {
+    pub enabled: bool,
+    pub host: bool,
+    pub port: bool,
+    pub username: bool,
+    pub password: bool,
+}
+
+impl From<&Identity> for ImapPresence {
+    fn from(i: &Identity) -> Self {
+        Self {
+            enabled: i.imap_enabled,
+            host: i.imap_host.is_some(),
+            port: i.imap_port.is_some(),
+            username: i.imap_username.is_some(),
+            password: i.has_imap_password,
+        }
+    }
+}
+
+/// Reading the mailbox (`imap_enabled`) needs every IMAP setting: names each one missing.
+pub(super) fn check_imap_complete(c: &mut Check, has: ImapPresence) {
+    if !has.enabled {
+        return;
+    }
+    let present = [
+        ("imap_host", has.host),
+        ("imap_port", has.port),
+        ("imap_username", has.username),
+        ("imap_password", has.password),
+    ];
+    for (field, present) in present {
+        if !present && !c.failed(field) {
+            c.fail(field, "required", "is needed to read the mailbox (imap_enabled)");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Email identities: the mailboxes OCC sends from, with their SMTP settings and pacing rules
-//! (daily cap, warm-up ramp, send window, minimum spacing). Managers and admins change them;
-//! the SMTP password is sealed with `OCC_SECRET_KEY` and never returned. Here: the resource, its
+//! (daily cap, warm-up ramp, send window, minimum spacing), and the IMAP mailbox the worker
+//! reads for replies and bounces (`channels::mailbox`). Managers and admins change them; the
+//! SMTP and IMAP passwords are sealed with `OCC_SECRET_KEY` and never returned. Here: the resource, its
 //! decoder, its reads and its deletion; `create` and `update` change it, with the rules of
 //! `checks`.
 
@@ -83,6 +84,20 @@ pub struct Identity {
     pub signature: Option<String>,
     /// active, paused or disabled.
     pub status: IdentityStatus,
+    /// The IMAP server of the mailbox replies and bounces land in.
+    pub imap_host: Option<String>,
+    pub imap_port: Option<i64>,
+    /// tls, starttls or none (local testing only).
+    pub imap_security: Option<SmtpSecurity>,
+    pub imap_username: Option<String>,
+    /// Whether an IMAP password is stored (it is never shown).
+    pub has_imap_password: bool,
+    /// Whether the worker reads the mailbox.
+    pub imap_enabled: bool,
+    /// When the mailbox was last read to the end.
+    pub mailbox_synced_at: Option<String>,
+    /// Why the last reading of the mailbox failed, in words (None when it worked).
+    pub mailbox_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -93,7 +108,11 @@ macro_rules! identity_columns {
         "id, from_name, from_address, smtp_host, smtp_port, smtp_security, smtp_username, \
          password_encrypted IS NOT NULL AS has_password, \
          daily_cap, timezone, send_window_start_hour, send_window_end_hour, send_window_days, min_spacing_seconds, \
-         warmup_start_date, warmup_first_day, warmup_daily_increase, signature, status, created_at, updated_at"
+         warmup_start_date, warmup_first_day, warmup_daily_increase, signature, status, \
+         imap_host, imap_port, imap_security, imap_username, imap_password_encrypted IS NOT NULL AS has_imap_password, \
+         imap_enabled, (SELECT m.synced_at FROM mailbox_sync m WHERE m.identity_id = email_identities.id) AS mailbox_synced_at, \
+         (SELECT m.error FROM mailbox_sync m WHERE m.identity_id = email_identities.id) AS mailbox_error, \
+         created_at, updated_at"
     };
 }
 pub(crate) use identity_columns;
@@ -121,6 +140,14 @@ struct IdentityRow {
     warmup_daily_increase: i64,
     signature: Option<String>,
     status: IdentityStatus,
+    imap_host: Option<String>,
+    imap_port: Option<i64>,
+    imap_security: Option<SmtpSecurity>,
+    imap_username: Option<String>,
+    has_imap_password: bool,
+    imap_enabled: bool,
+    mailbox_synced_at: Option<String>,
+    mailbox_error: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -151,6 +178,14 @@ impl From<IdentityRow> for Identity {
             }),
             signature: row.signature,
             status: row.status,
+            imap_host: row.imap_host,
+            imap_port: row.imap_port,
+            imap_security: row.imap_security,
+            imap_username: row.imap_username,
+            has_imap_password: row.has_imap_password,
+            imap_enabled: row.imap_enabled,
+            mailbox_synced_at: row.mailbox_synced_at,
+            mailbox_error: row.mailbox_error,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

@@ -48,6 +48,8 @@ pub struct TickReport {
     pub postponed: usize,
     /// What the sender did with approved emails.
     pub send: crate::channels::sending::SendReport,
+    /// What reading the identities' mailboxes took in (replies, bounces, auto-replies).
+    pub mailbox: crate::channels::mailbox::MailboxReport,
     /// Steps that failed (logged with the tick's id); the tick went on with the next, and the
     /// next tick tries them again.
     pub failed_steps: Vec<FailedStep>,
@@ -81,6 +83,7 @@ impl TickReport {
             + send.failed
             + send.unknown
             > 0
+            || self.mailbox.did_anything()
     }
 
     /// Whether something failed on OCC's side (a step, one due step, or one email).
@@ -94,13 +97,16 @@ pub async fn run(conn: &Conn, config: &crate::Config, now: DateTime<Utc>) -> Tic
     run_until(conn, config, now, Instant::now() + TICK_BUDGET).await
 }
 
-/// Runs one whole tick at `now`: the sequence steps ([`tick_until`]), then the sender
-/// ([`crate::channels::sending::send_due`]), neither starting new work after `deadline`. It never fails:
-/// a step that fails or panics is logged with the tick's id and reported, and the tick goes on
-/// with the next step.
+/// Runs one whole tick at `now`: the mailboxes first ([`crate::channels::mailbox::sync_due`]), so
+/// an answer that arrived stops what would follow it, then the sequence steps ([`tick_until`]),
+/// then the sender ([`crate::channels::sending::send_due`]), none starting new work after
+/// `deadline`. It never fails: a step that fails or panics is logged with the tick's id and
+/// reported, and the tick goes on with the next step.
 pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, deadline: Instant) -> TickReport {
     let tick_id = new_id();
     let mut outcomes = Outcomes::default();
+    let mailbox = crate::channels::mailbox::sync_due(conn, config, now, deadline);
+    let mailbox = outcomes.guard(&tick_id, "mailboxes", mailbox).await.unwrap_or_default();
     let steps = outcomes.guard(&tick_id, "sequence steps", tick_until(conn, now, deadline)).await.unwrap_or_default();
     let mut out_of_time = steps.out_of_time_steps.clone();
     let send = if Instant::now() < deadline {
@@ -118,12 +124,16 @@ pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, 
     if send.out_of_time {
         out_of_time.push("sending");
     }
+    if mailbox.out_of_time {
+        out_of_time.push("mailboxes");
+    }
     if !out_of_time.is_empty() {
         tracing::warn!(tick_id, steps = ?out_of_time, "the tick ran out of time; the rest is left to the next tick");
     }
     TickReport {
         tick_id,
         send,
+        mailbox,
         failed_steps: outcomes.failed,
         yielded_steps: outcomes.yielded,
         out_of_time_steps: out_of_time,

@@ -80,13 +80,13 @@ fn name_in(original: &str) -> Option<String> {
     None
 }
 
-/// The reply's own words: without the message it quotes (`>` lines, and all after "On … wrote:")
-/// and without its signature (after `-- `).
-fn own_words(body: &str) -> String {
+/// A reply's new text: without the message it quotes (`>` lines, and all after "On … wrote:" or
+/// Outlook's "-----Original Message-----"). What an inbound email keeps as its reply's body.
+pub fn new_text(body: &str) -> String {
     let mut kept = Vec::new();
     for line in body.lines() {
         let trimmed = line.trim();
-        if trimmed == "--" || (trimmed.starts_with("On ") && trimmed.ends_with("wrote:")) {
+        if (trimmed.starts_with("On ") && trimmed.ends_with("wrote:")) || trimmed == "-----Original Message-----" {
             break;
         }
         if !trimmed.starts_with('>') {
@@ -94,6 +94,12 @@ fn own_words(body: &str) -> String {
         }
     }
     kept.join("\n")
+}
+
+/// The reply's own words: its new text ([`new_text`]) without its signature (after `-- `).
+fn own_words(body: &str) -> String {
+    let text = new_text(body);
+    text.lines().take_while(|line| line.trim() != "--").collect::<Vec<_>>().join("\n")
 }
 
 /// Lower case, curly apostrophes straight, and every other mark a space, so phrases match
