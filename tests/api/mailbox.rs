@@ -2,7 +2,8 @@
 //! prospect's answer lands in the identity's INBOX, and a tick records it once, classified, with
 //! its consequences; delivery reports become hard or soft bounces with the webhook's effects; an
 //! auto-reply is an out of office; a restart, a lost progress write, two workers at once and a
-//! new UIDVALIDITY take nothing twice; a mailbox that fails is reported and the others are read.
+//! new UIDVALIDITY take nothing twice; a mailbox that fails is reported and the others are read; an
+//! answer read from the mailbox is answered in OCC in its thread.
 
 use chrono::{DateTime, Duration, Utc};
 use occ_core::channels::mailbox::{self, MailboxReport};
@@ -472,4 +473,39 @@ async fn the_mailbox_settings_are_checked_and_the_password_is_never_shown() {
     for count in ["replies", "auto_replies", "bounces", "skipped", "failed_identities"] {
         assert!(schemas["MailboxReport"]["properties"][count].is_object(), "MailboxReport.{count}");
     }
+}
+
+#[tokio::test]
+async fn an_answer_read_from_the_mailbox_is_answered_in_its_thread() {
+    let app = sending::app().await;
+    let smtp = Mailbox::start();
+    let dovecot = Dovecot::start();
+    sending::identity_with(&app, smtp.port, 40, imap_settings(&dovecot, PASSWORD)).await;
+    let (_, people) = sending::approved(&app, &["Ana"]).await;
+    assert_eq!(sending::send(&app, sending::wednesday()).await.sent, 1);
+    let ours = sent_id(&app, "ana@acme.com").await;
+    let theirs = "<answer-7@mail.acme.com>";
+    dovecot.deliver(&answer("Ana Lima <ana@acme.com>", theirs, &ours, "Sounds good, could we talk Tuesday at 10?"));
+    assert_eq!(tick(&app, Utc::now()).await.mailbox.replies, 1);
+
+    let waiting = app.get("/api/v1/replies/waiting?scope=team").await.body;
+    let reply = waiting["items"][0]["reply"].clone();
+    assert_eq!(reply["contact_id"], people[0]["id"], "{waiting}");
+    let draft = app
+        .post(
+            "/api/v1/drafts",
+            json!({"contact_id": id(&people[0]), "channel": "email", "subject": "Re: Outbound after the round",
+                   "body": "Tuesday at 10 works, I will send an invite.", "reply_id": id(&reply), "submit": true}),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.text);
+    let approved = app.post(&format!("/api/v1/drafts/{}/approve", id(&draft.body)), json!({})).await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(sending::send(&app, sending::wednesday()).await.sent, 1);
+    let received = smtp.received();
+    let sent = received.last().expect("the answer");
+    assert_eq!(sending::header(sent, "In-Reply-To").as_deref(), Some(theirs), "{sent}");
+    assert_eq!(sending::header(sent, "References"), Some(format!("{ours} {theirs}")), "{sent}");
+    let after = app.get(&format!("/api/v1/replies/{}", id(&reply))).await.body;
+    assert!(after["handled_at"].is_string(), "answered, so handled: {after}");
 }
