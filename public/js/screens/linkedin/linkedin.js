@@ -8,6 +8,7 @@ import { canWriteContacts } from '../../access.js';
 import { navigate, withQuery } from '../../router.js';
 import { useLoad } from '../../use-load.js';
 import { PageHeader } from '../../components/layout.js';
+import { ScopeToggle } from '../../components/scope-toggle.js';
 import { ErrorState, Loading } from '../../components/states.js';
 import { ToolbarField, Updating } from '../../components/toolbar.js';
 import { LinkedinStats } from './stats.js';
@@ -35,25 +36,7 @@ export function LinkedinScreen({ location, user }) {
   const tasks = useLoad((signal) => queueApi.list({ scope, tz, limit: QUEUE_LIMIT }, { signal }), [scope]);
   const go = (changes) => navigate(withQuery('/linkedin', { scope: scope === 'team' && canAct ? 'team' : '', days: days === 30 ? '' : days, ...changes }), { replace: true });
 
-  const scopeToggle =
-    canAct &&
-    html`<div class="today-scope" role="group" aria-label="Whose work" data-testid="scope-toggle">
-      ${[
-        ['mine', 'Mine'],
-        ['team', 'Team'],
-      ].map(
-        ([value, label]) => html`<button
-          key=${value}
-          type="button"
-          class=${`btn btn-sm ${scope === value ? 'btn-primary' : ''}`}
-          aria-pressed=${String(scope === value)}
-          onClick=${() => go({ scope: value === 'team' ? 'team' : '' })}
-          data-testid=${`scope-${value}`}
-        >
-          ${label}
-        </button>`,
-      )}
-    </div>`;
+  const scopeToggle = canAct && html`<${ScopeToggle} scope=${scope} onChange=${(value) => go({ scope: value === 'team' ? 'team' : '' })} />`;
   const period = html`<${ToolbarField}
     id="linkedin-days"
     label="Period"

@@ -10,6 +10,7 @@ import { navigate, withQuery } from '../../router.js';
 import { useLoad } from '../../use-load.js';
 import { PHONE_QUERY, useMedia } from '../../use-media.js';
 import { PageHeader } from '../../components/layout.js';
+import { ScopeToggle } from '../../components/scope-toggle.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { formatDateTime, formatRelative } from '../../format.js';
@@ -172,13 +173,7 @@ export function RepliesScreen({ location, user }) {
   };
   const viewer = user.role === 'viewer';
   const scopeToggle = !viewer
-    ? html`<div class="today-scope" role="group" aria-label="Whose replies" data-testid="scope-toggle">
-        ${['mine', 'team'].map(
-          (value) => html`<button key=${value} type="button" class=${`btn btn-sm ${scope === value ? 'btn-primary' : ''}`}
-            aria-pressed=${String(scope === value)} onClick=${() => go({ scope: value === 'team' ? 'team' : '', id: '' })}
-            data-testid=${`scope-${value}`}>${value === 'mine' ? 'Mine' : 'Team'}</button>`,
-        )}
-      </div>`
+    ? html`<${ScopeToggle} scope=${scope} label="Whose replies" onChange=${(value) => go({ scope: value === 'team' ? 'team' : '', id: '' })} />`
     : null;
 
   let body;

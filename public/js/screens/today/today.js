@@ -17,6 +17,7 @@ import { canWriteContacts } from '../../access.js';
 import { navigate, withQuery } from '../../router.js';
 import { useLoad } from '../../use-load.js';
 import { PageHeader } from '../../components/layout.js';
+import { ScopeToggle } from '../../components/scope-toggle.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast, toastFailure } from '../../components/toast.js';
 import { SendingToday, TodayCounts, TodayStrip } from './counts.js';
@@ -175,23 +176,10 @@ export function TodayScreen({ location, user }) {
   }, [focusId]);
 
   // Viewers always see the team's work (the server answers scope=team for them).
-  const scopeToggle = html`<div class="today-scope" role="group" aria-label="Whose work" data-testid="scope-toggle">
-    ${[
-      ['mine', 'Mine'],
-      ['team', 'Team'],
-    ].map(
-      ([value, label]) => html`<button
-        key=${value}
-        type="button"
-        class=${`btn btn-sm ${scope === value ? 'btn-primary' : ''}`}
-        aria-pressed=${String(scope === value)}
-        onClick=${() => navigate(withQuery('/today', { scope: value === 'team' ? 'team' : '' }), { replace: true })}
-        data-testid=${`scope-${value}`}
-      >
-        ${label}
-      </button>`,
-    )}
-  </div>`;
+  const scopeToggle = html`<${ScopeToggle}
+    scope=${scope}
+    onChange=${(value) => navigate(withQuery('/today', { scope: value === 'team' ? 'team' : '' }), { replace: true })}
+  />`;
 
   let body;
   if (state.error && !state.data) {
