@@ -66,7 +66,7 @@ fn positive() -> Reply {
 async fn a_structured_answer_is_read_as_the_callers_type_with_its_usage() {
     let mock = MockModel::start(vec![positive()]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     let answer = ask(&gateway, &conn, 100).await.expect("an answer");
     assert_eq!(answer.value, Intent { intent: "positive".into(), confidence: 0.9 });
     assert_eq!((answer.usage.prompt_tokens, answer.usage.completion_tokens), (40, 12));
@@ -85,7 +85,7 @@ async fn a_server_without_structured_output_is_asked_in_json_mode_and_the_shape_
     let refused = status(400, "response_format of type json_schema is not supported by this model");
     let mock = MockModel::start(vec![refused, positive(), positive()]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     ask(&gateway, &conn, 100).await.expect("an answer in JSON mode");
     let bodies = mock.bodies();
     assert_eq!(bodies.len(), 2);
@@ -106,7 +106,7 @@ async fn a_429_with_retry_after_is_tried_again() {
     };
     let mock = MockModel::start(vec![limited, positive()]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     ask(&gateway, &conn, 100).await.expect("an answer after the wait");
     assert_eq!(mock.calls(), 2);
 }
@@ -115,12 +115,12 @@ async fn a_429_with_retry_after_is_tried_again() {
 async fn two_server_errors_are_tried_again_and_a_third_is_final() {
     let mock = MockModel::start(vec![status(500, "oops"), status(502, "oops"), positive()]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     ask(&gateway, &conn, 100).await.expect("the third try answers");
     assert_eq!(mock.calls(), 3);
 
     let failing = MockModel::start(vec![status(500, "down")]).await;
-    let gateway = Gateway::new(Some(config_for(&failing)));
+    let gateway = Gateway::new(Some(config_for(&failing))).expect("gateway");
     let err = ask(&gateway, &conn, 100).await.expect_err("three 500s");
     assert!(matches!(err, LlmError::Status { status: 500, .. }), "{err:?}");
     assert_eq!(failing.calls(), 3, "the first try and two retries");
@@ -130,7 +130,8 @@ async fn two_server_errors_are_tried_again_and_a_third_is_final() {
 async fn a_model_that_does_not_answer_in_time_is_a_timeout() {
     let mock = MockModel::start(vec![Reply::Hang]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(LlmConfig { timeout: Duration::from_millis(300), ..config_for(&mock) }));
+    let gateway =
+        Gateway::new(Some(LlmConfig { timeout: Duration::from_millis(300), ..config_for(&mock) })).expect("gateway");
     let err = ask(&gateway, &conn, 100).await.expect_err("no answer");
     assert!(matches!(err, LlmError::Timeout { timeout_ms: 300 }), "{err:?}");
     assert_eq!(err.kind(), "timeout");
@@ -141,22 +142,35 @@ async fn a_model_that_does_not_answer_in_time_is_a_timeout() {
 async fn an_answer_that_is_not_json_or_not_of_the_type_is_an_error_of_its_own() {
     let mock = MockModel::start(vec![answer_text("Sure! The intent is positive.", 30, 8)]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     let err = ask(&gateway, &conn, 100).await.expect_err("prose");
     assert!(matches!(err, LlmError::InvalidJson(_)), "{err:?}");
     assert_eq!(mock.calls(), 1);
 
     let mock = MockModel::start(vec![answer(json!({"intent": "positive", "confidence": "very"}), 30, 8)]).await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     let err = ask(&gateway, &conn, 100).await.expect_err("a string for a number");
     assert!(matches!(err, LlmError::SchemaViolation(_)), "{err:?}");
     assert_eq!(err.kind(), "schema_violation");
 }
 
 #[tokio::test]
+async fn a_server_that_cannot_be_reached_is_a_connection_error() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let mock = MockModel::start(vec![positive()]).await;
+    let config = LlmConfig { base_url: format!("http://{addr}/v1"), ..config_for(&mock) };
+    let (_db, conn) = database().await;
+    let err = ask(&Gateway::new(Some(config)).expect("gateway"), &conn, 100).await.expect_err("nobody listens");
+    assert_eq!(err.kind(), "connection", "{err:?}");
+    assert!(!err.to_string().contains(KEY), "{err}");
+}
+
+#[tokio::test]
 async fn without_a_model_nothing_is_called() {
     let (_db, conn) = database().await;
-    let err = ask(&Gateway::new(None), &conn, 100).await.expect_err("no model");
+    let err = ask(&Gateway::new(None).expect("gateway"), &conn, 100).await.expect_err("no model");
     assert!(matches!(err, LlmError::NotConfigured), "{err:?}");
 }
 
@@ -168,7 +182,8 @@ async fn two_instances_cannot_spend_more_than_the_days_budget() {
     let (db, conn) = database().await;
     let other = db.conn().await;
     let config = LlmConfig { daily_tokens: Some(1_000), ..config_for(&mock) };
-    let (one, two) = (Gateway::new(Some(config.clone())), Gateway::new(Some(config)));
+    let (one, two) =
+        (Gateway::new(Some(config.clone())).expect("gateway"), Gateway::new(Some(config)).expect("gateway"));
     let (a, b) = tokio::join!(ask(&one, &conn, 600), ask(&two, &other, 600));
     let over = [&a, &b].iter().filter(|r| matches!(r, Err(LlmError::OverBudget))).count();
     assert_eq!((a.is_ok() as u8 + b.is_ok() as u8, over), (1, 1), "{a:?} {b:?}");
@@ -185,7 +200,7 @@ async fn the_key_never_appears_in_errors_or_debug_output() {
     let echoed = format!("Incorrect API key provided: {KEY}");
     let mock = MockModel::start(vec![status(401, &echoed)]).await;
     let (_db, conn) = database().await;
-    let gateway = Gateway::new(Some(config_for(&mock)));
+    let gateway = Gateway::new(Some(config_for(&mock))).expect("gateway");
     let err = ask(&gateway, &conn, 100).await.expect_err("refused");
     assert!(matches!(err, LlmError::Status { status: 401, .. }), "{err:?}");
     assert_eq!(mock.calls(), 1, "a 401 is not tried again");

@@ -1,7 +1,8 @@
 //! The health family (`api/health.rs`): `GET /api/v1/health`, is the database reachable, is its
 //! schema the one this build needs, which model is configured (without calling it); and, for
-//! admins, `GET /api/v1/health/llm`, which calls the model once (see `health/llm.rs`). The family also serves `/api/v1/openapi.json`, which the top
-//! of the core adds (`crate::routes`): the document describes every family.
+//! admins, `GET /api/v1/health/llm`, which calls the model once (see `health/llm.rs`). The
+//! family also serves `/api/v1/openapi.json`, which the top of the core adds (`crate::routes`):
+//! the document describes every family.
 
 pub(crate) mod llm;
 
@@ -44,6 +45,15 @@ pub(crate) struct ModelStatus {
     base_host: Option<String>,
 }
 
+impl ModelStatus {
+    fn of(info: Option<crate::llm::ModelInfo>) -> Self {
+        match info {
+            Some(info) => Self { configured: true, model: Some(info.model), base_host: Some(info.base_host) },
+            None => Self { configured: false, model: None, base_host: None },
+        }
+    }
+}
+
 /// The schema version the database has and the one this build needs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SchemaVersion {
@@ -73,10 +83,6 @@ pub(crate) async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Respons
         version: crate::VERSION,
         database: "ok",
         schema_version: SchemaVersion { applied, expected },
-        model: ModelStatus {
-            configured: ctx.llm.info().is_some(),
-            model: ctx.llm.info().map(|i| i.model),
-            base_host: ctx.llm.info().map(|i| i.base_host),
-        },
+        model: ModelStatus::of(ctx.llm.info()),
     })
 }

@@ -64,7 +64,7 @@ impl Ctx {
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
         Ok(Arc::new(Self {
-            llm: crate::llm::Gateway::new(config.llm.clone()),
+            llm: crate::llm::Gateway::new(config.llm.clone())?,
             config,
             store,
             leases: access::Leases::default(),

@@ -13,6 +13,7 @@ mod wire;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -22,6 +23,10 @@ pub use wire::{Message, Role, Usage};
 
 use crate::config::LlmConfig;
 use crate::store::Conn;
+
+/// How long a connection to the model's server may take to open (less when the call's
+/// timeout is shorter).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What one call asks: the messages, and the shape of the answer.
 #[derive(Debug, Clone, Copy)]
@@ -66,9 +71,16 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Builds the gateway; `None` is no model, and every call answers `NotConfigured`.
-    pub fn new(config: Option<LlmConfig>) -> Self {
-        Self { config, http: reqwest::Client::new(), json_mode_only: AtomicBool::new(false) }
+    /// Builds the gateway; `None` is no model, and every call answers `NotConfigured`. Fails
+    /// only when the HTTP client cannot be made (no TLS roots).
+    pub fn new(config: Option<LlmConfig>) -> anyhow::Result<Self> {
+        let connect = config.as_ref().map_or(CONNECT_TIMEOUT, |c| c.timeout.min(CONNECT_TIMEOUT));
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .context("while building the model's HTTP client")?;
+        Ok(Self { config, http, json_mode_only: AtomicBool::new(false) })
     }
 
     /// The configured model, if any, without calling it.
