@@ -4,8 +4,12 @@
 //! [`Config`]: its types, the reading and the check of each variable (about 300 lines), and the
 //! tests that drive them through [`Config::from_lookup`].
 
+mod llm;
+
 use std::fmt;
 use std::path::PathBuf;
+
+pub use llm::{DEFAULT_TIMEOUT, LlmConfig, RetryPolicy, VERCEL_AI_GATEWAY, VERCEL_DEFAULT_MODEL};
 
 /// A value that must never reach a log: its `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -98,6 +102,9 @@ pub struct Config {
     /// The demo admin's password (`OCC_DEMO_PASSWORD`) for `occ serve --demo` and `occ seed
     /// --demo`; a new random one is made (and printed) when it is unset.
     pub demo_password: Option<Secret>,
+    /// The model OCC asks (`OCC_LLM_*`, or Vercel's AI Gateway; see `config/llm.rs`); `None` is
+    /// no model, and every agent answers with its fallback.
+    pub llm: Option<LlmConfig>,
 }
 
 /// A configuration value that is missing or invalid; the message names the variable.
@@ -228,6 +235,7 @@ impl Config {
             trusted_proxies,
             on_vercel,
             demo_password: get("OCC_DEMO_PASSWORD").map(Secret::new),
+            llm: llm::read(&get)?,
         })
     }
 
@@ -251,6 +259,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             on_vercel: false,
             demo_password: None,
+            llm: None,
         }
     }
 }

@@ -6,8 +6,8 @@
 //!    (`store`), the HTTP primitives (`http`: context, route table type, extractors, responses,
 //!    server, the one way a list pages), who may do what (`access`), the audit log's write side
 //!    (`audit`), the domain's shared types (`domain`), the one way a status moves and a record
-//!    changes (`lifecycle`), field checks (`validate`), logging (`telemetry`), and the generic
-//!    parts of the OpenAPI description (`openapi`).
+//!    changes (`lifecycle`), field checks (`validate`), logging (`telemetry`), the model gateway
+//!    (`llm`), and the generic parts of the OpenAPI description (`openapi`).
 //! 2. **Features**, one folder per route family, the same families as the Vercel functions in
 //!    `api/`, bottom to top: `health`, `auth`, `accounts`, `contacts`, `settings`, `channels`,
 //!    `outreach`, `insights`, `cron`. Each exposes its family's `routes()` and uses the families
@@ -28,6 +28,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod lifecycle;
+pub mod llm;
 pub mod openapi;
 pub mod store;
 pub mod telemetry;

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "error",
             "http",
             "lifecycle",
+            "llm",
             "openapi",
             "store",
             "telemetry",

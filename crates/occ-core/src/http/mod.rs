@@ -54,6 +54,8 @@ pub struct Ctx {
     pub leases: access::Leases,
     /// The pacing settings as this instance last saw them.
     pub pacing_seen: store::Seen,
+    /// The model gateway, with its one HTTP client.
+    pub llm: crate::llm::Gateway,
     schema_ok: AtomicBool,
 }
 
@@ -62,6 +64,7 @@ impl Ctx {
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config).await?;
         Ok(Arc::new(Self {
+            llm: crate::llm::Gateway::new(config.llm.clone())?,
             config,
             store,
             leases: access::Leases::default(),

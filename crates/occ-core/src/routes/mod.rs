@@ -104,6 +104,7 @@ impl Family {
     security(("bearer" = []), ("session" = [])),
     paths(
         crate::health::health,
+        crate::health::llm::check,
         openapi,
         crate::accounts::handlers::create,
         crate::accounts::handlers::list,

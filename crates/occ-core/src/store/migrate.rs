@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_queue_counts", "queue_counts"),
     migration!(10, "0010_mailbox_sync", "mailbox_sync"),
     migration!(11, "0011_answers", "answers"),
+    migration!(12, "0012_llm_budget", "llm_budget"),
 ];
 
 impl Migration {

@@ -1,12 +1,16 @@
 //! The health family (`api/health.rs`): `GET /api/v1/health`, is the database reachable, is its
-//! schema the one this build needs. The family also serves `/api/v1/openapi.json`, which the top
-//! of the core adds (`crate::routes`): the document describes every family.
+//! schema the one this build needs, which model is configured (without calling it); and, for
+//! admins, `GET /api/v1/health/llm`, which calls the model once (see `health/llm.rs`). The
+//! family also serves `/api/v1/openapi.json`, which the top of the core adds (`crate::routes`):
+//! the document describes every family.
+
+pub(crate) mod llm;
 
 use ::http::{Request, Response};
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::access::Access;
+use crate::access::{Access, Action};
 use crate::error::{AppError, AppResult};
 use crate::handler;
 use crate::http::{self, Ctx, Routes};
@@ -14,7 +18,11 @@ use crate::store::migrate;
 
 /// The health family's routes.
 pub fn routes() -> Routes {
-    Routes::new().get("/api/v1/health", Access::Public, handler!(health))
+    Routes::new().get("/api/v1/health", Access::Public, handler!(health)).get(
+        "/api/v1/health/llm",
+        Access::Signed(Action::ManageSettings),
+        handler!(llm::check),
+    )
 }
 
 /// The health report.
@@ -24,6 +32,26 @@ pub(crate) struct Health {
     version: &'static str,
     database: &'static str,
     schema_version: SchemaVersion,
+    model: ModelStatus,
+}
+
+/// Whether a model is configured, and which; without one every agent answers with its fallback.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ModelStatus {
+    configured: bool,
+    /// The model's name.
+    model: Option<String>,
+    /// The host (and port) of its server; never the key.
+    base_host: Option<String>,
+}
+
+impl ModelStatus {
+    fn of(info: Option<crate::llm::ModelInfo>) -> Self {
+        match info {
+            Some(info) => Self { configured: true, model: Some(info.model), base_host: Some(info.base_host) },
+            None => Self { configured: false, model: None, base_host: None },
+        }
+    }
 }
 
 /// The schema version the database has and the one this build needs.
@@ -55,5 +83,6 @@ pub(crate) async fn health(ctx: &Ctx, _req: Request<Bytes>) -> AppResult<Respons
         version: crate::VERSION,
         database: "ok",
         schema_version: SchemaVersion { applied, expected },
+        model: ModelStatus::of(ctx.llm.info()),
     })
 }
