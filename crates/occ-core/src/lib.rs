@@ -10,7 +10,7 @@
 //!    (`llm`), and the generic parts of the OpenAPI description (`openapi`).
 //! 2. **Features**, one folder per route family, the same families as the Vercel functions in
 //!    `api/`, bottom to top: `health`, `auth`, `accounts`, `contacts`, `settings`, `channels`,
-//!    `outreach`, `insights`, `cron`. Each exposes its family's `routes()` and uses the families
+//!    `outreach`, `insights`, `agents`, `cron`. Each exposes its family's `routes()` and uses the families
 //!    below it (outreach moves contacts' stages, insights reads outreach's work). Two uses go the
 //!    other way, each a whole rule kept in one place: a changed account rescores its contacts
 //!    (`contacts::scoring`), and a provider's reply event is ingested as outreach's replies are
@@ -36,6 +36,7 @@ mod validate;
 
 // Features, by route family.
 pub mod accounts;
+pub mod agents;
 pub mod auth;
 pub mod channels;
 pub mod contacts;

@@ -37,13 +37,16 @@ const LAYERS: &[(&str, &[&str])] = &[
             "validate",
         ],
     ),
-    ("feature", &["accounts", "auth", "channels", "contacts", "cron", "health", "insights", "outreach", "settings"]),
+    (
+        "feature",
+        &["accounts", "agents", "auth", "channels", "contacts", "cron", "health", "insights", "outreach", "settings"],
+    ),
     ("top", &["routes", "seed"]),
 ];
 
 /// The feature families, bottom to top: each may name those below it.
 const FAMILIES: &[&str] =
-    &["health", "auth", "accounts", "contacts", "settings", "channels", "outreach", "insights", "cron"];
+    &["health", "auth", "accounts", "contacts", "settings", "channels", "outreach", "insights", "agents", "cron"];
 
 /// The uses of a family above, each a whole rule kept in one place: (family, the family it
 /// names, why).

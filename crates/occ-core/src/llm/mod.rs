@@ -8,6 +8,7 @@
 mod budget;
 mod call;
 mod error;
+mod schema;
 mod wire;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +20,7 @@ use serde_json::Value;
 
 pub use budget::spent_today;
 pub use error::LlmError;
+pub use schema::{refers_elsewhere, strict_schema};
 pub use wire::{Message, Role, Usage};
 
 use crate::config::LlmConfig;

@@ -39,6 +39,8 @@ pub enum Family {
     /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep` (and, as they land, dashboard and
     /// analytics).
     Insights,
+    /// `/api/v1/agents`, `/api/v1/agent-runs`, `/api/v1/swarms`.
+    Agents,
     /// `/api/cron/tick`, behind `CRON_SECRET`.
     Cron,
 }
@@ -54,6 +56,7 @@ impl Family {
         Family::Channels,
         Family::Settings,
         Family::Insights,
+        Family::Agents,
         Family::Cron,
     ];
 
@@ -68,6 +71,7 @@ impl Family {
             Family::Channels => "channels",
             Family::Settings => "settings",
             Family::Insights => "insights",
+            Family::Agents => "agents",
             Family::Cron => "cron",
         }
     }
@@ -83,6 +87,7 @@ impl Family {
             Family::Channels => crate::channels::routes(),
             Family::Settings => crate::settings::routes(),
             Family::Insights => crate::insights::routes(),
+            Family::Agents => crate::agents::routes(),
             Family::Cron => crate::cron::routes(),
         }
     }
@@ -105,6 +110,10 @@ impl Family {
     paths(
         crate::health::health,
         crate::health::llm::check,
+        crate::agents::runs::stats,
+        crate::agents::handlers::run_one,
+        crate::agents::runs::list,
+        crate::agents::runs::get,
         openapi,
         crate::accounts::handlers::create,
         crate::accounts::handlers::list,

@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_mailbox_sync", "mailbox_sync"),
     migration!(11, "0011_answers", "answers"),
     migration!(12, "0012_llm_budget", "llm_budget"),
+    migration!(13, "0013_agent_runs", "agent_runs"),
 ];
 
 impl Migration {

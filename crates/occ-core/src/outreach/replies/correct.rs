@@ -130,3 +130,66 @@ pub(crate) async fn correct(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
     let result = planned.read(&outcome)?;
     http::ok(&result)
 }
+
+/// A reply as it stood when an agent read it, to classify it again in a batch.
+#[derive(Debug, Clone)]
+pub(crate) struct Standing<'a> {
+    /// The reply.
+    pub id: &'a str,
+    /// Its contact.
+    pub contact_id: &'a str,
+    /// Its channel.
+    pub channel: crate::domain::enums::Channel,
+    /// Its intent when read.
+    pub intent: ReplyIntent,
+    /// Its contact's stage when read.
+    pub stage: Option<&'a str>,
+}
+
+/// Classifies a reply again in `batch` (the reply classifier agent): the new intent, confidence
+/// and return date, with the consequences of the new intent as a correction has them. Only a
+/// reply no person has corrected (confidence below 1) changes, and only when neither its intent
+/// nor its contact's stage changed since `reply` was read; otherwise nothing of the batch is kept.
+pub(crate) fn reclassify_in(
+    batch: &mut Batch,
+    actor: &audit::Actor,
+    reply: &Standing<'_>,
+    intent: ReplyIntent,
+    confidence: f64,
+    return_date: Option<NaiveDate>,
+) -> AppResult<()> {
+    let at = now();
+    batch.require(
+        "EXISTS (SELECT 1 FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.id = :id AND r.intent = :intent \
+         AND r.confidence < 1.0 AND c.stage IS :stage)",
+        libsql::named_params! {":id": reply.id, ":intent": reply.intent.as_str(), ":stage": reply.stage},
+        AppError::Conflict {
+            message: "the reply was corrected or its contact moved while the agent read it; run it again".to_owned(),
+            fields: Vec::new(),
+            conflicts_with: None,
+        },
+    )?;
+    let return_date = return_date.filter(|_| intent == ReplyIntent::OutOfOffice);
+    let updated = batch.push(
+        concat!(
+            "UPDATE replies SET intent = ?2, confidence = ?3, return_date = ?4, classified_at = ?5, updated_at = ?5 \
+             WHERE id = ?1 RETURNING ",
+            reply_columns!()
+        ),
+        libsql::params![reply.id, intent.as_str(), confidence, return_date.map(|d| d.to_string()), at.as_str()],
+    )?;
+    audit::record_with_in(
+        batch,
+        actor,
+        "reply.reclassify",
+        ENTITY,
+        reply.id,
+        Some(&serde_json::json!({"intent": reply.intent})),
+        Some(&serde_json::json!({"intent": intent, "confidence": confidence})),
+        None,
+    )?;
+    let mut contact = Mover::new(reply.contact_id, reply.stage, &at)?;
+    let planned = Planned::new(reply.id.to_owned(), reply.channel, updated);
+    apply(batch, actor, &mut contact, intent, return_date, true, planned)?;
+    Ok(())
+}
