@@ -16,8 +16,13 @@ pub mod handlers;
 pub mod run;
 pub mod runs;
 
+mod followup_planner;
+mod meeting_prep;
 mod persona_mapper;
 mod reply_classifier;
+mod researcher;
+mod signal_scout;
+mod text;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -148,6 +153,22 @@ macro_rules! with_agent {
             }
             $crate::domain::enums::AgentKind::ReplyClassifier => {
                 type $agent = $crate::agents::reply_classifier::ReplyClassifier;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Researcher => {
+                type $agent = $crate::agents::researcher::Researcher;
+                $body
+            }
+            $crate::domain::enums::AgentKind::SignalScout => {
+                type $agent = $crate::agents::signal_scout::SignalScout;
+                $body
+            }
+            $crate::domain::enums::AgentKind::FollowupPlanner => {
+                type $agent = $crate::agents::followup_planner::FollowupPlanner;
+                $body
+            }
+            $crate::domain::enums::AgentKind::MeetingPrep => {
+                type $agent = $crate::agents::meeting_prep::MeetingPrep;
                 $body
             }
             #[allow(unreachable_patterns)]
