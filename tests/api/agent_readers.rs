@@ -162,7 +162,7 @@ async fn the_signal_scout_writes_each_signal_once_and_rescores() {
     assert_eq!(titles.len(), 3, "no duplicate: {titles:?}");
     assert!(titles.contains(&"Acme is hiring 40 engineers across Europe.".to_owned()), "{titles:?}");
     let score_after = app.get(&format!("/api/v1/contacts/{}", id(&ana))).await.body["priority_score"].clone();
-    assert!(score_after.as_i64() >= score_before.as_i64(), "{score_before} then {score_after}");
+    assert!(score_after.as_i64() > score_before.as_i64(), "rescored: {score_before} then {score_after}");
     let log = app.get("/api/v1/audit?entity=signal").await;
     let created =
         log.body["items"].as_array().expect("items").iter().filter(|e| e["action"] == "signal.create").count();
