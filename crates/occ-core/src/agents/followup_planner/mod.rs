@@ -25,6 +25,7 @@ const PATIENCE_DAYS: i64 = 3;
 /// The next step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PlannedAction)]
 pub enum Action {
     /// Write an email.
     Email,
@@ -138,6 +139,7 @@ impl Input {
 /// The next step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FollowupPlannerOutput)]
 pub struct Output {
     /// email, linkedin, call, wait or close.
     #[schema(inline)]

@@ -72,6 +72,7 @@ pub struct Input {
 /// The brief before the meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MeetingPrepOutput)]
 pub struct Output {
     /// One paragraph, at most 800 characters.
     pub brief: String,

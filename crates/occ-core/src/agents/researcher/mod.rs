@@ -44,6 +44,7 @@ pub struct Input {
 /// The brief.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ResearcherOutput)]
 pub struct Output {
     /// One paragraph, at most 600 characters.
     pub summary: String,

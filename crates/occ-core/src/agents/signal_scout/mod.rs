@@ -52,6 +52,7 @@ pub struct Input {
 /// One signal found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ScoutedSignal)]
 pub struct Found {
     /// What happened.
     #[schema(inline)]
@@ -67,6 +68,7 @@ pub struct Found {
 /// The signals the text states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignalScoutOutput)]
 pub struct Output {
     /// 0 to 5 signals.
     #[schema(inline)]
