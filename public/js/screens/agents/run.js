@@ -20,7 +20,7 @@ export function JsonBlock({ value, label, testid }) {
   </section>`;
 }
 
-function Facts({ run }) {
+function Facts({ run, user }) {
   const rows = [
     ['Status', html`<${StatusBadge} status=${run.status} />`],
     [
@@ -35,7 +35,7 @@ function Facts({ run }) {
     ['On', html`<${RunTarget} run=${run} />`],
     ['Started', run.created_at && html`<span title=${run.created_at}>${formatDateTime(run.created_at)}</span>`],
     ['Finished', run.finished_at && html`<span title=${run.finished_at}>${formatDateTime(run.finished_at)}</span>`],
-    ['Started by', run.created_by ? html`<code>${run.created_by}</code>` : 'A swarm or the system'],
+    ['Started by', !run.created_by ? 'A swarm or the system' : user && run.created_by === user.id ? 'You' : html`<code>${run.created_by}</code>`],
   ];
   return html`<div class="card">
     <dl class="kv" data-testid="run-facts">
@@ -49,7 +49,7 @@ function Facts({ run }) {
   </div>`;
 }
 
-export function AgentRunScreen({ params }) {
+export function AgentRunScreen({ params, user }) {
   const run = useLoad((signal) => runsApi.get(params.id, { signal }), [params.id]);
   if (run.error && run.error.status === 404) {
     return html`<section class="page page-narrow">
@@ -65,7 +65,7 @@ export function AgentRunScreen({ params }) {
   return html`<section class="page" data-testid="run-screen" data-run-id=${r.id}>
     <${PageHeader} title=${title} crumbs=${[{ href: '/agents', label: 'Agents' }, { href: `/agents?agent=${encodeURIComponent(r.agent)}`, label: agentLabel(r.agent) }, { label: 'Run' }]} />
     ${r.error && html`<p class="status-banner status-banner-bad" role="alert" data-testid="run-error"><span>${r.error}</span></p>`}
-    <${Facts} run=${r} />
+    <${Facts} run=${r} user=${user} />
     <div class="run-io" data-testid="run-io">
       <${JsonBlock} value=${r.input} label="Input" testid="run-input" />
       <${JsonBlock} value=${r.output} label="Output" testid="run-output" />

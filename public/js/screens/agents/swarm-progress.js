@@ -93,9 +93,16 @@ export function SwarmLegend() {
   </div>`;
 }
 
-/** A swarm's bar over every agent (the list); nothing when the list does not carry progress. */
-export function SwarmTotals({ swarm }) {
+/** A swarm's bar over every agent, with its counts in words when `withText`; nothing without progress. */
+export function SwarmTotals({ swarm, withText = false }) {
   if (!Array.isArray(swarm.progress) || !swarm.progress.length) return null;
   const t = tally(sumProgress(swarm.progress));
-  return html`<${Bar} t=${t} label=${`All agents: ${words(t)}`} testid="swarm-total-bar" />`;
+  if (!withText) return html`<${Bar} t=${t} label=${`All agents: ${words(t)}`} testid="swarm-total-bar" />`;
+  return html`<div class="swarm-total" data-testid="swarm-total">
+    <div class="progress-head">
+      <span class="progress-label">All agents</span>
+      <span class="progress-text" data-testid="swarm-total-text">${words(t)}</span>
+    </div>
+    <${Bar} t=${t} label=${`All agents: ${words(t)}`} testid="swarm-total-bar" />
+  </div>`;
 }

@@ -124,7 +124,7 @@ export function SwarmScreen({ params, user }) {
     </p>`}
     <section class="card card-padded" aria-labelledby="swarm-progress-title" data-testid="swarm-progress">
       <h2 class="card-title" id="swarm-progress-title">Progress</h2>
-      <div class="swarm-total"><${SwarmTotals} swarm=${s} /></div>
+      <${SwarmTotals} swarm=${s} withText />
       <ol class="swarm-agents">
         ${progress.map((row) => html`<${AgentProgress} key=${row.agent} row=${row} />`)}
       </ol>
