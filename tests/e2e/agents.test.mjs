@@ -19,6 +19,7 @@ import {
   json,
   screenshot,
   setup,
+  signInThroughApi,
   uniqueStamp,
   waitForPath,
   withPage,
@@ -159,5 +160,28 @@ test('the Agents screen and a run fit a phone', { timeout: 60_000 }, async (t) =
     await expectVisible(page.getByTestId('run-output-json'), 'the run’s output on a phone');
     await expectNoSidewaysScroll(page, 'a run');
     await screenshot(page, 'agents-run-phone', { fullPage: true });
+  });
+});
+
+test('a viewer reads the Agents screen, gets Research and Draft with AI disabled and cannot start a swarm', { timeout: 60_000 }, async () => {
+  const stamp = uniqueStamp();
+  const email = `e2e-agents-viewer-${stamp}@example.com`;
+  const password = `viewer-pass-${stamp}`;
+  let contact;
+  await withPage('agents-viewer-setup', {}, async (page) => {
+    contact = await makeContact(page, stamp);
+    await json(await api(page, 'POST', '/users', { email, name: `E2E Agents viewer ${stamp}`, role: 'viewer', password }), 'creating the viewer');
+  });
+  await withPage('agents-viewer', { signedIn: false }, async (page) => {
+    await signInThroughApi(page.request, { email, password });
+    await page.goto(`${BASE}/contacts/${contact.id}`);
+    await expectVisible(page.getByTestId('contact-ai'), 'the agents’ buttons');
+    assert.equal(await page.getByTestId('ai-research').isDisabled(), true, 'Research is disabled for a viewer');
+    assert.equal(await page.getByTestId('ai-draft').isDisabled(), true, 'Draft with AI is disabled for a viewer');
+    await page.goto(`${BASE}/agents`);
+    await eventually(async () => (await page.getByTestId('agent-row').count()) === 10, 'the ten agents for a viewer');
+    await page.goto(`${BASE}/agents/swarms`);
+    await expectVisible(page.getByTestId('agents-tabs'), 'the Swarms tab');
+    assert.equal(await page.getByTestId('swarm-new').count(), 0, 'a viewer gets no Start a swarm');
   });
 });

@@ -76,7 +76,7 @@ export function ResearchBrief({ brief }) {
       ${points.map((t, i) => html`<li key=${i}>${t}</li>`)}
     </ul>`}
     ${questions.length > 0 &&
-    html`<div class="prep-line"><strong>Open questions</strong></div>
+    html`<div class="prep-subheading">Open questions</div>
       <ul class="prep-points" data-testid="prep-brief-questions">
         ${questions.map((t, i) => html`<li key=${i}>${t}</li>`)}
       </ul>`}
