@@ -3,7 +3,8 @@
 // while the swarm is queued or running and no more once it has finished or the page is left;
 // Cancel and Retry failed for managers and admins; the failed tasks with their errors.
 import { html, useEffect, useState } from '../../preact.js';
-import { isAbort, swarms as swarmsApi } from '../../api.js';
+import { batches as batchesApi, isAbort, swarms as swarmsApi } from '../../api.js';
+import { useLoad } from '../../use-load.js';
 import { canRunSwarms } from '../../access.js';
 import { PageHeader } from '../../components/layout.js';
 import { ErrorState, Loading, NotFound } from '../../components/states.js';
@@ -66,6 +67,8 @@ function FailedTasks({ tasks }) {
 export function SwarmScreen({ params, user }) {
   const swarm = useSwarm(params.id);
   const [busy, setBusy] = useState(null);
+  const batchId = swarm.data && swarm.data.batch_id;
+  const batch = useLoad((signal) => (batchId ? batchesApi.get(batchId, { signal }).catch(() => null) : Promise.resolve(null)), [batchId]);
   if (swarm.error && !swarm.data && swarm.error.status === 404) {
     return html`<section class="page page-narrow">
       <${NotFound} title="Swarm not found" backHref="/agents/swarms" backLabel="Back to swarms">This swarm does not exist.<//>
@@ -137,7 +140,7 @@ export function SwarmScreen({ params, user }) {
     </section>
     <${FailedTasks} tasks=${failedTasks} />
     <dl class="meta-line">
-      ${s.batch_id && html`<div><dt>Batch</dt><dd><a href=${`/batches/${encodeURIComponent(s.batch_id)}`} data-testid="swarm-batch-link">${s.batch_name || 'Open the batch'}</a></dd></div>`}
+      ${s.batch_id && html`<div><dt>Batch</dt><dd><a href=${`/batches/${encodeURIComponent(s.batch_id)}`} data-testid="swarm-batch-link">${s.batch_name || (batch.data && batch.data.name) || 'Open the batch'}</a></dd></div>`}
       <div><dt>Created</dt><dd title=${s.created_at}>${formatDateTime(s.created_at)}</dd></div>
       ${s.started_at && html`<div><dt>Started</dt><dd title=${s.started_at}>${formatDateTime(s.started_at)}</dd></div>`}
       ${s.finished_at && html`<div><dt>Finished</dt><dd title=${s.finished_at}>${formatDateTime(s.finished_at)}</dd></div>`}

@@ -172,7 +172,10 @@ export function SwarmsScreen({ location, user }) {
   const [starting, setStarting] = useState(false);
   const list = useLoad((signal) => swarmsApi.list({ limit: PAGE_SIZE, cursor: filters.cursor }, { signal }), [filters.cursor]);
   const mayStart = canRunSwarms(user);
-  const items = (list.data && list.data.items) || [];
+  // The batches' names, for swarms that do not carry theirs.
+  const named = useLoad((signal) => allBatches(signal).catch(() => []), []);
+  const names = new Map((named.data || []).map((b) => [b.id, b.name]));
+  const items = ((list.data && list.data.items) || []).map((s) => (s.batch_name || !names.has(s.batch_id) ? s : { ...s, batch_name: names.get(s.batch_id) }));
 
   let body;
   if (list.error) {
