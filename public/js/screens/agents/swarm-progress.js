@@ -93,10 +93,17 @@ export function SwarmLegend() {
   </div>`;
 }
 
-/** A swarm's bar over every agent, with its counts in words when `withText`; nothing without progress. */
+/** A swarm's bar over every agent (from its `progress`, or its `total` and counts as lists give them),
+ *  with the counts in words when `withText`; nothing without either. */
 export function SwarmTotals({ swarm, withText = false }) {
-  if (!Array.isArray(swarm.progress) || !swarm.progress.length) return null;
-  const t = tally(sumProgress(swarm.progress));
+  let counts;
+  if (Array.isArray(swarm.progress) && swarm.progress.length) counts = sumProgress(swarm.progress);
+  else if (Number.isFinite(swarm.total) && swarm.total > 0) {
+    // A list's swarm carries only its totals: what has not finished yet counts as waiting.
+    const finished = count(swarm, 'succeeded') + count(swarm, 'failed') + count(swarm, 'cancelled');
+    counts = { succeeded: count(swarm, 'succeeded'), failed: count(swarm, 'failed'), cancelled: count(swarm, 'cancelled'), waiting: Math.max(0, swarm.total - finished) };
+  } else return null;
+  const t = tally(counts);
   if (!withText) return html`<${Bar} t=${t} label=${`All agents: ${words(t)}`} testid="swarm-total-bar" />`;
   return html`<div class="swarm-total" data-testid="swarm-total">
     <div class="progress-head">
