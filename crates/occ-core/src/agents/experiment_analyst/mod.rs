@@ -128,15 +128,15 @@ impl Agent for ExperimentAnalyst {
     type Output = Output;
 
     fn read(kind: TargetKind) -> Option<&'static str> {
-        // A send converts when a reply answers it (a positive one for positive_reply_rate), or,
+        // The sends made until now; a send converts when a reply answers it (a positive one for positive_reply_rate), or,
         // for meeting_rate, when its contact has a meeting on an opportunity made after it.
         (kind == TargetKind::Experiment).then_some(
             "SELECT e.name, e.metric, e.min_sample_size, \
              (SELECT json_group_array(json_object('name', v.name, 'is_control', json(CASE WHEN v.is_control THEN 'true' ELSE 'false' END), \
                'sends', v.sends, 'conversions', v.conversions)) FROM ( \
                SELECT ev.name, ev.is_control, \
-               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent') AS sends, \
-               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent' AND CASE e.metric \
+               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent' AND t.sent_at <= :now) AS sends, \
+               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent' AND t.sent_at <= :now AND CASE e.metric \
                  WHEN 'reply_rate' THEN EXISTS (SELECT 1 FROM replies r WHERE r.touchpoint_id = t.id) \
                  WHEN 'positive_reply_rate' THEN EXISTS (SELECT 1 FROM replies r WHERE r.touchpoint_id = t.id AND r.intent = 'positive') \
                  ELSE EXISTS (SELECT 1 FROM opportunities o WHERE o.contact_id = t.contact_id AND o.meeting_at IS NOT NULL \
