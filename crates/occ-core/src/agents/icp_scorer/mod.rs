@@ -63,6 +63,8 @@ pub struct Input {
     pub factor_points: BTreeMap<Factor, u32>,
     /// The score stored on the contact (computed when its facts last changed).
     pub stored_score: i64,
+    /// Each factor's points in the stored score.
+    pub stored_factors: serde_json::Value,
 }
 
 /// A note on one factor.
@@ -100,6 +102,7 @@ struct Facts {
     employee_count: Option<i64>,
     stage: Stage,
     priority_score: i64,
+    priority_factors: String,
     signals: String,
     model: String,
 }
@@ -132,7 +135,7 @@ impl Agent for IcpScorer {
     fn read(kind: TargetKind) -> Option<&'static str> {
         (kind == TargetKind::Contact).then_some(concat!(
             "SELECT c.owner_id, c.account_id, c.title, a.industry, a.sub_industry, c.seniority, c.department, \
-             a.employee_count, c.stage, c.priority_score, \
+             a.employee_count, c.stage, c.priority_score, c.priority_factors, \
              (SELECT json_group_array(json_object('kind', g.kind, 'title', g.title, 'strength', g.strength, \
                'occurred_at', g.occurred_at)) FROM signals g WHERE (g.contact_id = c.id OR g.account_id = c.account_id) \
                AND (g.expires_at IS NULL OR g.expires_at > :now)) AS signals, \
@@ -146,6 +149,8 @@ impl Agent for IcpScorer {
         let f: Facts = from_row(row)?;
         let icp_model: IcpConfig = serde_json::from_str(&f.model).map_err(|e| internal("stored ICP model", e))?;
         let stored: Vec<StoredSignal> = serde_json::from_str(&f.signals).map_err(|e| internal("stored signals", e))?;
+        let stored_factors =
+            serde_json::from_str(&f.priority_factors).map_err(|e| internal("stored score factors", e))?;
         let mut signals: Vec<Signal> = stored
             .into_iter()
             .map(|s| Signal {
@@ -169,6 +174,7 @@ impl Agent for IcpScorer {
             icp_score: 0,
             factor_points: BTreeMap::new(),
             stored_score: f.priority_score,
+            stored_factors,
         };
         let Scored { score, factors } = scoring::score(&input.icp_model, &inputs(&input));
         (input.icp_score, input.factor_points) = (score, factors);
@@ -354,6 +360,7 @@ mod tests {
             icp_score: 0,
             factor_points: BTreeMap::new(),
             stored_score: 0,
+            stored_factors: serde_json::Value::Null,
         };
         let scored = scoring::score(&i.icp_model, &inputs(&i));
         (i.icp_score, i.factor_points) = (scored.score, scored.factors);
