@@ -16,13 +16,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::reviewer::rules_report;
 use super::run::audited;
 use super::{Agent, Applying, Gathered, Options, Target, TargetKind};
 use crate::contacts::reach::{Facts as Reach, reach_facts_sql};
 use crate::domain::enums::{AgentKind, ApprovalStatus, Channel, StepKind};
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
-use crate::outreach::drafts::review::{Limits, Recipient, limits, review};
+use crate::outreach::drafts::review::{Limits, Recipient, limits};
 use crate::outreach::sequences::template::{placeholders, render};
 use crate::store::{Batch, Row, from_row};
 
@@ -266,18 +267,12 @@ impl Agent for Drafter {
             .then(|| output.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()))
             .flatten();
         let body = output.body.trim_end();
-        let mut unresolved = placeholders(body);
-        for field in subject.map(placeholders).unwrap_or_default() {
-            if !unresolved.contains(&field) {
-                unresolved.push(field);
-            }
-        }
         let recipient = Recipient {
             company: input.company.as_deref(),
             title: input.title.as_deref(),
             signal: input.signal.as_deref(),
         };
-        let report = review(input.channel, input.connect_note, subject, body, &unresolved, &recipient);
+        let report = rules_report(input.channel, input.connect_note, subject, body, &recipient);
         // A step not drafted yet gets this draft (the tick then passes over it); one already
         // drafted gets a one-off message beside it.
         let at = input.step.as_ref().map(|s| &s.at).filter(|at| !at.drafted);
@@ -348,6 +343,7 @@ fn merge_values(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outreach::drafts::review::review;
 
     fn input(channel: Channel, step: Option<Step>, signal: Option<&str>) -> Input {
         let connect_note = match &step {

@@ -218,8 +218,9 @@ impl Agent for Reviewer {
     }
 }
 
-/// The rules' report on a message as it is written.
-fn rules_report(
+/// The rules' report on a message as it is written: the merge fields still in its subject and
+/// body are its unresolved ones.
+pub(super) fn rules_report(
     channel: Channel,
     connect_note: bool,
     subject: Option<&str>,
