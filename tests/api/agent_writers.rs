@@ -241,6 +241,7 @@ async fn with_a_model_each_agent_uses_its_answer_and_records_the_tokens() {
             120,
             60,
         ),
+        answer(json!({"passed": true, "flags": [], "send_back": false, "note": "Clear and specific."}), 120, 60),
     ];
     let mock = MockModel::start(script).await;
     let app = spawn_app_with(|c| c.llm = Some(config_for(&mock)), true).await;
@@ -273,7 +274,23 @@ async fn with_a_model_each_agent_uses_its_answer_and_records_the_tokens() {
     let analysed = run(&app, "experiment_analyst", json!({"experiment_id": experiment})).await;
     assert_model(&analysed);
     assert_eq!(analysed["output"]["recommendation"], "Send Short to everyone.");
-    assert_eq!(mock.calls(), 4);
+
+    // A review that passes leaves the draft for a person to approve.
+    let waiting = app
+        .post(
+            "/api/v1/drafts",
+            json!({"contact_id": id(&ana), "channel": "email", "subject": "Acme after the Series B", "body": GOOD_BODY, "submit": true}),
+        )
+        .await;
+    assert_eq!(waiting.status, 201, "{}", waiting.text);
+    let passed = run(&app, "reviewer", json!({"draft_id": id(&waiting.body)})).await;
+    assert_model(&passed);
+    let now = app.get(&format!("/api/v1/drafts/{}", id(&waiting.body))).await.body;
+    assert_eq!(
+        (now["approval_status"].as_str(), now["quality_report"]["passed"].as_bool()),
+        (Some("pending"), Some(true))
+    );
+    assert_eq!(mock.calls(), 5);
 }
 
 #[tokio::test]

@@ -414,6 +414,9 @@ mod tests {
         }
         let note = Drafter::fallback(&input(Channel::Linkedin, None, None));
         assert!(note.body.chars().count() <= 300, "a connection note: {}", note.body);
+        let empty = step(StepKind::LinkedinMessage, None, " ");
+        let message = Drafter::fallback(&input(Channel::Linkedin, Some(empty), None));
+        assert!(message.body.starts_with("Hi Ana, thanks for connecting."), "a step without a body: {}", message.body);
         let call = Drafter::fallback(&input(Channel::Call, None, None));
         assert!(call.body.starts_with("Opening: Hi Ana, this is Sam Reed."), "{}", call.body);
     }
