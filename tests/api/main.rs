@@ -4,6 +4,7 @@
 mod access;
 mod account_lists;
 mod accounts;
+mod agent_writers;
 mod agents;
 mod answers;
 mod backup;

@@ -16,8 +16,12 @@ pub mod handlers;
 pub mod run;
 pub mod runs;
 
+mod drafter;
+mod experiment_analyst;
+mod icp_scorer;
 mod persona_mapper;
 mod reply_classifier;
+mod reviewer;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -148,6 +152,22 @@ macro_rules! with_agent {
             }
             $crate::domain::enums::AgentKind::ReplyClassifier => {
                 type $agent = $crate::agents::reply_classifier::ReplyClassifier;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Drafter => {
+                type $agent = $crate::agents::drafter::Drafter;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Reviewer => {
+                type $agent = $crate::agents::reviewer::Reviewer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::IcpScorer => {
+                type $agent = $crate::agents::icp_scorer::IcpScorer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::ExperimentAnalyst => {
+                type $agent = $crate::agents::experiment_analyst::ExperimentAnalyst;
                 $body
             }
             #[allow(unreachable_patterns)]
