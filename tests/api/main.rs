@@ -5,6 +5,8 @@ mod access;
 mod account_lists;
 mod accounts;
 mod agent_readers;
+mod agent_writers;
+mod agents;
 mod answers;
 mod backup;
 mod batches_of_writes;

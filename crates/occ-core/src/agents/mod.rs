@@ -16,11 +16,15 @@ pub mod handlers;
 pub mod run;
 pub mod runs;
 
+mod drafter;
+mod experiment_analyst;
 mod followup_planner;
+mod icp_scorer;
 mod meeting_prep;
 mod persona_mapper;
 mod reply_classifier;
 mod researcher;
+mod reviewer;
 mod signal_scout;
 mod text;
 
@@ -169,6 +173,22 @@ macro_rules! with_agent {
             }
             $crate::domain::enums::AgentKind::MeetingPrep => {
                 type $agent = $crate::agents::meeting_prep::MeetingPrep;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Drafter => {
+                type $agent = $crate::agents::drafter::Drafter;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Reviewer => {
+                type $agent = $crate::agents::reviewer::Reviewer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::IcpScorer => {
+                type $agent = $crate::agents::icp_scorer::IcpScorer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::ExperimentAnalyst => {
+                type $agent = $crate::agents::experiment_analyst::ExperimentAnalyst;
                 $body
             }
             #[allow(unreachable_patterns)]
