@@ -97,6 +97,7 @@ pub struct Input {
 /// The message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DrafterOutput)]
 pub struct Output {
     /// Email only (required there); null on other channels.
     pub subject: Option<String>,

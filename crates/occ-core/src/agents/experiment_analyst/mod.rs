@@ -97,6 +97,7 @@ crate::closed_enum! {
 /// The analyst's reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ExperimentAnalystOutput)]
 pub struct Output {
     /// collecting, no_difference or winner: as the statistics say.
     #[schema(inline)]

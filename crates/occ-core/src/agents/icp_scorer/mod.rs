@@ -80,6 +80,7 @@ pub struct FactorNote {
 /// The score with its reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = IcpScorerOutput)]
 pub struct Output {
     /// 0 to 100, within 15 points of the ICP model's score.
     pub score: u32,

@@ -60,6 +60,7 @@ pub struct Input {
 /// The review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReviewerOutput)]
 pub struct Output {
     /// Whether the draft is fit to send as it is.
     pub passed: bool,
