@@ -13,6 +13,7 @@
 //! sends, approves, lifts a suppression or changes a user, so no answer can ask for it.
 
 pub mod handlers;
+pub mod replies;
 pub mod run;
 pub mod runs;
 
