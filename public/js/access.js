@@ -71,3 +71,7 @@ export const canManageIdentities = (user) => LEADS.includes(roleOf(user));
 export const canWriteSuppression = (user) => WRITERS.includes(roleOf(user));
 /** Lift a suppression entry: admins only. */
 export const canLiftSuppression = (user) => roleOf(user) === 'admin';
+/** Start, cancel and retry agent swarms over a batch: managers and admins. */
+export const canRunSwarms = (user) => LEADS.includes(roleOf(user));
+/** Run an agent on a contact (Research, Draft with AI): everyone but viewers, on the contacts they may edit. */
+export const canRunAgents = (user) => WRITERS.includes(roleOf(user));

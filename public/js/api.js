@@ -517,3 +517,32 @@ export const followups = {
   /** `body`: { contact_id, channel, due_at (RFC 3339), reason? }; it belongs to the contact's owner. */
   create: (body) => request('POST', '/followups', { body }),
 };
+
+export const agents = {
+  /** `params`: days (1-365); answers `{ model: null | { model, base_host }, since, agents: [{ agent, description,
+   *  prompt_version, runs, fallback_runs, fallback_rate, failed_runs, p50_latency_ms, p95_latency_ms, prompt_tokens,
+   *  completion_tokens, last_run_at }] }`, the ten agents in order. */
+  stats: (params, opts = {}) => request('GET', '/agents', { ...opts, query: params }),
+  /** Runs `agent` once; `body`: one of contact_id, account_id, reply_id, draft_id, experiment_id, with text?
+   *  and channel?; answers the run (201). 503 for an agent that is not available yet. */
+  run: (agent, body) => request('POST', `/agents/${encodeURIComponent(agent)}/run`, { body }),
+};
+
+export const agentRuns = {
+  /** `params`: agent, contact_id, status, used_fallback (true | false), since, limit, cursor; newest first. */
+  list: (params, opts = {}) => request('GET', '/agent-runs', { ...opts, query: params }),
+  /** One run with its whole input and output. */
+  get: (id, opts) => request('GET', `/agent-runs/${encodeURIComponent(id)}`, opts),
+};
+
+export const swarms = {
+  /** `params`: limit, cursor; answers `{ items, next_cursor }`, newest first. */
+  list: (params, opts = {}) => request('GET', '/swarms', { ...opts, query: params }),
+  /** `{ id, batch_id, pipeline, status, created_at, started_at, finished_at, progress: [{ agent, waiting, queued,
+   *  running, succeeded, failed, cancelled }], failed_tasks: [{ id, agent, contact_id, contact_name, attempts, last_error }] }`. */
+  get: (id, opts) => request('GET', `/swarms/${encodeURIComponent(id)}`, opts),
+  /** `body`: { pipeline: [agent], batch_id | contact_ids }; managers and admins. */
+  create: (body) => request('POST', '/swarms', { body }),
+  cancel: (id) => request('POST', `/swarms/${encodeURIComponent(id)}/cancel`),
+  retryFailed: (id) => request('POST', `/swarms/${encodeURIComponent(id)}/retry-failed`),
+};

@@ -36,6 +36,10 @@ import { BatchDetailScreen } from './screens/outreach/batch-detail.js';
 import { TodayScreen } from './screens/today/today.js';
 import { RepliesScreen } from './screens/replies/replies.js';
 import { LinkedinScreen } from './screens/linkedin/linkedin.js';
+import { AgentsScreen } from './screens/agents/agents.js';
+import { AgentRunScreen } from './screens/agents/run.js';
+import { SwarmsScreen } from './screens/agents/swarms.js';
+import { SwarmScreen } from './screens/agents/swarm.js';
 
 // The start page is Today; one URL for it keeps reloads and the nav simple.
 if (window.location.pathname === '/') {
@@ -69,6 +73,10 @@ const ROUTES = [
   { path: '/batches', screen: BatchesListScreen, title: 'Batches', key: 'batches' },
   { path: '/batches/new', screen: BatchCreateScreen, title: 'New batch', allow: canWriteContacts },
   { path: '/batches/:id', screen: BatchDetailScreen, title: 'Batch' },
+  { path: '/agents', screen: AgentsScreen, title: 'Agents', key: 'agents' },
+  { path: '/agents/runs/:id', screen: AgentRunScreen, title: 'Agent run' },
+  { path: '/agents/swarms', screen: SwarmsScreen, title: 'Swarms · Agents', key: 'swarms' },
+  { path: '/agents/swarms/:id', screen: SwarmScreen, title: 'Swarm · Agents' },
   { path: '/audit', screen: AuditScreen, title: 'Audit log', allow: canReadAudit },
   { path: '/settings', redirect: '/settings/profile', title: 'Settings' },
   { path: '/settings/profile', screen: ProfileScreen, title: 'Profile · Settings' },

@@ -15,6 +15,9 @@ const OVER: &[(&str, &str, u32)] = &[
     ("POST", "/api/v1/import", 3),
     // The chunk, read before the lookups its rows need, then the writes with the commit.
     ("POST", "/api/v1/imports/{id}/run", 3),
+    // The input's read, the day's token budget reserved before the model's call and settled
+    // after it (only when a budget is set), then the run with what it changes.
+    ("POST", "/api/v1/agents/{agent}/run", 4),
 ];
 
 /// The rule: the read and the write.
@@ -38,6 +41,11 @@ const ONE: &[(&str, &str)] = &[
 
 /// `/api/v1/contacts/0190…` as `/api/v1/contacts/{id}`: the route a path was sent to.
 pub fn route_of(path: &str) -> String {
+    if let Some(agent) = path.strip_prefix("/api/v1/agents/").and_then(|rest| rest.strip_suffix("/run"))
+        && agent.parse::<occ_core::domain::enums::AgentKind>().is_ok()
+    {
+        return "/api/v1/agents/{agent}/run".to_owned();
+    }
     let is_id = |s: &str| uuid::Uuid::try_parse(s).is_ok();
     path.split('/')
         .map(|segment| {

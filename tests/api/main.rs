@@ -4,6 +4,7 @@
 mod access;
 mod account_lists;
 mod accounts;
+mod agents;
 mod answers;
 mod backup;
 mod batches_of_writes;

@@ -267,6 +267,7 @@ export async function expectNav(page, role, what) {
     ...(role === 'viewer' ? [] : ['Review']),
     'Sequences',
     'Batches',
+    'Agents',
     ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []),
     'Settings',
     'Status',

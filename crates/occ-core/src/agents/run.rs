@@ -173,9 +173,7 @@ pub async fn run<A: Agent>(
     };
     let at = now();
     let gathered = conn
-        .query_opt(read, libsql::named_params! {":id": target.id.as_str(), ":now": at.as_str()}, |row| {
-            A::gather(row, target, options, &at)
-        })
+        .query_opt(read, read_params(read, &target.id, &at), |row| A::gather(row, target, options, &at))
         .await?
         .ok_or(AppError::NotFound(target_name(target.kind)))?;
     if let Runner::Person(principal, _) = runner {
@@ -230,6 +228,16 @@ pub async fn run<A: Agent>(
         "agent run"
     );
     Ok(run)
+}
+
+/// The read's parameters: `:id`, and `:now` when it uses it (a remote server refuses a
+/// parameter its statement does not name).
+fn read_params(read: &str, id: &str, now: &str) -> libsql::params::Params {
+    let mut named = vec![(":id".to_owned(), libsql::Value::Text(id.to_owned()))];
+    if read.contains(":now") {
+        named.push((":now".to_owned(), libsql::Value::Text(now.to_owned())));
+    }
+    libsql::params::Params::Named(named)
 }
 
 /// What a missing target is called in a 404.
@@ -297,7 +305,9 @@ pub fn messages<A: Agent>(input: &A::Input) -> serde_json::Result<Vec<Message>> 
     Ok(vec![Message::system(A::PROMPT), Message::system(DATA_RULES), Message::user(format!("<data>\n{data}\n</data>"))])
 }
 
-/// Records an audit entry for a change an agent's answer makes to `entity` `id`.
+/// Records an audit entry for a change an agent's answer makes to `entity` `id`, with the run's
+/// id as its reason. For a table whose triggers audit it (contacts, accounts), open the entry
+/// with `audit::record_in` instead: the triggers write what changed.
 pub fn audited(
     batch: &mut Batch,
     run: &Applying<'_>,

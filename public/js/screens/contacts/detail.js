@@ -7,7 +7,7 @@
 // reply in the timeline answer it, correct its intent or add the person it refers to.
 import { html, useEffect, useMemo, useRef, useState } from '../../preact.js';
 import { contacts as contactsApi, isAbort, replies as repliesApi } from '../../api.js';
-import { canDeleteContacts, canEditContact } from '../../access.js';
+import { canDeleteContacts, canEditContact, canRunAgents } from '../../access.js';
 import { navigate } from '../../router.js';
 import { PageHeader } from '../../components/layout.js';
 import { ConfirmDialog, useConfirm } from '../../components/confirm.js';
@@ -24,6 +24,7 @@ import { BookMeetingDialog, LogReplyDialog } from './actions.js';
 import { ComposeDialog, CorrectIntentDialog, FollowupDialog, LogCallDialog, referralHref } from './act.js';
 import { EnrollDialog } from './enroll.js';
 import { AddToBatchDialog } from './batch-add.js';
+import { AiActions, briefFromRun } from './ai.js';
 
 /** Loads one contact; `notFound` on a 404; `replace(contact)` shows a contact the server answered. */
 export function useContact(id) {
@@ -97,6 +98,8 @@ export function ContactDetailScreen({ params, user }) {
   const asList = useMemo(() => (contact ? [contact] : []), [contact]);
   // The open dialog: `{ kind, channel?, reply? }` (kind: compose, call, followup, reply, meeting, intent).
   const [dialog, setDialog] = useState(null);
+  // The newest research run from this page, shown on the prep card until the card carries its brief.
+  const [research, setResearch] = useState(null);
   useScrollToPrep(Boolean(prep.data && contact));
   /** Opens `kind` for the reply `id` (read first: the timeline has only its excerpt); a referral navigates. */
   const onReply = async (kind, id) => {
@@ -204,6 +207,15 @@ export function ContactDetailScreen({ params, user }) {
         <${StatusBadge} status=${c.status} />
       </p>
       ${work}
+      <${AiActions}
+        contact=${c}
+        canRun=${canEdit && canRunAgents(user)}
+        onResearched=${(run) => {
+          setResearch(run);
+          prep.retry();
+        }}
+        onDrafted=${afterChange}
+      />
       <div class="detail-grid">
         <div class="detail-main">
           <div class="card">
@@ -226,7 +238,7 @@ export function ContactDetailScreen({ params, user }) {
           <${SignalsCard} contactId=${c.id} accountId=${c.account_id} canEdit=${canEdit} onChanged=${afterChange} />
         </div>
         <div class="detail-side">
-          <${PrepCard} state=${prep} onAct=${canEdit ? startNext : null} />
+          <${PrepCard} state=${prep} onAct=${canEdit ? startNext : null} pendingBrief=${briefFromRun(research)} />
           <${StageControl}
             contact=${c}
             user=${user}

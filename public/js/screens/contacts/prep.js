@@ -7,6 +7,7 @@ import { useLoad } from '../../use-load.js';
 import { ErrorState, Loading } from '../../components/states.js';
 import { SIGNAL_KINDS, labelOf } from '../../contact-meta.js';
 import { formatDateTime, formatInt, formatRelative, safeHref } from '../../format.js';
+import { ResearchBrief } from './ai.js';
 
 /** The prep card of `contactId`; `retry()` reloads it keeping the shown one. */
 export function usePrep(contactId) {
@@ -190,8 +191,11 @@ function Signals({ signals }) {
   </div>`;
 }
 
-/** The prep card (`id="prep"`, so /contacts/{id}#prep lands on it); `onAct` starts its next step. */
-export function PrepCard({ state, onAct }) {
+/**
+ * The prep card (`id="prep"`, so /contacts/{id}#prep lands on it); `onAct` starts its next step.
+ * `pendingBrief`: a brief just written on this page, shown while the card does not carry one.
+ */
+export function PrepCard({ state, onAct, pendingBrief = null }) {
   let body;
   if (state.error && !state.data) {
     body = html`<${ErrorState} error=${state.error} title="Could not load the prep card" onRetry=${state.retry} />`;
@@ -200,8 +204,10 @@ export function PrepCard({ state, onAct }) {
   } else {
     const p = state.data;
     const points = p.talking_points || [];
+    const brief = p.brief || pendingBrief;
     body = html`
       <${NextStep} step=${p.next_step} onAct=${onAct} />
+      ${brief && html`<${ResearchBrief} brief=${brief} />`}
       ${points.length > 0 &&
       html`<div class="prep-block">
         <h3 class="prep-heading">Talking points</h3>

@@ -11,6 +11,31 @@ import { FormError } from '../../components/field.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { toast } from '../../components/toast.js';
 import { formatDateTime } from '../../format.js';
+import { useTeam } from '../../owners.js';
+
+/**
+ * Who wrote a draft: "Agent (drafter)", linked to its run when the draft names it, and "from a
+ * sequence step" for a step's draft; or the person, by name when the team is known ("You" for
+ * the reviewer's own).
+ */
+function Author({ draft, user, team }) {
+  if (draft.author_kind === 'agent') {
+    const agent = draft.author_agent || 'drafter';
+    const label = `Agent (${agent.replace(/_/g, ' ')})`;
+    return html`<span data-testid="draft-author" data-kind="agent">
+      ${draft.agent_run_id
+        ? html`<a href=${`/agents/runs/${encodeURIComponent(draft.agent_run_id)}`} data-testid="draft-author-run">${label}</a>`
+        : label}${draft.step_id ? ' · from a sequence step' : ''}
+    </span>`;
+  }
+  let who = 'a person';
+  if (draft.author_user_id && user && draft.author_user_id === user.id) who = 'you';
+  else if (draft.author_user_id) {
+    const found = team.find((u) => u.id === draft.author_user_id);
+    if (found) who = found.name || found.email;
+  }
+  return html`<span data-testid="draft-author" data-kind="human">Written by ${who}</span>`;
+}
 
 const QUEUE_SIZE = 100;
 
@@ -71,7 +96,7 @@ function DraftError({ error }) {
 }
 
 /** The focused draft: what it says, its report and its actions (or the edit/reject forms). */
-function DraftCard({ draft, mode, setMode, busy, error, onApprove, onReject, onSave }) {
+function DraftCard({ draft, user, team, mode, setMode, busy, error, onApprove, onReject, onSave }) {
   const [subject, setSubject] = useState(draft.subject || '');
   const [body, setBody] = useState(draft.body || '');
   const [reason, setReason] = useState('');
@@ -140,7 +165,7 @@ function DraftCard({ draft, mode, setMode, busy, error, onApprove, onReject, onS
           <div class="draft-meta muted">
             <${ChannelLabel} channel=${draft.channel} />
             <${StatusLabel} status=${draft.approval_status} />
-            <span>${draft.author_kind === 'agent' || draft.step_id ? 'From a sequence step' : 'Written by a person'}</span>
+            <${Author} draft=${draft} user=${user} team=${team} />
             <span title=${formatDateTime(draft.created_at)}>${formatDateTime(draft.created_at)}</span>
           </div>
         </div>
@@ -232,7 +257,8 @@ function BulkReviewBar({ count, busy, onApprove, onReject, onClear }) {
   `;
 }
 
-export function ReviewScreen() {
+export function ReviewScreen({ user }) {
+  const team = useTeam(user);
   const state = useLoad((signal) => draftsApi.list({ limit: QUEUE_SIZE }, { signal }), []);
   const [items, setItems] = useState([]);
   const [focusedId, setFocusedId] = useState(null);
@@ -399,6 +425,8 @@ export function ReviewScreen() {
             ? html`<${DraftCard}
                 key=${focused.id}
                 draft=${focused}
+                user=${user}
+                team=${team}
                 mode=${mode}
                 setMode=${setMode}
                 busy=${busy}

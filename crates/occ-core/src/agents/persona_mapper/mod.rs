@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::run::audited;
 use super::{Agent, Applying, Gathered, Options, Target, TargetKind};
+use crate::audit;
 use crate::contacts::persona;
 use crate::domain::enums::{AgentKind, Department, Seniority};
 use crate::error::AppResult;
@@ -27,6 +27,7 @@ pub struct Input {
 /// Where the title places the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PersonaMapperOutput)]
 pub struct Output {
     /// c_level, vp, director, manager, senior, entry or unknown.
     #[schema(inline)]
@@ -93,9 +94,8 @@ impl Agent for PersonaMapper {
     fn apply(batch: &mut Batch, run: &Applying<'_>, _: &Input, output: &Output) -> AppResult<()> {
         let Some(contact) = run.contact_id else { return Ok(()) };
         let persona: String = output.persona.trim().chars().take(PERSONA_MAX).collect();
-        let after =
-            serde_json::json!({"seniority": output.seniority, "department": output.department, "persona": persona});
-        audited(batch, run, "contact.persona", "contact", contact, &after)?;
+        // The contact's own triggers write what changed under this entry.
+        audit::record_in(batch, run.actor, "contact.persona", "contact", contact, Some(run.run_id))?;
         batch.push(
             "UPDATE contacts SET seniority = :seniority, department = :department, persona = :persona, updated_at = :at \
              WHERE id = :id AND (seniority, department, persona) IS NOT (:seniority, :department, :persona)",

@@ -47,6 +47,7 @@ struct Reply {
 /// What the reply means.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReplyClassifierOutput)]
 pub struct Output {
     /// The intent.
     #[schema(inline)]
