@@ -424,7 +424,7 @@ async fn a_swarm_starts_on_a_batch_and_the_list_is_newest_first_with_its_counts(
     assert_eq!(on_batch.status, 201, "{}", on_batch.text);
     assert_eq!(on_batch.work_round_trips(), 1, "one round trip for the swarm and its tasks");
     assert_eq!(on_batch.body["total"].as_i64(), Some(3 * PIPELINE.len() as i64), "{}", on_batch.body);
-    assert_eq!(on_batch.body["batch_id"], batch["id"]);
+    assert_eq!((&on_batch.body["batch_id"], on_batch.body["batch_name"].as_str()), (&batch["id"], Some("Swarm me")));
     assert_eq!(on_batch.header("location"), Some(format!("/api/v1/swarms/{}", id(&on_batch.body)).as_str()));
     let second = start(&app, &people[..1]).await;
     let third = start(&app, &people[1..2]).await;

@@ -39,6 +39,8 @@ pub struct Swarm {
     /// The batch it was started on, if any (null when started on contacts, or the batch was
     /// deleted since).
     pub batch_id: Option<String>,
+    /// The batch's name, while the batch exists.
+    pub batch_name: Option<String>,
     /// The agents, in the order each contact goes through them.
     pub pipeline: Vec<AgentKind>,
     /// running until no task is left to run, then succeeded (every task did), failed (some
@@ -70,7 +72,7 @@ pub struct Swarm {
 macro_rules! swarm_columns {
     () => {
         "r.id, r.batch_id, r.pipeline, r.status, r.total, r.created_by, r.started_at, r.finished_at, \
-         r.cancelled_at, r.created_at, r.updated_at, \
+         r.cancelled_at, r.created_at, r.updated_at, (SELECT b.name FROM batches b WHERE b.id = r.batch_id) AS batch_name, \
          (SELECT count(*) FROM swarm_tasks t WHERE t.swarm_run_id = r.id AND t.status = 'succeeded') AS succeeded, \
          (SELECT count(*) FROM swarm_tasks t WHERE t.swarm_run_id = r.id AND t.status = 'failed') AS failed, \
          (SELECT count(*) FROM swarm_tasks t WHERE t.swarm_run_id = r.id AND t.status = 'cancelled') AS cancelled"
@@ -82,6 +84,7 @@ pub(crate) use swarm_columns;
 struct SwarmRow {
     id: String,
     batch_id: Option<String>,
+    batch_name: Option<String>,
     pipeline: String,
     status: RunStatus,
     total: i64,
@@ -104,6 +107,7 @@ pub fn decode(row: &Row) -> AppResult<Swarm> {
     Ok(Swarm {
         id: r.id,
         batch_id: r.batch_id,
+        batch_name: r.batch_name,
         pipeline,
         status: r.status,
         total: r.total,
