@@ -20,6 +20,7 @@ use crate::domain::enums::{AgentKind, RunStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::{Row, from_row};
 
+pub use start::works_on_contacts;
 pub use work::{SwarmReport, work};
 
 /// The most agents in a pipeline.
@@ -27,6 +28,10 @@ pub const PIPELINE_MAX: usize = 6;
 
 /// The most contacts a swarm works on.
 pub const CONTACTS_MAX: usize = 1000;
+
+/// The pipeline of SPEC.md: research, score, write and review each contact.
+pub const FULL_PIPELINE: [AgentKind; 5] =
+    [AgentKind::PersonaMapper, AgentKind::Researcher, AgentKind::IcpScorer, AgentKind::Drafter, AgentKind::Reviewer];
 
 /// How many times a task is tried before it fails.
 pub const MAX_ATTEMPTS: i64 = 3;

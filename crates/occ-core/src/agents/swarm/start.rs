@@ -39,8 +39,9 @@ enum Members {
     Contacts(Vec<String>),
 }
 
-/// Whether an agent works on a contact, and exists in this build.
-fn works_on_contacts(kind: AgentKind) -> Option<bool> {
+/// Whether an agent works on a contact (a swarm may run it), or `None` when it is not in this
+/// build yet.
+pub fn works_on_contacts(kind: AgentKind) -> Option<bool> {
     with_agent!(kind, A => Some(<A as Agent>::read(TargetKind::Contact).is_some()), otherwise => None)
 }
 
