@@ -25,8 +25,8 @@ use crate::store::{Batch, Conn, from_row};
 /// its retries), after which another worker may claim it.
 pub const LEASE: Duration = Duration::from_secs(120);
 
-/// Agent runs under way at once, by default.
-pub const IN_FLIGHT: usize = 4;
+/// Agent runs under way at once, by default (`OCC_SWARM_CONCURRENCY`).
+pub const IN_FLIGHT: usize = crate::config::DEFAULT_SWARM_CONCURRENCY;
 
 /// The first retry's wait; each attempt doubles it (5 s, 10 s, 20 s ...).
 const BACKOFF: chrono::Duration = chrono::Duration::seconds(5);

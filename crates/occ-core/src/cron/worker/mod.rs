@@ -164,7 +164,7 @@ async fn whole_tick(
         if left.is_zero() {
             swarms.out_of_time = true;
         } else {
-            let work = crate::agents::swarm::work(ctx, left.min(SWARM_BUDGET), crate::agents::swarm::work::IN_FLIGHT);
+            let work = crate::agents::swarm::work(ctx, left.min(SWARM_BUDGET), config.swarm_concurrency);
             swarms = outcomes.guard(&tick_id, "swarms", work).await.unwrap_or_default();
         }
         if swarms.out_of_time {
