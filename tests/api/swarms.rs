@@ -54,17 +54,36 @@ async fn status(app: &TestApp, swarm: &str) -> Value {
     answer.body
 }
 
-/// Runs `workers` at once, round after round, until the swarm is no longer running.
+/// Runs `workers` at once, round after round, until the swarm is no longer running. A round
+/// that finds nothing to claim brings the backoffs of queued tasks to an end (the clock moved
+/// on, as it would between ticks); a second such round in a row is a swarm that is stuck.
 async fn run_to_the_end(app: &TestApp, workers: &[Arc<Ctx>], swarm: &str) -> Vec<SwarmReport> {
     let mut reports = Vec::new();
-    for _ in 0..500 {
+    let mut idle = 0;
+    loop {
         let round = futures_util::future::join_all(workers.iter().map(|w| work(w, BUDGET, 4))).await;
-        reports.extend(round.into_iter().map(|r| r.expect("work")));
+        let round: Vec<SwarmReport> = round.into_iter().map(|r| r.expect("work")).collect();
+        let claimed: usize = round.iter().map(|r| r.claimed).sum();
+        reports.extend(round);
         if status(app, swarm).await["status"] != "running" {
             return reports;
         }
+        if claimed > 0 {
+            idle = 0;
+            continue;
+        }
+        idle += 1;
+        assert!(idle < 2, "the swarm is running with nothing to claim: {reports:?}");
+        app.db
+            .conn()
+            .await
+            .write(
+                "UPDATE swarm_tasks SET lease_until = updated_at WHERE swarm_run_id = ?1 AND status = 'queued'",
+                [swarm],
+            )
+            .await
+            .expect("the backoffs end");
     }
-    panic!("the swarm did not finish: {reports:?}");
 }
 
 /// Panics unless every task of the swarm has exactly one run, the one it names, and every
