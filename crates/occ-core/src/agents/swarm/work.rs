@@ -223,14 +223,11 @@ async fn run_task(ctx: &Ctx, task: &Claimed, lease: &str) -> AppResult<Done> {
     }
 }
 
-/// The statements that complete a task in its run's batch, before the run's own: the lease is
-/// still held (else nothing of the run is kept), the task succeeded with its run, the tasks that
+/// The statements that complete a task in its run's batch, after the run's row and before its
+/// consequences: the lease is still held (else nothing of the run is kept), the task succeeded with its run, the tasks that
 /// waited only on it are queued, and the swarm ends when nothing is left to run.
 fn complete(batch: &mut Batch, task: &Claimed, lease: &str, agent_run: &str) -> AppResult<()> {
     let at = now();
-    // The task names its run before the run's row is written, later in this batch: the foreign
-    // key is checked at the commit.
-    batch.push("PRAGMA defer_foreign_keys = ON", ())?;
     batch.require(
         HELD,
         libsql::named_params! {":task": task.id.as_str(), ":lease": lease},
