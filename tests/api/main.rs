@@ -4,6 +4,8 @@
 mod access;
 mod account_lists;
 mod accounts;
+mod agent_readers;
+mod agent_writers;
 mod agents;
 mod answers;
 mod backup;

@@ -17,8 +17,17 @@ pub mod run;
 pub mod runs;
 pub mod swarm;
 
+mod drafter;
+mod experiment_analyst;
+mod followup_planner;
+mod icp_scorer;
+mod meeting_prep;
 mod persona_mapper;
 mod reply_classifier;
+mod researcher;
+mod reviewer;
+mod signal_scout;
+mod text;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -154,6 +163,38 @@ macro_rules! with_agent {
             }
             $crate::domain::enums::AgentKind::ReplyClassifier => {
                 type $agent = $crate::agents::reply_classifier::ReplyClassifier;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Researcher => {
+                type $agent = $crate::agents::researcher::Researcher;
+                $body
+            }
+            $crate::domain::enums::AgentKind::SignalScout => {
+                type $agent = $crate::agents::signal_scout::SignalScout;
+                $body
+            }
+            $crate::domain::enums::AgentKind::FollowupPlanner => {
+                type $agent = $crate::agents::followup_planner::FollowupPlanner;
+                $body
+            }
+            $crate::domain::enums::AgentKind::MeetingPrep => {
+                type $agent = $crate::agents::meeting_prep::MeetingPrep;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Drafter => {
+                type $agent = $crate::agents::drafter::Drafter;
+                $body
+            }
+            $crate::domain::enums::AgentKind::Reviewer => {
+                type $agent = $crate::agents::reviewer::Reviewer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::IcpScorer => {
+                type $agent = $crate::agents::icp_scorer::IcpScorer;
+                $body
+            }
+            $crate::domain::enums::AgentKind::ExperimentAnalyst => {
+                type $agent = $crate::agents::experiment_analyst::ExperimentAnalyst;
                 $body
             }
             #[allow(unreachable_patterns)]

@@ -2,7 +2,8 @@
 //! statement: the contact and its score factors, the account's facts, fresh signals first, the
 //! sequence it walks, its open opportunity, the whole history (touches, replies, drafts,
 //! follow-ups, stage changes), talking points (the researcher agent's when it has run, else
-//! drawn from the facts) and the suggested next step.
+//! drawn from the facts), the newest briefs of the researcher and, while a meeting is on, of
+//! meeting prep (read from `agent_runs` in the same statement), and the suggested next step.
 
 use ::http::{Request, Response};
 use bytes::Bytes;
@@ -133,10 +134,16 @@ pub struct PrepCard {
     pub enrollment: Option<EnrollmentFact>,
     pub opportunity: Option<OpportunityFact>,
     pub timeline: Vec<TimelineEntry>,
+    /// The researcher's brief when it has run; else drawn from the facts.
     pub talking_points: Vec<String>,
+    /// The researcher agent's newest brief on the contact.
+    pub brief: Option<ResearchBrief>,
+    /// The meeting prep agent's newest brief, when the contact has a meeting.
+    pub meeting_brief: Option<MeetingBrief>,
     pub next_step: NextStep,
 }
 
+/// The card's one statement (`:id`, `:now`, `:timeline`).
 pub const CARD_SQL: &str = concat!(
     "SELECT ",
     contact_columns!(),
@@ -180,13 +187,60 @@ pub const CARD_SQL: &str = concat!(
           FROM audit_log l WHERE l.entity = 'contact' AND l.entity_id = contacts.id \
           AND (l.before ->> '$.stage') IS NOT (l.after ->> '$.stage') AND l.before IS NOT NULL \
         ) ORDER BY at DESC LIMIT :timeline)) AS timeline, \
-     (SELECT ar.output -> '$.talking_points' FROM agent_runs ar WHERE ar.contact_id = contacts.id AND ar.agent = 'researcher' \
-        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) AS talking_points \
+     (SELECT json_object('run_id', ar.id, 'summary', ar.output ->> '$.summary', 'talking_points', json(ar.output -> '$.talking_points'), \
+          'open_questions', json(ar.output -> '$.open_questions'), \
+          'used_fallback', json(CASE WHEN ar.used_fallback THEN 'true' ELSE 'false' END), 'created_at', ar.created_at) \
+        FROM agent_runs ar WHERE ar.contact_id = contacts.id AND ar.agent = 'researcher' \
+        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) AS brief, \
+     (SELECT json_object('run_id', ar.id, 'brief', ar.output ->> '$.brief', 'agenda', json(ar.output -> '$.agenda'), \
+          'questions', json(ar.output -> '$.questions'), 'risks', json(ar.output -> '$.risks'), \
+          'used_fallback', json(CASE WHEN ar.used_fallback THEN 'true' ELSE 'false' END), 'created_at', ar.created_at) \
+        FROM agent_runs ar WHERE ar.contact_id = contacts.id AND ar.agent = 'meeting_prep' \
+        AND ar.status = 'succeeded' ORDER BY ar.created_at DESC LIMIT 1) AS meeting_brief \
      FROM contacts WHERE contacts.id = :id"
 );
 
+/// The researcher agent's newest brief on the contact.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResearchBrief {
+    /// The run that wrote it.
+    pub run_id: String,
+    /// The brief in a paragraph.
+    pub summary: String,
+    /// What to bring up.
+    pub talking_points: Vec<String>,
+    /// What the facts do not say yet.
+    #[serde(default)]
+    pub open_questions: Vec<String>,
+    /// Whether the rules wrote it rather than the model.
+    pub used_fallback: bool,
+    /// When it was written.
+    pub created_at: String,
+}
+
+/// The meeting prep agent's newest brief before the contact's meeting.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MeetingBrief {
+    /// The run that wrote it.
+    pub run_id: String,
+    /// The brief in a paragraph.
+    pub brief: String,
+    /// The meeting's agenda.
+    pub agenda: Vec<String>,
+    /// What to ask.
+    pub questions: Vec<String>,
+    /// What could go wrong.
+    #[serde(default)]
+    pub risks: Vec<String>,
+    /// Whether the rules wrote it rather than the model.
+    pub used_fallback: bool,
+    /// When it was written.
+    pub created_at: String,
+}
+
 /// The card's own columns, after [`contact_columns!`]'s: each part as JSON (NULL: none), and
-/// the researcher agent's talking points.
+/// the newest briefs of the researcher and meeting prep agents (JSON, read leniently: a run
+/// whose answer has another shape is no brief).
 #[derive(Deserialize)]
 struct CardColumns {
     #[serde(default, deserialize_with = "crate::store::json_opt")]
@@ -200,7 +254,9 @@ struct CardColumns {
     #[serde(default, deserialize_with = "crate::store::json_opt")]
     timeline: Option<Vec<TimelineEntry>>,
     #[serde(default, deserialize_with = "crate::store::json_opt")]
-    talking_points: Option<serde_json::Value>,
+    brief: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "crate::store::json_opt")]
+    meeting_brief: Option<serde_json::Value>,
 }
 
 /// A contact's prep card (one call).
@@ -218,16 +274,31 @@ pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
             libsql::named_params! { ":id": id.as_str(), ":now": at.as_str(), ":timeline": TIMELINE_LIMIT },
             |row| {
                 let (contact, card) = (from_row::<ContactRow>(row)?.into_contact(), from_row::<CardColumns>(row)?);
-                let CardColumns { account, signals, enrollment, opportunity, timeline, talking_points: researched } =
-                    card;
+                let CardColumns { account, signals, enrollment, opportunity, timeline, brief, meeting_brief } = card;
                 let signals = signals.unwrap_or_default();
                 let timeline = timeline.unwrap_or_default();
-                let researched: Option<Vec<String>> = researched.and_then(|v| serde_json::from_value(v).ok());
-                let talking_points = researched
+                let brief: Option<ResearchBrief> = brief.and_then(|v| serde_json::from_value(v).ok());
+                let has_meeting = opportunity.as_ref().is_some_and(|o| o.meeting_at.is_some());
+                let meeting_brief: Option<MeetingBrief> =
+                    meeting_brief.filter(|_| has_meeting).and_then(|v| serde_json::from_value(v).ok());
+                let talking_points = brief
+                    .as_ref()
+                    .map(|b| b.talking_points.clone())
                     .filter(|p| !p.is_empty())
                     .unwrap_or_else(|| talking_points(&contact, account.as_ref(), &signals));
                 let next_step = next_step(&contact, enrollment.as_ref(), opportunity.as_ref(), &timeline);
-                Ok(PrepCard { contact, account, signals, enrollment, opportunity, timeline, talking_points, next_step })
+                Ok(PrepCard {
+                    contact,
+                    account,
+                    signals,
+                    enrollment,
+                    opportunity,
+                    timeline,
+                    talking_points,
+                    brief,
+                    meeting_brief,
+                    next_step,
+                })
             },
         )
         .await?;
@@ -236,32 +307,79 @@ pub(crate) async fn card(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
 
 /// Talking points drawn from the facts, for when the researcher agent has not run.
 pub fn talking_points(contact: &Contact, account: Option<&AccountFacts>, signals: &[SignalFact]) -> Vec<String> {
-    let mut points: Vec<String> = signals
+    let company = account.map(|a| Company {
+        name: &a.name,
+        industry: a.industry.as_deref(),
+        employee_count: a.employee_count,
+        tech_stack: a.tech_stack.as_array().map(|s| s.iter().filter_map(|t| t.as_str()).collect()).unwrap_or_default(),
+    });
+    let signals: Vec<SignalLine<'_>> = signals
         .iter()
         .filter(|s| s.fresh)
-        .take(3)
-        .map(|s| {
-            let whose = if s.account_level { account.map_or("their company", |a| a.name.as_str()) } else { "they" };
-            format!(
-                "{} ({}, {}): {}",
-                s.kind.replace('_', " "),
-                whose,
-                &s.occurred_at[..s.occurred_at.len().min(10)],
-                s.title
-            )
+        .map(|s| SignalLine {
+            kind: &s.kind,
+            title: &s.title,
+            occurred_at: &s.occurred_at,
+            account_level: s.account_level,
         })
         .collect();
-    if let Some(a) = account {
+    points_from_facts(Some(contact.first_name.as_str()), contact.title.as_deref(), company.as_ref(), &signals)
+}
+
+/// A company as the talking points read it.
+#[derive(Debug)]
+pub struct Company<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its industry.
+    pub industry: Option<&'a str>,
+    /// About how many people work there.
+    pub employee_count: Option<i64>,
+    /// The tools it uses.
+    pub tech_stack: Vec<&'a str>,
+}
+
+/// A fresh signal as the talking points read it.
+#[derive(Debug)]
+pub struct SignalLine<'a> {
+    /// Its kind (`funding`).
+    pub kind: &'a str,
+    /// What happened.
+    pub title: &'a str,
+    /// When (stored spelling).
+    pub occurred_at: &'a str,
+    /// On the company rather than the person.
+    pub account_level: bool,
+}
+
+/// The talking-point rules, from the facts alone: the first three fresh signals, what the
+/// company is and uses, and the person's role. Nothing is said that the facts do not say.
+pub fn points_from_facts(
+    first_name: Option<&str>,
+    title: Option<&str>,
+    company: Option<&Company<'_>>,
+    fresh_signals: &[SignalLine<'_>],
+) -> Vec<String> {
+    let mut points: Vec<String> = fresh_signals
+        .iter()
+        .take(3)
+        .map(|s| {
+            let whose = if s.account_level { company.map_or("their company", |a| a.name) } else { "they" };
+            let day: String = s.occurred_at.chars().take(10).collect();
+            format!("{} ({whose}, {day}): {}", s.kind.replace('_', " "), s.title)
+        })
+        .collect();
+    if let Some(a) = company {
         let size = a.employee_count.map(|n| format!(" with about {n} people")).unwrap_or_default();
-        let industry = a.industry.as_deref().map(|i| format!(" in {i}")).unwrap_or_default();
+        let industry = a.industry.map(|i| format!(" in {i}")).unwrap_or_default();
         points.push(format!("{} is a company{industry}{size}", a.name));
-        if let Some(stack) = a.tech_stack.as_array().filter(|s| !s.is_empty()) {
-            let tools: Vec<&str> = stack.iter().filter_map(|t| t.as_str()).take(5).collect();
+        if !a.tech_stack.is_empty() {
+            let tools: Vec<&str> = a.tech_stack.iter().copied().take(5).collect();
             points.push(format!("They use {}", tools.join(", ")));
         }
     }
-    if let Some(title) = &contact.title {
-        points.push(format!("{} is {title}: speak to what that role is measured on", contact.first_name));
+    if let (Some(name), Some(title)) = (first_name, title) {
+        points.push(format!("{name} is {title}: speak to what that role is measured on"));
     }
     points
 }

@@ -70,6 +70,8 @@ pub struct Draft {
     pub author_kind: AuthorKind,
     /// The person who wrote it.
     pub author_user_id: Option<String>,
+    /// The agent run that wrote it (the drafter's), when an agent did.
+    pub agent_run_id: Option<String>,
     /// The reviewer's report.
     pub quality_report: Option<QualityReport>,
     /// draft, pending, approved, rejected, sent or archived.
@@ -96,7 +98,8 @@ macro_rules! draft_columns {
          AS contact_name, \
          message_drafts.channel, message_drafts.step_id, message_drafts.enrollment_id, message_drafts.reply_id, \
          message_drafts.subject, \
-         message_drafts.body, message_drafts.author_kind, message_drafts.author_user_id, message_drafts.quality_report, \
+         message_drafts.body, message_drafts.author_kind, message_drafts.author_user_id, message_drafts.agent_run_id, \
+         message_drafts.quality_report, \
          message_drafts.approval_status, message_drafts.reviewer_id, message_drafts.reviewed_at, message_drafts.notes, \
          message_drafts.created_at, message_drafts.updated_at"
     };
@@ -121,6 +124,7 @@ struct DraftRow {
     body: String,
     author_kind: AuthorKind,
     author_user_id: Option<String>,
+    agent_run_id: Option<String>,
     #[serde(default, deserialize_with = "crate::store::json_opt")]
     quality_report: Option<QualityReport>,
     approval_status: ApprovalStatus,
@@ -145,6 +149,7 @@ impl From<DraftRow> for Draft {
             body: row.body,
             author_kind: row.author_kind,
             author_user_id: row.author_user_id,
+            agent_run_id: row.agent_run_id,
             quality_report: row.quality_report,
             approval_status: row.approval_status,
             next_statuses: row.approval_status.next_statuses(),
