@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// The pipeline the tests run: every agent in this build that works on a contact, in the
-/// order of the full pipeline (persona_mapper, researcher, icp_scorer, drafter, reviewer).
-/// Add each as it lands; the tests hold for any length.
-const PIPELINE: &[&str] = &["persona_mapper"];
+/// The pipeline the tests run: SPEC.md's, each contact placed, researched, scored, written to
+/// and reviewed. The tests hold for any pipeline of agents that work on a contact.
+const PIPELINE: &[&str] = &["persona_mapper", "researcher", "icp_scorer", "drafter", "reviewer"];
 
 /// Time enough for a worker to claim everything ready; the tests never wait on it.
 const BUDGET: Duration = Duration::from_secs(60);
@@ -30,12 +29,26 @@ async fn worker(app: &TestApp) -> Arc<Ctx> {
     Ctx::new(app.db.config()).await.expect("context")
 }
 
-/// `n` contacts, with titles for the persona mapper to read.
+/// `n` contacts the whole pipeline works on: with titles to read, and an email address that
+/// may be written to (the drafter writes no draft for a person who may not be contacted, and
+/// the reviewer then has none to review), in no sequence (whose autopilot may approve the draft
+/// at once).
 async fn contacts(app: &TestApp, n: usize) -> Vec<String> {
     let conn = app.db.conn().await;
-    occ_core::seed::synthetic(&conn, n, |_| {}).await.expect("seed");
+    occ_core::seed::synthetic(&conn, n * 2, |_| {}).await.expect("seed");
     let limit = i64::try_from(n).expect("n");
-    conn.query_all("SELECT id FROM contacts ORDER BY id LIMIT ?1", [limit], single::<String>).await.expect("ids")
+    let ids = conn
+        .query_all(
+            "SELECT id FROM contacts c WHERE status = 'active' AND email IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM email_suppression s WHERE s.value IN (c.email, substr(c.email, instr(c.email, '@') + 1))) \
+             AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id) ORDER BY id LIMIT ?1",
+            [limit],
+            single::<String>,
+        )
+        .await
+        .expect("ids");
+    assert_eq!(ids.len(), n, "the seed has enough people who may be written to");
+    ids
 }
 
 async fn start(app: &TestApp, contact_ids: &[String]) -> Value {
@@ -129,6 +142,17 @@ async fn two_workers_racing_run_a_swarm_of_two_hundred_contacts_once_each_in_ord
 
     let workers = [worker(&app).await, worker(&app).await];
     let reports = run_to_the_end(&app, &workers, &swarm).await;
+    let errors = conn
+        .query_all(
+            "SELECT agent || ': ' || last_error || ' ' || (SELECT json_group_array(json_object('status', d.approval_status, \
+             'author', d.author_kind)) FROM message_drafts d WHERE d.contact_id = t.contact_id) || (SELECT c.status FROM contacts c WHERE c.id = t.contact_id) \
+             FROM swarm_tasks t WHERE swarm_run_id = ?1 AND last_error IS NOT NULL LIMIT 5",
+            [swarm.as_str()],
+            single::<String>,
+        )
+        .await
+        .expect("errors");
+    assert!(errors.is_empty(), "{errors:?}");
     let succeeded: usize = reports.iter().map(|r| r.succeeded).sum();
     let lost: usize = reports.iter().map(|r| r.lost + r.errors + r.failed + r.retried).sum();
     assert_eq!((succeeded as i64, lost), (tasks, 0), "{reports:?}");

@@ -99,8 +99,16 @@ pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
         FULL_PIPELINE.iter().filter(|a| works_on_contacts(**a) == Some(true)).map(|a| a.as_str()).collect();
     let conn = bench.ctx.store.connect().await?;
     let limit = i64::try_from(contacts)?;
+    // People the whole pipeline works on: who may be written to (else the drafter writes no
+    // draft, and the reviewer has none), in no sequence (whose autopilot may approve it at once).
     let ids = conn
-        .query_all("SELECT id FROM contacts ORDER BY id LIMIT ?1", [limit], occ_core::store::single::<String>)
+        .query_all(
+            "SELECT id FROM contacts c WHERE status = 'active' AND email IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM email_suppression s WHERE s.value IN (c.email, substr(c.email, instr(c.email, '@') + 1))) \
+             AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id) ORDER BY id LIMIT ?1",
+            [limit],
+            occ_core::store::single::<String>,
+        )
         .await?;
     drop(conn);
     let started = Instant::now();

@@ -333,8 +333,8 @@ mod tests {
         let rescore = measures.iter().find(|m| m.name.starts_with("rescore everyone")).expect("the rescore");
         assert_eq!(rescore.rows, 550, "everyone rescored, the imported people too: {rescore:?}");
         let swarm = measures.last().expect("the swarm");
-        assert!(swarm.name.starts_with("swarm (300 contacts x "), "{swarm:?}");
-        assert!(swarm.rows >= 300 && swarm.rows_per_second.is_some_and(|r| r > 0.0), "{swarm:?}");
+        assert!(swarm.name.starts_with("swarm (") && swarm.name.ends_with(" agents, fallbacks)"), "{swarm:?}");
+        assert!(swarm.rows >= 100 && swarm.rows_per_second.is_some_and(|r| r > 0.0), "{swarm:?}");
         assert_eq!(table(measures).lines().count(), 40);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
