@@ -558,3 +558,21 @@ async fn a_swarm_that_cannot_start_is_refused_naming_the_field_and_the_rule() {
         .expect("count");
     assert_eq!(none, 0, "nothing was started");
 }
+
+#[tokio::test]
+async fn a_task_the_agent_refuses_fails_at_once_without_retries() {
+    let app = spawn_app().await;
+    let people = contacts(&app, 1).await;
+    // The reviewer alone: the contact has no draft waiting for it.
+    let started = app.post("/api/v1/swarms", json!({"pipeline": ["reviewer"], "contact_ids": people})).await;
+    assert_eq!(started.status, 201, "{}", started.text);
+    let swarm = id(&started.body);
+    let report = work(&*worker(&app).await, BUDGET, 4).await.expect("work");
+    assert_eq!((report.failed, report.retried), (1, 0), "{report:?}");
+    let done = status(&app, &swarm).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let failed = &done["failed_tasks"][0];
+    assert_eq!((failed["agent"].as_str(), failed["attempts"].as_i64()), (Some("reviewer"), Some(1)), "{done}");
+    assert!(failed["last_error"].as_str().is_some_and(|e| e.contains("no draft")), "{done}");
+    assert!(failed["contact_name"].is_string(), "{done}");
+}

@@ -256,9 +256,11 @@ fn backoff(attempts: i64) -> chrono::Duration {
 }
 
 /// After a failed run: the task is queued again after its backoff, or fails at its last attempt
-/// and the contact's later tasks are cancelled; written only while the lease is held.
+/// and the contact's later tasks are cancelled; written only while the lease is held. A refusal
+/// of the agent's (a 422: the reviewer finds no draft waiting for the contact) would answer the
+/// same again, so it fails at once; `retry-failed` tries it after a person changed what it read.
 async fn give_up_or_retry(conn: &Conn, task: &Claimed, lease: &str, error: &AppError) -> AppResult<Done> {
-    let last = task.attempts >= task.max_attempts;
+    let last = task.attempts >= task.max_attempts || matches!(error, AppError::Validation(_));
     let message: String = match error {
         AppError::Internal(cause) => {
             tracing::error!(task_id = task.id, error = format!("{cause:#}"), "swarm task failed");
