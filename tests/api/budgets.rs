@@ -37,6 +37,10 @@ const ONE: &[(&str, &str)] = &[
     ("POST", "/api/v1/drafts/{id}/approve"),
     ("POST", "/api/v1/drafts/{id}/reject"),
     ("POST", "/api/v1/drafts/{id}/archive"),
+    // The swarm, its tasks and their dependencies, with the checks of the batch or contacts.
+    ("POST", "/api/v1/swarms"),
+    ("POST", "/api/v1/swarms/{id}/cancel"),
+    ("POST", "/api/v1/swarms/{id}/retry-failed"),
 ];
 
 /// `/api/v1/contacts/0190…` as `/api/v1/contacts/{id}`: the route a path was sent to.

@@ -43,6 +43,7 @@ mod server_limits;
 mod settings;
 mod signals;
 mod spa;
+mod swarms;
 mod vercel;
 mod workday;
 mod worker;

@@ -106,9 +106,9 @@ async fn main() -> std::process::ExitCode {
 /// (each is logged); `--once` prints the report and exits 1 when a step or an email failed on
 /// OCC's side.
 async fn worker(config: occ_core::Config, once: bool) -> anyhow::Result<()> {
-    let store = occ_core::store::Store::open(&config).await?;
+    let ctx = occ_core::http::Ctx::new(config).await?;
     loop {
-        match occ_core::cron::worker::run_on(&store, &config, chrono::Utc::now()).await {
+        match occ_core::cron::worker::run_on(&ctx, chrono::Utc::now()).await {
             Ok(report) if once => {
                 println!("{}", serde_json::to_string(&report)?);
                 anyhow::ensure!(!report.has_failures(), "the tick had failures (see failed_steps and the log)");

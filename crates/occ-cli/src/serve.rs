@@ -71,14 +71,15 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
 /// How often the local server runs the tick.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The background tick: sequence steps due become drafts, pauses end, approved emails go out.
+/// The background tick: sequence steps due become drafts, pauses end, approved emails go out,
+/// swarm tasks run.
 /// Nothing stops it: a tick that fails is logged and the next one runs on time.
 async fn ticking(ctx: std::sync::Arc<Ctx>) {
     let mut every = tokio::time::interval(TICK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match worker::run_on(&ctx.store, &ctx.config, chrono::Utc::now()).await {
+        match worker::run_on(&ctx, chrono::Utc::now()).await {
             Ok(report) if report.did_anything() || report.has_failures() => tracing::info!(?report, "tick"),
             Ok(_) => {}
             Err(why) => tracing::error!(error = %why, "tick failed; the next one runs as planned"),

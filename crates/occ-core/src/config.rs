@@ -105,7 +105,13 @@ pub struct Config {
     /// The model OCC asks (`OCC_LLM_*`, or Vercel's AI Gateway; see `config/llm.rs`); `None` is
     /// no model, and every agent answers with its fallback.
     pub llm: Option<LlmConfig>,
+    /// How many agent runs a swarm worker has under way at once (`OCC_SWARM_CONCURRENCY`, 1 to
+    /// 32, 4 by default).
+    pub swarm_concurrency: usize,
 }
+
+/// The swarm worker's agent runs under way at once when `OCC_SWARM_CONCURRENCY` is unset.
+pub const DEFAULT_SWARM_CONCURRENCY: usize = 4;
 
 /// A configuration value that is missing or invalid; the message names the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -221,6 +227,13 @@ impl Config {
             }
         };
         let on_vercel = get("VERCEL").is_some_and(|v| v.trim() == "1");
+        let swarm_concurrency = match get("OCC_SWARM_CONCURRENCY") {
+            None => DEFAULT_SWARM_CONCURRENCY,
+            Some(n) => n.trim().parse::<usize>().ok().filter(|n| (1..=32).contains(n)).ok_or_else(|| ConfigError {
+                variable: "OCC_SWARM_CONCURRENCY",
+                problem: "must be a whole number from 1 to 32".to_owned(),
+            })?,
+        };
 
         Ok(Self {
             database,
@@ -236,6 +249,7 @@ impl Config {
             on_vercel,
             demo_password: get("OCC_DEMO_PASSWORD").map(Secret::new),
             llm: llm::read(&get)?,
+            swarm_concurrency,
         })
     }
 
@@ -260,6 +274,7 @@ impl Config {
             on_vercel: false,
             demo_password: None,
             llm: None,
+            swarm_concurrency: DEFAULT_SWARM_CONCURRENCY,
         }
     }
 }
@@ -361,6 +376,8 @@ mod tests {
         assert!(c.allowed_origins.is_empty());
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.journal_mode, JournalMode::Wal);
+        assert_eq!(c.swarm_concurrency, 4);
+        assert_eq!(config(&[("OCC_SWARM_CONCURRENCY", "8")]).expect("valid").swarm_concurrency, 8);
     }
 
     #[test]
@@ -390,6 +407,8 @@ mod tests {
             ("OCC_SECRET_KEY", "not-base64-of-32-bytes"),
             ("OCC_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example"),
             ("OCC_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("OCC_SWARM_CONCURRENCY", "0"),
+            ("OCC_SWARM_CONCURRENCY", "many"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).expect_err(value);

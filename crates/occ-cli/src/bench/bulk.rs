@@ -1,6 +1,7 @@
 //! The bulk jobs: importing a file as the Contacts screen does (a job, its chunk, the real run
-//! step by step) and rescoring everyone after the ICP weights change, as Settings does. Each is
-//! timed once, from its first request to its last, and reported in rows per second.
+//! step by step), rescoring everyone after the ICP weights change, as Settings does, and a swarm
+//! of agents over many contacts, worked as the tick works it. Each is timed once, from its first
+//! request to its last, and reported in rows (or tasks) per second.
 
 use std::time::Instant;
 
@@ -87,4 +88,59 @@ fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
         peak_memory_mb: None,
         failed: 0,
     }
+}
+
+/// Starts a swarm over `contacts` people with the agents of the full pipeline this build has,
+/// and works it to the end in process as the tick does (on the agents' fallbacks: the bench
+/// configures no model); reported in tasks per second.
+pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
+    use occ_core::agents::swarm::{FULL_PIPELINE, work, work::IN_FLIGHT, works_on_contacts};
+    let pipeline: Vec<&str> =
+        FULL_PIPELINE.iter().filter(|a| works_on_contacts(**a) == Some(true)).map(|a| a.as_str()).collect();
+    let conn = bench.ctx.store.connect().await?;
+    let limit = i64::try_from(contacts)?;
+    // People the whole pipeline works on: who may be written to (else the drafter writes no
+    // draft, and the reviewer has none), in no sequence (whose autopilot may approve it at once).
+    let ids = conn
+        .query_all(
+            "SELECT id FROM contacts c WHERE status = 'active' AND email IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM email_suppression s WHERE s.value IN (c.email, substr(c.email, instr(c.email, '@') + 1))) \
+             AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id) ORDER BY id LIMIT ?1",
+            [limit],
+            occ_core::store::single::<String>,
+        )
+        .await?;
+    drop(conn);
+    let started = Instant::now();
+    let body = json!({"pipeline": pipeline, "contact_ids": ids});
+    let swarm = bench.ok("POST", "/api/v1/swarms", Some(&body)).await?;
+    let mut calls = swarm.calls;
+    let id = swarm.body["id"].as_str().context("a swarm id")?.to_owned();
+    let total = swarm.body["total"].as_u64().unwrap_or_default();
+    let path = format!("/api/v1/swarms/{id}");
+    let done = loop {
+        let worked = occ_core::store::count_calls(occ_core::store::record_statements(work(
+            &bench.ctx,
+            occ_core::cron::worker::SWARM_BUDGET,
+            IN_FLIGHT,
+        )));
+        let ((report, statements), used) = worked.await;
+        bench.statements.lock().map_err(|_| anyhow::anyhow!("the statements' lock was poisoned"))?.extend(statements);
+        calls += u64::from(used.statements);
+        let report = report?;
+        let state = bench.ok("GET", &path, None).await?;
+        calls += state.calls;
+        if state.body["status"] != "running" {
+            break state.body;
+        }
+        if report.claimed == 0 {
+            bail!("the swarm is running with nothing to claim: {}", state.body);
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    if done["status"] != "succeeded" || done["succeeded"].as_u64() != Some(total) {
+        bail!("the swarm did not run every task: {done}");
+    }
+    let name = format!("swarm ({} contacts x {} agents, fallbacks)", ids.len(), pipeline.len());
+    Ok(once(&name, seconds, calls, usize::try_from(total)?))
 }

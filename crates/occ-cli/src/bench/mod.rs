@@ -3,7 +3,8 @@
 //! for each run: `book`); each endpoint runs `--reps` times after a warm-up, in
 //! process through the whole request pipeline (authentication included), and over HTTP against
 //! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
-//! Then a 10,000-row import and a rescore of everyone after a weights change (`bulk`), the
+//! Then a 10,000-row import, a rescore of everyone after a weights change and a swarm of 1,000
+//! contacts through the pipeline on the agents' fallbacks (`bulk`), the
 //! query plans of every statement run in process (`plans`), and with `--cold` the start-up of
 //! the `accounts` function (`cold`). The write-ahead log's size is reported at the end of
 //! each phase. With `--remote`, the same endpoints are measured against a libSQL server across
@@ -119,6 +120,9 @@ impl LogSize {
     }
 }
 
+/// The contacts of the bench's swarm (fewer on a smaller book).
+const SWARM_CONTACTS: usize = 1000;
+
 /// How long the bench waits, after the last phase, for the log to be truncated.
 const LOG_PAUSE: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -210,6 +214,8 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
     logs.push(LogSize::of("import", copy.path()));
     measures.push(bulk::rescore_all(&bench).await?);
     logs.push(LogSize::of("rescore", copy.path()));
+    measures.push(bulk::swarm(&bench, SWARM_CONTACTS.min(contacts)).await?);
+    logs.push(LogSize::of("swarm", copy.path()));
     tokio::time::sleep(LOG_PAUSE).await;
     logs.push(LogSize::of("a pause", copy.path()));
     let statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
@@ -315,7 +321,7 @@ mod tests {
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
         let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
-        assert_eq!(measures.len(), 38, "each endpoint in process and over HTTP, then the two bulk jobs");
+        assert_eq!(measures.len(), 39, "each endpoint in process and over HTTP, then the three bulk jobs");
         for m in measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
@@ -324,14 +330,17 @@ mod tests {
         assert!(measures.iter().any(|m| m.name == "prep card (http)"));
         let import = measures.iter().find(|m| m.name == "import (250 rows)").expect("the import");
         assert!(import.write && import.rows == 250 && import.rows_per_second.is_some_and(|r| r > 0.0), "{import:?}");
-        let rescore = measures.last().expect("the rescore");
+        let rescore = measures.iter().find(|m| m.name.starts_with("rescore everyone")).expect("the rescore");
         assert_eq!(rescore.rows, 550, "everyone rescored, the imported people too: {rescore:?}");
-        assert_eq!(table(measures).lines().count(), 39);
+        let swarm = measures.last().expect("the swarm");
+        assert!(swarm.name.starts_with("swarm (") && swarm.name.ends_with(" agents, fallbacks)"), "{swarm:?}");
+        assert!(swarm.rows >= 100 && swarm.rows_per_second.is_some_and(|r| r > 0.0), "{swarm:?}");
+        assert_eq!(table(measures).lines().count(), 40);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
         let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();
-        assert_eq!(after, ["in process", "over HTTP", "import", "rescore", "a pause"]);
-        assert_eq!(report.logs[4].bytes, 0, "the log is truncated once writes pause: {}", logs_summary(&report.logs));
+        assert_eq!(after, ["in process", "over HTTP", "import", "rescore", "swarm", "a pause"]);
+        assert_eq!(report.logs[5].bytes, 0, "the log is truncated once writes pause: {}", logs_summary(&report.logs));
 
         // The run worked on a copy, now gone; the book is as it was made.
         assert!(!dir.path().join("bench.run.db").exists());

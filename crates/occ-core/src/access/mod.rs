@@ -49,6 +49,9 @@ pub enum Action {
     ManageSequences,
     /// Create and change the sender mailboxes.
     ManageIdentities,
+    /// Start, cancel and retry swarms: a pipeline of agents over up to a thousand contacts,
+    /// audited as its creator, whatever each contact's owner.
+    StartSwarms,
     /// Take an entry off the suppression list.
     LiftSuppression,
     /// Read one's own account (`/auth/me`, own sessions, own tokens).
@@ -71,6 +74,7 @@ const PERMISSIONS: &[(Action, Scope, &[Role])] = &[
     (Action::ManageSettings, Scope::Admin, &[Admin]),
     (Action::ManageSequences, Scope::Write, &[Admin, Manager]),
     (Action::ManageIdentities, Scope::Write, &[Admin, Manager]),
+    (Action::StartSwarms, Scope::Write, &[Admin, Manager]),
     (Action::LiftSuppression, Scope::Admin, &[Admin]),
     (Action::ReadSelf, Scope::Read, &[Admin, Manager, Bdr, Viewer]),
     (Action::ManageSelf, Scope::Admin, &[Admin, Manager, Bdr, Viewer]),
@@ -207,6 +211,7 @@ mod tests {
             Action::ManageUsers,
             Action::ManageSettings,
             Action::ManageSequences,
+            Action::StartSwarms,
             Action::ReadSelf,
             Action::ManageSelf,
         ];
@@ -230,6 +235,8 @@ mod tests {
             (Admin, Action::ManageUsers, true),
             (Bdr, Action::ManageSequences, false),
             (Manager, Action::ManageSequences, true),
+            (Bdr, Action::StartSwarms, false),
+            (Manager, Action::StartSwarms, true),
         ];
         for (role, action, expected) in cases {
             assert_eq!(principal(role, session()).may(action), expected, "{role} {action:?}");

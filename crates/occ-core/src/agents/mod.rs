@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod replies;
 pub mod run;
 pub mod runs;
+pub mod swarm;
 
 mod drafter;
 mod experiment_analyst;
@@ -33,7 +34,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::access::Access::Signed;
-use crate::access::Action::{ReadData, WriteData};
+use crate::access::Action::{ReadData, StartSwarms, WriteData};
 use crate::audit::Actor;
 use crate::domain::enums::{AgentKind, Channel};
 use crate::error::AppResult;
@@ -50,6 +51,11 @@ pub fn routes() -> Routes {
         .post("/api/v1/agents/{agent}/run", Signed(WriteData), handler!(handlers::run_one))
         .get("/api/v1/agent-runs", Signed(ReadData), handler!(runs::list))
         .get("/api/v1/agent-runs/{id}", Signed(ReadData), handler!(runs::get))
+        .post("/api/v1/swarms", Signed(StartSwarms), handler!(swarm::start::start_swarm))
+        .get("/api/v1/swarms", Signed(ReadData), handler!(swarm::read::list_swarms))
+        .get("/api/v1/swarms/{id}", Signed(ReadData), handler!(swarm::read::get_swarm))
+        .post("/api/v1/swarms/{id}/cancel", Signed(StartSwarms), handler!(swarm::change::cancel_swarm))
+        .post("/api/v1/swarms/{id}/retry-failed", Signed(StartSwarms), handler!(swarm::change::retry_failed_tasks))
 }
 
 crate::closed_enum! {

@@ -143,8 +143,9 @@ impl Runner<'_> {
     }
 }
 
-/// Statements a caller adds to the run's batch before the run's own (a swarm's lease check and
-/// its task's completion); given the run's id.
+/// Statements a caller adds to the run's batch, after the run's row (so they may name it) and
+/// before its consequences (a swarm's lease check and its task's completion); given the run's
+/// id. A check among them that fails keeps nothing of the run.
 pub type Extra<'a> = &'a (dyn Fn(&mut Batch, &str) -> AppResult<()> + Sync);
 
 /// How the answer came.
@@ -183,9 +184,6 @@ pub async fn run<A: Agent>(
     let id = new_id();
     let finished = now();
     let mut batch = Batch::new();
-    if let Some(extra) = extra {
-        extra(&mut batch, &id)?;
-    }
     let input = serde_json::to_string(&gathered.input).map_err(internal)?;
     let output = serde_json::to_string(&answered.output).map_err(internal)?;
     let latency = i64::try_from(answered.latency.as_millis()).unwrap_or(i64::MAX);
@@ -209,6 +207,9 @@ pub async fn run<A: Agent>(
             ":by": runner.actor().user_id.as_deref(), ":at": at.as_str(), ":finished": finished.as_str(),
         },
     )?;
+    if let Some(extra) = extra {
+        extra(&mut batch, &id)?;
+    }
     let applying = Applying {
         run_id: &id,
         at: &finished,

@@ -27,7 +27,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Run one tick: the identities' mailboxes are read (replies, bounces, auto-replies), sequence
-/// steps that are due become drafts, pauses end, approved emails go out.
+/// steps that are due become drafts, pauses end, approved emails go out, and swarm tasks run.
 /// A step that fails is reported in `failed_steps` (and logged under `tick_id`); the tick
 /// itself always answers.
 #[utoipa::path(get, path = "/api/cron/tick", tag = "health",
@@ -47,7 +47,8 @@ pub(crate) async fn run(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<By
     if !same(given, secret.expose()) {
         return Err(AppError::Unauthorized);
     }
-    http::ok(&worker::run(&ctx.conn().await?, &ctx.config, chrono::Utc::now()).await)
+    let deadline = std::time::Instant::now() + worker::TICK_BUDGET;
+    http::ok(&worker::run_in(ctx, &ctx.conn().await?, chrono::Utc::now(), deadline).await)
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_answers", "answers"),
     migration!(12, "0012_llm_budget", "llm_budget"),
     migration!(13, "0013_agent_runs", "agent_runs"),
+    migration!(14, "0014_swarms", "swarms"),
 ];
 
 impl Migration {

@@ -1,7 +1,8 @@
 //! The tick: the background work that moves outreach along. One function, run by
 //! `occ worker --once`, every few seconds by `occ serve`, and by the cron function on Vercel.
 //! Each part is safe to run from several places at once: due steps are taken inside a write
-//! transaction that advances their enrollments, and a step's draft is unique per enrollment.
+//! transaction that advances their enrollments, and a step's draft is unique per enrollment;
+//! swarm tasks are claimed under a lease and their results written only while it is held.
 
 mod steps;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
+use crate::http::Ctx;
 use crate::store::{Conn, single};
 
 /// Due steps taken per transaction.
@@ -23,6 +25,11 @@ pub const STEPS_PER_BATCH: u32 = 100;
 /// 30 seconds (`maxDuration` in vercel.json); the rest is for the batch or the email under way
 /// when the time runs out. What is left waits for the next tick.
 pub const TICK_BUDGET: Duration = Duration::from_secs(20);
+
+/// The tick's slice for swarm tasks: how long the swarm worker claims new tasks (within what is
+/// left of [`TICK_BUDGET`]); the runs under way then finish, well inside the cron function's
+/// 30 seconds when the model answers in time.
+pub const SWARM_BUDGET: Duration = Duration::from_secs(10);
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -50,6 +57,9 @@ pub struct TickReport {
     pub send: crate::channels::sending::SendReport,
     /// What reading the identities' mailboxes took in (replies, bounces, auto-replies).
     pub mailbox: crate::channels::mailbox::MailboxReport,
+    /// What the swarm worker did with the swarms' tasks (nothing in a tick run without the
+    /// model gateway: see [`run_in`]).
+    pub swarms: crate::agents::swarm::SwarmReport,
     /// Steps that failed (logged with the tick's id); the tick went on with the next, and the
     /// next tick tries them again.
     pub failed_steps: Vec<FailedStep>,
@@ -84,6 +94,7 @@ impl TickReport {
             + send.unknown
             > 0
             || self.mailbox.did_anything()
+            || self.swarms.did_anything()
     }
 
     /// Whether something failed on OCC's side (a step, one due step, or one email).
@@ -92,17 +103,37 @@ impl TickReport {
     }
 }
 
-/// Runs one whole tick at `now`, starting new work for [`TICK_BUDGET`]; see [`run_until`].
+/// Runs the tick's outreach at `now` (all but the swarms, which need the model gateway: see
+/// [`run_in`]), starting new work for [`TICK_BUDGET`]; see [`run_until`].
 pub async fn run(conn: &Conn, config: &crate::Config, now: DateTime<Utc>) -> TickReport {
     run_until(conn, config, now, Instant::now() + TICK_BUDGET).await
 }
 
-/// Runs one whole tick at `now`: the mailboxes first ([`crate::channels::mailbox::sync_due`]), so
-/// an answer that arrived stops what would follow it, then the sequence steps ([`tick_until`]),
-/// then the sender ([`crate::channels::sending::send_due`]), none starting new work after
-/// `deadline`. It never fails: a step that fails or panics is logged with the tick's id and
-/// reported, and the tick goes on with the next step.
+/// Runs the tick's outreach at `now` (all but the swarms): the mailboxes first
+/// ([`crate::channels::mailbox::sync_due`]), so an answer that arrived stops what would follow
+/// it, then the sequence steps ([`tick_until`]), then the sender
+/// ([`crate::channels::sending::send_due`]), none starting new work after `deadline`. It never
+/// fails: a step that fails or panics is logged with the tick's id and reported, and the tick
+/// goes on with the next step.
 pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, deadline: Instant) -> TickReport {
+    whole_tick(conn, config, None, now, deadline).await
+}
+
+/// Runs one whole tick at `now` with the context's model gateway: [`run_until`]'s steps, then
+/// the swarms' tasks ([`crate::agents::swarm::work`], for at most [`SWARM_BUDGET`] of what is
+/// left before `deadline`). What `occ serve`, `occ worker` and the cron function run.
+pub async fn run_in(ctx: &Ctx, conn: &Conn, now: DateTime<Utc>, deadline: Instant) -> TickReport {
+    whole_tick(conn, &ctx.config, Some(ctx), now, deadline).await
+}
+
+/// The tick; the swarms' step runs only with a context to run agents in.
+async fn whole_tick(
+    conn: &Conn,
+    config: &crate::Config,
+    agents: Option<&Ctx>,
+    now: DateTime<Utc>,
+    deadline: Instant,
+) -> TickReport {
     let tick_id = new_id();
     let mut outcomes = Outcomes::default();
     let mailbox = crate::channels::mailbox::sync_due(conn, config, now, deadline);
@@ -127,6 +158,19 @@ pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, 
     if mailbox.out_of_time {
         out_of_time.push("mailboxes");
     }
+    let mut swarms = crate::agents::swarm::SwarmReport::default();
+    if let Some(ctx) = agents {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            swarms.out_of_time = true;
+        } else {
+            let work = crate::agents::swarm::work(ctx, left.min(SWARM_BUDGET), config.swarm_concurrency);
+            swarms = outcomes.guard(&tick_id, "swarms", work).await.unwrap_or_default();
+        }
+        if swarms.out_of_time {
+            out_of_time.push("swarms");
+        }
+    }
     if !out_of_time.is_empty() {
         tracing::warn!(tick_id, steps = ?out_of_time, "the tick ran out of time; the rest is left to the next tick");
     }
@@ -134,6 +178,7 @@ pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, 
         tick_id,
         send,
         mailbox,
+        swarms,
         failed_steps: outcomes.failed,
         yielded_steps: outcomes.yielded,
         out_of_time_steps: out_of_time,
@@ -141,15 +186,12 @@ pub async fn run_until(conn: &Conn, config: &crate::Config, now: DateTime<Utc>, 
     }
 }
 
-/// One tick on a new connection of `store`, for the loops that run it (`occ serve`, `occ
+/// One whole tick ([`run_in`]) on a new connection of the context's store, for the loops that run it (`occ serve`, `occ
 /// worker`): the report, or why no tick ran (no connection, or a panic outside every step). It
 /// never panics, so a loop that calls it never dies.
-pub async fn run_on(
-    store: &crate::store::Store,
-    config: &crate::Config,
-    now: DateTime<Utc>,
-) -> Result<TickReport, String> {
-    let once = async { AppResult::Ok(run(&store.connect().await?, config, now).await) };
+pub async fn run_on(ctx: &Ctx, now: DateTime<Utc>) -> Result<TickReport, String> {
+    let once =
+        async { AppResult::Ok(run_in(ctx, &ctx.store.connect().await?, now, Instant::now() + TICK_BUDGET).await) };
     match AssertUnwindSafe(once).catch_unwind().await {
         Ok(Ok(report)) => Ok(report),
         Ok(Err(err)) => Err(format!("no database connection: {err}")),
