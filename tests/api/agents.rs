@@ -279,3 +279,50 @@ async fn a_reply_that_gives_orders_changes_only_what_its_intent_allows() {
     assert!(list.to_string().contains("blocked@other.test"), "the suppression stands: {list}");
     assert_eq!(app.get("/api/v1/users").await.body, users_before, "no user changed");
 }
+
+#[tokio::test]
+async fn with_a_model_the_tick_reads_new_replies_once_and_a_persons_correction_stands() {
+    let positive = answer(
+        json!({"intent": "positive", "confidence": 0.9, "return_date": null, "referral_name": null, "referral_email": null}),
+        60,
+        12,
+    );
+    let (mock, app) = with_model(vec![positive], |_| {}).await;
+    let dana = contact(&app, "COO").await;
+    let lee = app.post("/api/v1/contacts", json!({"first_name": "Lee", "email": "lee@acme.test"})).await.body;
+    let reply = |who: &Value, body: &'static str| {
+        app.post("/api/v1/replies", json!({"contact_id": who["id"], "channel": "email", "body": body}))
+    };
+    let read =
+        reply(&dana, "Interesting, tell me more about pricing for a team of our size").await.body["reply"].clone();
+    let corrected = reply(&lee, "ok").await.body["reply"].clone();
+    let fixed = app.patch(&format!("/api/v1/replies/{}", id(&corrected)), json!({"intent": "neutral"})).await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text);
+
+    let mut config = app.db.config();
+    config.llm = Some(config_for(&mock));
+    let ctx = occ_core::http::Ctx::new(config).await.expect("context");
+    let conn = app.db.conn().await;
+    let tick = |ctx| {
+        occ_core::cron::worker::run_in(
+            ctx,
+            &conn,
+            chrono::Utc::now(),
+            std::time::Instant::now() + Duration::from_secs(20),
+        )
+    };
+    let report = tick(&ctx).await;
+    assert!(report.failed_steps.is_empty(), "{report:?}");
+    assert_eq!((report.replies.read, report.replies.by_model), (1, 1), "only the reply nobody corrected: {report:?}");
+    let now = app.get(&format!("/api/v1/replies/{}", id(&read))).await.body;
+    assert_eq!(now["intent"], "positive", "{now}");
+    assert_eq!(app.get(&format!("/api/v1/replies/{}", id(&corrected))).await.body["intent"], "neutral");
+    let again = tick(&ctx).await;
+    assert_eq!(again.replies.read, 0, "a reply is read once: {again:?}");
+    assert_eq!(mock.calls(), 1);
+
+    // Without a model the tick leaves replies to the rules they already had.
+    let plain = occ_core::http::Ctx::new(app.db.config()).await.expect("context");
+    reply(&dana, "Thanks, noted.").await;
+    assert_eq!(tick(&plain).await.replies.read, 0);
+}

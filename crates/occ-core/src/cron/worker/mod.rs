@@ -31,6 +31,9 @@ pub const TICK_BUDGET: Duration = Duration::from_secs(20);
 /// 30 seconds when the model answers in time.
 pub const SWARM_BUDGET: Duration = Duration::from_secs(10);
 
+/// The tick's slice for reading new replies with the model (only when one is configured).
+pub const REPLIES_BUDGET: Duration = Duration::from_secs(5);
+
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TickReport {
@@ -60,6 +63,8 @@ pub struct TickReport {
     /// What the swarm worker did with the swarms' tasks (nothing in a tick run without the
     /// model gateway: see [`run_in`]).
     pub swarms: crate::agents::swarm::SwarmReport,
+    /// What the reply classifier read of the new replies (nothing without a model).
+    pub replies: crate::agents::replies::ReplyReport,
     /// Steps that failed (logged with the tick's id); the tick went on with the next, and the
     /// next tick tries them again.
     pub failed_steps: Vec<FailedStep>,
@@ -95,6 +100,7 @@ impl TickReport {
             > 0
             || self.mailbox.did_anything()
             || self.swarms.did_anything()
+            || self.replies.read > 0
     }
 
     /// Whether something failed on OCC's side (a step, one due step, or one email).
@@ -138,6 +144,13 @@ async fn whole_tick(
     let mut outcomes = Outcomes::default();
     let mailbox = crate::channels::mailbox::sync_due(conn, config, now, deadline);
     let mailbox = outcomes.guard(&tick_id, "mailboxes", mailbox).await.unwrap_or_default();
+    // With a model, the new replies are read by the classifier before anything follows them.
+    let mut replies = crate::agents::replies::ReplyReport::default();
+    if let Some(ctx) = agents {
+        let left = deadline.saturating_duration_since(Instant::now()).min(REPLIES_BUDGET);
+        let read = crate::agents::replies::classify_new(ctx, left);
+        replies = outcomes.guard(&tick_id, "replies", read).await.unwrap_or_default();
+    }
     let steps = outcomes.guard(&tick_id, "sequence steps", tick_until(conn, now, deadline)).await.unwrap_or_default();
     let mut out_of_time = steps.out_of_time_steps.clone();
     let send = if Instant::now() < deadline {
@@ -179,6 +192,7 @@ async fn whole_tick(
         send,
         mailbox,
         swarms,
+        replies,
         failed_steps: outcomes.failed,
         yielded_steps: outcomes.yielded,
         out_of_time_steps: out_of_time,
