@@ -312,3 +312,32 @@ async fn the_demo_batch_holds_what_its_saved_filter_lists() {
     assert!(members.len() >= 10, "{}", members.len());
     assert_eq!(members, listed, "the batch is its filter's first {limit}, in order");
 }
+
+#[tokio::test]
+async fn the_demo_runs_its_agents_once_with_a_finished_swarm_on_their_fallbacks() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    occ_core::seed::demo_with_admin(&conn, "demo-password-123").await.expect("seed");
+    let summary = occ_core::seed::demo_agents(&db.config()).await.expect("agents").expect("the agents ran");
+    assert!(summary.contains("60 swarm tasks"), "{summary}");
+    let swarms = count(&conn, "SELECT count(*) FROM swarm_runs WHERE status = 'succeeded' AND total = 60").await;
+    assert_eq!(swarms, 1, "one finished swarm of 12 people through the 5-agent pipeline");
+    let tasks =
+        count(&conn, "SELECT count(*) FROM swarm_tasks WHERE status = 'succeeded' AND agent_run_id IS NOT NULL").await;
+    assert_eq!(tasks, 60);
+    let agents = count(&conn, "SELECT count(DISTINCT agent) FROM agent_runs").await;
+    assert!(agents >= 8, "most agents have runs to show: {agents}");
+    assert_eq!(count(&conn, "SELECT count(*) FROM agent_runs WHERE used_fallback = 0").await, 0, "fallbacks only");
+    let drafted =
+        count(&conn, "SELECT count(*) FROM message_drafts WHERE author_kind = 'agent' AND agent_run_id IS NOT NULL")
+            .await;
+    assert_eq!(drafted, 12, "each person of the swarm has the drafter's draft");
+    let approved = count(
+        &conn,
+        "SELECT count(*) FROM message_drafts WHERE agent_run_id IS NOT NULL AND approval_status = 'approved'",
+    )
+    .await;
+    assert_eq!(approved, 0, "an agent's draft waits for a person");
+    assert_eq!(occ_core::seed::demo_agents(&db.config()).await.expect("again"), None, "once");
+}

@@ -152,6 +152,9 @@ async fn seed_demo(config: &occ_core::Config, conn: &occ_core::store::Conn) -> a
         Some(summary) => println!("loaded {summary}"),
         None => println!("already seeded: the database has accounts, so its data is left as it is"),
     }
+    if let Some(summary) = occ_core::seed::demo_agents(config).await? {
+        println!("ran the demo's agents: {summary}");
+    }
     if new {
         println!("demo admin: {} / {}", occ_core::seed::DEMO_EMAIL, password.expose());
     } else {

@@ -48,6 +48,9 @@ pub async fn run(config: occ_core::Config, args: ServeArgs) -> anyhow::Result<()
         if let Some(summary) = occ_core::seed::demo_with_admin(&conn, password.expose()).await? {
             println!("loaded demo data: {summary}");
         }
+        if let Some(summary) = occ_core::seed::demo_agents(&ctx.config).await? {
+            println!("ran the demo's agents: {summary}");
+        }
         Some(password)
     } else {
         None

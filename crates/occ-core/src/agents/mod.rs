@@ -18,16 +18,16 @@ pub mod run;
 pub mod runs;
 pub mod swarm;
 
-mod drafter;
-mod experiment_analyst;
-mod followup_planner;
-mod icp_scorer;
-mod meeting_prep;
-mod persona_mapper;
-mod reply_classifier;
-mod researcher;
-mod reviewer;
-mod signal_scout;
+pub mod drafter;
+pub mod experiment_analyst;
+pub mod followup_planner;
+pub mod icp_scorer;
+pub mod meeting_prep;
+pub mod persona_mapper;
+pub mod reply_classifier;
+pub mod researcher;
+pub mod reviewer;
+pub mod signal_scout;
 mod text;
 
 use serde::Serialize;

@@ -8,6 +8,7 @@ use crate::domain::stored;
 use crate::error::AppResult;
 use crate::store::{Conn, single};
 
+mod agents;
 mod book;
 mod copy;
 mod outreach;
@@ -17,6 +18,7 @@ mod walk;
 
 pub use synthetic::synthetic;
 
+pub use agents::demo_agents;
 use book::{generate, insert_book};
 
 /// The demo's ideal customer: revenue teams at mid-sized fintech and SaaS companies.

@@ -33,9 +33,12 @@ pub struct StartSwarm {
     pub contact_ids: Option<Vec<String>>,
 }
 
-/// Who the swarm works on, checked.
-enum Members {
+/// Who the swarm works on, checked for their form.
+#[derive(Debug, Clone)]
+pub enum Members {
+    /// A batch's members.
     Batch(String),
+    /// These contacts.
     Contacts(Vec<String>),
 }
 
@@ -131,6 +134,19 @@ pub(crate) async fn start_swarm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
     c.finish(())?;
     let members = members.ok_or_else(|| AppError::invalid("contact_ids", "required", "name the contacts"))?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
+    let swarm = start(&ctx.conn().await?, &actor, &principal.user_id, &pipeline, members).await?;
+    http::created(&format!("/api/v1/swarms/{}", swarm.id), &swarm)
+}
+
+/// Starts a swarm of `pipeline` (checked) over `members` (checked for their form), started by
+/// `user_id`: one round trip. The batch or contacts must exist (422 otherwise).
+pub async fn start(
+    conn: &crate::store::Conn,
+    actor: &audit::Actor,
+    user_id: &str,
+    pipeline: &[AgentKind],
+    members: Members,
+) -> AppResult<super::Swarm> {
     let (id, at) = (new_id(), now());
     let names: Vec<&str> = pipeline.iter().map(|a| a.as_str()).collect();
     let pipeline = serde_json::to_string(&names).map_err(|e| AppError::Internal(e.into()))?;
@@ -167,7 +183,7 @@ pub(crate) async fn start_swarm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
         .concat(),
         libsql::named_params! {
             ":id": id.as_str(), ":batch": batch_id, ":ids": ids.as_str(), ":pipeline": pipeline.as_str(),
-            ":by": principal.user_id.as_str(), ":at": at.as_str(),
+            ":by": user_id, ":at": at.as_str(),
         },
     )?;
     batch.push(
@@ -194,14 +210,13 @@ pub(crate) async fn start_swarm(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Res
         libsql::named_params! {":id": id.as_str(), ":pipeline": pipeline.as_str()},
     )?;
     let after = serde_json::json!({"pipeline": names, "batch_id": batch_id});
-    audit::record_with_in(&mut batch, &actor, "swarm.start", "swarm_run", &id, None, Some(&after), None)?;
+    audit::record_with_in(&mut batch, actor, "swarm.start", "swarm_run", &id, None, Some(&after), None)?;
     let created = batch.push(
         concat!("SELECT ", swarm_columns!(), " FROM swarm_runs r WHERE r.id = :id"),
         libsql::named_params! {":id": id.as_str()},
     )?;
-    let conn = ctx.conn().await?;
     let outcome = conn.batch(batch).await?;
     let swarm = outcome.one("swarm", created, decode)?;
     tracing::info!(swarm_id = swarm.id, tasks = swarm.total, "swarm started");
-    http::created(&format!("/api/v1/swarms/{}", swarm.id), &swarm)
+    Ok(swarm)
 }
