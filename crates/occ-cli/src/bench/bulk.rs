@@ -3,7 +3,7 @@
 //! of agents over many contacts, worked as the tick works it. Each is timed once, from its first
 //! request to its last, and reported in rows (or tasks) per second.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
@@ -94,6 +94,31 @@ fn once(name: &str, seconds: f64, calls: u64, rows: usize) -> Measure {
 /// and works it to the end in process as the tick does (on the agents' fallbacks: the bench
 /// configures no model); reported in tasks per second.
 pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
+    swarm_with(bench, &bench.ctx, contacts, "fallbacks").await
+}
+
+/// The bench's model answers in this time.
+pub const MODEL_DELAY: Duration = Duration::from_millis(50);
+
+/// As [`swarm`], on people no swarm has worked on, with a model on loopback that answers every
+/// call in [`MODEL_DELAY`]: how busy the worker keeps its runs in flight.
+pub async fn swarm_with_model(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
+    let model = super::model::BenchModel::start(MODEL_DELAY).await?;
+    let llm = occ_core::config::LlmConfig {
+        base_url: model.base_url(),
+        model: "bench-model".to_owned(),
+        api_key: None,
+        timeout: Duration::from_secs(20),
+        daily_tokens: None,
+        retry: occ_core::config::RetryPolicy::default(),
+    };
+    let ctx = occ_core::http::Ctx::new(occ_core::Config { llm: Some(llm), ..bench.ctx.config.clone() }).await?;
+    let label = format!("model answering in {} ms", MODEL_DELAY.as_millis());
+    swarm_with(bench, &ctx, contacts, &label).await
+}
+
+/// A swarm over `contacts` people no swarm has worked on, worked with `ctx`'s model (or none).
+async fn swarm_with(bench: &Bench, ctx: &occ_core::http::Ctx, contacts: usize, label: &str) -> anyhow::Result<Measure> {
     use occ_core::agents::swarm::{FULL_PIPELINE, work, work::IN_FLIGHT, works_on_contacts};
     let pipeline: Vec<&str> =
         FULL_PIPELINE.iter().filter(|a| works_on_contacts(**a) == Some(true)).map(|a| a.as_str()).collect();
@@ -105,7 +130,8 @@ pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
         .query_all(
             "SELECT id FROM contacts c WHERE status = 'active' AND email IS NOT NULL AND NOT EXISTS \
              (SELECT 1 FROM email_suppression s WHERE s.value IN (c.email, substr(c.email, instr(c.email, '@') + 1))) \
-             AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id) ORDER BY id LIMIT ?1",
+             AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM swarm_tasks t WHERE t.contact_id = c.id) ORDER BY id LIMIT ?1",
             [limit],
             occ_core::store::single::<String>,
         )
@@ -120,7 +146,7 @@ pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
     let path = format!("/api/v1/swarms/{id}");
     let done = loop {
         let worked = occ_core::store::count_calls(occ_core::store::record_statements(work(
-            &bench.ctx,
+            ctx,
             occ_core::cron::worker::SWARM_BUDGET,
             IN_FLIGHT,
         )));
@@ -141,6 +167,6 @@ pub async fn swarm(bench: &Bench, contacts: usize) -> anyhow::Result<Measure> {
     if done["status"] != "succeeded" || done["succeeded"].as_u64() != Some(total) {
         bail!("the swarm did not run every task: {done}");
     }
-    let name = format!("swarm ({} contacts x {} agents, fallbacks)", ids.len(), pipeline.len());
+    let name = format!("swarm ({} contacts x {} agents, {label})", ids.len(), pipeline.len());
     Ok(once(&name, seconds, calls, usize::try_from(total)?))
 }

@@ -16,6 +16,7 @@ mod client;
 mod cold;
 mod endpoints;
 mod load;
+mod model;
 mod plans;
 mod proxy;
 mod remote;
@@ -123,6 +124,9 @@ impl LogSize {
 /// The contacts of the bench's swarm (fewer on a smaller book).
 const SWARM_CONTACTS: usize = 1000;
 
+/// The contacts of the swarm with the bench's model (each task then waits for a call).
+const MODEL_SWARM_CONTACTS: usize = 200;
+
 /// How long the bench waits, after the last phase, for the log to be truncated.
 const LOG_PAUSE: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -214,8 +218,10 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
     logs.push(LogSize::of("import", copy.path()));
     measures.push(bulk::rescore_all(&bench).await?);
     logs.push(LogSize::of("rescore", copy.path()));
-    measures.push(bulk::swarm(&bench, SWARM_CONTACTS.min(contacts)).await?);
+    measures.push(bulk::swarm(&bench, SWARM_CONTACTS.min(contacts / 3)).await?);
     logs.push(LogSize::of("swarm", copy.path()));
+    measures.push(bulk::swarm_with_model(&bench, MODEL_SWARM_CONTACTS.min(contacts / 10).max(1)).await?);
+    logs.push(LogSize::of("swarm with a model", copy.path()));
     tokio::time::sleep(LOG_PAUSE).await;
     logs.push(LogSize::of("a pause", copy.path()));
     let statements = std::mem::take(&mut *bench.statements.lock().map_err(poisoned)?);
@@ -321,7 +327,7 @@ mod tests {
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
         let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
-        assert_eq!(measures.len(), 39, "each endpoint in process and over HTTP, then the three bulk jobs");
+        assert_eq!(measures.len(), 40, "each endpoint in process and over HTTP, then the four bulk jobs");
         for m in measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
@@ -332,15 +338,18 @@ mod tests {
         assert!(import.write && import.rows == 250 && import.rows_per_second.is_some_and(|r| r > 0.0), "{import:?}");
         let rescore = measures.iter().find(|m| m.name.starts_with("rescore everyone")).expect("the rescore");
         assert_eq!(rescore.rows, 550, "everyone rescored, the imported people too: {rescore:?}");
-        let swarm = measures.last().expect("the swarm");
+        let swarm = &measures[measures.len() - 2];
         assert!(swarm.name.starts_with("swarm (") && swarm.name.ends_with(" agents, fallbacks)"), "{swarm:?}");
         assert!(swarm.rows >= 100 && swarm.rows_per_second.is_some_and(|r| r > 0.0), "{swarm:?}");
-        assert_eq!(table(measures).lines().count(), 40);
+        let modelled = measures.last().expect("the swarm with a model");
+        assert!(modelled.name.ends_with(" agents, model answering in 50 ms)"), "{modelled:?}");
+        assert!(modelled.rows >= 50 && modelled.rows_per_second.is_some_and(|r| r > 0.0), "{modelled:?}");
+        assert_eq!(table(measures).lines().count(), 41);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
         let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();
-        assert_eq!(after, ["in process", "over HTTP", "import", "rescore", "swarm", "a pause"]);
-        assert_eq!(report.logs[5].bytes, 0, "the log is truncated once writes pause: {}", logs_summary(&report.logs));
+        assert_eq!(after, ["in process", "over HTTP", "import", "rescore", "swarm", "swarm with a model", "a pause"]);
+        assert_eq!(report.logs[6].bytes, 0, "the log is truncated once writes pause: {}", logs_summary(&report.logs));
 
         // The run worked on a copy, now gone; the book is as it was made.
         assert!(!dir.path().join("bench.run.db").exists());
