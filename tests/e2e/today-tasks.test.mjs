@@ -9,7 +9,7 @@
 // OCC_E2E_PASSWORD (an admin, such as the demo user); see helpers.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, api, expectHidden, expectText, expectVisible, screenshot, setup, uniqueStamp, withPage } from './helpers.mjs';
+import { BASE, api, eventually, expectHidden, expectText, expectVisible, screenshot, setup, uniqueStamp, withPage } from './helpers.mjs';
 
 setup();
 
@@ -130,8 +130,11 @@ test('a call shows its script in the item and in the call form, and x skips it',
     assert.ok(await reason.evaluate((el) => el === document.activeElement), 'the reason has the focus');
     await page.keyboard.press('Enter');
     await expectHidden(item, 'the call after skipping it');
-    const archived = await json(await api(page, 'GET', `/drafts?contact_id=${cy.id}&approval_status=archived`), 'listing archived drafts');
-    assert.ok(archived.items.some((d) => d.id === draft.id), 'the skipped call script is archived');
+    // The item leaves the list as the skip is sent; the archive follows its answer.
+    await eventually(async () => {
+      const archived = await json(await api(page, 'GET', `/drafts?contact_id=${cy.id}&approval_status=archived`), 'listing archived drafts');
+      return archived.items.some((d) => d.id === draft.id);
+    }, 'the skipped call script archived');
   });
 });
 

@@ -4,7 +4,8 @@
 //! process through the whole request pipeline (authentication included), and over HTTP against
 //! the local server; the table gives p50/p95/p99, the calls (`x-db-calls`) and the rows answered.
 //! Then a 10,000-row import, a rescore of everyone after a weights change and a swarm of 1,000
-//! contacts through the pipeline on the agents' fallbacks (`bulk`), the
+//! contacts through the pipeline on the agents' fallbacks and one of 200 with a model on
+//! loopback answering in 50 ms (`bulk`, `model`), the
 //! query plans of every statement run in process (`plans`), and with `--cold` the start-up of
 //! the `accounts` function (`cold`). The write-ahead log's size is reported at the end of
 //! each phase. With `--remote`, the same endpoints are measured against a libSQL server across
