@@ -24,7 +24,7 @@ use crate::domain::enums::{AgentKind, ApprovalStatus, Channel, StepKind};
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
 use crate::outreach::drafts::review::{Limits, Recipient, limits};
-use crate::outreach::sequences::template::{placeholders, render};
+use crate::outreach::sequences::template::{Addressee, merge_values, placeholders, render};
 use crate::store::{Batch, Row, from_row};
 
 /// The longest subject.
@@ -195,7 +195,14 @@ impl Agent for Drafter {
             Channel::Call => f.reach_call,
         };
         let not_contacted = Reach::decode(&reach)?.decide(channel)?.err().map(|refusal| refusal.message(channel));
-        let values = merge_values(&f.first_name, f.last_name.as_deref(), &f.title, &f.company, &f.signal, f.sender);
+        let values = merge_values(Addressee {
+            first_name: Some(&f.first_name),
+            last_name: f.last_name.as_deref(),
+            title: f.title.as_deref(),
+            company: f.company.as_deref(),
+            signal: f.signal.as_deref(),
+            sender: f.sender.as_deref(),
+        });
         let Limits { max_chars, max_words, .. } = limits(channel, connect_note);
         Ok(Gathered {
             input: Input {
@@ -313,32 +320,6 @@ fn channel_of(kind: StepKind) -> Channel {
         StepKind::Call => Channel::Call,
         StepKind::LinkedinConnect | StepKind::LinkedinMessage => Channel::Linkedin,
     }
-}
-
-/// The merge values of a contact, as the tick fills a step's templates.
-fn merge_values(
-    first: &str,
-    last: Option<&str>,
-    title: &Option<String>,
-    company: &Option<String>,
-    signal: &Option<String>,
-    sender: Option<String>,
-) -> BTreeMap<&'static str, String> {
-    let mut values = BTreeMap::new();
-    let mut put = |key: &'static str, value: Option<String>| {
-        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
-            values.insert(key, v);
-        }
-    };
-    put("first_name", Some(first.to_owned()));
-    put("last_name", last.map(str::to_owned));
-    put("full_name", Some(format!("{first} {}", last.unwrap_or_default()).trim().to_owned()));
-    put("title", title.clone());
-    put("company", company.clone());
-    put("signal", signal.clone());
-    put("sender_first_name", sender.as_deref().and_then(|s| s.split_whitespace().next()).map(str::to_owned));
-    put("sender_name", sender);
-    values
 }
 
 #[cfg(test)]

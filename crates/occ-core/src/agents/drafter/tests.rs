@@ -7,7 +7,14 @@ fn input(channel: Channel, step: Option<Step>, signal: Option<&str>) -> Input {
         None => channel == Channel::Linkedin,
     };
     let (title, company, signal) = (Some("VP Sales".to_owned()), Some("Acme".to_owned()), signal.map(str::to_owned));
-    let values = merge_values("Ana", Some("Lima"), &title, &company, &signal, Some("Sam Reed".to_owned()));
+    let values = merge_values(Addressee {
+        first_name: Some("Ana"),
+        last_name: Some("Lima"),
+        title: title.as_deref(),
+        company: company.as_deref(),
+        signal: signal.as_deref(),
+        sender: Some("Sam Reed"),
+    });
     let Limits { max_chars, max_words, .. } = limits(channel, connect_note);
     Input {
         channel,

@@ -16,7 +16,7 @@ use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
 use crate::outreach::drafts::review::{Recipient, review};
 use crate::outreach::enrollments::due;
-use crate::outreach::sequences::template::render;
+use crate::outreach::sequences::template::{Addressee, merge_values, render};
 use crate::store::{Conn, from_row};
 
 /// How long a step that could not be drafted waits before it is tried again.
@@ -108,22 +108,14 @@ impl TryFrom<DueRow> for Due {
             }
             None => None,
         };
-        let (first, last, title, company, signal, sender) =
-            (row.first_name, row.last_name, row.title, row.company, row.signal, row.sender);
-        let mut values = BTreeMap::new();
-        let mut put = |key: &'static str, value: Option<String>| {
-            if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
-                values.insert(key, v);
-            }
-        };
-        put("first_name", first.clone());
-        put("last_name", last.clone());
-        put("full_name", Some(format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default()).trim().to_owned()));
-        put("title", title.clone());
-        put("company", company.clone());
-        put("signal", signal.clone());
-        put("sender_first_name", sender.as_deref().and_then(|s| s.split_whitespace().next()).map(str::to_owned));
-        put("sender_name", sender);
+        let values = merge_values(Addressee {
+            first_name: row.first_name.as_deref(),
+            last_name: row.last_name.as_deref(),
+            title: row.title.as_deref(),
+            company: row.company.as_deref(),
+            signal: row.signal.as_deref(),
+            sender: row.sender.as_deref(),
+        });
         Ok(Due {
             enrollment: row.enrollment,
             contact: row.contact,
@@ -136,9 +128,9 @@ impl TryFrom<DueRow> for Due {
             status: row.status,
             values,
             timezone: row.timezone,
-            company,
-            title,
-            signal,
+            company: row.company,
+            title: row.title,
+            signal: row.signal,
             reachable: Reachable { has_email: row.has_email, has_linkedin: row.has_linkedin, has_phone: row.has_phone },
         })
     }

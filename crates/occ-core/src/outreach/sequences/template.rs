@@ -77,6 +77,43 @@ pub fn placeholders(text: &str) -> Vec<String> {
     found
 }
 
+/// What is known about a message's recipient and its sender, for [`merge_values`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Addressee<'a> {
+    /// The contact's first name.
+    pub first_name: Option<&'a str>,
+    /// The contact's last name.
+    pub last_name: Option<&'a str>,
+    /// The contact's title.
+    pub title: Option<&'a str>,
+    /// The company's name.
+    pub company: Option<&'a str>,
+    /// The strongest fresh signal's title.
+    pub signal: Option<&'a str>,
+    /// The sender's full name.
+    pub sender: Option<&'a str>,
+}
+
+/// The merge fields' values for a recipient: each known, non-blank one of [`MERGE_FIELDS`] (the
+/// tick's drafts of a step and the drafter fill templates with the same values).
+pub fn merge_values(who: Addressee<'_>) -> BTreeMap<&'static str, String> {
+    let full_name = format!("{} {}", who.first_name.unwrap_or_default(), who.last_name.unwrap_or_default());
+    let sender_first = who.sender.and_then(|s| s.split_whitespace().next());
+    [
+        ("first_name", who.first_name),
+        ("last_name", who.last_name),
+        ("full_name", Some(full_name.trim())),
+        ("title", who.title),
+        ("company", who.company),
+        ("signal", who.signal),
+        ("sender_first_name", sender_first),
+        ("sender_name", who.sender),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.filter(|v| !v.trim().is_empty()).map(|v| (key, v.to_owned())))
+    .collect()
+}
+
 /// A template filled in: the text, and the fields left unresolved (no value for this contact).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
