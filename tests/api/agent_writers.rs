@@ -108,19 +108,22 @@ async fn experiment(app: &TestApp, contact: &Value, sends: i64, control_replies:
     let conn = app.db.conn().await;
     let (experiment, at) = (uuid::Uuid::now_v7().to_string(), occ_core::domain::now());
     conn.write(
-        "INSERT INTO experiments (id, name, channel, metric, status, min_sample_size, created_at, updated_at) \
-         VALUES (:id, 'Subject lines', 'email', 'reply_rate', 'running', 100, :at, :at)",
+        "INSERT INTO experiments (id, name, field, channel, metric, status, baseline_rate, min_effect, min_sample_size, \
+         created_at, updated_at) \
+         VALUES (:id, 'Subject lines', 'subject', 'email', 'reply_rate', 'running', 0.1, 0.05, 100, :at, :at)",
         libsql::named_params! {":id": experiment.as_str(), ":at": at.as_str()},
     )
     .await
     .expect("experiment");
-    for (name, control, replies) in [("Control", 1, control_replies), ("Short", 0, short_replies)] {
+    for (position, (name, control, replies)) in
+        [("Control", 1, control_replies), ("Short", 0, short_replies)].into_iter().enumerate()
+    {
         let variant = uuid::Uuid::now_v7().to_string();
         conn.write(
-            "INSERT INTO experiment_variants (id, experiment_id, name, is_control, weight, created_at, updated_at) \
-             VALUES (:id, :experiment, :name, :control, 1, :at, :at)",
+            "INSERT INTO experiment_variants (id, experiment_id, name, is_control, weight, content, position, created_at, \
+             updated_at) VALUES (:id, :experiment, :name, :control, 1, :name, :position, :at, :at)",
             libsql::named_params! {":id": variant.as_str(), ":experiment": experiment.as_str(), ":name": name,
-            ":control": control, ":at": at.as_str()},
+            ":control": control, ":position": position as i64, ":at": at.as_str()},
         )
         .await
         .expect("variant");

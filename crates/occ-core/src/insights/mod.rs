@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod prep;
 pub mod queue;
+mod zones;
 
 use crate::access::Access::Signed;
 use crate::access::Action::ReadAudit;

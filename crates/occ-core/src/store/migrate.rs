@@ -49,6 +49,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_llm_budget", "llm_budget"),
     migration!(13, "0013_agent_runs", "agent_runs"),
     migration!(14, "0014_swarms", "swarms"),
+    migration!(15, "0015_zone_offsets", "zone_offsets"),
+    migration!(16, "0016_insights", "insights"),
 ];
 
 impl Migration {
