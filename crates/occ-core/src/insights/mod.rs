@@ -1,10 +1,11 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`) and the audit log's reading side (`audit`; the writing side
-//! is the platform's `crate::audit`).
+//! (`queue`), the prep card (`prep`), the audit log's reading side (`audit`; the writing side is
+//! the platform's `crate::audit`), and the statistics of analytics and experiments (`stats`).
 
 pub mod audit;
 pub mod prep;
 pub mod queue;
+pub mod stats;
 mod zones;
 
 use crate::access::Access::Signed;
