@@ -1,7 +1,9 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`), the audit log's reading side (`audit`; the writing side is
-//! the platform's `crate::audit`), and the statistics of analytics and experiments (`stats`).
+//! (`queue`), the prep card (`prep`), the dashboard, analytics and time series (`analytics`), the
+//! statistics of analytics and experiments (`stats`) and the audit log's reading side (`audit`;
+//! the writing side is the platform's `crate::audit`).
 
+pub mod analytics;
 pub mod audit;
 pub mod prep;
 pub mod queue;
@@ -19,4 +21,5 @@ pub fn routes() -> Routes {
         .get("/api/v1/audit", Signed(ReadAudit), handler!(audit::list))
         .merge(queue::routes())
         .merge(prep::routes())
+        .merge(analytics::routes())
 }

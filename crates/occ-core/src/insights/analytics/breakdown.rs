@@ -205,7 +205,8 @@ fn assemble(rows: Vec<Row>, metric: ExperimentMetric, by: Dimension, min_size: i
         Dimension::Weekday | Dimension::Hour => groups.sort_by(|a, b| a.value.cmp(&b.value)),
         _ => groups.sort_by(|a, b| b.rate.denominator.cmp(&a.rate.denominator).then_with(|| a.value.cmp(&b.value))),
     }
-    let (numerator, denominator) = groups.iter().fold((0, 0), |(n, d), g| (n + g.rate.numerator, d + g.rate.denominator));
+    let (numerator, denominator) =
+        groups.iter().fold((0, 0), |(n, d), g| (n + g.rate.numerator, d + g.rate.denominator));
     Ok(Breakdown { metric, by, from, to, min_size, total: Rate::of(numerator, denominator, min_size), groups })
 }
 
@@ -235,12 +236,14 @@ fn label(by: Dimension, value: &str, named: Option<String>) -> String {
 /// The report as a CSV file: one line per group, then the total.
 fn csv_file(report: &Breakdown) -> AppResult<Response<Bytes>> {
     let internal = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("analytics csv: {e}"));
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::from("\u{feff}".as_bytes()));
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::from("\u{feff}".as_bytes()));
     let number = |x: Option<f64>| x.map_or_else(String::new, |x| format!("{x:.6}"));
     writer
         .write_record([report.by.as_str(), "label", "numerator", "denominator", "rate", "low", "high", "too_few"])
         .map_err(|e| internal(&e))?;
-    let total = Group { value: "total".to_owned(), label: "Total".to_owned(), rate: report.total.clone(), too_few: false };
+    let total =
+        Group { value: "total".to_owned(), label: "Total".to_owned(), rate: report.total.clone(), too_few: false };
     for group in report.groups.iter().chain(std::iter::once(&total)) {
         let r = &group.rate;
         writer

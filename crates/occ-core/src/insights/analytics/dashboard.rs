@@ -143,8 +143,12 @@ const FUNNEL: [(&str, &str, usize); 7] = [
 ];
 
 /// The figures and the activity column each counts.
-const FIGURES: [(&str, &str, usize); 4] =
-    [("sends", "Sends", 3), ("replies", "Replies", 4), ("positive", "Positive replies", 5), ("meetings", "Meetings booked", 6)];
+const FIGURES: [(&str, &str, usize); 4] = [
+    ("sends", "Sends", 3),
+    ("replies", "Replies", 4),
+    ("positive", "Positive replies", 5),
+    ("meetings", "Meetings booked", 6),
+];
 
 /// The dashboard: yours by default (a viewer's is the team's), `scope=team` for everyone's;
 /// `days` (1-365, default 30) is the period of the funnel and the figures, ending today.
@@ -177,12 +181,21 @@ pub(crate) async fn dashboard(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
         stored(now + Duration::days(7)),
         first_day.as_str()
     ];
-    let rows = ctx.conn().await?.query_all(DASHBOARD, params, |row: &Row| Ok((pacing_row(row)?, from_row::<DashRow>(row)?))).await?;
+    let rows = ctx
+        .conn()
+        .await?
+        .query_all(DASHBOARD, params, |row: &Row| Ok((pacing_row(row)?, from_row::<DashRow>(row)?)))
+        .await?;
     http::ok(&assemble(rows, team, days, now)?)
 }
 
 /// The dashboard from the rows of [`DASHBOARD`].
-fn assemble(rows: Vec<(PacingRow, DashRow)>, team: bool, days: i64, now: chrono::DateTime<Utc>) -> AppResult<Dashboard> {
+fn assemble(
+    rows: Vec<(PacingRow, DashRow)>,
+    team: bool,
+    days: i64,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Dashboard> {
     let internal = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("dashboard: {e}"));
     let (pacing, mut dash): (Vec<PacingRow>, Vec<DashRow>) = rows.into_iter().unzip();
     let Some(d) = dash.pop() else { return Err(internal(&"no row")) };
@@ -209,7 +222,11 @@ fn assemble(rows: Vec<(PacingRow, DashRow)>, team: bool, days: i64, now: chrono:
         .collect();
     let (from_s, before_s, today_s) = (from.to_string(), before.to_string(), today.to_string());
     let sum = |column: usize, first: &str, last: &str| -> i64 {
-        activity.iter().filter(|(day, _)| day.as_str() >= first && day.as_str() <= last).map(|(_, c)| c[column - 1]).sum()
+        activity
+            .iter()
+            .filter(|(day, _)| day.as_str() >= first && day.as_str() <= last)
+            .map(|(_, c)| c[column - 1])
+            .sum()
     };
     let previous_last = (from - Duration::days(1)).to_string();
     let mut funnel = Vec::new();

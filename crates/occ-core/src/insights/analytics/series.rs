@@ -118,7 +118,9 @@ fn assemble(rows: Vec<Row>, metric: SeriesMetric, interval: Interval) -> AppResu
     let Some(first) = rows.first() else {
         return Err(AppError::Internal(anyhow::anyhow!("series: no row")));
     };
-    let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| AppError::Internal(anyhow::anyhow!("series: {e}")));
+    let parse = |d: &str| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| AppError::Internal(anyhow::anyhow!("series: {e}")))
+    };
     let (from, to) = (parse(&first.from_day)?, parse(&first.to_day)?);
     let start_of = |day: NaiveDate| match interval {
         Interval::Day => day,
