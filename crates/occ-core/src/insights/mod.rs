@@ -1,8 +1,9 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`) and the audit log's reading side (`audit`; the writing side
-//! is the platform's `crate::audit`).
+//! (`queue`), the prep card (`prep`), the audit log's reading side (`audit`; the writing side
+//! is the platform's `crate::audit`), and experiments on sequence steps (`experiments`).
 
 pub mod audit;
+pub mod experiments;
 pub mod prep;
 pub mod queue;
 mod zones;
@@ -18,4 +19,5 @@ pub fn routes() -> Routes {
         .get("/api/v1/audit", Signed(ReadAudit), handler!(audit::list))
         .merge(queue::routes())
         .merge(prep::routes())
+        .merge(experiments::routes())
 }
