@@ -1,11 +1,13 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`), the audit log's reading side (`audit`; the writing side
-//! is the platform's `crate::audit`), and experiments on sequence steps (`experiments`).
+//! (`queue`), the prep card (`prep`), the audit log's reading side (`audit`; the writing side is
+//! the platform's `crate::audit`), experiments on sequence steps (`experiments`), and the
+//! statistics of analytics and experiments (`stats`).
 
 pub mod audit;
 pub mod experiments;
 pub mod prep;
 pub mod queue;
+pub mod stats;
 mod zones;
 
 use crate::access::Access::Signed;
