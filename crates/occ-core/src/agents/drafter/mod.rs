@@ -201,9 +201,7 @@ impl Agent for Drafter {
                         enrollment_id,
                         autopilot: f.autopilot.unwrap_or(false),
                         drafted: f.step_drafted.unwrap_or(false),
-                        variant: picked
-                            .as_ref()
-                            .map(|p| (p.experiment_id.to_owned(), p.arm.id.clone(), p.new)),
+                        variant: picked.as_ref().map(|p| (p.experiment_id.to_owned(), p.arm.id.clone(), p.new)),
                     },
                 })
             }

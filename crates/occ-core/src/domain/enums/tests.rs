@@ -73,7 +73,11 @@ fn table_blocks(code: &str) -> Vec<(&str, &str)> {
             (name, block)
         })
         .collect();
-    all.iter().enumerate().filter(|(i, (name, _))| !all[i + 1..].iter().any(|(n, _)| n == name)).map(|(_, b)| *b).collect()
+    all.iter()
+        .enumerate()
+        .filter(|(i, (name, _))| !all[i + 1..].iter().any(|(n, _)| n == name))
+        .map(|(_, b)| *b)
+        .collect()
 }
 
 /// The quoted values of `CHECK (col IN ('a', 'b'))` or `CHECK (col IS NULL OR col IN (...))`.

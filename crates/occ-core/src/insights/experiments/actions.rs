@@ -98,7 +98,8 @@ pub struct CompleteExperiment {
     responses((status = 200, body = Experiment), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse)))]
 pub(crate) async fn complete(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
-    let body: CompleteExperiment = if req.body().is_empty() { CompleteExperiment::default() } else { http::body_json(&req)? };
+    let body: CompleteExperiment =
+        if req.body().is_empty() { CompleteExperiment::default() } else { http::body_json(&req)? };
     let principal = Principal::of(&req)?;
     let actor = principal.actor(&RequestMeta::of(&req)?.request_id);
     moved(ctx, &req, ExperimentStatus::Completed, "experiment.complete", |before, batch, at| {

@@ -73,6 +73,7 @@ pub(crate) async fn sample_size(_: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     q.finish()?;
     let per_variant = if c.0.is_empty() { c.sample_size(baseline, effect) } else { None };
     c.finish(())?;
-    let per_variant = per_variant.ok_or_else(|| AppError::invalid("min_effect", "range", "no sample size reaches it"))?;
+    let per_variant =
+        per_variant.ok_or_else(|| AppError::invalid("min_effect", "range", "no sample size reaches it"))?;
     http::ok(&SampleSize { per_variant })
 }
