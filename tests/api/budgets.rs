@@ -41,6 +41,8 @@ const ONE: &[(&str, &str)] = &[
     ("POST", "/api/v1/swarms"),
     ("POST", "/api/v1/swarms/{id}/cancel"),
     ("POST", "/api/v1/swarms/{id}/retry-failed"),
+    // The experiment and its variants, with the checks of its step in SQL.
+    ("POST", "/api/v1/experiments"),
 ];
 
 /// `/api/v1/contacts/0190…` as `/api/v1/contacts/{id}`: the route a path was sent to.
