@@ -21,11 +21,12 @@ const BODY_A: &str = "Hi {{first_name}}, version A: teams at {{company|your comp
 const BODY_B: &str = "Hi {{first_name}}, version B: one question about outbound at {{company|your company}}. Worth a \
                       short call next week? If you would rather not hear from me, just reply stop.";
 
-/// A sequence with an email step and a LinkedIn step.
+/// A sequence with an email step, a LinkedIn message and a connection request.
 async fn sequence(app: &TestApp, name: &str) -> Value {
     let steps = json!([
         {"day_offset": 0, "kind": "email", "subject": "Outbound at {{company|your company}}", "template": BODY_A},
-        {"day_offset": 3, "kind": "linkedin_message", "template": "Hi {{first_name}}, following up."}
+        {"day_offset": 3, "kind": "linkedin_message", "template": "Hi {{first_name}}, following up."},
+        {"day_offset": 5, "kind": "linkedin_connect", "template": "Hi {{first_name}}, glad to connect."}
     ]);
     let answer = app.post("/api/v1/sequences", json!({"name": name, "steps": steps})).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
@@ -63,6 +64,7 @@ async fn an_experiment_is_created_as_a_draft_on_its_step_and_each_rule_is_named(
     let seq = sequence(&app, "Rules").await;
     let email = step(&seq, 0);
     let linkedin = step(&seq, 1);
+    let connect = step(&seq, 2);
     let created = app.post("/api/v1/experiments", body(&email)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.work_round_trips(), 1, "the checks and the writes in one batch");
@@ -143,6 +145,15 @@ async fn an_experiment_is_created_as_a_draft_on_its_step_and_each_rule_is_named(
         (with(&|b| b["variants"][0]["content"] = json!("Hi {{shoe_size}}")), "variants[0].content", "merge_field"),
         (with(&|b| b["variants"][1]["content"] = json!("  ")), "variants[1].content", "required"),
         (with(&|b| b["colour"] = json!("blue")), "colour", "unknown"),
+        (
+            {
+                let mut b = body(&connect);
+                b["variants"][1]["content"] = json!("x".repeat(301));
+                b
+            },
+            "variants",
+            "max_length",
+        ),
     ];
     for (bad, field, rule) in cases {
         let answer = app.post("/api/v1/experiments", bad).await;
