@@ -28,7 +28,9 @@ use bytes::Bytes;
 
 // An experiment's columns, for `FROM experiments e`, with its step, its variants and their
 // totals from the roll-ups, and the newest recommendation of the experiment analyst, as JSON
-// (`ExperimentRow` decodes them); defined before the submodules, which read them.
+// (`ExperimentRow` decodes them); defined before the submodules, which read them. A variant's
+// roll-up rows are read from the day before the experiment was made (a team day may start
+// before the UTC one), a range of the roll-ups' key rather than every day's variants.
 macro_rules! experiment_columns {
     () => {
         "e.id, e.name, e.hypothesis, e.step_id, t.sequence_id, s.name AS sequence_name, t.position AS step_position, \
@@ -39,7 +41,7 @@ macro_rules! experiment_columns {
             'content', v.content, 'instructions', v.instructions, 'position', v.position, \
             'totals', json((SELECT json_object('sends', ifnull(sum(r.sends), 0), 'replied', ifnull(sum(r.replied), 0), \
                'positive', ifnull(sum(r.positive), 0), 'meetings', ifnull(sum(r.meetings), 0)) \
-               FROM send_rollups r WHERE r.dim = 'variant' AND r.value = v.id)))) \
+               FROM send_rollups r WHERE r.dim = 'variant' AND r.day >= date(e.created_at, '-1 day') AND r.value = v.id)))) \
           FROM (SELECT * FROM experiment_variants WHERE experiment_id = e.id ORDER BY position) v) AS variants, \
          (SELECT g.output ->> '$.recommendation' FROM agent_runs g WHERE g.target_kind = 'experiment' \
             AND g.target_id = e.id AND g.agent = 'experiment_analyst' AND g.status = 'succeeded' AND g.output IS NOT NULL \
