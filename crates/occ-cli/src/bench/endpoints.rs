@@ -9,13 +9,14 @@ use super::client::{Answer, Bench};
 use super::{Measure, summarize};
 
 /// What the endpoints are asked about: the best contact, its company, an industry, a name to
-/// search, and the cursor of a page far down the default list.
+/// search, the cursor of a page far down the default list, and the book's experiment.
 pub(super) struct Sample {
     pub(super) contact: String,
     pub(super) account: String,
     pub(super) industry: String,
     pub(super) search: String,
     pub(super) deep_cursor: String,
+    pub(super) experiment: String,
 }
 
 impl Bench {
@@ -40,6 +41,12 @@ impl Bench {
                 from_row,
             )
             .await?;
+        let experiment = conn
+            .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), |row| {
+                occ_core::store::col::<String>(row, 0)
+            })
+            .await
+            .context("the synthetic book has an experiment")?;
         // Ten pages of 200 down the default list.
         let mut cursor = String::new();
         for _ in 0..10 {
@@ -61,6 +68,7 @@ impl Bench {
             industry: encode(&industry),
             search: encode(&last_name.chars().take(4).collect::<String>()),
             deep_cursor: cursor,
+            experiment,
         })
     }
 
@@ -186,6 +194,7 @@ impl Sample {
             ("dashboard", "/api/v1/dashboard?scope=team&days=30".to_owned()),
             ("analytics: reply rate by industry", "/api/v1/analytics?metric=reply_rate&by=industry".to_owned()),
             ("analytics: 90-day series", "/api/v1/analytics/series?metric=sends".to_owned()),
+            ("experiment results", format!("/api/v1/experiments/{}", self.experiment)),
         ]
     }
 }

@@ -77,6 +77,31 @@ struct Send {
     outcome: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant_id: Option<String>,
+}
+
+/// An experiment running over the history's emails: each contact's first email from `since` on
+/// goes out in the contact's variant (of two, the control first, drawn as the product draws
+/// them), and the second variant is answered a little more often, so the experiment has a
+/// real difference to find.
+#[derive(Debug, Clone)]
+pub(super) struct Trial {
+    /// The experiment.
+    pub(super) experiment_id: String,
+    /// Its control and its variant.
+    pub(super) variants: [String; 2],
+    /// When it started.
+    pub(super) since: DateTime<Utc>,
+}
+
+/// A contact's variant.
+#[derive(Debug, Serialize)]
+struct Assignment {
+    experiment_id: String,
+    contact_id: String,
+    variant_id: String,
+    at: String,
 }
 
 /// A reply to a send, classified and handled.
@@ -117,17 +142,19 @@ pub(super) struct History {
     sends: Vec<Send>,
     replies: Vec<Reply>,
     meetings: Vec<Meeting>,
+    assignments: Vec<Assignment>,
 }
 
 /// Plans `span` of history before `start` for the touched contacts of `contacts` (at
-/// `accounts`), leaving out those in `skip` (the day's walks), deterministic for `seed`.
+/// `accounts`), leaving out those in `skip` (the day's walks), deterministic for `seed`, with
+/// the `trial`'s variants when there is one.
 pub(super) fn plan(
     seed: u64,
     span: Span,
-    accounts: &[Value],
-    contacts: &[Value],
+    (accounts, contacts): (&[Value], &[Value]),
     skip: &BTreeSet<String>,
     start: DateTime<Utc>,
+    trial: Option<&Trial>,
 ) -> History {
     let mut rng = fastrand::Rng::with_seed(seed ^ 0x4157_0e11);
     let touched: Vec<(&Value, DateTime<Utc>)> =
@@ -147,9 +174,10 @@ pub(super) fn plan(
             start,
             connected: false,
             open: false,
+            trialled: false,
         };
         let n = rng.usize(0..=most);
-        history.contact(&mut rng, &mut person, (from, last), n);
+        history.contact(&mut rng, &mut person, (from, last), n, trial);
     }
     history
 }
@@ -220,6 +248,8 @@ struct Person<'a> {
     connected: bool,
     /// An open opportunity was booked (one at most).
     open: bool,
+    /// Their email in the trial went out.
+    trialled: bool,
 }
 
 impl History {
@@ -231,6 +261,7 @@ impl History {
         person: &mut Person,
         (from, last): (DateTime<Utc>, DateTime<Utc>),
         n: usize,
+        trial: Option<&Trial>,
     ) {
         if n == 0 {
             return;
@@ -240,10 +271,30 @@ impl History {
         times.push(last);
         for at in times {
             let sent = self.send(rng, person, at);
-            if rng.u16(..1000) < 60 {
+            let variant = trial.and_then(|t| self.try_variant(t, person, sent, at));
+            if rng.u16(..1000) < if variant == Some(1) { 80 } else { 60 } {
                 self.reply(rng, person, sent, at);
             }
         }
+    }
+
+    /// Sends `sent` in the person's variant of `trial` when it is their first email since the
+    /// trial began; answers the variant's index.
+    fn try_variant(&mut self, trial: &Trial, person: &mut Person, sent: usize, at: DateTime<Utc>) -> Option<usize> {
+        if person.trialled || at < trial.since || self.sends[sent].kind != "email" {
+            return None;
+        }
+        person.trialled = true;
+        let variant = crate::insights::stats::assign(&trial.experiment_id, person.id, &[1, 1])?;
+        let variant_id = trial.variants[variant].clone();
+        self.sends[sent].variant_id = Some(variant_id.clone());
+        self.assignments.push(Assignment {
+            experiment_id: trial.experiment_id.clone(),
+            contact_id: person.id.to_owned(),
+            variant_id,
+            at: stored(at),
+        });
+        Some(variant)
     }
 
     /// One send at `at`: 60% email, 30% LinkedIn (a connection request first), 10% call.
@@ -275,6 +326,7 @@ impl History {
             },
             outcome: call.map(|c| c.0),
             seconds: call.map(|(_, low, high)| rng.i64(low..=high)),
+            variant_id: None,
         });
         self.sends.len() - 1
     }
@@ -342,15 +394,20 @@ impl History {
 }
 
 /// Sends: the channel follows the kind; keys, message ids (emails only) and times follow the
-/// id and the time sent. No draft, enrollment or variant.
+/// id and the time sent. No draft or enrollment; a variant for the trial's emails.
 const INSERT_SENDS: &str = "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, subject, body, \
-     message_id, idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, created_at, updated_at) \
+     message_id, idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, variant_id, created_at, \
+     updated_at) \
      SELECT value ->> 'id', value ->> 'contact_id', \
      CASE value ->> 'kind' WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' ELSE 'linkedin' END, value ->> 'kind', 'sent', \
      value ->> 'to', value ->> 'subject', value ->> 'body', \
      CASE value ->> 'kind' WHEN 'email' THEN '<history-' || (value ->> 'id') || '@occ.test>' END, \
      'history:' || (value ->> 'id'), value ->> 'at', value ->> 'at', 1, value ->> 'outcome', value ->> 'seconds', \
-     value ->> 'at', value ->> 'at' FROM json_each(?1)";
+     value ->> 'variant_id', value ->> 'at', value ->> 'at' FROM json_each(?1)";
+
+/// The trial's assignments (before the sends that carry them).
+const INSERT_ASSIGNMENTS: &str = "INSERT INTO experiment_assignments (experiment_id, contact_id, variant_id, assigned_at) \
+     SELECT value ->> 'experiment_id', value ->> 'contact_id', value ->> 'variant_id', value ->> 'at' FROM json_each(?1)";
 
 /// Replies, classified and handled; email ones carry a message id of their own.
 const INSERT_REPLIES: &str = "INSERT INTO replies (id, contact_id, touchpoint_id, channel, intent, confidence, subject, \
@@ -411,6 +468,9 @@ impl History {
         if self.sends.is_empty() {
             return Ok(Written::default());
         }
+        if !self.assignments.is_empty() {
+            conn.execute(INSERT_ASSIGNMENTS, [json(&self.assignments)?]).await?;
+        }
         let touchpoints = conn.execute(INSERT_SENDS, [json(&self.sends)?]).await?;
         let replies = json(&self.replies)?;
         conn.execute(INSERT_REPLIES, [replies.as_str()]).await?;
@@ -434,7 +494,7 @@ mod tests {
     fn year(start: DateTime<Utc>) -> (Vec<Value>, Vec<Value>, History) {
         let model = super::super::demo_model();
         let (accounts, contacts) = super::super::book::generate(0x0cc, 40, 4..12, &model);
-        let history = plan(7, YEAR, &accounts, &contacts, &BTreeSet::new(), start);
+        let history = plan(7, YEAR, (&accounts, &contacts), &BTreeSet::new(), start, None);
         (accounts, contacts, history)
     }
 
@@ -446,7 +506,7 @@ mod tests {
     fn the_history_is_the_same_for_the_same_seed() {
         let start = Utc::now();
         let (accounts, contacts, first) = year(start);
-        let again = plan(7, YEAR, &accounts, &contacts, &BTreeSet::new(), start);
+        let again = plan(7, YEAR, (&accounts, &contacts), &BTreeSet::new(), start, None);
         let shape = |h: &History| -> Vec<(String, &'static str, String)> {
             h.sends.iter().map(|s| (s.contact_id.clone(), s.kind, s.at.clone())).collect()
         };
@@ -461,7 +521,7 @@ mod tests {
         let start = Utc::now();
         let (accounts, contacts, _) = year(start);
         let walked: BTreeSet<String> = contacts.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
-        assert!(plan(7, YEAR, &accounts, &contacts, &walked, start).sends.is_empty());
+        assert!(plan(7, YEAR, (&accounts, &contacts), &walked, start, None).sends.is_empty());
     }
 
     #[test]
@@ -544,5 +604,25 @@ mod tests {
             assert_eq!(at(&meeting.meeting_at) > start, meeting.status == "meeting_booked");
             assert_eq!(meeting.amount.is_some(), meeting.status == "opportunity_created");
         }
+    }
+
+    #[test]
+    fn a_trial_gives_each_contact_one_email_in_its_sticky_variant() {
+        let start = at("2026-12-01T12:00:00Z");
+        let model = super::super::demo_model();
+        let (accounts, contacts) = super::super::book::generate(0x0cc, 40, 4..12, &model);
+        let trial =
+            Trial { experiment_id: "e".into(), variants: ["a".into(), "b".into()], since: start - Duration::days(120) };
+        let history = plan(7, YEAR, (&accounts, &contacts), &BTreeSet::new(), start, Some(&trial));
+        let tagged: Vec<&Send> = history.sends.iter().filter(|s| s.variant_id.is_some()).collect();
+        assert_eq!(tagged.len(), history.assignments.len());
+        assert!(tagged.iter().all(|s| s.kind == "email" && s.at >= stored(trial.since)));
+        let contacts: BTreeSet<&str> = tagged.iter().map(|s| s.contact_id.as_str()).collect();
+        assert_eq!(contacts.len(), tagged.len(), "one email each");
+        for a in &history.assignments {
+            let drawn = crate::insights::stats::assign("e", &a.contact_id, &[1, 1]).map(|i| trial.variants[i].as_str());
+            assert_eq!(Some(a.variant_id.as_str()), drawn);
+        }
+        assert!(["a", "b"].iter().all(|v| history.assignments.iter().any(|a| a.variant_id == *v)));
     }
 }

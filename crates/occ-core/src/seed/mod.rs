@@ -97,7 +97,7 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
     let (accounts, mut contacts) = generate(0x0cc, 40, 4..12, &model);
     let outreach = outreach::plan(0x0cc, &accounts, &mut contacts, &model, started);
     let walked = outreach.contacts_in("enrollments");
-    let history = history::plan(0x0cc, history::MONTHS, &accounts, &contacts, &walked, started);
+    let history = history::plan(0x0cc, history::MONTHS, (&accounts, &contacts), &walked, started, None);
     let value = serde_json::to_string(&model).map_err(|e| crate::AppError::Internal(e.into()))?;
     let past = conn.immediate(async |conn| {
         let version: i64 = conn

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::book::{generate, insert_book};
-use crate::domain::{new_id, now};
+use crate::domain::{new_id, now, stored};
 use crate::error::AppResult;
 use crate::store::{Conn, single};
 
@@ -34,6 +34,33 @@ fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Va
     signals
 }
 
+/// How long the synthetic book's experiment has been running.
+const TRIAL_DAYS: i64 = 120;
+
+/// The synthetic book's experiment: a subject line on the first email step of its sequences,
+/// running for [`TRIAL_DAYS`] over the history's emails, control against a question.
+async fn start_trial(conn: &Conn, trial: &super::history::Trial, at: &str) -> AppResult<()> {
+    let required = crate::insights::stats::sample_size_per_arm(0.06, 0.02).unwrap_or(1);
+    let [control, question] = &trial.variants;
+    conn.execute(
+        "INSERT INTO experiments (id, name, hypothesis, step_id, field, channel, metric, status, baseline_rate, min_effect, \
+         min_sample_size, started_at, created_at, updated_at) \
+         SELECT ?1, 'Question subject line', 'A subject that asks a question gets more replies than a statement.', s.id, \
+         'subject', 'email', 'reply_rate', 'running', 0.06, 0.02, ?2, ?3, ?3, ?4 \
+         FROM sequence_steps s WHERE s.kind = 'email' ORDER BY s.created_at, s.position LIMIT 1",
+        libsql::params![trial.experiment_id.as_str(), required as i64, stored(trial.since), at],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO experiment_variants (id, experiment_id, name, is_control, weight, content, position, created_at, updated_at) \
+         VALUES (?2, ?1, 'Control', 1, 50, 'Quick question', 0, ?4, ?4), \
+                (?3, ?1, 'Question', 0, 50, 'Is outbound still hand-built at {{company}}?', 1, ?4, ?4)",
+        libsql::params![trial.experiment_id.as_str(), control.as_str(), question.as_str(), at],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
 /// accounts, with signals and, in every chunk, the demo's day of outreach (two sequences
 /// shared by all) over a year of past sends, replies and meetings, in transactions of a few
@@ -53,6 +80,11 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
     let (started, mut sends, mut sequences) = (chrono::Utc::now(), 0, None);
     let mut outreach_rows = [0; 4];
     let mut past = super::history::Written::default();
+    let trial = super::history::Trial {
+        experiment_id: new_id(),
+        variants: [new_id(), new_id()],
+        since: started - chrono::Duration::days(TRIAL_DAYS),
+    };
     while written_contacts < contacts {
         let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
@@ -91,13 +123,23 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         );
         sends = outreach.sends();
         let walked = outreach.contacts_in("enrollments");
-        let history = super::history::plan(0x5eed + chunk, super::history::YEAR, &accounts, &people, &walked, started);
+        let history = super::history::plan(
+            0x5eed + chunk,
+            super::history::YEAR,
+            (&accounts, &people),
+            &walked,
+            started,
+            Some(&trial),
+        );
         let signals = synthetic_signals(&mut rng, &accounts, &people);
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
         past += conn.immediate(async |conn| {
             insert_book(conn, &accounts, &people, &at, model.version).await?;
             outreach.insert(conn).await?;
+            if chunk == 0 {
+                start_trial(conn, &trial, &at).await?;
+            }
             let past = history.insert(conn).await?;
             conn.execute(
                 "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
