@@ -101,7 +101,7 @@ export function IntervalChart({ rows, label, reference = null, referenceLabel = 
       ${tickValues.map(
         (t, i) => html`<g key=${`t${i}`}>
           <line class="chart-grid" x1=${x(t)} x2=${x(t)} y1=${top} y2=${height - axisH + 4} />
-          <text class="chart-tick" x=${x(t)} y=${height - 6} text-anchor=${i === 0 ? 'start' : 'middle'}>${formatRate(t, t * 100 % 1 ? 1 : 0)}</text>
+          <text class="chart-tick" x=${x(t)} y=${height - 6} text-anchor=${i === 0 ? 'start' : 'middle'}>${formatRate(t, Number.isInteger(Math.round(t * 10000) / 100) ? 0 : 1)}</text>
         </g>`,
       )}
       ${reference !== null &&
@@ -112,7 +112,7 @@ export function IntervalChart({ rows, label, reference = null, referenceLabel = 
       </g>`}
       ${rows.map((r, i) => {
         const y = top + i * rowH;
-        const name = `${r.label}${r.marked ? ' (control)' : ''}`;
+        const name = r.marked && !/control/i.test(r.label) ? `${r.label} (control)` : r.label;
         const barY = narrow ? y + 20 : y + 7;
         const mid = barY + 8;
         const nText = `n = ${formatInt(r.n)}`;
@@ -313,7 +313,7 @@ export function Funnel({ steps, label, testid = 'funnel' }) {
   const [ref, width] = useWidth();
   const narrow = width < 520;
   const rowH = narrow ? 40 : 26;
-  const gap = 18;
+  const gap = narrow ? 8 : 18;
   const labelW = narrow ? 0 : Math.min(170, Math.round(width * 0.26));
   const countW = 60;
   const x0 = narrow ? 0 : labelW + 10;
@@ -332,7 +332,7 @@ export function Funnel({ steps, label, testid = 'funnel' }) {
         const w = (s.count / max) * (x1 - x0);
         return html`<g key=${s.key} class="funnel-step" data-testid="funnel-step" data-step=${s.key} data-count=${s.count}>
           ${i > 0 &&
-          html`<text class="funnel-conversion" x=${x0 + 4} y=${y - 5} data-testid="funnel-conversion">
+          html`<text class="funnel-conversion" x=${narrow ? x1 : x0 + 4} y=${narrow ? y + 13 : y - 5} text-anchor=${narrow ? 'end' : 'start'} data-testid="funnel-conversion">
             ↓ ${conversionText(s.conversion)}${s.conversion !== null && s.conversion !== undefined ? ' of the step before' : ''}
           </text>`}
           ${narrow

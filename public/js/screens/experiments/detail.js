@@ -35,8 +35,8 @@ function VariantsTable({ experiment }) {
       <thead>
         <tr>
           <th scope="col">Variant</th>
-          <th scope="col" class="num">Sends</th>
-          <th scope="col" class="num hide-xs">Replies</th>
+          <th scope="col" class="num hide-xs">Sends</th>
+          <th scope="col" class="num hide-sm">Replies</th>
           <th scope="col" class="num hide-sm">Positive</th>
           <th scope="col" class="num hide-sm">Meetings</th>
           <th scope="col" class="num">Rate</th>
@@ -50,13 +50,13 @@ function VariantsTable({ experiment }) {
         ${experiment.variants.map((v) => {
           const c = v.comparison;
           return html`<tr key=${v.id} data-testid="variant-result" data-variant=${v.name} data-control=${String(Boolean(v.is_control))}>
-            <th scope="row" class="cell-wrap">
+            <td class="cell-wrap cell-variant">
               ${v.name}
-              ${v.is_control && html` <span class="badge badge-muted">control</span>`}
+              ${v.is_control && html` <span class="badge badge-muted hide-xs">control</span>`}
               ${experiment.winner_variant_id === v.id && html` <span class="badge badge-ok">winner</span>`}
-            </th>
-            <td class="num" data-testid="variant-sends">${formatInt(v.sends)}</td>
-            <td class="num hide-xs">${formatInt(v.replies)}</td>
+            </td>
+            <td class="num hide-xs" data-testid="variant-sends">${formatInt(v.sends)}</td>
+            <td class="num hide-sm">${formatInt(v.replies)}</td>
             <td class="num hide-sm">${formatInt(v.positive_replies)}</td>
             <td class="num hide-sm">${formatInt(v.meetings)}</td>
             <td class="num">${formatRate(v.rate) || dash}</td>

@@ -53,14 +53,15 @@ function VariantRow({ index, variant, field, count, onChange, onRemove, errors, 
       ${!control &&
       html`<button type="button" class="btn btn-sm btn-ghost" onClick=${onRemove} disabled=${disabled || count <= MIN_VARIANTS} data-testid="variant-remove">Remove</button>`}
     </div>
-    <div class="exp-variant-fields">
+    <div class="form-grid exp-variant-fields">
       <${Field} id=${`${id}-name`} name=${`variant-name-${index}`} label="Name" value=${variant.name} required disabled=${disabled}
         error=${errors[`name${index}`]} onInput=${(e) => onChange({ name: e.currentTarget.value })} data-testid="variant-name" />
       <${Field} id=${`${id}-weight`} name=${`variant-weight-${index}`} label="Weight" type="number" min="0" max="10000" inputmode="numeric" value=${variant.weight}
-        hint="Its share of new contacts, relative to the others." disabled=${disabled} className="exp-weight"
+        hint="Relative share" disabled=${disabled} className="exp-weight"
         error=${errors[`weight${index}`]} onInput=${(e) => onChange({ weight: e.currentTarget.value })} data-testid="variant-weight" />
     </div>
     <${Field}
+      className="exp-variant-content"
       id=${`${id}-content`}
       name=${`variant-content-${index}`}
       label=${field === 'subject' ? 'Subject' : 'Body'}
@@ -171,10 +172,10 @@ export function ExperimentCreateScreen() {
       ${formError && html`<${FormError} error=${formError} />`}
       <section class="card card-padded form-section">
         <h2 class="card-title">What it tests</h2>
-        <${Field} id="exp-name" name="name" label="Name" required value=${f.name} error=${errors.name} disabled=${saving} onInput=${(e) => set({ name: e.currentTarget.value })} />
-        <${Field} id="exp-hypothesis" name="hypothesis" label="Hypothesis" as="textarea" rows="2" value=${f.hypothesis} error=${errors.hypothesis} disabled=${saving}
+        <div class="form-grid">
+        <${Field} id="exp-name" className="field-wide" name="name" label="Name" required value=${f.name} error=${errors.name} disabled=${saving} onInput=${(e) => set({ name: e.currentTarget.value })} />
+        <${Field} id="exp-hypothesis" className="field-wide" name="hypothesis" label="Hypothesis" as="textarea" rows="2" value=${f.hypothesis} error=${errors.hypothesis} disabled=${saving}
           hint="What you expect and why: “A shorter subject gets more replies from VPs.”" onInput=${(e) => set({ hypothesis: e.currentTarget.value })} />
-        <div class="exp-form-row">
           <${Field} id="exp-sequence" name="sequence_id" label="Sequence" as="select" required value=${f.sequence_id} disabled=${saving}
             onChange=${(e) => set({ sequence_id: e.currentTarget.value, step_id: '' })}>
             <option value="">${sequences.data ? 'Pick a sequence' : 'Loading…'}</option>
@@ -185,19 +186,19 @@ export function ExperimentCreateScreen() {
             <option value="">${!f.sequence_id ? 'Pick the sequence first' : sequence.data ? 'Pick a step' : 'Loading…'}</option>
             ${steps.map((s) => html`<option key=${s.id} value=${s.id}>${stepLabel(s)}</option>`)}
           <//>
-        </div>
-        <fieldset class="exp-field" data-testid="field-field">
+        <fieldset class="exp-field field-wide" data-testid="field-field">
           <legend class="field-label">What varies</legend>
           <label class="radio"><input type="radio" name="field" value="subject" checked=${f.field === 'subject'} disabled=${saving || !isEmail} onChange=${() => set({ field: 'subject' })} data-testid="field-subject" /> Subject${!isEmail ? html` <span class="muted">(email steps only)</span>` : ''}</label>
           <label class="radio"><input type="radio" name="field" value="body" checked=${f.field === 'body'} disabled=${saving} onChange=${() => set({ field: 'body' })} data-testid="field-body" /> Body</label>
         </fieldset>
+        </div>
       </section>
       <section class="card card-padded form-section">
         <h2 class="card-title">How it is judged</h2>
-        <${Field} id="exp-metric" name="metric" label="Metric" as="select" value=${f.metric} error=${errors.metric} disabled=${saving} onChange=${(e) => set({ metric: e.currentTarget.value })}>
+        <div class="form-grid">
+        <${Field} id="exp-metric" className="field-wide" name="metric" label="Metric" as="select" value=${f.metric} error=${errors.metric} disabled=${saving} onChange=${(e) => set({ metric: e.currentTarget.value })}>
           ${METRICS.map((m) => html`<option key=${m.value} value=${m.value}>${m.label}</option>`)}
         <//>
-        <div class="exp-form-row">
           <${Field} id="exp-baseline" name="baseline_rate" label="Baseline rate (%)" type="text" inputmode="decimal" value=${f.baseline} error=${errors.baseline_rate} disabled=${saving}
             hint="The control's rate today." onInput=${(e) => set({ baseline: e.currentTarget.value })} data-testid="exp-baseline" />
           <${Field} id="exp-effect" name="min_effect" label="Smallest effect worth detecting (points)" type="text" inputmode="decimal" value=${f.effect} error=${errors.min_effect} disabled=${saving}
@@ -205,7 +206,7 @@ export function ExperimentCreateScreen() {
         </div>
         <${SampleSize} baseline=${baseline} effect=${effect} />
       </section>
-      <section class="form-section" aria-labelledby="exp-variants-title">
+      <section class="exp-variants-section" aria-labelledby="exp-variants-title">
         <h2 class="section-title" id="exp-variants-title">Variants <span class="muted">(${variants.length} of ${MAX_VARIANTS}; the first is the control)</span></h2>
         <ol class="exp-variants">
           ${variants.map(

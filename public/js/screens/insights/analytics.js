@@ -115,18 +115,19 @@ function BreakdownTable({ data, metric }) {
         <tr>
           <th scope="col">Group</th>
           <th scope="col" class="num">Rate</th>
-          <th scope="col" class="num">95% interval</th>
+          <th scope="col" class="num hide-xs">95% interval</th>
           <th scope="col" class="num">${counted} / sent</th>
         </tr>
       </thead>
       <tbody>
         ${data.groups.map(
           (g) => html`<tr key=${g.value} data-testid="breakdown-row" data-value=${g.value} data-too-few=${String(g.too_few)}>
-            <th scope="row" class="cell-group">${g.label}</th>
+            <td class="cell-group">${g.label}</td>
             ${g.too_few
-              ? html`<td class="num muted" colspan="2" data-testid="breakdown-too-few">too few (n = ${formatInt(g.denominator)})</td>`
+              ? html`<td class="num muted nowrap" data-testid="breakdown-too-few">too few (n = ${formatInt(g.denominator)})</td>
+                  <td class="num muted hide-xs">—</td>`
               : html`<td class="num" data-testid="breakdown-rate">${formatRate(g.rate)}</td>
-                  <td class="num nowrap">${intervalText(g.low, g.high)}</td>`}
+                  <td class="num nowrap hide-xs">${intervalText(g.low, g.high)}</td>`}
             <td class="num nowrap">${formatInt(g.numerator)} / ${formatInt(g.denominator)}</td>
           </tr>`,
         )}
@@ -134,9 +135,9 @@ function BreakdownTable({ data, metric }) {
       ${t &&
       html`<tfoot>
         <tr data-testid="breakdown-total">
-          <th scope="row">All</th>
+          <td>All</td>
           <td class="num">${formatRate(t.rate) || '—'}</td>
-          <td class="num nowrap">${intervalText(t.low, t.high) || '—'}</td>
+          <td class="num nowrap hide-xs">${intervalText(t.low, t.high) || '—'}</td>
           <td class="num nowrap">${formatInt(t.numerator)} / ${formatInt(t.denominator)}</td>
         </tr>
       </tfoot>`}
