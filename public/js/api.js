@@ -551,8 +551,8 @@ export const experiments = {
   get: (id, opts) => request('GET', `/experiments/${encodeURIComponent(id)}`, opts),
   /** `body`: { name, hypothesis, step_id, field, metric, baseline_rate, min_effect, variants: [{ name, content, weight, is_control }] }. */
   create: (body) => request('POST', '/experiments', { body }),
-  start: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/start`, { body: {} }),
-  pause: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/pause`, { body: {} }),
+  start: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/start`),
+  pause: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/pause`),
   /** `body`: { apply_winner }: whether the winner's text becomes the step's. */
   complete: (id, body) => request('POST', `/experiments/${encodeURIComponent(id)}/complete`, { body }),
   /** `params`: baseline_rate, min_effect (0-1); answers `{ per_variant }`. */

@@ -145,7 +145,7 @@ export function ExperimentCreateScreen() {
     try {
       const created = await experimentsApi.create({
         name: f.name.trim(),
-        hypothesis: f.hypothesis.trim(),
+        hypothesis: f.hypothesis.trim() || null,
         step_id: f.step_id,
         field: f.field,
         metric: f.metric,
