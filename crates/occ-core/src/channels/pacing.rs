@@ -4,7 +4,7 @@
 
 use ::http::{Request, Response};
 use bytes::Bytes;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::identities::{self, Identity};
@@ -14,7 +14,7 @@ use crate::domain::zone;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Ctx};
 use crate::settings::pacing::{Pacing, parse};
-use crate::store::from_row;
+use crate::store::{Row, from_row};
 
 /// An identity today.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -78,52 +78,87 @@ struct TodayRow {
     linkedin_weeks: String,
 }
 
+/// The statement of today's pacing: one row per identity (one row of NULLs without any), each
+/// with the team's settings and the caller's LinkedIn counters. `?1` is the first day of the
+/// identities' counts to read, `?2` the caller, `?3` the first LinkedIn day ([`today_params`]).
+/// Other reads wrap it (`SELECT p.*, ... FROM (pacing_today_sql!()) AS p`) to answer in the same call.
+macro_rules! pacing_today_sql {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::channels::identities::identity_columns!(),
+            ", (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p \
+                 WHERE p.identity_id = email_identities.id AND p.day >= ?1) AS used, \
+               (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id) \
+                 AS sending, \
+               (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) AS settings, \
+               (SELECT json_group_object(l.kind || '/' || l.day, l.count) FROM pacing_linkedin_daily l \
+                 WHERE l.user_id = ?2 AND l.day >= ?3) AS linkedin_days, \
+               (SELECT json_group_object(w.kind || '/' || w.week, w.count) FROM pacing_linkedin_weekly w WHERE w.user_id = ?2) \
+                 AS linkedin_weeks \
+             FROM (SELECT 1) LEFT JOIN email_identities ON true ORDER BY from_address"
+        )
+    };
+}
+pub(crate) use pacing_today_sql;
+
+/// The first three parameters of [`pacing_today_sql`]: the first day of identities' counts,
+/// the caller, the first LinkedIn day.
+pub(crate) fn today_params(principal: &Principal, now: DateTime<Utc>) -> [String; 3] {
+    let since = (now - Duration::days(2)).date_naive().to_string();
+    let week_ago = (now - Duration::days(8)).date_naive().to_string();
+    [since, principal.user_id.clone(), week_ago]
+}
+
+/// One row of [`pacing_today_sql`], read by name.
+#[derive(Debug, Clone)]
+pub(crate) struct PacingRow {
+    identity: Option<(Identity, Option<String>, i64)>,
+    settings: Option<String>,
+    linkedin_days: String,
+    linkedin_weeks: String,
+}
+
+/// Reads one row of [`pacing_today_sql`].
+pub(crate) fn pacing_row(row: &Row) -> AppResult<PacingRow> {
+    let today: TodayRow = from_row(row)?;
+    let identity = match today.id {
+        Some(_) => Some((identities::decode(row)?, today.used, today.sending)),
+        None => None,
+    };
+    Ok(PacingRow {
+        identity,
+        settings: today.settings,
+        linkedin_days: today.linkedin_days,
+        linkedin_weeks: today.linkedin_weeks,
+    })
+}
+
 /// Today's pacing, one call: identities (cap, warm-up allowance, used, in flight, remaining)
 /// and your LinkedIn usage against its limits.
 #[utoipa::path(get, path = "/api/v1/pacing", tag = "identities", responses((status = 200, body = PacingToday)))]
 pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let principal = Principal::of(&req)?;
     let now = Utc::now();
-    let since = (now - Duration::days(2)).date_naive().to_string();
-    let week_ago = (now - Duration::days(8)).date_naive().to_string();
-    // One row per identity (one row of NULLs without any), each with the team's settings and
-    // the caller's LinkedIn counters.
+    let [since, me, week_ago] = today_params(principal, now);
     let rows = ctx
         .conn()
         .await?
-        .query_all(
-            concat!(
-                "SELECT ",
-                identities::identity_columns!(),
-                ", (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p \
-                     WHERE p.identity_id = email_identities.id AND p.day >= ?1) AS used, \
-                   (SELECT count(*) FROM touchpoints t WHERE t.status = 'sending' AND t.identity_id = email_identities.id) \
-                     AS sending, \
-                   (SELECT value FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1) AS settings, \
-                   (SELECT json_group_object(l.kind || '/' || l.day, l.count) FROM pacing_linkedin_daily l \
-                     WHERE l.user_id = ?2 AND l.day >= ?3) AS linkedin_days, \
-                   (SELECT json_group_object(w.kind || '/' || w.week, w.count) FROM pacing_linkedin_weekly w WHERE w.user_id = ?2) \
-                     AS linkedin_weeks \
-                 FROM (SELECT 1) LEFT JOIN email_identities ON true ORDER BY from_address"
-            ),
-            libsql::params![since.as_str(), principal.user_id.as_str(), week_ago.as_str()],
-            |row| {
-                let today: TodayRow = from_row(row)?;
-                let identity = match today.id {
-                    Some(_) => Some((identities::decode(row)?, today.used, today.sending)),
-                    None => None,
-                };
-                Ok((identity, today.settings, today.linkedin_days, today.linkedin_weeks))
-            },
-        )
+        .query_all(pacing_today_sql!(), libsql::params![since.as_str(), me.as_str(), week_ago.as_str()], pacing_row)
         .await?;
-    let Some((_, settings, linkedin_days, linkedin_weeks)) = rows.first().cloned() else {
+    http::ok(&pacing_of(rows, now)?)
+}
+
+/// Today's pacing from the rows of [`pacing_today_sql`].
+pub(crate) fn pacing_of(rows: Vec<PacingRow>, now: DateTime<Utc>) -> AppResult<PacingToday> {
+    let Some(first) = rows.first() else {
         return Err(AppError::Internal(anyhow::anyhow!("pacing: no row")));
     };
-    let settings = parse(settings.as_deref());
+    let settings = parse(first.settings.as_deref());
+    let (linkedin_days, linkedin_weeks) = (first.linkedin_days.clone(), first.linkedin_weeks.clone());
     let internal = |e: serde_json::Error| AppError::Internal(anyhow::anyhow!("pacing: {e}"));
     let mut out = Vec::new();
-    for (identity, used, sending) in rows.into_iter().filter_map(|(identity, ..)| identity) {
+    for (identity, used, sending) in rows.into_iter().filter_map(|r| r.identity) {
         let identity: Identity = identity;
         let day = now.with_timezone(&zone(&identity.timezone)).date_naive();
         let used: serde_json::Map<String, serde_json::Value> =
@@ -161,5 +196,5 @@ pub(crate) async fn today(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
             }
         })
         .collect();
-    http::ok(&PacingToday { settings, identities: out, linkedin })
+    Ok(PacingToday { settings, identities: out, linkedin })
 }

@@ -1,10 +1,13 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`) and the audit log's reading side (`audit`; the writing side
-//! is the platform's `crate::audit`).
+//! (`queue`), the prep card (`prep`), the dashboard, analytics and time series (`analytics`), the
+//! statistics of analytics and experiments (`stats`) and the audit log's reading side (`audit`;
+//! the writing side is the platform's `crate::audit`).
 
+pub mod analytics;
 pub mod audit;
 pub mod prep;
 pub mod queue;
+pub mod stats;
 mod zones;
 
 use crate::access::Access::Signed;
@@ -18,4 +21,5 @@ pub fn routes() -> Routes {
         .get("/api/v1/audit", Signed(ReadAudit), handler!(audit::list))
         .merge(queue::routes())
         .merge(prep::routes())
+        .merge(analytics::routes())
 }

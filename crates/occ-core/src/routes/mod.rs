@@ -36,8 +36,7 @@ pub enum Family {
     Channels,
     /// `/api/v1/settings`.
     Settings,
-    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep` (and, as they land, dashboard and
-    /// analytics).
+    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep`, `/api/v1/dashboard`, `/api/v1/analytics`.
     Insights,
     /// `/api/v1/agents`, `/api/v1/agent-runs`, `/api/v1/swarms`.
     Agents,
@@ -140,6 +139,9 @@ impl Family {
         crate::auth::tokens::create,
         crate::auth::tokens::revoke,
         crate::insights::audit::list,
+        crate::insights::analytics::dashboard::dashboard,
+        crate::insights::analytics::breakdown::breakdown,
+        crate::insights::analytics::series::series,
         crate::contacts::handlers::create,
         crate::contacts::handlers::list,
         crate::contacts::handlers::get,

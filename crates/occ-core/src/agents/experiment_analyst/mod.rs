@@ -1,18 +1,17 @@
 //! The experiment analyst: an experiment's results read, and a recommendation. The numbers
 //! decide and the model only words them: the verdict (still collecting, no difference, or a
-//! winner) comes from [`stats`] — at least 100 sends (or the experiment's own minimum, when
-//! larger) per variant, each variant against the control by a two-proportion z-test, Holm's
+//! winner) comes from [`crate::insights::stats`] — at least 100 sends (or the experiment's own
+//! minimum, when larger) per variant, each variant against the control by a two-proportion z-test, Holm's
 //! correction across them, a winner only when significant at 5% — and a model's answer whose
 //! verdict or winner differs is refused for the fallback's. Its answer changes nothing: the run
 //! is the record, and declaring a winner stays a person's decision.
-
-pub mod stats;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Agent, Gathered, Options, Target, TargetKind};
 use crate::domain::enums::{AgentKind, ExperimentMetric};
 use crate::error::{AppError, AppResult};
+use crate::insights::stats;
 use crate::store::{Row, from_row};
 
 /// The fewest sends a variant needs before any verdict.
@@ -197,19 +196,22 @@ pub fn analyse(variants: &[Variant], min_sends: u64) -> Analysis {
     let tested: Vec<&Variant> =
         variants.iter().filter(|v| Some(v.name.as_str()) != control.map(|c| c.name.as_str())).collect();
     let tests: Vec<(f64, f64)> = match control {
-        Some(c) => {
-            tested.iter().map(|v| stats::two_proportion(v.conversions, v.sends, c.conversions, c.sends)).collect()
-        }
+        Some(c) => tested
+            .iter()
+            .map(|v| stats::compare((c.conversions, c.sends), (v.conversions, v.sends)))
+            .map(|t| (t.z, t.p))
+            .collect(),
         None => Vec::new(),
     };
     let adjusted = stats::holm(&tests.iter().map(|(_, p)| *p).collect::<Vec<_>>());
     let mut measured: Vec<Measured> = Vec::with_capacity(variants.len());
     for v in variants {
         let at = tested.iter().position(|t| t.name == v.name);
+        let interval = stats::wilson(v.conversions, v.sends);
         measured.push(Measured {
             name: v.name.clone(),
             rate: rate(v),
-            interval: stats::wilson(v.conversions, v.sends),
+            interval: (interval.low, interval.high),
             z: at.map(|i| tests[i].0),
             p: at.map(|i| tests[i].1),
             p_adjusted: at.map(|i| adjusted[i]),
