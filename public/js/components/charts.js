@@ -157,25 +157,18 @@ export function formatDay(day, long = false) {
 const isoDay = (d) => d.toISOString().slice(0, 10);
 
 /**
- * Every day (or every week, `step` 7) from `from` to `to` (YYYY-MM-DD), each with the point of
- * `points` that starts on it or `empty(day)`: days with nothing are zeros, not gaps.
+ * Every day from `from` to `to` (YYYY-MM-DD), each with the point of `points` that starts on
+ * it or `empty(day)`: days with nothing are zeros, not gaps.
  */
-export function fillDays(points, from, to, { step = 1, key = (p) => String(p.start).slice(0, 10), empty }) {
-  const byDay = new Map(points.map((p) => [key(p), p]));
+export function fillDays(points, from, to, { key = (p) => String(p.start).slice(0, 10), empty }) {
   if (!from || !to) return points;
+  const byDay = new Map(points.map((p) => [key(p), p]));
   const out = [];
   const end = new Date(`${to}T00:00:00Z`);
-  let d = new Date(`${from}T00:00:00Z`);
-  // A week's points start on the week's first day: begin on the first one the API gave.
-  if (step === 7 && points.length) {
-    const first = new Date(`${key(points[0])}T00:00:00Z`);
-    while (d > first) d = new Date(d.getTime() - 7 * 86400000);
-    while (new Date(d.getTime() + 7 * 86400000) <= first) d = new Date(d.getTime() + 7 * 86400000);
-  }
-  for (let guard = 0; d <= end && guard < 1000; guard += 1) {
+  for (let d = new Date(`${from}T00:00:00Z`), guard = 0; d <= end && guard < 1000; guard += 1) {
     const day = isoDay(d);
     out.push(byDay.get(day) || empty(day));
-    d = new Date(d.getTime() + step * 86400000);
+    d = new Date(d.getTime() + 86400000);
   }
   return out;
 }

@@ -124,7 +124,7 @@ function BreakdownTable({ data, metric }) {
           (g) => html`<tr key=${g.value} data-testid="breakdown-row" data-value=${g.value} data-too-few=${String(g.too_few)}>
             <td class="cell-group">${g.label}</td>
             ${g.too_few
-              ? html`<td class="num muted nowrap" data-testid="breakdown-too-few">too few (n = ${formatInt(g.denominator)})</td>
+              ? html`<td class="num muted" data-testid="breakdown-too-few">too few (n = ${formatInt(g.denominator)})</td>
                   <td class="num muted hide-xs">—</td>`
               : html`<td class="num" data-testid="breakdown-rate">${formatRate(g.rate)}</td>
                   <td class="num nowrap hide-xs">${intervalText(g.low, g.high)}</td>`}
@@ -175,10 +175,10 @@ function Series({ filters, go }) {
   else if (!state.data) chart = html`<${Loading} label="Loading the series…" />`;
   else {
     const data = state.data;
-    const points = fillDays(data.points || [], data.from || filters.from, data.to || filters.to, {
-      step: filters.interval === 'week' ? 7 : 1,
-      empty: (day) => ({ start: day, total: 0, by_channel: {} }),
-    }).map((p) => ({ day: String(p.start).slice(0, 10), values: { ...(p.by_channel || {}) } }));
+    // Weeks come as the API gives them (the first may start mid-week); days with nothing are zeros.
+    const raw = data.points || [];
+    const filled = filters.interval === 'week' ? raw : fillDays(raw, data.from || filters.from, data.to || filters.to, { empty: (day) => ({ start: day, total: 0, by_channel: {} }) });
+    const points = filled.map((p) => ({ day: String(p.start).slice(0, 10), values: { ...(p.by_channel || {}) } }));
     const name = (SERIES_METRICS.find(([v]) => v === filters.series) || SERIES_METRICS[0])[1];
     chart = html`<div class=${state.loading ? 'is-reloading' : ''}>
       <${LineChart}
