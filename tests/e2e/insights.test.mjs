@@ -125,7 +125,7 @@ test('Analytics draws a breakdown with intervals and the series by channel, keep
     assert.equal(await series.getByTestId('chart-line').count(), 3, 'a line per channel');
     assert.ok(Number(await series.getAttribute('data-points')) >= 80, 'a point per day of the last 90 days');
     const box = await series.boundingBox();
-    await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+    await series.hover({ position: { x: box.width - 20, y: box.height / 2 } });
     await eventually(async () => /Email \d+/.test(await page.getByTestId('series-chart-readout').textContent()), 'the pointed day’s numbers');
     await page.getByTestId('series-interval').selectOption('week');
     await eventually(async () => new URL(page.url()).searchParams.get('interval') === 'week', 'interval=week in the URL');
@@ -184,7 +184,7 @@ test('an experiment created in the app shows its variants and that it is collect
     await page.getByLabel('Name', { exact: true }).first().fill(`E2E short subject ${stamp}`);
     await page.getByLabel('Hypothesis').fill('A shorter subject gets more replies.');
     await page.getByLabel('Sequence').selectOption(sequence.id);
-    await expectVisible(page.locator(`#exp-step option[value="${step.id}"]`), 'the sequence’s steps');
+    await eventually(async () => (await page.locator(`#exp-step option[value="${step.id}"]`).count()) === 1, 'the sequence’s steps');
     await page.getByLabel('Step').selectOption(step.id);
     // The variants start from the step's subject; the sample size follows the rates.
     const contents = page.getByTestId('variant-content');
