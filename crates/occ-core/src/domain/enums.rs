@@ -142,8 +142,14 @@ crate::closed_enum! {
 }
 
 crate::closed_enum! {
-    /// The state of an experiment.
-    pub enum ExperimentStatus { Draft => "draft", Running => "running", Completed => "completed", Stopped => "stopped" }
+    /// The state of an experiment: drafted, running (its step's messages take its variants),
+    /// paused (they take the step's own text again) or completed.
+    pub enum ExperimentStatus { Draft => "draft", Running => "running", Paused => "paused", Completed => "completed" }
+}
+
+crate::closed_enum! {
+    /// The part of a sequence step an experiment's variants replace.
+    pub enum ExperimentField { Subject => "subject", Body => "body" }
 }
 
 crate::closed_enum! {

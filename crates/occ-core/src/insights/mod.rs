@@ -1,10 +1,12 @@
 //! The insights family (`api/insights.rs`): what to do and what happened. The Today queue
-//! (`queue`), the prep card (`prep`), the dashboard, analytics and time series (`analytics`), the
-//! statistics of analytics and experiments (`stats`) and the audit log's reading side (`audit`;
-//! the writing side is the platform's `crate::audit`).
+//! (`queue`), the prep card (`prep`), the dashboard, analytics and time series (`analytics`),
+//! experiments on sequence steps (`experiments`), the statistics of analytics and experiments
+//! (`stats`) and the audit log's reading side (`audit`; the writing side is the platform's
+//! `crate::audit`).
 
 pub mod analytics;
 pub mod audit;
+pub mod experiments;
 pub mod prep;
 pub mod queue;
 pub mod stats;
@@ -22,4 +24,5 @@ pub fn routes() -> Routes {
         .merge(queue::routes())
         .merge(prep::routes())
         .merge(analytics::routes())
+        .merge(experiments::routes())
 }

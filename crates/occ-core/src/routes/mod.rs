@@ -36,7 +36,8 @@ pub enum Family {
     Channels,
     /// `/api/v1/settings`.
     Settings,
-    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep`, `/api/v1/dashboard`, `/api/v1/analytics`.
+    /// `/api/v1/audit`, `/api/v1/queue`, `/api/v1/prep`, `/api/v1/dashboard`, `/api/v1/analytics`,
+    /// `/api/v1/experiments`.
     Insights,
     /// `/api/v1/agents`, `/api/v1/agent-runs`, `/api/v1/swarms`.
     Agents,
@@ -220,6 +221,15 @@ impl Family {
         crate::insights::queue::actions::skip,
         crate::insights::queue::actions::snooze,
         crate::insights::prep::card,
+        crate::insights::experiments::create::create,
+        crate::insights::experiments::read::list,
+        crate::insights::experiments::read::get,
+        crate::insights::experiments::read::sample_size,
+        crate::insights::experiments::update::update,
+        crate::insights::experiments::update::delete,
+        crate::insights::experiments::actions::start,
+        crate::insights::experiments::actions::pause,
+        crate::insights::experiments::actions::complete,
         crate::channels::identities::create::create,
         crate::channels::identities::list,
         crate::channels::identities::get,
@@ -259,6 +269,7 @@ impl Family {
         (name = "settings", description = "Team-wide, versioned settings"),
         (name = "imports", description = "CSV import of contacts with their companies"),
         (name = "sequences", description = "Cadences of steps on email, LinkedIn and calls"),
+        (name = "experiments", description = "A/B tests of a sequence step's subject or body, with their results"),
         (name = "enrollments", description = "Contacts walking sequences"),
         (name = "drafts", description = "Messages written, reviewed and approved before sending"),
         (name = "replies", description = "Answers, classified, with their consequences"),

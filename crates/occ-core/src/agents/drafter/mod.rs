@@ -23,6 +23,7 @@ use crate::contacts::reach::{Facts as Reach, reach_facts_sql};
 use crate::domain::enums::{AgentKind, ApprovalStatus, Channel, StepKind};
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
+use crate::insights::experiments::assign::{RECORD_SQL, Running, running_experiment_sql};
 use crate::outreach::drafts::review::{Limits, Recipient, limits};
 use crate::outreach::sequences::template::{Addressee, merge_values, placeholders, render};
 use crate::store::{Batch, Row, from_row};
@@ -37,8 +38,12 @@ pub struct Step {
     pub kind: StepKind,
     /// The step's subject template (email).
     pub subject_template: Option<String>,
-    /// The step's body template, with merge fields such as `{{first_name}}`.
+    /// The step's body template, with merge fields such as `{{first_name}}` (the contact's
+    /// variant's, when an experiment runs on the step and varies it).
     pub body_template: String,
+    /// What the experiment's variant asks to do differently, when one runs on the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
     /// Ids and the sequence's autopilot (not sent to the model).
     #[serde(skip)]
     pub at: StepAt,
@@ -55,6 +60,9 @@ pub struct StepAt {
     pub autopilot: bool,
     /// Whether the step already has its draft (a new one is then a one-off message).
     pub drafted: bool,
+    /// The contact's variant of the experiment running on the step: the experiment, the
+    /// variant, and whether the assignment is new (recorded with the draft).
+    pub variant: Option<(String, String, bool)>,
 }
 
 /// What the drafter reads.
@@ -126,6 +134,7 @@ struct Facts {
     reach_email: String,
     reach_linkedin: String,
     reach_call: String,
+    experiment: Option<String>,
 }
 
 /// The drafter.
@@ -156,7 +165,9 @@ impl Agent for Drafter {
             reach_facts_sql!("c", "'linkedin'"),
             " AS reach_linkedin, ",
             reach_facts_sql!("c", "'call'"),
-            " AS reach_call \
+            " AS reach_call, ",
+            running_experiment_sql!("t.id", "c.id"),
+            " AS experiment \
              FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
              LEFT JOIN enrollments e ON e.contact_id = c.id AND e.status = 'active' \
              LEFT JOIN sequences s ON s.id = e.sequence_id AND s.status = 'active' \
@@ -167,18 +178,33 @@ impl Agent for Drafter {
 
     fn gather(row: &Row, target: &Target, options: &Options, _: &str) -> AppResult<Gathered<Input>> {
         let f: Facts = from_row(row)?;
+        let experiment = Running::decode(f.experiment.as_deref())?;
         let step = match (f.step_id, f.step_kind, f.enrollment_id) {
-            (Some(step_id), Some(kind), Some(enrollment_id)) => Some(Step {
-                kind,
-                subject_template: f.subject_template,
-                body_template: f.body_template.unwrap_or_default(),
-                at: StepAt {
-                    step_id,
-                    enrollment_id,
-                    autopilot: f.autopilot.unwrap_or(false),
-                    drafted: f.step_drafted.unwrap_or(false),
-                },
-            }),
+            (Some(step_id), Some(kind), Some(enrollment_id)) => {
+                // A running experiment gives the contact its variant's text in place of the step's.
+                let picked = experiment.as_ref().and_then(|x| x.pick(&target.id));
+                let body = f.body_template.unwrap_or_default();
+                let (subject_template, body_template) = match &picked {
+                    Some(p) => {
+                        let (subject, body) = p.templates(f.subject_template.as_deref(), &body);
+                        (subject.map(str::to_owned), body.to_owned())
+                    }
+                    None => (f.subject_template, body),
+                };
+                Some(Step {
+                    kind,
+                    subject_template,
+                    body_template,
+                    instructions: picked.as_ref().and_then(|p| p.arm.instructions.clone()),
+                    at: StepAt {
+                        step_id,
+                        enrollment_id,
+                        autopilot: f.autopilot.unwrap_or(false),
+                        drafted: f.step_drafted.unwrap_or(false),
+                        variant: picked.as_ref().map(|p| (p.experiment_id.to_owned(), p.arm.id.clone(), p.new)),
+                    },
+                })
+            }
             _ => None,
         };
         // The channel asked for, else the step's, else email; a step on another channel is not
@@ -297,16 +323,24 @@ impl Agent for Drafter {
         audited(batch, run, "draft.create", "draft", &id, &after)?;
         let report =
             serde_json::to_string(&report).map_err(|e| AppError::Internal(anyhow::anyhow!("quality report: {e}")))?;
+        // The step's draft carries the contact's variant: a new assignment is recorded first,
+        // and the draft reads the assignment back, so a race keeps the first.
+        let variant = at.and_then(|a| a.variant.as_ref());
+        if let Some((experiment, variant_id, true)) = variant {
+            let new = serde_json::json!([[experiment, contact, variant_id]]);
+            batch.push(RECORD_SQL, libsql::params![new.to_string(), run.at])?;
+        }
         batch.push(
             "INSERT INTO message_drafts (id, contact_id, channel, step_id, enrollment_id, subject, body, author_kind, \
-             author_user_id, agent_run_id, quality_report, approval_status, created_at, updated_at) \
+             author_user_id, agent_run_id, quality_report, approval_status, variant_id, created_at, updated_at) \
              VALUES (:id, :contact, :channel, :step, :enrollment, :subject, :body, 'agent', NULL, :run, :report, \
-             :status, :at, :at)",
+             :status, (SELECT a.variant_id FROM experiment_assignments a WHERE a.experiment_id = :experiment \
+               AND a.contact_id = :contact), :at, :at)",
             libsql::named_params! {
                 ":id": id.as_str(), ":contact": contact, ":channel": input.channel.as_str(),
                 ":step": at.map(|a| a.step_id.as_str()), ":enrollment": at.map(|a| a.enrollment_id.as_str()),
                 ":subject": subject, ":body": body, ":run": run.run_id, ":report": report,
-                ":status": status.as_str(), ":at": run.at,
+                ":status": status.as_str(), ":at": run.at, ":experiment": variant.map(|v| v.0.as_str()),
             },
         )?;
         Ok(())

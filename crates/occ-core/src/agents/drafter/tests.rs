@@ -35,7 +35,13 @@ fn input(channel: Channel, step: Option<Step>, signal: Option<&str>) -> Input {
 }
 
 fn step(kind: StepKind, subject: Option<&str>, body: &str) -> Step {
-    Step { kind, subject_template: subject.map(str::to_owned), body_template: body.to_owned(), at: StepAt::default() }
+    Step {
+        kind,
+        subject_template: subject.map(str::to_owned),
+        body_template: body.to_owned(),
+        instructions: None,
+        at: StepAt::default(),
+    }
 }
 
 fn passes(i: &Input, out: &Output) -> bool {

@@ -1,9 +1,10 @@
-//! The experiment analyst: an experiment's results read, and a recommendation. The numbers
-//! decide and the model only words them: the verdict (still collecting, no difference, or a
-//! winner) comes from [`crate::insights::stats`] — at least 100 sends (or the experiment's own
-//! minimum, when larger) per variant, each variant against the control by a two-proportion z-test, Holm's
-//! correction across them, a winner only when significant at 5% — and a model's answer whose
-//! verdict or winner differs is refused for the fallback's. Its answer changes nothing: the run
+//! The experiment analyst: an experiment's results read from the send roll-ups, and a
+//! recommendation. The numbers decide and the model only words them: the verdict (still
+//! collecting, no difference, or a winner) is [`crate::insights::stats::verdict`], the one the
+//! experiment's page shows — at least 100 sends (or the experiment's own minimum, when larger)
+//! per variant, each variant against the control by a two-proportion z-test, Holm's correction
+//! across them, a winner only when significant at 5% — and a model's answer whose verdict or
+//! winner differs is refused for the fallback's. Its answer changes nothing: the run
 //! is the record, and declaring a winner stays a person's decision.
 
 use serde::{Deserialize, Serialize};
@@ -15,10 +16,7 @@ use crate::insights::stats;
 use crate::store::{Row, from_row};
 
 /// The fewest sends a variant needs before any verdict.
-pub const MIN_SENDS: u64 = 100;
-
-/// The significance level a winner must reach after Holm's correction.
-pub const ALPHA: f64 = 0.05;
+pub use crate::insights::experiments::MIN_SENDS;
 
 /// The longest recommendation.
 const RECOMMENDATION_MAX: usize = 2000;
@@ -45,7 +43,7 @@ pub struct Input {
     pub metric: ExperimentMetric,
     /// Sends per variant before a verdict.
     pub min_sends: u64,
-    /// Each variant's results, the control first.
+    /// Each variant's results, in the experiment's order.
     pub variants: Vec<Variant>,
     /// The statistics, for the model to word (the verdict it must keep).
     pub analysis: Analysis,
@@ -128,20 +126,18 @@ impl Agent for ExperimentAnalyst {
     type Output = Output;
 
     fn read(kind: TargetKind) -> Option<&'static str> {
-        // The sends made until now; a send converts when a reply answers it (a positive one for positive_reply_rate), or,
-        // for meeting_rate, when its contact has a meeting on an opportunity made after it.
+        // Each variant's sends and the sends that led to a reply (a positive one for
+        // positive_reply_rate, a meeting for meeting_rate), from the roll-ups the experiment's
+        // page reads, in the same order.
         (kind == TargetKind::Experiment).then_some(
             "SELECT e.name, e.metric, e.min_sample_size, \
              (SELECT json_group_array(json_object('name', v.name, 'is_control', json(CASE WHEN v.is_control THEN 'true' ELSE 'false' END), \
                'sends', v.sends, 'conversions', v.conversions)) FROM ( \
                SELECT ev.name, ev.is_control, \
-               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent' AND t.sent_at <= :now) AS sends, \
-               (SELECT count(*) FROM touchpoints t WHERE t.variant_id = ev.id AND t.status = 'sent' AND t.sent_at <= :now AND CASE e.metric \
-                 WHEN 'reply_rate' THEN EXISTS (SELECT 1 FROM replies r WHERE r.touchpoint_id = t.id) \
-                 WHEN 'positive_reply_rate' THEN EXISTS (SELECT 1 FROM replies r WHERE r.touchpoint_id = t.id AND r.intent = 'positive') \
-                 ELSE EXISTS (SELECT 1 FROM opportunities o WHERE o.contact_id = t.contact_id AND o.meeting_at IS NOT NULL \
-                   AND o.created_at >= t.sent_at) END) AS conversions \
-               FROM experiment_variants ev WHERE ev.experiment_id = e.id ORDER BY ev.is_control DESC, ev.name) v) AS variants \
+               (SELECT ifnull(sum(r.sends), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.value = ev.id) AS sends, \
+               (SELECT ifnull(sum(CASE e.metric WHEN 'reply_rate' THEN r.replied WHEN 'positive_reply_rate' THEN r.positive \
+                  ELSE r.meetings END), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.value = ev.id) AS conversions \
+               FROM experiment_variants ev WHERE ev.experiment_id = e.id ORDER BY ev.position) v) AS variants \
              FROM experiments e WHERE e.id = :id",
         )
     }
@@ -150,7 +146,7 @@ impl Agent for ExperimentAnalyst {
         let f: Facts = from_row(row)?;
         let variants: Vec<Variant> = serde_json::from_str(&f.variants)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("stored experiment results: {e}")))?;
-        let min_sends = MIN_SENDS.max(u64::try_from(f.min_sample_size).unwrap_or(0));
+        let min_sends = crate::insights::experiments::required_sends(f.min_sample_size);
         let analysis = analyse(&variants, min_sends);
         Ok(Gathered {
             input: Input { name: f.name, metric: f.metric, min_sends, variants, analysis },
@@ -189,54 +185,43 @@ impl Agent for ExperimentAnalyst {
     }
 }
 
-/// The verdict of `variants` with at least `min_sends` sends each.
+/// The verdict of `variants` with at least `min_sends` sends each: [`stats::verdict`], the one
+/// the experiment's page shows, with each variant's numbers.
 pub fn analyse(variants: &[Variant], min_sends: u64) -> Analysis {
-    let control = variants.iter().find(|v| v.is_control).or_else(|| variants.iter().min_by(|a, b| a.name.cmp(&b.name)));
-    let rate = |v: &Variant| if v.sends == 0 { 0.0 } else { v.conversions.min(v.sends) as f64 / v.sends as f64 };
-    let tested: Vec<&Variant> =
-        variants.iter().filter(|v| Some(v.name.as_str()) != control.map(|c| c.name.as_str())).collect();
-    let tests: Vec<(f64, f64)> = match control {
-        Some(c) => tested
-            .iter()
-            .map(|v| stats::compare((c.conversions, c.sends), (v.conversions, v.sends)))
-            .map(|t| (t.z, t.p))
-            .collect(),
+    let control = variants
+        .iter()
+        .position(|v| v.is_control)
+        .or_else(|| (0..variants.len()).min_by(|a, b| variants[*a].name.cmp(&variants[*b].name)));
+    let arms: Vec<(u64, u64)> = variants.iter().map(|v| (v.conversions, v.sends)).collect();
+    let tested: Vec<usize> = (0..variants.len()).filter(|i| Some(*i) != control).collect();
+    let tests: Vec<stats::Comparison> = match control {
+        Some(c) => tested.iter().map(|&i| stats::compare(arms[c], arms[i])).collect(),
         None => Vec::new(),
     };
-    let adjusted = stats::holm(&tests.iter().map(|(_, p)| *p).collect::<Vec<_>>());
-    let mut measured: Vec<Measured> = Vec::with_capacity(variants.len());
-    for v in variants {
-        let at = tested.iter().position(|t| t.name == v.name);
-        let interval = stats::wilson(v.conversions, v.sends);
-        measured.push(Measured {
-            name: v.name.clone(),
-            rate: rate(v),
-            interval: (interval.low, interval.high),
-            z: at.map(|i| tests[i].0),
-            p: at.map(|i| tests[i].1),
-            p_adjusted: at.map(|i| adjusted[i]),
-        });
-    }
-    let enough = variants.len() >= 2 && variants.iter().all(|v| v.sends >= min_sends);
-    let control_name = control.map(|c| c.name.clone());
-    if !enough {
-        return Analysis { verdict: Verdict::Collecting, winner: None, control: control_name, measured };
-    }
-    let significant: Vec<(&Variant, f64)> =
-        tested.iter().enumerate().filter(|(i, _)| adjusted[*i] < ALPHA).map(|(i, v)| (*v, tests[i].0)).collect();
-    // A variant significantly better than the control wins (the best of them); when every
-    // significant difference is worse than the control, the control wins.
-    let better = significant
+    let adjusted = stats::holm(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
+    let measured = variants
         .iter()
-        .filter(|(_, z)| *z > 0.0)
-        .map(|(v, _)| *v)
-        .max_by(|a, b| rate(a).total_cmp(&rate(b)).then_with(|| b.name.cmp(&a.name)));
-    let winner = match better {
-        Some(v) => Some(v.name.clone()),
-        None if !significant.is_empty() && significant.len() == tested.len() => control_name.clone(),
-        None => None,
+        .enumerate()
+        .map(|(i, v)| {
+            let at = tested.iter().position(|t| *t == i);
+            let interval = stats::wilson(v.conversions, v.sends);
+            Measured {
+                name: v.name.clone(),
+                rate: stats::rate(v.conversions, v.sends),
+                interval: (interval.low, interval.high),
+                z: at.map(|k| tests[k].z),
+                p: at.map(|k| tests[k].p),
+                p_adjusted: at.map(|k| adjusted[k]),
+            }
+        })
+        .collect();
+    let control_name = control.map(|c| variants[c].name.clone());
+    let found = control.map_or(stats::Verdict::Collecting { progress: 0.0 }, |c| stats::verdict(&arms, c, min_sends));
+    let (verdict, winner) = match found {
+        stats::Verdict::Collecting { .. } => (Verdict::Collecting, None),
+        stats::Verdict::NoDifference => (Verdict::NoDifference, None),
+        stats::Verdict::Winner { variant } => (Verdict::Winner, variants.get(variant).map(|v| v.name.clone())),
     };
-    let verdict = if winner.is_some() { Verdict::Winner } else { Verdict::NoDifference };
     Analysis { verdict, winner, control: control_name, measured }
 }
 

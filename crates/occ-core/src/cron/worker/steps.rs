@@ -14,6 +14,7 @@ use crate::audit::{self, Actor};
 use crate::domain::enums::{Channel, ContactStatus, StepKind};
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
+use crate::insights::experiments::assign::{RECORD_SQL, Running, running_experiment_sql};
 use crate::outreach::drafts::review::{Recipient, review};
 use crate::outreach::enrollments::due;
 use crate::outreach::sequences::template::{Addressee, merge_values, render};
@@ -41,6 +42,8 @@ struct Due {
     signal: Option<String>,
     /// The channels the person can be reached on at all: an address, a profile, a number.
     reachable: Reachable,
+    /// The experiment running on the step, with the contact's variant if it has one.
+    experiment: Option<Running>,
 }
 
 /// Whether a person has an email address, a LinkedIn profile and a phone number.
@@ -86,6 +89,7 @@ struct DueRow {
     has_email: bool,
     has_linkedin: bool,
     has_phone: bool,
+    experiment: Option<String>,
 }
 
 /// What a due step's row must yield even when the rest of it does not read: its enrollment
@@ -132,14 +136,17 @@ impl TryFrom<DueRow> for Due {
             title: row.title,
             signal: row.signal,
             reachable: Reachable { has_email: row.has_email, has_linkedin: row.has_linkedin, has_phone: row.has_phone },
+            experiment: Running::decode(row.experiment.as_deref())?,
         })
     }
 }
 
-/// What one due step becomes: perhaps a draft, and always its enrollment's move
+/// What one due step becomes: perhaps a draft (and the contact's new assignment to a variant),
+/// and always its enrollment's move
 /// (`[enrollment, the step it was at, new status, exit reason, next due, next step]`).
 struct Planned {
     draft: Option<Value>,
+    assignment: Option<Value>,
     step_move: Value,
 }
 
@@ -155,13 +162,14 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
         report.exited += 1;
         return Planned {
             draft: None,
+            assignment: None,
             step_move: json!([due.enrollment, due.current_step, "exited", reason, null, null]),
         };
     }
     let completed = || json!([due.enrollment, due.current_step, "completed", null, null, null]);
     let Some((step_id, kind, subject, template)) = &due.step else {
         report.completed += 1;
-        return Planned { draft: None, step_move: completed() };
+        return Planned { draft: None, assignment: None, step_move: completed() };
     };
     let channel = match kind {
         StepKind::Email => Channel::Email,
@@ -187,10 +195,16 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
     // a profile) would be a task nobody can do: the step is passed over and the sequence goes on.
     if !due.reachable.on(channel) {
         report.skipped_unreachable += 1;
-        return Planned { draft: None, step_move };
+        return Planned { draft: None, assignment: None, step_move };
     }
+    // A running experiment gives the contact its variant's text in place of the step's.
+    let picked = due.experiment.as_ref().and_then(|x| x.pick(&due.contact));
+    let (subject, template) = match &picked {
+        Some(p) => p.templates(subject.as_deref(), template),
+        None => (subject.as_deref(), template.as_str()),
+    };
     let body = render(template, &due.values);
-    let subject = subject.as_deref().map(|s| render(s, &due.values));
+    let subject = subject.map(|s| render(s, &due.values));
     let mut unresolved = body.unresolved.clone();
     for field in subject.iter().flat_map(|s| s.unresolved.iter()) {
         if !unresolved.contains(field) {
@@ -215,8 +229,10 @@ fn plan(due: &Due, now: DateTime<Utc>, report: &mut TickReport) -> Planned {
         "enrollment_id": due.enrollment, "subject": subject.map(|s| s.text), "body": body.text,
         "quality_report": serde_json::to_string(&quality).unwrap_or_else(|_| "{}".to_owned()),
         "approval_status": if approved { "approved" } else { "pending" },
+        "experiment_id": picked.as_ref().map(|p| p.experiment_id),
     });
-    Planned { draft: Some(draft), step_move }
+    let assignment = picked.as_ref().and_then(|p| p.record(&due.contact));
+    Planned { draft: Some(draft), assignment, step_move }
 }
 
 /// An enrollment that moved, and its status now.
@@ -236,6 +252,7 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
     conn.immediate(async |conn| {
         let rows = conn
             .query_all(
+                concat!(
                 "SELECT e.id AS enrollment, e.contact_id AS contact, e.current_step, e.created_at AS enrolled_at, \
                  s.autopilot, t.id AS step_id, t.kind, t.subject_template, t.body_template, \
                  (SELECT n.day_offset FROM sequence_steps n WHERE n.sequence_id = e.sequence_id AND n.position = e.current_step + 1) \
@@ -249,12 +266,15 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                    AS signal, \
                  (SELECT u.name FROM users u WHERE u.id = coalesce(c.owner_id, e.enrolled_by)) AS sender, t.day_offset, \
                  c.email IS NOT NULL AS has_email, c.linkedin_url IS NOT NULL AS has_linkedin, \
-                 nullif(trim(c.phone), '') IS NOT NULL AS has_phone \
+                 nullif(trim(c.phone), '') IS NOT NULL AS has_phone, ",
+                running_experiment_sql!("t.id", "c.id"),
+                " AS experiment \
                  FROM enrollments e JOIN sequences s ON s.id = e.sequence_id JOIN contacts c ON c.id = e.contact_id \
                  LEFT JOIN accounts a ON a.id = c.account_id \
                  LEFT JOIN sequence_steps t ON t.sequence_id = e.sequence_id AND t.position = e.current_step \
                  WHERE e.status = 'active' AND e.next_due_at <= :now AND s.status = 'active' \
-                 ORDER BY e.next_due_at LIMIT :limit",
+                 ORDER BY e.next_due_at LIMIT :limit"
+                ),
                 libsql::named_params! {":now": at.as_str(), ":limit": i64::from(STEPS_PER_BATCH)},
                 // A row that does not read is planned as a failure, not the whole batch's.
                 |row| Ok((from_row::<Taken>(row)?, from_row::<DueRow>(row).and_then(Due::try_from))),
@@ -263,6 +283,7 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
         let taken = rows.len();
         let mut report = TickReport::default();
         let mut drafts = Vec::new();
+        let mut assignments = Vec::new();
         let mut moves = Vec::new();
         for (Taken { enrollment, current_step }, due) in rows {
             let planned = due.and_then(|due| {
@@ -270,8 +291,9 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
                     .map_err(|_| AppError::Internal(anyhow::anyhow!("planning the step panicked")))
             });
             match planned {
-                Ok(Planned { draft, step_move }) => {
+                Ok(Planned { draft, assignment, step_move }) => {
                     drafts.extend(draft);
+                    assignments.extend(assignment);
                     moves.push(step_move);
                 }
                 Err(err) => {
@@ -285,12 +307,17 @@ pub(super) async fn draft_due_steps(conn: &Conn, now: DateTime<Utc>) -> AppResul
         if !drafts.is_empty() {
             let ids: Vec<String> = drafts.iter().filter_map(|d| d["id"].as_str().map(str::to_owned)).collect();
             audit::record_many(conn, &actor, "draft.create", "draft", &ids).await?;
+            if !assignments.is_empty() {
+                conn.write(RECORD_SQL, libsql::params![Value::Array(assignments).to_string(), at.as_str()]).await?;
+            }
             conn.write(
                 "INSERT INTO message_drafts (id, contact_id, channel, step_id, enrollment_id, subject, body, author_kind, \
-                 quality_report, approval_status, created_at, updated_at) \
+                 quality_report, approval_status, variant_id, created_at, updated_at) \
                  SELECT value ->> 'id', value ->> 'contact_id', value ->> 'channel', value ->> 'step_id', \
                  value ->> 'enrollment_id', value ->> 'subject', value ->> 'body', 'agent', value ->> 'quality_report', \
-                 value ->> 'approval_status', ?2, ?2 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
+                 value ->> 'approval_status', \
+                 (SELECT a.variant_id FROM experiment_assignments a WHERE a.experiment_id = value ->> 'experiment_id' \
+                   AND a.contact_id = value ->> 'contact_id'), ?2, ?2 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
                 libsql::params![Value::Array(drafts).to_string(), at.as_str()],
             )
             .await?;

@@ -2,7 +2,11 @@
 
 use super::*;
 
-const SCHEMA: &str = include_str!("../../../../../migrations/0001_init.up.sql");
+const SCHEMA: &str = concat!(
+    include_str!("../../../../../migrations/0001_init.up.sql"),
+    // Made again with their CHECK lists: the later definition of a table is the one in force.
+    include_str!("../../../../../migrations/0016_insights.up.sql"),
+);
 
 /// Every CHECK enum of the schema: the table, the column and the enum that mirrors it.
 fn schema_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
@@ -21,6 +25,7 @@ fn schema_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("experiments", "channel", Channel::names()),
         ("experiments", "metric", ExperimentMetric::names()),
         ("experiments", "status", ExperimentStatus::names()),
+        ("experiments", "field", ExperimentField::names()),
         ("agent_runs", "agent", AgentKind::names()),
         ("agent_runs", "status", RunStatus::names()),
         ("email_identities", "smtp_security", SmtpSecurity::names()),
@@ -55,16 +60,23 @@ fn schema_code() -> String {
     SCHEMA.lines().map(|l| l.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
-/// Every `CREATE TABLE` statement: the table's name and its text up to the closing `;`.
+/// Every `CREATE TABLE` statement: the table's name and its text up to the closing `;`; of a
+/// table made again by a later migration, the later statement only.
 fn table_blocks(code: &str) -> Vec<(&str, &str)> {
     let marker = "CREATE TABLE ";
-    code.match_indices(marker)
+    let all: Vec<(&str, &str)> = code
+        .match_indices(marker)
         .map(|(at, _)| {
             let rest = &code[at..];
             let block = &rest[..rest.find(';').unwrap_or(rest.len())];
             let name = block[marker.len()..].split([' ', '(']).next().unwrap_or_default();
             (name, block)
         })
+        .collect();
+    all.iter()
+        .enumerate()
+        .filter(|(i, (name, _))| !all[i + 1..].iter().any(|(n, _)| n == name))
+        .map(|(_, b)| *b)
         .collect()
 }
 
