@@ -32,9 +32,9 @@ function readFilters(query) {
 const listUrl = (f) => withQuery('/experiments', f);
 
 /** "New experiment", or the same button disabled with why for the roles that cannot. */
-function NewButton({ user }) {
-  if (canManageExperiments(user)) return html`<a class="btn btn-primary" href="/experiments/new" data-testid="new-experiment">New experiment</a>`;
-  return html`<button type="button" class="btn" disabled title="Managers and admins create experiments" data-testid="new-experiment">New experiment</button>`;
+function NewButton({ user, testid = 'new-experiment' }) {
+  if (canManageExperiments(user)) return html`<a class="btn btn-primary" href="/experiments/new" data-testid=${testid}>New experiment</a>`;
+  return html`<button type="button" class="btn" disabled title="Managers and admins create experiments" data-testid=${testid}>New experiment</button>`;
 }
 
 export function ExperimentsListScreen({ location, user }) {
@@ -50,7 +50,7 @@ export function ExperimentsListScreen({ location, user }) {
   } else if (!items.length && !filters.cursor) {
     body = filters.status
       ? html`<${Empty} title="No experiments with this status" testid="experiments-empty" action=${html`<button type="button" class="btn" onClick=${() => setFilter({ status: '' })}>Show every status</button>`} />`
-      : html`<${Empty} title="No experiments yet" testid="experiments-empty" action=${html`<${NewButton} user=${user} />`}>
+      : html`<${Empty} title="No experiments yet" testid="experiments-empty" action=${html`<${NewButton} user=${user} testid="experiments-empty-new" />`}>
           Test two or more subjects or bodies of a sequence step against each other; the results come with their intervals and a verdict.
         <//>`;
   } else {
