@@ -22,9 +22,20 @@ export function niceMax(value) {
   return 10 * power;
 }
 
-/** `count` evenly spaced ticks from 0 to `max`. */
-function ticks(max, count = 4) {
-  return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+/** A round step (1, 2 or 5 times a power of ten) at or above `value`. */
+function niceStep(value) {
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const m of [1, 2, 5, 10]) if (m * power >= value - 1e-12) return m * power;
+  return 10 * power;
+}
+
+/** Round ticks from 0 past `max`, about `count` of them: `{ top, values, step }`. */
+function roundTicks(max, count = 4) {
+  const step = niceStep(Math.max(max, 1e-9) / count);
+  const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+  const values = [];
+  for (let i = 0; i * step <= top + step / 1e6; i += 1) values.push(i * step);
+  return { top, values, step };
 }
 
 /** The width of the element `ref` points at, followed as it changes (`fallback` until measured). */
@@ -89,19 +100,21 @@ export function IntervalChart({ rows, label, reference = null, referenceLabel = 
   const x0 = narrow ? 4 : labelW + 10;
   const x1 = width - valueW - 6;
   const highs = rows.filter((r) => !r.tooFew).map((r) => Math.max(r.high ?? 0, r.rate ?? 0));
-  const max = niceMax(Math.max(0.01, reference ?? 0, ...highs));
+  const axis = roundTicks(Math.max(0.01, reference ?? 0, ...highs), narrow ? 2 : 4);
+  const max = axis.top;
+  const tickDigits = Math.max(0, Math.min(2, -Math.floor(Math.log10(axis.step * 100) + 1e-9)));
   const x = (v) => x0 + (Math.max(0, Math.min(max, v)) / max) * (x1 - x0);
   const summary = rows
     .map((r) => (r.tooFew ? `${r.label}: too few (n = ${r.n})` : `${r.label}${r.marked ? ' (control)' : ''}: ${formatRate(r.rate)} (95% interval ${formatRate(r.low)} to ${formatRate(r.high)}, n = ${r.n})`))
     .join('; ');
-  const tickValues = ticks(max, narrow ? 2 : 4);
+  const tickValues = axis.values;
 
   return html`<div class="chart-box" ref=${ref}>
     <${Frame} width=${width} height=${height} label=${`${label}. ${summary || 'No groups.'}`} className="chart-intervals" testid=${testid} data-rows=${rows.length}>
       ${tickValues.map(
         (t, i) => html`<g key=${`t${i}`}>
           <line class="chart-grid" x1=${x(t)} x2=${x(t)} y1=${top} y2=${height - axisH + 4} />
-          <text class="chart-tick" x=${x(t)} y=${height - 6} text-anchor=${i === 0 ? 'start' : 'middle'}>${formatRate(t, Number.isInteger(Math.round(t * 10000) / 100) ? 0 : 1)}</text>
+          <text class="chart-tick" x=${x(t)} y=${height - 6} text-anchor=${i === 0 ? 'start' : 'middle'}>${formatRate(t, tickDigits)}</text>
         </g>`,
       )}
       ${reference !== null &&
@@ -188,7 +201,10 @@ export function LineChart({ series, points, label, testid = 'line-chart' }) {
   const top = 10;
   const bottom = 26;
   const n = points.length;
-  const max = niceMax(Math.max(1, ...points.flatMap((p) => series.map((s) => p.values[s.key] || 0))));
+  const peak = Math.max(1, ...points.flatMap((p) => series.map((s) => p.values[s.key] || 0)));
+  // Counts: whole-number ticks.
+  const axis = peak <= 4 ? { top: Math.ceil(peak), values: Array.from({ length: Math.ceil(peak) + 1 }, (_, i) => i) } : roundTicks(peak, 4);
+  const max = axis.top;
   const x = (i) => (n <= 1 ? left + (width - left - right) / 2 : left + (i / (n - 1)) * (width - left - right));
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
   const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor((width - left) / 64))));
@@ -228,7 +244,7 @@ export function LineChart({ series, points, label, testid = 'line-chart' }) {
       onPointerLeave=${(e) => e.pointerType === 'mouse' && setPicked(null)}
       onKeyDown=${onKey}
     >
-      ${ticks(max).map(
+      ${axis.values.map(
         (t, i) => html`<g key=${`y${i}`}>
           <line class="chart-grid" x1=${left} x2=${width - right} y1=${y(t)} y2=${y(t)} />
           <text class="chart-tick" x=${left - 6} y=${y(t) + 4} text-anchor="end">${formatInt(t)}</text>

@@ -48,19 +48,21 @@ function VariantsTable({ experiment }) {
       </thead>
       <tbody>
         ${experiment.variants.map((v) => {
-          const c = v.comparison;
+          // Nothing sent yet: no rate to show, and nothing to compare.
+          const sent = (v.n ?? v.sends ?? 0) > 0;
+          const c = sent ? v.comparison : null;
           return html`<tr key=${v.id} data-testid="variant-result" data-variant=${v.name} data-control=${String(Boolean(v.is_control))}>
             <td class="cell-wrap cell-variant">
               ${v.name}
-              ${v.is_control && html` <span class="badge badge-muted hide-xs">control</span>`}
+              ${v.is_control && !/control/i.test(v.name) && html` <span class="badge badge-muted">control</span>`}
               ${experiment.winner_variant_id === v.id && html` <span class="badge badge-ok">winner</span>`}
             </td>
             <td class="num hide-xs" data-testid="variant-sends">${formatInt(v.sends)}</td>
             <td class="num hide-sm">${formatInt(v.replies)}</td>
             <td class="num hide-sm">${formatInt(v.positive_replies)}</td>
             <td class="num hide-sm">${formatInt(v.meetings)}</td>
-            <td class="num">${formatRate(v.rate) || dash}</td>
-            <td class="num nowrap hide-xs">${intervalText(v.interval) || dash}</td>
+            <td class="num">${(sent && formatRate(v.rate)) || dash}</td>
+            <td class="num nowrap hide-xs">${(sent && intervalText(v.interval)) || dash}</td>
             <td class="num nowrap">
               ${v.is_control
                 ? html`<span class="muted">control</span>`
@@ -94,7 +96,11 @@ function Actions({ experiment, user, busy, onStart, onPause, onComplete }) {
   if (s === 'running' || s === 'paused') {
     out.push(html`<button key="complete" type="button" class="btn" onClick=${onComplete} data-testid="experiment-complete" ...${props('End the experiment')}>Complete</button>`);
   }
-  return out.length ? html`<div class="exp-actions">${out}</div>` : null;
+  if (!out.length) return null;
+  return html`<div class="exp-actions">
+    ${out}
+    ${!allowed && html`<span class="muted exp-actions-why" data-testid="experiment-actions-why">${LEADS_ONLY}.</span>`}
+  </div>`;
 }
 
 function Recommendation({ experiment, user, onAsked }) {
@@ -159,6 +165,7 @@ export function ExperimentScreen({ params, user }) {
     }
   };
   const winner = e.verdict && e.verdict.kind === 'winner' ? e.variants.find((v) => v.id === e.verdict.variant_id) || { name: e.verdict.variant_name } : null;
+  const control = e.variants.find((v) => v.is_control);
   const smallest = e.variants.length ? Math.min(...e.variants.map((v) => v.n ?? v.sends ?? 0)) : 0;
   const rows = e.variants.map((v) => ({
     key: v.id,
@@ -214,7 +221,7 @@ export function ExperimentScreen({ params, user }) {
       <p class="card-text muted">Bars are rates, whiskers their 95% intervals; the control is grey and the dashed line its rate.</p>
       <${IntervalChart}
         rows=${rows}
-        reference=${(e.variants.find((v) => v.is_control) || {}).rate ?? null}
+        reference=${control && (control.n ?? control.sends) > 0 ? control.rate : null}
         referenceLabel="Control"
         label=${`${metricLabel(e.metric)} by variant`}
         testid="variants-chart"

@@ -34,7 +34,10 @@ const listUrl = (f) => withQuery('/experiments', f);
 /** "New experiment", or the same button disabled with why for the roles that cannot. */
 function NewButton({ user, testid = 'new-experiment' }) {
   if (canManageExperiments(user)) return html`<a class="btn btn-primary" href="/experiments/new" data-testid=${testid}>New experiment</a>`;
-  return html`<button type="button" class="btn" disabled title="Managers and admins create experiments" data-testid=${testid}>New experiment</button>`;
+  return html`<span class="exp-actions">
+    <button type="button" class="btn" disabled title="Managers and admins create experiments" aria-describedby=${`${testid}-why`} data-testid=${testid}>New experiment</button>
+    <span class="muted exp-actions-why" id=${`${testid}-why`}>Managers and admins create experiments.</span>
+  </span>`;
 }
 
 export function ExperimentsListScreen({ location, user }) {
