@@ -12,16 +12,6 @@ export function formatRate(rate, digits = 1) {
   return `${(rate * 100).toFixed(digits)}%`;
 }
 
-/** The smallest round number (1, 2, 2.5 or 5 times a power of ten) at or above `value`. */
-export function niceMax(value) {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (step * power >= value - 1e-12) return step * power;
-  }
-  return 10 * power;
-}
-
 /** A round step (1, 2 or 5 times a power of ten) at or above `value`. */
 function niceStep(value) {
   const power = 10 ** Math.floor(Math.log10(value));
