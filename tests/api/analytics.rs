@@ -90,7 +90,7 @@ async fn a_breakdown_gives_counts_and_wilson_intervals_and_withholds_small_group
     let vp = group(&positive, "vp");
     assert_eq!(
         (vp["numerator"].as_i64(), vp["denominator"].as_i64(), vp["label"].as_str()),
-        (Some(2), Some(100), Some("Vp"))
+        (Some(2), Some(100), Some("VP"))
     );
 
     // The period: sends of the last five days only.
@@ -110,7 +110,7 @@ async fn a_breakdown_gives_counts_and_wilson_intervals_and_withholds_small_group
     let lines: Vec<&str> = csv.text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "channel,label,numerator,denominator,rate,low,high,too_few");
     assert!(lines.iter().any(|l| l.starts_with("email,Email,10,100,0.100000,0.0552")), "{lines:?}");
-    assert!(lines.iter().any(|l| l.starts_with("linkedin,Linkedin,1,7,,,,true")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("linkedin,LinkedIn,1,7,,,,true")), "{lines:?}");
     assert!(lines.last().is_some_and(|l| l.starts_with("total,Total,11,107,")), "{lines:?}");
 }
 

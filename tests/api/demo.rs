@@ -1,5 +1,6 @@
-//! The demo's outreach: a BDR's day end to end, consistent with the schema's rules and with the
-//! contacts' stages.
+//! The demo's outreach: a BDR's day end to end over four months of history, consistent with the
+//! schema's rules and with the contacts' stages. The day's rows are told apart by their keys
+//! (`demo:` sends, `<demo-reply-` replies); the history's sends are keyed `history:`.
 
 use occ_core::store::{Conn, col, migrate};
 
@@ -88,7 +89,7 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
         (
             "every sent touchpoint has its sent draft",
             "SELECT count(*) FROM touchpoints t LEFT JOIN message_drafts d ON d.id = t.draft_id \
-          WHERE t.status = 'sent' AND d.approval_status IS NOT 'sent'",
+          WHERE t.status = 'sent' AND d.approval_status IS NOT 'sent' AND t.idempotency_key LIKE 'demo:%'",
             0,
             0,
         ),
@@ -108,14 +109,14 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
         (
             "calls with an outcome",
             "SELECT count(*) FROM touchpoints WHERE kind = 'call' AND call_outcome IS NOT NULL \
-          AND duration_seconds IS NOT NULL",
+          AND duration_seconds IS NOT NULL AND idempotency_key LIKE 'demo:%'",
             1,
             5,
         ),
         (
             "connections sent",
             "SELECT count(*) FROM linkedin_events e JOIN touchpoints t ON t.id = e.touchpoint_id \
-          WHERE e.kind = 'connection_sent' AND t.kind = 'linkedin_connect'",
+          WHERE e.kind = 'connection_sent' AND t.kind = 'linkedin_connect' AND t.idempotency_key LIKE 'demo:%'",
             10,
             30,
         ),
@@ -152,7 +153,7 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
         (
             "handled negative",
             "SELECT count(*) FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE r.intent = 'negative' \
-          AND r.handled_at IS NOT NULL AND c.stage = 'replied_negative'",
+          AND r.handled_at IS NOT NULL AND c.stage = 'replied_negative' AND r.message_id LIKE '<demo-reply-%'",
             1,
             1,
         ),
@@ -173,21 +174,24 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
         (
             "a meeting tomorrow",
             "SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
-          WHERE o.status = 'meeting_booked' AND c.stage = 'meeting_booked' AND julianday(o.meeting_at) - julianday('now') BETWEEN 0 AND 2.5",
+          JOIN replies r ON r.id = o.reply_id \
+          WHERE r.message_id LIKE '<demo-reply-%' AND o.status = 'meeting_booked' AND c.stage = 'meeting_booked' AND julianday(o.meeting_at) - julianday('now') BETWEEN 0 AND 2.5",
             1,
             1,
         ),
         (
             "a meeting held",
             "SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
-          WHERE o.status = 'meeting_held' AND c.stage = 'meeting_held' AND o.meeting_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+          JOIN replies r ON r.id = o.reply_id \
+          WHERE r.message_id LIKE '<demo-reply-%' AND o.status = 'meeting_held' AND c.stage = 'meeting_held' AND o.meeting_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
             1,
             1,
         ),
         (
             "an opportunity",
             "SELECT count(*) FROM opportunities o JOIN contacts c ON c.id = o.contact_id \
-          WHERE o.status = 'opportunity_created' AND c.stage = 'opportunity' AND o.amount_minor > 0 AND o.currency = 'USD'",
+          JOIN replies r ON r.id = o.reply_id \
+          WHERE r.message_id LIKE '<demo-reply-%' AND o.status = 'opportunity_created' AND c.stage = 'opportunity' AND o.amount_minor > 0 AND o.currency = 'USD'",
             1,
             1,
         ),
@@ -225,7 +229,43 @@ async fn the_demo_holds_a_working_day_of_outreach_that_agrees_with_every_stage()
             "SELECT count(*) FROM audit_log WHERE actor = 'seed' AND entity IN \
           ('sequence', 'enrollment', 'draft', 'reply', 'followup', 'opportunity', 'batch', 'signal')",
             60,
-            200,
+            600,
+        ),
+        (
+            "every reply and opportunity has its audit entry",
+            "SELECT count(*) FROM (SELECT id FROM replies UNION ALL SELECT id FROM opportunities) x \
+          WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.entity_id = x.id AND a.action LIKE '%.create')",
+            0,
+            0,
+        ),
+        // The history under the day: four months of sends, replies long dealt with, meetings.
+        (
+            "history sends",
+            "SELECT count(*) FROM touchpoints WHERE idempotency_key LIKE 'history:%' AND status = 'sent' \
+          AND sent_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-121 days')",
+            1_000,
+            4_000,
+        ),
+        (
+            "history replies",
+            "SELECT count(*) FROM replies r JOIN touchpoints t ON t.id = r.touchpoint_id \
+          WHERE t.idempotency_key LIKE 'history:%' AND r.channel = t.channel AND r.replied_at > t.sent_at \
+          AND r.handled_at IS NOT NULL AND r.classified_at IS NOT NULL",
+            40,
+            400,
+        ),
+        (
+            "no history reply waits in Today's queue",
+            "SELECT count(*) FROM queue_items q JOIN replies r ON r.id = q.reply_id WHERE coalesce(r.message_id, '') NOT LIKE '<demo-reply-%'",
+            0,
+            0,
+        ),
+        (
+            "meetings from history replies",
+            "SELECT count(*) FROM opportunities o JOIN replies r ON r.id = o.reply_id \
+          WHERE r.intent = 'positive' AND coalesce(r.message_id, '') NOT LIKE '<demo-reply-%' AND o.created_at > r.replied_at",
+            1,
+            60,
         ),
         // Stages agree with the data.
         (

@@ -138,6 +138,25 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     assert!(count("SELECT count(*) FROM message_drafts WHERE approval_status = 'pending'").await >= 6);
     assert!(count("SELECT count(*) FROM replies").await >= 4);
     assert!(count("SELECT count(*) FROM opportunities").await >= 1);
+    // A year of history under it: about ten sends a contact, some answered, long dealt with.
+    let sends = count("SELECT count(*) FROM touchpoints WHERE idempotency_key LIKE 'history:%'").await;
+    assert!((7 * 1_234..13 * 1_234).contains(&sends), "{sends} history sends");
+    let replies = count("SELECT count(*) FROM replies WHERE handled_at IS NOT NULL").await;
+    assert!(replies * 100 > sends * 4 && replies * 100 < sends * 8, "{replies} replies to {sends} sends");
+    assert_eq!(
+        count("SELECT count(*) FROM queue_items q JOIN replies r ON r.id = q.reply_id AND r.handled_at IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (SELECT contact_id FROM opportunities \
+             WHERE status IN ('meeting_booked', 'meeting_held', 'opportunity_created') GROUP BY contact_id HAVING count(*) > 1)"
+        )
+        .await,
+        0
+    );
+    assert!(summary.contains(" opportunities"), "{summary}");
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
     assert_eq!(occ_core::seed::synthetic(&conn, 10, |_| {}).await.expect("again"), None);
 }

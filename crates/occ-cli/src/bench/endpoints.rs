@@ -183,6 +183,9 @@ impl Sample {
             ("replies waiting", "/api/v1/replies/waiting?scope=team".to_owned()),
             ("opportunities", "/api/v1/opportunities".to_owned()),
             ("audit log", "/api/v1/audit".to_owned()),
+            ("dashboard", "/api/v1/dashboard?scope=team&days=30".to_owned()),
+            ("analytics: reply rate by industry", "/api/v1/analytics?metric=reply_rate&by=industry".to_owned()),
+            ("analytics: 90-day series", "/api/v1/analytics/series?metric=sends".to_owned()),
         ]
     }
 }

@@ -8,8 +8,20 @@ use std::collections::BTreeSet;
 use occ_core::store::{Conn, from_row};
 use serde::Deserialize;
 
-/// The tables that grow with the book.
-pub const WATCHED: [&str; 6] = ["contacts", "touchpoints", "replies", "signals", "message_drafts", "audit_log"];
+/// The tables that grow with the book, and the roll-ups that grow with its activity.
+pub const WATCHED: [&str; 11] = [
+    "contacts",
+    "touchpoints",
+    "replies",
+    "signals",
+    "message_drafts",
+    "audit_log",
+    "send_facts",
+    "reply_facts",
+    "meeting_facts",
+    "send_rollups",
+    "activity_daily",
+];
 
 /// A statement that reads a watched table without an index.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Demo data: a realistic book of accounts and contacts for trying OCC, with a BDR's day of
-//! outreach on top (sequences, sends, drafts, replies, follow-ups, meetings, batches), generated
+//! outreach on top (sequences, sends, drafts, replies, follow-ups, meetings, batches) and four
+//! months of past sends, replies and meetings under it, generated
 //! from a fixed seed (the same data every time, relative to now) and written set-wise, a handful
 //! of database calls in all.
 
@@ -11,6 +12,7 @@ use crate::store::{Conn, single};
 mod agents;
 mod book;
 mod copy;
+mod history;
 mod outreach;
 mod rows;
 mod synthetic;
@@ -94,8 +96,10 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
     let model = demo_model();
     let (accounts, mut contacts) = generate(0x0cc, 40, 4..12, &model);
     let outreach = outreach::plan(0x0cc, &accounts, &mut contacts, &model, started);
+    let walked = outreach.contacts_in("enrollments");
+    let history = history::plan(0x0cc, history::MONTHS, &accounts, &contacts, &walked, started);
     let value = serde_json::to_string(&model).map_err(|e| crate::AppError::Internal(e.into()))?;
-    conn.immediate(async |conn| {
+    let past = conn.immediate(async |conn| {
         let version: i64 = conn
             .query_one(
                 "setting",
@@ -106,7 +110,8 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
             )
             .await?;
         insert_book(conn, &accounts, &contacts, &at, version).await?;
-        outreach.insert(conn).await
+        outreach.insert(conn).await?;
+        history.insert(conn).await
     })
     .await?;
     Ok(Some(format!(
@@ -116,11 +121,11 @@ pub async fn demo(conn: &Conn) -> AppResult<Option<String>> {
         contacts.len(),
         outreach.count("sequences"),
         outreach.count("enrollments"),
-        outreach.count("touchpoints"),
+        outreach.count("touchpoints") + past.touchpoints,
         outreach.count("message_drafts"),
-        outreach.count("replies"),
+        outreach.count("replies") + past.replies,
         outreach.count("followups"),
-        outreach.count("opportunities"),
+        outreach.count("opportunities") + past.opportunities,
         outreach.count("batches"),
     )))
 }

@@ -1,7 +1,7 @@
 //! The rows the demo's outreach writes, gathered per table in memory and written set-wise, one
 //! statement per table, parents before children.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -57,6 +57,12 @@ impl Outreach {
     /// How many rows went into `table`.
     pub(super) fn count(&self, table: &str) -> usize {
         self.tables.values().find(|(t, _)| *t == table).map_or(0, |(_, rows)| rows.len())
+    }
+
+    /// The contacts the rows of `table` name.
+    pub(super) fn contacts_in(&self, table: &str) -> BTreeSet<String> {
+        let rows = self.tables.values().filter(|(t, _)| *t == table).flat_map(|(_, rows)| rows);
+        rows.filter_map(|row| row["contact_id"].as_str().map(str::to_owned)).collect()
     }
 
     /// Writes every table set-wise: one `INSERT … SELECT FROM json_each(?)` each, with one JSON

@@ -36,8 +36,9 @@ fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Va
 
 /// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
 /// accounts, with signals and, in every chunk, the demo's day of outreach (two sequences
-/// shared by all), in transactions of a few thousand rows; `progress` hears the count
-/// written so far. Only into a database without accounts.
+/// shared by all) over a year of past sends, replies and meetings, in transactions of a few
+/// thousand contacts; `progress` hears the count written so far. Only into a database without
+/// accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
@@ -50,7 +51,8 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
     let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
     let mut chunk = 0u64;
     let (started, mut sends, mut sequences) = (chrono::Utc::now(), 0, None);
-    let mut outreach_rows = [0; 3];
+    let mut outreach_rows = [0; 4];
+    let mut past = super::history::Written::default();
     while written_contacts < contacts {
         let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
@@ -88,12 +90,15 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
             started,
         );
         sends = outreach.sends();
+        let walked = outreach.contacts_in("enrollments");
+        let history = super::history::plan(0x5eed + chunk, super::history::YEAR, &accounts, &people, &walked, started);
         let signals = synthetic_signals(&mut rng, &accounts, &people);
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
-        conn.immediate(async |conn| {
+        past += conn.immediate(async |conn| {
             insert_book(conn, &accounts, &people, &at, model.version).await?;
             outreach.insert(conn).await?;
+            let past = history.insert(conn).await?;
             conn.execute(
                 "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
@@ -105,7 +110,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
             // The signals raise some scores: a second history point for those people.
             let ids: Vec<String> = people.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
             crate::contacts::scoring::recompute::rescore(conn, &ids).await?;
-            Ok(())
+            Ok(past)
         })
         .await?;
         written_accounts += accounts.len();
@@ -114,12 +119,16 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         outreach_rows[0] += outreach.count("touchpoints");
         outreach_rows[1] += outreach.count("message_drafts");
         outreach_rows[2] += outreach.count("replies");
+        outreach_rows[3] += outreach.count("opportunities");
         chunk += 1;
         progress(written_contacts);
     }
-    let [touchpoints, drafts, replies] = outreach_rows;
+    let [touchpoints, drafts, replies, opportunities] = outreach_rows;
     Ok(Some(format!(
         "{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals, \
-         {touchpoints} touchpoints, {drafts} drafts, {replies} replies"
+         {} touchpoints, {drafts} drafts, {} replies, {} opportunities",
+        touchpoints + past.touchpoints,
+        replies + past.replies,
+        opportunities + past.opportunities,
     )))
 }

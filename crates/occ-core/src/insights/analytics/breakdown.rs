@@ -225,6 +225,11 @@ fn label(by: Dimension, value: &str, named: Option<String>) -> String {
             .map_or_else(|| value.to_owned(), |d| (*d).to_owned()),
         Dimension::Hour => format!("{value}:00"),
         Dimension::Channel | Dimension::Seniority | Dimension::Department | Dimension::Signal => {
+            const SPELLED: [(&str, &str); 5] =
+                [("linkedin", "LinkedIn"), ("vp", "VP"), ("c_level", "C-level"), ("hr", "HR"), ("it", "IT")];
+            if let Some((_, spelled)) = SPELLED.iter().find(|(v, _)| *v == value) {
+                return (*spelled).to_owned();
+            }
             let words = value.replace('_', " ");
             let mut chars = words.chars();
             chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
@@ -290,7 +295,9 @@ mod tests {
         assert_eq!(label(Dimension::Weekday, "1", None), "Monday");
         assert_eq!(label(Dimension::Weekday, "7", None), "Sunday");
         assert_eq!(label(Dimension::Hour, "09", None), "09:00");
-        assert_eq!(label(Dimension::Seniority, "c_level", None), "C level");
+        assert_eq!(label(Dimension::Seniority, "c_level", None), "C-level");
+        assert_eq!(label(Dimension::Channel, "linkedin", None), "LinkedIn");
+        assert_eq!(label(Dimension::Signal, "job_change", None), "Job change");
         assert_eq!(label(Dimension::Industry, "", None), "(none)");
         assert_eq!(label(Dimension::Sequence, "x", Some("Founders".into())), "Founders");
         assert_eq!(label(Dimension::Variant, "x", None), "(deleted)");

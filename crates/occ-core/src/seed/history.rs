@@ -1,0 +1,548 @@
+//! The past under a seeded book: months of sent touches in the contacts' working hours, the
+//! replies to some of them (long since dealt with) and the meetings a third of the positive ones
+//! led to, so analytics, the dashboard and their daily roll-ups have a history to read. Planned
+//! in memory from the seeded RNG, then written one statement per table.
+//!
+//! Only contacts the book says were touched (an active contact past the first touch) get a
+//! history, and it ends at the last touch the book gave them, so stages and last touches stay as
+//! they are; the contacts of the day's walks keep only the walk.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::{new_id, stored, zone};
+use crate::error::{AppError, AppResult};
+use crate::store::Conn;
+
+/// How far back a history goes and how many sends it holds per contact of the book.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    /// Days before the seed's start.
+    pub(super) days: i64,
+    /// Sent touches per contact of the book, on average.
+    pub(super) touches: usize,
+}
+
+/// The synthetic book's year: about ten sends per contact.
+pub(super) const YEAR: Span = Span { days: 365, touches: 10 };
+
+/// The demo's last four months: about six sends per contact.
+pub(super) const MONTHS: Span = Span { days: 120, touches: 6 };
+
+/// Stages of people not yet touched: they have no history.
+const UNTOUCHED: &[&str] = &["new", "researched", "drafted"];
+
+/// Subjects of past emails.
+const SUBJECTS: &[&str] =
+    &["Quick question", "Following up", "An idea for your team", "Worth a look?", "Closing the loop"];
+
+/// Call outcomes and their lengths in seconds: (outcome, shortest, longest).
+const CALL_OUTCOMES: &[(&str, i64, i64)] =
+    &[("connected", 60, 600), ("voicemail", 20, 60), ("no_answer", 0, 0), ("wrong_number", 5, 30)];
+
+/// Reply intents as a real book spreads them: (intent, weight, canned bodies).
+const INTENTS: &[(&str, u32, &[&str])] = &[
+    ("positive", 25, &["Sounds interesting, send me a few times next week.", "Yes, happy to talk. Thursday works."]),
+    ("negative", 25, &["No thanks, we already use a tool for this.", "Not interested."]),
+    ("neutral", 10, &["Thanks for the note."]),
+    ("question", 10, &["Does it work with Salesforce?", "What does pricing look like?"]),
+    ("not_now", 15, &["Not this quarter. Check back in a few months."]),
+    ("out_of_office", 10, &["I am out of the office this week and will reply when back."]),
+    ("referral", 3, &["Not my area: my colleague in RevOps owns this."]),
+    ("unsubscribe", 2, &["Please take me off your list."]),
+];
+
+/// Statuses of a meeting booked more than two weeks ago: (status, weight).
+const OUTCOMES: &[(&str, u32)] =
+    &[("meeting_held", 30), ("opportunity_created", 25), ("disqualified", 20), ("lost", 25)];
+
+/// A sent touch (the statement derives its channel, keys, message id and times).
+#[derive(Debug, Serialize)]
+struct Send {
+    id: String,
+    contact_id: String,
+    kind: &'static str,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds: Option<i64>,
+}
+
+/// A reply to a send, classified and handled.
+#[derive(Debug, Serialize)]
+struct Reply {
+    id: String,
+    audit_id: String,
+    contact_id: String,
+    touchpoint_id: String,
+    channel: &'static str,
+    intent: &'static str,
+    confidence: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    body: &'static str,
+    at: String,
+    classified: String,
+    handled: String,
+}
+
+/// A meeting booked from a positive reply, and what became of it.
+#[derive(Debug, Serialize)]
+struct Meeting {
+    id: String,
+    audit_id: String,
+    contact_id: String,
+    reply_id: String,
+    status: &'static str,
+    meeting_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<i64>,
+    at: String,
+}
+
+/// A planned history, ready to be written.
+#[derive(Debug, Default)]
+pub(super) struct History {
+    sends: Vec<Send>,
+    replies: Vec<Reply>,
+    meetings: Vec<Meeting>,
+}
+
+/// Plans `span` of history before `start` for the touched contacts of `contacts` (at
+/// `accounts`), leaving out those in `skip` (the day's walks), deterministic for `seed`.
+pub(super) fn plan(
+    seed: u64,
+    span: Span,
+    accounts: &[Value],
+    contacts: &[Value],
+    skip: &BTreeSet<String>,
+    start: DateTime<Utc>,
+) -> History {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x4157_0e11);
+    let touched: Vec<(&Value, DateTime<Utc>)> =
+        contacts.iter().filter_map(|c| last_touch(c, skip).map(|at| (c, at))).collect();
+    let mut history = History::default();
+    if touched.is_empty() {
+        return history;
+    }
+    // The book's average over everyone, carried by the touched contacts alone.
+    let most = 2 * span.touches * contacts.len() / touched.len();
+    let from = start - Duration::days(span.days);
+    for (contact, last) in touched {
+        let mut person = Person {
+            id: contact["id"].as_str().unwrap_or_default(),
+            email: contact["email"].as_str().unwrap_or_default(),
+            tz: zone_of(contact, accounts),
+            start,
+            connected: false,
+            open: false,
+        };
+        let n = rng.usize(0..=most);
+        history.contact(&mut rng, &mut person, (from, last), n);
+    }
+    history
+}
+
+/// When a contact that may have a history was last touched: an active one past the first
+/// touch, not in `skip`.
+fn last_touch(contact: &Value, skip: &BTreeSet<String>) -> Option<DateTime<Utc>> {
+    let stage = contact["stage"].as_str().unwrap_or("new");
+    let id = contact["id"].as_str().unwrap_or_default();
+    if contact["status"] != "active" || UNTOUCHED.contains(&stage) || skip.contains(id) {
+        return None;
+    }
+    let at = contact["last_touch_at"].as_str()?;
+    DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The contact's time zone, else its account's, else UTC.
+fn zone_of(contact: &Value, accounts: &[Value]) -> Tz {
+    let account = || accounts.iter().find(|a| a["id"] == contact["account_id"]).and_then(|a| a["timezone"].as_str());
+    zone(contact["timezone"].as_str().or_else(account).unwrap_or("UTC"))
+}
+
+/// Local `minutes` after midnight on `day` in `tz`, in UTC.
+fn local_at(tz: Tz, day: NaiveDate, minutes: u32) -> DateTime<Utc> {
+    let local = day.and_hms_opt(minutes / 60, minutes % 60, 0).unwrap_or_default();
+    tz.from_local_datetime(&local).earliest().map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+}
+
+/// A time in working hours (8:00 to 18:00 local, weekdays mostly) on a day from `from`'s up
+/// to the one before `until`'s, so it falls before `until`.
+fn working_time(rng: &mut fastrand::Rng, tz: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
+    let first = from.with_timezone(&tz).date_naive();
+    let days = (until.with_timezone(&tz).date_naive() - first).num_days();
+    if days < 1 {
+        return until - Duration::minutes(rng.i64(5..600));
+    }
+    let mut day = first + Duration::days(rng.i64(0..days));
+    for _ in 0..3 {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || rng.u8(..10) == 0 {
+            break;
+        }
+        day = first + Duration::days(rng.i64(0..days));
+    }
+    local_at(tz, day, rng.u32(8 * 60..18 * 60)) + Duration::seconds(rng.i64(0..60))
+}
+
+/// An item of `items` by the weight `weight` gives it.
+fn weighted<'a, T>(rng: &mut fastrand::Rng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+    let total: u32 = items.iter().map(&weight).sum();
+    let mut n = rng.u32(..total);
+    for item in items {
+        if n < weight(item) {
+            return item;
+        }
+        n -= weight(item);
+    }
+    &items[0]
+}
+
+/// One contact as its history is planned: who, where, and what it already holds.
+struct Person<'a> {
+    id: &'a str,
+    email: &'a str,
+    tz: Tz,
+    /// The seed's start: nothing in the past may come after it.
+    start: DateTime<Utc>,
+    /// A connection request went out, so later LinkedIn touches are messages.
+    connected: bool,
+    /// An open opportunity was booked (one at most).
+    open: bool,
+}
+
+impl History {
+    /// `n` sends to `person` between `from` and its last touch `last` (the last one then),
+    /// with their replies and meetings.
+    fn contact(
+        &mut self,
+        rng: &mut fastrand::Rng,
+        person: &mut Person,
+        (from, last): (DateTime<Utc>, DateTime<Utc>),
+        n: usize,
+    ) {
+        if n == 0 {
+            return;
+        }
+        let mut times: Vec<DateTime<Utc>> = (1..n).map(|_| working_time(rng, person.tz, from, last)).collect();
+        times.sort_unstable();
+        times.push(last);
+        for at in times {
+            let sent = self.send(rng, person, at);
+            if rng.u16(..1000) < 60 {
+                self.reply(rng, person, sent, at);
+            }
+        }
+    }
+
+    /// One send at `at`: 60% email, 30% LinkedIn (a connection request first), 10% call.
+    /// Answers its index.
+    fn send(&mut self, rng: &mut fastrand::Rng, person: &mut Person, at: DateTime<Utc>) -> usize {
+        let kind = match rng.u8(..10) {
+            0..6 => "email",
+            6..9 if person.connected => "linkedin_message",
+            6..9 => {
+                person.connected = true;
+                "linkedin_connect"
+            }
+            _ => "call",
+        };
+        let call = (kind == "call").then(|| CALL_OUTCOMES[rng.usize(..CALL_OUTCOMES.len())]);
+        let email = kind == "email";
+        self.sends.push(Send {
+            id: new_id(),
+            contact_id: person.id.to_owned(),
+            kind,
+            at: stored(at),
+            to: email.then(|| person.email.to_owned()),
+            subject: email.then(|| SUBJECTS[rng.usize(..SUBJECTS.len())]),
+            body: match kind {
+                "email" => Some("A short note: worth a quick call?"),
+                "linkedin_connect" => Some("Would be glad to connect."),
+                "linkedin_message" => Some("Thought this might help your team."),
+                _ => None,
+            },
+            outcome: call.map(|c| c.0),
+            seconds: call.map(|(_, low, high)| rng.i64(low..=high)),
+        });
+        self.sends.len() - 1
+    }
+
+    /// A reply to send `sent` (at `sent_at`) a few hours to days later, classified at once and
+    /// handled within two days; a third of the positive ones booked a meeting.
+    fn reply(&mut self, rng: &mut fastrand::Rng, person: &mut Person, sent: usize, sent_at: DateTime<Utc>) {
+        let send = &self.sends[sent];
+        let at = (sent_at + Duration::minutes(rng.i64(90..5 * 24 * 60))).min(person.start - Duration::minutes(30));
+        let handled = (at + Duration::minutes(rng.i64(20..48 * 60))).min(person.start - Duration::minutes(10));
+        let &(intent, _, bodies) = weighted(rng, INTENTS, |i| i.1);
+        let channel = match send.kind {
+            "email" => "email",
+            "call" => "call",
+            _ => "linkedin",
+        };
+        let reply = Reply {
+            id: new_id(),
+            audit_id: new_id(),
+            contact_id: person.id.to_owned(),
+            touchpoint_id: send.id.clone(),
+            channel,
+            intent,
+            confidence: f64::from(rng.u8(72..=99)) / 100.0,
+            subject: send.subject.map(|s| format!("Re: {s}")),
+            body: bodies[rng.usize(..bodies.len())],
+            at: stored(at),
+            classified: stored(at + Duration::minutes(1)),
+            handled: stored(handled),
+        };
+        let reply_id = reply.id.clone();
+        self.replies.push(reply);
+        if intent == "positive" && rng.u8(..3) == 0 {
+            self.meeting(rng, person, reply_id, at);
+        }
+    }
+
+    /// The meeting a positive reply at `at` booked: still ahead when the reply is under two
+    /// weeks old, else held, turned into an opportunity, disqualified or lost. A contact holds
+    /// one open opportunity at most, so a second open one is not booked.
+    fn meeting(&mut self, rng: &mut fastrand::Rng, person: &mut Person, reply_id: String, at: DateTime<Utc>) {
+        let start = person.start;
+        let recent = start - at < Duration::days(14);
+        let status = if recent { "meeting_booked" } else { weighted(rng, OUTCOMES, |o| o.1).0 };
+        let is_open = matches!(status, "meeting_booked" | "meeting_held" | "opportunity_created");
+        if is_open && person.open {
+            return;
+        }
+        person.open |= is_open;
+        let base = if recent { start } else { at };
+        let day = (base + Duration::days(rng.i64(2..9))).with_timezone(&person.tz).date_naive();
+        let meeting_at = local_at(person.tz, day, rng.u32(9 * 60..17 * 60));
+        let meeting_at = if recent { meeting_at } else { meeting_at.min(start - Duration::hours(1)) };
+        self.meetings.push(Meeting {
+            id: new_id(),
+            audit_id: new_id(),
+            contact_id: person.id.to_owned(),
+            reply_id,
+            status,
+            meeting_at: stored(meeting_at),
+            amount: (status == "opportunity_created").then(|| rng.i64(5..=60) * 100_000),
+            at: stored((at + Duration::minutes(rng.i64(30..240))).min(start - Duration::minutes(5))),
+        });
+    }
+}
+
+/// Sends: the channel follows the kind; keys, message ids (emails only) and times follow the
+/// id and the time sent. No draft, enrollment or variant.
+const INSERT_SENDS: &str = "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, subject, body, \
+     message_id, idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, created_at, updated_at) \
+     SELECT value ->> 'id', value ->> 'contact_id', \
+     CASE value ->> 'kind' WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' ELSE 'linkedin' END, value ->> 'kind', 'sent', \
+     value ->> 'to', value ->> 'subject', value ->> 'body', \
+     CASE value ->> 'kind' WHEN 'email' THEN '<history-' || (value ->> 'id') || '@occ.test>' END, \
+     'history:' || (value ->> 'id'), value ->> 'at', value ->> 'at', 1, value ->> 'outcome', value ->> 'seconds', \
+     value ->> 'at', value ->> 'at' FROM json_each(?1)";
+
+/// Replies, classified and handled; email ones carry a message id of their own.
+const INSERT_REPLIES: &str = "INSERT INTO replies (id, contact_id, touchpoint_id, channel, intent, confidence, subject, \
+     body, message_id, replied_at, classified_at, handled_at, created_at, updated_at) \
+     SELECT value ->> 'id', value ->> 'contact_id', value ->> 'touchpoint_id', value ->> 'channel', value ->> 'intent', \
+     value ->> 'confidence', value ->> 'subject', value ->> 'body', \
+     CASE value ->> 'channel' WHEN 'email' THEN '<history-reply-' || (value ->> 'id') || '@example.com>' END, \
+     value ->> 'at', value ->> 'classified', value ->> 'handled', value ->> 'at', value ->> 'at' FROM json_each(?1)";
+
+/// Meetings at the contact's account and owner; an open one only for a contact without one
+/// (the day's outreach may have booked it).
+const INSERT_MEETINGS: &str = "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, \
+     currency, owner_id, reply_id, created_at, updated_at) \
+     SELECT value ->> 'id', c.id, c.account_id, value ->> 'status', value ->> 'meeting_at', value ->> 'amount', \
+     CASE WHEN value ->> 'amount' IS NOT NULL THEN 'USD' END, c.owner_id, value ->> 'reply_id', value ->> 'at', value ->> 'at' \
+     FROM json_each(?1) JOIN contacts c ON c.id = value ->> 'contact_id' \
+     WHERE value ->> 'status' NOT IN ('meeting_booked', 'meeting_held', 'opportunity_created') \
+        OR NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.contact_id = c.id \
+                       AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created'))";
+
+/// The seed's audit entries of the replies in `?1`.
+const AUDIT_REPLIES: &str = "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+     SELECT value ->> 'audit_id', value ->> 'at', 'seed', 'reply.create', 'reply', value ->> 'id' FROM json_each(?1)";
+
+/// The seed's audit entries of the opportunities of `?1` that were written.
+const AUDIT_MEETINGS: &str = "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+     SELECT value ->> 'audit_id', value ->> 'at', 'seed', 'opportunity.create', 'opportunity', value ->> 'id' \
+     FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM opportunities o WHERE o.id = value ->> 'id')";
+
+/// Rows written by [`History::insert`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Written {
+    /// Sent touchpoints.
+    pub(super) touchpoints: usize,
+    /// Replies to them.
+    pub(super) replies: usize,
+    /// Opportunities booked from the replies.
+    pub(super) opportunities: usize,
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, other: Self) {
+        self.touchpoints += other.touchpoints;
+        self.replies += other.replies;
+        self.opportunities += other.opportunities;
+    }
+}
+
+/// One JSON parameter of `rows`.
+fn json<T: Serialize>(rows: &[T]) -> AppResult<String> {
+    serde_json::to_string(rows).map_err(|e| AppError::Internal(e.into()))
+}
+
+impl History {
+    /// Writes the history set-wise (its contacts must exist): sends, replies, meetings, and the
+    /// audit entries of the replies and meetings, one statement each. Answers what was written.
+    pub(super) async fn insert(&self, conn: &Conn) -> AppResult<Written> {
+        if self.sends.is_empty() {
+            return Ok(Written::default());
+        }
+        let touchpoints = conn.execute(INSERT_SENDS, [json(&self.sends)?]).await?;
+        let replies = json(&self.replies)?;
+        conn.execute(INSERT_REPLIES, [replies.as_str()]).await?;
+        conn.execute(AUDIT_REPLIES, [replies.as_str()]).await?;
+        let meetings = json(&self.meetings)?;
+        let opportunities = conn.execute(INSERT_MEETINGS, [meetings.as_str()]).await?;
+        conn.execute(AUDIT_MEETINGS, [meetings.as_str()]).await?;
+        Ok(Written {
+            touchpoints: usize::try_from(touchpoints).unwrap_or_default(),
+            replies: self.replies.len(),
+            opportunities: usize::try_from(opportunities).unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A year of history over the demo's book, as the synthetic seed plans it per chunk.
+    fn year(start: DateTime<Utc>) -> (Vec<Value>, Vec<Value>, History) {
+        let model = super::super::demo_model();
+        let (accounts, contacts) = super::super::book::generate(0x0cc, 40, 4..12, &model);
+        let history = plan(7, YEAR, &accounts, &contacts, &BTreeSet::new(), start);
+        (accounts, contacts, history)
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).expect("a stored time")
+    }
+
+    #[test]
+    fn the_history_is_the_same_for_the_same_seed() {
+        let start = Utc::now();
+        let (accounts, contacts, first) = year(start);
+        let again = plan(7, YEAR, &accounts, &contacts, &BTreeSet::new(), start);
+        let shape = |h: &History| -> Vec<(String, &'static str, String)> {
+            h.sends.iter().map(|s| (s.contact_id.clone(), s.kind, s.at.clone())).collect()
+        };
+        assert!(!first.sends.is_empty());
+        assert_eq!(shape(&first), shape(&again));
+        let intents = |h: &History| h.replies.iter().map(|r| (r.intent, r.at.clone())).collect::<Vec<_>>();
+        assert_eq!(intents(&first), intents(&again));
+    }
+
+    #[test]
+    fn the_walked_contacts_keep_only_their_walk() {
+        let start = Utc::now();
+        let (accounts, contacts, _) = year(start);
+        let walked: BTreeSet<String> = contacts.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
+        assert!(plan(7, YEAR, &accounts, &contacts, &walked, start).sends.is_empty());
+    }
+
+    #[test]
+    fn a_year_holds_about_ten_sends_a_contact_in_the_channel_mix() {
+        let (_, contacts, history) = year(Utc::now());
+        let per_contact = history.sends.len() as f64 / contacts.len() as f64;
+        assert!((7.0..13.0).contains(&per_contact), "{per_contact} sends per contact");
+        let share = |kinds: &[&str]| {
+            history.sends.iter().filter(|s| kinds.contains(&s.kind)).count() as f64 / history.sends.len() as f64
+        };
+        assert!((0.55..0.65).contains(&share(&["email"])), "email {}", share(&["email"]));
+        assert!((0.25..0.35).contains(&share(&["linkedin_connect", "linkedin_message"])));
+        assert!((0.07..0.13).contains(&share(&["call"])));
+        let replies = history.replies.len() as f64 / history.sends.len() as f64;
+        assert!((0.04..0.08).contains(&replies), "{replies} replies a send");
+        assert!(!history.meetings.is_empty());
+    }
+
+    #[test]
+    fn only_touched_active_contacts_have_a_history_ending_at_their_last_touch() {
+        let start = Utc::now();
+        let (_, contacts, history) = year(start);
+        let from = start - Duration::days(YEAR.days + 1);
+        for contact in &contacts {
+            let id = contact["id"].as_str().expect("an id");
+            let sends: Vec<DateTime<Utc>> =
+                history.sends.iter().filter(|s| s.contact_id == id).map(|s| at(&s.at)).collect();
+            let Some(latest) = sends.iter().max() else { continue };
+            assert_eq!(contact["status"], "active");
+            assert!(!UNTOUCHED.contains(&contact["stage"].as_str().unwrap_or_default()), "{contact}");
+            assert_eq!(Some(stored(*latest)), contact["last_touch_at"].as_str().map(|t| stored(at(t))));
+            assert!(sends.iter().all(|t| *t >= from));
+        }
+    }
+
+    #[test]
+    fn sends_fall_in_working_hours_on_weekdays_mostly() {
+        let (accounts, contacts, history) = year(Utc::now());
+        let local = |s: &Send| {
+            let contact = contacts.iter().find(|c| c["id"] == s.contact_id.as_str()).expect("its contact");
+            at(&s.at).with_timezone(&zone_of(contact, &accounts))
+        };
+        // The last send of each contact is its book's last touch, at any hour.
+        let earlier: Vec<_> = history
+            .sends
+            .iter()
+            .filter(|s| {
+                let contact = contacts.iter().find(|c| c["id"] == s.contact_id.as_str()).expect("its contact");
+                contact["last_touch_at"].as_str().map(at) != Some(at(&s.at))
+            })
+            .map(local)
+            .collect();
+        use chrono::Timelike;
+        assert!(earlier.iter().all(|t| (8..18).contains(&t.hour())));
+        let weekend = earlier.iter().filter(|t| matches!(t.weekday(), Weekday::Sat | Weekday::Sun)).count();
+        assert!(weekend * 10 < earlier.len(), "{weekend} of {} on a weekend", earlier.len());
+    }
+
+    #[test]
+    fn replies_come_after_their_send_and_are_handled_before_the_start() {
+        let start = Utc::now();
+        let (_, _, history) = year(start);
+        for reply in &history.replies {
+            let send = history.sends.iter().find(|s| s.id == reply.touchpoint_id).expect("its send");
+            assert!(at(&reply.at) > at(&send.at) && at(&reply.handled) >= at(&reply.at) && at(&reply.handled) < start);
+        }
+        let intents: BTreeSet<&str> = history.replies.iter().map(|r| r.intent).collect();
+        assert!(intents.len() >= 5, "{intents:?}");
+    }
+
+    #[test]
+    fn a_contact_books_one_open_meeting_at_most_and_only_recent_ones_lie_ahead() {
+        let start = Utc::now();
+        let (_, _, history) = year(start);
+        let mut open = BTreeSet::new();
+        for meeting in &history.meetings {
+            if matches!(meeting.status, "meeting_booked" | "meeting_held" | "opportunity_created") {
+                assert!(open.insert(meeting.contact_id.clone()), "two open for {}", meeting.contact_id);
+            }
+            assert_eq!(at(&meeting.meeting_at) > start, meeting.status == "meeting_booked");
+            assert_eq!(meeting.amount.is_some(), meeting.status == "opportunity_created");
+        }
+    }
+}
