@@ -20,6 +20,7 @@ mod dovecot;
 mod drafts;
 mod enrollments;
 mod erasure;
+mod experiments;
 mod export;
 mod functions;
 mod helpers;

@@ -128,15 +128,15 @@ impl Agent for ExperimentAnalyst {
     fn read(kind: TargetKind) -> Option<&'static str> {
         // Each variant's sends and the sends that led to a reply (a positive one for
         // positive_reply_rate, a meeting for meeting_rate), from the roll-ups the experiment's
-        // page reads, in the same order.
+        // page reads, in the same order (from the day before the experiment was made, as there).
         (kind == TargetKind::Experiment).then_some(
             "SELECT e.name, e.metric, e.min_sample_size, \
              (SELECT json_group_array(json_object('name', v.name, 'is_control', json(CASE WHEN v.is_control THEN 'true' ELSE 'false' END), \
                'sends', v.sends, 'conversions', v.conversions)) FROM ( \
                SELECT ev.name, ev.is_control, \
-               (SELECT ifnull(sum(r.sends), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.value = ev.id) AS sends, \
+               (SELECT ifnull(sum(r.sends), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.day >= date(e.created_at, '-1 day') AND r.value = ev.id) AS sends, \
                (SELECT ifnull(sum(CASE e.metric WHEN 'reply_rate' THEN r.replied WHEN 'positive_reply_rate' THEN r.positive \
-                  ELSE r.meetings END), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.value = ev.id) AS conversions \
+                  ELSE r.meetings END), 0) FROM send_rollups r WHERE r.dim = 'variant' AND r.day >= date(e.created_at, '-1 day') AND r.value = ev.id) AS conversions \
                FROM experiment_variants ev WHERE ev.experiment_id = e.id ORDER BY ev.position) v) AS variants \
              FROM experiments e WHERE e.id = :id",
         )

@@ -33,7 +33,7 @@ pub(crate) use running_experiment_sql;
 pub const RECORD_SQL: &str = "INSERT OR IGNORE INTO experiment_assignments (experiment_id, contact_id, variant_id, \
     assigned_at) SELECT value ->> 0, value ->> 1, value ->> 2, ?2 FROM json_each(?1) WHERE true";
 
-/// The experiment running on a step, as [`running_experiment_sql!`] reads it.
+/// The experiment running on a step, as `running_experiment_sql!` reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Running {
     /// Its id.
@@ -73,7 +73,7 @@ pub struct Picked<'a> {
 }
 
 impl Running {
-    /// Reads the column [`running_experiment_sql!`] made; NULL is no experiment.
+    /// Reads the column `running_experiment_sql!` made; NULL is no experiment.
     pub fn decode(json: Option<&str>) -> AppResult<Option<Self>> {
         json.map(|text| {
             serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored experiment: {e}")))

@@ -13,7 +13,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorResponse};
 use crate::http::{self, Ctx, RequestMeta};
 use crate::insights::stats;
-use crate::outreach::sequences::template;
+use crate::outreach::sequences::{CONNECT_NOTE_MAX, template};
 use crate::store::Batch;
 use crate::validate::Check;
 
@@ -182,6 +182,21 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
             AppError::invalid("field", "email_only", "only an email step has a subject; vary its body instead"),
         )?;
     }
+    // A connection request's note is short on LinkedIn: every variant of its body too.
+    let longest = variants.iter().map(|v| v.content.chars().count()).max().unwrap_or(0);
+    batch.require(
+        "NOT EXISTS (SELECT 1 FROM sequence_steps WHERE id = ?1 AND kind = 'linkedin_connect') OR ?2 <= ?3",
+        libsql::params![
+            step_id.as_str(),
+            i64::try_from(longest).unwrap_or(i64::MAX),
+            i64::try_from(CONNECT_NOTE_MAX).unwrap_or(i64::MAX)
+        ],
+        AppError::invalid(
+            "variants",
+            "max_length",
+            format!("a connection note is at most {CONNECT_NOTE_MAX} characters on LinkedIn, in every variant"),
+        ),
+    )?;
     batch.push(
         "INSERT INTO experiments (id, name, hypothesis, step_id, field, channel, metric, status, baseline_rate, min_effect, \
          min_sample_size, created_by, created_at, updated_at) \
