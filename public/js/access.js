@@ -75,3 +75,5 @@ export const canLiftSuppression = (user) => roleOf(user) === 'admin';
 export const canRunSwarms = (user) => LEADS.includes(roleOf(user));
 /** Run an agent on a contact (Research, Draft with AI): everyone but viewers, on the contacts they may edit. */
 export const canRunAgents = (user) => WRITERS.includes(roleOf(user));
+/** Create, start, pause and complete experiments (everyone may read them): managers and admins. */
+export const canManageExperiments = (user) => LEADS.includes(roleOf(user));

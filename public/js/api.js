@@ -528,6 +528,37 @@ export const agents = {
   run: (agent, body) => request('POST', `/agents/${encodeURIComponent(agent)}/run`, { body }),
 };
 
+export const dashboard = {
+  /** `params`: scope (mine | team), days (7 | 30 | 90); answers `{ scope, period: { from, to, days }, pipeline: [{ stage, count }],
+   *  pacing: { identities, linkedin }, replies_waiting, meetings_this_week, funnel: [{ step, label, count, previous, conversion }],
+   *  figures: [{ metric, label, value, previous, series: [{ day, value }] }] }`. */
+  get: (params, opts = {}) => request('GET', '/dashboard', { ...opts, query: params }),
+};
+
+export const analytics = {
+  /** `params`: metric, by, from, to, channel, sequence_id, min_size; answers `{ metric, by, from, to, min_size,
+   *  total: { numerator, denominator, rate, low, high }, groups: [{ value, label, numerator, denominator, rate, low, high, too_few }] }`. */
+  breakdown: (params, opts = {}) => request('GET', '/analytics', { ...opts, query: params }),
+  /** `params`: metric (sends | replies | positive | meetings | opportunities), interval (day | week), from, to, channel;
+   *  answers `{ metric, interval, from, to, points: [{ start, total, by_channel: { email, linkedin, call } }] }`. */
+  series: (params, opts = {}) => request('GET', '/analytics/series', { ...opts, query: params }),
+};
+
+export const experiments = {
+  /** `params`: status, limit, cursor; answers `{ items, next_cursor }`. */
+  list: (params, opts = {}) => request('GET', '/experiments', { ...opts, query: params }),
+  /** One experiment with its variants' results, its verdict and the analyst's recommendation. */
+  get: (id, opts) => request('GET', `/experiments/${encodeURIComponent(id)}`, opts),
+  /** `body`: { name, hypothesis, step_id, field, metric, baseline_rate, min_effect, variants: [{ name, content, weight, is_control }] }. */
+  create: (body) => request('POST', '/experiments', { body }),
+  start: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/start`),
+  pause: (id) => request('POST', `/experiments/${encodeURIComponent(id)}/pause`),
+  /** `body`: { apply_winner }: whether the winner's text becomes the step's. */
+  complete: (id, body) => request('POST', `/experiments/${encodeURIComponent(id)}/complete`, { body }),
+  /** `params`: baseline_rate, min_effect (0-1); answers `{ per_variant }`. */
+  sampleSize: (params, opts = {}) => request('GET', '/experiments/sample-size', { ...opts, query: params }),
+};
+
 export const agentRuns = {
   /** `params`: agent, contact_id, status, used_fallback (true | false), since, limit, cursor; newest first. */
   list: (params, opts = {}) => request('GET', '/agent-runs', { ...opts, query: params }),

@@ -4,7 +4,7 @@
 import { html, render, useEffect, useRef, useState } from './preact.js';
 import { matchRoute, navigate, useLocation } from './router.js';
 import { auth, loginPath } from './api.js';
-import { canManageIdentities, canManageUsers, canReadAudit, canReviewDrafts, canWriteAccounts, canWriteContacts, canWriteSequences, useUser } from './access.js';
+import { canManageExperiments, canManageIdentities, canManageUsers, canReadAudit, canReviewDrafts, canWriteAccounts, canWriteContacts, canWriteSequences, useUser } from './access.js';
 import { Layout } from './components/layout.js';
 import { ErrorState, Forbidden, Loading, NotFound } from './components/states.js';
 import { LoginScreen } from './screens/system/login.js';
@@ -40,17 +40,21 @@ import { AgentsScreen } from './screens/agents/agents.js';
 import { AgentRunScreen } from './screens/agents/run.js';
 import { SwarmsScreen } from './screens/agents/swarms.js';
 import { SwarmScreen } from './screens/agents/swarm.js';
+import { DashboardScreen } from './screens/insights/dashboard.js';
+import { AnalyticsScreen } from './screens/insights/analytics.js';
+import { ExperimentsListScreen } from './screens/experiments/list.js';
+import { ExperimentCreateScreen } from './screens/experiments/form.js';
+import { ExperimentScreen } from './screens/experiments/detail.js';
 
-// The start page is Today; one URL for it keeps reloads and the nav simple.
-if (window.location.pathname === '/') {
-  window.history.replaceState(window.history.state, '', `/today${window.location.search}`);
-}
+/** The start page (`/` leads there): the Dashboard for managers and admins, Today for the others. */
+const startPage = (user) => (canManageExperiments(user) ? '/dashboard' : '/today');
 
 // Order matters: /accounts/new before /accounts/:id (and /contacts/new, /sequences/new, /batches/new likewise). `allow(user)` guards a page by role;
 // `public` pages show without signing in and without the app frame.
 const ROUTES = [
   { path: '/login', screen: LoginScreen, title: 'Sign in', public: true },
-  { path: '/', screen: TodayScreen, title: 'Today', key: 'today' },
+  { path: '/', redirect: startPage, title: 'OCC' },
+  { path: '/dashboard', screen: DashboardScreen, title: 'Dashboard', key: 'dashboard' },
   { path: '/today', screen: TodayScreen, title: 'Today', key: 'today' },
   { path: '/replies', screen: RepliesScreen, title: 'Replies', key: 'replies' },
   { path: '/accounts', screen: AccountsListScreen, title: 'Accounts', key: 'accounts' },
@@ -73,6 +77,10 @@ const ROUTES = [
   { path: '/batches', screen: BatchesListScreen, title: 'Batches', key: 'batches' },
   { path: '/batches/new', screen: BatchCreateScreen, title: 'New batch', allow: canWriteContacts },
   { path: '/batches/:id', screen: BatchDetailScreen, title: 'Batch' },
+  { path: '/analytics', screen: AnalyticsScreen, title: 'Analytics', key: 'analytics' },
+  { path: '/experiments', screen: ExperimentsListScreen, title: 'Experiments', key: 'experiments' },
+  { path: '/experiments/new', screen: ExperimentCreateScreen, title: 'New experiment', allow: canManageExperiments },
+  { path: '/experiments/:id', screen: ExperimentScreen, title: 'Experiment' },
   { path: '/agents', screen: AgentsScreen, title: 'Agents', key: 'agents' },
   { path: '/agents/runs/:id', screen: AgentRunScreen, title: 'Agent run' },
   { path: '/agents/swarms', screen: SwarmsScreen, title: 'Swarms · Agents', key: 'swarms' },
@@ -116,8 +124,11 @@ function App() {
 
   useEffect(() => {
     if (mustSignIn) navigate(loginPath(), { replace: true });
-    else if (startup.ready && route && route.redirect) navigate(route.redirect, { replace: true });
-  }, [mustSignIn, startup.ready, route]);
+    else if (startup.ready && route && route.redirect) {
+      const to = typeof route.redirect === 'function' ? route.redirect(user) : route.redirect;
+      navigate(to + window.location.search, { replace: true });
+    }
+  }, [mustSignIn, startup.ready, route, user]);
 
   useEffect(() => {
     document.title = `${route ? route.title : 'Not found'} · OCC`;

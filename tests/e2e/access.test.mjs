@@ -102,7 +102,7 @@ test('signing out returns to the sign-in page and the session no longer works', 
   await withPage('sign-out', { viewport: PHONE, mobile: true, signedIn: false }, async (page, context) => {
     await page.goto(`${BASE}/login`);
     await signInThroughForm(page);
-    await waitForPath(page, /^\/today$/, 'Today (the default after signing in)');
+    await waitForPath(page, /^\/dashboard$/, 'the Dashboard (an admin’s start page after signing in)');
     const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
     // On a phone the user and Sign out are in the menu.

@@ -36,7 +36,7 @@ test('the app opens and the Status screen shows the database is ok', async () =>
   await withPage('status', {}, async (page) => {
     const response = await page.goto(`${BASE}/`);
     assert.ok(response && response.ok(), `GET / answered ${response && response.status()}, expected the app's index.html`);
-    await expectVisible(page.getByTestId('today'), 'Today as the start page');
+    await expectVisible(page.getByTestId('dashboard'), 'the Dashboard as an admin’s start page');
     await page.getByTestId('nav-accounts').click();
     await expectVisible(page.getByTestId('accounts-list'), 'the accounts list');
     await expectVisible(page.locator('[data-testid="accounts-table"], [data-testid="accounts-empty"]'), 'the accounts or the empty state');

@@ -256,6 +256,7 @@ export async function expectNav(page, role, what) {
   const nav = page.getByRole('navigation', { name: 'Main' });
   const links = (await nav.locator('.nav-link').allTextContents()).map((t) => t.trim());
   const expected = [
+    'Dashboard',
     'Today',
     'Replies',
     'Contacts',
@@ -267,6 +268,8 @@ export async function expectNav(page, role, what) {
     ...(role === 'viewer' ? [] : ['Review']),
     'Sequences',
     'Batches',
+    'Experiments',
+    'Analytics',
     'Agents',
     ...(role === 'admin' || role === 'manager' ? ['Audit log'] : []),
     'Settings',

@@ -107,9 +107,10 @@ test('Today is the start page; done and snooze take items off the list and the c
       assert.ok(ids.includes(id), `the API's queue should list ${id} (LinkedIn room left: ${before.counts.messages_today}/${before.counts.messages_daily_limit})`);
     }
 
-    // The start page is Today.
-    await page.goto(`${BASE}/`);
-    await waitForPath(page, /^\/today$/, 'Today as the start page');
+    // Today (an admin's start page is the Dashboard, which links here from the navigation).
+    await page.goto(`${BASE}/dashboard`);
+    await page.getByTestId('nav-today').click();
+    await waitForPath(page, /^\/today$/, 'Today from the navigation');
     const annItem = itemLocator(page, `followup:${annFollowup.id}`);
     await expectVisible(annItem, "Ann's follow-up in the list");
     assert.equal(await annItem.getByTestId('item-kind').textContent(), 'Follow-up', 'the kind badge');

@@ -7,6 +7,7 @@ import { navigate } from '../router.js';
 import { Toasts, toast } from './toast.js';
 
 const NAV = [
+  { href: '/dashboard', label: 'Dashboard', testid: 'nav-dashboard', match: (p) => p.startsWith('/dashboard'), icon: 'dashboard' },
   { href: '/today', label: 'Today', testid: 'nav-today', match: (p) => p === '/' || p.startsWith('/today'), icon: 'today' },
   { href: '/replies', label: 'Replies', testid: 'nav-replies', match: (p) => p.startsWith('/replies'), icon: 'reply' },
   { href: '/contacts', label: 'Contacts', testid: 'nav-contacts', match: (p) => p.startsWith('/contacts'), icon: 'people' },
@@ -18,6 +19,8 @@ const NAV = [
   { href: '/review', label: 'Review', testid: 'nav-review', match: (p) => p.startsWith('/review'), icon: 'inbox', show: canReviewDrafts },
   { href: '/sequences', label: 'Sequences', testid: 'nav-sequences', match: (p) => p.startsWith('/sequences'), icon: 'steps' },
   { href: '/batches', label: 'Batches', testid: 'nav-batches', match: (p) => p.startsWith('/batches'), icon: 'layers' },
+  { href: '/experiments', label: 'Experiments', testid: 'nav-experiments', match: (p) => p.startsWith('/experiments'), icon: 'flask' },
+  { href: '/analytics', label: 'Analytics', testid: 'nav-analytics', match: (p) => p.startsWith('/analytics'), icon: 'chart' },
   { href: '/agents', label: 'Agents', testid: 'nav-agents', match: (p) => p.startsWith('/agents'), icon: 'agents' },
   { href: '/audit', label: 'Audit log', testid: 'nav-audit', match: (p) => p.startsWith('/audit'), icon: 'history', show: canReadAudit },
   { href: '/settings/profile', label: 'Settings', testid: 'nav-settings', match: (p) => p.startsWith('/settings'), icon: 'settings' },
@@ -25,6 +28,9 @@ const NAV = [
 ];
 
 const ICONS = {
+  dashboard: html`<rect x="4" y="4" width="7" height="9" rx="1"/><rect x="13" y="4" width="7" height="5" rx="1"/><rect x="13" y="11" width="7" height="9" rx="1"/><rect x="4" y="15" width="7" height="5" rx="1"/>`,
+  chart: html`<path d="M4 20h16M7 16v-5M12 16V7M17 16v-8"/>`,
+  flask: html`<path d="M9.5 3.5h5M10.5 3.5v5.2L5.3 17.6A1.6 1.6 0 0 0 6.7 20h10.6a1.6 1.6 0 0 0 1.4-2.4l-5.2-8.9V3.5M7.8 14h8.4"/>`,
   building: html`<path d="M4 20V5a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v15M14 9h5a1 1 0 0 1 1 1v10M3 20h18M8 8h2M8 12h2M8 16h2"/>`,
   people: html`<circle cx="9" cy="8" r="3.2"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6M16 4.6a3.2 3.2 0 0 1 0 6.3M18 14.3c1.8.8 3 2.6 3 4.7"/>`,
   reply: html`<path d="M10 8 5 12l5 4M5 12h9a5 5 0 0 1 5 5v1"/>`,
@@ -107,7 +113,7 @@ export function Layout({ path, user, children }) {
     <a class="skip-link" href="#main">Skip to content</a>
     <div class=${`shell ${open ? 'nav-open' : ''}`}>
       <header class="topbar">
-        <a class="brand" href="/today" aria-label="OCC home">
+        <a class="brand" href="/" aria-label="OCC home">
           <span class="brand-mark" aria-hidden="true">O</span>
           <span class="brand-name">OCC</span>
         </a>
@@ -124,7 +130,7 @@ export function Layout({ path, user, children }) {
         </button>
       </header>
       <nav id="primary-nav" class="sidebar" aria-label="Main" data-testid="nav">
-        <a class="brand sidebar-brand" href="/today">
+        <a class="brand sidebar-brand" href="/">
           <span class="brand-mark" aria-hidden="true">O</span>
           <span class="brand-name">Outreach Command Center</span>
         </a>

@@ -7,7 +7,8 @@ import { navigate } from '../../router.js';
 import { fieldErrorsFor, useForm } from '../../use-form.js';
 import { Field, FormError } from '../../components/field.js';
 
-const HOME = '/today';
+// The start page, which leads on by role (the Dashboard or Today).
+const HOME = '/';
 
 /** Where to go after signing in: only a path on this site, never back to /login. */
 export function safeNext(raw) {
