@@ -46,7 +46,7 @@ impl Bench {
                 occ_core::store::col::<String>(row, 0)
             })
             .await
-            .context("the synthetic book has an experiment")?;
+            .context("the book has no experiment: it was made by an older `occ seed --synthetic`; delete target/bench/occ-<N>.db to make it again")?;
         // Ten pages of 200 down the default list.
         let mut cursor = String::new();
         for _ in 0..10 {
