@@ -194,7 +194,7 @@ impl Agent for FollowupPlanner {
               ORDER BY coalesce(p.sent_at, p.scheduled_at, p.created_at) DESC LIMIT 5)) AS touches, \
              (SELECT json_object('intent', coalesce(r.intent, 'unclassified'), 'date', substr(r.replied_at, 1, 10), \
                 'answered', json(CASE WHEN r.handled_at IS NOT NULL OR EXISTS (SELECT 1 FROM touchpoints p \
-                  WHERE p.contact_id = c.id AND p.status = 'sent' AND p.sent_at > r.replied_at) THEN 'true' ELSE 'false' END)) \
+                  WHERE p.contact_id = c.id AND +p.status = 'sent' AND p.sent_at > r.replied_at) THEN 'true' ELSE 'false' END)) \
               FROM replies r WHERE r.contact_id = c.id ORDER BY r.replied_at DESC LIMIT 1) AS last_reply, \
              (SELECT json_group_array(json(f)) FROM (SELECT json_object('channel', f.channel, 'due', substr(f.due_at, 1, 10)) AS f \
               FROM followups f WHERE f.contact_id = c.id AND f.status = 'pending' ORDER BY f.due_at LIMIT 5)) AS open_followups, \

@@ -47,7 +47,7 @@ macro_rules! contact_history {
             "(SELECT json_group_array(json(h)) FROM (SELECT json_object('kind', kind, 'channel', channel, \
                'date', substr(at, 1, 10), 'intent', intent) AS h FROM ( \
              SELECT coalesce(p.sent_at, p.created_at) AS at, p.kind AS kind, p.channel AS channel, NULL AS intent \
-               FROM touchpoints p WHERE p.contact_id = c.id AND p.status = 'sent' \
+               FROM touchpoints p WHERE p.contact_id = c.id AND +p.status = 'sent' \
              UNION ALL SELECT r.replied_at, 'reply', r.channel, coalesce(r.intent, 'unclassified') \
                FROM replies r WHERE r.contact_id = c.id) ORDER BY at DESC LIMIT ",
             $limit,

@@ -106,7 +106,7 @@ impl Agent for Researcher {
                  (SELECT json_group_array(json(h)) FROM (SELECT json_object('kind', kind, 'channel', channel, \
                     'date', substr(at, 1, 10), 'intent', intent) AS h FROM ( \
                   SELECT coalesce(p.sent_at, p.created_at) AS at, p.kind AS kind, p.channel AS channel, NULL AS intent \
-                    FROM touchpoints p JOIN contacts c ON c.id = p.contact_id WHERE c.account_id = a.id AND p.status = 'sent' \
+                    FROM touchpoints p JOIN contacts c ON c.id = p.contact_id WHERE c.account_id = a.id AND +p.status = 'sent' \
                   UNION ALL SELECT r.replied_at, 'reply', r.channel, coalesce(r.intent, 'unclassified') \
                     FROM replies r JOIN contacts c ON c.id = r.contact_id WHERE c.account_id = a.id) \
                   ORDER BY at DESC LIMIT 5)) AS history \

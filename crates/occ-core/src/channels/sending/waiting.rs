@@ -58,7 +58,7 @@ macro_rules! waiting_columns {
          trim(c.first_name || ' ' || coalesce(c.last_name, '')) AS name, coalesce(c.timezone, a.timezone, :team_tz) AS tz, \
          CASE WHEN d.reply_id IS NULL THEN \
            (SELECT json_group_array(t.message_id) FROM (SELECT message_id FROM touchpoints t WHERE d.enrollment_id IS NOT NULL \
-              AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND t.status = 'sent' AND t.message_id IS NOT NULL \
+              AND t.enrollment_id = d.enrollment_id AND +t.channel = 'email' AND +t.status = 'sent' AND t.message_id IS NOT NULL \
               ORDER BY t.sent_at) t) \
          ELSE (SELECT json_group_array(m) FROM ( \
               SELECT 0 AS o, j.key AS k, j.value AS m FROM replies r JOIN touchpoints t ON t.id = r.touchpoint_id, \

@@ -154,7 +154,7 @@ pub(crate) async fn conversation(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Re
         .query_all(
             "SELECT * FROM ( \
                SELECT id, 'out' AS direction, channel, sent_at AS at, subject, coalesce(body, notes) AS body \
-               FROM touchpoints WHERE contact_id = :contact AND status = 'sent' \
+               FROM touchpoints WHERE contact_id = :contact AND +status = 'sent' \
                UNION ALL \
                SELECT id, 'in', channel, replied_at, subject, body FROM replies WHERE contact_id = :contact \
              ) ORDER BY at DESC, id DESC LIMIT :limit",
