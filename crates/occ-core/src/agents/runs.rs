@@ -127,14 +127,7 @@ const STATS: &str = "WITH r AS (SELECT agent, used_fallback, status, latency_ms,
     responses((status = 200, body = AgentsReport), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
-    let days = match q.one("days") {
-        None => 30,
-        Some(d) => d
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| AppError::invalid("days", "range", "must be a whole number of days from 1 to 365"))?,
-    };
+    let days = q.whole("days", 1..=365, 30)?;
     q.finish()?;
     let since = crate::domain::stored(chrono::Utc::now() - chrono::Duration::days(days));
     let conn = ctx.conn().await?;

@@ -174,6 +174,21 @@ impl Query {
             .transpose()
     }
 
+    /// A whole number within `range` (`default` when absent); anything else is a 422 naming
+    /// the parameter and the range.
+    pub fn whole(&mut self, name: &'static str, range: std::ops::RangeInclusive<i64>, default: i64) -> AppResult<i64> {
+        match self.one(name) {
+            None => Ok(default),
+            Some(text) => text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                AppError::invalid(
+                    name,
+                    "range",
+                    format!("must be a whole number from {} to {}", range.start(), range.end()),
+                )
+            }),
+        }
+    }
+
     /// An RFC 3339 time, normalised to UTC with milliseconds; anything else is a 422.
     pub fn time(&mut self, name: &'static str) -> AppResult<Option<String>> {
         self.one(name).map(|text| parse_time(name, &text)).transpose()

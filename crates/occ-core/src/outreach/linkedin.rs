@@ -160,14 +160,7 @@ pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let team = q.team_scope(principal)?;
-    let days = match q.one("days") {
-        None => 30,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (1..=90).contains(d))
-            .ok_or_else(|| AppError::invalid("days", "range", "must be a whole number from 1 to 90"))?,
-    };
+    let days = q.whole("days", 1..=90, 30)?;
     q.finish()?;
     let conn = ctx.conn().await?;
     // Today and this week are the team's, in its time zone, which is part of what is read: the

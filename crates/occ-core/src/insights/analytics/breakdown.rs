@@ -122,11 +122,9 @@ struct Row {
 /// The period (the last 90 days by default) and its groups, one row per group (one row of
 /// NULLs without any), from the roll-up's rows of one dimension over the period.
 const BREAKDOWN: &str = concat!(
-    "WITH span AS (SELECT coalesce(:from, date(t.to_day, '-89 days')) AS from_day, t.to_day FROM \
-       (SELECT coalesce(:to, ",
-    crate::team_date!(":now"),
-    ") AS to_day) AS t), \
-     g AS (SELECT r.value, sum(r.sends) AS sends, sum(r.replied) AS replied, sum(r.positive) AS positive, \
+    "WITH ",
+    crate::report_span!(),
+    ", g AS (SELECT r.value, sum(r.sends) AS sends, sum(r.replied) AS replied, sum(r.positive) AS positive, \
        sum(r.meetings) AS meetings \
        FROM span JOIN send_rollups r ON r.dim = :dim AND r.day BETWEEN span.from_day AND span.to_day \
        WHERE (:channel IS NULL OR r.channel = :channel) AND (:sequence IS NULL OR r.sequence_key = :sequence) \
@@ -157,14 +155,7 @@ pub(crate) async fn breakdown(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     let (from, to) = period(&mut q)?;
     let channel = q.closed::<Channel>("channel")?;
     let sequence = q.id("sequence_id")?;
-    let min_size = match q.one("min_size") {
-        None => MIN_SIZE,
-        Some(n) => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .ok_or_else(|| AppError::invalid("min_size", "range", "must be a whole number from 1 to 100000"))?,
-    };
+    let min_size = q.whole("min_size", 1..=100_000, MIN_SIZE)?;
     let csv = match q.one("format").as_deref() {
         None | Some("json") => false,
         Some("csv") => true,

@@ -159,14 +159,7 @@ pub(crate) async fn dashboard(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respo
     let principal = Principal::of(&req)?;
     let mut q = Query::of(&req);
     let team = q.team_scope(principal)?;
-    let days = match q.one("days") {
-        None => 30,
-        Some(d) => d
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| AppError::invalid("days", "range", "must be a whole number of days from 1 to 365"))?,
-    };
+    let days = q.whole("days", 1..=365, 30)?;
     q.finish()?;
     let now = Utc::now();
     let [since, me, week_ago] = today_params(principal, now);

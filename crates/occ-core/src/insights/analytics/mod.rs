@@ -41,6 +41,19 @@ macro_rules! team_date {
     };
 }
 
+/// SQL: the CTE `span (from_day, to_day)`, the period of `:from` and `:to`, ending on the
+/// team's today (at `:now`) and 90 days long when they are not given.
+#[macro_export]
+macro_rules! report_span {
+    () => {
+        concat!(
+            "span AS (SELECT coalesce(:from, date(t.to_day, '-89 days')) AS from_day, t.to_day FROM (SELECT coalesce(:to, ",
+            $crate::team_date!(":now"),
+            ") AS to_day) AS t)"
+        )
+    };
+}
+
 /// The longest period a report covers, in days.
 pub const MAX_DAYS: i64 = 731;
 

@@ -72,11 +72,9 @@ struct Row {
 /// The period (the last 90 days by default) and its counts per day and channel (one row of
 /// NULLs without any).
 const SERIES: &str = concat!(
-    "WITH span AS (SELECT coalesce(:from, date(t.to_day, '-89 days')) AS from_day, t.to_day FROM \
-       (SELECT coalesce(:to, ",
-    crate::team_date!(":now"),
-    ") AS to_day) AS t) \
-     SELECT span.from_day, span.to_day, c.day, c.channel, c.n FROM span LEFT JOIN \
+    "WITH ",
+    crate::report_span!(),
+    " SELECT span.from_day, span.to_day, c.day, c.channel, c.n FROM span LEFT JOIN \
        (SELECT a.day, a.channel, sum(CASE :metric WHEN 'sends' THEN a.sends WHEN 'replies' THEN a.replies \
           WHEN 'positive' THEN a.positive WHEN 'meetings' THEN a.meetings ELSE a.opportunities END) AS n \
         FROM span JOIN activity_daily a ON a.day BETWEEN span.from_day AND span.to_day \
