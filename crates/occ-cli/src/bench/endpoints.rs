@@ -1,7 +1,7 @@
 //! What the bench asks: a sample of the book to ask about, and one measure per endpoint.
 
 use anyhow::{Context as _, bail};
-use occ_core::store::from_row;
+use occ_core::store::{from_row, single};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -42,9 +42,7 @@ impl Bench {
             )
             .await?;
         let experiment = conn
-            .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), |row| {
-                occ_core::store::col::<String>(row, 0)
-            })
+            .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), single::<String>)
             .await
             .context("the book has no experiment: it was made by an older `occ seed --synthetic`; delete target/bench/occ-<N>.db to make it again")?;
         // Ten pages of 200 down the default list.
