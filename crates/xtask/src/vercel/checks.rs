@@ -22,6 +22,32 @@ pub struct Login<'a> {
     pub cron_secret: &'a str,
 }
 
+/// The query a GET needs, from its description: every required query parameter with its
+/// example (`baseline_rate=0.1&min_effect=0.05`); a required one without an example is a
+/// problem to name.
+fn required_query(path: &str, operation: &Value) -> std::result::Result<String, String> {
+    let mut pairs = Vec::new();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] != "query" || parameter["required"] != true {
+            continue;
+        }
+        let name = parameter["name"].as_str().unwrap_or_default();
+        let example = match &parameter["example"] {
+            Value::Null => match &parameter["schema"]["example"] {
+                Value::Null => return Err(format!("GET {path}: the required query parameter {name} has no example")),
+                value => value.clone(),
+            },
+            value => value.clone(),
+        };
+        let value = match example {
+            Value::String(text) => text,
+            other => other.to_string(),
+        };
+        pairs.push(format!("{name}={value}"));
+    }
+    Ok(pairs.join("&"))
+}
+
 /// Sends the requests; answers how many were sent, or every problem found.
 pub fn run(router: &Router, functions: &[Function], login: &Login) -> Result<usize> {
     let mut client =
@@ -45,7 +71,11 @@ pub fn run(router: &Router, functions: &[Function], login: &Login) -> Result<usi
             continue;
         }
         match client.fill(path, &mut firsts)? {
-            Some((url, status)) => client.expect("GET", &url, &[], status)?,
+            Some((url, status)) => match required_query(path, &item["get"]) {
+                Ok(query) if query.is_empty() => client.expect("GET", &url, &[], status)?,
+                Ok(query) => client.expect("GET", &format!("{url}?{query}"), &[], status)?,
+                Err(problem) => client.problems.push(problem),
+            },
             None => println!("  skipped GET {path}: no list gives its parameter"),
         }
     }

@@ -63,7 +63,7 @@ fn rate(q: &mut Query, name: &'static str, c: &mut Check) -> f64 {
 /// The sends each variant needs to detect an absolute lift of `min_effect` over a
 /// `baseline_rate`, with 80% power at 5% two-sided (no database call).
 #[utoipa::path(get, path = "/api/v1/experiments/sample-size", tag = "experiments",
-    params(("baseline_rate" = f64, Query), ("min_effect" = f64, Query)),
+    params(("baseline_rate" = f64, Query, example = 0.1), ("min_effect" = f64, Query, example = 0.05)),
     responses((status = 200, body = SampleSize), (status = 422, body = ErrorResponse)))]
 pub(crate) async fn sample_size(_: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
