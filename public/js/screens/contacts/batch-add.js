@@ -2,7 +2,7 @@
 // in the list. The person picks a draft or active batch they may change (newest first, with a
 // search box when there are many) or names a new one, and reads how many were added, how many
 // were already in it and how many could not be, with a link to the batch.
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../../preact.js';
 import { batches as batchesApi } from '../../api.js';
 import { canChangeBatch, useUser } from '../../access.js';
 import { useLoad } from '../../use-load.js';
@@ -37,7 +37,7 @@ const batchOption = (b) => `${b.name} (${batchStatusLabel(b.status).toLowerCase(
 /** What the change did, with a link to the batch. */
 function Outcome({ batch, counts, onClose }) {
   const ref = useRef(null);
-  useEffect(() => ref.current && ref.current.focus(), []);
+  useLayoutEffect(() => ref.current && ref.current.focus(), []);
   const tone = counts.added && !counts.missing ? 'ok' : counts.added || counts.already ? 'mixed' : 'bad';
   return html`<div class="dialog-fields">
     <div class=${`bulk-report bulk-report-${tone}`} role="status" data-testid="batch-add-outcome" data-added=${counts.added} data-already=${counts.already} data-missing=${counts.missing}>

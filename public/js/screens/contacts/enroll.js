@@ -2,7 +2,7 @@
 // selected in the list. The dialog offers the active sequences, previews the chosen one's first
 // step for a contact with the merge fields filled the way the server fills them, and then says
 // what happened to each contact (enrolled, already in a sequence, do not contact…).
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../../preact.js';
 import { enrollments as enrollmentsApi, sequences as sequencesApi, signals as signalsApi } from '../../api.js';
 import { canWriteSequences, useUser } from '../../access.js';
 import { useLoad } from '../../use-load.js';
@@ -90,7 +90,7 @@ function NoSequence({ user }) {
 /** What happened to each contact, summed up first. */
 function Outcome({ results, contacts, sequence, onClose }) {
   const ref = useRef(null);
-  useEffect(() => ref.current && ref.current.focus(), []);
+  useLayoutEffect(() => ref.current && ref.current.focus(), []);
   const byId = new Map(contacts.map((c) => [c.id, c]));
   const enrolled = results.filter((r) => r.ok).length;
   const tone = enrolled === results.length ? 'ok' : enrolled ? 'mixed' : 'bad';

@@ -1,6 +1,6 @@
 // Settings → API tokens: create a token (name, scopes, optional expiry) whose secret is shown
 // once in a copyable box, and the list of your tokens with Revoke (after a confirmation).
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useLayoutEffect, useRef, useState } from '../../preact.js';
 import { tokens } from '../../api.js';
 import { canManageUsers, canWriteAccounts } from '../../access.js';
 import { useLoad } from '../../use-load.js';
@@ -55,7 +55,7 @@ function SecretBox({ created, onDone }) {
   const inputRef = useRef(null);
   const [copied, setCopied] = useState(false);
   // Focus (and so select) the secret, ready to copy; screen readers read the warning with it.
-  useEffect(() => inputRef.current?.focus(), [created]);
+  useLayoutEffect(() => inputRef.current?.focus(), [created]);
   const onCopy = async () => {
     const ok = await copy(created.secret, inputRef.current);
     setCopied(ok);

@@ -1,6 +1,6 @@
 // The forms that open under one item of Today: log a call (with its script to read while
 // calling), book a meeting, pick a snooze, and skip a task or email with an optional reason.
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useLayoutEffect, useRef, useState } from '../../preact.js';
 import { localInputToIso, nextMorning, nextWorkingMorning, toLocalInput } from '../../format.js';
 
 export const CALL_OUTCOMES = [
@@ -117,8 +117,9 @@ const SKIP_REASON_MAX = 500;
 export function SkipForm({ item, what, onSubmit, onCancel }) {
   const [reason, setReason] = useState('');
   const input = useRef(null);
-  // Opened from the keyboard (x) or the button, the reason is where typing goes next.
-  useEffect(() => {
+  // Opened from the keyboard (x) or the button, the reason is where typing goes next: focused
+  // as the form is put on the page, so a key pressed the moment it shows lands in it.
+  useLayoutEffect(() => {
     if (input.current) input.current.focus();
   }, []);
   const id = `skip-${item.id.replace(/[^a-z0-9]/gi, '')}`;
