@@ -156,6 +156,26 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
         .await,
         0
     );
+    // A team owns the book, an account's people one rep, a few accounts nobody.
+    assert_eq!(
+        count("SELECT count(*) FROM users WHERE role = 'bdr' AND email LIKE 'rep%@synthetic.occ.local'").await,
+        20
+    );
+    let unowned = count("SELECT count(*) FROM contacts WHERE owner_id IS NULL").await;
+    assert!(unowned > 0 && unowned * 5 < 1_234, "{unowned} contacts of nobody");
+    assert_eq!(count("SELECT count(DISTINCT owner_id) FROM contacts").await, 20, "every rep has people");
+    assert_eq!(
+        count("SELECT count(*) FROM (SELECT account_id FROM contacts GROUP BY account_id HAVING count(DISTINCT coalesce(owner_id, '')) > 1)")
+            .await,
+        0,
+        "an account's people have one owner"
+    );
+    let first = occ_core::seed::first_rep(&conn).await.expect("rep").expect("the first rep");
+    let theirs = conn
+        .query_one("count", "SELECT count(*) FROM contacts WHERE owner_id = ?1", [first], |row| col::<i64>(row, 0))
+        .await
+        .expect("count");
+    assert!(theirs > 20, "the first rep's book: {theirs}");
     assert!(summary.contains(" opportunities"), "{summary}");
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
     assert_eq!(occ_core::seed::synthetic(&conn, 10, |_| {}).await.expect("again"), None);

@@ -107,9 +107,13 @@ impl Bench {
 
     /// A new token of the bench's admin; answers its secret.
     pub(super) async fn new_token(&self) -> anyhow::Result<String> {
+        self.new_token_of(&self.user_id, &[Scope::Read, Scope::Write, Scope::Admin]).await
+    }
+
+    /// A new token of `user_id` with `scopes`; answers its secret.
+    async fn new_token_of(&self, user_id: &str, scopes: &[Scope]) -> anyhow::Result<String> {
         let conn = self.ctx.store.connect().await?;
-        let scopes = [Scope::Read, Scope::Write, Scope::Admin];
-        let created = tokens::create_token(&conn, &Actor::system(None), &self.user_id, "bench", &scopes, None).await?;
+        let created = tokens::create_token(&conn, &Actor::system(None), user_id, "bench", scopes, None).await?;
         Ok(created.secret)
     }
 
@@ -201,17 +205,28 @@ impl Bench {
 pub(super) struct Credential {
     secret: String,
     used: usize,
+    /// A rep's (reading and writing), or the bench's admin's when `None`.
+    rep: Option<String>,
 }
 
 impl Credential {
-    /// A new token.
+    /// A new token of the bench's admin.
     pub(super) async fn new(bench: &Bench) -> anyhow::Result<Self> {
-        Ok(Self { secret: bench.new_token().await?, used: 0 })
+        Ok(Self { secret: bench.new_token().await?, used: 0, rep: None })
+    }
+
+    /// A new token of the rep `user_id` (a bdr).
+    pub(super) async fn of_rep(bench: &Bench, user_id: &str) -> anyhow::Result<Self> {
+        let secret = bench.new_token_of(user_id, &[Scope::Read, Scope::Write]).await?;
+        Ok(Self { secret, used: 0, rep: Some(user_id.to_owned()) })
     }
 
     async fn bearer(&mut self, bench: &Bench) -> anyhow::Result<String> {
         if self.used >= TOKEN_REQUESTS {
-            *self = Self::new(bench).await?;
+            *self = match self.rep.take() {
+                Some(rep) => Self::of_rep(bench, &rep).await?,
+                None => Self::new(bench).await?,
+            };
         }
         self.used += 1;
         Ok(format!("Bearer {}", self.secret))

@@ -5,18 +5,21 @@ use occ_core::store::{from_row, single};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::client::{Answer, Bench};
+use super::client::{Answer, Bench, Credential};
 use super::{Measure, summarize};
 
 /// What the endpoints are asked about: the best contact, its company, an industry, a name to
-/// search, the cursor of a page far down the default list, and the book's experiment.
+/// search (the start of a common one) and the contact's address (one person), the cursor of a
+/// page far down the default list, the book's experiment, and the rep whose day is measured.
 pub(super) struct Sample {
     pub(super) contact: String,
     pub(super) account: String,
     pub(super) industry: String,
     pub(super) search: String,
+    pub(super) search_one: String,
     pub(super) deep_cursor: String,
     pub(super) experiment: String,
+    pub(super) rep: String,
 }
 
 impl Bench {
@@ -30,12 +33,13 @@ impl Bench {
             account: String,
             industry: String,
             last_name: String,
+            email: String,
         }
-        let Picked { contact, account, industry, last_name } = conn
+        let Picked { contact, account, industry, last_name, email } = conn
             .query_one(
                 "sample",
                 "SELECT c.id AS contact, a.id AS account, coalesce(a.industry, '') AS industry, \
-                 coalesce(c.last_name, c.first_name) AS last_name \
+                 coalesce(c.last_name, c.first_name) AS last_name, coalesce(c.email, c.first_name) AS email \
                  FROM contacts c JOIN accounts a ON a.id = c.account_id ORDER BY c.priority_score DESC, c.id LIMIT 1",
                 (),
                 from_row,
@@ -45,6 +49,9 @@ impl Bench {
             .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), single::<String>)
             .await
             .context("the book has no experiment: it was made by an older `occ seed --synthetic`; delete target/bench/occ-<N>.db to make it again")?;
+        let rep = occ_core::seed::first_rep(&conn).await?.context(
+            "the book has no team: it was made by an older `occ seed --synthetic`; delete target/bench/occ-<N>.db to make it again",
+        )?;
         // Ten pages of 200 down the default list.
         let mut cursor = String::new();
         for _ in 0..10 {
@@ -59,27 +66,56 @@ impl Bench {
                 None => break,
             }
         }
-        let encode = |text: &str| text.replace(' ', "%20").replace('&', "%26");
+        let encode = |text: &str| text.replace(' ', "%20").replace('&', "%26").replace('+', "%2B");
         Ok(Sample {
             contact,
             account,
             industry: encode(&industry),
             search: encode(&last_name.chars().take(4).collect::<String>()),
+            search_one: encode(&email),
             deep_cursor: cursor,
             experiment,
+            rep,
         })
     }
 
-    /// Measures a read.
+    /// Measures a read as the bench's admin.
     pub(super) async fn read(&self, name: &str, path: &str) -> anyhow::Result<Measure> {
+        self.read_as(name, path, None).await
+    }
+
+    /// Measures a read with `credential` (a rep's), else as the bench's admin.
+    pub(super) async fn read_as(
+        &self,
+        name: &str,
+        path: &str,
+        mut credential: Option<&mut Credential>,
+    ) -> anyhow::Result<Measure> {
+        let get = async |credential: Option<&mut Credential>| match credential {
+            Some(credential) => self.call_as(credential, "GET", path, None).await,
+            None => self.call("GET", path, None).await,
+        };
         for _ in 0..(self.reps / 10).max(1) {
-            self.call("GET", path, None).await?;
+            get(credential.as_deref_mut()).await?;
         }
         let mut taken = Taken::default();
         for _ in 0..self.reps {
-            taken.add(self.call("GET", path, None).await?);
+            taken.add(get(credential.as_deref_mut()).await?);
         }
         Ok(taken.measure(&self.name(name), false))
+    }
+
+    /// Measures every read of `sample`: the admin's, then the rep's.
+    pub(super) async fn reads(&self, sample: &Sample) -> anyhow::Result<Vec<Measure>> {
+        let mut measures = Vec::new();
+        for (name, path) in sample.reads() {
+            measures.push(self.read(name, &path).await?);
+        }
+        let mut rep = Credential::of_rep(self, &sample.rep).await?;
+        for (name, path) in Sample::rep_reads() {
+            measures.push(self.read_as(name, path, Some(&mut rep)).await?);
+        }
+        Ok(measures)
     }
 
     /// Measures approving a draft: each repetition approves a fresh one, written beforehand.
@@ -176,7 +212,12 @@ impl Sample {
             ("today queue", "/api/v1/queue?scope=team".to_owned()),
             ("contacts: default view", "/api/v1/contacts".to_owned()),
             ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", self.industry)),
+            (
+                "contacts: stage, seniority, min score",
+                "/api/v1/contacts?stage=new&seniority=vp&min_priority=40".to_owned(),
+            ),
             ("contacts: text search", format!("/api/v1/contacts?q={}", self.search)),
+            ("contacts: text search, one person", format!("/api/v1/contacts?q={}", self.search_one)),
             ("contacts: deep page", format!("/api/v1/contacts?cursor={}", self.deep_cursor)),
             ("contact detail", format!("/api/v1/contacts/{}", self.contact)),
             ("prep card", format!("/api/v1/prep/{}", self.contact)),
@@ -194,6 +235,11 @@ impl Sample {
             ("analytics: 90-day series", "/api/v1/analytics/series?metric=sends".to_owned()),
             ("experiment results", format!("/api/v1/experiments/{}", self.experiment)),
         ]
+    }
+
+    /// The reads measured as the sample's rep, by name: their own day.
+    pub(super) fn rep_reads() -> [(&'static str, &'static str); 2] {
+        [("today queue (one rep)", "/api/v1/queue"), ("contacts: one rep's", "/api/v1/contacts?owner=me")]
     }
 }
 

@@ -200,14 +200,11 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes) -> anyhow::Result<R
         let _ = stopped.await;
     }));
     let sample = bench.sample().await?;
-    let reads = sample.reads();
     let mut measures = Vec::new();
     let mut logs = Vec::new();
     for via_http in [false, true] {
         bench.http = via_http.then(|| base.clone());
-        for (name, path) in &reads {
-            measures.push(bench.read(name, path).await?);
-        }
+        measures.extend(bench.reads(&sample).await?);
         measures.push(bench.approve(&sample.contact).await?);
         measures.push(bench.rescore_one(&sample.contact).await?);
         logs.push(LogSize::of(if via_http { "over HTTP" } else { "in process" }, copy.path()));
@@ -328,13 +325,18 @@ mod tests {
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
         let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
-        assert_eq!(measures.len(), 48, "each endpoint in process and over HTTP, then the four bulk jobs");
+        assert_eq!(measures.len(), 56, "each endpoint in process and over HTTP, then the four bulk jobs");
         for m in measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
         let list = measures.iter().find(|m| m.name == "contacts: default view").expect("the list");
         assert!(list.rows > 1, "{list:?}");
         assert!(measures.iter().any(|m| m.name == "prep card (http)"));
+        let one = measures.iter().find(|m| m.name == "contacts: text search, one person").expect("the search");
+        assert_eq!(one.rows, 1, "the sample's address finds the sample alone: {one:?}");
+        let mine = measures.iter().find(|m| m.name == "contacts: one rep's (http)").expect("a rep's list");
+        assert!(mine.rows >= 1, "the first rep owns contacts: {mine:?}");
+        assert!(measures.iter().any(|m| m.name == "today queue (one rep)"));
         let import = measures.iter().find(|m| m.name == "import (250 rows)").expect("the import");
         assert!(import.write && import.rows == 250 && import.rows_per_second.is_some_and(|r| r > 0.0), "{import:?}");
         let rescore = measures.iter().find(|m| m.name.starts_with("rescore everyone")).expect("the rescore");
@@ -345,7 +347,7 @@ mod tests {
         let modelled = measures.last().expect("the swarm with a model");
         assert!(modelled.name.ends_with(" agents, model answering in 50 ms)"), "{modelled:?}");
         assert!(modelled.rows >= 50 && modelled.rows_per_second.is_some_and(|r| r > 0.0), "{modelled:?}");
-        assert_eq!(table(measures).lines().count(), 49);
+        assert_eq!(table(measures).lines().count(), 57);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
         let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();

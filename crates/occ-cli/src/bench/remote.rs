@@ -62,11 +62,8 @@ pub async fn measure(config: occ_core::Config, sizes: Sizes, remote: Remote) -> 
     let mut logs = Vec::new();
 
     let sample = bench.sample().await?;
-    let mut measures = Vec::new();
-    for (name, path) in &sample.reads() {
-        eprint!("\rmeasuring {name:<40}");
-        measures.push(bench.read(name, path).await?);
-    }
+    eprint!("\rmeasuring the reads{:<30}", "");
+    let mut measures = bench.reads(&sample).await?;
     eprint!("\rmeasuring the writes{:<30}", "");
     measures.push(bench.approve(&sample.contact).await?);
     measures.push(bench.rescore_one(&sample.contact).await?);

@@ -277,14 +277,14 @@ pub(super) async fn insert_book(
     conn.execute(
         "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
          linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
-         next_action_at, created_at, updated_at) \
+         next_action_at, owner_id, created_at, updated_at) \
          SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
          json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
          json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
          json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
          json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
          json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), \
-         json_extract(value, '$.next_action_at'), ?2, ?2 \
+         json_extract(value, '$.next_action_at'), json_extract(value, '$.owner_id'), ?2, ?2 \
          FROM json_each(?1)",
         libsql::params![contacts_json.as_str(), at, model_version],
     )

@@ -18,7 +18,7 @@ mod rows;
 mod synthetic;
 mod walk;
 
-pub use synthetic::synthetic;
+pub use synthetic::{first_rep, synthetic};
 
 pub use agents::demo_agents;
 use book::{generate, insert_book};

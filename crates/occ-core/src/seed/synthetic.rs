@@ -34,6 +34,49 @@ fn synthetic_signals(rng: &mut fastrand::Rng, accounts: &[Value], contacts: &[Va
     signals
 }
 
+/// The synthetic book's team: reps who own its contacts, all of an account's people going to
+/// one rep, and [`UNOWNED`] accounts in every `REPS + UNOWNED` going to nobody yet.
+const REPS: usize = 20;
+
+/// Accounts left to nobody in every `REPS + UNOWNED`: about one in eleven.
+const UNOWNED: usize = 2;
+
+/// The synthetic book's history is a team's year, not the book's: only its first contacts
+/// (as many as a team of [`REPS`] works in a year) have one, however big the book. The rest
+/// are the reserve a big book holds, untouched or touched before the year began.
+const HISTORY_CONTACTS: usize = 100_000;
+
+/// The reps' addresses: `rep01@synthetic.occ.local` and on.
+fn rep_email(n: usize) -> String {
+    format!("rep{:02}@synthetic.occ.local", n + 1)
+}
+
+/// Makes the team's reps (bdrs, each with a password of its own nobody knows: an admin sets
+/// one to sign in as them) and answers their ids, in order.
+async fn team(conn: &Conn) -> AppResult<Vec<String>> {
+    use crate::auth::users;
+    use crate::domain::{EmailAddress, enums::Role};
+    let actor = crate::audit::Actor { name: "seed".to_owned(), user_id: None, request_id: None };
+    let mut ids = Vec::with_capacity(REPS);
+    for n in 0..REPS {
+        let email = EmailAddress::parse(&rep_email(n)).map_err(|m| crate::AppError::Internal(anyhow::anyhow!(m)))?;
+        let hash = crate::access::secrets::hash_password(&crate::access::secrets::random_secret()?)?;
+        let user = users::insert(conn, &actor, &email, &format!("Rep {:02}", n + 1), Role::Bdr, &hash).await?;
+        ids.push(user.id);
+    }
+    Ok(ids)
+}
+
+/// The synthetic book's first rep (the bench measures a rep's Today as this one).
+pub async fn first_rep(conn: &Conn) -> AppResult<Option<String>> {
+    conn.query_opt("SELECT id FROM users WHERE email = ?1", [rep_email(0)], single).await
+}
+
+/// Who owns the accounts numbered `n` on (and their people): a rep, or nobody.
+fn owner_of(reps: &[String], n: usize) -> Option<&str> {
+    reps.get(n % (REPS + UNOWNED)).map(String::as_str)
+}
+
 /// How long the synthetic book's experiment has been running.
 const TRIAL_DAYS: i64 = 120;
 
@@ -62,10 +105,11 @@ async fn start_trial(conn: &Conn, trial: &super::history::Trial, at: &str) -> Ap
 }
 
 /// Loads a large synthetic book for benchmarks: about `contacts` contacts at a tenth as many
-/// accounts, with signals and, in every chunk, the demo's day of outreach (two sequences
-/// shared by all) over a year of past sends, replies and meetings, in transactions of a few
-/// thousand contacts; `progress` hears the count written so far. Only into a database without
-/// accounts.
+/// accounts, owned by a team of [`REPS`] reps (a few accounts by nobody), with signals and, in
+/// every chunk, the demo's day of outreach (two sequences shared by all), the first
+/// [`HISTORY_CONTACTS`] over a year of past sends, replies and meetings, in transactions of a
+/// few thousand contacts; `progress` hears the count written so far. Only into a database
+/// without accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
@@ -73,6 +117,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
     }
     const ACCOUNTS_PER_CHUNK: usize = 300;
     let model = crate::settings::current_icp(conn).await?;
+    let reps = team(conn).await?;
     let accounts_wanted = contacts.div_ceil(10).max(1);
     let mut rng = fastrand::Rng::with_seed(0x5eed);
     let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
@@ -90,8 +135,15 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
         let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15, &model.value);
         people.truncate(contacts - written_contacts);
+        let owners: std::collections::HashMap<&str, Option<&str>> = accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Some((a["id"].as_str()?, owner_of(&reps, written_accounts + i))))
+            .collect();
         // Unique addresses across chunks: the generator numbers them within its chunk only.
         for (i, person) in people.iter_mut().enumerate() {
+            let owner = person["account_id"].as_str().and_then(|a| owners.get(a).copied().flatten());
+            person["owner_id"] = json!(owner);
             let n = written_contacts + i;
             let email = person["email"].as_str().unwrap_or("person@example.com").to_owned();
             let linkedin = person["linkedin_url"].as_str().unwrap_or("https://www.linkedin.com/in/person").to_owned();
@@ -123,14 +175,18 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         );
         sends = outreach.sends();
         let walked = outreach.contacts_in("enrollments");
-        let history = super::history::plan(
-            0x5eed + chunk,
-            super::history::YEAR,
-            (&accounts, &people),
-            &walked,
-            started,
-            Some(&trial),
-        );
+        let history = if written_contacts < HISTORY_CONTACTS {
+            super::history::plan(
+                0x5eed + chunk,
+                super::history::YEAR,
+                (&accounts, &people),
+                &walked,
+                started,
+                Some(&trial),
+            )
+        } else {
+            super::history::History::default()
+        };
         let signals = synthetic_signals(&mut rng, &accounts, &people);
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
