@@ -491,9 +491,11 @@ async fn today_and_the_prep_card_read_through_indexes() {
         "SCAN top",
         "SCAN ranked LEFT-JOIN",
     ];
-    for (name, sql) in
-        [("queue", occ_core::insights::queue::QUEUE_SQL), ("prep card", occ_core::insights::prep::CARD_SQL)]
-    {
+    for (name, sql) in [
+        ("team's queue", occ_core::insights::queue::QUEUE_TEAM_SQL),
+        ("rep's queue", occ_core::insights::queue::QUEUE_MINE_SQL),
+        ("prep card", occ_core::insights::prep::CARD_SQL),
+    ] {
         let plan = conn
             .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
             .await

@@ -62,6 +62,19 @@ export function pagerLabel({ count, first, onlyPage, known = true, total = null,
   return `${formatInt(first)}–${formatInt(last)} of ${of}`;
 }
 
+/**
+ * Says that a search matched more rows than a list sorts for one (the page's `capped_at`): the
+ * list shows the best of the first `cappedAt` matches, and more words narrow it. Nothing
+ * otherwise.
+ */
+export function SearchCapped({ cappedAt, many }) {
+  if (!cappedAt) return null;
+  return html`<p class="notice" role="status" data-testid="search-capped">
+    More than ${formatInt(cappedAt)} ${many} match this search, so these are the best of the first
+    ${formatInt(cappedAt)} found. Add a word (a surname, a company, part of an address) to narrow it.
+  </p>`;
+}
+
 export function Pager({ label, hasPrev, hasNext, onPrev, onNext, busy }) {
   return html`
     <nav class="pager" aria-label="Pagination" data-testid="pager">

@@ -49,8 +49,14 @@ pub(crate) async fn create(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response
 pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let (sort, descending) = http::sort(&mut q, Sort::ALLOWED)?;
-    let query =
-        ListQuery { industries: q.many("industry"), q: q.one("q"), sort, descending, page: Keyset::of(&mut q)? };
+    let query = ListQuery {
+        industries: q.many("industry"),
+        q: q.one("q"),
+        sort,
+        descending,
+        page: Keyset::of(&mut q)?,
+        reach: crate::store::Reach::Page,
+    };
     q.finish()?;
     let conn = ctx.conn().await?;
     http::ok(&repo::list(&conn, &query).await?)

@@ -9,7 +9,7 @@ use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::{Key, Keyset, Page};
-use crate::store::{Batch, Conn, Row, from_row, single};
+use crate::store::{Batch, Conn, Reach, Row, SEARCH_CANDIDATES, TextSearch, from_row, single};
 
 const ENTITY: &str = "account";
 
@@ -238,6 +238,8 @@ pub struct ListQuery {
     pub descending: bool,
     /// The page: its size, and where the previous page ended (sort key, id).
     pub page: Keyset<Cursor>,
+    /// A page to show, or a walk through every page (an export).
+    pub reach: Reach,
 }
 
 /// A keyset position: the last row's sort key and id.
@@ -252,56 +254,130 @@ impl Key for Cursor {
     }
 }
 
-/// One list statement per sort and direction: constant text, the key as a literal.
+/// Where a statement's rows come from: every account (a page without a search); every account
+/// with a text search tested on each (a walk through the whole list: an export); the first
+/// [`SEARCH_CANDIDATES`] matches of a search and one more, sorted alone (a page that searches
+/// words, or the start of a name or a domain, too short for the trigram index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Every,
+    Whole,
+    Words,
+    Start,
+}
+
+/// One list statement per rows and sort: constant text, the key as a literal.
 macro_rules! list_sql {
-    ($dir:ident $key:literal) => {
+    ($with:expr, $from:expr, $dir:ident $key:literal) => {
         concat!(
+            $with,
             "SELECT ",
             columns!(),
             ", ",
             $key,
-            " AS sort_key FROM accounts \
-             WHERE (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
-             AND (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
-             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\') AND ",
+            " AS sort_key, ",
+            $from,
+            " AND (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) AND ",
             $crate::keyset!($dir $key, "id")
         )
     };
 }
 
-/// A listed account's own column after the account's: its sort key, for the cursor.
+/// Every sort's statement on the same rows.
+macro_rules! sorted {
+    ($sort:expr, $descending:expr, $with:expr, $from:expr) => {
+        match ($sort, $descending) {
+            (Sort::Name, false) => list_sql!($with, $from, asc "name COLLATE NOCASE"),
+            (Sort::Name, true) => list_sql!($with, $from, desc "name COLLATE NOCASE"),
+            (Sort::Domain, false) => list_sql!($with, $from, asc "ifnull(domain, '')"),
+            (Sort::Domain, true) => list_sql!($with, $from, desc "ifnull(domain, '')"),
+            (Sort::CreatedAt, false) => list_sql!($with, $from, asc "created_at"),
+            (Sort::CreatedAt, true) => list_sql!($with, $from, desc "created_at"),
+            (Sort::UpdatedAt, false) => list_sql!($with, $from, asc "updated_at"),
+            (Sort::UpdatedAt, true) => list_sql!($with, $from, desc "updated_at"),
+        }
+    };
+}
+
+fn list_statement(rows: Rows, sort: Sort, descending: bool) -> &'static str {
+    match rows {
+        Rows::Every => sorted!(sort, descending, "", "NULL AS matched FROM accounts WHERE true"),
+        Rows::Whole => sorted!(
+            sort,
+            descending,
+            "",
+            "NULL AS matched FROM accounts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
+             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\')"
+        ),
+        Rows::Words => sorted!(
+            sort,
+            descending,
+            "WITH hits AS MATERIALIZED (SELECT rowid AS r FROM accounts_fts WHERE accounts_fts MATCH :fts LIMIT :candidates) ",
+            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+        ),
+        Rows::Start => sorted!(
+            sort,
+            descending,
+            "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM accounts WHERE name LIKE :prefix ESCAPE '\\' \
+               UNION ALL SELECT rowid FROM accounts WHERE domain >= :start AND domain < :start || char(1114111)) LIMIT :candidates) ",
+            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+        ),
+    }
+}
+
+/// A listed account's own columns after the account's: its sort key, for the cursor, and how
+/// many matches its search started from.
 #[derive(Deserialize)]
 struct SortKey {
     sort_key: String,
-}
-
-fn list_statement(sort: Sort, descending: bool) -> &'static str {
-    match (sort, descending) {
-        (Sort::Name, false) => list_sql!(asc "name COLLATE NOCASE"),
-        (Sort::Name, true) => list_sql!(desc "name COLLATE NOCASE"),
-        (Sort::Domain, false) => list_sql!(asc "ifnull(domain, '')"),
-        (Sort::Domain, true) => list_sql!(desc "ifnull(domain, '')"),
-        (Sort::CreatedAt, false) => list_sql!(asc "created_at"),
-        (Sort::CreatedAt, true) => list_sql!(desc "created_at"),
-        (Sort::UpdatedAt, false) => list_sql!(asc "updated_at"),
-        (Sort::UpdatedAt, true) => list_sql!(desc "updated_at"),
-    }
+    matched: Option<i64>,
 }
 
 /// One page of accounts (one call).
 pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
-    let (fts, prefix) = crate::store::text_search(query.q.as_deref());
+    let search = crate::store::text_search(query.q.as_deref());
+    let rows = match (query.reach, &search) {
+        (Reach::Whole, _) => Rows::Whole,
+        (Reach::Page, TextSearch { fts: Some(_), .. }) => Rows::Words,
+        (Reach::Page, TextSearch { prefix: Some(_), .. }) => Rows::Start,
+        (Reach::Page, _) => Rows::Every,
+    };
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
-    let filters = named_params! {":industries": industries, ":fts": fts, ":prefix": prefix};
+    let mut params = vec![(":industries".to_owned(), libsql::Value::from(industries))];
+    // Each statement is given the parameters it names, and only those.
+    let candidates = || {
+        [
+            (":candidates".to_owned(), libsql::Value::from(SEARCH_CANDIDATES + 1)),
+            (":shown".to_owned(), libsql::Value::from(SEARCH_CANDIDATES)),
+        ]
+    };
+    match rows {
+        Rows::Every => {}
+        Rows::Whole => {
+            params.push((":fts".to_owned(), search.fts.into()));
+            params.push((":prefix".to_owned(), search.prefix.into()));
+        }
+        Rows::Words => {
+            params.push((":fts".to_owned(), search.fts.into()));
+            params.extend(candidates());
+        }
+        Rows::Start => {
+            params.push((":prefix".to_owned(), search.prefix.into()));
+            params.push((":start".to_owned(), search.start.into()));
+            params.extend(candidates());
+        }
+    }
     let decode = |row: &Row| Ok((from_row::<AccountRow>(row)?, from_row::<SortKey>(row)?));
-    let statement = list_statement(query.sort, query.descending);
-    let page = query
-        .page
-        .load(conn, statement, filters, decode, |(account, key)| Cursor(key.sort_key.clone(), account.id.clone()));
+    let statement = list_statement(rows, query.sort, query.descending);
+    let page = query.page.load(conn, statement, libsql::params::Params::Named(params), decode, |(account, key)| {
+        Cursor(key.sort_key.clone(), account.id.clone())
+    });
     let page = page.await?;
+    let matched = page.items.first().and_then(|(_, key)| key.matched);
     Ok(Page {
         items: page.items.into_iter().map(|(account, _)| account.into()).collect(),
         next_cursor: page.next_cursor,
         total: None,
+        capped_at: matched.filter(|n| *n > SEARCH_CANDIDATES).map(|_| SEARCH_CANDIDATES),
     })
 }

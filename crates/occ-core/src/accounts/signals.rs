@@ -268,7 +268,12 @@ pub async fn of_account_and_people(
     let filters = libsql::named_params! {":account_id": account_id, ":now": now()};
     let decode = |row: &Row| Ok((from_row::<Signal>(row)?, from_row::<FreshKey>(row)?));
     let page = page.load(conn, sql, filters, decode, |(s, k)| (k.fresh_key.clone(), s.id.clone())).await?;
-    Ok(Page { items: page.items.into_iter().map(|(s, _)| s).collect(), next_cursor: page.next_cursor, total: None })
+    Ok(Page {
+        items: page.items.into_iter().map(|(s, _)| s).collect(),
+        next_cursor: page.next_cursor,
+        total: None,
+        capped_at: None,
+    })
 }
 
 /// A contact's or an account's signals, newest first; with both, the signals of either (a

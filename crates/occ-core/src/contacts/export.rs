@@ -181,13 +181,22 @@ pub(crate) async fn export_contacts(ctx: &Ctx, req: Request<Bytes>) -> AppResult
     q.finish()?;
     let conn = ctx.conn().await?;
     audit_export(&conn, &req, "contacts").await?;
-    let page = contacts::list(&conn, &filters, sort, descending, &Keyset::new(PAGE, None)).await?;
+    let page =
+        contacts::list(&conn, &filters, sort, descending, &Keyset::new(PAGE, None), crate::store::Reach::Whole).await?;
     let conn = Arc::new(conn);
     let next = move |cursor: String| {
         let (conn, filters) = (conn.clone(), filters.clone());
         async move {
             let after = http::decode_cursor(&cursor)?;
-            let page = contacts::list(&conn, &filters, sort, descending, &Keyset::new(PAGE, Some(after))).await?;
+            let page = contacts::list(
+                &conn,
+                &filters,
+                sort,
+                descending,
+                &Keyset::new(PAGE, Some(after)),
+                crate::store::Reach::Whole,
+            )
+            .await?;
             Ok((page.items, page.next_cursor))
         }
     };
@@ -238,8 +247,14 @@ fn account_row(a: &Account) -> Vec<Cow<'_, str>> {
 pub(crate) async fn export_accounts(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<Bytes>> {
     let mut q = Query::of(&req);
     let (sort, descending) = http::sort(&mut q, accounts::Sort::ALLOWED)?;
-    let query =
-        ListQuery { industries: q.many("industry"), q: q.one("q"), sort, descending, page: Keyset::new(PAGE, None) };
+    let query = ListQuery {
+        industries: q.many("industry"),
+        q: q.one("q"),
+        sort,
+        descending,
+        page: Keyset::new(PAGE, None),
+        reach: crate::store::Reach::Whole,
+    };
     q.finish()?;
     let conn = ctx.conn().await?;
     audit_export(&conn, &req, "accounts").await?;

@@ -63,7 +63,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     let filters = Filters::read(&mut q, &principal.user_id)?;
     let (sort, descending, page) = list::paging(&mut q)?;
     q.finish()?;
-    http::ok(&list::list(&ctx.conn().await?, &filters, sort, descending, &page).await?)
+    http::ok(&list::list(&ctx.conn().await?, &filters, sort, descending, &page, crate::store::Reach::Page).await?)
 }
 
 /// One contact.

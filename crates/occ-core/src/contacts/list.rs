@@ -1,13 +1,13 @@
 //! The contact list: every filter of the Contacts screen, one constant statement per sort.
 
-use libsql::named_params;
+use libsql::params::Params;
 use serde::{Deserialize, Serialize};
 
 use super::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Key, Keyset, Page, Query};
-use crate::store::{Conn, Row, from_row};
+use crate::store::{Conn, Reach, Row, SEARCH_CANDIDATES, TextSearch, from_row};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,10 +151,8 @@ impl Filters {
     }
 }
 
-/// The filter conditions, shared by every sort's statement. A text search is one set of row
-/// ids (the contacts whose own text matches, and those of the accounts whose name or domain
-/// does), so a row that does not match is ruled out from the sort's index alone; testing its
-/// account as a second condition would read every row the sort passes over.
+/// The filter conditions, shared by every statement (a text search is in the rows a statement
+/// starts from: see [`Rows`]).
 macro_rules! contact_filters {
     () => {
         "(:account_id IS NULL OR account_id = :account_id) \
@@ -169,54 +167,122 @@ macro_rules! contact_filters {
          AND (:has_email IS NULL OR (email IS NOT NULL) = :has_email) \
          AND (:has_linkedin IS NULL OR (linkedin_url IS NOT NULL) = :has_linkedin) \
          AND (:touched_since IS NULL OR last_touch_at >= :touched_since) \
-         AND (:touched_before IS NULL OR last_touch_at < :touched_before) \
-         AND (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts \
+         AND (:touched_before IS NULL OR last_touch_at < :touched_before)"
+    };
+}
+
+/// Where a statement's rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Every contact, in the sort's index (a page without a search).
+    Every,
+    /// Every contact, in the sort's index, a text search tested on each: for a walk through the
+    /// whole list (an export, a batch's saved filter). The search is one set of row ids (the
+    /// contacts whose own text matches, and those of the accounts whose name or domain does),
+    /// so a row that does not match is ruled out from the sort's index alone; testing its
+    /// account as a second condition would read every row the sort passes over.
+    Whole,
+    /// A page that searches words (the trigram index): the first
+    /// [`SEARCH_CANDIDATES`](crate::store::SEARCH_CANDIDATES) matches and one more, to say
+    /// there were more (the contacts whose own text matches, then those of the accounts whose
+    /// name or domain does), sorted alone: the cost is the matches', never the book's.
+    Words,
+    /// A page that searches the start of a name or an address (text too short for the trigram
+    /// index): the first matches from the indexes on last name, first name and address, as
+    /// `Words`.
+    Start,
+}
+
+macro_rules! whole_from {
+    () => {
+        " FROM contacts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts \
               UNION ALL SELECT x.rowid FROM contacts x WHERE x.account_id IN (SELECT a.id FROM accounts a \
                   WHERE a.rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)))) \
          AND (:prefix IS NULL OR first_name LIKE :prefix ESCAPE '\\' OR last_name LIKE :prefix ESCAPE '\\' \
-              OR email LIKE :prefix ESCAPE '\\')"
+              OR email LIKE :prefix ESCAPE '\\') AND "
+    };
+}
+
+macro_rules! words_with {
+    () => {
+        "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM contacts_fts WHERE contacts_fts MATCH :fts \
+           UNION ALL SELECT x.rowid FROM accounts_fts f JOIN accounts a ON a.rowid = f.rowid \
+             JOIN contacts x ON x.account_id = a.id WHERE accounts_fts MATCH :fts) LIMIT :candidates) "
+    };
+}
+
+macro_rules! start_with {
+    () => {
+        "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM contacts WHERE last_name LIKE :prefix ESCAPE '\\' \
+           UNION ALL SELECT rowid FROM contacts WHERE first_name LIKE :prefix ESCAPE '\\' \
+           UNION ALL SELECT rowid FROM contacts WHERE email >= :start AND email < :start || char(1114111)) LIMIT :candidates) "
+    };
+}
+
+macro_rules! hits_from {
+    () => {
+        " FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN contacts ON contacts.rowid = shown.r WHERE "
     };
 }
 
 /// The list's total, folded into its statement (no round trip of its own): from the counts per
 /// owner and stage that triggers keep (migration 0004) when the only filters are stages and an
 /// owner (`:countable`), so it reads a few dozen rows; NULL otherwise, where an exact count would
-/// read every matching contact.
-macro_rules! contact_total {
+/// read every matching contact. No search has one (`matched`: NULL).
+macro_rules! counted_total {
     () => {
         ", CASE WHEN :countable THEN (SELECT coalesce(sum(k.n), 0) FROM contact_stage_counts k \
          WHERE (:stages IS NULL OR k.stage IN (SELECT value FROM json_each(:stages))) \
-         AND (:owner_kind IS NULL OR k.owner_key = coalesce(:owner_id, ''))) END AS total"
+         AND (:owner_kind IS NULL OR k.owner_key = coalesce(:owner_id, ''))) END AS total, NULL AS matched"
     };
 }
 
-const BY_PRIORITY: &str = concat!(
-    "SELECT ",
-    contact_columns!(),
-    contact_total!(),
-    ", priority_score AS sort_key FROM contacts WHERE ",
-    contact_filters!(),
-    " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
-     ORDER BY priority_score DESC, id ASC LIMIT :fetch"
-);
-const BY_PRIORITY_REVERSED: &str = concat!(
-    "SELECT ",
-    contact_columns!(),
-    contact_total!(),
-    ", priority_score AS sort_key FROM contacts WHERE ",
-    contact_filters!(),
-    " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
-     ORDER BY priority_score ASC, id DESC LIMIT :fetch"
-);
-macro_rules! by_time {
-    ($dir:ident $key:literal) => {
+/// A page of a search says how many matches it started from (`matched`), and no total.
+macro_rules! hits_total {
+    () => {
+        ", NULL AS total, (SELECT count(*) FROM hits) AS matched"
+    };
+}
+
+/// One statement: `$with` before it, its rows `$from`, its `$total`, in one sort: by priority
+/// (an integer key, compared as such) or on a time.
+macro_rules! list_sql {
+    ($with:expr, $from:expr, $total:expr, priority desc) => {
         concat!(
+            $with,
             "SELECT ",
             contact_columns!(),
-            contact_total!(),
+            $total,
+            ", priority_score AS sort_key",
+            $from,
+            contact_filters!(),
+            " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
+             ORDER BY priority_score DESC, id ASC LIMIT :fetch"
+        )
+    };
+    ($with:expr, $from:expr, $total:expr, priority asc) => {
+        concat!(
+            $with,
+            "SELECT ",
+            contact_columns!(),
+            $total,
+            ", priority_score AS sort_key",
+            $from,
+            contact_filters!(),
+            " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
+             ORDER BY priority_score ASC, id DESC LIMIT :fetch"
+        )
+    };
+    ($with:expr, $from:expr, $total:expr, $dir:ident $key:literal) => {
+        concat!(
+            $with,
+            "SELECT ",
+            contact_columns!(),
+            $total,
             ", ",
             $key,
-            " AS sort_key FROM contacts WHERE ",
+            " AS sort_key",
+            $from,
             contact_filters!(),
             " AND ",
             $crate::keyset!($dir $key, "id")
@@ -224,22 +290,35 @@ macro_rules! by_time {
     };
 }
 
-fn statement(sort: Sort, descending: bool) -> &'static str {
-    match (sort, descending) {
-        (Sort::Priority, false) => BY_PRIORITY,
-        (Sort::Priority, true) => BY_PRIORITY_REVERSED,
-        (Sort::CreatedAt, false) => by_time!(asc "created_at"),
-        (Sort::CreatedAt, true) => by_time!(desc "created_at"),
-        (Sort::UpdatedAt, false) => by_time!(asc "updated_at"),
-        (Sort::UpdatedAt, true) => by_time!(desc "updated_at"),
+/// Every sort's statement on the same rows.
+macro_rules! sorted {
+    ($sort:expr, $descending:expr, $with:expr, $from:expr, $total:expr) => {
+        match ($sort, $descending) {
+            (Sort::Priority, false) => list_sql!($with, $from, $total, priority desc),
+            (Sort::Priority, true) => list_sql!($with, $from, $total, priority asc),
+            (Sort::CreatedAt, false) => list_sql!($with, $from, $total, asc "created_at"),
+            (Sort::CreatedAt, true) => list_sql!($with, $from, $total, desc "created_at"),
+            (Sort::UpdatedAt, false) => list_sql!($with, $from, $total, asc "updated_at"),
+            (Sort::UpdatedAt, true) => list_sql!($with, $from, $total, desc "updated_at"),
+        }
+    };
+}
+
+fn statement(rows: Rows, sort: Sort, descending: bool) -> &'static str {
+    match rows {
+        Rows::Every => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
+        Rows::Whole => sorted!(sort, descending, "", whole_from!(), counted_total!()),
+        Rows::Words => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
+        Rows::Start => sorted!(sort, descending, start_with!(), hits_from!(), hits_total!()),
     }
 }
 
-/// A listed contact's own column after the contact's: its sort key (a number or a time), for
-/// the cursor.
+/// A listed contact's own columns after the contact's: its sort key (a number or a time), for
+/// the cursor, and how many matches its search started from.
 #[derive(Deserialize)]
 struct SortKey {
     sort_key: serde_json::Value,
+    matched: Option<i64>,
 }
 
 fn json_list<T: Serialize>(items: &[T]) -> AppResult<Option<String>> {
@@ -256,33 +335,66 @@ pub async fn list(
     sort: Sort,
     descending: bool,
     page: &Keyset<Cursor>,
+    reach: Reach,
 ) -> AppResult<Page<Contact>> {
-    let (fts, prefix) = crate::store::text_search(filters.q.as_deref());
+    let search = crate::store::text_search(filters.q.as_deref());
+    let rows = match (reach, &search) {
+        (Reach::Whole, _) => Rows::Whole,
+        (Reach::Page, TextSearch { fts: Some(_), .. }) => Rows::Words,
+        (Reach::Page, TextSearch { prefix: Some(_), .. }) => Rows::Start,
+        (Reach::Page, _) => Rows::Every,
+    };
     let (owner_kind, owner_id) = match &filters.owner {
         None => (None, None),
         Some(Owner::Nobody) => (Some("nobody"), None),
         Some(Owner::User(id)) => (Some("user"), Some(id.as_str())),
     };
-    let countable = filters.countable();
-    let filters = named_params! {
-                ":countable": i64::from(countable),
-                ":account_id": filters.account_id.as_deref(),
-                ":stages": json_list(&filters.stages)?, ":statuses": json_list(&filters.statuses)?,
-                ":seniorities": json_list(&filters.seniorities)?, ":departments": json_list(&filters.departments)?,
-                ":industries": json_list(&filters.industries)?,
-                ":owner_kind": owner_kind, ":owner_id": owner_id,
-                ":min_priority": filters.min_priority, ":has_email": filters.has_email.map(i64::from),
-                ":has_linkedin": filters.has_linkedin.map(i64::from),
-                ":touched_since": filters.touched_since.as_deref(), ":touched_before": filters.touched_before.as_deref(),
-                ":fts": fts, ":prefix": prefix,
-    };
+    let mut params = vec![
+        (":account_id", libsql::Value::from(filters.account_id.clone())),
+        (":stages", json_list(&filters.stages)?.into()),
+        (":statuses", json_list(&filters.statuses)?.into()),
+        (":seniorities", json_list(&filters.seniorities)?.into()),
+        (":departments", json_list(&filters.departments)?.into()),
+        (":industries", json_list(&filters.industries)?.into()),
+        (":owner_kind", owner_kind.map(str::to_owned).into()),
+        (":owner_id", owner_id.map(str::to_owned).into()),
+        (":min_priority", filters.min_priority.into()),
+        (":has_email", filters.has_email.map(i64::from).into()),
+        (":has_linkedin", filters.has_linkedin.map(i64::from).into()),
+        (":touched_since", filters.touched_since.clone().into()),
+        (":touched_before", filters.touched_before.clone().into()),
+    ];
+    // Each statement is given the parameters it names, and only those.
+    match rows {
+        Rows::Every | Rows::Whole => params.push((":countable", i64::from(filters.countable()).into())),
+        Rows::Words | Rows::Start => {
+            params.push((":candidates", (SEARCH_CANDIDATES + 1).into()));
+            params.push((":shown", SEARCH_CANDIDATES.into()));
+        }
+    }
+    match rows {
+        Rows::Every => {}
+        Rows::Whole => {
+            params.push((":fts", search.fts.into()));
+            params.push((":prefix", search.prefix.into()));
+        }
+        Rows::Words => params.push((":fts", search.fts.into())),
+        Rows::Start => {
+            params.push((":prefix", search.prefix.into()));
+            params.push((":start", search.start.into()));
+        }
+    }
+    let params: Vec<(String, libsql::Value)> =
+        params.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
     let decode = |row: &Row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?));
     let key = |(contact, key): &(Contact, SortKey)| Cursor(key.sort_key.clone(), contact.id.clone());
-    let page = page.load_counted(conn, statement(sort, descending), filters, decode, key).await?;
+    let page = page.load_counted(conn, statement(rows, sort, descending), Params::Named(params), decode, key).await?;
+    let matched = page.items.first().and_then(|(_, key)| key.matched);
     Ok(Page {
         items: page.items.into_iter().map(|(c, _)| c).collect(),
         next_cursor: page.next_cursor,
         total: page.total,
+        capped_at: matched.filter(|n| *n > SEARCH_CANDIDATES).map(|_| SEARCH_CANDIDATES),
     })
 }
 

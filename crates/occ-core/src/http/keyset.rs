@@ -154,7 +154,12 @@ impl<K: Key> Keyset<K> {
         let decode = |row: &Row| Ok((decode(row)?, from_row::<Total>(row)?.total));
         let page = self.load(conn, sql, filters, decode, |(item, _)| key(item)).await?;
         let total = page.items.first().and_then(|(_, total)| *total);
-        Ok(Page { items: page.items.into_iter().map(|(item, _)| item).collect(), next_cursor: page.next_cursor, total })
+        Ok(Page {
+            items: page.items.into_iter().map(|(item, _)| item).collect(),
+            next_cursor: page.next_cursor,
+            total,
+            capped_at: None,
+        })
     }
 }
 

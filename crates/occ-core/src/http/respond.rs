@@ -52,6 +52,11 @@ pub struct Page<T> {
     /// without counting a large table; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// Set when a text search matched more rows than a list sorts for one: the page holds the
+    /// best of the first this many matches in the order they were added, not of every match;
+    /// more words narrow the search. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capped_at: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -64,13 +69,13 @@ impl<T> Page<T> {
             Some(last) if more => Some(encode_cursor(&key(last))?),
             _ => None,
         };
-        Ok(Self { items: rows, next_cursor, total: None })
+        Ok(Self { items: rows, next_cursor, total: None, capped_at: None })
     }
 
     /// A list held whole in one page (no cursor), its total its length.
     pub fn whole(items: Vec<T>) -> Self {
         let total = i64::try_from(items.len()).ok();
-        Self { items, next_cursor: None, total }
+        Self { items, next_cursor: None, total, capped_at: None }
     }
 }
 

@@ -236,8 +236,13 @@ pub(super) fn rescore(model: &IcpConfig, account: &Value, contact: &mut Value, s
     contact["priority_factors"] = json!(scored.factors);
 }
 
-/// Writes accounts and contacts set-wise, each with its audit entry (four calls); the score
-/// history follows from the database's trigger.
+/// The most rows one statement of a seed carries in its JSON argument: a libSQL server refuses
+/// an argument of a few megabytes.
+pub(super) const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Writes accounts and contacts set-wise, each with its audit entry (four calls, two more for
+/// each further [`ROWS_PER_STATEMENT`] contacts); the score history follows from the
+/// database's trigger.
 pub(super) async fn insert_book(
     conn: &Conn,
     accounts: &[Value],
@@ -246,7 +251,6 @@ pub(super) async fn insert_book(
     model_version: i64,
 ) -> AppResult<()> {
     let accounts_json = serde_json::to_string(accounts).map_err(|e| crate::AppError::Internal(e.into()))?;
-    let contacts_json = serde_json::to_string(contacts).map_err(|e| crate::AppError::Internal(e.into()))?;
     conn.execute(
         "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
          SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'account.create', 'account', json_extract(value, '$.id') \
@@ -267,27 +271,30 @@ pub(super) async fn insert_book(
         libsql::params![accounts_json.as_str(), at],
     )
     .await?;
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-         SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
-         FROM json_each(?1)",
-        libsql::params![contacts_json.as_str(), at],
-    )
-    .await?;
-    conn.execute(
-        "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-         linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
-         next_action_at, owner_id, created_at, updated_at) \
-         SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
-         json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
-         json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
-         json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
-         json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-         json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), \
-         json_extract(value, '$.next_action_at'), json_extract(value, '$.owner_id'), ?2, ?2 \
-         FROM json_each(?1)",
-        libsql::params![contacts_json.as_str(), at, model_version],
-    )
-    .await?;
+    for contacts in contacts.chunks(ROWS_PER_STATEMENT) {
+        let contacts_json = serde_json::to_string(contacts).map_err(|e| crate::AppError::Internal(e.into()))?;
+        conn.execute(
+            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+             SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
+             FROM json_each(?1)",
+            libsql::params![contacts_json.as_str(), at],
+        )
+        .await?;
+        conn.execute(
+            "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
+             linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
+             next_action_at, owner_id, created_at, updated_at) \
+             SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
+             json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
+             json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
+             json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
+             json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
+             json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), \
+             json_extract(value, '$.next_action_at'), json_extract(value, '$.owner_id'), ?2, ?2 \
+             FROM json_each(?1)",
+            libsql::params![contacts_json.as_str(), at, model_version],
+        )
+        .await?;
+    }
     Ok(())
 }

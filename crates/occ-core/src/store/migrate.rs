@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_swarms", "swarms"),
     migration!(15, "0015_zone_offsets", "zone_offsets"),
     migration!(16, "0016_insights", "insights"),
+    migration!(17, "0017_search_and_today", "search_and_today"),
 ];
 
 impl Migration {

@@ -7,7 +7,7 @@ import { useLoad } from '../../use-load.js';
 import { urlList } from '../../url-list.js';
 import { PageHeader } from '../../components/layout.js';
 import { ExportButton } from '../../export-link.js';
-import { DataTable, Pager } from '../../components/table.js';
+import { DataTable, Pager, SearchCapped } from '../../components/table.js';
 import { TextFilter, ToolbarField, Updating } from '../../components/toolbar.js';
 import { Empty, ListError, Loading } from '../../components/states.js';
 import { formatDate, formatInt } from '../../format.js';
@@ -98,6 +98,7 @@ export function AccountsListScreen({ location, user }) {
   } else {
     const next = state.data.next_cursor;
     body = html`
+      <${SearchCapped} cappedAt=${state.data.capped_at} many="accounts" />
       <${DataTable}
         columns=${COLUMNS}
         rows=${items}

@@ -10,7 +10,7 @@ import { useLoad } from '../../use-load.js';
 import { useMedia, PHONE_QUERY } from '../../use-media.js';
 import { urlList } from '../../url-list.js';
 import { PageHeader } from '../../components/layout.js';
-import { Pager } from '../../components/table.js';
+import { Pager, SearchCapped } from '../../components/table.js';
 import { Updating } from '../../components/toolbar.js';
 import { Empty, ListError, Loading } from '../../components/states.js';
 import { ScoreBar } from '../../components/meter.js';
@@ -244,6 +244,7 @@ export function ContactsListScreen({ location, user }) {
   } else {
     const props = { items, selectable: canWrite, selected, onToggle: toggle, me: user, team, busy: state.loading };
     body = html`
+      <${SearchCapped} cappedAt=${state.data.capped_at} many="contacts" />
       ${phone
         ? html`<${ContactCards} ...${props} />`
         : html`<${ContactsTable} ...${props} onToggleAll=${toggleAll} sort=${filters.sort} onSort=${(sort) => setFilter({ sort })} />`}

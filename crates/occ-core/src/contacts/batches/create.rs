@@ -27,7 +27,8 @@ async fn select(conn: &Conn, query: &str, me: &str, limit: u32) -> AppResult<Vec
     let filters = Filters::read(&mut q, me).map_err(in_query)?;
     let (sort, descending): (Sort, bool) = http::sort(&mut q, Sort::ALLOWED).map_err(in_query)?;
     q.finish().map_err(in_query)?;
-    let page = list::list(conn, &filters, sort, descending, &Keyset::new(limit, None)).await?;
+    let page =
+        list::list(conn, &filters, sort, descending, &Keyset::new(limit, None), crate::store::Reach::Whole).await?;
     Ok(page.items.into_iter().map(|c| c.id).collect())
 }
 

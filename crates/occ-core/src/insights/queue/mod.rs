@@ -10,7 +10,7 @@
 pub(crate) mod actions;
 mod sql;
 
-pub use sql::QUEUE_SQL;
+pub use sql::{QUEUE_MINE_SQL, QUEUE_TEAM_SQL};
 
 use ::http::{Request, Response};
 use bytes::Bytes;
@@ -181,13 +181,14 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
         ":day_end": day_end.as_str(), ":week_start": week_start.as_str(), ":recent": stored(at - Duration::hours(1)),
         ":tomorrow": stored(at + Duration::hours(24)), ":per_kind": i64::from(limit), ":limit": i64::from(limit),
     };
-    let rows = conn.query_all(QUEUE_SQL, params, |row| from_row::<QueueRow>(row)?.into_parts()).await?;
+    let sql = if team { QUEUE_TEAM_SQL } else { QUEUE_MINE_SQL };
+    let rows = conn.query_all(sql, params, |row| from_row::<QueueRow>(row)?.into_parts()).await?;
     let counts = rows.first().map(|(_, c)| c.clone()).unwrap_or_default();
     let items = rows.into_iter().filter_map(|(item, _)| item).collect();
     http::ok(&Queue { items, counts })
 }
 
-/// A row of [`QUEUE_SQL`]: an item (every column of it NULL in the row of counts alone), the
+/// A row of [`QUEUE_TEAM_SQL`] (or the rep's): an item (every column of it NULL in the row of counts alone), the
 /// day's counts and LinkedIn's room.
 #[derive(Deserialize)]
 struct QueueRow {

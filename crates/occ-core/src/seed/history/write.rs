@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::History;
 use crate::error::{AppError, AppResult};
+use crate::seed::book::ROWS_PER_STATEMENT;
 use crate::store::Conn;
 
 /// Sends: the channel follows the kind; keys, message ids (emails only) and times follow the
@@ -75,8 +76,9 @@ fn json<T: Serialize>(rows: &[T]) -> AppResult<String> {
 }
 
 impl History {
-    /// Writes the history set-wise (its contacts must exist): sends, replies, meetings, and the
-    /// audit entries of the replies and meetings, one statement each. Answers what was written.
+    /// Writes the history set-wise (its contacts must exist): sends (a statement for each few
+    /// thousand), replies, meetings, and the audit entries of the replies and meetings, one
+    /// statement each. Answers what was written.
     pub(in crate::seed) async fn insert(&self, conn: &Conn) -> AppResult<Written> {
         if self.sends.is_empty() {
             return Ok(Written::default());
@@ -84,7 +86,10 @@ impl History {
         if !self.assignments.is_empty() {
             conn.execute(INSERT_ASSIGNMENTS, [json(&self.assignments)?]).await?;
         }
-        let touchpoints = conn.execute(INSERT_SENDS, [json(&self.sends)?]).await?;
+        let mut touchpoints = 0;
+        for sends in self.sends.chunks(4 * ROWS_PER_STATEMENT) {
+            touchpoints += conn.execute(INSERT_SENDS, [json(sends)?]).await?;
+        }
         let replies = json(&self.replies)?;
         conn.execute(INSERT_REPLIES, [replies.as_str()]).await?;
         conn.execute(AUDIT_REPLIES, [replies.as_str()]).await?;

@@ -1,0 +1,2 @@
+DROP INDEX idx_queue_items_owner;
+DROP INDEX idx_contacts_first_name;
