@@ -459,3 +459,59 @@ async fn a_touch_logged_about_a_contact_is_one_round_trip_and_keeps_every_rule()
     assert_eq!(over.field_errors(), [("kind".to_owned(), "daily_limit".to_owned())]);
     app.assert_queue_kept().await;
 }
+
+/// The daily series of LinkedIn's stats reads counts per day that triggers keep: they equal a
+/// count of the events after events are recorded on several days, a person's are erased with
+/// them, and an event loses its user.
+#[tokio::test]
+async fn linkedin_daily_counts_follow_every_change_of_the_events() {
+    let app = spawn_app().await;
+    let acme = app.create_account(json!({"name": "Acme", "domain": "acme.com"})).await;
+    let mut people = Vec::new();
+    for name in ["Gus", "Hal"] {
+        let url = format!("https://www.linkedin.com/in/{}-acme", name.to_lowercase());
+        let person = app
+            .post("/api/v1/contacts", json!({"first_name": name, "account_id": acme["id"], "linkedin_url": url}))
+            .await;
+        assert_eq!(person.status, 201, "{}", person.text);
+        people.push(person.body);
+    }
+    let now = chrono::Utc::now();
+    for (person, kind, days_ago) in [
+        (&people[0], "connection_accepted", 0),
+        (&people[0], "reply_received", 0),
+        (&people[0], "profile_viewed", 3),
+        (&people[1], "connection_accepted", 3),
+        (&people[1], "reply_received", 40),
+    ] {
+        let at = (now - chrono::Duration::days(days_ago)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let recorded = app
+            .post("/api/v1/linkedin/events", json!({"contact_id": person["id"], "kind": kind, "occurred_at": at}))
+            .await;
+        assert_eq!(recorded.status, 201, "{}", recorded.text);
+    }
+    let conn = app.db.conn().await;
+    let kept = || async {
+        let direct = "SELECT substr(occurred_at, 1, 10) || ' ' || kind || ' ' || coalesce(user_id, '') || ' ' || count(*) \
+             FROM linkedin_events GROUP BY substr(occurred_at, 1, 10), kind, coalesce(user_id, '') ORDER BY 1";
+        let rolled =
+            "SELECT day || ' ' || kind || ' ' || user_key || ' ' || n FROM linkedin_daily WHERE n > 0 ORDER BY 1";
+        let direct: Vec<String> = conn.query_all(direct, (), |row| occ_core::store::col(row, 0)).await.expect("events");
+        let rolled: Vec<String> = conn.query_all(rolled, (), |row| occ_core::store::col(row, 0)).await.expect("days");
+        assert_eq!(rolled, direct, "the counts per day are the events'");
+        direct.len()
+    };
+    assert_eq!(kept().await, 5);
+    let stats = app.get("/api/v1/linkedin/stats?days=7").await.body;
+    assert_eq!(stats["period"], json!({"connection_accepted": 2, "reply_received": 1, "profile_viewed": 1}), "{stats}");
+    assert_eq!(stats["daily"].as_array().map(Vec::len), Some(4), "a day and kind a row, in the week: {stats}");
+    let erased = app.delete(&format!("/api/v1/contacts/{}", people[1]["id"].as_str().expect("id"))).await;
+    assert!(erased.status < 300, "{}", erased.text);
+    assert_eq!(kept().await, 3, "the contact's events went with it");
+    conn.execute("UPDATE linkedin_events SET user_id = NULL WHERE kind = 'profile_viewed'", ()).await.expect("update");
+    assert_eq!(kept().await, 3);
+    let stats = app.get("/api/v1/linkedin/stats?days=7").await.body;
+    assert_eq!(stats["period"], json!({"connection_accepted": 1, "reply_received": 1}), "mine: {stats}");
+    let team = app.get("/api/v1/linkedin/stats?days=7&scope=team").await.body;
+    assert_eq!(team["period"]["profile_viewed"], 1, "the team's has the event of nobody: {team}");
+}

@@ -129,7 +129,7 @@ pub struct Stats {
     /// This ISO week, by kind (the kinds with weekly limits).
     #[schema(value_type = Object)]
     pub this_week: serde_json::Value,
-    /// The last `days` days, by kind.
+    /// The last `days` days (whole UTC days, from the day `days` ago), by kind.
     #[schema(value_type = Object)]
     pub period: serde_json::Value,
     /// The days counted in `period`.
@@ -183,8 +183,9 @@ pub(crate) async fn stats(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<
                (SELECT json_group_array(json_array(week, kind, n)) FROM (SELECT week, kind, sum(count) AS n \
                   FROM pacing_linkedin_weekly WHERE week IN (SELECT value FROM json_each(?2)) AND (?3 OR user_id = ?4) \
                   GROUP BY week, kind)) AS by_week, \
-               (SELECT json_group_array(json_array(d, kind, n)) FROM (SELECT substr(occurred_at, 1, 10) AS d, kind, count(*) AS n \
-                  FROM linkedin_events WHERE occurred_at >= ?5 AND (?3 OR user_id = ?4) GROUP BY d, kind ORDER BY d, kind)) AS daily",
+               (SELECT json_group_array(json_array(day, kind, n)) FROM (SELECT day, kind, sum(n) AS n \
+                  FROM linkedin_daily WHERE day >= substr(?5, 1, 10) AND (?3 OR user_key = ?4) \
+                  GROUP BY day, kind HAVING sum(n) > 0 ORDER BY day, kind)) AS daily",
             libsql::params![days_of, weeks_of, team, principal.user_id.as_str(), since.as_str()],
             from_row,
         )

@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_zone_offsets", "zone_offsets"),
     migration!(16, "0016_insights", "insights"),
     migration!(17, "0017_search_and_today", "search_and_today"),
+    migration!(18, "0018_linkedin_daily", "linkedin_daily"),
 ];
 
 impl Migration {

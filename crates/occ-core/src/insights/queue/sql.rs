@@ -50,8 +50,9 @@ macro_rules! mine_lane {
     };
 }
 
-/// How many items of a lane are due in a range of time (`$range` on `due_at`), everyone's:
-/// a range of `idx_queue_items_lane` (a meeting's and a follow-up's `order_key` is its time).
+/// How many items of a lane are due in a range of time (`$range` on `order_key`: a meeting's
+/// and a follow-up's is its time, with `order_score` 0), everyone's: a range of
+/// `idx_queue_items_lane`.
 macro_rules! team_due {
     ($lane:literal, $range:literal) => {
         concat!("(SELECT count(*) FROM queue_items q WHERE q.lane = '", $lane, "' AND q.order_score = 0", $range, ")")
@@ -75,10 +76,12 @@ macro_rules! mine_due {
     };
 }
 
+/// The queue's statement (see [`QUEUE_TEAM_SQL`]), `$lane` reading the first items of a lane and
+/// `$due` counting a lane's items due in a range of time: the team's or the caller's.
 macro_rules! queue_sql {
     ($lane:ident, $due:ident) => {
         concat!(
-    "WITH pacing AS (SELECT (SELECT st.value FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1) AS v), \
+            "WITH pacing AS (SELECT (SELECT st.value FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1) AS v), \
      limits AS (SELECT coalesce(v ->> '$.linkedin_connections_daily', 20) AS connects_daily, \
          coalesce(v ->> '$.linkedin_connections_weekly', 100) AS connects_weekly, \
          coalesce(v ->> '$.linkedin_messages_daily', 50) AS messages_daily FROM pacing), \
@@ -89,23 +92,23 @@ macro_rules! queue_sql {
      room AS (SELECT max(0, min(connects_daily - connects_today, connects_weekly - connects_week)) AS connects, \
          max(0, messages_daily - messages_today) AS messages FROM limits, used), \
      items AS MATERIALIZED (",
-    $lane!("reply", "", ":per_kind"),
-    " UNION ALL ",
-    // A meeting's and a follow-up's order_key is its time (order_score 0): a range of the index.
-    $lane!("meeting", " AND q.order_score = 0 AND q.order_key >= :recent AND q.order_key < :tomorrow", ":per_kind"),
-    " UNION ALL ",
-    $lane!("followup", " AND q.order_score = 0 AND q.order_key < :day_end", ":per_kind"),
-    " UNION ALL ",
-    $lane!("review", "", ":per_kind"),
-    " UNION ALL ",
-    $lane!("ready", " AND q.busy = 0", ":per_kind"),
-    " UNION ALL ",
-    $lane!("linkedin", " AND q.detail = 'linkedin_connect'", "min(:per_kind, (SELECT connects FROM room))"),
-    " UNION ALL ",
-    $lane!("linkedin", " AND q.detail <> 'linkedin_connect'", "min(:per_kind, (SELECT messages FROM room))"),
-    " UNION ALL ",
-    $lane!("research", "", "10"),
-    "), \
+            $lane!("reply", "", ":per_kind"),
+            " UNION ALL ",
+            // A meeting's and a follow-up's order_key is its time (order_score 0): a range of the index.
+            $lane!("meeting", " AND q.order_score = 0 AND q.order_key >= :recent AND q.order_key < :tomorrow", ":per_kind"),
+            " UNION ALL ",
+            $lane!("followup", " AND q.order_score = 0 AND q.order_key < :day_end", ":per_kind"),
+            " UNION ALL ",
+            $lane!("review", "", ":per_kind"),
+            " UNION ALL ",
+            $lane!("ready", " AND q.busy = 0", ":per_kind"),
+            " UNION ALL ",
+            $lane!("linkedin", " AND q.detail = 'linkedin_connect'", "min(:per_kind, (SELECT connects FROM room))"),
+            " UNION ALL ",
+            $lane!("linkedin", " AND q.detail <> 'linkedin_connect'", "min(:per_kind, (SELECT messages FROM room))"),
+            " UNION ALL ",
+            $lane!("research", "", "10"),
+            "), \
      top AS (SELECT i.*, CASE WHEN i.lane = 'followup' AND i.due_at < :day_start THEN i.priority + 2 ELSE i.priority END \
          AS ranked_priority FROM items i ORDER BY ranked_priority DESC, i.score DESC, i.due_at LIMIT :limit), \
      ranked AS (SELECT top.item, top.kind, top.due_at, top.ranked_priority AS priority, \
@@ -116,11 +119,11 @@ macro_rules! queue_sql {
          CASE WHEN top.kind IN ('linkedin', 'call') THEN (SELECT d.body FROM message_drafts d WHERE d.id = top.draft_id) END AS body \
          FROM top JOIN contacts c ON c.id = top.contact_id), \
      counts AS (SELECT coalesce(sum(k.n) FILTER (WHERE k.lane = 'reply'), 0) AS replies_waiting, \
-         ",
-    $due!("meeting", " AND q.order_key >= :recent AND q.order_key < :tomorrow"),
-    " AS meetings, ",
-    $due!("followup", " AND q.order_key < :day_end"),
-    " AS followups_due, \
+            ",
+            $due!("meeting", " AND q.order_key >= :recent AND q.order_key < :tomorrow"),
+            " AS meetings, ",
+            $due!("followup", " AND q.order_key < :day_end"),
+            " AS followups_due, \
          coalesce(sum(k.n) FILTER (WHERE k.lane = 'review'), 0) AS drafts_pending, \
          coalesce(sum(k.n) FILTER (WHERE k.lane = 'ready' AND k.channel_key = 'email'), 0) AS emails_ready, \
          coalesce(sum(k.n) FILTER (WHERE k.lane = 'linkedin'), 0) AS linkedin_ready, \
@@ -143,7 +146,6 @@ macro_rules! queue_sql {
          used.connects_today, limits.connects_daily, used.connects_week, limits.connects_weekly, used.messages_today, \
          limits.messages_daily, room.connects, room.messages \
      FROM counts, done, used, limits, room LEFT JOIN ranked ON true ORDER BY ranked.priority DESC, ranked.score DESC, ranked.due_at"
-
         )
     };
 }
