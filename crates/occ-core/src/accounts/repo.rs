@@ -9,7 +9,7 @@ use crate::contacts::scoring::sql::{rescore_sql, score_sql};
 use crate::domain::{AccountId, new_id, now};
 use crate::error::{AppError, AppResult, EntityRef};
 use crate::http::{Key, Keyset, Page};
-use crate::store::{Batch, Conn, Reach, Row, SEARCH_CANDIDATES, TextSearch, from_row, single};
+use crate::store::{Batch, Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row, single};
 
 const ENTITY: &str = "account";
 
@@ -254,19 +254,7 @@ impl Key for Cursor {
     }
 }
 
-/// Where a statement's rows come from: every account (a page without a search); every account
-/// with a text search tested on each (a walk through the whole list: an export); the first
-/// [`SEARCH_CANDIDATES`] matches of a search and one more, sorted alone (a page that searches
-/// words, or the start of a name or a domain, too short for the trigram index).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rows {
-    Every,
-    Whole,
-    Words,
-    Start,
-}
-
-/// One list statement per rows and sort: constant text, the key as a literal.
+/// One list statement per rows ([`Rows`]) and sort: constant text, the key as a literal.
 macro_rules! list_sql {
     ($with:expr, $from:expr, $dir:ident $key:literal) => {
         concat!(
@@ -336,12 +324,7 @@ struct SortKey {
 /// One page of accounts (one call).
 pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
     let search = crate::store::text_search(query.q.as_deref());
-    let rows = match (query.reach, &search) {
-        (Reach::Whole, _) => Rows::Whole,
-        (Reach::Page, TextSearch { fts: Some(_), .. }) => Rows::Words,
-        (Reach::Page, TextSearch { prefix: Some(_), .. }) => Rows::Start,
-        (Reach::Page, _) => Rows::Every,
-    };
+    let rows = Rows::of(query.reach, &search);
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
     let mut params = vec![(":industries".to_owned(), libsql::Value::from(industries))];
     // Each statement is given the parameters it names, and only those.

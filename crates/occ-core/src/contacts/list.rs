@@ -7,7 +7,7 @@ use super::repo::{Contact, ContactRow, contact_columns};
 use crate::domain::enums::{ContactStatus, Department, Seniority, Stage};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Key, Keyset, Page, Query};
-use crate::store::{Conn, Reach, Row, SEARCH_CANDIDATES, TextSearch, from_row};
+use crate::store::{Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,28 +171,13 @@ macro_rules! contact_filters {
     };
 }
 
-/// Where a statement's rows come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rows {
-    /// Every contact, in the sort's index (a page without a search).
-    Every,
-    /// Every contact, in the sort's index, a text search tested on each: for a walk through the
-    /// whole list (an export, a batch's saved filter). The search is one set of row ids (the
-    /// contacts whose own text matches, and those of the accounts whose name or domain does),
-    /// so a row that does not match is ruled out from the sort's index alone; testing its
-    /// account as a second condition would read every row the sort passes over.
-    Whole,
-    /// A page that searches words (the trigram index): the first
-    /// [`SEARCH_CANDIDATES`](crate::store::SEARCH_CANDIDATES) matches and one more, to say
-    /// there were more (the contacts whose own text matches, then those of the accounts whose
-    /// name or domain does), sorted alone: the cost is the matches', never the book's.
-    Words,
-    /// A page that searches the start of a name or an address (text too short for the trigram
-    /// index): the first matches from the indexes on last name, first name and address, as
-    /// `Words`.
-    Start,
-}
-
+// The rows of each kind of statement (see [`Rows`]). A walk through the whole list (an export,
+// a batch's saved filter) tests the search on each contact as one set of row ids (the contacts
+// whose own text matches, and those of the accounts whose name or domain does), so a row that
+// does not match is ruled out from the sort's index alone; testing its account as a second
+// condition would read every row the sort passes over. A page of a search starts from its
+// matches: the contacts' own, then their companies'; or the starts of last names, first
+// names and addresses.
 macro_rules! whole_from {
     () => {
         " FROM contacts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts \
@@ -247,46 +232,21 @@ macro_rules! hits_total {
 /// One statement: `$with` before it, its rows `$from`, its `$total`, in one sort: by priority
 /// (an integer key, compared as such) or on a time.
 macro_rules! list_sql {
+    (@ $with:expr, $from:expr, $total:expr, $key:expr, $end:expr) => {
+        concat!($with, "SELECT ", contact_columns!(), $total, ", ", $key, " AS sort_key", $from, contact_filters!(), $end)
+    };
     ($with:expr, $from:expr, $total:expr, priority desc) => {
-        concat!(
-            $with,
-            "SELECT ",
-            contact_columns!(),
-            $total,
-            ", priority_score AS sort_key",
-            $from,
-            contact_filters!(),
+        list_sql!(@ $with, $from, $total, "priority_score",
             " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
-             ORDER BY priority_score DESC, id ASC LIMIT :fetch"
-        )
+             ORDER BY priority_score DESC, id ASC LIMIT :fetch")
     };
     ($with:expr, $from:expr, $total:expr, priority asc) => {
-        concat!(
-            $with,
-            "SELECT ",
-            contact_columns!(),
-            $total,
-            ", priority_score AS sort_key",
-            $from,
-            contact_filters!(),
+        list_sql!(@ $with, $from, $total, "priority_score",
             " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
-             ORDER BY priority_score ASC, id DESC LIMIT :fetch"
-        )
+             ORDER BY priority_score ASC, id DESC LIMIT :fetch")
     };
     ($with:expr, $from:expr, $total:expr, $dir:ident $key:literal) => {
-        concat!(
-            $with,
-            "SELECT ",
-            contact_columns!(),
-            $total,
-            ", ",
-            $key,
-            " AS sort_key",
-            $from,
-            contact_filters!(),
-            " AND ",
-            $crate::keyset!($dir $key, "id")
-        )
+        list_sql!(@ $with, $from, $total, $key, concat!(" AND ", $crate::keyset!($dir $key, "id")))
     };
 }
 
@@ -338,12 +298,7 @@ pub async fn list(
     reach: Reach,
 ) -> AppResult<Page<Contact>> {
     let search = crate::store::text_search(filters.q.as_deref());
-    let rows = match (reach, &search) {
-        (Reach::Whole, _) => Rows::Whole,
-        (Reach::Page, TextSearch { fts: Some(_), .. }) => Rows::Words,
-        (Reach::Page, TextSearch { prefix: Some(_), .. }) => Rows::Start,
-        (Reach::Page, _) => Rows::Every,
-    };
+    let rows = Rows::of(reach, &search);
     let (owner_kind, owner_id) = match &filters.owner {
         None => (None, None),
         Some(Owner::Nobody) => (Some("nobody"), None),

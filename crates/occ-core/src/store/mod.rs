@@ -42,7 +42,7 @@ pub use failure::{DbFailure, classify};
 pub use libsql::Value;
 pub use remote::STREAMS;
 pub use row::Row;
-pub use search::{Reach, SEARCH_CANDIDATES, TextSearch, text_search};
+pub use search::{Reach, Rows, SEARCH_CANDIDATES, TextSearch, text_search};
 pub use seen::Seen;
 
 pub use patience::BUSY_PATIENCE;

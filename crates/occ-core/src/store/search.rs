@@ -15,6 +15,34 @@ pub enum Reach {
     Whole,
 }
 
+/// Where a list's statement takes its rows from, for a [`Reach`] and a [`TextSearch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Every row, in the sort's index (a page without a search).
+    Every,
+    /// Every row, in the sort's index, the text search tested on each (one set of row ids):
+    /// a walk through the whole list.
+    Whole,
+    /// The first [`SEARCH_CANDIDATES`] matches of words in the trigram index, and one more to
+    /// say there were more, sorted alone: the cost is the matches', never the table's.
+    Words,
+    /// As `Words`, the matches of the start of a name or an address from their indexes (text
+    /// too short for the trigram index).
+    Start,
+}
+
+impl Rows {
+    /// The rows a list reads for `search` with `reach`.
+    pub fn of(reach: Reach, search: &TextSearch) -> Self {
+        match (reach, search) {
+            (Reach::Whole, _) => Rows::Whole,
+            (Reach::Page, TextSearch { fts: Some(_), .. }) => Rows::Words,
+            (Reach::Page, TextSearch { prefix: Some(_), .. }) => Rows::Start,
+            (Reach::Page, _) => Rows::Every,
+        }
+    }
+}
+
 /// How a list searches for a text: every word of three or more characters must appear
 /// somewhere in the row (`fts`, for the trigram index; each word quoted, so nothing the user
 /// types is parsed as query syntax); text with no such word is matched as the start of a name
