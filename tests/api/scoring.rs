@@ -196,11 +196,15 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     let behind = app.get("/api/v1/settings/icp/rescore").await;
     assert_eq!(behind.body, json!({"version": 1, "scored": 0, "total": 7, "done": false}));
     let conn = app.db.conn().await;
-    // In chunks: three, then the rest.
-    let (rescored, after) = occ_core::contacts::scoring::recompute::rescore_behind(&conn, 3).await.expect("chunk");
-    assert_eq!((rescored, after.scored, after.done), (3, 3, false), "the progress after the chunk");
+    // In chunks: three, one, then the rest.
+    let (rescored, after) =
+        occ_core::contacts::scoring::recompute::rescore_behind(&conn, 3, false).await.expect("chunk");
+    assert_eq!((rescored, after), (3, None), "a full chunk, no progress asked for");
+    let (rescored, after) = occ_core::contacts::scoring::recompute::rescore_behind(&conn, 1, true).await.expect("chunk");
+    let after = after.expect("the progress asked for");
+    assert_eq!((rescored, after.scored, after.done), (1, 4, false), "the progress after the chunk");
     let partial = app.get("/api/v1/settings/icp/rescore").await;
-    assert_eq!((partial.body["scored"].as_i64(), partial.body["done"].as_bool()), (Some(3), Some(false)));
+    assert_eq!((partial.body["scored"].as_i64(), partial.body["done"].as_bool()), (Some(4), Some(false)));
     let finished = app.post("/api/v1/settings/icp/rescore", json!({})).await;
     assert_eq!(finished.status, 200, "{}", finished.text);
     assert_eq!(finished.body, json!({"version": 1, "scored": 7, "total": 7, "done": true}));
@@ -210,6 +214,20 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
         assert_eq!(now["priority_score"], 100, "{now}");
         let last = history(&app, person).await.pop().expect("history");
         assert_eq!((last["score"].as_i64(), last["config_version"].as_i64()), (Some(100), Some(1)));
+    }
+    // The history rows of one statement have time-ordered ids (UUIDv7 of the statement's time),
+    // so they go to one place in the id index.
+    let written = conn
+        .query_all("SELECT id FROM icp_scores WHERE config_version = 1", (), occ_core::store::single::<String>)
+        .await
+        .expect("history ids");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    assert_eq!(written.len(), 7);
+    for text in &written {
+        let parsed = uuid::Uuid::parse_str(text).expect("a UUID");
+        assert_eq!((parsed.get_version_num(), parsed.hyphenated().to_string()), (7, text.clone()), "{text}");
+        let (seconds, _) = parsed.get_timestamp().expect("a time").to_unix();
+        assert!(seconds.abs_diff(now) < 600, "{text}: made at {seconds}, now {now}");
     }
     // Nothing left: another call changes nothing.
     assert_eq!(app.post("/api/v1/settings/icp/rescore", json!({})).await.body["done"], true);

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_insights", "insights"),
     migration!(17, "0017_search_and_today", "search_and_today"),
     migration!(18, "0018_linkedin_daily", "linkedin_daily"),
+    migration!(19, "0019_bulk_writes", "bulk_writes"),
 ];
 
 impl Migration {

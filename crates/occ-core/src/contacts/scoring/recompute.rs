@@ -46,9 +46,14 @@ pub async fn progress(conn: &Conn) -> AppResult<Progress> {
 }
 
 /// The statement of [`progress`], read with [`decode_progress`].
-const PROGRESS: &str = "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version) AS behind, \
-     (SELECT count(*) FROM contacts) AS total FROM (SELECT coalesce((SELECT max(version) FROM settings WHERE key = 'icp'), 0) \
-     AS version) v";
+macro_rules! progress_sql {
+    () => {
+        "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version) AS behind, \
+         (SELECT count(*) FROM contacts) AS total FROM (SELECT coalesce((SELECT max(version) FROM settings \
+         WHERE key = 'icp'), 0) AS version) v"
+    };
+}
+const PROGRESS: &str = progress_sql!();
 
 /// The row of [`PROGRESS`]: the model version, the contacts scored with an older one, and all.
 #[derive(serde::Deserialize)]
@@ -63,35 +68,32 @@ fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
     Ok(Progress { version, scored: total - behind, total, done: behind == 0 })
 }
 
-/// Rescores up to `limit` contacts still scored with an older model (one call: the scores
-/// and the progress after them), and answers how many it did and that progress. Safe to run
-/// from several places at once.
-pub async fn rescore_behind(conn: &Conn, limit: u32) -> AppResult<(usize, Progress)> {
+/// Rescores up to `limit` contacts still scored with an older model, the best first (one call:
+/// the scores, and the progress after them when `report` is set or the chunk came back short,
+/// the progress being a count over the book), and answers how many it did and that progress.
+/// Safe to run from several places at once.
+///
+/// The contacts go in the order of their old scores (`idx_contacts_priority_version`): a new
+/// score lies close to the old one, so the entries a chunk moves in each score index lie
+/// together and a chunk writes a few pages of each, not one per contact.
+pub async fn rescore_behind(conn: &Conn, limit: u32, report: bool) -> AppResult<(usize, Option<Progress>)> {
     let now = crate::domain::now();
     let mut batch = Batch::new();
     let rescored = batch.push(
         crate::contacts::scoring::sql::rescore_sql!(
             "contacts.rowid IN (SELECT c.rowid FROM contacts c WHERE c.priority_version < \
              (SELECT coalesce(max(version), 0) FROM settings WHERE key = 'icp') \
-             ORDER BY c.priority_version LIMIT :limit) RETURNING 1"
+             ORDER BY c.priority_version, c.priority_score DESC, c.id LIMIT :limit) RETURNING 1"
         ),
         libsql::named_params! {":now": now.as_str(), ":limit": i64::from(limit)},
     )?;
-    let after = batch.push(PROGRESS, ())?;
+    // `changes()`: the rows the statement before updated (its triggers' rows aside).
+    let after = batch.push(
+        concat!("SELECT * FROM (", progress_sql!(), ") WHERE :report OR changes() < :limit"),
+        libsql::named_params! {":report": report, ":limit": i64::from(limit)},
+    )?;
     let outcome = conn.batch(batch).await?;
     let rescored = outcome.rows(rescored, |_| Ok(()))?.len();
-    Ok((rescored, outcome.one("setting", after, decode_progress)?))
-}
-
-/// Rescores everyone behind the current model, chunk by chunk, calling `progress` after each.
-pub async fn rescore_all(conn: &Conn, chunk: u32, mut on_progress: impl FnMut(usize)) -> AppResult<usize> {
-    let mut done = 0;
-    loop {
-        let (n, _) = rescore_behind(conn, chunk).await?;
-        if n == 0 {
-            return Ok(done);
-        }
-        done += n;
-        on_progress(done);
-    }
+    let progress = outcome.rows(after, decode_progress)?.pop();
+    Ok((rescored, progress))
 }
