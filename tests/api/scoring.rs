@@ -200,7 +200,8 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     let (rescored, after) =
         occ_core::contacts::scoring::recompute::rescore_behind(&conn, 3, false).await.expect("chunk");
     assert_eq!((rescored, after), (3, None), "a full chunk, no progress asked for");
-    let (rescored, after) = occ_core::contacts::scoring::recompute::rescore_behind(&conn, 1, true).await.expect("chunk");
+    let (rescored, after) =
+        occ_core::contacts::scoring::recompute::rescore_behind(&conn, 1, true).await.expect("chunk");
     let after = after.expect("the progress asked for");
     assert_eq!((rescored, after.scored, after.done), (1, 4, false), "the progress after the chunk");
     let partial = app.get("/api/v1/settings/icp/rescore").await;

@@ -178,5 +178,16 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     assert!(theirs > 20, "the first rep's book: {theirs}");
     assert!(summary.contains(" opportunities"), "{summary}");
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
+    // The indexes made after the load are in the schema's order, as the migrations made them
+    // (the planner settles ties by it).
+    let fresh_db = TestDb::new();
+    let fresh = fresh_db.conn().await;
+    migrate::up(&fresh, None).await.expect("migrate");
+    let order = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('contacts', 'icp_scores') \
+         ORDER BY tbl_name, rowid";
+    assert_eq!(
+        conn.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),
+        fresh.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),
+    );
     assert_eq!(occ_core::seed::synthetic(&conn, 10, |_| {}).await.expect("again"), None);
 }

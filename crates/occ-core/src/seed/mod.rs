@@ -12,6 +12,7 @@ use crate::store::{Conn, single};
 mod agents;
 mod book;
 mod copy;
+mod deferred;
 mod history;
 mod outreach;
 mod rows;

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::book::{generate, insert_book};
+use super::deferred::Deferred;
 use crate::domain::{new_id, now, stored};
 use crate::error::AppResult;
 use crate::store::{Conn, single};
@@ -108,13 +109,28 @@ async fn start_trial(conn: &Conn, trial: &super::history::Trial, at: &str) -> Ap
 /// accounts, owned by a team of [`REPS`] reps (a few accounts by nobody), with signals and, in
 /// every chunk, the demo's day of outreach (two sequences shared by all), the first
 /// [`HISTORY_CONTACTS`] over a year of past sends, replies and meetings, in transactions of a
-/// few thousand contacts; `progress` hears the count written so far. Only into a database
-/// without accounts.
+/// few thousand contacts (or sends), the indexes of the tables it fills the most made after it
+/// ([`DEFERRED`]); `progress` hears the count written so far. Only into a database without
+/// accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
         return Ok(None);
     }
+    let deferred = Deferred::drop_indexes(conn, DEFERRED).await?;
+    let loaded = load(conn, contacts, progress).await;
+    // Made again whatever became of the load: a book cut short still answers its queries.
+    deferred.restore(conn).await?;
+    loaded.map(Some)
+}
+
+/// The tables the book fills the most, whose indexes are made after the load (see
+/// [`super::deferred`]). Not those the load reads as it goes: the audit log (each new row
+/// finds its entry), signals (each score reads them).
+const DEFERRED: &[&str] = &["contacts", "icp_scores"];
+
+/// Writes the book into a database without accounts; answers what it wrote, in words.
+async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<String> {
     const ACCOUNTS_PER_CHUNK: usize = 300;
     let model = crate::settings::current_icp(conn).await?;
     let reps = team(conn).await?;
@@ -190,13 +206,19 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         let signals = synthetic_signals(&mut rng, &accounts, &people);
         let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
         let at = now();
-        past += conn.immediate(async |conn| {
+        // The chunk's people, their history, then their signals and scores: three steps, so
+        // the log holds a few thousand sends at a time, not a year of them.
+        conn.immediate(async |conn| {
             insert_book(conn, &accounts, &people, &at, model.version).await?;
             outreach.insert(conn).await?;
             if chunk == 0 {
                 start_trial(conn, &trial, &at).await?;
             }
-            let past = history.insert(conn).await?;
+            Ok(())
+        })
+        .await?;
+        past += history.insert(conn).await?;
+        conn.immediate(async |conn| {
             conn.execute(
                 "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
                  SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
@@ -207,8 +229,7 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
             .await?;
             // The signals raise some scores: a second history point for those people.
             let ids: Vec<String> = people.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
-            crate::contacts::scoring::recompute::rescore(conn, &ids).await?;
-            Ok(past)
+            crate::contacts::scoring::recompute::rescore(conn, &ids).await
         })
         .await?;
         written_accounts += accounts.len();
@@ -222,11 +243,11 @@ pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -
         progress(written_contacts);
     }
     let [touchpoints, drafts, replies, opportunities] = outreach_rows;
-    Ok(Some(format!(
+    Ok(format!(
         "{written_accounts} accounts, {written_contacts} contacts, {written_signals} signals, \
          {} touchpoints, {drafts} drafts, {} replies, {} opportunities",
         touchpoints + past.touchpoints,
         replies + past.replies,
         opportunities + past.opportunities,
-    )))
+    ))
 }

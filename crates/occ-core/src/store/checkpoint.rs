@@ -12,10 +12,12 @@
 //! - past [`LOG_LIMIT_BYTES`] the thread truncates it even while writes go on (it waits for
 //!   the write lock like any writer, at most [`TRUNCATE_PATIENCE`]);
 //! - a connection's own automatic checkpoint runs when its commit finds the log past
-//!   `wal_autocheckpoint` pages (192 MiB), so a job that writes on one connection without a
+//!   `wal_autocheckpoint` pages (128 MiB), so a job that writes on one connection without a
 //!   pause (the synthetic seed, a rescore of everyone, an import) copies the log as it goes and
 //!   starts it over at its next transaction; `journal_size_limit` then cuts the file back to
-//!   64 MiB. The log so stays under 256 MiB plus one transaction.
+//!   64 MiB. The log so stays under 128 MiB plus one transaction, and bulk jobs keep their
+//!   transactions well under 128 MiB (a rescore's chunk, an import's step, the seed's chunk of
+//!   people or of history sends, an index made after a load), so it stays under 256 MiB.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};

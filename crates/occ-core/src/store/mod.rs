@@ -142,9 +142,9 @@ impl Store {
         // commits, a fair trade for not syncing on every request's session update.
         conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
         // The store's checkpointer copies the log back (see checkpoint.rs); a commit does so
-        // itself only past 192 MiB of log (49,152 pages), so a long job's log is started over as
+        // itself only past 128 MiB of log (32,768 pages), so a long job's log is started over as
         // it goes, and a log started over is cut back to 64 MiB.
-        let mut rows = conn.query("PRAGMA wal_autocheckpoint = 49152", ()).await?;
+        let mut rows = conn.query("PRAGMA wal_autocheckpoint = 32768", ()).await?;
         while rows.next().await?.is_some() {}
         let mut rows = conn.query("PRAGMA journal_size_limit = 67108864", ()).await?;
         while rows.next().await?.is_some() {}

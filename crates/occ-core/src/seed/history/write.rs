@@ -78,7 +78,9 @@ fn json<T: Serialize>(rows: &[T]) -> AppResult<String> {
 impl History {
     /// Writes the history set-wise (its contacts must exist): sends (a statement for each few
     /// thousand), replies, meetings, and the audit entries of the replies and meetings, one
-    /// statement each. Answers what was written.
+    /// statement each, each its own transaction when `conn` is in none (a year of a few
+    /// thousand people's sends, with what their triggers keep, is a few hundred megabytes of
+    /// log). Answers what was written.
     pub(in crate::seed) async fn insert(&self, conn: &Conn) -> AppResult<Written> {
         if self.sends.is_empty() {
             return Ok(Written::default());
