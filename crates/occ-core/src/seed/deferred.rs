@@ -5,8 +5,8 @@
 //! fills the most before its first chunk and makes them again, as the schema has them and in
 //! its order, after its last (each in a transaction of its own, so the log holds one index at
 //! a time). The order matters: without statistics SQLite's planner settles a tie between two
-//! indexes by their place in the schema, and a book whose indexes came back in another order
-//! read its lists through other indexes (a rep's Today took twice as long).
+//! indexes by their place in the schema, so a book whose indexes came back in another order
+//! could read its lists through other indexes than the schema the migrations made.
 
 use crate::error::{AppError, AppResult};
 use crate::store::Conn;
