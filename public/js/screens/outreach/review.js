@@ -3,7 +3,7 @@
 // (j/k next/previous, a approve, r reject, e edit). Several drafts may be approved or rejected
 // at once. A draft that was acted on stays in the list with its new status until the queue is
 // reloaded, so j/k keep their place; an error stays next to the draft it belongs to.
-import { html, useEffect, useRef, useState } from '../../preact.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../../preact.js';
 import { drafts as draftsApi } from '../../api.js';
 import { useLoad } from '../../use-load.js';
 import { PageHeader } from '../../components/layout.js';
@@ -101,12 +101,14 @@ function DraftCard({ draft, user, team, mode, setMode, busy, error, onApprove, o
   const [body, setBody] = useState(draft.body || '');
   const [reason, setReason] = useState('');
   const firstRef = useRef(null);
-  useEffect(() => {
+  // Before the form is painted: reset after it shows, the fields would lose what was typed
+  // into them first (and the focus would land late).
+  useLayoutEffect(() => {
     setSubject(draft.subject || '');
     setBody(draft.body || '');
     setReason('');
   }, [draft.id, draft.updated_at, mode]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (mode !== 'view' && firstRef.current) firstRef.current.focus();
   }, [mode, draft.id]);
 
