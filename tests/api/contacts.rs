@@ -247,29 +247,67 @@ async fn every_list_filter_narrows_the_list() {
     }
 }
 
+/// The ids of every page of `/api/v1/contacts?{query}`, three at a time, in order.
+async fn paged(app: &TestApp, query: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let after = cursor.as_ref().map_or(String::new(), |c| format!("&cursor={c}"));
+        let page = app.get(&format!("/api/v1/contacts?{query}&limit=3{after}")).await;
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        seen.extend(page.body["items"].as_array().expect("items").iter().map(|c| id(c).to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
 #[tokio::test]
 async fn pages_by_priority_visit_every_contact_once_even_with_ties() {
     let app = spawn_app().await;
     let mut all = Vec::new();
-    for (i, score) in [50, 80, 50, 20, 80, 50, 0].iter().enumerate() {
+    for (i, score) in [50, 80, 50, 20, 80, 50, 0, 80, 50].iter().enumerate() {
         let contact = create(&app, json!({"first_name": format!("P{i}")})).await;
-        set(&app, &contact, &format!("priority_score = {score}")).await;
-        all.push((*score, id(&contact).to_owned()));
+        // Every third one touched: a page of one stage walks that stage's own index.
+        let stage = if i % 3 == 2 { "touched" } else { "new" };
+        set(&app, &contact, &format!("priority_score = {score}, stage = '{stage}'")).await;
+        all.push((*score, id(&contact).to_owned(), stage));
     }
     all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let expected: Vec<String> = all.into_iter().map(|(_, id)| id).collect();
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let query = cursor.as_ref().map_or("limit=3".to_owned(), |c| format!("limit=3&cursor={c}"));
-        let page = app.get(&format!("/api/v1/contacts?{query}")).await;
-        seen.extend(page.body["items"].as_array().expect("items").iter().map(|c| id(c).to_owned()));
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
+    let best_first = |stage: Option<&str>| -> Vec<String> {
+        all.iter().filter(|c| stage.is_none_or(|s| s == c.2)).map(|c| c.1.clone()).collect()
+    };
+    let worst_first = |stage: Option<&str>| -> Vec<String> {
+        let mut ids = best_first(stage);
+        ids.reverse();
+        ids
+    };
+    assert_eq!(paged(&app, "sort=priority").await, best_first(None));
+    assert_eq!(paged(&app, "sort=-priority").await, worst_first(None));
+    for stage in ["new", "touched"] {
+        assert_eq!(paged(&app, &format!("stage={stage}")).await, best_first(Some(stage)), "{stage}");
+        assert_eq!(paged(&app, &format!("stage={stage}&sort=-priority")).await, worst_first(Some(stage)), "{stage}");
     }
-    assert_eq!(seen, expected);
+    let first = app.get("/api/v1/contacts?stage=new&limit=3").await.body;
+    assert_eq!(first["total"], 6, "the stage's count still comes with the page");
+}
+
+#[tokio::test]
+async fn a_page_of_one_stage_seeks_that_stages_range_of_its_index() {
+    let app = spawn_app().await;
+    let conn = app.db.conn().await;
+    let plan = conn
+        .query_all(&format!("EXPLAIN QUERY PLAN {}", occ_core::contacts::list::ONE_STAGE_SQL), (), |row| {
+            occ_core::store::col::<String>(row, 3)
+        })
+        .await
+        .expect("plan");
+    assert!(
+        plan.iter().any(|line| line.starts_with("SEARCH contacts USING INDEX idx_contacts_stage_priority (stage=?")),
+        "{}",
+        plan.join("\n")
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Migrations against a real database, in both modes.
 
-use occ_core::store::{col, migrate};
+use occ_core::store::{Conn, col, migrate};
 
 use crate::helpers::TestDb;
 
@@ -31,6 +31,28 @@ async fn migrations_go_up_down_and_up_again_and_verify() {
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
     let status = migrate::status(&conn).await.expect("status");
     assert!(status.iter().all(|s| s.applied_at.is_some() && !s.checksum_changed));
+}
+
+/// How many segments of each text index (contacts', accounts') FTS5 merges at a time.
+async fn text_index_merges(conn: &Conn) -> Vec<i64> {
+    conn.query_all(
+        "SELECT v FROM contacts_fts_config WHERE k = 'automerge' \
+         UNION ALL SELECT v FROM accounts_fts_config WHERE k = 'automerge'",
+        (),
+        |row| col(row, 0),
+    )
+    .await
+    .expect("text index settings")
+}
+
+#[tokio::test]
+async fn the_text_indexes_merge_eight_segments_at_a_time_and_down_puts_back_four() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("up");
+    assert_eq!(text_index_merges(&conn).await, [8, 8]);
+    migrate::down(&conn, 19).await.expect("down to 19");
+    assert_eq!(text_index_merges(&conn).await, [4, 4]);
 }
 
 #[tokio::test]

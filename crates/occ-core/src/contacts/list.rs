@@ -264,8 +264,28 @@ macro_rules! sorted {
     };
 }
 
-fn statement(rows: Rows, sort: Sort, descending: bool) -> &'static str {
+/// A page of one stage in order of priority: the generic statement tests the stage from its
+/// parameter's list, on which SQLite cannot seek, so it walks the whole book's priority index
+/// and skips the other stages (about 4,000 contacts for a page of vice presidents new at 1M);
+/// this one walks the stage's own range of `idx_contacts_stage_priority`.
+pub const ONE_STAGE_SQL: &str =
+    list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority desc);
+
+/// As [`ONE_STAGE_SQL`], lowest priority first (the same range, walked backwards).
+const ONE_STAGE_ASCENDING_SQL: &str =
+    list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority asc);
+
+/// The statement of a page; `one_stage` when its filters name one stage and it is sorted by
+/// priority.
+fn statement(rows: Rows, sort: Sort, descending: bool, one_stage: bool) -> &'static str {
     match rows {
+        Rows::Every if one_stage => {
+            if descending {
+                ONE_STAGE_ASCENDING_SQL
+            } else {
+                ONE_STAGE_SQL
+            }
+        }
         Rows::Every => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
         Rows::Whole => sorted!(sort, descending, "", whole_from!(), counted_total!()),
         Rows::Words => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
@@ -327,8 +347,12 @@ pub async fn list(
             params.push((":shown", SEARCH_CANDIDATES.into()));
         }
     }
+    let one_stage = match filters.stages.as_slice() {
+        [stage] if rows == Rows::Every && sort == Sort::Priority => Some(stage.as_str()),
+        _ => None,
+    };
     match rows {
-        Rows::Every => {}
+        Rows::Every => params.extend(one_stage.map(|stage| (":stage", stage.to_owned().into()))),
         Rows::Whole => {
             params.push((":fts", search.fts.into()));
             params.push((":prefix", search.prefix.into()));
@@ -343,7 +367,9 @@ pub async fn list(
         params.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
     let decode = |row: &Row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?));
     let key = |(contact, key): &(Contact, SortKey)| Cursor(key.sort_key.clone(), contact.id.clone());
-    let page = page.load_counted(conn, statement(rows, sort, descending), Params::Named(params), decode, key).await?;
+    let page = page
+        .load_counted(conn, statement(rows, sort, descending, one_stage.is_some()), Params::Named(params), decode, key)
+        .await?;
     let matched = page.items.first().and_then(|(_, key)| key.matched);
     Ok(Page {
         items: page.items.into_iter().map(|(c, _)| c).collect(),

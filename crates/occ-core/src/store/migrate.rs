@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_search_and_today", "search_and_today"),
     migration!(18, "0018_linkedin_daily", "linkedin_daily"),
     migration!(19, "0019_bulk_writes", "bulk_writes"),
+    migration!(20, "0020_text_index_merges", "text_index_merges"),
 ];
 
 impl Migration {

@@ -154,6 +154,10 @@ impl Store {
         // Deleted rows are overwritten, so an erased person does not linger in free pages.
         let mut rows = conn.query("PRAGMA secure_delete = ON", ()).await?;
         while rows.next().await?.is_some() {}
+        // A statement inside a transaction keeps the pages it changes in memory, in case it
+        // fails and must be undone alone, instead of writing them to a temporary file: a
+        // rescore chunk spent a sixth of its time writing that file.
+        conn.execute("PRAGMA temp_store = MEMORY", ()).await?;
         Ok(Conn(Link::Local { conn, idle: idle.clone() }))
     }
 }
