@@ -235,6 +235,51 @@ async fn a_new_model_rescores_everyone_in_chunks_with_progress() {
     assert_eq!(history(&app, &ids[0]).await.len(), 2);
 }
 
+#[tokio::test]
+async fn a_rescore_takes_the_best_scored_first() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let body = json!({"first_name": format!("P{n}"), "title": "Head of Sales"});
+        ids.push(id(&app.post("/api/v1/contacts", body).await.body).to_owned());
+    }
+    let conn = app.db.conn().await;
+    // Scores out of the order the contacts were made in: the walk follows the scores.
+    for (person, score) in ids.iter().zip([30, 90, 10, 70, 50]) {
+        conn.execute("UPDATE contacts SET priority_score = ?2 WHERE id = ?1", libsql::params![person.as_str(), score])
+            .await
+            .expect("score");
+    }
+    save_model(
+        &app,
+        json!({"industry": 100, "seniority": 0, "department": 0, "company_size": 0, "signals": 0, "engagement": 0}),
+    )
+    .await;
+    let mut chunks = Vec::new();
+    let mut rescored_before: Vec<String> = Vec::new();
+    loop {
+        let (rescored, _) =
+            occ_core::contacts::scoring::recompute::rescore_behind(&conn, 2, false).await.expect("chunk");
+        if rescored == 0 {
+            break;
+        }
+        let now_rescored = conn
+            .query_all("SELECT id FROM contacts WHERE priority_version = 1", (), occ_core::store::single::<String>)
+            .await
+            .expect("rescored");
+        let mut chunk: Vec<usize> = now_rescored
+            .iter()
+            .filter(|person| !rescored_before.contains(person))
+            .map(|person| ids.iter().position(|i| i == person).expect("one of ours"))
+            .collect();
+        chunk.sort_unstable();
+        chunks.push(chunk);
+        rescored_before = now_rescored;
+    }
+    // 90 and 70, then 50 and 30, then 10.
+    assert_eq!(chunks, [vec![1, 3], vec![0, 4], vec![2]]);
+}
+
 /// A random model: any split of 100 points, targets with stray case and white space, a partial
 /// seniority table, any size range and half-life.
 fn arb_model() -> impl Strategy<Value = IcpConfig> {
