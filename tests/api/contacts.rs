@@ -268,46 +268,74 @@ async fn pages_by_priority_visit_every_contact_once_even_with_ties() {
     let app = spawn_app().await;
     let mut all = Vec::new();
     for (i, score) in [50, 80, 50, 20, 80, 50, 0, 80, 50].iter().enumerate() {
-        let contact = create(&app, json!({"first_name": format!("P{i}")})).await;
+        // Every other one nobody's: a page of one owner (or nobody) walks their own index.
+        let mine = i % 2 == 1;
+        let owner = if mine {
+            json!({"first_name": format!("P{i}")})
+        } else {
+            json!({"first_name": format!("P{i}"), "owner_id": null})
+        };
+        let contact = create(&app, owner).await;
         // Every third one touched: a page of one stage walks that stage's own index.
         let stage = if i % 3 == 2 { "touched" } else { "new" };
         set(&app, &contact, &format!("priority_score = {score}, stage = '{stage}'")).await;
-        all.push((*score, id(&contact).to_owned(), stage));
+        all.push((*score, id(&contact).to_owned(), stage, if mine { "me" } else { "none" }));
     }
     all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let best_first = |stage: Option<&str>| -> Vec<String> {
-        all.iter().filter(|c| stage.is_none_or(|s| s == c.2)).map(|c| c.1.clone()).collect()
+    let best_first = |stage: Option<&str>, owner: Option<&str>| -> Vec<String> {
+        let kept = |c: &&(i32, String, &str, &str)| stage.is_none_or(|s| s == c.2) && owner.is_none_or(|o| o == c.3);
+        all.iter().filter(kept).map(|c| c.1.clone()).collect()
     };
-    let worst_first = |stage: Option<&str>| -> Vec<String> {
-        let mut ids = best_first(stage);
+    let worst_first = |stage: Option<&str>, owner: Option<&str>| -> Vec<String> {
+        let mut ids = best_first(stage, owner);
         ids.reverse();
         ids
     };
-    assert_eq!(paged(&app, "sort=priority").await, best_first(None));
-    assert_eq!(paged(&app, "sort=-priority").await, worst_first(None));
+    assert_eq!(paged(&app, "sort=priority").await, best_first(None, None));
+    assert_eq!(paged(&app, "sort=-priority").await, worst_first(None, None));
     for stage in ["new", "touched"] {
-        assert_eq!(paged(&app, &format!("stage={stage}")).await, best_first(Some(stage)), "{stage}");
-        assert_eq!(paged(&app, &format!("stage={stage}&sort=-priority")).await, worst_first(Some(stage)), "{stage}");
+        assert_eq!(paged(&app, &format!("stage={stage}")).await, best_first(Some(stage), None), "{stage}");
+        assert_eq!(
+            paged(&app, &format!("stage={stage}&sort=-priority")).await,
+            worst_first(Some(stage), None),
+            "{stage}"
+        );
+    }
+    for owner in ["me", "none"] {
+        assert_eq!(paged(&app, &format!("owner={owner}")).await, best_first(None, Some(owner)), "{owner}");
+        let backwards = paged(&app, &format!("owner={owner}&sort=-priority")).await;
+        assert_eq!(backwards, worst_first(None, Some(owner)), "{owner}");
+        for stage in ["new", "touched"] {
+            let both = paged(&app, &format!("owner={owner}&stage={stage}")).await;
+            assert_eq!(both, best_first(Some(stage), Some(owner)), "{owner} {stage}");
+            let backwards = paged(&app, &format!("owner={owner}&stage={stage}&sort=-priority")).await;
+            assert_eq!(backwards, worst_first(Some(stage), Some(owner)), "{owner} {stage}");
+        }
     }
     let first = app.get("/api/v1/contacts?stage=new&limit=3").await.body;
     assert_eq!(first["total"], 6, "the stage's count still comes with the page");
+    let nobodys = app.get("/api/v1/contacts?owner=none&limit=2").await.body;
+    assert_eq!(nobodys["total"], 5, "and an owner's");
 }
 
 #[tokio::test]
-async fn a_page_of_one_stage_seeks_that_stages_range_of_its_index() {
+async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
     let app = spawn_app().await;
     let conn = app.db.conn().await;
-    let plan = conn
-        .query_all(&format!("EXPLAIN QUERY PLAN {}", occ_core::contacts::list::ONE_STAGE_SQL), (), |row| {
-            occ_core::store::col::<String>(row, 3)
-        })
-        .await
-        .expect("plan");
-    assert!(
-        plan.iter().any(|line| line.starts_with("SEARCH contacts USING INDEX idx_contacts_stage_priority (stage=?")),
-        "{}",
-        plan.join("\n")
-    );
+    use occ_core::contacts::list::{ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL};
+    for (sql, range) in [
+        (ONE_STAGE_SQL, "idx_contacts_stage_priority (stage=?"),
+        (ONE_OWNER_SQL, "idx_contacts_owner (owner_id=?"),
+        (ONE_OWNER_STAGE_SQL, "idx_contacts_owner_stage (owner_id=? AND stage=?"),
+    ] {
+        let plan = conn
+            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
+            .await
+            .expect("plan");
+        let seek = format!("SEARCH contacts USING INDEX {range}");
+        assert!(plan.iter().any(|line| line.starts_with(&seek)), "{seek} in {}", plan.join("\n"));
+        assert!(!plan.iter().any(|line| line.contains("TEMP B-TREE")), "sorted by the index: {}", plan.join("\n"));
+    }
 }
 
 #[tokio::test]

@@ -430,8 +430,9 @@ impl TestApp {
     }
 
     /// Panics unless Today's table (`queue_items`, kept by triggers) holds exactly what its
-    /// sources say it should (the view `queue_sources`), and its counts (`queue_counts`) count
-    /// exactly its items, naming the rows that differ.
+    /// sources say it should (the view `queue_sources`), its counts (`queue_counts`) count
+    /// exactly its items, and every touch and reply carries its contact's owner (migration
+    /// 0021), naming the rows that differ.
     pub async fn assert_queue_kept(&self) {
         let conn = self.db.conn().await;
         let drift = conn
@@ -441,7 +442,11 @@ impl TestApp {
                  UNION ALL SELECT 'counted ' || ifnull(k.n, 0) || ', kept ' || ifnull(q.n, 0) || ': ' || lane || '/' || o || '/' || ch \
                  FROM (SELECT lane, owner_key AS o, channel_key AS ch, n FROM queue_counts WHERE n > 0) k \
                  FULL JOIN (SELECT lane, ifnull(owner_id, '') AS o, ifnull(channel, '') AS ch, count(*) AS n FROM queue_items \
-                 GROUP BY 1, 2, 3) q USING (lane, o, ch) WHERE k.n IS NOT q.n",
+                 GROUP BY 1, 2, 3) q USING (lane, o, ch) WHERE k.n IS NOT q.n \
+                 UNION ALL SELECT 'a touch of another owner than its contact: ' || t.id FROM touchpoints t \
+                 JOIN contacts c ON c.id = t.contact_id WHERE t.owner_key IS NOT ifnull(c.owner_id, '') \
+                 UNION ALL SELECT 'a reply of another owner than its contact: ' || r.id FROM replies r \
+                 JOIN contacts c ON c.id = r.contact_id WHERE r.owner_key IS NOT ifnull(c.owner_id, '')",
                 (),
                 |row| occ_core::store::col::<String>(row, 0),
             )

@@ -56,6 +56,41 @@ async fn the_text_indexes_merge_eight_segments_at_a_time_and_down_puts_back_four
 }
 
 #[tokio::test]
+async fn touches_and_replies_from_before_owner_keys_take_their_contacts_owner_and_down_drops_it() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, Some(20)).await.expect("up to 20");
+    let rep = crate::helpers::create_user(&conn, "rep@before.test", occ_core::domain::enums::Role::Bdr).await;
+    let at = occ_core::domain::now();
+    for statement in [
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+         VALUES ('a1', ?2, 'test', 'contact.create', 'contact', 'c1'), ('a2', ?2, 'test', 'contact.create', 'contact', 'c2')",
+        "INSERT INTO contacts (id, first_name, owner_id, created_at, updated_at) \
+         VALUES ('c1', 'Owned', ?1, ?2, ?2), ('c2', 'Free', NULL, ?2, ?2)",
+        "INSERT INTO touchpoints (id, contact_id, channel, kind, status, idempotency_key, sent_at, created_at, updated_at) \
+         VALUES ('t1', 'c1', 'email', 'email', 'sent', 't1', ?2, ?2, ?2), ('t2', 'c2', 'email', 'email', 'sent', 't2', ?2, ?2, ?2)",
+        "INSERT INTO replies (id, contact_id, channel, body, replied_at, created_at, updated_at) \
+         VALUES ('r1', 'c1', 'email', 'Yes', ?2, ?2, ?2), ('r2', 'c2', 'email', 'No', ?2, ?2, ?2)",
+    ] {
+        conn.execute(statement, libsql::params![rep.as_str(), at.as_str()]).await.expect(statement);
+    }
+    migrate::up(&conn, None).await.expect("up");
+    let owners: Vec<(String, String)> = conn
+        .query_all(
+            "SELECT id, owner_key FROM touchpoints UNION ALL SELECT id, owner_key FROM replies ORDER BY id",
+            (),
+            |row| Ok((col(row, 0)?, col(row, 1)?)),
+        )
+        .await
+        .expect("owners");
+    let owned = |id: &str, owner: &str| (id.to_owned(), owner.to_owned());
+    assert_eq!(owners, [owned("r1", &rep), owned("r2", ""), owned("t1", &rep), owned("t2", "")]);
+    migrate::down(&conn, 20).await.expect("down to 20");
+    let gone = conn.query_all("SELECT owner_key FROM touchpoints", (), |row| col::<String>(row, 0)).await;
+    assert!(gone.is_err(), "down drops the column");
+}
+
+#[tokio::test]
 async fn a_changed_migration_file_is_refused() {
     let db = TestDb::new();
     let conn = db.conn().await;

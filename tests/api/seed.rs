@@ -183,8 +183,8 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     let fresh_db = TestDb::new();
     let fresh = fresh_db.conn().await;
     migrate::up(&fresh, None).await.expect("migrate");
-    let order = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('contacts', 'icp_scores') \
-         ORDER BY tbl_name, rowid";
+    let order = "SELECT name FROM sqlite_schema WHERE type = 'index' \
+         AND tbl_name IN ('contacts', 'icp_scores', 'touchpoints', 'replies') ORDER BY tbl_name, rowid";
     assert_eq!(
         conn.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),
         fresh.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),

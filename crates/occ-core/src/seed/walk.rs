@@ -64,6 +64,8 @@ pub(super) fn stage_of(fate: Fate) -> &'static str {
 struct Walker<'a> {
     contact: Value,
     email: Value,
+    /// The contact's owner, as their touches and replies carry it ("" for nobody).
+    owner_key: String,
     values: BTreeMap<&'static str, String>,
     steps: &'static [StepCopy],
     step_ids: &'a [String],
@@ -144,7 +146,8 @@ impl Walker<'_> {
             "thread_references": if email { json!(thread).to_string() } else { "[]".to_owned() },
             "idempotency_key": format!("demo:{n}"), "scheduled_at": stored(at), "sent_at": stored(at),
             "attempts": 1, "call_outcome": call.map(|c| c.0), "duration_seconds": call.map(|c| c.1),
-            "notes": call.map(|c| c.2), "error": null, "created_at": stored(at), "updated_at": stored(at)}),
+            "notes": call.map(|c| c.2), "error": null, "created_at": stored(at), "updated_at": stored(at),
+            "owner_key": self.owner_key}),
         );
         // The request's own event is written by the database with the touch; the acceptance is not.
         if kind == "linkedin_connect" && accepted {
@@ -172,7 +175,7 @@ impl Walker<'_> {
             "subject": subject, "body": body, "message_id": format!("<demo-{n}@occ.local>"), "thread_references": "[]",
             "idempotency_key": format!("demo:{n}"), "scheduled_at": at, "attempts": 1,
             "error": "the send was interrupted: check the mailbox's Sent folder, then mark it sent or not sent",
-            "created_at": at, "updated_at": at}),
+            "created_at": at, "updated_at": at, "owner_key": self.owner_key}),
         );
     }
 
@@ -202,7 +205,7 @@ impl Walker<'_> {
             "body": body, "message_id": format!("<demo-reply-{id}@example.com>"),
             "return_date": found.return_date.map(|d| d.to_string()), "replied_at": stored(at),
             "classified_at": stored(at + Duration::minutes(1)), "handled_at": handled,
-            "created_at": stored(at), "updated_at": stored(at)}),
+            "created_at": stored(at), "updated_at": stored(at), "owner_key": self.owner_key}),
         );
         let mut followup = None;
         if found.intent == ReplyIntent::NotNow {
@@ -263,6 +266,7 @@ pub(super) fn walk(
     let walker = Walker {
         contact: contact["id"].clone(),
         email: contact["email"].clone(),
+        owner_key: text(&contact["owner_id"]),
         values: values.into_iter().collect(),
         steps: SEQUENCES[seq].2,
         step_ids,

@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_linkedin_daily", "linkedin_daily"),
     migration!(19, "0019_bulk_writes", "bulk_writes"),
     migration!(20, "0020_text_index_merges", "text_index_merges"),
+    migration!(21, "0021_owner_keys", "owner_keys"),
 ];
 
 impl Migration {

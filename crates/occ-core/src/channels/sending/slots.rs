@@ -91,9 +91,9 @@ pub(super) async fn reserve(conn: &Conn, r: &Reservation<'_>) -> AppResult<Resul
                 .query_opt(
                     "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, identity_id, \
                        to_address, subject, body, pacing_day, message_id, in_reply_to, thread_references, idempotency_key, \
-                       scheduled_at, attempts, created_at, updated_at) \
+                       scheduled_at, attempts, created_at, updated_at, owner_key) \
                      SELECT ?1, c.id, 'email', 'email', 'sending', d.id, d.enrollment_id, d.variant_id, ?3, c.email, d.subject, ?4, ?5, \
-                       ?6, ?7, ?8, ?9, ?10, 1, ?10, ?10 \
+                       ?6, ?7, ?8, ?9, ?10, 1, ?10, ?10, ifnull(c.owner_id, '') \
                      FROM message_drafts d JOIN contacts c ON c.id = d.contact_id \
                      WHERE d.id = ?2 AND d.approval_status = 'approved' AND c.status = 'active' AND c.email = ?11 \
                        AND NOT EXISTS (SELECT 1 FROM email_suppression x WHERE (x.kind = 'email' AND x.value = c.email) \

@@ -76,10 +76,26 @@ macro_rules! mine_due {
     };
 }
 
-/// The queue's statement (see [`QUEUE_TEAM_SQL`]), `$lane` reading the first items of a lane and
-/// `$due` counting a lane's items due in a range of time: the team's or the caller's.
+/// Everyone's touches or replies (a row of `touchpoints` or `replies` as `$row`): no condition.
+macro_rules! team_owned {
+    ($row:literal) => {
+        ""
+    };
+}
+
+/// The caller's touches or replies and nobody's (by their contact's owner, kept on the row by
+/// migration 0021): two ranges of the table's index by owner and day.
+macro_rules! mine_owned {
+    ($row:literal) => {
+        concat!(" AND ", $row, ".owner_key IN ('', :me)")
+    };
+}
+
+/// The queue's statement (see [`QUEUE_TEAM_SQL`]), `$lane` reading the first items of a lane,
+/// `$due` counting a lane's items due in a range of time and `$owned` narrowing the day's
+/// touches and replies: the team's or the caller's.
 macro_rules! queue_sql {
-    ($lane:ident, $due:ident) => {
+    ($lane:ident, $due:ident, $owned:ident) => {
         concat!(
             "WITH pacing AS (SELECT (SELECT st.value FROM settings st WHERE st.key = 'pacing' ORDER BY st.version DESC LIMIT 1) AS v), \
      limits AS (SELECT coalesce(v ->> '$.linkedin_connections_daily', 20) AS connects_daily, \
@@ -131,17 +147,17 @@ macro_rules! queue_sql {
          FROM queue_counts k WHERE k.lane IN ('reply', 'review', 'ready', 'linkedin') \
          AND (:team OR k.owner_key IN ('', :me))), \
      done AS (SELECT \
-         (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
-         AND (:team OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id AND (c.owner_id IS NULL OR c.owner_id = :me)))) \
-         AS emails_today, \
+         (SELECT count(*) FROM touchpoints t WHERE t.channel = 'email' AND t.sent_at >= :day_start AND t.sent_at < :day_end",
+            $owned!("t"),
+            ") AS emails_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'linkedin' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
          AND (:team OR t.created_by = :me)) AS linkedin_today, \
          (SELECT count(*) FROM touchpoints t WHERE t.channel = 'call' AND t.sent_at >= :day_start AND t.sent_at < :day_end \
          AND (:team OR t.created_by = :me)) AS calls_today, \
          (SELECT count(*) FROM replies r WHERE r.channel IN ('email', 'linkedin', 'call') \
-         AND r.replied_at >= :day_start AND r.replied_at < :day_end \
-         AND (:team OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = r.contact_id AND (c.owner_id IS NULL OR c.owner_id = :me)))) \
-         AS replies_today) \
+         AND r.replied_at >= :day_start AND r.replied_at < :day_end",
+            $owned!("r"),
+            ") AS replies_today) \
      SELECT ranked.*, counts.*, done.emails_today, done.linkedin_today, done.calls_today, done.replies_today, \
          used.connects_today, limits.connects_daily, used.connects_week, limits.connects_weekly, used.messages_today, \
          limits.messages_daily, room.connects, room.messages \
@@ -158,9 +174,9 @@ macro_rules! queue_sql {
 /// those shown are given their names, company and task text. The counts of the lanes that do
 /// not depend on the time come from `queue_counts` (kept by triggers, migration 0009), those
 /// of meetings and follow-ups from ranges of the lane's indexes. A rep's queue (`QUEUE_MINE_SQL`:
-/// theirs and nobody's) reads its own ranges of the indexes by owner; the team's
-/// (`QUEUE_TEAM_SQL`) the lanes' ranges.
-pub const QUEUE_TEAM_SQL: &str = queue_sql!(team_lane, team_due);
+/// theirs and nobody's) reads its own ranges of the indexes by owner, the day's emails and
+/// replies among them; the team's (`QUEUE_TEAM_SQL`) the lanes' ranges and the day's.
+pub const QUEUE_TEAM_SQL: &str = queue_sql!(team_lane, team_due, team_owned);
 
 /// The queue of the caller (`:me`): theirs and nobody's (see [`QUEUE_TEAM_SQL`]).
-pub const QUEUE_MINE_SQL: &str = queue_sql!(mine_lane, mine_due);
+pub const QUEUE_MINE_SQL: &str = queue_sql!(mine_lane, mine_due, mine_owned);

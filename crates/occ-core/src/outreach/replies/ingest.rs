@@ -46,8 +46,9 @@ pub(crate) fn ingest(batch: &mut Batch, actor: &Actor, contact: &mut Mover, inco
     let reply = batch.push(
         concat!(
             "INSERT INTO replies (id, contact_id, channel, intent, confidence, subject, body, return_date, \
-             referral_name, referral_email, replied_at, classified_at, created_at, updated_at, touchpoint_id, message_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14) RETURNING ",
+             referral_name, referral_email, replied_at, classified_at, created_at, updated_at, touchpoint_id, message_id, owner_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, \
+             ifnull((SELECT c.owner_id FROM contacts c WHERE c.id = ?2), '')) RETURNING ",
             reply_columns!()
         ),
         libsql::params![

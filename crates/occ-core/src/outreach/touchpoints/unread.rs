@@ -126,12 +126,12 @@ fn plan_draft<'a>(
     let touch = batch.push(
         concat!(
             "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
-               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at, owner_key) \
              SELECT :id, c.id, d.channel, CASE d.channel WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' \
                ELSE CASE WHEN :kind IN ('linkedin_connect', 'linkedin_message', 'linkedin_inmail') THEN :kind \
                WHEN s.kind = 'linkedin_connect' THEN 'linkedin_connect' ELSE 'linkedin_message' END END, \
                'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN d.channel = 'email' THEN c.email END, \
-               d.subject, d.body, :key, :sent_at, :call_outcome, :duration, :notes, :me, :now, :now \
+               d.subject, d.body, :key, :sent_at, :call_outcome, :duration, :notes, :me, :now, :now, ifnull(c.owner_id, '') \
              FROM message_drafts d JOIN contacts c ON c.id = d.contact_id LEFT JOIN sequence_steps s ON s.id = d.step_id \
              WHERE d.id = :draft RETURNING ",
             touchpoint_columns!()

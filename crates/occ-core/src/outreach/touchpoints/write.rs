@@ -27,9 +27,9 @@ pub(super) fn push_touch(
     batch.push(
         concat!(
             "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
-               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at) \
+               subject, body, idempotency_key, sent_at, call_outcome, duration_seconds, notes, created_by, created_at, updated_at, owner_key) \
              SELECT ?1, c.id, ?3, ?4, 'sent', d.id, d.enrollment_id, d.variant_id, CASE WHEN ?3 = 'email' THEN c.email END, \
-               d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 \
+               d.subject, d.body, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ifnull(c.owner_id, '') \
              FROM contacts c LEFT JOIN message_drafts d ON d.id = ?12 WHERE c.id = ?2 RETURNING ",
             touchpoint_columns!()
         ),

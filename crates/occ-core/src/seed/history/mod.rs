@@ -63,6 +63,8 @@ const OUTCOMES: &[(&str, u32)] =
 struct Send {
     id: String,
     contact_id: String,
+    /// The contact's owner ("" for nobody), as touches carry it.
+    owner_key: String,
     kind: &'static str,
     at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,6 +110,8 @@ struct Reply {
     id: String,
     audit_id: String,
     contact_id: String,
+    /// The contact's owner ("" for nobody), as replies carry it.
+    owner_key: String,
     touchpoint_id: String,
     channel: &'static str,
     intent: &'static str,
@@ -168,6 +172,7 @@ pub(super) fn plan(
         let mut person = Person {
             id: contact["id"].as_str().unwrap_or_default(),
             email: contact["email"].as_str().unwrap_or_default(),
+            owner_key: contact["owner_id"].as_str().unwrap_or_default(),
             tz: zone_of(contact, accounts),
             start,
             connected: false,
@@ -239,6 +244,8 @@ fn weighted<'a, T>(rng: &mut fastrand::Rng, items: &'a [T], weight: impl Fn(&T) 
 struct Person<'a> {
     id: &'a str,
     email: &'a str,
+    /// Their owner ("" for nobody).
+    owner_key: &'a str,
     tz: Tz,
     /// The seed's start: nothing in the past may come after it.
     start: DateTime<Utc>,
@@ -312,6 +319,7 @@ impl History {
         self.sends.push(Send {
             id: new_id(),
             contact_id: person.id.to_owned(),
+            owner_key: person.owner_key.to_owned(),
             kind,
             at: stored(at),
             to: email.then(|| person.email.to_owned()),
@@ -345,6 +353,7 @@ impl History {
             id: new_id(),
             audit_id: new_id(),
             contact_id: person.id.to_owned(),
+            owner_key: person.owner_key.to_owned(),
             touchpoint_id: send.id.clone(),
             channel,
             intent,

@@ -11,13 +11,13 @@ use crate::store::Conn;
 /// id and the time sent. No draft or enrollment; a variant for the trial's emails.
 const INSERT_SENDS: &str = "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, subject, body, \
      message_id, idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, variant_id, created_at, \
-     updated_at) \
+     updated_at, owner_key) \
      SELECT value ->> 'id', value ->> 'contact_id', \
      CASE value ->> 'kind' WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' ELSE 'linkedin' END, value ->> 'kind', 'sent', \
      value ->> 'to', value ->> 'subject', value ->> 'body', \
      CASE value ->> 'kind' WHEN 'email' THEN '<history-' || (value ->> 'id') || '@occ.test>' END, \
      'history:' || (value ->> 'id'), value ->> 'at', value ->> 'at', 1, value ->> 'outcome', value ->> 'seconds', \
-     value ->> 'variant_id', value ->> 'at', value ->> 'at' FROM json_each(?1)";
+     value ->> 'variant_id', value ->> 'at', value ->> 'at', value ->> 'owner_key' FROM json_each(?1)";
 
 /// The trial's assignments (before the sends that carry them).
 const INSERT_ASSIGNMENTS: &str = "INSERT INTO experiment_assignments (experiment_id, contact_id, variant_id, assigned_at) \
@@ -25,11 +25,12 @@ const INSERT_ASSIGNMENTS: &str = "INSERT INTO experiment_assignments (experiment
 
 /// Replies, classified and handled; email ones carry a message id of their own.
 const INSERT_REPLIES: &str = "INSERT INTO replies (id, contact_id, touchpoint_id, channel, intent, confidence, subject, \
-     body, message_id, replied_at, classified_at, handled_at, created_at, updated_at) \
+     body, message_id, replied_at, classified_at, handled_at, created_at, updated_at, owner_key) \
      SELECT value ->> 'id', value ->> 'contact_id', value ->> 'touchpoint_id', value ->> 'channel', value ->> 'intent', \
      value ->> 'confidence', value ->> 'subject', value ->> 'body', \
      CASE value ->> 'channel' WHEN 'email' THEN '<history-reply-' || (value ->> 'id') || '@example.com>' END, \
-     value ->> 'at', value ->> 'classified', value ->> 'handled', value ->> 'at', value ->> 'at' FROM json_each(?1)";
+     value ->> 'at', value ->> 'classified', value ->> 'handled', value ->> 'at', value ->> 'at', \
+     value ->> 'owner_key' FROM json_each(?1)";
 
 /// Meetings at the contact's account and owner; an open one only for a contact without one
 /// (the day's outreach may have booked it).
