@@ -11,6 +11,15 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create_token, create_user, spawn_app};
 
+/// A zone where it is now between noon and one in the afternoon, and its offset from UTC in
+/// hours: its day holds the next hours whatever the hour in UTC, so what a test does and reads
+/// now falls in the same "today" there (a test that reads Today in UTC can straddle midnight).
+fn midday_zone() -> (String, i64) {
+    let offset = 12 - i64::from(chrono::Utc::now().hour());
+    let name = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    (name, offset)
+}
+
 /// The owner of each item's contact (`""` for nobody).
 async fn owners(app: &TestApp, queue: &Value) -> BTreeSet<String> {
     let conn = app.db.conn().await;
@@ -32,14 +41,20 @@ async fn a_reps_today_holds_their_work_and_nobodys_and_counts_the_same() {
     let app = spawn_app().await;
     let conn = app.db.conn().await;
     occ_core::seed::synthetic(&conn, 6_000, |_| {}).await.expect("seed").expect("an empty database");
-    // The rep with the most follow-ups due today (as many reps have none at this size; some
-    // of the book's are due in a few hours, which late in the day is tomorrow).
+    // Today in a zone where it is midday, and the end of that day in SQL.
+    let (zone, offset) = midday_zone();
+    let day_end = format!(
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '{offset:+} hours', '+1 day', 'start of day', '{:+} hours')",
+        -offset
+    );
+    // The rep with the most follow-ups due today (as many reps have none at this size).
     let rep: String = conn
         .query_one(
             "rep",
-            "SELECT owner_id FROM queue_items WHERE lane = 'followup' AND owner_id IS NOT NULL \
-             AND due_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day', 'start of day') \
-             GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1",
+            &format!(
+                "SELECT owner_id FROM queue_items WHERE lane = 'followup' AND owner_id IS NOT NULL AND due_at < {day_end} \
+                 GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1"
+            ),
             (),
             |row| col(row, 0),
         )
@@ -47,17 +62,18 @@ async fn a_reps_today_holds_their_work_and_nobodys_and_counts_the_same() {
         .expect("a rep with follow-ups");
     let token = create_token(&conn, &rep, &[Scope::Read, Scope::Write]).await;
 
-    let mine = app.send_raw(app.client.get(app.url("/api/v1/queue?limit=200")).bearer_auth(&token)).await;
+    let mine =
+        app.send_raw(app.client.get(app.url(&format!("/api/v1/queue?limit=200&tz={zone}"))).bearer_auth(&token)).await;
     assert_eq!(mine.status, 200, "{}", mine.text);
     assert!(mine.db_calls() <= 1 + 1, "one statement besides authentication");
     let seen = owners(&app, &mine.body).await;
     assert_eq!(seen, BTreeSet::from([String::new(), rep.clone()]), "their own items and nobody's, both");
 
-    let team = app.get("/api/v1/queue?scope=team&limit=200").await;
+    let team = app.get(&format!("/api/v1/queue?scope=team&limit=200&tz={zone}")).await;
     assert!(owners(&app, &team.body).await.len() > 5, "the team's queue holds everyone's");
 
     // The counts are theirs and nobody's too, as the table holds them.
-    let count = |lane: &'static str, range: &'static str| {
+    let count = |lane: &'static str, range: String| {
         let (conn, rep) = (&conn, rep.clone());
         async move {
             let sql = format!(
@@ -67,12 +83,13 @@ async fn a_reps_today_holds_their_work_and_nobodys_and_counts_the_same() {
         }
     };
     let counts = &mine.body["counts"];
-    let followups = count("followup", "due_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day', 'start of day')").await;
+    let followups = count("followup", format!("due_at < {day_end}")).await;
     assert!(followups > 0);
     assert_eq!(counts["followups_due"], followups, "{counts}");
     let meetings = count(
         "meeting",
-        "due_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') AND due_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')",
+        "due_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') AND due_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')"
+            .to_owned(),
     )
     .await;
     assert_eq!(counts["meetings_next_24h"], meetings, "{counts}");
@@ -85,13 +102,6 @@ async fn a_reps_today_holds_their_work_and_nobodys_and_counts_the_same() {
     };
     assert!(ranked(&mine.body).windows(2).all(|w| w[0] >= w[1]), "highest first");
     app.assert_queue_kept().await;
-}
-
-/// A zone where it is now between noon and one in the afternoon: its day holds the next hours
-/// whatever the hour in UTC, so what a test does now is done "today" there.
-fn midday_zone() -> String {
-    let offset = 12 - i64::from(chrono::Utc::now().hour());
-    if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) }
 }
 
 #[tokio::test]
@@ -129,7 +139,7 @@ async fn a_reps_day_counts_their_sends_and_replies_and_nobodys_and_follows_a_per
     .expect("a touch without its owner");
     app.assert_queue_kept().await;
 
-    let zone = midday_zone();
+    let (zone, _) = midday_zone();
     // The day's counts as Ana sees them (her token), or the team's (the admin's).
     let day = |token: Option<&str>| {
         let (app, zone) = (&app, &zone);
