@@ -3,10 +3,11 @@
 //! indexes writes pages all over them, more the bigger they grow; an index made afterwards is
 //! sorted once and written in order. The synthetic book drops the indexes of the tables it
 //! fills the most, and a few of other tables by name, before its first chunk and makes them
-//! again, as the schema has them and in its order, after its last (each in a transaction of its own, so the log holds one index at
-//! a time). The order matters: without statistics SQLite's planner settles a tie between two
-//! indexes by their place in the schema, so a book whose indexes came back in another order
-//! could read its lists through other indexes than the schema the migrations made.
+//! again, as the schema has them and in its order, after its last (each in a transaction of
+//! its own, so the log holds one index at a time). The order matters: without statistics
+//! SQLite's planner settles a tie between two indexes by their place in the schema, so a book
+//! whose indexes came back in another order could read its lists through other indexes than
+//! the schema the migrations made.
 
 use crate::error::{AppError, AppResult};
 use crate::store::Conn;

@@ -110,8 +110,8 @@ async fn start_trial(conn: &Conn, trial: &super::history::Trial, at: &str) -> Ap
 /// every chunk, the demo's day of outreach (two sequences shared by all), the first
 /// [`HISTORY_CONTACTS`] over a year of past sends, replies and meetings, in transactions of a
 /// few thousand contacts (or sends), the indexes of the tables it fills the most made after it
-/// ([`DEFERRED`], [`DEFERRED_INDEXES`]); `progress` hears the count written so far. Only into a database without
-/// accounts.
+/// ([`DEFERRED`], [`DEFERRED_INDEXES`]); `progress` hears the count written so far. Only into
+/// a database without accounts.
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
