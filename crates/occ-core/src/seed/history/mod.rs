@@ -11,10 +11,10 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::{new_id, stored, zone};
+use rows::{Assignment, Meeting, Reply, Send};
 
 /// How far back a history goes and how many sends it holds per contact of the book.
 #[derive(Debug, Clone, Copy)]
@@ -58,29 +58,6 @@ const INTENTS: &[(&str, u32, &[&str])] = &[
 const OUTCOMES: &[(&str, u32)] =
     &[("meeting_held", 30), ("opportunity_created", 25), ("disqualified", 20), ("lost", 25)];
 
-/// A sent touch (the statement derives its channel, keys, message id and times).
-#[derive(Debug, Serialize)]
-struct Send {
-    id: String,
-    contact_id: String,
-    /// The contact's owner ("" for nobody), as touches carry it.
-    owner_key: String,
-    kind: &'static str,
-    at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    variant_id: Option<String>,
-}
-
 /// An experiment running over the history's emails: each contact's first email from `since` on
 /// goes out in the contact's variant (of two, the control first, drawn as the product draws
 /// them), and the second variant is answered a little more often, so the experiment has a
@@ -93,49 +70,6 @@ pub(super) struct Trial {
     pub(super) variants: [String; 2],
     /// When it started.
     pub(super) since: DateTime<Utc>,
-}
-
-/// A contact's variant.
-#[derive(Debug, Serialize)]
-struct Assignment {
-    experiment_id: String,
-    contact_id: String,
-    variant_id: String,
-    at: String,
-}
-
-/// A reply to a send, classified and handled.
-#[derive(Debug, Serialize)]
-struct Reply {
-    id: String,
-    audit_id: String,
-    contact_id: String,
-    /// The contact's owner ("" for nobody), as replies carry it.
-    owner_key: String,
-    touchpoint_id: String,
-    channel: &'static str,
-    intent: &'static str,
-    confidence: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<String>,
-    body: &'static str,
-    at: String,
-    classified: String,
-    handled: String,
-}
-
-/// A meeting booked from a positive reply, and what became of it.
-#[derive(Debug, Serialize)]
-struct Meeting {
-    id: String,
-    audit_id: String,
-    contact_id: String,
-    reply_id: String,
-    status: &'static str,
-    meeting_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    amount: Option<i64>,
-    at: String,
 }
 
 /// A planned history, ready to be written.
@@ -400,6 +334,7 @@ impl History {
     }
 }
 
+mod rows;
 mod write;
 
 pub(super) use write::Written;

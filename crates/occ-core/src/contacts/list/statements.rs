@@ -1,0 +1,188 @@
+//! The list's statements: the filters every one tests, the rows each kind starts from (the
+//! sort's index, or a text search's matches), its total, and the range of an index a page
+//! seeks when its filters allow.
+
+use super::{Filters, Sort};
+use crate::contacts::repo::contact_columns;
+use crate::store::Rows;
+
+/// The filter conditions, shared by every statement (a text search is in the rows a statement
+/// starts from: see [`Rows`]).
+macro_rules! contact_filters {
+    () => {
+        "(:account_id IS NULL OR account_id = :account_id) \
+         AND (:stages IS NULL OR stage IN (SELECT value FROM json_each(:stages))) \
+         AND (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses))) \
+         AND (:seniorities IS NULL OR seniority IN (SELECT value FROM json_each(:seniorities))) \
+         AND (:departments IS NULL OR department IN (SELECT value FROM json_each(:departments))) \
+         AND (:industries IS NULL OR account_id IN (SELECT a.id FROM accounts a \
+              WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)))) \
+         AND (:owner_kind IS NULL OR (:owner_kind = 'nobody' AND owner_id IS NULL) OR owner_id = :owner_id) \
+         AND (:min_priority IS NULL OR priority_score >= :min_priority) \
+         AND (:has_email IS NULL OR (email IS NOT NULL) = :has_email) \
+         AND (:has_linkedin IS NULL OR (linkedin_url IS NOT NULL) = :has_linkedin) \
+         AND (:touched_since IS NULL OR last_touch_at >= :touched_since) \
+         AND (:touched_before IS NULL OR last_touch_at < :touched_before)"
+    };
+}
+
+// The rows of each kind of statement (see [`Rows`]). A walk through the whole list (an export,
+// a batch's saved filter) tests the search on each contact as one set of row ids (the contacts
+// whose own text matches, and those of the accounts whose name or domain does), so a row that
+// does not match is ruled out from the sort's index alone; testing its account as a second
+// condition would read every row the sort passes over. A page of a search starts from its
+// matches: the contacts' own, then their companies'; or the starts of last names, first
+// names and addresses.
+macro_rules! whole_from {
+    () => {
+        " FROM contacts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :fts \
+              UNION ALL SELECT x.rowid FROM contacts x WHERE x.account_id IN (SELECT a.id FROM accounts a \
+                  WHERE a.rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)))) \
+         AND (:prefix IS NULL OR first_name LIKE :prefix ESCAPE '\\' OR last_name LIKE :prefix ESCAPE '\\' \
+              OR email LIKE :prefix ESCAPE '\\') AND "
+    };
+}
+
+macro_rules! words_with {
+    () => {
+        "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM contacts_fts WHERE contacts_fts MATCH :fts \
+           UNION ALL SELECT x.rowid FROM accounts_fts f JOIN accounts a ON a.rowid = f.rowid \
+             JOIN contacts x ON x.account_id = a.id WHERE accounts_fts MATCH :fts) LIMIT :candidates) "
+    };
+}
+
+macro_rules! start_with {
+    () => {
+        "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM contacts WHERE last_name LIKE :prefix ESCAPE '\\' \
+           UNION ALL SELECT rowid FROM contacts WHERE first_name LIKE :prefix ESCAPE '\\' \
+           UNION ALL SELECT rowid FROM contacts WHERE email >= :start AND email < :start || char(1114111)) LIMIT :candidates) "
+    };
+}
+
+macro_rules! hits_from {
+    () => {
+        " FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN contacts ON contacts.rowid = shown.r WHERE "
+    };
+}
+
+/// The list's total, folded into its statement (no round trip of its own): from the counts per
+/// owner and stage that triggers keep (migration 0004) when the only filters are stages and an
+/// owner (`:countable`), so it reads a few dozen rows; NULL otherwise, where an exact count would
+/// read every matching contact. No search has one (`matched`: NULL).
+macro_rules! counted_total {
+    () => {
+        ", CASE WHEN :countable THEN (SELECT coalesce(sum(k.n), 0) FROM contact_stage_counts k \
+         WHERE (:stages IS NULL OR k.stage IN (SELECT value FROM json_each(:stages))) \
+         AND (:owner_kind IS NULL OR k.owner_key = coalesce(:owner_id, ''))) END AS total, NULL AS matched"
+    };
+}
+
+/// A page of a search says how many matches it started from (`matched`), and no total.
+macro_rules! hits_total {
+    () => {
+        ", NULL AS total, (SELECT count(*) FROM hits) AS matched"
+    };
+}
+
+/// One statement: `$with` before it, its rows `$from`, its `$total`, in one sort: by priority
+/// (an integer key, compared as such) or on a time.
+macro_rules! list_sql {
+    (@ $with:expr, $from:expr, $total:expr, $key:expr, $end:expr) => {
+        concat!($with, "SELECT ", contact_columns!(), $total, ", ", $key, " AS sort_key", $from, contact_filters!(), $end)
+    };
+    ($with:expr, $from:expr, $total:expr, priority desc) => {
+        list_sql!(@ $with, $from, $total, "priority_score",
+            " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
+             ORDER BY priority_score DESC, id ASC LIMIT :fetch")
+    };
+    ($with:expr, $from:expr, $total:expr, priority asc) => {
+        list_sql!(@ $with, $from, $total, "priority_score",
+            " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
+             ORDER BY priority_score ASC, id DESC LIMIT :fetch")
+    };
+    ($with:expr, $from:expr, $total:expr, $dir:ident $key:literal) => {
+        list_sql!(@ $with, $from, $total, $key, concat!(" AND ", $crate::keyset!($dir $key, "id")))
+    };
+}
+
+/// Every sort's statement on the same rows.
+macro_rules! sorted {
+    ($sort:expr, $descending:expr, $with:expr, $from:expr, $total:expr) => {
+        match ($sort, $descending) {
+            (Sort::Priority, false) => list_sql!($with, $from, $total, priority desc),
+            (Sort::Priority, true) => list_sql!($with, $from, $total, priority asc),
+            (Sort::CreatedAt, false) => list_sql!($with, $from, $total, asc "created_at"),
+            (Sort::CreatedAt, true) => list_sql!($with, $from, $total, desc "created_at"),
+            (Sort::UpdatedAt, false) => list_sql!($with, $from, $total, asc "updated_at"),
+            (Sort::UpdatedAt, true) => list_sql!($with, $from, $total, desc "updated_at"),
+        }
+    };
+}
+
+/// The range of an index a page in order of priority starts from, when its filters name one
+/// stage, one owner (or nobody), or both. The generic statement tests every filter from its
+/// parameters, on which SQLite cannot seek, so it walks the whole book's priority index and
+/// skips the contacts the filters rule out: about 4,000 for a page of vice presidents new to
+/// the pipeline at 1M, and every contact for the page of a rep who owns a few.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Seek {
+    /// `:stage`'s range of `idx_contacts_stage_priority`.
+    Stage,
+    /// `:owner`'s range of `idx_contacts_owner` (NULL: nobody's).
+    Owner,
+    /// `:owner`'s and `:stage`'s range of `idx_contacts_owner_stage`.
+    OwnerStage,
+}
+
+impl Seek {
+    /// The seek for a page's filters, if it has one.
+    pub(super) fn of(rows: Rows, sort: Sort, filters: &Filters) -> Option<Self> {
+        if rows != Rows::Every || sort != Sort::Priority {
+            return None;
+        }
+        match (filters.stages.len(), filters.owner.is_some()) {
+            (1, false) => Some(Self::Stage),
+            (1, true) => Some(Self::OwnerStage),
+            (_, true) => Some(Self::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// A page of one stage in order of priority, from the stage's range of its index ([`Seek`]).
+pub const ONE_STAGE_SQL: &str =
+    list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority desc);
+
+/// A page of one owner's (or nobody's) in order of priority ([`Seek`]).
+pub const ONE_OWNER_SQL: &str =
+    list_sql!("", " FROM contacts WHERE owner_id IS :owner AND ", counted_total!(), priority desc);
+
+/// A page of one owner's (or nobody's) in one stage, in order of priority ([`Seek`]).
+pub const ONE_OWNER_STAGE_SQL: &str =
+    list_sql!("", " FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ", counted_total!(), priority desc);
+
+/// The statement of a page: from its seek's range, walked backwards for the lowest priority
+/// first, or the generic one.
+pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, seek: Option<Seek>) -> &'static str {
+    match (rows, seek, descending) {
+        (Rows::Every, Some(Seek::Stage), false) => ONE_STAGE_SQL,
+        (Rows::Every, Some(Seek::Stage), true) => {
+            list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority asc)
+        }
+        (Rows::Every, Some(Seek::Owner), false) => ONE_OWNER_SQL,
+        (Rows::Every, Some(Seek::Owner), true) => {
+            list_sql!("", " FROM contacts WHERE owner_id IS :owner AND ", counted_total!(), priority asc)
+        }
+        (Rows::Every, Some(Seek::OwnerStage), false) => ONE_OWNER_STAGE_SQL,
+        (Rows::Every, Some(Seek::OwnerStage), true) => list_sql!(
+            "",
+            " FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ",
+            counted_total!(),
+            priority asc
+        ),
+        (Rows::Every, None, _) => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
+        (Rows::Whole, _, _) => sorted!(sort, descending, "", whole_from!(), counted_total!()),
+        (Rows::Words, _, _) => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
+        (Rows::Start, _, _) => sorted!(sort, descending, start_with!(), hits_from!(), hits_total!()),
+    }
+}
