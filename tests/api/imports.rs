@@ -284,6 +284,50 @@ async fn a_large_file_imports_in_resumable_steps_without_duplicates() {
 }
 
 #[tokio::test]
+async fn companies_match_by_name_whatever_the_case_and_a_person_twice_in_the_file_is_caught_steps_apart() {
+    let app = spawn_app().await;
+    let contoso = app.post("/api/v1/accounts", json!({"name": "Contoso Ltd"})).await.body;
+    // Two chunks, so two steps: the second meets the first's people only through the database.
+    // No addresses beside named companies: an address's domain would decide the company.
+    let job = app.post("/api/v1/imports", json!({"filename": "twice.csv", "total_chunks": 2})).await.body;
+    let import = id(&job).to_owned();
+    let first = "first_name,email,linkedin_url,company\n\
+                 Ana,,https://www.linkedin.com/in/ana-lopez,CONTOSO LTD\n\
+                 Bo,,https://www.linkedin.com/in/bo-chen,Northwind Traders\n\
+                 Di,di@example.org,,\n";
+    let second = "Ana Again,,https://www.linkedin.com/in/ana-lopez,contoso ltd\n\
+                  Di Again,di@example.org,,\n\
+                  Cy,,https://www.linkedin.com/in/cy-wu,NORTHWIND TRADERS\n";
+    for (n, chunk) in [first, second].into_iter().enumerate() {
+        assert_eq!(put_chunk(&app, &import, n, chunk).await.status, 200);
+    }
+    for dry_run in [true, false] {
+        let phase = if dry_run { "dry_run" } else { "run" };
+        let done = run_all(&app, &import, dry_run).await;
+        let counts = &done[phase]["counts"];
+        assert_eq!((counts["created"].as_i64(), counts["skipped_duplicate"].as_i64()), (Some(4), Some(2)), "{done}");
+        let twice = report(&app, &import, &format!("phase={phase}&outcome=skipped_duplicate")).await;
+        let reasons: Vec<&str> = twice.iter().filter_map(|r| r["reason"].as_str()).collect();
+        assert_eq!(reasons, ["the same person as line 2", "the same person as line 4"], "{twice:?}");
+        if !dry_run {
+            assert_eq!(counts["accounts_created"], 2, "Northwind once and Di's example.org, Contoso found: {done}");
+        }
+    }
+    let at = |company: &str| {
+        format!("SELECT count(*) FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE a.name = '{company}'")
+    };
+    assert_eq!(count(&app, &at("Contoso Ltd")).await, 1);
+    assert_eq!(count(&app, &at("Northwind Traders")).await, 2, "the name as the file first wrote it");
+    assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, 3);
+    let ana = format!(
+        "SELECT count(*) FROM contacts WHERE linkedin_url LIKE '%ana-lopez' AND account_id = '{}'",
+        id(&contoso)
+    );
+    assert_eq!(count(&app, &ana).await, 1);
+    app.assert_queue_kept().await;
+}
+
+#[tokio::test]
 async fn bad_requests_name_the_field() {
     let app = spawn_app().await;
     for (body, field) in [

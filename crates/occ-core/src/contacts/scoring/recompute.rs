@@ -45,12 +45,14 @@ pub async fn progress(conn: &Conn) -> AppResult<Progress> {
     conn.query_one("setting", PROGRESS, (), decode_progress).await
 }
 
-/// The statement of [`progress`], read with [`decode_progress`].
+/// The statement of [`progress`], read with [`decode_progress`]: those behind are a range of
+/// the index on versions, and everyone the sum of the counts per owner and stage that triggers
+/// keep (migration 0004), not a count of the book.
 macro_rules! progress_sql {
     () => {
         "SELECT v.version, (SELECT count(*) FROM contacts WHERE priority_version < v.version) AS behind, \
-         (SELECT count(*) FROM contacts) AS total FROM (SELECT coalesce((SELECT max(version) FROM settings \
-         WHERE key = 'icp'), 0) AS version) v"
+         (SELECT coalesce(sum(n), 0) FROM contact_stage_counts) AS total FROM (SELECT coalesce((SELECT \
+         max(version) FROM settings WHERE key = 'icp'), 0) AS version) v"
     };
 }
 const PROGRESS: &str = progress_sql!();
@@ -70,7 +72,7 @@ fn decode_progress(row: &crate::store::Row) -> AppResult<Progress> {
 
 /// Rescores up to `limit` contacts still scored with an older model, the best first (one call:
 /// the scores, and the progress after them when `report` is set or the chunk came back short,
-/// the progress being a count over the book), and answers how many it did and that progress.
+/// the progress counting those still behind), and answers how many it did and that progress.
 /// Safe to run from several places at once.
 ///
 /// The contacts go in the order of their old scores (`idx_contacts_priority_version`): a new

@@ -68,7 +68,12 @@ type ContactRow = (String, Option<String>, Option<String>, Option<String>);
 type AccountRow = (String, Option<String>, String);
 type SuppressionRow = (String, Option<String>, Option<String>, String);
 
-/// Reads everything the database knows that decides `rows`, in the step's transaction.
+/// Reads everything the database knows that decides `rows`, in the step's transaction. Every
+/// part looks its values up in an index, so a step costs the same in a book of any size and at
+/// any point of a long file: companies by name through the case-blind index on names (SQLite's
+/// `lower` and `NOCASE` both fold ASCII letters only, and the names come lower-cased, so this
+/// finds what `lower(name) IN` did without reading every company), and the file's earlier rows
+/// by address and by profile apart (together they read every row the run had written).
 pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows: &[Read]) -> AppResult<Known> {
     let valid = || rows.iter().filter_map(|r| r.as_ref().ok());
     let emails: Vec<&str> = valid().filter_map(|c| c.contact.email.as_ref().map(|e| e.as_str())).collect();
@@ -84,15 +89,18 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
              (SELECT json_group_array(json_array(id, email, linkedin_url, owner_id)) FROM contacts \
               WHERE email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins))) AS contacts, \
              (SELECT json_group_array(json_array(id, domain, lower(name))) \
-              FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) OR lower(name) IN (SELECT value FROM json_each(:names))) AS accounts, \
+              FROM accounts WHERE domain IN (SELECT value FROM json_each(:domains)) \
+              OR name COLLATE NOCASE IN (SELECT value FROM json_each(:names))) AS accounts, \
              (SELECT json_group_array(json_array(kind, value, value_hash, reason)) FROM email_suppression \
               WHERE (kind = 'email' AND value IN (SELECT value FROM json_each(:emails))) \
               OR (kind = 'domain' AND value IN (SELECT value FROM json_each(:email_domains))) \
               OR (kind = 'linkedin' AND value IN (SELECT value FROM json_each(:linkedins))) \
               OR (kind IN ('email', 'linkedin') AND value_hash IN (SELECT value FROM json_each(:hashes)))) AS suppression, \
-             (SELECT json_group_array(json_array(email, linkedin_url, line)) FROM import_rows \
-              WHERE import_id = :id AND phase = :phase AND outcome IN ('created', 'updated') \
-              AND (email IN (SELECT value FROM json_each(:emails)) OR linkedin_url IN (SELECT value FROM json_each(:linkedins)))) AS earlier, \
+             (SELECT json_group_array(json_array(email, linkedin_url, line)) FROM ( \
+              SELECT email, linkedin_url, line FROM import_rows WHERE import_id = :id AND phase = :phase \
+              AND email IN (SELECT value FROM json_each(:emails)) AND outcome IN ('created', 'updated') \
+              UNION ALL SELECT email, linkedin_url, line FROM import_rows WHERE import_id = :id AND phase = :phase \
+              AND linkedin_url IN (SELECT value FROM json_each(:linkedins)) AND outcome IN ('created', 'updated'))) AS earlier, \
              (SELECT json_group_array(domain) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))) AS earlier_domains, \
              (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id) AS state, \
