@@ -46,10 +46,12 @@ async fn text_index_merges(conn: &Conn) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn the_text_indexes_merge_eight_segments_at_a_time_and_down_puts_back_four() {
+async fn the_contacts_text_index_merges_sixteen_segments_at_a_time_the_companies_eight_and_down_puts_back_four() {
     let db = TestDb::new();
     let conn = db.conn().await;
     migrate::up(&conn, None).await.expect("up");
+    assert_eq!(text_index_merges(&conn).await, [16, 8]);
+    migrate::down(&conn, 21).await.expect("down to 21");
     assert_eq!(text_index_merges(&conn).await, [8, 8]);
     migrate::down(&conn, 19).await.expect("down to 19");
     assert_eq!(text_index_merges(&conn).await, [4, 4]);

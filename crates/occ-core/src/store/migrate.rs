@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_bulk_writes", "bulk_writes"),
     migration!(20, "0020_text_index_merges", "text_index_merges"),
     migration!(21, "0021_owner_keys", "owner_keys"),
+    migration!(22, "0022_contact_text_merges", "contact_text_merges"),
 ];
 
 impl Migration {
