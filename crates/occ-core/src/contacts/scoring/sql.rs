@@ -19,6 +19,30 @@ macro_rules! model_row_sql {
 }
 pub(crate) use model_row_sql;
 
+/// The model in use worked out once for a whole statement: a `WITH` clause that names it
+/// `icp_model`, its model as JSONB, for [`score_sql`]'s `model =` form to read as
+/// [`ONCE`](model_once_row_sql). A statement that scores thousands of people then reads the
+/// settings and parses the model once, not once a person (a fifth of an import step's insert
+/// at 1M).
+macro_rules! model_once_sql {
+    () => {
+        concat!(
+            "WITH icp_model AS MATERIALIZED (SELECT version, jsonb(model) AS model FROM ",
+            $crate::contacts::scoring::sql::model_row_sql!(),
+            ") "
+        )
+    };
+}
+pub(crate) use model_once_sql;
+
+/// The model row of a statement that starts with [`model_once_sql`].
+macro_rules! model_once_row_sql {
+    () => {
+        "(SELECT version, model FROM icp_model)"
+    };
+}
+pub(crate) use model_once_row_sql;
+
 /// [`super::IcpConfig::default`] as a SQL string (a test checks that they agree).
 macro_rules! default_model_sql {
     () => {
@@ -94,6 +118,12 @@ macro_rules! listed_sql {
 /// compiled and run again.)
 macro_rules! score_sql {
     ($seniority:literal, $department:literal, $stage:literal, $account:literal, $contact:literal) => {
+        $crate::contacts::scoring::sql::score_sql!(
+            model = $crate::contacts::scoring::sql::model_row_sql!();
+            $seniority, $department, $stage, $account, $contact
+        )
+    };
+    (model = $model:expr; $seniority:literal, $department:literal, $stage:literal, $account:literal, $contact:literal) => {
         concat!(
             "SELECT total AS score, json_object(\
              'company_size', f4 + (spare > (r1 >= r4) + (r2 >= r4) + (r3 >= r4) + (r5 > r4) + (r6 > r4)), \
@@ -143,7 +173,7 @@ macro_rules! score_sql {
             " AS ts, ",
             $crate::contacts::scoring::sql::signals_fit_sql!($contact, $account),
             " AS signals FROM ",
-            $crate::contacts::scoring::sql::model_row_sql!(),
+            $model,
             " m LEFT JOIN accounts ax ON ax.id = (",
             $account,
             ") LIMIT 1 OFFSET 0) m LIMIT 1 OFFSET 0)))"
@@ -153,12 +183,14 @@ macro_rules! score_sql {
 pub(crate) use {blank_sql, listed_sql, score_sql, signals_fit_sql};
 
 /// Sets the score of every contact row the statement updates, as the row stands before the
-/// update (a clause of `UPDATE contacts SET …`; expects `:now`).
+/// update (a clause of `UPDATE contacts SET …` in a statement that starts with
+/// [`model_once_sql`]; expects `:now`).
 macro_rules! rescore_set_sql {
     () => {
         concat!(
             "(priority_score, priority_factors, priority_version) = (",
             $crate::contacts::scoring::sql::score_sql!(
+                model = $crate::contacts::scoring::sql::model_once_row_sql!();
                 "contacts.seniority",
                 "contacts.department",
                 "contacts.stage",
@@ -196,7 +228,13 @@ pub(crate) use stage_set_sql;
 /// in use, as one statement (expects `:now` and whatever `$condition` names).
 macro_rules! rescore_sql {
     ($condition:literal) => {
-        concat!("UPDATE contacts SET ", $crate::contacts::scoring::sql::rescore_set_sql!(), " WHERE ", $condition)
+        concat!(
+            $crate::contacts::scoring::sql::model_once_sql!(),
+            "UPDATE contacts SET ",
+            $crate::contacts::scoring::sql::rescore_set_sql!(),
+            " WHERE ",
+            $condition
+        )
     };
 }
 pub(crate) use rescore_sql;

@@ -57,9 +57,10 @@ pub(super) async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at:
         audit::record_many(conn, importer.actor, "contact.import", "contact", &ids).await?;
         let rows: Vec<Value> = plan.creates.iter().map(|w| person(w, false)).collect();
         // Each new person scored as it is written, from its row and its company as the
-        // transaction sees it.
+        // transaction sees it, with the model worked out once for all of them.
         conn.write(
             concat!(
+                crate::contacts::scoring::sql::model_once_sql!(),
                 "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
                  linkedin_url, phone, timezone, notes, owner_id, priority_score, priority_factors, priority_version, \
                  created_at, updated_at) \
@@ -68,6 +69,7 @@ pub(super) async fn write(conn: &Conn, plan: &Plan, importer: &Importer<'_>, at:
                  p ->> 'timezone', p ->> 'notes', :owner, s ->> 0, s ->> 1, s ->> 2, :now, :now \
                  FROM (SELECT j.value AS p, (SELECT json_array(score, factors, version) FROM (",
                 crate::contacts::scoring::sql::score_sql!(
+                    model = crate::contacts::scoring::sql::model_once_row_sql!();
                     "j.value ->> 'seniority'",
                     "j.value ->> 'department'",
                     "'new'",
