@@ -20,10 +20,9 @@ macro_rules! model_row_sql {
 pub(crate) use model_row_sql;
 
 /// The model in use worked out once for a whole statement: a `WITH` clause that names it
-/// `icp_model`, its model as JSONB, for [`score_sql`]'s `model =` form to read as
-/// [`ONCE`](model_once_row_sql). A statement that scores thousands of people then reads the
-/// settings and parses the model once, not once a person (a fifth of an import step's insert
-/// at 1M).
+/// `icp_model`, its model as JSONB, for [`score_sql`]'s `model =` form to read through
+/// [`model_once_row_sql`]. A statement that scores thousands of people then reads the settings
+/// and parses the model once, not once a person.
 macro_rules! model_once_sql {
     () => {
         concat!(
@@ -115,7 +114,8 @@ macro_rules! listed_sql {
 /// points go to the largest remainders (`r`), then to the earlier factor. Expects `:now`.
 /// (`OFFSET 0` keeps SQLite from flattening the levels whose columns hold subqueries or long
 /// expressions: the levels above name each column several times, and each name would be
-/// compiled and run again.)
+/// compiled and run again.) The model is the newest in `settings`, or with `model = ...;` first,
+/// the one-row table given ([`model_once_row_sql`] in a statement of many people).
 macro_rules! score_sql {
     ($seniority:literal, $department:literal, $stage:literal, $account:literal, $contact:literal) => {
         $crate::contacts::scoring::sql::score_sql!(
