@@ -107,6 +107,53 @@ async fn deleting_an_account_keeps_its_contacts_without_an_account() {
 }
 
 #[tokio::test]
+async fn a_synthetic_books_send_rollups_counted_at_the_end_are_those_its_triggers_keep() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    occ_core::seed::synthetic(&conn, 400, |_| {}).await.expect("seed").expect("an empty database is seeded");
+    let rollups = "SELECT json_group_array(json_array(dim, day, channel, sequence_key, value, sends, replied, positive, meetings)) \
+         FROM (SELECT * FROM send_rollups WHERE sends <> 0 OR replied <> 0 OR positive <> 0 OR meetings <> 0 \
+         ORDER BY dim, day, channel, sequence_key, value)";
+    let daily = "SELECT json_group_array(json_array(day, owner_key, channel, sends, first_touches)) \
+         FROM (SELECT * FROM activity_daily WHERE sends <> 0 OR first_touches <> 0 ORDER BY day, owner_key, channel)";
+    let read = |sql: &'static str| {
+        let conn = &conn;
+        async move { conn.query_one("rollups", sql, (), |row| col::<String>(row, 0)).await.expect(sql) }
+    };
+    let (counted, counted_daily) = (read(rollups).await, read(daily).await);
+    let shape: serde_json::Value = conn
+        .query_one(
+            "shape",
+            "SELECT json_object('dims', (SELECT count(DISTINCT dim) FROM send_rollups), \
+             'sends', (SELECT sum(sends) FROM send_rollups WHERE dim = 'channel'), 'facts', (SELECT count(*) FROM send_facts), \
+             'replied', (SELECT sum(replied) FROM send_rollups), 'meetings', (SELECT sum(meetings) FROM send_rollups), \
+             'first', (SELECT sum(first_touches) FROM activity_daily))",
+            (),
+            |row| Ok(serde_json::from_str(&col::<String>(row, 0)?).expect("json")),
+        )
+        .await
+        .expect("shape");
+    assert_eq!(shape["dims"], 11, "{shape}");
+    assert_eq!(shape["sends"], shape["facts"], "{shape}");
+    assert!(shape["facts"].as_i64() > Some(2_000), "{shape}");
+    assert!(shape["replied"].as_i64() > Some(0) && shape["meetings"].as_i64() > Some(0), "{shape}");
+    assert!(shape["first"].as_i64() > Some(100), "{shape}");
+    // The same facts again, one by one through the triggers the load set aside (now back).
+    conn.execute("CREATE TABLE replayed_facts AS SELECT * FROM send_facts", ()).await.expect("copy");
+    conn.immediate(async |conn| {
+        conn.execute("DELETE FROM send_facts", ()).await?;
+        conn.execute("DELETE FROM send_rollups", ()).await?;
+        conn.execute("UPDATE activity_daily SET sends = 0, first_touches = 0", ()).await?;
+        conn.execute("INSERT INTO send_facts SELECT * FROM replayed_facts", ()).await
+    })
+    .await
+    .expect("replay");
+    assert_eq!(read(rollups).await, counted);
+    assert_eq!(read(daily).await, counted_daily);
+}
+
+#[tokio::test]
 async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     let db = TestDb::new();
     let conn = db.conn().await;

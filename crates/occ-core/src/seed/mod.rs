@@ -15,6 +15,7 @@ mod copy;
 mod deferred;
 mod history;
 mod outreach;
+mod rollups;
 mod rows;
 mod synthetic;
 mod walk;
