@@ -1,9 +1,10 @@
 //! The sends' roll-ups of a loaded book, made in bulk. Each send fact, written row by row, adds
 //! itself to eleven roll-up rows (one per dimension analytics breaks sends down by) and to its
-//! owner's day (migration 0016's triggers on `send_facts`): a third of the time the synthetic
-//! book's year of a million sends took (at 100k contacts, 27 of 88 s). The load sets those
-//! triggers aside ([`TRIGGERS`]) and [`derive`] counts the facts instead, once, by group: the
-//! same rows with the same counts (a test replays the facts through the triggers to compare).
+//! owner's day (migration 0016's triggers on `send_facts`): nearly a third of the time the
+//! synthetic book's year of a million sends took (at 100k contacts, 27 of 88 s). The load sets
+//! those triggers aside ([`TRIGGERS`]) and [`derive`] counts the facts instead, once, by group:
+//! the same rows with the same counts (a test replays the facts through the triggers to
+//! compare).
 
 use crate::error::AppResult;
 use crate::store::Conn;
