@@ -58,8 +58,9 @@ const SEND_ROLLUPS: &str = concat!(
 /// Each owner's day's sends and first touches (a day's other counts come from other triggers,
 /// which the load keeps).
 const SENDS_DAILY: &str = "INSERT INTO activity_daily (day, owner_key, channel, sends, first_touches) \
-     SELECT day, owner_key, channel, count(*), sum(first_touch) FROM send_facts WHERE true GROUP BY day, owner_key, channel \
-     ON CONFLICT (day, owner_key, channel) DO UPDATE SET sends = excluded.sends, first_touches = excluded.first_touches";
+     SELECT day, owner_key, channel, count(*), sum(first_touch) FROM send_facts WHERE true \
+     GROUP BY day, owner_key, channel ON CONFLICT (day, owner_key, channel) \
+     DO UPDATE SET sends = excluded.sends, first_touches = excluded.first_touches";
 
 /// Counts the sends' roll-ups from their facts, all of them (a database seeded after it had
 /// sends of its own counts those again rather than twice), in one transaction.
