@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_text_index_merges", "text_index_merges"),
     migration!(21, "0021_owner_keys", "owner_keys"),
     migration!(22, "0022_contact_text_merges", "contact_text_merges"),
+    migration!(23, "0023_import_company_names", "import_company_names"),
 ];
 
 impl Migration {

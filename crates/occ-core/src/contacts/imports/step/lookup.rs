@@ -28,8 +28,10 @@ pub(super) struct Known {
     /// in the file.
     pub(super) earlier_email: HashMap<String, i64>,
     pub(super) earlier_linkedin: HashMap<String, i64>,
-    /// Companies earlier rows of this phase created.
+    /// Companies earlier rows of this phase created: by domain, and by name (lower-cased) those
+    /// without one.
     pub(super) earlier_domains: HashSet<String>,
+    pub(super) earlier_names: HashSet<String>,
     /// The phase's progress as the transaction sees it.
     pub(super) state: Option<String>,
     /// Whether the real run has started.
@@ -60,6 +62,7 @@ struct LookupRow {
     suppression: Option<String>,
     earlier: Option<String>,
     earlier_domains: Option<String>,
+    earlier_names: Option<String>,
     state: Option<String>,
     run_started: bool,
 }
@@ -82,7 +85,7 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
     let names: Vec<String> = valid().filter_map(|c| c.company.as_ref().map(|a| a.name.to_lowercase())).collect();
     let email_domains: Vec<&str> = emails.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d)).collect();
     let hashes: Vec<String> = emails.iter().chain(linkedins.iter()).map(|v| erased_hash(v)).collect();
-    let LookupRow { contacts, accounts, suppression, earlier, earlier_domains, state, run_started } = conn
+    let LookupRow { contacts, accounts, suppression, earlier, earlier_domains, earlier_names, state, run_started } = conn
         .query_one(
             "import lookups",
             "SELECT \
@@ -103,6 +106,8 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
               AND linkedin_url IN (SELECT value FROM json_each(:linkedins)) AND outcome IN ('created', 'updated'))) AS earlier, \
              (SELECT json_group_array(domain) FROM import_rows \
               WHERE import_id = :id AND phase = :phase AND account_created = 1 AND domain IN (SELECT value FROM json_each(:domains))) AS earlier_domains, \
+             (SELECT json_group_array(created_name) FROM import_rows WHERE import_id = :id AND phase = :phase \
+              AND created_name IN (SELECT value FROM json_each(:names))) AS earlier_names, \
              (SELECT CASE WHEN :phase = 'run' THEN run ELSE dry_run END FROM imports WHERE id = :id) AS state, \
              coalesce((SELECT run IS NOT NULL FROM imports WHERE id = :id), 0) AS run_started",
             libsql::named_params! {
@@ -154,5 +159,6 @@ pub(super) async fn look_up(conn: &Conn, import_id: &str, phase: PhaseKind, rows
         }
     }
     known.earlier_domains = parse_json::<Vec<String>>(earlier_domains)?.into_iter().collect();
+    known.earlier_names = parse_json::<Vec<String>>(earlier_names)?.into_iter().collect();
     Ok(known)
 }

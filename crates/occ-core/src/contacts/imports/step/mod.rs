@@ -90,6 +90,9 @@ struct Report {
     reason: Option<String>,
     label: Label,
     account_created: bool,
+    /// The name (lower-cased) of the company the row created, when it has no domain: a later
+    /// step of a dry run finds it by this (the domain's companies by their domain).
+    created_name: Option<String>,
     contact_id: Option<String>,
 }
 

@@ -50,6 +50,7 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
             reason,
             label,
             account_created: false,
+            created_name: None,
             contact_id,
         };
         let candidate = match result {
@@ -132,7 +133,7 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
         }
 
         // The company: an existing account, one created earlier in the file, or a new one.
-        let mut account_created = false;
+        let (mut account_created, mut created_name) = (false, None);
         let account_id = candidate.company.as_ref().map(|company| {
             let domain = company.domain.as_ref().map(|d| d.as_str().to_owned());
             let name = company.name.to_lowercase();
@@ -143,10 +144,16 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
             found.unwrap_or_else(|| {
                 let id = new_id();
                 // A company an earlier step of the dry run created is not counted again.
-                account_created = !domain.as_ref().is_some_and(|d| known.earlier_domains.contains(d));
+                account_created = match &domain {
+                    Some(d) => !known.earlier_domains.contains(d),
+                    None => !known.earlier_names.contains(&name),
+                };
                 match &domain {
                     Some(d) => new_by_domain.insert(d.clone(), id.clone()),
-                    None => new_by_name.insert(name, id.clone()),
+                    None => {
+                        created_name = Some(name.clone());
+                        new_by_name.insert(name, id.clone())
+                    }
                 };
                 plan.new_accounts.push(NewAccount { id: id.clone(), fields: company.clone() });
                 id
@@ -158,6 +165,7 @@ pub(super) fn plan(rows: Vec<Numbered>, known: &Known, upsert: bool, importer: &
         };
         let mut line = report(outcome, None, label, Some(id.clone()));
         line.account_created = account_created;
+        line.created_name = created_name;
         plan.reports.push(line);
         let write = Write { id, candidate, account_id };
         match outcome {

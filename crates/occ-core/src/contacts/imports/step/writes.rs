@@ -129,15 +129,16 @@ pub(super) async fn save_report(conn: &Conn, import_id: &str, phase: PhaseKind, 
                 r.label.domain,
                 r.account_created,
                 // A dry run's new people do not exist.
-                r.contact_id.as_ref().filter(|_| phase == PhaseKind::Run || r.outcome != Outcome::Created)
+                r.contact_id.as_ref().filter(|_| phase == PhaseKind::Run || r.outcome != Outcome::Created),
+                r.created_name,
             ])
         })
         .collect();
     conn.write(
         "INSERT INTO import_rows (import_id, phase, row, line, outcome, reason, name, email, linkedin_url, company, \
-         domain, account_created, contact_id) \
+         domain, account_created, contact_id, created_name) \
          SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-         value ->> 7, value ->> 8, value ->> 9, value ->> 10 FROM json_each(?3)",
+         value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 FROM json_each(?3)",
         libsql::params![import_id, phase.as_str(), Value::Array(rows).to_string()],
     )
     .await?;
