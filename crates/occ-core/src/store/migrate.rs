@@ -58,6 +58,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_owner_keys", "owner_keys"),
     migration!(22, "0022_contact_text_merges", "contact_text_merges"),
     migration!(23, "0023_import_company_names", "import_company_names"),
+    migration!(24, "0024_linkedin_event_ids", "linkedin_event_ids"),
 ];
 
 impl Migration {
