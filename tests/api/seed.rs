@@ -188,6 +188,17 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     // A year of history under it: about ten sends a contact, some answered, long dealt with.
     let sends = count("SELECT count(*) FROM touchpoints WHERE idempotency_key LIKE 'history:%'").await;
     assert!((7 * 1_234..13 * 1_234).contains(&sends), "{sends} history sends");
+    // Each LinkedIn send recorded its event (besides the acceptances the day's walks write),
+    // each with a time-ordered id (a UUIDv7).
+    assert_eq!(
+        count("SELECT count(*) FROM linkedin_events WHERE kind <> 'connection_accepted'").await,
+        count("SELECT count(*) FROM touchpoints WHERE channel = 'linkedin' AND status = 'sent'").await
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM linkedin_events WHERE id NOT GLOB '????????-????-7???-[89ab]???-????????????'")
+            .await,
+        0
+    );
     let replies = count("SELECT count(*) FROM replies WHERE handled_at IS NOT NULL").await;
     assert!(replies * 100 > sends * 4 && replies * 100 < sends * 8, "{replies} replies to {sends} sends");
     assert_eq!(
@@ -224,6 +235,26 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
         .expect("count");
     assert!(theirs > 20, "the first rep's book: {theirs}");
     assert!(summary.contains(" opportunities"), "{summary}");
+    // Everyone is in the text index, as its trigger puts people (the check compares the index
+    // with the table: an entry missing or too many fails it), and search finds them.
+    conn.execute("INSERT INTO contacts_fts (contacts_fts, rank) VALUES ('integrity-check', 1)", ())
+        .await
+        .expect("the text index holds the contacts, and only them");
+    for end in ["ASC", "DESC"] {
+        let found = conn
+            .query_one(
+                "count",
+                &format!(
+                    "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH \
+                     (SELECT '\"' || email || '\"' FROM contacts ORDER BY rowid {end} LIMIT 1)"
+                ),
+                (),
+                |row| col::<i64>(row, 0),
+            )
+            .await
+            .expect("search");
+        assert_eq!(found, 1, "the book's {end} contact by address");
+    }
     assert_eq!(migrate::verify(&conn).await.expect("verify"), Vec::<String>::new());
     // The indexes made after the load are in the schema's order, as the migrations made them
     // (the planner settles ties by it).
@@ -231,7 +262,7 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     let fresh = fresh_db.conn().await;
     migrate::up(&fresh, None).await.expect("migrate");
     let order = "SELECT name FROM sqlite_schema WHERE type = 'index' \
-         AND tbl_name IN ('contacts', 'icp_scores', 'touchpoints', 'replies') ORDER BY tbl_name, rowid";
+         AND tbl_name IN ('contacts', 'icp_scores', 'touchpoints', 'linkedin_events', 'replies') ORDER BY tbl_name, rowid";
     assert_eq!(
         conn.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),
         fresh.query_all(order, (), occ_core::store::single::<String>).await.expect("indexes"),

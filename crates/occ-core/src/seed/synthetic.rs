@@ -113,69 +113,110 @@ async fn start_trial(conn: &Conn, trial: &super::history::Trial, at: &str) -> Ap
 /// roll-up triggers it does not read ([`SET_ASIDE`]), which are made again after it, and the
 /// sends' roll-ups are counted once at the end. `progress` hears the count written so far.
 /// Only into a database without accounts.
+///
+/// On the embedded file the load does not wait for the disk at each checkpoint (`synchronous
+/// = OFF`; a tenth of its time): it fills an empty database, and a book cut short by a power
+/// cut is seeded again into a new file, not mended. Its end is made durable before it answers
+/// (a checkpoint with the usual setting syncs the file).
 pub async fn synthetic(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<Option<String>> {
     let has_data = conn.query_one("accounts", "SELECT EXISTS (SELECT 1 FROM accounts)", (), single::<bool>).await?;
     if has_data {
         return Ok(None);
     }
+    let unsynced = conn.is_local();
+    if unsynced {
+        conn.execute("PRAGMA synchronous = OFF", ()).await?;
+    }
+    let loaded = load_aside(conn, contacts, progress).await;
+    if unsynced {
+        conn.execute("PRAGMA synchronous = NORMAL", ()).await?;
+        conn.query_all("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(())).await?;
+    }
+    loaded.map(Some)
+}
+
+/// [`load`] with [`SET_ASIDE`] set aside, made again and counted whatever became of the load:
+/// a book cut short still answers its queries.
+async fn load_aside(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<String> {
     let deferred = Deferred::set_aside(conn, SET_ASIDE).await?;
     let loaded = load(conn, contacts, progress).await;
-    // Made again and counted whatever became of the load: a book cut short still answers its
-    // queries.
     deferred.restore(conn).await?;
     super::rollups::derive(conn).await?;
-    loaded.map(Some)
+    loaded
 }
 
 /// What the load sets aside (see [`super::deferred`]).
 /// - The indexes of the tables it fills the most. Not of those it reads as it goes: the audit
 ///   log (each new row finds its entry), signals (each score reads them). The history's
 ///   million sends, written with their indexes, spent a third of their time in them (at 100k
-///   contacts, 31 of 88 s).
+///   contacts, 31 of 88 s), and the events of its LinkedIn sends a third of what was left.
 /// - The replies' index by owner and day (migration 0021), which no write of the load reads;
 ///   it is its table's newest, so made again it keeps its place in the schema's order.
 /// - But the sends of a draft are read: the review queue's view looks them up as each of the
 ///   day's drafts is written (without that index, every draft read every send).
 /// - The triggers that keep the sends' roll-ups ([`super::rollups`]).
 const SET_ASIDE: Plan = Plan {
-    tables: &["contacts", "icp_scores", "touchpoints"],
+    tables: &["contacts", "icp_scores", "touchpoints", "linkedin_events"],
     indexes: &["idx_replies_owner_day"],
     read: &["idx_touchpoints_draft"],
     triggers: super::rollups::TRIGGERS,
 };
 
-/// Writes the book into a database without accounts; answers what it wrote, in words.
-async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<String> {
-    const ACCOUNTS_PER_CHUNK: usize = 300;
-    let model = crate::settings::current_icp(conn).await?;
-    let reps = team(conn).await?;
-    let accounts_wanted = contacts.div_ceil(10).max(1);
-    let mut rng = fastrand::Rng::with_seed(0x5eed);
-    let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
-    let mut chunk = 0u64;
-    let (started, mut sends, mut sequences) = (chrono::Utc::now(), 0, None);
-    let mut outreach_rows = [0; 4];
-    let mut past = super::history::Written::default();
-    let trial = super::history::Trial {
-        experiment_id: new_id(),
-        variants: [new_id(), new_id()],
-        since: started - chrono::Duration::days(TRIAL_DAYS),
-    };
-    while written_contacts < contacts {
-        let left_accounts = accounts_wanted.saturating_sub(written_accounts).max(1);
+/// One chunk of the book as planned in memory: its accounts and people, the day's outreach over
+/// them, the history of those in the team's year, their signals and whom those rescore.
+struct Chunk {
+    number: u64,
+    accounts: Vec<Value>,
+    people: Vec<Value>,
+    outreach: super::rows::Outreach,
+    history: super::history::History,
+    signals: usize,
+    signals_json: String,
+    /// The people the chunk's signals are about, or their companies: no one else's score moves.
+    rescore: Vec<String>,
+}
+
+/// Plans the book a chunk at a time, each where the one before left off. Planning reads and
+/// writes no database, so it runs on a thread of its own, a chunk ahead of the writes (on a
+/// second core, a tenth of the load's time).
+struct Planner {
+    contacts: usize,
+    accounts_wanted: usize,
+    model: crate::contacts::scoring::IcpConfig,
+    reps: Vec<String>,
+    started: chrono::DateTime<chrono::Utc>,
+    trial: super::history::Trial,
+    rng: fastrand::Rng,
+    chunk: u64,
+    planned_accounts: usize,
+    planned_contacts: usize,
+    sends: usize,
+    sequences: Option<Vec<(String, Vec<String>)>>,
+}
+
+impl Iterator for Planner {
+    type Item = AppResult<Chunk>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        const ACCOUNTS_PER_CHUNK: usize = 300;
+        if self.planned_contacts >= self.contacts {
+            return None;
+        }
+        let number = self.chunk;
+        let left_accounts = self.accounts_wanted.saturating_sub(self.planned_accounts).max(1);
         let accounts_now = left_accounts.min(ACCOUNTS_PER_CHUNK);
-        let (accounts, mut people) = generate(0x5eed + chunk, accounts_now, 6..15, &model.value);
-        people.truncate(contacts - written_contacts);
+        let (accounts, mut people) = generate(0x5eed + number, accounts_now, 6..15, &self.model);
+        people.truncate(self.contacts - self.planned_contacts);
         let owners: std::collections::HashMap<&str, Option<&str>> = accounts
             .iter()
             .enumerate()
-            .filter_map(|(i, a)| Some((a["id"].as_str()?, owner_of(&reps, written_accounts + i))))
+            .filter_map(|(i, a)| Some((a["id"].as_str()?, owner_of(&self.reps, self.planned_accounts + i))))
             .collect();
         // Unique addresses across chunks: the generator numbers them within its chunk only.
         for (i, person) in people.iter_mut().enumerate() {
             let owner = person["account_id"].as_str().and_then(|a| owners.get(a).copied().flatten());
             person["owner_id"] = json!(owner);
-            let n = written_contacts + i;
+            let n = self.planned_contacts + i;
             let email = person["email"].as_str().unwrap_or("person@example.com").to_owned();
             let linkedin = person["linkedin_url"].as_str().unwrap_or("https://www.linkedin.com/in/person").to_owned();
             let (local, domain) = email.split_once('@').unwrap_or((&email, "example.com"));
@@ -186,7 +227,7 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
             .into_iter()
             .enumerate()
             .map(|(i, mut a)| {
-                let n = written_accounts + i;
+                let n = self.planned_accounts + i;
                 let domain = a["domain"].as_str().unwrap_or("example.com").to_owned();
                 a["domain"] = json!(format!("n{n}-{domain}"));
                 a["name"] = json!(format!("{} {n}", a["name"].as_str().unwrap_or("Company")));
@@ -196,37 +237,91 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
         // A day's outreach over every chunk: sequences walked, drafts to review and send,
         // replies, meetings (so Today, the review queue and the pipeline have work at scale).
         let outreach = super::outreach::plan_chunk(
-            0x5eed + chunk,
-            sends,
-            &mut sequences,
+            0x5eed + number,
+            self.sends,
+            &mut self.sequences,
             &accounts,
             &mut people,
-            &model.value,
-            started,
+            &self.model,
+            self.started,
         );
-        sends = outreach.sends();
-        let walked = outreach.contacts_in("enrollments");
-        let history = if written_contacts < HISTORY_CONTACTS {
-            super::history::plan(
-                0x5eed + chunk,
-                super::history::YEAR,
-                (&accounts, &people),
-                &walked,
-                started,
-                Some(&trial),
-            )
+        self.sends = outreach.sends();
+        let history = if self.planned_contacts < HISTORY_CONTACTS {
+            let walked = outreach.contacts_in("enrollments");
+            let book = (accounts.as_slice(), people.as_slice());
+            super::history::plan(0x5eed + number, super::history::YEAR, book, &walked, self.started, Some(&self.trial))
         } else {
             super::history::History::default()
         };
-        let signals = synthetic_signals(&mut rng, &accounts, &people);
-        let signals_json = serde_json::to_string(&signals).map_err(|e| crate::AppError::Internal(e.into()))?;
+        let signals = synthetic_signals(&mut self.rng, &accounts, &people);
+        let signals_json = match serde_json::to_string(&signals) {
+            Ok(json) => json,
+            Err(err) => return Some(Err(crate::AppError::Internal(err.into()))),
+        };
+        let about: std::collections::HashSet<&str> =
+            signals.iter().filter_map(|s| s["contact_id"].as_str().or_else(|| s["account_id"].as_str())).collect();
+        let rescore = people
+            .iter()
+            .filter(|p| {
+                [&p["id"], &p["account_id"]].into_iter().any(|id| id.as_str().is_some_and(|id| about.contains(id)))
+            })
+            .filter_map(|p| p["id"].as_str().map(str::to_owned))
+            .collect();
+        self.chunk += 1;
+        self.planned_accounts += accounts.len();
+        self.planned_contacts += people.len();
+        let signals = signals.len();
+        Some(Ok(Chunk { number, accounts, people, outreach, history, signals, signals_json, rescore }))
+    }
+}
+
+/// Writes the book into a database without accounts, as a [`Planner`] on its own thread plans
+/// it; answers what it wrote, in words.
+async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResult<String> {
+    let model = crate::settings::current_icp(conn).await?;
+    let reps = team(conn).await?;
+    let started = chrono::Utc::now();
+    let trial = super::history::Trial {
+        experiment_id: new_id(),
+        variants: [new_id(), new_id()],
+        since: started - chrono::Duration::days(TRIAL_DAYS),
+    };
+    let planner = Planner {
+        contacts,
+        accounts_wanted: contacts.div_ceil(10).max(1),
+        model: model.value,
+        reps,
+        started,
+        trial: trial.clone(),
+        rng: fastrand::Rng::with_seed(0x5eed),
+        chunk: 0,
+        planned_accounts: 0,
+        planned_contacts: 0,
+        sends: 0,
+        sequences: None,
+    };
+    // One chunk waits planned while the one before is written; the planner stops when the
+    // writes do (a failed write drops the receiver).
+    let (chunks, mut planned) = tokio::sync::mpsc::channel(1);
+    let planning = std::thread::spawn(move || {
+        for chunk in planner {
+            if chunks.blocking_send(chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut written_accounts, mut written_contacts, mut written_signals) = (0, 0, 0);
+    let mut outreach_rows = [0; 4];
+    let mut past = super::history::Written::default();
+    while let Some(chunk) = planned.recv().await {
+        let Chunk { number, accounts, people, outreach, history, signals, signals_json, rescore } = chunk?;
         let at = now();
         // The chunk's people, their history, then their signals and scores: three steps, so
         // the log holds a few thousand sends at a time, not a year of them.
         conn.immediate(async |conn| {
             insert_book(conn, &accounts, &people, &at, model.version).await?;
             outreach.insert(conn).await?;
-            if chunk == 0 {
+            if number == 0 {
                 start_trial(conn, &trial, &at).await?;
             }
             Ok(())
@@ -242,27 +337,24 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
                 libsql::params![signals_json.as_str(), at.as_str()],
             )
             .await?;
-            // The signals raise some scores: a second history point for the people they are
-            // about, or their companies (no one else's score moves).
-            let about: std::collections::HashSet<&str> =
-                signals.iter().filter_map(|s| s["contact_id"].as_str().or_else(|| s["account_id"].as_str())).collect();
-            let ids: Vec<String> = people
-                .iter()
-                .filter(|p| [&p["id"], &p["account_id"]].into_iter().any(|id| id.as_str().is_some_and(|id| about.contains(id))))
-                .filter_map(|p| p["id"].as_str().map(str::to_owned))
-                .collect();
-            crate::contacts::scoring::recompute::rescore(conn, &ids).await
+            // The signals raise some scores: a second history point for those they are about.
+            crate::contacts::scoring::recompute::rescore(conn, &rescore).await
         })
         .await?;
         written_accounts += accounts.len();
         written_contacts += people.len();
-        written_signals += signals.len();
+        written_signals += signals;
         outreach_rows[0] += outreach.count("touchpoints");
         outreach_rows[1] += outreach.count("message_drafts");
         outreach_rows[2] += outreach.count("replies");
         outreach_rows[3] += outreach.count("opportunities");
-        chunk += 1;
         progress(written_contacts);
+    }
+    // The planner has sent its last chunk; a panic in it would leave the book short.
+    if planning.join().is_err() || written_contacts < contacts {
+        return Err(crate::AppError::Internal(anyhow::anyhow!(
+            "the synthetic book's planner stopped after {written_contacts} of {contacts} contacts"
+        )));
     }
     let [touchpoints, drafts, replies, opportunities] = outreach_rows;
     Ok(format!(

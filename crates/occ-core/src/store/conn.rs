@@ -39,6 +39,11 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
+    /// Whether this is a connection to the embedded file (not to a server).
+    pub fn is_local(&self) -> bool {
+        matches!(self.0, Link::Local { .. })
+    }
+
     /// Whether no transaction is open.
     pub(super) fn is_autocommit(&self) -> bool {
         match &self.0 {
