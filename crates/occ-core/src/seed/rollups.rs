@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{AppError, AppResult};
+use crate::seed::book::ROWS_PER_STATEMENT;
 use crate::store::{Conn, from_row};
 
 /// The triggers that keep the sends' roll-ups as their facts come, change and go.
@@ -38,8 +39,9 @@ const FACTS: &str = "SELECT touchpoint_id, json_array(day, channel, sequence_key
      weekday, hour) AS dims, replies > 0 AS replied, positives > 0 AS positive, meetings > 0 AS meeting \
      FROM send_facts WHERE touchpoint_id > ?1 ORDER BY touchpoint_id LIMIT ?2";
 
-/// The facts read at a time.
-const PAGE: i64 = 50_000;
+/// The facts read at a time: a libSQL server answers a megabyte or two in one response, no more
+/// than about ten.
+const PAGE: i64 = 5_000;
 
 /// One row of [`FACTS`].
 #[derive(serde::Deserialize)]
@@ -68,8 +70,8 @@ const INSERT_ROLLUPS: &str = "INSERT INTO send_rollups (dim, day, channel, seque
      meetings) SELECT value ->> 'dim', value ->> 'day', value ->> 'channel', value ->> 'sequence_key', value ->> 'value', \
      value ->> '$.counts[0]', value ->> '$.counts[1]', value ->> '$.counts[2]', value ->> '$.counts[3]' FROM json_each(?1)";
 
-/// The roll-up rows written at a time.
-const ROLLUPS_PER_STATEMENT: usize = 10_000;
+/// The roll-up rows written at a time (a few hundred kilobytes of JSON).
+const ROLLUPS_PER_STATEMENT: usize = 4 * ROWS_PER_STATEMENT;
 
 /// Every fact's sends, replied, positive and meetings, per group (day, channel, sequence as a
 /// JSON array) and per dimension and value (the dimension's place in [`DIMENSIONS`]). One pass
