@@ -174,6 +174,24 @@ async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     assert_eq!(count("SELECT count(*) FROM contacts").await, 1_234);
     assert_eq!(count("SELECT count(*) FROM accounts").await, 124);
     assert!(count("SELECT count(*) FROM signals").await > 100);
+    // The people with a fresh, strong signal of their own or their company's are scored with it.
+    let signalled = "FROM contacts c WHERE EXISTS (SELECT 1 FROM signals s WHERE (s.contact_id = c.id \
+         OR s.account_id = c.account_id) AND s.strength >= 3 \
+         AND s.occurred_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days'))";
+    let fresh = conn
+        .query_one("count", &format!("SELECT count(*) {signalled}"), (), |row| col::<i64>(row, 0))
+        .await
+        .expect("count");
+    let unscored = conn
+        .query_one(
+            "count",
+            &format!("SELECT count(*) {signalled} AND c.priority_factors ->> 'signals' = 0"),
+            (),
+            |row| col::<i64>(row, 0),
+        )
+        .await
+        .expect("count");
+    assert!(fresh > 50 && unscored == 0, "{unscored} of {fresh} people with a fresh signal not scored for it");
     assert_eq!(
         count("SELECT count(*) FROM audit_log WHERE after IS NULL AND entity IN ('contact', 'account')").await,
         0,

@@ -59,10 +59,14 @@ impl Outreach {
         self.tables.values().find(|(t, _)| *t == table).map_or(0, |(_, rows)| rows.len())
     }
 
+    /// The rows of `table`.
+    pub(super) fn rows(&self, table: &str) -> impl Iterator<Item = &Value> {
+        self.tables.values().filter(move |(t, _)| *t == table).flat_map(|(_, rows)| rows)
+    }
+
     /// The contacts the rows of `table` name.
     pub(super) fn contacts_in(&self, table: &str) -> BTreeSet<String> {
-        let rows = self.tables.values().filter(|(t, _)| *t == table).flat_map(|(_, rows)| rows);
-        rows.filter_map(|row| row["contact_id"].as_str().map(str::to_owned)).collect()
+        self.rows(table).filter_map(|row| row["contact_id"].as_str().map(str::to_owned)).collect()
     }
 
     /// Writes every table set-wise: one `INSERT … SELECT FROM json_each(?)` each, with one JSON
