@@ -44,7 +44,7 @@ pub fn run(tally: &mut Tally) -> Result<()> {
         "install playwright-core",
         Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&e2e),
     )?;
-    step("build occ", &mut crate::cargo(&["build", "--locked", "-p", "occ-cli"]))?;
+    crate::debug_occ()?;
 
     let dir = root.join("target/e2e");
     std::fs::create_dir_all(&dir)?;
@@ -125,7 +125,7 @@ fn serve(
     }
     let log =
         std::fs::File::create(dir.join(if name == "e2e" { "server.log".to_owned() } else { format!("{name}.log") }))?;
-    let occ = root.join("target/debug/occ");
+    let occ = crate::tools::target_dir().join("debug/occ");
     let mut command = match clock {
         None => Command::new(&occ),
         Some(start) => {

@@ -64,7 +64,8 @@ fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
     let sqld = tools::ensure_sqld()?;
     tools::test_step(
         "tests (remote libSQL server)",
-        cargo(&["test", "--locked", "-p", "occ-api", "--test", "api"])
+        // `--workspace` so the features are the first run's and its builds are reused.
+        cargo(&["test", "--workspace", "--locked", "--test", "api"])
             .env("OCC_TEST_DB", "remote")
             .env("OCC_SQLD", &sqld),
         tally,
@@ -74,11 +75,31 @@ fn ci_steps(tally: &mut tools::Tally) -> Result<()> {
     e2e::run(tally)
 }
 
-/// A `cargo` command with the given arguments.
+/// How the tasks' builds keep a clean clone's target folder small: no incremental state (a CI
+/// run compiles each crate once) and line tables only as the workspace's debug information
+/// (backtraces keep their files and lines). Cargo reads both from the environment; a variable
+/// the caller set wins.
+const LEAN_BUILD: [(&str, &str); 2] = [("CARGO_INCREMENTAL", "0"), ("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")];
+
+/// A `cargo` command with the given arguments, building as `LEAN_BUILD` says.
 pub fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     command.args(args);
+    for (name, value) in LEAN_BUILD {
+        if std::env::var_os(name).is_none() {
+            command.env(name, value);
+        }
+    }
     command
+}
+
+/// Builds the debug `occ` the conformance run, the browser tests and the deployment's database
+/// use, and returns its path. It builds every target of the workspace, as the tests do, so the
+/// features are theirs and nothing they built is compiled again (`-p occ-cli` alone would
+/// resolve other features and build the core a second time).
+pub fn debug_occ() -> Result<std::path::PathBuf> {
+    tools::step("build occ", &mut cargo(&["build", "--workspace", "--all-targets", "--locked", "--quiet"]))?;
+    Ok(tools::target_dir().join("debug/occ"))
 }
 
 fn install_hook() -> Result<()> {

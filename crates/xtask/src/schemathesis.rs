@@ -28,8 +28,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(6 * 60);
 pub fn run() -> Result<()> {
     let root = project_root();
     let st = ensure_schemathesis()?;
-    step("build occ", &mut crate::cargo(&["build", "--locked", "-p", "occ-cli"]))?;
-    let occ = root.join("target/debug/occ");
+    let occ = crate::debug_occ()?;
 
     let dir = root.join("target/schemathesis");
     let _ = std::fs::remove_dir_all(&dir);

@@ -21,6 +21,11 @@ pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// `CARGO_TARGET_DIR` when set, else the workspace's `target`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from)
+}
+
 /// Runs one step, echoing its output and printing its name and time; fails with the step's name.
 pub fn step(name: &str, command: &mut Command) -> Result<()> {
     test_step(name, command, &mut Tally::default())

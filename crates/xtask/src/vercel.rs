@@ -41,14 +41,15 @@ const PROJECT_SETTINGS: &str = r#"{
 /// deployment builds through Vercel's own builder and that what it built answers through the
 /// built routes, not how fast the functions run, and the release profile's thin LTO over 9
 /// functions takes the better part of an hour on a 2-core machine. Unoptimised, the 9 build in
-/// about 5 minutes from nothing; incremental, a second run after a change to `occ-core` takes
-/// half as long, for a quarter more disk. The build goes to its own target folder (see `run`),
-/// so it never overwrites the workspace's real release artifacts.
+/// about 5 minutes from nothing. Not incremental: a second run after a change to `occ-core`
+/// would take half as long, but the state costs a quarter more disk, and a CI run builds once.
+/// The build goes to its own target folder (see `run`), so it never overwrites the workspace's
+/// real release artifacts.
 const QUICK_RELEASE: [(&str, &str); 4] = [
     ("CARGO_PROFILE_RELEASE_LTO", "off"),
     ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256"),
-    ("CARGO_PROFILE_RELEASE_INCREMENTAL", "true"),
+    ("CARGO_PROFILE_RELEASE_INCREMENTAL", "false"),
 ];
 
 /// The demo admin's password in the database the functions use (a throwaway local file).
@@ -75,7 +76,7 @@ pub fn run() -> Result<()> {
             .env("VERCEL_BUILD_IMAGE", "1")
             .env("VERCEL_TELEMETRY_DISABLED", "1")
             .envs(QUICK_RELEASE)
-            .env("CARGO_TARGET_DIR", target_dir(&root).join("vercel-build")),
+            .env("CARGO_TARGET_DIR", tools::target_dir().join("vercel-build")),
     )?;
     let output = root.join(".vercel/output");
     let router = routes::Router::read(&output)?;
@@ -99,11 +100,6 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// `CARGO_TARGET_DIR` when set, else the workspace's `target`.
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
 /// A new embedded database under `work`, migrated and seeded with the demo (and its admin) by
 /// `occ`, as the README's commands do.
 fn prepare_database(work: &Path) -> Result<PathBuf> {
@@ -116,12 +112,11 @@ fn prepare_database(work: &Path) -> Result<PathBuf> {
         }
     }
     let url = format!("file:{}", database.display());
+    let occ = crate::debug_occ()?;
     for (name, args) in [("migrate the functions' database", ["migrate", "up"]), ("seed it", ["seed", "--demo"])] {
         tools::step(
             name,
-            // The debug `occ` that the conformance run and the browser tests use as well, so CI
-            // builds it once.
-            crate::cargo(&["run", "--locked", "--quiet", "-p", "occ-cli", "--"])
+            Command::new(&occ)
                 .args(args)
                 .env("OCC_DATABASE_URL", &url)
                 .env("OCC_DEMO_PASSWORD", DEMO_PASSWORD)
