@@ -11,12 +11,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create_token, create_user, spawn_app};
 
-/// A zone where it is now between noon and one in the afternoon, and its offset from UTC in
-/// hours: its day holds the next hours whatever the hour in UTC, so what a test does and reads
-/// now falls in the same "today" there (a test that reads Today in UTC can straddle midnight).
+/// A zone where it is now between noon and one in the afternoon, its name written for a query
+/// string, and its offset from UTC in hours: its day holds the next hours whatever the hour in
+/// UTC, so what a test does and reads now falls in the same "today" there (a test that reads
+/// Today in UTC can straddle midnight).
 fn midday_zone() -> (String, i64) {
     let offset = 12 - i64::from(chrono::Utc::now().hour());
-    let name = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    // A `+` in a query string reads as a space.
+    let name = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT%2B{}", -offset) };
     (name, offset)
 }
 
