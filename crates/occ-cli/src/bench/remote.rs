@@ -45,11 +45,11 @@ pub struct RemoteReport {
 /// Makes the book when new, serves a copy with sqld behind the delay, and measures.
 pub async fn measure(config: occ_core::Config, sizes: Sizes, remote: Remote) -> anyhow::Result<RemoteReport> {
     let book = book::made(&config, sizes.contacts).await?;
-    // Starting waits (with the thread asleep) for sqld to listen; then for it to have built its
-    // log from the book.
+    // Starting waits (with the thread asleep) for sqld to listen; then for it to settle.
     let dir = book.with_extension("sqld");
     let sqld = tokio::task::spawn_blocking(move || Sqld::start(&book, dir)).await??;
-    sqld.answering().await?;
+    eprint!("\rwaiting for sqld to settle");
+    sqld.settled().await?;
     let proxy = DelayProxy::start(sqld.addr(), Duration::from_millis(remote.delay_ms)).await?;
     let mut config = config;
     config.database = DatabaseLocation::Remote { url: format!("http://{}", proxy.addr()), auth_token: None };

