@@ -171,10 +171,12 @@ export async function withPage(name, { viewport = DESKTOP, mobile = false, signe
 
 /**
  * Calls the API as the shared session, with its CSRF token (which every method but GET and
- * HEAD needs). Returns the playwright response.
+ * HEAD needs), `data` as JSON or, given `contentType`, as that type. Returns the playwright
+ * response.
  */
-export function api(page, method, apiPath, data) {
+export function api(page, method, apiPath, data, contentType) {
   const headers = method === 'GET' || method === 'HEAD' ? {} : { 'x-csrf-token': shared.csrf };
+  if (contentType) headers['content-type'] = contentType;
   return page.request.fetch(`${BASE}/api/v1${apiPath}`, { method, data, headers });
 }
 
