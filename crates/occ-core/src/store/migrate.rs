@@ -59,6 +59,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_contact_text_merges", "contact_text_merges"),
     migration!(23, "0023_import_company_names", "import_company_names"),
     migration!(24, "0024_linkedin_event_ids", "linkedin_event_ids"),
+    migration!(25, "0025_account_industry_lookup", "account_industry_lookup"),
 ];
 
 impl Migration {

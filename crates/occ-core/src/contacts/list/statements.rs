@@ -7,7 +7,9 @@ use crate::contacts::repo::contact_columns;
 use crate::store::Rows;
 
 /// The filter conditions, shared by every statement (a text search is in the rows a statement
-/// starts from: see [`Rows`]).
+/// starts from: see [`Rows`]). An industry is tested on each contact's company, one seek of the
+/// index that holds its name (migration 0025), not as the set of the industry's companies, which
+/// grows with the book.
 macro_rules! contact_filters {
     () => {
         "(:account_id IS NULL OR account_id = :account_id) \
@@ -15,8 +17,8 @@ macro_rules! contact_filters {
          AND (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses))) \
          AND (:seniorities IS NULL OR seniority IN (SELECT value FROM json_each(:seniorities))) \
          AND (:departments IS NULL OR department IN (SELECT value FROM json_each(:departments))) \
-         AND (:industries IS NULL OR account_id IN (SELECT a.id FROM accounts a \
-              WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)))) \
+         AND (:industries IS NULL OR (SELECT a.industry FROM accounts a INDEXED BY idx_accounts_names \
+              WHERE a.id = contacts.account_id) COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) \
          AND (:owner_kind IS NULL OR (:owner_kind = 'nobody' AND owner_id IS NULL) OR owner_id = :owner_id) \
          AND (:min_priority IS NULL OR priority_score >= :min_priority) \
          AND (:has_email IS NULL OR (email IS NOT NULL) = :has_email) \

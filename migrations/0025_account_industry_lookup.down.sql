@@ -1,0 +1,2 @@
+DROP INDEX idx_accounts_names;
+CREATE INDEX idx_accounts_names ON accounts (id, name, domain);
