@@ -339,6 +339,66 @@ async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
 }
 
 #[tokio::test]
+async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order_for_many() {
+    use occ_core::contacts::list::{FEW_COMPANIES, INDUSTRY_SQL};
+    let app = spawn_app().await;
+    // As many companies in logistics as make it common, one person each; three in fintech.
+    let mut csv = String::from("first_name,last_name,company,domain,industry\n");
+    for i in 0..FEW_COMPANIES {
+        csv.push_str(&format!("L{i},Wide,Wide {i},wide{i}.example,Logistics\n"));
+    }
+    for i in 0..9 {
+        csv.push_str(&format!("F{i},Rare,Rare {n},rare{n}.example,Fintech\n", n = i / 3));
+    }
+    let url = app.url("/api/v1/import");
+    let import = app.send(app.client.post(url).header("content-type", "text/csv").body(csv)).await;
+    assert_eq!(import.status, 200, "{}", import.text);
+    let conn = app.db.conn().await;
+    // Scores with ties, so that pages end inside a score.
+    conn.execute("UPDATE contacts SET priority_score = (rowid * 7) % 5 * 20", ()).await.expect("scores");
+    let best_first = |industries: &'static [&'static str]| {
+        let conn = &conn;
+        async move {
+            let list = serde_json::to_string(industries).expect("json");
+            conn.query_all(
+                "SELECT c.id FROM contacts c JOIN accounts a ON a.id = c.account_id \
+                 WHERE a.industry IN (SELECT value FROM json_each(?1)) ORDER BY c.priority_score DESC, c.id",
+                [list],
+                |row| occ_core::store::col::<String>(row, 0),
+            )
+            .await
+            .expect("expected order")
+        }
+    };
+    for (query, industries) in [
+        ("industry=fintech", &["Fintech"][..]),
+        ("industry=Logistics", &["Logistics"][..]),
+        ("industry=FINTECH,logistics", &["Fintech", "Logistics"][..]),
+    ] {
+        let expected = best_first(industries).await;
+        assert!(expected.len() >= 9, "{query}: {expected:?}");
+        assert_eq!(paged(&app, query).await, expected, "{query}");
+        let mut worst_first = expected.clone();
+        worst_first.reverse();
+        assert_eq!(paged(&app, &format!("{query}&sort=-priority")).await, worst_first, "{query}");
+    }
+    let plan = conn
+        .query_all(&format!("EXPLAIN QUERY PLAN {INDUSTRY_SQL}"), (), |row| occ_core::store::col::<String>(row, 3))
+        .await
+        .expect("plan");
+    for step in [
+        "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)",
+        "SCAN contacts USING INDEX idx_contacts_priority",
+    ] {
+        assert!(plan.iter().any(|line| line.starts_with(step)), "{step} in {}", plan.join("\n"));
+    }
+    assert!(
+        INDUSTRY_SQL.contains(&format!("count(*) < {FEW_COMPANIES} FROM")),
+        "the statement counts to FEW_COMPANIES"
+    );
+}
+
+#[tokio::test]
 async fn contact_changes_are_audited_and_unaudited_changes_refused() {
     let app = spawn_app().await;
     let contact = create(&app, json!({"first_name": "Ana", "email": "ana@acme.com"})).await;

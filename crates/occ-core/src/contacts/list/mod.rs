@@ -11,7 +11,7 @@ use crate::store::{Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row};
 
 mod statements;
 
-pub use statements::{ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL};
+pub use statements::{FEW_COMPANIES, INDUSTRY_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL};
 use statements::{Seek, statement};
 
 /// Whose contacts.

@@ -93,14 +93,20 @@ macro_rules! list_sql {
         concat!($with, "SELECT ", contact_columns!(), $total, ", ", $key, " AS sort_key", $from, contact_filters!(), $end)
     };
     ($with:expr, $from:expr, $total:expr, priority desc) => {
-        list_sql!(@ $with, $from, $total, "priority_score",
-            " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
-             ORDER BY priority_score DESC, id ASC LIMIT :fetch")
+        list_sql!($with, $from, $total, priority desc limit ":fetch")
     };
     ($with:expr, $from:expr, $total:expr, priority asc) => {
-        list_sql!(@ $with, $from, $total, "priority_score",
+        list_sql!($with, $from, $total, priority asc limit ":fetch")
+    };
+    ($with:expr, $from:expr, $total:expr, priority desc limit $limit:expr) => {
+        list_sql!(@ $with, $from, $total, "priority_score", concat!(
+            " AND (:after_id IS NULL OR priority_score < :after OR (priority_score = :after AND id > :after_id)) \
+             ORDER BY priority_score DESC, id ASC LIMIT ", $limit))
+    };
+    ($with:expr, $from:expr, $total:expr, priority asc limit $limit:expr) => {
+        list_sql!(@ $with, $from, $total, "priority_score", concat!(
             " AND (:after_id IS NULL OR priority_score > :after OR (priority_score = :after AND id < :after_id)) \
-             ORDER BY priority_score ASC, id DESC LIMIT :fetch")
+             ORDER BY priority_score ASC, id DESC LIMIT ", $limit))
     };
     ($with:expr, $from:expr, $total:expr, $dir:ident $key:literal) => {
         list_sql!(@ $with, $from, $total, $key, concat!(" AND ", $crate::keyset!($dir $key, "id")))
@@ -134,6 +140,8 @@ pub(super) enum Seek {
     Owner,
     /// `:owner`'s and `:stage`'s range of `idx_contacts_owner_stage`.
     OwnerStage,
+    /// The contacts of an industry's companies when it has few ([`INDUSTRY_SQL`]).
+    Industry,
 }
 
 impl Seek {
@@ -146,6 +154,7 @@ impl Seek {
             (1, false) => Some(Self::Stage),
             (1, true) => Some(Self::OwnerStage),
             (_, true) => Some(Self::Owner),
+            _ if !filters.industries.is_empty() => Some(Self::Industry),
             _ => None,
         }
     }
@@ -162,6 +171,55 @@ pub const ONE_OWNER_SQL: &str =
 /// A page of one owner's (or nobody's) in one stage, in order of priority ([`Seek`]).
 pub const ONE_OWNER_STAGE_SQL: &str =
     list_sql!("", " FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ", counted_total!(), priority desc);
+
+/// Fewer companies than this in the page's industries, and the page is read from their people
+/// ([`INDUSTRY_SQL`]).
+pub const FEW_COMPANIES: i64 = 300;
+
+/// Whether the page's industries hold fewer than [`FEW_COMPANIES`] companies (a count that stops
+/// there, from `accounts_industry_name`).
+macro_rules! few_companies {
+    () => {
+        "(SELECT count(*) < 300 FROM (SELECT 1 FROM accounts a INDEXED BY accounts_industry_name \
+         WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)) LIMIT 300))"
+    };
+}
+
+/// A page of one or more industries in order of priority, as `$dir` (`desc` or `asc`) with the
+/// outer order `$order`: two statements, of which the count of the industries' companies runs
+/// one (the other's limit is 0, so it reads nothing). With few companies, their people from
+/// `idx_contacts_account`, sorted: a rare industry no longer walks the whole book to fill a
+/// page (1.9 s at 1M, 0.5 ms now). With many, the priority index walked with each contact's
+/// company tested, which stops as soon as the page is full: a common industry's page reads a
+/// few hundred contacts where its people would be tens of thousands.
+macro_rules! industry_sql {
+    ($dir:ident, $order:literal) => {
+        concat!(
+            "SELECT * FROM (",
+            list_sql!(
+                "",
+                " FROM contacts INDEXED BY idx_contacts_account WHERE account_id IN (SELECT a.id FROM accounts a \
+                 INDEXED BY accounts_industry_name WHERE a.industry COLLATE NOCASE IN \
+                 (SELECT value FROM json_each(:industries))) AND ",
+                counted_total!(),
+                priority $dir limit concat!("CASE WHEN ", few_companies!(), " THEN :fetch ELSE 0 END")
+            ),
+            ") UNION ALL SELECT * FROM (",
+            list_sql!(
+                "",
+                " FROM contacts WHERE ",
+                counted_total!(),
+                priority $dir limit concat!("CASE WHEN ", few_companies!(), " THEN 0 ELSE :fetch END")
+            ),
+            ") ORDER BY ",
+            $order,
+            " LIMIT :fetch"
+        )
+    };
+}
+
+/// A page of one or more industries in order of priority, the best first ([`Seek`]).
+pub const INDUSTRY_SQL: &str = industry_sql!(desc, "sort_key DESC, id ASC");
 
 /// The statement of a page: from its seek's range, walked backwards for the lowest priority
 /// first, or the generic one.
@@ -182,6 +240,8 @@ pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, seek: Option<S
             counted_total!(),
             priority asc
         ),
+        (Rows::Every, Some(Seek::Industry), false) => INDUSTRY_SQL,
+        (Rows::Every, Some(Seek::Industry), true) => industry_sql!(asc, "sort_key ASC, id DESC"),
         (Rows::Every, None, _) => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
         (Rows::Whole, _, _) => sorted!(sort, descending, "", whole_from!(), counted_total!()),
         (Rows::Words, _, _) => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
