@@ -131,7 +131,9 @@ macro_rules! sorted {
 /// stage, one owner (or nobody), or both. The generic statement tests every filter from its
 /// parameters, on which SQLite cannot seek, so it walks the whole book's priority index and
 /// skips the contacts the filters rule out: about 4,000 for a page of vice presidents new to
-/// the pipeline at 1M, and every contact for the page of a rep who owns a few.
+/// the pipeline at 1M, and every contact for the page of a rep who owns a few. A page of
+/// industries (without a stage or an owner) starts from their companies' people when they are
+/// few ([`INDUSTRY_SQL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Seek {
     /// `:stage`'s range of `idx_contacts_stage_priority`.
@@ -140,7 +142,8 @@ pub(super) enum Seek {
     Owner,
     /// `:owner`'s and `:stage`'s range of `idx_contacts_owner_stage`.
     OwnerStage,
-    /// The contacts of an industry's companies when it has few ([`INDUSTRY_SQL`]).
+    /// The people of `:industries`' companies from `idx_contacts_account` when those are few,
+    /// else the priority index ([`INDUSTRY_SQL`]).
     Industry,
 }
 
@@ -176,12 +179,13 @@ pub const ONE_OWNER_STAGE_SQL: &str =
 /// ([`INDUSTRY_SQL`]).
 pub const FEW_COMPANIES: i64 = 300;
 
-/// Whether the page's industries hold fewer than [`FEW_COMPANIES`] companies (a count that stops
-/// there, from `accounts_industry_name`).
+/// Whether the page's industries hold fewer than [`FEW_COMPANIES`] companies, as `few(yes)`
+/// worked out once for the statement (a count that stops there, from `accounts_industry_name`).
 macro_rules! few_companies {
     () => {
-        "(SELECT count(*) < 300 FROM (SELECT 1 FROM accounts a INDEXED BY accounts_industry_name \
-         WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)) LIMIT 300))"
+        "WITH few AS MATERIALIZED (SELECT count(*) < 300 AS yes FROM (SELECT 1 FROM accounts a \
+         INDEXED BY accounts_industry_name WHERE a.industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries)) \
+         LIMIT 300)) "
     };
 }
 
@@ -195,6 +199,7 @@ macro_rules! few_companies {
 macro_rules! industry_sql {
     ($dir:ident, $order:literal) => {
         concat!(
+            few_companies!(),
             "SELECT * FROM (",
             list_sql!(
                 "",
@@ -202,14 +207,14 @@ macro_rules! industry_sql {
                  INDEXED BY accounts_industry_name WHERE a.industry COLLATE NOCASE IN \
                  (SELECT value FROM json_each(:industries))) AND ",
                 counted_total!(),
-                priority $dir limit concat!("CASE WHEN ", few_companies!(), " THEN :fetch ELSE 0 END")
+                priority $dir limit "CASE WHEN (SELECT yes FROM few) THEN :fetch ELSE 0 END"
             ),
             ") UNION ALL SELECT * FROM (",
             list_sql!(
                 "",
                 " FROM contacts WHERE ",
                 counted_total!(),
-                priority $dir limit concat!("CASE WHEN ", few_companies!(), " THEN 0 ELSE :fetch END")
+                priority $dir limit "CASE WHEN (SELECT yes FROM few) THEN 0 ELSE :fetch END"
             ),
             ") ORDER BY ",
             $order,
