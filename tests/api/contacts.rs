@@ -338,11 +338,11 @@ async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
     }
 }
 
-#[tokio::test]
-async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order_for_many() {
-    use occ_core::contacts::list::{FEW_COMPANIES, INDUSTRY_SQL};
-    let app = spawn_app().await;
-    // As many companies in logistics as make it common, one person each; three in fintech.
+/// As many companies in logistics as make it common ([`FEW_COMPANIES`]), one person each, and
+/// three in fintech with three people each, scored with ties (so that pages end inside a
+/// score).
+async fn a_common_and_a_rare_industry(app: &TestApp) {
+    use occ_core::contacts::list::FEW_COMPANIES;
     let mut csv = String::from("first_name,last_name,company,domain,industry\n");
     for i in 0..FEW_COMPANIES {
         csv.push_str(&format!("L{i},Wide,Wide {i},wide{i}.example,Logistics\n"));
@@ -354,8 +354,15 @@ async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order
     let import = app.send(app.client.post(url).header("content-type", "text/csv").body(csv)).await;
     assert_eq!(import.status, 200, "{}", import.text);
     let conn = app.db.conn().await;
-    // Scores with ties, so that pages end inside a score.
     conn.execute("UPDATE contacts SET priority_score = (rowid * 7) % 5 * 20", ()).await.expect("scores");
+}
+
+#[tokio::test]
+async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order_for_many() {
+    use occ_core::contacts::list::{FEW_COMPANIES, INDUSTRY_SQL};
+    let app = spawn_app().await;
+    a_common_and_a_rare_industry(&app).await;
+    let conn = app.db.conn().await;
     let best_first = |industries: &'static [&'static str]| {
         let conn = &conn;
         async move {
@@ -396,6 +403,69 @@ async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order
         INDUSTRY_SQL.contains(&format!("count(*) < {FEW_COMPANIES} AS yes")),
         "the statement counts to FEW_COMPANIES"
     );
+}
+
+#[tokio::test]
+async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies_people_or_walks_that_range() {
+    use occ_core::contacts::list::INDUSTRY_IN_RANGE_SQL;
+    let app = spawn_app().await;
+    a_common_and_a_rare_industry(&app).await;
+    let conn = app.db.conn().await;
+    // A third touched, the rest new; every other one nobody's, the rest the caller's (each
+    // change with its audit entry, as the database requires).
+    for sql in [
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+         SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', 'system', 'test.set', 'contact', id FROM contacts",
+        "UPDATE contacts SET stage = CASE WHEN rowid % 3 = 0 THEN 'touched' ELSE 'new' END, \
+         owner_id = CASE WHEN rowid % 2 = 0 THEN (SELECT id FROM users ORDER BY created_at LIMIT 1) END",
+    ] {
+        conn.execute(sql, ()).await.expect(sql);
+    }
+    let expected = |industries: &'static str, stage: Option<&'static str>, mine: Option<bool>| {
+        let conn = &conn;
+        async move {
+            conn.query_all(
+                "SELECT c.id FROM contacts c JOIN accounts a ON a.id = c.account_id \
+                 WHERE a.industry IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR c.stage = ?2) \
+                 AND (?3 IS NULL OR (c.owner_id IS NOT NULL) = ?3) ORDER BY c.priority_score DESC, c.id",
+                libsql::params![industries, stage, mine],
+                |row| occ_core::store::col::<String>(row, 0),
+            )
+            .await
+            .expect("expected order")
+        }
+    };
+    for (query, industries, stage, mine) in [
+        ("industry=fintech&stage=new", r#"["Fintech"]"#, Some("new"), None),
+        ("industry=Logistics&stage=touched", r#"["Logistics"]"#, Some("touched"), None),
+        ("industry=fintech&owner=me", r#"["Fintech"]"#, None, Some(true)),
+        ("industry=Logistics&owner=none", r#"["Logistics"]"#, None, Some(false)),
+        ("industry=FINTECH,logistics&owner=me&stage=new", r#"["Fintech","Logistics"]"#, Some("new"), Some(true)),
+        ("industry=fintech&owner=none&stage=touched", r#"["Fintech"]"#, Some("touched"), Some(false)),
+    ] {
+        let best_first = expected(industries, stage, mine).await;
+        assert!(!best_first.is_empty(), "{query}");
+        assert_eq!(paged(&app, query).await, best_first, "{query}");
+        let mut worst_first = best_first.clone();
+        worst_first.reverse();
+        assert_eq!(paged(&app, &format!("{query}&sort=-priority")).await, worst_first, "{query}");
+    }
+    for (sql, range) in INDUSTRY_IN_RANGE_SQL.iter().zip([
+        "idx_contacts_stage_priority (stage=?",
+        "idx_contacts_owner (owner_id=?",
+        "idx_contacts_owner_stage (owner_id=? AND stage=?",
+    ]) {
+        let plan = conn
+            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
+            .await
+            .expect("plan");
+        for step in [
+            "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)",
+            &format!("SEARCH contacts USING INDEX {range}"),
+        ] {
+            assert!(plan.iter().any(|line| line.starts_with(step)), "{step} in {}", plan.join("\n"));
+        }
+    }
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use crate::store::{Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row};
 
 mod statements;
 
-pub use statements::{FEW_COMPANIES, INDUSTRY_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL};
+pub use statements::{
+    FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL,
+};
 use statements::{Seek, statement};
 
 /// Whose contacts.
@@ -211,10 +213,10 @@ pub async fn list(
         }
     }
     let seek = Seek::of(rows, sort, filters);
-    if matches!(seek, Some(Seek::Stage | Seek::OwnerStage)) {
+    if seek.is_some_and(Seek::names_stage) {
         params.push((":stage", filters.stages.first().map(|stage| stage.as_str().to_owned()).into()));
     }
-    if matches!(seek, Some(Seek::Owner | Seek::OwnerStage)) {
+    if seek.is_some_and(Seek::names_owner) {
         params.push((":owner", owner_id.map(str::to_owned).into()));
     }
     match rows {

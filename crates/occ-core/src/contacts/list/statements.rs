@@ -131,20 +131,26 @@ macro_rules! sorted {
 /// stage, one owner (or nobody), or both. The generic statement tests every filter from its
 /// parameters, on which SQLite cannot seek, so it walks the whole book's priority index and
 /// skips the contacts the filters rule out: about 4,000 for a page of vice presidents new to
-/// the pipeline at 1M, and every contact for the page of a rep who owns a few. A page of
-/// industries (without a stage or an owner) starts from their companies' people when they are
-/// few ([`INDUSTRY_SQL`]).
+/// the pipeline at 1M, and every contact for the page of a rep who owns a few.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Seek {
+pub(super) enum Range {
+    /// The whole book's `idx_contacts_priority`.
+    Book,
     /// `:stage`'s range of `idx_contacts_stage_priority`.
     Stage,
     /// `:owner`'s range of `idx_contacts_owner` (NULL: nobody's).
     Owner,
     /// `:owner`'s and `:stage`'s range of `idx_contacts_owner_stage`.
     OwnerStage,
-    /// The people of `:industries`' companies from `idx_contacts_account` when those are few,
-    /// else the priority index ([`INDUSTRY_SQL`]).
-    Industry,
+}
+
+/// Where a page in order of priority starts: its [`Range`], and with industries named, their
+/// companies' people when those are few, else that range walked ([`INDUSTRY_SQL`]): a rare
+/// industry within a big stage or a rep's book would walk all of it to fill a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Seek {
+    pub(super) range: Range,
+    pub(super) industries: bool,
 }
 
 impl Seek {
@@ -153,27 +159,26 @@ impl Seek {
         if rows != Rows::Every || sort != Sort::Priority {
             return None;
         }
-        match (filters.stages.len(), filters.owner.is_some()) {
-            (1, false) => Some(Self::Stage),
-            (1, true) => Some(Self::OwnerStage),
-            (_, true) => Some(Self::Owner),
-            _ if !filters.industries.is_empty() => Some(Self::Industry),
-            _ => None,
-        }
+        let range = match (filters.stages.len(), filters.owner.is_some()) {
+            (1, false) => Range::Stage,
+            (1, true) => Range::OwnerStage,
+            (_, true) => Range::Owner,
+            _ => Range::Book,
+        };
+        let industries = !filters.industries.is_empty();
+        (range != Range::Book || industries).then_some(Self { range, industries })
+    }
+
+    /// Whether its statement names `:stage`.
+    pub(super) fn names_stage(self) -> bool {
+        matches!(self.range, Range::Stage | Range::OwnerStage)
+    }
+
+    /// Whether its statement names `:owner`.
+    pub(super) fn names_owner(self) -> bool {
+        matches!(self.range, Range::Owner | Range::OwnerStage)
     }
 }
-
-/// A page of one stage in order of priority, from the stage's range of its index ([`Seek`]).
-pub const ONE_STAGE_SQL: &str =
-    list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority desc);
-
-/// A page of one owner's (or nobody's) in order of priority ([`Seek`]).
-pub const ONE_OWNER_SQL: &str =
-    list_sql!("", " FROM contacts WHERE owner_id IS :owner AND ", counted_total!(), priority desc);
-
-/// A page of one owner's (or nobody's) in one stage, in order of priority ([`Seek`]).
-pub const ONE_OWNER_STAGE_SQL: &str =
-    list_sql!("", " FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ", counted_total!(), priority desc);
 
 /// Fewer companies than this in the page's industries, and the page is read from their people
 /// ([`INDUSTRY_SQL`]).
@@ -190,14 +195,15 @@ macro_rules! few_companies {
 }
 
 /// A page of one or more industries in order of priority, as `$dir` (`desc` or `asc`) with the
-/// outer order `$order`: two statements, of which the count of the industries' companies runs
-/// one (the other's limit is 0, so it reads nothing). With few companies, their people from
-/// `idx_contacts_account`, sorted: a rare industry no longer walks the whole book to fill a
-/// page (1.9 s at 1M, 0.5 ms now). With many, the priority index walked with each contact's
-/// company tested, which stops as soon as the page is full: a common industry's page reads a
-/// few hundred contacts where its people would be tens of thousands.
+/// outer order `$order`, within the range `$from` names: two statements, of which the count of
+/// the industries' companies runs one (the other's limit is 0, so it reads nothing). With few
+/// companies, their people from `idx_contacts_account`, sorted: a rare industry no longer walks
+/// the whole book, a stage or a rep's book to fill a page (at 1M it took 1.9 s, 318 ms in the
+/// biggest stage and 651 ms in a rep's; each under a millisecond now). With many, the range
+/// walked with each contact's company tested, which stops as soon as the page is full: a common
+/// industry's page reads a few hundred contacts where its people would be tens of thousands.
 macro_rules! industry_sql {
-    ($dir:ident, $order:literal) => {
+    ($dir:ident, $order:literal, $from:expr) => {
         concat!(
             few_companies!(),
             "SELECT * FROM (",
@@ -212,7 +218,7 @@ macro_rules! industry_sql {
             ") UNION ALL SELECT * FROM (",
             list_sql!(
                 "",
-                " FROM contacts WHERE ",
+                $from,
                 counted_total!(),
                 priority $dir limit "CASE WHEN (SELECT yes FROM few) THEN 0 ELSE :fetch END"
             ),
@@ -223,33 +229,60 @@ macro_rules! industry_sql {
     };
 }
 
+/// The statements of a range ([`Range`]), its first rows `$from`: the best first, the worst
+/// first, and the same two with industries ([`industry_sql`]).
+macro_rules! ranged {
+    ($from:expr) => {
+        [
+            list_sql!("", $from, counted_total!(), priority desc),
+            list_sql!("", $from, counted_total!(), priority asc),
+            industry_sql!(desc, "sort_key DESC, id ASC", $from),
+            industry_sql!(asc, "sort_key ASC, id DESC", $from),
+        ]
+    };
+}
+
+const BOOK: [&str; 4] = ranged!(" FROM contacts WHERE ");
+const STAGE: [&str; 4] = ranged!(" FROM contacts WHERE stage = :stage AND ");
+const OWNER: [&str; 4] = ranged!(" FROM contacts WHERE owner_id IS :owner AND ");
+const OWNER_STAGE: [&str; 4] = ranged!(" FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ");
+
+/// A page of one stage in order of priority, from the stage's range of its index ([`Seek`]).
+pub const ONE_STAGE_SQL: &str = STAGE[0];
+
+/// A page of one owner's (or nobody's) in order of priority ([`Seek`]).
+pub const ONE_OWNER_SQL: &str = OWNER[0];
+
+/// A page of one owner's (or nobody's) in one stage, in order of priority ([`Seek`]).
+pub const ONE_OWNER_STAGE_SQL: &str = OWNER_STAGE[0];
+
 /// A page of one or more industries in order of priority, the best first ([`Seek`]).
-pub const INDUSTRY_SQL: &str = industry_sql!(desc, "sort_key DESC, id ASC");
+pub const INDUSTRY_SQL: &str = BOOK[2];
+
+/// The same within one stage, one owner's, and one owner's in one stage.
+pub const INDUSTRY_IN_RANGE_SQL: [&str; 3] = [STAGE[2], OWNER[2], OWNER_STAGE[2]];
 
 /// The statement of a page: from its seek's range, walked backwards for the lowest priority
 /// first, or the generic one.
 pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, seek: Option<Seek>) -> &'static str {
-    match (rows, seek, descending) {
-        (Rows::Every, Some(Seek::Stage), false) => ONE_STAGE_SQL,
-        (Rows::Every, Some(Seek::Stage), true) => {
-            list_sql!("", " FROM contacts WHERE stage = :stage AND ", counted_total!(), priority asc)
+    match (rows, seek) {
+        (Rows::Every, Some(Seek { range, industries })) => {
+            let statements = match range {
+                Range::Book => &BOOK,
+                Range::Stage => &STAGE,
+                Range::Owner => &OWNER,
+                Range::OwnerStage => &OWNER_STAGE,
+            };
+            match (industries, descending) {
+                (false, false) => statements[0],
+                (false, true) => statements[1],
+                (true, false) => statements[2],
+                (true, true) => statements[3],
+            }
         }
-        (Rows::Every, Some(Seek::Owner), false) => ONE_OWNER_SQL,
-        (Rows::Every, Some(Seek::Owner), true) => {
-            list_sql!("", " FROM contacts WHERE owner_id IS :owner AND ", counted_total!(), priority asc)
-        }
-        (Rows::Every, Some(Seek::OwnerStage), false) => ONE_OWNER_STAGE_SQL,
-        (Rows::Every, Some(Seek::OwnerStage), true) => list_sql!(
-            "",
-            " FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ",
-            counted_total!(),
-            priority asc
-        ),
-        (Rows::Every, Some(Seek::Industry), false) => INDUSTRY_SQL,
-        (Rows::Every, Some(Seek::Industry), true) => industry_sql!(asc, "sort_key ASC, id DESC"),
-        (Rows::Every, None, _) => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
-        (Rows::Whole, _, _) => sorted!(sort, descending, "", whole_from!(), counted_total!()),
-        (Rows::Words, _, _) => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
-        (Rows::Start, _, _) => sorted!(sort, descending, start_with!(), hits_from!(), hits_total!()),
+        (Rows::Every, None) => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
+        (Rows::Whole, _) => sorted!(sort, descending, "", whole_from!(), counted_total!()),
+        (Rows::Words, _) => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
+        (Rows::Start, _) => sorted!(sort, descending, start_with!(), hits_from!(), hits_total!()),
     }
 }
