@@ -318,6 +318,13 @@ async fn pages_by_priority_visit_every_contact_once_even_with_ties() {
     assert_eq!(nobodys["total"], 5, "and an owner's");
 }
 
+/// The steps of a statement's query plan, as SQLite words them.
+async fn query_plan(conn: &occ_core::store::Conn, sql: &str) -> Vec<String> {
+    conn.query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
+        .await
+        .expect("plan")
+}
+
 #[tokio::test]
 async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
     let app = spawn_app().await;
@@ -328,10 +335,7 @@ async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
         (ONE_OWNER_SQL, "idx_contacts_owner (owner_id=?"),
         (ONE_OWNER_STAGE_SQL, "idx_contacts_owner_stage (owner_id=? AND stage=?"),
     ] {
-        let plan = conn
-            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
-            .await
-            .expect("plan");
+        let plan = query_plan(&conn, sql).await;
         let seek = format!("SEARCH contacts USING INDEX {range}");
         assert!(plan.iter().any(|line| line.starts_with(&seek)), "{seek} in {}", plan.join("\n"));
         assert!(!plan.iter().any(|line| line.contains("TEMP B-TREE")), "sorted by the index: {}", plan.join("\n"));
@@ -389,10 +393,7 @@ async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order
         worst_first.reverse();
         assert_eq!(paged(&app, &format!("{query}&sort=-priority")).await, worst_first, "{query}");
     }
-    let plan = conn
-        .query_all(&format!("EXPLAIN QUERY PLAN {INDUSTRY_SQL}"), (), |row| occ_core::store::col::<String>(row, 3))
-        .await
-        .expect("plan");
+    let plan = query_plan(&conn, INDUSTRY_SQL).await;
     for step in [
         "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)",
         "SCAN contacts USING INDEX idx_contacts_priority",
@@ -455,10 +456,7 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
         "idx_contacts_owner (owner_id=?",
         "idx_contacts_owner_stage (owner_id=? AND stage=?",
     ]) {
-        let plan = conn
-            .query_all(&format!("EXPLAIN QUERY PLAN {sql}"), (), |row| occ_core::store::col::<String>(row, 3))
-            .await
-            .expect("plan");
+        let plan = query_plan(&conn, sql).await;
         for step in [
             "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)",
             &format!("SEARCH contacts USING INDEX {range}"),

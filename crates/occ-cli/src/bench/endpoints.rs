@@ -212,6 +212,7 @@ impl Sample {
             ("today queue", "/api/v1/queue?scope=team".to_owned()),
             ("contacts: default view", "/api/v1/contacts".to_owned()),
             ("contacts: filtered", format!("/api/v1/contacts?status=active&industry={}&sort=priority", self.industry)),
+            ("contacts: one industry in one stage", format!("/api/v1/contacts?stage=new&industry={}", self.industry)),
             (
                 "contacts: stage, seniority, min score",
                 "/api/v1/contacts?stage=new&seniority=vp&min_priority=40".to_owned(),
