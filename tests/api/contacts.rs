@@ -295,6 +295,11 @@ async fn pages_by_priority_visit_every_contact_once_even_with_ties() {
     assert_eq!(paged(&app, "sort=-priority").await, worst_first(None, None));
     for stage in ["new", "touched"] {
         assert_eq!(paged(&app, &format!("stage={stage}")).await, best_first(Some(stage), None), "{stage}");
+        let active = paged(&app, &format!("status=active&stage={stage}")).await;
+        assert_eq!(active, best_first(Some(stage), None), "active, {stage}");
+        let backwards = paged(&app, &format!("status=active&stage={stage}&sort=-priority")).await;
+        assert_eq!(backwards, worst_first(Some(stage), None), "active, {stage}");
+        assert!(paged(&app, &format!("status=dormant&stage={stage}")).await.is_empty(), "dormant, {stage}");
         assert_eq!(
             paged(&app, &format!("stage={stage}&sort=-priority")).await,
             worst_first(Some(stage), None),
@@ -326,17 +331,19 @@ async fn query_plan(conn: &occ_core::store::Conn, sql: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index() {
+async fn a_page_of_one_stage_or_one_owner_seeks_its_range_of_an_index_down_to_the_lowest_score() {
     let app = spawn_app().await;
     let conn = app.db.conn().await;
-    use occ_core::contacts::list::{ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL};
+    use occ_core::contacts::list::{ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL, ONE_STATUS_STAGE_SQL};
     for (sql, range) in [
         (ONE_STAGE_SQL, "idx_contacts_stage_priority (stage=?"),
         (ONE_OWNER_SQL, "idx_contacts_owner (owner_id=?"),
         (ONE_OWNER_STAGE_SQL, "idx_contacts_owner_stage (owner_id=? AND stage=?"),
+        (ONE_STATUS_STAGE_SQL, "idx_contacts_active_pipeline (status=? AND stage=?"),
     ] {
         let plan = query_plan(&conn, sql).await;
-        let seek = format!("SEARCH contacts USING INDEX {range}");
+        // The lowest score bounds the range: a score above everyone's reads nothing.
+        let seek = format!("SEARCH contacts USING INDEX {range} AND priority_score>?)");
         assert!(plan.iter().any(|line| line.starts_with(&seek)), "{seek} in {}", plan.join("\n"));
         assert!(!plan.iter().any(|line| line.contains("TEMP B-TREE")), "sorted by the index: {}", plan.join("\n"));
     }
@@ -396,7 +403,7 @@ async fn a_page_of_an_industry_reads_its_few_companies_people_or_walks_the_order
     let plan = query_plan(&conn, INDUSTRY_SQL).await;
     for step in [
         "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)",
-        "SCAN contacts USING INDEX idx_contacts_priority",
+        "SEARCH contacts USING INDEX idx_contacts_priority (priority_score>?)",
     ] {
         assert!(plan.iter().any(|line| line.starts_with(step)), "{step} in {}", plan.join("\n"));
     }
@@ -412,39 +419,45 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
     let app = spawn_app().await;
     a_common_and_a_rare_industry(&app).await;
     let conn = app.db.conn().await;
-    // A third touched, the rest new; every other one nobody's, the rest the caller's (each
+    // A third touched, the rest new; every other one nobody's, the rest the caller's; a fifth
+    // dormant, the rest active (each
     // change with its audit entry, as the database requires).
     for sql in [
         "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
          SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', 'system', 'test.set', 'contact', id FROM contacts",
         "UPDATE contacts SET stage = CASE WHEN rowid % 3 = 0 THEN 'touched' ELSE 'new' END, \
-         owner_id = CASE WHEN rowid % 2 = 0 THEN (SELECT id FROM users ORDER BY created_at LIMIT 1) END",
+         owner_id = CASE WHEN rowid % 2 = 0 THEN (SELECT id FROM users ORDER BY created_at LIMIT 1) END, \
+         status = CASE WHEN rowid % 5 = 0 THEN 'dormant' ELSE 'active' END",
     ] {
         conn.execute(sql, ()).await.expect(sql);
     }
-    let expected = |industries: &'static str, stage: Option<&'static str>, mine: Option<bool>| {
-        let conn = &conn;
-        async move {
-            conn.query_all(
-                "SELECT c.id FROM contacts c JOIN accounts a ON a.id = c.account_id \
+    let expected =
+        |industries: &'static str, stage: Option<&'static str>, mine: Option<bool>, status: Option<&'static str>| {
+            let conn = &conn;
+            async move {
+                conn.query_all(
+                    "SELECT c.id FROM contacts c JOIN accounts a ON a.id = c.account_id \
                  WHERE a.industry IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR c.stage = ?2) \
-                 AND (?3 IS NULL OR (c.owner_id IS NOT NULL) = ?3) ORDER BY c.priority_score DESC, c.id",
-                libsql::params![industries, stage, mine],
-                |row| occ_core::store::col::<String>(row, 0),
-            )
-            .await
-            .expect("expected order")
-        }
-    };
-    for (query, industries, stage, mine) in [
-        ("industry=fintech&stage=new", r#"["Fintech"]"#, Some("new"), None),
-        ("industry=Logistics&stage=touched", r#"["Logistics"]"#, Some("touched"), None),
-        ("industry=fintech&owner=me", r#"["Fintech"]"#, None, Some(true)),
-        ("industry=Logistics&owner=none", r#"["Logistics"]"#, None, Some(false)),
-        ("industry=FINTECH,logistics&owner=me&stage=new", r#"["Fintech","Logistics"]"#, Some("new"), Some(true)),
-        ("industry=fintech&owner=none&stage=touched", r#"["Fintech"]"#, Some("touched"), Some(false)),
+                 AND (?3 IS NULL OR (c.owner_id IS NOT NULL) = ?3) AND (?4 IS NULL OR c.status = ?4) \
+                 ORDER BY c.priority_score DESC, c.id",
+                    libsql::params![industries, stage, mine, status],
+                    |row| occ_core::store::col::<String>(row, 0),
+                )
+                .await
+                .expect("expected order")
+            }
+        };
+    for (query, industries, stage, mine, status) in [
+        ("industry=fintech&stage=new", r#"["Fintech"]"#, Some("new"), None, None),
+        ("industry=Logistics&stage=touched", r#"["Logistics"]"#, Some("touched"), None, None),
+        ("industry=fintech&owner=me", r#"["Fintech"]"#, None, Some(true), None),
+        ("industry=Logistics&owner=none", r#"["Logistics"]"#, None, Some(false), None),
+        ("industry=FINTECH,logistics&owner=me&stage=new", r#"["Fintech","Logistics"]"#, Some("new"), Some(true), None),
+        ("industry=fintech&owner=none&stage=touched", r#"["Fintech"]"#, Some("touched"), Some(false), None),
+        ("industry=fintech&status=active&stage=new", r#"["Fintech"]"#, Some("new"), None, Some("active")),
+        ("industry=Logistics&status=dormant&stage=new", r#"["Logistics"]"#, Some("new"), None, Some("dormant")),
     ] {
-        let best_first = expected(industries, stage, mine).await;
+        let best_first = expected(industries, stage, mine, status).await;
         assert!(!best_first.is_empty(), "{query}");
         assert_eq!(paged(&app, query).await, best_first, "{query}");
         let mut worst_first = best_first.clone();
@@ -455,6 +468,7 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
         "idx_contacts_stage_priority (stage=?",
         "idx_contacts_owner (owner_id=?",
         "idx_contacts_owner_stage (owner_id=? AND stage=?",
+        "idx_contacts_active_pipeline (status=? AND stage=?",
     ]) {
         let plan = query_plan(&conn, sql).await;
         for step in [

@@ -13,6 +13,7 @@ mod statements;
 
 pub use statements::{
     FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL,
+    ONE_STATUS_STAGE_SQL,
 };
 use statements::{Seek, statement};
 
@@ -215,6 +216,9 @@ pub async fn list(
     let seek = Seek::of(rows, sort, filters);
     if seek.is_some_and(Seek::names_stage) {
         params.push((":stage", filters.stages.first().map(|stage| stage.as_str().to_owned()).into()));
+    }
+    if seek.is_some_and(Seek::names_status) {
+        params.push((":status", filters.statuses.first().map(|status| status.as_str().to_owned()).into()));
     }
     if seek.is_some_and(Seek::names_owner) {
         params.push((":owner", owner_id.map(str::to_owned).into()));
