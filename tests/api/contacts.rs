@@ -420,8 +420,7 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
     a_common_and_a_rare_industry(&app).await;
     let conn = app.db.conn().await;
     // A third touched, the rest new; every other one nobody's, the rest the caller's; a fifth
-    // dormant, the rest active (each
-    // change with its audit entry, as the database requires).
+    // dormant, the rest active (each change with its audit entry, as the database requires).
     for sql in [
         "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
          SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', 'system', 'test.set', 'contact', id FROM contacts",
@@ -437,9 +436,9 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
             async move {
                 conn.query_all(
                     "SELECT c.id FROM contacts c JOIN accounts a ON a.id = c.account_id \
-                 WHERE a.industry IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR c.stage = ?2) \
-                 AND (?3 IS NULL OR (c.owner_id IS NOT NULL) = ?3) AND (?4 IS NULL OR c.status = ?4) \
-                 ORDER BY c.priority_score DESC, c.id",
+                     WHERE a.industry IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR c.stage = ?2) \
+                     AND (?3 IS NULL OR (c.owner_id IS NOT NULL) = ?3) AND (?4 IS NULL OR c.status = ?4) \
+                     ORDER BY c.priority_score DESC, c.id",
                     libsql::params![industries, stage, mine, status],
                     |row| occ_core::store::col::<String>(row, 0),
                 )
