@@ -479,6 +479,117 @@ async fn a_page_of_an_industry_in_a_stage_or_a_reps_book_reads_the_few_companies
     }
 }
 
+/// One more than a walk of people (`WALK`), imported, then given an entry-level title in
+/// marketing and scores from 1 to 99, but for four chief people officers (c-level, HR): two
+/// scored 100 and two scored 0, so a walk from either end finds two and stops before the other
+/// two.
+async fn four_rare_people_at_both_ends_of_a_long_book(app: &TestApp) {
+    use occ_core::contacts::list::WALK;
+    let mut csv = String::from("first_name,last_name,email\n");
+    for i in 0..WALK + 100 {
+        csv.push_str(&format!("P{i},Long,p{i}@long.example\n"));
+    }
+    let url = app.url("/api/v1/import");
+    let import = app.send(app.client.post(url).header("content-type", "text/csv").body(csv)).await;
+    assert_eq!(import.status, 200, "{}", import.text);
+    let conn = app.db.conn().await;
+    for sql in [
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+         SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', 'system', 'test.set', 'contact', id FROM contacts",
+        "UPDATE contacts SET seniority = CASE WHEN rowid IN (5, 900, 1800, 2700) THEN 'c_level' ELSE 'entry' END, \
+         department = CASE WHEN rowid IN (5, 900, 1800, 2700) THEN 'hr' ELSE 'marketing' END, \
+         priority_score = CASE WHEN rowid IN (5, 1800) THEN 100 WHEN rowid IN (900, 2700) THEN 0 \
+         ELSE 1 + rowid * 37 % 99 END",
+    ] {
+        conn.execute(sql, ()).await.expect(sql);
+    }
+}
+
+#[tokio::test]
+async fn a_page_whose_filters_pass_few_contacts_stops_after_a_walk_and_the_next_goes_on_from_there() {
+    use occ_core::contacts::list::WALK;
+    let app = spawn_app().await;
+    four_rare_people_at_both_ends_of_a_long_book(&app).await;
+    let conn = app.db.conn().await;
+    let expected = |order: &'static str| {
+        let conn = &conn;
+        async move {
+            conn.query_all(
+                &format!("SELECT id FROM contacts WHERE seniority = 'c_level' AND department = 'hr' ORDER BY {order}"),
+                (),
+                |row| occ_core::store::col::<String>(row, 0),
+            )
+            .await
+            .expect("expected order")
+        }
+    };
+    let best_first = expected("priority_score DESC, id").await;
+    assert_eq!(best_first.len(), 4);
+    let rare = "seniority=c_level&department=hr";
+    // The first page walks from the best: two found, then the walk ends before the page is full.
+    let first = app.get(&format!("/api/v1/contacts?{rare}&limit=3")).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let found: Vec<&str> = first.body["items"].as_array().expect("items").iter().map(id).collect();
+    assert_eq!(found, best_first[..2], "{}", first.text);
+    assert_eq!(first.body["stopped_after"], json!(WALK), "{}", first.text);
+    let next = first.body["next_cursor"].as_str().expect("a cursor from where the walk stopped");
+    let rest = app.get(&format!("/api/v1/contacts?{rare}&limit=3&cursor={next}")).await;
+    let found: Vec<&str> = rest.body["items"].as_array().expect("items").iter().map(id).collect();
+    assert_eq!(found, best_first[2..], "{}", rest.text);
+    assert_eq!((&rest.body["next_cursor"], rest.body.get("stopped_after")), (&Value::Null, None), "{}", rest.text);
+    // Every order and range goes through them all, once each.
+    let mut worst_first = best_first.clone();
+    worst_first.reverse();
+    for (query, ids) in [
+        (rare.to_owned(), &best_first),
+        (format!("{rare}&sort=-priority"), &worst_first),
+        (format!("{rare}&stage=new"), &best_first),
+        (format!("{rare}&stage=new&sort=-priority"), &worst_first),
+        (format!("{rare}&owner=me"), &best_first),
+        (format!("{rare}&status=active&stage=new"), &best_first),
+        (format!("{rare}&sort=created_at"), &expected("created_at, id").await),
+        (format!("{rare}&sort=-updated_at"), &expected("updated_at DESC, id DESC").await),
+    ] {
+        assert_eq!(&paged(&app, &query).await, ids, "{query}");
+    }
+    // A combination nobody has reads the book a walk at a time, to its end.
+    let nobody = app.get("/api/v1/contacts?seniority=vp&department=hr&limit=3").await;
+    assert_eq!((nobody.body["items"].as_array().map(Vec::len), &nobody.body["stopped_after"]), (Some(0), &json!(WALK)));
+    assert!(paged(&app, "seniority=vp&department=hr").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_page_of_one_company_reads_its_people_in_any_sort() {
+    use occ_core::contacts::list::ONE_ACCOUNT_SQL;
+    let app = spawn_app().await;
+    a_common_and_a_rare_industry(&app).await;
+    let conn = app.db.conn().await;
+    let account: String = conn
+        .query_one("account", "SELECT id FROM accounts WHERE name = 'Rare 1'", (), |row| occ_core::store::col(row, 0))
+        .await
+        .expect("account");
+    for (query, order) in [
+        ("", "priority_score DESC, id"),
+        ("&sort=-priority", "priority_score, id DESC"),
+        ("&sort=-created_at", "created_at DESC, id DESC"),
+        ("&status=active", "priority_score DESC, id"),
+    ] {
+        let expected = conn
+            .query_all(
+                &format!("SELECT id FROM contacts WHERE account_id = ?1 ORDER BY {order}"),
+                [account.as_str()],
+                |row| occ_core::store::col::<String>(row, 0),
+            )
+            .await
+            .expect("expected order");
+        assert_eq!(expected.len(), 3);
+        assert_eq!(paged(&app, &format!("account_id={account}{query}")).await, expected, "{query}");
+    }
+    let plan = query_plan(&conn, ONE_ACCOUNT_SQL).await;
+    let seek = "SEARCH contacts USING INDEX idx_contacts_account (account_id=?)";
+    assert!(plan.iter().any(|line| line.starts_with(seek)), "{seek} in {}", plan.join("\n"));
+}
+
 #[tokio::test]
 async fn contact_changes_are_audited_and_unaudited_changes_refused() {
     let app = spawn_app().await;

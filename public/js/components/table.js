@@ -75,6 +75,20 @@ export function SearchCapped({ cappedAt, many }) {
   </p>`;
 }
 
+/**
+ * Says that a page stopped short because its filters pass few of the contacts (or other rows)
+ * in its order: it looked through `looked` of them and found `found`; `onFurther` goes on from
+ * there. Nothing otherwise.
+ */
+export function WalkStopped({ looked, found, many, onFurther, busy }) {
+  if (!looked) return null;
+  return html`<p class="notice" role="status" data-testid="walk-stopped">
+    These filters match few ${many}: ${found ? formatInt(found) : 'none'} of the ${formatInt(looked)} looked
+    through in this order.
+    <button type="button" class="btn btn-sm" data-testid="look-further" disabled=${busy} onClick=${onFurther}>Look further</button>
+  </p>`;
+}
+
 export function Pager({ label, hasPrev, hasNext, onPrev, onNext, busy }) {
   return html`
     <nav class="pager" aria-label="Pagination" data-testid="pager">

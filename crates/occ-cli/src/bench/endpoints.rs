@@ -217,6 +217,9 @@ impl Sample {
                 "contacts: stage, seniority, min score",
                 "/api/v1/contacts?stage=new&seniority=vp&min_priority=40".to_owned(),
             ),
+            // Nobody in the synthetic book is both: the page reads a whole walk and stops.
+            ("contacts: a combination nobody has", "/api/v1/contacts?seniority=c_level&department=hr".to_owned()),
+            ("contacts: one company's", format!("/api/v1/contacts?account_id={}", self.account)),
             ("contacts: text search", format!("/api/v1/contacts?q={}", self.search)),
             ("contacts: text search, one person", format!("/api/v1/contacts?q={}", self.search_one)),
             ("contacts: deep page", format!("/api/v1/contacts?cursor={}", self.deep_cursor)),

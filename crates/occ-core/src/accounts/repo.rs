@@ -362,5 +362,6 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
         next_cursor: page.next_cursor,
         total: None,
         capped_at: matched.filter(|n| *n > SEARCH_CANDIDATES).map(|_| SEARCH_CANDIDATES),
+        stopped_after: None,
     })
 }

@@ -273,6 +273,7 @@ pub async fn of_account_and_people(
         next_cursor: page.next_cursor,
         total: None,
         capped_at: None,
+        stopped_after: None,
     })
 }
 

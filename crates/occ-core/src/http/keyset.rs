@@ -159,6 +159,7 @@ impl<K: Key> Keyset<K> {
             next_cursor: page.next_cursor,
             total,
             capped_at: None,
+            stopped_after: None,
         })
     }
 }

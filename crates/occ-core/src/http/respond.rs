@@ -57,6 +57,11 @@ pub struct Page<T> {
     /// more words narrow the search. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capped_at: Option<i64>,
+    /// Set when the page stopped after reading this many rows of the list's order without
+    /// filling itself, because its filters pass few of them: it holds fewer items than asked
+    /// (perhaps none), and `next_cursor` goes on from the last row it read. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_after: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -69,13 +74,13 @@ impl<T> Page<T> {
             Some(last) if more => Some(encode_cursor(&key(last))?),
             _ => None,
         };
-        Ok(Self { items: rows, next_cursor, total: None, capped_at: None })
+        Ok(Self { items: rows, next_cursor, total: None, capped_at: None, stopped_after: None })
     }
 
     /// A list held whole in one page (no cursor), its total its length.
     pub fn whole(items: Vec<T>) -> Self {
         let total = i64::try_from(items.len()).ok();
-        Self { items, next_cursor: None, total, capped_at: None }
+        Self { items, next_cursor: None, total, capped_at: None, stopped_after: None }
     }
 }
 

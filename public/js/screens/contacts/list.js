@@ -10,7 +10,7 @@ import { useLoad } from '../../use-load.js';
 import { useMedia, PHONE_QUERY } from '../../use-media.js';
 import { urlList } from '../../url-list.js';
 import { PageHeader } from '../../components/layout.js';
-import { Pager, SearchCapped } from '../../components/table.js';
+import { Pager, SearchCapped, WalkStopped } from '../../components/table.js';
 import { Updating } from '../../components/toolbar.js';
 import { Empty, ListError, Loading } from '../../components/states.js';
 import { ScoreBar } from '../../components/meter.js';
@@ -22,6 +22,28 @@ import { BulkBar, BulkReport } from './bulk.js';
 import { ExportButton } from '../../export-link.js';
 
 export const PAGE_SIZE = 50;
+
+/** The most calls one page makes while its filters pass few of the contacts the server reads. */
+const MOST_CALLS = 20;
+
+/**
+ * Loads a page of contacts. A page whose filters pass few of the contacts in its order comes
+ * back short, the server having stopped after reading `stopped_after` of them; the rest of the
+ * page is asked for from where it stopped, up to MOST_CALLS calls. A page still short after
+ * them says how many contacts it looked through (`looked`), and the next page goes on from
+ * there.
+ */
+async function loadPage(params, signal) {
+  let page = await contactsApi.list(params, { signal });
+  let items = page.items;
+  let looked = page.stopped_after || 0;
+  for (let calls = 1; page.stopped_after && page.next_cursor && items.length < params.limit && calls < MOST_CALLS; calls += 1) {
+    page = await contactsApi.list({ ...params, limit: params.limit - items.length, cursor: page.next_cursor }, { signal });
+    items = items.concat(page.items);
+    looked += page.stopped_after || 0;
+  }
+  return { ...page, items, looked: page.stopped_after && page.next_cursor ? looked : null };
+}
 
 const contactHref = (c) => `/contacts/${encodeURIComponent(c.id)}`;
 
@@ -182,7 +204,7 @@ export function ContactsListScreen({ location, user }) {
   const phone = useMedia(PHONE_QUERY);
   const query = apiQuery(filters);
   const queryKey = JSON.stringify(query);
-  const state = useLoad((signal) => contactsApi.list({ limit: PAGE_SIZE, ...query }, { signal }), [queryKey]);
+  const state = useLoad((signal) => loadPage({ limit: PAGE_SIZE, ...query }, signal), [queryKey]);
   const [selected, setSelected] = useState(() => new Map());
   const [report, setReport] = useState(null);
   const canWrite = canWriteContacts(user);
@@ -225,7 +247,7 @@ export function ContactsListScreen({ location, user }) {
     />`;
   } else if (!state.data) {
     body = html`<${Loading} label="Loading contacts…" />`;
-  } else if (!items.length && !filters.cursor) {
+  } else if (!items.length && !filters.cursor && !state.data.looked) {
     body = filtered
       ? html`<${Empty}
           title="No contacts match these filters"
@@ -242,15 +264,15 @@ export function ContactsListScreen({ location, user }) {
           Contacts are the people you prospect.${canWrite ? ' Add the first one, or add people from an account.' : ''}
         <//>`;
   } else {
+    const paging = pager({ count: items.length, next: state.data.next_cursor, total: state.data.total, pageSize: PAGE_SIZE, busy: state.loading, one: 'contact', many: 'contacts' });
     const props = { items, selectable: canWrite, selected, onToggle: toggle, me: user, team, busy: state.loading };
     body = html`
       <${SearchCapped} cappedAt=${state.data.capped_at} many="contacts" />
+      <${WalkStopped} looked=${state.data.looked} found=${items.length} many="contacts" onFurther=${paging.onNext} busy=${state.loading} />
       ${phone
         ? html`<${ContactCards} ...${props} />`
         : html`<${ContactsTable} ...${props} onToggleAll=${toggleAll} sort=${filters.sort} onSort=${(sort) => setFilter({ sort })} />`}
-      <${Pager}
-        ...${pager({ count: items.length, next: state.data.next_cursor, total: state.data.total, pageSize: PAGE_SIZE, busy: state.loading, one: 'contact', many: 'contacts' })}
-      />
+      <${Pager} ...${paging} />
     `;
   }
 

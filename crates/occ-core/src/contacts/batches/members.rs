@@ -60,5 +60,5 @@ pub(crate) async fn members(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Respons
         return Err(AppError::NotFound(ENTITY));
     }
     let items = rows.items.into_iter().filter_map(|(_, m)| m).collect();
-    http::ok(&Page { items, next_cursor: rows.next_cursor, total: rows.total, capped_at: None })
+    http::ok(&Page { items, next_cursor: rows.next_cursor, total: rows.total, capped_at: None, stopped_after: None })
 }

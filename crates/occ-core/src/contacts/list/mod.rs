@@ -12,10 +12,10 @@ use crate::store::{Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row};
 mod statements;
 
 pub use statements::{
-    FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL, ONE_STAGE_SQL,
-    ONE_STATUS_STAGE_SQL,
+    FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_ACCOUNT_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL,
+    ONE_STAGE_SQL, ONE_STATUS_STAGE_SQL, WALK,
 };
-use statements::{Seek, statement};
+use statements::{Seek, Start, statement};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,11 +160,15 @@ impl Filters {
 }
 
 /// A listed contact's own columns after the contact's: its sort key (a number or a time), for
-/// the cursor, and how many matches its search started from.
+/// the cursor, how many matches its search started from, and in a walked page whether it passed
+/// the filters and where it stood in the walk (the walk's last row is kept whether or not it
+/// passed, to say where the next page goes on).
 #[derive(Deserialize)]
 struct SortKey {
     sort_key: serde_json::Value,
     matched: Option<i64>,
+    hit: Option<i64>,
+    walked: Option<i64>,
 }
 
 fn json_list<T: Serialize>(items: &[T]) -> AppResult<Option<String>> {
@@ -213,7 +217,11 @@ pub async fn list(
             params.push((":shown", SEARCH_CANDIDATES.into()));
         }
     }
-    let seek = Seek::of(rows, sort, filters);
+    let start = Start::of(rows, sort, filters);
+    let seek = match start {
+        Start::Seek(seek) => Some(seek),
+        _ => None,
+    };
     if seek.is_some_and(Seek::names_stage) {
         params.push((":stage", filters.stages.first().map(|stage| stage.as_str().to_owned()).into()));
     }
@@ -222,6 +230,9 @@ pub async fn list(
     }
     if seek.is_some_and(Seek::names_owner) {
         params.push((":owner", owner_id.map(str::to_owned).into()));
+    }
+    if start.walks() {
+        params.push((":walk", WALK.into()));
     }
     match rows {
         Rows::Every => {}
@@ -240,13 +251,28 @@ pub async fn list(
     let decode = |row: &Row| Ok((from_row::<ContactRow>(row)?.into_contact(), from_row::<SortKey>(row)?));
     let key = |(contact, key): &(Contact, SortKey)| Cursor(key.sort_key.clone(), contact.id.clone());
     let page =
-        page.load_counted(conn, statement(rows, sort, descending, seek), Params::Named(params), decode, key).await?;
+        page.load_counted(conn, statement(rows, sort, descending, start), Params::Named(params), decode, key).await?;
     let matched = page.items.first().and_then(|(_, key)| key.matched);
+    let (mut items, mut next_cursor) = (page.items, page.next_cursor);
+    // A walk that read its last row before the page was full: the page goes on from that row,
+    // which is kept only if it passed the filters.
+    let mut stopped_after = None;
+    if next_cursor.is_none()
+        && let Some((contact, last)) = items.last()
+        && last.walked == Some(WALK)
+    {
+        next_cursor = Some(http::encode_cursor(&Cursor(last.sort_key.clone(), contact.id.clone()))?);
+        if last.hit != Some(1) {
+            items.pop();
+        }
+        stopped_after = Some(WALK);
+    }
     Ok(Page {
-        items: page.items.into_iter().map(|(c, _)| c).collect(),
-        next_cursor: page.next_cursor,
+        items: items.into_iter().map(|(c, _)| c).collect(),
+        next_cursor,
         total: page.total,
         capped_at: matched.filter(|n| *n > SEARCH_CANDIDATES).map(|_| SEARCH_CANDIDATES),
+        stopped_after,
     })
 }
 
