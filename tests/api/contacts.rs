@@ -496,9 +496,9 @@ async fn four_rare_people_at_both_ends_of_a_long_book(app: &TestApp) {
     for sql in [
         "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
          SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', 'system', 'test.set', 'contact', id FROM contacts",
-        "UPDATE contacts SET seniority = CASE WHEN rowid IN (5, 900, 1800, 2700) THEN 'c_level' ELSE 'entry' END, \
-         department = CASE WHEN rowid IN (5, 900, 1800, 2700) THEN 'hr' ELSE 'marketing' END, \
-         priority_score = CASE WHEN rowid IN (5, 1800) THEN 100 WHEN rowid IN (900, 2700) THEN 0 \
+        "UPDATE contacts SET seniority = CASE WHEN rowid IN (5, 300, 600, 900) THEN 'c_level' ELSE 'entry' END, \
+         department = CASE WHEN rowid IN (5, 300, 600, 900) THEN 'hr' ELSE 'marketing' END, \
+         priority_score = CASE WHEN rowid IN (5, 600) THEN 100 WHEN rowid IN (300, 900) THEN 0 \
          ELSE 1 + rowid * 37 % 99 END",
     ] {
         conn.execute(sql, ()).await.expect(sql);
@@ -551,6 +551,20 @@ async fn a_page_whose_filters_pass_few_contacts_stops_after_a_walk_and_the_next_
         (format!("{rare}&sort=-updated_at"), &expected("updated_at DESC, id DESC").await),
     ] {
         assert_eq!(&paged(&app, &query).await, ids, "{query}");
+    }
+    // Each walk seeks its range in order, a row at a time: nothing is sorted, so a page that
+    // fills early stops early.
+    for (sql, range) in occ_core::contacts::list::WALKED_SQL.iter().zip([
+        "idx_contacts_priority (",
+        "idx_contacts_stage_priority (stage=? AND ",
+        "idx_contacts_owner (owner_id=? AND ",
+        "idx_contacts_owner_stage (owner_id=? AND stage=? AND ",
+        "idx_contacts_active_pipeline (status=? AND stage=? AND ",
+    ]) {
+        let plan = query_plan(&conn, sql).await;
+        let seek = format!("SEARCH contacts USING INDEX {range}priority_score>?)");
+        assert!(plan.iter().any(|line| line.starts_with(&seek)), "{seek} in {}", plan.join("\n"));
+        assert!(!plan.iter().any(|line| line.contains("TEMP B-TREE")), "nothing sorted: {}", plan.join("\n"));
     }
     // A combination nobody has reads the book a walk at a time, to its end.
     let nobody = app.get("/api/v1/contacts?seniority=vp&department=hr&limit=3").await;

@@ -199,6 +199,35 @@ test('filtering by stage through the filter controls keeps the filter in the URL
   });
 });
 
+test('a page whose filters pass few contacts fills itself from where the server stopped', { timeout: 120_000 }, async () => {
+  const stamp = uniqueStamp();
+  const filtered = '/contacts?seniority=c_level&department=hr&sort=-created_at';
+  await withPage('contacts-walk', {}, async (page) => {
+    const rare = [];
+    for (const n of [1, 2, 3]) {
+      rare.push(await createContact(page, { first_name: `Rare${n}`, last_name: stamp, seniority: 'c_level', department: 'hr' }));
+    }
+    // More people than the server walks for one page (1,000), newer than the three and none of
+    // them a c-level in HR: newest first, the server's first page stops before the three.
+    const lines = ['first_name,last_name,email'];
+    for (let i = 0; i < 1100; i += 1) lines.push(`Filler${i},${stamp},filler${i}@walk-${stamp}.example`);
+    const imported = await api(page, 'POST', '/import?filename=walk.csv', `${lines.join('\n')}\n`, 'text/csv');
+    assert.equal(imported.status(), 200, `POST /api/v1/import answered ${imported.status()}: ${await imported.text()}`);
+    const first = await (await api(page, 'GET', `${filtered}&limit=50`)).json();
+    assert.equal(first.stopped_after, 1000, `the server's first page stops after its walk: ${JSON.stringify(first).slice(0, 300)}`);
+    assert.ok(!first.items.some((c) => c.last_name === stamp), 'the three are past the first walk');
+
+    // The screen asks for the rest of the page from where the server stopped.
+    await page.goto(`${BASE}${filtered}`);
+    for (const c of rare) {
+      await expectVisible(page.getByTestId('row').filter({ hasText: `${c.first_name} ${stamp}` }), `${c.first_name}, found past the first walk`);
+    }
+    await expectHidden(page.getByTestId('contacts-empty'), 'no "no contacts match": the page went on');
+    await expectHidden(page.getByTestId('walk-stopped'), 'no notice: the page went on to the end of the book');
+    await screenshot(page, 'contacts-walk', { fullPage: true });
+  });
+});
+
 test('a contact moves stage through the stage control, and a signal added is listed', async () => {
   const stamp = uniqueStamp();
   await withPage('contact-stage-and-signal', {}, async (page) => {

@@ -54,7 +54,7 @@ export function DataTable({ columns, rows, rowKey = (r) => r.id, rowHref, captio
  * (a link that carried a cursor).
  */
 export function pagerLabel({ count, first, onlyPage, known = true, total = null, hasNext = true, one, many }) {
-  if (!count) return `No more ${many}`;
+  if (!count) return hasNext ? `No ${many} on this page` : `No more ${many}`;
   if (onlyPage) return `${formatInt(count)} ${count === 1 ? one : many}`;
   if (!known) return `${count} ${many}`;
   const last = first + count - 1;

@@ -13,7 +13,7 @@ mod statements;
 
 pub use statements::{
     FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_ACCOUNT_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL,
-    ONE_STAGE_SQL, ONE_STATUS_STAGE_SQL, WALK,
+    ONE_STAGE_SQL, ONE_STATUS_STAGE_SQL, WALK, WALKED_SQL,
 };
 use statements::{Seek, Start, statement};
 

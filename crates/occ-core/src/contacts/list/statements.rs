@@ -202,9 +202,10 @@ macro_rules! walked_sql {
     };
 }
 
-/// The most contacts a page walks past ([`walked_sql`]): at 1M, about 5 ms from a warm cache
-/// and 20 from a cold one.
-pub const WALK: i64 = 3_000;
+/// The most contacts a page walks past ([`walked_sql`]): a whole walk takes about 10 ms at 1M
+/// (the bench's p95 for a combination nobody has), where a page of a status few people have
+/// (one in forty) needs about 2,000.
+pub const WALK: i64 = 1_000;
 
 /// The range of an index a page in order of priority starts from, when its filters name one
 /// stage, one owner (or nobody), or both. The generic statement tests every filter from its
@@ -229,11 +230,13 @@ pub(super) enum Range {
 
 /// Where a page in order of priority starts: its [`Range`], and with industries named, their
 /// companies' people when those are few, else that range walked ([`INDUSTRY_SQL`]): a rare
-/// industry within a big stage or a rep's book would walk all of it to fill a page.
+/// industry within a big stage or a rep's book would walk all of it to fill a page. `walk`
+/// when a filter the range does not answer is tested on each contact ([`walked_sql`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Seek {
     pub(super) range: Range,
     pub(super) industries: bool,
+    pub(super) walk: bool,
 }
 
 impl Seek {
@@ -250,7 +253,8 @@ impl Seek {
             _ => Range::Book,
         };
         let industries = !filters.industries.is_empty();
-        (range != Range::Book || industries).then_some(Self { range, industries })
+        let walk = tested_on_each_row(filters, Some(range));
+        (range != Range::Book || industries || walk).then_some(Self { range, industries, walk })
     }
 
     /// Whether its statement names `:stage`.
@@ -267,6 +271,27 @@ impl Seek {
     pub(super) fn names_owner(self) -> bool {
         matches!(self.range, Range::Owner | Range::OwnerStage)
     }
+}
+
+/// Whether a page's filters test each contact its order passes, beyond the `range` it starts
+/// from (none: the sort's whole index, where the lowest score is tested too): then a page
+/// may pass over many contacts, and walks ([`walked_sql`]). Industries are tested by the
+/// statements of a range that seek them ([`industry_sql`]), and on each contact otherwise.
+fn tested_on_each_row(filters: &Filters, range: Option<Range>) -> bool {
+    let one_stage = matches!(range, Some(Range::Stage | Range::OwnerStage | Range::StatusStage));
+    let one_status = range == Some(Range::StatusStage);
+    let one_owner = matches!(range, Some(Range::Owner | Range::OwnerStage));
+    !(filters.stages.is_empty() || one_stage && filters.stages.len() == 1)
+        || !(filters.statuses.is_empty() || one_status && filters.statuses.len() == 1)
+        || filters.owner.is_some() && !one_owner
+        || filters.min_priority.is_some() && range.is_none()
+        || !filters.industries.is_empty() && range.is_none()
+        || !filters.seniorities.is_empty()
+        || !filters.departments.is_empty()
+        || filters.has_email.is_some()
+        || filters.has_linkedin.is_some()
+        || filters.touched_since.is_some()
+        || filters.touched_before.is_some()
 }
 
 /// Fewer companies than this in the page's industries, and the page is read from their people
@@ -314,11 +339,13 @@ macro_rules! industry_sql {
     };
 }
 
-/// The statements of a range ([`Range`]), its first rows `$from`: the best first, the worst
-/// first, and the same two with industries ([`industry_sql`]).
+/// The statements of a range ([`Range`]), its first rows `$from`: the best first and the
+/// worst first, the same two walked ([`walked_sql`]), and with industries ([`industry_sql`]).
 macro_rules! ranged {
     ($from:expr) => {
         [
+            list_sql!("", $from, counted_total!(), priority desc),
+            list_sql!("", $from, counted_total!(), priority asc),
             walked_sql!($from, counted_total!(), priority desc limit ":fetch"),
             walked_sql!($from, counted_total!(), priority asc limit ":fetch"),
             industry_sql!(desc, "sort_key DESC, id ASC", $from),
@@ -327,11 +354,11 @@ macro_rules! ranged {
     };
 }
 
-const BOOK: [&str; 4] = ranged!(" FROM contacts WHERE ");
-const STAGE: [&str; 4] = ranged!(" FROM contacts WHERE stage = :stage AND ");
-const OWNER: [&str; 4] = ranged!(" FROM contacts WHERE owner_id IS :owner AND ");
-const OWNER_STAGE: [&str; 4] = ranged!(" FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ");
-const STATUS_STAGE: [&str; 4] =
+const BOOK: [&str; 6] = ranged!(" FROM contacts WHERE ");
+const STAGE: [&str; 6] = ranged!(" FROM contacts WHERE stage = :stage AND ");
+const OWNER: [&str; 6] = ranged!(" FROM contacts WHERE owner_id IS :owner AND ");
+const OWNER_STAGE: [&str; 6] = ranged!(" FROM contacts WHERE owner_id IS :owner AND stage = :stage AND ");
+const STATUS_STAGE: [&str; 6] =
     ranged!(" FROM contacts INDEXED BY idx_contacts_active_pipeline WHERE status = :status AND stage = :stage AND ");
 
 /// A page of one stage in order of priority, from the stage's range of its index ([`Seek`]).
@@ -344,14 +371,18 @@ pub const ONE_OWNER_SQL: &str = OWNER[0];
 pub const ONE_OWNER_STAGE_SQL: &str = OWNER_STAGE[0];
 
 /// A page of one or more industries in order of priority, the best first ([`Seek`]).
-pub const INDUSTRY_SQL: &str = BOOK[2];
+pub const INDUSTRY_SQL: &str = BOOK[4];
 
 /// A page of one status in one stage, in order of priority ([`Seek`]).
 pub const ONE_STATUS_STAGE_SQL: &str = STATUS_STAGE[0];
 
 /// The same within one stage, one owner's, one owner's in one stage, and one status in one
 /// stage.
-pub const INDUSTRY_IN_RANGE_SQL: [&str; 4] = [STAGE[2], OWNER[2], OWNER_STAGE[2], STATUS_STAGE[2]];
+pub const INDUSTRY_IN_RANGE_SQL: [&str; 4] = [STAGE[4], OWNER[4], OWNER_STAGE[4], STATUS_STAGE[4]];
+
+/// A walked page, the best first, in the whole book and in each range: the book, one stage,
+/// one owner's, one owner's in one stage, one status in one stage.
+pub const WALKED_SQL: [&str; 5] = [BOOK[2], STAGE[2], OWNER[2], OWNER_STAGE[2], STATUS_STAGE[2]];
 
 /// The people of one company, from `idx_contacts_account`, sorted: a company has a few dozen,
 /// where walking the book's order for them read all of it (1.7 s at 1M).
@@ -371,8 +402,8 @@ pub(super) enum Start {
     Account,
     /// A range of an index in order of priority ([`Seek`]).
     Seek(Seek),
-    /// The sort's whole order, walked ([`walked_sql`]).
-    Walk,
+    /// The sort's whole index; walked when a filter is tested on each contact.
+    Sorted { walk: bool },
     /// A text search's rows ([`Rows`]).
     Search,
 }
@@ -383,24 +414,29 @@ impl Start {
         match (rows, Seek::of(rows, sort, filters)) {
             (Rows::Every, _) if filters.account_id.is_some() => Start::Account,
             (Rows::Every, Some(seek)) => Start::Seek(seek),
-            (Rows::Every, None) => Start::Walk,
+            // In order of priority without a seek, nothing is tested on each contact.
+            (Rows::Every, None) => Start::Sorted { walk: sort != Sort::Priority && tested_on_each_row(filters, None) },
             _ => Start::Search,
         }
     }
 
     /// Whether its statement walks an order and names `:walk`.
     pub(super) fn walks(self) -> bool {
-        matches!(self, Start::Seek(_) | Start::Walk)
+        match self {
+            Start::Seek(seek) => seek.walk || seek.industries,
+            Start::Sorted { walk } => walk,
+            Start::Account | Start::Search => false,
+        }
     }
 }
 
-/// The statement of a page: from its seek's range, walked backwards for the lowest priority
-/// first, or the generic one.
+/// The statement of a page: one company's people, its seek's range (walked backwards for the
+/// lowest priority first), the sort's index, or a search's rows.
 pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, start: Start) -> &'static str {
     match (rows, start) {
         (Rows::Every, Start::Account) if sort == Sort::Priority && !descending => ONE_ACCOUNT_SQL,
         (Rows::Every, Start::Account) => sorted!(sort, descending, "", account_from!(), counted_total!()),
-        (Rows::Every, Start::Seek(Seek { range, industries })) => {
+        (Rows::Every, Start::Seek(Seek { range, industries, walk })) => {
             let statements = match range {
                 Range::Book => &BOOK,
                 Range::Stage => &STAGE,
@@ -408,21 +444,17 @@ pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, start: Start) 
                 Range::OwnerStage => &OWNER_STAGE,
                 Range::StatusStage => &STATUS_STAGE,
             };
-            match (industries, descending) {
-                (false, false) => statements[0],
-                (false, true) => statements[1],
-                (true, false) => statements[2],
-                (true, true) => statements[3],
-            }
+            let kind = if industries { 4 } else if walk { 2 } else { 0 };
+            statements[kind + usize::from(descending)]
         }
-        (Rows::Every, _) => match (sort, descending) {
-            (Sort::Priority, false) => BOOK[0],
-            (Sort::Priority, true) => BOOK[1],
+        (Rows::Every, Start::Sorted { walk: true }) => match (sort, descending) {
+            (Sort::Priority, _) => BOOK[2 + usize::from(descending)],
             (Sort::CreatedAt, false) => walked_sql!(" FROM contacts WHERE ", counted_total!(), asc "created_at"),
             (Sort::CreatedAt, true) => walked_sql!(" FROM contacts WHERE ", counted_total!(), desc "created_at"),
             (Sort::UpdatedAt, false) => walked_sql!(" FROM contacts WHERE ", counted_total!(), asc "updated_at"),
             (Sort::UpdatedAt, true) => walked_sql!(" FROM contacts WHERE ", counted_total!(), desc "updated_at"),
         },
+        (Rows::Every, _) => sorted!(sort, descending, "", " FROM contacts WHERE ", counted_total!()),
         (Rows::Whole, _) => sorted!(sort, descending, "", whole_from!(), counted_total!()),
         (Rows::Words, _) => sorted!(sort, descending, words_with!(), hits_from!(), hits_total!()),
         (Rows::Start, _) => sorted!(sort, descending, start_with!(), hits_from!(), hits_total!()),
