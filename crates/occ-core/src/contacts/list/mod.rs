@@ -161,14 +161,14 @@ impl Filters {
 
 /// A listed contact's own columns after the contact's: its sort key (a number or a time), for
 /// the cursor, how many matches its search started from, and in a walked page whether it passed
-/// the filters and where it stood in the walk (the walk's last row is kept whether or not it
-/// passed, to say where the next page goes on).
+/// the filters and whether it is the walk's last row (kept whether or not it passed, to say
+/// where the next page goes on).
 #[derive(Deserialize)]
 struct SortKey {
     sort_key: serde_json::Value,
     matched: Option<i64>,
     hit: Option<i64>,
-    walked: Option<i64>,
+    last: Option<i64>,
 }
 
 fn json_list<T: Serialize>(items: &[T]) -> AppResult<Option<String>> {
@@ -258,11 +258,11 @@ pub async fn list(
     // which is kept only if it passed the filters.
     let mut stopped_after = None;
     if next_cursor.is_none()
-        && let Some((contact, last)) = items.last()
-        && last.walked == Some(WALK)
+        && let Some((contact, key)) = items.last()
+        && key.last == Some(1)
     {
-        next_cursor = Some(http::encode_cursor(&Cursor(last.sort_key.clone(), contact.id.clone()))?);
-        if last.hit != Some(1) {
+        next_cursor = Some(http::encode_cursor(&Cursor(key.sort_key.clone(), contact.id.clone()))?);
+        if key.hit != Some(1) {
             items.pop();
         }
         stopped_after = Some(WALK);

@@ -130,31 +130,41 @@ macro_rules! sorted {
 }
 
 /// A page that walks an order from `$from` (a range of an index, or the whole book) and tests
-/// every filter on each contact it passes, reading at most [`WALK`] of them: each examined row
-/// says whether it passed (`hit`) and where it stands in the walk (`walked`), and the outer query
-/// keeps the passing ones and the walk's last row, until the page is full. Filters few contacts
-/// pass (a seniority and a department nobody combines, a status nobody has) used to walk the
-/// whole order to fill a page (1.7 s at 1M); now a page stops at [`WALK`] rows and its cursor
-/// goes on from the last row it read. `$key` is the sort key, `$bound` ends the range at the
-/// cursor (and, in order of priority, at the lowest score), `$order` is the walk's order.
+/// every filter on each contact it passes, reading at most [`WALK`] of them: each row read says
+/// whether it passed (`hit`), and the outer query keeps the passing ones and the walk's last
+/// row (`last`: the row [`WALK`] rows into the range, looked up once from the index alone),
+/// until the page is full. Filters few contacts pass (a seniority and a department nobody
+/// combines, a status nobody has) used to walk the whole order to fill a page (1.7 s at 1M);
+/// now a page stops at [`WALK`] rows and its cursor goes on from the last row it read. `$key`
+/// is the sort key, `$bound` ends the range at the cursor (and, in order of priority, at the
+/// lowest score), `$order` is the walk's order. (Numbering the rows read with `row_number()`
+/// cost twice as much a row.)
 macro_rules! walked_sql {
     ($from:expr, $total:expr, $key:expr, $bound:expr, $order:expr, $limit:expr) => {
         concat!(
             "SELECT ",
             contact_columns!(),
             $total,
-            ", w.hit, w.walked, w.sort_key FROM (SELECT rowid AS r, ",
-            $key,
-            " AS sort_key, (",
-            contact_filters!(),
-            ") AS hit, row_number() OVER (ORDER BY ",
-            $order,
-            ") AS walked",
+            ", w.hit, w.r = (SELECT rowid",
             $from,
             $bound,
             " ORDER BY ",
             $order,
-            " LIMIT :walk) AS w CROSS JOIN contacts ON contacts.rowid = w.r WHERE w.hit OR w.walked = :walk LIMIT ",
+            " LIMIT 1 OFFSET :walk - 1) AS last, w.sort_key FROM (SELECT rowid AS r, ",
+            $key,
+            " AS sort_key, (",
+            contact_filters!(),
+            ") AS hit",
+            $from,
+            $bound,
+            " ORDER BY ",
+            $order,
+            " LIMIT :walk) AS w CROSS JOIN contacts ON contacts.rowid = w.r WHERE w.hit OR w.r = (SELECT rowid",
+            $from,
+            $bound,
+            " ORDER BY ",
+            $order,
+            " LIMIT 1 OFFSET :walk - 1) LIMIT ",
             $limit
         )
     };
@@ -202,9 +212,10 @@ macro_rules! walked_sql {
     };
 }
 
-/// The most contacts a page walks past ([`walked_sql`]): a whole walk takes about 10 ms at 1M
-/// (the bench's p95 for a combination nobody has), where a page of a status few people have
-/// (one in forty) needs about 2,000.
+/// The most contacts a page walks past ([`walked_sql`]): a whole walk takes about 3 ms at 1M in
+/// process and 24 ms over a remote database behind a 10 ms round trip (the bench's p95 for a
+/// combination nobody has; 10 and 40 with 3,000), where a page of a status one person in forty
+/// has takes two walks.
 pub const WALK: i64 = 1_000;
 
 /// The range of an index a page in order of priority starts from, when its filters name one
@@ -327,7 +338,7 @@ macro_rules! industry_sql {
                 " FROM contacts INDEXED BY idx_contacts_account WHERE account_id IN (SELECT a.id FROM accounts a \
                  INDEXED BY accounts_industry_name WHERE a.industry COLLATE NOCASE IN \
                  (SELECT value FROM json_each(:industries))) AND ",
-                concat!(counted_total!(), ", 1 AS hit, NULL AS walked"),
+                concat!(counted_total!(), ", 1 AS hit, 0 AS last"),
                 priority $dir limit "CASE WHEN (SELECT yes FROM few) THEN :fetch ELSE 0 END"
             ),
             ") UNION ALL SELECT * FROM (",
@@ -444,7 +455,13 @@ pub(super) fn statement(rows: Rows, sort: Sort, descending: bool, start: Start) 
                 Range::OwnerStage => &OWNER_STAGE,
                 Range::StatusStage => &STATUS_STAGE,
             };
-            let kind = if industries { 4 } else if walk { 2 } else { 0 };
+            let kind = if industries {
+                4
+            } else if walk {
+                2
+            } else {
+                0
+            };
             statements[kind + usize::from(descending)]
         }
         (Rows::Every, Start::Sorted { walk: true }) => match (sort, descending) {
