@@ -42,7 +42,8 @@ async function loadPage(params, signal) {
     items = items.concat(page.items);
     looked += page.stopped_after || 0;
   }
-  return { ...page, items, looked: page.stopped_after && page.next_cursor ? looked : null };
+  const short = page.stopped_after && page.next_cursor && items.length < params.limit;
+  return { ...page, items, looked: short ? looked : null };
 }
 
 const contactHref = (c) => `/contacts/${encodeURIComponent(c.id)}`;

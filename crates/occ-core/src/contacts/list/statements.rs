@@ -212,10 +212,10 @@ macro_rules! walked_sql {
     };
 }
 
-/// The most contacts a page walks past ([`walked_sql`]): a whole walk takes about 3 ms at 1M in
-/// process and 24 ms over a remote database behind a 10 ms round trip (the bench's p95 for a
-/// combination nobody has; 10 and 40 with 3,000), where a page of a status one person in forty
-/// has takes two walks.
+/// The most contacts a page walks past ([`walked_sql`]): a whole walk takes about 2.6 ms at 1M
+/// in process and 24 ms over a remote database behind a 10 ms round trip (the bench's p95 for a
+/// combination nobody has; 10 and 40 ms with 3,000), where a page of a status one person in
+/// forty has takes two walks.
 pub const WALK: i64 = 1_000;
 
 /// The range of an index a page in order of priority starts from, when its filters name one
