@@ -9,13 +9,15 @@ use crate::error::{AppError, AppResult};
 use crate::http::{self, Key, Keyset, Page, Query};
 use crate::store::{Conn, Reach, Row, Rows, SEARCH_CANDIDATES, from_row};
 
+mod start;
 mod statements;
 
+use start::{Seek, Start};
+use statements::statement;
 pub use statements::{
     FEW_COMPANIES, INDUSTRY_IN_RANGE_SQL, INDUSTRY_SQL, ONE_ACCOUNT_SQL, ONE_OWNER_SQL, ONE_OWNER_STAGE_SQL,
     ONE_STAGE_SQL, ONE_STATUS_STAGE_SQL, WALK, WALKED_SQL,
 };
-use statements::{Seek, Start, statement};
 
 /// Whose contacts.
 #[derive(Debug, Clone, PartialEq, Eq)]
