@@ -192,6 +192,7 @@ test('filtering by stage through the filter controls keeps the filter in the URL
     await expectText(page.getByTestId('filter-stage-value'), '2 selected', 'the stage filter read from the URL');
     await page.getByTestId('contacts-clear').click();
     await waitForUrl(page, (url) => !url.searchParams.has('stage') && !url.searchParams.has('q'), 'Clear filters empties the URL query');
+    await waitForRowCount(page, 50, 'a whole page once the filters are cleared');
     await page.goBack();
     await waitForUrl(page, (url) => url.searchParams.get('stage') === 'researched,drafted', 'Back should bring the filter back');
     await waitForRowCount(page, 1, 'after going back to the filtered view');

@@ -238,12 +238,21 @@ export async function waitForUrl(page, test, failure) {
   }
 }
 
-/** Waits until the list shows exactly `n` rows (the previous page stays visible while loading). */
+/**
+ * Waits until the list shows exactly `n` rows and loads nothing more. The previous page stays
+ * visible (marked `aria-busy`) while the next loads, so a count seen while busy may be the old
+ * page's; the count checked is the one last seen, not a second look that could differ.
+ */
 export async function waitForRowCount(page, n, what) {
   const rows = page.getByTestId('row');
+  const loading = page.locator('[aria-busy="true"]');
   const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline && (await rows.count()) !== n) await page.waitForTimeout(100);
-  assert.equal(await rows.count(), n, `expected ${n} rows ${what}`);
+  let count = await rows.count();
+  while (Date.now() < deadline && (count !== n || (await loading.count()) > 0)) {
+    await page.waitForTimeout(100);
+    count = await rows.count();
+  }
+  assert.equal(count, n, `expected ${n} rows ${what}`);
 }
 
 /** Fills a form's fields by their visible labels. */
