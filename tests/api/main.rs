@@ -3,6 +3,7 @@
 
 mod access;
 mod account_lists;
+mod account_pages;
 mod accounts;
 mod agent_readers;
 mod agent_writers;

@@ -10,7 +10,8 @@ use super::{Measure, summarize};
 
 /// What the endpoints are asked about: the best contact, its company, an industry, a name to
 /// search (the start of a common one) and the contact's address (one person), the cursor of a
-/// page far down the default list, the book's experiment, and the rep whose day is measured.
+/// page far down the default list and of one halfway down the companies by name, the book's
+/// experiment, and the rep whose day is measured.
 pub(super) struct Sample {
     pub(super) contact: String,
     pub(super) account: String,
@@ -18,6 +19,7 @@ pub(super) struct Sample {
     pub(super) search: String,
     pub(super) search_one: String,
     pub(super) deep_cursor: String,
+    pub(super) accounts_cursor: String,
     pub(super) experiment: String,
     pub(super) rep: String,
 }
@@ -45,6 +47,22 @@ impl Bench {
                 from_row,
             )
             .await?;
+        /// The company halfway down the list by name, as the list's cursor holds it.
+        #[derive(Deserialize)]
+        struct Halfway {
+            name: String,
+            id: String,
+        }
+        let Halfway { name, id } = conn
+            .query_one(
+                "accounts halfway",
+                "SELECT name, id FROM accounts ORDER BY name COLLATE NOCASE, id \
+                 LIMIT 1 OFFSET (SELECT count(*) / 2 FROM accounts)",
+                (),
+                from_row,
+            )
+            .await?;
+        let accounts_cursor = occ_core::http::encode_cursor(&occ_core::accounts::repo::Cursor(name, id))?;
         let experiment = conn
             .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), single::<String>)
             .await
@@ -74,6 +92,7 @@ impl Bench {
             search: encode(&last_name.chars().take(4).collect::<String>()),
             search_one: encode(&email),
             deep_cursor: cursor,
+            accounts_cursor,
             experiment,
             rep,
         })
@@ -226,6 +245,11 @@ impl Sample {
             ("contact detail", format!("/api/v1/contacts/{}", self.contact)),
             ("prep card", format!("/api/v1/prep/{}", self.contact)),
             ("account detail", format!("/api/v1/accounts/{}", self.account)),
+            ("accounts: default view", "/api/v1/accounts".to_owned()),
+            ("accounts: one industry", format!("/api/v1/accounts?industry={}", self.industry)),
+            // No company in the synthetic book has it: the page finds that from the index alone.
+            ("accounts: an industry nobody has", "/api/v1/accounts?industry=Nobody&sort=-created_at".to_owned()),
+            ("accounts: deep page", format!("/api/v1/accounts?cursor={}", self.accounts_cursor)),
             ("pacing", "/api/v1/pacing".to_owned()),
             ("pipeline board", "/api/v1/pipeline".to_owned()),
             ("linkedin stats", "/api/v1/linkedin/stats?scope=team".to_owned()),

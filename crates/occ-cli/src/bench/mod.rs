@@ -325,7 +325,7 @@ mod tests {
         let sizes = Sizes { contacts: 300, reps: 3, import_rows: 250 };
         let report = measure(config.clone(), sizes).await.expect("bench");
         let measures = &report.measures;
-        assert_eq!(measures.len(), 62, "each endpoint in process and over HTTP, then the four bulk jobs");
+        assert_eq!(measures.len(), 70, "each endpoint in process and over HTTP, then the four bulk jobs");
         for m in measures {
             assert!(m.db_calls >= 1 && m.p50_ms > 0.0 && m.p99_ms >= m.p50_ms, "{m:?}");
         }
@@ -347,7 +347,7 @@ mod tests {
         let modelled = measures.last().expect("the swarm with a model");
         assert!(modelled.name.ends_with(" agents, model answering in 50 ms)"), "{modelled:?}");
         assert!(modelled.rows >= 50 && modelled.rows_per_second.is_some_and(|r| r > 0.0), "{modelled:?}");
-        assert_eq!(table(measures).lines().count(), 63);
+        assert_eq!(table(measures).lines().count(), 71);
         assert!(report.explained > 40, "the statements were recorded: {}", report.explained);
         assert!(report.full_scans.is_empty(), "{}", plans_summary(&report));
         let after: Vec<&str> = report.logs.iter().map(|l| l.after.as_str()).collect();

@@ -254,6 +254,19 @@ impl Key for Cursor {
     }
 }
 
+/// The keyset of a sort whose key is a collated name or an expression: `keyset!`, with the key
+/// alone bounded too. SQLite seeks an index by a row value `(key, id) > (..)` only on plain
+/// columns; the bound on the key lets a deep page by name or domain start where it is, not walk
+/// every company before it.
+macro_rules! keyed {
+    (asc $key:literal) => {
+        concat!($key, " >= coalesce(:after, '') AND ", $crate::keyset!(asc $key, "id"))
+    };
+    (desc $key:literal) => {
+        concat!($key, " <= coalesce(:after, x'ff') AND ", $crate::keyset!(desc $key, "id"))
+    };
+}
+
 /// One list statement per rows ([`Rows`]) and sort: constant text, the key as a literal.
 macro_rules! list_sql {
     ($with:expr, $from:expr, $dir:ident $key:literal) => {
@@ -266,49 +279,93 @@ macro_rules! list_sql {
             " AS sort_key, ",
             $from,
             " AND (:industries IS NULL OR industry COLLATE NOCASE IN (SELECT value FROM json_each(:industries))) AND ",
-            $crate::keyset!($dir $key, "id")
+            keyed!($dir $key)
         )
     };
 }
 
-/// Every sort's statement on the same rows.
+/// A page of one or more industries without a search: each industry's companies read from its
+/// index in the sort's order, a page of each at most, and those merged. The cost is a page's for
+/// each industry asked for, however rare the industry; the industries are told apart as their
+/// filter is (case-insensitive), so one asked twice is read once.
+macro_rules! industry_sql {
+    ($index:literal, $dir:ident $key:literal) => {
+        concat!(
+            "SELECT ",
+            columns!(),
+            ", ",
+            $key,
+            " AS sort_key, NULL AS matched \
+             FROM (SELECT DISTINCT value COLLATE NOCASE AS wanted FROM json_each(:industries)) AS w \
+             CROSS JOIN accounts ON accounts.rowid IN (SELECT rowid FROM accounts INDEXED BY ",
+            $index,
+            " WHERE industry COLLATE NOCASE = w.wanted AND ",
+            keyed!($dir $key),
+            ") WHERE ",
+            keyed!($dir $key)
+        )
+    };
+}
+
+/// Every sort's statement, each as `$sql!(.., dir key)`.
 macro_rules! sorted {
-    ($sort:expr, $descending:expr, $with:expr, $from:expr) => {
+    ($sort:expr, $descending:expr, $sql:ident!($($arg:expr),*)) => {
         match ($sort, $descending) {
-            (Sort::Name, false) => list_sql!($with, $from, asc "name COLLATE NOCASE"),
-            (Sort::Name, true) => list_sql!($with, $from, desc "name COLLATE NOCASE"),
-            (Sort::Domain, false) => list_sql!($with, $from, asc "ifnull(domain, '')"),
-            (Sort::Domain, true) => list_sql!($with, $from, desc "ifnull(domain, '')"),
-            (Sort::CreatedAt, false) => list_sql!($with, $from, asc "created_at"),
-            (Sort::CreatedAt, true) => list_sql!($with, $from, desc "created_at"),
-            (Sort::UpdatedAt, false) => list_sql!($with, $from, asc "updated_at"),
-            (Sort::UpdatedAt, true) => list_sql!($with, $from, desc "updated_at"),
+            (Sort::Name, false) => $sql!($($arg,)* asc "name COLLATE NOCASE"),
+            (Sort::Name, true) => $sql!($($arg,)* desc "name COLLATE NOCASE"),
+            (Sort::Domain, false) => $sql!($($arg,)* asc "ifnull(domain, '')"),
+            (Sort::Domain, true) => $sql!($($arg,)* desc "ifnull(domain, '')"),
+            (Sort::CreatedAt, false) => $sql!($($arg,)* asc "created_at"),
+            (Sort::CreatedAt, true) => $sql!($($arg,)* desc "created_at"),
+            (Sort::UpdatedAt, false) => $sql!($($arg,)* asc "updated_at"),
+            (Sort::UpdatedAt, true) => $sql!($($arg,)* desc "updated_at"),
         }
     };
 }
 
+/// The statement of a page of industries without a search ([`industry_sql`]), from the index
+/// of the industry and the sort.
+fn industry_statement(sort: Sort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (Sort::Name, false) => industry_sql!("accounts_industry_name", asc "name COLLATE NOCASE"),
+        (Sort::Name, true) => industry_sql!("accounts_industry_name", desc "name COLLATE NOCASE"),
+        (Sort::Domain, false) => industry_sql!("accounts_industry_domain", asc "ifnull(domain, '')"),
+        (Sort::Domain, true) => industry_sql!("accounts_industry_domain", desc "ifnull(domain, '')"),
+        (Sort::CreatedAt, false) => industry_sql!("accounts_industry_created", asc "created_at"),
+        (Sort::CreatedAt, true) => industry_sql!("accounts_industry_created", desc "created_at"),
+        (Sort::UpdatedAt, false) => industry_sql!("accounts_industry_updated", asc "updated_at"),
+        (Sort::UpdatedAt, true) => industry_sql!("accounts_industry_updated", desc "updated_at"),
+    }
+}
+
 fn list_statement(rows: Rows, sort: Sort, descending: bool) -> &'static str {
     match rows {
-        Rows::Every => sorted!(sort, descending, "", "NULL AS matched FROM accounts WHERE true"),
+        Rows::Every => sorted!(sort, descending, list_sql!("", "NULL AS matched FROM accounts WHERE true")),
         Rows::Whole => sorted!(
             sort,
             descending,
-            "",
-            "NULL AS matched FROM accounts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
-             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\')"
+            list_sql!(
+                "",
+                "NULL AS matched FROM accounts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
+                 AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\')"
+            )
         ),
         Rows::Words => sorted!(
             sort,
             descending,
-            "WITH hits AS MATERIALIZED (SELECT rowid AS r FROM accounts_fts WHERE accounts_fts MATCH :fts LIMIT :candidates) ",
-            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+            list_sql!(
+                "WITH hits AS MATERIALIZED (SELECT rowid AS r FROM accounts_fts WHERE accounts_fts MATCH :fts LIMIT :candidates) ",
+                "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+            )
         ),
         Rows::Start => sorted!(
             sort,
             descending,
-            "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM accounts WHERE name LIKE :prefix ESCAPE '\\' \
-               UNION ALL SELECT rowid FROM accounts WHERE domain >= :start AND domain < :start || char(1114111)) LIMIT :candidates) ",
-            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+            list_sql!(
+                "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM accounts WHERE name LIKE :prefix ESCAPE '\\' \
+                   UNION ALL SELECT rowid FROM accounts WHERE domain >= :start AND domain < :start || char(1114111)) LIMIT :candidates) ",
+                "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
+            )
         ),
     }
 }
@@ -326,6 +383,7 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
     let search = crate::store::text_search(query.q.as_deref());
     let rows = Rows::of(query.reach, &search);
     let industries = if query.industries.is_empty() { None } else { Some(json_list(&query.industries)?) };
+    let of_industries = industries.is_some() && search.fts.is_none() && search.prefix.is_none();
     let mut params = vec![(":industries".to_owned(), libsql::Value::from(industries))];
     // Each statement is given the parameters it names, and only those.
     let candidates = || {
@@ -334,24 +392,28 @@ pub async fn list(conn: &Conn, query: &ListQuery) -> AppResult<Page<Account>> {
             (":shown".to_owned(), libsql::Value::from(SEARCH_CANDIDATES)),
         ]
     };
-    match rows {
-        Rows::Every => {}
-        Rows::Whole => {
-            params.push((":fts".to_owned(), search.fts.into()));
-            params.push((":prefix".to_owned(), search.prefix.into()));
+    let statement = if of_industries {
+        industry_statement(query.sort, query.descending)
+    } else {
+        match rows {
+            Rows::Every => {}
+            Rows::Whole => {
+                params.push((":fts".to_owned(), search.fts.into()));
+                params.push((":prefix".to_owned(), search.prefix.into()));
+            }
+            Rows::Words => {
+                params.push((":fts".to_owned(), search.fts.into()));
+                params.extend(candidates());
+            }
+            Rows::Start => {
+                params.push((":prefix".to_owned(), search.prefix.into()));
+                params.push((":start".to_owned(), search.start.into()));
+                params.extend(candidates());
+            }
         }
-        Rows::Words => {
-            params.push((":fts".to_owned(), search.fts.into()));
-            params.extend(candidates());
-        }
-        Rows::Start => {
-            params.push((":prefix".to_owned(), search.prefix.into()));
-            params.push((":start".to_owned(), search.start.into()));
-            params.extend(candidates());
-        }
-    }
+        list_statement(rows, query.sort, query.descending)
+    };
     let decode = |row: &Row| Ok((from_row::<AccountRow>(row)?, from_row::<SortKey>(row)?));
-    let statement = list_statement(rows, query.sort, query.descending);
     let page = query.page.load(conn, statement, libsql::params::Params::Named(params), decode, |(account, key)| {
         Cursor(key.sort_key.clone(), account.id.clone())
     });

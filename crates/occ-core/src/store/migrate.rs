@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_import_company_names", "import_company_names"),
     migration!(24, "0024_linkedin_event_ids", "linkedin_event_ids"),
     migration!(25, "0025_account_industry_lookup", "account_industry_lookup"),
+    migration!(26, "0026_account_industry_sorts", "account_industry_sorts"),
 ];
 
 impl Migration {
