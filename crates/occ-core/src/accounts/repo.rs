@@ -307,18 +307,18 @@ macro_rules! industry_sql {
     };
 }
 
-/// Every sort's statement, each as `$sql!(.., dir key)`.
+/// Every sort's statement on the same rows.
 macro_rules! sorted {
-    ($sort:expr, $descending:expr, $sql:ident!($($arg:expr),*)) => {
+    ($sort:expr, $descending:expr, $with:expr, $from:expr) => {
         match ($sort, $descending) {
-            (Sort::Name, false) => $sql!($($arg,)* asc "name COLLATE NOCASE"),
-            (Sort::Name, true) => $sql!($($arg,)* desc "name COLLATE NOCASE"),
-            (Sort::Domain, false) => $sql!($($arg,)* asc "ifnull(domain, '')"),
-            (Sort::Domain, true) => $sql!($($arg,)* desc "ifnull(domain, '')"),
-            (Sort::CreatedAt, false) => $sql!($($arg,)* asc "created_at"),
-            (Sort::CreatedAt, true) => $sql!($($arg,)* desc "created_at"),
-            (Sort::UpdatedAt, false) => $sql!($($arg,)* asc "updated_at"),
-            (Sort::UpdatedAt, true) => $sql!($($arg,)* desc "updated_at"),
+            (Sort::Name, false) => list_sql!($with, $from, asc "name COLLATE NOCASE"),
+            (Sort::Name, true) => list_sql!($with, $from, desc "name COLLATE NOCASE"),
+            (Sort::Domain, false) => list_sql!($with, $from, asc "ifnull(domain, '')"),
+            (Sort::Domain, true) => list_sql!($with, $from, desc "ifnull(domain, '')"),
+            (Sort::CreatedAt, false) => list_sql!($with, $from, asc "created_at"),
+            (Sort::CreatedAt, true) => list_sql!($with, $from, desc "created_at"),
+            (Sort::UpdatedAt, false) => list_sql!($with, $from, asc "updated_at"),
+            (Sort::UpdatedAt, true) => list_sql!($with, $from, desc "updated_at"),
         }
     };
 }
@@ -340,32 +340,26 @@ fn industry_statement(sort: Sort, descending: bool) -> &'static str {
 
 fn list_statement(rows: Rows, sort: Sort, descending: bool) -> &'static str {
     match rows {
-        Rows::Every => sorted!(sort, descending, list_sql!("", "NULL AS matched FROM accounts WHERE true")),
+        Rows::Every => sorted!(sort, descending, "", "NULL AS matched FROM accounts WHERE true"),
         Rows::Whole => sorted!(
             sort,
             descending,
-            list_sql!(
-                "",
-                "NULL AS matched FROM accounts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
-                 AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\')"
-            )
+            "",
+            "NULL AS matched FROM accounts WHERE (:fts IS NULL OR rowid IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH :fts)) \
+             AND (:prefix IS NULL OR name LIKE :prefix ESCAPE '\\' OR domain LIKE :prefix ESCAPE '\\')"
         ),
         Rows::Words => sorted!(
             sort,
             descending,
-            list_sql!(
-                "WITH hits AS MATERIALIZED (SELECT rowid AS r FROM accounts_fts WHERE accounts_fts MATCH :fts LIMIT :candidates) ",
-                "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
-            )
+            "WITH hits AS MATERIALIZED (SELECT rowid AS r FROM accounts_fts WHERE accounts_fts MATCH :fts LIMIT :candidates) ",
+            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
         ),
         Rows::Start => sorted!(
             sort,
             descending,
-            list_sql!(
-                "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM accounts WHERE name LIKE :prefix ESCAPE '\\' \
-                   UNION ALL SELECT rowid FROM accounts WHERE domain >= :start AND domain < :start || char(1114111)) LIMIT :candidates) ",
-                "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
-            )
+            "WITH hits AS MATERIALIZED (SELECT DISTINCT r FROM (SELECT rowid AS r FROM accounts WHERE name LIKE :prefix ESCAPE '\\' \
+               UNION ALL SELECT rowid FROM accounts WHERE domain >= :start AND domain < :start || char(1114111)) LIMIT :candidates) ",
+            "(SELECT count(*) FROM hits) AS matched FROM (SELECT r FROM hits LIMIT :shown) AS shown CROSS JOIN accounts ON accounts.rowid = shown.r WHERE true"
         ),
     }
 }
