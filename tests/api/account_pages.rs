@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use occ_core::accounts::repo::{self, Cursor, ListQuery, Sort};
+use occ_core::accounts::list::{self, Cursor, ListQuery, Sort};
 use occ_core::http::Keyset;
 use occ_core::store::{Reach, record_statements};
 use serde_json::{Value, json};
@@ -89,7 +89,7 @@ async fn a_page_of_industries_holds_theirs_once_in_the_lists_own_order_in_every_
 /// The plan of each statement `query` runs, its lines joined.
 async fn plans(app: &TestApp, query: &ListQuery) -> Vec<(String, String)> {
     let conn = app.db.conn().await;
-    let (page, statements) = record_statements(repo::list(&conn, query)).await;
+    let (page, statements) = record_statements(list::list(&conn, query)).await;
     page.expect("the page");
     let mut out = Vec::new();
     for sql in statements.into_iter().collect::<BTreeSet<_>>() {

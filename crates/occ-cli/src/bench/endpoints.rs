@@ -62,7 +62,7 @@ impl Bench {
                 from_row,
             )
             .await?;
-        let accounts_cursor = occ_core::http::encode_cursor(&occ_core::accounts::repo::Cursor(name, id))?;
+        let accounts_cursor = occ_core::http::encode_cursor(&occ_core::accounts::list::Cursor(name, id))?;
         let experiment = conn
             .query_one("experiment", "SELECT id FROM experiments ORDER BY created_at, id LIMIT 1", (), single::<String>)
             .await

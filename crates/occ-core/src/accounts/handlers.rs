@@ -3,7 +3,8 @@
 use ::http::{Request, Response};
 use bytes::Bytes;
 
-use super::repo::{self, ListQuery, Sort};
+use super::list::{self, ListQuery, Sort};
+use super::repo;
 use super::{Account, CreateAccount, PatchAccount};
 use crate::access::Principal;
 use crate::audit::Actor;
@@ -59,7 +60,7 @@ pub(crate) async fn list(ctx: &Ctx, req: Request<Bytes>) -> AppResult<Response<B
     };
     q.finish()?;
     let conn = ctx.conn().await?;
-    http::ok(&repo::list(&conn, &query).await?)
+    http::ok(&list::list(&conn, &query).await?)
 }
 
 /// One account.

@@ -3,6 +3,7 @@
 
 pub(crate) mod handlers;
 mod input;
+pub mod list;
 pub mod repo;
 pub mod signals;
 

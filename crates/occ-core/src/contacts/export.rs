@@ -12,7 +12,7 @@ use crate::access::Access::Signed;
 use crate::access::Action::ReadData;
 use crate::access::Principal;
 use crate::accounts::Account;
-use crate::accounts::repo::{self as accounts, ListQuery};
+use crate::accounts::list::{self as accounts, ListQuery};
 use crate::audit;
 use crate::contacts::Contact;
 use crate::contacts::list::{self as contacts, Filters};
