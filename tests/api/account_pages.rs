@@ -16,27 +16,11 @@ const SORTS: [&str; 8] =
 
 /// Every page of `query`, two accounts a page, as (name, industry) in the order given.
 async fn every_page(app: &TestApp, query: &str) -> Vec<(String, Option<String>)> {
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/accounts?{query}&limit=2&cursor={c}"),
-            None => format!("/api/v1/accounts?{query}&limit=2"),
-        };
-        let answer = app.get(&path).await;
-        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
-        let items = answer.body["items"].as_array().expect("items");
-        assert!(items.len() <= 2, "{path}");
-        seen.extend(
-            items
-                .iter()
-                .map(|a| (a["name"].as_str().expect("name").to_owned(), a["industry"].as_str().map(str::to_owned))),
-        );
-        match answer.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return seen,
-        }
-    }
+    let items = app.every_page(&format!("/api/v1/accounts?{query}&limit=2")).await;
+    items
+        .iter()
+        .map(|a| (a["name"].as_str().expect("name").to_owned(), a["industry"].as_str().map(str::to_owned)))
+        .collect()
 }
 
 #[tokio::test]

@@ -249,18 +249,8 @@ async fn every_list_filter_narrows_the_list() {
 
 /// The ids of every page of `/api/v1/contacts?{query}`, three at a time, in order.
 async fn paged(app: &TestApp, query: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let after = cursor.as_ref().map_or(String::new(), |c| format!("&cursor={c}"));
-        let page = app.get(&format!("/api/v1/contacts?{query}&limit=3{after}")).await;
-        assert_eq!(page.status, 200, "{query}: {}", page.text);
-        seen.extend(page.body["items"].as_array().expect("items").iter().map(|c| id(c).to_owned()));
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return seen,
-        }
-    }
+    let items = app.every_page(&format!("/api/v1/contacts?{query}&limit=3")).await;
+    items.iter().map(|c| id(c).to_owned()).collect()
 }
 
 #[tokio::test]

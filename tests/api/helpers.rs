@@ -422,6 +422,26 @@ impl TestApp {
         create_token(&conn, &user, scopes).await
     }
 
+    /// The items of every page of the list at `path` (with its query, `limit` included, and no
+    /// cursor), following each page's `next_cursor`; panics on an answer other than 200.
+    pub async fn every_page(&self, path: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}&cursor={c}"),
+                None => path.to_owned(),
+            };
+            let page = self.get(&url).await;
+            assert_eq!(page.status, 200, "{url}: {}", page.text);
+            all.extend(page.body["items"].as_array().expect("items").iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return all,
+            }
+        }
+    }
+
     /// Creates an account and answers its JSON; panics unless it was created.
     pub async fn create_account(&self, body: Value) -> Value {
         let answer = self.post("/api/v1/accounts", body).await;

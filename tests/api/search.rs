@@ -19,21 +19,7 @@ fn items(page: &Value) -> &Vec<Value> {
 
 /// Every page of `path` (which has no cursor yet), its items in order.
 async fn every_page(app: &TestApp, path: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}&limit=200&cursor={c}"),
-            None => format!("{path}&limit=200"),
-        };
-        let page = app.get(&url).await;
-        assert_eq!(page.status, 200, "{}", page.text);
-        all.extend(items(&page.body).iter().cloned());
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return all,
-        }
-    }
+    app.every_page(&format!("{path}&limit=200")).await
 }
 
 /// Whether `items` are in the list's order: best score first, then by id.
