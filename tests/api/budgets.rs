@@ -18,10 +18,10 @@ const OVER: &[(&str, &str, u32)] = &[
     // The input's read, the day's token budget reserved before the model's call and settled
     // after it (only when a budget is set), then the run with what it changes.
     ("POST", "/api/v1/agents/{agent}/run", 4),
-    // The sender's whole run for one email: the draft, interrupted sends marked, the pacing
-    // settings, the identities, the email; its reservation; the settlement after the mail
-    // server's answer; the contact's stage; the touch read back.
-    ("POST", "/api/v1/drafts/{id}/send", 15),
+    // The sender's whole run for one email: the draft; interrupted sends marked, with the
+    // pacing settings and the identities; the email; its reservation; the settlement after the
+    // mail server's answer; the contact's stage; the touch read back.
+    ("POST", "/api/v1/drafts/{id}/send", 13),
 ];
 
 /// The rule: the read and the write.

@@ -34,7 +34,7 @@ use crate::crypto::SecretBox;
 use crate::domain::{stored, zone};
 use crate::error::{AppError, AppResult};
 use crate::settings::pacing::DOMAIN_DAILY_CAP;
-use crate::store::{Conn, from_row};
+use crate::store::{Batch, Conn, from_row};
 
 pub use message::compose_body;
 use run::{Offer, Run};
@@ -141,51 +141,49 @@ async fn send_within(
 ) -> AppResult<SendReport> {
     let mut report = SendReport::default();
     let at = stored(now);
-    report.unknown = conn
-        .execute(
-            "UPDATE touchpoints SET status = 'unknown', updated_at = ?1, \
-             error = 'the send was interrupted: check the mailbox''s Sent folder, then mark it sent or failed' \
-             WHERE status = 'sending' AND scheduled_at < ?2",
-            libsql::params![at.as_str(), stored(now - Duration::minutes(STUCK_AFTER_MINUTES))],
-        )
-        .await? as usize;
+    // One round trip: the sends a crash interrupted are marked, and the pacing settings and
+    // the identities that may send are read.
+    let mut start = Batch::new();
+    let interrupted = start.push(
+        "UPDATE touchpoints SET status = 'unknown', updated_at = ?1, \
+         error = 'the send was interrupted: check the mailbox''s Sent folder, then mark it sent or failed' \
+         WHERE status = 'sending' AND scheduled_at < ?2",
+        libsql::params![at.as_str(), stored(now - Duration::minutes(STUCK_AFTER_MINUTES))],
+    )?;
+    let team = start.push(
+        "SELECT coalesce((SELECT value ->> '$.timezone' FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), 'UTC') \
+           AS team_tz, \
+         coalesce((SELECT value ->> '$.recipient_domain_daily_cap' FROM settings WHERE key = 'pacing' \
+           ORDER BY version DESC LIMIT 1), ?1) AS domain_cap",
+        [DOMAIN_DAILY_CAP],
+    )?;
+    let active = start.push(
+        concat!(
+            "SELECT ",
+            identity_columns!(),
+            ", password_encrypted, next_send_at, \
+             (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p WHERE p.identity_id = email_identities.id \
+               AND p.day >= ?1) AS used FROM email_identities WHERE status = 'active'"
+        ),
+        [(now - Duration::days(2)).date_naive().to_string()],
+    )?;
+    let started = conn.batch(start).await?;
+    report.unknown = started.changes(interrupted) as usize;
     if config.public_url.is_none() || config.secret_key.is_none() {
         report.skipped = Some("set OCC_PUBLIC_URL and OCC_SECRET_KEY to send email".to_owned());
         return Ok(report);
     }
-    let TeamRow { team_tz, domain_cap } = conn
-        .query_one(
-            "settings",
-            "SELECT coalesce((SELECT value ->> '$.timezone' FROM settings WHERE key = 'pacing' ORDER BY version DESC LIMIT 1), 'UTC') \
-               AS team_tz, \
-             coalesce((SELECT value ->> '$.recipient_domain_daily_cap' FROM settings WHERE key = 'pacing' \
-               ORDER BY version DESC LIMIT 1), ?1) AS domain_cap",
-            [DOMAIN_DAILY_CAP],
-            from_row,
-        )
-        .await?;
-    let mut slots = conn
-        .query_all(
-            concat!(
-                "SELECT ",
-                identity_columns!(),
-                ", password_encrypted, next_send_at, \
-                 (SELECT json_group_object(p.day, p.count) FROM pacing_identity_daily p WHERE p.identity_id = email_identities.id \
-                   AND p.day >= ?1) AS used FROM email_identities WHERE status = 'active'"
-            ),
-            [(now - Duration::days(2)).date_naive().to_string()],
-            |row| {
-                let SlotRow { password_encrypted, next_send_at, used } = from_row(row)?;
-                Ok(Slot {
-                    identity: identities::decode(row)?,
-                    sealed: password_encrypted,
-                    next_send_at,
-                    used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
-                    resting: false,
-                })
-            },
-        )
-        .await?;
+    let TeamRow { team_tz, domain_cap } = started.one("settings", team, from_row)?;
+    let mut slots = started.rows(active, |row| {
+        let SlotRow { password_encrypted, next_send_at, used } = from_row(row)?;
+        Ok(Slot {
+            identity: identities::decode(row)?,
+            sealed: password_encrypted,
+            next_send_at,
+            used: used.and_then(|u| serde_json::from_str(&u).ok()).unwrap_or_default(),
+            resting: false,
+        })
+    })?;
     if slots.is_empty() {
         if only.is_some() {
             report.skipped = Some("no identity is active: add one under Settings > Identities".to_owned());
