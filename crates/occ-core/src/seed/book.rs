@@ -9,6 +9,8 @@ use crate::domain::new_id;
 use crate::error::AppResult;
 use crate::store::Conn;
 
+use super::values::{Insert, Param, ROWS_PER_STATEMENT, fields};
+
 const INDUSTRIES: &[(&str, &[&str])] = &[
     ("Fintech", &["Payments", "Lending", "Banking infrastructure", "Wealth management"]),
     ("Healthcare", &["Digital health", "Medical devices", "Health insurance"]),
@@ -236,13 +238,79 @@ pub(super) fn rescore(model: &IcpConfig, account: &Value, contact: &mut Value, s
     contact["priority_factors"] = json!(scored.factors);
 }
 
-/// The most rows one statement of a seed carries in its JSON argument: a libSQL server refuses
-/// an argument of a few megabytes.
-pub(super) const ROWS_PER_STATEMENT: usize = 1_000;
+/// The companies' audit entries (the seed's), then the companies.
+const AUDIT_ACCOUNTS: Insert = Insert {
+    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+           SELECT column1, ?1, 'seed', 'account.create', 'account', column2",
+    tail: "",
+    width: 2,
+    rows: ROWS_PER_STATEMENT,
+};
+const INSERT_ACCOUNTS: Insert = Insert {
+    head: "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, timezone, \
+           website, linkedin_url, tech_stack, notes, created_at, updated_at) \
+           SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, \
+           column11, column12, ?1, ?1",
+    tail: "",
+    width: ACCOUNT_FIELDS.len(),
+    rows: ROWS_PER_STATEMENT,
+};
+const ACCOUNT_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "sub_industry",
+    "employee_count",
+    "country",
+    "timezone",
+    "website",
+    "linkedin_url",
+    "tech_stack",
+    "notes",
+];
+
+/// The people's audit entries (the seed's), then the people.
+const AUDIT_CONTACTS: Insert = Insert {
+    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+           SELECT column1, ?1, 'seed', 'contact.create', 'contact', column2",
+    tail: "",
+    width: 2,
+    rows: ROWS_PER_STATEMENT,
+};
+const INSERT_CONTACTS: Insert = Insert {
+    head: "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
+           linkedin_url, timezone, stage, status, priority_score, priority_factors, last_touch_at, next_action_at, \
+           owner_id, priority_version, created_at, updated_at) \
+           SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, \
+           column11, column12, column13, column14, column15, column16, column17, ?2, ?1, ?1",
+    tail: "",
+    width: CONTACT_FIELDS.len(),
+    rows: ROWS_PER_STATEMENT,
+};
+const CONTACT_FIELDS: &[&str] = &[
+    "id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "title",
+    "seniority",
+    "department",
+    "email",
+    "linkedin_url",
+    "timezone",
+    "stage",
+    "status",
+    "priority_score",
+    "priority_factors",
+    "last_touch_at",
+    "next_action_at",
+    "owner_id",
+];
 
 /// Writes accounts and contacts set-wise, each with its audit entry (four calls, two more for
-/// each further [`ROWS_PER_STATEMENT`] contacts); the score history follows from the
-/// database's trigger.
+/// each further [`super::values::ROWS_PER_STATEMENT`] contacts); the score history follows
+/// from the database's trigger.
 pub(super) async fn insert_book(
     conn: &Conn,
     accounts: &[Value],
@@ -250,51 +318,13 @@ pub(super) async fn insert_book(
     at: &str,
     model_version: i64,
 ) -> AppResult<()> {
-    let accounts_json = serde_json::to_string(accounts).map_err(|e| crate::AppError::Internal(e.into()))?;
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-         SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'account.create', 'account', json_extract(value, '$.id') \
-         FROM json_each(?1)",
-        libsql::params![accounts_json.as_str(), at],
-    )
-    .await?;
-    conn.execute(
-        "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, timezone, \
-         website, linkedin_url, tech_stack, notes, created_at, updated_at) \
-         SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.domain'), \
-         json_extract(value, '$.industry'), json_extract(value, '$.sub_industry'), \
-         json_extract(value, '$.employee_count'), json_extract(value, '$.country'), \
-         json_extract(value, '$.timezone'), json_extract(value, '$.website'), \
-         json_extract(value, '$.linkedin_url'), json_extract(value, '$.tech_stack'), \
-         json_extract(value, '$.notes'), ?2, ?2 \
-         FROM json_each(?1)",
-        libsql::params![accounts_json.as_str(), at],
-    )
-    .await?;
+    let at = Param::Text(at.to_owned());
+    AUDIT_ACCOUNTS.run(conn, std::slice::from_ref(&at), fields(accounts, &["audit_id", "id"])).await?;
+    INSERT_ACCOUNTS.run(conn, std::slice::from_ref(&at), fields(accounts, ACCOUNT_FIELDS)).await?;
     for contacts in contacts.chunks(ROWS_PER_STATEMENT) {
-        let contacts_json = serde_json::to_string(contacts).map_err(|e| crate::AppError::Internal(e.into()))?;
-        conn.execute(
-            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-             SELECT json_extract(value, '$.audit_id'), ?2, 'seed', 'contact.create', 'contact', json_extract(value, '$.id') \
-             FROM json_each(?1)",
-            libsql::params![contacts_json.as_str(), at],
-        )
-        .await?;
-        conn.execute(
-            "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
-             linkedin_url, timezone, stage, status, priority_score, priority_factors, priority_version, last_touch_at, \
-             next_action_at, owner_id, created_at, updated_at) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.account_id'), \
-             json_extract(value, '$.first_name'), json_extract(value, '$.last_name'), json_extract(value, '$.title'), \
-             json_extract(value, '$.seniority'), json_extract(value, '$.department'), json_extract(value, '$.email'), \
-             json_extract(value, '$.linkedin_url'), json_extract(value, '$.timezone'), json_extract(value, '$.stage'), \
-             json_extract(value, '$.status'), json_extract(value, '$.priority_score'), \
-             json(json_extract(value, '$.priority_factors')), ?3, json_extract(value, '$.last_touch_at'), \
-             json_extract(value, '$.next_action_at'), json_extract(value, '$.owner_id'), ?2, ?2 \
-             FROM json_each(?1)",
-            libsql::params![contacts_json.as_str(), at, model_version],
-        )
-        .await?;
+        AUDIT_CONTACTS.run(conn, std::slice::from_ref(&at), fields(contacts, &["audit_id", "id"])).await?;
+        let constants = [at.clone(), Param::Integer(model_version)];
+        INSERT_CONTACTS.run(conn, &constants, fields(contacts, CONTACT_FIELDS)).await?;
     }
     Ok(())
 }

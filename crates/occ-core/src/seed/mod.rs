@@ -18,6 +18,7 @@ mod outreach;
 mod rollups;
 mod rows;
 mod synthetic;
+mod values;
 mod walk;
 
 pub use synthetic::{first_rep, synthetic};

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{AppError, AppResult};
-use crate::seed::book::ROWS_PER_STATEMENT;
+use crate::seed::values::ROWS_PER_STATEMENT;
 use crate::store::{Conn, from_row};
 
 /// The triggers that keep the sends' roll-ups as their facts come, change and go.

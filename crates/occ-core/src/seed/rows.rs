@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::values::{Insert, ROWS_PER_STATEMENT, fields};
 use crate::domain::new_id;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::store::Conn;
 
 /// Rows for every table the demo's outreach fills, in the order they must be written.
@@ -69,17 +70,16 @@ impl Outreach {
         self.rows(table).filter_map(|row| row["contact_id"].as_str().map(str::to_owned)).collect()
     }
 
-    /// Writes every table set-wise: one `INSERT … SELECT FROM json_each(?)` each, with one JSON
-    /// parameter; table and column names come from this module, never from data.
+    /// Writes every table set-wise: one `INSERT … SELECT` from a `VALUES` list each (more for
+    /// over [`ROWS_PER_STATEMENT`] rows), the columns those of its first row; table and column
+    /// names come from this module, never from data.
     pub(super) async fn insert(&self, conn: &Conn) -> AppResult<()> {
         for (table, rows) in self.tables.values() {
             let Some(first) = rows.first().and_then(Value::as_object) else { continue };
             let columns: Vec<&str> = first.keys().map(String::as_str).collect();
-            let values: Vec<String> = columns.iter().map(|c| format!("value ->> '{c}'")).collect();
-            let sql =
-                format!("INSERT INTO {table} ({}) SELECT {} FROM json_each(?1)", columns.join(", "), values.join(", "));
-            let json = serde_json::to_string(rows).map_err(|e| AppError::Internal(e.into()))?;
-            conn.execute(&sql, [json]).await?;
+            let head = format!("INSERT INTO {table} ({}) SELECT *", columns.join(", "));
+            let insert = Insert { head: &head, tail: "", width: columns.len(), rows: ROWS_PER_STATEMENT };
+            insert.run(conn, &[], fields(rows, &columns)).await?;
         }
         Ok(())
     }

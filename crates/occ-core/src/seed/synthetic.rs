@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::book::{generate, insert_book};
 use super::deferred::{Deferred, Plan};
+use super::values::{Insert, Param, ROWS_PER_STATEMENT, fields};
 use crate::domain::{new_id, now, stored};
 use crate::error::AppResult;
 use crate::store::{Conn, single};
@@ -162,6 +163,16 @@ const SET_ASIDE: Plan = Plan {
     triggers: super::rollups::TRIGGERS,
 };
 
+/// The synthetic signals, each about a person or a company.
+const INSERT_SIGNALS: Insert = Insert {
+    head: "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
+           SELECT column1, column2, column3, column4, column5, column6, column7, ?1, ?1",
+    tail: "",
+    width: SIGNAL_FIELDS.len(),
+    rows: 4 * ROWS_PER_STATEMENT,
+};
+const SIGNAL_FIELDS: &[&str] = &["id", "contact_id", "account_id", "kind", "strength", "title", "occurred_at"];
+
 /// One chunk of the book as planned in memory: its accounts and people, the day's outreach over
 /// them, the history of those in the team's year, their signals and whom those rescore.
 struct Chunk {
@@ -171,7 +182,8 @@ struct Chunk {
     outreach: super::rows::Outreach,
     history: super::history::History,
     signals: usize,
-    signals_json: String,
+    /// The signals' values, as [`INSERT_SIGNALS`] reads them.
+    signal_values: Vec<Param>,
 }
 
 /// Plans the book a chunk at a time, each where the one before left off. Planning reads and
@@ -252,16 +264,13 @@ impl Iterator for Planner {
             super::history::History::default()
         };
         let signals = synthetic_signals(&mut self.rng, &accounts, &people);
-        let signals_json = match serde_json::to_string(&signals) {
-            Ok(json) => json,
-            Err(err) => return Some(Err(crate::AppError::Internal(err.into()))),
-        };
+        let signal_values = fields(&signals, SIGNAL_FIELDS);
         rescore_signalled(&self.model, &accounts, &mut people, outreach.rows("signals").chain(&signals));
         self.chunk += 1;
         self.planned_accounts += accounts.len();
         self.planned_contacts += people.len();
         let signals = signals.len();
-        Some(Ok(Chunk { number, accounts, people, outreach, history, signals, signals_json }))
+        Some(Ok(Chunk { number, accounts, people, outreach, history, signals, signal_values }))
     }
 }
 
@@ -341,7 +350,7 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
     let mut outreach_rows = [0; 4];
     let mut past = super::history::Written::default();
     while let Some(chunk) = planned.recv().await {
-        let Chunk { number, accounts, people, outreach, history, signals, signals_json } = chunk?;
+        let Chunk { number, accounts, people, outreach, history, signals, signal_values } = chunk?;
         let at = now();
         // The chunk's people, their history, then their signals: three steps, so the log holds a
         // few thousand sends at a time, not a year of them.
@@ -355,14 +364,7 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
         })
         .await?;
         past += history.insert(conn).await?;
-        conn.execute(
-            "INSERT INTO signals (id, contact_id, account_id, kind, strength, title, occurred_at, created_at, updated_at) \
-             SELECT json_extract(value, '$.id'), json_extract(value, '$.contact_id'), json_extract(value, '$.account_id'), \
-             json_extract(value, '$.kind'), json_extract(value, '$.strength'), json_extract(value, '$.title'), \
-             json_extract(value, '$.occurred_at'), ?2, ?2 FROM json_each(?1)",
-            libsql::params![signals_json.as_str(), at.as_str()],
-        )
-        .await?;
+        INSERT_SIGNALS.run(conn, &[Param::Text(at.clone())], signal_values).await?;
         written_accounts += accounts.len();
         written_contacts += people.len();
         written_signals += signals;

@@ -1,9 +1,10 @@
-//! The rows a history writes, as its statements read them from JSON (`write.rs`).
+//! The rows a history writes, each with its values in the order its statement reads them
+//! (`write.rs`).
 
-use serde::Serialize;
+use crate::seed::values::{Param, text};
 
 /// A sent touch (the statement derives its channel, keys, message id and times).
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(super) struct Send {
     pub(super) id: String,
     pub(super) contact_id: String,
@@ -11,22 +12,16 @@ pub(super) struct Send {
     pub(super) owner_key: String,
     pub(super) kind: &'static str,
     pub(super) at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) subject: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) body: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) outcome: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) variant_id: Option<String>,
 }
 
 /// A contact's variant.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(super) struct Assignment {
     pub(super) experiment_id: String,
     pub(super) contact_id: String,
@@ -35,7 +30,7 @@ pub(super) struct Assignment {
 }
 
 /// A reply to a send, classified and handled.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(super) struct Reply {
     pub(super) id: String,
     pub(super) audit_id: String,
@@ -46,7 +41,6 @@ pub(super) struct Reply {
     pub(super) channel: &'static str,
     pub(super) intent: &'static str,
     pub(super) confidence: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) subject: Option<String>,
     pub(super) body: &'static str,
     pub(super) at: String,
@@ -55,7 +49,7 @@ pub(super) struct Reply {
 }
 
 /// A meeting booked from a positive reply, and what became of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(super) struct Meeting {
     pub(super) id: String,
     pub(super) audit_id: String,
@@ -63,7 +57,72 @@ pub(super) struct Meeting {
     pub(super) reply_id: String,
     pub(super) status: &'static str,
     pub(super) meeting_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) amount: Option<i64>,
     pub(super) at: String,
+}
+
+/// An owned text as a parameter.
+fn owned(value: &str) -> Param {
+    Param::Text(value.to_owned())
+}
+
+impl Send {
+    /// The values [`super::write`] reads as `column1` on.
+    pub(super) fn push(&self, into: &mut Vec<Param>) {
+        into.extend([
+            owned(&self.id),
+            owned(&self.contact_id),
+            owned(&self.owner_key),
+            owned(self.kind),
+            owned(&self.at),
+            text(self.to.as_deref()),
+            text(self.subject),
+            text(self.body),
+            text(self.outcome),
+            self.seconds.map_or(Param::Null, Param::Integer),
+            text(self.variant_id.as_deref()),
+        ]);
+    }
+}
+
+impl Assignment {
+    /// The values [`super::write`] reads as `column1` on.
+    pub(super) fn push(&self, into: &mut Vec<Param>) {
+        into.extend([owned(&self.experiment_id), owned(&self.contact_id), owned(&self.variant_id), owned(&self.at)]);
+    }
+}
+
+impl Reply {
+    /// The values [`super::write`] reads as `column1` on.
+    pub(super) fn push(&self, into: &mut Vec<Param>) {
+        into.extend([
+            owned(&self.id),
+            owned(&self.contact_id),
+            owned(&self.owner_key),
+            owned(&self.touchpoint_id),
+            owned(self.channel),
+            owned(self.intent),
+            Param::Real(self.confidence),
+            text(self.subject.as_deref()),
+            owned(self.body),
+            owned(&self.at),
+            owned(&self.classified),
+            owned(&self.handled),
+        ]);
+    }
+}
+
+impl Meeting {
+    /// The values [`super::write`] reads as `column1` on.
+    pub(super) fn push(&self, into: &mut Vec<Param>) {
+        into.extend([
+            owned(&self.id),
+            owned(&self.contact_id),
+            owned(&self.reply_id),
+            owned(self.status),
+            owned(&self.meeting_at),
+            self.amount.map_or(Param::Null, Param::Integer),
+            owned(&self.at),
+        ]);
+    }
 }

@@ -1,56 +1,79 @@
 //! Writing a planned history: one statement per table, the audit entries of what was written.
 
-use serde::Serialize;
-
 use super::History;
-use crate::error::{AppError, AppResult};
-use crate::seed::book::ROWS_PER_STATEMENT;
+use crate::error::AppResult;
+use crate::seed::values::{Insert, Param, ROWS_PER_STATEMENT};
 use crate::store::Conn;
 
 /// Sends: the channel follows the kind; keys, message ids (emails only) and times follow the
-/// id and the time sent. No draft or enrollment; a variant for the trial's emails.
-const INSERT_SENDS: &str = "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, subject, body, \
-     message_id, idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, variant_id, created_at, \
-     updated_at, owner_key) \
-     SELECT value ->> 'id', value ->> 'contact_id', \
-     CASE value ->> 'kind' WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' ELSE 'linkedin' END, value ->> 'kind', 'sent', \
-     value ->> 'to', value ->> 'subject', value ->> 'body', \
-     CASE value ->> 'kind' WHEN 'email' THEN '<history-' || (value ->> 'id') || '@occ.test>' END, \
-     'history:' || (value ->> 'id'), value ->> 'at', value ->> 'at', 1, value ->> 'outcome', value ->> 'seconds', \
-     value ->> 'variant_id', value ->> 'at', value ->> 'at', value ->> 'owner_key' FROM json_each(?1)";
+/// id and the time sent. No draft or enrollment; a variant for the trial's emails. Reads
+/// [`super::rows::Send`]'s values.
+const INSERT_SENDS: Insert = Insert {
+    head: "INSERT INTO touchpoints (id, contact_id, channel, kind, status, to_address, subject, body, message_id, \
+           idempotency_key, scheduled_at, sent_at, attempts, call_outcome, duration_seconds, variant_id, created_at, \
+           updated_at, owner_key) \
+           SELECT column1, column2, CASE column4 WHEN 'email' THEN 'email' WHEN 'call' THEN 'call' ELSE 'linkedin' END, \
+           column4, 'sent', column6, column7, column8, \
+           CASE column4 WHEN 'email' THEN '<history-' || column1 || '@occ.test>' END, 'history:' || column1, \
+           column5, column5, 1, column9, column10, column11, column5, column5, column3",
+    tail: "",
+    width: 11,
+    rows: 4 * ROWS_PER_STATEMENT,
+};
 
 /// The trial's assignments (before the sends that carry them).
-const INSERT_ASSIGNMENTS: &str = "INSERT INTO experiment_assignments (experiment_id, contact_id, variant_id, assigned_at) \
-     SELECT value ->> 'experiment_id', value ->> 'contact_id', value ->> 'variant_id', value ->> 'at' FROM json_each(?1)";
+const INSERT_ASSIGNMENTS: Insert = Insert {
+    head: "INSERT INTO experiment_assignments (experiment_id, contact_id, variant_id, assigned_at) \
+           SELECT column1, column2, column3, column4",
+    tail: "",
+    width: 4,
+    rows: ROWS_PER_STATEMENT,
+};
 
 /// Replies, classified and handled; email ones carry a message id of their own.
-const INSERT_REPLIES: &str = "INSERT INTO replies (id, contact_id, touchpoint_id, channel, intent, confidence, subject, \
-     body, message_id, replied_at, classified_at, handled_at, created_at, updated_at, owner_key) \
-     SELECT value ->> 'id', value ->> 'contact_id', value ->> 'touchpoint_id', value ->> 'channel', value ->> 'intent', \
-     value ->> 'confidence', value ->> 'subject', value ->> 'body', \
-     CASE value ->> 'channel' WHEN 'email' THEN '<history-reply-' || (value ->> 'id') || '@example.com>' END, \
-     value ->> 'at', value ->> 'classified', value ->> 'handled', value ->> 'at', value ->> 'at', \
-     value ->> 'owner_key' FROM json_each(?1)";
+const INSERT_REPLIES: Insert = Insert {
+    head: "INSERT INTO replies (id, contact_id, touchpoint_id, channel, intent, confidence, subject, body, message_id, \
+           replied_at, classified_at, handled_at, created_at, updated_at, owner_key) \
+           SELECT column1, column2, column4, column5, column6, column7, column8, column9, \
+           CASE column5 WHEN 'email' THEN '<history-reply-' || column1 || '@example.com>' END, \
+           column10, column11, column12, column10, column10, column3",
+    tail: "",
+    width: 12,
+    rows: ROWS_PER_STATEMENT,
+};
 
 /// Meetings at the contact's account and owner; an open one only for a contact without one
 /// (the day's outreach may have booked it).
-const INSERT_MEETINGS: &str = "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, \
-     currency, owner_id, reply_id, created_at, updated_at) \
-     SELECT value ->> 'id', c.id, c.account_id, value ->> 'status', value ->> 'meeting_at', value ->> 'amount', \
-     CASE WHEN value ->> 'amount' IS NOT NULL THEN 'USD' END, c.owner_id, value ->> 'reply_id', value ->> 'at', value ->> 'at' \
-     FROM json_each(?1) JOIN contacts c ON c.id = value ->> 'contact_id' \
-     WHERE value ->> 'status' NOT IN ('meeting_booked', 'meeting_held', 'opportunity_created') \
-        OR NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.contact_id = c.id \
-                       AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created'))";
+const INSERT_MEETINGS: Insert = Insert {
+    head: "INSERT INTO opportunities (id, contact_id, account_id, status, meeting_at, amount_minor, currency, owner_id, \
+           reply_id, created_at, updated_at) \
+           SELECT column1, c.id, c.account_id, column4, column5, column6, CASE WHEN column6 IS NOT NULL THEN 'USD' END, \
+           c.owner_id, column3, column7, column7",
+    tail: " JOIN contacts c ON c.id = column2 \
+           WHERE column4 NOT IN ('meeting_booked', 'meeting_held', 'opportunity_created') \
+           OR NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.contact_id = c.id \
+                          AND o.status IN ('meeting_booked', 'meeting_held', 'opportunity_created'))",
+    width: 7,
+    rows: ROWS_PER_STATEMENT,
+};
 
-/// The seed's audit entries of the replies in `?1`.
-const AUDIT_REPLIES: &str = "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-     SELECT value ->> 'audit_id', value ->> 'at', 'seed', 'reply.create', 'reply', value ->> 'id' FROM json_each(?1)";
+/// The seed's audit entries of replies: each one's entry id, time and reply.
+const AUDIT_REPLIES: Insert = Insert {
+    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+           SELECT column1, column2, 'seed', 'reply.create', 'reply', column3",
+    tail: "",
+    width: 3,
+    rows: ROWS_PER_STATEMENT,
+};
 
-/// The seed's audit entries of the opportunities of `?1` that were written.
-const AUDIT_MEETINGS: &str = "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-     SELECT value ->> 'audit_id', value ->> 'at', 'seed', 'opportunity.create', 'opportunity', value ->> 'id' \
-     FROM json_each(?1) WHERE EXISTS (SELECT 1 FROM opportunities o WHERE o.id = value ->> 'id')";
+/// The seed's audit entries of the opportunities that were written, as [`AUDIT_REPLIES`].
+const AUDIT_MEETINGS: Insert = Insert {
+    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
+           SELECT column1, column2, 'seed', 'opportunity.create', 'opportunity', column3",
+    tail: " WHERE EXISTS (SELECT 1 FROM opportunities o WHERE o.id = column3)",
+    width: 3,
+    rows: ROWS_PER_STATEMENT,
+};
 
 /// Rows written by [`History::insert`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,9 +94,18 @@ impl std::ops::AddAssign for Written {
     }
 }
 
-/// One JSON parameter of `rows`.
-fn json<T: Serialize>(rows: &[T]) -> AppResult<String> {
-    serde_json::to_string(rows).map_err(|e| AppError::Internal(e.into()))
+/// The values of `rows`, row after row.
+fn values<T>(rows: &[T], push: impl Fn(&T, &mut Vec<Param>)) -> Vec<Param> {
+    let mut values = Vec::new();
+    for row in rows {
+        push(row, &mut values);
+    }
+    values
+}
+
+/// An audit entry's values: its id, time and entity.
+fn audited(audit_id: &str, at: &str, id: &str, into: &mut Vec<Param>) {
+    into.extend([audit_id, at, id].map(|v| Param::Text(v.to_owned())));
 }
 
 impl History {
@@ -87,18 +119,20 @@ impl History {
             return Ok(Written::default());
         }
         if !self.assignments.is_empty() {
-            conn.execute(INSERT_ASSIGNMENTS, [json(&self.assignments)?]).await?;
+            INSERT_ASSIGNMENTS.run(conn, &[], values(&self.assignments, super::rows::Assignment::push)).await?;
         }
-        let mut touchpoints = 0;
-        for sends in self.sends.chunks(4 * ROWS_PER_STATEMENT) {
-            touchpoints += conn.execute(INSERT_SENDS, [json(sends)?]).await?;
+        let touchpoints = INSERT_SENDS.run(conn, &[], values(&self.sends, super::rows::Send::push)).await?;
+        if !self.replies.is_empty() {
+            INSERT_REPLIES.run(conn, &[], values(&self.replies, super::rows::Reply::push)).await?;
+            let audits = values(&self.replies, |r, into| audited(&r.audit_id, &r.at, &r.id, into));
+            AUDIT_REPLIES.run(conn, &[], audits).await?;
         }
-        let replies = json(&self.replies)?;
-        conn.execute(INSERT_REPLIES, [replies.as_str()]).await?;
-        conn.execute(AUDIT_REPLIES, [replies.as_str()]).await?;
-        let meetings = json(&self.meetings)?;
-        let opportunities = conn.execute(INSERT_MEETINGS, [meetings.as_str()]).await?;
-        conn.execute(AUDIT_MEETINGS, [meetings.as_str()]).await?;
+        let mut opportunities = 0;
+        if !self.meetings.is_empty() {
+            opportunities = INSERT_MEETINGS.run(conn, &[], values(&self.meetings, super::rows::Meeting::push)).await?;
+            let audits = values(&self.meetings, |m, into| audited(&m.audit_id, &m.at, &m.id, into));
+            AUDIT_MEETINGS.run(conn, &[], audits).await?;
+        }
         Ok(Written {
             touchpoints: usize::try_from(touchpoints).unwrap_or_default(),
             replies: self.replies.len(),
