@@ -154,6 +154,56 @@ async fn a_synthetic_books_send_rollups_counted_at_the_end_are_those_its_trigger
 }
 
 #[tokio::test]
+async fn a_synthetic_books_send_facts_are_those_its_trigger_writes() {
+    let db = TestDb::new();
+    let conn = db.conn().await;
+    migrate::up(&conn, None).await.expect("migrate");
+    occ_core::seed::synthetic(&conn, 400, |_| {}).await.expect("seed").expect("an empty database is seeded");
+    const COLUMNS: &str = "contact_id, sent_at, day, owner_key, channel, sequence_key, step_key, variant_key, industry, \
+         seniority, department, persona, signal_kind, weekday, hour, first_touch";
+    // Every sent touch written again (a copy, in the order the load wrote them) through the
+    // trigger the load set aside, its facts beside those the load wrote.
+    conn.immediate(async |conn| {
+        conn.execute(&format!("CREATE TABLE loaded_facts AS SELECT touchpoint_id, {COLUMNS} FROM send_facts"), ())
+            .await?;
+        conn.execute("DELETE FROM send_facts", ()).await?;
+        conn.execute(
+            "INSERT INTO touchpoints (id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, \
+             to_address, idempotency_key, scheduled_at, sent_at, attempts, created_at, updated_at, owner_key) \
+             SELECT 'copy-' || id, contact_id, channel, kind, status, draft_id, enrollment_id, variant_id, to_address, \
+             'copy:' || idempotency_key, scheduled_at, sent_at, attempts, created_at, updated_at, owner_key \
+             FROM touchpoints WHERE status = 'sent' ORDER BY rowid",
+            (),
+        )
+        .await
+    })
+    .await
+    .expect("replay");
+    let compare = format!(
+        "SELECT json_object('loaded', (SELECT count(*) FROM loaded_facts), 'replayed', (SELECT count(*) FROM send_facts), \
+         'first_touches', (SELECT sum(first_touch) FROM loaded_facts), \
+         'signalled', (SELECT count(*) FROM loaded_facts WHERE signal_kind <> ''), \
+         'sequenced', (SELECT count(*) FROM loaded_facts WHERE sequence_key <> '' AND step_key <> ''), \
+         'differ', (SELECT json_group_array(json_object('loaded', json_array({COLUMNS}))) FROM ( \
+             SELECT {COLUMNS} FROM loaded_facts EXCEPT \
+             SELECT {COLUMNS} FROM send_facts WHERE touchpoint_id IN (SELECT 'copy-' || touchpoint_id FROM loaded_facts))), \
+         'unmatched', (SELECT count(*) FROM loaded_facts l WHERE NOT EXISTS ( \
+             SELECT 1 FROM send_facts f WHERE f.touchpoint_id = 'copy-' || l.touchpoint_id)))"
+    );
+    let seen: serde_json::Value = conn
+        .query_one("compare", &compare, (), |row| Ok(serde_json::from_str(&col::<String>(row, 0)?).expect("json")))
+        .await
+        .expect("compare");
+    assert!(seen["loaded"].as_i64() > Some(2_000), "{seen}");
+    assert_eq!(seen["loaded"], seen["replayed"], "{seen}");
+    assert_eq!(seen["unmatched"], 0, "{seen}");
+    assert_eq!(seen["differ"], serde_json::json!([]), "{seen}");
+    // The comparison covers each kind of value: first touches, signals, the day's sequences.
+    assert!(seen["first_touches"].as_i64() > Some(100), "{seen}");
+    assert!(seen["signalled"].as_i64() > Some(0) && seen["sequenced"].as_i64() > Some(0), "{seen}");
+}
+
+#[tokio::test]
 async fn a_synthetic_book_has_the_size_asked_for_and_stays_consistent() {
     let db = TestDb::new();
     let conn = db.conn().await;

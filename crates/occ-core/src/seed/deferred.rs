@@ -25,8 +25,8 @@ pub(super) struct Plan {
     pub(super) indexes: &'static [&'static str],
     /// Indexes of `tables` that the load reads: made again at once too.
     pub(super) read: &'static [&'static str],
-    /// Triggers dropped for the load and made again after it.
-    pub(super) triggers: &'static [&'static str],
+    /// Triggers dropped for the load and made again after it (lists of names).
+    pub(super) triggers: &'static [&'static [&'static str]],
 }
 
 /// What a load set aside: the statements that make it again, in the schema's order.
@@ -63,7 +63,7 @@ impl Deferred {
                 "SELECT name, type, sql FROM sqlite_schema WHERE sql IS NOT NULL AND ((type = 'index' \
                  AND (tbl_name IN (SELECT value FROM json_each(?1)) OR name IN (SELECT value FROM json_each(?2)))) \
                  OR (type = 'trigger' AND name IN (SELECT value FROM json_each(?3)))) ORDER BY rowid",
-                [json(plan.tables)?, json(plan.indexes)?, json(plan.triggers)?],
+                [json(plan.tables)?, json(plan.indexes)?, json(&plan.triggers.concat())?],
                 crate::store::from_row,
             )
             .await?;

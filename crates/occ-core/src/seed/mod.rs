@@ -13,6 +13,7 @@ mod agents;
 mod book;
 mod copy;
 mod deferred;
+mod facts;
 mod history;
 mod outreach;
 mod rollups;

@@ -22,7 +22,7 @@ pub(super) struct Outreach {
 #[rustfmt::skip]
 const ORDER: &[&str] = &[
     "audit_log", "signals", "sequences", "sequence_steps", "enrollments", "message_drafts", "touchpoints",
-    "replies", "followups", "opportunities", "batches", "batch_prospects", "linkedin_events",
+    "send_facts", "replies", "followups", "opportunities", "batches", "batch_prospects", "linkedin_events",
 ];
 
 impl Outreach {

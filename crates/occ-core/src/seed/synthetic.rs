@@ -155,12 +155,13 @@ async fn load_aside(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> A
 ///   it is its table's newest, so made again it keeps its place in the schema's order.
 /// - But the sends of a draft are read: the review queue's view looks them up as each of the
 ///   day's drafts is written (without that index, every draft read every send).
-/// - The triggers that keep the sends' roll-ups ([`super::rollups`]).
+/// - The triggers that keep the sends' roll-ups ([`super::rollups`]) and the one that writes
+///   their facts ([`super::facts`]: the planner works them out).
 const SET_ASIDE: Plan = Plan {
     tables: &["contacts", "icp_scores", "touchpoints", "linkedin_events"],
     indexes: &["idx_replies_owner_day"],
     read: &["idx_touchpoints_draft"],
-    triggers: super::rollups::TRIGGERS,
+    triggers: &[super::rollups::TRIGGERS, &[super::facts::TRIGGER]],
 };
 
 /// The synthetic signals, each about a person or a company.
@@ -202,6 +203,7 @@ struct Planner {
     planned_contacts: usize,
     sends: usize,
     sequences: Option<Vec<(String, Vec<String>)>>,
+    zones: super::facts::Zones,
 }
 
 impl Iterator for Planner {
@@ -246,7 +248,7 @@ impl Iterator for Planner {
             .collect();
         // A day's outreach over every chunk: sequences walked, drafts to review and send,
         // replies, meetings (so Today, the review queue and the pipeline have work at scale).
-        let outreach = super::outreach::plan_chunk(
+        let mut outreach = super::outreach::plan_chunk(
             0x5eed + number,
             self.sends,
             &mut self.sequences,
@@ -256,7 +258,7 @@ impl Iterator for Planner {
             self.started,
         );
         self.sends = outreach.sends();
-        let history = if self.planned_contacts < HISTORY_CONTACTS {
+        let mut history = if self.planned_contacts < HISTORY_CONTACTS {
             let walked = outreach.contacts_in("enrollments");
             let book = (accounts.as_slice(), people.as_slice());
             super::history::plan(0x5eed + number, super::history::YEAR, book, &walked, self.started, Some(&self.trial))
@@ -265,6 +267,7 @@ impl Iterator for Planner {
         };
         let signals = synthetic_signals(&mut self.rng, &accounts, &people);
         let signal_values = fields(&signals, SIGNAL_FIELDS);
+        write_facts(&self.zones, (&accounts, &people), &signals, &mut outreach, &mut history);
         rescore_signalled(&self.model, &accounts, &mut people, outreach.rows("signals").chain(&signals));
         self.chunk += 1;
         self.planned_accounts += accounts.len();
@@ -272,6 +275,42 @@ impl Iterator for Planner {
         let signals = signals.len();
         Some(Ok(Chunk { number, accounts, people, outreach, history, signals, signal_values }))
     }
+}
+
+/// Works out the facts of a chunk's sends, those of its day's outreach (written with it, in
+/// their place among its tables) and those of its history, in the order they are written, with
+/// every signal of the chunk (`signals` and the outreach's): a send's fact names the newest
+/// signal before it, whether the load writes that signal before the send or after.
+fn write_facts(
+    zones: &super::facts::Zones,
+    (accounts, people): (&[Value], &[Value]),
+    signals: &[Value],
+    outreach: &mut super::rows::Outreach,
+    history: &mut super::history::History,
+) {
+    use super::facts::{Chunk, Sent};
+    let mut chunk = Chunk::new(zones, accounts, people, outreach, outreach.rows("signals").chain(signals));
+    let day: Vec<Value> = outreach
+        .rows("touchpoints")
+        .filter(|t| t["status"] == "sent")
+        .filter_map(|t| {
+            Some(chunk.fact(Sent {
+                id: t["id"].as_str()?,
+                contact_id: t["contact_id"].as_str()?,
+                channel: t["channel"].as_str()?,
+                sent_at: t["sent_at"].as_str()?,
+                variant_id: t["variant_id"].as_str(),
+                enrollment_id: t["enrollment_id"].as_str(),
+                draft_id: t["draft_id"].as_str(),
+            }))
+        })
+        .collect();
+    let past: Vec<Value> = history.sent().map(|sent| chunk.fact(sent)).collect();
+    drop(chunk);
+    for fact in day {
+        outreach.push("send_facts", fact);
+    }
+    history.set_facts(past);
 }
 
 /// Scores again, with the model the database uses and as of now, the people `signals` are
@@ -335,6 +374,7 @@ async fn load(conn: &Conn, contacts: usize, progress: impl Fn(usize)) -> AppResu
         planned_contacts: 0,
         sends: 0,
         sequences: None,
+        zones: super::facts::Zones::read(conn).await?,
     };
     // One chunk waits planned while the one before is written; the planner stops when the
     // writes do (a failed write drops the receiver).

@@ -79,6 +79,29 @@ pub(super) struct History {
     replies: Vec<Reply>,
     meetings: Vec<Meeting>,
     assignments: Vec<Assignment>,
+    /// The sends' facts, when the load writes them (its trigger set aside; see
+    /// [`crate::seed::facts`]), in the order of the sends.
+    facts: Vec<Value>,
+}
+
+impl History {
+    /// The sends, in the order they are written, as their facts need them.
+    pub(in crate::seed) fn sent(&self) -> impl Iterator<Item = crate::seed::facts::Sent<'_>> {
+        self.sends.iter().map(|send| crate::seed::facts::Sent {
+            id: &send.id,
+            contact_id: &send.contact_id,
+            channel: send.channel(),
+            sent_at: &send.at,
+            variant_id: send.variant_id.as_deref(),
+            enrollment_id: None,
+            draft_id: None,
+        })
+    }
+
+    /// Has the sends' facts written with them.
+    pub(in crate::seed) fn set_facts(&mut self, facts: Vec<Value>) {
+        self.facts = facts;
+    }
 }
 
 /// Plans `span` of history before `start` for the touched contacts of `contacts` (at

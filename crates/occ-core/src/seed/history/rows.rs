@@ -67,6 +67,15 @@ fn owned(value: &str) -> Param {
 }
 
 impl Send {
+    /// The channel of its kind, as the statement that writes it derives it.
+    pub(super) fn channel(&self) -> &'static str {
+        match self.kind {
+            "email" => "email",
+            "call" => "call",
+            _ => "linkedin",
+        }
+    }
+
     /// The values [`super::write`] reads as `column1` on.
     pub(super) fn push(&self, into: &mut Vec<Param>) {
         into.extend([

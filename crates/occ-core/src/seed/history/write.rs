@@ -110,7 +110,7 @@ fn audited(audit_id: &str, at: &str, id: &str, into: &mut Vec<Param>) {
 
 impl History {
     /// Writes the history set-wise (its contacts must exist): sends (a statement for each few
-    /// thousand), replies, meetings, and the audit entries of the replies and meetings, one
+    /// thousand), their facts when the load worked them out, replies, meetings, and the audit entries of the replies and meetings, one
     /// statement each, each its own transaction when `conn` is in none (a year of a few
     /// thousand people's sends, with what their triggers keep, is a few hundred megabytes of
     /// log). Answers what was written.
@@ -122,6 +122,10 @@ impl History {
             INSERT_ASSIGNMENTS.run(conn, &[], values(&self.assignments, super::rows::Assignment::push)).await?;
         }
         let touchpoints = INSERT_SENDS.run(conn, &[], values(&self.sends, super::rows::Send::push)).await?;
+        if !self.facts.is_empty() {
+            let facts = crate::seed::values::fields(&self.facts, crate::seed::facts::FIELDS);
+            crate::seed::facts::INSERT.run(conn, &[], facts).await?;
+        }
         if !self.replies.is_empty() {
             INSERT_REPLIES.run(conn, &[], values(&self.replies, super::rows::Reply::push)).await?;
             let audits = values(&self.replies, |r, into| audited(&r.audit_id, &r.at, &r.id, into));
