@@ -12,6 +12,11 @@ use occ_core::http::{Ctx, Routes, handle};
 use occ_core::routes::Family;
 use vercel_runtime::{Error, Request, Response, ResponseBody};
 
+/// Every function allocates with mimalloc, as the `occ` command does: a request's reads took a
+/// quarter less time with it than with the system allocator (`occ bench`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs the Vercel function for one route family.
 pub async fn run(family: Family) -> Result<(), Error> {
     let config = occ_core::Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
