@@ -238,14 +238,16 @@ pub(super) fn rescore(model: &IcpConfig, account: &Value, contact: &mut Value, s
     contact["priority_factors"] = json!(scored.factors);
 }
 
-/// The companies' audit entries (the seed's), then the companies.
-const AUDIT_ACCOUNTS: Insert = Insert {
-    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-           SELECT column1, ?1, 'seed', 'account.create', 'account', column2",
+/// The seed's audit entries (each one's id and entity id) of the rows of one entity (`?2`,
+/// `?3`: the action and the entity), written before the rows.
+const AUDIT: Insert = Insert {
+    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) SELECT column1, ?1, 'seed', ?2, ?3, column2",
     tail: "",
     width: 2,
     rows: ROWS_PER_STATEMENT,
 };
+
+/// The companies.
 const INSERT_ACCOUNTS: Insert = Insert {
     head: "INSERT INTO accounts (id, name, domain, industry, sub_industry, employee_count, country, timezone, \
            website, linkedin_url, tech_stack, notes, created_at, updated_at) \
@@ -255,29 +257,13 @@ const INSERT_ACCOUNTS: Insert = Insert {
     width: ACCOUNT_FIELDS.len(),
     rows: ROWS_PER_STATEMENT,
 };
+#[rustfmt::skip]
 const ACCOUNT_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "domain",
-    "industry",
-    "sub_industry",
-    "employee_count",
-    "country",
-    "timezone",
-    "website",
-    "linkedin_url",
-    "tech_stack",
-    "notes",
+    "id", "name", "domain", "industry", "sub_industry", "employee_count", "country", "timezone", "website",
+    "linkedin_url", "tech_stack", "notes",
 ];
 
-/// The people's audit entries (the seed's), then the people.
-const AUDIT_CONTACTS: Insert = Insert {
-    head: "INSERT INTO audit_log (id, at, actor, action, entity, entity_id) \
-           SELECT column1, ?1, 'seed', 'contact.create', 'contact', column2",
-    tail: "",
-    width: 2,
-    rows: ROWS_PER_STATEMENT,
-};
+/// The people, scored with the model of version `?2`.
 const INSERT_CONTACTS: Insert = Insert {
     head: "INSERT INTO contacts (id, account_id, first_name, last_name, title, seniority, department, email, \
            linkedin_url, timezone, stage, status, priority_score, priority_factors, last_touch_at, next_action_at, \
@@ -288,23 +274,10 @@ const INSERT_CONTACTS: Insert = Insert {
     width: CONTACT_FIELDS.len(),
     rows: ROWS_PER_STATEMENT,
 };
+#[rustfmt::skip]
 const CONTACT_FIELDS: &[&str] = &[
-    "id",
-    "account_id",
-    "first_name",
-    "last_name",
-    "title",
-    "seniority",
-    "department",
-    "email",
-    "linkedin_url",
-    "timezone",
-    "stage",
-    "status",
-    "priority_score",
-    "priority_factors",
-    "last_touch_at",
-    "next_action_at",
+    "id", "account_id", "first_name", "last_name", "title", "seniority", "department", "email", "linkedin_url",
+    "timezone", "stage", "status", "priority_score", "priority_factors", "last_touch_at", "next_action_at",
     "owner_id",
 ];
 
@@ -319,10 +292,12 @@ pub(super) async fn insert_book(
     model_version: i64,
 ) -> AppResult<()> {
     let at = Param::Text(at.to_owned());
-    AUDIT_ACCOUNTS.run(conn, std::slice::from_ref(&at), fields(accounts, &["audit_id", "id"])).await?;
+    let audit =
+        |action: &str, entity: &str| [at.clone(), Param::Text(action.to_owned()), Param::Text(entity.to_owned())];
+    AUDIT.run(conn, &audit("account.create", "account"), fields(accounts, &["audit_id", "id"])).await?;
     INSERT_ACCOUNTS.run(conn, std::slice::from_ref(&at), fields(accounts, ACCOUNT_FIELDS)).await?;
     for contacts in contacts.chunks(ROWS_PER_STATEMENT) {
-        AUDIT_CONTACTS.run(conn, std::slice::from_ref(&at), fields(contacts, &["audit_id", "id"])).await?;
+        AUDIT.run(conn, &audit("contact.create", "contact"), fields(contacts, &["audit_id", "id"])).await?;
         let constants = [at.clone(), Param::Integer(model_version)];
         INSERT_CONTACTS.run(conn, &constants, fields(contacts, CONTACT_FIELDS)).await?;
     }
