@@ -95,8 +95,8 @@ pub(super) struct Chunk<'a> {
     accounts: HashMap<&'a str, &'a Value>,
     sequences: HashMap<&'a str, &'a str>,
     steps: HashMap<&'a str, &'a str>,
-    /// The signals: (subject, occurred at, kind), newest first.
-    signals: Vec<(&'a str, &'a str, &'a str)>,
+    /// The signals about each person and company: (occurred at, kind), newest first.
+    signals: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
     touched: HashSet<&'a str>,
 }
 
@@ -114,20 +114,25 @@ impl<'a> Chunk<'a> {
         let field = |table: &str, key: &'static str| -> HashMap<&'a str, &'a str> {
             outreach.rows(table).filter_map(|r| Some((r["id"].as_str()?, r[key].as_str()?))).collect()
         };
-        let mut signals: Vec<(&str, &str, &str)> = signals
-            .filter_map(|s| {
-                let subject = s["contact_id"].as_str().or_else(|| s["account_id"].as_str())?;
-                Some((subject, s["occurred_at"].as_str()?, s["kind"].as_str()?))
-            })
-            .collect();
-        signals.sort_by(|a, b| b.1.cmp(a.1));
+        let mut about: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+        for signal in signals {
+            let (Some(occurred), Some(kind)) = (signal["occurred_at"].as_str(), signal["kind"].as_str()) else {
+                continue;
+            };
+            for subject in [&signal["contact_id"], &signal["account_id"]].into_iter().filter_map(Value::as_str) {
+                about.entry(subject).or_default().push((occurred, kind));
+            }
+        }
+        for list in about.values_mut() {
+            list.sort_by(|a, b| b.0.cmp(a.0));
+        }
         Self {
             zones,
             contacts: by_id(contacts),
             accounts: by_id(accounts),
             sequences: field("enrollments", "sequence_id"),
             steps: field("message_drafts", "step_id"),
-            signals,
+            signals: about,
             touched: HashSet::new(),
         }
     }
@@ -163,10 +168,10 @@ impl<'a> Chunk<'a> {
         let since = DateTime::parse_from_rfc3339(at).map(|t| stored(t.with_timezone(&Utc) - Duration::days(90)));
         let Ok(since) = since else { return "" };
         let newest = |subject: &str| {
-            self.signals.iter().find(|(s, occurred, _)| *s == subject && *occurred <= at && **occurred >= *since)
+            let about = self.signals.get(subject)?;
+            about.iter().find(|(occurred, _)| *occurred <= at && **occurred >= *since).map(|(_, kind)| *kind)
         };
-        let found = newest(contact).or_else(|| account["id"].as_str().and_then(newest));
-        found.map_or("", |(_, _, kind)| kind)
+        newest(contact).or_else(|| account["id"].as_str().and_then(newest)).unwrap_or_default()
     }
 }
 
